@@ -1,0 +1,6 @@
+// Package main does not compile, to test how Build reports compiler errors.
+package main
+
+func main() {
+	undefinedFunction()
+}
