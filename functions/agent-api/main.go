@@ -1,0 +1,16 @@
+// Command agent-api is AgentApiFunction: the JWT-protected agent routes.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/setup"
+)
+
+func main() {
+	p := setup.Must(context.Background())
+	lambda.Start(agentapi.New(p.Service, p.Signer).Handle)
+}

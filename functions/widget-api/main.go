@@ -1,0 +1,17 @@
+// Command widget-api is WidgetApiFunction: the public widget routes.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/parleychat/parley/shared/setup"
+	"github.com/parleychat/parley/shared/widgetapi"
+)
+
+func main() {
+	p := setup.Must(context.Background())
+	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID)
+	lambda.Start(h.Handle)
+}

@@ -1,0 +1,345 @@
+// Command bench measures Parley through the local cloud: what one message
+// costs (Lambda invocations, DynamoDB calls by operation, pushes) and how long
+// delivery takes, visitor to agent and agent to visitor, with many
+// conversations at once.
+//
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/infra/localcloud"
+	"github.com/parleychat/parley/infra/localcloud/oidc"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	convs := flag.Int("conversations", 50, "concurrent conversations for the latency run")
+	rounds := flag.Int("rounds", 10, "messages each way per conversation in the latency run")
+	perMsg := flag.Int("messages", 20, "messages each way for the cost run")
+	flag.Parse()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	root, err := localcloud.RepoRoot(wd)
+	if err != nil {
+		return err
+	}
+	fmt.Println("starting the local cloud (building every function)...")
+	cloud, err := localcloud.Start(ctx, localcloud.Config{
+		Addr: "127.0.0.1:0", RepoRoot: root,
+		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		FunctionOutput: io.Discard,
+	})
+	if err != nil {
+		return err
+	}
+	defer cloud.Close()
+	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket},
+		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/")}
+
+	if err := b.costs(ctx, *perMsg); err != nil {
+		return fmt.Errorf("cost run: %w", err)
+	}
+	if err := b.latency(ctx, *convs, *rounds); err != nil {
+		return fmt.Errorf("latency run: %w", err)
+	}
+	return nil
+}
+
+type bench struct {
+	cloud  *localcloud.Cloud
+	ep     chatclient.Endpoints
+	origin string
+}
+
+func (b *bench) agent(name string) (*chatclient.Agent, error) {
+	sub, err := oidc.DemoSub(name)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := b.cloud.Issuer().Mint(sub, time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return chatclient.NewAgent(b.ep, tok), nil
+}
+
+// pair is one visitor tab in one conversation with the agent who owns it.
+type pair struct {
+	visitorSock *chatclient.Socket
+	agent       *chatclient.Agent
+	inbox       *router
+	convID      string
+}
+
+// router reads one agent socket and hands each message frame to whoever
+// waits for its client id, so many conversations share a few agent sockets
+// the way a real inbox does.
+type router struct {
+	mu      sync.Mutex
+	waiting map[string]chan time.Time
+}
+
+func newRouter(s *chatclient.Socket) *router {
+	r := &router{waiting: map[string]chan time.Time{}}
+	go func() {
+		for {
+			f, err := s.Next(context.Background(), chatclient.IsType("message"))
+			if err != nil {
+				return
+			}
+			m, err := f.Msg()
+			if err != nil {
+				continue
+			}
+			r.mu.Lock()
+			ch := r.waiting[m.ClientID]
+			delete(r.waiting, m.ClientID)
+			r.mu.Unlock()
+			if ch != nil {
+				ch <- f.Received
+			}
+		}
+	}()
+	return r
+}
+
+func (r *router) expect(clientID string) chan time.Time {
+	ch := make(chan time.Time, 1)
+	r.mu.Lock()
+	r.waiting[clientID] = ch
+	r.mu.Unlock()
+	return ch
+}
+
+func (b *bench) openConversation(ctx context.Context, agent *chatclient.Agent, inbox *router) (*pair, error) {
+	v, _, err := chatclient.NewVisitor(ctx, b.ep, b.origin, "main", "")
+	if err != nil {
+		return nil, err
+	}
+	s, err := v.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := chatclient.SendMessage(ctx, s, "", "Hello"); err != nil {
+		return nil, err
+	}
+	f, err := s.Next(ctx, chatclient.IsType("message"))
+	if err != nil {
+		return nil, err
+	}
+	p := &pair{visitorSock: s, agent: agent, inbox: inbox, convID: f.ConversationID}
+	if _, err := agent.Act(ctx, p.convID, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// visitorToAgent sends one visitor message and waits until the agent has it.
+func (p *pair) visitorToAgent(ctx context.Context, body string) (time.Duration, error) {
+	id := uuid.NewString()
+	got := p.inbox.expect(id)
+	start := time.Now()
+	if err := chatclient.SendMessageWithID(ctx, p.visitorSock, id, p.convID, body); err != nil {
+		return 0, err
+	}
+	select {
+	case at := <-got:
+		return at.Sub(start), nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("agent did not receive visitor message: %w", ctx.Err())
+	}
+}
+
+// agentToVisitor sends one reply and waits until the visitor has it.
+func (p *pair) agentToVisitor(ctx context.Context, body string) (time.Duration, error) {
+	start := time.Now()
+	m, err := p.agent.Reply(ctx, p.convID, body)
+	if err != nil {
+		return 0, err
+	}
+	f, err := p.visitorSock.Next(ctx, func(f chatclient.Frame) bool {
+		got, err := f.Msg()
+		return err == nil && got.Seq == m.Seq && f.ConversationID == p.convID
+	})
+	if err != nil {
+		return 0, fmt.Errorf("visitor did not receive reply: %w", err)
+	}
+	return f.Received.Sub(start), nil
+}
+
+// costs counts what one visitor message and one agent reply cost in steady
+// state: one visitor tab and one agent online.
+func (b *bench) costs(ctx context.Context, n int) error {
+	agent, err := b.agent("alice")
+	if err != nil {
+		return err
+	}
+	agentSock, err := agent.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer agentSock.Close()
+	p, err := b.openConversation(ctx, agent, newRouter(agentSock))
+	if err != nil {
+		return err
+	}
+	defer p.visitorSock.Close()
+	// Warm every function so cold starts don't count.
+	if _, err := p.visitorToAgent(ctx, "warm"); err != nil {
+		return err
+	}
+	if _, err := p.agentToVisitor(ctx, "warm"); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	measure := func(label string, step func(int) error) error {
+		before := b.cloud.Stats()
+		for i := range n {
+			if err := step(i); err != nil {
+				return err
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // let trailing pushes land
+		printCosts(label, n, before, b.cloud.Stats())
+		return nil
+	}
+	fmt.Printf("\n## Cost per message (steady state: 1 visitor tab, 1 agent online, %d messages each way)\n", n)
+	if err := measure("visitor message (WebSocket sendMessage)", func(i int) error {
+		_, err := p.visitorToAgent(ctx, fmt.Sprintf("visitor message %d", i))
+		return err
+	}); err != nil {
+		return err
+	}
+	return measure("agent reply (HTTP POST .../messages)", func(i int) error {
+		_, err := p.agentToVisitor(ctx, fmt.Sprintf("agent reply %d", i))
+		return err
+	})
+}
+
+func printCosts(label string, n int, before, after localcloud.Stats) {
+	fmt.Printf("\n%s\n", label)
+	per := func(a, b int64) string { return fmt.Sprintf("%.2f", float64(a-b)/float64(n)) }
+	var lines []string
+	for fn, c := range after.Invocations {
+		if d := c - before.Invocations[fn]; d > 0 {
+			lines = append(lines, fmt.Sprintf("  invocations %-28s %s", fn, per(c, before.Invocations[fn])))
+		}
+	}
+	for svc, ops := range after.AWS {
+		for op, c := range ops {
+			if d := c - before.AWS[svc][op]; d > 0 {
+				lines = append(lines, fmt.Sprintf("  %-11s %-28s %s", strings.ToLower(svc), op, per(c, before.AWS[svc][op])))
+			}
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	fmt.Printf("  pushes      %-28s %s\n", "@connections POST", per(after.Pushes, before.Pushes))
+}
+
+// latency runs conversations at once and reports delivery percentiles.
+func (b *bench) latency(ctx context.Context, convs, rounds int) error {
+	fmt.Printf("\n## Delivery latency (%d concurrent conversations, %d messages each way per conversation)\n", convs, rounds)
+	subs := []string{"alice", "ben", "chiara"}
+	agents := make([]*chatclient.Agent, len(subs))
+	inboxes := make([]*router, len(subs))
+	for i, sub := range subs {
+		a, err := b.agent(sub)
+		if err != nil {
+			return err
+		}
+		s, err := a.Connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		agents[i], inboxes[i] = a, newRouter(s)
+	}
+	pairs := make([]*pair, convs)
+	for i := range pairs {
+		p, err := b.openConversation(ctx, agents[i%len(agents)], inboxes[i%len(agents)])
+		if err != nil {
+			return err
+		}
+		defer p.visitorSock.Close()
+		pairs[i] = p
+	}
+	var mu sync.Mutex
+	var v2a, a2v []time.Duration
+	var firstErr error
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, p := range pairs {
+		wg.Go(func() {
+			for r := range rounds {
+				d1, err := p.visitorToAgent(ctx, fmt.Sprintf("c%d visitor %d", i, r))
+				if err == nil {
+					var d2 time.Duration
+					d2, err = p.agentToVisitor(ctx, fmt.Sprintf("c%d agent %d", i, r))
+					mu.Lock()
+					v2a, a2v = append(v2a, d1), append(a2v, d2)
+					mu.Unlock()
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("  visitor -> agent   p50 %-8s p99 %-8s max %s\n", pct(v2a, 50), pct(v2a, 99), pct(v2a, 100))
+	fmt.Printf("  agent -> visitor   p50 %-8s p99 %-8s max %s\n", pct(a2v, 50), pct(a2v, 99), pct(a2v, 100))
+	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
+		len(v2a)+len(a2v), elapsed.Round(time.Millisecond), float64(len(v2a)+len(a2v))/elapsed.Seconds(), len(agents))
+	return nil
+}
+
+func pct(ds []time.Duration, p int) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := (len(s)*p+99)/100 - 1
+	if i < 0 {
+		i = 0
+	}
+	return s[i].Round(100 * time.Microsecond).String()
+}

@@ -1,0 +1,392 @@
+// Package localcloud runs the whole system on one machine: it reads
+// template.yaml, builds every function, runs the binaries as processes
+// speaking the Lambda Runtime API, and serves the HTTP API, the WebSocket API
+// with its @connections API, DynamoDB, Secrets Manager and an OIDC issuer for
+// agents, all on one port.
+package localcloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/httpgw"
+	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
+	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/infra/localcloud/template"
+	"github.com/parleychat/parley/infra/localcloud/wsgw"
+)
+
+// Config says where the local cloud listens and what it runs.
+type Config struct {
+	// Addr is the listen address; port 0 picks a free port.
+	Addr string
+	// RepoRoot is the folder holding template.yaml and go.mod.
+	RepoRoot string
+	// BuildDir receives the function binaries; default RepoRoot/.localcloud/build.
+	BuildDir string
+	// Parameters override template parameters after the local defaults.
+	Parameters map[string]string
+	// IdleTimeout of WebSocket connections; default 10 minutes as in AWS.
+	IdleTimeout time.Duration
+	// Logger receives the local cloud's own log; FunctionOutput the
+	// functions' stdout and stderr.
+	Logger         *slog.Logger
+	FunctionOutput io.Writer
+	// Progress receives one line per step of the start-up; may be nil.
+	Progress io.Writer
+}
+
+// Endpoints are the URLs a developer or a test uses, as served by
+// GET /_local/endpoints.
+type Endpoints struct {
+	HTTPAPI      string `json:"httpApi"`
+	WebSocket    string `json:"webSocket"`
+	Callback     string `json:"callback"`
+	Inbox        string `json:"inbox"`
+	WidgetLoader string `json:"widgetLoader"`
+	DemoSite     string `json:"demoSite"`
+	OIDCIssuer   string `json:"oidcIssuer"`
+	OIDCClientID string `json:"oidcClientId"`
+	AWS          string `json:"aws"`
+	Dashboard    string `json:"dashboard"`
+}
+
+// Stats counts what the system did, for benchmarks and the dashboard.
+type Stats struct {
+	Invocations map[string]int64            `json:"invocations"`
+	AWS         map[string]map[string]int64 `json:"aws"`
+	Pushes      int64                       `json:"pushes"`
+	GoneAnswers int64                       `json:"goneAnswers"`
+}
+
+// OIDCClientID is the inbox's client id at the local issuer.
+const OIDCClientID = "parley-inbox"
+
+// Cloud is a running local cloud.
+type Cloud struct {
+	cfg       Config
+	log       *slog.Logger
+	listener  net.Listener
+	server    *http.Server
+	base      string
+	model     *template.Model
+	runtime   *lambdaemu.Runtime
+	aws       *awsemu.Server
+	issuer    *oidc.Issuer
+	http      *httpgw.Gateway
+	ws        *wsgw.Gateway
+	endpoints Endpoints
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start builds and starts everything and returns once the system answers.
+func Start(ctx context.Context, cfg Config) (c *Cloud, err error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:3000"
+	}
+	if cfg.BuildDir == "" {
+		cfg.BuildDir = filepath.Join(cfg.RepoRoot, ".localcloud", "build")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.FunctionOutput == nil {
+		cfg.FunctionOutput = io.Discard
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	c = &Cloud{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+
+	c.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another local cloud running? set -addr)", cfg.Addr, err)
+	}
+	c.base = "http://" + c.listener.Addr().String()
+	_, port, _ := net.SplitHostPort(c.listener.Addr().String())
+
+	params := map[string]string{
+		"AllowedOrigins": "http://localhost:" + port + ",http://127.0.0.1:" + port,
+		"OidcIssuer":     c.base + "/oidc",
+		"OidcAudience":   OIDCClientID,
+	}
+	for k, v := range cfg.Parameters {
+		params[k] = v
+	}
+	templatePath := filepath.Join(cfg.RepoRoot, "template.yaml")
+	c.progress("reading %s", templatePath)
+	c.model, err = template.Load(templatePath, template.Options{Parameters: params})
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	if len(c.model.HTTPAPIs) != 1 || len(c.model.WebSocketAPIs) != 1 {
+		return nil, fmt.Errorf("template: the local cloud serves exactly one HTTP API and one WebSocket API, found %d and %d",
+			len(c.model.HTTPAPIs), len(c.model.WebSocketAPIs))
+	}
+
+	c.aws = awsemu.New(awsemu.Options{Logger: c.log})
+	if err := c.aws.CreateTables(ctx, c.model.Tables); err != nil {
+		return nil, fmt.Errorf("create tables: %w", err)
+	}
+	c.aws.AddSecrets(c.model.Secrets)
+
+	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, oidc.DemoAgents())
+	if err != nil {
+		return nil, fmt.Errorf("start OIDC issuer: %w", err)
+	}
+
+	c.runtime = lambdaemu.New(lambdaemu.Options{Logger: c.log, Output: cfg.FunctionOutput})
+	if err := c.buildFunctions(ctx); err != nil {
+		return nil, err
+	}
+
+	httpAPI, wsAPI := c.model.HTTPAPIs[0], c.model.WebSocketAPIs[0]
+	domain := c.listener.Addr().String()
+	inv := invoker{c}
+	c.http, err = httpgw.New(httpAPI, inv, httpgw.Options{
+		Region: c.model.Region, AccountID: c.model.AccountID, DomainName: domain, Logger: c.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("HTTP API: %w", err)
+	}
+	c.ws, err = wsgw.New(wsAPI, inv, wsgw.Options{
+		Region: c.model.Region, AccountID: c.model.AccountID, DomainName: domain,
+		IdleTimeout: cfg.IdleTimeout, Logger: c.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("WebSocket API: %w", err)
+	}
+
+	wsBase := "ws://" + domain + "/ws/" + wsAPI.StageName
+	c.endpoints = Endpoints{
+		HTTPAPI:      c.base + "/api",
+		WebSocket:    wsBase,
+		Callback:     c.callbackURL(wsAPI.ID, wsAPI.StageName),
+		DemoSite:     "http://localhost:" + port + "/",
+		OIDCIssuer:   c.base + "/oidc",
+		OIDCClientID: OIDCClientID,
+		AWS:          c.base,
+		Dashboard:    c.base + "/_local/",
+	}
+
+	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("local cloud server stopped", "err", err)
+		}
+	}()
+	return c, nil
+}
+
+// buildFunctions compiles every function of the template, two at a time (the
+// machine this runs on may have two cores), and registers the binaries.
+func (c *Cloud) buildFunctions(ctx context.Context) error {
+	names := make([]string, 0, len(c.model.Functions))
+	for name := range c.model.Functions {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	bins := make([]string, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		fn := c.model.Functions[name]
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			bin, err := lambdaemu.Build(ctx, c.cfg.RepoRoot, fn.Dir, filepath.Join(c.cfg.BuildDir, name))
+			if err != nil {
+				errs[i] = fmt.Errorf("build %s: %w", name, err)
+				return
+			}
+			c.progress("built %-22s from %s (%s)", name, fn.Dir, time.Since(start).Round(100*time.Millisecond))
+			bins[i] = bin
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, name := range names {
+		fn := c.model.Functions[name]
+		c.runtime.Register(fn.Name, bins[i], c.functionEnv(fn), fn.Timeout, fn.MemoryMB)
+	}
+	return nil
+}
+
+// invoker lets the gateways, which know functions by logical id, invoke
+// them by their physical name, as API Gateway invokes a function's ARN.
+type invoker struct{ c *Cloud }
+
+func (i invoker) Invoke(ctx context.Context, logicalID string, payload []byte) ([]byte, error) {
+	fn, ok := i.c.model.Functions[logicalID]
+	if !ok {
+		return nil, fmt.Errorf("no function %s in the template", logicalID)
+	}
+	return i.c.runtime.Invoke(ctx, fn.Name, payload)
+}
+
+var executeAPIURL = regexp.MustCompile(`^(https|wss)://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(/[^/?#]*)?`)
+
+// functionEnv is the template's environment with API Gateway URLs pointed at
+// this local cloud and every AWS SDK endpoint at its AWS emulator.
+func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
+	env := map[string]string{}
+	for k, v := range fn.Env {
+		env[k] = c.localURL(v)
+	}
+	env["AWS_REGION"] = c.model.Region
+	env["AWS_DEFAULT_REGION"] = c.model.Region
+	env["AWS_ACCESS_KEY_ID"] = "local"
+	env["AWS_SECRET_ACCESS_KEY"] = "local"
+	env["AWS_EC2_METADATA_DISABLED"] = "true"
+	env["AWS_ENDPOINT_URL_DYNAMODB"] = c.base
+	env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.base
+	return env
+}
+
+// localURL rewrites an execute-api URL of the template into this cloud's
+// equivalent: the WebSocket API's https callback URL becomes its @connections
+// endpoint, wss URLs the WebSocket endpoint.
+func (c *Cloud) localURL(v string) string {
+	m := executeAPIURL.FindStringSubmatch(v)
+	if m == nil {
+		return v
+	}
+	scheme, apiID, stage := m[1], m[2], strings.TrimPrefix(m[3], "/")
+	rest := v[len(m[0]):]
+	if ws := c.model.WebSocketAPIs; len(ws) > 0 && ws[0].ID == apiID {
+		if scheme == "wss" {
+			return "ws://" + c.listener.Addr().String() + "/ws/" + stage + rest
+		}
+		return c.callbackURL(apiID, stage) + rest
+	}
+	return c.base + "/api" + rest
+}
+
+func (c *Cloud) callbackURL(apiID, stage string) string {
+	return c.base + "/_aws/execute-api/" + apiID + "/" + stage
+}
+
+func (c *Cloud) routes() http.Handler {
+	wsAPI := c.model.WebSocketAPIs[0]
+	mux := http.NewServeMux()
+	mux.Handle("/api/", http.StripPrefix("/api", c.http))
+	mux.Handle("/ws/"+wsAPI.StageName, http.StripPrefix("/ws/"+wsAPI.StageName, c.ws))
+	cb := "/_aws/execute-api/" + wsAPI.ID + "/" + wsAPI.StageName
+	mux.Handle(cb+"/", http.StripPrefix(cb, c.ws.ConnectionsHandler()))
+	mux.Handle("/oidc/", http.StripPrefix("/oidc", c.issuer))
+	mux.HandleFunc("GET /_local/endpoints", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, c.endpoints)
+	})
+	mux.HandleFunc("GET /_local/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, c.Stats())
+	})
+	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
+	mux.HandleFunc("GET /{$}", c.serveDemo)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if awsemu.IsAWSRequest(r) {
+			c.aws.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func (c *Cloud) progress(format string, args ...any) {
+	fmt.Fprintf(c.cfg.Progress, "localcloud: "+format+"\n", args...)
+}
+
+// URL is the base URL the cloud listens on.
+func (c *Cloud) URL() string { return c.base }
+
+// Endpoints returns the URLs of everything the cloud serves.
+func (c *Cloud) Endpoints() Endpoints { return c.endpoints }
+
+// Model is the parsed template the cloud runs.
+func (c *Cloud) Model() *template.Model { return c.model }
+
+// Issuer is the local OIDC issuer, for tests and benchmarks that mint tokens.
+func (c *Cloud) Issuer() *oidc.Issuer { return c.issuer }
+
+// AWS is the AWS emulator, for fault injection in tests.
+func (c *Cloud) AWS() *awsemu.Server { return c.aws }
+
+// Stats returns what the cloud counted since it started.
+func (c *Cloud) Stats() Stats {
+	s := Stats{Invocations: map[string]int64{}, AWS: c.aws.Stats().Calls}
+	byName := c.runtime.Stats()
+	for id, fn := range c.model.Functions {
+		s.Invocations[id] = int64(byName[fn.Name].Invocations)
+	}
+	ws := c.ws.Stats()
+	s.Pushes, s.GoneAnswers = ws.PushesPosted, ws.GoneAnswers
+	return s
+}
+
+// Close stops serving, closes every WebSocket (each gets its $disconnect) and
+// stops every function process.
+func (c *Cloud) Close() error {
+	c.closeOnce.Do(func() {
+		var errs []error
+		if c.ws != nil {
+			c.ws.Close()
+		}
+		if c.server != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, c.server.Shutdown(ctx))
+			cancel()
+		} else if c.listener != nil {
+			errs = append(errs, c.listener.Close())
+		}
+		if c.runtime != nil {
+			errs = append(errs, c.runtime.Close())
+		}
+		if c.aws != nil {
+			c.aws.Close()
+		}
+		c.closeErr = errors.Join(errs...)
+	})
+	return c.closeErr
+}
+
+// RepoRoot finds the folder holding template.yaml, from dir upwards.
+func RepoRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "template.yaml")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no template.yaml in %s or any parent folder", dir)
+		}
+	}
+}

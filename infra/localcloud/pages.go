@@ -1,0 +1,93 @@
+package localcloud
+
+import (
+	"html/template"
+	"net/http"
+	"sort"
+)
+
+// The pages carry no inline script, so they work under a strict CSP.
+var pages = template.Must(template.New("").Parse(`
+{{define "head"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.}}</title>
+<style>
+ body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7fb}
+ main{max-width:880px;margin:0 auto;padding:32px 20px}
+ h1{font-size:24px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px}
+ p.lead{color:#5b6475;margin:0 0 20px}
+ table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 1px 2px #0001}
+ th,td{text-align:left;padding:8px 12px;border-bottom:1px solid #eceef3;vertical-align:top}
+ th{font-weight:600;color:#5b6475;font-size:13px;width:30%}
+ code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
+ a{color:#2453d6}
+</style></head><body><main>{{end}}
+
+{{define "demo"}}{{template "head" "Parley demo site"}}
+<h1>Parley demo site</h1>
+<p class="lead">A page of a website that embeds the Parley chat. The local cloud serves it on its own origin,
+so the chat runs cross-origin exactly as it does on a customer's site.</p>
+<h2>Where things are</h2>
+<table>
+<tr><th>Agent inbox</th><td>{{if .Inbox}}<a href="{{.Inbox}}">{{.Inbox}}</a>{{else}}<em>not built in this version</em>{{end}}</td></tr>
+<tr><th>Local cloud dashboard</th><td><a href="{{.Dashboard}}">{{.Dashboard}}</a></td></tr>
+<tr><th>HTTP API</th><td><code>{{.HTTPAPI}}</code></td></tr>
+<tr><th>WebSocket API</th><td><code>{{.WebSocket}}</code></td></tr>
+</table>
+</main></body></html>{{end}}
+
+{{define "dashboard"}}{{template "head" "Parley local cloud"}}
+<h1>Parley local cloud</h1>
+<p class="lead">Everything template.yaml describes, running on this machine.</p>
+<h2>Endpoints</h2>
+<table>{{range .Endpoints}}<tr><th>{{.Name}}</th><td><code>{{.URL}}</code></td></tr>{{end}}</table>
+<h2>Functions</h2>
+<table><tr><th>Function</th><td><strong>Invocations</strong></td></tr>
+{{range .Functions}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
+<h2>AWS calls</h2>
+<table>{{range .AWS}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
+<p>JSON: <a href="/_local/endpoints">/_local/endpoints</a> · <a href="/_local/stats">/_local/stats</a></p>
+</main></body></html>{{end}}
+`))
+
+type namedCount struct {
+	Name  string
+	Count int64
+}
+
+type namedURL struct{ Name, URL string }
+
+func (c *Cloud) serveDemo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = pages.ExecuteTemplate(w, "demo", c.endpoints)
+}
+
+func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
+	stats := c.Stats()
+	e := c.endpoints
+	data := struct {
+		Endpoints      []namedURL
+		Functions, AWS []namedCount
+	}{
+		Endpoints: []namedURL{
+			{"HTTP API", e.HTTPAPI}, {"WebSocket API", e.WebSocket}, {"@connections", e.Callback},
+			{"Demo site", e.DemoSite}, {"OIDC issuer", e.OIDCIssuer}, {"AWS endpoint", e.AWS},
+		},
+	}
+	for name, n := range stats.Invocations {
+		data.Functions = append(data.Functions, namedCount{name, n})
+	}
+	for svc, ops := range stats.AWS {
+		for op, n := range ops {
+			data.AWS = append(data.AWS, namedCount{svc + " " + op, n})
+		}
+	}
+	byName := func(s []namedCount) {
+		sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
+	}
+	byName(data.Functions)
+	byName(data.AWS)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = pages.ExecuteTemplate(w, "dashboard", data)
+}

@@ -1,0 +1,197 @@
+package agentapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/store"
+	"github.com/parleychat/parley/shared/store/storetest"
+)
+
+var ddb *storetest.Server
+
+func TestMain(m *testing.M) {
+	ddb = storetest.Start()
+	code := m.Run()
+	ddb.Close()
+	os.Exit(code)
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Push(context.Context, []string, any) {}
+
+func setup(t *testing.T) (*agentapi.Handler, *storetest.Counting, string) {
+	t.Helper()
+	db := storetest.NewCounting(ddb.Client())
+	st := store.New(db, ddb.NewTable(t), nil)
+	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main"})
+	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vis := chat.Principal{Role: chat.RoleVisitor, ID: uuid.NewString()}
+	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "v", Principal: vis, ConnectedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := svc.SendFromConnection(t.Context(), "v", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Calls()
+	return agentapi.New(svc, signer), db, m.ConversationID
+}
+
+func request(t *testing.T, route, id, body string, claims map[string]string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/reply.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		t.Fatal(err)
+	}
+	req.RouteKey, req.RequestContext.RouteKey = route, route
+	req.PathParameters = map[string]string{"id": id}
+	req.Body = body
+	if claims != nil {
+		req.RequestContext.Authorizer.JWT.Claims = claims
+	}
+	return req
+}
+
+var bob = map[string]string{"sub": "bob-sub", "name": "Bob"}
+
+func writes(calls map[string]int) int {
+	return calls["PutItem"] + calls["UpdateItem"] + calls["TransactWriteItems"] + calls["BatchWriteItem"]
+}
+
+func TestReply(t *testing.T) {
+	h, db, cid := setup(t)
+	req := request(t, "POST /agent/conversations/{id}/messages", cid, `{"clientId":"0b7c3c1e-8a57-4f7e-9a0d-3f2b1c4d5e6f","body":"Hi! How can I help?"}`, nil)
+	res, err := h.Handle(t.Context(), req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("reply = %d %s, %v", res.StatusCode, res.Body, err)
+	}
+	if diff := cmp.Diff(map[string]int{"Query": 2, "TransactWriteItems": 1}, db.Calls()); diff != "" {
+		t.Errorf("DynamoDB calls per agent reply (-want +got):\n%s", diff)
+	}
+	var first struct{ Message chat.Message }
+	if err := json.Unmarshal([]byte(res.Body), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Message.Seq != 2 || first.Message.Author.ID != "9f8e7d6c-5b4a-4321-8fed-cba987654321" || first.Message.Author.Name != "Ann Agent" {
+		t.Errorf("message = %+v", first.Message)
+	}
+	again, _ := h.Handle(t.Context(), req)
+	if again.StatusCode != http.StatusOK || again.Body != res.Body {
+		t.Errorf("retry = %d %s; want 200 and the same message", again.StatusCode, again.Body)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	h, db, cid := setup(t)
+	valid := `{"clientId":"` + uuid.NewString() + `","body":"x"}`
+	noClaims := request(t, "POST /agent/conversations/{id}/messages", cid, valid, nil)
+	noClaims.RequestContext.Authorizer = nil
+	tests := []struct {
+		name       string
+		req        events.APIGatewayV2HTTPRequest
+		wantStatus int
+		wantCode   string
+	}{
+		{"no claims", noClaims, 401, "unauthorized"},
+		{"malformed id", request(t, "POST /agent/conversations/{id}/messages", "not-a-uuid", valid, nil), 400, "invalid_request"},
+		{"unknown id", request(t, "POST /agent/conversations/{id}/messages", uuid.NewString(), valid, nil), 404, "not_found"},
+		{"not json", request(t, "POST /agent/conversations/{id}/messages", cid, `{"clientId":`, nil), 400, "invalid_request"},
+		{"oversized body", request(t, "POST /agent/conversations/{id}/messages", cid, `{"clientId":"`+uuid.NewString()+`","body":"`+strings.Repeat("ü", 5001)+`"}`, nil), 413, "too_large"},
+		{"malformed cursor", request(t, "GET /agent/conversations", "", "", nil), 400, "invalid_request"},
+		{"bad limit", request(t, "GET /agent/conversations/{id}/messages", cid, "", nil), 400, "invalid_request"},
+		{"bad read seq", request(t, "POST /agent/conversations/{id}/read", cid, `{"seq":9}`, nil), 400, "invalid_request"},
+	}
+	tests[5].req.QueryStringParameters = map[string]string{"cursor": "%%%"}
+	tests[6].req.QueryStringParameters = map[string]string{"limit": "-1"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db.Calls()
+			res, err := h.Handle(t.Context(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body struct{ Error struct{ Code string } }
+			_ = json.Unmarshal([]byte(res.Body), &body)
+			if res.StatusCode != tt.wantStatus || body.Error.Code != tt.wantCode {
+				t.Errorf("= %d %s; want %d %s", res.StatusCode, res.Body, tt.wantStatus, tt.wantCode)
+			}
+			if calls := db.Calls(); writes(calls) != 0 {
+				t.Errorf("refused request wrote: %v", calls)
+			}
+		})
+	}
+}
+
+func TestTakeOverRace(t *testing.T) {
+	h, _, cid := setup(t)
+	take := func(claims map[string]string) events.APIGatewayV2HTTPResponse {
+		res, err := h.Handle(t.Context(), request(t, "POST /agent/conversations/{id}/takeover", cid, `{"expectedAssigneeId":""}`, claims))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := take(nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("ann takes over = %d %s", res.StatusCode, res.Body)
+	}
+	res := take(bob)
+	want := `{"error":{"code":"conflict","message":"conflict: conversation is assigned to 9f8e7d6c-5b4a-4321-8fed-cba987654321","assigneeId":"9f8e7d6c-5b4a-4321-8fed-cba987654321"}}`
+	if res.StatusCode != http.StatusConflict || res.Body != want {
+		t.Errorf("bob = %d %s; want 409 naming ann", res.StatusCode, res.Body)
+	}
+
+	list := request(t, "GET /agent/conversations", "", "", nil)
+	list.QueryStringParameters = map[string]string{"view": "mine"}
+	res, _ = h.Handle(t.Context(), list)
+	var page struct{ Conversations []chat.Summary }
+	if err := json.Unmarshal([]byte(res.Body), &page); err != nil || len(page.Conversations) != 1 || page.Conversations[0].ID != cid {
+		t.Errorf("mine = %d %s", res.StatusCode, res.Body)
+	}
+
+	detail, _ := h.Handle(t.Context(), request(t, "GET /agent/conversations/{id}", cid, "", nil))
+	var d struct{ Messages []chat.Message }
+	if err := json.Unmarshal([]byte(detail.Body), &d); err != nil || len(d.Messages) != 2 || d.Messages[1].Event == nil || d.Messages[1].Event.Type != chat.EventAssigned {
+		t.Errorf("detail = %d %s", detail.StatusCode, detail.Body)
+	}
+}
+
+func TestProfileAndTicket(t *testing.T) {
+	h, _, _ := setup(t)
+	res, _ := h.Handle(t.Context(), request(t, "PUT /agent/me", "", `{"displayName":"Ann A.","meetingsUrl":"https://cal.example.com/ann"}`, nil))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"displayName":"Ann A."`) {
+		t.Errorf("put me = %d %s", res.StatusCode, res.Body)
+	}
+	res, _ = h.Handle(t.Context(), request(t, "PUT /agent/me", "", `{"displayName":"Ann","avatarUrl":"javascript:alert(1)"}`, nil))
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("script avatar = %d %s", res.StatusCode, res.Body)
+	}
+	res, _ = h.Handle(t.Context(), request(t, "GET /agent/agents", "", "", nil))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"displayName":"Ann A."`) {
+		t.Errorf("agents = %d %s", res.StatusCode, res.Body)
+	}
+	res, _ = h.Handle(t.Context(), request(t, "POST /agent/ticket", "", "", nil))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `"expiresIn":60`) {
+		t.Errorf("ticket = %d %s", res.StatusCode, res.Body)
+	}
+}

@@ -1,0 +1,38 @@
+package apigw_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/chat"
+)
+
+func TestError(t *testing.T) {
+	tests := []struct {
+		err        error
+		wantStatus int
+		wantBody   string
+	}{
+		{fmt.Errorf("read: %w", &chat.Error{Kind: chat.ErrInvalid, Message: "limit must be between 1 and 100"}), http.StatusBadRequest,
+			`{"error":{"code":"invalid_request","message":"limit must be between 1 and 100"}}`},
+		{chat.ErrUnauthorized, http.StatusUnauthorized, `{"error":{"code":"unauthorized","message":"authentication required"}}`},
+		{fmt.Errorf("get: %w", chat.ErrNotFound), http.StatusNotFound, `{"error":{"code":"not_found","message":"not found"}}`},
+		{&chat.ConflictError{AssigneeID: "a-1"}, http.StatusConflict,
+			`{"error":{"code":"conflict","message":"conflict: conversation is assigned to a-1","assigneeId":"a-1"}}`},
+		{&chat.Error{Kind: chat.ErrTooLarge, Message: "body is longer than 5000 characters"}, http.StatusRequestEntityTooLarge,
+			`{"error":{"code":"too_large","message":"body is longer than 5000 characters"}}`},
+		{errors.New("dynamodb: table chat-prod not reachable at 10.0.0.1"), http.StatusInternalServerError,
+			`{"error":{"code":"internal","message":"internal error"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantBody, func(t *testing.T) {
+			got := apigw.Error(t.Context(), tt.err)
+			if got.StatusCode != tt.wantStatus || got.Body != tt.wantBody {
+				t.Errorf("Error(%v) = %d %s, want %d %s", tt.err, got.StatusCode, got.Body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}

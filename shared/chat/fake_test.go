@@ -1,0 +1,304 @@
+package chat_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// fakeStore is an in-memory chat.Storer with the semantics the domain
+// relies on: seq conditions, client-key idempotency, monotonic markers.
+type fakeStore struct {
+	mu        sync.Mutex
+	convs     map[string]chat.Conversation
+	msgs      map[string][]chat.Message
+	clients   map[string][2]any // key -> {conversationID, seq}
+	visitors  map[string]chat.Visitor
+	conns     map[string]chat.Connection
+	subs      map[string][]chat.Listener // conversationID -> listeners
+	tickets   map[string]bool
+	agents    map[string]chat.Agent
+	beforeTxn func() // runs inside Append before the seq check, to stage races
+}
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{
+		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{},
+		visitors: map[string]chat.Visitor{}, conns: map[string]chat.Connection{}, subs: map[string][]chat.Listener{},
+		tickets: map[string]bool{}, agents: map[string]chat.Agent{},
+	}
+}
+
+func (f *fakeStore) Conversation(_ context.Context, id string) (chat.Conversation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.convs[id]
+	if !ok {
+		return c, chat.ErrNotFound
+	}
+	return c, nil
+}
+
+func (f *fakeStore) ConversationListeners(ctx context.Context, id string) (chat.Conversation, []chat.Listener, error) {
+	c, err := f.Conversation(ctx, id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return c, slices.Clone(f.subs[id]), err
+}
+
+func (f *fakeStore) dup(key string) (chat.Appended, bool) {
+	ref, ok := f.clients[key]
+	if !ok {
+		return chat.Appended{}, false
+	}
+	cid, seq := ref[0].(string), ref[1].(int64)
+	return chat.Appended{Conversation: f.convs[cid], Message: f.msgs[cid][seq-1], Duplicate: true}, true
+}
+
+func (f *fakeStore) CreateConversation(_ context.Context, in chat.NewConversation) (chat.Appended, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d, ok := f.dup(in.ClientKey); ok {
+		return d, nil
+	}
+	c, m := in.Conversation, in.Message
+	c.LastSeq, m.Seq, m.ConversationID = 1, 1, c.ID
+	f.convs[c.ID], f.msgs[c.ID] = c, []chat.Message{m}
+	if in.ClientKey != "" {
+		f.clients[in.ClientKey] = [2]any{c.ID, int64(1)}
+	}
+	return chat.Appended{Conversation: c, Message: m}, nil
+}
+
+func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, error) {
+	cur := in.Current
+	for range 5 {
+		next := cur
+		if in.Change != nil {
+			if err := in.Change(&next); err != nil {
+				return chat.Appended{}, err
+			}
+		}
+		if f.beforeTxn != nil {
+			hook := f.beforeTxn
+			f.beforeTxn = nil
+			hook()
+		}
+		f.mu.Lock()
+		if d, ok := f.dup(in.ClientKey); ok {
+			f.mu.Unlock()
+			return d, nil
+		}
+		stored := f.convs[cur.ID]
+		if stored.LastSeq != cur.LastSeq {
+			cur = stored
+			f.mu.Unlock()
+			continue
+		}
+		next.LastSeq = cur.LastSeq + 1
+		m := in.Message
+		m.ConversationID, m.Seq = cur.ID, next.LastSeq
+		f.convs[cur.ID] = next
+		f.msgs[cur.ID] = append(f.msgs[cur.ID], m)
+		if in.ClientKey != "" {
+			f.clients[in.ClientKey] = [2]any{cur.ID, m.Seq}
+		}
+		f.mu.Unlock()
+		return chat.Appended{Conversation: next, Message: m}, nil
+	}
+	return chat.Appended{}, chat.ErrConflict
+}
+
+func (f *fakeStore) MarkRead(_ context.Context, id string, role chat.Role, seq int64) (chat.Conversation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.convs[id]
+	if role == chat.RoleVisitor {
+		c.VisitorReadSeq = max(c.VisitorReadSeq, seq)
+	} else {
+		c.AgentReadSeq = max(c.AgentReadSeq, seq)
+	}
+	f.convs[id] = c
+	return c, nil
+}
+
+func (f *fakeStore) Messages(_ context.Context, q chat.MessageQuery) ([]chat.Message, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var sel []chat.Message
+	for _, m := range f.msgs[q.ConversationID] {
+		if (q.Before > 0 && m.Seq < q.Before) || (q.Before == 0 && m.Seq > q.After) {
+			sel = append(sel, m)
+		}
+	}
+	if len(sel) <= q.Limit {
+		return sel, false, nil
+	}
+	if q.Before > 0 {
+		return sel[len(sel)-q.Limit:], true, nil
+	}
+	return sel[:q.Limit], true, nil
+}
+
+func (f *fakeStore) Conversations(context.Context, chat.ListQuery) ([]chat.Conversation, string, error) {
+	return nil, "", nil
+}
+
+func (f *fakeStore) VisitorConversations(_ context.Context, vid string, _ int) ([]chat.Conversation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []chat.Conversation
+	for _, c := range f.convs {
+		if c.VisitorID == vid {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) CreateVisitor(_ context.Context, v chat.Visitor) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.visitors[v.ID] = v
+	return nil
+}
+
+func (f *fakeStore) Visitor(_ context.Context, id string) (chat.Visitor, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.visitors[id]
+	if !ok {
+		return v, chat.ErrNotFound
+	}
+	return v, nil
+}
+
+func (f *fakeStore) ConsumeTicket(_ context.Context, id string, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.tickets[id] {
+		return chat.ErrConflict
+	}
+	f.tickets[id] = true
+	return nil
+}
+
+func (f *fakeStore) SaveConnection(_ context.Context, c chat.Connection) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.conns[c.ID] = c
+	return nil
+}
+
+func (f *fakeStore) Connection(_ context.Context, id string) (chat.Connection, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.conns[id]
+	if !ok {
+		return c, chat.ErrNotFound
+	}
+	return c, nil
+}
+
+func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.conns, id)
+	for cid, ls := range f.subs {
+		f.subs[cid] = slices.DeleteFunc(ls, func(l chat.Listener) bool { return l.ConnectionID == id })
+	}
+	return nil
+}
+
+func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.conns[connID]; !ok {
+		return chat.ErrNotFound
+	}
+	f.subs[cid] = append(f.subs[cid], chat.Listener{ConnectionID: connID, Principal: p})
+	return nil
+}
+
+func (f *fakeStore) InboxListeners(_ context.Context, inbox string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.conns {
+		if slices.Contains(c.Inboxes, inbox) {
+			out = append(out, c.ID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fakeStore) VisitorListeners(_ context.Context, vid string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.conns {
+		if c.Principal.Role == chat.RoleVisitor && c.Principal.ID == vid {
+			out = append(out, c.ID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fakeStore) Agent(_ context.Context, id string) (chat.Agent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.agents[id]
+	if !ok {
+		return a, chat.ErrNotFound
+	}
+	return a, nil
+}
+
+func (f *fakeStore) EnsureAgent(_ context.Context, a chat.Agent) (chat.Agent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got, ok := f.agents[a.ID]; ok {
+		return got, nil
+	}
+	f.agents[a.ID] = a
+	return a, nil
+}
+
+func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.agents[a.ID] = a
+	return nil
+}
+
+func (f *fakeStore) Agents(context.Context, string) ([]chat.Agent, error) { return nil, nil }
+
+// pushRecorder is a chat.Notifier that records what went where.
+type pushRecorder struct {
+	mu     sync.Mutex
+	frames map[string][]any
+}
+
+func (p *pushRecorder) Push(_ context.Context, ids []string, frame any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frames == nil {
+		p.frames = map[string][]any{}
+	}
+	for _, id := range ids {
+		p.frames[id] = append(p.frames[id], frame)
+	}
+}
+
+func (p *pushRecorder) take() map[string][]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.frames
+	p.frames = nil
+	return out
+}

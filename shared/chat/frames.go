@@ -1,0 +1,40 @@
+package chat
+
+// Server -> client frames, as docs/architecture.md defines them.
+
+type MessageFrame struct {
+	Type           string  `json:"type"`
+	ConversationID string  `json:"conversationId"`
+	Message        Message `json:"message"`
+	Conversation   any     `json:"conversation,omitempty"`
+}
+
+type MessagesFrame struct {
+	Type           string    `json:"type"`
+	ConversationID string    `json:"conversationId"`
+	Messages       []Message `json:"messages"`
+	HasMore        bool      `json:"hasMore"`
+}
+
+type ConversationFrame struct {
+	Type         string `json:"type"`
+	Conversation any    `json:"conversation"`
+}
+
+type TypingFrame struct {
+	Type           string `json:"type"`
+	ConversationID string `json:"conversationId"`
+	Author         Author `json:"author"`
+	On             bool   `json:"on"`
+}
+
+type ErrorFrame struct {
+	Type     string `json:"type"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	ClientID string `json:"clientId,omitempty"`
+}
+
+type PongFrame struct {
+	Type string `json:"type"`
+}

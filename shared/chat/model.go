@@ -1,0 +1,249 @@
+// Package chat is the live-chat domain: conversations, messages, assignment
+// and who gets told about what. It owns the Storer and Notifier interfaces
+// its adapters implement and imports no AWS package.
+package chat
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Role says which side of the chat a principal is on.
+type Role string
+
+const (
+	RoleVisitor Role = "visitor"
+	RoleAgent   Role = "agent"
+)
+
+// Principal is the authenticated caller.
+type Principal struct {
+	Role      Role
+	ID        string
+	Name      string
+	AvatarURL string
+}
+
+// Status of a conversation.
+type Status string
+
+const (
+	StatusOpen   Status = "open"
+	StatusClosed Status = "closed"
+)
+
+// Kind of a message: written text or a system event.
+type Kind string
+
+const (
+	KindText  Kind = "text"
+	KindEvent Kind = "event"
+)
+
+// EventType names a system event stored in the message stream.
+type EventType string
+
+const (
+	EventAssigned   EventType = "assigned"
+	EventTakenOver  EventType = "taken_over"
+	EventUnassigned EventType = "unassigned"
+	EventClosed     EventType = "closed"
+	EventReopened   EventType = "reopened"
+)
+
+// MaxBodyRunes is the longest message body accepted, in characters.
+const MaxBodyRunes = 5000
+
+const previewRunes = 140
+
+// Author of a message as clients see it.
+type Author struct {
+	Type      Role   `json:"type"`
+	ID        string `json:"id"`
+	Name      string `json:"name,omitempty"`
+	AvatarURL string `json:"avatarUrl,omitempty"`
+}
+
+// Event describes a system event message.
+type Event struct {
+	Type EventType `json:"type"`
+	// AgentID and AgentName name the agent the event is about (the new
+	// assignee, or the one unassigned).
+	AgentID   string `json:"agentId,omitempty"`
+	AgentName string `json:"agentName,omitempty"`
+}
+
+// Message is one immutable entry of a conversation's seq stream.
+type Message struct {
+	ConversationID string    `json:"conversationId"`
+	Seq            int64     `json:"seq"`
+	Kind           Kind      `json:"kind"`
+	ClientID       string    `json:"clientId,omitempty"`
+	Author         Author    `json:"author"`
+	Body           string    `json:"body,omitempty"`
+	Event          *Event    `json:"event,omitempty"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// Conversation is the state of one thread.
+type Conversation struct {
+	ID             string
+	ChannelID      string
+	InboxID        string
+	VisitorID      string
+	Status         Status
+	AssigneeID     string
+	AssigneeName   string
+	LastSeq        int64
+	VisitorReadSeq int64
+	AgentReadSeq   int64
+	Preview        string
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+}
+
+// Summary is the agent's view of a conversation.
+type Summary struct {
+	ID             string    `json:"id"`
+	ChannelID      string    `json:"channelId"`
+	InboxID        string    `json:"inboxId"`
+	VisitorID      string    `json:"visitorId"`
+	Status         Status    `json:"status"`
+	AssigneeID     string    `json:"assigneeId,omitempty"`
+	AssigneeName   string    `json:"assigneeName,omitempty"`
+	LastSeq        int64     `json:"lastSeq"`
+	VisitorReadSeq int64     `json:"visitorReadSeq"`
+	AgentReadSeq   int64     `json:"agentReadSeq"`
+	Preview        string    `json:"preview"`
+	CreatedAt      time.Time `json:"createdAt"`
+	LastActivityAt time.Time `json:"lastActivityAt"`
+}
+
+// VisitorConversation is the visitor's view of a conversation: no internal
+// ids beyond what the widget needs.
+type VisitorConversation struct {
+	ID             string    `json:"id"`
+	Status         Status    `json:"status"`
+	Assignee       *Badge    `json:"assignee,omitempty"`
+	LastSeq        int64     `json:"lastSeq"`
+	AgentReadSeq   int64     `json:"agentReadSeq"`
+	VisitorReadSeq int64     `json:"visitorReadSeq"`
+	Preview        string    `json:"preview"`
+	CreatedAt      time.Time `json:"createdAt"`
+	LastActivityAt time.Time `json:"lastActivityAt"`
+}
+
+// AgentSummary converts a conversation to the agent's view.
+func (c Conversation) AgentSummary() Summary {
+	//lint:ignore S1016 the agent's view is its own type so that stored fields never leak into it by accident
+	return Summary{
+		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
+		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
+		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
+		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
+	}
+}
+
+// VisitorSummary converts a conversation to the visitor's view.
+func (c Conversation) VisitorSummary() VisitorConversation {
+	return VisitorConversation{
+		ID: c.ID, Status: c.Status, Assignee: c.badge(), LastSeq: c.LastSeq,
+		AgentReadSeq: c.AgentReadSeq, VisitorReadSeq: c.VisitorReadSeq, Preview: c.Preview,
+		CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
+	}
+}
+
+// Badge is what a visitor sees of the agent who owns the conversation: a
+// name (and later a picture), never the agent's id.
+type Badge struct {
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatarUrl,omitempty"`
+}
+
+func (c Conversation) badge() *Badge {
+	if c.AssigneeID == "" {
+		return nil
+	}
+	return &Badge{Name: c.AssigneeName}
+}
+
+// Visitor is an anonymous (for now) person using the widget.
+type Visitor struct {
+	ID        string
+	ChannelID string
+	CreatedAt time.Time
+}
+
+// Agent is an agent's profile.
+type Agent struct {
+	ID          string   `json:"id"`
+	DisplayName string   `json:"displayName"`
+	Email       string   `json:"email,omitempty"`
+	AvatarURL   string   `json:"avatarUrl,omitempty"`
+	MeetingsURL string   `json:"meetingsUrl,omitempty"`
+	Inboxes     []string `json:"inboxes"`
+}
+
+// Connection is a live WebSocket connection and who opened it.
+type Connection struct {
+	ID        string
+	Principal Principal
+	// Inboxes an agent's connection listens to; empty for visitors, who
+	// listen to their own visitor id instead.
+	Inboxes     []string
+	ConnectedAt time.Time
+}
+
+// Listener is a connection subscribed to a conversation.
+type Listener struct {
+	ConnectionID string
+	Principal    Principal
+}
+
+// Ticket is a verified, not yet consumed WebSocket ticket.
+type Ticket struct {
+	ID        string
+	Principal Principal
+	ExpiresAt time.Time
+}
+
+// ValidID reports whether id is a UUID in canonical form.
+func ValidID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+func checkID(name, id string) error {
+	if !ValidID(id) {
+		return invalid("%s must be a UUID", name)
+	}
+	return nil
+}
+
+func checkBody(body string) error {
+	if strings.TrimSpace(body) == "" {
+		return invalid("body must not be empty")
+	}
+	if !utf8.ValidString(body) {
+		return invalid("body must be UTF-8")
+	}
+	if utf8.RuneCountInString(body) > MaxBodyRunes {
+		return &Error{Kind: ErrTooLarge, Message: "body is longer than 5000 characters"}
+	}
+	return nil
+}
+
+func preview(body string) string {
+	body = strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(body) <= previewRunes {
+		return body
+	}
+	r := []rune(body)
+	return string(r[:previewRunes]) + "…"
+}

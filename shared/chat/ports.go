@@ -1,0 +1,120 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Storer is what the domain needs from persistence. Implementations return
+// the sentinel errors of this package (ErrNotFound, ErrConflict, ErrInvalid).
+type Storer interface {
+	// Conversation returns the conversation's state.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// ConversationListeners returns the conversation together with the
+	// visitor connections subscribed to it, in one read.
+	ConversationListeners(ctx context.Context, id string) (Conversation, []Listener, error)
+	// CreateConversation stores a new conversation with its first message.
+	CreateConversation(ctx context.Context, in NewConversation) (Appended, error)
+	// Append adds a message to the seq stream, applying in.Change to the
+	// conversation in the same write; it retries when another writer took
+	// the seq first, calling Change again with the fresh state.
+	Append(ctx context.Context, in Append) (Appended, error)
+	// MarkRead raises the read marker of role to seq (never lowers it).
+	MarkRead(ctx context.Context, conversationID string, role Role, seq int64) (Conversation, error)
+	// Messages returns a page of messages in ascending seq and whether more
+	// exist in the direction asked.
+	Messages(ctx context.Context, q MessageQuery) ([]Message, bool, error)
+	// Conversations lists an inbox, newest activity first; the cursor is
+	// opaque and "" when there is no further page.
+	Conversations(ctx context.Context, q ListQuery) ([]Conversation, string, error)
+	// VisitorConversations lists a visitor's conversations, newest first.
+	VisitorConversations(ctx context.Context, visitorID string, limit int) ([]Conversation, error)
+
+	CreateVisitor(ctx context.Context, v Visitor) error
+	Visitor(ctx context.Context, id string) (Visitor, error)
+
+	// ConsumeTicket records a ticket as used; ErrConflict when it already was.
+	ConsumeTicket(ctx context.Context, id string, expiresAt time.Time) error
+	SaveConnection(ctx context.Context, c Connection) error
+	Connection(ctx context.Context, id string) (Connection, error)
+	// DeleteConnection removes a connection and every subscription it holds.
+	DeleteConnection(ctx context.Context, id string) error
+	// Subscribe adds a connection to a conversation's listeners.
+	Subscribe(ctx context.Context, connectionID, conversationID string, p Principal) error
+	InboxListeners(ctx context.Context, inboxID string) ([]string, error)
+	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
+
+	Agent(ctx context.Context, id string) (Agent, error)
+	// EnsureAgent stores a if no profile with its id exists and returns the
+	// stored profile either way.
+	EnsureAgent(ctx context.Context, a Agent) (Agent, error)
+	PutAgent(ctx context.Context, a Agent) error
+	Agents(ctx context.Context, inboxID string) ([]Agent, error)
+}
+
+// Notifier pushes frames to live connections. Failures are its own business
+// (logged, gone connections removed): a failed push is never a lost message,
+// because clients resume from their last seq.
+type Notifier interface {
+	Push(ctx context.Context, connectionIDs []string, frame any)
+}
+
+// NewConversation is a conversation with its first message.
+type NewConversation struct {
+	Conversation Conversation
+	Message      Message
+	// ClientKey makes the write idempotent; see Append.ClientKey.
+	ClientKey string
+}
+
+// Append is one message added to an existing conversation.
+type Append struct {
+	// Current is the state the caller read; its LastSeq is the first guess
+	// for the seq to take.
+	Current Conversation
+	// Message to store; the store fills Seq and ConversationID.
+	Message Message
+	// ClientKey, when set, is stored with the message so a retry with the
+	// same key returns the first result instead of storing twice.
+	ClientKey string
+	// Change updates the conversation for this message. It may return an
+	// error (for example a ConflictError) to abandon the write.
+	Change func(c *Conversation) error
+}
+
+// Appended is the result of a write to the seq stream.
+type Appended struct {
+	Conversation Conversation
+	Message      Message
+	// Duplicate is true when the client key had been used: Message is the
+	// one stored the first time and nothing new was written.
+	Duplicate bool
+}
+
+// MessageQuery selects a page of a conversation's messages: those after
+// After (ascending), or with Before set the last ones below Before.
+type MessageQuery struct {
+	ConversationID string
+	After          int64
+	Before         int64
+	Limit          int
+}
+
+// View of an inbox list.
+type View string
+
+const (
+	ViewAll        View = "all"
+	ViewMine       View = "mine"
+	ViewUnassigned View = "unassigned"
+)
+
+// ListQuery selects a page of an inbox.
+type ListQuery struct {
+	InboxID string
+	Status  Status
+	View    View
+	AgentID string
+	Limit   int
+	Cursor  string
+}

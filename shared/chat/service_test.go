@@ -1,0 +1,326 @@
+package chat_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+type env struct {
+	store *fakeStore
+	push  *pushRecorder
+	svc   *chat.Service
+}
+
+var (
+	vis   = chat.Principal{Role: chat.RoleVisitor, ID: "11111111-1111-4111-8111-111111111111", Name: "Vi"}
+	other = chat.Principal{Role: chat.RoleVisitor, ID: "22222222-2222-4222-8222-222222222222"}
+	ann   = chat.Principal{Role: chat.RoleAgent, ID: "ann", Name: "Ann"}
+	bob   = chat.Principal{Role: chat.RoleAgent, ID: "bob", Name: "Bob"}
+)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := newFakeStore()
+	p := &pushRecorder{}
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	svc := chat.NewService(st, p, chat.Options{ChannelID: "main", InboxID: "main", Now: func() time.Time { return now }})
+	e := &env{store: st, push: p, svc: svc}
+	for id, pr := range map[string]chat.Principal{"vconn": vis, "oconn": other} {
+		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, pr := range map[string]chat.Principal{"aconn": ann, "bconn": bob} {
+		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr, Inboxes: []string{"main"}}); err != nil {
+			t.Fatal(err)
+		}
+		st.agents[pr.ID] = chat.Agent{ID: pr.ID, DisplayName: pr.Name, Inboxes: []string{"main"}}
+	}
+	return e
+}
+
+// start has the visitor open a conversation.
+func (e *env) start(t *testing.T) chat.Message {
+	t.Helper()
+	m, err := e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+	return m
+}
+
+func TestSendValidation(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      chat.SendInput
+		wantErr error
+	}{
+		{"empty body", chat.SendInput{ClientID: uuid.NewString(), Body: ""}, chat.ErrInvalid},
+		{"whitespace body", chat.SendInput{ClientID: uuid.NewString(), Body: " \n\t "}, chat.ErrInvalid},
+		{"5000 runes", chat.SendInput{ClientID: uuid.NewString(), Body: strings.Repeat("é", 5000)}, nil},
+		{"5001 runes", chat.SendInput{ClientID: uuid.NewString(), Body: strings.Repeat("é", 5001)}, chat.ErrTooLarge},
+		{"missing client id", chat.SendInput{Body: "hi"}, chat.ErrInvalid},
+		{"malformed client id", chat.SendInput{ClientID: "abc", Body: "hi"}, chat.ErrInvalid},
+		{"malformed conversation id", chat.SendInput{ClientID: uuid.NewString(), ConversationID: "../x", Body: "hi"}, chat.ErrInvalid},
+		{"unknown conversation", chat.SendInput{ClientID: uuid.NewString(), ConversationID: uuid.NewString(), Body: "hi"}, chat.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			_, err := e.svc.SendFromConnection(t.Context(), "vconn", tt.in)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil && len(e.store.msgs) != 0 {
+				t.Errorf("refused message stored %d conversations", len(e.store.msgs))
+			}
+		})
+	}
+}
+
+func TestFirstMessageCreatesConversationAndPushes(t *testing.T) {
+	e := newEnv(t)
+	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "vtab2", Principal: vis}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Seq != 1 || m.Author.ID != vis.ID || m.Kind != chat.KindText {
+		t.Errorf("message = %+v", m)
+	}
+	c := e.store.convs[m.ConversationID]
+	if c.Status != chat.StatusOpen || c.VisitorID != vis.ID || c.Preview != "hello" {
+		t.Errorf("conversation = %+v", c)
+	}
+	got := map[string]int{}
+	for id, fs := range e.push.take() {
+		got[id] = len(fs)
+	}
+	// Both visitor tabs and both agents hear of it once; the other visitor not.
+	if diff := cmp.Diff(map[string]int{"vconn": 1, "vtab2": 1, "aconn": 1, "bconn": 1}, got); diff != "" {
+		t.Errorf("pushes (-want +got):\n%s", diff)
+	}
+	// The sender's tab follows the new conversation.
+	if ls := e.store.subs[m.ConversationID]; len(ls) != 1 || ls[0].ConnectionID != "vconn" {
+		t.Errorf("subscriptions = %+v", ls)
+	}
+}
+
+func TestRetryStoresOnce(t *testing.T) {
+	e := newEnv(t)
+	in := chat.SendInput{ClientID: uuid.NewString(), Body: "hello"}
+	first, err := e.svc.SendFromConnection(t.Context(), "vconn", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+	again, err := e.svc.SendFromConnection(t.Context(), "vconn", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("retry (-first +again):\n%s", diff)
+	}
+	if len(e.store.convs) != 1 || len(e.store.msgs[first.ConversationID]) != 1 {
+		t.Errorf("stored %d conversations, %d messages; want 1, 1", len(e.store.convs), len(e.store.msgs[first.ConversationID]))
+	}
+	pushes := e.push.take()
+	if len(pushes) != 1 || len(pushes["vconn"]) != 1 {
+		t.Errorf("retry pushed to %v; want the sender only", pushes)
+	}
+
+	reply := chat.SendInput{ClientID: uuid.NewString(), Body: "hi there"}
+	_, created, err := e.svc.Reply(t.Context(), ann, first.ConversationID, reply)
+	if err != nil || !created {
+		t.Fatalf("reply: created %v err %v", created, err)
+	}
+	m, created, err := e.svc.Reply(t.Context(), ann, first.ConversationID, reply)
+	if err != nil || created || m.Seq != 2 {
+		t.Errorf("reply retry: seq %d created %v err %v; want 2 false nil", m.Seq, created, err)
+	}
+}
+
+func TestMessageToClosedConversationStartsANewOne(t *testing.T) {
+	e := newEnv(t)
+	first := e.start(t)
+	if _, err := e.svc.Close(t.Context(), ann, first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: first.ConversationID, Body: "again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ConversationID == first.ConversationID || m.Seq != 1 {
+		t.Errorf("message went to %s seq %d; want a new conversation", m.ConversationID, m.Seq)
+	}
+	if got := e.store.convs[first.ConversationID]; got.LastSeq != 2 || got.Status != chat.StatusClosed {
+		t.Errorf("closed conversation = %+v", got)
+	}
+}
+
+func TestVisitorCannotReachOthersConversation(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	unknown := uuid.NewString()
+	for _, id := range []string{m.ConversationID, unknown} {
+		_, err := e.svc.SendFromConnection(t.Context(), "oconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: id, Body: "x"})
+		var de *chat.Error
+		if !errors.As(err, &de) || de.Kind != chat.ErrNotFound || de.Message != "conversation not found" {
+			t.Errorf("send to %s: err = %v, want the same not found", id, err)
+		}
+		_, _, err = e.svc.Messages(t.Context(), other, id, chat.PageQuery{})
+		if !errors.As(err, &de) || de.Message != "conversation not found" {
+			t.Errorf("messages of %s: err = %v", id, err)
+		}
+		if err := e.svc.Resume(t.Context(), "oconn", id, 0); !errors.Is(err, chat.ErrNotFound) {
+			t.Errorf("resume %s: err = %v", id, err)
+		}
+	}
+	if len(e.store.msgs[m.ConversationID]) != 1 || len(e.store.subs[m.ConversationID]) != 1 {
+		t.Error("a refused request changed the conversation")
+	}
+}
+
+func TestTakeOverConflict(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	// Bob takes over while Ann's request is between its read and its write.
+	e.store.beforeTxn = func() {
+		if _, err := e.svc.TakeOver(t.Context(), bob, cid, ""); err != nil {
+			t.Errorf("bob: %v", err)
+		}
+	}
+	_, err := e.svc.TakeOver(t.Context(), ann, cid, "")
+	var conflict *chat.ConflictError
+	if !errors.As(err, &conflict) || conflict.AssigneeID != "bob" || !errors.Is(err, chat.ErrConflict) {
+		t.Fatalf("ann: err = %v, want conflict naming bob", err)
+	}
+	c := e.store.convs[cid]
+	if c.AssigneeID != "bob" || c.LastSeq != 2 {
+		t.Errorf("conversation assignee %q lastSeq %d; want bob 2", c.AssigneeID, c.LastSeq)
+	}
+	// Ann, now knowing bob owns it, takes it over.
+	c, err = e.svc.TakeOver(t.Context(), ann, cid, "bob")
+	if err != nil || c.AssigneeID != "ann" {
+		t.Fatalf("take over from bob: %+v %v", c, err)
+	}
+	if _, err := e.svc.Assign(t.Context(), bob, cid, "bob", ptr("")); !errors.Is(err, chat.ErrConflict) {
+		t.Errorf("assign with stale expectation: err = %v, want conflict", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestEventsInSeqStream(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	ctx := t.Context()
+	steps := []func() (chat.Conversation, error){
+		func() (chat.Conversation, error) { return e.svc.TakeOver(ctx, ann, cid, "") },
+		func() (chat.Conversation, error) { return e.svc.Assign(ctx, ann, cid, "bob", ptr("ann")) },
+		func() (chat.Conversation, error) { return e.svc.Unassign(ctx, ann, cid, nil) },
+		func() (chat.Conversation, error) { return e.svc.Unassign(ctx, ann, cid, nil) }, // no-op
+		func() (chat.Conversation, error) { return e.svc.Close(ctx, ann, cid) },
+		func() (chat.Conversation, error) { return e.svc.Close(ctx, ann, cid) }, // no-op
+		func() (chat.Conversation, error) { return e.svc.Reopen(ctx, ann, cid) },
+	}
+	for i, step := range steps {
+		if _, err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	var got []string
+	for _, m := range e.store.msgs[cid][1:] {
+		got = append(got, string(m.Event.Type)+":"+m.Event.AgentID)
+	}
+	want := []string{"assigned:ann", "assigned:bob", "unassigned:bob", "closed:", "reopened:"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if c := e.store.convs[cid]; c.LastSeq != 6 || c.Status != chat.StatusOpen || c.AssigneeID != "" {
+		t.Errorf("conversation = %+v", c)
+	}
+}
+
+func TestConnectConsumesTicketOnce(t *testing.T) {
+	e := newEnv(t)
+	tk := chat.Ticket{ID: uuid.NewString(), Principal: ann, ExpiresAt: time.Now().Add(time.Minute)}
+	if err := e.svc.Connect(t.Context(), "new", tk); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.store.conns["new"]; !cmp.Equal([]string{"main"}, c.Inboxes) {
+		t.Errorf("agent connection inboxes = %v", c.Inboxes)
+	}
+	if err := e.svc.Connect(t.Context(), "again", tk); !errors.Is(err, chat.ErrUnauthorized) {
+		t.Errorf("reused ticket: err = %v, want ErrUnauthorized", err)
+	}
+	if _, ok := e.store.conns["again"]; ok {
+		t.Error("reused ticket stored a connection")
+	}
+}
+
+func TestMarkReadAndValidation(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	if _, err := e.svc.MarkRead(t.Context(), vis, m.ConversationID, 2); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("read past lastSeq: err = %v", err)
+	}
+	c, err := e.svc.MarkRead(t.Context(), ann, m.ConversationID, 1)
+	if err != nil || c.AgentReadSeq != 1 {
+		t.Fatalf("agent read = %+v, %v", c, err)
+	}
+	pushes := e.push.take()
+	if len(pushes["vconn"]) != 1 || len(pushes["aconn"]) != 1 {
+		t.Errorf("read pushed to %v; want visitor and agents", pushes)
+	}
+	if _, _, err := e.svc.List(t.Context(), ann, "pending", "", 0, ""); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("bad status: err = %v", err)
+	}
+	if _, _, err := e.svc.List(t.Context(), ann, "", "", 101, ""); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("limit 101: err = %v", err)
+	}
+}
+
+func TestResumeAnswersMissingRange(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	for range 3 {
+		if _, _, err := e.svc.Reply(t.Context(), ann, m.ConversationID, chat.SendInput{ClientID: uuid.NewString(), Body: "r"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.push.take()
+	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "fresh", Principal: vis}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Resume(t.Context(), "fresh", m.ConversationID, 2); err != nil {
+		t.Fatal(err)
+	}
+	frames := e.push.take()["fresh"]
+	if len(frames) != 1 {
+		t.Fatalf("frames to fresh = %v", frames)
+	}
+	f := frames[0].(chat.MessagesFrame)
+	var seqs []int64
+	for _, m := range f.Messages {
+		seqs = append(seqs, m.Seq)
+	}
+	if diff := cmp.Diff([]int64{3, 4}, seqs); diff != "" || f.HasMore {
+		t.Errorf("resume seqs (-want +got):\n%s hasMore=%v", diff, f.HasMore)
+	}
+	if n := len(e.store.subs[m.ConversationID]); n != 2 {
+		t.Errorf("subscriptions = %d, want 2", n)
+	}
+}

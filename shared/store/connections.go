@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// home is the partition of the listener item made at connect time: the
+// visitor's tabs or the agent's inboxes.
+func homes(c chat.Connection) []string {
+	if c.Principal.Role == chat.RoleVisitor {
+		return []string{visitorPK(c.Principal.ID)}
+	}
+	out := make([]string, 0, len(c.Inboxes))
+	for _, in := range c.Inboxes {
+		out = append(out, inboxPK(in))
+	}
+	return out
+}
+
+func (s *Store) listenerItem(pk, connectionID string, p chat.Principal, expiresAt int64) item {
+	it := key(pk, listenerSK(connectionID))
+	it["connectionId"] = str(connectionID)
+	it["role"] = str(string(p.Role))
+	it["principalId"] = str(p.ID)
+	putOpt(it, "name", p.Name)
+	putOpt(it, "avatarUrl", p.AvatarURL)
+	it["expiresAt"] = num(expiresAt)
+	return it
+}
+
+// ConsumeTicket implements chat.Storer: a conditional put, so a ticket
+// works once.
+func (s *Store) ConsumeTicket(ctx context.Context, id string, expiresAt time.Time) error {
+	it := key("TICKET#"+id, "TICKET")
+	it["expiresAt"] = num(expiresAt.Add(ticketGrace).Unix())
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
+	})
+	if err != nil {
+		return fmt.Errorf("consume ticket %s: %w", id, translate(err))
+	}
+	return nil
+}
+
+// SaveConnection implements chat.Storer: the connection item and its home
+// listener items in one transaction.
+func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
+	exp := c.ConnectedAt.Add(ConnectionTTL).Unix()
+	hs := homes(c)
+	conn := s.listenerItem(connPK(c.ID), c.ID, c.Principal, exp)
+	conn["sk"] = str("CONN")
+	conn["subs"] = strList(hs)
+	conn["connectedAt"] = str(formatTime(c.ConnectedAt))
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: conn}}}
+	for _, pk := range hs {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: s.listenerItem(pk, c.ID, c.Principal, exp)}})
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return fmt.Errorf("save connection %s: %w", c.ID, translate(err))
+	}
+	return nil
+}
+
+// Connection implements chat.Storer.
+func (s *Store) Connection(ctx context.Context, id string) (chat.Connection, error) {
+	it, err := s.get(ctx, connPK(id), "CONN")
+	if err == nil && expired(it, s.now().Unix()) {
+		err = chat.ErrNotFound
+	}
+	if err != nil {
+		return chat.Connection{}, fmt.Errorf("get connection %s: %w", id, err)
+	}
+	l := toListener(it)
+	c := chat.Connection{ID: id, Principal: l.Principal, ConnectedAt: getTime(it, "connectedAt")}
+	for _, pk := range getList(it, "subs") {
+		if in, ok := strings.CutPrefix(pk, "INBOX#"); ok {
+			c.Inboxes = append(c.Inboxes, in)
+		}
+	}
+	return c, nil
+}
+
+// DeleteConnection implements chat.Storer: the connection item lists every
+// partition it has a listener item in, so all go in one batch.
+func (s *Store) DeleteConnection(ctx context.Context, id string) error {
+	it, err := s.get(ctx, connPK(id), "CONN")
+	if errors.Is(err, chat.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete connection %s: %w", id, err)
+	}
+	seen := map[string]bool{}
+	reqs := []types.WriteRequest{{DeleteRequest: &types.DeleteRequest{Key: key(connPK(id), "CONN")}}}
+	for _, pk := range getList(it, "subs") {
+		if seen[pk] {
+			continue
+		}
+		seen[pk] = true
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(pk, listenerSK(id))}})
+	}
+	for len(reqs) > 0 {
+		n := min(len(reqs), 25)
+		if err := s.batchWrite(ctx, reqs[:n]); err != nil {
+			return fmt.Errorf("delete connection %s: %w", id, err)
+		}
+		reqs = reqs[n:]
+	}
+	return nil
+}
+
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	pending := map[string][]types.WriteRequest{s.table: reqs}
+	for attempt := range maxAttempts {
+		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return translate(err)
+		}
+		if len(out.UnprocessedItems) == 0 {
+			return nil
+		}
+		pending = out.UnprocessedItems
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+		}
+	}
+	return errors.New("batch write: items left unprocessed")
+}
+
+// Subscribe implements chat.Storer. The connection item learns of the
+// subscription first (and must still exist), so DeleteConnection always
+// finds every listener item.
+func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID string, p chat.Principal) error {
+	pk := convPK(conversationID)
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(connPK(connectionID), "CONN"),
+		UpdateExpression:          ptr("SET subs = list_append(if_not_exists(subs, :empty), :sub)"),
+		ConditionExpression:       ptr("attribute_exists(pk)"),
+		ExpressionAttributeValues: item{":empty": strList(nil), ":sub": strList([]string{pk})},
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return fmt.Errorf("subscribe %s: %w", connectionID, chat.ErrNotFound)
+		}
+		return fmt.Errorf("subscribe %s: %w", connectionID, translate(err))
+	}
+	exp := getN(out.Attributes, "expiresAt")
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: s.listenerItem(pk, connectionID, p, exp)}); err != nil {
+		return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, translate(err))
+	}
+	return nil
+}
+
+func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
+	var (
+		ids   []string
+		start item
+		now   = s.now().Unix()
+	)
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conn)"),
+			ExpressionAttributeValues: item{":pk": str(pk), ":conn": str("CONN#")},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("query listeners of %s: %w", pk, translate(err))
+		}
+		for _, it := range out.Items {
+			if !expired(it, now) {
+				ids = append(ids, getS(it, "connectionId"))
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return ids, nil
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// InboxListeners implements chat.Storer.
+func (s *Store) InboxListeners(ctx context.Context, inboxID string) ([]string, error) {
+	return s.listeners(ctx, inboxPK(inboxID))
+}
+
+// VisitorListeners implements chat.Storer.
+func (s *Store) VisitorListeners(ctx context.Context, visitorID string) ([]string, error) {
+	return s.listeners(ctx, visitorPK(visitorID))
+}
+
+// CreateVisitor implements chat.Storer.
+func (s *Store) CreateVisitor(ctx context.Context, v chat.Visitor) error {
+	it := key(visitorPK(v.ID), "PROFILE")
+	it["visitorId"] = str(v.ID)
+	it["channelId"] = str(v.ChannelID)
+	it["createdAt"] = str(formatTime(v.CreatedAt))
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
+	})
+	if err != nil {
+		return fmt.Errorf("create visitor %s: %w", v.ID, translate(err))
+	}
+	return nil
+}
+
+// Visitor implements chat.Storer.
+func (s *Store) Visitor(ctx context.Context, id string) (chat.Visitor, error) {
+	it, err := s.get(ctx, visitorPK(id), "PROFILE")
+	if err != nil {
+		return chat.Visitor{}, fmt.Errorf("get visitor %s: %w", id, err)
+	}
+	return chat.Visitor{ID: getS(it, "visitorId"), ChannelID: getS(it, "channelId"), CreatedAt: getTime(it, "createdAt")}, nil
+}

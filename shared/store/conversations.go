@@ -1,0 +1,535 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+const (
+	metaSK   = "META"
+	maxSeqSK = "MSG#999999999999"
+)
+
+func convPK(id string) string     { return "CONV#" + id }
+func msgSK(seq int64) string      { return fmt.Sprintf("MSG#%012d", seq) }
+func clientPK(key string) string  { return "CLIENT#" + key }
+func visitorPK(id string) string  { return "VISITOR#" + id }
+func inboxPK(id string) string    { return "INBOX#" + id }
+func connPK(id string) string     { return "CONN#" + id }
+func listenerSK(id string) string { return "CONN#" + id }
+
+// shard spreads an inbox's conversations over Shards index partitions.
+func shard(conversationID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(conversationID))
+	return int(h.Sum32() % Shards)
+}
+
+func listPK(inbox string, status chat.Status, shard int) string {
+	return fmt.Sprintf("LIST#%s#%s#%d", inbox, status, shard)
+}
+
+func ownerPK(inbox string, status chat.Status, owner string, shard int) string {
+	if owner == "" {
+		owner = "none"
+	}
+	return fmt.Sprintf("OWNER#%s#%s#%s#%d", inbox, status, owner, shard)
+}
+
+func activityKey(c chat.Conversation) string {
+	return formatTime(c.LastActivityAt) + "#" + c.ID
+}
+
+// indexKeys are the GSI attributes that place a conversation in its lists.
+func indexKeys(c chat.Conversation) map[string]string {
+	sh := shard(c.ID)
+	sk := activityKey(c)
+	return map[string]string{
+		"gsi1pk": listPK(c.InboxID, c.Status, sh),
+		"gsi1sk": sk,
+		"gsi2pk": ownerPK(c.InboxID, c.Status, c.AssigneeID, sh),
+		"gsi2sk": sk,
+	}
+}
+
+// ---------------------------------------------------------------- converters
+
+func toDBConversation(c chat.Conversation) item {
+	it := key(convPK(c.ID), metaSK)
+	it["conversationId"] = str(c.ID)
+	it["channelId"] = str(c.ChannelID)
+	it["inboxId"] = str(c.InboxID)
+	it["visitorId"] = str(c.VisitorID)
+	it["status"] = str(string(c.Status))
+	putOpt(it, "assigneeId", c.AssigneeID)
+	putOpt(it, "assigneeName", c.AssigneeName)
+	it["lastSeq"] = num(c.LastSeq)
+	it["visitorReadSeq"] = num(c.VisitorReadSeq)
+	it["agentReadSeq"] = num(c.AgentReadSeq)
+	putOpt(it, "preview", c.Preview)
+	it["createdAt"] = str(formatTime(c.CreatedAt))
+	it["lastActivityAt"] = str(formatTime(c.LastActivityAt))
+	for k, v := range indexKeys(c) {
+		it[k] = str(v)
+	}
+	return it
+}
+
+func toConversation(it item) chat.Conversation {
+	return chat.Conversation{
+		ID:             getS(it, "conversationId"),
+		ChannelID:      getS(it, "channelId"),
+		InboxID:        getS(it, "inboxId"),
+		VisitorID:      getS(it, "visitorId"),
+		Status:         chat.Status(getS(it, "status")),
+		AssigneeID:     getS(it, "assigneeId"),
+		AssigneeName:   getS(it, "assigneeName"),
+		LastSeq:        getN(it, "lastSeq"),
+		VisitorReadSeq: getN(it, "visitorReadSeq"),
+		AgentReadSeq:   getN(it, "agentReadSeq"),
+		Preview:        getS(it, "preview"),
+		CreatedAt:      getTime(it, "createdAt"),
+		LastActivityAt: getTime(it, "lastActivityAt"),
+	}
+}
+
+func toDBMessage(m chat.Message) item {
+	it := key(convPK(m.ConversationID), msgSK(m.Seq))
+	it["conversationId"] = str(m.ConversationID)
+	it["seq"] = num(m.Seq)
+	it["kind"] = str(string(m.Kind))
+	putOpt(it, "clientId", m.ClientID)
+	it["authorType"] = str(string(m.Author.Type))
+	it["authorId"] = str(m.Author.ID)
+	putOpt(it, "authorName", m.Author.Name)
+	putOpt(it, "authorAvatarUrl", m.Author.AvatarURL)
+	putOpt(it, "body", m.Body)
+	if m.Event != nil {
+		it["eventType"] = str(string(m.Event.Type))
+		putOpt(it, "eventAgentId", m.Event.AgentID)
+		putOpt(it, "eventAgentName", m.Event.AgentName)
+	}
+	it["createdAt"] = str(formatTime(m.CreatedAt))
+	return it
+}
+
+func toMessage(it item) chat.Message {
+	m := chat.Message{
+		ConversationID: getS(it, "conversationId"),
+		Seq:            getN(it, "seq"),
+		Kind:           chat.Kind(getS(it, "kind")),
+		ClientID:       getS(it, "clientId"),
+		Author: chat.Author{
+			Type: chat.Role(getS(it, "authorType")), ID: getS(it, "authorId"),
+			Name: getS(it, "authorName"), AvatarURL: getS(it, "authorAvatarUrl"),
+		},
+		Body:      getS(it, "body"),
+		CreatedAt: getTime(it, "createdAt"),
+	}
+	if t := getS(it, "eventType"); t != "" {
+		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName")}
+	}
+	return m
+}
+
+func toListener(it item) chat.Listener {
+	return chat.Listener{
+		ConnectionID: getS(it, "connectionId"),
+		Principal: chat.Principal{
+			Role: chat.Role(getS(it, "role")), ID: getS(it, "principalId"),
+			Name: getS(it, "name"), AvatarURL: getS(it, "avatarUrl"),
+		},
+	}
+}
+
+// ---------------------------------------------------------------- reads
+
+// Conversation implements chat.Storer.
+func (s *Store) Conversation(ctx context.Context, id string) (chat.Conversation, error) {
+	it, err := s.get(ctx, convPK(id), metaSK)
+	if err != nil {
+		return chat.Conversation{}, fmt.Errorf("get conversation %s: %w", id, err)
+	}
+	return toConversation(it), nil
+}
+
+// ConversationListeners implements chat.Storer with one Query: CONN# sorts
+// before META, so sk <= META returns the subscribed connections and the
+// conversation together.
+func (s *Store) ConversationListeners(ctx context.Context, id string) (chat.Conversation, []chat.Listener, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ptr("pk = :pk AND sk <= :meta"),
+		ExpressionAttributeValues: item{":pk": str(convPK(id)), ":meta": str(metaSK)},
+		ConsistentRead:            ptr(true),
+	})
+	if err != nil {
+		return chat.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", id, translate(err))
+	}
+	var (
+		conv      chat.Conversation
+		found     bool
+		listeners []chat.Listener
+	)
+	now := s.now().Unix()
+	for _, it := range out.Items {
+		sk := getS(it, "sk")
+		switch {
+		case sk == metaSK:
+			conv, found = toConversation(it), true
+		case strings.HasPrefix(sk, "CONN#") && !expired(it, now):
+			listeners = append(listeners, toListener(it))
+		}
+	}
+	if !found {
+		return chat.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", id, chat.ErrNotFound)
+	}
+	return conv, listeners, nil
+}
+
+// expired tells whether TTL should have removed the item already: DynamoDB
+// deletes expired items lazily, up to days later.
+func expired(it item, now int64) bool {
+	exp := getN(it, "expiresAt")
+	return exp != 0 && exp <= now
+}
+
+// Messages implements chat.Storer.
+func (s *Store) Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Message, bool, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: ptr("pk = :pk AND sk BETWEEN :lo AND :hi"),
+		Limit:                  ptr(int32(q.Limit + 1)),
+		ConsistentRead:         ptr(true),
+	}
+	if q.Before > 0 {
+		if q.Before <= 1 {
+			return []chat.Message{}, false, nil
+		}
+		in.ExpressionAttributeValues = item{":pk": str(convPK(q.ConversationID)), ":lo": str(msgSK(1)), ":hi": str(msgSK(q.Before - 1))}
+		in.ScanIndexForward = ptr(false)
+	} else {
+		in.ExpressionAttributeValues = item{":pk": str(convPK(q.ConversationID)), ":lo": str(msgSK(q.After + 1)), ":hi": str(maxSeqSK)}
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, false, fmt.Errorf("query messages of %s: %w", q.ConversationID, translate(err))
+	}
+	items := out.Items
+	more := len(items) > q.Limit
+	if more {
+		items = items[:q.Limit]
+	}
+	msgs := make([]chat.Message, 0, len(items))
+	for _, it := range items {
+		msgs = append(msgs, toMessage(it))
+	}
+	if q.Before > 0 {
+		slices.Reverse(msgs)
+	}
+	return msgs, more, nil
+}
+
+// ---------------------------------------------------------------- writes
+
+func (s *Store) clientPut(k string, m chat.Message) types.TransactWriteItem {
+	it := key(clientPK(k), "CLIENT")
+	it["conversationId"] = str(m.ConversationID)
+	it["seq"] = num(m.Seq)
+	it["expiresAt"] = num(s.now().Add(ClientIDTTL).Unix())
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
+	}}
+}
+
+func (s *Store) newPut(it item) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
+	}}
+}
+
+// duplicate answers a write whose client key was used: the stored message
+// and its conversation.
+func (s *Store) duplicate(ctx context.Context, clientKey string) (chat.Appended, error) {
+	ref, err := s.get(ctx, clientPK(clientKey), "CLIENT")
+	if err != nil {
+		return chat.Appended{}, fmt.Errorf("get client id: %w", err)
+	}
+	cid := getS(ref, "conversationId")
+	it, err := s.get(ctx, convPK(cid), msgSK(getN(ref, "seq")))
+	if err != nil {
+		return chat.Appended{}, fmt.Errorf("get message of client id: %w", err)
+	}
+	conv, err := s.Conversation(ctx, cid)
+	if err != nil {
+		return chat.Appended{}, err
+	}
+	return chat.Appended{Conversation: conv, Message: toMessage(it), Duplicate: true}, nil
+}
+
+// CreateConversation implements chat.Storer: the conversation, its first
+// message, the visitor's index entry and the client id in one transaction.
+func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation) (chat.Appended, error) {
+	c, m := in.Conversation, in.Message
+	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
+	var items []types.TransactWriteItem
+	if in.ClientKey != "" {
+		items = append(items, s.clientPut(in.ClientKey, m))
+	}
+	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
+	ref["conversationId"] = str(c.ID)
+	items = append(items, s.newPut(toDBConversation(c)), s.newPut(toDBMessage(m)), s.newPut(ref))
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err != nil {
+		if failed, ok := cancelled(err); ok && in.ClientKey != "" && failedAt(failed, 0) {
+			return s.duplicate(ctx, in.ClientKey)
+		}
+		return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
+	}
+	return chat.Appended{Conversation: c, Message: m}, nil
+}
+
+// Append implements chat.Storer. The conversation's lastSeq moves from n to
+// n+1 under a condition while MSG#n+1 (and the client id) are put with
+// attribute_not_exists; losing the race re-reads the conversation and tries
+// the next seq.
+func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, error) {
+	cur := in.Current
+	for range maxAttempts {
+		next := cur
+		if in.Change != nil {
+			if err := in.Change(&next); err != nil {
+				return chat.Appended{}, err
+			}
+		}
+		next.LastSeq = cur.LastSeq + 1
+		m := in.Message
+		m.ConversationID, m.Seq = cur.ID, next.LastSeq
+
+		var items []types.TransactWriteItem
+		if in.ClientKey != "" {
+			items = append(items, s.clientPut(in.ClientKey, m))
+		}
+		items = append(items, s.metaUpdate(cur, next), s.newPut(toDBMessage(m)))
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return chat.Appended{Conversation: next, Message: m}, nil
+		}
+		failed, ok := cancelled(err)
+		if !ok {
+			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
+		}
+		if in.ClientKey != "" && failedAt(failed, 0) {
+			return s.duplicate(ctx, in.ClientKey)
+		}
+		if cur, err = s.Conversation(ctx, cur.ID); err != nil {
+			return chat.Appended{}, err
+		}
+	}
+	return chat.Appended{}, fmt.Errorf("append: seq contention after %d attempts: %w", maxAttempts, chat.ErrConflict)
+}
+
+// metaUpdate moves the conversation from cur to next under the condition
+// that nobody else moved lastSeq meanwhile. Read markers are raised by
+// MarkRead without touching lastSeq, so they are only ever set here when
+// they go up past everything MarkRead may have written.
+func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem {
+	vals := item{
+		":prev": num(cur.LastSeq), ":seq": num(next.LastSeq),
+		":status": str(string(next.Status)), ":la": str(formatTime(next.LastActivityAt)),
+	}
+	names := map[string]string{"#status": "status"}
+	set := []string{"lastSeq = :seq", "#status = :status", "lastActivityAt = :la"}
+	var remove []string
+	for k, v := range indexKeys(next) {
+		set = append(set, k+" = :"+k)
+		vals[":"+k] = str(v)
+	}
+	if next.AssigneeID != "" {
+		set = append(set, "assigneeId = :aid", "assigneeName = :aname")
+		vals[":aid"], vals[":aname"] = str(next.AssigneeID), str(next.AssigneeName)
+	} else {
+		remove = append(remove, "assigneeId", "assigneeName")
+	}
+	if next.Preview != "" {
+		set = append(set, "preview = :preview")
+		vals[":preview"] = str(next.Preview)
+	}
+	if next.AgentReadSeq > cur.AgentReadSeq {
+		set = append(set, "agentReadSeq = :ars")
+		vals[":ars"] = num(next.AgentReadSeq)
+	}
+	slices.Sort(set)
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(convPK(cur.ID), metaSK),
+		UpdateExpression:          &expr,
+		ConditionExpression:       ptr("lastSeq = :prev"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals,
+	}}
+}
+
+// MarkRead implements chat.Storer; the condition keeps markers monotonic.
+func (s *Store) MarkRead(ctx context.Context, conversationID string, role chat.Role, seq int64) (chat.Conversation, error) {
+	attr := "visitorReadSeq"
+	if role == chat.RoleAgent {
+		attr = "agentReadSeq"
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(convPK(conversationID), metaSK),
+		UpdateExpression:          ptr("SET #m = :seq"),
+		ConditionExpression:       ptr("attribute_exists(pk) AND #m < :seq"),
+		ExpressionAttributeNames:  map[string]string{"#m": attr},
+		ExpressionAttributeValues: item{":seq": num(seq)},
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		// Already at or past seq (or gone): answer with the current state.
+		return s.Conversation(ctx, conversationID)
+	}
+	if err != nil {
+		return chat.Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, translate(err))
+	}
+	return toConversation(out.Attributes), nil
+}
+
+// ---------------------------------------------------------------- lists
+
+// encodeCursor and decodeCursor keep the index sort key opaque to clients.
+func encodeCursor(sortKey string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(sortKey))
+}
+
+func decodeCursor(cursor string) (string, error) {
+	bad := &chat.Error{Kind: chat.ErrInvalid, Message: "cursor is malformed"}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", bad
+	}
+	ts, id, ok := strings.Cut(string(raw), "#")
+	if !ok || !chat.ValidID(id) {
+		return "", bad
+	}
+	if _, err := time.Parse(timeLayout, ts); err != nil {
+		return "", bad
+	}
+	return string(raw), nil
+}
+
+// Conversations implements chat.Storer: each shard is queried newest first
+// below the cursor, and the merged pages are cut to the limit.
+func (s *Store) Conversations(ctx context.Context, q chat.ListQuery) ([]chat.Conversation, string, error) {
+	var below string
+	if q.Cursor != "" {
+		var err error
+		if below, err = decodeCursor(q.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	index, pkAttr, skAttr := "GSI1", "gsi1pk", "gsi1sk"
+	if q.View != chat.ViewAll {
+		index, pkAttr, skAttr = "GSI2", "gsi2pk", "gsi2sk"
+	}
+	var all []item
+	for sh := range Shards {
+		var pk string
+		switch q.View {
+		case chat.ViewMine:
+			pk = ownerPK(q.InboxID, q.Status, q.AgentID, sh)
+		case chat.ViewUnassigned:
+			pk = ownerPK(q.InboxID, q.Status, "", sh)
+		default:
+			pk = listPK(q.InboxID, q.Status, sh)
+		}
+		in := &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 &index,
+			KeyConditionExpression:    ptr(pkAttr + " = :pk"),
+			ExpressionAttributeValues: item{":pk": str(pk)},
+			ScanIndexForward:          ptr(false),
+			Limit:                     ptr(int32(q.Limit + 1)),
+		}
+		if below != "" {
+			in.KeyConditionExpression = ptr(pkAttr + " = :pk AND " + skAttr + " < :below")
+			in.ExpressionAttributeValues[":below"] = str(below)
+		}
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("list shard %d: %w", sh, translate(err))
+		}
+		all = append(all, out.Items...)
+	}
+	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(getS(b, skAttr), getS(a, skAttr)) })
+	var next string
+	if len(all) > q.Limit {
+		all = all[:q.Limit]
+		next = encodeCursor(getS(all[len(all)-1], skAttr))
+	}
+	convs := make([]chat.Conversation, 0, len(all))
+	for _, it := range all {
+		convs = append(convs, toConversation(it))
+	}
+	return convs, next, nil
+}
+
+// VisitorConversations implements chat.Storer.
+func (s *Store) VisitorConversations(ctx context.Context, visitorID string, limit int) ([]chat.Conversation, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conv)"),
+		ExpressionAttributeValues: item{":pk": str(visitorPK(visitorID)), ":conv": str("CONV#")},
+		ScanIndexForward:          ptr(false),
+		Limit:                     ptr(int32(limit)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query conversations of visitor %s: %w", visitorID, translate(err))
+	}
+	if len(out.Items) == 0 {
+		return []chat.Conversation{}, nil
+	}
+	keys := make([]item, 0, len(out.Items))
+	order := map[string]int{}
+	for i, it := range out.Items {
+		cid := getS(it, "conversationId")
+		order[cid] = i
+		keys = append(keys, key(convPK(cid), metaSK))
+	}
+	var metas []item
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: ptr(true)}}
+	for range maxAttempts {
+		got, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, translate(err))
+		}
+		metas = append(metas, got.Responses[s.table]...)
+		if len(got.UnprocessedKeys) == 0 {
+			break
+		}
+		req = got.UnprocessedKeys
+	}
+	convs := make([]chat.Conversation, 0, len(metas))
+	for _, it := range metas {
+		convs = append(convs, toConversation(it))
+	}
+	slices.SortFunc(convs, func(a, b chat.Conversation) int { return cmp.Compare(order[a.ID], order[b.ID]) })
+	return convs, nil
+}

@@ -1,0 +1,128 @@
+// Package widgetapi serves the public widget routes of the HTTP API.
+package widgetapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// Handler serves WidgetApiFunction.
+type Handler struct {
+	svc     *chat.Service
+	signer  *auth.Signer
+	origins auth.Origins
+	channel string
+}
+
+// New returns a Handler for the default channel and its allowed origins.
+func New(svc *chat.Service, signer *auth.Signer, origins auth.Origins, channelID string) *Handler {
+	return &Handler{svc: svc, signer: signer, origins: origins, channel: channelID}
+}
+
+// Handle routes on the route key API Gateway matched.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	if !h.origins.Allows(auth.Header(req.Headers, "Origin")) {
+		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrUnauthorized, Message: "origin not allowed"}), nil
+	}
+	switch req.RouteKey {
+	case "POST /widget/session":
+		return h.session(ctx, req), nil
+	case "POST /widget/ticket":
+		return h.ticket(ctx, req), nil
+	case "GET /widget/conversations/{id}/messages":
+		return h.messages(ctx, req), nil
+	}
+	return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
+}
+
+type sessionRequest struct {
+	ChannelID    string `json:"channelId"`
+	VisitorToken string `json:"visitorToken"`
+}
+
+type sessionResponse struct {
+	VisitorID     string                     `json:"visitorId"`
+	VisitorToken  string                     `json:"visitorToken"`
+	Conversations []chat.VisitorConversation `json:"conversations"`
+}
+
+func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	var in sessionRequest
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return apigw.Error(ctx, err)
+	}
+	if in.ChannelID == "" {
+		in.ChannelID = h.channel
+	}
+	// An invalid or expired token is no error: the visitor starts afresh.
+	var visitorID string
+	if claims, err := h.signer.VerifyVisitorToken(in.VisitorToken); err == nil && claims.ChannelID == in.ChannelID {
+		visitorID = claims.VisitorID
+	}
+	v, convs, err := h.svc.Session(ctx, in.ChannelID, visitorID)
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	if v.ID != visitorID {
+		slog.InfoContext(ctx, "visitor created", "visitorId", v.ID)
+	}
+	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
+}
+
+// visitor authenticates the visitor token of the Authorization header.
+func (h *Handler) visitor(req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
+	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
+	if err != nil {
+		return chat.Principal{}, err
+	}
+	if claims.ChannelID != h.channel {
+		return chat.Principal{}, auth.ErrForged
+	}
+	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID}, nil
+}
+
+type ticketResponse struct {
+	Ticket    string `json:"ticket"`
+	ExpiresIn int    `json:"expiresIn"`
+}
+
+func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	p, err := h.visitor(req)
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	t, _ := h.signer.Ticket(p)
+	return apigw.JSON(http.StatusOK, ticketResponse{Ticket: t, ExpiresIn: int(auth.TicketTTL.Seconds())})
+}
+
+type messagesResponse struct {
+	Messages []chat.Message `json:"messages"`
+	HasMore  bool           `json:"hasMore"`
+}
+
+func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	p, err := h.visitor(req)
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	after, err := apigw.Int(req.QueryStringParameters, "after")
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	msgs, more, err := h.svc.Messages(ctx, p, req.PathParameters["id"], chat.PageQuery{After: after, Limit: int(limit)})
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	return apigw.JSON(http.StatusOK, messagesResponse{Messages: msgs, HasMore: more})
+}

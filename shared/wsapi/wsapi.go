@@ -1,0 +1,127 @@
+// Package wsapi handles the WebSocket API's routes: $connect, $disconnect
+// and the message actions.
+package wsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// Connect serves $connect: the ticket is verified and consumed before the
+// socket opens.
+type Connect struct {
+	svc    *chat.Service
+	signer *auth.Signer
+}
+
+// NewConnect returns the $connect handler.
+func NewConnect(svc *chat.Service, signer *auth.Signer) *Connect {
+	return &Connect{svc: svc, signer: signer}
+}
+
+// Handle refuses the upgrade with the error's status (401 for any ticket
+// problem); nothing can be pushed from inside $connect.
+func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connID := req.RequestContext.ConnectionID
+	t, err := h.signer.VerifyTicket(req.QueryStringParameters["ticket"])
+	if err == nil {
+		err = h.svc.Connect(ctx, connID, t)
+	}
+	if err != nil {
+		status, body := apigw.Classify(ctx, err)
+		return events.APIGatewayProxyResponse{StatusCode: status, Body: body.Message}, nil
+	}
+	slog.InfoContext(ctx, "connected", "connectionId", connID, "role", t.Principal.Role)
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+}
+
+// Disconnect serves $disconnect (best effort: TTL covers what it misses).
+type Disconnect struct{ svc *chat.Service }
+
+// NewDisconnect returns the $disconnect handler.
+func NewDisconnect(svc *chat.Service) *Disconnect { return &Disconnect{svc: svc} }
+
+// Handle forgets the connection.
+func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connID := req.RequestContext.ConnectionID
+	if err := h.svc.Disconnect(ctx, connID); err != nil {
+		slog.ErrorContext(ctx, "disconnect", "connectionId", connID, "error", err)
+	}
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+}
+
+// Message serves sendMessage, typing, read, resume, ping and $default.
+// Without route responses API Gateway drops the integration's return
+// value, so every answer to the sender goes through the notifier.
+type Message struct {
+	svc    *chat.Service
+	notify chat.Notifier
+}
+
+// NewMessage returns the message-route handler.
+func NewMessage(svc *chat.Service, n chat.Notifier) *Message {
+	return &Message{svc: svc, notify: n}
+}
+
+type frame struct {
+	Action         string `json:"action"`
+	ClientID       string `json:"clientId"`
+	ConversationID string `json:"conversationId"`
+	Body           string `json:"body"`
+	On             bool   `json:"on"`
+	Seq            int64  `json:"seq"`
+	AfterSeq       int64  `json:"afterSeq"`
+}
+
+// Handle decodes the frame, runs its action and answers the sender on
+// refusal.
+func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connID := req.RequestContext.ConnectionID
+	var f frame
+	var err error
+	if jerr := json.Unmarshal([]byte(req.Body), &f); jerr != nil {
+		err = &chat.Error{Kind: chat.ErrInvalid, Message: "frame is not the expected JSON"}
+	} else {
+		err = h.run(ctx, connID, f)
+	}
+	if err != nil {
+		ef := apigw.ErrorFrame(ctx, err, f.ClientID)
+		if errors.Is(err, errUnknownAction) {
+			ef.Code = apigw.CodeUnknownAction
+		}
+		h.notify.Push(ctx, []string{connID}, ef)
+	}
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
+}
+
+var errUnknownAction = &chat.Error{Kind: chat.ErrInvalid, Message: "unknown action"}
+
+func (h *Message) run(ctx context.Context, connID string, f frame) error {
+	switch f.Action {
+	case "sendMessage":
+		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: f.Body})
+		if err == nil {
+			slog.InfoContext(ctx, "message stored", "connectionId", connID, "conversationId", m.ConversationID, "seq", m.Seq)
+		}
+		return err
+	case "typing":
+		return h.svc.Typing(ctx, connID, f.ConversationID, f.On)
+	case "read":
+		return h.svc.ReadFromConnection(ctx, connID, f.ConversationID, f.Seq)
+	case "resume":
+		return h.svc.Resume(ctx, connID, f.ConversationID, f.AfterSeq)
+	case "ping":
+		h.notify.Push(ctx, []string{connID}, chat.PongFrame{Type: "pong"})
+		return nil
+	}
+	return errUnknownAction
+}

@@ -1,0 +1,338 @@
+package wsapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/push"
+	"github.com/parleychat/parley/shared/store"
+	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/wsapi"
+)
+
+var ddb *storetest.Server
+
+func TestMain(m *testing.M) {
+	ddb = storetest.Start()
+	code := m.Run()
+	ddb.Close()
+	os.Exit(code)
+}
+
+// fakeGateway stands in for the @connections API.
+type fakeGateway struct {
+	mu     sync.Mutex
+	frames map[string][]map[string]any
+	gone   map[string]bool
+}
+
+func (g *fakeGateway) PostToConnection(_ context.Context, in *apigatewaymanagementapi.PostToConnectionInput, _ ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gone[*in.ConnectionId] {
+		return nil, &types.GoneException{}
+	}
+	var f map[string]any
+	if err := json.Unmarshal(in.Data, &f); err != nil {
+		return nil, err
+	}
+	g.frames[*in.ConnectionId] = append(g.frames[*in.ConnectionId], f)
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
+func (g *fakeGateway) take() map[string][]map[string]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := g.frames
+	g.frames = map[string][]map[string]any{}
+	return out
+}
+
+type harness struct {
+	db      *storetest.Counting
+	store   *store.Store
+	gw      *fakeGateway
+	signer  *auth.Signer
+	now     time.Time
+	connect *wsapi.Connect
+	message *wsapi.Message
+	discon  *wsapi.Disconnect
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{gw: &fakeGateway{frames: map[string][]map[string]any{}, gone: map[string]bool{}}, now: time.Now()}
+	h.db = storetest.NewCounting(ddb.Client())
+	h.store = store.New(h.db, ddb.NewTable(t), nil)
+	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), func() time.Time { return h.now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.signer = signer
+	pusher := push.New(h.gw, h.store)
+	svc := chat.NewService(h.store, pusher, chat.Options{ChannelID: "main", InboxID: "main"})
+	h.connect, h.message, h.discon = wsapi.NewConnect(svc, signer), wsapi.NewMessage(svc, pusher), wsapi.NewDisconnect(svc)
+	return h
+}
+
+func fixture(t *testing.T, name string) events.APIGatewayWebsocketProxyRequest {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayWebsocketProxyRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// open connects connID with a fresh ticket for p.
+func (h *harness) open(t *testing.T, connID string, p chat.Principal) {
+	t.Helper()
+	tok, _ := h.signer.Ticket(p)
+	req := fixture(t, "connect.json")
+	req.RequestContext.ConnectionID = connID
+	req.QueryStringParameters["ticket"] = tok
+	res, err := h.connect.Handle(t.Context(), req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("connect %s = %d, %v", connID, res.StatusCode, err)
+	}
+}
+
+func (h *harness) send(t *testing.T, connID string, frame string) {
+	t.Helper()
+	req := fixture(t, "message.json")
+	req.RequestContext.ConnectionID = connID
+	req.Body = frame
+	var f struct{ Action string }
+	if json.Unmarshal([]byte(frame), &f) == nil && f.Action != "" {
+		req.RequestContext.RouteKey = f.Action
+	} else {
+		req.RequestContext.RouteKey = "$default"
+	}
+	res, err := h.message.Handle(t.Context(), req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("message = %d, %v", res.StatusCode, err)
+	}
+}
+
+// writes counts calls that could have stored something.
+func writes(calls map[string]int) int {
+	return calls["PutItem"] + calls["UpdateItem"] + calls["TransactWriteItems"] + calls["BatchWriteItem"]
+}
+
+var (
+	visitor = chat.Principal{Role: chat.RoleVisitor, ID: "0d9a4f3e-6a55-4a3c-9d8e-2b1f0c7e5a11"}
+	agent   = chat.Principal{Role: chat.RoleAgent, ID: "agent-sub-1", Name: "Ann"}
+)
+
+func TestConnectRefusesBadTickets(t *testing.T) {
+	h := newHarness(t)
+	good, _ := h.signer.Ticket(visitor)
+	other, _ := auth.NewSigner([]byte("another-secret-another-secret-an"), nil)
+	forged, _ := other.Ticket(visitor)
+	expiredSigner, _ := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), func() time.Time { return time.Now().Add(-2 * time.Minute) })
+	expired, _ := expiredSigner.Ticket(visitor)
+	visitorToken := h.signer.VisitorToken(visitor.ID, "main")
+
+	// The good ticket works once.
+	req := fixture(t, "connect.json")
+	req.QueryStringParameters["ticket"] = good
+	if res, _ := h.connect.Handle(t.Context(), req); res.StatusCode != http.StatusOK {
+		t.Fatalf("first use = %d", res.StatusCode)
+	}
+	tests := []struct {
+		name   string
+		ticket *string
+	}{
+		{"missing", nil},
+		{"empty", ptr("")},
+		{"forged", &forged},
+		{"expired", &expired},
+		{"visitor token instead", &visitorToken},
+		{"reused", &good},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := fixture(t, "connect.json")
+			req.RequestContext.ConnectionID = "refused-" + strings.ReplaceAll(tt.name, " ", "-")
+			delete(req.QueryStringParameters, "ticket")
+			if tt.ticket != nil {
+				req.QueryStringParameters["ticket"] = *tt.ticket
+			}
+			h.db.Calls()
+			res, err := h.connect.Handle(t.Context(), req)
+			if err != nil || res.StatusCode != http.StatusUnauthorized {
+				t.Errorf("status = %d, %v; want 401", res.StatusCode, err)
+			}
+			calls := h.db.Calls()
+			if tt.name != "reused" && writes(calls) != 0 {
+				t.Errorf("refused connect wrote: %v", calls)
+			}
+			if _, err := h.store.Connection(t.Context(), req.RequestContext.ConnectionID); !errors.Is(err, chat.ErrNotFound) {
+				t.Errorf("refused connection stored: %v", err)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestConversationOverTheSocket(t *testing.T) {
+	h := newHarness(t)
+	h.open(t, "vis-1", visitor)
+	h.open(t, "agent-1", agent)
+
+	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"6b1f6c7e-5d2a-4c1b-9a43-1f0a3c5b7d21","body":"Hello"}`)
+	frames := h.gw.take()
+	if len(frames["vis-1"]) != 1 || len(frames["agent-1"]) != 1 {
+		t.Fatalf("pushes after first message = %v", frames)
+	}
+	msg := frames["vis-1"][0]["message"].(map[string]any)
+	cid := msg["conversationId"].(string)
+	if frames["vis-1"][0]["type"] != "message" || msg["seq"] != 1.0 || msg["body"] != "Hello" {
+		t.Errorf("visitor frame = %v", frames["vis-1"][0])
+	}
+	if conv := frames["agent-1"][0]["conversation"].(map[string]any); conv["visitorId"] != visitor.ID {
+		t.Errorf("agent frame carries no agent summary: %v", frames["agent-1"][0])
+	}
+
+	// Steady state: a further message in the open conversation.
+	h.db.Calls()
+	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Still there?"}`)
+	calls := h.db.Calls()
+	if diff := cmp.Diff(map[string]int{"Query": 2, "TransactWriteItems": 1}, calls); diff != "" {
+		t.Errorf("DynamoDB calls per visitor message (-want +got):\n%s", diff)
+	}
+	frames = h.gw.take()
+	if len(frames["vis-1"]) != 1 || len(frames["agent-1"]) != 1 || frames["vis-1"][0]["message"].(map[string]any)["seq"] != 2.0 {
+		t.Errorf("pushes after second message = %v", frames)
+	}
+
+	// Typing from the visitor reaches the agent only.
+	h.send(t, "vis-1", `{"action":"typing","conversationId":"`+cid+`","on":true}`)
+	frames = h.gw.take()
+	if len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "typing" || len(frames["vis-1"]) != 0 {
+		t.Errorf("typing pushes = %v", frames)
+	}
+
+	// A second tab resumes after seq 1 and gets exactly seq 2.
+	h.open(t, "vis-2", visitor)
+	h.send(t, "vis-2", `{"action":"resume","conversationId":"`+cid+`","afterSeq":1}`)
+	frames = h.gw.take()
+	got := frames["vis-2"]
+	if len(got) != 1 || got[0]["type"] != "messages" || len(got[0]["messages"].([]any)) != 1 {
+		t.Errorf("resume answer = %v", got)
+	}
+
+	h.send(t, "vis-1", `{"action":"read","conversationId":"`+cid+`","seq":2}`)
+	frames = h.gw.take()
+	if len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "conversation" {
+		t.Errorf("read pushes = %v", frames)
+	}
+
+	h.send(t, "vis-1", `{"action":"ping"}`)
+	if diff := cmp.Diff(map[string][]map[string]any{"vis-1": {{"type": "pong"}}}, h.gw.take()); diff != "" {
+		t.Errorf("ping (-want +got):\n%s", diff)
+	}
+
+	// vis-2 went away without $disconnect: the next push deletes it, and
+	// only it.
+	h.gw.gone["vis-2"] = true
+	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"x"}`)
+	if _, err := h.store.Connection(t.Context(), "vis-2"); !errors.Is(err, chat.ErrNotFound) {
+		t.Errorf("gone connection kept: %v", err)
+	}
+	if _, err := h.store.Connection(t.Context(), "vis-1"); err != nil {
+		t.Errorf("sender's connection deleted: %v", err)
+	}
+
+	// $disconnect removes the connection and its subscriptions.
+	req := fixture(t, "disconnect.json")
+	req.RequestContext.ConnectionID = "vis-1"
+	if res, err := h.discon.Handle(t.Context(), req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("disconnect = %d, %v", res.StatusCode, err)
+	}
+	_, ls, err := h.store.ConversationListeners(t.Context(), cid)
+	if err != nil || len(ls) != 0 {
+		t.Errorf("listeners after disconnect = %v, %v", ls, err)
+	}
+}
+
+func TestBadFramesAreRefusedAndStoreNothing(t *testing.T) {
+	h := newHarness(t)
+	h.open(t, "vis-1", visitor)
+	h.open(t, "other", chat.Principal{Role: chat.RoleVisitor, ID: uuid.NewString()})
+	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","body":"mine"}`)
+	cid := h.gw.take()["vis-1"][0]["message"].(map[string]any)["conversationId"].(string)
+	unknown := uuid.NewString()
+	clientID := uuid.NewString()
+
+	tests := []struct {
+		name      string
+		conn      string
+		frame     string
+		wantFrame map[string]any
+	}{
+		{"not json", "vis-1", `hello there`, map[string]any{"type": "error", "code": "invalid_request", "message": "frame is not the expected JSON"}},
+		{"truncated json", "vis-1", `{"action":"sendMessage",`, map[string]any{"type": "error", "code": "invalid_request", "message": "frame is not the expected JSON"}},
+		{"unknown action", "vis-1", `{"action":"dance"}`, map[string]any{"type": "error", "code": "unknown_action", "message": "unknown action"}},
+		{"no action", "vis-1", `{"body":"x"}`, map[string]any{"type": "error", "code": "unknown_action", "message": "unknown action"}},
+		{"oversized body", "vis-1", `{"action":"sendMessage","clientId":"` + clientID + `","body":"` + strings.Repeat("a", 5001) + `"}`,
+			map[string]any{"type": "error", "code": "too_large", "message": "body is longer than 5000 characters", "clientId": clientID}},
+		{"empty body", "vis-1", `{"action":"sendMessage","clientId":"` + clientID + `","body":"   "}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "body must not be empty", "clientId": clientID}},
+		{"malformed client id", "vis-1", `{"action":"sendMessage","clientId":"123","body":"x"}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "clientId must be a UUID", "clientId": "123"}},
+		{"malformed conversation id", "vis-1", `{"action":"sendMessage","clientId":"` + clientID + `","conversationId":"CONV#x","body":"x"}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "conversationId must be a UUID", "clientId": clientID}},
+		{"wrong type", "vis-1", `{"action":"read","conversationId":"` + cid + `","seq":"2"}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "frame is not the expected JSON"}},
+		{"another visitor's conversation", "other", `{"action":"sendMessage","clientId":"` + clientID + `","conversationId":"` + cid + `","body":"x"}`,
+			map[string]any{"type": "error", "code": "not_found", "message": "conversation not found", "clientId": clientID}},
+		{"unknown conversation", "other", `{"action":"sendMessage","clientId":"` + clientID + `","conversationId":"` + unknown + `","body":"x"}`,
+			map[string]any{"type": "error", "code": "not_found", "message": "conversation not found", "clientId": clientID}},
+		{"resume another visitor's", "other", `{"action":"resume","conversationId":"` + cid + `","afterSeq":0}`,
+			map[string]any{"type": "error", "code": "not_found", "message": "conversation not found"}},
+		{"resume unknown", "other", `{"action":"resume","conversationId":"` + unknown + `","afterSeq":0}`,
+			map[string]any{"type": "error", "code": "not_found", "message": "conversation not found"}},
+		{"resume malformed id", "other", `{"action":"resume","conversationId":"nope","afterSeq":0}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "conversationId must be a UUID"}},
+		{"unknown connection", "never-connected", `{"action":"sendMessage","clientId":"` + clientID + `","body":"x"}`,
+			map[string]any{"type": "error", "code": "unauthorized", "message": "unknown connection", "clientId": clientID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.db.Calls()
+			h.send(t, tt.conn, tt.frame)
+			if calls := h.db.Calls(); writes(calls) != 0 {
+				t.Errorf("refused frame wrote: %v", calls)
+			}
+			want := map[string][]map[string]any{tt.conn: {tt.wantFrame}}
+			if diff := cmp.Diff(want, h.gw.take()); diff != "" {
+				t.Errorf("pushes (-want +got):\n%s", diff)
+			}
+		})
+	}
+	msgs, _, err := h.store.Messages(t.Context(), chat.MessageQuery{ConversationID: cid, Limit: 10})
+	if err != nil || len(msgs) != 1 {
+		t.Errorf("conversation has %d messages, %v; want 1", len(msgs), err)
+	}
+}
