@@ -95,7 +95,7 @@ type Cloud struct {
 }
 
 // Start builds and starts everything and returns once the system answers.
-func Start(ctx context.Context, cfg Config) (c *Cloud, err error) {
+func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:3000"
 	}
@@ -111,7 +111,7 @@ func Start(ctx context.Context, cfg Config) (c *Cloud, err error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
-	c = &Cloud{cfg: cfg, log: cfg.Logger}
+	c := &Cloud{cfg: cfg, log: cfg.Logger}
 	defer func() {
 		if err != nil {
 			c.Close()

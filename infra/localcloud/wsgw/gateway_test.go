@@ -562,10 +562,11 @@ func TestDisconnectOnce(t *testing.T) {
 			h := newHarness(t, defaultRoutes, nil, tt.opts)
 			ws, id := h.dial(t)
 			tt.close(t, h, ws, id)
-			disc := h.inv.waitFor(t, "DISCONNECT", id, 1)
+			h.inv.waitFor(t, "DISCONNECT", id, 1)
 			// Give a duplicate a chance to show up.
 			time.Sleep(100 * time.Millisecond)
-			if disc = h.inv.find("DISCONNECT", id); len(disc) != 1 {
+			disc := h.inv.find("DISCONNECT", id)
+			if len(disc) != 1 {
 				t.Fatalf("$disconnect invoked %d times, want 1", len(disc))
 			}
 			rc := disc[0].event.RequestContext
