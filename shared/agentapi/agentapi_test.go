@@ -33,6 +33,8 @@ type nopNotifier struct{}
 
 func (nopNotifier) Push(context.Context, []string, any) {}
 
+func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+
 func setup(t *testing.T) (*agentapi.Handler, *storetest.Counting, string) {
 	t.Helper()
 	db := storetest.NewCounting(ddb.Client())

@@ -22,6 +22,8 @@ type fakeStore struct {
 	tickets   map[string]bool
 	agents    map[string]chat.Agent
 	beforeTxn func() // runs inside Append before the seq check, to stage races
+	// subscribeErr, when set, is Subscribe's answer.
+	subscribeErr error
 }
 
 func newFakeStore() *fakeStore {
@@ -79,6 +81,12 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 		next := cur
 		if in.Change != nil {
 			if err := in.Change(&next); err != nil {
+				f.mu.Lock()
+				d, ok := f.dup(in.ClientKey)
+				f.mu.Unlock()
+				if ok {
+					return d, nil
+				}
 				return chat.Appended{}, err
 			}
 		}
@@ -216,10 +224,15 @@ func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
 func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.subscribeErr != nil {
+		return f.subscribeErr
+	}
 	if _, ok := f.conns[connID]; !ok {
 		return chat.ErrNotFound
 	}
-	f.subs[cid] = append(f.subs[cid], chat.Listener{ConnectionID: connID, Principal: p})
+	if !slices.ContainsFunc(f.subs[cid], func(l chat.Listener) bool { return l.ConnectionID == connID }) {
+		f.subs[cid] = append(f.subs[cid], chat.Listener{ConnectionID: connID, Principal: p})
+	}
 	return nil
 }
 
@@ -293,6 +306,10 @@ func (p *pushRecorder) Push(_ context.Context, ids []string, frame any) {
 	for _, id := range ids {
 		p.frames[id] = append(p.frames[id], frame)
 	}
+}
+
+func (p *pushRecorder) PushVia(ctx context.Context, _ chat.Via, ids []string, frame any) {
+	p.Push(ctx, ids, frame)
 }
 
 func (p *pushRecorder) take() map[string][]any {

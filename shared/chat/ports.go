@@ -57,6 +57,28 @@ type Storer interface {
 // because clients resume from their last seq.
 type Notifier interface {
 	Push(ctx context.Context, connectionIDs []string, frame any)
+	// PushVia is Push to connections found in the listener set via: a
+	// connection found gone loses its listener item there too, even when
+	// its connection item is gone already.
+	PushVia(ctx context.Context, via Via, connectionIDs []string, frame any)
+}
+
+// ViaKind names a kind of listener set.
+type ViaKind string
+
+const (
+	// ViaConversation: the visitor tabs subscribed to a conversation.
+	ViaConversation ViaKind = "conversation"
+	// ViaVisitor: every open tab of a visitor.
+	ViaVisitor ViaKind = "visitor"
+	// ViaInbox: the sockets of the agents of an inbox.
+	ViaInbox ViaKind = "inbox"
+)
+
+// Via is the listener set a connection to push to was found in.
+type Via struct {
+	Kind ViaKind
+	ID   string
 }
 
 // NewConversation is a conversation with its first message.

@@ -23,6 +23,9 @@ type Poster interface {
 // Remover forgets a connection and its subscriptions.
 type Remover interface {
 	DeleteConnection(ctx context.Context, id string) error
+	// DeleteConnectionVia also deletes the connection's listener item in
+	// via, whether or not the connection item still lists it.
+	DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error
 }
 
 // parallel bounds concurrent posts per Push.
@@ -42,6 +45,16 @@ func New(p Poster, r Remover) *Pusher { return &Pusher{poster: p, remover: r} }
 // Push posts frame to every connection and waits for all posts. A
 // connection answering 410 Gone is deleted: that one, never the sender.
 func (p *Pusher) Push(ctx context.Context, connectionIDs []string, frame any) {
+	p.push(ctx, nil, connectionIDs, frame)
+}
+
+// PushVia is Push to connections found in the listener set via; a gone
+// connection's listener item there is deleted too.
+func (p *Pusher) PushVia(ctx context.Context, via chat.Via, connectionIDs []string, frame any) {
+	p.push(ctx, &via, connectionIDs, frame)
+}
+
+func (p *Pusher) push(ctx context.Context, via *chat.Via, connectionIDs []string, frame any) {
 	data, err := json.Marshal(frame)
 	if err != nil {
 		slog.ErrorContext(ctx, "encode frame", "error", err)
@@ -53,13 +66,13 @@ func (p *Pusher) Push(ctx context.Context, connectionIDs []string, frame any) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			p.post(ctx, id, data)
+			p.post(ctx, via, id, data)
 		})
 	}
 	wg.Wait()
 }
 
-func (p *Pusher) post(ctx context.Context, id string, data []byte) {
+func (p *Pusher) post(ctx context.Context, via *chat.Via, id string, data []byte) {
 	_, err := p.poster.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &id, Data: data})
 	if err == nil {
 		return
@@ -67,7 +80,13 @@ func (p *Pusher) post(ctx context.Context, id string, data []byte) {
 	var gone *types.GoneException
 	if errors.As(err, &gone) {
 		slog.InfoContext(ctx, "connection gone", "connectionId", id)
-		if err := p.remover.DeleteConnection(ctx, id); err != nil {
+		var err error
+		if via != nil {
+			err = p.remover.DeleteConnectionVia(ctx, id, *via)
+		} else {
+			err = p.remover.DeleteConnection(ctx, id)
+		}
+		if err != nil {
 			slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
 		}
 		return

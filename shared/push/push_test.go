@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/push"
 )
 
@@ -43,6 +44,13 @@ func (f *fakeRemover) DeleteConnection(_ context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeRemover) DeleteConnectionVia(_ context.Context, id string, via chat.Via) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, id+" via "+string(via.Kind)+" "+via.ID)
+	return nil
+}
+
 func TestPush(t *testing.T) {
 	poster := &fakePoster{got: map[string]string{}, fail: map[string]error{
 		"gone":  &types.GoneException{},
@@ -65,5 +73,18 @@ func TestPush(t *testing.T) {
 	slices.Sort(remover.removed)
 	if diff := cmp.Diff([]string{"gone"}, remover.removed); diff != "" {
 		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+}
+
+func TestPushViaRemovesTheListenerItem(t *testing.T) {
+	poster := &fakePoster{got: map[string]string{}, fail: map[string]error{"gone": &types.GoneException{}}}
+	remover := &fakeRemover{}
+	via := chat.Via{Kind: chat.ViaConversation, ID: "c-1"}
+	push.New(poster, remover).PushVia(t.Context(), via, []string{"live", "gone"}, map[string]string{"type": "pong"})
+	if diff := cmp.Diff([]string{"gone via conversation c-1"}, remover.removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	if _, ok := poster.got["live"]; !ok {
+		t.Error("live connection got nothing")
 	}
 }

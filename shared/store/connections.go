@@ -58,7 +58,9 @@ func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 	hs := homes(c)
 	conn := s.listenerItem(connPK(c.ID), c.ID, c.Principal, exp)
 	conn["sk"] = str("CONN")
-	conn["subs"] = strList(hs)
+	if len(hs) > 0 {
+		conn["subs"] = &types.AttributeValueMemberSS{Value: hs}
+	}
 	conn["connectedAt"] = str(formatTime(c.ConnectedAt))
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: conn}}}
 	for _, pk := range hs {
@@ -92,16 +94,48 @@ func (s *Store) Connection(ctx context.Context, id string) (chat.Connection, err
 // DeleteConnection implements chat.Storer: the connection item lists every
 // partition it has a listener item in, so all go in one batch.
 func (s *Store) DeleteConnection(ctx context.Context, id string) error {
-	it, err := s.get(ctx, connPK(id), "CONN")
-	if errors.Is(err, chat.ErrNotFound) {
-		return nil
+	return s.deleteConnection(ctx, id, "")
+}
+
+// viaPK is the partition of the listener items of a listener set.
+func viaPK(via chat.Via) string {
+	switch via.Kind {
+	case chat.ViaConversation:
+		return convPK(via.ID)
+	case chat.ViaVisitor:
+		return visitorPK(via.ID)
+	case chat.ViaInbox:
+		return inboxPK(via.ID)
 	}
-	if err != nil {
+	return ""
+}
+
+// DeleteConnectionVia is DeleteConnection for a connection a push found
+// gone through the listener set via: that listener item is deleted even
+// when the connection item is gone already (TTL, a lost subscription).
+func (s *Store) DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error {
+	pk := viaPK(via)
+	if pk == "" || via.ID == "" {
+		return fmt.Errorf("delete connection %s: unknown listener set %q", id, via.Kind)
+	}
+	return s.deleteConnection(ctx, id, pk)
+}
+
+func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) error {
+	it, err := s.get(ctx, connPK(id), "CONN")
+	if err != nil && !errors.Is(err, chat.ErrNotFound) {
 		return fmt.Errorf("delete connection %s: %w", id, err)
+	}
+	if err != nil && viaPK == "" {
+		return nil
 	}
 	seen := map[string]bool{}
 	reqs := []types.WriteRequest{{DeleteRequest: &types.DeleteRequest{Key: key(connPK(id), "CONN")}}}
-	for _, pk := range getList(it, "subs") {
+	pks := getList(it, "subs")
+	if viaPK != "" {
+		pks = append(pks, viaPK)
+	}
+	for _, pk := range pks {
 		if seen[pk] {
 			continue
 		}
@@ -146,9 +180,9 @@ func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID stri
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(connPK(connectionID), "CONN"),
-		UpdateExpression:          ptr("SET subs = list_append(if_not_exists(subs, :empty), :sub)"),
+		UpdateExpression:          ptr("ADD subs :sub"),
 		ConditionExpression:       ptr("attribute_exists(pk)"),
-		ExpressionAttributeValues: item{":empty": strList(nil), ":sub": strList([]string{pk})},
+		ExpressionAttributeValues: item{":sub": &types.AttributeValueMemberSS{Value: []string{pk}}},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 const (
 	metaSK   = "META"
 	maxSeqSK = "MSG#999999999999"
+	maxSeq   = 999999999999
 )
 
 func convPK(id string) string     { return "CONV#" + id }
@@ -169,29 +170,38 @@ func (s *Store) Conversation(ctx context.Context, id string) (chat.Conversation,
 // before META, so sk <= META returns the subscribed connections and the
 // conversation together.
 func (s *Store) ConversationListeners(ctx context.Context, id string) (chat.Conversation, []chat.Listener, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    ptr("pk = :pk AND sk <= :meta"),
-		ExpressionAttributeValues: item{":pk": str(convPK(id)), ":meta": str(metaSK)},
-		ConsistentRead:            ptr(true),
-	})
-	if err != nil {
-		return chat.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", id, translate(err))
-	}
 	var (
 		conv      chat.Conversation
 		found     bool
 		listeners []chat.Listener
+		start     item
 	)
 	now := s.now().Unix()
-	for _, it := range out.Items {
-		sk := getS(it, "sk")
-		switch {
-		case sk == metaSK:
-			conv, found = toConversation(it), true
-		case strings.HasPrefix(sk, "CONN#") && !expired(it, now):
-			listeners = append(listeners, toListener(it))
+	// Many tabs make the result span pages (1 MB each); META comes last.
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    ptr("pk = :pk AND sk <= :meta"),
+			ExpressionAttributeValues: item{":pk": str(convPK(id)), ":meta": str(metaSK)},
+			ConsistentRead:            ptr(true),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return chat.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", id, translate(err))
 		}
+		for _, it := range out.Items {
+			sk := getS(it, "sk")
+			switch {
+			case sk == metaSK:
+				conv, found = toConversation(it), true
+			case strings.HasPrefix(sk, "CONN#") && !expired(it, now):
+				listeners = append(listeners, toListener(it))
+			}
+		}
+		if found || len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
 	}
 	if !found {
 		return chat.Conversation{}, nil, fmt.Errorf("query conversation %s: %w", id, chat.ErrNotFound)
@@ -214,13 +224,18 @@ func (s *Store) Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Messa
 		Limit:                  ptr(int32(q.Limit + 1)),
 		ConsistentRead:         ptr(true),
 	}
+	// Seqs have 12 digits: bounds beyond them would make BETWEEN's low
+	// end sort above its high end, which DynamoDB refuses.
 	if q.Before > 0 {
 		if q.Before <= 1 {
 			return []chat.Message{}, false, nil
 		}
-		in.ExpressionAttributeValues = item{":pk": str(convPK(q.ConversationID)), ":lo": str(msgSK(1)), ":hi": str(msgSK(q.Before - 1))}
+		in.ExpressionAttributeValues = item{":pk": str(convPK(q.ConversationID)), ":lo": str(msgSK(1)), ":hi": str(msgSK(min(q.Before-1, maxSeq)))}
 		in.ScanIndexForward = ptr(false)
 	} else {
+		if q.After >= maxSeq {
+			return []chat.Message{}, false, nil
+		}
 		in.ExpressionAttributeValues = item{":pk": str(convPK(q.ConversationID)), ":lo": str(msgSK(q.After + 1)), ":hi": str(maxSeqSK)}
 	}
 	out, err := s.db.Query(ctx, in)
@@ -228,8 +243,9 @@ func (s *Store) Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Messa
 		return nil, false, fmt.Errorf("query messages of %s: %w", q.ConversationID, translate(err))
 	}
 	items := out.Items
-	more := len(items) > q.Limit
-	if more {
+	// A page stops at 1 MB too: then LastEvaluatedKey says more may follow.
+	more := len(items) > q.Limit || len(out.LastEvaluatedKey) > 0
+	if len(items) > q.Limit {
 		items = items[:q.Limit]
 	}
 	msgs := make([]chat.Message, 0, len(items))
@@ -291,14 +307,36 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(toDBMessage(m)), s.newPut(ref))
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err != nil {
-		if failed, ok := cancelled(err); ok && in.ClientKey != "" && failedAt(failed, 0) {
-			return s.duplicate(ctx, in.ClientKey)
+	for attempt := range maxAttempts {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return chat.Appended{Conversation: c, Message: m}, nil
 		}
-		return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
+		rs, ok := reasons(err)
+		if !ok {
+			return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
+		}
+		// A retry racing its first attempt is cancelled with
+		// ConditionalCheckFailed once the first committed, and with
+		// TransactionConflict while it is committing: either way the
+		// client id tells whether the message is stored.
+		if in.ClientKey != "" {
+			d, derr := s.duplicate(ctx, in.ClientKey)
+			if derr == nil {
+				return d, nil
+			}
+			if !errors.Is(derr, chat.ErrNotFound) {
+				return chat.Appended{}, derr
+			}
+		}
+		if !anyConflict(rs) {
+			return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, err)
+		}
 	}
-	return chat.Appended{Conversation: c, Message: m}, nil
+	return chat.Appended{}, fmt.Errorf("create conversation %s: still conflicting after %d attempts", c.ID, maxAttempts)
 }
 
 // Append implements chat.Storer. The conversation's lastSeq moves from n to
@@ -307,10 +345,17 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 // the next seq.
 func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, error) {
 	cur := in.Current
-	for range maxAttempts {
+	for attempt := range maxAttempts {
 		next := cur
 		if in.Change != nil {
 			if err := in.Change(&next); err != nil {
+				// A retry of a stored message answers with it, whatever
+				// the conversation's state is now.
+				if in.ClientKey != "" {
+					if d, derr := s.duplicate(ctx, in.ClientKey); derr == nil {
+						return d, nil
+					}
+				}
 				return chat.Appended{}, err
 			}
 		}
@@ -327,12 +372,34 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if err == nil {
 			return chat.Appended{Conversation: next, Message: m}, nil
 		}
-		failed, ok := cancelled(err)
+		rs, ok := reasons(err)
 		if !ok {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
 		}
-		if in.ClientKey != "" && failedAt(failed, 0) {
-			return s.duplicate(ctx, in.ClientKey)
+		meta := 0
+		if in.ClientKey != "" {
+			meta = 1
+			switch reasonAt(rs, 0) {
+			case reasonConditionFailed:
+				return s.duplicate(ctx, in.ClientKey)
+			case reasonConflict:
+				// Perhaps a retry of this very message committing now.
+				d, derr := s.duplicate(ctx, in.ClientKey)
+				if derr == nil {
+					return d, nil
+				}
+				if !errors.Is(derr, chat.ErrNotFound) {
+					return chat.Appended{}, derr
+				}
+			}
+		}
+		// Only losing the seq race (or overlapping another writer) is worth
+		// another attempt; throttling or validation reasons are failures.
+		if reasonAt(rs, meta) != reasonConditionFailed && !anyConflict(rs) {
+			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, err)
 		}
 		if cur, err = s.Conversation(ctx, cur.ID); err != nil {
 			return chat.Appended{}, err

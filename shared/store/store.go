@@ -66,22 +66,6 @@ func translate(err error) error {
 	return fmt.Errorf("dynamodb: %w", err)
 }
 
-// cancelled reports, for a cancelled transaction, which items failed their
-// condition. Real DynamoDB names every failing item; minidyn names the first.
-func cancelled(err error) ([]bool, bool) {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil, false
-	}
-	failed := make([]bool, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		failed[i] = r.Code != nil && *r.Code == "ConditionalCheckFailed"
-	}
-	return failed, true
-}
-
-func failedAt(failed []bool, i int) bool { return i >= 0 && i < len(failed) && failed[i] }
-
 // ---------------------------------------------------------------- attribute helpers
 
 type item = map[string]types.AttributeValue

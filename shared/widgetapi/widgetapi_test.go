@@ -31,6 +31,8 @@ type nopNotifier struct{}
 
 func (nopNotifier) Push(context.Context, []string, any) {}
 
+func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+
 type harness struct {
 	h      *widgetapi.Handler
 	db     *storetest.Counting
