@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,34 +149,56 @@ func TestRefusals(t *testing.T) {
 
 func TestTakeOverRace(t *testing.T) {
 	h, _, cid := setup(t)
-	take := func(claims map[string]string) events.APIGatewayV2HTTPResponse {
-		res, err := h.Handle(t.Context(), request(t, "POST /agent/conversations/{id}/takeover", cid, `{"expectedAssigneeId":""}`, claims))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
+	// Ann (the fixture's claims) and Bob take over the unassigned
+	// conversation at the same moment: exactly one wins.
+	ann := "9f8e7d6c-5b4a-4321-8fed-cba987654321"
+	claims := []map[string]string{nil, bob}
+	ids := []string{ann, bob["sub"]}
+	results := make([]events.APIGatewayV2HTTPResponse, len(claims))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, c := range claims {
+		wg.Go(func() {
+			<-start
+			res, err := h.Handle(t.Context(), request(t, "POST /agent/conversations/{id}/takeover", cid, `{"expectedAssigneeId":""}`, c))
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res
+		})
 	}
-	if res := take(nil); res.StatusCode != http.StatusOK {
-		t.Fatalf("ann takes over = %d %s", res.StatusCode, res.Body)
+	close(start)
+	wg.Wait()
+	statuses := []int{results[0].StatusCode, results[1].StatusCode}
+	slices.Sort(statuses)
+	if diff := cmp.Diff([]int{http.StatusOK, http.StatusConflict}, statuses); diff != "" {
+		t.Fatalf("statuses (-want +got):\n%s\n%s\n%s", diff, results[0].Body, results[1].Body)
 	}
-	res := take(bob)
-	want := `{"error":{"code":"conflict","message":"conflict: conversation is assigned to 9f8e7d6c-5b4a-4321-8fed-cba987654321","assigneeId":"9f8e7d6c-5b4a-4321-8fed-cba987654321"}}`
-	if res.StatusCode != http.StatusConflict || res.Body != want {
-		t.Errorf("bob = %d %s; want 409 naming ann", res.StatusCode, res.Body)
+	w, l := 0, 1
+	if results[w].StatusCode != http.StatusOK {
+		w, l = 1, 0
+	}
+	want := `{"error":{"code":"conflict","message":"conflict: conversation is assigned to ` + ids[w] + `","assigneeId":"` + ids[w] + `"}}`
+	if results[l].Body != want {
+		t.Errorf("loser = %s; want 409 naming the winner", results[l].Body)
 	}
 
-	list := request(t, "GET /agent/conversations", "", "", nil)
+	list := request(t, "GET /agent/conversations", "", "", claims[w])
 	list.QueryStringParameters = map[string]string{"view": "mine"}
-	res, _ = h.Handle(t.Context(), list)
+	res, _ := h.Handle(t.Context(), list)
 	var page struct{ Conversations []chat.Summary }
-	if err := json.Unmarshal([]byte(res.Body), &page); err != nil || len(page.Conversations) != 1 || page.Conversations[0].ID != cid {
-		t.Errorf("mine = %d %s", res.StatusCode, res.Body)
+	if err := json.Unmarshal([]byte(res.Body), &page); err != nil || len(page.Conversations) != 1 || page.Conversations[0].AssigneeID != ids[w] {
+		t.Errorf("winner's mine = %d %s", res.StatusCode, res.Body)
 	}
 
+	// One event in the stream: the loser stored nothing.
 	detail, _ := h.Handle(t.Context(), request(t, "GET /agent/conversations/{id}", cid, "", nil))
 	var d struct{ Messages []chat.Message }
-	if err := json.Unmarshal([]byte(detail.Body), &d); err != nil || len(d.Messages) != 2 || d.Messages[1].Event == nil || d.Messages[1].Event.Type != chat.EventAssigned {
-		t.Errorf("detail = %d %s", detail.StatusCode, detail.Body)
+	if err := json.Unmarshal([]byte(detail.Body), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Messages) != 2 || d.Messages[1].Event == nil || d.Messages[1].Event.Type != chat.EventAssigned || d.Messages[1].Event.AgentID != ids[w] {
+		t.Errorf("detail = %d %s; want the first message and one assigned event", detail.StatusCode, detail.Body)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,10 @@ const (
 	DefaultListSize = 25
 	visitorHistory  = 20
 )
+
+// DefaultInboxID is the inbox the default channel's conversations land in;
+// every agent is a member of it.
+const DefaultInboxID = "main"
 
 // Options configure a Service.
 type Options struct {
@@ -46,7 +51,7 @@ type Service struct {
 func NewService(st Storer, n Notifier, o Options) *Service {
 	s := &Service{store: st, notify: n, channel: o.ChannelID, inbox: o.InboxID, now: o.Now, newID: o.NewID}
 	if s.inbox == "" {
-		s.inbox = "main"
+		s.inbox = DefaultInboxID
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -255,27 +260,28 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
 	}
-	if !res.Duplicate {
-		// The sender's tab follows the conversation it just started.
-		if err := s.store.Subscribe(ctx, connectionID, cid, p); err != nil {
-			return Message{}, fmt.Errorf("subscribe %s to %s: %w", connectionID, cid, err)
-		}
+	// The sender's tab follows the conversation it just started; a retry
+	// subscribes again (idempotent), as the first attempt may have stopped
+	// before. The message is stored: a failure here only costs live
+	// pushes, which the tab's resume makes up for.
+	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p); err != nil {
+		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
 	}
 	s.afterVisitorWrite(ctx, connectionID, res, nil, true)
 	return res.Message, nil
 }
 
 func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, res Appended, listeners []Listener, created bool) {
-	if res.Duplicate {
-		// A retry: the first answer may have been lost, so the sender hears
-		// it again; everyone else already did.
+	// A retry fans out again: the first attempt may have stored the
+	// message and stopped before its pushes. Clients de-duplicate by seq.
+	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
+	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
+		// The first answer may have been lost: the sender hears it again.
 		s.notify.Push(ctx, []string{connectionID}, MessageFrame{
 			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message,
 			Conversation: res.Conversation.VisitorSummary(),
 		})
-		return
 	}
-	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
 }
 
 func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation, in SendInput) (Appended, error) {
@@ -287,7 +293,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 		},
 		ClientKey: clientKey(p, in.ClientID),
 		Change: func(c *Conversation) error {
-			if p.Role == RoleVisitor && c.Status != StatusOpen {
+			if c.Status != StatusOpen {
 				return errClosed
 			}
 			c.Preview = preview(in.Body)
@@ -329,14 +335,32 @@ func (s *Service) Reply(ctx context.Context, agent Principal, conversationID str
 	return res.Message, !res.Duplicate, err
 }
 
+// reopenAttempts bounds how often a reply reopens a conversation that
+// keeps being closed under it.
+const reopenAttempts = 3
+
 func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation, listeners []Listener, in SendInput) (Appended, error) {
 	res, err := s.appendText(ctx, agent, conv, in)
+	for range reopenAttempts {
+		if !errors.Is(err, errClosed) {
+			break
+		}
+		// An agent's reply reopens a closed conversation: the reopened
+		// event first, then the reply, so the stream tells what happened.
+		// A retry of a stored reply never gets here (Append answers it).
+		if conv, err = s.Reopen(ctx, agent, conv.ID); err != nil {
+			return Appended{}, err
+		}
+		res, err = s.appendText(ctx, agent, conv, in)
+	}
+	if errors.Is(err, errClosed) {
+		return Appended{}, fmt.Errorf("reply to %s: closed again each time it was reopened: %w", conv.ID, ErrConflict)
+	}
 	if err != nil {
 		return Appended{}, err
 	}
-	if !res.Duplicate {
-		s.fanout(ctx, res.Conversation, res.Message, listeners, false)
-	}
+	// A retry fans out again, as for visitors' messages.
+	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
 	return res, nil
 }
 
@@ -345,29 +369,31 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 // visitor's tabs) and the inbox's agents, each once.
 func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, listeners []Listener, created bool) {
 	seen := map[string]bool{}
-	var visitors []string
-	add := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			visitors = append(visitors, id)
+	var subscribed, tabs []string
+	for _, l := range listeners {
+		if !seen[l.ConnectionID] {
+			seen[l.ConnectionID] = true
+			subscribed = append(subscribed, l.ConnectionID)
 		}
 	}
-	for _, l := range listeners {
-		add(l.ConnectionID)
-	}
 	if created {
-		tabs, err := s.store.VisitorListeners(ctx, conv.VisitorID)
+		all, err := s.store.VisitorListeners(ctx, conv.VisitorID)
 		if err != nil {
 			slog.ErrorContext(ctx, "list visitor connections", "conversationId", conv.ID, "error", err)
 		}
-		for _, id := range tabs {
-			add(id)
+		for _, id := range all {
+			if !seen[id] {
+				seen[id] = true
+				tabs = append(tabs, id)
+			}
 		}
 	}
-	if len(visitors) > 0 {
-		s.notify.Push(ctx, visitors, MessageFrame{
-			Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.VisitorSummary(),
-		})
+	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.VisitorSummary()}
+	if len(subscribed) > 0 {
+		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
+	}
+	if len(tabs) > 0 {
+		s.notify.PushVia(ctx, Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
 	}
 	agents, err := s.store.InboxListeners(ctx, conv.InboxID)
 	if err != nil {
@@ -375,7 +401,7 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 		return
 	}
 	if len(agents) > 0 {
-		s.notify.Push(ctx, agents, MessageFrame{
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, agents, MessageFrame{
 			Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary(),
 		})
 	}
@@ -551,7 +577,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		return updated, nil
 	}
 	if p.Role == RoleAgent && len(listeners) > 0 {
-		s.notify.Push(ctx, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
+		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
 	}
 	agents, err := s.store.InboxListeners(ctx, updated.InboxID)
 	if err != nil {
@@ -559,7 +585,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		return updated, nil
 	}
 	if len(agents) > 0 {
-		s.notify.Push(ctx, agents, ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()})
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()})
 	}
 	return updated, nil
 }
@@ -595,7 +621,7 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on}
 	if p.Role == RoleAgent {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
-			s.notify.Push(ctx, ids, frame)
+			s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
 		}
 	}
 	agents, err := s.store.InboxListeners(ctx, conv.InboxID)
@@ -609,7 +635,7 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 		}
 	}
 	if len(others) > 0 {
-		s.notify.Push(ctx, others, frame)
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, others, frame)
 	}
 	return nil
 }
@@ -659,6 +685,10 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", conversationID, err)
 	}
+	// The frame must stay under API Gateway's 128 KB: long messages make
+	// the page shorter, and hasMore asks for the rest.
+	msgs, cut := fitFrame(msgs)
+	more = more || cut
 	s.notify.Push(ctx, []string{connectionID}, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
 	return nil
 }

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -134,9 +135,10 @@ func TestRetryStoresOnce(t *testing.T) {
 	if len(e.store.convs) != 1 || len(e.store.msgs[first.ConversationID]) != 1 {
 		t.Errorf("stored %d conversations, %d messages; want 1, 1", len(e.store.convs), len(e.store.msgs[first.ConversationID]))
 	}
-	pushes := e.push.take()
-	if len(pushes) != 1 || len(pushes["vconn"]) != 1 {
-		t.Errorf("retry pushed to %v; want the sender only", pushes)
+	// The first attempt may have stopped before its pushes: the retry
+	// tells everyone again (clients de-duplicate by seq).
+	if diff := cmp.Diff(map[string][]int64{"vconn": {1}, "aconn": {1}, "bconn": {1}}, pushedSeqs(e.push.take())); diff != "" {
+		t.Errorf("retry pushes (-want +got):\n%s", diff)
 	}
 
 	reply := chat.SendInput{ClientID: uuid.NewString(), Body: "hi there"}
@@ -144,9 +146,145 @@ func TestRetryStoresOnce(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("reply: created %v err %v", created, err)
 	}
+	e.push.take()
 	m, created, err := e.svc.Reply(t.Context(), ann, first.ConversationID, reply)
 	if err != nil || created || m.Seq != 2 {
 		t.Errorf("reply retry: seq %d created %v err %v; want 2 false nil", m.Seq, created, err)
+	}
+	if diff := cmp.Diff(map[string][]int64{"vconn": {2}, "aconn": {2}, "bconn": {2}}, pushedSeqs(e.push.take())); diff != "" {
+		t.Errorf("reply retry pushes (-want +got):\n%s", diff)
+	}
+}
+
+// pushedSeqs lists the seqs of the message frames each connection got.
+func pushedSeqs(frames map[string][]any) map[string][]int64 {
+	out := map[string][]int64{}
+	for id, fs := range frames {
+		for _, f := range fs {
+			if mf, ok := f.(chat.MessageFrame); ok {
+				out[id] = append(out[id], mf.Message.Seq)
+			}
+		}
+	}
+	return out
+}
+
+func TestFirstMessageStoredDespiteSubscribeFailure(t *testing.T) {
+	e := newEnv(t)
+	in := chat.SendInput{ClientID: uuid.NewString(), Body: "hello"}
+	e.store.subscribeErr = errors.New("throttled")
+	first, err := e.svc.SendFromConnection(t.Context(), "vconn", in)
+	if err != nil {
+		t.Fatalf("send = %v; the message is stored, so no error", err)
+	}
+	if len(e.store.subs[first.ConversationID]) != 0 {
+		t.Fatal("subscribed although Subscribe failed")
+	}
+	// The client retries (or the first invocation crashed): the retry
+	// subscribes the tab it missed.
+	e.store.subscribeErr = nil
+	again, err := e.svc.SendFromConnection(t.Context(), "vconn", in)
+	if err != nil || again.Seq != first.Seq || again.ConversationID != first.ConversationID {
+		t.Fatalf("retry = %+v, %v", again, err)
+	}
+	if ls := e.store.subs[first.ConversationID]; len(ls) != 1 || ls[0].ConnectionID != "vconn" {
+		t.Errorf("subscriptions after retry = %+v", ls)
+	}
+	if len(e.store.convs) != 1 {
+		t.Errorf("stored %d conversations, want 1", len(e.store.convs))
+	}
+}
+
+func TestAgentReplyReopensClosedConversation(t *testing.T) {
+	e := newEnv(t)
+	first := e.start(t)
+	if _, err := e.svc.Close(t.Context(), ann, first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
+	in := chat.SendInput{ClientID: uuid.NewString(), Body: "one more thing"}
+	m, created, err := e.svc.Reply(t.Context(), bob, first.ConversationID, in)
+	if err != nil || !created {
+		t.Fatalf("reply = %v created %v", err, created)
+	}
+	c := e.store.convs[first.ConversationID]
+	if c.Status != chat.StatusOpen || m.Seq != 4 || c.LastSeq != 4 {
+		t.Errorf("after reply: status %s lastSeq %d reply seq %d; want open 4 4", c.Status, c.LastSeq, m.Seq)
+	}
+	var kinds []string
+	for _, msg := range e.store.msgs[first.ConversationID] {
+		k := string(msg.Kind)
+		if msg.Event != nil {
+			k += ":" + string(msg.Event.Type)
+		}
+		kinds = append(kinds, k)
+	}
+	if diff := cmp.Diff([]string{"text", "event:closed", "event:reopened", "text"}, kinds); diff != "" {
+		t.Errorf("stream (-want +got):\n%s", diff)
+	}
+	// Closed again, then the same reply retried: the stored reply comes
+	// back and nothing reopens.
+	if _, err := e.svc.Close(t.Context(), ann, first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
+	again, created, err := e.svc.Reply(t.Context(), bob, first.ConversationID, in)
+	if err != nil || created || again.Seq != 4 {
+		t.Errorf("retry = seq %d created %v err %v; want 4 false nil", again.Seq, created, err)
+	}
+	if c := e.store.convs[first.ConversationID]; c.Status != chat.StatusClosed || c.LastSeq != 5 {
+		t.Errorf("after retry: status %s lastSeq %d; want closed 5", c.Status, c.LastSeq)
+	}
+}
+
+func TestResumeFramesStayUnderTheGatewayLimit(t *testing.T) {
+	e := newEnv(t)
+	first := e.start(t)
+	// Worst cases for JSON: '<' becomes \u003c, U+2028 becomes \u2028.
+	body := strings.Repeat("<é😀\u2028", chat.MaxBodyRunes/4)
+	for range 100 {
+		if _, _, err := e.svc.Reply(t.Context(), ann, first.ConversationID, chat.SendInput{ClientID: uuid.NewString(), Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.push.take()
+	var got []int64
+	after, frames := int64(0), 0
+	for {
+		if err := e.svc.Resume(t.Context(), "vconn", first.ConversationID, after); err != nil {
+			t.Fatal(err)
+		}
+		fs := e.push.take()["vconn"]
+		if len(fs) != 1 {
+			t.Fatalf("resume answered with %d frames", len(fs))
+		}
+		f := fs[0].(chat.MessagesFrame)
+		data, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) >= 128<<10 {
+			t.Errorf("frame of %d messages is %d bytes; API Gateway refuses 128 KB", len(f.Messages), len(data))
+		}
+		frames++
+		for _, m := range f.Messages {
+			got = append(got, m.Seq)
+			after = m.Seq
+		}
+		if !f.HasMore {
+			break
+		}
+		if len(f.Messages) == 0 || frames > 100 {
+			t.Fatalf("resume makes no progress after seq %d", after)
+		}
+	}
+	want := make([]int64, 101)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("resumed seqs (-want +got):\n%s", diff)
+	}
+	if frames < 2 {
+		t.Errorf("%d frames; the page should have been cut", frames)
 	}
 }
 

@@ -94,7 +94,13 @@ func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		err = h.run(ctx, connID, f)
 	}
 	if err != nil {
-		ef := apigw.ErrorFrame(ctx, err, f.ClientID)
+		// The client id is echoed only when it is one: anything else the
+		// client sent is not worth reflecting back.
+		clientID := f.ClientID
+		if !chat.ValidID(clientID) {
+			clientID = ""
+		}
+		ef := apigw.ErrorFrame(ctx, err, clientID)
 		if errors.Is(err, errUnknownAction) {
 			ef.Code = apigw.CodeUnknownAction
 		}

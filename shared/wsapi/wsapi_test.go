@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -39,6 +40,8 @@ type fakeGateway struct {
 	mu     sync.Mutex
 	frames map[string][]map[string]any
 	gone   map[string]bool
+	// largest is the size of the largest frame posted.
+	largest int
 }
 
 func (g *fakeGateway) PostToConnection(_ context.Context, in *apigatewaymanagementapi.PostToConnectionInput, _ ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
@@ -47,6 +50,7 @@ func (g *fakeGateway) PostToConnection(_ context.Context, in *apigatewaymanageme
 	if g.gone[*in.ConnectionId] {
 		return nil, &types.GoneException{}
 	}
+	g.largest = max(g.largest, len(in.Data))
 	var f map[string]any
 	if err := json.Unmarshal(in.Data, &f); err != nil {
 		return nil, err
@@ -300,7 +304,9 @@ func TestBadFramesAreRefusedAndStoreNothing(t *testing.T) {
 		{"empty body", "vis-1", `{"action":"sendMessage","clientId":"` + clientID + `","body":"   "}`,
 			map[string]any{"type": "error", "code": "invalid_request", "message": "body must not be empty", "clientId": clientID}},
 		{"malformed client id", "vis-1", `{"action":"sendMessage","clientId":"123","body":"x"}`,
-			map[string]any{"type": "error", "code": "invalid_request", "message": "clientId must be a UUID", "clientId": "123"}},
+			map[string]any{"type": "error", "code": "invalid_request", "message": "clientId must be a UUID"}},
+		{"markup as client id", "vis-1", `{"action":"sendMessage","clientId":"<img src=x onerror=alert(1)>","body":"x"}`,
+			map[string]any{"type": "error", "code": "invalid_request", "message": "clientId must be a UUID"}},
 		{"malformed conversation id", "vis-1", `{"action":"sendMessage","clientId":"` + clientID + `","conversationId":"CONV#x","body":"x"}`,
 			map[string]any{"type": "error", "code": "invalid_request", "message": "conversationId must be a UUID", "clientId": clientID}},
 		{"wrong type", "vis-1", `{"action":"read","conversationId":"` + cid + `","seq":"2"}`,
@@ -334,5 +340,51 @@ func TestBadFramesAreRefusedAndStoreNothing(t *testing.T) {
 	msgs, _, err := h.store.Messages(t.Context(), chat.MessageQuery{ConversationID: cid, Limit: 10})
 	if err != nil || len(msgs) != 1 {
 		t.Errorf("conversation has %d messages, %v; want 1", len(msgs), err)
+	}
+}
+
+func TestResumeOfLongMessagesFitsTheGatewayFrameLimit(t *testing.T) {
+	h := newHarness(t)
+	h.open(t, "vis-1", visitor)
+	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","body":"hi"}`)
+	cid := h.gw.take()["vis-1"][0]["message"].(map[string]any)["conversationId"].(string)
+	// '<' takes 6 bytes of JSON, 'ü' 2: 5,000 characters grow to ~20 KB.
+	body, err := json.Marshal(strings.Repeat("<ü", chat.MaxBodyRunes/2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":`+string(body)+`}`)
+	}
+	h.gw.take()
+	h.gw.largest = 0
+
+	h.open(t, "vis-2", visitor)
+	var seqs []float64
+	after := 0.0
+	for range 101 {
+		h.send(t, "vis-2", fmt.Sprintf(`{"action":"resume","conversationId":"%s","afterSeq":%d}`, cid, int(after)))
+		got := h.gw.take()["vis-2"]
+		if len(got) != 1 || got[0]["type"] != "messages" {
+			t.Fatalf("resume answer = %v", got)
+		}
+		for _, m := range got[0]["messages"].([]any) {
+			after = m.(map[string]any)["seq"].(float64)
+			seqs = append(seqs, after)
+		}
+		if got[0]["hasMore"] != true {
+			break
+		}
+	}
+	if h.gw.largest >= 128<<10 {
+		t.Errorf("largest frame %d bytes; API Gateway refuses 128 KB", h.gw.largest)
+	}
+	if len(seqs) != 101 || seqs[0] != 1 || seqs[100] != 101 {
+		t.Errorf("resumed %d messages (%v…); want seqs 1 to 101 in order", len(seqs), seqs[:min(3, len(seqs))])
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]+1 {
+			t.Fatalf("seq %v follows %v", seqs[i], seqs[i-1])
+		}
 	}
 }
