@@ -137,3 +137,31 @@ func BenchmarkTransactWriteItems(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexQuery measures the inbox list's read: the 21 most recent
+// conversations of one GSI1 shard, at several table sizes. An index query
+// reads every partition of the table.
+func BenchmarkIndexQuery(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run("items="+strconv.Itoa(size), func(b *testing.B) {
+			e := newEnv(b, awsemu.Options{})
+			seedConversations(b, e, size)
+			for b.Loop() {
+				out, err := e.db.Query(b.Context(), &dynamodb.QueryInput{
+					TableName:                 aws.String(tableName),
+					IndexName:                 aws.String("GSI1"),
+					KeyConditionExpression:    aws.String("gsi1pk = :p"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("LIST#main#open#0")},
+					ScanIndexForward:          aws.Bool(false),
+					Limit:                     aws.Int32(21),
+				})
+				if err != nil {
+					b.Fatalf("Query: %v", err)
+				}
+				if len(out.Items) != 21 {
+					b.Fatalf("Query returned %d items, want 21", len(out.Items))
+				}
+			}
+		})
+	}
+}
