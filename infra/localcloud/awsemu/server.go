@@ -66,8 +66,9 @@ type Server struct {
 
 	// dbMu serialises every DynamoDB request: minidyn locks only some of its
 	// operations (CreateTable and DescribeTable touch its table map
-	// unguarded), and the TTL sweeper and the transaction fix below need a
-	// consistent view across several internal calls.
+	// unguarded), and partitioned tables (partition.go), transactions
+	// (transact.go) and the TTL sweeper make several internal calls that
+	// must see one consistent state.
 	dbMu       sync.Mutex
 	dynamo     *server.Server
 	partitions int
