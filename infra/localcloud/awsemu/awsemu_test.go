@@ -54,7 +54,7 @@ type env struct {
 	secrets *secretsmanager.Client
 }
 
-func newEnv(t *testing.T, opts awsemu.Options) *env {
+func newEnv(t testing.TB, opts awsemu.Options) *env {
 	t.Helper()
 	srv := awsemu.New(opts)
 	t.Cleanup(srv.Close)
@@ -95,7 +95,7 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": str(pk), "sk": str(sk)}
 }
 
-func (e *env) put(t *testing.T, item map[string]types.AttributeValue) {
+func (e *env) put(t testing.TB, item map[string]types.AttributeValue) {
 	t.Helper()
 	if _, err := e.db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(tableName), Item: item}); err != nil {
 		t.Fatalf("PutItem: %v", err)

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,18 +50,33 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
-	rec := s.rawDynamo(r.Context(), op, body)
-
-	switch {
-	case op == "TransactWriteItems" && rec.Code == http.StatusBadRequest:
-		if fixed, ok := s.fixCancellationReasons(r.Context(), body, rec.Body.Bytes()); ok {
-			rec.Body = bytes.NewBuffer(fixed)
-		}
-	case op == "DeleteTable" && rec.Code == http.StatusOK:
-		var in struct{ TableName string }
-		if json.Unmarshal(body, &in) == nil {
-			delete(s.ttl, in.TableName)
-		}
+	ctx := r.Context()
+	var rec *httptest.ResponseRecorder
+	switch op {
+	case "CreateTable":
+		rec = s.createTable(ctx, body)
+	case "DescribeTable":
+		rec = s.describeTable(ctx, body)
+	case "UpdateTable":
+		rec = s.updateTable(ctx, body)
+	case "DeleteTable":
+		rec = s.deleteTable(ctx, body)
+	case "PutItem", "GetItem", "UpdateItem", "DeleteItem":
+		rec = s.serveItemOp(ctx, op, body)
+	case "Query":
+		rec = s.serveQuery(ctx, body)
+	case "Scan":
+		rec = s.serveScan(ctx, body)
+	case "BatchWriteItem":
+		rec = s.serveBatchWrite(ctx, body)
+	case "BatchGetItem":
+		rec = s.serveBatchGet(ctx, body)
+	case "TransactWriteItems":
+		rec = s.serveTransactWrite(ctx, body)
+	case "TransactGetItems":
+		rec = s.serveTransactGet(ctx, body)
+	default:
+		rec = s.rawDynamo(ctx, op, body)
 	}
 
 	for k, v := range rec.Header() {
@@ -92,11 +105,7 @@ func (s *Server) callDynamo(ctx context.Context, op string, in, out any) error {
 	}
 	rec := s.rawDynamo(ctx, op, body)
 	if rec.Code != http.StatusOK {
-		var ae apiError
-		if err := json.Unmarshal(rec.Body.Bytes(), &ae); err != nil || ae.Type == "" {
-			return fmt.Errorf("%s: status %d: %s", op, rec.Code, strings.TrimSpace(rec.Body.String()))
-		}
-		return &ae
+		return answerError(op, rec)
 	}
 	if out == nil {
 		return nil
@@ -105,6 +114,15 @@ func (s *Server) callDynamo(ctx context.Context, op string, in, out any) error {
 		return fmt.Errorf("decode %s: %w", op, err)
 	}
 	return nil
+}
+
+// answerError returns an error answer as an *apiError.
+func answerError(op string, rec *httptest.ResponseRecorder) error {
+	var ae apiError
+	if err := json.Unmarshal(rec.Body.Bytes(), &ae); err != nil || ae.Type == "" {
+		return fmt.Errorf("%s: status %d: %s", op, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	return &ae
 }
 
 type keyElement struct {
@@ -153,8 +171,12 @@ func (s *Server) CreateTables(ctx context.Context, tables []*template.Table) err
 				IndexName: g.Name, KeySchema: toKeySchema(g.KeySchema), Projection: projection{p},
 			})
 		}
-		if err := s.callDynamo(ctx, "CreateTable", in, nil); err != nil {
+		body, err := json.Marshal(in)
+		if err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+		if rec := s.createTable(ctx, body); rec.Code != http.StatusOK {
+			return fmt.Errorf("create table %s: %w", t.Name, answerError("CreateTable", rec))
 		}
 		if t.TTLAttribute != "" {
 			s.ttl[t.Name] = t.TTLAttribute
@@ -170,22 +192,6 @@ func toKeySchema(keys []template.Key) []keyElement {
 		out = append(out, keyElement{k.Name, k.KeyType})
 	}
 	return out
-}
-
-// keyNames returns the primary key attribute names of a table. The caller
-// holds dbMu.
-func (s *Server) keyNames(ctx context.Context, table string) ([]string, error) {
-	var out struct {
-		Table struct{ KeySchema []keyElement }
-	}
-	if err := s.callDynamo(ctx, "DescribeTable", map[string]string{"TableName": table}, &out); err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(out.Table.KeySchema))
-	for _, k := range out.Table.KeySchema {
-		names = append(names, k.AttributeName)
-	}
-	return names, nil
 }
 
 type timeToLiveSpecification struct {
@@ -248,160 +254,14 @@ func (s *Server) describeTimeToLive(w http.ResponseWriter, body []byte) {
 	writeJSON(w, dynamoContentType, map[string]any{"TimeToLiveDescription": desc})
 }
 
-// tableExists writes minidyn's error answer and reports false when the
+// tableExists writes DynamoDB's error answer and reports false when the
 // table is missing. The caller holds dbMu.
 func (s *Server) tableExists(w http.ResponseWriter, table string) bool {
-	body, _ := json.Marshal(map[string]string{"TableName": table})
-	rec := s.rawDynamo(context.Background(), "DescribeTable", body)
-	if rec.Code == http.StatusOK {
+	if s.table(table) != nil {
 		return true
 	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
+	writeError(w, http.StatusBadRequest, "ResourceNotFoundException", "Cannot do operations on a non-existent table")
 	return false
-}
-
-// fixCancellationReasons rewrites a TransactionCanceledException from
-// minidyn, which stops at the first failed condition and reports only that
-// one, into DynamoDB's answer, which has a reason for every item whose
-// condition fails. Callers rely on it: a retried message fails both the
-// sequence check and the client-id check, and the store tells a duplicate
-// from a race by the client-id item's reason. minidyn has already rolled
-// the transaction back, so each condition is checked again on its own
-// against the unchanged tables. The caller holds dbMu.
-func (s *Server) fixCancellationReasons(ctx context.Context, reqBody, respBody []byte) ([]byte, bool) {
-	var resp struct {
-		Type                string `json:"__type"`
-		CancellationReasons []struct{ Code string }
-	}
-	if json.Unmarshal(respBody, &resp) != nil || !strings.HasSuffix(resp.Type, "TransactionCanceledException") {
-		return nil, false
-	}
-	onlyConditions := true
-	for _, r := range resp.CancellationReasons {
-		if r.Code != "None" && r.Code != "ConditionalCheckFailed" {
-			onlyConditions = false
-		}
-	}
-	var in server.TransactWriteItemsInput
-	if !onlyConditions || json.Unmarshal(reqBody, &in) != nil {
-		return nil, false
-	}
-
-	type reason struct {
-		Code    string
-		Message string `json:",omitempty"`
-	}
-	reasons := make([]reason, len(in.TransactItems))
-	codes := make([]string, len(in.TransactItems))
-	failed := 0
-	for i, item := range in.TransactItems {
-		reasons[i], codes[i] = reason{Code: "None"}, "None"
-		check, err := s.conditionOf(ctx, item)
-		if err != nil {
-			s.log.Warn("recheck transaction condition", "error", err)
-			return nil, false
-		}
-		if check == nil {
-			continue
-		}
-		err = s.callDynamo(ctx, "TransactWriteItems", server.TransactWriteItemsInput{
-			TransactItems: []server.TransactWriteItem{{ConditionCheck: check}},
-		}, nil)
-		var ae *apiError
-		switch {
-		case err == nil:
-		case errors.As(err, &ae) && strings.HasSuffix(ae.Type, "TransactionCanceledException"):
-			reasons[i] = reason{Code: "ConditionalCheckFailed", Message: "The conditional request failed"}
-			codes[i] = "ConditionalCheckFailed"
-			failed++
-		default:
-			s.log.Warn("recheck transaction condition", "error", err)
-			return nil, false
-		}
-	}
-	if failed == 0 {
-		return nil, false
-	}
-	out, err := json.Marshal(map[string]any{
-		"__type":              "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-		"message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-		"CancellationReasons": reasons,
-	})
-	if err != nil {
-		return nil, false
-	}
-	return out, true
-}
-
-var (
-	namePlaceholder  = regexp.MustCompile(`#[A-Za-z0-9_]+`)
-	valuePlaceholder = regexp.MustCompile(`:[A-Za-z0-9_]+`)
-)
-
-// conditionOf returns a transaction item's condition as a stand-alone
-// ConditionCheck, or nil when the item has none. Names and values are cut
-// down to those the condition uses, since an update's may also serve its
-// update expression and unused ones are a validation error.
-func (s *Server) conditionOf(ctx context.Context, item server.TransactWriteItem) (*server.ConditionCheck, error) {
-	var (
-		table, cond *string
-		key         map[string]*server.AttributeValue
-		names       map[string]string
-		values      map[string]*server.AttributeValue
-	)
-	switch {
-	case item.Put != nil:
-		table, cond, names, values = item.Put.TableName, item.Put.ConditionExpression, item.Put.ExpressionAttributeNames, item.Put.ExpressionAttributeValues
-		if cond == nil || *cond == "" {
-			return nil, nil
-		}
-		keyAttrs, err := s.keyNames(ctx, deref(table))
-		if err != nil {
-			return nil, err
-		}
-		key = map[string]*server.AttributeValue{}
-		for _, k := range keyAttrs {
-			key[k] = item.Put.Item[k]
-		}
-	case item.Update != nil:
-		table, cond, key, names, values = item.Update.TableName, item.Update.ConditionExpression, item.Update.Key, item.Update.ExpressionAttributeNames, item.Update.ExpressionAttributeValues
-	case item.Delete != nil:
-		table, cond, key, names, values = item.Delete.TableName, item.Delete.ConditionExpression, item.Delete.Key, item.Delete.ExpressionAttributeNames, item.Delete.ExpressionAttributeValues
-	case item.ConditionCheck != nil:
-		table, cond, key, names, values = item.ConditionCheck.TableName, item.ConditionCheck.ConditionExpression, item.ConditionCheck.Key, item.ConditionCheck.ExpressionAttributeNames, item.ConditionCheck.ExpressionAttributeValues
-	}
-	if cond == nil || *cond == "" {
-		return nil, nil
-	}
-	check := &server.ConditionCheck{TableName: table, ConditionExpression: cond, Key: key}
-	for _, n := range namePlaceholder.FindAllString(*cond, -1) {
-		if v, ok := names[n]; ok {
-			if check.ExpressionAttributeNames == nil {
-				check.ExpressionAttributeNames = map[string]string{}
-			}
-			check.ExpressionAttributeNames[n] = v
-		}
-	}
-	for _, n := range valuePlaceholder.FindAllString(*cond, -1) {
-		if v, ok := values[n]; ok {
-			if check.ExpressionAttributeValues == nil {
-				check.ExpressionAttributeValues = map[string]*server.AttributeValue{}
-			}
-			check.ExpressionAttributeValues[n] = v
-		}
-	}
-	return check, nil
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 func (s *Server) sweepLoop(interval time.Duration) {
@@ -429,59 +289,81 @@ func (s *Server) sweepLoop(interval time.Duration) {
 // the local cloud does it every TTLInterval. Items whose TTL attribute is
 // not a number are kept, as DynamoDB keeps them.
 func (s *Server) SweepExpired(ctx context.Context) (int, error) {
+	type sweep struct {
+		meta *tableMeta
+		attr string
+	}
 	s.dbMu.Lock()
-	defer s.dbMu.Unlock()
+	sweeps := make([]sweep, 0, len(s.ttl))
+	for table, attr := range s.ttl {
+		if meta := s.table(table); meta != nil {
+			sweeps = append(sweeps, sweep{meta, attr})
+		}
+	}
+	s.dbMu.Unlock()
+
 	now := time.Now().Unix()
 	deleted := 0
-	for table, attr := range s.ttl {
-		keyAttrs, err := s.keyNames(ctx, table)
-		if err != nil {
-			return deleted, fmt.Errorf("ttl sweep of %s: %w", table, err)
-		}
-		names := map[string]string{"#ttl": attr}
-		placeholders := []string{"#ttl"}
-		for i, k := range keyAttrs {
-			p := fmt.Sprintf("#k%d", i)
-			names[p] = k
-			placeholders = append(placeholders, p)
-		}
-		projection := strings.Join(placeholders, ", ")
-		var start map[string]*server.AttributeValue
-		for {
-			var page struct {
-				Items            []map[string]*server.AttributeValue
-				LastEvaluatedKey map[string]*server.AttributeValue
-			}
-			// The expiry test runs here rather than in a FilterExpression:
-			// minidyn fails a comparison between a number and a string
-			// attribute instead of evaluating it to false.
-			err := s.callDynamo(ctx, "Scan", server.ScanInput{
-				TableName:                &table,
-				ProjectionExpression:     new(projection),
-				ExpressionAttributeNames: names,
-				ExclusiveStartKey:        start,
-			}, &page)
+	for _, sw := range sweeps {
+		// One partition at a time, so requests wait for one partition's
+		// sweep rather than the whole table's.
+		for p := range s.partitions {
+			n, err := s.sweepPartition(ctx, sw.meta, sw.attr, p, now)
+			deleted += n
 			if err != nil {
-				return deleted, fmt.Errorf("ttl sweep of %s: %w", table, err)
+				return deleted, fmt.Errorf("ttl sweep of %s: %w", sw.meta.name, err)
 			}
-			for _, item := range page.Items {
-				if !expired(item[attr], now) {
-					continue
-				}
-				key := make(map[string]*server.AttributeValue, len(keyAttrs))
-				for _, k := range keyAttrs {
-					key[k] = item[k]
-				}
-				if err := s.callDynamo(ctx, "DeleteItem", server.DeleteItemInput{TableName: &table, Key: key}, nil); err != nil {
-					return deleted, fmt.Errorf("ttl sweep of %s: %w", table, err)
-				}
-				deleted++
-			}
-			if len(page.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = page.LastEvaluatedKey
 		}
+	}
+	return deleted, nil
+}
+
+// sweepPartition deletes the expired items of one partition of a table,
+// unless TTL was disabled or the table deleted meanwhile.
+func (s *Server) sweepPartition(ctx context.Context, meta *tableMeta, attr string, p int, now int64) (int, error) {
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	if s.table(meta.name) != meta || s.ttl[meta.name] != attr {
+		return 0, nil
+	}
+	keyAttrs := meta.key.attrs()
+	names := map[string]string{"#ttl": attr}
+	placeholders := []string{"#ttl"}
+	for i, k := range keyAttrs {
+		ph := fmt.Sprintf("#k%d", i)
+		names[ph] = k
+		placeholders = append(placeholders, ph)
+	}
+	projection := strings.Join(placeholders, ", ")
+	deleted := 0
+	part := partitionTable(meta.name, p)
+	var page struct {
+		Items []map[string]*server.AttributeValue
+	}
+	// Without Limit, minidyn scans the whole partition in one page. The
+	// expiry test runs here rather than in a FilterExpression: minidyn
+	// fails a comparison between a number and a string attribute instead
+	// of evaluating it to false.
+	err := s.callDynamo(ctx, "Scan", server.ScanInput{
+		TableName:                &part,
+		ProjectionExpression:     new(projection),
+		ExpressionAttributeNames: names,
+	}, &page)
+	if err != nil {
+		return 0, err
+	}
+	for _, item := range page.Items {
+		if !expired(item[attr], now) {
+			continue
+		}
+		key := make(map[string]*server.AttributeValue, len(keyAttrs))
+		for _, k := range keyAttrs {
+			key[k] = item[k]
+		}
+		if err := s.callDynamo(ctx, "DeleteItem", server.DeleteItemInput{TableName: &part, Key: key}, nil); err != nil {
+			return deleted, err
+		}
+		deleted++
 	}
 	return deleted, nil
 }

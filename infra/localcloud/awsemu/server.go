@@ -48,6 +48,9 @@ type Options struct {
 	Logger *slog.Logger
 	// TTLInterval is how often expired items are deleted; 0 means 3 seconds.
 	TTLInterval time.Duration
+	// Partitions is how many minidyn tables each DynamoDB table is spread
+	// over, by a hash of the partition key (see partition.go); 0 means 256.
+	Partitions int
 }
 
 // Stats counts the calls received.
@@ -63,11 +66,14 @@ type Server struct {
 
 	// dbMu serialises every DynamoDB request: minidyn locks only some of its
 	// operations (CreateTable and DescribeTable touch its table map
-	// unguarded), and the TTL sweeper and the transaction fix below need a
-	// consistent view across several internal calls.
-	dbMu   sync.Mutex
-	dynamo *server.Server
-	ttl    map[string]string // table -> TTL attribute, when enabled
+	// unguarded), and partitioned tables (partition.go), transactions
+	// (transact.go) and the TTL sweeper make several internal calls that
+	// must see one consistent state.
+	dbMu       sync.Mutex
+	dynamo     *server.Server
+	partitions int
+	tables     map[string]*tableMeta
+	ttl        map[string]string // table -> TTL attribute, when enabled
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name
@@ -97,15 +103,21 @@ func New(opts Options) *Server {
 	if interval <= 0 {
 		interval = 3 * time.Second
 	}
+	partitions := opts.Partitions
+	if partitions <= 0 {
+		partitions = defaultPartitions
+	}
 	s := &Server{
-		log:     log,
-		dynamo:  server.NewServer(),
-		ttl:     map[string]string{},
-		secrets: map[string]*secret{},
-		calls:   map[string]map[string]int64{},
-		faults:  map[string]fault{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		log:        log,
+		dynamo:     server.NewServer(),
+		partitions: partitions,
+		tables:     map[string]*tableMeta{},
+		ttl:        map[string]string{},
+		secrets:    map[string]*secret{},
+		calls:      map[string]map[string]int64{},
+		faults:     map[string]fault{},
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	go s.sweepLoop(interval)
 	return s
