@@ -7,10 +7,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	lambda.Start(agentapi.New(p.Service, p.Signer).Handle)
+	ctx := context.Background()
+	env := setup.Check(setup.Init(ctx))
+	st := env.Store()
+	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	lambda.Start(agentapi.New(svc, setup.Check(env.Signer(ctx))).Handle)
 }

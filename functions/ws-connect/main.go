@@ -6,11 +6,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	lambda.Start(wsapi.NewConnect(p.Service, p.Signer).Handle)
+	ctx := context.Background()
+	env := setup.Check(setup.Init(ctx))
+	st := env.Store()
+	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	lambda.Start(wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).Handle)
 }

@@ -6,11 +6,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	lambda.Start(wsapi.NewDisconnect(p.Service).Handle)
+	env := setup.Check(setup.Init(context.Background()))
+	st := env.Store()
+	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	lambda.Start(wsapi.NewDisconnect(svc).Handle)
 }

@@ -7,11 +7,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	lambda.Start(wsapi.NewMessage(p.Service, p.Pusher).Handle)
+	env := setup.Check(setup.Init(context.Background()))
+	st := env.Store()
+	pusher := env.Pusher(st)
+	lambda.Start(wsapi.NewMessage(chat.NewService(st, pusher, env.Options()), pusher).Handle)
 }

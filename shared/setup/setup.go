@@ -1,6 +1,6 @@
-// Package setup builds what every function needs at init, once: config,
-// AWS clients, the store, the signer, the notifier and the domain service.
-// Each functions/<name>/main.go picks the handler and starts Lambda.
+// Package setup holds what functions need at init, once: config, AWS
+// clients, the signer, the @connections client. Each functions/<name>/main.go
+// chooses the implementations it needs from these helpers and starts Lambda.
 package setup
 
 import (
@@ -23,7 +23,60 @@ import (
 	"github.com/parleychat/parley/shared/store"
 )
 
-// Parts are the wired dependencies of a function.
+// Env is what every function starts from: its configuration and the AWS
+// configuration its clients are built from.
+type Env struct {
+	Config config.Config
+	AWS    aws.Config
+}
+
+// Init sets up logging and reads the configuration once.
+// LoadDefaultConfig honours AWS_ENDPOINT_URL_* so the local cloud can
+// point the clients at itself.
+func Init(ctx context.Context) (Env, error) {
+	slog.SetDefault(lambdacontext.NewLogger())
+	cfg, err := config.Load()
+	if err != nil {
+		return Env{}, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Env{}, fmt.Errorf("load aws config: %w", err)
+	}
+	return Env{Config: cfg, AWS: awsCfg}, nil
+}
+
+// Store returns the DynamoDB store of the chat table.
+func (e Env) Store() *store.Store {
+	return store.New(dynamodb.NewFromConfig(e.AWS), e.Config.TableName, nil)
+}
+
+// Pusher returns the notifier that pushes over the @connections API; gone
+// connections are removed from st.
+func (e Env) Pusher(st push.Remover) *push.Pusher {
+	callbacks := apigatewaymanagementapi.NewFromConfig(e.AWS, func(o *apigatewaymanagementapi.Options) {
+		o.BaseEndpoint = aws.String(e.Config.WSCallbackURL)
+	})
+	return push.New(callbacks, st)
+}
+
+// Signer loads the signing secret and returns the signer of visitor tokens
+// and tickets. Only functions that sign or verify call it (and may read
+// the secret).
+func (e Env) Signer(ctx context.Context) (*auth.Signer, error) {
+	key, err := secret.Load(ctx, secretsmanager.NewFromConfig(e.AWS), e.Config.SigningSecretARN)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewSigner(key, nil)
+}
+
+// Options are the domain service's options from the configuration.
+func (e Env) Options() chat.Options {
+	return chat.Options{ChannelID: e.Config.DefaultChannelID, InboxID: chat.DefaultInboxID}
+}
+
+// Parts are the wired dependencies of a function that needs all of them.
 type Parts struct {
 	Config  config.Config
 	Store   *store.Store
@@ -33,45 +86,37 @@ type Parts struct {
 	Origins auth.Origins
 }
 
-// Load wires everything. LoadDefaultConfig honours AWS_ENDPOINT_URL_* so
-// the local cloud can point the clients at itself.
+// Load wires every part, the signer included.
 func Load(ctx context.Context) (*Parts, error) {
-	slog.SetDefault(lambdacontext.NewLogger())
-	cfg, err := config.Load()
+	env, err := Init(ctx)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
-	}
-	key, err := secret.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.SigningSecretARN)
+	signer, err := env.Signer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := auth.NewSigner(key, nil)
+	origins, err := auth.ParseOrigins(env.Config.AllowedOrigins)
 	if err != nil {
 		return nil, err
 	}
-	origins, err := auth.ParseOrigins(cfg.AllowedOrigins)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, nil)
-	callbacks := apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) {
-		o.BaseEndpoint = aws.String(cfg.WSCallbackURL)
-	})
-	pusher := push.New(callbacks, st)
-	svc := chat.NewService(st, pusher, chat.Options{ChannelID: cfg.DefaultChannelID, InboxID: "main"})
-	return &Parts{Config: cfg, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
+	st := env.Store()
+	pusher := env.Pusher(st)
+	svc := chat.NewService(st, pusher, env.Options())
+	return &Parts{Config: env.Config, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
 }
 
 // Must is Load for main: a function that cannot wire must not start.
 func Must(ctx context.Context) *Parts {
-	p, err := Load(ctx)
+	return Check(Load(ctx))
+}
+
+// Check returns v, or stops the function's init when err is set: a
+// function that cannot wire must not start.
+func Check[T any](v T, err error) T {
 	if err != nil {
 		slog.Error("init failed", "error", err)
 		panic(err)
 	}
-	return p
+	return v
 }

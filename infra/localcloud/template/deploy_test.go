@@ -115,6 +115,176 @@ func TestTemplateDeployWiring(t *testing.T) {
 	}
 }
 
+// Least privilege: no function gets a managed CRUD policy; each lists the
+// DynamoDB actions it uses on the chat table (indexes only where it
+// queries them), and only the functions that sign or verify tokens and
+// tickets may read the signing secret, on that secret alone.
+func TestTemplateFunctionPermissions(t *testing.T) {
+	doc, m := resolvedRealTemplate(t)
+	tableARN := "arn:aws:dynamodb:" + m.Region + ":" + m.AccountID + ":table/" + m.Tables[0].Name
+	allowed := map[string]bool{}
+	for _, a := range []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"} {
+		allowed["dynamodb:"+a] = true
+	}
+	signers := map[string]bool{}
+	for id, v := range asMap(doc["Resources"]) {
+		res := asMap(v)
+		if res["Type"] != "AWS::Serverless::Function" {
+			continue
+		}
+		fn := m.Functions[id]
+		main, err := os.ReadFile(filepath.Join("../../..", fn.Dir, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		loadsSecret := strings.Contains(string(main), ".Signer(") || strings.Contains(string(main), "setup.Must(")
+		if loadsSecret {
+			signers[id] = true
+		}
+		readsSecret, dynamo := false, 0
+		for _, pol := range asSlice(asMap(res["Properties"])["Policies"]) {
+			pm := asMap(pol)
+			if pm == nil {
+				t.Errorf("%s: managed policy %v; list the actions instead", id, pol)
+				continue
+			}
+			if sp, ok := pm["AWSSecretsManagerGetSecretValuePolicy"]; ok {
+				readsSecret = true
+				if arn := asMap(sp)["SecretArn"]; arn != m.Secrets[0].ARN {
+					t.Errorf("%s: GetSecretValue on %v, want only %s", id, arn, m.Secrets[0].ARN)
+				}
+				continue
+			}
+			if _, ok := pm["Statement"]; !ok {
+				t.Errorf("%s: policy template %v; list the actions instead", id, sortedKeys(pm))
+				continue
+			}
+			for _, st := range asSlice(pm["Statement"]) {
+				s := asMap(st)
+				actions := asSlice(s["Action"])
+				if a, ok := s["Action"].(string); ok {
+					actions = []any{a}
+				}
+				for _, a := range actions {
+					a := a.(string)
+					if !strings.HasPrefix(a, "dynamodb:") {
+						continue
+					}
+					dynamo++
+					if !allowed[a] {
+						t.Errorf("%s: %s is not one of the item actions the store uses", id, a)
+					}
+				}
+				if strings.HasPrefix(asString(actions[0]), "dynamodb:") {
+					resources := asSlice(s["Resource"])
+					if r, ok := s["Resource"].(string); ok {
+						resources = []any{r}
+					}
+					for _, r := range resources {
+						if r != tableARN && r != tableARN+"/index/*" {
+							t.Errorf("%s: DynamoDB access to %v, want only the chat table and its indexes", id, r)
+						}
+					}
+				}
+			}
+		}
+		if dynamo == 0 {
+			t.Errorf("%s: no DynamoDB actions granted", id)
+		}
+		if readsSecret != loadsSecret {
+			t.Errorf("%s: may read the signing secret: %v; its main loads it: %v", id, readsSecret, loadsSecret)
+		}
+	}
+	if len(signers) == 0 || len(signers) == len(m.Functions) {
+		t.Errorf("functions loading the signing secret: %v; want some, not all", signers)
+	}
+}
+
+// The rest of the deploy-time checks CloudFormation makes late: the stage
+// is created after every route, the audience rule refuses an external
+// issuer without audience, the HTTP API is throttled, and the Cognito
+// domain prefix parameter takes only what Cognito accepts.
+func TestTemplateDeployGuards(t *testing.T) {
+	doc, _ := resolvedRealTemplate(t)
+	for id, v := range asMap(doc["Resources"]) {
+		res := asMap(v)
+		if res["Type"] != "AWS::ApiGatewayV2::Stage" {
+			continue
+		}
+		deps := map[string]bool{}
+		for _, d := range asSlice(res["DependsOn"]) {
+			deps[d.(string)] = true
+		}
+		for rid, r := range asMap(doc["Resources"]) {
+			if asMap(r)["Type"] == "AWS::ApiGatewayV2::Route" && !deps[rid] {
+				t.Errorf("%s: does not depend on route %s", id, rid)
+			}
+		}
+	}
+
+	settings := asMap(resourcesOfType(doc, "AWS::Serverless::HttpApi")["ChatHttpApi"]["DefaultRouteSettings"])
+	if settings["ThrottlingBurstLimit"] == nil || settings["ThrottlingRateLimit"] == nil {
+		t.Errorf("HTTP API DefaultRouteSettings = %v; want throttling limits", settings)
+	}
+
+	raw, err := os.ReadFile("../../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := decodeYAML(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := asMap(asMap(asMap(tpl)["Rules"])["OidcAudienceWithIssuer"])
+	if rule == nil {
+		t.Fatal("no OidcAudienceWithIssuer rule")
+	}
+	tests := []struct {
+		issuer, audience string
+		wantRefused      bool
+	}{
+		{"", "", false},
+		{"https://id.example.com", "inbox", false},
+		{"https://id.example.com", "", true},
+	}
+	for _, tt := range tests {
+		r, err := newResolver(tpl.(map[string]any), Options{Parameters: map[string]string{"OidcIssuer": tt.issuer, "OidcAudience": tt.audience}}.withDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		applies, err := r.evalCondition(rule["RuleCondition"], "Rules.OidcAudienceWithIssuer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := false
+		for _, a := range asSlice(rule["Assertions"]) {
+			ok, err := r.evalCondition(asMap(a)["Assert"], "Rules.OidcAudienceWithIssuer.Assert")
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused = refused || (applies && !ok)
+		}
+		if refused != tt.wantRefused {
+			t.Errorf("issuer %q audience %q: refused %v, want %v", tt.issuer, tt.audience, refused, tt.wantRefused)
+		}
+	}
+
+	for prefix, ok := range map[string]bool{
+		"": true, "parley-prod": true, "a": true, strings.Repeat("a", 63): true,
+		"Parley": false, "-parley": false, "parley-": false, "parley.prod": false, strings.Repeat("a", 64): false,
+	} {
+		_, err := Load("../../../template.yaml", Options{Parameters: map[string]string{"CognitoDomainPrefix": prefix}})
+		if (err == nil) != ok {
+			t.Errorf("CognitoDomainPrefix %q: err = %v, want accepted %v", prefix, err, ok)
+		}
+	}
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
