@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	lambda.Start(agentapi.New(p.Service, p.Signer).Handle)
+	ctx := context.Background()
+	p := setup.Must(ctx)
+	lambda.Start(agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).Handle)
 }

@@ -11,7 +11,8 @@ import (
 )
 
 func main() {
-	p := setup.Must(context.Background())
-	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID)
+	ctx := context.Background()
+	p := setup.Must(ctx)
+	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).WithEmail(setup.MustEmail(ctx, p))
 	lambda.Start(h.Handle)
 }
