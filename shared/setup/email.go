@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -50,7 +51,8 @@ func Email(ctx context.Context, p *Parts) (*email.Service, error) {
 func MustEmail(ctx context.Context, p *Parts) *email.Service {
 	e, err := Email(ctx, p)
 	if err != nil {
-		panic(fmt.Errorf("init email: %w", err))
+		slog.Error("init email failed", "error", err)
+		panic(err)
 	}
 	return e
 }
