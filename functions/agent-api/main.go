@@ -7,14 +7,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/agentapi"
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 )
 
 func main() {
 	ctx := context.Background()
-	env := setup.Check(setup.Init(ctx))
-	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
-	lambda.Start(agentapi.New(svc, setup.Check(env.Signer(ctx))).Handle)
+	p := setup.Must(ctx)
+	lambda.Start(agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).Handle)
 }

@@ -6,18 +6,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/auth"
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/widgetapi"
 )
 
 func main() {
 	ctx := context.Background()
-	env := setup.Check(setup.Init(ctx))
-	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
-	origins := setup.Check(auth.ParseOrigins(env.Config.AllowedOrigins))
-	h := widgetapi.New(svc, setup.Check(env.Signer(ctx)), origins, env.Config.DefaultChannelID)
+	p := setup.Must(ctx)
+	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).WithEmail(setup.MustEmail(ctx, p))
 	lambda.Start(h.Handle)
 }

@@ -63,6 +63,8 @@ type Endpoints struct {
 	OIDCClientID string `json:"oidcClientId"`
 	AWS          string `json:"aws"`
 	Dashboard    string `json:"dashboard"`
+	Mailbox      string `json:"mailbox"`
+	SMTP         string `json:"smtp"`
 }
 
 // Stats counts what the system did, for benchmarks and the dashboard.
@@ -89,6 +91,7 @@ type Cloud struct {
 	issuer    *oidc.Issuer
 	http      *httpgw.Gateway
 	ws        *wsgw.Gateway
+	mail      *mailParts
 	endpoints Endpoints
 	closeOnce sync.Once
 	closeErr  error
@@ -177,6 +180,10 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("WebSocket API: %w", err)
 	}
 
+	if err := c.startMail(); err != nil {
+		return nil, err
+	}
+
 	wsBase := "ws://" + domain + "/ws/" + wsAPI.StageName
 	c.endpoints = Endpoints{
 		HTTPAPI:      c.base + "/api",
@@ -187,6 +194,8 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		OIDCClientID: OIDCClientID,
 		AWS:          c.base,
 		Dashboard:    c.base + "/_local/",
+		Mailbox:      c.base + "/_local/mailbox",
+		SMTP:         c.mail.smtp.Addr(),
 	}
 
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -264,6 +273,8 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env["AWS_EC2_METADATA_DISABLED"] = "true"
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = c.base
 	env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.base
+	env["AWS_ENDPOINT_URL_SESV2"] = c.base + sesPath
+	env["AWS_ENDPOINT_URL_S3"] = c.base + s3Path
 	return env
 }
 
@@ -304,6 +315,7 @@ func (c *Cloud) routes() http.Handler {
 	mux.HandleFunc("GET /_local/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, c.Stats())
 	})
+	c.mailRoutes(mux)
 	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
 	mux.HandleFunc("GET /{$}", c.serveDemo)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -367,6 +379,9 @@ func (c *Cloud) Close() error {
 			cancel()
 		} else if c.listener != nil {
 			errs = append(errs, c.listener.Close())
+		}
+		if c.mail != nil {
+			errs = append(errs, c.mail.close())
 		}
 		if c.runtime != nil {
 			errs = append(errs, c.runtime.Close())

@@ -10,12 +10,14 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
 )
 
 // Handler serves AgentApiFunction.
 type Handler struct {
 	svc    *chat.Service
 	signer *auth.Signer
+	email  *email.Service
 }
 
 // New returns a Handler.
@@ -47,6 +49,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		"POST /agent/conversations/{id}/close":    h.close,
 		"POST /agent/conversations/{id}/reopen":   h.reopen,
 		"POST /agent/conversations/{id}/read":     h.read,
+	}
+	if h.email != nil {
+		for k, r := range h.emailRoutes() {
+			routes[k] = r
+		}
 	}
 	r, ok := routes[req.RouteKey]
 	if !ok {
@@ -122,6 +129,9 @@ func (h *Handler) conversation(ctx context.Context, a auth.Agent, req events.API
 		return 0, nil, err
 	}
 	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], int(limit))
+	if err == nil && h.email != nil {
+		err = h.email.Decorate(ctx, &sum)
+	}
 	return http.StatusOK, detailResponse{Conversation: sum, Messages: msgs, HasMore: more}, err
 }
 
@@ -152,6 +162,8 @@ func (h *Handler) messages(ctx context.Context, a auth.Agent, req events.APIGate
 type replyRequest struct {
 	ClientID string `json:"clientId"`
 	Body     string `json:"body"`
+	// Channel is "chat" (the default) or "email".
+	Channel string `json:"channel"`
 }
 
 func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -159,7 +171,20 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
-	msg, created, err := h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], chat.SendInput{ClientID: in.ClientID, Body: in.Body})
+	var (
+		msg     chat.Message
+		created bool
+		err     error
+	)
+	send := chat.SendInput{ClientID: in.ClientID, Body: in.Body}
+	switch {
+	case in.Channel == "" || in.Channel == chat.ChannelChat:
+		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)
+	case in.Channel == chat.ChannelEmail && h.email != nil:
+		msg, created, err = h.email.Reply(ctx, a.Principal, req.PathParameters["id"], send)
+	default:
+		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "channel must be chat or email"}
+	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

@@ -52,6 +52,14 @@ const (
 	EventUnassigned EventType = "unassigned"
 	EventClosed     EventType = "closed"
 	EventReopened   EventType = "reopened"
+	// EventTranscriptSent records that a transcript was emailed.
+	EventTranscriptSent EventType = "transcript_sent"
+)
+
+// Channels a message travels on.
+const (
+	ChannelChat  = "chat"
+	ChannelEmail = "email"
 )
 
 // MaxBodyRunes is the longest message body accepted, in characters.
@@ -74,6 +82,9 @@ type Event struct {
 	// assignee, or the one unassigned).
 	AgentID   string `json:"agentId,omitempty"`
 	AgentName string `json:"agentName,omitempty"`
+	// Email and Subject describe an emailed transcript.
+	Email   string `json:"email,omitempty"`
+	Subject string `json:"subject,omitempty"`
 }
 
 // Message is one immutable entry of a conversation's seq stream.
@@ -86,6 +97,11 @@ type Message struct {
 	Body           string    `json:"body,omitempty"`
 	Event          *Event    `json:"event,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
+	// Channel is "email" for messages sent or received by email; empty
+	// means chat.
+	Channel string `json:"channel,omitempty"`
+	// MailID is the Message-ID of the email that carried the message.
+	MailID string `json:"mailId,omitempty"`
 }
 
 // Conversation is the state of one thread.
@@ -120,6 +136,13 @@ type Summary struct {
 	Preview        string    `json:"preview"`
 	CreatedAt      time.Time `json:"createdAt"`
 	LastActivityAt time.Time `json:"lastActivityAt"`
+	// Email facts for the reply editor, filled where a single conversation
+	// is read: the contact's address, the channel a reply should take
+	// (chat while the visitor is online, email when offline and an address
+	// is known) and why email is unavailable, if it is.
+	ContactEmail     string `json:"contactEmail,omitempty"`
+	SuggestedChannel string `json:"suggestedChannel,omitempty"`
+	EmailBlocked     string `json:"emailBlocked,omitempty"`
 }
 
 // VisitorConversation is the visitor's view of a conversation: no internal
@@ -138,7 +161,6 @@ type VisitorConversation struct {
 
 // AgentSummary converts a conversation to the agent's view.
 func (c Conversation) AgentSummary() Summary {
-	//lint:ignore S1016 the agent's view is its own type so that stored fields never leak into it by accident
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,

@@ -186,6 +186,9 @@ type SendInput struct {
 	ClientID       string
 	ConversationID string
 	Body           string
+	// Channel and MailID are set for replies sent by email.
+	Channel string
+	MailID  string
 }
 
 func (in SendInput) validate() error {
@@ -290,6 +293,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 		Current: conv,
 		Message: Message{
 			Kind: KindText, ClientID: in.ClientID, Author: author(p), Body: in.Body, CreatedAt: now,
+			Channel: in.Channel, MailID: in.MailID,
 		},
 		ClientKey: clientKey(p, in.ClientID),
 		Change: func(c *Conversation) error {

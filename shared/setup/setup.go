@@ -78,12 +78,16 @@ func (e Env) Options() chat.Options {
 
 // Parts are the wired dependencies of a function that needs all of them.
 type Parts struct {
-	Config  config.Config
-	Store   *store.Store
-	Signer  *auth.Signer
-	Pusher  *push.Pusher
-	Service *chat.Service
-	Origins auth.Origins
+	Config config.Config
+	AWS    aws.Config
+	// SigningKey is the secret the signer and the email reply tokens derive
+	// their keys from.
+	SigningKey []byte
+	Store      *store.Store
+	Signer     *auth.Signer
+	Pusher     *push.Pusher
+	Service    *chat.Service
+	Origins    auth.Origins
 }
 
 // Load wires every part, the signer included.
@@ -92,7 +96,11 @@ func Load(ctx context.Context) (*Parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := env.Signer(ctx)
+	key, err := secret.Load(ctx, secretsmanager.NewFromConfig(env.AWS), env.Config.SigningSecretARN)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := auth.NewSigner(key, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +111,7 @@ func Load(ctx context.Context) (*Parts, error) {
 	st := env.Store()
 	pusher := env.Pusher(st)
 	svc := chat.NewService(st, pusher, env.Options())
-	return &Parts{Config: env.Config, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
+	return &Parts{Config: env.Config, AWS: env.AWS, SigningKey: key, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
 }
 
 // Must is Load for main: a function that cannot wire must not start.

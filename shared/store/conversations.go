@@ -121,8 +121,12 @@ func toDBMessage(m chat.Message) item {
 		it["eventType"] = str(string(m.Event.Type))
 		putOpt(it, "eventAgentId", m.Event.AgentID)
 		putOpt(it, "eventAgentName", m.Event.AgentName)
+		putOpt(it, "eventEmail", m.Event.Email)
+		putOpt(it, "eventSubject", m.Event.Subject)
 	}
 	it["createdAt"] = str(formatTime(m.CreatedAt))
+	putOpt(it, "channel", m.Channel)
+	putOpt(it, "mailId", m.MailID)
 	return it
 }
 
@@ -138,9 +142,12 @@ func toMessage(it item) chat.Message {
 		},
 		Body:      getS(it, "body"),
 		CreatedAt: getTime(it, "createdAt"),
+		Channel:   getS(it, "channel"),
+		MailID:    getS(it, "mailId"),
 	}
 	if t := getS(it, "eventType"); t != "" {
-		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName")}
+		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
+			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject")}
 	}
 	return m
 }

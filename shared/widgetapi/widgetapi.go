@@ -11,6 +11,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
 )
 
 // Handler serves WidgetApiFunction.
@@ -19,6 +20,7 @@ type Handler struct {
 	signer  *auth.Signer
 	origins auth.Origins
 	channel string
+	email   *email.Service
 }
 
 // New returns a Handler for the default channel and its allowed origins.
@@ -38,6 +40,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.ticket(ctx, req), nil
 	case "GET /widget/conversations/{id}/messages":
 		return h.messages(ctx, req), nil
+	case "PUT /widget/contact":
+		if h.email != nil {
+			return h.contact(ctx, req), nil
+		}
 	}
 	return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
 }

@@ -80,9 +80,11 @@ Parley is running (started in %s). Ctrl-C stops it.
   AWS endpoint    %s   (DynamoDB, Secrets Manager)
   Dashboard       %s
   Endpoints JSON  %s/_local/endpoints
+  Mailbox         %s   (every email sent through SES)
+  Inbound SMTP    %s   (mail for the receipt rules' domains)
 
 `, time.Since(start).Round(100*time.Millisecond), e.DemoSite, orNone(e.Inbox), orNone(e.WidgetLoader),
-		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.Dashboard, cloud.URL())
+		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP)
 
 	<-ctx.Done()
 	fmt.Println("\nlocalcloud: stopping every function process")

@@ -66,7 +66,11 @@ func Load(path string, opts Options) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return derive(tpl, r, opts)
+	m, err = derive(tpl, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	return m, deriveMail(m, resolved, r)
 }
 
 // resolveDocument returns the template with intrinsics resolved, left-out

@@ -24,13 +24,20 @@ func TestLoadRealTemplate(t *testing.T) {
 		t.Fatalf("API ids %q and %q: want distinct 10-character lowercase ids", ws, httpID)
 	}
 	callback := "https://" + ws + ".execute-api.us-east-1.amazonaws.com/live"
+	bucket := strings.ToLower("parley-local-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 	secretARN := "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-SigningSecret-AbCdEf"
 	env := map[string]string{
-		"TABLE_NAME":         "parley-local-ChatTable",
-		"SIGNING_SECRET_ARN": secretARN,
-		"WS_CALLBACK_URL":    callback,
-		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "https://www.example.com",
+		"TABLE_NAME":             "parley-local-ChatTable",
+		"SIGNING_SECRET_ARN":     secretARN,
+		"WS_CALLBACK_URL":        callback,
+		"DEFAULT_CHANNEL_ID":     "main",
+		"ALLOWED_ORIGINS":        "https://www.example.com",
+		"EVENT_BUS_NAME":         "parley-local-events",
+		"MAIL_BUCKET":            bucket,
+		"MAIL_CONFIGURATION_SET": "parley-local-mail",
+		"MAIL_INBOUND_DOMAIN":    "reply.example.com",
+		"MAIL_INBOUND_PREFIX":    "inbound/",
+		"MAIL_SENDER_ADDRESS":    "chat@example.com",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":    "functions/widget-api",
@@ -38,6 +45,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WsConnectFunction":    "functions/ws-connect",
 		"WsDisconnectFunction": "functions/ws-disconnect",
 		"WsMessageFunction":    "functions/ws-message",
+		"TranscriptFunction":   "functions/transcript",
+		"InboundMailFunction":  "functions/inbound-mail",
+		"MailFeedbackFunction": "functions/mail-feedback",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -55,8 +65,27 @@ func TestLoadRealTemplate(t *testing.T) {
 			Env:           env,
 		}
 	}
+	want["InboundMailFunction"].Timeout = 30 * time.Second
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
+	}
+	wantMail := &Mail{
+		Buckets: []string{bucket},
+		ReceiptRules: []ReceiptRule{{
+			Name: "parley-local-to-conversations", Recipients: []string{"reply.example.com"},
+			Bucket: bucket, Prefix: "inbound/", Function: "InboundMailFunction",
+		}},
+		Feedback: []FeedbackRoute{{
+			ConfigurationSet: "parley-local-mail", EventTypes: []string{"bounce", "complaint"},
+			TopicARN: "arn:aws:sns:us-east-1:000000000000:parley-local-MailEventsTopic", Function: "MailFeedbackFunction",
+		}},
+		EventRules: []EventRule{{
+			Function: "TranscriptFunction", EventBus: "parley-local-events",
+			Source: []string{"parley.chat"}, DetailTypes: []string{"conversation.closed"},
+		}},
+	}
+	if diff := cmp.Diff(wantMail, m.Mail); diff != "" {
+		t.Errorf("mail (-want +got):\n%s", diff)
 	}
 
 	if len(m.HTTPAPIs) != 1 {
@@ -74,19 +103,25 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 	wantRoutes := []HTTPRoute{
 		agent("GET", "/agent/agents"),
+		agent("GET", "/agent/channels/{id}/email"),
+		agent("PUT", "/agent/channels/{id}/email"),
 		agent("GET", "/agent/conversations"),
 		agent("GET", "/agent/conversations/{id}"),
 		agent("POST", "/agent/conversations/{id}/assign"),
 		agent("POST", "/agent/conversations/{id}/close"),
+		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/read"),
 		agent("POST", "/agent/conversations/{id}/reopen"),
 		agent("POST", "/agent/conversations/{id}/takeover"),
+		agent("POST", "/agent/conversations/{id}/transcript"),
 		agent("POST", "/agent/conversations/{id}/unassign"),
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
+		agent("GET", "/agent/quarantine"),
 		agent("POST", "/agent/ticket"),
+		public("PUT", "/widget/contact"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
@@ -158,13 +193,15 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 
 	wantOutputs := map[string]string{
-		"HttpApiUrl":        "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
-		"WebSocketUrl":      "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
-		"CallbackUrl":       callback,
-		"TableName":         "parley-local-ChatTable",
-		"AgentIssuer":       "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
-		"AgentClientId":     client,
-		"AgentSignInDomain": "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"HttpApiUrl":         "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
+		"WebSocketUrl":       "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
+		"CallbackUrl":        callback,
+		"TableName":          "parley-local-ChatTable",
+		"MailBucketName":     bucket,
+		"InboundRuleSetName": "parley-local-inbound",
+		"AgentIssuer":        "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
+		"AgentClientId":      client,
+		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -189,11 +226,17 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	ws := apiID("ChatWebSocketApi")
 	fn := m.Functions["WsMessageFunction"]
 	wantEnv := map[string]string{
-		"TABLE_NAME":         "demo-ChatTable",
-		"SIGNING_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
-		"WS_CALLBACK_URL":    "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
-		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "http://localhost:3000,http://127.0.0.1:3000",
+		"TABLE_NAME":             "demo-ChatTable",
+		"SIGNING_SECRET_ARN":     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
+		"WS_CALLBACK_URL":        "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
+		"DEFAULT_CHANNEL_ID":     "main",
+		"ALLOWED_ORIGINS":        "http://localhost:3000,http://127.0.0.1:3000",
+		"EVENT_BUS_NAME":         "demo-events",
+		"MAIL_BUCKET":            strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+		"MAIL_CONFIGURATION_SET": "demo-mail",
+		"MAIL_INBOUND_DOMAIN":    "reply.example.com",
+		"MAIL_INBOUND_PREFIX":    "inbound/",
+		"MAIL_SENDER_ADDRESS":    "chat@example.com",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -216,12 +259,14 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	// The Cognito resources are gone: their output is skipped and the
 	// outputs that chose between Cognito and OIDC chose OIDC.
 	wantOutputs := map[string]string{
-		"HttpApiUrl":    "https://" + apiID("ChatHttpApi") + ".execute-api.eu-west-1.amazonaws.com",
-		"WebSocketUrl":  "wss://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
-		"CallbackUrl":   "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
-		"TableName":     "demo-ChatTable",
-		"AgentIssuer":   "http://127.0.0.1:4000/oidc",
-		"AgentClientId": "parley-inbox",
+		"HttpApiUrl":         "https://" + apiID("ChatHttpApi") + ".execute-api.eu-west-1.amazonaws.com",
+		"WebSocketUrl":       "wss://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
+		"CallbackUrl":        "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
+		"TableName":          "demo-ChatTable",
+		"MailBucketName":     strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+		"InboundRuleSetName": "demo-inbound",
+		"AgentIssuer":        "http://127.0.0.1:4000/oidc",
+		"AgentClientId":      "parley-inbox",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -337,7 +382,7 @@ func TestLoadIntrinsics(t *testing.T) {
 		"AND":           "true",
 		"OR":            "false",
 		"NUMBER_EQUALS": "true",
-		"BUCKET":        "st-Bucket-" + stableID("Bucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+		"BUCKET":        strings.ToLower("st-Bucket-" + stableID("Bucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAPPED":        "512",
 		"B64":           "aGk=",
 	}

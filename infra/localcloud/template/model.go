@@ -18,6 +18,7 @@ type Model struct {
 	Tables        []*Table
 	Secrets       []*Secret
 	Outputs       map[string]string // resolved output values
+	Mail          *Mail
 }
 
 // Function is an AWS::Serverless::Function after Globals are merged in.

@@ -551,6 +551,21 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", r.opts.Region, r.opts.AccountID, name)
 	case "AWS::Serverless::HttpApi", "AWS::Serverless::Api", "AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi":
 		id = apiID(logicalID)
+	case "AWS::SES::ConfigurationSet", "AWS::Events::EventBus":
+		id, err = named("Name")
+	case "AWS::SES::ReceiptRuleSet":
+		id, err = named("RuleSetName")
+	case "AWS::S3::Bucket":
+		// CloudFormation generates lower-case bucket names with a suffix.
+		if _, set := asMap(r.resources[logicalID]["Properties"])["BucketName"]; set {
+			id, err = named("BucketName")
+		} else {
+			id = strings.ToLower(r.opts.StackName + "-" + logicalID + "-" + stableID(logicalID, 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+		}
+	case "AWS::SNS::Topic":
+		var name string
+		name, err = named("TopicName")
+		id = fmt.Sprintf("arn:aws:sns:%s:%s:%s", r.opts.Region, r.opts.AccountID, name)
 	case "AWS::Cognito::UserPoolDomain":
 		id, err = named("Domain")
 	case "AWS::Cognito::UserPool":

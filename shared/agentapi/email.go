@@ -1,0 +1,75 @@
+package agentapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
+)
+
+// WithEmail adds the email channel's routes and the email facts of a
+// conversation, and lets replies take the email channel.
+func (h *Handler) WithEmail(e *email.Service) *Handler {
+	h.email = e
+	return h
+}
+
+func (h *Handler) emailRoutes() map[string]route {
+	return map[string]route{
+		"POST /agent/conversations/{id}/transcript": h.transcript,
+		"PUT /agent/conversations/{id}/contact":     h.setContact,
+		"GET /agent/channels/{id}/email":            h.emailSettings,
+		"PUT /agent/channels/{id}/email":            h.putEmailSettings,
+		"GET /agent/quarantine":                     h.quarantine,
+	}
+}
+
+func (h *Handler) transcript(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	var in email.TranscriptInput
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return 0, nil, err
+	}
+	msg, err := h.email.Transcript(ctx, a.Principal, req.PathParameters["id"], in)
+	return http.StatusCreated, map[string]any{"message": msg}, err
+}
+
+func (h *Handler) setContact(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	var in email.ContactInput
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return 0, nil, err
+	}
+	c, err := h.email.SetContactAsAgent(ctx, a.Principal, req.PathParameters["id"], in)
+	return http.StatusOK, map[string]any{"contact": map[string]string{"email": c.Email, "name": c.Name}}, err
+}
+
+func (h *Handler) emailSettings(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	st, err := h.email.Settings(ctx, req.PathParameters["id"])
+	return http.StatusOK, st, err
+}
+
+func (h *Handler) putEmailSettings(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	var in email.Settings
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return 0, nil, err
+	}
+	in.ChannelID = req.PathParameters["id"]
+	st, err := h.email.PutSettings(ctx, in)
+	return http.StatusOK, st, err
+}
+
+func (h *Handler) quarantine(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	if err != nil {
+		return 0, nil, err
+	}
+	if limit > chat.MaxPageSize {
+		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "limit must be between 1 and 100"}
+	}
+	qs, err := h.email.Quarantine(ctx, int(limit))
+	return http.StatusOK, map[string]any{"mails": qs}, err
+}

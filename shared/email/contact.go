@@ -1,0 +1,174 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// ContactInput is an address given by a visitor (email capture) or an agent.
+type ContactInput struct {
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	PageURL string `json:"pageUrl"`
+}
+
+func toDomain(err error) error {
+	var me *mail.Error
+	if errors.As(err, &me) {
+		kind := chat.ErrInvalid
+		if errors.Is(err, mail.ErrTooLarge) {
+			kind = chat.ErrTooLarge
+		}
+		return &chat.Error{Kind: kind, Message: me.Message}
+	}
+	return err
+}
+
+// SetContact records a visitor's email address (and name, and the page the
+// visitor is on). An address that belongs to another visitor is refused.
+func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactInput) (Contact, error) {
+	addr, err := mail.ParseAddress(in.Email)
+	if err != nil {
+		return Contact{}, toDomain(err)
+	}
+	if len([]rune(in.Name)) > mail.MaxDisplayNameLen {
+		return Contact{}, &chat.Error{Kind: chat.ErrInvalid, Message: "name is longer than 80 characters"}
+	}
+	if in.PageURL != "" {
+		u, err := url.Parse(in.PageURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || len(in.PageURL) > 2048 {
+			return Contact{}, &chat.Error{Kind: chat.ErrInvalid, Message: "pageUrl must be an http(s) URL"}
+		}
+	}
+	c := Contact{VisitorID: visitorID, Email: addr, Name: in.Name, PageURL: in.PageURL, UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	if prev, err := s.store.Contact(ctx, visitorID); err == nil {
+		if c.Name == "" {
+			c.Name = prev.Name
+		}
+		if c.PageURL == "" {
+			c.PageURL = prev.PageURL
+		}
+	}
+	if err := s.store.SaveContact(ctx, c); err != nil {
+		if errors.Is(err, chat.ErrConflict) {
+			return Contact{}, &chat.Error{Kind: chat.ErrConflict, Message: "this email address belongs to another contact"}
+		}
+		return Contact{}, fmt.Errorf("set contact: %w", err)
+	}
+	return c, nil
+}
+
+// SetContactAsAgent is SetContact for the contact of a conversation the
+// agent can see.
+func (s *Service) SetContactAsAgent(ctx context.Context, agent chat.Principal, conversationID string, in ContactInput) (Contact, error) {
+	sum, _, _, err := s.chat.ConversationDetail(ctx, agent, conversationID, 1)
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.SetContact(ctx, sum.VisitorID, in)
+}
+
+// blocked says why email cannot go to addr, or "" when it can.
+func (s *Service) blocked(ctx context.Context, addr string) (string, error) {
+	st, err := s.store.AddressStatus(ctx, addr)
+	if errors.Is(err, chat.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("address status: %w", err)
+	}
+	return fmt.Sprintf("%s is undeliverable since %s: %s", st.Address, st.At.Format("2 Jan 2006 15:04 MST"), st.Reason), nil
+}
+
+func (s *Service) contactOf(ctx context.Context, visitorID string) (Contact, bool, error) {
+	c, err := s.store.Contact(ctx, visitorID)
+	if errors.Is(err, chat.ErrNotFound) {
+		return Contact{}, false, nil
+	}
+	if err != nil {
+		return Contact{}, false, fmt.Errorf("contact: %w", err)
+	}
+	return c, c.Email != "", nil
+}
+
+// Decorate fills a summary's email facts: the contact's address, the
+// channel the reply editor should pick (chat while the visitor is online,
+// email when offline and an address is known and deliverable) and why
+// email is blocked.
+func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
+	sum.SuggestedChannel = chat.ChannelChat
+	c, ok, err := s.contactOf(ctx, sum.VisitorID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		sum.EmailBlocked = "no email address is known for this contact"
+		return nil
+	}
+	sum.ContactEmail = c.Email
+	if sum.EmailBlocked, err = s.blocked(ctx, c.Email); err != nil {
+		return err
+	}
+	online, err := s.store.VisitorListeners(ctx, sum.VisitorID)
+	if err != nil {
+		return fmt.Errorf("visitor connections: %w", err)
+	}
+	if len(online) == 0 && sum.EmailBlocked == "" {
+		sum.SuggestedChannel = chat.ChannelEmail
+	}
+	return nil
+}
+
+// Settings returns a chat channel's email settings (defaults: transcripts
+// on, the deployment's sender address).
+func (s *Service) Settings(ctx context.Context, channelID string) (Settings, error) {
+	if channelID != s.channel {
+		return Settings{}, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
+	}
+	st, err := s.store.Settings(ctx, channelID)
+	if errors.Is(err, chat.ErrNotFound) {
+		return Settings{ChannelID: channelID, TranscriptOnClose: true, SenderAddress: s.cfg.SenderAddress}, nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	if st.SenderAddress == "" {
+		st.SenderAddress = s.cfg.SenderAddress
+	}
+	return st, nil
+}
+
+// PutSettings changes a chat channel's email settings.
+func (s *Service) PutSettings(ctx context.Context, st Settings) (Settings, error) {
+	if st.ChannelID != s.channel {
+		return Settings{}, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
+	}
+	if st.SenderAddress != "" {
+		addr, err := mail.ParseAddress(st.SenderAddress)
+		if err != nil {
+			return Settings{}, toDomain(err)
+		}
+		st.SenderAddress = addr
+	}
+	if len([]rune(st.SenderName)) > mail.MaxDisplayNameLen {
+		return Settings{}, &chat.Error{Kind: chat.ErrInvalid, Message: "senderName is longer than 80 characters"}
+	}
+	if err := s.store.PutSettings(ctx, st); err != nil {
+		return Settings{}, err
+	}
+	return s.Settings(ctx, st.ChannelID)
+}
+
+// Quarantine lists the mail kept aside for agents, newest first.
+func (s *Service) Quarantine(ctx context.Context, limit int) ([]Quarantined, error) {
+	if limit <= 0 || limit > chat.MaxPageSize {
+		limit = chat.DefaultListSize
+	}
+	return s.store.QuarantinedMail(ctx, s.inbox, limit)
+}

@@ -1,0 +1,137 @@
+// Package email is the chat's email channel: replies continued by email,
+// transcripts, replies threaded back from inbound mail, and bounces. It
+// renders with shared/mail, sends with SES v2, keeps raw mail in S3 and
+// writes to conversations through the chat domain.
+package email
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// Contact is what is known about how to reach a visitor by email.
+type Contact struct {
+	VisitorID string
+	Email     string
+	Name      string
+	PageURL   string
+	UpdatedAt time.Time
+}
+
+// AddressStatus says an address must not be written to any more.
+type AddressStatus struct {
+	Address string
+	Kind    string // bounce or complaint
+	Reason  string
+	At      time.Time
+}
+
+// Settings are a chat channel's email settings.
+type Settings struct {
+	ChannelID         string `json:"channelId"`
+	TranscriptOnClose bool   `json:"transcriptOnClose"`
+	SenderAddress     string `json:"senderAddress,omitempty"`
+	SenderName        string `json:"senderName,omitempty"`
+}
+
+// Quarantined is an inbound mail kept aside for agents instead of being
+// posted as the contact.
+type Quarantined struct {
+	ID             string    `json:"id"`
+	InboxID        string    `json:"inboxId"`
+	From           string    `json:"from"`
+	Subject        string    `json:"subject,omitempty"`
+	Reason         string    `json:"reason"`
+	ConversationID string    `json:"conversationId,omitempty"`
+	RawKey         string    `json:"rawKey"`
+	Preview        string    `json:"preview,omitempty"`
+	ReceivedAt     time.Time `json:"receivedAt"`
+}
+
+// Store is the persistence the email channel needs; the DynamoDB store
+// implements it. Not found is chat.ErrNotFound, a lost condition
+// chat.ErrConflict.
+type Store interface {
+	Contact(ctx context.Context, visitorID string) (Contact, error)
+	SaveContact(ctx context.Context, c Contact) error
+	VisitorByEmail(ctx context.Context, addr string) (string, error)
+	CreateVisitor(ctx context.Context, v chat.Visitor) error
+	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
+	AddressStatus(ctx context.Context, addr string) (AddressStatus, error)
+	MarkUndeliverable(ctx context.Context, st AddressStatus) error
+	Settings(ctx context.Context, channelID string) (Settings, error)
+	PutSettings(ctx context.Context, st Settings) error
+	Once(ctx context.Context, key string) error
+	Release(ctx context.Context, key string) error
+	Quarantine(ctx context.Context, q Quarantined) error
+	QuarantinedMail(ctx context.Context, inboxID string, limit int) ([]Quarantined, error)
+}
+
+// SES is the part of the SES v2 client used here.
+type SES interface {
+	SendEmail(ctx context.Context, params *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+}
+
+// S3 is the part of the S3 client used here.
+type S3 interface {
+	GetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// Service carries out the email channel's use cases.
+type Service struct {
+	chat    *chat.Service
+	store   Store
+	ses     SES
+	s3      S3
+	tokens  *mail.Tokens
+	cfg     config.Mail
+	channel string
+	inbox   string
+	now     func() time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	ChannelID string
+	InboxID   string
+	Now       func() time.Time
+}
+
+// New returns a Service.
+func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg config.Mail, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.InboxID == "" {
+		o.InboxID = "main"
+	}
+	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, inbox: o.InboxID, now: o.Now}
+}
+
+// AddressKey is how addresses are compared and indexed.
+func AddressKey(addr string) string { return mail.Key(addr) }
+
+// system is the author of what the email channel records by itself.
+var system = chat.Principal{Role: "system", ID: "email", Name: "Parley"}
+
+func senderDomain(addr string) string {
+	_, d, _ := strings.Cut(addr, "@")
+	if d == "" {
+		return "parley.invalid"
+	}
+	return strings.ToLower(d)
+}
+
+func logError(ctx context.Context, msg string, err error, attrs ...any) {
+	slog.ErrorContext(ctx, msg, append(attrs, "error", err)...)
+}

@@ -1,0 +1,419 @@
+package email_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/store"
+	"github.com/parleychat/parley/shared/store/storetest"
+)
+
+var ddb *storetest.Server
+
+func TestMain(m *testing.M) {
+	ddb = storetest.Start()
+	code := m.Run()
+	ddb.Close()
+	os.Exit(code)
+}
+
+// The fixtures name this conversation.
+const fixtureConversation = "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10"
+
+type fakeSES struct {
+	mu   sync.Mutex
+	sent []*sesv2.SendEmailInput
+}
+
+func (f *fakeSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, in)
+	return &sesv2.SendEmailOutput{MessageId: aws.String("ses-" + uuid.NewString())}, nil
+}
+
+func (f *fakeSES) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.sent)
+}
+
+type fakeS3 struct {
+	mu      sync.Mutex
+	objects map[string][]byte
+}
+
+func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.objects[*in.Bucket+"/"+*in.Key]
+	if !ok {
+		return nil, errors.New("NoSuchKey")
+	}
+	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
+}
+
+func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.objects[*in.Bucket+"/"+*in.Key] = b
+	return &s3.PutObjectOutput{}, nil
+}
+
+type fixture struct {
+	chat  *chat.Service
+	email *email.Service
+	store *store.Store
+	ses   *fakeSES
+	s3    *fakeS3
+	agent chat.Principal
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	st := store.New(ddb.Client(), ddb.NewTable(t), nil)
+	ids := []string{fixtureConversation}
+	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main", NewID: func() string {
+		if len(ids) > 0 {
+			id := ids[0]
+			ids = ids[1:]
+			return id
+		}
+		return uuid.NewString()
+	}})
+	tokens, err := mail.NewTokens([]byte("handler-test-secret-0123456789"), 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
+		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau"}}
+	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main"})
+	return f
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Push(context.Context, []string, any) {}
+
+func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+
+// conversation makes the fixtures' conversation: a visitor with an address
+// writes (the conversation takes fixtureConversation), an agent answers
+// when agentAnswers, and it closes.
+func (f *fixture) conversation(t *testing.T, agentAnswers bool) {
+	t.Helper()
+	ctx := t.Context()
+	vid := uuid.NewString()
+	if err := f.store.CreateVisitor(ctx, chat.Visitor{ID: vid, ChannelID: "main", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.email.SetContact(ctx, vid, email.ContactInput{Email: "ada@visitor.test", Name: "Ada Lovelace"}); err != nil {
+		t.Fatal(err)
+	}
+	visitor := chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
+	msg, _, err := f.chat.StartByEmail(ctx, visitor, chat.EmailInput{Dedupe: "first@visitor.test", Body: "Where is my parcel?"})
+	if err != nil || msg.ConversationID != fixtureConversation {
+		t.Fatalf("start conversation: %v %+v", err, msg)
+	}
+	if agentAnswers {
+		if _, _, err := f.chat.Reply(ctx, f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "It ships today."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.chat.Close(ctx, f.agent, fixtureConversation); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFixture[T any](t *testing.T, name string) T {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+func transcriptEvents(t *testing.T, f *fixture) int {
+	_, msgs, err := f.chat.Thread(t.Context(), fixtureConversation, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Event != nil && m.Event.Type == chat.EventTranscriptSent {
+			n++
+		}
+	}
+	return n
+}
+
+func TestTranscriptHandler(t *testing.T) {
+	ev := readFixture[events.EventBridgeEvent](t, "conversation-closed.json")
+	tests := []struct {
+		name          string
+		agentAnswers  bool
+		transcriptOff bool
+		deliveries    int
+		wantSent      int
+	}{
+		{name: "sent once when the event comes twice", agentAnswers: true, deliveries: 2, wantSent: 1},
+		{name: "not for a conversation no agent answered", agentAnswers: false, deliveries: 1, wantSent: 0},
+		{name: "not when the channel turned transcripts off", agentAnswers: true, transcriptOff: true, deliveries: 1, wantSent: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.conversation(t, tt.agentAnswers)
+			if tt.transcriptOff {
+				if _, err := f.email.PutSettings(t.Context(), email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h := email.NewTranscriptHandler(f.email)
+			for range tt.deliveries {
+				if err := h.Handle(t.Context(), ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := f.ses.count(); got != tt.wantSent {
+				t.Fatalf("sent %d emails, want %d", got, tt.wantSent)
+			}
+			if got := transcriptEvents(t, f); got != tt.wantSent {
+				t.Errorf("%d transcript events in the thread, want %d", got, tt.wantSent)
+			}
+			if tt.wantSent == 0 {
+				return
+			}
+			in := f.ses.sent[0]
+			if diff := cmp.Diff([]string{"ada@visitor.test"}, in.Destination.ToAddresses); diff != "" {
+				t.Errorf("recipients (-want +got):\n%s", diff)
+			}
+			if aws.ToString(in.ConfigurationSetName) != "parley-mail" {
+				t.Errorf("configuration set = %q", aws.ToString(in.ConfigurationSetName))
+			}
+			parsed, err := mail.Parse(in.Content.Raw.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(parsed.Text, "Where is my parcel?") || !strings.Contains(parsed.Text, "It ships today.") || !strings.HasPrefix(parsed.Header.Get("Reply-To"), "reply+") {
+				t.Errorf("transcript:\n%s\nReply-To %q", parsed.Text, parsed.Header.Get("Reply-To"))
+			}
+		})
+	}
+}
+
+func TestTranscriptHandlerIgnoresOtherEvents(t *testing.T) {
+	f := setup(t)
+	ev := readFixture[events.EventBridgeEvent](t, "conversation-closed.json")
+	ev.DetailType = "message.created"
+	if err := email.NewTranscriptHandler(f.email).Handle(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if f.ses.count() != 0 {
+		t.Error("an event of another type sent an email")
+	}
+}
+
+func TestInboundHandler(t *testing.T) {
+	base := readFixture[events.SimpleEmailEvent](t, "ses-receipt.json")
+	raw, err := os.ReadFile("testdata/inbound-reply.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name           string
+		mutate         func(r *events.SimpleEmailReceipt)
+		deliveries     int
+		wantBody       string
+		wantQuarantine string
+	}{
+		{name: "appended once when delivered twice", deliveries: 2,
+			wantBody: "Thanks, the photo of the parcel is attached.\n\n[attachment: parcel.png, 8 bytes]"},
+		{name: "failing DMARC is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) { r.DMARCVerdict.Status = "FAIL" }, wantQuarantine: "DMARC"},
+		{name: "a virus is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) { r.VirusVerdict.Status = "FAIL" }, wantQuarantine: "virus"},
+		{name: "a forged token is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) {
+			r.Recipients = []string{strings.Replace(r.Recipients[0], "reply+a", "reply+b", 1)}
+		}, wantQuarantine: "forged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.conversation(t, true)
+			f.s3.objects["mail/inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"] = raw
+			ev := base
+			ev.Records = []events.SimpleEmailRecord{base.Records[0]}
+			rec := &ev.Records[0].SES.Receipt
+			rec.Recipients = append([]string(nil), rec.Recipients...)
+			if tt.mutate != nil {
+				tt.mutate(rec)
+			}
+			h := email.NewInboundHandler(f.email)
+			for range tt.deliveries {
+				if err := h.Handle(t.Context(), ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conv, msgs, err := f.chat.Thread(t.Context(), fixtureConversation, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var emailed []string
+			for _, m := range msgs[1:] {
+				if m.Channel == chat.ChannelEmail && m.Author.Type == chat.RoleVisitor {
+					emailed = append(emailed, m.Body)
+				}
+			}
+			q, err := f.email.Quarantine(t.Context(), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantQuarantine != "" {
+				if len(emailed) != 0 || len(q) != 1 || !strings.Contains(q[0].Reason, tt.wantQuarantine) {
+					t.Fatalf("posted %q, quarantine %+v; want nothing posted and one quarantined mail for %s", emailed, q, tt.wantQuarantine)
+				}
+				return
+			}
+			if diff := cmp.Diff([]string{tt.wantBody}, emailed); diff != "" {
+				t.Errorf("emailed messages (-want +got):\n%s", diff)
+			}
+			if conv.Status != chat.StatusOpen {
+				t.Errorf("status = %s, want the closed conversation reopened", conv.Status)
+			}
+			if _, ok := f.s3.objects["mail/attachments/"+fixtureConversation+"/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1/1-parcel.png"]; !ok {
+				t.Errorf("attachment not stored; objects: %v", keys(f.s3.objects))
+			}
+		})
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestFeedbackHandler(t *testing.T) {
+	ev := readFixture[events.SNSEvent](t, "sns-bounce.json")
+	transient := readFixture[events.SNSEvent](t, "sns-bounce.json")
+	transient.Records[0].SNS.Message = strings.Replace(transient.Records[0].SNS.Message, `"Permanent"`, `"Transient"`, 1)
+	complaint := readFixture[events.SNSEvent](t, "sns-bounce.json")
+	complaint.Records[0].SNS.Message = `{"eventType":"Complaint","mail":{"messageId":"x"},"complaint":{"complainedRecipients":[{"emailAddress":"gone@visitor.test"}]}}`
+	tests := []struct {
+		name       string
+		ev         events.SNSEvent
+		wantReason string
+	}{
+		{"permanent bounce", ev, "bounced"},
+		{"complaint", complaint, "spam"},
+		{"transient bounce", transient, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			if err := email.NewFeedbackHandler(f.email).Handle(t.Context(), tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.store.AddressStatus(t.Context(), "gone@visitor.test")
+			if tt.wantReason == "" {
+				if !errors.Is(err, chat.ErrNotFound) {
+					t.Errorf("address status = %+v, %v; want none", st, err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(st.Reason, tt.wantReason) {
+				t.Errorf("address status = %+v, %v; want a reason with %q", st, err, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestReplyRefusals(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	ctx := t.Context()
+	if err := f.store.MarkUndeliverable(ctx, email.AddressStatus{Address: "ada@visitor.test", Kind: "bounce", Reason: "the address bounced (General)", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.email.Reply(ctx, f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "Hello again"})
+	var de *chat.Error
+	if !errors.Is(err, chat.ErrConflict) || !errors.As(err, &de) || !strings.Contains(de.Message, "ada@visitor.test is undeliverable") {
+		t.Fatalf("reply to a bounced address: %v", err)
+	}
+	if f.ses.count() != 0 {
+		t.Error("an email was sent to an undeliverable address")
+	}
+	sum := chat.Summary{VisitorID: mustVisitor(t, f)}
+	if err := f.email.Decorate(ctx, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.SuggestedChannel != chat.ChannelChat || !strings.Contains(sum.EmailBlocked, "bounced") || sum.ContactEmail != "ada@visitor.test" {
+		t.Errorf("summary = %+v", sum)
+	}
+}
+
+func mustVisitor(t *testing.T, f *fixture) string {
+	conv, _, err := f.chat.Thread(t.Context(), fixtureConversation, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conv.VisitorID
+}
+
+func TestSetContact(t *testing.T) {
+	f := setup(t)
+	ctx := t.Context()
+	a, b := uuid.NewString(), uuid.NewString()
+	if _, err := f.email.SetContact(ctx, a, email.ContactInput{Email: "Ada@Visitor.Test"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		visitor string
+		in      email.ContactInput
+		wantErr error
+	}{
+		{"same visitor again", a, email.ContactInput{Email: "ada@visitor.test"}, nil},
+		{"another visitor's address", b, email.ContactInput{Email: "ada@visitor.test"}, chat.ErrConflict},
+		{"header injection", b, email.ContactInput{Email: "b@visitor.test\r\nBcc: x@evil.test"}, chat.ErrInvalid},
+		{"not an address", b, email.ContactInput{Email: "nobody"}, chat.ErrInvalid},
+		{"script page", b, email.ContactInput{Email: "b@visitor.test", PageURL: "javascript:alert(1)"}, chat.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := f.email.SetContact(ctx, tt.visitor, tt.in); !errors.Is(err, tt.wantErr) {
+				t.Errorf("SetContact error = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,287 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// Received is an inbound mail as SES hands it over: its id (the S3 object
+// key under the inbound prefix), the recipients on our domain and SES's
+// verdicts (PASS, FAIL, GRAY, PROCESSING_FAILED or DISABLED).
+type Received struct {
+	SESMessageID string
+	Recipients   []string
+	Verdicts     Verdicts
+}
+
+// Verdicts are SES's checks of an inbound mail.
+type Verdicts struct {
+	SPF, DKIM, DMARC, Spam, Virus string
+}
+
+// failed names the checks that failed. Only FAIL counts: GRAY and
+// PROCESSING_FAILED mean SES could not tell, and a missing DKIM signature
+// is common among genuine senders when DMARC still passes via SPF.
+func (v Verdicts) failed() []string {
+	var out []string
+	for _, c := range []struct{ name, status string }{{"SPF", v.SPF}, {"DKIM", v.DKIM}, {"DMARC", v.DMARC}, {"spam", v.Spam}, {"virus", v.Virus}} {
+		if strings.EqualFold(c.status, "FAIL") {
+			out = append(out, c.name)
+		}
+	}
+	// SPF or DKIM alone failing is tolerated while DMARC passes
+	// (forwarders break SPF; mailing lists break DKIM).
+	if strings.EqualFold(v.DMARC, "PASS") {
+		out = slicesDelete(out, "SPF", "DKIM")
+	}
+	return out
+}
+
+func slicesDelete(list []string, drop ...string) []string {
+	out := list[:0]
+outer:
+	for _, s := range list {
+		for _, d := range drop {
+			if s == d {
+				continue outer
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Outcome says what became of an inbound mail.
+type Outcome struct {
+	ConversationID string
+	Seq            int64
+	Duplicate      bool
+	Quarantined    string // the reason, when quarantined
+}
+
+const (
+	maxAttachments      = 10
+	maxAttachmentBytes  = 10 << 20
+	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
+	attachmentsFolder   = "attachments/"
+	emptyReplyBody      = "(empty email)"
+	quarantinePreviewMx = 200
+)
+
+// Receive handles one inbound mail: it reads the raw mail from S3, checks
+// SES's verdicts, the reply token and the sender, extracts the new text,
+// stores attachments and appends the message to its conversation (or a new
+// one for an unknown address). Mail that fails a check is quarantined.
+// The same mail received twice is appended once.
+func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
+	if r.SESMessageID == "" || strings.ContainsAny(r.SESMessageID, "/\\") {
+		return Outcome{}, fmt.Errorf("inbound mail without a usable id %q", r.SESMessageID)
+	}
+	rawKey := s.cfg.InboundPrefix + r.SESMessageID
+	obj, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.MailBucket), Key: aws.String(rawKey)})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(obj.Body, mail.MaxInboundBytes+1))
+	obj.Body.Close()
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
+	}
+	log := slog.With("sesMessageId", r.SESMessageID)
+	in, err := mail.Parse(raw)
+	if err != nil {
+		return s.quarantine(ctx, r, rawKey, nil, "", "the mail could not be read: "+err.Error())
+	}
+	if failed := r.Verdicts.failed(); len(failed) > 0 {
+		return s.quarantine(ctx, r, rawKey, in, "", "failed "+strings.Join(failed, ", ")+" checks")
+	}
+
+	// A reply address names its conversation; any other address on our
+	// domain starts a new one.
+	conversationID := ""
+	for _, rcpt := range r.Recipients {
+		tok, ok := mail.TokenOf(rcpt, s.cfg.InboundDomain)
+		if !ok {
+			continue
+		}
+		cid, err := s.tokens.Verify(tok)
+		if err != nil {
+			return s.quarantine(ctx, r, rawKey, in, "", "the reply address is forged or damaged")
+		}
+		conversationID = cid
+		break
+	}
+	dedupe := in.MessageID
+	if dedupe == "" {
+		dedupe = "ses:" + r.SESMessageID
+	}
+	body := s.body(in)
+
+	if conversationID != "" {
+		conv, _, err := s.chat.Thread(ctx, conversationID, 1)
+		if errors.Is(err, chat.ErrNotFound) {
+			return s.quarantine(ctx, r, rawKey, in, "", "the reply address names no conversation")
+		}
+		if err != nil {
+			return Outcome{}, err
+		}
+		c, known, err := s.contactOf(ctx, conv.VisitorID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !known || mail.Key(c.Email) != in.From {
+			return s.quarantine(ctx, r, rawKey, in, conv.ID, "the sender is not the conversation's contact")
+		}
+		body, err = s.storeAttachments(ctx, conv.ID, r.SESMessageID, in, body)
+		if err != nil {
+			return Outcome{}, err
+		}
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body})
+		if err != nil {
+			return Outcome{}, err
+		}
+		log.InfoContext(ctx, "email reply appended", "conversationId", conv.ID, "seq", msg.Seq, "duplicate", !created)
+		return Outcome{ConversationID: conv.ID, Seq: msg.Seq, Duplicate: !created}, nil
+	}
+
+	c, err := s.contactByAddress(ctx, in)
+	if err != nil {
+		return Outcome{}, err
+	}
+	msg, created, err := s.chat.StartByEmail(ctx, s.contactPrincipal(c), chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if created && len(in.Attachments) > 0 {
+		// The conversation id exists only now; the attachments follow in a
+		// second message so the first write stays idempotent.
+		withFiles, err := s.storeAttachments(ctx, msg.ConversationID, r.SESMessageID, in, "")
+		if err != nil {
+			return Outcome{}, err
+		}
+		if strings.TrimSpace(withFiles) != "" {
+			if _, _, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), msg.ConversationID, chat.EmailInput{Dedupe: dedupe + "#attachments", Body: strings.TrimSpace(withFiles)}); err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
+	log.InfoContext(ctx, "email started a conversation", "conversationId", msg.ConversationID, "duplicate", !created)
+	return Outcome{ConversationID: msg.ConversationID, Seq: msg.Seq, Duplicate: !created}, nil
+}
+
+func (s *Service) contactPrincipal(c Contact) chat.Principal {
+	return chat.Principal{Role: chat.RoleVisitor, ID: c.VisitorID, Name: c.Name}
+}
+
+// contactByAddress finds the contact an address belongs to, or creates a
+// visitor and contact for it.
+func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Contact, error) {
+	vid, err := s.store.VisitorByEmail(ctx, in.From)
+	if err == nil {
+		c, _, err := s.contactOf(ctx, vid)
+		if err != nil {
+			return Contact{}, err
+		}
+		c.VisitorID = vid
+		return c, nil
+	}
+	if !errors.Is(err, chat.ErrNotFound) {
+		return Contact{}, err
+	}
+	v := chat.Visitor{ID: newID(), ChannelID: s.channel, CreatedAt: s.now().UTC()}
+	if err := s.store.CreateVisitor(ctx, v); err != nil {
+		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
+	}
+	c, err := s.SetContact(ctx, v.ID, ContactInput{Email: in.From, Name: in.FromName})
+	if errors.Is(err, chat.ErrConflict) {
+		// Another delivery of the same mail created the contact meanwhile.
+		vid, err := s.store.VisitorByEmail(ctx, in.From)
+		if err != nil {
+			return Contact{}, err
+		}
+		c, _, err := s.contactOf(ctx, vid)
+		return c, err
+	}
+	return c, err
+}
+
+// body is the text to post: the new part of the mail, bounded.
+func (s *Service) body(in *mail.Inbound) string {
+	body := mail.ExtractReply(in.Text, in.HTML)
+	if body == "" && in.Subject != "" && in.InReplyTo == "" {
+		body = in.Subject
+	}
+	if body == "" {
+		body = emptyReplyBody
+	}
+	if utf8.RuneCountInString(body) > chat.MaxBodyRunes-len(truncatedNote)-400 {
+		body = string([]rune(body)[:chat.MaxBodyRunes-len(truncatedNote)-400]) + truncatedNote
+	}
+	return body
+}
+
+// storeAttachments puts a mail's attachments in S3 and lists them under
+// the body.
+func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID string, in *mail.Inbound, body string) (string, error) {
+	var lines []string
+	for i, a := range in.Attachments {
+		if i >= maxAttachments {
+			lines = append(lines, fmt.Sprintf("[%d more attachments were not kept]", len(in.Attachments)-maxAttachments))
+			break
+		}
+		if len(a.Data) > maxAttachmentBytes {
+			lines = append(lines, fmt.Sprintf("[attachment %s was larger than 10 MB and not kept]", a.Filename))
+			continue
+		}
+		key := attachmentsFolder + conversationID + "/" + sesID + "/" + fmt.Sprint(i+1) + "-" + path.Base(a.Filename)
+		_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(s.cfg.MailBucket), Key: aws.String(key), Body: bytes.NewReader(a.Data),
+			ContentType:        aws.String("application/octet-stream"),
+			ContentDisposition: aws.String(fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(a.Filename, `"`, ""))),
+		})
+		if err != nil {
+			return "", fmt.Errorf("store attachment: %w", err)
+		}
+		lines = append(lines, fmt.Sprintf("[attachment: %s, %d bytes]", a.Filename, len(a.Data)))
+	}
+	if len(lines) == 0 {
+		return body, nil
+	}
+	if body == emptyReplyBody {
+		body = ""
+	}
+	return strings.TrimSpace(body + "\n\n" + strings.Join(lines, "\n")), nil
+}
+
+func (s *Service) quarantine(ctx context.Context, r Received, rawKey string, in *mail.Inbound, conversationID, reason string) (Outcome, error) {
+	q := Quarantined{
+		ID: r.SESMessageID, InboxID: s.inbox, Reason: reason, ConversationID: conversationID,
+		RawKey: rawKey, ReceivedAt: s.now().UTC(),
+	}
+	if in != nil {
+		q.From, q.Subject = in.From, in.Subject
+		p := mail.ExtractReply(in.Text, in.HTML)
+		if utf8.RuneCountInString(p) > quarantinePreviewMx {
+			p = string([]rune(p)[:quarantinePreviewMx]) + "…"
+		}
+		q.Preview = p
+	}
+	if err := s.store.Quarantine(ctx, q); err != nil {
+		return Outcome{}, err
+	}
+	slog.WarnContext(ctx, "inbound mail quarantined", "sesMessageId", r.SESMessageID, "reason", reason, "conversationId", conversationID)
+	return Outcome{ConversationID: conversationID, Quarantined: reason}, nil
+}

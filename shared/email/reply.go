@@ -1,0 +1,44 @@
+package email
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// Reply sends an agent's reply by email, with the conversation's history,
+// and stores it in the thread with the email label. Nothing is stored when
+// the email cannot be sent; a retry with the same client id returns the
+// stored message and sends nothing.
+func (s *Service) Reply(ctx context.Context, agent chat.Principal, conversationID string, in chat.SendInput) (chat.Message, bool, error) {
+	return s.chat.ReplyVia(ctx, agent, conversationID, chat.ChannelEmail, in, func(ctx context.Context, conv chat.Conversation, history []chat.Message) (string, error) {
+		c, ok, err := s.contactOf(ctx, conv.VisitorID)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", errBlocked("no email address is known for this contact")
+		}
+		subject := "Your conversation"
+		if st, err := s.Settings(ctx, conv.ChannelID); err == nil && st.SenderName != "" {
+			subject = "Your conversation with " + st.SenderName
+		}
+		for _, m := range history {
+			if m.MailID != "" {
+				subject = "Re: " + subject
+				break
+			}
+		}
+		mailID := fmt.Sprintf("%s.%s@%s", conv.ID, in.ClientID, senderDomain(s.cfg.SenderAddress))
+		return s.send(ctx, outgoing{
+			conv: conv, to: c.Email, toName: c.Name, fromName: agent.Name, subject: subject, history: history, mailID: mailID,
+			thread: mail.Thread{
+				Lead: in.Body, LeadBy: agent.Name, Title: "Earlier in this conversation",
+				StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: entries(history, c.Name),
+				Footer: "Reply to this email to continue the conversation.",
+			},
+		})
+	})
+}

@@ -1,0 +1,161 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// TranscriptInput asks for a transcript of a closed conversation.
+type TranscriptInput struct {
+	// To is one of the contact's addresses or another address; empty means
+	// the contact's address.
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+}
+
+// DefaultTranscriptSubject is the subject an agent starts from.
+const DefaultTranscriptSubject = "Transcript of your conversation"
+
+func (s *Service) transcript(ctx context.Context, conv chat.Conversation, msgs []chat.Message, c Contact, to, subject, fromName string) (string, error) {
+	if subject == "" {
+		subject = DefaultTranscriptSubject
+	}
+	name := c.Name
+	if !strings.EqualFold(to, c.Email) {
+		name = ""
+	}
+	return s.send(ctx, outgoing{
+		conv: conv, to: to, toName: name, fromName: fromName, subject: subject, history: msgs,
+		thread: mail.Thread{
+			Title: "Your conversation", StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: entries(msgs, c.Name),
+			Footer: "Reply to this email to write to us again about this conversation.",
+		},
+	})
+}
+
+// Transcript emails the transcript of a closed conversation on an agent's
+// request and records it in the thread as a system event.
+func (s *Service) Transcript(ctx context.Context, agent chat.Principal, conversationID string, in TranscriptInput) (chat.Message, error) {
+	sum, _, _, err := s.chat.ConversationDetail(ctx, agent, conversationID, 1)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	if sum.Status != chat.StatusClosed {
+		return chat.Message{}, &chat.Error{Kind: chat.ErrConflict, Message: "a transcript can be sent once the conversation is closed"}
+	}
+	conv, msgs, err := s.chat.Thread(ctx, conversationID, chat.MaxPageSize)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	c, known, err := s.contactOf(ctx, conv.VisitorID)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	to := c.Email
+	if in.To != "" {
+		if to, err = mail.ParseAddress(in.To); err != nil {
+			return chat.Message{}, toDomain(err)
+		}
+	} else if !known {
+		return chat.Message{}, &chat.Error{Kind: chat.ErrInvalid, Message: "no email address is known for this contact: give one in \"to\""}
+	}
+	subject := strings.TrimSpace(in.Subject)
+	if _, err := mail.Subject(orDefault(subject)); err != nil {
+		return chat.Message{}, toDomain(err)
+	}
+	if _, err := s.transcript(ctx, conv, msgs, c, to, subject, agent.Name); err != nil {
+		return chat.Message{}, err
+	}
+	return s.chat.RecordEvent(ctx, agent, conversationID, chat.Event{Type: chat.EventTranscriptSent, Email: to, Subject: orDefault(subject)})
+}
+
+func orDefault(subject string) string {
+	if subject == "" {
+		return DefaultTranscriptSubject
+	}
+	return subject
+}
+
+// Closed is the part of a conversation.closed domain event a transcript
+// needs (docs/events.md).
+type Closed struct {
+	Version        string `json:"version"`
+	ID             string `json:"id"`
+	ConversationID string `json:"conversationId"`
+	Reason         string `json:"reason"`
+}
+
+// OnClosed sends the transcript of a conversation that just closed, once
+// per event: the event id is claimed with a conditional write before
+// sending and released if sending fails, so a redelivered event sends one
+// email. Nothing is sent when the channel turned transcripts off, when no
+// address is known, or when no person answered (bot-only conversations).
+func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
+	if ev.Version != "1" || ev.ID == "" || !chat.ValidID(ev.ConversationID) {
+		return fmt.Errorf("conversation.closed event %q: unsupported version %q or missing ids", ev.ID, ev.Version)
+	}
+	conv, msgs, err := s.chat.Thread(ctx, ev.ConversationID, chat.MaxPageSize)
+	if err != nil {
+		return err
+	}
+	log := slog.With("conversationId", conv.ID, "eventId", ev.ID)
+	st, err := s.Settings(ctx, conv.ChannelID)
+	if err != nil {
+		return err
+	}
+	if !st.TranscriptOnClose {
+		log.InfoContext(ctx, "transcript skipped", "why", "off for the channel")
+		return nil
+	}
+	humans := false
+	for _, m := range msgs {
+		humans = humans || (m.Kind == chat.KindText && m.Author.Type == chat.RoleAgent)
+	}
+	if !humans {
+		log.InfoContext(ctx, "transcript skipped", "why", "no agent took part")
+		return nil
+	}
+	c, known, err := s.contactOf(ctx, conv.VisitorID)
+	if err != nil {
+		return err
+	}
+	if !known {
+		log.InfoContext(ctx, "transcript skipped", "why", "no address known")
+		return nil
+	}
+	claim := "transcript#" + ev.ID
+	if err := s.store.Once(ctx, claim); err != nil {
+		if errors.Is(err, chat.ErrConflict) {
+			log.InfoContext(ctx, "transcript already sent for this event")
+			return nil
+		}
+		return err
+	}
+	fromName := conv.AssigneeName
+	if fromName == "" {
+		fromName = "Support"
+	}
+	if _, err := s.transcript(ctx, conv, msgs, c, c.Email, "", fromName); err != nil {
+		var de *chat.Error
+		if errors.As(err, &de) {
+			// Undeliverable or refused: retrying will not help.
+			log.InfoContext(ctx, "transcript not sent", "why", de.Message)
+			return nil
+		}
+		if rerr := s.store.Release(ctx, claim); rerr != nil {
+			logError(ctx, "release transcript claim", rerr, "conversationId", conv.ID)
+		}
+		return err
+	}
+	if _, err := s.chat.RecordEvent(ctx, system, conv.ID, chat.Event{Type: chat.EventTranscriptSent, Email: c.Email, Subject: DefaultTranscriptSubject}); err != nil {
+		logError(ctx, "record transcript", err, "conversationId", conv.ID)
+	}
+	log.InfoContext(ctx, "transcript sent")
+	return nil
+}

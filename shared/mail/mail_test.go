@@ -1,0 +1,297 @@
+package mail_test
+
+import (
+	"errors"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	parleymail "github.com/parleychat/parley/shared/mail"
+)
+
+func TestParseAddress(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr error
+	}{
+		{"ada@Example.COM", "ada@example.com", nil},
+		{"  ada.lovelace+chat@visitor.test ", "ada.lovelace+chat@visitor.test", nil},
+		{"", "", parleymail.ErrInvalid},
+		{"ada", "", parleymail.ErrInvalid},
+		{"ada@localhost", "", parleymail.ErrInvalid},
+		{"Ada <ada@example.com>", "", parleymail.ErrInvalid},
+		{"ada@example.com\r\nBcc: eve@evil.test", "", parleymail.ErrInvalid},
+		{"ada@example.com,eve@evil.test", "", parleymail.ErrInvalid},
+		{strings.Repeat("a", 250) + "@example.com", "", parleymail.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parleymail.ParseAddress(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseAddress(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("ParseAddress(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatAddressRoundTrips(t *testing.T) {
+	tests := []struct{ name, addr, wantName string }{
+		{"Alice Moreau", "support@example.com", "Alice Moreau"},
+		{"Zoë Ångström via Parley", "support@example.com", "Zoë Ångström via Parley"},
+		{`Eve "the admin" <x>`, "support@example.com", `Eve "the admin" <x>`},
+		{"Mallory\r\nBcc: victim@example.com", "support@example.com", "Mallory Bcc: victim@example.com"},
+		{"Łukasz, Sales", "sales@example.com", "Łukasz, Sales"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := parleymail.FormatAddress(tt.name, tt.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.ContainsAny(h, "\r\n") {
+				t.Fatalf("header value %q contains CR or LF", h)
+			}
+			back, err := mail.ParseAddress(h)
+			if err != nil {
+				t.Fatalf("%q does not parse back: %v", h, err)
+			}
+			if diff := cmp.Diff(mail.Address{Name: tt.wantName, Address: tt.addr}, *back); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSubject(t *testing.T) {
+	got, err := parleymail.Subject("Ihre Unterhaltung mit Zoë\r\nBcc: x@evil.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(got, "\r\n") || !strings.HasPrefix(got, "=?utf-8?q?") {
+		t.Errorf("Subject = %q, want one RFC 2047 encoded line", got)
+	}
+	if back := parleymail.DecodeHeader(got); back != "Ihre Unterhaltung mit Zoë Bcc: x@evil.test" {
+		t.Errorf("decoded subject = %q", back)
+	}
+	if _, err := parleymail.Subject(strings.Repeat("x", 201)); !errors.Is(err, parleymail.ErrTooLarge) {
+		t.Errorf("long subject: error = %v, want ErrTooLarge", err)
+	}
+	if _, err := parleymail.Subject(" \r\n "); !errors.Is(err, parleymail.ErrInvalid) {
+		t.Errorf("empty subject: error = %v, want ErrInvalid", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	old, err := parleymail.NewTokens(secret, 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := parleymail.NewTokens(secret, 'b', 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := parleymail.NewTokens([]byte("another secret of enough length"), 'a')
+	const cid = "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10"
+	addr, err := old.ReplyAddress(cid, "Inbound.Example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _, _ := strings.Cut(addr, "@")
+	if len(local) > 64 {
+		t.Errorf("local part %q is longer than 64 bytes", local)
+	}
+	tok, ok := parleymail.TokenOf(strings.ToUpper(addr), "inbound.example.com")
+	if !ok {
+		t.Fatalf("TokenOf(%q) found no token", addr)
+	}
+	for _, tt := range []struct {
+		name   string
+		tokens *parleymail.Tokens
+		token  string
+		want   string
+		err    error
+	}{
+		{"same key", old, tok, cid, nil},
+		{"upper-cased by a mail server", old, strings.ToUpper(tok), cid, nil},
+		{"old version after rotation", rotated, tok, cid, nil},
+		{"other secret", other, tok, "", parleymail.ErrBadToken},
+		{"flipped character", old, tok[:10] + flip(tok[10]) + tok[11:], "", parleymail.ErrBadToken},
+		{"unknown version", old, "z" + tok[1:], "", parleymail.ErrBadToken},
+		{"truncated", old, tok[:20], "", parleymail.ErrBadToken},
+		{"empty", old, "", "", parleymail.ErrBadToken},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.tokens.Verify(tt.token)
+			if !errors.Is(err, tt.err) || got != tt.want {
+				t.Errorf("Verify = %q, %v; want %q, %v", got, err, tt.want, tt.err)
+			}
+		})
+	}
+	newTok, _ := rotated.Token(cid)
+	if newTok[0] != 'b' {
+		t.Errorf("rotated token %q does not carry version b", newTok)
+	}
+	if _, err := old.Verify(newTok); !errors.Is(err, parleymail.ErrBadToken) {
+		t.Errorf("a token of a version the verifier does not know passed: %v", err)
+	}
+}
+
+func flip(c byte) string {
+	if c == 'a' {
+		return "b"
+	}
+	return "a"
+}
+
+func TestBuildThreadsAndParsesBack(t *testing.T) {
+	from, _ := parleymail.FormatAddress("Alice Moreau", "support@example.com")
+	to, _ := parleymail.FormatAddress("Zoë", "zoe@visitor.test")
+	subject, _ := parleymail.Subject("Re: Ihre Unterhaltung")
+	text, htmlBody, err := parleymail.Render(parleymail.Thread{
+		Lead: "Your order <b>ships</b> today.", LeadBy: "Alice Moreau", Title: "Your conversation",
+		StartedAt: time.Date(2026, 11, 21, 19, 40, 0, 0, time.UTC), PageURL: "https://shop.example.com/pricing?x=1&y=<2>",
+		Entries: []parleymail.Entry{{At: time.Date(2026, 11, 21, 19, 40, 0, 0, time.UTC), Author: "Zoë", Body: "<script>alert(1)</script> where is my order?"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := parleymail.Build(parleymail.Message{
+		From: from, To: to, ReplyTo: "reply+abc@inbound.example.com", Subject: subject,
+		MessageID: "m2@parley.example.com", InReplyTo: "m1@parley.example.com", References: []string{"m0@parley.example.com", "m1@parley.example.com"},
+		Text: text, HTML: htmlBody,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(htmlBody, "<script>") || strings.Contains(htmlBody, "<b>ships") {
+		t.Errorf("HTML body carries markup from content:\n%s", htmlBody)
+	}
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		From, Subject, MessageID, InReplyTo string
+		References                          []string
+		ReplyTo                             string
+	}{in.From, in.Subject, in.MessageID, in.InReplyTo, in.References, in.Header.Get("Reply-To")}
+	want := struct {
+		From, Subject, MessageID, InReplyTo string
+		References                          []string
+		ReplyTo                             string
+	}{"support@example.com", "Re: Ihre Unterhaltung", "m2@parley.example.com", "m1@parley.example.com", []string{"m0@parley.example.com", "m1@parley.example.com"}, "reply+abc@inbound.example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parsed headers (-want +got):\n%s", diff)
+	}
+	for _, s := range []string{"Your order <b>ships</b> today.", "<script>alert(1)</script> where is my order?", "https://shop.example.com/pricing?x=1&y=<2>"} {
+		if !strings.Contains(in.Text, s) {
+			t.Errorf("text part lacks %q:\n%s", s, in.Text)
+		}
+	}
+	if !strings.Contains(in.HTML, "&lt;script&gt;") {
+		t.Errorf("HTML part does not escape the visitor's text:\n%s", in.HTML)
+	}
+}
+
+func TestBuildRefusesUnsafeHeaders(t *testing.T) {
+	base := parleymail.Message{From: "a@example.com", To: "b@example.com", Subject: "Hi", MessageID: "m@example.com", Text: "x", HTML: "x"}
+	tests := map[string]func(m *parleymail.Message){
+		"CRLF in subject":     func(m *parleymail.Message) { m.Subject = "Hi\r\nBcc: eve@evil.test" },
+		"LF in To":            func(m *parleymail.Message) { m.To = "b@example.com\nBcc: eve@evil.test" },
+		"bracket in msg id":   func(m *parleymail.Message) { m.InReplyTo = "x>\r\nBcc: y@z<" },
+		"non-ASCII header":    func(m *parleymail.Message) { m.Subject = "Zoë" },
+		"bad extra name":      func(m *parleymail.Message) { m.Headers = map[string]string{"X-A: b\r\nBcc": "c"} },
+		"missing message id":  func(m *parleymail.Message) { m.MessageID = "" },
+		"empty from":          func(m *parleymail.Message) { m.From = "" },
+		"reference with CRLF": func(m *parleymail.Message) { m.References = []string{"a@b\r\nBcc: c@d"} },
+	}
+	for name, mutate := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := base
+			mutate(&m)
+			if _, err := parleymail.Build(m); !errors.Is(err, parleymail.ErrInvalid) {
+				t.Errorf("Build error = %v, want ErrInvalid", err)
+			}
+		})
+	}
+	m := base
+	m.Text = strings.Repeat("x", parleymail.MaxRawBytes)
+	if _, err := parleymail.Build(m); !errors.Is(err, parleymail.ErrTooLarge) {
+		t.Errorf("oversized message: error = %v, want ErrTooLarge", err)
+	}
+}
+
+// TestExtractReplySamples runs the extractor on replies as Gmail, Outlook,
+// Apple Mail, iPhone and Thunderbird write them, in en, de, it, fr and pl,
+// plus HTML-only mail (testdata/replies: <client>-<lang>.eml and .want).
+func TestExtractReplySamples(t *testing.T) {
+	files, err := filepath.Glob("testdata/replies/*.eml")
+	if err != nil || len(files) < 25 {
+		t.Fatalf("want at least 25 samples, found %d (%v)", len(files), err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".eml")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(strings.TrimSuffix(f, ".eml") + ".want")
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := parleymail.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := parleymail.ExtractReply(in.Text, in.HTML)
+			if diff := cmp.Diff(strings.TrimSpace(string(want)), got); diff != "" {
+				t.Errorf("ExtractReply (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
+	tests := map[string]string{
+		"plain":                 "Hello,\nI have a question about invoices.\nThanks",
+		"from in a sentence":    "From: the moment I ordered it was fine.\nBut now it is not.",
+		"wrote in the middle":   "My colleague wrote: it works. Does it?",
+		"dashes in text":        "Price -- 20 EUR\nThanks",
+		"greater-than in maths": "Is 5 > 3 true?",
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := parleymail.ExtractReply(in, ""); got != in {
+				t.Errorf("ExtractReply(%q) = %q, want it unchanged", in, got)
+			}
+		})
+	}
+}
+
+func TestParseAttachments(t *testing.T) {
+	raw := "From: Ada <ada@visitor.test>\r\nTo: support@inbound.example.com\r\nSubject: =?utf-8?q?Rechnung_f=C3=BCr_Zo=C3=AB?=\r\nMessage-ID: <att@visitor.test>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n" +
+		"--b1\r\nContent-Type: application/pdf; name=\"../../etc/invoice.pdf\"\r\nContent-Disposition: attachment; filename=\"../../etc/invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n"
+	in, err := parleymail.Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Subject != "Rechnung für Zoë" {
+		t.Errorf("subject = %q", in.Subject)
+	}
+	want := []parleymail.Attachment{{Filename: "invoice.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4\n")}}
+	if diff := cmp.Diff(want, in.Attachments); diff != "" {
+		t.Errorf("attachments (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,212 @@
+package mail
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+)
+
+// Bounds of what an inbound message may hold; beyond them the rest is
+// ignored (parts) or the message refused (size).
+const (
+	MaxInboundBytes = 10 << 20
+	maxParts        = 50
+	maxDepth        = 5
+	maxRefs         = 50
+)
+
+// Attachment is a file carried by an inbound message.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// Inbound is a received message, decoded.
+type Inbound struct {
+	From        string // address only
+	FromName    string
+	To          []string
+	Subject     string
+	MessageID   string // without brackets
+	InReplyTo   string
+	References  []string
+	Text        string // the first text/plain part, decoded to UTF-8
+	HTML        string // the first text/html part, decoded to UTF-8
+	Attachments []Attachment
+	// Header gives access to any other header (for example verdicts a
+	// local test cloud adds).
+	Header mail.Header
+}
+
+// Parse reads a raw RFC 5322 message.
+func Parse(raw []byte) (*Inbound, error) {
+	if len(raw) > MaxInboundBytes {
+		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("message is larger than %d bytes", MaxInboundBytes)}
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, invalid("message headers are malformed")
+	}
+	in := &Inbound{Header: msg.Header}
+	dec := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
+	if from, err := dec.Parse(msg.Header.Get("From")); err == nil {
+		in.From, in.FromName = Key(from.Address), from.Name
+	} else {
+		return nil, invalid("From is missing or malformed")
+	}
+	for _, h := range []string{"To", "Cc"} {
+		if list, err := dec.ParseList(msg.Header.Get(h)); err == nil {
+			for _, a := range list {
+				in.To = append(in.To, Key(a.Address))
+			}
+		}
+	}
+	in.Subject = cleanName(DecodeHeader(msg.Header.Get("Subject")))
+	in.MessageID = firstID(msg.Header.Get("Message-Id"))
+	in.InReplyTo = firstID(msg.Header.Get("In-Reply-To"))
+	in.References = ids(msg.Header.Get("References"))
+	parts := 0
+	if err := in.walk(textprotoHeader(msg.Header), msg.Body, 0, &parts); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+type header interface{ Get(string) string }
+
+type textprotoHeader mail.Header
+
+func (h textprotoHeader) Get(k string) string { return mail.Header(h).Get(k) }
+
+func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
+	*parts++
+	if *parts > maxParts || depth > maxDepth {
+		return nil
+	}
+	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		ctype, params = "text/plain", map[string]string{"charset": "us-ascii"}
+	}
+	if strings.HasPrefix(ctype, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				// A broken part ends the walk; what was read is kept.
+				return nil
+			}
+			if err := in.walk(p.Header, p, depth+1, parts); err != nil {
+				return err
+			}
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(decodeTransfer(h.Get("Content-Transfer-Encoding"), body), MaxInboundBytes))
+	if err != nil {
+		data = nil
+	}
+	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+	filename := dparams["filename"]
+	if filename == "" {
+		filename = params["name"]
+	}
+	if disp == "attachment" || filename != "" || (ctype != "text/plain" && ctype != "text/html") {
+		if len(data) > 0 {
+			in.Attachments = append(in.Attachments, Attachment{Filename: safeFilename(DecodeHeader(filename)), ContentType: ctype, Data: data})
+		}
+		return nil
+	}
+	text, err := toUTF8(params["charset"], data)
+	if err != nil {
+		text = strings.ToValidUTF8(string(data), "\uFFFD")
+	}
+	switch {
+	case ctype == "text/plain" && in.Text == "":
+		in.Text = text
+	case ctype == "text/html" && in.HTML == "":
+		in.HTML = text
+	}
+	return nil
+}
+
+func decodeTransfer(enc string, r io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &stripSpace{r: r})
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	}
+	return r
+}
+
+// stripSpace drops the line breaks base64 bodies are wrapped with.
+type stripSpace struct{ r io.Reader }
+
+func (s *stripSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		j := 0
+		for _, c := range p[:n] {
+			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+				p[j] = c
+				j++
+			}
+		}
+		if j > 0 || err != nil {
+			return j, err
+		}
+	}
+}
+
+// safeFilename keeps the last path element of a name, without control
+// characters, bounded.
+func safeFilename(name string) string {
+	name = cleanName(name)
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimLeft(name, ".")
+	if name == "" {
+		return "attachment"
+	}
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[len(r)-100:])
+	}
+	return name
+}
+
+func firstID(v string) string {
+	if l := ids(v); len(l) > 0 {
+		return l[0]
+	}
+	return ""
+}
+
+// ids reads a list of <message ids>.
+func ids(v string) []string {
+	var out []string
+	for len(out) < maxRefs {
+		i := strings.IndexByte(v, '<')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(v[i:], '>')
+		if j < 0 {
+			break
+		}
+		if id := strings.TrimSpace(v[i+1 : i+j]); id != "" && safeHeaderValue(id) && !strings.ContainsAny(id, " <>") {
+			out = append(out, id)
+		}
+		v = v[i+j+1:]
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Entry is one message of a conversation as an email shows it.
+type Entry struct {
+	At     time.Time
+	Author string
+	Body   string
+	Email  bool // sent or received by email rather than chat
+}
+
+// Thread is what a continuation email or a transcript shows: an optional
+// lead text (the agent's reply), then the conversation.
+type Thread struct {
+	Lead      string
+	LeadBy    string
+	Title     string // heading above the history, e.g. "Your conversation"
+	StartedAt time.Time
+	PageURL   string // where the chat started; shown as a link when http(s)
+	Entries   []Entry
+	Footer    string
+	Location  *time.Location
+}
+
+var textTmpl = template.Must(template.New("text").Parse(`{{if .Lead}}{{.Lead}}
+
+{{if .LeadBy}}— {{.LeadBy}}
+{{end}}
+{{end}}{{.Title}}
+{{if not .StartedAt.IsZero}}Started {{.Started}}{{if .PageURL}} on {{.PageURL}}{{end}}
+{{end}}{{range .Entries}}
+[{{.When}}] {{.Author}}{{if .Email}} (email){{end}}:
+{{.Body}}
+{{end}}
+{{.Footer}}
+`))
+
+var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"></head>
+<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328">
+{{if .Lead}}<div style="white-space:pre-wrap">{{.Lead}}</div>
+{{if .LeadBy}}<p style="color:#59636e">— {{.LeadBy}}</p>{{end}}
+<hr style="border:none;border-top:1px solid #d1d9e0">
+{{end}}<h3 style="font-size:15px">{{.Title}}</h3>
+{{if not .StartedAt.IsZero}}<p style="color:#59636e">Started {{.Started}}{{if .SafePage}} on <a href="{{.SafePage}}">{{.PageURL}}</a>{{end}}</p>{{end}}
+{{range .Entries}}<div style="margin:0 0 12px 0">
+<div style="color:#59636e;font-size:12px">{{.When}} · <strong>{{.Author}}</strong>{{if .Email}} · email{{end}}</div>
+<div style="white-space:pre-wrap">{{.Body}}</div>
+</div>
+{{end}}<p style="color:#59636e;font-size:12px">{{.Footer}}</p>
+</body></html>
+`))
+
+type entryView struct {
+	Entry
+	When string
+}
+
+type threadView struct {
+	Thread
+	Started  string
+	SafePage string
+	Entries  []entryView
+}
+
+// Render returns the plain text and HTML bodies of t. Every piece of
+// content is escaped in the HTML body; nothing from a message is ever
+// inserted as markup.
+func Render(t Thread) (text, htmlBody string, err error) {
+	loc := t.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	const layout = "2 Jan 2006 15:04 MST"
+	v := threadView{Thread: t, Started: t.StartedAt.In(loc).Format(layout)}
+	if strings.HasPrefix(t.PageURL, "https://") || strings.HasPrefix(t.PageURL, "http://") {
+		v.SafePage = t.PageURL
+	} else {
+		v.PageURL = ""
+	}
+	for _, e := range t.Entries {
+		v.Entries = append(v.Entries, entryView{Entry: e, When: e.At.In(loc).Format(layout)})
+	}
+	var tb, hb bytes.Buffer
+	if err := textTmpl.Execute(&tb, v); err != nil {
+		return "", "", fmt.Errorf("render text: %w", err)
+	}
+	if err := htmlTmpl.Execute(&hb, v); err != nil {
+		return "", "", fmt.Errorf("render html: %w", err)
+	}
+	return tb.String(), hb.String(), nil
+}
