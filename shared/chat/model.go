@@ -17,6 +17,8 @@ type Role string
 const (
 	RoleVisitor Role = "visitor"
 	RoleAgent   Role = "agent"
+	// RoleSystem authors what the system does by itself (timers).
+	RoleSystem Role = "system"
 )
 
 // Principal is the authenticated caller.
@@ -52,6 +54,9 @@ const (
 	EventUnassigned EventType = "unassigned"
 	EventClosed     EventType = "closed"
 	EventReopened   EventType = "reopened"
+	// EventWarning tells the visitor the conversation is about to close
+	// for inactivity; the message body is the text shown.
+	EventWarning EventType = "warning"
 )
 
 // MaxBodyRunes is the longest message body accepted, in characters.
@@ -74,6 +79,9 @@ type Event struct {
 	// assignee, or the one unassigned).
 	AgentID   string `json:"agentId,omitempty"`
 	AgentName string `json:"agentName,omitempty"`
+	// Reason says why a conversation closed: CloseReasonAgent or
+	// CloseReasonInactivity.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Message is one immutable entry of a conversation's seq stream.
@@ -103,6 +111,10 @@ type Conversation struct {
 	Preview        string
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	// TimerAt is when the inactivity timer fires next and TimerStage what it
+	// does then; zero when no timer runs (closed, or no timeout configured).
+	TimerAt    time.Time
+	TimerStage TimerStage
 }
 
 // Summary is the agent's view of a conversation.

@@ -84,6 +84,9 @@ func toDBConversation(c chat.Conversation) item {
 	for k, v := range indexKeys(c) {
 		it[k] = str(v)
 	}
+	for k, v := range timerAttrs(c) {
+		it[k] = str(v)
+	}
 	return it
 }
 
@@ -102,6 +105,8 @@ func toConversation(it item) chat.Conversation {
 		Preview:        getS(it, "preview"),
 		CreatedAt:      getTime(it, "createdAt"),
 		LastActivityAt: getTime(it, "lastActivityAt"),
+		TimerAt:        getTime(it, "timerAt"),
+		TimerStage:     chat.TimerStage(getS(it, "timerStage")),
 	}
 }
 
@@ -120,6 +125,7 @@ func toDBMessage(m chat.Message) item {
 		it["eventType"] = str(string(m.Event.Type))
 		putOpt(it, "eventAgentId", m.Event.AgentID)
 		putOpt(it, "eventAgentName", m.Event.AgentName)
+		putOpt(it, "eventReason", m.Event.Reason)
 	}
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	return it
@@ -139,7 +145,7 @@ func toMessage(it item) chat.Message {
 		CreatedAt: getTime(it, "createdAt"),
 	}
 	if t := getS(it, "eventType"); t != "" {
-		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName")}
+		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"), Reason: getS(it, "eventReason")}
 	}
 	return m
 }
@@ -290,7 +296,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
-	items = append(items, s.newPut(toDBConversation(c)), s.newPut(toDBMessage(m)), s.newPut(ref))
+	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		if failed, ok := cancelled(err); ok && in.ClientKey != "" && failedAt(failed, 0) {
@@ -322,7 +328,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, m))
 		}
-		items = append(items, s.metaUpdate(cur, next), s.newPut(toDBMessage(m)))
+		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
 			return chat.Appended{Conversation: next, Message: m}, nil
@@ -370,6 +376,14 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	if next.AgentReadSeq > cur.AgentReadSeq {
 		set = append(set, "agentReadSeq = :ars")
 		vals[":ars"] = num(next.AgentReadSeq)
+	}
+	if timer := timerAttrs(next); len(timer) > 0 {
+		for k, v := range timer {
+			set = append(set, k+" = :"+k)
+			vals[":"+k] = str(v)
+		}
+	} else {
+		remove = append(remove, timerAttrNames...)
 	}
 	slices.Sort(set)
 	expr := "SET " + strings.Join(set, ", ")

@@ -52,7 +52,12 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
+	writes := writesOf(op, body)
+	before := s.beforeWrite(r.Context(), writes)
 	rec := s.rawDynamo(r.Context(), op, body)
+	if rec.Code == http.StatusOK && len(writes) > 0 {
+		s.afterWrite(r.Context(), writes, before)
+	}
 
 	switch {
 	case op == "TransactWriteItems" && rec.Code == http.StatusBadRequest:
@@ -472,8 +477,15 @@ func (s *Server) SweepExpired(ctx context.Context) (int, error) {
 				for _, k := range keyAttrs {
 					key[k] = item[k]
 				}
+				var old Image
+				if s.sinks[table] != nil {
+					old = s.getImage(ctx, table, imageOf(key))
+				}
 				if err := s.callDynamo(ctx, "DeleteItem", server.DeleteItemInput{TableName: &table, Key: key}, nil); err != nil {
 					return deleted, fmt.Errorf("ttl sweep of %s: %w", table, err)
+				}
+				if old != nil {
+					s.sinks[table]([]Change{{Table: table, Keys: imageOf(key), Old: old}})
 				}
 				deleted++
 			}

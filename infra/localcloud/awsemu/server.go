@@ -67,7 +67,8 @@ type Server struct {
 	// consistent view across several internal calls.
 	dbMu   sync.Mutex
 	dynamo *server.Server
-	ttl    map[string]string // table -> TTL attribute, when enabled
+	ttl    map[string]string     // table -> TTL attribute, when enabled
+	sinks  map[string]ChangeSink // table -> stream consumer (WatchTable)
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name
