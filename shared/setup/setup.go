@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/secret"
@@ -31,6 +32,9 @@ type Parts struct {
 	Pusher  *push.Pusher
 	Service *chat.Service
 	Origins auth.Origins
+	// AWS is the SDK configuration, for the clients only some functions
+	// need (EventBridge).
+	AWS aws.Config
 }
 
 // Load wires everything. LoadDefaultConfig honours AWS_ENDPOINT_URL_* so
@@ -62,8 +66,14 @@ func Load(ctx context.Context) (*Parts, error) {
 		o.BaseEndpoint = aws.String(cfg.WSCallbackURL)
 	})
 	pusher := push.New(callbacks, st)
-	svc := chat.NewService(st, pusher, chat.Options{ChannelID: cfg.DefaultChannelID, InboxID: "main"})
-	return &Parts{Config: cfg, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
+	svc := chat.NewService(st, pusher, chat.Options{
+		ChannelID: cfg.DefaultChannelID, InboxID: "main", Now: clock.New(cfg.ClockFile),
+		Inactivity: map[string]chat.Inactivity{cfg.DefaultChannelID: {
+			Timeout: cfg.InactivityTimeout, Warning: cfg.InactivityWarning,
+			Language: cfg.WidgetLanguage, WarningText: cfg.WarningText,
+		}},
+	})
+	return &Parts{Config: cfg, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins, AWS: awsCfg}, nil
 }
 
 // Must is Load for main: a function that cannot wire must not start.
