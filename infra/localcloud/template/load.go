@@ -66,7 +66,14 @@ func Load(path string, opts Options) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return derive(tpl, r, opts)
+	m, err = derive(tpl, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := deriveEvents(m, resolved, r); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // resolveDocument returns the template with intrinsics resolved, left-out

@@ -26,18 +26,25 @@ func TestLoadRealTemplate(t *testing.T) {
 	callback := "https://" + ws + ".execute-api.us-east-1.amazonaws.com/live"
 	secretARN := "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-SigningSecret-AbCdEf"
 	env := map[string]string{
-		"TABLE_NAME":         "parley-local-ChatTable",
-		"SIGNING_SECRET_ARN": secretARN,
-		"WS_CALLBACK_URL":    callback,
-		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "https://www.example.com",
+		"TABLE_NAME":                 "parley-local-ChatTable",
+		"SIGNING_SECRET_ARN":         secretARN,
+		"WS_CALLBACK_URL":            callback,
+		"DEFAULT_CHANNEL_ID":         "main",
+		"ALLOWED_ORIGINS":            "https://www.example.com",
+		"EVENT_BUS_NAME":             "parley-local-events",
+		"INACTIVITY_TIMEOUT_MINUTES": "30",
+		"INACTIVITY_WARNING_MINUTES": "2",
+		"WIDGET_LANGUAGE":            "en",
+		"INACTIVITY_WARNING_TEXT":    "",
 	}
 	wantFns := map[string]string{
-		"WidgetApiFunction":    "functions/widget-api",
-		"AgentApiFunction":     "functions/agent-api",
-		"WsConnectFunction":    "functions/ws-connect",
-		"WsDisconnectFunction": "functions/ws-disconnect",
-		"WsMessageFunction":    "functions/ws-message",
+		"WidgetApiFunction":         "functions/widget-api",
+		"AgentApiFunction":          "functions/agent-api",
+		"WsConnectFunction":         "functions/ws-connect",
+		"WsDisconnectFunction":      "functions/ws-disconnect",
+		"WsMessageFunction":         "functions/ws-message",
+		"EventPublisherFunction":    "functions/event-publisher",
+		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -55,6 +62,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			Env:           env,
 		}
 	}
+	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
@@ -141,13 +149,17 @@ func TestLoadRealTemplate(t *testing.T) {
 		Name:      "parley-local-ChatTable",
 		AttributeDefinitions: []Attribute{
 			{"pk", "S"}, {"sk", "S"}, {"gsi1pk", "S"}, {"gsi1sk", "S"}, {"gsi2pk", "S"}, {"gsi2sk", "S"},
+			{"timerpk", "S"}, {"timersk", "S"},
 		},
 		KeySchema: []Key{key("pk", "HASH"), key("sk", "RANGE")},
 		GSIs: []Index{
 			{Name: "GSI1", KeySchema: []Key{key("gsi1pk", "HASH"), key("gsi1sk", "RANGE")}, ProjectionType: "ALL"},
 			{Name: "GSI2", KeySchema: []Key{key("gsi2pk", "HASH"), key("gsi2sk", "RANGE")}, ProjectionType: "ALL"},
+			{Name: "GSI3", KeySchema: []Key{key("timerpk", "HASH"), key("timersk", "RANGE")}, ProjectionType: "KEYS_ONLY"},
 		},
-		TTLAttribute: "expiresAt",
+		TTLAttribute:   "expiresAt",
+		StreamViewType: "NEW_IMAGE",
+		StreamARN:      "arn:aws:dynamodb:us-east-1:000000000000:table/parley-local-ChatTable/stream/1970-01-01T00:00:00.000",
 	}}
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
@@ -162,6 +174,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WebSocketUrl":      "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
 		"CallbackUrl":       callback,
 		"TableName":         "parley-local-ChatTable",
+		"EventBusName":      "parley-local-events",
 		"AgentIssuer":       "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
 		"AgentClientId":     client,
 		"AgentSignInDomain": "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
@@ -189,11 +202,16 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	ws := apiID("ChatWebSocketApi")
 	fn := m.Functions["WsMessageFunction"]
 	wantEnv := map[string]string{
-		"TABLE_NAME":         "demo-ChatTable",
-		"SIGNING_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
-		"WS_CALLBACK_URL":    "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
-		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "http://localhost:3000,http://127.0.0.1:3000",
+		"TABLE_NAME":                 "demo-ChatTable",
+		"SIGNING_SECRET_ARN":         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
+		"WS_CALLBACK_URL":            "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
+		"DEFAULT_CHANNEL_ID":         "main",
+		"ALLOWED_ORIGINS":            "http://localhost:3000,http://127.0.0.1:3000",
+		"EVENT_BUS_NAME":             "demo-events",
+		"INACTIVITY_TIMEOUT_MINUTES": "30",
+		"INACTIVITY_WARNING_MINUTES": "2",
+		"WIDGET_LANGUAGE":            "en",
+		"INACTIVITY_WARNING_TEXT":    "",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -220,6 +238,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WebSocketUrl":  "wss://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"CallbackUrl":   "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"TableName":     "demo-ChatTable",
+		"EventBusName":  "demo-events",
 		"AgentIssuer":   "http://127.0.0.1:4000/oidc",
 		"AgentClientId": "parley-inbox",
 	}
