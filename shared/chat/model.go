@@ -150,7 +150,7 @@ type VisitorConversation struct {
 
 // AgentSummary converts a conversation to the agent's view.
 func (c Conversation) AgentSummary() Summary {
-	//lint:ignore S1016 the agent's view is its own type so that stored fields never leak into it by accident
+	// The agent's view is its own type so that stored fields (timers) never leak into it by accident.
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,

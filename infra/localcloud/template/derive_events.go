@@ -226,7 +226,7 @@ func streamMapping(m *Model, fid, where string, p map[string]any) (*EventSourceM
 		}
 	}
 	if table == "" {
-		return nil, fmt.Errorf("Stream %q is not the stream of a table of this template", arn)
+		return nil, fmt.Errorf("stream %q is not the stream of a table of this template", arn)
 	}
 	esm := &EventSourceMapping{Source: where, Function: fid, StreamARN: arn, Table: table, BatchSize: 100, MaxRetries: -1, Enabled: enabled(p)}
 	esm.StartingPosition, _ = p["StartingPosition"].(string)
