@@ -68,6 +68,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 		var in struct{ TableName string }
 		if json.Unmarshal(body, &in) == nil {
 			delete(s.ttl, in.TableName)
+			delete(s.keyCache, in.TableName)
 		}
 	}
 

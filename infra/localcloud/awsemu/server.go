@@ -69,6 +69,9 @@ type Server struct {
 	dynamo *server.Server
 	ttl    map[string]string     // table -> TTL attribute, when enabled
 	sinks  map[string]ChangeSink // table -> stream consumer (WatchTable)
+	// keyCache holds tables' key attribute names; a table's key schema
+	// never changes, and DescribeTable walks every item in minidyn.
+	keyCache map[string][]string
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name

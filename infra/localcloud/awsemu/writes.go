@@ -154,9 +154,16 @@ func (s *Server) keyOf(ctx context.Context, w write) Image {
 	if w.key != nil {
 		return w.key
 	}
-	names, err := s.keyNames(ctx, w.table)
-	if err != nil {
-		return nil
+	names, ok := s.keyCache[w.table]
+	if !ok {
+		var err error
+		if names, err = s.keyNames(ctx, w.table); err != nil {
+			return nil
+		}
+		if s.keyCache == nil {
+			s.keyCache = map[string][]string{}
+		}
+		s.keyCache[w.table] = names
 	}
 	key := Image{}
 	for _, n := range names {
