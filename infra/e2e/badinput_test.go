@@ -84,8 +84,11 @@ func TestOversizedFrame(t *testing.T) {
 	v := newVisitor(t)
 	s := connect(t, v)
 	big := `{"action":"sendMessage","clientId":"` + uuid.NewString() + `","body":"` + strings.Repeat("a", 130*1024) + `"}`
+	// The gateway closes the connection as soon as it reads the frame
+	// header, so the write itself may fail midway: what counts is how the
+	// connection closed.
 	if err := s.Send(wait(t), big); err != nil {
-		t.Fatal(err)
+		t.Logf("write of the oversized frame: %v", err)
 	}
 	select {
 	case <-s.Done():

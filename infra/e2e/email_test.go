@@ -273,12 +273,22 @@ func TestEmailContinuation(t *testing.T) {
 		}
 	}
 
-	// Closing publishes conversation.closed; the transcript consumer gets
-	// the event (twice: delivery is at least once) and sends one email.
+	// Closing writes the close into the seq stream; the table's stream hands
+	// it to the publisher, which puts conversation.closed on the bus, and the
+	// bus's rule invokes the transcript consumer: one email arrives.
 	closed, err := alice.Act(wait(t), convID, "close", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	transcripts := mailTo(t, addr, email.DefaultTranscriptSubject)
+	for deadline := time.Now().Add(15 * time.Second); len(transcripts) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		transcripts = mailTo(t, addr, email.DefaultTranscriptSubject)
+	}
+	if len(transcripts) != 1 {
+		t.Fatalf("%d transcripts in the mailbox after the close, want 1", len(transcripts))
+	}
+	// Delivery is at least once: the same event twice more sends nothing.
 	ev := map[string]any{
 		"version": "0", "id": uuid.NewString(), "detail-type": "conversation.closed", "source": "parley.chat",
 		"account": "000000000000", "time": time.Now().UTC().Format(time.RFC3339), "region": "us-east-1", "resources": []string{},
@@ -294,9 +304,8 @@ func TestEmailContinuation(t *testing.T) {
 			t.Fatalf("TranscriptFunction: %v", err)
 		}
 	}
-	transcripts := mailTo(t, addr, email.DefaultTranscriptSubject)
-	if len(transcripts) != 1 {
-		t.Fatalf("%d transcripts in the mailbox, want 1", len(transcripts))
+	if transcripts = mailTo(t, addr, email.DefaultTranscriptSubject); len(transcripts) != 1 {
+		t.Fatalf("%d transcripts after the event was delivered again, want 1", len(transcripts))
 	}
 	tr := transcripts[0]
 	for _, want := range []string{"Where is my order <#42>?", "Great, thanks a lot!", "https://shop.example.com/orders?id=42", "Started "} {

@@ -21,7 +21,7 @@ func TestEndpointsJSON(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"httpApi", "webSocket", "inbox", "widgetLoader", "demoSite", "mailbox", "smtp"} {
+	for _, key := range []string{"httpApi", "webSocket", "inbox", "widgetLoader", "demoSite", "mailbox", "smtp", "events"} {
 		if _, ok := got[key]; !ok {
 			t.Errorf("/_local/endpoints lacks %q: %v", key, got)
 		}
@@ -37,7 +37,7 @@ func TestEndpointsJSON(t *testing.T) {
 }
 
 func TestDemoAndDashboardPages(t *testing.T) {
-	for _, u := range []string{cloud.Endpoints().DemoSite, cloud.Endpoints().Dashboard, cloud.Endpoints().Mailbox} {
+	for _, u := range []string{cloud.Endpoints().DemoSite, cloud.Endpoints().Dashboard, cloud.Endpoints().Mailbox, cloud.Endpoints().EventsPage} {
 		resp, err := http.Get(u)
 		if err != nil {
 			t.Fatal(err)

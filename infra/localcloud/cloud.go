@@ -23,9 +23,11 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/eventbus"
 	"github.com/parleychat/parley/infra/localcloud/httpgw"
 	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/infra/localcloud/streams"
 	"github.com/parleychat/parley/infra/localcloud/template"
 	"github.com/parleychat/parley/infra/localcloud/wsgw"
 )
@@ -48,6 +50,9 @@ type Config struct {
 	FunctionOutput io.Writer
 	// Progress receives one line per step of the start-up; may be nil.
 	Progress io.Writer
+	// ScheduleTick is how often scheduled rules are checked against the
+	// clock; default 1 second (see Advance).
+	ScheduleTick time.Duration
 }
 
 // Endpoints are the URLs a developer or a test uses, as served by
@@ -65,6 +70,8 @@ type Endpoints struct {
 	Dashboard    string `json:"dashboard"`
 	Mailbox      string `json:"mailbox"`
 	SMTP         string `json:"smtp"`
+	Events       string `json:"events"`
+	EventsPage   string `json:"eventsPage"`
 }
 
 // Stats counts what the system did, for benchmarks and the dashboard.
@@ -73,6 +80,8 @@ type Stats struct {
 	AWS         map[string]map[string]int64 `json:"aws"`
 	Pushes      int64                       `json:"pushes"`
 	GoneAnswers int64                       `json:"goneAnswers"`
+	// Streams is what each stream event source mapping delivered.
+	Streams map[string]streams.Stats `json:"streams"`
 }
 
 // OIDCClientID is the inbox's client id at the local issuer.
@@ -93,6 +102,9 @@ type Cloud struct {
 	ws        *wsgw.Gateway
 	mail      *mailParts
 	endpoints Endpoints
+	events    *eventbus.Bus
+	mappings  []*streams.Mapping
+	clockFile string
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -159,7 +171,13 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 
 	c.runtime = lambdaemu.New(lambdaemu.Options{Logger: c.log, Output: cfg.FunctionOutput})
+	if err := c.startClock(); err != nil {
+		return nil, err
+	}
 	if err := c.buildFunctions(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startEvents(); err != nil {
 		return nil, err
 	}
 
@@ -196,6 +214,8 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		Dashboard:    c.base + "/_local/",
 		Mailbox:      c.base + "/_local/mailbox",
 		SMTP:         c.mail.smtp.Addr(),
+		Events:       c.base + "/_local/events.json",
+		EventsPage:   c.base + "/_local/events",
 	}
 
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -275,6 +295,8 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.base
 	env["AWS_ENDPOINT_URL_SESV2"] = c.base + sesPath
 	env["AWS_ENDPOINT_URL_S3"] = c.base + s3Path
+	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
+	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env
 }
 
@@ -317,8 +339,14 @@ func (c *Cloud) routes() http.Handler {
 	})
 	c.mailRoutes(mux)
 	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
+	mux.HandleFunc("GET /_local/events.json", c.serveEventsJSON)
+	mux.HandleFunc("GET /_local/events", c.serveEventsPage)
 	mux.HandleFunc("GET /{$}", c.serveDemo)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if eventbus.IsRequest(r) {
+			c.events.ServeHTTP(w, r)
+			return
+		}
 		if awsemu.IsAWSRequest(r) {
 			c.aws.ServeHTTP(w, r)
 			return
@@ -362,6 +390,7 @@ func (c *Cloud) Stats() Stats {
 	}
 	ws := c.ws.Stats()
 	s.Pushes, s.GoneAnswers = ws.PushesPosted, ws.GoneAnswers
+	c.addEventStats(&s)
 	return s
 }
 
@@ -373,6 +402,7 @@ func (c *Cloud) Close() error {
 		if c.ws != nil {
 			c.ws.Close()
 		}
+		c.stopEvents()
 		if c.server != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			errs = append(errs, c.server.Shutdown(ctx))

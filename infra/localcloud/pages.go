@@ -47,7 +47,19 @@ so the chat runs cross-origin exactly as it does on a customer's site.</p>
 {{range .Functions}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
 <h2>AWS calls</h2>
 <table>{{range .AWS}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
-<p>JSON: <a href="/_local/endpoints">/_local/endpoints</a> · <a href="/_local/stats">/_local/stats</a></p>
+<p>JSON: <a href="/_local/endpoints">/_local/endpoints</a> · <a href="/_local/stats">/_local/stats</a> ·
+<a href="/_local/events.json">/_local/events.json</a> · Page: <a href="/_local/events">recent events</a></p>
+</main></body></html>{{end}}
+
+{{define "events"}}{{template "head" "Parley local cloud: events"}}
+<h1>Recent events</h1>
+<p class="lead">Events put on the EventBridge buses and scheduled rule firings, newest first, with their deliveries.
+Clock: {{.Now.Format "2006-01-02 15:04:05"}} UTC. JSON: <a href="/_local/events.json">/_local/events.json</a></p>
+<table><tr><th>Time · bus</th><td><strong>Event · deliveries</strong></td></tr>
+{{range .Events}}<tr><th>{{.Time.Format "15:04:05.000"}}<br>{{.Bus}}</th><td><strong>{{.Source}} · {{.DetailType}}</strong><br>
+<code>{{printf "%s" .Detail}}</code>
+{{range .Deliveries}}<br>→ {{.Rule}} → {{.Function}}: {{.Status}} after {{.Attempts}} attempt(s){{if .Error}} ({{.Error}}){{end}}{{end}}</td></tr>
+{{else}}<tr><th>–</th><td>No events yet.</td></tr>{{end}}</table>
 </main></body></html>{{end}}
 `))
 

@@ -17,6 +17,8 @@ type Role string
 const (
 	RoleVisitor Role = "visitor"
 	RoleAgent   Role = "agent"
+	// RoleSystem authors what the system does by itself (timers).
+	RoleSystem Role = "system"
 )
 
 // Principal is the authenticated caller.
@@ -54,6 +56,9 @@ const (
 	EventReopened   EventType = "reopened"
 	// EventTranscriptSent records that a transcript was emailed.
 	EventTranscriptSent EventType = "transcript_sent"
+	// EventWarning tells the visitor the conversation is about to close
+	// for inactivity; the message body is the text shown.
+	EventWarning EventType = "warning"
 )
 
 // Channels a message travels on.
@@ -85,6 +90,9 @@ type Event struct {
 	// Email and Subject describe an emailed transcript.
 	Email   string `json:"email,omitempty"`
 	Subject string `json:"subject,omitempty"`
+	// Reason says why a conversation closed: CloseReasonAgent or
+	// CloseReasonInactivity.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Message is one immutable entry of a conversation's seq stream.
@@ -119,6 +127,10 @@ type Conversation struct {
 	Preview        string
 	CreatedAt      time.Time
 	LastActivityAt time.Time
+	// TimerAt is when the inactivity timer fires next and TimerStage what it
+	// does then; zero when no timer runs (closed, or no timeout configured).
+	TimerAt    time.Time
+	TimerStage TimerStage
 }
 
 // Summary is the agent's view of a conversation.
@@ -161,6 +173,7 @@ type VisitorConversation struct {
 
 // AgentSummary converts a conversation to the agent's view.
 func (c Conversation) AgentSummary() Summary {
+	// The agent's view is its own type so that stored fields (timers) never leak into it by accident.
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,

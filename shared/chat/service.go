@@ -35,6 +35,9 @@ type Options struct {
 	InboxID string
 	Now     func() time.Time
 	NewID   func() string
+	// Inactivity holds each chat channel's inactivity timer, by channel id;
+	// a channel without an entry closes after DefaultInactivityTimeout.
+	Inactivity map[string]Inactivity
 }
 
 // Service carries out the chat's use cases.
@@ -45,11 +48,14 @@ type Service struct {
 	inbox   string
 	now     func() time.Time
 	newID   func() string
+
+	inactivity map[string]Inactivity
 }
 
 // NewService returns a Service over the given store and notifier.
 func NewService(st Storer, n Notifier, o Options) *Service {
 	s := &Service{store: st, notify: n, channel: o.ChannelID, inbox: o.InboxID, now: o.Now, newID: o.NewID}
+	s.inactivity = o.Inactivity
 	if s.inbox == "" {
 		s.inbox = DefaultInboxID
 	}
@@ -259,6 +265,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		ID: cid, ChannelID: s.channel, InboxID: s.inbox, VisitorID: p.ID, Status: StatusOpen,
 		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
+	s.armTimer(&c, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
@@ -305,6 +312,9 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if p.Role == RoleAgent {
 				// Replying means the agent has seen everything before it.
 				c.AgentReadSeq = c.LastSeq + 1
+			}
+			if p.Role == RoleVisitor {
+				s.armTimer(c, now)
 			}
 			return nil
 		},
@@ -543,7 +553,8 @@ func (s *Service) Close(ctx context.Context, agent Principal, conversationID str
 			return nil, nil
 		}
 		c.Status = StatusClosed
-		return &Event{Type: EventClosed}, nil
+		stopTimer(c)
+		return &Event{Type: EventClosed, Reason: CloseReasonAgent}, nil
 	})
 }
 
@@ -554,6 +565,7 @@ func (s *Service) Reopen(ctx context.Context, agent Principal, conversationID st
 			return nil, nil
 		}
 		c.Status = StatusOpen
+		s.armTimer(c, s.now())
 		return &Event{Type: EventReopened}, nil
 	})
 }

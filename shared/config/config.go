@@ -4,8 +4,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the environment every function shares (template.yaml Globals).
@@ -15,6 +18,20 @@ type Config struct {
 	WSCallbackURL    string
 	DefaultChannelID string
 	AllowedOrigins   []string
+
+	// EventBusName is the bus domain events go to (EVENT_BUS_NAME).
+	EventBusName string
+	// The default channel's inactivity timer: INACTIVITY_TIMEOUT_MINUTES
+	// (default 30, 0 disables), INACTIVITY_WARNING_MINUTES (default 2, 0
+	// sends no warning), WIDGET_LANGUAGE of the built-in warning text
+	// (default en) and INACTIVITY_WARNING_TEXT replacing it.
+	InactivityTimeout time.Duration
+	InactivityWarning time.Duration
+	WidgetLanguage    string
+	WarningText       string
+	// ClockFile is set only by the local cloud (PARLEY_CLOCK_FILE): the
+	// file holding the offset of its test clock.
+	ClockFile string
 }
 
 // Load reads the process environment.
@@ -42,6 +59,31 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
+	}
+	optional := func(name, def string) string {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	var bad []string
+	minutes := func(name, def string) time.Duration {
+		v := optional(name, def)
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 {
+			bad = append(bad, fmt.Sprintf("%s=%q is not a number of minutes", name, v))
+			return 0
+		}
+		return time.Duration(n * float64(time.Minute))
+	}
+	c.EventBusName = optional("EVENT_BUS_NAME", "")
+	c.InactivityTimeout = minutes("INACTIVITY_TIMEOUT_MINUTES", "30")
+	c.InactivityWarning = minutes("INACTIVITY_WARNING_MINUTES", "2")
+	c.WidgetLanguage = optional("WIDGET_LANGUAGE", "en")
+	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
+	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
+	if len(bad) > 0 {
+		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}
 	if len(missing) > 0 {
 		return Config{}, errors.New("config: missing environment variables: " + strings.Join(missing, ", "))

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -25,6 +26,7 @@ func TestFromLookup(t *testing.T) {
 		{name: "complete", want: config.Config{
 			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
 			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
+			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
 		}},
 		{name: "lists every missing variable", drop: []string{"TABLE_NAME", "WS_CALLBACK_URL", "ALLOWED_ORIGINS"},
 			wantErr: "config: missing environment variables: TABLE_NAME, WS_CALLBACK_URL, ALLOWED_ORIGINS"},

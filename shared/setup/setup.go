@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/secret"
@@ -73,7 +74,14 @@ func (e Env) Signer(ctx context.Context) (*auth.Signer, error) {
 
 // Options are the domain service's options from the configuration.
 func (e Env) Options() chat.Options {
-	return chat.Options{ChannelID: e.Config.DefaultChannelID, InboxID: chat.DefaultInboxID}
+	cfg := e.Config
+	return chat.Options{
+		ChannelID: cfg.DefaultChannelID, InboxID: chat.DefaultInboxID, Now: clock.New(cfg.ClockFile),
+		Inactivity: map[string]chat.Inactivity{cfg.DefaultChannelID: {
+			Timeout: cfg.InactivityTimeout, Warning: cfg.InactivityWarning,
+			Language: cfg.WidgetLanguage, WarningText: cfg.WarningText,
+		}},
+	}
 }
 
 // Parts are the wired dependencies of a function that needs all of them.

@@ -85,6 +85,9 @@ func toDBConversation(c chat.Conversation) item {
 	for k, v := range indexKeys(c) {
 		it[k] = str(v)
 	}
+	for k, v := range timerAttrs(c) {
+		it[k] = str(v)
+	}
 	return it
 }
 
@@ -103,6 +106,8 @@ func toConversation(it item) chat.Conversation {
 		Preview:        getS(it, "preview"),
 		CreatedAt:      getTime(it, "createdAt"),
 		LastActivityAt: getTime(it, "lastActivityAt"),
+		TimerAt:        getTime(it, "timerAt"),
+		TimerStage:     chat.TimerStage(getS(it, "timerStage")),
 	}
 }
 
@@ -123,6 +128,7 @@ func toDBMessage(m chat.Message) item {
 		putOpt(it, "eventAgentName", m.Event.AgentName)
 		putOpt(it, "eventEmail", m.Event.Email)
 		putOpt(it, "eventSubject", m.Event.Subject)
+		putOpt(it, "eventReason", m.Event.Reason)
 	}
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
@@ -147,7 +153,7 @@ func toMessage(it item) chat.Message {
 	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
-			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject")}
+			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}
 	}
 	return m
 }
@@ -313,7 +319,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
-	items = append(items, s.newPut(toDBConversation(c)), s.newPut(toDBMessage(m)), s.newPut(ref))
+	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
 	for attempt := range maxAttempts {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
@@ -374,7 +380,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, m))
 		}
-		items = append(items, s.metaUpdate(cur, next), s.newPut(toDBMessage(m)))
+		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
 			return chat.Appended{Conversation: next, Message: m}, nil
@@ -444,6 +450,14 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	if next.AgentReadSeq > cur.AgentReadSeq {
 		set = append(set, "agentReadSeq = :ars")
 		vals[":ars"] = num(next.AgentReadSeq)
+	}
+	if timer := timerAttrs(next); len(timer) > 0 {
+		for k, v := range timer {
+			set = append(set, k+" = :"+k)
+			vals[":"+k] = str(v)
+		}
+	} else {
+		remove = append(remove, timerAttrNames...)
 	}
 	slices.Sort(set)
 	expr := "SET " + strings.Join(set, ", ")

@@ -36,6 +36,7 @@ func run() error {
 	convs := flag.Int("conversations", 50, "concurrent conversations for the latency run")
 	rounds := flag.Int("rounds", 10, "messages each way per conversation in the latency run")
 	perMsg := flag.Int("messages", 20, "messages each way for the cost run")
+	sweepN := flag.Int("sweep", 200, "quiet conversations for the inactivity sweep run")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
@@ -53,6 +54,8 @@ func run() error {
 		Addr: "127.0.0.1:0", RepoRoot: root,
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		FunctionOutput: io.Discard,
+		// Sweeps run when the benchmark fires them, not on the schedule.
+		ScheduleTick: time.Hour,
 	})
 	if err != nil {
 		return err
@@ -66,6 +69,9 @@ func run() error {
 	}
 	if err := b.latency(ctx, *convs, *rounds); err != nil {
 		return fmt.Errorf("latency run: %w", err)
+	}
+	if err := b.sweeps(ctx, *sweepN); err != nil {
+		return fmt.Errorf("sweep run: %w", err)
 	}
 	return nil
 }

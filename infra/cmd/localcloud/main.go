@@ -77,14 +77,15 @@ Parley is running (started in %s). Ctrl-C stops it.
   WebSocket API   %s
   @connections    %s
   OIDC issuer     %s   (demo agents: alice, ben, chiara; password "demo")
-  AWS endpoint    %s   (DynamoDB, Secrets Manager)
+  AWS endpoint    %s   (DynamoDB, Secrets Manager, EventBridge)
   Dashboard       %s
   Endpoints JSON  %s/_local/endpoints
   Mailbox         %s   (every email sent through SES)
   Inbound SMTP    %s   (mail for the receipt rules' domains)
+  Events          %s
 
 `, time.Since(start).Round(100*time.Millisecond), e.DemoSite, orNone(e.Inbox), orNone(e.WidgetLoader),
-		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP)
+		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP, e.EventsPage)
 
 	<-ctx.Done()
 	fmt.Println("\nlocalcloud: stopping every function process")

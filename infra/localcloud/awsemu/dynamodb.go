@@ -51,6 +51,8 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
 	ctx := r.Context()
+	writes := writesOf(op, body)
+	before := s.beforeWrite(ctx, writes)
 	var rec *httptest.ResponseRecorder
 	switch op {
 	case "CreateTable":
@@ -77,6 +79,9 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 		rec = s.serveTransactGet(ctx, body)
 	default:
 		rec = s.rawDynamo(ctx, op, body)
+	}
+	if rec.Code == http.StatusOK && len(writes) > 0 {
+		s.afterWrite(ctx, writes, before)
 	}
 
 	for k, v := range rec.Header() {
@@ -360,8 +365,16 @@ func (s *Server) sweepPartition(ctx context.Context, meta *tableMeta, attr strin
 		for _, k := range keyAttrs {
 			key[k] = item[k]
 		}
+		sink := s.sinks[meta.name]
+		var old Image
+		if sink != nil {
+			old = s.getImage(ctx, meta.name, imageOf(key))
+		}
 		if err := s.callDynamo(ctx, "DeleteItem", server.DeleteItemInput{TableName: &part, Key: key}, nil); err != nil {
 			return deleted, err
+		}
+		if old != nil {
+			sink([]Change{{Table: meta.name, Keys: imageOf(key), Old: old}})
 		}
 		deleted++
 	}

@@ -67,13 +67,14 @@ type Server struct {
 	// dbMu serialises every DynamoDB request: minidyn locks only some of its
 	// operations (CreateTable and DescribeTable touch its table map
 	// unguarded), and partitioned tables (partition.go), transactions
-	// (transact.go) and the TTL sweeper make several internal calls that
-	// must see one consistent state.
+	// (transact.go), the TTL sweeper and the stream hooks (writes.go) make
+	// several internal calls that must see one consistent state.
 	dbMu       sync.Mutex
 	dynamo     *server.Server
 	partitions int
 	tables     map[string]*tableMeta
-	ttl        map[string]string // table -> TTL attribute, when enabled
+	ttl        map[string]string     // table -> TTL attribute, when enabled
+	sinks      map[string]ChangeSink // table -> stream consumer (WatchTable)
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name

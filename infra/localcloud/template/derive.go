@@ -413,6 +413,14 @@ func deriveTables(m *Model, tpl *cloudformation.Template, r *resolver) error {
 		if ttl := t.TimeToLiveSpecification; ttl != nil && ttl.Enabled && ttl.AttributeName != nil {
 			out.TTLAttribute = *ttl.AttributeName
 		}
+		if st := t.StreamSpecification; st != nil && st.StreamViewType != "" {
+			out.StreamViewType = st.StreamViewType
+			arn, err := r.getAtt(id, "StreamArn", id)
+			if err != nil {
+				return err
+			}
+			out.StreamARN, _ = arn.(string)
+		}
 		m.Tables = append(m.Tables, out)
 	}
 	return nil

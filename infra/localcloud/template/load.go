@@ -70,6 +70,9 @@ func Load(path string, opts Options) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := deriveEvents(m, resolved, r); err != nil {
+		return nil, err
+	}
 	return m, deriveMail(m, resolved, r)
 }
 

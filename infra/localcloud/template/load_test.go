@@ -27,27 +27,33 @@ func TestLoadRealTemplate(t *testing.T) {
 	bucket := strings.ToLower("parley-local-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 	secretARN := "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-SigningSecret-AbCdEf"
 	env := map[string]string{
-		"TABLE_NAME":             "parley-local-ChatTable",
-		"SIGNING_SECRET_ARN":     secretARN,
-		"WS_CALLBACK_URL":        callback,
-		"DEFAULT_CHANNEL_ID":     "main",
-		"ALLOWED_ORIGINS":        "https://www.example.com",
-		"EVENT_BUS_NAME":         "parley-local-events",
-		"MAIL_BUCKET":            bucket,
-		"MAIL_CONFIGURATION_SET": "parley-local-mail",
-		"MAIL_INBOUND_DOMAIN":    "reply.example.com",
-		"MAIL_INBOUND_PREFIX":    "inbound/",
-		"MAIL_SENDER_ADDRESS":    "chat@example.com",
+		"TABLE_NAME":                 "parley-local-ChatTable",
+		"SIGNING_SECRET_ARN":         secretARN,
+		"WS_CALLBACK_URL":            callback,
+		"DEFAULT_CHANNEL_ID":         "main",
+		"ALLOWED_ORIGINS":            "https://www.example.com",
+		"EVENT_BUS_NAME":             "parley-local-events",
+		"MAIL_BUCKET":                bucket,
+		"MAIL_CONFIGURATION_SET":     "parley-local-mail",
+		"MAIL_INBOUND_DOMAIN":        "reply.example.com",
+		"MAIL_INBOUND_PREFIX":        "inbound/",
+		"MAIL_SENDER_ADDRESS":        "chat@example.com",
+		"INACTIVITY_TIMEOUT_MINUTES": "30",
+		"INACTIVITY_WARNING_MINUTES": "2",
+		"WIDGET_LANGUAGE":            "en",
+		"INACTIVITY_WARNING_TEXT":    "",
 	}
 	wantFns := map[string]string{
-		"WidgetApiFunction":    "functions/widget-api",
-		"AgentApiFunction":     "functions/agent-api",
-		"WsConnectFunction":    "functions/ws-connect",
-		"WsDisconnectFunction": "functions/ws-disconnect",
-		"WsMessageFunction":    "functions/ws-message",
-		"TranscriptFunction":   "functions/transcript",
-		"InboundMailFunction":  "functions/inbound-mail",
-		"MailFeedbackFunction": "functions/mail-feedback",
+		"WidgetApiFunction":         "functions/widget-api",
+		"AgentApiFunction":          "functions/agent-api",
+		"WsConnectFunction":         "functions/ws-connect",
+		"WsDisconnectFunction":      "functions/ws-disconnect",
+		"WsMessageFunction":         "functions/ws-message",
+		"TranscriptFunction":        "functions/transcript",
+		"InboundMailFunction":       "functions/inbound-mail",
+		"MailFeedbackFunction":      "functions/mail-feedback",
+		"EventPublisherFunction":    "functions/event-publisher",
+		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -66,6 +72,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		}
 	}
 	want["InboundMailFunction"].Timeout = 30 * time.Second
+	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
@@ -176,13 +183,17 @@ func TestLoadRealTemplate(t *testing.T) {
 		Name:      "parley-local-ChatTable",
 		AttributeDefinitions: []Attribute{
 			{"pk", "S"}, {"sk", "S"}, {"gsi1pk", "S"}, {"gsi1sk", "S"}, {"gsi2pk", "S"}, {"gsi2sk", "S"},
+			{"timerpk", "S"}, {"timersk", "S"},
 		},
 		KeySchema: []Key{key("pk", "HASH"), key("sk", "RANGE")},
 		GSIs: []Index{
 			{Name: "GSI1", KeySchema: []Key{key("gsi1pk", "HASH"), key("gsi1sk", "RANGE")}, ProjectionType: "ALL"},
 			{Name: "GSI2", KeySchema: []Key{key("gsi2pk", "HASH"), key("gsi2sk", "RANGE")}, ProjectionType: "ALL"},
+			{Name: "GSI3", KeySchema: []Key{key("timerpk", "HASH"), key("timersk", "RANGE")}, ProjectionType: "KEYS_ONLY"},
 		},
-		TTLAttribute: "expiresAt",
+		TTLAttribute:   "expiresAt",
+		StreamViewType: "NEW_IMAGE",
+		StreamARN:      "arn:aws:dynamodb:us-east-1:000000000000:table/parley-local-ChatTable/stream/1970-01-01T00:00:00.000",
 	}}
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
@@ -202,6 +213,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"AgentIssuer":        "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
 		"AgentClientId":      client,
 		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"EventBusName":       "parley-local-events",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -226,17 +238,21 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	ws := apiID("ChatWebSocketApi")
 	fn := m.Functions["WsMessageFunction"]
 	wantEnv := map[string]string{
-		"TABLE_NAME":             "demo-ChatTable",
-		"SIGNING_SECRET_ARN":     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
-		"WS_CALLBACK_URL":        "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
-		"DEFAULT_CHANNEL_ID":     "main",
-		"ALLOWED_ORIGINS":        "http://localhost:3000,http://127.0.0.1:3000",
-		"EVENT_BUS_NAME":         "demo-events",
-		"MAIL_BUCKET":            strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
-		"MAIL_CONFIGURATION_SET": "demo-mail",
-		"MAIL_INBOUND_DOMAIN":    "reply.example.com",
-		"MAIL_INBOUND_PREFIX":    "inbound/",
-		"MAIL_SENDER_ADDRESS":    "chat@example.com",
+		"TABLE_NAME":                 "demo-ChatTable",
+		"SIGNING_SECRET_ARN":         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
+		"WS_CALLBACK_URL":            "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
+		"DEFAULT_CHANNEL_ID":         "main",
+		"ALLOWED_ORIGINS":            "http://localhost:3000,http://127.0.0.1:3000",
+		"EVENT_BUS_NAME":             "demo-events",
+		"MAIL_BUCKET":                strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+		"MAIL_CONFIGURATION_SET":     "demo-mail",
+		"MAIL_INBOUND_DOMAIN":        "reply.example.com",
+		"MAIL_INBOUND_PREFIX":        "inbound/",
+		"MAIL_SENDER_ADDRESS":        "chat@example.com",
+		"INACTIVITY_TIMEOUT_MINUTES": "30",
+		"INACTIVITY_WARNING_MINUTES": "2",
+		"WIDGET_LANGUAGE":            "en",
+		"INACTIVITY_WARNING_TEXT":    "",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -267,6 +283,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"InboundRuleSetName": "demo-inbound",
 		"AgentIssuer":        "http://127.0.0.1:4000/oidc",
 		"AgentClientId":      "parley-inbox",
+		"EventBusName":       "demo-events",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)

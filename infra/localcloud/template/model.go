@@ -19,6 +19,12 @@ type Model struct {
 	Secrets       []*Secret
 	Outputs       map[string]string // resolved output values
 	Mail          *Mail
+
+	// EventBridge buses, rules (pattern and scheduled) and the functions'
+	// stream event source mappings (events_model.go).
+	EventBuses          []*EventBus
+	Rules               []*Rule
+	EventSourceMappings []*EventSourceMapping
 }
 
 // Function is an AWS::Serverless::Function after Globals are merged in.
@@ -91,6 +97,10 @@ type Table struct {
 	KeySchema            []Key
 	GSIs                 []Index
 	TTLAttribute         string
+	// StreamViewType is the table's StreamSpecification (NEW_IMAGE, …);
+	// "" without a stream. StreamARN is what Fn::GetAtt .StreamArn gives.
+	StreamViewType string
+	StreamARN      string
 }
 
 // Attribute is an attribute definition.

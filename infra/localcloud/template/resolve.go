@@ -551,7 +551,7 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", r.opts.Region, r.opts.AccountID, name)
 	case "AWS::Serverless::HttpApi", "AWS::Serverless::Api", "AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi":
 		id = apiID(logicalID)
-	case "AWS::SES::ConfigurationSet", "AWS::Events::EventBus":
+	case "AWS::SES::ConfigurationSet":
 		id, err = named("Name")
 	case "AWS::SES::ReceiptRuleSet":
 		id, err = named("RuleSetName")
@@ -572,6 +572,12 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 		id = r.opts.Region + "_" + stableID(logicalID, 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	case "AWS::Cognito::UserPoolClient":
 		id = stableID(logicalID, 26, "0123456789abcdefghijklmnopqrstuvwxyz")
+	case "AWS::Events::EventBus", "AWS::Events::Rule":
+		id, err = named("Name")
+	case "AWS::SQS::Queue":
+		var name string
+		name, err = named("QueueName")
+		id = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", r.opts.Region, r.opts.AccountID, name)
 	default:
 		id = r.opts.StackName + "-" + logicalID + "-" + stableID(logicalID, 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 	}
@@ -633,6 +639,27 @@ func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
 		}
 	case "AWS::Cognito::UserPoolClient":
 		if attr == "ClientId" {
+			return id, nil
+		}
+	case "AWS::Events::EventBus":
+		switch attr {
+		case "Arn":
+			return fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", region, acct, id), nil
+		case "Name":
+			return id, nil
+		}
+	case "AWS::Events::Rule":
+		if attr == "Arn" {
+			return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", region, acct, id), nil
+		}
+	case "AWS::SQS::Queue":
+		name := id[strings.LastIndex(id, "/")+1:]
+		switch attr {
+		case "Arn":
+			return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, acct, name), nil
+		case "QueueName":
+			return name, nil
+		case "QueueUrl":
 			return id, nil
 		}
 	}

@@ -1,5 +1,6 @@
-// Package storetest runs the store against an in-process DynamoDB
-// (github.com/truora/minidyn) spoken to over HTTP by the real SDK client.
+// Package storetest runs the store against an in-process DynamoDB (the
+// local cloud's emulator around github.com/truora/minidyn, with its
+// fidelity fixes) spoken to over HTTP by the real SDK client.
 package storetest
 
 import (
@@ -14,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/truora/minidyn/server"
 
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -28,7 +29,7 @@ type Server struct {
 
 // Start starts a server; call Close when done (from TestMain).
 func Start() *Server {
-	srv := httptest.NewServer(server.NewServer())
+	srv := httptest.NewServer(awsemu.New(awsemu.Options{}))
 	client := dynamodb.New(dynamodb.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(srv.URL),
@@ -56,7 +57,8 @@ func (s *Server) NewTable(tb testing.TB) string {
 }
 
 // CreateTable creates the chat table: pk/sk, GSI1 and GSI2 with all
-// attributes projected, as template.yaml declares them.
+// attributes projected and the keys-only timer index GSI3, as template.yaml
+// declares them.
 func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	s := types.ScalarAttributeTypeS
 	attr := func(n string) types.AttributeDefinition {
@@ -79,10 +81,13 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			attr("pk"), attr("sk"), attr("gsi1pk"), attr("gsi1sk"), attr("gsi2pk"), attr("gsi2sk"),
+			attr("timerpk"), attr("timersk"),
 		},
 		KeySchema: keys("pk", "sk"),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			gsi("GSI1", "gsi1pk", "gsi1sk"), gsi("GSI2", "gsi2pk", "gsi2sk"),
+			{IndexName: aws.String("GSI3"), KeySchema: keys("timerpk", "timersk"),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
 		},
 	})
 	return err

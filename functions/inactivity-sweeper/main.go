@@ -1,0 +1,21 @@
+// Command inactivity-sweeper is InactivitySweeperFunction: every minute it
+// warns quiet visitors and closes conversations whose inactivity timeout
+// passed.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/setup"
+	"github.com/parleychat/parley/shared/sweeper"
+)
+
+func main() {
+	env := setup.Check(setup.Init(context.Background()))
+	st := env.Store()
+	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	lambda.Start(sweeper.New(svc, st).Handle)
+}

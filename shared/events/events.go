@@ -1,0 +1,153 @@
+// Package events turns what the chat stores into the domain events of
+// docs/events.md and publishes them to the EventBridge bus. Every event
+// corresponds to one entry of a conversation's seq stream; the table's
+// stream feeds them in (see stream.go), so an event exists for every write
+// the table committed.
+package events
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/store"
+)
+
+// Source is the Source of every Parley event.
+const Source = "parley.chat"
+
+// SchemaVersion is the version of the Detail schema (docs/events.md).
+const SchemaVersion = "1"
+
+// DetailTypes.
+const (
+	ConversationCreated  = "conversation.created"
+	MessageCreated       = "message.created"
+	ConversationAssigned = "conversation.assigned"
+	ConversationClosed   = "conversation.closed"
+	ConversationReopened = "conversation.reopened"
+)
+
+// DetailTypes lists every DetailType Parley publishes.
+func DetailTypes() []string {
+	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened}
+}
+
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// Actor is who caused the event: a visitor, an agent or the system (timers).
+type Actor struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// Envelope holds the fields every Detail has.
+type Envelope struct {
+	Version        string `json:"version"`
+	ID             string `json:"id"`
+	ConversationID string `json:"conversationId"`
+	Seq            int64  `json:"seq"`
+	OccurredAt     string `json:"occurredAt"`
+	ChannelID      string `json:"channelId"`
+	InboxID        string `json:"inboxId"`
+	VisitorID      string `json:"visitorId"`
+	Actor          Actor  `json:"actor"`
+}
+
+// Message is a text message inside a Detail.
+type Message struct {
+	Seq       int64  `json:"seq"`
+	Kind      string `json:"kind"`
+	Body      string `json:"body"`
+	Author    Actor  `json:"author"`
+	Channel   string `json:"channel"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// Assignee is the agent a conversation is assigned to.
+type Assignee struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// MessageDetail is the Detail of conversation.created and message.created.
+type MessageDetail struct {
+	Envelope
+	Message Message `json:"message"`
+}
+
+// AssignedDetail is the Detail of conversation.assigned; Assignee is null
+// when the conversation was unassigned.
+type AssignedDetail struct {
+	Envelope
+	Assignee *Assignee `json:"assignee"`
+	Change   string    `json:"change"`
+}
+
+// ClosedDetail is the Detail of conversation.closed.
+type ClosedDetail struct {
+	Envelope
+	Reason string `json:"reason"`
+}
+
+// ReopenedDetail is the Detail of conversation.reopened.
+type ReopenedDetail struct {
+	Envelope
+}
+
+// Event is one domain event ready to publish.
+type Event struct {
+	DetailType string
+	Time       time.Time
+	Detail     any
+}
+
+// ID is the event's idempotency key: <conversationId>:<seq>.
+func ID(conversationID string, seq int64) string { return fmt.Sprintf("%s:%d", conversationID, seq) }
+
+func actor(a chat.Author) Actor { return Actor{Type: string(a.Type), ID: a.ID, Name: a.Name} }
+
+// FromMessage returns the events one stored entry of the seq stream stands
+// for: none for entries that are not domain events (warnings), two for the
+// first message of a conversation.
+func FromMessage(sm store.StreamMessage) []Event {
+	m := sm.Message
+	env := Envelope{
+		Version: SchemaVersion, ID: ID(m.ConversationID, m.Seq), ConversationID: m.ConversationID, Seq: m.Seq,
+		OccurredAt: formatTime(m.CreatedAt), ChannelID: sm.ChannelID, InboxID: sm.InboxID, VisitorID: sm.VisitorID,
+		Actor: actor(m.Author),
+	}
+	one := func(dt string, d any) []Event { return []Event{{DetailType: dt, Time: m.CreatedAt, Detail: d}} }
+	switch {
+	case m.Kind == chat.KindText:
+		msg := MessageDetail{Envelope: env, Message: Message{
+			Seq: m.Seq, Kind: string(m.Kind), Body: m.Body, Author: actor(m.Author), Channel: "chat", CreatedAt: formatTime(m.CreatedAt),
+		}}
+		out := one(MessageCreated, msg)
+		if m.Seq == 1 {
+			out = append(one(ConversationCreated, msg), out...)
+		}
+		return out
+	case m.Event == nil:
+		return nil
+	}
+	switch m.Event.Type {
+	case chat.EventAssigned, chat.EventTakenOver:
+		return one(ConversationAssigned, AssignedDetail{Envelope: env, Change: string(m.Event.Type),
+			Assignee: &Assignee{ID: m.Event.AgentID, Name: m.Event.AgentName}})
+	case chat.EventUnassigned:
+		return one(ConversationAssigned, AssignedDetail{Envelope: env, Change: string(m.Event.Type)})
+	case chat.EventClosed:
+		reason := m.Event.Reason
+		if reason == "" {
+			reason = chat.CloseReasonAgent
+		}
+		return one(ConversationClosed, ClosedDetail{Envelope: env, Reason: reason})
+	case chat.EventReopened:
+		return one(ConversationReopened, ReopenedDetail{Envelope: env})
+	}
+	return nil
+}

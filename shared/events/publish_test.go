@@ -1,0 +1,117 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleychat/parley/shared/events"
+)
+
+// fakeBus fails the entries whose detail-type it is told to, a number of
+// times, and records every call.
+type fakeBus struct {
+	mu      sync.Mutex
+	calls   [][]string
+	failFor map[string]int // detail-type -> failures left
+	down    bool
+}
+
+func (f *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var types []string
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		types = append(types, *e.DetailType)
+		if f.failFor[*e.DetailType] > 0 {
+			f.failFor[*e.DetailType]--
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("try again")})
+			continue
+		}
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String("id")})
+	}
+	f.calls = append(f.calls, types)
+	if f.down {
+		return nil, errors.New("connection refused")
+	}
+	return out, nil
+}
+
+func fastPublisher(api events.API) *events.Publisher {
+	p := events.NewPublisher(api, "bus")
+	p.Backoff = func(int) time.Duration { return time.Millisecond }
+	return p
+}
+
+func TestPublishBatchesAndRetries(t *testing.T) {
+	var evs []events.Event
+	for range 23 {
+		evs = append(evs, events.Event{DetailType: events.MessageCreated, Detail: map[string]string{"a": "b"}})
+	}
+	evs[4].DetailType = events.ConversationClosed
+	bus := &fakeBus{failFor: map[string]int{events.ConversationClosed: 2}}
+	failed, err := fastPublisher(bus).Publish(t.Context(), evs)
+	if err != nil || failed != nil {
+		t.Fatalf("Publish = %v, %v; want every event put", failed, err)
+	}
+	var sizes []int
+	for _, c := range bus.calls {
+		sizes = append(sizes, len(c))
+	}
+	// 23 events in batches of at most 10, then the failed one twice more.
+	if diff := cmp.Diff([]int{10, 10, 3, 1, 1}, sizes); diff != "" {
+		t.Errorf("batch sizes (-want +got):\n%s", diff)
+	}
+}
+
+func TestStreamHandlerReportsFirstFailedRecord(t *testing.T) {
+	rec := func(seq, kind, eventType string) lambdaevents.DynamoDBEventRecord {
+		img := map[string]lambdaevents.DynamoDBAttributeValue{
+			"pk": lambdaevents.NewStringAttribute("CONV#" + cid), "sk": lambdaevents.NewStringAttribute("MSG#00000000000" + seq),
+			"conversationId": lambdaevents.NewStringAttribute(cid), "seq": lambdaevents.NewNumberAttribute(seq),
+			"kind": lambdaevents.NewStringAttribute(kind), "authorType": lambdaevents.NewStringAttribute("agent"),
+			"authorId": lambdaevents.NewStringAttribute(aid), "createdAt": lambdaevents.NewStringAttribute("2026-11-21T19:42:10.123Z"),
+			"body": lambdaevents.NewStringAttribute("hi"),
+		}
+		if eventType != "" {
+			img["eventType"] = lambdaevents.NewStringAttribute(eventType)
+		}
+		return lambdaevents.DynamoDBEventRecord{EventName: "INSERT", Change: lambdaevents.DynamoDBStreamRecord{SequenceNumber: "seq-" + seq, NewImage: img}}
+	}
+	ev := lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{
+		rec("2", "text", ""), rec("3", "event", "closed"), rec("4", "event", "reopened"),
+	}}
+	tests := []struct {
+		name string
+		bus  *fakeBus
+		want []lambdaevents.DynamoDBBatchItemFailure
+	}{
+		{"all published", &fakeBus{failFor: map[string]int{}}, nil},
+		{"transient failure is retried", &fakeBus{failFor: map[string]int{events.ConversationClosed: 1}}, nil},
+		{"persistent failure retries from its record", &fakeBus{failFor: map[string]int{events.ConversationClosed: 99}},
+			[]lambdaevents.DynamoDBBatchItemFailure{{ItemIdentifier: "seq-3"}}},
+		{"bus down retries the whole batch", &fakeBus{failFor: map[string]int{}, down: true},
+			[]lambdaevents.DynamoDBBatchItemFailure{{ItemIdentifier: "seq-2"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := events.NewStreamHandler(fastPublisher(tt.bus)).Handle(t.Context(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, res.BatchItemFailures); diff != "" {
+				t.Errorf("failures (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

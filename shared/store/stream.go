@@ -1,0 +1,44 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// messageItem is a message item with the facts about its conversation that
+// consumers of the table's stream need (channel, inbox, visitor), so one
+// stream record is enough to describe what happened. They ride in the
+// message transaction: no extra call.
+func messageItem(m chat.Message, c chat.Conversation) item {
+	it := toDBMessage(m)
+	putOpt(it, "channelId", c.ChannelID)
+	putOpt(it, "inboxId", c.InboxID)
+	putOpt(it, "visitorId", c.VisitorID)
+	return it
+}
+
+// StreamMessage is a message of the seq stream as the table's stream
+// carries it, with its conversation's identifying facts.
+type StreamMessage struct {
+	Message   chat.Message
+	ChannelID string
+	InboxID   string
+	VisitorID string
+}
+
+// MessageFromImage reads a stream record's image of a message item; ok is
+// false for any other item.
+func MessageFromImage(it map[string]types.AttributeValue) (StreamMessage, bool) {
+	if !strings.HasPrefix(getS(it, "pk"), "CONV#") || !strings.HasPrefix(getS(it, "sk"), "MSG#") {
+		return StreamMessage{}, false
+	}
+	return StreamMessage{
+		Message:   toMessage(it),
+		ChannelID: getS(it, "channelId"),
+		InboxID:   getS(it, "inboxId"),
+		VisitorID: getS(it, "visitorId"),
+	}, true
+}
