@@ -12,6 +12,6 @@ import (
 
 func main() {
 	p := setup.Must(context.Background())
-	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID)
+	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).WithLook(p.Config.TeamName, p.Config.ThemeColor)
 	lambda.Start(h.Handle)
 }

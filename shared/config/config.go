@@ -15,6 +15,10 @@ type Config struct {
 	WSCallbackURL    string
 	DefaultChannelID string
 	AllowedOrigins   []string
+	// TeamName and ThemeColor are the widget's look (optional: the widget
+	// routes fall back to their defaults).
+	TeamName   string
+	ThemeColor string
 }
 
 // Load reads the process environment.
@@ -38,6 +42,11 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		WSCallbackURL:    get("WS_CALLBACK_URL"),
 		DefaultChannelID: get("DEFAULT_CHANNEL_ID"),
 	}
+	optional := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	c.TeamName, c.ThemeColor = optional("TEAM_NAME"), optional("THEME_COLOR")
 	for _, o := range strings.Split(get("ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)

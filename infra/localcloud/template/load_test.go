@@ -30,7 +30,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		"SIGNING_SECRET_ARN": secretARN,
 		"WS_CALLBACK_URL":    callback,
 		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "https://www.example.com",
+		"ALLOWED_ORIGINS":    "https://" + cdn + ",https://www.example.com",
+		"TEAM_NAME":          "Support",
+		"THEME_COLOR":        "#2f5bea",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":    "functions/widget-api",
@@ -87,6 +89,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
 		agent("POST", "/agent/ticket"),
+		public("GET", "/widget/config"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
@@ -165,6 +168,11 @@ func TestLoadRealTemplate(t *testing.T) {
 		"AgentIssuer":       "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
 		"AgentClientId":     client,
 		"AgentSignInDomain": "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"WebBucketName":     m.Outputs["WebBucketName"],
+		"WebDistributionId": m.Outputs["WebDistributionId"],
+		"InboxUrl":          "https://" + cdn + "/",
+		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
+		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -193,7 +201,9 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"SIGNING_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
 		"WS_CALLBACK_URL":    "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID": "main",
-		"ALLOWED_ORIGINS":    "http://localhost:3000,http://127.0.0.1:3000",
+		"ALLOWED_ORIGINS":    "https://" + cdn + ",http://localhost:3000,http://127.0.0.1:3000",
+		"TEAM_NAME":          "Support",
+		"THEME_COLOR":        "#2f5bea",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -222,6 +232,12 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"TableName":     "demo-ChatTable",
 		"AgentIssuer":   "http://127.0.0.1:4000/oidc",
 		"AgentClientId": "parley-inbox",
+		// The static web hosting does not depend on the sign-in choice.
+		"WebBucketName":     m.Outputs["WebBucketName"],
+		"WebDistributionId": m.Outputs["WebDistributionId"],
+		"InboxUrl":          "https://" + cdn + "/",
+		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
+		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -469,3 +485,6 @@ func TestKebab(t *testing.T) {
 		}
 	}
 }
+
+// cdn is the distribution's domain name as the template reader makes it up.
+var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
