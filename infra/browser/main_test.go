@@ -140,7 +140,9 @@ func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	deadline := time.Now().Add(20 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")", chromedp.EvalAwaitPromise))
+		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool]("!!("+cond+")", chromedp.EvalAwaitPromise))
+		cancel()
 		if err == nil && ok {
 			return
 		}
@@ -170,6 +172,11 @@ func frame(t *testing.T, tab context.Context, seen ...target.ID) context.Context
 				info.BrowserContextID == chromedp.FromContext(tab).BrowserContextID {
 				fctx, cancel := chromedp.NewContext(tab, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
+				// The first run attaches; it must not have a deadline of its
+				// own, or the attachment ends with it.
+				if err := chromedp.Do(fctx); err != nil {
+					t.Fatalf("attach to the chat window: %v", err)
+				}
 				waitFor(t, fctx, "the chat window is ready", `document.querySelector("textarea.input") !== null && document.querySelector(".head-name").textContent !== "Chat"`)
 				return fctx
 			}
