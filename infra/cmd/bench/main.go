@@ -67,6 +67,9 @@ func run() error {
 	if err := b.latency(ctx, *convs, *rounds); err != nil {
 		return fmt.Errorf("latency run: %w", err)
 	}
+	if err := b.web(ctx); err != nil {
+		return fmt.Errorf("web run: %w", err)
+	}
 	return nil
 }
 
