@@ -6,7 +6,7 @@ FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFu
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help setup dev test build bench lint deploy clean
+.PHONY: help setup web browser dev test build bench lint deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -15,14 +15,32 @@ setup: ## download Go modules
 	@echo "==> downloading Go modules"
 	@$(GO) mod download
 
-dev: setup ## run the whole system locally (local cloud on 127.0.0.1:3000)
+# npm ci runs only when node_modules is missing or the lockfile changed
+# since the last install (the stamp keeps a copy of the lockfile).
+web: ## build the widget and the inbox into web/dist (npm ci first when needed)
+	@if ! cmp -s web/package-lock.json web/node_modules/.parley-lockfile; then \
+	  echo "==> npm ci (web/node_modules is missing or web/package-lock.json changed)"; \
+	  (cd web && npm ci --no-audit --no-fund) && cp web/package-lock.json web/node_modules/.parley-lockfile || exit 1; \
+	fi
+	@echo "==> building the widget and the inbox (esbuild) into web/dist"
+	@cd web && node build.mjs
+
+browser: ## install Debian's chromium for the browser tests when it is missing
+	@if ! command -v chromium >/dev/null; then \
+	  echo "==> installing chromium for the browser tests (apt-get)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+	fi
+
+dev: setup web ## run the whole system locally (local cloud on 127.0.0.1:3000)
 	@echo "==> starting the local cloud (builds every function first)"
 	@$(GO) run ./infra/cmd/localcloud $(ARGS)
 
-test: setup ## run every test: domain, store, handlers, local cloud, end to end
+test: setup web browser ## run every test: domain, store, handlers, local cloud, end to end, browser
 	@echo "==> go vet"
 	@$(GO) vet ./...
-	@echo "==> go test ./... (domain, store over the wire, handlers, local cloud, end to end)"
+	@echo "==> tsc --noEmit (web: strict TypeScript)"
+	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
+	@echo "==> go test ./... (domain, store over the wire, handlers, local cloud, end to end, browser)"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 build: ## build every function for Lambda (linux/arm64) into dist/<Function>/bootstrap
@@ -37,7 +55,7 @@ build-%Function:
 	mkdir -p "$(ARTIFACTS_DIR)"; \
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o "$(ARTIFACTS_DIR)/bootstrap" ./$$dir
 
-bench: setup ## measure calls, pushes and latency per message through the local cloud
+bench: setup web browser ## measure calls, pushes and latency per message through the local cloud
 	@echo "==> benchmark: scripted conversations through the local cloud"
 	@$(GO) run ./infra/cmd/bench $(ARGS)
 
@@ -58,6 +76,27 @@ deploy: ## sam build && sam deploy --guided (needs the SAM CLI and AWS credentia
 	@sam build
 	@echo "==> sam deploy"
 	@sam deploy $(if $(wildcard samconfig.toml),,--guided) $(ARGS)
+	@$(MAKE) --no-print-directory web
+	@$(MAKE) --no-print-directory deploy-web
+
+# Writes the stack's URLs into the built widget and inbox and uploads them
+# to the stack's bucket, then invalidates the pages that are not hashed.
+STACK ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
+out = $$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text)
+deploy-web:
+	@command -v aws >/dev/null || { echo "deploy-web needs the AWS CLI"; exit 1; }
+	@echo "==> publishing the widget and the inbox of stack $(STACK)"
+	@set -e; issuer=$(call out,AgentIssuer); signin=$(call out,AgentSignInDomain); \
+	  if [ -n "$$signin" ] && [ "$$signin" != "None" ]; then authz="$$signin/oauth2/authorize"; token="$$signin/oauth2/token"; logout="$$signin/logout"; \
+	  else authz="$$issuer/authorize"; token="$$issuer/token"; logout="$$issuer/logout"; fi; \
+	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -ws $(call out,WebSocketUrl) \
+	    -authorize "$$authz" -token "$$token" -logout "$$logout" -client-id $(call out,AgentClientId) > .aws-sam/web.files; \
+	  bucket=$(call out,WebBucketName); \
+	  while IFS=$$'\t' read -r f ctype cache; do \
+	    aws s3 cp ".aws-sam/web/$$f" "s3://$$bucket/$$f" --content-type "$$ctype" --cache-control "$$cache" --only-show-errors; \
+	  done < .aws-sam/web.files; \
+	  aws cloudfront create-invalidation --distribution-id $(call out,WebDistributionId) --paths "/widget/loader.js" "/widget/frame.html" "/inbox/index.html" >/dev/null; \
+	  echo "==> inbox: $(call out,InboxUrl)"; echo "==> embed: $(call out,EmbedSnippet)"
 
 clean: ## remove build output
-	@rm -rf .localcloud dist .aws-sam
+	@rm -rf .localcloud dist .aws-sam web/dist

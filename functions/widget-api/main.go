@@ -13,6 +13,8 @@ import (
 func main() {
 	ctx := context.Background()
 	p := setup.Must(ctx)
-	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).WithEmail(setup.MustEmail(ctx, p))
+	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).
+		WithEmail(setup.MustEmail(ctx, p)).
+		WithLook(p.Config.TeamName, p.Config.ThemeColor)
 	lambda.Start(h.Handle)
 }

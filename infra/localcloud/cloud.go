@@ -107,6 +107,10 @@ type Cloud struct {
 	clockFile string
 	closeOnce sync.Once
 	closeErr  error
+
+	// web holds the built widget and inbox; siteOrigins may frame the widget.
+	web         map[string]*webFile
+	siteOrigins []string
 }
 
 // Start builds and starts everything and returns once the system answers.
@@ -144,9 +148,16 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		"AllowedOrigins": "http://localhost:" + port + ",http://127.0.0.1:" + port,
 		"OidcIssuer":     c.base + "/oidc",
 		"OidcAudience":   OIDCClientID,
+		"TeamName":       "Northwind Coffee",
+		"ThemeColor":     "#8a4b2a",
 	}
 	for k, v := range cfg.Parameters {
 		params[k] = v
+	}
+	for _, o := range strings.Split(params["AllowedOrigins"], ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.siteOrigins = append(c.siteOrigins, o)
+		}
 	}
 	templatePath := filepath.Join(cfg.RepoRoot, "template.yaml")
 	c.progress("reading %s", templatePath)
@@ -208,6 +219,8 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		WebSocket:    wsBase,
 		Callback:     c.callbackURL(wsAPI.ID, wsAPI.StageName),
 		DemoSite:     "http://localhost:" + port + "/",
+		Inbox:        c.base + "/inbox/",
+		WidgetLoader: c.base + "/widget/loader.js",
 		OIDCIssuer:   c.base + "/oidc",
 		OIDCClientID: OIDCClientID,
 		AWS:          c.base,
@@ -218,6 +231,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		EventsPage:   c.base + "/_local/events",
 	}
 
+	if err := c.loadWeb(); err != nil {
+		return nil, err
+	}
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -342,6 +358,12 @@ func (c *Cloud) routes() http.Handler {
 	mux.HandleFunc("GET /_local/events.json", c.serveEventsJSON)
 	mux.HandleFunc("GET /_local/events", c.serveEventsPage)
 	mux.HandleFunc("GET /{$}", c.serveDemo)
+	mux.HandleFunc("GET /hostile", c.serveHostile)
+	mux.HandleFunc("GET /demo.css", c.serveDemoCSS)
+	mux.HandleFunc("GET /hostile.css", c.serveHostileCSS)
+	mux.HandleFunc("GET /_local/avatars/{name}", serveAvatar)
+	mux.HandleFunc("GET /widget/", c.serveWeb)
+	mux.HandleFunc("GET /inbox/", c.serveWeb)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if eventbus.IsRequest(r) {
 			c.events.ServeHTTP(w, r)

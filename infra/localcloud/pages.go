@@ -24,19 +24,6 @@ var pages = template.Must(template.New("").Parse(`
  a{color:#2453d6}
 </style></head><body><main>{{end}}
 
-{{define "demo"}}{{template "head" "Parley demo site"}}
-<h1>Parley demo site</h1>
-<p class="lead">A page of a website that embeds the Parley chat. The local cloud serves it on its own origin,
-so the chat runs cross-origin exactly as it does on a customer's site.</p>
-<h2>Where things are</h2>
-<table>
-<tr><th>Agent inbox</th><td>{{if .Inbox}}<a href="{{.Inbox}}">{{.Inbox}}</a>{{else}}<em>not built in this version</em>{{end}}</td></tr>
-<tr><th>Local cloud dashboard</th><td><a href="{{.Dashboard}}">{{.Dashboard}}</a></td></tr>
-<tr><th>HTTP API</th><td><code>{{.HTTPAPI}}</code></td></tr>
-<tr><th>WebSocket API</th><td><code>{{.WebSocket}}</code></td></tr>
-</table>
-</main></body></html>{{end}}
-
 {{define "dashboard"}}{{template "head" "Parley local cloud"}}
 <h1>Parley local cloud</h1>
 <p class="lead">Everything template.yaml describes, running on this machine.</p>
@@ -69,11 +56,6 @@ type namedCount struct {
 }
 
 type namedURL struct{ Name, URL string }
-
-func (c *Cloud) serveDemo(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pages.ExecuteTemplate(w, "demo", c.endpoints)
-}
 
 func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	stats := c.Stats()

@@ -114,13 +114,19 @@ type Message struct {
 
 // Conversation is the state of one thread.
 type Conversation struct {
-	ID             string
-	ChannelID      string
-	InboxID        string
-	VisitorID      string
-	Status         Status
-	AssigneeID     string
-	AssigneeName   string
+	ID           string
+	ChannelID    string
+	InboxID      string
+	VisitorID    string
+	Status       Status
+	AssigneeID   string
+	AssigneeName string
+	// AssigneeAvatarURL is the assignee's profile picture, copied from the
+	// profile when the assignment changes (rare), so no message pays for it.
+	AssigneeAvatarURL string
+	// VisitorOnline is true while the visitor has a live connection; it
+	// changes on the visitor's connect and disconnect, never per message.
+	VisitorOnline  bool
 	LastSeq        int64
 	VisitorReadSeq int64
 	AgentReadSeq   int64
@@ -152,9 +158,11 @@ type Summary struct {
 	// is read: the contact's address, the channel a reply should take
 	// (chat while the visitor is online, email when offline and an address
 	// is known) and why email is unavailable, if it is.
-	ContactEmail     string `json:"contactEmail,omitempty"`
-	SuggestedChannel string `json:"suggestedChannel,omitempty"`
-	EmailBlocked     string `json:"emailBlocked,omitempty"`
+	ContactEmail      string `json:"contactEmail,omitempty"`
+	SuggestedChannel  string `json:"suggestedChannel,omitempty"`
+	EmailBlocked      string `json:"emailBlocked,omitempty"`
+	AssigneeAvatarURL string `json:"assigneeAvatarUrl,omitempty"`
+	VisitorOnline     bool   `json:"visitorOnline"`
 }
 
 // VisitorConversation is the visitor's view of a conversation: no internal
@@ -177,6 +185,7 @@ func (c Conversation) AgentSummary() Summary {
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
+		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline,
 		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 	}
@@ -192,7 +201,7 @@ func (c Conversation) VisitorSummary() VisitorConversation {
 }
 
 // Badge is what a visitor sees of the agent who owns the conversation: a
-// name (and later a picture), never the agent's id.
+// name and a picture from the agent's profile, never the agent's id.
 type Badge struct {
 	Name      string `json:"name"`
 	AvatarURL string `json:"avatarUrl,omitempty"`
@@ -202,7 +211,7 @@ func (c Conversation) badge() *Badge {
 	if c.AssigneeID == "" {
 		return nil
 	}
-	return &Badge{Name: c.AssigneeName}
+	return &Badge{Name: c.AssigneeName, AvatarURL: c.AssigneeAvatarURL}
 }
 
 // Visitor is an anonymous (for now) person using the widget.

@@ -50,6 +50,13 @@ type Storer interface {
 	EnsureAgent(ctx context.Context, a Agent) (Agent, error)
 	PutAgent(ctx context.Context, a Agent) error
 	Agents(ctx context.Context, inboxID string) ([]Agent, error)
+
+	// SetVisitorOnline sets the online flag of the visitor's recent
+	// conversations and returns those whose flag changed.
+	SetVisitorOnline(ctx context.Context, visitorID string, online bool) ([]Conversation, error)
+	// SetAssigneeProfile copies an agent's display name and avatar into the
+	// open conversations assigned to it and returns them.
+	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
 }
 
 // Notifier pushes frames to live connections. Failures are its own business

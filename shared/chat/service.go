@@ -151,13 +151,23 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 	if err := s.store.SaveConnection(ctx, c); err != nil {
 		return fmt.Errorf("save connection %s: %w", connectionID, err)
 	}
+	if t.Principal.Role == RoleVisitor {
+		s.visitorPresence(ctx, t.Principal.ID, true)
+	}
 	return nil
 }
 
 // Disconnect forgets a connection.
 func (s *Service) Disconnect(ctx context.Context, connectionID string) error {
+	c, err := s.store.Connection(ctx, connectionID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("disconnect %s: %w", connectionID, err)
+	}
 	if err := s.store.DeleteConnection(ctx, connectionID); err != nil {
 		return fmt.Errorf("delete connection %s: %w", connectionID, err)
+	}
+	if c.Principal.Role == RoleVisitor {
+		s.visitorLeft(ctx, c.Principal.ID)
 	}
 	return nil
 }
@@ -263,7 +273,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	}
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: s.inbox, VisitorID: p.ID, Status: StatusOpen,
-		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	s.armTimer(&c, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID)})
@@ -459,6 +469,8 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 				return errNoop
 			}
 			c.LastActivityAt = now
+			// Acting on a thread means the agent has seen it, as replying does.
+			c.AgentReadSeq = c.LastSeq + 1
 			return nil
 		},
 	})
@@ -506,7 +518,7 @@ func (s *Service) Assign(ctx context.Context, agent Principal, conversationID, a
 		if c.AssigneeID == target.ID {
 			return nil, nil
 		}
-		c.AssigneeID, c.AssigneeName = target.ID, target.DisplayName
+		c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = target.ID, target.DisplayName, target.AvatarURL
 		return &Event{Type: EventAssigned, AgentID: target.ID, AgentName: target.DisplayName}, nil
 	})
 }
@@ -514,6 +526,14 @@ func (s *Service) Assign(ctx context.Context, agent Principal, conversationID, a
 // TakeOver makes the calling agent the assignee, provided the assignee is
 // still the one the agent saw (expected, "" for unassigned).
 func (s *Service) TakeOver(ctx context.Context, agent Principal, conversationID, expected string) (Conversation, error) {
+	// The visitor sees the agent's profile, not the identity provider's name.
+	profile, err := s.store.Agent(ctx, agent.ID)
+	switch {
+	case err == nil:
+		agent.Name, agent.AvatarURL = profile.DisplayName, profile.AvatarURL
+	case !errors.Is(err, ErrNotFound):
+		return Conversation{}, fmt.Errorf("take over %s: %w", conversationID, err)
+	}
 	return s.transition(ctx, agent, conversationID, func(c *Conversation) (*Event, error) {
 		if c.AssigneeID == agent.ID {
 			return nil, nil
@@ -525,7 +545,7 @@ func (s *Service) TakeOver(ctx context.Context, agent Principal, conversationID,
 		if c.AssigneeID == "" {
 			typ = EventAssigned
 		}
-		c.AssigneeID, c.AssigneeName = agent.ID, agent.Name
+		c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = agent.ID, agent.Name, agent.AvatarURL
 		return &Event{Type: typ, AgentID: agent.ID, AgentName: agent.Name}, nil
 	})
 }
@@ -541,7 +561,7 @@ func (s *Service) Unassign(ctx context.Context, agent Principal, conversationID 
 			return nil, nil
 		}
 		ev := &Event{Type: EventUnassigned, AgentID: c.AssigneeID, AgentName: c.AssigneeName}
-		c.AssigneeID, c.AssigneeName = "", ""
+		c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = "", "", ""
 		return ev, nil
 	})
 }
@@ -865,6 +885,7 @@ func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u
 	if err := s.store.PutAgent(ctx, a); err != nil {
 		return Agent{}, fmt.Errorf("update agent %s: %w", agent.ID, err)
 	}
+	s.assigneeChanged(ctx, a)
 	return a, nil
 }
 

@@ -32,6 +32,10 @@ type Config struct {
 	// ClockFile is set only by the local cloud (PARLEY_CLOCK_FILE): the
 	// file holding the offset of its test clock.
 	ClockFile string
+	// TeamName and ThemeColor are the widget's look (optional: the widget
+	// routes fall back to their defaults).
+	TeamName   string
+	ThemeColor string
 }
 
 // Load reads the process environment.
@@ -82,6 +86,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WidgetLanguage = optional("WIDGET_LANGUAGE", "en")
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
+	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

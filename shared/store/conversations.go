@@ -76,6 +76,8 @@ func toDBConversation(c chat.Conversation) item {
 	it["status"] = str(string(c.Status))
 	putOpt(it, "assigneeId", c.AssigneeID)
 	putOpt(it, "assigneeName", c.AssigneeName)
+	putOpt(it, "assigneeAvatarUrl", c.AssigneeAvatarURL)
+	it["visitorOnline"] = &types.AttributeValueMemberBOOL{Value: c.VisitorOnline}
 	it["lastSeq"] = num(c.LastSeq)
 	it["visitorReadSeq"] = num(c.VisitorReadSeq)
 	it["agentReadSeq"] = num(c.AgentReadSeq)
@@ -93,21 +95,23 @@ func toDBConversation(c chat.Conversation) item {
 
 func toConversation(it item) chat.Conversation {
 	return chat.Conversation{
-		ID:             getS(it, "conversationId"),
-		ChannelID:      getS(it, "channelId"),
-		InboxID:        getS(it, "inboxId"),
-		VisitorID:      getS(it, "visitorId"),
-		Status:         chat.Status(getS(it, "status")),
-		AssigneeID:     getS(it, "assigneeId"),
-		AssigneeName:   getS(it, "assigneeName"),
-		LastSeq:        getN(it, "lastSeq"),
-		VisitorReadSeq: getN(it, "visitorReadSeq"),
-		AgentReadSeq:   getN(it, "agentReadSeq"),
-		Preview:        getS(it, "preview"),
-		CreatedAt:      getTime(it, "createdAt"),
-		LastActivityAt: getTime(it, "lastActivityAt"),
-		TimerAt:        getTime(it, "timerAt"),
-		TimerStage:     chat.TimerStage(getS(it, "timerStage")),
+		ID:                getS(it, "conversationId"),
+		ChannelID:         getS(it, "channelId"),
+		InboxID:           getS(it, "inboxId"),
+		VisitorID:         getS(it, "visitorId"),
+		Status:            chat.Status(getS(it, "status")),
+		AssigneeID:        getS(it, "assigneeId"),
+		AssigneeName:      getS(it, "assigneeName"),
+		LastSeq:           getN(it, "lastSeq"),
+		VisitorReadSeq:    getN(it, "visitorReadSeq"),
+		AgentReadSeq:      getN(it, "agentReadSeq"),
+		Preview:           getS(it, "preview"),
+		CreatedAt:         getTime(it, "createdAt"),
+		LastActivityAt:    getTime(it, "lastActivityAt"),
+		TimerAt:           getTime(it, "timerAt"),
+		TimerStage:        chat.TimerStage(getS(it, "timerStage")),
+		AssigneeAvatarURL: getS(it, "assigneeAvatarUrl"),
+		VisitorOnline:     getBool(it, "visitorOnline"),
 	}
 }
 
@@ -442,6 +446,12 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 		vals[":aid"], vals[":aname"] = str(next.AssigneeID), str(next.AssigneeName)
 	} else {
 		remove = append(remove, "assigneeId", "assigneeName")
+	}
+	if next.AssigneeAvatarURL != "" {
+		set = append(set, "assigneeAvatarUrl = :aavatar")
+		vals[":aavatar"] = str(next.AssigneeAvatarURL)
+	} else {
+		remove = append(remove, "assigneeAvatarUrl")
 	}
 	if next.Preview != "" {
 		set = append(set, "preview = :preview")

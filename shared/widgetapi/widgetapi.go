@@ -21,6 +21,7 @@ type Handler struct {
 	origins auth.Origins
 	channel string
 	email   *email.Service
+	look    Look
 }
 
 // New returns a Handler for the default channel and its allowed origins.
@@ -30,6 +31,9 @@ func New(svc *chat.Service, signer *auth.Signer, origins auth.Origins, channelID
 
 // Handle routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	if req.RouteKey == "GET /widget/config" {
+		return h.config(ctx, req), nil
+	}
 	if !h.origins.Allows(auth.Header(req.Headers, "Origin")) {
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrUnauthorized, Message: "origin not allowed"}), nil
 	}

@@ -73,6 +73,9 @@ func run() error {
 	if err := b.sweeps(ctx, *sweepN); err != nil {
 		return fmt.Errorf("sweep run: %w", err)
 	}
+	if err := b.web(ctx); err != nil {
+		return fmt.Errorf("web run: %w", err)
+	}
 	return nil
 }
 

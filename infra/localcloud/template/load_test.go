@@ -31,7 +31,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"SIGNING_SECRET_ARN":         secretARN,
 		"WS_CALLBACK_URL":            callback,
 		"DEFAULT_CHANNEL_ID":         "main",
-		"ALLOWED_ORIGINS":            "https://www.example.com",
+		"ALLOWED_ORIGINS":            "https://" + cdn + ",https://www.example.com",
 		"EVENT_BUS_NAME":             "parley-local-events",
 		"MAIL_BUCKET":                bucket,
 		"MAIL_CONFIGURATION_SET":     "parley-local-mail",
@@ -42,6 +42,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		"INACTIVITY_WARNING_MINUTES": "2",
 		"WIDGET_LANGUAGE":            "en",
 		"INACTIVITY_WARNING_TEXT":    "",
+		"TEAM_NAME":                  "Support",
+		"THEME_COLOR":                "#2f5bea",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":         "functions/widget-api",
@@ -77,7 +79,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
 	wantMail := &Mail{
-		Buckets: []string{bucket},
+		// The local S3 serves every bucket of the template: mail and web.
+		Buckets: []string{bucket, strings.ToLower("parley-local-WebBucket-" + stableID("WebBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))},
 		ReceiptRules: []ReceiptRule{{
 			Name: "parley-local-to-conversations", Recipients: []string{"reply.example.com"},
 			Bucket: bucket, Prefix: "inbound/", Function: "InboundMailFunction",
@@ -128,6 +131,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("PUT", "/agent/me"),
 		agent("GET", "/agent/quarantine"),
 		agent("POST", "/agent/ticket"),
+		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/session"),
@@ -214,6 +218,11 @@ func TestLoadRealTemplate(t *testing.T) {
 		"AgentClientId":      client,
 		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
 		"EventBusName":       "parley-local-events",
+		"WebBucketName":      m.Outputs["WebBucketName"],
+		"WebDistributionId":  m.Outputs["WebDistributionId"],
+		"InboxUrl":           "https://" + cdn + "/",
+		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
+		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -242,7 +251,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"SIGNING_SECRET_ARN":         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-SigningSecret-AbCdEf",
 		"WS_CALLBACK_URL":            "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID":         "main",
-		"ALLOWED_ORIGINS":            "http://localhost:3000,http://127.0.0.1:3000",
+		"ALLOWED_ORIGINS":            "https://" + cdn + ",http://localhost:3000,http://127.0.0.1:3000",
 		"EVENT_BUS_NAME":             "demo-events",
 		"MAIL_BUCKET":                strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAIL_CONFIGURATION_SET":     "demo-mail",
@@ -253,6 +262,8 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"INACTIVITY_WARNING_MINUTES": "2",
 		"WIDGET_LANGUAGE":            "en",
 		"INACTIVITY_WARNING_TEXT":    "",
+		"TEAM_NAME":                  "Support",
+		"THEME_COLOR":                "#2f5bea",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -284,6 +295,12 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"AgentIssuer":        "http://127.0.0.1:4000/oidc",
 		"AgentClientId":      "parley-inbox",
 		"EventBusName":       "demo-events",
+		// The static web hosting does not depend on the sign-in choice.
+		"WebBucketName":     m.Outputs["WebBucketName"],
+		"WebDistributionId": m.Outputs["WebDistributionId"],
+		"InboxUrl":          "https://" + cdn + "/",
+		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
+		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -531,3 +548,6 @@ func TestKebab(t *testing.T) {
 		}
 	}
 }
+
+// cdn is the distribution's domain name as the template reader makes it up.
+var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"

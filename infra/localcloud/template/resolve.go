@@ -662,6 +662,26 @@ func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
 		case "QueueUrl":
 			return id, nil
 		}
+	case "AWS::S3::Bucket":
+		name := strings.ToLower(id)
+		switch attr {
+		case "Arn":
+			return "arn:aws:s3:::" + name, nil
+		case "DomainName":
+			return name + ".s3.amazonaws.com", nil
+		case "RegionalDomainName":
+			return fmt.Sprintf("%s.s3.%s.amazonaws.com", name, region), nil
+		}
+	case "AWS::CloudFront::OriginAccessControl":
+		if attr == "Id" {
+			return id, nil
+		}
+	case "AWS::CloudFront::Distribution":
+		// Locally the local cloud itself serves the widget and the inbox;
+		// the distribution's name only needs to be stable and well formed.
+		if attr == "DomainName" {
+			return "d" + stableID(logicalID, 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net", nil
+		}
 	}
 	return nil, fmt.Errorf("%s: Fn::GetAtt %s.%s: attribute not supported locally for %s", at, logicalID, attr, typ)
 }

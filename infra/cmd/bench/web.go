@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// Budgets of the widget and the inbox (web/).
+const (
+	loaderBudget = 3 * 1024
+	openBudget   = 30 * 1024
+	clickRuns    = 5
+)
+
+// web measures what the widget and the inbox cost a browser: bytes over
+// the wire (gzip, as the local cloud and CloudFront serve them) and the
+// time from a click on the launcher to a chat input the visitor can use,
+// in headless Chromium on loopback.
+func (b *bench) web(ctx context.Context) error {
+	fmt.Printf("\n## Widget and inbox (headless Chromium, loopback, gzip)\n\n")
+	loader, err := gzipSize(ctx, b.cloud.Endpoints().WidgetLoader)
+	if err != nil {
+		return err
+	}
+	inbox, err := b.inboxSize(ctx)
+	if err != nil {
+		return err
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		return fmt.Errorf("the web run needs Debian's chromium (make bench installs it): %w", err)
+	}
+	open, err := b.openTransfer(ctx, chromium)
+	if err != nil {
+		return fmt.Errorf("measure the bytes of opening: %w", err)
+	}
+	times, err := b.clickToInput(ctx, chromium)
+	if err != nil {
+		return fmt.Errorf("measure click to input: %w", err)
+	}
+	within := func(n, budget int) string {
+		if n <= budget {
+			return fmt.Sprintf("within %d KB", budget/1024)
+		}
+		return fmt.Sprintf("OVER the %d KB budget", budget/1024)
+	}
+	fmt.Printf("  loader (loader.js, gzip)                      %6.2f KB  %s\n", kb(loader), within(loader, loaderBudget))
+	fmt.Printf("  widget, page load + open (HTTP + WebSocket)   %6.2f KB  %s\n", kb(open.total()), within(open.total(), openBudget))
+	for _, l := range open.lines() {
+		fmt.Println("      " + l)
+	}
+	slices.Sort(times)
+	fmt.Printf("  click to usable chat input (%d cold opens)     median %s, min %s, max %s\n", clickRuns,
+		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+	fmt.Printf("  inbox (index.html + JS + CSS, gzip)           %6.2f KB\n", kb(inbox))
+	return nil
+}
+
+func kb(n int) float64 { return float64(n) / 1024 }
+
+// gzipSize is the body size of url as served to a browser that takes gzip.
+func gzipSize(ctx context.Context, url string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %d %v (is web/dist built? make web)", url, res.StatusCode, err)
+	}
+	return len(body), nil
+}
+
+func (b *bench) inboxSize(ctx context.Context) (int, error) {
+	page := b.cloud.Endpoints().Inbox
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	html, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	total, err := gzipSize(ctx, page)
+	if err != nil {
+		return 0, err
+	}
+	for _, part := range strings.Split(string(html), `"`) {
+		if strings.HasPrefix(part, "/inbox/") && (strings.HasSuffix(part, ".js") || strings.HasSuffix(part, ".css")) {
+			n, err := gzipSize(ctx, b.cloud.URL()+part)
+			if err != nil {
+				return 0, err
+			}
+			total += n
+		}
+	}
+	return total, nil
+}
+
+func browserOptions(chromium, dir string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	return append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(dir), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 800),
+	}, extra...)
+}
+
+// transfer adds up bytes per resource.
+type transfer struct {
+	mu    sync.Mutex
+	urls  map[network.RequestID]string
+	bytes map[string]int
+	ws    int
+}
+
+func (t *transfer) listen(ev any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		t.urls[e.RequestID] = e.Request.URL
+	case *network.EventLoadingFinished:
+		t.bytes[t.urls[e.RequestID]] += int(e.EncodedDataLength)
+	case *network.EventWebSocketFrameReceived:
+		t.ws += len(e.Response.PayloadData)
+	case *network.EventWebSocketFrameSent:
+		t.ws += len(e.Response.PayloadData)
+	}
+}
+
+func (t *transfer) total() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.ws
+	for _, b := range t.bytes {
+		n += b
+	}
+	return n
+}
+
+func (t *transfer) lines() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for u, n := range t.bytes {
+		if i := strings.Index(u, "?"); i > 0 {
+			u = u[:i]
+		}
+		out = append(out, fmt.Sprintf("%6.2f KB  %s", kb(n), u))
+	}
+	slices.Sort(out)
+	return append(out, fmt.Sprintf("%6.2f KB  WebSocket frames, both ways", kb(t.ws)))
+}
+
+// openTransfer loads the demo site and opens the chat, counting every byte
+// the widget moves (headers included): the loader, the config, the chat
+// window's page, script and style, the session, the ticket and the
+// socket's frames. Site isolation is off here only so that one tab sees
+// the iframe's traffic too; the bytes are the same either way.
+func (b *bench) openTransfer(ctx context.Context, chromium string) (*transfer, error) {
+	dir, err := os.MkdirTemp("", "parley-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	actx, cancelA := chromedp.NewExecAllocator(ctx, browserOptions(chromium, dir,
+		chromedp.Flag("disable-site-isolation-trials", true), chromedp.Flag("disable-features", "IsolateOrigins,SitePerProcess"))...)
+	defer cancelA()
+	tab, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(tab); err != nil {
+		return nil, err
+	}
+	tr := &transfer{urls: map[network.RequestID]string{}, bytes: map[string]int{}}
+	if err := chromedp.Listen(tab, tr.listen); err != nil {
+		return nil, err
+	}
+	launcher := chromedp.JSPath(`document.querySelector("parley-chat").shadowRoot.querySelector(".launcher")`)
+	sctx, scancel := context.WithTimeout(tab, 30*time.Second)
+	defer scancel()
+	if err := chromedp.Do(sctx, chromedp.Navigate(b.cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Sleep(300*time.Millisecond), chromedp.Click(launcher)); err != nil {
+		return nil, err
+	}
+	// Wait until the socket has answered the session (the greeting and the
+	// team name are drawn) and a second more for anything trailing.
+	time.Sleep(1500 * time.Millisecond)
+	// Only the widget's bytes: drop the host page's own document and CSS.
+	site := b.cloud.Endpoints().DemoSite
+	tr.mu.Lock()
+	for u := range tr.bytes {
+		if strings.HasPrefix(u, site) {
+			delete(tr.bytes, u)
+		}
+	}
+	tr.mu.Unlock()
+	return tr, nil
+}
+
+// clickToInput clicks the launcher and waits until the chat window's input
+// is drawn, focused and the channel's look has arrived, in fresh browser
+// contexts (cold caches) of one browser.
+func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Duration, error) {
+	dir, err := os.MkdirTemp("", "parley-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	actx, cancelA := chromedp.NewExecAllocator(ctx, browserOptions(chromium, dir)...)
+	defer cancelA()
+	browser, cancelB := chromedp.NewContext(actx)
+	defer cancelB()
+	if err := chromedp.Do(browser); err != nil {
+		return nil, err
+	}
+	launcher := chromedp.JSPath(`document.querySelector("parley-chat").shadowRoot.querySelector(".launcher")`)
+	prefix := b.cloud.URL() + "/widget/frame.html"
+	var times []time.Duration
+	for range clickRuns {
+		d, err := func() (time.Duration, error) {
+			tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+			defer cancel()
+			if err := chromedp.Do(tab, chromedp.Navigate(b.cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher),
+				chromedp.Sleep(300*time.Millisecond)); err != nil {
+				return 0, err
+			}
+			start := time.Now()
+			if err := chromedp.Do(tab, chromedp.Click(launcher)); err != nil {
+				return 0, err
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) {
+				infos, err := chromedp.Targets(tab)
+				if err != nil {
+					return 0, err
+				}
+				for _, info := range infos {
+					if info.Type != "iframe" || !strings.HasPrefix(info.URL, prefix) || info.BrowserContextID != chromedp.FromContext(tab).BrowserContextID {
+						continue
+					}
+					fctx, fcancel := chromedp.NewContext(tab, chromedp.WithTargetID(info.TargetID))
+					defer fcancel()
+					if err := chromedp.Do(fctx); err != nil {
+						return 0, err
+					}
+					for time.Now().Before(deadline) {
+						ok, err := chromedp.Run(fctx, chromedp.Evaluate[bool](`document.activeElement === document.querySelector("textarea.input") && document.querySelector(".head-name").textContent !== "Chat"`))
+						if err == nil && ok {
+							return time.Since(start), nil
+						}
+						time.Sleep(5 * time.Millisecond)
+					}
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			return 0, fmt.Errorf("the chat input never became usable")
+		}()
+		if err != nil {
+			return nil, err
+		}
+		times = append(times, d)
+	}
+	return times, nil
+}

@@ -1,0 +1,74 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+)
+
+// visitorPresence records that a visitor came online or went offline and
+// tells the inbox. It runs on connect and disconnect, never per message.
+// Failures are logged: presence is a hint, and the next change corrects it.
+func (s *Service) visitorPresence(ctx context.Context, visitorID string, online bool) {
+	changed, err := s.store.SetVisitorOnline(ctx, visitorID, online)
+	if err != nil {
+		slog.ErrorContext(ctx, "set visitor presence", "visitorId", visitorID, "online", online, "error", err)
+		return
+	}
+	if len(changed) == 0 {
+		return
+	}
+	s.pushSummaries(ctx, changed, false)
+}
+
+// visitorLeft marks the visitor offline once its last tab has gone.
+func (s *Service) visitorLeft(ctx context.Context, visitorID string) {
+	tabs, err := s.store.VisitorListeners(ctx, visitorID)
+	if err != nil {
+		slog.ErrorContext(ctx, "list visitor connections", "visitorId", visitorID, "error", err)
+		return
+	}
+	if len(tabs) == 0 {
+		s.visitorPresence(ctx, visitorID, false)
+	}
+}
+
+// assigneeChanged makes the badge visitors see follow an edited profile.
+func (s *Service) assigneeChanged(ctx context.Context, a Agent) {
+	changed, err := s.store.SetAssigneeProfile(ctx, s.inbox, a)
+	if err != nil {
+		slog.ErrorContext(ctx, "refresh assignee badge", "agentId", a.ID, "error", err)
+		return
+	}
+	s.pushSummaries(ctx, changed, true)
+}
+
+// pushSummaries sends each conversation's new state to the inbox and, when
+// visitors is set, to the visitor tabs that follow it.
+func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visitors bool) {
+	if len(convs) == 0 {
+		return
+	}
+	if visitors {
+		for _, c := range convs {
+			_, listeners, err := s.store.ConversationListeners(ctx, c.ID)
+			if err != nil {
+				slog.ErrorContext(ctx, "list conversation listeners", "conversationId", c.ID, "error", err)
+				continue
+			}
+			if ids := listenerIDs(listeners, ""); len(ids) > 0 {
+				s.notify.Push(ctx, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
+			}
+		}
+	}
+	agents, err := s.store.InboxListeners(ctx, s.inbox)
+	if err != nil {
+		slog.ErrorContext(ctx, "list inbox connections", "error", err)
+		return
+	}
+	if len(agents) == 0 {
+		return
+	}
+	for _, c := range convs {
+		s.notify.Push(ctx, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
+	}
+}

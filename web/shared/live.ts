@@ -1,0 +1,104 @@
+// A WebSocket that comes back by itself: each (re)connect takes a fresh
+// single-use ticket, then onOpen lets the app resume by seq and resend
+// what is pending. A ping below API Gateway's 10-minute idle timeout keeps
+// a quiet connection open.
+
+export interface LiveOptions {
+  url: string;
+  ticket: () => Promise<string>;
+  onFrame: (frame: any) => void;
+  onOpen: () => void;
+  onState?: (connected: boolean) => void;
+  pingMs?: number;
+}
+
+export class Live {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pinger: ReturnType<typeof setInterval> | undefined;
+  private stopped = true;
+
+  constructor(private readonly o: LiveOptions) {
+    addEventListener("online", () => this.now());
+  }
+
+  get connected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  /** send returns false when the socket is down; the caller keeps the frame. */
+  send(frame: object): boolean {
+    if (!this.connected) return false;
+    this.ws!.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** renew drops the connection and opens a new one with a fresh ticket. */
+  renew(): void {
+    const ws = this.ws;
+    this.ws = null;
+    clearInterval(this.pinger);
+    ws?.close();
+    if (!this.stopped) {
+      this.attempt = 0;
+      void this.connect();
+    }
+  }
+
+  /** now reconnects at once instead of waiting for the back-off. */
+  now(): void {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.timer);
+    this.attempt = 0;
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    let ticket: string;
+    try {
+      ticket = await this.o.ticket();
+    } catch {
+      this.later();
+      return;
+    }
+    if (this.stopped) return;
+    const ws = new WebSocket(this.o.url + "?ticket=" + encodeURIComponent(ticket));
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      clearInterval(this.pinger);
+      this.pinger = setInterval(() => this.send({ action: "ping" }), this.o.pingMs ?? 4 * 60 * 1000);
+      this.o.onState?.(true);
+      this.o.onOpen();
+    };
+    ws.onmessage = (e) => {
+      let f: unknown;
+      try {
+        f = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      this.o.onFrame(f);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      clearInterval(this.pinger);
+      this.o.onState?.(false);
+      this.later();
+    };
+  }
+
+  private later(): void {
+    if (this.stopped) return;
+    const base = Math.min(15000, 500 * 2 ** this.attempt++);
+    this.timer = setTimeout(() => void this.connect(), base * (0.75 + Math.random() / 2));
+  }
+}

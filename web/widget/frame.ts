@@ -1,0 +1,381 @@
+// The chat window: runs in a cross-origin iframe on the chat's own origin,
+// so the host page can read neither the conversation nor the tokens.
+import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
+import { Live } from "../shared/live";
+import { pickLocale } from "./locale";
+import { fill, strings } from "./strings";
+import "./frame.css";
+
+interface Env {
+  httpApi: string;
+  webSocket: string;
+}
+interface Badge {
+  name: string;
+  avatarUrl?: string;
+}
+interface Conversation {
+  id: string;
+  status: "open" | "closed";
+  assignee?: Badge;
+  lastSeq: number;
+  agentReadSeq: number;
+  visitorReadSeq: number;
+  createdAt: string;
+}
+interface Message {
+  conversationId: string;
+  seq: number;
+  kind: "text" | "event";
+  clientId?: string;
+  author: { type: "visitor" | "agent"; name?: string; avatarUrl?: string };
+  body?: string;
+  event?: { type: string; agentName?: string };
+  createdAt: string;
+}
+interface Pending {
+  clientId: string;
+  body: string;
+  conversationId?: string;
+}
+
+const env = readEnv<Env>();
+const params = new URLSearchParams(location.search);
+const channel = params.get("channel") || "main";
+const parentOrigin = params.get("origin") || "";
+const locale = pickLocale(params.get("locale") || undefined, navigator.languages || []);
+const t = strings(locale);
+document.documentElement.lang = locale;
+const tokenKey = "parley.visitor." + channel;
+
+// ---------------------------------------------------------------- state
+
+let token = "";
+let conv: Conversation | null = null;
+let messages = new Map<number, Message>();
+let pending: Pending[] = [];
+let team = { teamName: "", color: "" };
+let visible = false;
+let typingTimer: ReturnType<typeof setTimeout> | undefined;
+let typingSentAt = 0;
+let agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
+
+// ---------------------------------------------------------------- view
+
+const headAvatar = h("span", { class: "head-avatar" });
+const headName = h("h1", { class: "head-name", id: "title" });
+const headSub = h("p", { class: "head-sub" }, t.replyTime);
+const minimize = h("button", { class: "icon-btn", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
+const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), minimize);
+
+const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
+const receipt = h("p", { class: "receipt" });
+const typing = h("p", { class: "typing", "aria-live": "polite" });
+const rows = new Rows();
+const notice = h("p", { class: "notice", role: "status", hidden: true }, t.offline);
+const startNew = h("button", { class: "start-new", type: "button", onclick: () => newConversation() }, t.startNew);
+const ended = h("div", { class: "ended", hidden: true }, h("p", {}, t.ended), startNew);
+
+const input = h("textarea", { class: "input", rows: "1", placeholder: t.placeholder, "aria-label": t.placeholder, maxlength: "5000" });
+const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
+const composer = h("form", { class: "composer" }, input, sendBtn);
+
+document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, log, receipt, typing, ended, composer));
+
+function setHeader(): void {
+  const b = conv?.assignee;
+  const name = b?.name || team.teamName || "Chat";
+  headName.textContent = name;
+  headSub.textContent = b ? team.teamName : t.replyTime;
+  headAvatar.replaceChildren(avatar(name, b?.avatarUrl, "avatar lg"));
+}
+
+function time(iso: string): string {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? "" : d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+}
+
+function eventText(m: Message): string {
+  const name = m.event?.agentName || m.author.name || "";
+  switch (m.event?.type) {
+    case "assigned":
+      return fill(t.joined, name);
+    case "taken_over":
+      return fill(t.tookOver, name);
+    case "unassigned":
+      return fill(t.left, name);
+    case "closed":
+      return t.closed;
+    case "reopened":
+      return t.reopened;
+  }
+  return "";
+}
+
+function bubble(text: string, mine: boolean, author: Message["author"] | null, at: string, state: string): HTMLElement {
+  const body = h("div", { class: "bubble" });
+  renderText(body, text);
+  const who = mine ? t.you : author?.name || team.teamName;
+  return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
+    mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
+    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+}
+
+function render(): void {
+  setHeader();
+  const out: HTMLElement[] = [rows.row("greeting", team.teamName, () => bubble(t.greeting, false, null, "", "greeting"))];
+  const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
+  let last: "mine" | "theirs" | "" = "";
+  let lastMineSeq = 0;
+  for (const m of sorted) {
+    if (m.kind === "event") {
+      const text = eventText(m);
+      if (text) out.push(rows.row("m" + m.seq, text, () => h("p", { class: "event" }, text)));
+      continue;
+    }
+    const mine = m.author.type === "visitor";
+    last = mine ? "mine" : "theirs";
+    if (mine) lastMineSeq = m.seq;
+    out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "")));
+  }
+  const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
+  for (const p of shown) out.push(rows.row("p" + p.clientId, "", () => bubble(p.body, true, null, "", "pending")));
+  rows.done();
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  reconcile(log, out);
+  if (atBottom || shown.length) log.scrollTop = log.scrollHeight;
+  receipt.textContent = shown.length ? (live.connected ? t.sending : t.failed)
+    : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
+  const closed = conv?.status === "closed";
+  ended.hidden = !closed;
+  composer.hidden = closed;
+}
+
+// ---------------------------------------------------------------- parent page
+
+function toParent(msg: object): void {
+  if (parentOrigin && window.parent !== window) window.parent.postMessage({ parley: 1, ...msg }, parentOrigin);
+}
+
+addEventListener("message", (e: MessageEvent) => {
+  if (e.source !== window.parent || e.origin !== parentOrigin) return;
+  const d = e.data as { parley?: number; type?: string };
+  if (!d || d.parley !== 1) return;
+  if (d.type === "open") {
+    visible = true;
+    if (!composer.hidden) input.focus();
+    else startNew.focus();
+    markRead();
+  } else if (d.type === "hidden") {
+    visible = false;
+  }
+});
+
+addEventListener("keydown", (e) => {
+  if (e.key === "Escape") toParent({ type: "close" });
+});
+
+// ---------------------------------------------------------------- API
+
+async function api<T>(method: string, path: string, body?: object): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body) headers["content-type"] = "application/json";
+  if (token) headers.authorization = "Bearer " + token;
+  const r = await fetch(env.httpApi + path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit" });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+  return (await r.json()) as T;
+}
+
+async function session(): Promise<void> {
+  let saved = "";
+  try {
+    saved = localStorage.getItem(tokenKey) || "";
+  } catch {
+    saved = "";
+  }
+  const s = await api<{ visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  token = s.visitorToken;
+  try {
+    localStorage.setItem(tokenKey, token);
+  } catch {
+    // Storage may be blocked; the chat still works for this page view.
+  }
+  if (!conv && s.conversations.length) conv = s.conversations[0];
+}
+
+const live = new Live({
+  url: env.webSocket,
+  ticket: async () => {
+    if (!token) await session();
+    try {
+      return (await api<{ ticket: string }>("POST", "/widget/ticket")).ticket;
+    } catch (e) {
+      // The token may have been rotated away: start a fresh session.
+      token = "";
+      throw e;
+    }
+  },
+  onOpen: () => {
+    notice.hidden = true;
+    if (conv) live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
+    flush();
+    render();
+  },
+  onState: (up) => {
+    // A short blip shows nothing; only a lasting outage is announced.
+    if (!up) setTimeout(() => (notice.hidden = live.connected), 2500);
+  },
+  onFrame,
+});
+
+function lastSeq(): number {
+  let n = 0;
+  for (const seq of messages.keys()) if (seq === n + 1) n = seq;
+  return n;
+}
+
+function flush(): void {
+  for (const p of pending) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+}
+
+function adopt(c: Conversation): void {
+  if (conv?.id !== c.id) messages = new Map();
+  conv = c;
+}
+
+function onFrame(f: any): void {
+  switch (f.type) {
+    case "message": {
+      const m = f.message as Message;
+      const mine = pending.some((p) => p.clientId === m.clientId);
+      if (conv?.id !== f.conversationId) {
+        // A new thread: ours, or one another tab of this visitor started.
+        if (!mine && conv && conv.createdAt >= f.conversation.createdAt) return;
+        adopt(f.conversation);
+      } else {
+        conv = f.conversation;
+      }
+      pending = pending.filter((p) => p.clientId !== m.clientId);
+      messages.set(m.seq, m);
+      if (m.author.type === "agent") {
+        typing.textContent = "";
+        if (m.kind === "text") toParent({ type: "message", author: "agent" });
+      }
+      render();
+      markRead();
+      if (lastSeq() < m.seq - 1) live.send({ action: "resume", conversationId: m.conversationId, afterSeq: lastSeq() });
+      break;
+    }
+    case "messages": {
+      if (conv?.id !== f.conversationId) return;
+      for (const m of f.messages as Message[]) messages.set(m.seq, m);
+      if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
+      render();
+      markRead();
+      break;
+    }
+    case "conversation":
+      if (conv?.id === f.conversation.id) {
+        conv = f.conversation;
+        render();
+      }
+      break;
+    case "typing":
+      if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;
+      clearTimeout(agentTypingTimer);
+      typing.textContent = f.on ? fill(t.typing, f.author.name || team.teamName) : "";
+      if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
+      break;
+    case "error":
+      // A refused message (too long, …) is dropped from the queue so it is
+      // not retried forever; the visitor sees it marked as not sent.
+      if (f.clientId) {
+        pending = pending.filter((p) => p.clientId !== f.clientId);
+        render();
+      }
+      break;
+  }
+}
+
+function markRead(): void {
+  if (!visible || !conv || document.visibilityState !== "visible") return;
+  const seq = lastSeq();
+  if (seq > conv.visitorReadSeq) {
+    conv.visitorReadSeq = seq;
+    live.send({ action: "read", conversationId: conv.id, seq });
+  }
+}
+document.addEventListener("visibilitychange", markRead);
+
+function newConversation(): void {
+  conv = null;
+  messages = new Map();
+  render();
+  input.focus();
+}
+
+// ---------------------------------------------------------------- composing
+
+function send(): void {
+  const body = input.value.trim();
+  if (!body) return;
+  input.value = "";
+  autosize();
+  const p: Pending = { clientId: uuid(), body, conversationId: conv && conv.status === "open" ? conv.id : undefined };
+  pending.push(p);
+  stopTyping();
+  live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  render();
+}
+
+function stopTyping(): void {
+  clearTimeout(typingTimer);
+  if (typingSentAt && conv) live.send({ action: "typing", conversationId: conv.id, on: false });
+  typingSentAt = 0;
+}
+
+function autosize(): void {
+  input.style.height = "auto";
+  input.style.height = Math.min(input.scrollHeight, 120) + "px";
+}
+
+composer.addEventListener("submit", (e) => {
+  e.preventDefault();
+  send();
+});
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  }
+});
+input.addEventListener("input", () => {
+  autosize();
+  if (!conv || conv.status !== "open") return;
+  const now = Date.now();
+  if (input.value && now - typingSentAt > 3000) {
+    typingSentAt = now;
+    live.send({ action: "typing", conversationId: conv.id, on: true });
+  }
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(stopTyping, input.value ? 4000 : 0);
+});
+
+// ---------------------------------------------------------------- start
+
+async function start(): Promise<void> {
+  render();
+  toParent({ type: "ready" });
+  const look = fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
+    .then((r) => (r.ok ? r.json() : null))
+    .catch(() => null);
+  const [cfg] = await Promise.all([look, session().catch(() => undefined)]);
+  if (cfg) {
+    team = cfg;
+    if (/^#[0-9a-f]{6}$/i.test(cfg.color)) document.documentElement.style.setProperty("--c", cfg.color);
+  }
+  render();
+  live.start();
+}
+
+void start();
