@@ -59,6 +59,9 @@ let visible = false;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let typingSentAt = 0;
 let agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
+// After a reconnect, pending messages wait for the resume answer: by then
+// this connection follows the conversation and hears their echo.
+let resuming = false;
 
 // ---------------------------------------------------------------- view
 
@@ -217,8 +220,9 @@ const live = new Live({
   },
   onOpen: () => {
     notice.hidden = true;
+    resuming = !!conv;
     if (conv) live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
-    flush();
+    else flush();
     render();
   },
   onState: (up) => {
@@ -268,8 +272,15 @@ function onFrame(f: any): void {
     }
     case "messages": {
       if (conv?.id !== f.conversationId) return;
-      for (const m of f.messages as Message[]) messages.set(m.seq, m);
+      for (const m of f.messages as Message[]) {
+        messages.set(m.seq, m);
+        pending = pending.filter((p) => p.clientId !== m.clientId);
+      }
       if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
+      else if (resuming) {
+        resuming = false;
+        flush();
+      }
       render();
       markRead();
       break;
@@ -287,8 +298,13 @@ function onFrame(f: any): void {
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
       break;
     case "error":
+      if (resuming && !f.clientId) {
+        // The resume was refused (the thread is gone): send what waits anyway.
+        resuming = false;
+        flush();
+      }
       // A refused message (too long, …) is dropped from the queue so it is
-      // not retried forever; the visitor sees it marked as not sent.
+      // not retried forever.
       if (f.clientId) {
         pending = pending.filter((p) => p.clientId !== f.clientId);
         render();

@@ -1,0 +1,106 @@
+package browser
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/chromedp"
+)
+
+// visitorSockets lists the live connections of visitors, as the table
+// holds them.
+func visitorSockets(t *testing.T) []string {
+	t.Helper()
+	db := dynamodb.New(dynamodb.Options{
+		Region:       cloud.Model().Region,
+		BaseEndpoint: aws.String(cloud.URL()),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	out, err := db.Scan(t.Context(), &dynamodb.ScanInput{
+		TableName:                 aws.String(cloud.Model().Tables[0].Name),
+		FilterExpression:          aws.String("sk = :conn AND #role = :visitor"),
+		ExpressionAttributeNames:  map[string]string{"#role": "role"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range out.Items {
+		if v, ok := it["connectionId"].(*types.AttributeValueMemberS); ok {
+			ids = append(ids, v.Value)
+		}
+	}
+	return ids
+}
+
+// TestReconnect: the visitor's socket drops; a message written while it is
+// down is sent once when it is back, and the thread resumes by seq.
+func TestReconnect(t *testing.T) {
+	browser := newBrowser(t)
+	visitor := newTab(t, browser)
+	agent := newTab(t, browser)
+	signIn(t, agent, "chiara")
+	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, visitor)
+	typeInto(t, chat, "textarea.input", "Before the drop\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	waitFor(t, agent, "the chat is listed", `[...document.querySelectorAll(".item")].some(i => i.textContent.includes("Before the drop"))`)
+	step(t, agent, "open it", chromedp.Click(chromedp.CSS(".item")))
+
+	// Hold the next ticket request, so the socket stays down while the
+	// visitor writes.
+	paused := make(chan fetch.RequestID, 4)
+	if err := chromedp.Listen(chat, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e.RequestID
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step(t, chat, "hold ticket requests", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/ticket"}}})
+		return err
+	}))
+	for _, id := range visitorSockets(t) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, cloud.Endpoints().Callback+"/@connections/"+id, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+	}
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-t.Context().Done():
+		t.Fatal("the widget never asked for a new ticket")
+	}
+	typeInto(t, chat, "textarea.input", "Written while offline\r")
+	waitFor(t, chat, "the message waits", `document.querySelector(".receipt").textContent.startsWith("Not sent")`)
+
+	// The agent writes meanwhile: the widget must catch up by seq.
+	typeInto(t, agent, "textarea.reply", "Are you still there?\r")
+	waitFor(t, agent, "the reply is stored", `document.querySelector(".tlog").textContent.includes("Are you still there?") && !document.querySelector(".msg.pending")`)
+
+	step(t, chat, "let the ticket through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return err
+	}))
+	waitFor(t, chat, "the message is sent after the reconnect", `document.querySelector(".log").textContent.includes("Written while offline") && !document.querySelector(".pending")`)
+	waitFor(t, chat, "the missed reply arrives by resume", `document.querySelector(".log").textContent.includes("Are you still there?")`)
+	waitFor(t, agent, "the agent gets the message", `document.querySelector(".tlog").textContent.includes("Written while offline")`)
+	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === "Written while offline").length`); n != 1 {
+		t.Errorf("the agent sees the message %d times, want once", n)
+	}
+}
