@@ -6,7 +6,7 @@ FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFu
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help setup web browser dev test build bench lint deploy clean
+.PHONY: help setup web browser dev test screenshots build bench lint deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ test: setup web browser ## run every test: domain, store, handlers, local cloud,
 	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
 	@echo "==> go test ./... (domain, store over the wire, handlers, local cloud, end to end, browser)"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+screenshots: setup web browser ## run the browser tests and refresh docs/screenshots
+	@echo "==> browser tests, writing the README's screenshots into docs/screenshots"
+	@$(GO) test -count=1 ./infra/browser -update-screenshots
 
 build: ## build every function for Lambda (linux/arm64) into dist/<Function>/bootstrap
 	@for fn in $(FUNCTIONS); do \

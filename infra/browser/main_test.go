@@ -27,6 +27,9 @@ var (
 	cloud    *localcloud.Cloud
 	chromium string
 	repoRoot string
+
+	updateScreenshots = flag.Bool("update-screenshots", false,
+		"also write the screenshots into docs/screenshots (make screenshots)")
 )
 
 func TestMain(m *testing.M) {
@@ -211,15 +214,25 @@ func signIn(t *testing.T, tab context.Context, name string) {
 	waitFor(t, tab, "the inbox shows", `document.querySelector(".shell .me") !== null && document.querySelector(".me").textContent.length > 0`)
 }
 
-// screenshot saves the tab's viewport to docs/screenshots/name.
+// screenshot saves the tab's viewport to .localcloud/screenshots/name, and
+// with -update-screenshots to docs/screenshots/name, which the README shows.
 func screenshot(t *testing.T, tab context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(repoRoot, "docs", "screenshots", name), png, 0o644); err != nil {
-		t.Fatal(err)
+	dirs := []string{filepath.Join(repoRoot, ".localcloud", "screenshots")}
+	if *updateScreenshots {
+		dirs = append(dirs, filepath.Join(repoRoot, "docs", "screenshots"))
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
