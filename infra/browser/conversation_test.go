@@ -105,7 +105,7 @@ func TestMobile(t *testing.T) {
 	screenshot(t, tab, "widget-mobile.png")
 
 	// The close button inside the window gives the page back.
-	step(t, chat, "minimize", chromedp.Click(chromedp.CSS(".icon-btn")))
+	step(t, chat, "minimize", chromedp.Click(chromedp.CSS(".icon-btn.minimize")))
 	waitFor(t, tab, "the launcher is back", `!document.querySelector("parley-chat").shadowRoot.querySelector(".wrap, div").classList.contains("open") && window.Parley.isOpen() === false`)
 	if strings.Contains(eval[string](t, tab, `location.hash`), "x") {
 		t.Fatal("unexpected hash")

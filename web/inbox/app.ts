@@ -3,6 +3,7 @@
 import { avatar, h, readEnv, reconcile, renderText, Rows, uuid } from "../shared/dom";
 import { Live } from "../shared/live";
 import { Auth, type OIDC } from "./auth";
+import { type Channel, ChannelSwitch, ContactDialog, type EmailFacts, QuarantineView, TranscriptDialog } from "./email";
 import "./inbox.css";
 
 interface Env {
@@ -17,7 +18,7 @@ interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
 }
-interface Summary {
+interface Summary extends EmailFacts {
   id: string;
   visitorId: string;
   status: "open" | "closed";
@@ -34,10 +35,11 @@ interface Message {
   seq: number;
   kind: "text" | "event";
   clientId?: string;
-  author: { type: "visitor" | "agent"; id: string; name?: string; avatarUrl?: string };
+  author: { type: "visitor" | "agent" | "system"; id: string; name?: string; avatarUrl?: string };
   body?: string;
-  event?: { type: string; agentId?: string; agentName?: string };
+  event?: { type: string; agentId?: string; agentName?: string; email?: string; subject?: string; reason?: string };
   createdAt: string;
+  channel?: string;
 }
 type Status = "open" | "closed";
 type View = "mine" | "unassigned" | "all";
@@ -56,7 +58,11 @@ let current: string | null = null;
 let thread = new Map<number, Message>();
 // Replies go over the socket, as the visitor's messages do; the client id
 // makes a resend after a reconnect safe.
-let pendingReplies: { clientId: string; conversationId: string; body: string; failed?: boolean }[] = [];
+let pendingReplies: { clientId: string; conversationId: string; body: string; failed?: boolean; channel?: Channel }[] = [];
+// The email facts of the open conversation (contact address, suggested
+// channel, why email is blocked) and the presence they were computed for.
+let facts: EmailFacts = {};
+let factsOnline: boolean | undefined;
 let visitorTyping = new Map<string, ReturnType<typeof setTimeout>>();
 let typingSentAt = 0;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -117,11 +123,34 @@ function eventText(m: Message): string {
     case "unassigned":
       return `${who} unassigned ${target}`;
     case "closed":
+      if (m.event.reason === "inactivity") return inactivityText(m);
       return `${who} closed the conversation`;
     case "reopened":
+      if (m.author.type === "visitor") return `${visitorName({ visitorId: m.author.id })} reopened the conversation by email`;
       return `${who} reopened the conversation`;
+    case "warning":
+      return "The visitor was warned that the chat closes soon for inactivity";
+    case "transcript_sent": {
+      const to = m.event.email || "the visitor";
+      const subject = m.event.subject ? ` (“${m.event.subject}”)` : "";
+      return m.author.type === "agent" ? `${who} emailed the transcript to ${to}${subject}` : `Transcript emailed to ${to}${subject}`;
+    }
   }
-  return "";
+  return "The conversation changed";
+}
+
+// inactivityText says how long the visitor had been quiet when the
+// inactivity timer closed the conversation: from the visitor's last
+// message before the close to the close.
+function inactivityText(close: Message): string {
+  let since = "";
+  for (const m of thread.values()) {
+    if (m.seq < close.seq && m.kind === "text" && m.author.type === "visitor" && m.createdAt > since) since = m.createdAt;
+  }
+  const minutes = since ? Math.round((new Date(close.createdAt).getTime() - new Date(since).getTime()) / 60000) : 0;
+  if (minutes < 1) return "Closed for inactivity: the visitor stopped replying";
+  const span = minutes >= 120 && minutes % 60 === 0 ? `${minutes / 60} hours` : minutes === 1 ? "1 minute" : `${minutes} minutes`;
+  return `Closed after ${span} without a reply from the visitor`;
 }
 
 // ---------------------------------------------------------------- layout
@@ -138,9 +167,11 @@ const listEl = h("ul", { class: "list" });
 const listEmpty = h("p", { class: "list-empty", hidden: true }, "No conversations here.");
 const meChip = h("button", { class: "me", type: "button", onclick: () => openProfile() });
 const notifyBtn = h("button", { class: "ghost", type: "button", onclick: () => void askNotify() }, "Enable notifications");
+const quarantineBtn = h("button", { class: "ghost quarantine-btn", type: "button", "aria-pressed": "false", onclick: () => showQuarantine() }, "Quarantined mail");
 const top = h("header", { class: "top" },
   h("span", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "P"), "Parley"),
   h("span", { class: "spacer" }),
+  quarantineBtn,
   notifyBtn,
   meChip,
   h("button", { class: "ghost", type: "button", onclick: () => auth.signOut() }, "Sign out"));
@@ -185,7 +216,13 @@ function upsert(s: Summary): void {
   if (matches(s)) list.set(s.id, s);
   else list.delete(s.id);
   renderList();
-  if (s.id === current) renderThreadHead(s);
+  if (s.id !== current) return;
+  renderThreadHead(s);
+  // The suggested channel follows the visitor's presence, live.
+  if (factsOnline !== undefined && s.visitorOnline !== factsOnline) {
+    factsOnline = s.visitorOnline;
+    void refreshFacts(s.id, true);
+  }
 }
 
 const listRows = new Rows();
@@ -226,17 +263,66 @@ const typingLine = h("p", { class: "typing", "aria-live": "polite" });
 const reply = h("textarea", { class: "reply", rows: "3", placeholder: "Reply… (Enter sends, Shift+Enter adds a line)", "aria-label": "Reply" });
 const sendBtn = h("button", { class: "primary", type: "submit" }, "Send");
 const meetingBtn = h("button", { class: "ghost", type: "button", onclick: () => insertMeeting() }, "Insert meetings link");
-const closedNote = h("p", { class: "closed-note", hidden: true }, "This conversation is closed. Reopen it to reply.");
-const composer = h("form", { class: "composer" }, reply, h("div", { class: "composer-bar" }, meetingBtn, h("span", { class: "spacer" }), sendBtn));
+const transcriptBtn = h("button", { class: "ghost", type: "button", onclick: () => current && transcriptDialog.open(current, facts.contactEmail) }, "Send transcript");
+const closedNote = h("div", { class: "closed-note", hidden: true }, h("p", {}, "This conversation is closed. Reopen it to reply."), transcriptBtn);
+const channelSwitch = new ChannelSwitch((c) => {
+  sendBtn.textContent = c === "email" ? "Send email" : "Send";
+  composer.classList.toggle("by-email", c === "email");
+  reply.placeholder = c === "email"
+    ? "Reply by email… (Enter sends, Shift+Enter adds a line)"
+    : "Reply… (Enter sends, Shift+Enter adds a line)";
+});
+const composer = h("form", { class: "composer" }, reply,
+  h("div", { class: "composer-bar" }, channelSwitch.el, meetingBtn, h("span", { class: "spacer" }), sendBtn), channelSwitch.note);
+const contactDialog = new ContactDialog((m, p, b) => api(m, p, b), (id, addr) => {
+  say(`Email address saved: ${addr}`);
+  if (id === current) void refreshFacts(id, true);
+});
+const transcriptDialog = new TranscriptDialog((m, p, b) => api(m, p, b), (_id, to) => say(`Transcript sent to ${to}`));
+const quarantine = new QuarantineView((m, p, b) => api(m, p, b), (id) => void openThread(id));
+
+function showQuarantine(): void {
+  current = null;
+  quarantineBtn.setAttribute("aria-pressed", "true");
+  renderList();
+  threadEl.replaceChildren(quarantine.el);
+  void quarantine.load();
+}
+
+function emailFacts(s: Summary): EmailFacts {
+  return { contactEmail: s.contactEmail, suggestedChannel: s.suggestedChannel, emailBlocked: s.emailBlocked };
+}
+
+// refreshFacts reads the conversation's email facts again (after the
+// visitor came or went, or the address changed); with follow the channel
+// switch takes the server's new suggestion.
+async function refreshFacts(id: string, follow: boolean): Promise<void> {
+  try {
+    const r = await api<{ conversation: Summary }>("GET", `/agent/conversations/${id}?limit=1`);
+    if (current !== id) return;
+    facts = emailFacts(r.conversation);
+    factsOnline = r.conversation.visitorOnline;
+    channelSwitch.update(facts, follow);
+    renderThreadHead(list.get(id) || r.conversation);
+  } catch (e) {
+    fail(e);
+  }
+}
 
 function emptyThread(): void {
   threadEl.replaceChildren(h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No conversation selected"), h("p", {}, "Pick one from the list. New chats appear there as they come in.")));
 }
 
 async function openThread(id: string): Promise<void> {
+  const same = current === id;
   current = id;
+  quarantineBtn.setAttribute("aria-pressed", "false");
   thread = new Map();
-  reply.value = "";
+  if (!same) {
+    reply.value = "";
+    facts = {};
+    factsOnline = undefined;
+  }
   threadHead = h("div", { class: "thead" });
   threadEl.replaceChildren(threadHead, threadLog, typingLine, closedNote, composer);
   renderList();
@@ -244,6 +330,10 @@ async function openThread(id: string): Promise<void> {
     const r = await api<{ conversation: Summary; messages: Message[] }>("GET", `/agent/conversations/${id}?limit=100`);
     if (current !== id) return;
     for (const m of r.messages) thread.set(m.seq, m);
+    // A reconnect reopens the thread: keep the agent's channel choice then.
+    channelSwitch.update(emailFacts(r.conversation), !same || factsOnline !== r.conversation.visitorOnline);
+    facts = emailFacts(r.conversation);
+    factsOnline = r.conversation.visitorOnline;
     upsert(r.conversation);
     renderThreadHead(r.conversation);
     renderThread();
@@ -272,7 +362,8 @@ function renderThreadHead(s: Summary): void {
           " · ",
           h("span", { class: "pill " + s.status }, s.status === "open" ? "Open" : "Closed"),
           " · ",
-          s.assigneeName ? `Assigned to ${s.assigneeName}` : "Unassigned"))),
+          s.assigneeName ? `Assigned to ${s.assigneeName}` : "Unassigned"),
+        contactLine(s))),
     h("div", { class: "actions" },
       mine ? null : h("button", { class: "primary", type: "button", onclick: () => void act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" }) }, s.assigneeId ? "Take over" : "Take it"),
       assign,
@@ -283,6 +374,17 @@ function renderThreadHead(s: Summary): void {
   const closed = s.status === "closed";
   composer.hidden = closed;
   closedNote.hidden = !closed;
+}
+
+// contactLine shows the visitor's email address (and whether mail reaches
+// it), with a way to add or change it.
+function contactLine(s: Summary): HTMLElement {
+  const edit = h("button", { class: "link", type: "button", onclick: () => contactDialog.open(s.id, facts.contactEmail) }, facts.contactEmail ? "Edit" : "Add email");
+  if (!facts.contactEmail) return h("p", { class: "contact none" }, h("span", { class: "contact-addr" }, "No email address"), " · ", edit);
+  return h("p", { class: "contact" },
+    h("span", { class: "contact-addr", title: "Visitor's email" }, facts.contactEmail),
+    facts.emailBlocked ? h("span", { class: "pill bad", title: facts.emailBlocked }, "Undeliverable") : null,
+    " · ", edit);
 }
 
 async function act(s: Summary, action: string, body?: object): Promise<void> {
@@ -301,7 +403,7 @@ function renderThread(): void {
   const rows: HTMLElement[] = sorted.map((m) => threadRows.row("m" + m.seq, "", () => messageRow(m)));
   for (const p of pendingReplies.filter((x) => x.conversationId === current)) {
     rows.push(threadRows.row("p" + p.clientId, String(p.failed), () => {
-      const row = messageRow({ conversationId: current || "", seq: 0, kind: "text", author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl }, body: p.body, createdAt: new Date().toISOString() });
+      const row = messageRow({ conversationId: current || "", seq: 0, kind: "text", author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl }, body: p.body, createdAt: new Date().toISOString(), channel: p.channel });
       row.classList.add(p.failed ? "failed" : "pending");
       return row;
     }));
@@ -312,7 +414,15 @@ function renderThread(): void {
 }
 
 function messageRow(m: Message): HTMLElement {
-  if (m.kind === "event") return h("p", { class: "event" }, eventText(m), " · ", h("time", { datetime: m.createdAt }, clock(m.createdAt)));
+  if (m.kind === "event" && m.event?.type === "warning") {
+    return h("div", { class: "event-warning" },
+      h("p", {}, h("strong", {}, eventText(m)), " · ", h("time", { datetime: m.createdAt }, clock(m.createdAt))),
+      m.body ? h("p", { class: "quote" }, m.body) : null);
+  }
+  if (m.kind === "event") {
+    const cls = "event" + (m.event?.type === "closed" && m.event.reason === "inactivity" ? " inactivity" : m.event?.type === "transcript_sent" ? " transcript" : "");
+    return h("p", { class: cls }, eventText(m), " · ", h("time", { datetime: m.createdAt }, clock(m.createdAt)));
+  }
   const visitor = m.author.type === "visitor";
   const name = visitor ? visitorName({ visitorId: m.author.id }) : m.author.name || "Agent";
   const body = h("div", { class: "body" });
@@ -320,7 +430,7 @@ function messageRow(m: Message): HTMLElement {
   return h("article", { class: "msg " + (visitor ? "from-visitor" : "from-agent") },
     avatar(name, m.author.avatarUrl, "avatar md"),
     h("div", { class: "msg-main" },
-      h("header", {}, h("strong", {}, name), h("time", { datetime: m.createdAt }, clock(m.createdAt)), h("span", { class: "channel" }, "Chat")),
+      h("header", {}, h("strong", {}, name), h("time", { datetime: m.createdAt }, clock(m.createdAt)), m.channel === "email" ? h("span", { class: "channel email" }, "Email") : h("span", { class: "channel" }, "Chat")),
       body));
 }
 
@@ -336,6 +446,10 @@ document.addEventListener("visibilitychange", () => {
 function sendReply(): void {
   const body = reply.value.trim();
   if (!body || !current) return;
+  if (channelSwitch.value === "email") {
+    void sendEmailReply(current, body);
+    return;
+  }
   const p = { clientId: uuid(), conversationId: current, body };
   pendingReplies.push(p);
   reply.value = "";
@@ -344,8 +458,31 @@ function sendReply(): void {
   renderThread();
 }
 
+// sendEmailReply sends a reply on the email channel over HTTP: the server
+// emails it and only then stores it. When sending fails nothing is stored,
+// and the text goes back into the editor with the reason.
+async function sendEmailReply(conversationId: string, body: string): Promise<void> {
+  const p = { clientId: uuid(), conversationId, body, channel: "email" as Channel };
+  pendingReplies.push(p);
+  reply.value = "";
+  stopTyping();
+  renderThread();
+  try {
+    const r = await api<{ message: Message }>("POST", `/agent/conversations/${conversationId}/messages`, { clientId: p.clientId, body, channel: "email" });
+    pendingReplies = pendingReplies.filter((x) => x !== p);
+    if (current === conversationId) thread.set(r.message.seq, r.message);
+    say(`Email sent to ${facts.contactEmail || "the visitor"}`);
+  } catch (e) {
+    pendingReplies = pendingReplies.filter((x) => x !== p);
+    if (current === conversationId && !reply.value) reply.value = body;
+    fail(e instanceof Error ? "Email not sent: " + e.message.replace(/^email not sent: /, "") : e);
+    if (current === conversationId) void refreshFacts(conversationId, false);
+  }
+  if (current === conversationId) renderThread();
+}
+
 function flushReplies(): void {
-  for (const p of pendingReplies) if (!p.failed) socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  for (const p of pendingReplies) if (!p.failed && p.channel !== "email") socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
 }
 
 function stopTyping(): void {
@@ -547,7 +684,7 @@ async function start(): Promise<void> {
       h("button", { class: "primary", type: "button", onclick: () => location.reload() }, "Try again")));
     return;
   }
-  document.body.replaceChildren(h("div", { class: "shell" }, top, side, threadEl), dialog, live, toast);
+  document.body.replaceChildren(h("div", { class: "shell" }, top, side, threadEl), dialog, contactDialog.el, transcriptDialog.el, live, toast);
   paintMe();
   paintNotify();
   emptyThread();

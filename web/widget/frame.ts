@@ -2,6 +2,7 @@
 // so the host page can read neither the conversation nor the tokens.
 import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
 import { Live } from "../shared/live";
+import { EmailCapture, mailIcon } from "./capture";
 import { pickLocale } from "./locale";
 import { fill, strings } from "./strings";
 import "./frame.css";
@@ -28,9 +29,9 @@ interface Message {
   seq: number;
   kind: "text" | "event";
   clientId?: string;
-  author: { type: "visitor" | "agent"; name?: string; avatarUrl?: string };
+  author: { type: "visitor" | "agent" | "system"; name?: string; avatarUrl?: string };
   body?: string;
-  event?: { type: string; agentName?: string };
+  event?: { type: string; agentName?: string; reason?: string };
   createdAt: string;
 }
 interface Pending {
@@ -40,6 +41,7 @@ interface Pending {
 }
 
 const env = readEnv<Env>();
+const clockIcon = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20Zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm1 3v4.6l3.2 3.2-1.4 1.4L11 12.4V7h2Z";
 const params = new URLSearchParams(location.search);
 const channel = params.get("channel") || "main";
 const parentOrigin = params.get("origin") || "";
@@ -68,8 +70,16 @@ let resuming = false;
 const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
 const headSub = h("p", { class: "head-sub" }, t.replyTime);
-const minimize = h("button", { class: "icon-btn", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
-const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), minimize);
+const capture = new EmailCapture(t, async (email) => {
+  const r = await api<{ contact: { email: string } }>("PUT", "/widget/contact", { email });
+  return r.contact.email;
+}, () => {
+  render();
+  if (capture.open) capture.card.scrollIntoView({ block: "nearest" });
+}, "parley.contact." + channel);
+const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => capture.ask() }, svg(mailIcon, 20));
+const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
+const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
 const receipt = h("p", { class: "receipt" });
@@ -83,7 +93,7 @@ const input = h("textarea", { class: "input", rows: "1", placeholder: t.placehol
 const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
 const composer = h("form", { class: "composer" }, input, sendBtn);
 
-document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, log, receipt, typing, ended, composer));
+document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, log, receipt, typing, ended, capture.bar, composer));
 
 function setHeader(): void {
   const b = conv?.assignee;
@@ -108,7 +118,7 @@ function eventText(m: Message): string {
     case "unassigned":
       return fill(t.left, name);
     case "closed":
-      return t.closed;
+      return m.event.reason === "inactivity" ? t.closedInactive : t.closed;
     case "reopened":
       return t.reopened;
   }
@@ -130,7 +140,14 @@ function render(): void {
   const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
   let last: "mine" | "theirs" | "" = "";
   let lastMineSeq = 0;
+  let wrote = false;
   for (const m of sorted) {
+    if (m.kind === "event" && m.event?.type === "warning") {
+      // The inactivity warning: a notice of the system, not an agent's bubble.
+      const text = m.body || t.warning;
+      out.push(rows.row("m" + m.seq, text, () => h("div", { class: "warn", role: "note" }, svg(clockIcon, 18), h("p", {}, text))));
+      continue;
+    }
     if (m.kind === "event") {
       const text = eventText(m);
       if (text) out.push(rows.row("m" + m.seq, text, () => h("p", { class: "event" }, text)));
@@ -140,9 +157,13 @@ function render(): void {
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
     out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "")));
+    // The email prompt follows the visitor's first message.
+    if (mine && !wrote && !capture.open && capture.shown(conv?.status === "open")) out.push(capture.card);
+    wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
   for (const p of shown) out.push(rows.row("p" + p.clientId, "", () => bubble(p.body, true, null, "", "pending")));
+  if (capture.open) out.push(capture.card);
   rows.done();
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   reconcile(log, out);
@@ -185,7 +206,7 @@ async function api<T>(method: string, path: string, body?: object): Promise<T> {
   if (body) headers["content-type"] = "application/json";
   if (token) headers.authorization = "Bearer " + token;
   const r = await fetch(env.httpApi + path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit" });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+  if (!r.ok) throw Object.assign(new Error(`${method} ${path}: ${r.status}`), { status: r.status });
   return (await r.json()) as T;
 }
 

@@ -1,0 +1,124 @@
+// Email capture: the visitor may leave an address so that agents can
+// answer by email once the visitor has left (PUT /widget/contact).
+import { h, svg } from "../shared/dom";
+import { fill, type Strings } from "./strings";
+
+export const mailIcon = "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 3.2V17h16V8.2l-8 5.3-8-5.3ZM5.2 7l6.8 4.5L18.8 7H5.2Z";
+
+/** Save stores the address; it rejects with the HTTP status on failure. */
+type Save = (email: string) => Promise<string>;
+
+// A pragmatic check before asking the server, which validates for real.
+const looksLikeEmail = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;
+
+export class EmailCapture {
+  /** saved is the address the visitor gave, "" when none. */
+  saved = "";
+  /** dismissed is true after "Not now". */
+  dismissed = false;
+  /** open is true while the form is asked for explicitly (header, "Change"). */
+  open = false;
+
+  private readonly input: HTMLInputElement;
+  private readonly err: HTMLParagraphElement;
+  private readonly submit: HTMLButtonElement;
+  /** card is the prompt shown in the conversation. */
+  readonly card: HTMLFormElement;
+  /** bar shows the saved address above the composer. */
+  readonly bar: HTMLParagraphElement;
+  private readonly barText: HTMLSpanElement;
+
+  constructor(private readonly t: Strings, private readonly save: Save, private readonly changed: () => void, private readonly storageKey: string) {
+    this.input = h("input", { class: "cap-input", id: "cap-email", type: "email", autocomplete: "email", inputmode: "email", maxlength: "254", placeholder: "name@example.com", "aria-describedby": "cap-sub cap-err" });
+    this.err = h("p", { class: "cap-err", id: "cap-err", role: "alert", hidden: true });
+    this.submit = h("button", { class: "cap-save", type: "submit" }, t.emailSave);
+    this.card = h("form", { class: "capture", "aria-labelledby": "cap-title", novalidate: true },
+      h("p", { class: "cap-title", id: "cap-title" }, svg(mailIcon, 18), t.emailAsk),
+      h("p", { class: "cap-sub", id: "cap-sub" }, t.emailAskSub),
+      h("label", { class: "sr", for: "cap-email" }, t.emailLabel),
+      h("div", { class: "cap-row" }, this.input, this.submit),
+      this.err,
+      h("button", { class: "cap-later", type: "button", onclick: () => this.later() }, t.emailNotNow));
+    this.card.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.send();
+    });
+    this.input.addEventListener("input", () => (this.err.hidden = true));
+    this.barText = h("span", {});
+    this.bar = h("p", { class: "cap-bar", hidden: true }, svg(mailIcon, 16), this.barText, " ",
+      h("button", { class: "cap-change", type: "button", onclick: () => this.ask() }, t.emailChange));
+    try {
+      const s = JSON.parse(localStorage.getItem(storageKey) || "{}") as { email?: string; dismissed?: boolean };
+      this.saved = s.email || "";
+      this.dismissed = !!s.dismissed;
+    } catch {
+      // Nothing remembered: ask again.
+    }
+    this.paint();
+  }
+
+  /** shown says whether the card belongs in the conversation now. */
+  shown(visitorWrote: boolean): boolean {
+    return this.open || (visitorWrote && !this.saved && !this.dismissed);
+  }
+
+  /** ask opens the form (from the header button or "Change"). */
+  ask(): void {
+    this.open = true;
+    this.input.value = this.saved;
+    this.err.hidden = true;
+    this.paint();
+    this.changed();
+    this.input.focus();
+  }
+
+  private later(): void {
+    this.open = false;
+    this.dismissed = !this.saved;
+    this.remember();
+    this.changed();
+  }
+
+  private async send(): Promise<void> {
+    const email = this.input.value.trim();
+    if (!looksLikeEmail.test(email)) {
+      this.error(this.t.emailInvalid);
+      return;
+    }
+    this.submit.disabled = true;
+    try {
+      this.saved = await this.save(email);
+      this.open = false;
+      this.remember();
+      this.paint();
+      this.changed();
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      this.error(status === 400 ? this.t.emailInvalid : status === 409 ? this.t.emailTaken : this.t.emailFailed);
+    } finally {
+      this.submit.disabled = false;
+    }
+  }
+
+  private error(text: string): void {
+    this.err.textContent = text;
+    this.err.hidden = false;
+    this.input.setAttribute("aria-invalid", "true");
+    this.input.focus();
+  }
+
+  private paint(): void {
+    this.input.removeAttribute("aria-invalid");
+    this.barText.textContent = fill(this.t.emailSaved, this.saved);
+    this.bar.hidden = !this.saved || this.open;
+  }
+
+  private remember(): void {
+    this.paint();
+    try {
+      localStorage.setItem(this.storageKey, JSON.stringify({ email: this.saved, dismissed: this.dismissed }));
+    } catch {
+      // Storage may be blocked; the choice holds for this page view.
+    }
+  }
+}
