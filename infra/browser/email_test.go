@@ -140,11 +140,23 @@ func TestEmailCaptureAndReplyByEmail(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#t-other"), other),
 		chromedp.SetValue(chromedp.CSS("#t-subject"), subject),
 		chromedp.Click(chromedp.CSS(`dialog[open] button[type=submit]`)))
-	waitMail(t, other, subject, "invoice 1815 is attached")
+	tr := waitMail(t, other, subject, "invoice 1815 is attached")
 	waitFor(t, agent, "the transcript event shows", `[...document.querySelectorAll(".tlog .event.transcript")].some(e => e.textContent.includes("emailed the transcript to `+other+`") && e.textContent.includes(`+js(subject)+`))`)
 	if eval[bool](t, agent, `!!document.querySelector("dialog[open]")`) {
 		t.Error("the transcript dialog is still open after sending")
 	}
+
+	// The visitor answers by email: the conversation reopens, and the thread
+	// says so before the emailed message.
+	replyTo := tr.Headers["Reply-To"]
+	raw := fmt.Sprintf("From: Grace <%s>\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <%s@visitor.test>\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThanks, found it!\r\n",
+		addr, replyTo, subject, uuid.NewString(), time.Now().Format(time.RFC1123Z))
+	if err := smtp.SendMail(cloud.Endpoints().SMTP, nil, addr, []string{replyTo}, []byte(raw)); err != nil {
+		t.Fatalf("SMTP: %v", err)
+	}
+	waitFor(t, agent, "the reopen by email shows", `[...document.querySelectorAll(".tlog .event")].some(e => e.textContent.includes("reopened the conversation by email"))`)
+	waitFor(t, agent, "the emailed answer shows with the Email label", `[...document.querySelectorAll(".tlog .msg.from-visitor")].some(r => r.textContent.includes("Thanks, found it!") && r.querySelector(".channel.email"))`)
+	waitFor(t, agent, "the composer is back", `!document.querySelector(".composer").hidden`)
 }
 
 // TestEmailUndeliverable: an address that bounces makes the email option

@@ -346,11 +346,28 @@ func TestEmailContinuation(t *testing.T) {
 		t.Errorf("%d transcript events in the thread, want 2 (automatic and manual)", events)
 	}
 
-	// Answering the transcript reopens the conversation.
-	sendSMTP(t, addr, replyTo, replyMail(addr, replyTo, uuid.NewString()+"@mail.visitor.test", "", "", "One more question, please."))
+	// Answering the transcript reopens the conversation: a reopened event
+	// by the contact (reason email), then the message.
+	again := replyMail(addr, replyTo, uuid.NewString()+"@mail.visitor.test", "", "", "One more question, please.")
+	sendSMTP(t, addr, replyTo, again)
 	th = getThread(t, alice, convID)
 	if th.Conversation.Status != "open" || countBodies(th.Messages, "One more question, please.") != 1 {
-		t.Errorf("after an emailed reply to a closed conversation: status %q, messages %+v", th.Conversation.Status, th.Messages)
+		t.Fatalf("after an emailed reply to a closed conversation: status %q, messages %+v", th.Conversation.Status, th.Messages)
+	}
+	n := len(th.Messages)
+	if m := th.Messages[n-2]; eventType(m) != "reopened/email" || m.Author.Type != "visitor" {
+		t.Errorf("before the emailed reply: %+v %s, want the contact's reopened event with reason email", m, m.Event)
+	}
+	if got := waitPublished(t, "conversation.reopened", convID, 1); len(got) != 1 || got[0].Actor.Type != "visitor" {
+		t.Errorf("conversation.reopened published %+v, want once by the visitor", got)
+	}
+	// Closed again, the same mail delivered once more reopens nothing.
+	if _, err := alice.Act(wait(t), convID, "close", nil); err != nil {
+		t.Fatal(err)
+	}
+	sendSMTP(t, addr, replyTo, again)
+	if th = getThread(t, alice, convID); th.Conversation.Status != "closed" || countBodies(th.Messages, "One more question, please.") != 1 {
+		t.Errorf("a redelivered email changed the closed conversation: status %q, messages %+v", th.Conversation.Status, th.Messages)
 	}
 }
 

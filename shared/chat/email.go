@@ -96,9 +96,14 @@ func (in EmailInput) validate() error {
 	return checkBody(in.Body)
 }
 
+// ReopenReasonEmail is the reason of the reopened event a contact's email
+// to a closed conversation writes.
+const ReopenReasonEmail = "email"
+
 // AppendEmail adds a contact's emailed message to a conversation, reopening
-// it when it was closed. created is false when the email had been appended
-// before.
+// it when it was closed: the reopened event (reason email) is stored first,
+// then the message, as for an agent's reply. created is false when the
+// email had been appended before; a redelivered email reopens nothing.
 func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversationID string, in EmailInput) (msg Message, created bool, err error) {
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
@@ -109,6 +114,20 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	}
 	if err != nil {
 		return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
+	}
+	if conv.Status == StatusClosed {
+		if lookup, ok := s.store.(ClientLookup); ok {
+			prior, err := lookup.ClientMessage(ctx, "email#"+in.Dedupe)
+			switch {
+			case err == nil:
+				return prior, false, nil
+			case !errors.Is(err, ErrNotFound):
+				return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
+			}
+		}
+		if conv, err = s.reopenByEmail(ctx, contact, conv, listeners); err != nil {
+			return Message{}, false, err
+		}
 	}
 	now := s.now().UTC()
 	res, err := s.store.Append(ctx, Append{
@@ -132,6 +151,32 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 		s.fanout(ctx, res.Conversation, res.Message, listeners, false)
 	}
 	return res.Message, !res.Duplicate, nil
+}
+
+// reopenByEmail stores the reopened event of a contact's email to a closed
+// conversation. No inactivity timer starts: the contact is not in the chat.
+func (s *Service) reopenByEmail(ctx context.Context, contact Principal, conv Conversation, listeners []Listener) (Conversation, error) {
+	now := s.now().UTC()
+	res, err := s.store.Append(ctx, Append{
+		Current: conv,
+		Message: Message{Kind: KindEvent, Author: author(contact), Event: &Event{Type: EventReopened, Reason: ReopenReasonEmail}, CreatedAt: now},
+		Change: func(c *Conversation) error {
+			if c.Status != StatusClosed {
+				return errNoop
+			}
+			c.Status = StatusOpen
+			c.LastActivityAt = now
+			return nil
+		},
+	})
+	if errors.Is(err, errNoop) {
+		return s.store.Conversation(ctx, conv.ID)
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("reopen %s by email: %w", conv.ID, err)
+	}
+	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
+	return res.Conversation, nil
 }
 
 // StartByEmail opens a new conversation for a contact whose email did not

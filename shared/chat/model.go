@@ -91,7 +91,8 @@ type Event struct {
 	Email   string `json:"email,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	// Reason says why a conversation closed: CloseReasonAgent or
-	// CloseReasonInactivity.
+	// CloseReasonInactivity; on a reopened event, ReopenReasonEmail when a
+	// contact's email reopened it.
 	Reason string `json:"reason,omitempty"`
 }
 
