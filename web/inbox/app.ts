@@ -206,9 +206,30 @@ function fail(e: unknown): void {
 
 // ---------------------------------------------------------------- list
 
+// A read over HTTP may answer with a state older than a live frame that
+// arrived while it was under way (the visitor left meanwhile, say): the
+// frames seen since the request started win.
+let frames = 0;
+const framed = new Map<string, { n: number; s: Summary }>();
+
+function sawLive(s: Summary): void {
+  framed.set(s.id, { n: ++frames, s });
+}
+
+function fresher(s: Summary, since: number): Summary {
+  const f = framed.get(s.id);
+  return f && f.n > since ? f.s : s;
+}
+
 async function loadList(): Promise<void> {
+  const since = frames;
   const r = await api<{ conversations: Summary[] }>("GET", `/agent/conversations?status=${status}&view=${view}&limit=100`);
-  list = new Map(r.conversations.map((c) => [c.id, c]));
+  list = new Map();
+  for (const c of r.conversations) {
+    const s = fresher(c, since);
+    if (matches(s)) list.set(s.id, s);
+  }
+  for (const f of framed.values()) if (f.n > since && matches(f.s)) list.set(f.s.id, f.s);
   renderList();
 }
 
@@ -298,8 +319,15 @@ function emailFacts(s: Summary): EmailFacts {
 // switch takes the server's new suggestion.
 async function refreshFacts(id: string, follow: boolean): Promise<void> {
   try {
+    const since = frames;
     const r = await api<{ conversation: Summary }>("GET", `/agent/conversations/${id}?limit=1`);
     if (current !== id) return;
+    const live = framed.get(id);
+    if (live && live.n > since && live.s.visitorOnline !== r.conversation.visitorOnline) {
+      // The visitor came or went while the facts were read: read again.
+      void refreshFacts(id, follow);
+      return;
+    }
     facts = emailFacts(r.conversation);
     factsOnline = r.conversation.visitorOnline;
     channelSwitch.update(facts, follow);
@@ -327,6 +355,7 @@ async function openThread(id: string): Promise<void> {
   threadEl.replaceChildren(threadHead, threadLog, typingLine, closedNote, composer);
   renderList();
   try {
+    const since = frames;
     const r = await api<{ conversation: Summary; messages: Message[] }>("GET", `/agent/conversations/${id}?limit=100`);
     if (current !== id) return;
     for (const m of r.messages) thread.set(m.seq, m);
@@ -334,10 +363,13 @@ async function openThread(id: string): Promise<void> {
     channelSwitch.update(emailFacts(r.conversation), !same || factsOnline !== r.conversation.visitorOnline);
     facts = emailFacts(r.conversation);
     factsOnline = r.conversation.visitorOnline;
-    upsert(r.conversation);
-    renderThreadHead(r.conversation);
+    // A fresher live state wins; upsert then reads the facts again if the
+    // visitor's presence changed meanwhile.
+    const s = fresher(r.conversation, since);
+    upsert(s);
+    renderThreadHead(s);
     renderThread();
-    markRead(r.conversation);
+    markRead(s);
     reply.focus();
   } catch (e) {
     fail(e);
@@ -535,6 +567,7 @@ const socket = new Live({
       case "message": {
         const m = f.message as Message;
         const s = f.conversation as Summary;
+        sawLive(s);
         if (m.author.type === "visitor") clearTyping(s.id);
         pendingReplies = pendingReplies.filter((p) => p.clientId !== m.clientId);
         if (s.id === current) {
@@ -547,6 +580,7 @@ const socket = new Live({
         break;
       }
       case "conversation":
+        sawLive(f.conversation);
         upsert(f.conversation);
         break;
       case "typing":
