@@ -76,7 +76,8 @@ export class ChannelSwitch {
     this.emailBtn.setAttribute("aria-pressed", String(email));
     const possible = this.emailPossible();
     this.emailBtn.disabled = !possible;
-    this.note.classList.toggle("blocked", !possible);
+    // No address yet is ordinary; an address that bounced is a warning.
+    this.note.classList.toggle("blocked", !possible && !!this.facts.contactEmail);
     if (!possible) {
       const why = this.facts.contactEmail
         ? "Email unavailable: address undeliverable: " + (this.facts.emailBlocked || "")
