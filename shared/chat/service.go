@@ -298,7 +298,7 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
 		// The first answer may have been lost: the sender hears it again.
 		s.notify.Push(ctx, []string{connectionID}, MessageFrame{
-			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message,
+			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
 			Conversation: res.Conversation.VisitorSummary(),
 		})
 	}
@@ -412,7 +412,7 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 			}
 		}
 	}
-	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.VisitorSummary()}
+	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg.ForVisitor(), Conversation: conv.VisitorSummary()}
 	if len(subscribed) > 0 {
 		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
 	}
@@ -725,6 +725,9 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	// the page shorter, and hasMore asks for the rest.
 	msgs, cut := fitFrame(msgs)
 	more = more || cut
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
+	}
 	s.notify.Push(ctx, []string{connectionID}, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
 	return nil
 }
@@ -775,6 +778,9 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 	msgs, more, err := s.store.Messages(ctx, mq)
 	if err != nil {
 		return nil, false, fmt.Errorf("messages of %s: %w", conversationID, err)
+	}
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
 	}
 	return msgs, more, nil
 }
