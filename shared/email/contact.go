@@ -154,6 +154,11 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) (Settings, error
 		if err != nil {
 			return Settings{}, toDomain(err)
 		}
+		// The functions may send only from the deployment's sender domain
+		// (the template's IAM policy names identity/<SenderDomain>).
+		if domain := senderDomain(s.cfg.SenderAddress); senderDomain(addr) != domain {
+			return Settings{}, &chat.Error{Kind: chat.ErrInvalid, Message: fmt.Sprintf("senderAddress must be an address at %s, the domain this deployment sends from", domain)}
+		}
 		st.SenderAddress = addr
 	}
 	if len([]rune(st.SenderName)) > mail.MaxDisplayNameLen {
