@@ -326,6 +326,10 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if p.Role == RoleVisitor {
 				s.armTimer(c, now)
 			}
+			if in.Channel == ChannelEmail {
+				// The conversation continues by email: no chat timer.
+				stopTimer(c)
+			}
 			return nil
 		},
 	})
@@ -372,7 +376,8 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 		// An agent's reply reopens a closed conversation: the reopened
 		// event first, then the reply, so the stream tells what happened.
 		// A retry of a stored reply never gets here (Append answers it).
-		if conv, err = s.Reopen(ctx, agent, conv.ID); err != nil {
+		// An email reply starts no chat timer (see AppendEmail).
+		if conv, err = s.reopen(ctx, agent, conv.ID, in.Channel != ChannelEmail); err != nil {
 			return Appended{}, err
 		}
 		res, err = s.appendText(ctx, agent, conv, in)
@@ -470,7 +475,9 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 			}
 			c.LastActivityAt = now
 			// Acting on a thread means the agent has seen it, as replying does.
-			c.AgentReadSeq = c.LastSeq + 1
+			if agent.Role == RoleAgent {
+				c.AgentReadSeq = c.LastSeq + 1
+			}
 			return nil
 		},
 	})
@@ -580,12 +587,22 @@ func (s *Service) Close(ctx context.Context, agent Principal, conversationID str
 
 // Reopen opens a closed conversation again.
 func (s *Service) Reopen(ctx context.Context, agent Principal, conversationID string) (Conversation, error) {
-	return s.transition(ctx, agent, conversationID, func(c *Conversation) (*Event, error) {
+	return s.reopen(ctx, agent, conversationID, true)
+}
+
+// reopen stores a reopened event by p; the chat's inactivity timer starts
+// when arm is set and stays stopped otherwise (email).
+func (s *Service) reopen(ctx context.Context, p Principal, conversationID string, arm bool) (Conversation, error) {
+	return s.transition(ctx, p, conversationID, func(c *Conversation) (*Event, error) {
 		if c.Status == StatusOpen {
 			return nil, nil
 		}
 		c.Status = StatusOpen
-		s.armTimer(c, s.now())
+		if arm {
+			s.armTimer(c, s.now())
+		} else {
+			stopTimer(c)
+		}
 		return &Event{Type: EventReopened}, nil
 	})
 }

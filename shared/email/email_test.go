@@ -42,9 +42,12 @@ const fixtureConversation = "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10"
 type fakeSES struct {
 	mu   sync.Mutex
 	sent []*sesv2.SendEmailInput
+	// delay makes every send take this long (to overlap concurrent sends).
+	delay time.Duration
 }
 
 func (f *fakeSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, in)

@@ -124,10 +124,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		conversationID = cid
 		break
 	}
-	dedupe := in.MessageID
-	if dedupe == "" {
-		dedupe = "ses:" + r.SESMessageID
-	}
+	dedupe := dedupeKey(in, r.SESMessageID)
 	body := s.body(in)
 
 	if conversationID != "" {
@@ -149,7 +146,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
-		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body})
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -180,6 +177,21 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	}
 	log.InfoContext(ctx, "email started a conversation", "conversationId", msg.ConversationID, "duplicate", !created)
 	return Outcome{ConversationID: msg.ConversationID, Seq: msg.Seq, Duplicate: !created}, nil
+}
+
+// dedupeKey identifies a mail so that the same mail delivered twice is
+// appended once. The Message-ID is what stays the same when a sender's
+// server delivers a mail again (SES gives every delivery a new id), but
+// the sender chooses it: it counts only together with the sender's
+// address (and, for a reply, its conversation), so a stranger reusing
+// someone's Message-ID neither suppresses their mail nor sees its
+// message. Mail without a Message-ID falls back to SES's id, which covers
+// the retried invocations of one delivery.
+func dedupeKey(in *mail.Inbound, sesID string) string {
+	if in.MessageID == "" {
+		return "ses:" + sesID
+	}
+	return in.From + "#" + in.MessageID
 }
 
 func (s *Service) contactPrincipal(c Contact) chat.Principal {
