@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -378,4 +377,3 @@ func TestEmailSettingsSenderDomain(t *testing.T) {
 	}
 }
 
-func base64Encode(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
