@@ -376,4 +376,3 @@ func TestEmailSettingsSenderDomain(t *testing.T) {
 		t.Errorf("settings after the refusal = %+v, %v", st, err)
 	}
 }
-
