@@ -63,7 +63,7 @@ bench: setup web browser ## measure calls, pushes and latency per message throug
 	@echo "==> benchmark: scripted conversations through the local cloud"
 	@$(GO) run ./infra/cmd/bench $(ARGS)
 
-lint: ## gofmt, go vet, staticcheck, go mod tidy check
+lint: ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint (when installed)
 	@echo "==> gofmt"
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	@echo "==> go vet"
@@ -73,6 +73,9 @@ lint: ## gofmt, go vet, staticcheck, go mod tidy check
 	@echo "==> go mod tidy leaves no diff"
 	@cp go.mod /tmp/parley.go.mod.bak; cp go.sum /tmp/parley.go.sum.bak; $(GO) mod tidy; \
 	  if ! git diff --quiet -- go.mod go.sum; then git diff -- go.mod go.sum; cp /tmp/parley.go.mod.bak go.mod; cp /tmp/parley.go.sum.bak go.sum; echo "go mod tidy changes go.mod/go.sum"; exit 1; fi
+	@echo "==> cfn-lint template.yaml"
+	@if command -v cfn-lint >/dev/null; then cfn-lint template.yaml || { echo "cfn-lint: template.yaml would not deploy as written (see above)"; exit 1; }; \
+	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint to check it before deploying)"; fi
 
 deploy: ## sam build && sam deploy --guided (needs the SAM CLI and AWS credentials)
 	@command -v sam >/dev/null || { echo "deploy needs the AWS SAM CLI: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html"; exit 1; }

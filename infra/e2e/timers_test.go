@@ -261,6 +261,7 @@ func TestInactivityCloseSendsTranscript(t *testing.T) {
 	if err := visitor.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": addr}, nil); err != nil {
 		t.Fatal(err)
 	}
+	confirmAddress(t, addr)
 	if _, err := chatclient.SendMessage(wait(t), tab, "", "Do you ship to Kraków?"); err != nil {
 		t.Fatal(err)
 	}

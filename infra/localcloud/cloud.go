@@ -362,6 +362,12 @@ func (c *Cloud) routes() http.Handler {
 	mux.HandleFunc("GET /demo.css", c.serveDemoCSS)
 	mux.HandleFunc("GET /hostile.css", c.serveHostileCSS)
 	mux.HandleFunc("GET /_local/avatars/{name}", serveAvatar)
+	// Functions build links to their own routes from the request's domain,
+	// as on API Gateway's default stage where routes sit at the root; the
+	// local HTTP API lives under /api, so the one such public route (the
+	// email confirmation link) is served at the root as well.
+	mux.Handle("GET /widget/contact/confirm", c.http)
+	mux.Handle("POST /widget/contact/confirm", c.http)
 	mux.HandleFunc("GET /widget/", c.serveWeb)
 	mux.HandleFunc("GET /inbox/", c.serveWeb)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

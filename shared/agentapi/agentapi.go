@@ -27,6 +27,22 @@ func New(svc *chat.Service, signer *auth.Signer) *Handler {
 
 type route func(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error)
 
+// readOnly are the routes that write nothing in the agent's name, so they
+// need not read the agent's profile first (the ticket and /agent/me
+// routes read or create it themselves).
+var readOnly = map[string]bool{
+	"POST /agent/ticket":                     true,
+	"GET /agent/me":                          true,
+	"PUT /agent/me":                          true,
+	"GET /agent/agents":                      true,
+	"GET /agent/conversations":               true,
+	"GET /agent/conversations/{id}":          true,
+	"GET /agent/conversations/{id}/messages": true,
+	"POST /agent/conversations/{id}/read":    true,
+	"GET /agent/channels/{id}/email":         true,
+	"GET /agent/quarantine":                  true,
+}
+
 // Handle authenticates the agent from the authorizer's claims and routes
 // on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -58,6 +74,14 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	r, ok := routes[req.RouteKey]
 	if !ok {
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
+	}
+	if !readOnly[req.RouteKey] {
+		// What the agent writes is signed with the profile's display name
+		// and avatar (as socket replies are, through the ticket), not the
+		// identity provider's name: one read per request, no write.
+		if a.Principal, err = h.svc.SignAs(ctx, a.Principal); err != nil {
+			return apigw.Error(ctx, err), nil
+		}
 	}
 	status, body, err := r(ctx, a, req)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // ClientLookup finds the message a client key stored, so that a retried
@@ -17,9 +18,22 @@ type ClientLookup interface {
 // the Message-ID of what it sent.
 type Deliver func(ctx context.Context, conv Conversation, history []Message) (mailID string, err error)
 
+// SendClaims is how a reply sent on another channel is claimed before it
+// is sent, so that two concurrent attempts with the same client id do not
+// both send it: Once is a conditional put (ErrConflict when the key was
+// claimed before), Release undoes it after a failed send. The DynamoDB
+// store implements it.
+type SendClaims interface {
+	Once(ctx context.Context, key string) error
+	Release(ctx context.Context, key string) error
+}
+
 // ReplyVia stores an agent's reply after deliver sent it on another
 // channel: nothing is stored when delivery fails, and a retry with the same
-// client id returns the stored message without delivering again.
+// client id returns the stored message without delivering again. The
+// client key is claimed before delivering, so of two concurrent attempts
+// one delivers and the other is refused (ErrConflict) until the message is
+// stored.
 func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID, channel string, in SendInput, deliver Deliver) (Message, bool, error) {
 	in.ConversationID = conversationID
 	if err := checkID("conversation id", conversationID); err != nil {
@@ -35,26 +49,61 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 	if err != nil {
 		return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
 	}
-	if lookup, ok := s.store.(ClientLookup); ok {
-		prior, err := lookup.ClientMessage(ctx, clientKey(agent, in.ClientID))
+	key := clientKey(agent, in.ClientID)
+	prior := func() (Message, bool, error) {
+		lookup, ok := s.store.(ClientLookup)
+		if !ok {
+			return Message{}, false, nil
+		}
+		m, err := lookup.ClientMessage(ctx, key)
 		switch {
 		case err == nil:
-			return prior, false, nil
-		case !errors.Is(err, ErrNotFound):
-			return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
+			return m, true, nil
+		case errors.Is(err, ErrNotFound):
+			return Message{}, false, nil
+		}
+		return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
+	}
+	if m, found, err := prior(); err != nil || found {
+		return m, false, err
+	}
+	claims, claiming := s.store.(SendClaims)
+	if claiming {
+		if err := claims.Once(ctx, "send#"+key); err != nil {
+			if !errors.Is(err, ErrConflict) {
+				return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
+			}
+			// Another attempt holds the claim: its message, once stored.
+			if m, found, err := prior(); err != nil || found {
+				return m, false, err
+			}
+			return Message{}, false, &Error{Kind: ErrConflict, Message: "this reply is being sent by another request; retry with the same clientId to get it"}
 		}
 	}
 	history, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
 	if err != nil {
+		s.release(ctx, claims, claiming, key)
 		return Message{}, false, fmt.Errorf("history of %s: %w", conversationID, err)
 	}
 	mailID, err := deliver(ctx, conv, history)
 	if err != nil {
+		s.release(ctx, claims, claiming, key)
 		return Message{}, false, err
 	}
+	// Sent: the claim stays, so no later attempt sends again; from now on
+	// the stored message answers them.
 	in.Channel, in.MailID = channel, mailID
 	res, err := s.reply(ctx, agent, conv, listeners, in)
 	return res.Message, !res.Duplicate, err
+}
+
+func (s *Service) release(ctx context.Context, claims SendClaims, claiming bool, key string) {
+	if !claiming {
+		return
+	}
+	if err := claims.Release(ctx, "send#"+key); err != nil {
+		slog.ErrorContext(ctx, "release send claim", "error", err)
+	}
 }
 
 // Thread returns a conversation and its latest messages, ascending, for
@@ -96,14 +145,15 @@ func (in EmailInput) validate() error {
 	return checkBody(in.Body)
 }
 
-// ReopenReasonEmail is the reason of the reopened event a contact's email
-// to a closed conversation writes.
-const ReopenReasonEmail = "email"
-
-// AppendEmail adds a contact's emailed message to a conversation, reopening
-// it when it was closed: the reopened event (reason email) is stored first,
-// then the message, as for an agent's reply. created is false when the
-// email had been appended before; a redelivered email reopens nothing.
+// AppendEmail adds a contact's emailed message to a conversation. created
+// is false when the email had been appended before: its message is
+// returned and nothing changes, even if the conversation closed since.
+//
+// A closed conversation reopens first (a reopened event by the contact,
+// then the message), as an agent's reply does. Email activity stops the
+// chat's inactivity timer instead of arming it: the contact is not in the
+// widget, and an email thread stays open until an agent closes it (the
+// visitor's next chat message arms the timer again).
 func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversationID string, in EmailInput) (msg Message, created bool, err error) {
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
@@ -115,20 +165,50 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	if err != nil {
 		return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
 	}
-	if conv.Status == StatusClosed {
-		if lookup, ok := s.store.(ClientLookup); ok {
-			prior, err := lookup.ClientMessage(ctx, "email#"+in.Dedupe)
-			switch {
-			case err == nil:
-				return prior, false, nil
-			case !errors.Is(err, ErrNotFound):
-				return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
-			}
-		}
-		if conv, err = s.reopenByEmail(ctx, contact, conv, listeners); err != nil {
-			return Message{}, false, err
+	key := "email#" + in.Dedupe
+	if lookup, ok := s.store.(ClientLookup); ok {
+		prior, err := lookup.ClientMessage(ctx, key)
+		switch {
+		case err == nil:
+			return sameConversation(prior, conversationID)
+		case !errors.Is(err, ErrNotFound):
+			return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
 		}
 	}
+	res, err := s.appendEmail(ctx, contact, conv, in, key)
+	for range reopenAttempts {
+		if !errors.Is(err, errClosed) {
+			break
+		}
+		if conv, err = s.reopen(ctx, contact, conv.ID, false); err != nil {
+			return Message{}, false, err
+		}
+		res, err = s.appendEmail(ctx, contact, conv, in, key)
+	}
+	if errors.Is(err, errClosed) {
+		return Message{}, false, fmt.Errorf("email to %s: closed again each time it was reopened: %w", conv.ID, ErrConflict)
+	}
+	if err != nil {
+		return Message{}, false, err
+	}
+	if res.Duplicate {
+		return sameConversation(res.Message, conversationID)
+	}
+	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
+	return res.Message, true, nil
+}
+
+// sameConversation returns a message found by an email's dedupe key; a key
+// that names a message of another conversation is refused rather than
+// answered with it.
+func sameConversation(m Message, conversationID string) (Message, bool, error) {
+	if m.ConversationID != conversationID {
+		return Message{}, false, &Error{Kind: ErrConflict, Message: "the email's id belongs to a message of another conversation"}
+	}
+	return m, false, nil
+}
+
+func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conversation, in EmailInput, key string) (Appended, error) {
 	now := s.now().UTC()
 	res, err := s.store.Append(ctx, Append{
 		Current: conv,
@@ -136,51 +216,29 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 			Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
 			Channel: ChannelEmail, MailID: in.MailID,
 		},
-		ClientKey: "email#" + in.Dedupe,
+		ClientKey: key,
 		Change: func(c *Conversation) error {
-			c.Status = StatusOpen
+			if c.Status != StatusOpen {
+				return errClosed
+			}
 			c.Preview = preview(in.Body)
 			c.LastActivityAt = now
+			stopTimer(c)
 			return nil
 		},
 	})
 	if err != nil {
-		return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
+		if errors.Is(err, errClosed) {
+			return Appended{}, err
+		}
+		return Appended{}, fmt.Errorf("email to %s: %w", conv.ID, err)
 	}
-	if !res.Duplicate {
-		s.fanout(ctx, res.Conversation, res.Message, listeners, false)
-	}
-	return res.Message, !res.Duplicate, nil
-}
-
-// reopenByEmail stores the reopened event of a contact's email to a closed
-// conversation. No inactivity timer starts: the contact is not in the chat.
-func (s *Service) reopenByEmail(ctx context.Context, contact Principal, conv Conversation, listeners []Listener) (Conversation, error) {
-	now := s.now().UTC()
-	res, err := s.store.Append(ctx, Append{
-		Current: conv,
-		Message: Message{Kind: KindEvent, Author: author(contact), Event: &Event{Type: EventReopened, Reason: ReopenReasonEmail}, CreatedAt: now},
-		Change: func(c *Conversation) error {
-			if c.Status != StatusClosed {
-				return errNoop
-			}
-			c.Status = StatusOpen
-			c.LastActivityAt = now
-			return nil
-		},
-	})
-	if errors.Is(err, errNoop) {
-		return s.store.Conversation(ctx, conv.ID)
-	}
-	if err != nil {
-		return Conversation{}, fmt.Errorf("reopen %s by email: %w", conv.ID, err)
-	}
-	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
-	return res.Conversation, nil
+	return res, nil
 }
 
 // StartByEmail opens a new conversation for a contact whose email did not
-// belong to any conversation.
+// belong to any conversation. It runs no inactivity timer: the contact
+// writes by email, and an agent closes the conversation.
 func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailInput) (Message, bool, error) {
 	if err := in.validate(); err != nil {
 		return Message{}, false, err

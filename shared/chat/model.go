@@ -91,8 +91,7 @@ type Event struct {
 	Email   string `json:"email,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	// Reason says why a conversation closed: CloseReasonAgent or
-	// CloseReasonInactivity; on a reopened event, ReopenReasonEmail when a
-	// contact's email reopened it.
+	// CloseReasonInactivity.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -158,8 +157,12 @@ type Summary struct {
 	// Email facts for the reply editor, filled where a single conversation
 	// is read: the contact's address, the channel a reply should take
 	// (chat while the visitor is online, email when offline and an address
-	// is known) and why email is unavailable, if it is.
+	// is known) and why email is unavailable, if it is. ContactVerified is
+	// true when the address is known to be the contact's (confirmed by its
+	// owner, set by an agent, or written from); an address a visitor typed
+	// and nobody confirmed is not.
 	ContactEmail      string `json:"contactEmail,omitempty"`
+	ContactVerified   bool   `json:"contactVerified,omitempty"`
 	SuggestedChannel  string `json:"suggestedChannel,omitempty"`
 	EmailBlocked      string `json:"emailBlocked,omitempty"`
 	AssigneeAvatarURL string `json:"assigneeAvatarUrl,omitempty"`

@@ -298,7 +298,7 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
 		// The first answer may have been lost: the sender hears it again.
 		s.notify.Push(ctx, []string{connectionID}, MessageFrame{
-			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message,
+			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
 			Conversation: res.Conversation.VisitorSummary(),
 		})
 	}
@@ -325,6 +325,10 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			}
 			if p.Role == RoleVisitor {
 				s.armTimer(c, now)
+			}
+			if in.Channel == ChannelEmail {
+				// The conversation continues by email: no chat timer.
+				stopTimer(c)
 			}
 			return nil
 		},
@@ -372,7 +376,8 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 		// An agent's reply reopens a closed conversation: the reopened
 		// event first, then the reply, so the stream tells what happened.
 		// A retry of a stored reply never gets here (Append answers it).
-		if conv, err = s.Reopen(ctx, agent, conv.ID); err != nil {
+		// An email reply starts no chat timer (see AppendEmail).
+		if conv, err = s.reopen(ctx, agent, conv.ID, in.Channel != ChannelEmail); err != nil {
 			return Appended{}, err
 		}
 		res, err = s.appendText(ctx, agent, conv, in)
@@ -412,7 +417,7 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 			}
 		}
 	}
-	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.VisitorSummary()}
+	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg.ForVisitor(), Conversation: conv.VisitorSummary()}
 	if len(subscribed) > 0 {
 		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
 	}
@@ -470,7 +475,9 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 			}
 			c.LastActivityAt = now
 			// Acting on a thread means the agent has seen it, as replying does.
-			c.AgentReadSeq = c.LastSeq + 1
+			if agent.Role == RoleAgent {
+				c.AgentReadSeq = c.LastSeq + 1
+			}
 			return nil
 		},
 	})
@@ -580,12 +587,22 @@ func (s *Service) Close(ctx context.Context, agent Principal, conversationID str
 
 // Reopen opens a closed conversation again.
 func (s *Service) Reopen(ctx context.Context, agent Principal, conversationID string) (Conversation, error) {
-	return s.transition(ctx, agent, conversationID, func(c *Conversation) (*Event, error) {
+	return s.reopen(ctx, agent, conversationID, true)
+}
+
+// reopen stores a reopened event by p; the chat's inactivity timer starts
+// when arm is set and stays stopped otherwise (email).
+func (s *Service) reopen(ctx context.Context, p Principal, conversationID string, arm bool) (Conversation, error) {
+	return s.transition(ctx, p, conversationID, func(c *Conversation) (*Event, error) {
 		if c.Status == StatusOpen {
 			return nil, nil
 		}
 		c.Status = StatusOpen
-		s.armTimer(c, s.now())
+		if arm {
+			s.armTimer(c, s.now())
+		} else {
+			stopTimer(c)
+		}
 		return &Event{Type: EventReopened}, nil
 	})
 }
@@ -725,6 +742,9 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	// the page shorter, and hasMore asks for the rest.
 	msgs, cut := fitFrame(msgs)
 	more = more || cut
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
+	}
 	s.notify.Push(ctx, []string{connectionID}, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
 	return nil
 }
@@ -775,6 +795,9 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 	msgs, more, err := s.store.Messages(ctx, mq)
 	if err != nil {
 		return nil, false, fmt.Errorf("messages of %s: %w", conversationID, err)
+	}
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
 	}
 	return msgs, more, nil
 }

@@ -30,30 +30,115 @@ func toDomain(err error) error {
 	return err
 }
 
-// SetContact records a visitor's email address (and name, and the page the
-// visitor is on). An address that belongs to another visitor is refused.
-func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactInput) (Contact, error) {
+// checkContact validates what a visitor or an agent gives and returns the
+// address in its canonical form.
+func checkContact(in ContactInput) (string, error) {
 	addr, err := mail.ParseAddress(in.Email)
 	if err != nil {
-		return Contact{}, toDomain(err)
+		return "", toDomain(err)
 	}
 	if len([]rune(in.Name)) > mail.MaxDisplayNameLen {
-		return Contact{}, &chat.Error{Kind: chat.ErrInvalid, Message: "name is longer than 80 characters"}
+		return "", &chat.Error{Kind: chat.ErrInvalid, Message: "name is longer than 80 characters"}
 	}
 	if in.PageURL != "" {
 		u, err := url.Parse(in.PageURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || len(in.PageURL) > 2048 {
-			return Contact{}, &chat.Error{Kind: chat.ErrInvalid, Message: "pageUrl must be an http(s) URL"}
+			return "", &chat.Error{Kind: chat.ErrInvalid, Message: "pageUrl must be an http(s) URL"}
 		}
 	}
-	c := Contact{VisitorID: visitorID, Email: addr, Name: in.Name, PageURL: in.PageURL, UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	if prev, err := s.store.Contact(ctx, visitorID); err == nil {
-		if c.Name == "" {
-			c.Name = prev.Name
+	return addr, nil
+}
+
+// merged is the contact in given for visitorID on top of what was known:
+// a name or page left out keeps the previous one, and an unchanged
+// address keeps its verification.
+func (s *Service) merged(ctx context.Context, visitorID, addr string, in ContactInput) (c, prev Contact, err error) {
+	c = Contact{VisitorID: visitorID, Email: addr, Name: in.Name, PageURL: in.PageURL, UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	prev, err = s.store.Contact(ctx, visitorID)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return c, Contact{}, nil
+	case err != nil:
+		return Contact{}, Contact{}, fmt.Errorf("contact: %w", err)
+	}
+	if c.Name == "" {
+		c.Name = prev.Name
+	}
+	if c.PageURL == "" {
+		c.PageURL = prev.PageURL
+	}
+	if mail.Key(prev.Email) == mail.Key(addr) {
+		c.VerifiedAt, c.ConfirmSentAt = prev.VerifiedAt, prev.ConfirmSentAt
+	}
+	return c, prev, nil
+}
+
+// SetContact records the address a visitor typed (email capture), with a
+// name and the page the visitor is on. The address is unverified until
+// its owner follows the link of the confirmation email sent here
+// (confirmPage is the confirmation route's URL): until then mail from it
+// without a reply token never reaches this visitor, and no transcript is
+// sent to it automatically. The answer is the same whether or not the
+// address is someone else's: nothing tells a visitor who owns an address.
+// An unchanged, verified address stays verified and gets no email.
+func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactInput, confirmPage string) (Contact, error) {
+	addr, err := checkContact(in)
+	if err != nil {
+		return Contact{}, err
+	}
+	c, prev, err := s.merged(ctx, visitorID, addr, in)
+	if err != nil {
+		return Contact{}, err
+	}
+	now := s.now().UTC()
+	send := !c.Verified() && (c.ConfirmSentAt.IsZero() || now.Sub(c.ConfirmSentAt) >= ConfirmResendAfter)
+	if send {
+		c.ConfirmSentAt = now.Truncate(time.Millisecond)
+	}
+	if err := s.store.PutContact(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("set contact: %w", err)
+	}
+	if !send {
+		return c, nil
+	}
+	if err := s.sendConfirmation(ctx, c, confirmPage); err != nil {
+		// Not sent: the next attempt may send at once.
+		c.ConfirmSentAt = time.Time{}
+		if mail.Key(prev.Email) == mail.Key(addr) {
+			c.ConfirmSentAt = prev.ConfirmSentAt
 		}
-		if c.PageURL == "" {
-			c.PageURL = prev.PageURL
+		if perr := s.store.PutContact(ctx, c); perr != nil {
+			logError(ctx, "reset confirmation time", perr, "visitorId", visitorID)
 		}
+		return Contact{}, err
+	}
+	return c, nil
+}
+
+// SetContactAsAgent sets the address of the contact of a conversation the
+// agent can see. The agent vouches for it: the address counts as
+// verified and is bound to the contact, unless it is another contact's
+// (409, which the agent may know).
+func (s *Service) SetContactAsAgent(ctx context.Context, agent chat.Principal, conversationID string, in ContactInput) (Contact, error) {
+	sum, _, _, err := s.chat.ConversationDetail(ctx, agent, conversationID, 1)
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.setVerified(ctx, sum.VisitorID, in)
+}
+
+// setVerified stores a verified contact and binds its address to it.
+func (s *Service) setVerified(ctx context.Context, visitorID string, in ContactInput) (Contact, error) {
+	addr, err := checkContact(in)
+	if err != nil {
+		return Contact{}, err
+	}
+	c, _, err := s.merged(ctx, visitorID, addr, in)
+	if err != nil {
+		return Contact{}, err
+	}
+	if !c.Verified() {
+		c.VerifiedAt = c.UpdatedAt
 	}
 	if err := s.store.SaveContact(ctx, c); err != nil {
 		if errors.Is(err, chat.ErrConflict) {
@@ -62,16 +147,6 @@ func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactIn
 		return Contact{}, fmt.Errorf("set contact: %w", err)
 	}
 	return c, nil
-}
-
-// SetContactAsAgent is SetContact for the contact of a conversation the
-// agent can see.
-func (s *Service) SetContactAsAgent(ctx context.Context, agent chat.Principal, conversationID string, in ContactInput) (Contact, error) {
-	sum, _, _, err := s.chat.ConversationDetail(ctx, agent, conversationID, 1)
-	if err != nil {
-		return Contact{}, err
-	}
-	return s.SetContact(ctx, sum.VisitorID, in)
 }
 
 // blocked says why email cannot go to addr, or "" when it can.
@@ -112,6 +187,7 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 		return nil
 	}
 	sum.ContactEmail = c.Email
+	sum.ContactVerified = c.Verified()
 	if sum.EmailBlocked, err = s.blocked(ctx, c.Email); err != nil {
 		return err
 	}
@@ -153,6 +229,11 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) (Settings, error
 		addr, err := mail.ParseAddress(st.SenderAddress)
 		if err != nil {
 			return Settings{}, toDomain(err)
+		}
+		// The functions may send only from the deployment's sender domain
+		// (the template's IAM policy names identity/<SenderDomain>).
+		if domain := senderDomain(s.cfg.SenderAddress); senderDomain(addr) != domain {
+			return Settings{}, &chat.Error{Kind: chat.ErrInvalid, Message: fmt.Sprintf("senderAddress must be an address at %s, the domain this deployment sends from", domain)}
 		}
 		st.SenderAddress = addr
 	}

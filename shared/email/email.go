@@ -25,7 +25,17 @@ type Contact struct {
 	Name      string
 	PageURL   string
 	UpdatedAt time.Time
+	// VerifiedAt is when the address was shown to be the visitor's: its
+	// owner followed the confirmation link, an agent set it, or the
+	// contact wrote from it. Zero for an address a visitor typed and
+	// nobody confirmed yet.
+	VerifiedAt time.Time
+	// ConfirmSentAt is when the last confirmation email went out.
+	ConfirmSentAt time.Time
 }
+
+// Verified reports whether the address is known to be the visitor's.
+func (c Contact) Verified() bool { return !c.VerifiedAt.IsZero() }
 
 // AddressStatus says an address must not be written to any more.
 type AddressStatus struct {
@@ -62,7 +72,16 @@ type Quarantined struct {
 // chat.ErrConflict.
 type Store interface {
 	Contact(ctx context.Context, visitorID string) (Contact, error)
+	// SaveContact stores a contact; a verified one's address is bound to
+	// it (the address index that routes mail without a reply token),
+	// unless another visitor holds the address (ErrConflict).
 	SaveContact(ctx context.Context, c Contact) error
+	// PutContact stores a contact and never touches the address index.
+	PutContact(ctx context.Context, c Contact) error
+	// ConfirmContact stores a verified contact and binds its address to
+	// it, whoever held it before; ErrConflict when the stored contact's
+	// address is no longer c.Email (a new contact has none).
+	ConfirmContact(ctx context.Context, c Contact) error
 	VisitorByEmail(ctx context.Context, addr string) (string, error)
 	CreateVisitor(ctx context.Context, v chat.Visitor) error
 	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
@@ -97,6 +116,7 @@ type Service struct {
 	cfg     config.Mail
 	channel string
 	inbox   string
+	team    string
 	now     func() time.Time
 }
 
@@ -105,6 +125,8 @@ type Options struct {
 	ChannelID string
 	InboxID   string
 	Now       func() time.Time
+	// Team is who runs the chat, named in the confirmation email.
+	Team string
 }
 
 // New returns a Service.
@@ -115,7 +137,7 @@ func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg 
 	if o.InboxID == "" {
 		o.InboxID = "main"
 	}
-	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, inbox: o.InboxID, now: o.Now}
+	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, inbox: o.InboxID, team: o.Team, now: o.Now}
 }
 
 // AddressKey is how addresses are compared and indexed.

@@ -42,9 +42,12 @@ const fixtureConversation = "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10"
 type fakeSES struct {
 	mu   sync.Mutex
 	sent []*sesv2.SendEmailInput
+	// delay makes every send take this long (to overlap concurrent sends).
+	delay time.Duration
 }
 
 func (f *fakeSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, in)
@@ -90,6 +93,8 @@ type fixture struct {
 	ses   *fakeSES
 	s3    *fakeS3
 	agent chat.Principal
+	// skew moves the email service's clock (link expiry, resends).
+	skew time.Duration
 }
 
 func setup(t *testing.T) *fixture {
@@ -111,7 +116,8 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
 		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau"}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main"})
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main", Team: "Parcel Co",
+		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
 
@@ -131,7 +137,8 @@ func (f *fixture) conversation(t *testing.T, agentAnswers bool) {
 	if err := f.store.CreateVisitor(ctx, chat.Visitor{ID: vid, ChannelID: "main", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.email.SetContact(ctx, vid, email.ContactInput{Email: "ada@visitor.test", Name: "Ada Lovelace"}); err != nil {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := f.store.SaveContact(ctx, email.Contact{VisitorID: vid, Email: "ada@visitor.test", Name: "Ada Lovelace", UpdatedAt: now, VerifiedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	visitor := chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
@@ -390,30 +397,43 @@ func mustVisitor(t *testing.T, f *fixture) string {
 	return conv.VisitorID
 }
 
-func TestSetContact(t *testing.T) {
+func TestSetContactAsAgent(t *testing.T) {
 	f := setup(t)
+	f.conversation(t, true)
 	ctx := t.Context()
-	a, b := uuid.NewString(), uuid.NewString()
-	if _, err := f.email.SetContact(ctx, a, email.ContactInput{Email: "Ada@Visitor.Test"}); err != nil {
+	other := uuid.NewString()
+	if err := f.store.SaveContact(ctx, email.Contact{VisitorID: other, Email: "taken@visitor.test", UpdatedAt: time.Now(), VerifiedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name    string
-		visitor string
 		in      email.ContactInput
 		wantErr error
 	}{
-		{"same visitor again", a, email.ContactInput{Email: "ada@visitor.test"}, nil},
-		{"another visitor's address", b, email.ContactInput{Email: "ada@visitor.test"}, chat.ErrConflict},
-		{"header injection", b, email.ContactInput{Email: "b@visitor.test\r\nBcc: x@evil.test"}, chat.ErrInvalid},
-		{"not an address", b, email.ContactInput{Email: "nobody"}, chat.ErrInvalid},
-		{"script page", b, email.ContactInput{Email: "b@visitor.test", PageURL: "javascript:alert(1)"}, chat.ErrInvalid},
+		{"a new address", email.ContactInput{Email: "Ada.New@Visitor.Test"}, nil},
+		{"another contact's address (the agent may know)", email.ContactInput{Email: "taken@visitor.test"}, chat.ErrConflict},
+		{"header injection", email.ContactInput{Email: "b@visitor.test\r\nBcc: x@evil.test"}, chat.ErrInvalid},
+		{"not an address", email.ContactInput{Email: "nobody"}, chat.ErrInvalid},
+		{"script page", email.ContactInput{Email: "b@visitor.test", PageURL: "javascript:alert(1)"}, chat.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := f.email.SetContact(ctx, tt.visitor, tt.in); !errors.Is(err, tt.wantErr) {
-				t.Errorf("SetContact error = %v, want %v", err, tt.wantErr)
+			c, err := f.email.SetContactAsAgent(ctx, f.agent, fixtureConversation, tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("SetContactAsAgent error = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			// The agent vouches for it: verified, and mail from it reaches
+			// the contact.
+			vid, err := f.store.VisitorByEmail(ctx, "ada.new@visitor.test")
+			if !c.Verified() || err != nil || vid != c.VisitorID {
+				t.Errorf("contact %+v, address bound to %q (%v); want verified and bound", c, vid, err)
 			}
 		})
+	}
+	if f.ses.count() != 0 {
+		t.Errorf("an agent's address got %d confirmation emails, want none", f.ses.count())
 	}
 }

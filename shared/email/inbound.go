@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -124,10 +125,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		conversationID = cid
 		break
 	}
-	dedupe := in.MessageID
-	if dedupe == "" {
-		dedupe = "ses:" + r.SESMessageID
-	}
+	dedupe := dedupeKey(in, r.SESMessageID)
 	body := s.body(in)
 
 	if conversationID != "" {
@@ -149,7 +147,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
-		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body})
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -182,30 +180,65 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	return Outcome{ConversationID: msg.ConversationID, Seq: msg.Seq, Duplicate: !created}, nil
 }
 
+// dedupeKey identifies a mail so that the same mail delivered twice is
+// appended once. The Message-ID is what stays the same when a sender's
+// server delivers a mail again (SES gives every delivery a new id), but
+// the sender chooses it: it counts only together with the sender's
+// address (and, for a reply, its conversation), so a stranger reusing
+// someone's Message-ID neither suppresses their mail nor sees its
+// message. Mail without a Message-ID falls back to SES's id, which covers
+// the retried invocations of one delivery.
+func dedupeKey(in *mail.Inbound, sesID string) string {
+	if in.MessageID == "" {
+		return "ses:" + sesID
+	}
+	return in.From + "#" + in.MessageID
+}
+
 func (s *Service) contactPrincipal(c Contact) chat.Principal {
 	return chat.Principal{Role: chat.RoleVisitor, ID: c.VisitorID, Name: c.Name}
 }
 
-// contactByAddress finds the contact an address belongs to, or creates a
-// visitor and contact for it.
+// contactByAddress finds the contact an address is bound to, or creates a
+// visitor and contact for it (E4). Only verified addresses are bound: an
+// address a visitor typed and nobody confirmed does not route mail to that
+// visitor, so its mail starts a conversation of a new contact, as an
+// unknown sender's does. The new contact's address is verified: it wrote
+// from it, with SES's checks passed.
 func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Contact, error) {
+	stale := false
 	vid, err := s.store.VisitorByEmail(ctx, in.From)
-	if err == nil {
+	switch {
+	case err == nil:
 		c, _, err := s.contactOf(ctx, vid)
 		if err != nil {
 			return Contact{}, err
 		}
-		c.VisitorID = vid
-		return c, nil
-	}
-	if !errors.Is(err, chat.ErrNotFound) {
+		if c.Verified() && mail.Key(c.Email) == in.From {
+			return c, nil
+		}
+		// The visitor changed its address since: the binding is stale.
+		stale = true
+	case !errors.Is(err, chat.ErrNotFound):
 		return Contact{}, err
 	}
 	v := chat.Visitor{ID: newID(), ChannelID: s.channel, CreatedAt: s.now().UTC()}
 	if err := s.store.CreateVisitor(ctx, v); err != nil {
 		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
 	}
-	c, err := s.SetContact(ctx, v.ID, ContactInput{Email: in.From, Name: in.FromName})
+	name := in.FromName
+	if r := []rune(name); len(r) > mail.MaxDisplayNameLen {
+		name = string(r[:mail.MaxDisplayNameLen])
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	c := Contact{VisitorID: v.ID, Email: in.From, Name: name, UpdatedAt: now, VerifiedAt: now}
+	if stale {
+		if err := s.store.ConfirmContact(ctx, c); err != nil {
+			return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
+		}
+		return c, nil
+	}
+	err = s.store.SaveContact(ctx, c)
 	if errors.Is(err, chat.ErrConflict) {
 		// Another delivery of the same mail created the contact meanwhile.
 		vid, err := s.store.VisitorByEmail(ctx, in.From)
@@ -215,7 +248,10 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 		c, _, err := s.contactOf(ctx, vid)
 		return c, err
 	}
-	return c, err
+	if err != nil {
+		return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
+	}
+	return c, nil
 }
 
 // body is the text to post: the new part of the mail, bounded.

@@ -95,7 +95,8 @@ type Closed struct {
 // per event: the event id is claimed with a conditional write before
 // sending and released if sending fails, so a redelivered event sends one
 // email. Nothing is sent when the channel turned transcripts off, when no
-// address is known, or when no person answered (bot-only conversations).
+// address is known or it is unconfirmed, or when no person answered
+// (bot-only conversations).
 func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if ev.Version != "1" || ev.ID == "" || !chat.ValidID(ev.ConversationID) {
 		return fmt.Errorf("conversation.closed event %q: unsupported version %q or missing ids", ev.ID, ev.Version)
@@ -127,6 +128,12 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	}
 	if !known {
 		log.InfoContext(ctx, "transcript skipped", "why", "no address known")
+		return nil
+	}
+	if !c.Verified() {
+		// Nothing goes automatically to an address a visitor typed until
+		// its owner confirms it (the confirmation email says so).
+		log.InfoContext(ctx, "transcript skipped", "why", "address not confirmed")
 		return nil
 	}
 	claim := "transcript#" + ev.ID

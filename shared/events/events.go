@@ -108,6 +108,15 @@ type Event struct {
 // ID is the event's idempotency key: <conversationId>:<seq>.
 func ID(conversationID string, seq int64) string { return fmt.Sprintf("%s:%d", conversationID, seq) }
 
+// channel is the channel a message travelled on: a stored message leaves
+// it empty for chat.
+func channel(m chat.Message) string {
+	if m.Channel == "" {
+		return chat.ChannelChat
+	}
+	return m.Channel
+}
+
 func actor(a chat.Author) Actor { return Actor{Type: string(a.Type), ID: a.ID, Name: a.Name} }
 
 // FromMessage returns the events one stored entry of the seq stream stands
@@ -124,7 +133,7 @@ func FromMessage(sm store.StreamMessage) []Event {
 	switch {
 	case m.Kind == chat.KindText:
 		msg := MessageDetail{Envelope: env, Message: Message{
-			Seq: m.Seq, Kind: string(m.Kind), Body: m.Body, Author: actor(m.Author), Channel: "chat", CreatedAt: formatTime(m.CreatedAt),
+			Seq: m.Seq, Kind: string(m.Kind), Body: m.Body, Author: actor(m.Author), Channel: channel(m), CreatedAt: formatTime(m.CreatedAt),
 		}}
 		out := one(MessageCreated, msg)
 		if m.Seq == 1 {

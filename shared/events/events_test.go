@@ -45,6 +45,8 @@ var examples = []struct {
 }{
 	{"conversation.created.json", events.ConversationCreated, stored(chat.Message{Seq: 1, Kind: chat.KindText, Author: visitor, Body: "Hello, is anyone there?"})},
 	{"message.created.json", events.MessageCreated, stored(chat.Message{Seq: 3, Kind: chat.KindText, Author: alice, Body: "Hi! How can I help?"})},
+	{"message.created.email.json", events.MessageCreated, stored(chat.Message{Seq: 5, Kind: chat.KindText, Author: visitor, Body: "Thanks, the parcel arrived.",
+		Channel: chat.ChannelEmail, MailID: "<CAF1x9@mail.visitor.test>"})},
 	{"conversation.assigned.json", events.ConversationAssigned, stored(chat.Message{Seq: 2, Kind: chat.KindEvent, Author: alice,
 		Event: &chat.Event{Type: chat.EventAssigned, AgentID: aid, AgentName: "Alice Moreau"}})},
 	{"conversation.assigned.unassigned.json", events.ConversationAssigned, stored(chat.Message{Seq: 4, Kind: chat.KindEvent, Author: alice,
@@ -135,16 +137,21 @@ func TestDocumentedExamples(t *testing.T) {
 
 func TestFromMessage(t *testing.T) {
 	tests := []struct {
-		name string
-		msg  chat.Message
-		want []string
+		name        string
+		msg         chat.Message
+		want        []string
+		wantChannel string
 	}{
 		{"first message creates the conversation", chat.Message{Seq: 1, Kind: chat.KindText, Author: visitor, Body: "hi"},
-			[]string{events.ConversationCreated, events.MessageCreated}},
-		{"later message", chat.Message{Seq: 5, Kind: chat.KindText, Author: visitor, Body: "hi"}, []string{events.MessageCreated}},
+			[]string{events.ConversationCreated, events.MessageCreated}, "chat"},
+		{"later message", chat.Message{Seq: 5, Kind: chat.KindText, Author: visitor, Body: "hi"}, []string{events.MessageCreated}, "chat"},
+		{"emailed message keeps its channel", chat.Message{Seq: 6, Kind: chat.KindText, Author: visitor, Body: "hi", Channel: chat.ChannelEmail},
+			[]string{events.MessageCreated}, "email"},
+		{"agent's email reply", chat.Message{Seq: 7, Kind: chat.KindText, Author: alice, Body: "hello", Channel: chat.ChannelEmail, MailID: "<x@y>"},
+			[]string{events.MessageCreated}, "email"},
 		{"take over is an assignment", chat.Message{Seq: 2, Kind: chat.KindEvent, Author: alice, Event: &chat.Event{Type: chat.EventTakenOver, AgentID: aid}},
-			[]string{events.ConversationAssigned}},
-		{"warning is no domain event", chat.Message{Seq: 6, Kind: chat.KindEvent, Author: system, Event: &chat.Event{Type: chat.EventWarning}, Body: "still there?"}, nil},
+			[]string{events.ConversationAssigned}, ""},
+		{"warning is no domain event", chat.Message{Seq: 6, Kind: chat.KindEvent, Author: system, Event: &chat.Event{Type: chat.EventWarning}, Body: "still there?"}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +165,9 @@ func TestFromMessage(t *testing.T) {
 				}
 				if env.ID != cid+":"+itoa(tt.msg.Seq) || env.Version != "1" {
 					t.Errorf("id/version = %q/%q", env.ID, env.Version)
+				}
+				if md, ok := e.Detail.(events.MessageDetail); ok && md.Message.Channel != tt.wantChannel {
+					t.Errorf("%s channel = %q, want %q", e.DetailType, md.Message.Channel, tt.wantChannel)
 				}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

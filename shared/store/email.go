@@ -16,7 +16,7 @@ import (
 // Items of the email channel (docs/email.md):
 //
 //	VISITOR#<vid>   CONTACT          the contact's address and name
-//	EMAIL#<addr>    CONTACT          which visitor an address belongs to
+//	EMAIL#<addr>    CONTACT          which visitor a verified address belongs to
 //	EMAIL#<addr>    STATUS           undeliverable (bounce or complaint)
 //	CHANNEL#<id>    EMAIL            the chat channel's email settings
 //	ONCE#<key>      ONCE             an effect done once (a transcript per event)
@@ -46,24 +46,44 @@ func (s *Store) Contact(ctx context.Context, visitorID string) (email.Contact, e
 	if err != nil {
 		return email.Contact{}, fmt.Errorf("get contact %s: %w", visitorID, err)
 	}
-	return email.Contact{VisitorID: visitorID, Email: getS(it, "email"), Name: getS(it, "name"), PageURL: getS(it, "pageUrl"), UpdatedAt: getTime(it, "updatedAt")}, nil
+	return email.Contact{
+		VisitorID: visitorID, Email: getS(it, "email"), Name: getS(it, "name"), PageURL: getS(it, "pageUrl"), UpdatedAt: getTime(it, "updatedAt"),
+		VerifiedAt: getTime(it, "verifiedAt"), ConfirmSentAt: getTime(it, "confirmSentAt"),
+	}, nil
 }
 
-// SaveContact implements email.Store: the contact and its address index in
-// one transaction. An address already bound to another visitor stays
-// bound to it (ErrConflict).
-func (s *Store) SaveContact(ctx context.Context, c email.Contact) error {
+func contactItem(c email.Contact) item {
 	it := key(visitorPK(c.VisitorID), "CONTACT")
 	it["email"] = str(c.Email)
 	putOpt(it, "name", c.Name)
 	putOpt(it, "pageUrl", c.PageURL)
 	it["updatedAt"] = str(formatTime(c.UpdatedAt))
+	if !c.VerifiedAt.IsZero() {
+		it["verifiedAt"] = str(formatTime(c.VerifiedAt))
+	}
+	if !c.ConfirmSentAt.IsZero() {
+		it["confirmSentAt"] = str(formatTime(c.ConfirmSentAt))
+	}
+	return it
+}
+
+func addressItem(c email.Contact) item {
 	idx := key(emailPK(email.AddressKey(c.Email)), "CONTACT")
 	idx["visitorId"] = str(c.VisitorID)
+	return idx
+}
+
+// SaveContact implements email.Store: the contact, and for a verified
+// contact its address index in the same transaction. An address already
+// bound to another visitor stays bound to it (ErrConflict).
+func (s *Store) SaveContact(ctx context.Context, c email.Contact) error {
+	if c.VerifiedAt.IsZero() {
+		return s.PutContact(ctx, c)
+	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: it}},
+		{Put: &types.Put{TableName: &s.table, Item: contactItem(c)}},
 		{Put: &types.Put{
-			TableName: &s.table, Item: idx,
+			TableName: &s.table, Item: addressItem(c),
 			ConditionExpression:       ptr("attribute_not_exists(pk) OR visitorId = :v"),
 			ExpressionAttributeValues: item{":v": str(c.VisitorID)},
 		}},
@@ -73,6 +93,35 @@ func (s *Store) SaveContact(ctx context.Context, c email.Contact) error {
 			return fmt.Errorf("save contact %s: %w", c.VisitorID, chat.ErrConflict)
 		}
 		return fmt.Errorf("save contact %s: %w", c.VisitorID, translate(err))
+	}
+	return nil
+}
+
+// PutContact implements email.Store: the contact item alone.
+func (s *Store) PutContact(ctx context.Context, c email.Contact) error {
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: contactItem(c)}); err != nil {
+		return fmt.Errorf("put contact %s: %w", c.VisitorID, translate(err))
+	}
+	return nil
+}
+
+// ConfirmContact implements email.Store: the verified contact, provided
+// its stored address is still c.Email (or it is new), and its address
+// index pointing to it, whoever it pointed to before.
+func (s *Store) ConfirmContact(ctx context.Context, c email.Contact) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.table, Item: contactItem(c),
+			ConditionExpression:       ptr("attribute_not_exists(pk) OR email = :e"),
+			ExpressionAttributeValues: item{":e": str(c.Email)},
+		}},
+		{Put: &types.Put{TableName: &s.table, Item: addressItem(c)}},
+	}})
+	if err != nil {
+		if rs, ok := reasons(err); ok && reasonAt(rs, 0) == reasonConditionFailed {
+			return fmt.Errorf("confirm contact %s: %w", c.VisitorID, chat.ErrConflict)
+		}
+		return fmt.Errorf("confirm contact %s: %w", c.VisitorID, translate(err))
 	}
 	return nil
 }

@@ -11,10 +11,16 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 )
 
-// presenceDepth is how many of a visitor's newest conversations carry its
+// presenceDepth is how many of a visitor's newest conversations get its
 // online flag: the inbox shows the dot on live threads, and a visitor has
-// at most one or two of those.
-const presenceDepth = 3
+// at most one or two of those. Going offline clears a deeper window
+// (offlineDepth), so a conversation that slipped out of the newest few
+// while the visitor was online does not keep a green dot; a new
+// conversation is created with the flag already set.
+const (
+	presenceDepth = 3
+	offlineDepth  = 10
+)
 
 func getBool(it item, attr string) bool {
 	v, ok := it[attr].(*types.AttributeValueMemberBOOL)
@@ -25,12 +31,16 @@ func getBool(it item, attr string) bool {
 // newest conversations and a conditional update per conversation whose
 // flag differs, so a second tab changes nothing.
 func (s *Store) SetVisitorOnline(ctx context.Context, visitorID string, online bool) ([]chat.Conversation, error) {
+	depth := presenceDepth
+	if !online {
+		depth = offlineDepth
+	}
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conv)"),
 		ExpressionAttributeValues: item{":pk": str(visitorPK(visitorID)), ":conv": str("CONV#")},
 		ScanIndexForward:          ptr(false),
-		Limit:                     ptr(int32(presenceDepth)),
+		Limit:                     ptr(int32(depth)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("query conversations of visitor %s: %w", visitorID, translate(err))

@@ -8,17 +8,29 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/email"
 )
 
-// WithEmail adds the email capture route (PUT /widget/contact).
+// WithEmail adds the email capture route (PUT /widget/contact) and the
+// address confirmation page (GET and POST /widget/contact/confirm).
 func (h *Handler) WithEmail(e *email.Service) *Handler {
 	h.email = e
 	return h
 }
 
+// contactAnswer is the answer of PUT /widget/contact. It is the same
+// whether or not the address is known for someone else: verified is about
+// this visitor's own address only.
+type contactAnswer struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified"`
+}
+
 // contact records the address a visitor gives (email capture): it is how
-// the conversation continues by email and where transcripts go.
+// the conversation continues by email and where transcripts go once the
+// address is confirmed. A new address gets a confirmation email.
 func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	p, err := h.visitor(req)
 	if err != nil {
@@ -28,10 +40,32 @@ func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	c, err := h.email.SetContact(ctx, p.ID, in)
+	c, err := h.email.SetContact(ctx, p.ID, in, confirmPageURL(req))
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	slog.InfoContext(ctx, "visitor gave an email address", "visitorId", p.ID)
-	return apigw.JSON(http.StatusOK, map[string]any{"contact": map[string]string{"email": c.Email, "name": c.Name}})
+	slog.InfoContext(ctx, "visitor gave an email address", "visitorId", p.ID, "verified", c.Verified())
+	return apigw.JSON(http.StatusOK, map[string]any{"contact": contactAnswer{Email: c.Email, Name: c.Name, Verified: c.Verified()}})
+}
+
+// confirmPath is the confirmation page's route.
+const confirmPath = "/widget/contact/confirm"
+
+// confirmPageURL is the confirmation page on the API the request came
+// through: API Gateway's domain name (not the client's Host header) and
+// the stage's path when it is not the default stage.
+func confirmPageURL(req events.APIGatewayV2HTTPRequest) string {
+	scheme := auth.Header(req.Headers, "X-Forwarded-Proto")
+	if scheme != "http" {
+		scheme = "https"
+	}
+	host := req.RequestContext.DomainName
+	if host == "" {
+		host = auth.Header(req.Headers, "Host")
+	}
+	prefix := ""
+	if st := req.RequestContext.Stage; st != "" && st != "$default" {
+		prefix = "/" + st
+	}
+	return scheme + "://" + host + prefix + confirmPath
 }

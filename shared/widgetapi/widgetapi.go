@@ -31,8 +31,13 @@ func New(svc *chat.Service, signer *auth.Signer, origins auth.Origins, channelID
 
 // Handle routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	if req.RouteKey == "GET /widget/config" {
+	switch {
+	case req.RouteKey == "GET /widget/config":
 		return h.config(ctx, req), nil
+	case req.RouteKey == "GET "+confirmPath && h.email != nil:
+		return h.confirmForm(ctx, req), nil
+	case req.RouteKey == "POST "+confirmPath && h.email != nil:
+		return h.confirm(ctx, req), nil
 	}
 	if !h.origins.Allows(auth.Header(req.Headers, "Origin")) {
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrUnauthorized, Message: "origin not allowed"}), nil

@@ -21,13 +21,7 @@ func deriveEvents(m *Model, doc map[string]any, r *resolver) error {
 	}
 	busName := func(v any) string {
 		s, _ := v.(string)
-		if s == "" {
-			return DefaultBus
-		}
-		if _, name, ok := strings.Cut(s, ":event-bus/"); ok {
-			return name
-		}
-		return s
+		return eventBusName(s)
 	}
 	for _, id := range sortedKeys(resources) {
 		res := asMap(resources[id])
@@ -78,9 +72,7 @@ func deriveEvents(m *Model, doc map[string]any, r *resolver) error {
 				if name == "" {
 					name, _ = p["Name"].(string)
 				}
-				if name == "" {
-					name = r.opts.StackName + "-" + fid + ename
-				}
+				name = samRuleName(r.opts.StackName, fid, ename, name)
 				rule := &Rule{Source: where, Name: name, Bus: busName(p["EventBusName"]), Enabled: enabled(p)}
 				var err error
 				switch typ {
@@ -113,9 +105,8 @@ func deriveEvents(m *Model, doc map[string]any, r *resolver) error {
 		}
 	}
 	for _, rule := range m.Rules {
-		rule.ARN = fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", r.opts.Region, r.opts.AccountID, rule.Name)
+		rule.ARN = ruleARN(r.opts.Region, r.opts.AccountID, rule.Bus, rule.Name)
 		if rule.Bus != DefaultBus {
-			rule.ARN = fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", r.opts.Region, r.opts.AccountID, rule.Bus, rule.Name)
 			if !slices.ContainsFunc(m.EventBuses, func(b *EventBus) bool { return b.Name == rule.Bus }) {
 				return fmt.Errorf("rule %s: event bus %q is not defined in the template", rule.Source, rule.Bus)
 			}

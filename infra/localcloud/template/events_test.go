@@ -31,7 +31,8 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Source: "TranscriptFunction.Closed", Name: "parley-local-TranscriptFunctionClosed",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-TranscriptFunctionClosed",
 		Bus: "parley-local-events", Pattern: json.RawMessage(`{"detail-type":["conversation.closed"],"source":["parley.chat"]}`), Enabled: true,
-		Targets: []Target{{ID: "TranscriptFunction", Function: "TranscriptFunction", MaxRetries: 8, MaxEventAge: time.Hour}},
+		Targets: []Target{{ID: "TranscriptFunction", Function: "TranscriptFunction", MaxRetries: 8, MaxEventAge: time.Hour,
+			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-TranscriptDLQ"}},
 	}}
 	if diff := cmp.Diff(wantRules, m.Rules); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)

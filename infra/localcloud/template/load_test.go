@@ -133,6 +133,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/ticket"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
+		public("GET", "/widget/contact/confirm"),
+		public("POST", "/widget/contact/confirm"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),

@@ -483,6 +483,11 @@ func (r *resolver) ref(name, at string) (any, error) {
 	if v, ok := r.params[name]; ok {
 		return v, nil
 	}
+	if _, ok := r.resources[name]; !ok {
+		if v, handled, err := r.samRule(name, "", at); handled {
+			return v, err
+		}
+	}
 	if err := r.mustExist(name, at, "Ref"); err != nil {
 		return nil, err
 	}
@@ -589,6 +594,11 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 }
 
 func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
+	if _, ok := r.resources[logicalID]; !ok {
+		if v, handled, err := r.samRule(logicalID, attr, at); handled {
+			return v, err
+		}
+	}
 	if err := r.mustExist(logicalID, at, "Fn::GetAtt"); err != nil {
 		return nil, err
 	}

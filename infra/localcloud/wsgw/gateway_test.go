@@ -585,11 +585,13 @@ func TestDisconnectOnce(t *testing.T) {
 }
 
 func TestIdleTimeoutResetByActivity(t *testing.T) {
-	h := newHarness(t, defaultRoutes, nil, Options{IdleTimeout: 300 * time.Millisecond})
+	// Generous margins: the machine running the tests may be busy, and a
+	// late ping must not look like idleness.
+	h := newHarness(t, defaultRoutes, nil, Options{IdleTimeout: time.Second})
 	ws, id := h.dial(t)
 	ctx := ws.CloseRead(t.Context())
-	for range 8 { // 800 ms of traffic, well past one idle timeout
-		time.Sleep(100 * time.Millisecond)
+	for range 10 { // 2 s of traffic, well past one idle timeout
+		time.Sleep(200 * time.Millisecond)
 		if err := ws.Ping(ctx); err != nil {
 			t.Fatalf("connection closed despite activity: %v", err)
 		}
@@ -599,7 +601,7 @@ func TestIdleTimeoutResetByActivity(t *testing.T) {
 	}
 	select {
 	case <-ctx.Done(): // now idle: the gateway closes
-	case <-time.After(3 * time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("idle connection was not closed")
 	}
 	h.inv.waitFor(t, "DISCONNECT", id, 1)

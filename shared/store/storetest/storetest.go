@@ -31,10 +31,9 @@ type Server struct {
 func Start() *Server {
 	srv := httptest.NewServer(awsemu.New(awsemu.Options{}))
 	client := dynamodb.New(dynamodb.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      aws.AnonymousCredentials{},
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  aws.AnonymousCredentials{},
 	})
 	return &Server{srv: srv, client: client}
 }

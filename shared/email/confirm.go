@@ -1,0 +1,160 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// Confirming an address a visitor typed (docs/email.md, "Addresses").
+const (
+	// ConfirmTTL is how long a confirmation link works.
+	ConfirmTTL = 7 * 24 * time.Hour
+	// ConfirmResendAfter is how long the same visitor giving the same
+	// address again waits before another confirmation email goes out.
+	ConfirmResendAfter = 10 * time.Minute
+	// ConfirmSubject is the confirmation email's subject.
+	ConfirmSubject = "Confirm your email address"
+)
+
+// The answers a confirmation link gets when it cannot confirm.
+var (
+	errLinkInvalid = &chat.Error{Kind: chat.ErrInvalid, Message: "This confirmation link is not valid: it may be incomplete, or the address was changed after it was sent."}
+	errLinkExpired = &chat.Error{Kind: chat.ErrInvalid, Message: "This confirmation link has expired. Give your address in the chat again to get a new one."}
+)
+
+// sendConfirmation emails the owner of c's address a link to confirm it.
+// An undeliverable address gets nothing (and the visitor's answer does
+// not say so).
+func (s *Service) sendConfirmation(ctx context.Context, c Contact, confirmPage string) error {
+	reason, err := s.blocked(ctx, c.Email)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		slog.InfoContext(ctx, "confirmation not sent", "why", "undeliverable", "visitorId", c.VisitorID)
+		return nil
+	}
+	page, err := url.Parse(confirmPage)
+	if err != nil || (page.Scheme != "https" && page.Scheme != "http") || page.Host == "" {
+		return fmt.Errorf("confirmation page %q is not an http(s) URL", confirmPage)
+	}
+	expires := s.now().UTC().Add(ConfirmTTL)
+	tok, err := s.tokens.ConfirmToken(c.VisitorID, c.Email, expires)
+	if err != nil {
+		return err
+	}
+	q := page.Query()
+	q.Set("token", tok)
+	page.RawQuery = q.Encode()
+	st, err := s.Settings(ctx, s.channel)
+	if err != nil {
+		return err
+	}
+	team := s.team
+	if st.SenderName != "" {
+		team = st.SenderName
+	}
+	text, htmlBody, err := mail.RenderConfirmation(mail.ConfirmationMail{Team: team, PageURL: c.PageURL, Link: page.String(), Expires: expires})
+	if err != nil {
+		return err
+	}
+	fromName := team
+	if fromName == "" {
+		fromName = "Support"
+	}
+	from, err := mail.FormatAddress(fromName, st.SenderAddress)
+	if err != nil {
+		return fmt.Errorf("sender address: %w", err)
+	}
+	to, err := mail.FormatAddress("", c.Email)
+	if err != nil {
+		return toDomain(err)
+	}
+	subject, err := mail.Subject(ConfirmSubject)
+	if err != nil {
+		return err
+	}
+	raw, err := mail.Build(mail.Message{
+		From: from, To: to, Subject: subject, MessageID: mail.NewMessageID(senderDomain(st.SenderAddress)),
+		Date: s.now(), Text: text, HTML: htmlBody,
+	})
+	if err != nil {
+		return toDomain(err)
+	}
+	_, err = s.ses.SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress:     aws.String(st.SenderAddress),
+		Destination:          &sestypes.Destination{ToAddresses: []string{c.Email}},
+		Content:              &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
+		ConfigurationSetName: aws.String(s.cfg.ConfigurationSet),
+		EmailTags:            []sestypes.MessageTag{{Name: aws.String("purpose"), Value: aws.String("confirm-address")}},
+	})
+	if err != nil {
+		var rejected *sestypes.MessageRejected
+		if errors.As(err, &rejected) {
+			return &chat.Error{Kind: chat.ErrConflict, Message: "the confirmation email was rejected by the mail service: " + aws.ToString(rejected.Message)}
+		}
+		return fmt.Errorf("ses send confirmation: %w", err)
+	}
+	slog.InfoContext(ctx, "confirmation sent", "visitorId", c.VisitorID)
+	return nil
+}
+
+// pendingConfirmation checks a confirmation token against the visitor's
+// current address and returns the contact it confirms.
+func (s *Service) pendingConfirmation(ctx context.Context, token string) (Contact, error) {
+	conf, err := s.tokens.ParseConfirmation(token)
+	if err != nil {
+		return Contact{}, errLinkInvalid
+	}
+	c, known, err := s.contactOf(ctx, conf.VisitorID)
+	if err != nil {
+		return Contact{}, err
+	}
+	if !known || s.tokens.CheckConfirmation(conf, c.Email) != nil {
+		return Contact{}, errLinkInvalid
+	}
+	if !s.now().Before(conf.Expires) {
+		return Contact{}, errLinkExpired
+	}
+	return c, nil
+}
+
+// CheckConfirmation says whether a confirmation link can confirm, without
+// changing anything (what the link's page shows before the owner presses
+// the button; mail scanners that open links confirm nothing).
+func (s *Service) CheckConfirmation(ctx context.Context, token string) (Contact, error) {
+	return s.pendingConfirmation(ctx, token)
+}
+
+// Confirm verifies the address of a confirmation link: the owner of the
+// address says it is the visitor's, so mail from it without a reply token
+// now reaches this visitor (whoever it reached before) and transcripts go
+// to it. Confirming twice is harmless.
+func (s *Service) Confirm(ctx context.Context, token string) (Contact, error) {
+	c, err := s.pendingConfirmation(ctx, token)
+	if err != nil {
+		return Contact{}, err
+	}
+	if !c.Verified() {
+		c.VerifiedAt = s.now().UTC().Truncate(time.Millisecond)
+	}
+	if err := s.store.ConfirmContact(ctx, c); err != nil {
+		if errors.Is(err, chat.ErrConflict) {
+			return Contact{}, errLinkInvalid
+		}
+		return Contact{}, fmt.Errorf("confirm contact: %w", err)
+	}
+	slog.InfoContext(ctx, "address confirmed", "visitorId", c.VisitorID)
+	return c, nil
+}

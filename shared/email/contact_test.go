@@ -1,0 +1,225 @@
+package email_test
+
+import (
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+const confirmPage = "https://api.example.com/widget/contact/confirm"
+
+var linkRE = regexp.MustCompile(`https://api\.example\.com/widget/contact/confirm\?token=[a-z0-9]+`)
+
+// confirmLinks returns the confirmation links emailed to addr, oldest
+// first.
+func confirmLinks(t *testing.T, f *fixture, addr string) []string {
+	t.Helper()
+	f.ses.mu.Lock()
+	defer f.ses.mu.Unlock()
+	var out []string
+	for _, in := range f.ses.sent {
+		if !strings.EqualFold(in.Destination.ToAddresses[0], addr) {
+			continue
+		}
+		m, err := mail.Parse(in.Content.Raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Subject != email.ConfirmSubject {
+			t.Fatalf("email to %s has subject %q", addr, m.Subject)
+		}
+		out = append(out, linkRE.FindString(m.Text))
+	}
+	return out
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+func newVisitor(t *testing.T, f *fixture) string {
+	t.Helper()
+	vid := uuid.NewString()
+	if err := f.store.CreateVisitor(t.Context(), chat.Visitor{ID: vid, ChannelID: "main", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return vid
+}
+
+// TestTypedAddressIsUnverifiedUntilConfirmed: an address a visitor types
+// routes no mail to that visitor and gets no transcript until its owner
+// follows the emailed link; the answer never tells whether the address is
+// someone else's.
+func TestTypedAddressIsUnverifiedUntilConfirmed(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true) // Ada's verified ada@visitor.test, closed conversation
+	ctx := t.Context()
+	ada := mustVisitor(t, f)
+	eve := newVisitor(t, f)
+
+	// Eve claims Ada's address and a fresh one: the same kind of answer.
+	taken, err := f.email.SetContact(ctx, eve, email.ContactInput{Email: "ada@visitor.test"}, confirmPage)
+	if err != nil {
+		t.Fatalf("claiming a taken address: %v, want the same answer as for any address", err)
+	}
+	fresh, err := f.email.SetContact(ctx, newVisitor(t, f), email.ContactInput{Email: "fresh@visitor.test"}, confirmPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taken.Verified() || fresh.Verified() {
+		t.Errorf("typed addresses verified: %+v %+v", taken, fresh)
+	}
+	if n := len(confirmLinks(t, f, "ada@visitor.test")); n != 1 {
+		t.Errorf("%d confirmation emails to the claimed address, want 1 (its owner decides)", n)
+	}
+
+	// Mail from Ada without a reply token still reaches Ada, never Eve.
+	out := receive(t, f, "Ada Lovelace <ada@visitor.test>", "support@reply.example.com", "new-1@mail.visitor.test", "A new question")
+	conv, _, err := f.chat.Thread(ctx, out.ConversationID, 1)
+	if err != nil || conv.VisitorID != ada {
+		t.Fatalf("tokenless mail from Ada went to visitor %s (%v), want Ada %s", conv.VisitorID, err, ada)
+	}
+
+	// Mail from an address only typed, never confirmed, starts a
+	// conversation of a new contact.
+	typer, err := f.email.SetContact(ctx, newVisitor(t, f), email.ContactInput{Email: "typed@visitor.test"}, confirmPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = receive(t, f, "typed@visitor.test", "support@reply.example.com", "t-1@mail.visitor.test", "Who gets this?")
+	conv, _, err = f.chat.Thread(ctx, out.ConversationID, 1)
+	if err != nil || conv.VisitorID == typer.VisitorID {
+		t.Fatalf("mail from an unconfirmed address reached the visitor who typed it (%v)", err)
+	}
+
+	// Eve's conversation closes after an agent answered: no transcript
+	// goes to the unconfirmed address.
+	sent := f.ses.count()
+	msg, _, err := f.chat.StartByEmail(ctx, chat.Principal{Role: chat.RoleVisitor, ID: eve}, chat.EmailInput{Dedupe: "eve-start", Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.chat.Reply(ctx, f.agent, msg.ConversationID, chat.SendInput{ClientID: uuid.NewString(), Body: "Hello Eve"}); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := f.chat.Close(ctx, f.agent, msg.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.email.OnClosed(ctx, email.Closed{Version: "1", ID: closed.ID + ":x", ConversationID: closed.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if f.ses.count() != sent {
+		t.Errorf("a transcript went to an unconfirmed address")
+	}
+	// The agent may still reply by email in the conversation: the reply
+	// address binds the answer to this thread.
+	if _, _, err := f.email.Reply(ctx, f.agent, msg.ConversationID, chat.SendInput{ClientID: uuid.NewString(), Body: "Are you Ada?"}); err != nil {
+		t.Errorf("email reply to the visitor's own unconfirmed address: %v", err)
+	}
+	sum := chat.Summary{VisitorID: eve}
+	if err := f.email.Decorate(ctx, &sum); err != nil || sum.ContactEmail != "ada@visitor.test" || sum.ContactVerified {
+		t.Errorf("the agent's summary = %+v, %v; want the address marked unverified", sum, err)
+	}
+}
+
+// TestConfirmationLink: the emailed link confirms the address for the
+// visitor who typed it (mail from it then reaches that visitor, whoever
+// it reached before); it stops working when it expires or the visitor
+// changes the address; the same visitor giving the same address again
+// gets one email per ten minutes.
+func TestConfirmationLink(t *testing.T) {
+	f := setup(t)
+	ctx := t.Context()
+	vid := newVisitor(t, f)
+	in := email.ContactInput{Email: "Grace@Visitor.Test", Name: "Grace", PageURL: "https://shop.example.com/cart"}
+	c, err := f.email.SetContact(ctx, vid, in, confirmPage)
+	if err != nil || mail.Key(c.Email) != "grace@visitor.test" || c.Verified() {
+		t.Fatalf("SetContact = %+v, %v", c, err)
+	}
+	if _, err := f.email.SetContact(ctx, vid, in, confirmPage); err != nil {
+		t.Fatal(err)
+	}
+	links := confirmLinks(t, f, "grace@visitor.test")
+	if len(links) != 1 || links[0] == "" {
+		t.Fatalf("links = %q, want one (no second email within ten minutes)", links)
+	}
+	f.skew = 11 * time.Minute
+	if _, err := f.email.SetContact(ctx, vid, in, confirmPage); err != nil {
+		t.Fatal(err)
+	}
+	if links = confirmLinks(t, f, "grace@visitor.test"); len(links) != 2 {
+		t.Fatalf("%d links after ten minutes, want 2", len(links))
+	}
+	f.skew = 0
+
+	forged := tokenOf(t, links[0])
+	forged = forged[:len(forged)-1] + map[bool]string{true: "b", false: "a"}[strings.HasSuffix(forged, "a")]
+	for name, tok := range map[string]string{"forged": forged, "empty": "", "garbage": "<script>"} {
+		if _, err := f.email.Confirm(ctx, tok); !errors.Is(err, chat.ErrInvalid) {
+			t.Errorf("%s token: %v, want invalid", name, err)
+		}
+	}
+	tok := tokenOf(t, links[1])
+	if pending, err := f.email.CheckConfirmation(ctx, tok); err != nil || pending.Verified() {
+		t.Fatalf("CheckConfirmation = %+v, %v; want pending", pending, err)
+	}
+	if _, err := f.store.VisitorByEmail(ctx, "grace@visitor.test"); !errors.Is(err, chat.ErrNotFound) {
+		t.Fatalf("looking at the link bound the address: %v", err)
+	}
+	// Someone else's mail binding exists already (Grace wrote before from
+	// another browser): confirming moves it to this visitor.
+	earlier := receive(t, f, "grace@visitor.test", "support@reply.example.com", "g-1@mail.visitor.test", "Hi from my phone")
+	confirmed, err := f.email.Confirm(ctx, tok)
+	if err != nil || !confirmed.Verified() || confirmed.VisitorID != vid {
+		t.Fatalf("Confirm = %+v, %v", confirmed, err)
+	}
+	if again, err := f.email.Confirm(ctx, tok); err != nil || !again.Verified() {
+		t.Errorf("confirming twice = %+v, %v", again, err)
+	}
+	out := receive(t, f, "grace@visitor.test", "support@reply.example.com", "g-2@mail.visitor.test", "Hi from my laptop")
+	conv, _, err := f.chat.Thread(ctx, out.ConversationID, 1)
+	if err != nil || conv.VisitorID != vid || out.ConversationID == earlier.ConversationID {
+		t.Errorf("mail after the confirmation went to visitor %s (%v), want %s", conv.VisitorID, err, vid)
+	}
+	sum := chat.Summary{VisitorID: vid}
+	if err := f.email.Decorate(ctx, &sum); err != nil || !sum.ContactVerified {
+		t.Errorf("summary = %+v, %v; want verified", sum, err)
+	}
+
+	// Expired.
+	f.skew = email.ConfirmTTL + time.Hour
+	if _, err := f.email.CheckConfirmation(ctx, tok); !errors.Is(err, chat.ErrInvalid) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("an expired link: %v", err)
+	}
+	f.skew = 0
+
+	// The visitor changes the address: the old link is void, and the new
+	// address starts unverified.
+	c, err = f.email.SetContact(ctx, vid, email.ContactInput{Email: "grace.h@visitor.test"}, confirmPage)
+	if err != nil || c.Verified() || c.Name != "Grace" {
+		t.Fatalf("changed address = %+v, %v", c, err)
+	}
+	if _, err := f.email.Confirm(ctx, tok); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("the old link after the change: %v, want invalid", err)
+	}
+	// Mail from the old address no longer reaches the visitor.
+	out = receive(t, f, "grace@visitor.test", "support@reply.example.com", "g-3@mail.visitor.test", "Old address")
+	if conv, _, _ := f.chat.Thread(ctx, out.ConversationID, 1); conv.VisitorID == vid {
+		t.Errorf("mail from the replaced address still reaches the visitor")
+	}
+}

@@ -1,0 +1,214 @@
+package email_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail"
+)
+
+// replyAddress is the Reply-To the fixture's service gives a conversation.
+func replyAddress(t *testing.T, conversationID string) string {
+	t.Helper()
+	tokens, err := mail.NewTokens([]byte("handler-test-secret-0123456789"), 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := tokens.ReplyAddress(conversationID, "reply.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// receive delivers a plain text mail as SES would: raw mail in S3, then
+// the receipt. Every delivery gets its own SES id, as SES gives one.
+func receive(t *testing.T, f *fixture, from, to, messageID, body string) email.Outcome {
+	t.Helper()
+	sesID := strings.ReplaceAll(uuid.NewString(), "-", "")
+	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: Your conversation\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", from, to, messageID, body)
+	f.s3.objects["mail/inbound/"+sesID] = []byte(raw)
+	out, err := f.email.Receive(t.Context(), email.Received{SESMessageID: sesID, Recipients: []string{to},
+		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func stream(t *testing.T, f *fixture, cid string) []string {
+	t.Helper()
+	_, msgs, err := f.chat.Thread(t.Context(), cid, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		switch {
+		case m.Event != nil:
+			out = append(out, string(m.Event.Type)+" by "+string(m.Author.Type))
+		default:
+			out = append(out, m.Body+" ("+string(m.Author.Type)+", "+or(m.Channel, "chat")+")")
+		}
+	}
+	return out
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// TestMessageIDIsScopedToTheSender: a stranger's mail that reuses the
+// Message-ID of a contact's reply neither suppresses the real reply nor
+// makes it answer with the stranger's conversation.
+func TestMessageIDIsScopedToTheSender(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	stolen := "CAF-1@mail.visitor.test"
+	first := receive(t, f, "Eve <eve@evil.test>", "support@reply.example.com", stolen, "I was first")
+	if first.ConversationID == "" || first.ConversationID == fixtureConversation || first.Duplicate {
+		t.Fatalf("the stranger's mail = %+v, want a new conversation", first)
+	}
+	real := receive(t, f, "Ada Lovelace <ada@visitor.test>", replyAddress(t, fixtureConversation), stolen, "The real reply")
+	if real.ConversationID != fixtureConversation || real.Duplicate || real.Quarantined != "" {
+		t.Fatalf("the contact's reply = %+v, want it appended to %s", real, fixtureConversation)
+	}
+	if got := stream(t, f, fixtureConversation); !strings.Contains(strings.Join(got, "|"), "The real reply (visitor, email)") {
+		t.Errorf("thread = %q, want the real reply in it", got)
+	}
+	// The same reply delivered again (a new SES id, the same Message-ID)
+	// is still appended once.
+	if again := receive(t, f, "Ada Lovelace <ada@visitor.test>", replyAddress(t, fixtureConversation), stolen, "The real reply"); !again.Duplicate || again.Seq != real.Seq {
+		t.Errorf("second delivery = %+v, want the duplicate of seq %d", again, real.Seq)
+	}
+}
+
+// TestEmailReopensAndStopsTheChatTimer: the contact's email to a closed
+// conversation stores a reopened event before the message (so
+// conversation.reopened is published), and email activity never leaves
+// the chat's inactivity timer running: the visitor is not in the widget,
+// and closing an email thread is the agent's.
+func TestEmailReopensAndStopsTheChatTimer(t *testing.T) {
+	ctx := t.Context()
+	timerOf := func(f *fixture) chat.Conversation {
+		t.Helper()
+		c, err := f.store.Conversation(ctx, fixtureConversation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	t.Run("contact's email to a closed conversation", func(t *testing.T) {
+		f := setup(t)
+		f.conversation(t, true)
+		out := receive(t, f, "ada@visitor.test", replyAddress(t, fixtureConversation), "r1@mail.visitor.test", "Me again")
+		want := []string{"Where is my parcel? (visitor, email)", "It ships today. (agent, chat)", "closed by agent", "reopened by visitor", "Me again (visitor, email)"}
+		if diff := cmp.Diff(want, stream(t, f, fixtureConversation)); diff != "" {
+			t.Errorf("stream (-want +got):\n%s", diff)
+		}
+		if c := timerOf(f); c.Status != chat.StatusOpen || !c.TimerAt.IsZero() {
+			t.Errorf("after the email: status %s, timer %v %q; want open and no timer", c.Status, c.TimerAt, c.TimerStage)
+		}
+		// Closed again by the agent, then the same mail redelivered: it was
+		// appended already, so nothing reopens.
+		if _, err := f.chat.Close(ctx, f.agent, fixtureConversation); err != nil {
+			t.Fatal(err)
+		}
+		again := receive(t, f, "ada@visitor.test", replyAddress(t, fixtureConversation), "r1@mail.visitor.test", "Me again")
+		if !again.Duplicate || again.Seq != out.Seq {
+			t.Errorf("redelivery = %+v, want the duplicate of seq %d", again, out.Seq)
+		}
+		if c := timerOf(f); c.Status != chat.StatusClosed || c.LastSeq != out.Seq+1 {
+			t.Errorf("after the redelivery: status %s lastSeq %d; want closed %d", c.Status, c.LastSeq, out.Seq+1)
+		}
+	})
+
+	t.Run("contact's email to an open conversation with a running timer", func(t *testing.T) {
+		f := setup(t)
+		f.conversation(t, true)
+		if _, err := f.chat.Reopen(ctx, f.agent, fixtureConversation); err != nil {
+			t.Fatal(err)
+		}
+		if c := timerOf(f); c.TimerAt.IsZero() {
+			t.Fatalf("the chat reopen armed no timer: %+v", c)
+		}
+		receive(t, f, "ada@visitor.test", replyAddress(t, fixtureConversation), "r2@mail.visitor.test", "Still there?")
+		if c := timerOf(f); c.Status != chat.StatusOpen || !c.TimerAt.IsZero() {
+			t.Errorf("after the email: status %s, timer %v %q; want open and no timer", c.Status, c.TimerAt, c.TimerStage)
+		}
+	})
+
+	t.Run("agent's email reply to a closed conversation", func(t *testing.T) {
+		f := setup(t)
+		f.conversation(t, true)
+		if _, _, err := f.email.Reply(ctx, f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "One more thing"}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"Where is my parcel? (visitor, email)", "It ships today. (agent, chat)", "closed by agent", "reopened by agent", "One more thing (agent, email)"}
+		if diff := cmp.Diff(want, stream(t, f, fixtureConversation)); diff != "" {
+			t.Errorf("stream (-want +got):\n%s", diff)
+		}
+		// No timer: nothing closes it for inactivity (and sends a second
+		// transcript) while the visitor reads the email.
+		if c := timerOf(f); c.Status != chat.StatusOpen || !c.TimerAt.IsZero() {
+			t.Errorf("after the email reply: status %s, timer %v %q; want open and no timer", c.Status, c.TimerAt, c.TimerStage)
+		}
+	})
+
+	t.Run("new conversation by email", func(t *testing.T) {
+		f := setup(t)
+		out := receive(t, f, "nora@visitor.test", "support@reply.example.com", "n1@mail.visitor.test", "Hallo")
+		c, err := f.store.Conversation(ctx, out.ConversationID)
+		if err != nil || c.Status != chat.StatusOpen || !c.TimerAt.IsZero() {
+			t.Errorf("conversation started by email = %+v, %v; want open without a timer", c, err)
+		}
+	})
+}
+
+// TestConcurrentEmailRepliesSendOnce: two attempts of the same reply (the
+// same client id) at once send one email; the other attempt is told to
+// retry, and a retry returns the stored message.
+func TestConcurrentEmailRepliesSendOnce(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	f.ses.delay = 300 * time.Millisecond
+	in := chat.SendInput{ClientID: uuid.NewString(), Body: "Sent once"}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() { _, _, errs[i] = f.email.Reply(t.Context(), f.agent, fixtureConversation, in) })
+	}
+	wg.Wait()
+	if n := f.ses.count(); n != 1 {
+		t.Fatalf("%d emails sent for one reply, want 1 (errors %v)", n, errs)
+	}
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			if !errors.Is(err, chat.ErrConflict) {
+				t.Errorf("the concurrent attempt failed with %v, want a conflict", err)
+			}
+		}
+	}
+	if failed > 1 {
+		t.Fatalf("both attempts failed: %v", errs)
+	}
+	m, created, err := f.email.Reply(t.Context(), f.agent, fixtureConversation, in)
+	if err != nil || created || m.Body != "Sent once" || f.ses.count() != 1 {
+		t.Errorf("retry = %+v created %v err %v, %d sent; want the stored message, nothing sent", m, created, err, f.ses.count())
+	}
+}

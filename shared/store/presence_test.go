@@ -1,0 +1,56 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// Going offline clears the online flag of every recent conversation,
+// including ones that slipped out of the newest few while the visitor was
+// online (each new conversation is created with the flag set).
+func TestVisitorOfflineClearsOlderConversations(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	vid := uuid.NewString()
+	var ids []string
+	for i := range 5 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		c := chat.Conversation{
+			ID: uuid.NewString(), ChannelID: "main", InboxID: "main", VisitorID: vid, Status: chat.StatusOpen,
+			VisitorOnline: true, Preview: "hello", CreatedAt: at, LastActivityAt: at,
+		}
+		m := chat.Message{Kind: chat.KindText, ClientID: uuid.NewString(), Author: chat.Author{Type: chat.RoleVisitor, ID: vid}, Body: "hello", CreatedAt: at}
+		if _, err := s.CreateConversation(ctx, chat.NewConversation{Conversation: c, Message: m, ClientKey: "visitor:" + vid + "#" + m.ClientID}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	changed, err := s.SetVisitorOnline(ctx, vid, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changed) != len(ids) {
+		t.Errorf("going offline changed %d conversations, want %d", len(changed), len(ids))
+	}
+	for _, id := range ids {
+		c, err := s.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.VisitorOnline {
+			t.Errorf("conversation %s still shows the visitor online", id)
+		}
+	}
+	// Coming back online flags the newest few only.
+	changed, err = s.SetVisitorOnline(ctx, vid, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changed) != 3 {
+		t.Errorf("coming online changed %d conversations, want the newest 3", len(changed))
+	}
+}

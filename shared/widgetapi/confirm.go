@@ -1,0 +1,115 @@
+package widgetapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// The confirmation page is what the link in the confirmation email opens.
+// GET shows the address and a button and changes nothing, so the mail
+// scanners that open every link in an email confirm nothing; the button
+// POSTs the token back and confirms. It is a public page opened from a
+// mail client: no origin check, no visitor token (the link's token is
+// the proof).
+var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:{{.Color}};color:#fff;cursor:pointer}</style></head>
+<body><h1 style="font-size:1.3rem">{{.Title}}</h1><p>{{.Text}}</p>
+{{if .Token}}<form method="post" action="confirm"><input type="hidden" name="token" value="{{.Token}}"><button type="submit">Confirm my address</button></form>{{end}}
+</body></html>
+`))
+
+type confirmView struct {
+	Title, Text, Token string
+	Color              template.CSS
+}
+
+// maxConfirmBody bounds the confirmation form's body.
+const maxConfirmBody = 1024
+
+func (h *Handler) page(status int, v confirmView) events.APIGatewayV2HTTPResponse {
+	v.Color = template.CSS(DefaultThemeColor)
+	if h.look.Color != "" {
+		v.Color = template.CSS(h.look.Color) // checked by WithLook: #rrggbb
+	}
+	var b bytes.Buffer
+	if err := confirmPage.Execute(&b, v); err != nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Body: "internal error", Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: b.String(), Headers: map[string]string{
+		"Content-Type":            "text/html; charset=utf-8",
+		"Cache-Control":           "no-store",
+		"Referrer-Policy":         "no-referrer",
+		"X-Content-Type-Options":  "nosniff",
+		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	}}
+}
+
+// failed is the page for a link that cannot confirm.
+func (h *Handler) failed(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
+	var de *chat.Error
+	if errors.As(err, &de) && errors.Is(err, chat.ErrInvalid) {
+		return h.page(http.StatusBadRequest, confirmView{Title: "This link cannot confirm an address", Text: de.Message})
+	}
+	slog.ErrorContext(ctx, "confirmation page failed", "error", err)
+	return h.page(http.StatusInternalServerError, confirmView{Title: "Something went wrong", Text: "The address could not be confirmed just now. Please open the link again in a moment."})
+}
+
+// confirmForm answers GET /widget/contact/confirm?token=…: what the link
+// would confirm, and the button that does it.
+func (h *Handler) confirmForm(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	token := req.QueryStringParameters["token"]
+	c, err := h.email.CheckConfirmation(ctx, token)
+	if err != nil {
+		return h.failed(ctx, err)
+	}
+	if c.Verified() {
+		return h.page(http.StatusOK, confirmView{Title: "Address confirmed", Text: c.Email + " is confirmed. You can close this page."})
+	}
+	return h.page(http.StatusOK, confirmView{
+		Title: "Confirm your email address",
+		Text:  "Confirm that " + c.Email + " is your address, to get replies and transcripts of your chat by email.",
+		Token: token,
+	})
+}
+
+// confirm answers POST /widget/contact/confirm (the page's button, a form
+// post with the token): it confirms the address.
+func (h *Handler) confirm(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	body := req.Body
+	if req.IsBase64Encoded {
+		raw, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
+		}
+		body = string(raw)
+	}
+	if len(body) > maxConfirmBody {
+		return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form is too large."})
+	}
+	form, err := url.ParseQuery(body)
+	if err != nil {
+		return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
+	}
+	token := form.Get("token")
+	if token == "" {
+		token = req.QueryStringParameters["token"]
+	}
+	c, err := h.email.Confirm(ctx, token)
+	if err != nil {
+		return h.failed(ctx, err)
+	}
+	return h.page(http.StatusOK, confirmView{Title: "Address confirmed", Text: "Thank you: " + c.Email + " is confirmed. You can close this page."})
+}
