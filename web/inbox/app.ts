@@ -311,7 +311,7 @@ function showQuarantine(): void {
 }
 
 function emailFacts(s: Summary): EmailFacts {
-  return { contactEmail: s.contactEmail, suggestedChannel: s.suggestedChannel, emailBlocked: s.emailBlocked };
+  return { contactEmail: s.contactEmail, contactVerified: s.contactVerified, suggestedChannel: s.suggestedChannel, emailBlocked: s.emailBlocked };
 }
 
 // refreshFacts reads the conversation's email facts again (after the
@@ -415,7 +415,9 @@ function contactLine(s: Summary): HTMLElement {
   if (!facts.contactEmail) return h("p", { class: "contact none" }, h("span", { class: "contact-addr" }, "No email address"), " · ", edit);
   return h("p", { class: "contact" },
     h("span", { class: "contact-addr", title: "Visitor's email" }, facts.contactEmail),
-    facts.emailBlocked ? h("span", { class: "pill bad", title: facts.emailBlocked }, "Undeliverable") : null,
+    facts.emailBlocked ? h("span", { class: "pill bad", title: facts.emailBlocked }, "Undeliverable")
+      : facts.contactVerified ? null
+      : h("span", { class: "pill unconfirmed", title: "The visitor typed this address and has not confirmed it yet: replies by email reach it, transcripts on close wait for the confirmation." }, "Unconfirmed"),
     " · ", edit);
 }
 

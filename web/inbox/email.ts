@@ -8,6 +8,8 @@ export type Channel = "chat" | "email";
 /** EmailFacts are what GET /agent/conversations/{id} adds to a summary. */
 export interface EmailFacts {
   contactEmail?: string;
+  /** contactVerified is false while a typed address awaits its owner's confirmation. */
+  contactVerified?: boolean;
   suggestedChannel?: Channel;
   emailBlocked?: string;
 }

@@ -6,7 +6,7 @@ import { fill, type Strings } from "./strings";
 export const mailIcon = "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 3.2V17h16V8.2l-8 5.3-8-5.3ZM5.2 7l6.8 4.5L18.8 7H5.2Z";
 
 /** Save stores the address; it rejects with the HTTP status on failure. */
-type Save = (email: string) => Promise<string>;
+type Save = (email: string) => Promise<{ email: string; verified: boolean }>;
 
 // A pragmatic check before asking the server, which validates for real.
 const looksLikeEmail = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;
@@ -14,6 +14,8 @@ const looksLikeEmail = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;
 export class EmailCapture {
   /** saved is the address the visitor gave, "" when none. */
   saved = "";
+  /** verified is false until the owner confirms by the emailed link. */
+  verified = false;
   /** dismissed is true after "Not now". */
   dismissed = false;
   /** open is true while the form is asked for explicitly (header, "Change"). */
@@ -48,8 +50,9 @@ export class EmailCapture {
     this.bar = h("p", { class: "cap-bar", hidden: true }, svg(mailIcon, 16), this.barText, " ",
       h("button", { class: "cap-change", type: "button", onclick: () => this.ask() }, t.emailChange));
     try {
-      const s = JSON.parse(localStorage.getItem(storageKey) || "{}") as { email?: string; dismissed?: boolean };
+      const s = JSON.parse(localStorage.getItem(storageKey) || "{}") as { email?: string; verified?: boolean; dismissed?: boolean };
       this.saved = s.email || "";
+      this.verified = !!s.verified;
       this.dismissed = !!s.dismissed;
     } catch {
       // Nothing remembered: ask again.
@@ -87,7 +90,9 @@ export class EmailCapture {
     }
     this.submit.disabled = true;
     try {
-      this.saved = await this.save(email);
+      const c = await this.save(email);
+      this.saved = c.email;
+      this.verified = c.verified;
       this.open = false;
       this.remember();
       this.paint();
@@ -109,14 +114,14 @@ export class EmailCapture {
 
   private paint(): void {
     this.input.removeAttribute("aria-invalid");
-    this.barText.textContent = fill(this.t.emailSaved, this.saved);
+    this.barText.textContent = fill(this.verified ? this.t.emailSaved : this.t.emailConfirm, this.saved);
     this.bar.hidden = !this.saved || this.open;
   }
 
   private remember(): void {
     this.paint();
     try {
-      localStorage.setItem(this.storageKey, JSON.stringify({ email: this.saved, dismissed: this.dismissed }));
+      localStorage.setItem(this.storageKey, JSON.stringify({ email: this.saved, verified: this.verified, dismissed: this.dismissed }));
     } catch {
       // Storage may be blocked; the choice holds for this page view.
     }

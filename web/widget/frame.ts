@@ -71,8 +71,8 @@ const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
 const headSub = h("p", { class: "head-sub" }, t.replyTime);
 const capture = new EmailCapture(t, async (email) => {
-  const r = await api<{ contact: { email: string } }>("PUT", "/widget/contact", { email });
-  return r.contact.email;
+  const r = await api<{ contact: { email: string; verified: boolean } }>("PUT", "/widget/contact", { email });
+  return r.contact;
 }, () => {
   render();
   if (capture.open) capture.card.scrollIntoView({ block: "nearest" });
