@@ -36,18 +36,9 @@ type SendClaims interface {
 // stored.
 func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID, channel string, in SendInput, deliver Deliver) (Message, bool, error) {
 	in.ConversationID = conversationID
-	if err := checkID("conversation id", conversationID); err != nil {
-		return Message{}, false, err
-	}
-	if err := in.validate(); err != nil {
-		return Message{}, false, err
-	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
-		return Message{}, false, notFound()
-	}
+	conv, listeners, err := s.replyTarget(ctx, agent, in)
 	if err != nil {
-		return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
+		return Message{}, false, err
 	}
 	key := clientKey(agent, in.ClientID)
 	prior := func() (Message, bool, error) {

@@ -342,22 +342,33 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 	return res, nil
 }
 
+// replyTarget checks an agent's reply and reads the conversation it goes
+// to with the visitor tabs that follow it; a conversation the agent may not
+// see is not found.
+func (s *Service) replyTarget(ctx context.Context, agent Principal, in SendInput) (Conversation, []Listener, error) {
+	if err := checkID("conversation id", in.ConversationID); err != nil {
+		return Conversation{}, nil, err
+	}
+	if err := in.validate(); err != nil {
+		return Conversation{}, nil, err
+	}
+	conv, listeners, err := s.store.ConversationListeners(ctx, in.ConversationID)
+	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
+		return Conversation{}, nil, notFound()
+	}
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("reply to %s: %w", in.ConversationID, err)
+	}
+	return conv, listeners, nil
+}
+
 // Reply stores an agent's message. created is false when clientId had been
 // used before: the message is the one stored then.
 func (s *Service) Reply(ctx context.Context, agent Principal, conversationID string, in SendInput) (msg Message, created bool, err error) {
 	in.ConversationID = conversationID
-	if err := checkID("conversation id", conversationID); err != nil {
-		return Message{}, false, err
-	}
-	if err := in.validate(); err != nil {
-		return Message{}, false, err
-	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
-		return Message{}, false, notFound()
-	}
+	conv, listeners, err := s.replyTarget(ctx, agent, in)
 	if err != nil {
-		return Message{}, false, fmt.Errorf("reply to %s: %w", conversationID, err)
+		return Message{}, false, err
 	}
 	res, err := s.reply(ctx, agent, conv, listeners, in)
 	return res.Message, !res.Duplicate, err

@@ -44,15 +44,8 @@ func Load() (Config, error) { return FromLookup(os.LookupEnv) }
 // FromLookup reads the variables through lookup and fails listing every
 // missing one, so a broken deployment says all that is wrong at once.
 func FromLookup(lookup func(string) (string, bool)) (Config, error) {
-	var missing []string
-	get := func(name string) string {
-		v, ok := lookup(name)
-		v = strings.TrimSpace(v)
-		if !ok || v == "" {
-			missing = append(missing, name)
-		}
-		return v
-	}
+	r := &reader{lookup: lookup}
+	get := r.required
 	c := Config{
 		TableName:        get("TABLE_NAME"),
 		SigningSecretARN: get("SIGNING_SECRET_ARN"),
@@ -90,8 +83,31 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}
-	if len(missing) > 0 {
-		return Config{}, errors.New("config: missing environment variables: " + strings.Join(missing, ", "))
+	if err := r.err(); err != nil {
+		return Config{}, err
 	}
 	return c, nil
+}
+
+// reader reads required variables and remembers every missing one, so a
+// broken deployment says all that is wrong at once.
+type reader struct {
+	lookup  func(string) (string, bool)
+	missing []string
+}
+
+func (r *reader) required(name string) string {
+	v, ok := r.lookup(name)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" {
+		r.missing = append(r.missing, name)
+	}
+	return v
+}
+
+func (r *reader) err() error {
+	if len(r.missing) == 0 {
+		return nil
+	}
+	return errors.New("config: missing environment variables: " + strings.Join(r.missing, ", "))
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"strings"
 )
@@ -25,15 +24,8 @@ func LoadMail() (Mail, error) { return MailFromLookup(os.LookupEnv) }
 
 // MailFromLookup reads them through lookup, failing with every missing one.
 func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
-	var missing []string
-	get := func(name string) string {
-		v, ok := lookup(name)
-		v = strings.TrimSpace(v)
-		if !ok || v == "" {
-			missing = append(missing, name)
-		}
-		return v
-	}
+	r := &reader{lookup: lookup}
+	get := r.required
 	m := Mail{
 		SenderAddress:    get("MAIL_SENDER_ADDRESS"),
 		InboundDomain:    strings.ToLower(get("MAIL_INBOUND_DOMAIN")),
@@ -41,8 +33,8 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 		InboundPrefix:    get("MAIL_INBOUND_PREFIX"),
 		ConfigurationSet: get("MAIL_CONFIGURATION_SET"),
 	}
-	if len(missing) > 0 {
-		return Mail{}, errors.New("config: missing environment variables: " + strings.Join(missing, ", "))
+	if err := r.err(); err != nil {
+		return Mail{}, err
 	}
 	return m, nil
 }
