@@ -140,7 +140,9 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // navigations (sign-in redirects, reloads) between two evaluations.
 func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: the deadline only matters when something is wrong, and a
+	// busy CI machine may be slow to run two browser contexts.
+	deadline := time.Now().Add(45 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
 		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
