@@ -121,7 +121,18 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(sctx, actions...)
+		if err == nil {
+			return
+		}
+		// The UIs re-render on live pushes: a node found a moment ago may be
+		// replaced before the click lands. Its action found nothing to act
+		// on, so doing it again on the fresh node is what a person would do.
+		if attempt < 5 && strings.Contains(err.Error(), "Could not find node with given id") {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
 		t.Fatalf("%s: %v", what, err)
 	}
 }
