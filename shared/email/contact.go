@@ -175,9 +175,17 @@ func (s *Service) contactOf(ctx context.Context, visitorID string) (Contact, boo
 // Decorate fills a summary's email facts: the contact's address, the
 // channel the reply editor should pick (chat while the visitor is online,
 // email when offline and an address is known and deliverable) and why
-// email is blocked.
+// email is blocked. Presence is read from the visitor's live connections
+// here, and the summary's online flag follows the same reading, so a
+// conversation read while a tab is closing never says "online" beside a
+// suggestion to email.
 func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 	sum.SuggestedChannel = chat.ChannelChat
+	tabs, err := s.store.VisitorListeners(ctx, sum.VisitorID)
+	if err != nil {
+		return fmt.Errorf("visitor connections: %w", err)
+	}
+	sum.VisitorOnline = len(tabs) > 0
 	c, ok, err := s.contactOf(ctx, sum.VisitorID)
 	if err != nil {
 		return err
@@ -191,11 +199,7 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 	if sum.EmailBlocked, err = s.blocked(ctx, c.Email); err != nil {
 		return err
 	}
-	online, err := s.store.VisitorListeners(ctx, sum.VisitorID)
-	if err != nil {
-		return fmt.Errorf("visitor connections: %w", err)
-	}
-	if len(online) == 0 && sum.EmailBlocked == "" {
+	if !sum.VisitorOnline && sum.EmailBlocked == "" {
 		sum.SuggestedChannel = chat.ChannelEmail
 	}
 	return nil

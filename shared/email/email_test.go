@@ -437,3 +437,18 @@ func TestSetContactAsAgent(t *testing.T) {
 		t.Errorf("an agent's address got %d confirmation emails, want none", f.ses.count())
 	}
 }
+
+// A conversation read while the visitor's last tab is closing (its
+// connection gone, the online flag not yet cleared) says offline and
+// suggests email: the dot and the suggestion never disagree.
+func TestDecorateReadsPresenceFromConnections(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	sum := chat.Summary{VisitorID: mustVisitor(t, f), VisitorOnline: true}
+	if err := f.email.Decorate(t.Context(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.VisitorOnline || sum.SuggestedChannel != chat.ChannelEmail {
+		t.Errorf("no live connection: online %v, suggested %q; want offline and email", sum.VisitorOnline, sum.SuggestedChannel)
+	}
+}
