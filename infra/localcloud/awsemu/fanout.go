@@ -21,13 +21,9 @@ import (
 // (of an index, or with a condition the emulator cannot read) over all
 // partitions. The caller holds dbMu.
 func (s *Server) serveQuery(ctx context.Context, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "Query", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "Query", body)
+	req, meta, rec := s.tableOf(ctx, "Query", body)
+	if rec != nil {
+		return rec
 	}
 	index := req.str("IndexName")
 	if index != "" {
@@ -56,13 +52,9 @@ func (s *Server) serveQuery(ctx context.Context, body []byte) *httptest.Response
 
 // serveScan walks every partition in turn. The caller holds dbMu.
 func (s *Server) serveScan(ctx context.Context, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "Scan", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "Scan", body)
+	req, meta, rec := s.tableOf(ctx, "Scan", body)
+	if rec != nil {
+		return rec
 	}
 	if index := req.str("IndexName"); index != "" {
 		if _, ok := meta.indexes[index]; !ok {

@@ -98,6 +98,22 @@ func (s *Server) itemPartition(meta *tableMeta, key map[string]*server.Attribute
 // it or not, through to minidyn unchanged.
 type rawRequest map[string]json.RawMessage
 
+// tableOf decodes a request about a table the emulator partitions. A body it
+// cannot read, or a table it does not know, goes to minidyn as the fallback
+// operation instead, whose answer (its own error for an unknown table) is
+// returned as rec.
+func (s *Server) tableOf(ctx context.Context, fallback string, body []byte) (rawRequest, *tableMeta, *httptest.ResponseRecorder) {
+	req, ok := decodeRaw(body)
+	if !ok {
+		return nil, nil, s.rawDynamo(ctx, fallback, body)
+	}
+	meta := s.table(req.str("TableName"))
+	if meta == nil {
+		return nil, nil, s.rawDynamo(ctx, fallback, body)
+	}
+	return req, meta, nil
+}
+
 func decodeRaw(body []byte) (rawRequest, bool) {
 	var req rawRequest
 	if err := json.Unmarshal(body, &req); err != nil || req == nil {
@@ -160,13 +176,9 @@ func (s *Server) table(name string) *tableMeta { return s.tables[name] }
 // serveItemOp routes PutItem, GetItem, UpdateItem and DeleteItem to the
 // partition of their key. The caller holds dbMu.
 func (s *Server) serveItemOp(ctx context.Context, op string, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "DescribeTable", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "DescribeTable", body)
+	req, meta, rec := s.tableOf(ctx, "DescribeTable", body)
+	if rec != nil {
+		return rec
 	}
 	field := "Key"
 	if op == "PutItem" {
@@ -338,13 +350,9 @@ func (s *Server) createTable(ctx context.Context, body []byte) *httptest.Respons
 // describeTable answers with the first partition's description, the table's
 // name, and the item counts of all partitions. The caller holds dbMu.
 func (s *Server) describeTable(ctx context.Context, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "DescribeTable", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "DescribeTable", body)
+	_, meta, rec := s.tableOf(ctx, "DescribeTable", body)
+	if rec != nil {
+		return rec
 	}
 	var desc *ddbtypes.TableDescription
 	var itemCount int64
@@ -379,13 +387,9 @@ func (s *Server) describeTable(ctx context.Context, body []byte) *httptest.Respo
 // updateTable applies an UpdateTable to every partition and learns the
 // table's new indexes. The caller holds dbMu.
 func (s *Server) updateTable(ctx context.Context, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "UpdateTable", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "UpdateTable", body)
+	req, meta, rec := s.tableOf(ctx, "UpdateTable", body)
+	if rec != nil {
+		return rec
 	}
 	var first *httptest.ResponseRecorder
 	for p := range s.partitions {
@@ -410,13 +414,9 @@ func (s *Server) updateTable(ctx context.Context, body []byte) *httptest.Respons
 // deleteTable deletes every partition, and the table's TTL setting. The
 // caller holds dbMu.
 func (s *Server) deleteTable(ctx context.Context, body []byte) *httptest.ResponseRecorder {
-	req, ok := decodeRaw(body)
-	if !ok {
-		return s.rawDynamo(ctx, "DeleteTable", body)
-	}
-	meta := s.table(req.str("TableName"))
-	if meta == nil {
-		return s.rawDynamo(ctx, "DeleteTable", body)
+	_, meta, rec := s.tableOf(ctx, "DeleteTable", body)
+	if rec != nil {
+		return rec
 	}
 	var first *httptest.ResponseRecorder
 	for p := range s.partitions {
