@@ -13,5 +13,8 @@ import (
 func main() {
 	ctx := context.Background()
 	p := setup.Must(ctx)
-	lambda.Start(agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).Handle)
+	env := setup.Env{Config: p.Config, AWS: p.AWS}
+	h := agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).
+		WithAccess(env.AgentGuard(p.Store), p.Config.Access.AdminGroup)
+	lambda.Start(h.Handle)
 }

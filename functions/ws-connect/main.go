@@ -16,5 +16,7 @@ func main() {
 	env := setup.Check(setup.Init(ctx))
 	st := env.Store()
 	svc := chat.NewService(st, env.Pusher(st), env.Options())
-	lambda.Start(wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).Handle)
+	h := wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).
+		WithAccess(setup.Check(env.Allowlist()), env.Limiter(st), env.AgentGuard(st))
+	lambda.Start(h.Handle)
 }

@@ -16,5 +16,6 @@ func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
 	pusher := env.Pusher(st)
-	lambda.Start(wsapi.NewMessage(chat.NewService(st, pusher, env.Options()), pusher).Handle)
+	h := wsapi.NewMessage(chat.NewService(st, pusher, env.Options()), pusher).WithLimits(env.Limiter(st))
+	lambda.Start(h.Handle)
 }

@@ -111,6 +111,9 @@ func (e *APIError) Error() string {
 type Endpoints struct {
 	HTTPAPI   string // http://127.0.0.1:3000/api
 	WebSocket string // ws://127.0.0.1:3000/ws/live
+	// InboxOrigin is the origin agents' sockets come from, as a browser
+	// running the inbox sends it (http://127.0.0.1:3000).
+	InboxOrigin string
 }
 
 // Client holds what the visitor and agent clients share.

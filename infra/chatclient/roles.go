@@ -75,7 +75,7 @@ type Agent struct {
 
 // NewAgent uses a token from the OIDC issuer.
 func NewAgent(ep Endpoints, token string) *Agent {
-	return &Agent{client: client{ep: ep, http: &http.Client{Timeout: 30 * time.Second}, bearer: token, ticketP: "/agent/ticket"}}
+	return &Agent{client: client{ep: ep, http: &http.Client{Timeout: 30 * time.Second}, origin: ep.InboxOrigin, bearer: token, ticketP: "/agent/ticket"}}
 }
 
 // Connect opens the agent's WebSocket for live updates.

@@ -52,7 +52,7 @@ func run(m *testing.M) int {
 
 func endpoints() chatclient.Endpoints {
 	e := cloud.Endpoints()
-	return chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket}
+	return chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: cloud.URL()}
 }
 
 // siteOrigin is an origin the local cloud allows for the default channel.

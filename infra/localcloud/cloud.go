@@ -150,6 +150,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		"OidcAudience":   OIDCClientID,
 		"TeamName":       "Northwind Coffee",
 		"ThemeColor":     "#8a4b2a",
+		// The inbox is served here, and its sockets must come from here.
+		"InboxCallbackUrls": c.base + "/inbox/",
+		// Every local client shares 127.0.0.1: the per-IP limit still
+		// counts (as it costs in AWS) but is set out of a test's reach.
+		"RateLimitPerIp": "1000000",
 	}
 	for k, v := range cfg.Parameters {
 		params[k] = v

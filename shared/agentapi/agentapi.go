@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
@@ -18,6 +19,9 @@ type Handler struct {
 	svc    *chat.Service
 	signer *auth.Signer
 	email  *email.Service
+	// guard and adminGroup: see WithAccess.
+	guard      *access.Guard
+	adminGroup string
 }
 
 // New returns a Handler.
@@ -41,6 +45,8 @@ var readOnly = map[string]bool{
 	"POST /agent/conversations/{id}/read":    true,
 	"GET /agent/channels/{id}/email":         true,
 	"GET /agent/quarantine":                  true,
+	"POST /agent/signout":                    true,
+	"PUT /agent/agents/{id}/access":          true,
 }
 
 // Handle authenticates the agent from the authorizer's claims and routes
@@ -68,6 +74,14 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	if h.email != nil {
 		for k, r := range h.emailRoutes() {
+			routes[k] = r
+		}
+	}
+	if h.guard != nil {
+		if err := h.guard.Check(ctx, a.Principal.ID, auth.IssuedAt(req)); err != nil {
+			return apigw.Error(ctx, err), nil
+		}
+		for k, r := range h.accessRoutes() {
 			routes[k] = r
 		}
 	}

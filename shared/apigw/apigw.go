@@ -8,6 +8,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,6 +25,7 @@ const (
 	CodeTooLarge      = "too_large"
 	CodeInternal      = "internal"
 	CodeUnknownAction = "unknown_action"
+	CodeRateLimited   = "rate_limited"
 )
 
 var categories = []struct {
@@ -36,6 +39,7 @@ var categories = []struct {
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},
+	{chat.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited, "too many requests, retry later"},
 }
 
 // ErrorBody is the error object of every error response and frame.
@@ -43,6 +47,8 @@ type ErrorBody struct {
 	Code       string  `json:"code"`
 	Message    string  `json:"message"`
 	AssigneeID *string `json:"assigneeId,omitempty"`
+	// RetryAfter is in seconds, set when rate limited.
+	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
 // Classify returns the status and body for err. Internal errors are logged
@@ -61,6 +67,10 @@ func Classify(ctx context.Context, err error) (int, ErrorBody) {
 		if errors.As(err, &conflict) {
 			body.Message = conflict.Error()
 			body.AssigneeID = &conflict.AssigneeID
+		}
+		var limited *chat.RateLimitError
+		if errors.As(err, &limited) {
+			body.RetryAfter = int(limited.RetryAfter / time.Second)
 		}
 		slog.InfoContext(ctx, "request refused", "code", c.code, "error", err)
 		return c.status, body
@@ -82,14 +92,19 @@ func jsonHeaders() map[string]string {
 	return map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"}
 }
 
-// Error answers with err's category.
+// Error answers with err's category; a rate limited request also gets
+// Retry-After.
 func Error(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
 	status, body := Classify(ctx, err)
-	return JSON(status, map[string]ErrorBody{"error": body})
+	resp := JSON(status, map[string]ErrorBody{"error": body})
+	if body.RetryAfter > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(body.RetryAfter)
+	}
+	return resp
 }
 
 // ErrorFrame is the socket frame refusing a client frame.
 func ErrorFrame(ctx context.Context, err error, clientID string) chat.ErrorFrame {
 	_, body := Classify(ctx, err)
-	return chat.ErrorFrame{Type: "error", Code: body.Code, Message: body.Message, ClientID: clientID}
+	return chat.ErrorFrame{Type: "error", Code: body.Code, Message: body.Message, ClientID: clientID, RetryAfter: body.RetryAfter}
 }

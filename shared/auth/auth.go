@@ -136,11 +136,18 @@ func (s *Signer) VerifyVisitorToken(token string) (VisitorClaims, error) {
 
 // Ticket issues a single-use WebSocket ticket for p.
 func (s *Signer) Ticket(p chat.Principal) (string, chat.Ticket) {
+	return s.ChannelTicket(p, "")
+}
+
+// ChannelTicket issues a single-use WebSocket ticket for a visitor of a
+// chat channel, so $connect can check the origin against that channel's.
+func (s *Signer) ChannelTicket(p chat.Principal, channelID string) (string, chat.Ticket) {
 	now := s.now()
-	t := chat.Ticket{ID: uuid.NewString(), Principal: p, ExpiresAt: time.Unix(now.Add(TicketTTL).Unix(), 0)}
+	t := chat.Ticket{ID: uuid.NewString(), Principal: p, ExpiresAt: time.Unix(now.Add(TicketTTL).Unix(), 0),
+		ChannelID: channelID, IssuedAt: time.Unix(now.Unix(), 0)}
 	return sign(s.ticketKey, payload{
 		Purpose: "ticket", Subject: p.ID, Role: string(p.Role), Name: p.Name, Avatar: p.AvatarURL,
-		ID: t.ID, IssuedAt: now.Unix(), ExpiresAt: t.ExpiresAt.Unix(),
+		Channel: channelID, ID: t.ID, IssuedAt: now.Unix(), ExpiresAt: t.ExpiresAt.Unix(),
 	}), t
 }
 
@@ -159,6 +166,8 @@ func (s *Signer) VerifyTicket(token string) (chat.Ticket, error) {
 		ID:        p.ID,
 		Principal: chat.Principal{Role: role, ID: p.Subject, Name: p.Name, AvatarURL: p.Avatar},
 		ExpiresAt: time.Unix(p.ExpiresAt, 0),
+		ChannelID: p.Channel,
+		IssuedAt:  time.Unix(p.IssuedAt, 0),
 	}, nil
 }
 
@@ -225,10 +234,12 @@ func ParseOrigins(list []string) (Origins, error) {
 	return o, nil
 }
 
-// Allows reports whether origin is on the list.
+// Allows reports whether origin is on the list. The header must be the
+// origin exactly as browsers serialise it (lowercase host, no default
+// port, no path): anything else is not a browser's Origin and is refused.
 func (o Origins) Allows(origin string) bool {
 	n, ok := normalize(origin)
-	return ok && o[n]
+	return ok && n == origin && o[n]
 }
 
 func normalize(origin string) (string, bool) {

@@ -154,7 +154,7 @@ func TestOrigins(t *testing.T) {
 		want   bool
 	}{
 		{"https://www.example.com", true},
-		{"https://WWW.example.com:443", true},
+		{"https://WWW.example.com:443", false},
 		{"http://localhost:3000", true},
 		{"http://www.example.com", false},
 		{"https://www.example.com:8443", false},

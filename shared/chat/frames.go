@@ -33,6 +33,8 @@ type ErrorFrame struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`
 	ClientID string `json:"clientId,omitempty"`
+	// RetryAfter (seconds) is set on rate_limited errors.
+	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
 type PongFrame struct {

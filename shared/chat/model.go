@@ -256,6 +256,11 @@ type Ticket struct {
 	ID        string
 	Principal Principal
 	ExpiresAt time.Time
+	// ChannelID is the chat channel a visitor's ticket was issued for.
+	ChannelID string
+	// IssuedAt is when the ticket was issued (agents' sign-out refuses
+	// what was issued before it).
+	IssuedAt time.Time
 }
 
 // ValidID reports whether id is a UUID in canonical form.

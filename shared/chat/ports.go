@@ -94,6 +94,8 @@ type NewConversation struct {
 	Message      Message
 	// ClientKey makes the write idempotent; see Append.ClientKey.
 	ClientKey string
+	// Quota, when set, counts the write; see Append.Quota.
+	Quota *Quota
 }
 
 // Append is one message added to an existing conversation.
@@ -106,6 +108,9 @@ type Append struct {
 	// ClientKey, when set, is stored with the message so a retry with the
 	// same key returns the first result instead of storing twice.
 	ClientKey string
+	// Quota, when set, is a rate limit counter raised in the same write;
+	// a full quota refuses the write with a *RateLimitError.
+	Quota *Quota
 	// Change updates the conversation for this message. It may return an
 	// error (for example a ConflictError) to abandon the write.
 	Change func(c *Conversation) error

@@ -38,6 +38,8 @@ type Options struct {
 	// Inactivity holds each chat channel's inactivity timer, by channel id;
 	// a channel without an entry closes after DefaultInactivityTimeout.
 	Inactivity map[string]Inactivity
+	// VisitorMessages limits each visitor's messages, all tabs together.
+	VisitorMessages RateLimit
 }
 
 // Service carries out the chat's use cases.
@@ -50,12 +52,15 @@ type Service struct {
 	newID   func() string
 
 	inactivity map[string]Inactivity
+
+	visitorMessages RateLimit
 }
 
 // NewService returns a Service over the given store and notifier.
 func NewService(st Storer, n Notifier, o Options) *Service {
 	s := &Service{store: st, notify: n, channel: o.ChannelID, inbox: o.InboxID, now: o.Now, newID: o.NewID}
 	s.inactivity = o.Inactivity
+	s.visitorMessages = o.VisitorMessages
 	if s.inbox == "" {
 		s.inbox = DefaultInboxID
 	}
@@ -276,7 +281,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	s.armTimer(&c, now)
-	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID)})
+	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
 	}
@@ -313,6 +318,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			Channel: in.Channel, MailID: in.MailID,
 		},
 		ClientKey: clientKey(p, in.ClientID),
+		Quota:     s.visitorQuota(p),
 		Change: func(c *Conversation) error {
 			if c.Status != StatusOpen {
 				return errClosed

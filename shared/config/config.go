@@ -36,6 +36,10 @@ type Config struct {
 	// routes fall back to their defaults).
 	TeamName   string
 	ThemeColor string
+
+	// Access holds the inbox's origins, the rate limits and the admin
+	// group (access.go).
+	Access Access
 }
 
 // Load reads the process environment.
@@ -52,7 +56,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		WSCallbackURL:    get("WS_CALLBACK_URL"),
 		DefaultChannelID: get("DEFAULT_CHANNEL_ID"),
 	}
-	for _, o := range strings.Split(get("ALLOWED_ORIGINS"), ",") {
+	// ALLOWED_ORIGINS must be set; set but empty, it allows no origin.
+	for _, o := range strings.Split(r.present("ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
@@ -80,6 +85,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
+	c.Access = readAccess(optional, &bad)
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}
@@ -103,6 +109,15 @@ func (r *reader) required(name string) string {
 		r.missing = append(r.missing, name)
 	}
 	return v
+}
+
+// present reads a variable that must be set but may be empty.
+func (r *reader) present(name string) string {
+	v, ok := r.lookup(name)
+	if !ok {
+		r.missing = append(r.missing, name)
+	}
+	return strings.TrimSpace(v)
 }
 
 func (r *reader) err() error {

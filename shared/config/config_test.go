@@ -20,6 +20,7 @@ func TestFromLookup(t *testing.T) {
 	tests := []struct {
 		name    string
 		drop    []string
+		set     map[string]string
 		want    config.Config
 		wantErr string
 	}{
@@ -27,7 +28,28 @@ func TestFromLookup(t *testing.T) {
 			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
 			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
 			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
+			Access: defaultAccess,
 		}},
+		{name: "set but empty origins allow none", set: map[string]string{"ALLOWED_ORIGINS": " "}, want: config.Config{
+			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
+			DefaultChannelID: "main", AllowedOrigins: nil,
+			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
+			Access: defaultAccess,
+		}},
+		{name: "access settings", set: map[string]string{
+			"INBOX_ORIGINS": "https://d1.cloudfront.net, http://localhost:3000/inbox/", "RATE_LIMIT_PER_IP": "0",
+			"RATE_LIMIT_VISITOR_MESSAGES": "5", "RATE_LIMIT_CONNECTION_FRAMES": "7", "ADMIN_GROUP": "ops",
+		}, want: config.Config{
+			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
+			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
+			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
+			Access: config.Access{
+				InboxOrigins: []string{"https://d1.cloudfront.net", "http://localhost:3000/inbox/"},
+				PerIP:        0, VisitorMessages: 5, ConnectionFrames: 7, RateWindow: time.Minute, AdminGroup: "ops",
+			},
+		}},
+		{name: "a limit that is no count", set: map[string]string{"RATE_LIMIT_PER_IP": "-1", "RATE_LIMIT_VISITOR_MESSAGES": "many"},
+			wantErr: `config: RATE_LIMIT_PER_IP="-1" is not a count (0 or more); RATE_LIMIT_VISITOR_MESSAGES="many" is not a count (0 or more)`},
 		{name: "lists every missing variable", drop: []string{"TABLE_NAME", "WS_CALLBACK_URL", "ALLOWED_ORIGINS"},
 			wantErr: "config: missing environment variables: TABLE_NAME, WS_CALLBACK_URL, ALLOWED_ORIGINS"},
 	}
@@ -39,6 +61,9 @@ func TestFromLookup(t *testing.T) {
 			}
 			for _, k := range tt.drop {
 				delete(env, k)
+			}
+			for k, v := range tt.set {
+				env[k] = v
 			}
 			got, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 			if tt.wantErr != "" {
@@ -55,4 +80,9 @@ func TestFromLookup(t *testing.T) {
 			}
 		})
 	}
+}
+
+var defaultAccess = config.Access{
+	PerIP: config.DefaultPerIP, VisitorMessages: config.DefaultVisitorMessages,
+	ConnectionFrames: config.DefaultConnectionFrames, RateWindow: time.Minute, AdminGroup: "admins",
 }

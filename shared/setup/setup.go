@@ -81,6 +81,7 @@ func (e Env) Options() chat.Options {
 			Timeout: cfg.InactivityTimeout, Warning: cfg.InactivityWarning,
 			Language: cfg.WidgetLanguage, WarningText: cfg.WarningText,
 		}},
+		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 	}
 }
 

@@ -324,6 +324,9 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	if in.Quota != nil {
+		items = append(items, s.quotaItem(*in.Quota))
+	}
 	for attempt := range maxAttempts {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
@@ -333,6 +336,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 		if !ok {
 			return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
 		}
+		quotaFull := in.Quota != nil && reasonAt(rs, len(items)-1) == reasonConditionFailed
 		// A retry racing its first attempt is cancelled with
 		// ConditionalCheckFailed once the first committed, and with
 		// TransactionConflict while it is committing: either way the
@@ -345,6 +349,9 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 			if !errors.Is(derr, chat.ErrNotFound) {
 				return chat.Appended{}, derr
 			}
+		}
+		if quotaFull {
+			return chat.Appended{}, s.rateLimited(*in.Quota)
 		}
 		if !anyConflict(rs) {
 			return chat.Appended{}, fmt.Errorf("create conversation %s: %w", c.ID, translate(err))
@@ -385,6 +392,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			items = append(items, s.clientPut(in.ClientKey, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		if in.Quota != nil {
+			items = append(items, s.quotaItem(*in.Quota))
+		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
 			return chat.Appended{Conversation: next, Message: m}, nil
@@ -409,6 +419,11 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 					return chat.Appended{}, derr
 				}
 			}
+		}
+		// A retry of a stored message was answered above; a new one over
+		// its rate limit is refused with nothing stored.
+		if in.Quota != nil && reasonAt(rs, len(items)-1) == reasonConditionFailed {
+			return chat.Appended{}, s.rateLimited(*in.Quota)
 		}
 		// Only losing the seq race (or overlapping another writer) is worth
 		// another attempt; throttling or validation reasons are failures.

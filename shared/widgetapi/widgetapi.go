@@ -12,13 +12,15 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/ratelimit"
 )
 
 // Handler serves WidgetApiFunction.
 type Handler struct {
 	svc     *chat.Service
 	signer  *auth.Signer
-	origins auth.Origins
+	allow   auth.Allowlist
+	limit   *ratelimit.Limiter
 	channel string
 	email   *email.Service
 	look    Look
@@ -26,7 +28,7 @@ type Handler struct {
 
 // New returns a Handler for the default channel and its allowed origins.
 func New(svc *chat.Service, signer *auth.Signer, origins auth.Origins, channelID string) *Handler {
-	return &Handler{svc: svc, signer: signer, origins: origins, channel: channelID}
+	return &Handler{svc: svc, signer: signer, allow: auth.NewAllowlist(map[string]auth.Origins{channelID: origins}, nil), channel: channelID}
 }
 
 // Handle routes on the route key API Gateway matched.
@@ -39,9 +41,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case req.RouteKey == "POST "+confirmPath && h.email != nil:
 		return h.confirm(ctx, req), nil
 	}
-	if !h.origins.Allows(auth.Header(req.Headers, "Origin")) {
-		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrUnauthorized, Message: "origin not allowed"}), nil
-	}
+	// Each route checks the Origin against the list of the channel it
+	// names (the session's body, the visitor token's channel).
 	switch req.RouteKey {
 	case "POST /widget/session":
 		return h.session(ctx, req), nil
@@ -76,6 +77,12 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if in.ChannelID == "" {
 		in.ChannelID = h.channel
 	}
+	if !h.allow.Channel(in.ChannelID, auth.Header(req.Headers, "Origin")) {
+		return apigw.Error(ctx, auth.ErrOrigin)
+	}
+	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
+		return apigw.Error(ctx, err)
+	}
 	// An invalid or expired token is no error: the visitor starts afresh.
 	var visitorID string
 	if claims, err := h.signer.VerifyVisitorToken(in.VisitorToken); err == nil && claims.ChannelID == in.ChannelID {
@@ -91,9 +98,17 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
 }
 
-// visitor authenticates the visitor token of the Authorization header.
+// visitor authenticates the visitor token of the Authorization header and
+// checks the Origin against the list of the token's channel.
 func (h *Handler) visitor(req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
 	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
+	channel := h.channel
+	if err == nil {
+		channel = claims.ChannelID
+	}
+	if !h.allow.Channel(channel, auth.Header(req.Headers, "Origin")) {
+		return chat.Principal{}, auth.ErrOrigin
+	}
 	if err != nil {
 		return chat.Principal{}, err
 	}
@@ -113,7 +128,10 @@ func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	t, _ := h.signer.Ticket(p)
+	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
+		return apigw.Error(ctx, err)
+	}
+	t, _ := h.signer.ChannelTicket(p, h.channel)
 	return apigw.JSON(http.StatusOK, ticketResponse{Ticket: t, ExpiresIn: int(auth.TicketTTL.Seconds())})
 }
 
@@ -140,4 +158,16 @@ func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return apigw.Error(ctx, err)
 	}
 	return apigw.JSON(http.StatusOK, messagesResponse{Messages: msgs, HasMore: more})
+}
+
+// WithLimits makes the session and ticket routes count their caller's
+// source IP against l.
+func (h *Handler) WithLimits(l *ratelimit.Limiter) *Handler {
+	h.limit = l
+	return h
+}
+
+// sourceIP is the address API Gateway saw the request come from.
+func sourceIP(req events.APIGatewayV2HTTPRequest) string {
+	return req.RequestContext.HTTP.SourceIP
 }

@@ -171,7 +171,8 @@ func TestRefusals(t *testing.T) {
 		wantBody   string
 	}{
 		{"origin not allowed", badOrigin, 401, `{"error":{"code":"unauthorized","message":"origin not allowed"}}`},
-		{"unknown channel", request(t, "POST /widget/session", `{"channelId":"other"}`), 404, `{"error":{"code":"not_found","message":"channel not found"}}`},
+		// A channel that does not exist has no allowed origin either.
+		{"unknown channel", request(t, "POST /widget/session", `{"channelId":"other"}`), 401, `{"error":{"code":"unauthorized","message":"origin not allowed"}}`},
 		{"session not json", request(t, "POST /widget/session", `channel=main`), 400, `{"error":{"code":"invalid_request","message":"body is not the expected JSON"}}`},
 		{"ticket without token", request(t, "POST /widget/ticket", ""), 401, `{"error":{"code":"unauthorized","message":"authentication required"}}`},
 		{"history of another visitor", history(m.ConversationID, stranger.VisitorToken, nil), 404, `{"error":{"code":"not_found","message":"conversation not found"}}`},

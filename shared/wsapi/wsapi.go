@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/ratelimit"
 )
 
 // Connect serves $connect: the ticket is verified and consumed before the
@@ -21,6 +22,10 @@ import (
 type Connect struct {
 	svc    *chat.Service
 	signer *auth.Signer
+	// allow, limit and agents: see access.go.
+	allow  *auth.Allowlist
+	limit  *ratelimit.Limiter
+	agents AgentChecker
 }
 
 // NewConnect returns the $connect handler.
@@ -32,13 +37,20 @@ func NewConnect(svc *chat.Service, signer *auth.Signer) *Connect {
 // problem); nothing can be pushed from inside $connect.
 func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	connID := req.RequestContext.ConnectionID
-	t, err := h.signer.VerifyTicket(req.QueryStringParameters["ticket"])
+	// The source IP is counted first, so floods of forged tickets count.
+	err := h.limit.IP(ctx, req.RequestContext.Identity.SourceIP)
+	var t chat.Ticket
+	if err == nil {
+		t, err = h.signer.VerifyTicket(req.QueryStringParameters["ticket"])
+	}
+	if err == nil {
+		err = h.checkAccess(ctx, t, auth.Header(req.Headers, "Origin"))
+	}
 	if err == nil {
 		err = h.svc.Connect(ctx, connID, t)
 	}
 	if err != nil {
-		status, body := apigw.Classify(ctx, err)
-		return events.APIGatewayProxyResponse{StatusCode: status, Body: body.Message}, nil
+		return refuse(ctx, err), nil
 	}
 	slog.InfoContext(ctx, "connected", "connectionId", connID, "role", t.Principal.Role)
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
@@ -65,6 +77,7 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 type Message struct {
 	svc    *chat.Service
 	notify chat.Notifier
+	limit  *ratelimit.Limiter
 }
 
 // NewMessage returns the message-route handler.
@@ -112,6 +125,13 @@ func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 var errUnknownAction = &chat.Error{Kind: chat.ErrInvalid, Message: "unknown action"}
 
 func (h *Message) run(ctx context.Context, connID string, f frame) error {
+	// Messages count against their visitor's quota in the message write;
+	// every other frame against its socket's.
+	if f.Action != "sendMessage" {
+		if err := h.limit.Connection(ctx, connID); err != nil {
+			return err
+		}
+	}
 	switch f.Action {
 	case "sendMessage":
 		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: f.Body})

@@ -61,7 +61,7 @@ func run() error {
 		return err
 	}
 	defer cloud.Close()
-	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket},
+	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
 		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/")}
 
 	if err := b.costs(ctx, *perMsg); err != nil {

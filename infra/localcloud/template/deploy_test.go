@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // resolvedRealTemplate is template.yaml with its intrinsics resolved for the
@@ -101,6 +103,14 @@ func TestTemplateDeployWiring(t *testing.T) {
 					continue
 				}
 				want := "arn:aws:execute-api:" + m.Region + ":" + m.AccountID + ":" + ws.ID + "/" + ws.StageName + "/POST/@connections/*"
+				// Closing sockets (agents' sign-out) is the agent API's alone.
+				if id == "AgentApiFunction" {
+					closeARN := strings.Replace(want, "/POST/", "/DELETE/", 1)
+					if diff := cmp.Diff([]any{want, closeARN}, s["Resource"]); diff != "" {
+						t.Errorf("%s: ManageConnections (-want +got):\n%s", id, diff)
+					}
+					continue
+				}
 				if s["Resource"] != want {
 					t.Errorf("%s: ManageConnections on %v, want only %s", id, s["Resource"], want)
 				}
