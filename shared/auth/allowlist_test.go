@@ -1,0 +1,151 @@
+package auth_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+)
+
+func mustOrigins(t *testing.T, list ...string) auth.Origins {
+	t.Helper()
+	o, err := auth.ParseOrigins(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestOriginMatcher is the allowlist against what attackers send: only
+// the exact origin a browser on an allowed site serialises passes.
+func TestOriginMatcher(t *testing.T) {
+	allow := auth.NewAllowlist(map[string]auth.Origins{
+		"main":   mustOrigins(t, "https://example.com", "http://localhost:3000", "https://[::1]:8443"),
+		"shop":   mustOrigins(t, "https://shop.example.org/"),
+		"closed": mustOrigins(t),
+	}, mustOrigins(t, "https://inbox.example.net"))
+	tests := []struct {
+		name, channel, origin string
+		want                  bool
+	}{
+		{"exact", "main", "https://example.com", true},
+		{"exact with port", "main", "http://localhost:3000", true},
+		{"ipv6 with port", "main", "https://[::1]:8443", true},
+		{"entry written with a slash", "shop", "https://shop.example.org", true},
+		{"null (sandboxed frame, file:)", "main", "null", false},
+		{"no origin", "main", "", false},
+		{"suffix look-alike", "main", "https://example.com.evil.io", false},
+		{"prefix look-alike", "main", "https://evil-example.com", false},
+		{"subdomain", "main", "https://www.example.com", false},
+		{"http instead of https", "main", "http://example.com", false},
+		{"other port", "main", "https://example.com:8443", false},
+		{"default port spelled out", "main", "https://example.com:443", false},
+		{"trailing dot", "main", "https://example.com.", false},
+		{"trailing slash", "main", "https://example.com/", false},
+		{"path", "main", "https://example.com/page", false},
+		{"userinfo naming the host", "main", "https://example.com@evil.io", false},
+		{"userinfo before the host", "main", "https://evil.io@example.com", false},
+		{"uppercase host", "main", "https://EXAMPLE.com", false},
+		{"uppercase scheme", "main", "HTTPS://example.com", false},
+		{"space around", "main", " https://example.com", false},
+		{"other scheme", "main", "ws://example.com", false},
+		{"another channel's origin", "shop", "https://example.com", false},
+		{"empty list refuses everything", "closed", "https://example.com", false},
+		{"unknown channel", "nope", "https://example.com", false},
+		{"inbox origin on a channel", "main", "https://inbox.example.net", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := allow.Channel(tt.channel, tt.origin); got != tt.want {
+				t.Errorf("Channel(%q, %q) = %v, want %v", tt.channel, tt.origin, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckSocket(t *testing.T) {
+	appOrigins, err := auth.ParseAppOrigins([]string{"https://d1.cloudfront.net/", "http://localhost:3000/inbox/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := auth.NewAllowlist(map[string]auth.Origins{"main": mustOrigins(t, "https://example.com")}, appOrigins)
+	visitor := chat.Ticket{Principal: chat.Principal{Role: chat.RoleVisitor, ID: "v"}, ChannelID: "main"}
+	agent := chat.Ticket{Principal: chat.Principal{Role: chat.RoleAgent, ID: "a"}}
+	tests := []struct {
+		name   string
+		ticket chat.Ticket
+		origin string
+		want   error
+	}{
+		{"visitor from its channel's site", visitor, "https://example.com", nil},
+		{"visitor from the inbox", visitor, "https://d1.cloudfront.net", auth.ErrOrigin},
+		{"visitor ticket without channel", chat.Ticket{Principal: visitor.Principal}, "https://example.com", auth.ErrOrigin},
+		{"agent from the inbox", agent, "https://d1.cloudfront.net", nil},
+		{"agent from a callback URL's origin", agent, "http://localhost:3000", nil},
+		{"agent from a site", agent, "https://example.com", auth.ErrOrigin},
+		{"agent without origin", agent, "", auth.ErrOrigin},
+		{"unknown role", chat.Ticket{Principal: chat.Principal{Role: "bot", ID: "b"}}, "https://example.com", auth.ErrOrigin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := allow.CheckSocket(tt.ticket, tt.origin); !errors.Is(err, tt.want) {
+				t.Errorf("CheckSocket = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := auth.ParseAppOrigins([]string{"/inbox/"}); err == nil {
+		t.Error("ParseAppOrigins accepted a URL without host")
+	}
+}
+
+func TestChannelTicket(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s, err := auth.NewSigner(secret, clockAt(&now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := s.ChannelTicket(chat.Principal{Role: chat.RoleVisitor, ID: "v-1"}, "main")
+	got, err := s.VerifyTicket(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ChannelID != "main" || !got.IssuedAt.Equal(now) {
+		t.Errorf("ticket channel %q issued %v, want main at %v", got.ChannelID, got.IssuedAt, now)
+	}
+}
+
+func TestClaims(t *testing.T) {
+	req := func(claims map[string]string) events.APIGatewayV2HTTPRequest {
+		var r events.APIGatewayV2HTTPRequest
+		r.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
+		}
+		return r
+	}
+	groups := []struct {
+		claim string
+		want  bool
+	}{
+		{"[admins]", true},
+		{"[editors admins]", true},
+		{`["editors","admins"]`, true},
+		{"[admins-readonly]", false},
+		{"[superadmins]", false},
+		{"", false},
+	}
+	for _, g := range groups {
+		if got := auth.InGroup(req(map[string]string{"cognito:groups": g.claim}), "admins"); got != g.want {
+			t.Errorf("InGroup(%q) = %v, want %v", g.claim, got, g.want)
+		}
+	}
+	if got := auth.IssuedAt(req(map[string]string{"iat": "1700000000"})); !got.Equal(time.Unix(1_700_000_000, 0)) {
+		t.Errorf("IssuedAt = %v", got)
+	}
+	if got := auth.IssuedAt(req(map[string]string{})); !got.IsZero() {
+		t.Errorf("IssuedAt without iat = %v, want zero", got)
+	}
+}
