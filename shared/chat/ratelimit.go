@@ -34,14 +34,16 @@ type RateLimit struct {
 type Quota struct {
 	// Key names the counter (for example "visitor#<id>").
 	Key string
-	// Start and End bound the current window.
-	Start, End time.Time
-	Limit      int
+	// Start and End bound the window that holds At, the time the quota
+	// was taken (by the caller's clock, which the store need not share).
+	Start, End, At time.Time
+	Limit          int
 }
 
-// RetryAfter is how long until the quota's window ends, at least a second.
-func (q Quota) RetryAfter(now time.Time) time.Duration {
-	secs := (q.End.Sub(now) + time.Second - 1) / time.Second
+// RetryAfter is how long until the quota's window ends, in whole seconds,
+// at least one.
+func (q Quota) RetryAfter() time.Duration {
+	secs := (q.End.Sub(q.At) + time.Second - 1) / time.Second
 	return max(secs*time.Second, time.Second)
 }
 
@@ -52,7 +54,7 @@ func NewQuota(r RateLimit, key string, now time.Time) *Quota {
 		return nil
 	}
 	start := now.Truncate(r.Window)
-	return &Quota{Key: key, Start: start, End: start.Add(r.Window), Limit: r.Limit}
+	return &Quota{Key: key, Start: start, End: start.Add(r.Window), At: now, Limit: r.Limit}
 }
 
 // visitorQuota is the quota a visitor's message counts against: all its

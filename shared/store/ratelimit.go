@@ -38,7 +38,7 @@ func (s *Store) quotaItem(q chat.Quota) types.TransactWriteItem {
 }
 
 func (s *Store) rateLimited(q chat.Quota) error {
-	return &chat.RateLimitError{RetryAfter: q.RetryAfter(s.now())}
+	return &chat.RateLimitError{RetryAfter: q.RetryAfter()}
 }
 
 // Hit counts one request against q: one UpdateItem, refused with a

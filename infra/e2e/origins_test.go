@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/parleychat/parley/infra/chatclient"
+)
+
+// lookAlikes are origins that resemble the allowed site origin but are not
+// it: each must be refused everywhere the site origin is allowed.
+func lookAlikes(t *testing.T) map[string]string {
+	t.Helper()
+	site, err := url.Parse(siteOrigin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port := site.Hostname(), site.Port()
+	return map[string]string{
+		"no origin":        "",
+		"null":             "null",
+		"suffix":           "http://" + host + ".evil.io:" + port,
+		"prefix":           "http://evil-" + host + ":" + port,
+		"https for http":   "https://" + host + ":" + port,
+		"other port":       "http://" + host + ":1",
+		"trailing dot":     "http://" + host + ".:" + port,
+		"trailing slash":   siteOrigin() + "/",
+		"userinfo":         "http://" + host + ":" + port + "@evil.io",
+		"userinfo on site": "http://evil.io@" + host + ":" + port,
+		"uppercase":        "http://" + strings.ToUpper(host) + ":" + port,
+	}
+}
+
+// widgetCall sends a widget route request with the given Origin and
+// returns the status and the error code of the answer.
+func widgetCall(t *testing.T, method, path, origin, token string, body any) (int, string) {
+	t.Helper()
+	var in io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		in = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(wait(t), method, endpoints().HTTPAPI+path, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e.Error.Code
+}
+
+func TestOriginsOnWidgetRoutes(t *testing.T) {
+	v := newVisitor(t)
+	_, convID, _ := startConversation(t, v, "origins")
+	routes := []struct {
+		name, method, path, token string
+		body                      any
+	}{
+		{"session", http.MethodPost, "/widget/session", "", map[string]string{"channelId": "main"}},
+		{"ticket", http.MethodPost, "/widget/ticket", v.Token, nil},
+		{"history", http.MethodGet, "/widget/conversations/" + convID + "/messages", v.Token, nil},
+	}
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			if status, code := widgetCall(t, r.method, r.path, siteOrigin(), r.token, r.body); status != http.StatusOK {
+				t.Fatalf("allowed origin: %d %s", status, code)
+			}
+			for name, origin := range lookAlikes(t) {
+				if status, code := widgetCall(t, r.method, r.path, origin, r.token, r.body); status != http.StatusUnauthorized || code != "unauthorized" {
+					t.Errorf("%s origin %q: %d %s, want 401 unauthorized", name, origin, status, code)
+				}
+			}
+		})
+	}
+	// A channel that does not exist has no allowed origin.
+	if status, _ := widgetCall(t, http.MethodPost, "/widget/session", siteOrigin(), "", map[string]string{"channelId": "elsewhere"}); status != http.StatusUnauthorized {
+		t.Errorf("unknown channel: %d, want 401", status)
+	}
+}
+
+// $connect checks the Origin of the upgrade against the list of the
+// ticket's channel (visitors) or the inbox's origins (agents).
+func TestOriginsOnConnect(t *testing.T) {
+	ws := cloud.Endpoints().WebSocket
+	v := newVisitor(t)
+	agent := newAgent(t, "ben")
+	refused := func(t *testing.T, ticket, origin string) {
+		t.Helper()
+		s, err := chatclient.DialTicket(wait(t), ws, ticket, origin)
+		if err == nil {
+			s.Close()
+			t.Fatalf("origin %q: socket opened", origin)
+		}
+		var apiErr *chatclient.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+			t.Fatalf("origin %q: %v, want HTTP 401", origin, err)
+		}
+	}
+	visitorTicket := func() string {
+		tk, err := v.Ticket(wait(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	agentTicket := func() string {
+		var out struct{ Ticket string }
+		if err := agent.Call(wait(t), http.MethodPost, "/agent/ticket", nil, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Ticket
+	}
+
+	t.Run("visitor", func(t *testing.T) {
+		for name, origin := range lookAlikes(t) {
+			t.Run(name, func(t *testing.T) { refused(t, visitorTicket(), origin) })
+		}
+		s, err := chatclient.DialTicket(wait(t), ws, visitorTicket(), siteOrigin())
+		if err != nil {
+			t.Fatalf("allowed origin: %v", err)
+		}
+		s.Close()
+	})
+	t.Run("agent", func(t *testing.T) {
+		// The site embedding the widget is no place for an agent's socket.
+		refused(t, agentTicket(), siteOrigin())
+		refused(t, agentTicket(), "")
+		refused(t, agentTicket(), "null")
+		s, err := chatclient.DialTicket(wait(t), ws, agentTicket(), cloud.URL())
+		if err != nil {
+			t.Fatalf("inbox origin: %v", err)
+		}
+		s.Close()
+	})
+}
