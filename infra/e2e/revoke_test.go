@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/infra/localcloud/oidc"
+)
+
+// apiStatus is the status of an agent API call: 200 for success, the
+// error's status otherwise.
+func apiStatus(err error) int {
+	var apiErr *chatclient.APIError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &apiErr):
+		return apiErr.Status
+	}
+	return 0
+}
+
+func agentTicket(t *testing.T, a *chatclient.Agent) (string, error) {
+	t.Helper()
+	var out struct{ Ticket string }
+	err := a.Call(wait(t), http.MethodPost, "/agent/ticket", nil, &out)
+	return out.Ticket, err
+}
+
+// closedWithin waits for the server to close s.
+func closedWithin(t *testing.T, s *chatclient.Socket, d time.Duration) {
+	t.Helper()
+	select {
+	case <-s.Done():
+	case <-time.After(d):
+		t.Fatalf("socket still open %s later", d)
+	}
+}
+
+// nextSecond waits until tokens minted now are issued after a sign-out
+// made before the call (iat has whole seconds).
+func nextSecond() { time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond))) }
+
+func TestAgentSignOut(t *testing.T) {
+	// Tokens minted later in this second would be refused as signed out.
+	t.Cleanup(nextSecond)
+	a := newAgent(t, "chiara")
+	s1, s2 := connect(t, a), connect(t, a)
+	spare, err := agentTicket(t, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := connect(t, newAgent(t, "ben"))
+
+	if err := a.Call(wait(t), http.MethodPost, "/agent/signout", nil, nil); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	closedWithin(t, s1, 5*time.Second)
+	closedWithin(t, s2, 5*time.Second)
+
+	if _, err := a.List(wait(t), "open", "all", "", 0); apiStatus(err) != http.StatusUnauthorized {
+		t.Errorf("agent API with the old token: %v, want 401", err)
+	}
+	if _, err := agentTicket(t, a); apiStatus(err) != http.StatusUnauthorized {
+		t.Errorf("ticket with the old token: %v, want 401", err)
+	}
+	if s, err := chatclient.DialTicket(wait(t), cloud.Endpoints().WebSocket, spare, cloud.URL()); apiStatus(err) != http.StatusUnauthorized {
+		if s != nil {
+			s.Close()
+		}
+		t.Errorf("socket with a ticket issued before the sign-out: %v, want 401", err)
+	}
+
+	// Another agent's socket stays open and live.
+	if err := other.Send(wait(t), map[string]string{"action": "ping"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Next(wait(t), chatclient.IsType("pong")); err != nil {
+		t.Errorf("other agent's socket: %v", err)
+	}
+
+	// Signing in again gives a token issued after the sign-out.
+	nextSecond()
+	again := newAgent(t, "chiara")
+	if _, err := again.List(wait(t), "open", "all", "", 0); err != nil {
+		t.Errorf("after signing in again: %v", err)
+	}
+	connect(t, again)
+}
+
+func TestAdminDisablesAgent(t *testing.T) {
+	admin := newAgent(t, "alice")
+	ben := newAgent(t, "ben")
+	benSub := mustSub(t, "ben")
+	setAccessCtx := func(ctx context.Context, a *chatclient.Agent, sub string, disabled bool) error {
+		return a.Call(ctx, http.MethodPut, "/agent/agents/"+sub+"/access", map[string]bool{"disabled": disabled}, nil)
+	}
+	setAccess := func(a *chatclient.Agent, sub string, disabled bool) error {
+		return setAccessCtx(wait(t), a, sub, disabled)
+	}
+	// Ben is enabled again even when the test stops half way (the test's
+	// context is over by then).
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := setAccessCtx(ctx, admin, benSub, false); err != nil {
+			t.Errorf("enable ben again: %v", err)
+		}
+	})
+	s := connect(t, ben)
+
+	if err := setAccess(newAgent(t, "chiara"), benSub, true); apiStatus(err) != http.StatusNotFound {
+		t.Errorf("a non-admin disabling: %v, want 404 as for a route that does not exist", err)
+	}
+	if err := setAccess(admin, mustSub(t, "alice"), true); apiStatus(err) != http.StatusBadRequest {
+		t.Errorf("an admin disabling itself: %v, want 400", err)
+	}
+	if err := admin.Call(wait(t), http.MethodPut, "/agent/agents/"+benSub+"/access", map[string]string{}, nil); apiStatus(err) != http.StatusBadRequest {
+		t.Errorf("no disabled field: %v, want 400", err)
+	}
+
+	if err := setAccess(admin, benSub, true); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	closedWithin(t, s, 5*time.Second)
+	for name, a := range map[string]*chatclient.Agent{"old token": ben, "new token": newAgent(t, "ben")} {
+		if _, err := a.List(wait(t), "open", "all", "", 0); apiStatus(err) != http.StatusUnauthorized {
+			t.Errorf("disabled agent, %s: %v, want 401", name, err)
+		}
+		if _, err := agentTicket(t, a); apiStatus(err) != http.StatusUnauthorized {
+			t.Errorf("disabled agent's ticket, %s: %v, want 401", name, err)
+		}
+	}
+
+	if err := setAccess(admin, benSub, false); err != nil {
+		t.Fatalf("enable: %v", err)
+	}
+	if _, err := ben.List(wait(t), "open", "all", "", 0); err != nil {
+		t.Errorf("enabled again: %v", err)
+	}
+	connect(t, ben)
+}
+
+func mustSub(t *testing.T, name string) string {
+	t.Helper()
+	sub, err := oidc.DemoSub(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
