@@ -43,7 +43,9 @@ func closedWithin(t *testing.T, s *chatclient.Socket, d time.Duration) {
 
 // nextSecond waits until tokens minted now are issued after a sign-out
 // made before the call (iat has whole seconds).
-func nextSecond() { time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond))) }
+func nextSecond() {
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
+}
 
 func TestAgentSignOut(t *testing.T) {
 	// Tokens minted later in this second would be refused as signed out.
