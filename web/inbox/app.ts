@@ -82,8 +82,30 @@ async function api<T>(method: string, path: string, body?: object): Promise<T> {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await r.json().catch(() => ({}));
+  if (r.status === 401) signedOut(data?.error?.message || "Your session ended.");
   if (!r.ok) throw new APIError(r.status, data?.error?.code || "", data?.error?.message || `request failed (${r.status})`);
   return data as T;
+}
+
+/** signedOut replaces the inbox with a sign-in prompt: the session was
+ * ended (signed out elsewhere, agent disabled, token refused). Signing in
+ * again is the agent's choice, so a disabled agent is not sent round in a
+ * redirect loop. */
+function signedOut(reason: string): void {
+  auth.forget();
+  document.body.replaceChildren(h("main", { class: "signin-error" }, h("h1", {}, "You are signed out"), h("p", {}, reason),
+    h("button", { class: "primary", type: "button", onclick: () => location.reload() }, "Sign in again")));
+}
+
+/** signOut ends the session on the server first: every token issued so
+ * far is refused and every open inbox socket of this agent closed. */
+async function signOut(): Promise<void> {
+  try {
+    await api("POST", "/agent/signout");
+  } catch {
+    // The identity provider's sign-out below still ends this browser's session.
+  }
+  auth.signOut();
 }
 
 // ---------------------------------------------------------------- helpers
@@ -174,7 +196,7 @@ const top = h("header", { class: "top" },
   quarantineBtn,
   notifyBtn,
   meChip,
-  h("button", { class: "ghost", type: "button", onclick: () => auth.signOut() }, "Sign out"));
+  h("button", { class: "ghost", type: "button", onclick: () => void signOut() }, "Sign out"));
 const side = h("nav", { class: "side", "aria-label": "Conversations" }, h("div", { class: "filters" }, statusTabs.el, viewTabs.el), listEl, listEmpty);
 
 const threadEl = h("section", { class: "thread", "aria-label": "Conversation" });
