@@ -324,6 +324,16 @@ function onFrame(f: any): void {
         resuming = false;
         flush();
       }
+      // Over the rate limit: the message stays queued and goes again, with
+      // its client id, once the server says the window is over.
+      if (f.code === "rate_limited" && f.clientId) {
+        const wait = Math.max(1, Number(f.retryAfter) || 5) * 1000;
+        setTimeout(() => {
+          const p = pending.find((q) => q.clientId === f.clientId);
+          if (p) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+        }, wait);
+        break;
+      }
       // A refused message (too long, …) is dropped from the queue so it is
       // not retried forever.
       if (f.clientId) {
