@@ -58,11 +58,13 @@ func TestAgentSignOut(t *testing.T) {
 	}
 	other := connect(t, newAgent(t, "ben"))
 
+	start := time.Now()
 	if err := a.Call(wait(t), http.MethodPost, "/agent/signout", nil, nil); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}
 	closedWithin(t, s1, 5*time.Second)
 	closedWithin(t, s2, 5*time.Second)
+	t.Logf("sign-out to both sockets closed: %s", time.Since(start).Round(time.Millisecond))
 
 	if _, err := a.List(wait(t), "open", "all", "", 0); apiStatus(err) != http.StatusUnauthorized {
 		t.Errorf("agent API with the old token: %v, want 401", err)

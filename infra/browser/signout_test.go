@@ -1,0 +1,31 @@
+package browser
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Signing out in one browser ends the agent's session in every other: the
+// other inbox's socket is closed and, with its token refused, it shows the
+// sign-in prompt instead of failing quietly.
+func TestSignOutEverywhere(t *testing.T) {
+	// Tokens minted later in the sign-out's second would be refused:
+	// tests after this one sign in afresh.
+	t.Cleanup(func() { time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond))) })
+	browser := newBrowser(t)
+	here, there := newTab(t, browser), newTab(t, browser)
+	signIn(t, here, "chiara")
+	signIn(t, there, "chiara")
+
+	step(t, here, "sign out", chromedp.Click(chromedp.CSS(`.top > button:last-child`)))
+	waitFor(t, here, "the issuer's sign-in page shows", `location.href.includes("/oidc/")`)
+
+	waitFor(t, there, "the other inbox is signed out", `document.querySelector("main.signin-error h1")?.textContent === "You are signed out"`)
+	if got := eval[string](t, there, `document.querySelector("main.signin-error p").textContent`); got != "signed out: sign in again" {
+		t.Errorf("reason shown: %q", got)
+	}
+	step(t, there, "sign in again", chromedp.Click(chromedp.CSS("main.signin-error button")))
+	waitFor(t, there, "the issuer's sign-in page shows", `location.href.includes("/oidc/")`)
+}
