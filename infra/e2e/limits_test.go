@@ -75,7 +75,12 @@ type limitAnswer struct {
 
 func widgetPost(t *testing.T, hc *http.Client, base, origin, path, token string, body string) limitAnswer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(wait(t), http.MethodPost, base+path, strings.NewReader(body))
+	return widgetSend(t, hc, http.MethodPost, base, origin, path, token, body)
+}
+
+func widgetSend(t *testing.T, hc *http.Client, method, base, origin, path, token string, body string) limitAnswer {
+	t.Helper()
+	req, err := http.NewRequestWithContext(wait(t), method, base+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +164,9 @@ func TestRateLimits(t *testing.T) {
 		}
 		if tk := widgetPost(t, hc, e.HTTPAPI, site, "/widget/ticket", token, ""); tk.status != http.StatusTooManyRequests || tk.retryAfter == "" {
 			t.Errorf("ticket: %d Retry-After %q, want 429 with Retry-After", tk.status, tk.retryAfter)
+		}
+		if c := widgetSend(t, hc, http.MethodPut, e.HTTPAPI, site, "/widget/contact", token, `{"email":"flood@example.net"}`); c.status != http.StatusTooManyRequests {
+			t.Errorf("contact: %d, want 429", c.status)
 		}
 		conn, resp, err := websocket.Dial(wait(t), e.WebSocket+"?ticket="+ticket, &websocket.DialOptions{
 			HTTPClient: hc, HTTPHeader: http.Header{"Origin": {site}},

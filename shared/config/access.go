@@ -13,7 +13,7 @@ type Access struct {
 	// agents' sockets must come from their origins.
 	InboxOrigins []string
 	// Rate limits (RATE_LIMIT_*), each a number per RateWindow; 0 turns
-	// one off. PerIP: visitor session, ticket and $connect requests of a
+	// one off. PerIP: visitor session, ticket, contact and $connect requests of a
 	// source IP together; VisitorMessages: a visitor's messages over all
 	// its tabs; ConnectionFrames: a socket's frames other than messages.
 	PerIP            int

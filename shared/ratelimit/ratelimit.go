@@ -19,7 +19,7 @@ type Counter interface {
 
 // Limits are the limits a Limiter enforces.
 type Limits struct {
-	// PerIP bounds the visitor session, visitor ticket and $connect
+	// PerIP bounds the visitor session, ticket, contact and $connect
 	// requests of one source IP, together.
 	PerIP chat.RateLimit
 	// ConnectionFrames bounds the frames of one socket other than

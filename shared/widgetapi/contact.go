@@ -36,6 +36,10 @@ func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
+	// A new address sends a confirmation email: counted per IP as sessions are.
+	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
+		return apigw.Error(ctx, err)
+	}
 	var in email.ContactInput
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
