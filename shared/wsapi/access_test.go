@@ -1,0 +1,84 @@
+package wsapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley/shared/access"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/ratelimit"
+)
+
+// agentState is an access.Store for one agent's state; the socket parts
+// are not used by Check.
+type agentState struct{ access.State }
+
+func (a *agentState) AgentAccess(context.Context, string) (access.State, error) { return a.State, nil }
+func (a *agentState) SetAgentDisabled(context.Context, string, bool) error      { return nil }
+func (a *agentState) SetAgentSignedOut(context.Context, string, time.Time) error {
+	return nil
+}
+func (a *agentState) AgentConnections(context.Context, string, string) ([]string, error) {
+	return nil, nil
+}
+func (a *agentState) DeleteConnection(context.Context, string) error { return nil }
+
+func TestConnectAccess(t *testing.T) {
+	h := newHarness(t)
+	site, _ := auth.ParseOrigins([]string{"https://www.example.com"})
+	inbox, _ := auth.ParseOrigins([]string{"https://inbox.example.net"})
+	state := &agentState{}
+	limiter := ratelimit.New(h.store, ratelimit.Limits{PerIP: chat.RateLimit{Limit: 2, Window: time.Hour}}, func() time.Time { return h.now })
+	h.connect.WithAccess(auth.NewAllowlist(map[string]auth.Origins{"main": site}, inbox), limiter, access.New(state, nil, "main", nil))
+
+	visitor := chat.Principal{Role: chat.RoleVisitor, ID: "v-1"}
+	agent := chat.Principal{Role: chat.RoleAgent, ID: "a-1"}
+	connect := func(ticket, origin, ip string) (int, string) {
+		req := fixture(t, "connect.json")
+		req.RequestContext.ConnectionID = "c-" + ticket[len(ticket)-8:]
+		req.RequestContext.Identity.SourceIP = ip
+		req.QueryStringParameters["ticket"] = ticket
+		req.Headers = map[string]string{"Origin": origin}
+		res, err := h.connect.Handle(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, res.Headers["Retry-After"]
+	}
+	ticket := func(p chat.Principal, channel string) string {
+		tk, _ := h.signer.ChannelTicket(p, channel)
+		return tk
+	}
+	tests := []struct {
+		name, ticket, origin, ip string
+		signedOut                bool
+		want                     int
+	}{
+		{"visitor from the site", ticket(visitor, "main"), "https://www.example.com", "192.0.2.1", false, http.StatusOK},
+		{"visitor from elsewhere", ticket(visitor, "main"), "https://evil.example", "192.0.2.1", false, http.StatusUnauthorized},
+		{"visitor of another channel", ticket(visitor, "shop"), "https://www.example.com", "192.0.2.2", false, http.StatusUnauthorized},
+		{"agent from the site", ticket(agent, ""), "https://www.example.com", "192.0.2.2", false, http.StatusUnauthorized},
+		{"agent from the inbox", ticket(agent, ""), "https://inbox.example.net", "192.0.2.3", false, http.StatusOK},
+		{"agent signed out since the ticket", ticket(agent, ""), "https://inbox.example.net", "192.0.2.3", true, http.StatusUnauthorized},
+		// 192.0.2.1's third attempt: refused ones count too.
+		{"third from one address", ticket(visitor, "main"), "https://www.example.com", "192.0.2.1", false, http.StatusTooManyRequests},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state.SignedOutAt = time.Time{}
+			if tt.signedOut {
+				state.SignedOutAt = h.now.Add(time.Second)
+			}
+			status, retry := connect(tt.ticket, tt.origin, tt.ip)
+			if status != tt.want {
+				t.Fatalf("status %d, want %d", status, tt.want)
+			}
+			if (status == http.StatusTooManyRequests) != (retry != "") {
+				t.Errorf("Retry-After %q with status %d", retry, status)
+			}
+		})
+	}
+}
