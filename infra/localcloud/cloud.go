@@ -152,9 +152,13 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		"ThemeColor":     "#8a4b2a",
 		// The inbox is served here, and its sockets must come from here.
 		"InboxCallbackUrls": c.base + "/inbox/",
-		// Every local client shares 127.0.0.1: the per-IP limit still
-		// counts (as it costs in AWS) but is set out of a test's reach.
-		"RateLimitPerIp": "1000000",
+		// Every local client shares 127.0.0.1, and load tests send faster
+		// than people: the counters still run (they cost what they cost in
+		// AWS) but the limits are out of a test's reach. infra/e2e's rate
+		// limit test starts a cloud of its own with low limits.
+		"RateLimitPerIp":            "1000000",
+		"RateLimitVisitorMessages":  "1000000",
+		"RateLimitConnectionFrames": "1000000",
 	}
 	for k, v := range cfg.Parameters {
 		params[k] = v
