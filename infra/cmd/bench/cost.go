@@ -310,6 +310,9 @@ func (b *bench) scriptedConversation(ctx context.Context, a *costAgent, tag stri
 			if _, err := a.api.Get(ctx, convID); err != nil {
 				return err
 			}
+			if err := openThread(ctx, a.sock, convID); err != nil {
+				return err
+			}
 		}
 		if _, err := a.api.Act(ctx, convID, "read", map[string]int64{"seq": m.Seq}); err != nil {
 			return err

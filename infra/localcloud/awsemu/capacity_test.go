@@ -94,6 +94,18 @@ func TestCapacityMeter(t *testing.T) {
 			read: 1, // 6,000 bytes: two 4 KB units at half a unit each
 		},
 		{
+			name: "a transaction's index update is at the standard rate",
+			act: func(t *testing.T, e *env) error {
+				it := sized("S", 500)
+				it["gsi1pk"], it["gsi1sk"] = str("G"), str("1")
+				_, err := e.db.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+					{Put: &types.Put{TableName: aws.String(tableName), Item: it}},
+				}})
+				return err
+			},
+			write: 2 + 1,
+		},
+		{
 			name: "a transaction writes at twice the price, its condition check too",
 			setup: func(t *testing.T, e *env) {
 				e.put(t, sized("C", 100))
