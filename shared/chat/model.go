@@ -137,10 +137,10 @@ type Conversation struct {
 	// does then; zero when no timer runs (closed, or no timeout configured).
 	TimerAt    time.Time
 	TimerStage TimerStage
-	// ListedAt is when every online agent's list last heard of a message
-	// in the conversation (see stampListed); the message's own write
-	// stamps it, so deciding costs no extra call.
-	ListedAt time.Time
+	// ListChange is set by the change a message makes to the conversation
+	// when the message changes what every agent's list shows (see
+	// stampListed); it is not stored.
+	ListChange bool
 }
 
 // Summary is the agent's view of a conversation.

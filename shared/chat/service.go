@@ -317,7 +317,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if c.Status != StatusOpen {
 				return errClosed
 			}
-			defer stampListed(c, unread(*c), now)
+			defer stampListed(c, unread(*c), p.Role)
 			c.Preview = preview(in.Body)
 			c.LastActivityAt = now
 			if p.Role == RoleAgent {
@@ -409,7 +409,9 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 // the visitor's subscribed tabs (and, for a new conversation, all of the
 // visitor's tabs), the agents who have the conversation open, and, when
 // the message changes what the inbox's list shows (see listed), every
-// online agent of the inbox, each once.
+// online agent of the inbox, each once. An agent's reply that changes no
+// unread dot skips the inbox's listeners: the second Query and one push per
+// online agent.
 func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, listeners []Listener, created bool) {
 	seen := map[string]bool{}
 	var subscribed, tabs, watchers []string
@@ -466,33 +468,24 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 	}
 }
 
-// listInterval is how often, at most, a message that changes nothing else
-// the inbox's list shows (only its preview and its place in the order)
-// reaches every online agent; the agents who have the conversation open
-// get every message.
-const listInterval = 15 * time.Second
-
 // unread is the conversation's unread dot in the agents' list.
 func unread(c Conversation) bool { return c.AgentReadSeq < c.LastSeq }
 
-// stampListed runs in a message's conversation change, before the store
-// raises LastSeq: the message reaches the whole inbox when it flips the
-// unread dot, or when the list last heard of the conversation listInterval
-// ago or more; ListedAt then takes the message's time.
-func stampListed(c *Conversation, wasUnread bool, now time.Time) {
+// stampListed runs at the end of a message's conversation change, before
+// the store raises LastSeq: a visitor's message always changes the list (its
+// preview, order and unread dot, and the agents' notification), an agent's
+// only when it flips the unread dot.
+func stampListed(c *Conversation, wasUnread bool, role Role) {
 	after := *c
 	after.LastSeq++
-	if unread(after) != wasUnread || now.Sub(c.ListedAt) >= listInterval {
-		c.ListedAt = now
-	}
+	c.ListChange = role == RoleVisitor || unread(after) != wasUnread
 }
 
 // listed reports whether msg must reach every online agent of the inbox:
-// events (assignment, close, reopen, warnings) always, other messages when
-// their write stamped the conversation (stampListed). Messages written
-// without a stamp, as before it existed, count as listed.
+// events (assignment, close, reopen, warnings) and visitors' messages
+// always, agents' messages when their change flipped the unread dot.
 func listed(conv Conversation, msg Message) bool {
-	return msg.Kind == KindEvent || conv.ListedAt.IsZero() || conv.ListedAt.Equal(msg.CreatedAt)
+	return msg.Kind == KindEvent || msg.Author.Type == RoleVisitor || conv.ListChange
 }
 
 // ---------------------------------------------------------------- assignment and state

@@ -84,9 +84,6 @@ func toDBConversation(c chat.Conversation) item {
 	putOpt(it, "preview", c.Preview)
 	it["createdAt"] = str(formatTime(c.CreatedAt))
 	it["lastActivityAt"] = str(formatTime(c.LastActivityAt))
-	if !c.ListedAt.IsZero() {
-		it["listedAt"] = str(formatTime(c.ListedAt))
-	}
 	for k, v := range indexKeys(c) {
 		it[k] = str(v)
 	}
@@ -115,7 +112,6 @@ func toConversation(it item) chat.Conversation {
 		TimerStage:        chat.TimerStage(getS(it, "timerStage")),
 		AssigneeAvatarURL: getS(it, "assigneeAvatarUrl"),
 		VisitorOnline:     getBool(it, "visitorOnline"),
-		ListedAt:          getTime(it, "listedAt"),
 	}
 }
 
@@ -460,10 +456,6 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	if next.Preview != "" {
 		set = append(set, "preview = :preview")
 		vals[":preview"] = str(next.Preview)
-	}
-	if !next.ListedAt.IsZero() && !next.ListedAt.Equal(cur.ListedAt) {
-		set = append(set, "listedAt = :listed")
-		vals[":listed"] = str(formatTime(next.ListedAt))
 	}
 	if next.AgentReadSeq > cur.AgentReadSeq {
 		set = append(set, "agentReadSeq = :ars")

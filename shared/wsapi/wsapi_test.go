@@ -225,8 +225,7 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Fatalf("agent resume answer = %v", frames)
 	}
 
-	// A further message in the open conversation: the first since the
-	// conversation began also updates every agent's list.
+	// A further visitor message reaches the visitor's tab and every agent.
 	h.db.Calls()
 	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Still there?"}`)
 	calls := h.db.Calls()
@@ -238,16 +237,19 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("pushes after second message = %v", frames)
 	}
 
-	// Steady state: the next one, seconds later, changes no unread dot, so
-	// only the open thread hears and the inbox's listeners are not read.
+	// The agent reads it (the unread dot flips for every list) and replies
+	// over the socket: the reply changes no unread dot, so it reaches the
+	// visitor and the open thread without reading the inbox's listeners.
+	h.send(t, "agent-1", `{"action":"read","conversationId":"`+cid+`","seq":2}`)
+	h.gw.take()
 	h.db.Calls()
-	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Hello?"}`)
+	h.send(t, "agent-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Yes!"}`)
 	if diff := cmp.Diff(map[string]int{"Query": 1, "TransactWriteItems": 1}, h.db.Calls()); diff != "" {
-		t.Errorf("DynamoDB calls per steady visitor message (-want +got):\n%s", diff)
+		t.Errorf("DynamoDB calls per steady agent reply (-want +got):\n%s", diff)
 	}
 	frames = h.gw.take()
 	if len(frames["vis-1"]) != 1 || len(frames["agent-1"]) != 1 || frames["agent-1"][0]["message"].(map[string]any)["seq"] != 3.0 {
-		t.Errorf("pushes after third message = %v", frames)
+		t.Errorf("pushes after the reply = %v", frames)
 	}
 
 	// Typing from the visitor reaches the agent only.
