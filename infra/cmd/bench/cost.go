@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -166,6 +167,17 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	u.LogBytes = float64(afterLogs-beforeLogs) + u.LambdaRequests*platformLogBytes
 	u.ConnectionMinutes = float64(n) * visitorMinutes
 	printEstimate(n, u)
+	var names []string
+	for name := range afterUsage.Capacity.IndexWriteUnits {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fmt.Printf("  DynamoDB write units per conversation: %.1f, of which index writes:", u.DynamoWriteUnits/float64(n))
+	for _, name := range names {
+		d := afterUsage.Capacity.IndexWriteUnits[name] - beforeUsage.Capacity.IndexWriteUnits[name]
+		fmt.Printf(" %s %.1f", name[strings.LastIndex(name, "/")+1:], d/float64(n))
+	}
+	fmt.Println()
 	return nil
 }
 

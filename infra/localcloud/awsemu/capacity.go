@@ -34,9 +34,11 @@ import (
 
 // Capacity is the request units consumed per table.
 type Capacity struct {
-	// ReadUnits and WriteUnits by table name.
-	ReadUnits  map[string]float64 `json:"readUnits"`
-	WriteUnits map[string]float64 `json:"writeUnits"`
+	// ReadUnits and WriteUnits by table name; WriteUnits include the
+	// index writes, which IndexWriteUnits counts again by "table/index".
+	ReadUnits       map[string]float64 `json:"readUnits"`
+	WriteUnits      map[string]float64 `json:"writeUnits"`
+	IndexWriteUnits map[string]float64 `json:"indexWriteUnits"`
 }
 
 type indexMeter struct {
@@ -50,6 +52,7 @@ type capacityMeter struct {
 	base    map[string][]string              // table -> its key attributes
 	read    map[string]float64
 	write   map[string]float64
+	index   map[string]float64
 }
 
 // MeterCapacity starts counting request units for every later DynamoDB
@@ -57,7 +60,7 @@ type capacityMeter struct {
 // Metering reads every written item before and after the write, so it is
 // off unless a benchmark turns it on.
 func (s *Server) MeterCapacity(tables []*template.Table) {
-	m := &capacityMeter{indexes: map[string]map[string]indexMeter{}, base: map[string][]string{}, read: map[string]float64{}, write: map[string]float64{}}
+	m := &capacityMeter{indexes: map[string]map[string]indexMeter{}, base: map[string][]string{}, read: map[string]float64{}, write: map[string]float64{}, index: map[string]float64{}}
 	for _, t := range tables {
 		idx := map[string]indexMeter{}
 		for _, g := range t.GSIs {
@@ -86,7 +89,7 @@ func (s *Server) Capacity() Capacity {
 	s.dbMu.Lock()
 	m := s.meter
 	s.dbMu.Unlock()
-	out := Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}}
+	out := Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}}
 	if m == nil {
 		return out
 	}
@@ -97,6 +100,9 @@ func (s *Server) Capacity() Capacity {
 	}
 	for k, v := range m.write {
 		out.WriteUnits[k] = v
+	}
+	for k, v := range m.index {
+		out.IndexWriteUnits[k] = v
 	}
 	return out
 }
@@ -187,7 +193,8 @@ func (s *Server) meterAfter(ctx context.Context, m *metered, status int, answer 
 func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
 	var units float64
 	base := m.base[table]
-	for _, idx := range m.indexes[table] {
+	for name, idx := range m.indexes[table] {
+		var u float64
 		in := func(it Image) bool {
 			if it == nil || it[idx.key.hash] == nil {
 				return false
@@ -210,14 +217,18 @@ func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
 		switch {
 		case was && is && sameKeys(before, after, idx.key):
 			if !idx.keysOnly {
-				units += writeUnits(size(after))
+				u = writeUnits(size(after))
 			}
 		case was && is:
-			units += writeUnits(size(before)) + writeUnits(size(after))
+			u = writeUnits(size(before)) + writeUnits(size(after))
 		case was:
-			units += writeUnits(size(before))
+			u = writeUnits(size(before))
 		case is:
-			units += writeUnits(size(after))
+			u = writeUnits(size(after))
+		}
+		if u > 0 {
+			m.index[table+"/"+name] += u
+			units += u
 		}
 	}
 	return units

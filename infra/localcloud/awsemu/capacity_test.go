@@ -28,6 +28,7 @@ func TestCapacityMeter(t *testing.T) {
 		act   func(t *testing.T, e *env) error
 		read  float64
 		write float64
+		index float64 // of the write units, GSI1's
 	}{
 		{
 			name:  "a 1 KB put is one write unit",
@@ -47,6 +48,7 @@ func TestCapacityMeter(t *testing.T) {
 				return put(t, e, it)
 			},
 			write: 2,
+			index: 1,
 		},
 		{
 			name:  "an overwrite pays for the larger of before and after",
@@ -104,6 +106,7 @@ func TestCapacityMeter(t *testing.T) {
 				return err
 			},
 			write: 2 + 1,
+			index: 1,
 		},
 		{
 			name: "a transaction writes at twice the price, its condition check too",
@@ -130,7 +133,10 @@ func TestCapacityMeter(t *testing.T) {
 			if err := tc.act(t, e); err != nil {
 				t.Fatal(err)
 			}
-			want := awsemu.Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}}
+			want := awsemu.Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}}
+			if tc.index > 0 {
+				want.IndexWriteUnits[tableName+"/GSI1"] = tc.index
+			}
 			if tc.read > 0 {
 				want.ReadUnits[tableName] = tc.read
 			}
