@@ -111,6 +111,9 @@ type Cloud struct {
 	// web holds the built widget and inbox; siteOrigins may frame the widget.
 	web         map[string]*webFile
 	siteOrigins []string
+
+	// sesMeter and s3Meter count the functions' requests (usage.go).
+	sesMeter, s3Meter requestMeter
 }
 
 // Start builds and starts everything and returns once the system answers.

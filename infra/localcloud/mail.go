@@ -101,8 +101,8 @@ func (c *Cloud) feedback(ctx context.Context, set string, event []byte) {
 }
 
 func (c *Cloud) mailRoutes(mux *http.ServeMux) {
-	mux.Handle(sesPath+"/", http.StripPrefix(sesPath, c.mail.ses))
-	mux.Handle(s3Path+"/", http.StripPrefix(s3Path, c.mail.s3))
+	mux.Handle(sesPath+"/", c.sesMeter.wrap(http.StripPrefix(sesPath, c.mail.ses)))
+	mux.Handle(s3Path+"/", c.s3Meter.wrap(http.StripPrefix(s3Path, c.mail.s3)))
 	mux.HandleFunc("GET /_local/mailbox", c.mail.ses.ServeMailboxPage)
 	mux.HandleFunc("GET /_local/mailbox.json", c.mail.ses.ServeMailboxJSON)
 }

@@ -212,6 +212,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 			if c.Status != StatusOpen {
 				return errClosed
 			}
+			defer stampListed(c, unread(*c), contact.Role)
 			c.Preview = preview(in.Body)
 			c.LastActivityAt = now
 			stopTimer(c)

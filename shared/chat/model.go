@@ -137,6 +137,10 @@ type Conversation struct {
 	// does then; zero when no timer runs (closed, or no timeout configured).
 	TimerAt    time.Time
 	TimerStage TimerStage
+	// ListChange is set by the change a message makes to the conversation
+	// when the message changes what every agent's list shows (see
+	// stampListed); it is not stored.
+	ListChange bool
 }
 
 // Summary is the agent's view of a conversation.

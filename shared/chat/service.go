@@ -323,6 +323,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if c.Status != StatusOpen {
 				return errClosed
 			}
+			defer stampListed(c, unread(*c), p.Role)
 			c.Preview = preview(in.Body)
 			c.LastActivityAt = now
 			if p.Role == RoleAgent {
@@ -412,13 +413,22 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 
 // fanout pushes a stored message to every connection that should see it:
 // the visitor's subscribed tabs (and, for a new conversation, all of the
-// visitor's tabs) and the inbox's agents, each once.
+// visitor's tabs), the agents who have the conversation open, and, when
+// the message changes what the inbox's list shows (see listed), every
+// online agent of the inbox, each once. An agent's reply that changes no
+// unread dot skips the inbox's listeners: the second Query and one push per
+// online agent.
 func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, listeners []Listener, created bool) {
 	seen := map[string]bool{}
-	var subscribed, tabs []string
+	var subscribed, tabs, watchers []string
 	for _, l := range listeners {
-		if !seen[l.ConnectionID] {
-			seen[l.ConnectionID] = true
+		if seen[l.ConnectionID] {
+			continue
+		}
+		seen[l.ConnectionID] = true
+		if l.Principal.Role == RoleAgent {
+			watchers = append(watchers, l.ConnectionID)
+		} else {
 			subscribed = append(subscribed, l.ConnectionID)
 		}
 	}
@@ -441,16 +451,47 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 	if len(tabs) > 0 {
 		s.notify.PushVia(ctx, Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
 	}
+	agentFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary()}
+	if len(watchers) > 0 {
+		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, watchers, agentFrame)
+	}
+	if !created && !listed(conv, msg) {
+		return
+	}
 	agents, err := s.store.InboxListeners(ctx, conv.InboxID)
 	if err != nil {
 		slog.ErrorContext(ctx, "list inbox connections", "conversationId", conv.ID, "error", err)
 		return
 	}
-	if len(agents) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, agents, MessageFrame{
-			Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary(),
-		})
+	var rest []string
+	for _, id := range agents {
+		if !seen[id] {
+			rest = append(rest, id)
+		}
 	}
+	if len(rest) > 0 {
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, rest, agentFrame)
+	}
+}
+
+// unread is the conversation's unread dot in the agents' list.
+func unread(c Conversation) bool { return c.AgentReadSeq < c.LastSeq }
+
+// stampListed runs at the end of a message's conversation change, before
+// the store raises LastSeq: a visitor's message always changes the list (its
+// preview, order and unread dot, and the agents' notification), an agent's
+// only when it flips the unread dot.
+func stampListed(c *Conversation, wasUnread bool, role Role) {
+	after := *c
+	after.LastSeq++
+	c.ListChange = role == RoleVisitor || unread(after) != wasUnread
+}
+
+// listed reports whether msg must reach every online agent of the inbox:
+// events (assignment, close, reopen, warnings) and visitors' messages
+// always, agents' messages when their change flipped the unread dot.
+func listed(conv Conversation, msg Message) bool {
+	return msg.Kind == KindEvent || msg.Author.Type == RoleVisitor || conv.ListChange
 }
 
 // ---------------------------------------------------------------- assignment and state
@@ -649,21 +690,31 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 	if p.Role == RoleAgent && len(listeners) > 0 {
 		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
 	}
+	agentFrame := ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()}
+	if p.Role == RoleVisitor || unread(updated) == unread(conv) {
+		// The list shows neither the visitor's read marker nor a read
+		// that leaves the unread dot as it was: only open threads hear.
+		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
+			s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
+		}
+		return updated, nil
+	}
 	agents, err := s.store.InboxListeners(ctx, updated.InboxID)
 	if err != nil {
 		slog.ErrorContext(ctx, "list inbox connections", "conversationId", conversationID, "error", err)
 		return updated, nil
 	}
 	if len(agents) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()})
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, agentFrame)
 	}
 	return updated, nil
 }
 
+// listenerIDs returns the visitor tabs among a conversation's listeners.
 func listenerIDs(ls []Listener, except string) []string {
 	out := make([]string, 0, len(ls))
 	for _, l := range ls {
-		if l.ConnectionID != except {
+		if l.ConnectionID != except && l.Principal.Role != RoleAgent {
 			out = append(out, l.ConnectionID)
 		}
 	}
@@ -694,18 +745,9 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 			s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
 		}
 	}
-	agents, err := s.store.InboxListeners(ctx, conv.InboxID)
-	if err != nil {
-		return fmt.Errorf("typing in %s: %w", conversationID, err)
-	}
-	var others []string
-	for _, id := range agents {
-		if id != connectionID {
-			others = append(others, id)
-		}
-	}
-	if len(others) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, others, frame)
+	// Only an open thread shows typing: the agents who have it open hear.
+	if others := watcherIDs(listeners, connectionID); len(others) > 0 {
+		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, others, frame)
 	}
 	return nil
 }
@@ -745,8 +787,10 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	for _, l := range listeners {
 		subscribed = subscribed || l.ConnectionID == connectionID
 	}
-	// Agents hear every conversation of their inbox already.
-	if p.Role == RoleVisitor && !subscribed {
+	// An agent's inbox resumes the conversation it opens: it then hears
+	// every message of it (the rest of the inbox hears only what changes
+	// its list, see fanout).
+	if !subscribed {
 		if err := s.store.Subscribe(ctx, connectionID, conversationID, p); err != nil {
 			return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, err)
 		}
@@ -936,4 +980,16 @@ func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) 
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
 	return as, nil
+}
+
+// watcherIDs returns the agents' connections among a conversation's
+// listeners: the inboxes that have the conversation open.
+func watcherIDs(ls []Listener, except string) []string {
+	var out []string
+	for _, l := range ls {
+		if l.ConnectionID != except && l.Principal.Role == RoleAgent {
+			out = append(out, l.ConnectionID)
+		}
+	}
+	return out
 }

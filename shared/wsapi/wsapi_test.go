@@ -218,7 +218,14 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("agent frame carries no agent summary: %v", frames["agent-1"][0])
 	}
 
-	// Steady state: a further message in the open conversation.
+	// The agent opens the conversation: the inbox resumes it and from
+	// then on hears every message of it.
+	h.send(t, "agent-1", `{"action":"resume","conversationId":"`+cid+`","afterSeq":1}`)
+	if frames = h.gw.take(); len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "messages" {
+		t.Fatalf("agent resume answer = %v", frames)
+	}
+
+	// A further visitor message reaches the visitor's tab and every agent.
 	h.db.Calls()
 	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Still there?"}`)
 	calls := h.db.Calls()
@@ -230,6 +237,21 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("pushes after second message = %v", frames)
 	}
 
+	// The agent reads it (the unread dot flips for every list) and replies
+	// over the socket: the reply changes no unread dot, so it reaches the
+	// visitor and the open thread without reading the inbox's listeners.
+	h.send(t, "agent-1", `{"action":"read","conversationId":"`+cid+`","seq":2}`)
+	h.gw.take()
+	h.db.Calls()
+	h.send(t, "agent-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"Yes!"}`)
+	if diff := cmp.Diff(map[string]int{"Query": 1, "TransactWriteItems": 1}, h.db.Calls()); diff != "" {
+		t.Errorf("DynamoDB calls per steady agent reply (-want +got):\n%s", diff)
+	}
+	frames = h.gw.take()
+	if len(frames["vis-1"]) != 1 || len(frames["agent-1"]) != 1 || frames["agent-1"][0]["message"].(map[string]any)["seq"] != 3.0 {
+		t.Errorf("pushes after the reply = %v", frames)
+	}
+
 	// Typing from the visitor reaches the agent only.
 	h.send(t, "vis-1", `{"action":"typing","conversationId":"`+cid+`","on":true}`)
 	frames = h.gw.take()
@@ -237,16 +259,16 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("typing pushes = %v", frames)
 	}
 
-	// A second tab resumes after seq 1 and gets exactly seq 2.
+	// A second tab resumes after seq 2 and gets exactly seq 3.
 	h.open(t, "vis-2", visitor)
-	h.send(t, "vis-2", `{"action":"resume","conversationId":"`+cid+`","afterSeq":1}`)
+	h.send(t, "vis-2", `{"action":"resume","conversationId":"`+cid+`","afterSeq":2}`)
 	frames = h.gw.take()
 	got := frames["vis-2"]
 	if len(got) != 1 || got[0]["type"] != "messages" || len(got[0]["messages"].([]any)) != 1 {
 		t.Errorf("resume answer = %v", got)
 	}
 
-	h.send(t, "vis-1", `{"action":"read","conversationId":"`+cid+`","seq":2}`)
+	h.send(t, "vis-1", `{"action":"read","conversationId":"`+cid+`","seq":3}`)
 	frames = h.gw.take()
 	if len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "conversation" {
 		t.Errorf("read pushes = %v", frames)
@@ -275,8 +297,15 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Fatalf("disconnect = %d, %v", res.StatusCode, err)
 	}
 	_, ls, err := h.store.ConversationListeners(t.Context(), cid)
-	if err != nil || len(ls) != 0 {
-		t.Errorf("listeners after disconnect = %v, %v", ls, err)
+	if err != nil || len(ls) != 1 || ls[0].ConnectionID != "agent-1" {
+		t.Errorf("listeners after the visitor's disconnect = %v, %v; want the agent's only", ls, err)
+	}
+	req.RequestContext.ConnectionID = "agent-1"
+	if res, err := h.discon.Handle(t.Context(), req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("agent disconnect = %d, %v", res.StatusCode, err)
+	}
+	if _, ls, err = h.store.ConversationListeners(t.Context(), cid); err != nil || len(ls) != 0 {
+		t.Errorf("listeners after every disconnect = %v, %v", ls, err)
 	}
 }
 

@@ -381,6 +381,10 @@ async function openThread(id: string): Promise<void> {
     const r = await api<{ conversation: Summary; messages: Message[] }>("GET", `/agent/conversations/${id}?limit=100`);
     if (current !== id) return;
     for (const m of r.messages) thread.set(m.seq, m);
+    // Follow the open thread: its every message comes live from now on
+    // (the rest of the inbox hears only what changes the list), and the
+    // answer brings whatever was written since the read above.
+    socket.send({ action: "resume", conversationId: id, afterSeq: Math.max(0, ...thread.keys()) });
     // A reconnect reopens the thread: keep the agent's channel choice then.
     channelSwitch.update(emailFacts(r.conversation), !same || factsOnline !== r.conversation.visitorOnline);
     facts = emailFacts(r.conversation);
@@ -603,6 +607,12 @@ const socket = new Live({
         if (m.author.type === "visitor" && m.kind === "text") alertNew(s, m);
         break;
       }
+      case "messages":
+        if (f.conversationId === current) {
+          for (const m of f.messages as Message[]) thread.set(m.seq, m);
+          renderThread();
+        }
+        break;
       case "conversation":
         sawLive(f.conversation);
         upsert(f.conversation);

@@ -3,14 +3,13 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,latency,sweep,web]
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -37,7 +36,16 @@ func run() error {
 	rounds := flag.Int("rounds", 10, "messages each way per conversation in the latency run")
 	perMsg := flag.Int("messages", 20, "messages each way for the cost run")
 	sweepN := flag.Int("sweep", 200, "quiet conversations for the inactivity sweep run")
+	costN := flag.Int("cost-conversations", 1000, "scripted conversations for the cost meter")
+	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
+	starts := flag.Int("cold-starts", 7, "cold starts per function")
+	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
+	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web", "the runs to do, comma-separated")
 	flag.Parse()
+	want := map[string]bool{}
+	for _, r := range strings.Split(*runs, ",") {
+		want[strings.TrimSpace(r)] = true
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
@@ -50,10 +58,11 @@ func run() error {
 		return err
 	}
 	fmt.Println("starting the local cloud (building every function)...")
+	logs := &logMeter{}
 	cloud, err := localcloud.Start(ctx, localcloud.Config{
 		Addr: "127.0.0.1:0", RepoRoot: root,
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		FunctionOutput: io.Discard,
+		FunctionOutput: logs,
 		// Sweeps run when the benchmark fires them, not on the schedule.
 		ScheduleTick: time.Hour,
 	})
@@ -62,19 +71,42 @@ func run() error {
 	}
 	defer cloud.Close()
 	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
-		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/")}
+		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/"), root: root}
 
-	if err := b.costs(ctx, *perMsg); err != nil {
-		return fmt.Errorf("cost run: %w", err)
+	if want["cold"] {
+		if err := b.coldStarts(ctx, *starts); err != nil {
+			return fmt.Errorf("cold start run: %w", err)
+		}
 	}
-	if err := b.latency(ctx, *convs, *rounds); err != nil {
-		return fmt.Errorf("latency run: %w", err)
+	if want["fanout"] {
+		if err := b.fanOut(ctx, []int{1, 10, 50}, *fanN); err != nil {
+			return fmt.Errorf("fan-out run: %w", err)
+		}
 	}
-	if err := b.sweeps(ctx, *sweepN); err != nil {
-		return fmt.Errorf("sweep run: %w", err)
+	if want["cost"] {
+		if err := b.costMeter(ctx, *costN, *costWorkers, logs); err != nil {
+			return fmt.Errorf("cost meter: %w", err)
+		}
 	}
-	if err := b.web(ctx); err != nil {
-		return fmt.Errorf("web run: %w", err)
+	if want["messages"] {
+		if err := b.costs(ctx, *perMsg); err != nil {
+			return fmt.Errorf("cost run: %w", err)
+		}
+	}
+	if want["latency"] {
+		if err := b.latency(ctx, *convs, *rounds); err != nil {
+			return fmt.Errorf("latency run: %w", err)
+		}
+	}
+	if want["sweep"] {
+		if err := b.sweeps(ctx, *sweepN); err != nil {
+			return fmt.Errorf("sweep run: %w", err)
+		}
+	}
+	if want["web"] {
+		if err := b.web(ctx); err != nil {
+			return fmt.Errorf("web run: %w", err)
+		}
 	}
 	return nil
 }
@@ -83,6 +115,7 @@ type bench struct {
 	cloud  *localcloud.Cloud
 	ep     chatclient.Endpoints
 	origin string
+	root   string
 }
 
 func (b *bench) agent(name string) (*chatclient.Agent, error) {
@@ -111,10 +144,11 @@ type pair struct {
 type router struct {
 	mu      sync.Mutex
 	waiting map[string]chan time.Time
+	sock    *chatclient.Socket
 }
 
 func newRouter(s *chatclient.Socket) *router {
-	r := &router{waiting: map[string]chan time.Time{}}
+	r := &router{waiting: map[string]chan time.Time{}, sock: s}
 	go func() {
 		for {
 			f, err := s.Next(context.Background(), chatclient.IsType("message"))
@@ -163,6 +197,11 @@ func (b *bench) openConversation(ctx context.Context, agent *chatclient.Agent, i
 	}
 	p := &pair{visitorSock: s, agent: agent, inbox: inbox, convID: f.ConversationID}
 	if _, err := agent.Act(ctx, p.convID, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
+		return nil, err
+	}
+	// The agent opens the conversation, as the inbox does: its socket then
+	// hears every message of it.
+	if err := openThread(ctx, inbox.sock, p.convID); err != nil {
 		return nil, err
 	}
 	return p, nil

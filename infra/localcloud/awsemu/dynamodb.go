@@ -53,6 +53,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	ctx := r.Context()
 	writes := writesOf(op, body)
 	before := s.beforeWrite(ctx, writes)
+	metered := s.meterBefore(ctx, op, body)
 	var rec *httptest.ResponseRecorder
 	switch op {
 	case "CreateTable":
@@ -83,6 +84,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	if rec.Code == http.StatusOK && len(writes) > 0 {
 		s.afterWrite(ctx, writes, before)
 	}
+	s.meterAfter(ctx, metered, rec.Code, rec.Body.Bytes())
 
 	for k, v := range rec.Header() {
 		w.Header()[k] = v

@@ -75,6 +75,7 @@ type Server struct {
 	tables     map[string]*tableMeta
 	ttl        map[string]string     // table -> TTL attribute, when enabled
 	sinks      map[string]ChangeSink // table -> stream consumer (WatchTable)
+	meter      *capacityMeter        // nil unless MeterCapacity turned it on
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name

@@ -61,6 +61,9 @@ type FunctionStats struct {
 	// InitDurations holds, per cold start, the time from starting the
 	// process to its first request for an invocation.
 	InitDurations []time.Duration
+	// Billed is the summed time from handing each invocation to a process
+	// to its answer: what Lambda bills as duration (init excluded).
+	Billed time.Duration
 }
 
 // Runtime runs registered functions as processes.
@@ -201,7 +204,9 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 		return nil, fmt.Errorf("invoke %s: %w", name, err)
 	}
 
+	handed := time.Now()
 	res, err := p.await(ctx, inv, deadline)
+	f.count(func(s *FunctionStats) { s.Billed += time.Since(handed) })
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The caller left, but the function runs on, as in Lambda; the
 		// process returns to the pool (or dies) when it is done.

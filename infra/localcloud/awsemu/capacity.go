@@ -1,0 +1,380 @@
+package awsemu
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/parleychat/parley/infra/localcloud/template"
+)
+
+// Capacity metering: what each DynamoDB request would consume in on-demand
+// read and write request units, computed from the sizes of the items it
+// reads and writes, by the rules of the DynamoDB developer guide
+// ("Read/write capacity mode", "Item sizes and formats"):
+//
+//   - a read costs one unit per 4 KB of item (rounded up), half a unit when
+//     eventually consistent; a Query or Scan rounds the sum of the items it
+//     returns, not each item; a read that finds nothing still costs the
+//     minimum;
+//   - a write costs one unit per 1 KB of the larger of the item before and
+//     after it (rounded up, at least one), and the same again for each
+//     global secondary index the write puts an entry into or takes one out
+//     of (an index whose key changes costs a delete and a put);
+//   - transactions cost twice: 2 units per 4 KB read, 2 per 1 KB written
+//     to the table (index updates, which DynamoDB applies asynchronously
+//     outside the transaction, are counted at the standard rate).
+//
+// Items a Query filters out after reading are not seen here, so a filtered
+// Query is undercounted; the functions filter little.
+
+// Capacity is the request units consumed per table.
+type Capacity struct {
+	// ReadUnits and WriteUnits by table name; WriteUnits include the
+	// index writes, which IndexWriteUnits counts again by "table/index".
+	ReadUnits       map[string]float64 `json:"readUnits"`
+	WriteUnits      map[string]float64 `json:"writeUnits"`
+	IndexWriteUnits map[string]float64 `json:"indexWriteUnits"`
+}
+
+type indexMeter struct {
+	key      keySchema
+	keysOnly bool
+}
+
+type capacityMeter struct {
+	mu      sync.Mutex
+	indexes map[string]map[string]indexMeter // table -> index -> what it holds
+	base    map[string][]string              // table -> its key attributes
+	read    map[string]float64
+	write   map[string]float64
+	index   map[string]float64
+}
+
+// MeterCapacity starts counting request units for every later DynamoDB
+// request; tables give the global secondary indexes and their projections.
+// Metering reads every written item before and after the write, so it is
+// off unless a benchmark turns it on.
+func (s *Server) MeterCapacity(tables []*template.Table) {
+	m := &capacityMeter{indexes: map[string]map[string]indexMeter{}, base: map[string][]string{}, read: map[string]float64{}, write: map[string]float64{}, index: map[string]float64{}}
+	for _, t := range tables {
+		idx := map[string]indexMeter{}
+		for _, g := range t.GSIs {
+			var k keySchema
+			for _, e := range g.KeySchema {
+				if e.KeyType == "HASH" {
+					k.hash = e.Name
+				} else {
+					k.rng = e.Name
+				}
+			}
+			idx[g.Name] = indexMeter{key: k, keysOnly: g.ProjectionType == "KEYS_ONLY"}
+		}
+		m.indexes[t.Name] = idx
+		for _, e := range t.KeySchema {
+			m.base[t.Name] = append(m.base[t.Name], e.Name)
+		}
+	}
+	s.dbMu.Lock()
+	s.meter = m
+	s.dbMu.Unlock()
+}
+
+// Capacity returns the request units counted since MeterCapacity.
+func (s *Server) Capacity() Capacity {
+	s.dbMu.Lock()
+	m := s.meter
+	s.dbMu.Unlock()
+	out := Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}}
+	if m == nil {
+		return out
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, v := range m.read {
+		out.ReadUnits[k] = v
+	}
+	for k, v := range m.write {
+		out.WriteUnits[k] = v
+	}
+	for k, v := range m.index {
+		out.IndexWriteUnits[k] = v
+	}
+	return out
+}
+
+// metered is one request's writes with the items as they were before it.
+type metered struct {
+	op     string
+	body   []byte
+	writes []meteredWrite
+}
+
+type meteredWrite struct {
+	table  string
+	key    Image
+	before Image
+	factor float64 // 2 in a transaction
+	check  bool    // a transaction's ConditionCheck: charged, writes nothing
+}
+
+// meterBefore reads the items a write request is about to change; nil when
+// metering is off. The caller holds dbMu.
+func (s *Server) meterBefore(ctx context.Context, op string, body []byte) *metered {
+	if s.meter == nil {
+		return nil
+	}
+	m := &metered{op: op, body: body}
+	add := func(table string, key Image, factor float64, check bool) {
+		if key == nil {
+			return
+		}
+		m.writes = append(m.writes, meteredWrite{table: table, key: key, before: s.getImage(ctx, table, key), factor: factor, check: check})
+	}
+	for _, w := range writesOf(op, body) {
+		factor := 1.0
+		if op == "TransactWriteItems" {
+			factor = 2
+		}
+		add(w.table, s.keyOf(w), factor, false)
+	}
+	if op == "TransactWriteItems" {
+		var in struct {
+			TransactItems []struct{ ConditionCheck *updateLike }
+		}
+		if json.Unmarshal(body, &in) == nil {
+			for _, it := range in.TransactItems {
+				if c := it.ConditionCheck; c != nil {
+					add(c.TableName, c.Key, 2, true)
+				}
+			}
+		}
+	}
+	return m
+}
+
+// meterAfter counts what the answered request consumed. The caller holds
+// dbMu.
+func (s *Server) meterAfter(ctx context.Context, m *metered, status int, answer []byte) {
+	if m == nil || s.meter == nil {
+		return
+	}
+	meter := s.meter
+	meter.mu.Lock()
+	defer meter.mu.Unlock()
+	for _, w := range m.writes {
+		if w.check {
+			meter.write[w.table] += w.factor * writeUnits(itemSize(w.before))
+			continue
+		}
+		after := w.before
+		if status == 200 {
+			after = s.getImage(ctx, w.table, w.key)
+		}
+		meter.write[w.table] += w.factor * writeUnits(max(itemSize(w.before), itemSize(after)))
+		if status == 200 && !sameImage(w.before, after) {
+			// Index updates propagate outside the transaction, at the
+			// standard rate.
+			meter.write[w.table] += meter.indexWrites(w.table, w.before, after)
+		}
+	}
+	if status != 200 {
+		return
+	}
+	meter.reads(m.op, m.body, answer)
+}
+
+// indexWrites is the write units the change from before to after costs in
+// the table's global secondary indexes.
+func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
+	var units float64
+	base := m.base[table]
+	for name, idx := range m.indexes[table] {
+		var u float64
+		in := func(it Image) bool {
+			if it == nil || it[idx.key.hash] == nil {
+				return false
+			}
+			return idx.key.rng == "" || it[idx.key.rng] != nil
+		}
+		size := func(it Image) int {
+			if !idx.keysOnly {
+				return itemSize(it)
+			}
+			keys := Image{}
+			for _, n := range append(slices.Clone(base), idx.key.attrs()...) {
+				if v, ok := it[n]; ok {
+					keys[n] = v
+				}
+			}
+			return itemSize(keys)
+		}
+		was, is := in(before), in(after)
+		switch {
+		case was && is && sameKeys(before, after, idx.key):
+			if !idx.keysOnly {
+				u = writeUnits(size(after))
+			}
+		case was && is:
+			u = writeUnits(size(before)) + writeUnits(size(after))
+		case was:
+			u = writeUnits(size(before))
+		case is:
+			u = writeUnits(size(after))
+		}
+		if u > 0 {
+			m.index[table+"/"+name] += u
+			units += u
+		}
+	}
+	return units
+}
+
+func sameKeys(a, b Image, k keySchema) bool {
+	for _, n := range k.attrs() {
+		if !sameImage(Image{n: a[n]}, Image{n: b[n]}) {
+			return false
+		}
+	}
+	return true
+}
+
+// reads counts a successful read request from its answer.
+func (m *capacityMeter) reads(op string, body, answer []byte) {
+	var in struct {
+		TableName      string
+		ConsistentRead bool
+		RequestItems   map[string]struct{ ConsistentRead bool }
+		TransactItems  []struct{ Get struct{ TableName string } }
+	}
+	_ = json.Unmarshal(body, &in)
+	per := func(consistent bool) float64 {
+		if consistent {
+			return 1
+		}
+		return 0.5
+	}
+	switch op {
+	case "GetItem":
+		var out struct{ Item Image }
+		_ = json.Unmarshal(answer, &out)
+		m.read[in.TableName] += per(in.ConsistentRead) * readUnits(itemSize(out.Item))
+	case "Query", "Scan":
+		var out struct{ Items []Image }
+		_ = json.Unmarshal(answer, &out)
+		total := 0
+		for _, it := range out.Items {
+			total += itemSize(it)
+		}
+		m.read[in.TableName] += per(in.ConsistentRead) * readUnits(total)
+	case "BatchGetItem":
+		var out struct{ Responses map[string][]Image }
+		_ = json.Unmarshal(answer, &out)
+		for table, items := range out.Responses {
+			for _, it := range items {
+				m.read[table] += per(in.RequestItems[table].ConsistentRead) * readUnits(itemSize(it))
+			}
+		}
+	case "TransactGetItems":
+		var out struct{ Responses []struct{ Item Image } }
+		_ = json.Unmarshal(answer, &out)
+		for i, r := range out.Responses {
+			if i < len(in.TransactItems) {
+				m.read[in.TransactItems[i].Get.TableName] += 2 * readUnits(itemSize(r.Item))
+			}
+		}
+	}
+}
+
+func readUnits(size int) float64  { return math.Max(1, math.Ceil(float64(size)/4096)) }
+func writeUnits(size int) float64 { return math.Max(1, math.Ceil(float64(size)/1024)) }
+
+// itemSize is an item's size as DynamoDB bills it: each attribute's name
+// plus its value.
+func itemSize(it Image) int {
+	n := 0
+	for name, raw := range it {
+		n += len(name) + valueSize(raw)
+	}
+	return n
+}
+
+// valueSize follows "Item sizes and formats": strings and binaries by their
+// bytes, numbers about one byte per two significant digits plus one,
+// booleans and null one byte, lists and maps 3 bytes plus one per element
+// plus their elements (a map's element names included).
+func valueSize(raw json.RawMessage) int {
+	var v map[string]json.RawMessage
+	if json.Unmarshal(raw, &v) != nil {
+		return 0
+	}
+	for t, x := range v {
+		switch t {
+		case "S":
+			var s string
+			_ = json.Unmarshal(x, &s)
+			return len(s)
+		case "N":
+			var s string
+			_ = json.Unmarshal(x, &s)
+			return numberSize(s)
+		case "B":
+			var s string
+			_ = json.Unmarshal(x, &s)
+			b, _ := base64.StdEncoding.DecodeString(s)
+			return len(b)
+		case "BOOL", "NULL":
+			return 1
+		case "SS", "NS", "BS":
+			var ss []string
+			_ = json.Unmarshal(x, &ss)
+			n := 0
+			for _, s := range ss {
+				switch t {
+				case "SS":
+					n += len(s)
+				case "NS":
+					n += numberSize(s)
+				default:
+					b, _ := base64.StdEncoding.DecodeString(s)
+					n += len(b)
+				}
+			}
+			return n
+		case "L":
+			var l []json.RawMessage
+			_ = json.Unmarshal(x, &l)
+			n := 3 + len(l)
+			for _, e := range l {
+				n += valueSize(e)
+			}
+			return n
+		case "M":
+			var mm map[string]json.RawMessage
+			_ = json.Unmarshal(x, &mm)
+			n := 3 + len(mm)
+			for k, e := range mm {
+				n += len(k) + valueSize(e)
+			}
+			return n
+		}
+	}
+	return 0
+}
+
+func numberSize(s string) int {
+	digits := 0
+	for _, r := range strings.TrimLeft(strings.TrimLeft(s, "-+"), "0.") {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+		if r == 'e' || r == 'E' {
+			break
+		}
+	}
+	return (digits+1)/2 + 1
+}
