@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
@@ -111,6 +112,9 @@ type Cloud struct {
 	// web holds the built widget and inbox; siteOrigins may frame the widget.
 	web         map[string]*webFile
 	siteOrigins []string
+
+	// duplicates: SES events reach their functions twice (faults.go).
+	duplicates atomic.Bool
 }
 
 // Start builds and starts everything and returns once the system answers.
@@ -354,6 +358,7 @@ func (c *Cloud) routes() http.Handler {
 		writeJSON(w, c.Stats())
 	})
 	c.mailRoutes(mux)
+	c.faultRoutes(mux)
 	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
 	mux.HandleFunc("GET /_local/events.json", c.serveEventsJSON)
 	mux.HandleFunc("GET /_local/events", c.serveEventsPage)

@@ -33,6 +33,10 @@ type ErrorFrame struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`
 	ClientID string `json:"clientId,omitempty"`
+	// Retryable: the failure was the system's (a store that timed out or
+	// throttled), not the frame's; sending the same frame again, with the
+	// same client id, is safe and may succeed.
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 type PongFrame struct {

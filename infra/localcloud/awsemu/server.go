@@ -83,6 +83,10 @@ type Server struct {
 	calls   map[string]map[string]int64
 	faults  map[string]fault // by operation
 
+	// Rate faults (faults.go) and the calls injected faults refused.
+	rates   []RateFault
+	refused map[string]map[string]int64
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
@@ -117,6 +121,7 @@ func New(opts Options) *Server {
 		secrets:    map[string]*secret{},
 		calls:      map[string]map[string]int64{},
 		faults:     map[string]fault{},
+		refused:    map[string]map[string]int64{},
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -188,8 +193,13 @@ func (s *Server) count(service, op string) (string, bool) {
 	s.calls[service][op]++
 	f, ok := s.faults[op]
 	if !ok {
-		return "", false
+		kind, ok := s.rateFault(service, op)
+		if ok {
+			s.refuse(service, op)
+		}
+		return kind, ok
 	}
+	s.refuse(service, op)
 	f.remaining--
 	if f.remaining <= 0 {
 		delete(s.faults, op)

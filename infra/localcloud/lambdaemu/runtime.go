@@ -110,6 +110,8 @@ type function struct {
 	mu    sync.Mutex
 	idle  []*process
 	stats FunctionStats
+
+	crashNext int // invocations left to crash (faults.go)
 }
 
 // Register makes a function invocable by name. Registering a name again
@@ -201,6 +203,11 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 		return nil, fmt.Errorf("invoke %s: %w", name, err)
 	}
 
+	if f.takeCrash() {
+		// The process has taken the invocation: it dies mid-way.
+		r.log.Info("killing a function process mid-invocation (fault injection)", "function", name)
+		p.kill()
+	}
 	res, err := p.await(ctx, inv, deadline)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The caller left, but the function runs on, as in Lambda; the

@@ -1,0 +1,123 @@
+package awsemu_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
+)
+
+func TestRateFaults(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	e.put(t, map[string]types.AttributeValue{"pk": str("A"), "sk": str("B")})
+	noRetry := func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} }
+
+	tests := []struct {
+		name  string
+		fault awsemu.RateFault
+		// check is the error of one GetItem without retries while every
+		// call fails.
+		check func(error) bool
+	}{
+		{
+			name:  "throttled as DynamoDB answers",
+			fault: awsemu.RateFault{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 1, Kind: awsemu.FaultThrottle},
+			check: func(err error) bool {
+				var pte *types.ProvisionedThroughputExceededException
+				return errors.As(err, &pte) && retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err).Bool()
+			},
+		},
+		{
+			name:  "internal error on every operation",
+			fault: awsemu.RateFault{Service: awsemu.ServiceDynamoDB, Operation: awsemu.AllOperations, Share: 1, Kind: awsemu.FaultInternal},
+			check: func(err error) bool {
+				var ise *types.InternalServerError
+				return errors.As(err, &ise) && retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err).Bool()
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := e.srv.SetRateFaults([]awsemu.RateFault{tc.fault}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = e.srv.SetRateFaults(nil) })
+			before := e.srv.FaultCounts()[awsemu.ServiceDynamoDB]["GetItem"]
+			_, err := e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("A", "B")}, noRetry)
+			if !tc.check(err) {
+				t.Errorf("GetItem err = %v", err)
+			}
+			if got := e.srv.FaultCounts()[awsemu.ServiceDynamoDB]["GetItem"] - before; got != 1 {
+				t.Errorf("refused GetItem calls = %d, want 1", got)
+			}
+		})
+	}
+
+	// A share: over many calls about that share fails, and the SDK's
+	// retries get nearly every call through (0.3^3 of them fail thrice).
+	if err := e.srv.SetRateFaults([]awsemu.RateFault{{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 0.3, Kind: awsemu.FaultThrottle}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.srv.SetRateFaults(nil) })
+	failed := 0
+	const calls = 400
+	for range calls {
+		if _, err := e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("A", "B")}, noRetry); err != nil {
+			failed++
+		}
+	}
+	// 0.3 of 400 is 120 with a standard deviation of about 9.
+	if failed < 70 || failed > 170 {
+		t.Errorf("%d of %d calls failed with a share of 0.3", failed, calls)
+	}
+	failed = 0
+	for range calls {
+		if _, err := e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("A", "B")}); err != nil {
+			failed++
+		}
+	}
+	// About 11 expected; even 30 is far below the 120 without retries.
+	if failed > 30 {
+		t.Errorf("%d of %d calls failed despite the SDK's retries", failed, calls)
+	}
+	// Other operations are untouched.
+	before := e.srv.FaultCounts()[awsemu.ServiceDynamoDB]["Query"]
+	for range 20 {
+		if _, err := e.db.Query(t.Context(), &dynamodb.QueryInput{TableName: aws.String(tableName), KeyConditionExpression: aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("A")}}, noRetry); err != nil {
+			t.Fatalf("Query under a GetItem fault: %v", err)
+		}
+	}
+	if got := e.srv.FaultCounts()[awsemu.ServiceDynamoDB]["Query"] - before; got != 0 {
+		t.Errorf("%d Query calls refused by a GetItem fault", got)
+	}
+	want := []awsemu.RateFault{{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 0.3, Kind: awsemu.FaultThrottle}}
+	if diff := cmp.Diff(want, e.srv.RateFaults()); diff != "" {
+		t.Errorf("RateFaults (-want +got):\n%s", diff)
+	}
+}
+
+func TestRateFaultValidation(t *testing.T) {
+	srv := awsemu.New(awsemu.Options{})
+	t.Cleanup(srv.Close)
+	for _, f := range []awsemu.RateFault{
+		{Service: "s3", Operation: "GetItem", Share: 0.5, Kind: awsemu.FaultThrottle},
+		{Service: awsemu.ServiceDynamoDB, Operation: "", Share: 0.5, Kind: awsemu.FaultThrottle},
+		{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 0, Kind: awsemu.FaultThrottle},
+		{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 1.5, Kind: awsemu.FaultThrottle},
+		{Service: awsemu.ServiceDynamoDB, Operation: "GetItem", Share: 0.5, Kind: "slow"},
+	} {
+		if err := srv.SetRateFaults([]awsemu.RateFault{f}); err == nil {
+			t.Errorf("SetRateFaults(%+v) accepted", f)
+		}
+	}
+	if got := srv.RateFaults(); len(got) != 0 {
+		t.Errorf("a refused fault was kept: %+v", got)
+	}
+}
