@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -15,6 +14,6 @@ func main() {
 	ctx := context.Background()
 	env := setup.Check(setup.Init(ctx))
 	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	svc, _ := env.Service(st)
 	lambda.Start(wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).Handle)
 }

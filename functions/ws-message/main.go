@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -15,6 +14,6 @@ import (
 func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
-	pusher := env.Pusher(st)
-	lambda.Start(wsapi.NewMessage(chat.NewService(st, pusher, env.Options()), pusher).Handle)
+	svc, pusher := env.Service(st)
+	lambda.Start(wsapi.NewMessage(svc, pusher).Handle)
 }
