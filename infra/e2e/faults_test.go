@@ -23,6 +23,7 @@ import (
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud"
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/shared/email"
 )
 
 // ---------------------------------------------------------------- helpers
@@ -665,4 +666,203 @@ func conversationSummary(t *testing.T, a *chatclient.Agent, convID string) onlin
 		}
 		cursor = page.NextCursor
 	}
+}
+
+// ---------------------------------------------------------------- 4. duplicates
+
+// closedDeliveries returns, for each conversation.closed event about the
+// conversation on the bus, its detail id and the status of its delivery to
+// the transcript function.
+func closedDeliveries(t *testing.T, convID string) (ids, statuses []string) {
+	t.Helper()
+	var log eventLog
+	getJSON(t, cloud.Endpoints().Events+"?detailType=conversation.closed", &log)
+	for _, ev := range log.Events {
+		var d detail
+		if err := json.Unmarshal(ev.Detail, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.ConversationID != convID {
+			continue
+		}
+		ids = append(ids, d.ID)
+		for _, dl := range ev.Deliveries {
+			if dl.Function == "TranscriptFunction" {
+				statuses = append(statuses, dl.Status)
+			}
+		}
+	}
+	return ids, statuses
+}
+
+// TestDuplicateDeliveries: with every stream batch and every SES event
+// delivered twice (both are at least once in AWS), the event publisher
+// puts each domain event twice with one id, the transcript consumer sends
+// one email for both, and the mail feedback consumer blocks a bounced
+// address once. (Inbound mail delivered twice is TestEmailContinuation's,
+// the sweeper's schedule firing twice TestInactivityTimeout's.)
+func TestDuplicateDeliveries(t *testing.T) {
+	injectFaults(t, localcloud.Faults{DuplicateDeliveries: true})
+	visitor := newVisitor(t)
+	tab := connect(t, visitor)
+	if _, err := chatclient.SendMessage(wait(t), tab, "", "Send me the transcript, please"); err != nil {
+		t.Fatal(err)
+	}
+	own, err := tab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	convID := own.ConversationID
+	addr := "dup-" + uuid.NewString()[:8] + "@visitor.test"
+	if err := visitor.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": addr}, nil); err != nil {
+		t.Fatal(err)
+	}
+	confirmAddress(t, addr)
+
+	// The publisher: the created event twice, with one id.
+	created := waitPublished(t, "conversation.created", convID, 2)
+	if len(created) != 2 || created[0].ID != created[1].ID {
+		t.Fatalf("conversation.created on the bus %+v, want twice with one id", created)
+	}
+
+	// The transcript consumer: one email for the doubled close.
+	alice := newAgent(t, "alice")
+	if _, err := alice.Act(wait(t), convID, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Reply(wait(t), convID, "Here you are."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Act(wait(t), convID, "close", nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both copies of the close delivered to the transcript consumer", func() error {
+		ids, statuses := closedDeliveries(t, convID)
+		if len(ids) != 2 || ids[0] != ids[1] {
+			return fmt.Errorf("conversation.closed ids %v, want two copies of one", ids)
+		}
+		if !slices.Equal(statuses, []string{"delivered", "delivered"}) {
+			return fmt.Errorf("deliveries %v", statuses)
+		}
+		return nil
+	})
+	if got := mailTo(t, addr, email.DefaultTranscriptSubject); len(got) != 1 {
+		t.Fatalf("%d transcripts for a close delivered twice, want 1", len(got))
+	}
+	if st := cloud.Stats().Streams; len(st) == 0 {
+		t.Fatal("no stream mapping stats")
+	} else {
+		for name, s := range st {
+			if s.Duplicates == 0 {
+				t.Errorf("stream mapping %s delivered no batch twice", name)
+			}
+		}
+	}
+
+	// The feedback consumer: a bounce delivered twice blocks the address
+	// once, and the next email is refused as for one bounce.
+	convID2 := startConversationWith(t, "Write to the bouncing address")
+	if err := alice.Call(wait(t), http.MethodPut, "/agent/conversations/"+convID2+"/contact", map[string]string{"email": "bounce@simulator.amazonses.com"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := cloud.Stats().Invocations["MailFeedbackFunction"]
+	if _, err := emailReply(t, alice, convID2, "This will bounce."); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the doubled bounce blocks the address", func() error {
+		if s := getThread(t, alice, convID2).Conversation; !strings.Contains(s.EmailBlocked, "bounced") {
+			return fmt.Errorf("summary = %+v", s)
+		}
+		return nil
+	})
+	if n := cloud.Stats().Invocations["MailFeedbackFunction"] - before; n < 2 || n%2 != 0 {
+		t.Errorf("mail feedback invoked %d times for one email, want each SES event twice", n)
+	}
+	_, err = emailReply(t, alice, convID2, "Did you get it?")
+	var apiErr *chatclient.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusConflict {
+		t.Fatalf("reply to an address bounced (twice) = %v, want 409", err)
+	}
+}
+
+// startConversationWith opens a conversation from a new visitor.
+func startConversationWith(t *testing.T, body string) string {
+	t.Helper()
+	tab := connect(t, newVisitor(t))
+	if _, err := chatclient.SendMessage(wait(t), tab, "", body); err != nil {
+		t.Fatal(err)
+	}
+	own, err := tab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab.Close()
+	return own.ConversationID
+}
+
+// ---------------------------------------------------------------- 5. crashes
+
+// TestFunctionCrash: a function process that dies mid-invocation fails its
+// request as API Gateway does (HTTP 502 with its generic body; on a socket
+// the gateway's error frame; $connect refused with 500) and the next
+// request runs in a fresh process. A message whose write crashed is sent
+// again with its client id and stored once.
+func TestFunctionCrash(t *testing.T) {
+	alice := newAgent(t, "alice")
+
+	// The HTTP API.
+	crashNext(t, "AgentApiFunction")
+	_, err := alice.List(wait(t), "open", "", "", 10)
+	var apiErr *chatclient.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadGateway || apiErr.Body != `{"message":"Internal Server Error"}` {
+		t.Fatalf("request to a crashing function = %v, want 502 {\"message\":\"Internal Server Error\"}", err)
+	}
+	if _, err := alice.List(wait(t), "open", "", "", 10); err != nil {
+		t.Fatalf("request after the crash: %v", err)
+	}
+
+	// $connect.
+	visitor := newVisitor(t)
+	crashNext(t, "WsConnectFunction")
+	if _, err := visitor.Connect(wait(t)); !errors.As(err, &apiErr) || apiErr.Status != http.StatusInternalServerError {
+		t.Fatalf("connect through a crashing $connect = %v, want the handshake refused with 500", err)
+	}
+	tab := connect(t, visitor)
+
+	// A socket action: the gateway's error frame, then the retry works.
+	if _, err := chatclient.SendMessage(wait(t), tab, "", "First"); err != nil {
+		t.Fatal(err)
+	}
+	own, err := tab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	convID := own.ConversationID
+	crashNext(t, "WsMessageFunction")
+	clientID := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), tab, clientID, convID, "Sent into a crash"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := tab.Next(wait(t), func(f chatclient.Frame) bool { return f.Type == "" || f.Type == "message" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gw struct {
+		Message      string `json:"message"`
+		ConnectionID string `json:"connectionId"`
+		RequestID    string `json:"requestId"`
+	}
+	if err := json.Unmarshal(f.Raw, &gw); err != nil || gw.Message != "Internal server error" || gw.ConnectionID == "" || gw.RequestID == "" {
+		t.Fatalf("frame after a crashed action = %s, want API Gateway's internal server error frame", f.Raw)
+	}
+	if err := chatclient.SendMessageWithID(wait(t), tab, clientID, convID, "Sent into a crash"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == clientID }); err != nil {
+		t.Fatalf("the retry after the crash: %v", err)
+	}
+	if n := countClientID(getThread(t, alice, convID).Messages, clientID); n != 1 {
+		t.Errorf("message sent into a crash and again stored %d times, want once", n)
+	}
+	checkWhole(t, chatTable(t), convID)
 }
