@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -865,4 +866,40 @@ func TestFunctionCrash(t *testing.T) {
 		t.Errorf("message sent into a crash and again stored %d times, want once", n)
 	}
 	checkWhole(t, chatTable(t), convID)
+}
+
+// TestFaultsAPIRefusesBadInput: a fault the local cloud cannot inject is
+// refused with a reason, and the faults in effect stay as they were.
+func TestFaultsAPIRefusesBadInput(t *testing.T) {
+	injectFaults(t, localcloud.Faults{DropDisconnect: true})
+	tests := []struct {
+		name, method, path, body, want string
+	}{
+		{"share above one", http.MethodPut, "/_local/faults", `{"aws":[{"service":"dynamodb","operation":"PutItem","share":2,"kind":"throttle"}]}`, "share"},
+		{"unknown kind", http.MethodPut, "/_local/faults", `{"aws":[{"service":"dynamodb","operation":"PutItem","share":0.5,"kind":"slow"}]}`, "kind"},
+		{"misspelt field", http.MethodPut, "/_local/faults", `{"dropDisconnects":true}`, "unknown field"},
+		{"not JSON", http.MethodPut, "/_local/faults", `drop`, "malformed"},
+		{"unknown function", http.MethodPost, "/_local/faults/crash", `{"function":"NoSuchFunction"}`, "NoSuchFunction"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), tt.method, cloud.URL()+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b strings.Builder
+			_, _ = io.Copy(&b, resp.Body)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b.String(), tt.want) {
+				t.Errorf("%s %s %s = %d %q, want 400 mentioning %q", tt.method, tt.path, tt.body, resp.StatusCode, b.String(), tt.want)
+			}
+		})
+	}
+	if diff := cmp.Diff(localcloud.Faults{AWS: []awsemu.RateFault{}, DropDisconnect: true}, getFaults(t).Faults); diff != "" {
+		t.Errorf("faults after refused changes (-want +got):\n%s", diff)
+	}
 }
