@@ -207,7 +207,13 @@ func sendUntilStored(t *testing.T, tab *chatclient.Socket, convID string, bodies
 	for len(acked) < len(bodies) {
 		f, err := tab.Next(ctx, func(f chatclient.Frame) bool { return f.Type == "message" || f.Type == "error" })
 		if err != nil {
-			t.Fatalf("%d of %d messages acknowledged after %d retries: %v", len(acked), len(bodies), retries, err)
+			var missing []string
+			for id := range bodyOf {
+				if !acked[id] {
+					missing = append(missing, id)
+				}
+			}
+			t.Fatalf("%d of %d messages acknowledged after %d retries (missing %v): %v", len(acked), len(bodies), retries, missing, err)
 		}
 		if f.Type == "message" {
 			if id := msgClientID(f); bodyOf[id] != "" {
@@ -264,11 +270,12 @@ func checkWhole(t *testing.T, tb table, convID string) []map[string]types.Attrib
 // ---------------------------------------------------------------- 1. DynamoDB
 
 // TestDynamoDBFaultsLoseNothing: with a share of DynamoDB calls throttled
-// or failing, every message a visitor sends is stored exactly once and
-// whole (its seq item, the conversation's move to it and its client-id
-// claim, or nothing); when a write fails after the SDK's retries the socket
-// says so, naming the client id and that a retry is safe, and the retry
-// with the same client id stores the message once.
+// or failing (before or after they take effect), every message a visitor
+// sends is stored exactly once and whole (its seq item, the conversation's
+// move to it and its client-id claim, or nothing); when a write fails after
+// the SDK's retries the socket says so, naming the client id and that a
+// retry is safe, and the retry with the same client id stores the message
+// once.
 func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 	tb := chatTable(t)
 	visitor := newVisitor(t)
@@ -309,20 +316,47 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 		t.Fatalf("the retry was not stored: %v", err)
 	}
 
-	// A share of every DynamoDB call throttled and of every transaction
-	// failing: each message is stored once, whole, in order.
+	// A write whose answer is lost every time: it is stored at once, the
+	// socket is told it failed, and the retry finds it by its client id.
+	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultLostAnswer)
+	lostID := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), tab, lostID, convID, "Stored, but the answer is lost"); err != nil {
+		t.Fatal(err)
+	}
+	f, err = tab.Next(wait(t), chatclient.IsType("error"))
+	if err != nil {
+		t.Fatalf("no error frame for a write whose answer was lost: %v", err)
+	}
+	if diff := cmp.Diff(errorFrame{Code: "internal", ClientID: lostID, Retryable: true}, decodeError(t, f)); diff != "" {
+		t.Errorf("error frame (-want +got):\n%s", diff)
+	}
+	if err := chatclient.SendMessageWithID(wait(t), tab, lostID, convID, "Stored, but the answer is lost"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == lostID }); err != nil {
+		t.Fatalf("the retry of a stored message was not answered with it: %v", err)
+	}
+	if n := countClientID(getThread(t, alice, convID).Messages, lostID); n != 1 {
+		t.Fatalf("a message whose answer was lost, sent again, is stored %d times", n)
+	}
+
+	// A share of every DynamoDB call throttled, and of every transaction
+	// failing before or after it takes effect: each message is stored once,
+	// whole, in order.
 	injectFaults(t, localcloud.Faults{AWS: []awsemu.RateFault{
 		{Service: awsemu.ServiceDynamoDB, Operation: awsemu.AllOperations, Share: 0.2, Kind: awsemu.FaultThrottle},
-		{Service: awsemu.ServiceDynamoDB, Operation: "TransactWriteItems", Share: 0.3, Kind: awsemu.FaultInternal},
+		{Service: awsemu.ServiceDynamoDB, Operation: "TransactWriteItems", Share: 0.2, Kind: awsemu.FaultInternal},
+		{Service: awsemu.ServiceDynamoDB, Operation: "TransactWriteItems", Share: 0.2, Kind: awsemu.FaultLostAnswer},
 	}})
 	var bodies []string
 	for i := range 30 {
 		bodies = append(bodies, fmt.Sprintf("Message %02d under faults", i))
 	}
+	start := time.Now()
 	ids, retries := sendUntilStored(t, tab, convID, bodies)
 	refused := getFaults(t).Refused[awsemu.ServiceDynamoDB]
 	putFaults(t, localcloud.Faults{})
-	t.Logf("30 messages under faults: %d client retries; DynamoDB calls refused: %v", retries, refused)
+	t.Logf("30 messages under faults in %v: %d client retries; DynamoDB calls refused: %v", time.Since(start).Round(time.Millisecond), retries, refused)
 	if refused["TransactWriteItems"] == 0 {
 		t.Fatalf("no transaction was refused: the faults were not in effect (%v)", refused)
 	}
@@ -337,7 +371,7 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 		t.Errorf("the retried message is stored %d times, want once", n)
 	}
 	msgs := checkWhole(t, tb, convID)
-	if want := 2 + len(bodies); len(msgs) != want {
+	if want := 3 + len(bodies); len(msgs) != want {
 		t.Errorf("%d messages stored, want %d", len(msgs), want)
 	}
 }

@@ -74,7 +74,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	case "BatchGetItem":
 		rec = s.serveBatchGet(ctx, body)
 	case "TransactWriteItems":
-		rec = s.serveTransactWrite(ctx, body)
+		rec = s.transactWriteOnce(ctx, body)
 	case "TransactGetItems":
 		rec = s.serveTransactGet(ctx, body)
 	default:

@@ -12,7 +12,7 @@ const AllOperations = "*"
 
 // RateFault fails a share of the calls of one operation, as DynamoDB does
 // under load: each matching call fails with probability Share, before it
-// takes effect.
+// takes effect (or, for FaultLostAnswer, after).
 type RateFault struct {
 	// Service is ServiceDynamoDB or ServiceSecretsManager.
 	Service string `json:"service"`
@@ -21,7 +21,7 @@ type RateFault struct {
 	Operation string `json:"operation"`
 	// Share of the calls that fail, in (0, 1].
 	Share float64 `json:"share"`
-	// Kind is FaultThrottle or FaultInternal.
+	// Kind is FaultThrottle, FaultInternal or FaultLostAnswer.
 	Kind string `json:"kind"`
 }
 
@@ -34,8 +34,8 @@ func (f RateFault) Validate() error {
 		return fmt.Errorf("fault operation is empty: name one or use %q", AllOperations)
 	case !(f.Share > 0 && f.Share <= 1):
 		return fmt.Errorf("fault share %v: want a number in (0, 1]", f.Share)
-	case f.Kind != FaultThrottle && f.Kind != FaultInternal:
-		return fmt.Errorf("fault kind %q: want %q or %q", f.Kind, FaultThrottle, FaultInternal)
+	case f.Kind != FaultThrottle && f.Kind != FaultInternal && f.Kind != FaultLostAnswer:
+		return fmt.Errorf("fault kind %q: want %q, %q or %q", f.Kind, FaultThrottle, FaultInternal, FaultLostAnswer)
 	}
 	return nil
 }

@@ -121,3 +121,66 @@ func TestRateFaultValidation(t *testing.T) {
 		t.Errorf("a refused fault was kept: %+v", got)
 	}
 }
+
+// TestLostAnswerAndClientRequestToken: a transaction whose answer is lost
+// has taken effect; the SDK's retry carries the same ClientRequestToken and
+// succeeds without writing again, as in DynamoDB; the same token with other
+// parameters is refused.
+func TestLostAnswerAndClientRequestToken(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	put := func(sk, v string) *dynamodb.TransactWriteItemsInput {
+		return &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: &types.Put{
+			TableName:           aws.String(tableName),
+			Item:                map[string]types.AttributeValue{"pk": str("T"), "sk": str(sk), "v": str(v)},
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}}}}
+	}
+	noRetry := func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} }
+
+	// Without retries the caller sees the 500, yet the item is there.
+	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer)
+	_, err := e.db.TransactWriteItems(t.Context(), put("lost", "1"), noRetry)
+	var ise *types.InternalServerError
+	if !errors.As(err, &ise) {
+		t.Fatalf("lost answer: err = %v, want InternalServerError", err)
+	}
+	got, err := e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("T", "lost")})
+	if err != nil || got.Item == nil {
+		t.Fatalf("the transaction whose answer was lost did not take effect: %v %v", got, err)
+	}
+
+	// With the SDK's retries: the retry's token matches, so it succeeds
+	// although the condition would now fail.
+	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer)
+	if _, err := e.db.TransactWriteItems(t.Context(), put("retried", "1")); err != nil {
+		t.Fatalf("a retried transaction whose first answer was lost: %v", err)
+	}
+
+	// The same token with other parameters is refused.
+	in := put("token", "1")
+	in.ClientRequestToken = aws.String("0b6d2f8e-token")
+	if _, err := e.db.TransactWriteItems(t.Context(), in, noRetry); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.TransactWriteItems(t.Context(), in, noRetry); err != nil {
+		t.Errorf("the same request with its token again: %v, want success", err)
+	}
+	other := put("token", "2")
+	other.ClientRequestToken = in.ClientRequestToken
+	_, err = e.db.TransactWriteItems(t.Context(), other, noRetry)
+	var mismatch *types.IdempotentParameterMismatchException
+	if !errors.As(err, &mismatch) {
+		t.Errorf("the token with other parameters: err = %v, want IdempotentParameterMismatchException", err)
+	}
+	got, err = e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("T", "token")})
+	if err != nil || attrValue(got.Item["v"]) != "1" {
+		t.Errorf("item after the mismatch = %v, %v; want v 1", got.Item, err)
+	}
+}
+
+func attrValue(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}

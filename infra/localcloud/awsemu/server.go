@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,10 @@ const (
 const (
 	FaultThrottle = "throttle"
 	FaultInternal = "internal"
+	// FaultLostAnswer: the call takes effect, but its answer is lost and the
+	// caller gets a 500 InternalServerError, as when DynamoDB commits and
+	// the connection drops before the response.
+	FaultLostAnswer = "lostAnswer"
 )
 
 // maxBody bounds a request body; DynamoDB's largest request (a 100-item
@@ -75,6 +80,9 @@ type Server struct {
 	tables     map[string]*tableMeta
 	ttl        map[string]string     // table -> TTL attribute, when enabled
 	sinks      map[string]ChangeSink // table -> stream consumer (WatchTable)
+
+	// ClientRequestToken -> the transaction it completed (idempotency.go).
+	tokens map[string]transactToken
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name
@@ -118,6 +126,7 @@ func New(opts Options) *Server {
 		partitions: partitions,
 		tables:     map[string]*tableMeta{},
 		ttl:        map[string]string{},
+		tokens:     map[string]transactToken{},
 		secrets:    map[string]*secret{},
 		calls:      map[string]map[string]int64{},
 		faults:     map[string]fault{},
@@ -170,10 +179,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if kind, ok := s.count(service, op); ok {
 		s.log.Info("injected fault", "service", service, "operation", op, "kind", kind)
+		if kind == FaultLostAnswer {
+			s.serve(httptest.NewRecorder(), r, service, op, body)
+			kind = FaultInternal
+		}
 		writeFault(w, service, kind)
 		return
 	}
+	s.serve(w, r, service, op, body)
+}
 
+// serve runs one request the faults let through.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, service, op string, body []byte) {
 	switch service {
 	case ServiceDynamoDB:
 		s.serveDynamo(w, r, op, body)
@@ -223,10 +240,11 @@ func (s *Server) Stats() Stats {
 // FailNext makes the next n calls of operation op (for example "PutItem" or
 // "GetSecretValue") fail before they take effect. kind is FaultThrottle
 // (ProvisionedThroughputExceededException, or ThrottlingException for
-// Secrets Manager) or FaultInternal (a 500 InternalServerError). n <= 0
+// Secrets Manager), FaultInternal (a 500 InternalServerError) or
+// FaultLostAnswer (the call takes effect, then a 500). n <= 0
 // clears the fault. An unknown kind is a programming error and panics.
 func (s *Server) FailNext(op string, n int, kind string) {
-	if kind != FaultThrottle && kind != FaultInternal {
+	if kind != FaultThrottle && kind != FaultInternal && kind != FaultLostAnswer {
 		panic(fmt.Sprintf("awsemu: unknown fault kind %q", kind))
 	}
 	s.statsMu.Lock()
