@@ -87,6 +87,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
+	setCRC32(w, rec.Body.Bytes())
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
 }

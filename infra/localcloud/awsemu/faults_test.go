@@ -2,6 +2,11 @@ package awsemu_test
 
 import (
 	"errors"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -183,4 +188,36 @@ func attrValue(v types.AttributeValue) string {
 		return s.Value
 	}
 	return ""
+}
+
+// TestResponsesCarryCRC32: DynamoDB answers, errors included, carry the
+// X-Amz-Crc32 of their body, which the SDK checks.
+func TestResponsesCarryCRC32(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	call := func() (*http.Response, []byte) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.url, strings.NewReader(`{"TableName":"`+tableName+`","Key":{"pk":{"S":"A"},"sk":{"S":"B"}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	for _, fail := range []bool{false, true} {
+		if fail {
+			e.srv.FailNext("GetItem", 1, awsemu.FaultThrottle)
+		}
+		resp, body := call()
+		if want := strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10); resp.Header.Get("X-Amz-Crc32") != want {
+			t.Errorf("status %d: X-Amz-Crc32 = %q, want %s", resp.StatusCode, resp.Header.Get("X-Amz-Crc32"), want)
+		}
+	}
 }

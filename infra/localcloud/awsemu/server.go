@@ -10,11 +10,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -273,10 +275,19 @@ func writeFault(w http.ResponseWriter, service, kind string) {
 // read the code from __type (after any "namespace#") and the message from
 // "message".
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-ErrorType", code)
+	setCRC32(w, body)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+	_, _ = w.Write(body)
+}
+
+// setCRC32 sets the checksum DynamoDB sends with every response; its SDK
+// client checks the body against it (and logs a mismatch when it is
+// missing).
+func setCRC32(w http.ResponseWriter, body []byte) {
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, v any) {
@@ -286,5 +297,6 @@ func writeJSON(w http.ResponseWriter, contentType string, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
+	setCRC32(w, buf.Bytes())
 	_, _ = w.Write(buf.Bytes())
 }
