@@ -797,7 +797,8 @@ func TestDuplicateDeliveries(t *testing.T) {
 	// The feedback consumer: a bounce delivered twice blocks the address
 	// once, and the next email is refused as for one bounce.
 	convID2 := startConversationWith(t, "Write to the bouncing address")
-	if err := alice.Call(wait(t), http.MethodPut, "/agent/conversations/"+convID2+"/contact", map[string]string{"email": "bounce@simulator.amazonses.com"}, nil); err != nil {
+	bouncing := "bounce+dup-" + uuid.NewString()[:8] + "@simulator.amazonses.com"
+	if err := alice.Call(wait(t), http.MethodPut, "/agent/conversations/"+convID2+"/contact", map[string]string{"email": bouncing}, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := cloud.Stats().Invocations["MailFeedbackFunction"]
