@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/sweeper"
 )
@@ -16,6 +15,6 @@ import (
 func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	svc, _ := env.Service(st)
 	lambda.Start(sweeper.New(svc, st).Handle)
 }

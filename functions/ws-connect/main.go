@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -15,7 +14,7 @@ func main() {
 	ctx := context.Background()
 	env := setup.Check(setup.Init(ctx))
 	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	svc, _ := env.Service(st)
 	h := wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).
 		WithAccess(setup.Check(env.Allowlist()), env.Limiter(st), env.AgentGuard(st))
 	lambda.Start(h.Handle)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -14,6 +13,6 @@ import (
 func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
-	svc := chat.NewService(st, env.Pusher(st), env.Options())
+	svc, _ := env.Service(st)
 	lambda.Start(wsapi.NewDisconnect(svc).Handle)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -15,7 +14,7 @@ import (
 func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
-	pusher := env.Pusher(st)
-	h := wsapi.NewMessage(chat.NewService(st, pusher, env.Options()), pusher).WithLimits(env.Limiter(st))
+	svc, pusher := env.Service(st)
+	h := wsapi.NewMessage(svc, pusher).WithLimits(env.Limiter(st))
 	lambda.Start(h.Handle)
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
@@ -114,6 +115,8 @@ type Cloud struct {
 
 	// sesMeter and s3Meter count the functions' requests (usage.go).
 	sesMeter, s3Meter requestMeter
+	// duplicates: SES events reach their functions twice (faults.go).
+	duplicates atomic.Bool
 }
 
 // Start builds and starts everything and returns once the system answers.
@@ -366,6 +369,7 @@ func (c *Cloud) routes() http.Handler {
 		writeJSON(w, c.Stats())
 	})
 	c.mailRoutes(mux)
+	c.faultRoutes(mux)
 	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
 	mux.HandleFunc("GET /_local/events.json", c.serveEventsJSON)
 	mux.HandleFunc("GET /_local/events", c.serveEventsPage)

@@ -94,8 +94,14 @@ func (c *Cloud) feedback(ctx context.Context, set string, event []byte) {
 				"SignatureVersion": "1", "MessageAttributes": map[string]any{},
 			},
 		}}})
-		if _, err := c.InvokeFunction(ctx, f.Function, payload); err != nil {
-			c.log.Error("SES event delivery failed", "function", f.Function, "err", err)
+		deliveries := 1
+		if c.duplicates.Load() {
+			deliveries = 2 // SNS delivers at least once
+		}
+		for range deliveries {
+			if _, err := c.InvokeFunction(ctx, f.Function, payload); err != nil {
+				c.log.Error("SES event delivery failed", "function", f.Function, "err", err)
+			}
 		}
 	}
 }

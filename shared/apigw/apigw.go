@@ -106,5 +106,7 @@ func Error(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
 // ErrorFrame is the socket frame refusing a client frame.
 func ErrorFrame(ctx context.Context, err error, clientID string) chat.ErrorFrame {
 	_, body := Classify(ctx, err)
-	return chat.ErrorFrame{Type: "error", Code: body.Code, Message: body.Message, ClientID: clientID, RetryAfter: body.RetryAfter}
+	// Only the system's own failures are worth a retry: a refused frame
+	// would be refused again.
+	return chat.ErrorFrame{Type: "error", Code: body.Code, Message: body.Message, ClientID: clientID, RetryAfter: body.RetryAfter, Retryable: body.Code == CodeInternal}
 }

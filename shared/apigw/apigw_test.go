@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/chat"
 )
@@ -32,6 +34,29 @@ func TestError(t *testing.T) {
 			got := apigw.Error(t.Context(), tt.err)
 			if got.StatusCode != tt.wantStatus || got.Body != tt.wantBody {
 				t.Errorf("Error(%v) = %d %s, want %d %s", tt.err, got.StatusCode, got.Body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestErrorFrameRetryable(t *testing.T) {
+	const clientID = "0b6d2f8e-3c1a-4f5e-9d7b-2a4c6e8f0a1b"
+	tests := []struct {
+		name string
+		err  error
+		want chat.ErrorFrame
+	}{
+		{"store throttled", fmt.Errorf("append: %w", errors.New("dynamodb: ProvisionedThroughputExceededException")),
+			chat.ErrorFrame{Type: "error", Code: apigw.CodeInternal, Message: "internal error", ClientID: clientID, Retryable: true}},
+		{"refused frame", &chat.Error{Kind: chat.ErrTooLarge, Message: "body is longer than 5000 characters"},
+			chat.ErrorFrame{Type: "error", Code: apigw.CodeTooLarge, Message: "body is longer than 5000 characters", ClientID: clientID}},
+		{"conflict", &chat.ConflictError{AssigneeID: "a-1"},
+			chat.ErrorFrame{Type: "error", Code: apigw.CodeConflict, Message: "conflict: conversation is assigned to a-1", ClientID: clientID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, apigw.ErrorFrame(t.Context(), tt.err, clientID)); diff != "" {
+				t.Errorf("ErrorFrame (-want +got):\n%s", diff)
 			}
 		})
 	}

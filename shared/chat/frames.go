@@ -35,6 +35,10 @@ type ErrorFrame struct {
 	ClientID string `json:"clientId,omitempty"`
 	// RetryAfter (seconds) is set on rate_limited errors.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Retryable: the failure was the system's (a store that timed out or
+	// throttled), not the frame's; sending the same frame again, with the
+	// same client id, is safe and may succeed.
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 type PongFrame struct {

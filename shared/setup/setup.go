@@ -118,8 +118,7 @@ func Load(ctx context.Context) (*Parts, error) {
 		return nil, err
 	}
 	st := env.Store()
-	pusher := env.Pusher(st)
-	svc := chat.NewService(st, pusher, env.Options())
+	svc, pusher := env.Service(st)
 	return &Parts{Config: env.Config, AWS: env.AWS, SigningKey: key, Store: st, Signer: signer, Pusher: pusher, Service: svc, Origins: origins}, nil
 }
 

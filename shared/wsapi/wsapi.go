@@ -104,7 +104,9 @@ func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 	if jerr := json.Unmarshal([]byte(req.Body), &f); jerr != nil {
 		err = &chat.Error{Kind: chat.ErrInvalid, Message: "frame is not the expected JSON"}
 	} else {
-		err = h.run(ctx, connID, f)
+		actx, cancel := withAnswerReserve(ctx)
+		err = h.run(actx, connID, f)
+		cancel()
 	}
 	if err != nil {
 		// The client id is echoed only when it is one: anything else the

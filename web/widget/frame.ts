@@ -38,6 +38,8 @@ interface Pending {
   clientId: string;
   body: string;
   conversationId?: string;
+  // Sends that failed on the system's side and were tried again.
+  retries?: number;
 }
 
 const env = readEnv<Env>();
@@ -333,6 +335,19 @@ function onFrame(f: any): void {
           if (p) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
         }, wait);
         break;
+      }
+      // A write that failed on the system's side (a throttled store) is sent
+      // again with the same client id, which stores it once; it waits ever
+      // longer, up to 30 s, and the reconnect flush covers a dropped socket.
+      if (f.clientId && f.retryable) {
+        const p = pending.find((q) => q.clientId === f.clientId);
+        if (p) {
+          p.retries = (p.retries || 0) + 1;
+          setTimeout(() => {
+            if (pending.includes(p)) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+          }, Math.min(30000, 500 * 2 ** p.retries));
+          break;
+        }
       }
       // A refused message (too long, …) is dropped from the queue so it is
       // not retried forever.

@@ -75,7 +75,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	case "BatchGetItem":
 		rec = s.serveBatchGet(ctx, body)
 	case "TransactWriteItems":
-		rec = s.serveTransactWrite(ctx, body)
+		rec = s.transactWriteOnce(ctx, body)
 	case "TransactGetItems":
 		rec = s.serveTransactGet(ctx, body)
 	default:
@@ -89,6 +89,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
+	setCRC32(w, rec.Body.Bytes())
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
 }

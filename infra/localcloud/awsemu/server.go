@@ -10,10 +10,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +40,10 @@ const (
 const (
 	FaultThrottle = "throttle"
 	FaultInternal = "internal"
+	// FaultLostAnswer: the call takes effect, but its answer is lost and the
+	// caller gets a 500 InternalServerError, as when DynamoDB commits and
+	// the connection drops before the response.
+	FaultLostAnswer = "lostAnswer"
 )
 
 // maxBody bounds a request body; DynamoDB's largest request (a 100-item
@@ -77,12 +84,19 @@ type Server struct {
 	sinks      map[string]ChangeSink // table -> stream consumer (WatchTable)
 	meter      *capacityMeter        // nil unless MeterCapacity turned it on
 
+	// ClientRequestToken -> the transaction it completed (idempotency.go).
+	tokens map[string]transactToken
+
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name
 
 	statsMu sync.Mutex
 	calls   map[string]map[string]int64
 	faults  map[string]fault // by operation
+
+	// Rate faults (faults.go) and the calls injected faults refused.
+	rates   []RateFault
+	refused map[string]map[string]int64
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -115,9 +129,11 @@ func New(opts Options) *Server {
 		partitions: partitions,
 		tables:     map[string]*tableMeta{},
 		ttl:        map[string]string{},
+		tokens:     map[string]transactToken{},
 		secrets:    map[string]*secret{},
 		calls:      map[string]map[string]int64{},
 		faults:     map[string]fault{},
+		refused:    map[string]map[string]int64{},
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -166,10 +182,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if kind, ok := s.count(service, op); ok {
 		s.log.Info("injected fault", "service", service, "operation", op, "kind", kind)
+		if kind == FaultLostAnswer {
+			s.serve(httptest.NewRecorder(), r, service, op, body)
+			kind = FaultInternal
+		}
 		writeFault(w, service, kind)
 		return
 	}
+	s.serve(w, r, service, op, body)
+}
 
+// serve runs one request the faults let through.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, service, op string, body []byte) {
 	switch service {
 	case ServiceDynamoDB:
 		s.serveDynamo(w, r, op, body)
@@ -189,8 +213,13 @@ func (s *Server) count(service, op string) (string, bool) {
 	s.calls[service][op]++
 	f, ok := s.faults[op]
 	if !ok {
-		return "", false
+		kind, ok := s.rateFault(service, op)
+		if ok {
+			s.refuse(service, op)
+		}
+		return kind, ok
 	}
+	s.refuse(service, op)
 	f.remaining--
 	if f.remaining <= 0 {
 		delete(s.faults, op)
@@ -214,10 +243,11 @@ func (s *Server) Stats() Stats {
 // FailNext makes the next n calls of operation op (for example "PutItem" or
 // "GetSecretValue") fail before they take effect. kind is FaultThrottle
 // (ProvisionedThroughputExceededException, or ThrottlingException for
-// Secrets Manager) or FaultInternal (a 500 InternalServerError). n <= 0
+// Secrets Manager), FaultInternal (a 500 InternalServerError) or
+// FaultLostAnswer (the call takes effect, then a 500). n <= 0
 // clears the fault. An unknown kind is a programming error and panics.
 func (s *Server) FailNext(op string, n int, kind string) {
-	if kind != FaultThrottle && kind != FaultInternal {
+	if kind != FaultThrottle && kind != FaultInternal && kind != FaultLostAnswer {
 		panic(fmt.Sprintf("awsemu: unknown fault kind %q", kind))
 	}
 	s.statsMu.Lock()
@@ -246,10 +276,19 @@ func writeFault(w http.ResponseWriter, service, kind string) {
 // read the code from __type (after any "namespace#") and the message from
 // "message".
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]string{"__type": code, "message": message})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-ErrorType", code)
+	setCRC32(w, body)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+	_, _ = w.Write(body)
+}
+
+// setCRC32 sets the checksum DynamoDB sends with every response; its SDK
+// client checks the body against it (and logs a mismatch when it is
+// missing).
+func setCRC32(w http.ResponseWriter, body []byte) {
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, v any) {
@@ -259,5 +298,6 @@ func writeJSON(w http.ResponseWriter, contentType string, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
+	setCRC32(w, buf.Bytes())
 	_, _ = w.Write(buf.Bytes())
 }

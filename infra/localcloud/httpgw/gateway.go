@@ -177,16 +177,19 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
+	// A function that fails (error, crash, timeout) or answers in the wrong
+	// shape is a bad gateway: 502, with API Gateway's generic body
+	// (services-apigateway-errors.html in the Lambda guide).
 	out, err := g.inv.Invoke(r.Context(), rt.Function, payload)
 	if err != nil {
 		log.Error("function failed", "function", rt.Function, "err", err)
-		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		writeMessage(w, http.StatusBadGateway, "Internal Server Error")
 		return
 	}
 	resp, err := parseResponse(out)
 	if err != nil {
 		log.Error("malformed function response", "function", rt.Function, "err", err)
-		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		writeMessage(w, http.StatusBadGateway, "Internal Server Error")
 		return
 	}
 	g.writeResponse(w, r, resp)

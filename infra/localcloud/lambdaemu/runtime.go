@@ -113,6 +113,8 @@ type function struct {
 	mu    sync.Mutex
 	idle  []*process
 	stats FunctionStats
+
+	crashNext int // invocations left to crash (faults.go)
 }
 
 // Register makes a function invocable by name. Registering a name again
@@ -205,6 +207,11 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 	}
 
 	handed := time.Now()
+	if f.takeCrash() {
+		// The process has taken the invocation: it dies mid-way.
+		r.log.Info("killing a function process mid-invocation (fault injection)", "function", name)
+		p.kill()
+	}
 	res, err := p.await(ctx, inv, deadline)
 	f.count(func(s *FunctionStats) { s.Billed += time.Since(handed) })
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -257,7 +257,7 @@ func (s *Server) simulate(m Mail) {
 		var ev map[string]any
 		now := time.Now().UTC().Format(time.RFC3339Nano)
 		mailPart := map[string]any{"timestamp": m.SentAt.Format(time.RFC3339Nano), "messageId": m.ID, "source": m.From, "destination": m.To, "tags": m.Tags}
-		switch strings.ToLower(to) {
+		switch simulatorAddress(to) {
 		case BounceAddress:
 			ev = map[string]any{"eventType": "Bounce", "mail": mailPart, "bounce": map[string]any{
 				"bounceType": "Permanent", "bounceSubType": "General", "timestamp": now, "feedbackId": uuid.NewString(),
@@ -309,4 +309,17 @@ func (s *Server) ServeMailboxPage(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	_ = page.Execute(w, msgs)
+}
+
+// simulatorAddress strips a label from a mailbox simulator address, as SES
+// does ("bounce+label1@simulator.amazonses.com" bounces too), so tests can
+// use an address of their own.
+func simulatorAddress(to string) string {
+	to = strings.ToLower(to)
+	local, domain, ok := strings.Cut(to, "@")
+	if !ok || domain != "simulator.amazonses.com" {
+		return to
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local + "@" + domain
 }

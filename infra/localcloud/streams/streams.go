@@ -63,6 +63,8 @@ type Stats struct {
 	Retries   int64     `json:"retries"`   // invocations that retried records
 	Failures  []Failure `json:"failures"`  // batches sent to the on-failure destination
 	Delivered int64     `json:"delivered"` // records the function took
+	// Duplicates counts batches delivered a second time (SetDuplicate).
+	Duplicates int64 `json:"duplicates,omitempty"`
 }
 
 // Mapping is one event source mapping from a table's stream to a function.
@@ -81,6 +83,10 @@ type Mapping struct {
 	records, filtered, batches, retries, delivered atomic.Int64
 	failMu                                         sync.Mutex
 	failures                                       []Failure
+
+	// Fault injection (faults.go).
+	duplicate  atomic.Bool
+	duplicates atomic.Int64
 }
 
 type shard struct {
@@ -263,6 +269,7 @@ func (m *Mapping) deliver(batch []record) {
 		from, err := m.invoke(batch)
 		if err == nil && from < 0 {
 			m.delivered.Add(int64(len(batch)))
+			m.redeliver(batch)
 			return
 		}
 		if err == nil {
@@ -341,7 +348,8 @@ func (m *Mapping) Stats() Stats {
 	m.failMu.Lock()
 	defer m.failMu.Unlock()
 	return Stats{Records: m.records.Load(), Filtered: m.filtered.Load(), Batches: m.batches.Load(),
-		Retries: m.retries.Load(), Delivered: m.delivered.Load(), Failures: append([]Failure(nil), m.failures...)}
+		Retries: m.retries.Load(), Delivered: m.delivered.Load(), Failures: append([]Failure(nil), m.failures...),
+		Duplicates: m.duplicates.Load()}
 }
 
 // Idle reports whether every queued record has been delivered or dropped.

@@ -67,6 +67,10 @@ type Gateway struct {
 	wg     sync.WaitGroup // connection handlers and message invocations
 
 	framesIn, pushes, gone atomic.Int64
+
+	// Fault injection (faults.go).
+	dropDisconnect atomic.Bool
+	dropped        atomic.Int64
 }
 
 // New prepares the gateway for the API's routes.
@@ -284,6 +288,11 @@ func (g *Gateway) connect(ctx context.Context, fn string, c *connection, r *http
 func (g *Gateway) disconnect(ctx context.Context, c *connection, code int, reason string) {
 	fn, ok := g.api.Routes["$disconnect"]
 	if !ok {
+		return
+	}
+	if g.dropDisconnect.Load() {
+		g.dropped.Add(1)
+		g.log.Info("$disconnect dropped (fault injection)", "connectionId", c.id)
 		return
 	}
 	ev := g.baseEvent(c, "$disconnect", "DISCONNECT", time.Now())
