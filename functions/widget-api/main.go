@@ -15,6 +15,7 @@ func main() {
 	p := setup.Must(ctx)
 	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).
 		WithEmail(setup.MustEmail(ctx, p)).
-		WithLook(p.Config.TeamName, p.Config.ThemeColor)
+		WithLook(p.Config.TeamName, p.Config.ThemeColor).
+		WithIdentity(setup.Check(setup.Identity(ctx, p)))
 	lambda.Start(h.Handle)
 }

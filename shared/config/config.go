@@ -36,6 +36,9 @@ type Config struct {
 	// routes fall back to their defaults).
 	TeamName   string
 	ThemeColor string
+	// IdentitySecretARN is the secret host sites sign their users' ids
+	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
+	IdentitySecretARN string
 }
 
 // Load reads the process environment.
@@ -80,6 +83,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
+	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}
