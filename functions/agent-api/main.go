@@ -13,5 +13,7 @@ import (
 func main() {
 	ctx := context.Background()
 	p := setup.Must(ctx)
-	lambda.Start(agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).Handle)
+	h := agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).
+		WithAttachments(setup.Check(setup.Attachments(p)))
+	lambda.Start(h.Handle)
 }

@@ -141,6 +141,8 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"POST /agent/conversations/{id}/read", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/read", `{"seq":1}`}},
 		{"POST /agent/conversations/{id}/transcript", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/transcript", `{"to":"someone@example.com"}`}},
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
+		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
+		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
 		// One channel per deployment: any other channel id is unknown.
 		{"GET /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"GET", "/agent/channels/{id}/email", ""}},
 		{"PUT /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"PUT", "/agent/channels/{id}/email", `{"transcriptOnClose":false}`}},

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
@@ -18,6 +19,8 @@ type Handler struct {
 	svc    *chat.Service
 	signer *auth.Signer
 	email  *email.Service
+	// attachments serves the attachment routes (nil: they are off).
+	attachments *attachment.Service
 }
 
 // New returns a Handler.
@@ -70,6 +73,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		for k, r := range h.emailRoutes() {
 			routes[k] = r
 		}
+	}
+	for k, r := range h.attachmentRoutes() {
+		routes[k] = r
 	}
 	r, ok := routes[req.RouteKey]
 	if !ok {

@@ -123,6 +123,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/conversations"),
 		agent("GET", "/agent/conversations/{id}"),
 		agent("POST", "/agent/conversations/{id}/assign"),
+		agent("GET", "/agent/conversations/{id}/attachments"),
+		agent("GET", "/agent/conversations/{id}/attachments/{attachmentId}"),
 		agent("POST", "/agent/conversations/{id}/close"),
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
