@@ -53,6 +53,7 @@ const tokenKey = "parley.visitor." + channel;
 // ---------------------------------------------------------------- state
 
 let token = "";
+let visitorId = "";
 let conv: Conversation | null = null;
 let messages = new Map<number, Message>();
 let pending: Pending[] = [];
@@ -222,8 +223,9 @@ async function session(): Promise<void> {
   } catch {
     saved = "";
   }
-  const s = await api<{ visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  const s = await api<{ visitorId: string; visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
   token = s.visitorToken;
+  visitorId = s.visitorId;
   try {
     localStorage.setItem(tokenKey, token);
   } catch {
@@ -237,19 +239,22 @@ async function session(): Promise<void> {
 // signature changes nothing: the visitor stays who it was.
 async function identify(externalId: string, signature: string): Promise<void> {
   await started;
-  let s: { visitorToken: string; conversations: Conversation[] };
+  let s: { visitorId: string; visitorToken: string; conversations: Conversation[] };
   try {
     s = await api("POST", "/widget/identify", { externalId, signature });
   } catch {
     return;
   }
-  if (s.visitorToken === token) return;
   token = s.visitorToken;
   try {
     localStorage.setItem(tokenKey, token);
   } catch {
     // Storage may be blocked; the chat still works for this page view.
   }
+  // Already this user's visitor (a site identifies on every page): the
+  // chat goes on as it is.
+  if (s.visitorId === visitorId) return;
+  visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
   pending = [];
