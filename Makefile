@@ -6,7 +6,7 @@ FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFu
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help setup web browser dev test screenshots build bench lint deploy clean
+.PHONY: help setup web browser dev test screenshots build bench lint deploy clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,8 @@ test: setup web browser ## run every test: domain, store, handlers, local cloud,
 	@$(GO) vet ./...
 	@echo "==> tsc --noEmit (web: strict TypeScript)"
 	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
+	@echo "==> node --test (web: link renderer properties, seeded)"
+	@cd web && node test/run.mjs
 	@echo "==> go test: domain, store over the wire, handlers, local cloud, end to end"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /infra/browser)
 	@echo "==> go test ./infra/browser (alone: a real browser and a local cloud want the machine)"
@@ -64,6 +66,23 @@ build-%Function:
 bench: setup web browser ## measure calls, pushes and latency per message through the local cloud
 	@echo "==> benchmark: scripted conversations through the local cloud"
 	@$(GO) run ./infra/cmd/bench $(ARGS)
+
+# Every Go fuzz target of the repository (found by grep, so a new one runs
+# without being listed here), FUZZTIME each, then the link renderer's random
+# texts for as long. Their seed corpora run in make test already.
+FUZZTIME ?= 30s
+fuzz: setup web ## run every fuzz target for FUZZTIME each (default 30s; FUZZTIME=5m for longer)
+	@set -e; targets=$$(git ls-files '*_test.go' | xargs grep -H '^func Fuzz[A-Za-z0-9_]*(' | sed -E 's#^(.*)/[^/]*_test.go:func (Fuzz[A-Za-z0-9_]*)\(.*#./\1 \2#' | sort -u); \
+	  total=$$(echo "$$targets" | wc -l); i=0; \
+	  while read -r pkg fn; do \
+	    i=$$((i+1)); echo "==> [$$i/$$total] $$fn in $$pkg for $(FUZZTIME)"; \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg" > .fuzz.out 2>&1; then \
+	      cat .fuzz.out; rm -f .fuzz.out; echo "fuzz: $$fn in $$pkg failed (a new failing input is saved in $$pkg/testdata/fuzz/$$fn)"; exit 1; \
+	    fi; grep -v '^fuzz: elapsed' .fuzz.out | head -n 3; grep '^fuzz: elapsed' .fuzz.out | tail -n 1; rm -f .fuzz.out; \
+	  done <<< "$$targets"
+	@secs=$$(echo "$(FUZZTIME)" | sed -n 's/^\([0-9]*\)s$$/\1/p'); secs=$${secs:-30}; \
+	  echo "==> link renderer (web/shared/links.ts): random texts for $${secs}s"; \
+	  cd web && FUZZ_SECONDS=$$secs node test/run.mjs
 
 lint: ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint (when installed)
 	@echo "==> gofmt"

@@ -15,6 +15,7 @@ func main() {
 	p := setup.Must(ctx)
 	env := setup.Env{Config: p.Config, AWS: p.AWS}
 	h := agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).
-		WithAccess(env.AgentGuard(p.Store), p.Config.Access.AdminGroup)
+		WithAccess(env.AgentGuard(p.Store), p.Config.Access.AdminGroup).
+		WithAttachments(setup.Check(setup.Attachments(p)))
 	lambda.Start(h.Handle)
 }

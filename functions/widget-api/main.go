@@ -16,6 +16,7 @@ func main() {
 	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).
 		WithEmail(setup.MustEmail(ctx, p)).
 		WithLook(p.Config.TeamName, p.Config.ThemeColor).
-		WithLimits(setup.Env{Config: p.Config, AWS: p.AWS}.Limiter(p.Store))
+		WithLimits(setup.Env{Config: p.Config, AWS: p.AWS}.Limiter(p.Store)).
+		WithIdentity(setup.Check(setup.Identity(ctx, p)))
 	lambda.Start(h.Handle)
 }

@@ -200,6 +200,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err := c.startClock(); err != nil {
 		return nil, err
 	}
+	if err := c.startS3(); err != nil {
+		return nil, err
+	}
 	if err := c.buildFunctions(ctx); err != nil {
 		return nil, err
 	}
@@ -319,13 +322,13 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	}
 	env["AWS_REGION"] = c.model.Region
 	env["AWS_DEFAULT_REGION"] = c.model.Region
-	env["AWS_ACCESS_KEY_ID"] = "local"
-	env["AWS_SECRET_ACCESS_KEY"] = "local"
+	env["AWS_ACCESS_KEY_ID"] = localAccessKey
+	env["AWS_SECRET_ACCESS_KEY"] = localSecretKey
 	env["AWS_EC2_METADATA_DISABLED"] = "true"
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = c.base
 	env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.base
 	env["AWS_ENDPOINT_URL_SESV2"] = c.base + sesPath
-	env["AWS_ENDPOINT_URL_S3"] = c.base + s3Path
+	env["AWS_ENDPOINT_URL_S3"] = c.mail.s3URL
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env

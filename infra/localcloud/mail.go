@@ -3,6 +3,7 @@ package localcloud
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -25,12 +26,18 @@ type mailParts struct {
 	s3   *s3emu.Server
 	ses  *sesemu.Server
 	smtp *smtp.Server
+	// s3Server serves s3 on its own origin, s3URL (s3.go).
+	s3Server *http.Server
+	s3URL    string
 }
 
 func (m *mailParts) close() error {
 	var err error
 	if m.smtp != nil {
 		err = m.smtp.Close()
+	}
+	if m.s3Server != nil {
+		err = errors.Join(err, m.s3Server.Close())
 	}
 	if m.ses != nil {
 		m.ses.Close()
@@ -44,7 +51,9 @@ func (m *mailParts) close() error {
 // its receipt rules.
 func (c *Cloud) startMail() error {
 	mm := c.model.Mail
-	c.mail = &mailParts{s3: s3emu.New(mm.Buckets...)}
+	if c.mail == nil {
+		c.mail = &mailParts{s3: s3emu.New(mm.Buckets...)}
+	}
 	sets := map[string]bool{}
 	for _, f := range mm.Feedback {
 		sets[f.ConfigurationSet] = true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
@@ -22,6 +23,8 @@ type Handler struct {
 	// guard and adminGroup: see WithAccess.
 	guard      *access.Guard
 	adminGroup string
+	// attachments serves the attachment routes (nil: they are off).
+	attachments *attachment.Service
 }
 
 // New returns a Handler.
@@ -84,6 +87,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		for k, r := range h.accessRoutes() {
 			routes[k] = r
 		}
+	}
+	for k, r := range h.attachmentRoutes() {
+		routes[k] = r
 	}
 	r, ok := routes[req.RouteKey]
 	if !ok {

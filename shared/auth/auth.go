@@ -89,7 +89,7 @@ func (s *Signer) verify(key []byte, purpose, token string) (payload, error) {
 	if len(parts) != 3 || parts[0] != version {
 		return payload{}, ErrForged
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
 	if err != nil {
 		return payload{}, ErrForged
 	}
@@ -98,7 +98,7 @@ func (s *Signer) verify(key []byte, purpose, token string) (payload, error) {
 	if !hmac.Equal(sig, m.Sum(nil)) {
 		return payload{}, ErrForged
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
 	var p payload
 	if err != nil || json.Unmarshal(raw, &p) != nil || p.Purpose != purpose || p.Subject == "" {
 		return payload{}, ErrForged

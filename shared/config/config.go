@@ -40,6 +40,9 @@ type Config struct {
 	// Access holds the inbox's origins, the rate limits and the admin
 	// group (access.go).
 	Access Access
+	// IdentitySecretARN is the secret host sites sign their users' ids
+	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
+	IdentitySecretARN string
 }
 
 // Load reads the process environment.
@@ -86,6 +89,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	c.Access = readAccess(optional, &bad)
+	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

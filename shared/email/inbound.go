@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
 )
@@ -77,7 +78,7 @@ const (
 	maxAttachments      = 10
 	maxAttachmentBytes  = 10 << 20
 	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
-	attachmentsFolder   = "attachments/"
+	attachmentsFolder   = attachment.Folder
 	emptyReplyBody      = "(empty email)"
 	quarantinePreviewMx = 200
 )

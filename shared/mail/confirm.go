@@ -71,7 +71,7 @@ func (t *Tokens) ParseConfirmation(token string) (Confirmation, error) {
 	if _, ok := t.keys[token[0]]; !ok {
 		return Confirmation{}, ErrBadToken
 	}
-	raw, err := tokenEncoding.DecodeString(strings.ToUpper(token[1:]))
+	raw, err := decodeToken(token[1:])
 	if err != nil || len(raw) != 16+4+confirmMACBytes {
 		return Confirmation{}, ErrBadToken
 	}

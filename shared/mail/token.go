@@ -79,7 +79,7 @@ func (t *Tokens) Verify(token string) (string, error) {
 	if !ok || key == nil {
 		return "", ErrBadToken
 	}
-	raw, err := tokenEncoding.DecodeString(strings.ToUpper(token[1:]))
+	raw, err := decodeToken(token[1:])
 	if err != nil || len(raw) != 16+macBytes {
 		return "", ErrBadToken
 	}
@@ -110,4 +110,19 @@ func TokenOf(addr, inboundDomain string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimPrefix(local, ReplyPrefix), true
+}
+
+// decodeToken decodes the base32 part of a token (lower case), refusing
+// any spelling but the one Token writes: base32 ignores the unused low
+// bits of the last character, so without this check one token would have
+// several accepted spellings.
+func decodeToken(s string) ([]byte, error) {
+	raw, err := tokenEncoding.DecodeString(strings.ToUpper(s))
+	if err != nil {
+		return nil, err
+	}
+	if strings.ToLower(tokenEncoding.EncodeToString(raw)) != s {
+		return nil, ErrBadToken
+	}
+	return raw, nil
 }

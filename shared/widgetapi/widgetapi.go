@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/ratelimit"
 )
 
@@ -24,6 +25,8 @@ type Handler struct {
 	channel string
 	email   *email.Service
 	look    Look
+	// identity verifies POST /widget/identify (nil: the route is off).
+	identity *identity.Service
 }
 
 // New returns a Handler for the default channel and its allowed origins.
@@ -50,6 +53,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.ticket(ctx, req), nil
 	case "GET /widget/conversations/{id}/messages":
 		return h.messages(ctx, req), nil
+	case "POST /widget/identify":
+		if h.identity != nil {
+			return h.identify(ctx, req), nil
+		}
 	case "PUT /widget/contact":
 		if h.email != nil {
 			return h.contact(ctx, req), nil

@@ -4,7 +4,6 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -99,11 +98,8 @@ type frame struct {
 // refusal.
 func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	connID := req.RequestContext.ConnectionID
-	var f frame
-	var err error
-	if jerr := json.Unmarshal([]byte(req.Body), &f); jerr != nil {
-		err = &chat.Error{Kind: chat.ErrInvalid, Message: "frame is not the expected JSON"}
-	} else {
+	f, err := decodeFrame(req.Body)
+	if err == nil {
 		actx, cancel := withAnswerReserve(ctx)
 		err = h.run(actx, connID, f)
 		cancel()

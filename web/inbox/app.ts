@@ -4,6 +4,7 @@ import { avatar, h, readEnv, reconcile, renderText, Rows, uuid } from "../shared
 import { Live } from "../shared/live";
 import { Auth, type OIDC } from "./auth";
 import { type Channel, ChannelSwitch, ContactDialog, type EmailFacts, QuarantineView, TranscriptDialog } from "./email";
+import { FilesLine } from "./files";
 import "./inbox.css";
 
 interface Env {
@@ -300,6 +301,7 @@ function renderList(): void {
 // ---------------------------------------------------------------- thread
 
 const threadRows = new Rows();
+const files = new FilesLine((m, p, b) => api(m, p, b), (e) => fail(e));
 let threadHead = h("div", {});
 const threadLog = h("div", { class: "tlog", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Messages", tabindex: "0" });
 const typingLine = h("p", { class: "typing", "aria-live": "polite" });
@@ -374,7 +376,8 @@ async function openThread(id: string): Promise<void> {
     factsOnline = undefined;
   }
   threadHead = h("div", { class: "thead" });
-  threadEl.replaceChildren(threadHead, threadLog, typingLine, closedNote, composer);
+  threadEl.replaceChildren(threadHead, files.el, threadLog, typingLine, closedNote, composer);
+  void files.load(id);
   renderList();
   try {
     const since = frames;

@@ -1,5 +1,6 @@
 // Small DOM helpers. Text only ever enters the page as text nodes or
 // textContent, never as HTML.
+import { linkSegments } from "./links";
 
 type Attrs = Record<string, string | boolean | number | undefined | ((e: Event) => void)>;
 type Child = Node | string | null | undefined | false;
@@ -39,34 +40,16 @@ export const icons = {
   send: "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2v6.4Z",
 };
 
-const urlPattern = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-
 /**
  * renderText puts text into el as text nodes, with http(s) URLs as links
  * that open in a new tab and leak nothing back. Anything else, including
- * "javascript:" and markup, stays plain text.
+ * "javascript:" and markup, stays plain text (linkSegments decides).
  */
 export function renderText(el: HTMLElement, text: string): void {
   el.textContent = "";
-  let last = 0;
-  for (const m of text.matchAll(urlPattern)) {
-    const raw = m[0].replace(/[.,;:!?)\]}]+$/, "");
-    const at = m.index ?? 0;
-    if (at > last) el.append(text.slice(last, at));
-    let url: URL | null = null;
-    try {
-      url = new URL(raw);
-    } catch {
-      url = null;
-    }
-    if (url && (url.protocol === "https:" || url.protocol === "http:")) {
-      el.append(h("a", { href: url.href, target: "_blank", rel: "noopener noreferrer nofollow ugc" }, raw));
-    } else {
-      el.append(raw);
-    }
-    last = at + raw.length;
+  for (const s of linkSegments(text)) {
+    el.append(s.href ? h("a", { href: s.href, target: "_blank", rel: "noopener noreferrer nofollow ugc" }, s.text) : s.text);
   }
-  if (last < text.length) el.append(text.slice(last));
 }
 
 /** initials of a name for a text avatar. */

@@ -55,11 +55,14 @@ const tokenKey = "parley.visitor." + channel;
 // ---------------------------------------------------------------- state
 
 let token = "";
+let visitorId = "";
 let conv: Conversation | null = null;
 let messages = new Map<number, Message>();
 let pending: Pending[] = [];
 let team = { teamName: "", color: "" };
 let visible = false;
+// started settles when the first session is known.
+let started: Promise<unknown> = Promise.resolve();
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let typingSentAt = 0;
 let agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -194,6 +197,9 @@ addEventListener("message", (e: MessageEvent) => {
     markRead();
   } else if (d.type === "hidden") {
     visible = false;
+  } else if (d.type === "identify") {
+    const id = d as { externalId?: unknown; signature?: unknown };
+    void identify(String(id.externalId ?? ""), String(id.signature ?? ""));
   }
 });
 
@@ -219,14 +225,43 @@ async function session(): Promise<void> {
   } catch {
     saved = "";
   }
-  const s = await api<{ visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  const s = await api<{ visitorId: string; visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
   token = s.visitorToken;
+  visitorId = s.visitorId;
   try {
     localStorage.setItem(tokenKey, token);
   } catch {
     // Storage may be blocked; the chat still works for this page view.
   }
   if (!conv && s.conversations.length) conv = s.conversations[0];
+}
+
+// identify continues as the host site's user (its signed id): the
+// conversations of that user's contact, from any device. A refused
+// signature changes nothing: the visitor stays who it was.
+async function identify(externalId: string, signature: string): Promise<void> {
+  await started;
+  let s: { visitorId: string; visitorToken: string; conversations: Conversation[] };
+  try {
+    s = await api("POST", "/widget/identify", { externalId, signature });
+  } catch {
+    return;
+  }
+  token = s.visitorToken;
+  try {
+    localStorage.setItem(tokenKey, token);
+  } catch {
+    // Storage may be blocked; the chat still works for this page view.
+  }
+  // Already this user's visitor (a site identifies on every page): the
+  // chat goes on as it is.
+  if (s.visitorId === visitorId) return;
+  visitorId = s.visitorId;
+  conv = s.conversations[0] || null;
+  messages = new Map();
+  pending = [];
+  render();
+  live.renew();
 }
 
 const live = new Live({
@@ -431,7 +466,8 @@ async function start(): Promise<void> {
   const look = fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
     .then((r) => (r.ok ? r.json() : null))
     .catch(() => null);
-  const [cfg] = await Promise.all([look, session().catch(() => undefined)]);
+  started = session().catch(() => undefined);
+  const [cfg] = await Promise.all([look, started]);
   if (cfg) {
     team = cfg;
     if (/^#[0-9a-f]{6}$/i.test(cfg.color)) document.documentElement.style.setProperty("--c", cfg.color);

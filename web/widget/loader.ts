@@ -117,6 +117,9 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   let frameReady = false;
   let unread = 0;
   let team = "";
+  // The host site's signed user id (identify), handed to the chat window
+  // whenever it (re)starts.
+  let identity: object | null = null;
 
   const toFrame = (msg: object) => {
     if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
@@ -172,6 +175,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     switch (d.type) {
       case "ready":
         frameReady = true;
+        if (identity) toFrame(identity);
         if (isOpen) toFrame({ type: "open" });
         break;
       case "close":
@@ -195,6 +199,12 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     close: () => close(false),
     toggle,
     isOpen: () => isOpen,
+    // identify({externalId, signature}): signature is what the site's
+    // backend computed, hex(HMAC-SHA256(identity secret, externalId)).
+    identify(o: { externalId: string; signature: string }) {
+      identity = { type: "identify", externalId: String(o.externalId), signature: String(o.signature) };
+      toFrame(identity);
+    },
     on(ev: EventName, fn: Listener) {
       listeners[ev]?.add(fn);
     },

@@ -37,11 +37,29 @@ type Object struct {
 type Server struct {
 	mu      sync.RWMutex
 	buckets map[string]map[string]Object
+
+	// credentials (access key -> secret) check presigned URLs; with
+	// private set, a read with no signature at all is refused.
+	credentials map[string]string
+	private     bool
+	now         func() time.Time
+}
+
+// Private makes the buckets private, as S3's are: a read must be signed
+// (the SDK's Authorization header, not checked here) or presigned with one
+// of credentials (access key id -> secret key), which is checked, expiry
+// included, against now (nil: time.Now).
+func (s *Server) Private(credentials map[string]string, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	s.credentials, s.private, s.now = credentials, true, now
+	return s
 }
 
 // New returns a Server with the given buckets.
 func New(buckets ...string) *Server {
-	s := &Server{buckets: map[string]map[string]Object{}}
+	s := &Server{buckets: map[string]map[string]Object{}, now: time.Now}
 	for _, b := range buckets {
 		s.buckets[b] = map[string]Object{}
 	}
@@ -145,6 +163,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", stored.ETag)
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet, http.MethodHead:
+		signed := r.Header.Get("Authorization") != ""
+		if presigned(r) {
+			if code, msg := s.checkPresigned(r); code != "" {
+				writeError(w, r, http.StatusForbidden, code, msg)
+				return
+			}
+			signed = true
+		}
+		if s.private && !signed {
+			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied")
+			return
+		}
 		o, ok := s.Get(bucket, key)
 		if !ok {
 			writeError(w, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
@@ -156,6 +186,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", o.ContentType)
 		if o.ContentDisposition != "" {
 			w.Header().Set("Content-Disposition", o.ContentDisposition)
+		}
+		if !applyOverrides(w, r, signed) {
+			return
 		}
 		w.Header().Set("ETag", o.ETag)
 		w.Header().Set("Last-Modified", o.LastModified.Format(http.TimeFormat))

@@ -38,11 +38,20 @@ var sdkServices = map[string]func(op string) string{
 	},
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi": func(string) string { return "execute-api:ManageConnections" },
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":                   func(op string) string { return "ses:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/s3":                      func(op string) string { return "s3:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":             func(op string) string { return "events:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager":          func(op string) string { return "secretsmanager:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/sqs":                     func(op string) string { return "sqs:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/sns":                     func(op string) string { return "sns:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/s3": func(op string) string {
+		// IAM names S3's reads by what they read, not by the operation.
+		switch op {
+		case "HeadObject":
+			return "s3:GetObject"
+		case "ListObjectsV2":
+			return "s3:ListBucket"
+		}
+		return "s3:" + op
+	},
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    func(op string) string { return "events:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": func(op string) string { return "secretsmanager:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/sqs":            func(op string) string { return "sqs:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/sns":            func(op string) string { return "sns:" + op },
 }
 
 // The kinds of item of a TransactWriteItems call and the action each needs.

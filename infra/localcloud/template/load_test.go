@@ -1,6 +1,7 @@
 package template
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	callback := "https://" + ws + ".execute-api.us-east-1.amazonaws.com/live"
 	bucket := strings.ToLower("parley-local-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 	secretARN := "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-SigningSecret-AbCdEf"
+	identityARN := "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf"
 	env := map[string]string{
 		"TABLE_NAME":                   "parley-local-ChatTable",
 		"SIGNING_SECRET_ARN":           secretARN,
@@ -79,6 +81,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		}
 	}
 	want["InboundMailFunction"].Timeout = 30 * time.Second
+	widgetEnv := maps.Clone(env)
+	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
+	want["WidgetApiFunction"].Env = widgetEnv
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
@@ -124,6 +129,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/conversations"),
 		agent("GET", "/agent/conversations/{id}"),
 		agent("POST", "/agent/conversations/{id}/assign"),
+		agent("GET", "/agent/conversations/{id}/attachments"),
+		agent("GET", "/agent/conversations/{id}/attachments/{attachmentId}"),
 		agent("POST", "/agent/conversations/{id}/close"),
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
@@ -143,6 +150,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
 		public("GET", "/widget/conversations/{id}/messages"),
+		public("POST", "/widget/identify"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
 	}
@@ -211,7 +219,10 @@ func TestLoadRealTemplate(t *testing.T) {
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
 	}
-	wantSecrets := []*Secret{{LogicalID: "SigningSecret", ARN: secretARN, PasswordLength: 64, ExcludePunctuation: true}}
+	wantSecrets := []*Secret{
+		{LogicalID: "IdentitySecret", ARN: identityARN, PasswordLength: 64, ExcludePunctuation: true},
+		{LogicalID: "SigningSecret", ARN: secretARN, PasswordLength: 64, ExcludePunctuation: true},
+	}
 	if diff := cmp.Diff(wantSecrets, m.Secrets); diff != "" {
 		t.Errorf("secrets (-want +got):\n%s", diff)
 	}

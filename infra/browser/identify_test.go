@@ -1,0 +1,74 @@
+package browser
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/identity"
+)
+
+// identitySecret reads the identity secret as a site's backend does.
+func identitySecret(t *testing.T) []byte {
+	t.Helper()
+	var arn string
+	for _, s := range cloud.Model().Secrets {
+		if s.LogicalID == "IdentitySecret" {
+			arn = s.ARN
+		}
+	}
+	sm := secretsmanager.New(secretsmanager.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL()),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+	})
+	out, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	if err != nil {
+		t.Fatalf("read the identity secret: %v", err)
+	}
+	return []byte(aws.ToString(out.SecretString))
+}
+
+// identifyOnDemo opens the demo site in tab, calls Parley.identify as a
+// site's page does, and opens the chat; it returns the chat window.
+func identifyOnDemo(t *testing.T, tab context.Context, externalID, signature string) context.Context {
+	t.Helper()
+	step(t, tab, "open the demo site", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(externalID)+`, signature: `+js(signature)+`}) || true`)
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	return frame(t, tab)
+}
+
+// TestIdentifyAcrossBrowsers: a user identified by the site chats in one
+// browser; in another browser the same signed identify shows the
+// conversation; a wrong signature shows nothing until the right one comes.
+func TestIdentifyAcrossBrowsers(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	text := "Order " + uuid.NewString()[:8] + " is late"
+	browser := newBrowser(t)
+
+	first := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
+	typeInto(t, first, "textarea.input", text+"\r")
+	waitFor(t, first, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+
+	second := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
+	waitFor(t, second, "the other browser shows the user's conversation", `document.querySelector(".log").textContent.includes(`+js(text)+`)`)
+
+	tab := newTab(t, browser)
+	third := identifyOnDemo(t, tab, user, strings.Repeat("0", 64))
+	waitFor(t, third, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
+	time.Sleep(time.Second) // the refused identify has answered by now
+	if eval[bool](t, third, `document.querySelector(".log").textContent.includes(`+js(text)+`)`) {
+		t.Fatal("a wrong signature showed the user's conversation")
+	}
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
+	waitFor(t, third, "the right signature then shows it", `document.querySelector(".log").textContent.includes(`+js(text)+`)`)
+}

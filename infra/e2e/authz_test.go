@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/store"
+)
+
+// chatStore is the store of the local cloud's chat table, over the wire,
+// for setting up what no API can create (a conversation of another inbox).
+func chatStore(t *testing.T) *store.Store {
+	t.Helper()
+	db := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(cloud.URL()),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+	})
+	for _, tb := range cloud.Model().Tables {
+		if tb.LogicalID == "ChatTable" {
+			return store.New(db, tb.Name, nil)
+		}
+	}
+	t.Fatal("the template has no ChatTable")
+	return nil
+}
+
+// rawCall sends one HTTP API request and returns the status and the body
+// exactly as they came.
+func rawCall(t *testing.T, method, path, origin, bearer, body string) (int, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(wait(t), method, endpoints().HTTPAPI+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestObjectLevelAuthorization asks every id-bearing HTTP route and socket
+// action (template.yaml's routes, shared/wsapi's actions) about an object
+// the caller may not reach (another visitor's conversation; a conversation
+// of an inbox the agent is not in) and about an id that does not exist:
+// the two answers must be byte for byte the same, a refusal, and the
+// object unchanged.
+func TestObjectLevelAuthorization(t *testing.T) {
+	// Visitor A's conversation, which visitor B must not reach.
+	owner := newVisitor(t)
+	ownerTab := connect(t, owner)
+	if _, err := chatclient.SendMessage(wait(t), ownerTab, "", "private to A"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ownerTab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitorConv := f.ConversationID
+
+	// A conversation of an inbox no demo agent belongs to.
+	st := chatStore(t)
+	now := time.Now().UTC()
+	otherConv := uuid.NewString()
+	_, err = st.CreateConversation(wait(t), chat.NewConversation{
+		Conversation: chat.Conversation{
+			ID: otherConv, ChannelID: "main", InboxID: "other-inbox", VisitorID: uuid.NewString(), Status: chat.StatusOpen,
+			LastSeq: 1, Preview: "another team's", CreatedAt: now, LastActivityAt: now,
+		},
+		Message: chat.Message{ConversationID: otherConv, Seq: 1, Kind: chat.KindText, Author: chat.Author{Type: chat.RoleVisitor, ID: "x"}, Body: "another team's", CreatedAt: now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherBefore, err := st.Conversation(wait(t), otherConv)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stranger := newVisitor(t)
+	aliceSub, err := oidc.DemoSub("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentBearer := agentToken(t, "alice")
+	// Alice's profile exists (assign checks the assignee first).
+	if status, body := rawCall(t, "GET", "/agent/me", "", agentBearer, ""); status != 200 {
+		t.Fatalf("GET /agent/me = %d %s", status, body)
+	}
+
+	type call struct{ method, path, body string }
+	routes := []struct {
+		name             string
+		origin, bearer   string
+		forbidden, known string // the object's id, substituted for {id}
+		call             call
+	}{
+		{"GET /widget/conversations/{id}/messages", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
+		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
+		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
+		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},
+		{"POST /agent/conversations/{id}/assign", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/assign", `{"agentId":"` + aliceSub + `","expectedAssigneeId":""}`}},
+		{"POST /agent/conversations/{id}/takeover", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/takeover", `{"expectedAssigneeId":""}`}},
+		{"POST /agent/conversations/{id}/unassign", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/unassign", `{}`}},
+		{"POST /agent/conversations/{id}/close", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/close", `{}`}},
+		{"POST /agent/conversations/{id}/reopen", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/reopen", `{}`}},
+		{"POST /agent/conversations/{id}/read", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/read", `{"seq":1}`}},
+		{"POST /agent/conversations/{id}/transcript", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/transcript", `{"to":"someone@example.com"}`}},
+		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
+		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
+		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
+		// One channel per deployment: any other channel id is unknown.
+		{"GET /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"GET", "/agent/channels/{id}/email", ""}},
+		{"PUT /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"PUT", "/agent/channels/{id}/email", `{"transcriptOnClose":false}`}},
+	}
+	// The table covers every id-bearing route of the template.
+	covered := map[string]bool{}
+	for _, r := range routes {
+		covered[r.name] = true
+	}
+	for _, api := range cloud.Model().HTTPAPIs {
+		for _, r := range api.Routes {
+			if key := r.Method + " " + r.Path; strings.Contains(r.Path, "{") && !covered[key] {
+				t.Errorf("%s carries an id and is not in this test's table", key)
+			}
+		}
+	}
+	for _, tt := range routes {
+		t.Run(tt.name, func(t *testing.T) {
+			unknown := uuid.NewString()
+			if !strings.Contains(tt.forbidden, "-") || len(tt.forbidden) != 36 {
+				unknown = "unknown-" + tt.forbidden
+			}
+			fs, fb := rawCall(t, tt.call.method, strings.ReplaceAll(tt.call.path, "{id}", tt.forbidden), tt.origin, tt.bearer, tt.call.body)
+			us, ub := rawCall(t, tt.call.method, strings.ReplaceAll(tt.call.path, "{id}", unknown), tt.origin, tt.bearer, tt.call.body)
+			if fs != us || fb != ub {
+				t.Errorf("forbidden id answered %d %s; unknown id %d %s: must be the same", fs, fb, us, ub)
+			}
+			if fs != 404 {
+				t.Errorf("forbidden id answered %d %s, want 404", fs, fb)
+			}
+		})
+	}
+
+	// Socket actions: the stranger's socket on A's conversation, alice's on
+	// the other inbox's; each refusal frame must equal the one for an
+	// unknown id (the client id a frame echoes aside).
+	strangerTab := connect(t, stranger)
+	aliceTab := connect(t, newAgent(t, "alice"))
+	frames := []struct {
+		who       string
+		sock      *chatclient.Socket
+		forbidden string
+		frame     string // {id} and {clientId} are filled in
+	}{}
+	for _, a := range []struct {
+		who  string
+		sock *chatclient.Socket
+		id   string
+	}{{"visitor", strangerTab, visitorConv}, {"agent", aliceTab, otherConv}} {
+		for _, fr := range []string{
+			`{"action":"sendMessage","clientId":"{clientId}","conversationId":"{id}","body":"let me in"}`,
+			`{"action":"typing","conversationId":"{id}","on":true}`,
+			`{"action":"read","conversationId":"{id}","seq":1}`,
+			`{"action":"resume","conversationId":"{id}","afterSeq":0}`,
+		} {
+			frames = append(frames, struct {
+				who       string
+				sock      *chatclient.Socket
+				forbidden string
+				frame     string
+			}{a.who, a.sock, a.id, fr})
+		}
+	}
+	// ... and every socket action but ping, which carries no id.
+	for _, api := range cloud.Model().WebSocketAPIs {
+		for key := range api.Routes {
+			if !strings.HasPrefix(key, "$") && key != "ping" && !strings.Contains(fmt.Sprint(frames), `"action":"`+key+`"`) {
+				t.Errorf("socket action %s is not in this test's table", key)
+			}
+		}
+	}
+	answer := func(t *testing.T, s *chatclient.Socket, frame, id string) string {
+		t.Helper()
+		clientID := uuid.NewString()
+		var v any
+		if err := json.Unmarshal([]byte(strings.NewReplacer("{id}", id, "{clientId}", clientID).Replace(frame)), &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(wait(t), v); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Next(wait(t), chatclient.IsType("error"))
+		if err != nil {
+			t.Fatalf("no refusal: %v", err)
+		}
+		return strings.ReplaceAll(string(got.Raw), clientID, "{clientId}")
+	}
+	for _, tt := range frames {
+		action := strings.Split(tt.frame, `"`)[3]
+		t.Run(fmt.Sprintf("%s socket %s", tt.who, action), func(t *testing.T) {
+			forbidden := answer(t, tt.sock, tt.frame, tt.forbidden)
+			unknown := answer(t, tt.sock, tt.frame, uuid.NewString())
+			if forbidden != unknown {
+				t.Errorf("forbidden id answered %s; unknown id %s: must be the same", forbidden, unknown)
+			}
+			if !strings.Contains(forbidden, `"not_found"`) {
+				t.Errorf("forbidden id answered %s, want not_found", forbidden)
+			}
+		})
+	}
+
+	// Nothing reached either object.
+	msgs, err := owner.Messages(wait(t), visitorConv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 {
+		t.Errorf("A's conversation has %d messages after the stranger's attempts, want 1", len(msgs))
+	}
+	otherAfter, err := st.Conversation(wait(t), otherConv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(otherBefore, otherAfter); diff != "" {
+		t.Errorf("the other inbox's conversation changed (-before +after):\n%s", diff)
+	}
+	var apiErr *chatclient.APIError
+	if _, err := stranger.Messages(wait(t), visitorConv); !errors.As(err, &apiErr) {
+		t.Errorf("stranger still reads A's conversation: %v", err)
+	}
+}

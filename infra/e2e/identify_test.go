@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/shared/identity"
+)
+
+// identitySecret reads the identity secret as a host site's backend does:
+// from Secrets Manager, by the ARN the stack gives.
+func identitySecret(t *testing.T) []byte {
+	t.Helper()
+	var arn string
+	for _, s := range cloud.Model().Secrets {
+		if s.LogicalID == "IdentitySecret" {
+			arn = s.ARN
+		}
+	}
+	if arn == "" {
+		t.Fatal("the template has no IdentitySecret")
+	}
+	sm := secretsmanager.New(secretsmanager.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(cloud.URL()),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+	})
+	out, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	if err != nil {
+		t.Fatalf("read the identity secret: %v", err)
+	}
+	return []byte(aws.ToString(out.SecretString))
+}
+
+// TestIdentify: a user of the host site chats on one device, identified by
+// the site's signature; on a second device the same signed identify shows
+// that history; an identify with a missing, empty, short, long, non-hex or
+// wrong signature is refused alike and sees nothing.
+func TestIdentify(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+
+	// Device 1: anonymous at first, then identified; it writes.
+	device1 := newVisitor(t)
+	anonymousID := device1.ID
+	s1, err := device1.Identify(wait(t), user, identity.Sign(secret, user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s1.VisitorID != anonymousID {
+		t.Errorf("first identify continued as %s, want the device's own visitor %s", s1.VisitorID, anonymousID)
+	}
+	tab := connect(t, device1)
+	if _, err := chatclient.SendMessage(wait(t), tab, "", "My order has not arrived"); err != nil {
+		t.Fatal(err)
+	}
+	own, err := tab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	convID := own.ConversationID
+
+	// A stranger's device tries every bad signature: refused alike, and
+	// neither the history nor the conversation is reachable afterwards.
+	stranger := newVisitor(t)
+	good := identity.Sign(secret, user)
+	bad := []struct{ name, signature string }{
+		{"missing", ""},
+		{"blank", "  "},
+		{"short", good[:62]},
+		{"long", good + "00"},
+		{"not hex", strings.Repeat("x", 64)},
+		{"wrong", identity.Sign(secret, user+"x")},
+		{"other secret", identity.Sign([]byte("guess"), user)},
+	}
+	var first string
+	for _, b := range bad {
+		s, err := stranger.Identify(wait(t), user, b.signature)
+		var apiErr *chatclient.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+			t.Fatalf("%s signature: identify = %+v, %v; want 401", b.name, s, err)
+		}
+		if first == "" {
+			first = apiErr.Body
+		} else if apiErr.Body != first {
+			t.Errorf("%s signature answered %s, the first bad one %s: every refusal must read alike", b.name, apiErr.Body, first)
+		}
+	}
+	if stranger.ID == anonymousID {
+		t.Fatal("the stranger continued as the user's visitor")
+	}
+	_, err = stranger.Messages(wait(t), convID)
+	var apiErr *chatclient.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Errorf("stranger reading the user's conversation = %v, want 404", err)
+	}
+	resumed, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", stranger.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.ID != stranger.ID {
+		t.Errorf("after refused identifies the stranger's token resumes %s, want its own %s", resumed.ID, stranger.ID)
+	}
+
+	// Device 2, identified with the right signature, sees the history.
+	device2 := newVisitor(t)
+	s2, err := device2.Identify(wait(t), user, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.VisitorID != anonymousID || len(s2.Conversations) != 1 || s2.Conversations[0].ID != convID {
+		t.Fatalf("device 2 identified as %s with %+v, want visitor %s with conversation %s", s2.VisitorID, s2.Conversations, anonymousID, convID)
+	}
+	msgs, err := device2.Messages(wait(t), convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Body != "My order has not arrived" {
+		t.Errorf("device 2 read %+v, want the message written on device 1", msgs)
+	}
+	// And writes into the same conversation, live.
+	tab2 := connect(t, device2)
+	if _, err := chatclient.SendMessage(wait(t), tab2, convID, "Sent from my phone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Next(wait(t), func(f chatclient.Frame) bool {
+		m, err := f.Msg()
+		return f.Type == "message" && err == nil && m.Body == "Sent from my phone"
+	}); err != nil {
+		t.Errorf("device 1 did not see device 2's message: %v", err)
+	}
+
+	// An identify with no body is bad input, not an anonymous success.
+	err = device2.Call(wait(t), http.MethodPost, "/widget/identify", nil, nil)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
+		t.Errorf("identify with no body = %v, want 400", err)
+	}
+}

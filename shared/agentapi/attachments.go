@@ -1,0 +1,47 @@
+package agentapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/auth"
+)
+
+// WithAttachments adds the routes that list a conversation's attachments
+// and hand out their downloads.
+func (h *Handler) WithAttachments(a *attachment.Service) *Handler {
+	h.attachments = a
+	return h
+}
+
+// The attachment routes write nothing in the agent's name.
+func init() {
+	readOnly["GET /agent/conversations/{id}/attachments"] = true
+	readOnly["GET /agent/conversations/{id}/attachments/{attachmentId}"] = true
+}
+
+func (h *Handler) attachmentRoutes() map[string]route {
+	if h.attachments == nil {
+		return nil
+	}
+	return map[string]route{
+		"GET /agent/conversations/{id}/attachments":                h.listAttachments,
+		"GET /agent/conversations/{id}/attachments/{attachmentId}": h.downloadAttachment,
+	}
+}
+
+func (h *Handler) listAttachments(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	list, err := h.attachments.List(ctx, a.Principal, req.PathParameters["id"])
+	return http.StatusOK, map[string]any{"attachments": list}, err
+}
+
+// downloadAttachment answers with a presigned URL on the bucket's origin
+// (JSON, not a redirect, so the inbox can fetch it with its bearer token
+// and then open the URL, which needs none).
+func (h *Handler) downloadAttachment(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	d, err := h.attachments.Get(ctx, a.Principal, req.PathParameters["id"], req.PathParameters["attachmentId"])
+	return http.StatusOK, d, err
+}

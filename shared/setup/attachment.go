@@ -1,0 +1,24 @@
+package setup
+
+import (
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/config"
+)
+
+// Attachments wires the attachment downloads: the mail bucket, listed and
+// presigned with the function's own credentials.
+func Attachments(p *Parts) (*attachment.Service, error) {
+	cfg, err := config.LoadMail()
+	if err != nil {
+		return nil, err
+	}
+	c := s3.NewFromConfig(p.AWS, func(o *s3.Options) {
+		// A custom endpoint (the local cloud's S3) is addressed path-style;
+		// AWS itself keeps virtual-hosted style, so downloads come from the
+		// bucket's own domain.
+		o.UsePathStyle = o.BaseEndpoint != nil
+	})
+	return attachment.New(p.Service, c, s3.NewPresignClient(c), cfg.MailBucket), nil
+}

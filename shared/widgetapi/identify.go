@@ -1,0 +1,57 @@
+package widgetapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/identity"
+)
+
+// WithIdentity serves POST /widget/identify with id.
+func (h *Handler) WithIdentity(id *identity.Service) *Handler {
+	h.identity = id
+	return h
+}
+
+type identifyRequest struct {
+	ExternalID string `json:"externalId"`
+	Signature  string `json:"signature"`
+}
+
+// identify answers POST /widget/identify: the host site vouches (by its
+// signature) that the visitor is its user externalId; the answer is a
+// session of that user's contact, with its conversations. A refused
+// signature changes nothing for the caller's visitor.
+func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	var in identifyRequest
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return apigw.Error(ctx, err)
+	}
+	// The caller's anonymous visitor, if its token is valid, may become the
+	// user's contact; an identify without one is fine.
+	var current string
+	if claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers)); err == nil && claims.ChannelID == h.channel {
+		current = claims.VisitorID
+	}
+	visitorID, err := h.identity.Identify(ctx, h.channel, current, in.ExternalID, in.Signature)
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	v, convs, err := h.svc.Session(ctx, h.channel, visitorID)
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	if v.ID != visitorID {
+		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "visitor not found"})
+	}
+	if visitorID != current {
+		slog.InfoContext(ctx, "visitor identified", "visitorId", visitorID)
+	}
+	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
+}
