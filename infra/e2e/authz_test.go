@@ -143,6 +143,8 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
+		// Only admins may disable an agent: to anyone else every agent id is unknown.
+		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
 		// One channel per deployment: any other channel id is unknown.
 		{"GET /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"GET", "/agent/channels/{id}/email", ""}},
 		{"PUT /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"PUT", "/agent/channels/{id}/email", `{"transcriptOnClose":false}`}},
