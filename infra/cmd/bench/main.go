@@ -76,6 +76,9 @@ func run() error {
 	if err := b.web(ctx); err != nil {
 		return fmt.Errorf("web run: %w", err)
 	}
+	if err := soakLatency(ctx, root); err != nil {
+		return fmt.Errorf("soak run: %w", err)
+	}
 	return nil
 }
 
