@@ -179,13 +179,13 @@ func Run(ctx context.Context, tgt Target, cfg Config, progress io.Writer) (*Repo
 	r.rec.mu.Lock()
 	rep.Problems = append(rep.Problems, r.rec.problems...)
 	r.rec.mu.Unlock()
+	rep.fill(r, stored, before, after, mem.stop())
 	for _, a := range r.agents {
 		a.drop(false)
 	}
 	for _, v := range visitors {
 		v.drop(false)
 	}
-	rep.fill(r, stored, before, after, mem.stop())
 	return rep, nil
 }
 

@@ -27,6 +27,9 @@ func soakLatency(ctx context.Context, root string) error {
 		Visitors: *soakVisitors, Agents: 10, Messages: *soakMessages,
 		VisitorDrops: 0.05, AgentDropEvery: 30 * time.Second, Seed: uint64(time.Now().UnixNano()),
 	}
+	// The soak has a deadline of its own, beyond the other sections'.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
+	defer cancel()
 	fmt.Printf("\n## Latency under soak load (%d visitors, %d agents, %d messages, sockets dropping)\n", cfg.Visitors, cfg.Agents, cfg.Messages)
 	cloud, tgt, err := soak.StartCloud(ctx, root, cfg.Agents, io.Discard)
 	if err != nil {
