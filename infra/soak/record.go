@@ -53,7 +53,7 @@ type counters struct {
 	visitorAborts, visitorCloses, agentAborts, agentCloses atomic.Int64
 	unexpectedCloses, connectRetries                       atomic.Int64
 	resumes, gapResumes, catchUps, catchUpPages            atomic.Int64
-	resends, replyRetries, functionErrors                  atomic.Int64
+	resends, functionErrors                                atomic.Int64
 	liveMessages, resumedMessages                          atomic.Int64
 	outOfOrder, overlaps, retriedDuplicates                atomic.Int64
 	httpReplies, socketReplies                             atomic.Int64
