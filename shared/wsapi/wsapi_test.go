@@ -399,13 +399,27 @@ func TestResumeOfLongMessagesFitsTheGatewayFrameLimit(t *testing.T) {
 // visitors wrote. A connection that is still gone after the grace is
 // deleted by the next push.
 func TestPushRacingConnectKeepsTheConnection(t *testing.T) {
+	message := func(t *testing.T, h *harness, cid string) {
+		h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"again"}`)
+	}
+	// The visitor's last tab closes: the inbox hears it went offline.
+	leaves := func(t *testing.T, h *harness, _ string) {
+		req := fixture(t, "disconnect.json")
+		req.RequestContext.ConnectionID = "vis-1"
+		if res, err := h.discon.Handle(t.Context(), req); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("disconnect = %d, %v", res.StatusCode, err)
+		}
+	}
 	tests := []struct {
 		name        string
+		push        func(*testing.T, *harness, string)
 		age         time.Duration
 		wantDeleted bool
 	}{
-		{"still connecting", 0, false},
-		{"gone a minute after connecting", time.Minute, true},
+		{"message while connecting", message, 0, false},
+		{"presence while connecting", leaves, 0, false},
+		{"message a minute after connecting", message, time.Minute, true},
+		{"presence a minute after connecting", leaves, time.Minute, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,7 +432,7 @@ func TestPushRacingConnectKeepsTheConnection(t *testing.T) {
 			h.gw.gone["agent-1"] = true
 			h.now = h.now.Add(tt.age)
 			cid := h.gw.take()["vis-1"][0]["conversationId"].(string)
-			h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"again"}`)
+			tt.push(t, h, cid)
 
 			_, err := h.store.Connection(t.Context(), "agent-1")
 			if deleted := errors.Is(err, chat.ErrNotFound); deleted != tt.wantDeleted {
