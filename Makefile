@@ -6,7 +6,7 @@ FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFu
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help setup web browser dev test screenshots build bench lint deploy clean fuzz
+.PHONY: help setup web browser dev test screenshots build bench soak fuzz lint deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ build-%Function:
 bench: setup web browser ## measure calls, pushes and latency per message through the local cloud
 	@echo "==> benchmark: scripted conversations through the local cloud"
 	@$(GO) run ./infra/cmd/bench $(ARGS)
+
+soak: setup ## load 500 visitors and 10 agents with dropped connections; check exact-once delivery; compare with a bare relay
+	@echo "==> soak: the local cloud under load and faults, then a bare WebSocket relay with the same load"
+	@$(GO) run ./infra/cmd/soak $(ARGS)
 
 # Every Go fuzz target of the repository (found by grep, so a new one runs
 # without being listed here), FUZZTIME each, then the link renderer's random

@@ -54,6 +54,9 @@ type Config struct {
 	// ScheduleTick is how often scheduled rules are checked against the
 	// clock; default 1 second (see Advance).
 	ScheduleTick time.Duration
+	// Agents are more agents the OIDC issuer knows, beside the demo agents
+	// (the soak signs in ten).
+	Agents []oidc.Agent
 }
 
 // Endpoints are the URLs a developer or a test uses, as served by
@@ -191,7 +194,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	c.aws.AddSecrets(c.model.Secrets)
 
-	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, oidc.DemoAgents())
+	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, append(oidc.DemoAgents(), cfg.Agents...))
 	if err != nil {
 		return nil, fmt.Errorf("start OIDC issuer: %w", err)
 	}

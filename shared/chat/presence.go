@@ -43,7 +43,9 @@ func (s *Service) assigneeChanged(ctx context.Context, a Agent) {
 }
 
 // pushSummaries sends each conversation's new state to the inbox and, when
-// visitors is set, to the visitor tabs that follow it.
+// visitors is set, to the visitor tabs that follow it. Through the listener
+// sets, as every fan-out: a connection still in its $connect answers 410
+// and must be kept (see store.DeleteConnectionVia).
 func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visitors bool) {
 	if len(convs) == 0 {
 		return
@@ -56,7 +58,7 @@ func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visit
 				continue
 			}
 			if ids := listenerIDs(listeners, ""); len(ids) > 0 {
-				s.notify.Push(ctx, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
+				s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: c.ID}, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
 			}
 		}
 	}
@@ -69,6 +71,6 @@ func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visit
 		return
 	}
 	for _, c := range convs {
-		s.notify.Push(ctx, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
+		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: s.inbox}, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
 	}
 }

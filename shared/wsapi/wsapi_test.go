@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,7 +83,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{gw: &fakeGateway{frames: map[string][]map[string]any{}, gone: map[string]bool{}}, now: time.Now()}
 	h.db = storetest.NewCounting(ddb.Client())
-	h.store = store.New(h.db, ddb.NewTable(t), nil)
+	h.store = store.New(h.db, ddb.NewTable(t), func() time.Time { return h.now })
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), func() time.Time { return h.now })
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +281,8 @@ func TestConversationOverTheSocket(t *testing.T) {
 	}
 
 	// vis-2 went away without $disconnect: the next push deletes it, and
-	// only it.
+	// only it (a minute after it connected: see TestPushRacingConnectKeepsTheConnection).
+	h.now = h.now.Add(time.Minute)
 	h.gw.gone["vis-2"] = true
 	h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"x"}`)
 	if _, err := h.store.Connection(t.Context(), "vis-2"); !errors.Is(err, chat.ErrNotFound) {
@@ -415,5 +417,63 @@ func TestResumeOfLongMessagesFitsTheGatewayFrameLimit(t *testing.T) {
 		if seqs[i] != seqs[i-1]+1 {
 			t.Fatalf("seq %v follows %v", seqs[i], seqs[i-1])
 		}
+	}
+}
+
+// API Gateway answers PostToConnection with 410 until a connection's
+// $connect has returned, and $connect stores the connection first: a
+// message fanned out in that moment must not delete the new connection, or
+// its socket stays open unknown to the system (no pushes, every frame
+// refused). Found by the soak (infra/soak): an agent reconnecting while
+// visitors wrote. A connection that is still gone after the grace is
+// deleted by the next push.
+func TestPushRacingConnectKeepsTheConnection(t *testing.T) {
+	message := func(t *testing.T, h *harness, cid string) {
+		h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","conversationId":"`+cid+`","body":"again"}`)
+	}
+	// The visitor's last tab closes: the inbox hears it went offline.
+	leaves := func(t *testing.T, h *harness, _ string) {
+		req := fixture(t, "disconnect.json")
+		req.RequestContext.ConnectionID = "vis-1"
+		if res, err := h.discon.Handle(t.Context(), req); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("disconnect = %d, %v", res.StatusCode, err)
+		}
+	}
+	tests := []struct {
+		name        string
+		push        func(*testing.T, *harness, string)
+		age         time.Duration
+		wantDeleted bool
+	}{
+		{"message while connecting", message, 0, false},
+		{"presence while connecting", leaves, 0, false},
+		{"message a minute after connecting", message, time.Minute, true},
+		{"presence a minute after connecting", leaves, time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.open(t, "vis-1", visitor)
+			h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","body":"hello"}`)
+			// The agent's socket is between its stored connection and
+			// the end of $connect: pushes to it answer 410.
+			h.open(t, "agent-1", agent)
+			h.gw.gone["agent-1"] = true
+			h.now = h.now.Add(tt.age)
+			cid := h.gw.take()["vis-1"][0]["conversationId"].(string)
+			tt.push(t, h, cid)
+
+			_, err := h.store.Connection(t.Context(), "agent-1")
+			if deleted := errors.Is(err, chat.ErrNotFound); deleted != tt.wantDeleted {
+				t.Errorf("connection deleted = %v (%v), want %v", deleted, err, tt.wantDeleted)
+			}
+			ids, err := h.store.InboxListeners(t.Context(), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if listening := slices.Contains(ids, "agent-1"); listening == tt.wantDeleted {
+				t.Errorf("agent-1 among the inbox's listeners = %v, want %v", listening, !tt.wantDeleted)
+			}
+		})
 	}
 }

@@ -108,6 +108,9 @@ func run() error {
 			return fmt.Errorf("web run: %w", err)
 		}
 	}
+	if err := soakLatency(ctx, root); err != nil {
+		return fmt.Errorf("soak run: %w", err)
+	}
 	return nil
 }
 
