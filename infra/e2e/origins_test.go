@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/shared/identity"
 )
 
 // lookAlikes are origins that resemble the allowed site origin but are not
@@ -71,6 +74,7 @@ func widgetCall(t *testing.T, method, path, origin, token string, body any) (int
 func TestOriginsOnWidgetRoutes(t *testing.T) {
 	v := newVisitor(t)
 	_, convID, _ := startConversation(t, v, "origins")
+	user := "origins-" + uuid.NewString()
 	routes := []struct {
 		name, method, path, token string
 		body                      any
@@ -78,6 +82,7 @@ func TestOriginsOnWidgetRoutes(t *testing.T) {
 		{"session", http.MethodPost, "/widget/session", "", map[string]string{"channelId": "main"}},
 		{"ticket", http.MethodPost, "/widget/ticket", v.Token, nil},
 		{"history", http.MethodGet, "/widget/conversations/" + convID + "/messages", v.Token, nil},
+		{"identify", http.MethodPost, "/widget/identify", v.Token, map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}},
 	}
 	for _, r := range routes {
 		t.Run(r.name, func(t *testing.T) {

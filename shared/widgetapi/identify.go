@@ -39,6 +39,14 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers)); err == nil && claims.ChannelID == h.channel {
 		current = claims.VisitorID
 	}
+	if !h.allow.Channel(h.channel, auth.Header(req.Headers, "Origin")) {
+		return apigw.Error(ctx, auth.ErrOrigin)
+	}
+	// Each identify may create a visitor: it counts with the session and
+	// ticket routes against the caller's IP.
+	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
+		return apigw.Error(ctx, err)
+	}
 	visitorID, err := h.identity.Identify(ctx, h.channel, current, in.ExternalID, in.Signature)
 	if err != nil {
 		return apigw.Error(ctx, err)
