@@ -238,6 +238,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"AgentClientId":      client,
 		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
 		"EventBusName":       "parley-local-events",
+		"IdentitySecretArn":  "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
 		"WebBucketName":      m.Outputs["WebBucketName"],
 		"WebDistributionId":  m.Outputs["WebDistributionId"],
 		"InboxUrl":           "https://" + cdn + "/",
@@ -320,6 +321,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"AgentIssuer":        "http://127.0.0.1:4000/oidc",
 		"AgentClientId":      "parley-inbox",
 		"EventBusName":       "demo-events",
+		"IdentitySecretArn":  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-IdentitySecret-AbCdEf",
 		// The static web hosting does not depend on the sign-in choice.
 		"WebBucketName":     m.Outputs["WebBucketName"],
 		"WebDistributionId": m.Outputs["WebDistributionId"],
