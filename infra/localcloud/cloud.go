@@ -332,6 +332,11 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.base
 	env["AWS_ENDPOINT_URL_SESV2"] = c.base + sesPath
 	env["AWS_ENDPOINT_URL_S3"] = c.mail.s3URL
+	if _, ok := env["FILES_BASE_URL"]; ok {
+		// Downloads come from the local S3's own origin, as from the files
+		// distribution in AWS: a port no page shares, with nosniff.
+		env["FILES_BASE_URL"] = c.mail.s3URL
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env

@@ -1,7 +1,9 @@
 // Package attachment lists the files a conversation received (inbound
 // email attachments, kept in S3) and hands out downloads: short-lived
-// presigned GET URLs on the bucket's own origin, never the API's, that
-// make the browser save anything it could execute instead of rendering it.
+// presigned GET URLs on an origin of their own (the files distribution in
+// front of the bucket, or the bucket's), never the API's or the inbox's,
+// that make the browser save anything it could execute instead of
+// rendering it.
 package attachment
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -63,6 +66,8 @@ type Service struct {
 	s3      S3
 	presign Presigner
 	bucket  string
+	// origin serves the downloads when set (ServeFrom, origin.go).
+	origin *url.URL
 }
 
 // New returns a Service for the attachments in bucket.
@@ -178,7 +183,11 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID, id 
 	if err != nil {
 		return Download{}, fmt.Errorf("presign %s: %w", key, err)
 	}
-	return Download{URL: req.URL, ExpiresIn: int(URLTTL.Seconds()), Filename: name, Inline: inline}, nil
+	link, err := rebase(req.URL, s.origin)
+	if err != nil {
+		return Download{}, err
+	}
+	return Download{URL: link, ExpiresIn: int(URLTTL.Seconds()), Filename: name, Inline: inline}, nil
 }
 
 // contentDisposition names the file safely: an ASCII fallback and the

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"os"
 	"strings"
 )
@@ -17,6 +18,9 @@ type Mail struct {
 	MailBucket       string
 	InboundPrefix    string
 	ConfigurationSet string
+	// FilesURL is the origin attachments are downloaded from
+	// (FILES_BASE_URL, files.go); nil keeps the bucket's own.
+	FilesURL *url.URL
 }
 
 // LoadMail reads the email channel's variables.
@@ -36,5 +40,10 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 	if err := r.err(); err != nil {
 		return Mail{}, err
 	}
+	files, err := readFilesURL(lookup)
+	if err != nil {
+		return Mail{}, err
+	}
+	m.FilesURL = files
 	return m, nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Attachments wires the attachment downloads: the mail bucket, listed and
-// presigned with the function's own credentials.
+// presigned with the function's own credentials, served from the files
+// origin.
 func Attachments(p *Parts) (*attachment.Service, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
@@ -20,5 +21,9 @@ func Attachments(p *Parts) (*attachment.Service, error) {
 		// bucket's own domain.
 		o.UsePathStyle = o.BaseEndpoint != nil
 	})
-	return attachment.New(p.Service, c, s3.NewPresignClient(c), cfg.MailBucket), nil
+	svc := attachment.New(p.Service, c, s3.NewPresignClient(c), cfg.MailBucket)
+	// Downloads come from the files distribution (FILES_BASE_URL), which
+	// forwards them to the host they were presigned for.
+	svc.ServeFrom(cfg.FilesURL)
+	return svc, nil
 }

@@ -94,12 +94,15 @@ var responseOverrides = map[string]string{
 	"response-expires":             "Expires",
 }
 
-// applyOverrides sets the headers a signed GET asks for, and nosniff on
-// every read, so that a browser never second-guesses the content type of
-// an object (the download origin's response header policy). S3 refuses
-// overrides on an unsigned request; so does this.
+// applyOverrides sets the headers a signed GET asks for, and on every
+// read the headers of the files distribution's response headers policy:
+// nosniff, so that a browser never second-guesses the content type of an
+// object, a sandbox that runs and loads nothing, and no referrer. S3
+// refuses overrides on an unsigned request; so does this.
 func applyOverrides(w http.ResponseWriter, r *http.Request, signed bool) bool {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	q := r.URL.Query()
 	for param, header := range responseOverrides {
 		v, ok := q[param]

@@ -60,6 +60,7 @@ func TestPresignedGet(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"Content-Type": "application/octet-stream", "Content-Disposition": `attachment; filename="logo (1).svg"`, "X-Content-Type-Options": "nosniff",
+		"Content-Security-Policy": "default-src 'none'; sandbox", "Referrer-Policy": "no-referrer",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)

@@ -84,6 +84,9 @@ func TestLoadRealTemplate(t *testing.T) {
 	widgetEnv := maps.Clone(env)
 	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
 	want["WidgetApiFunction"].Env = widgetEnv
+	agentEnv := maps.Clone(env)
+	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	want["AgentApiFunction"].Env = agentEnv
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
@@ -244,6 +247,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"InboxUrl":           "https://" + cdn + "/",
 		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":           "https://" + filesCDN,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -328,6 +332,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"InboxUrl":          "https://" + cdn + "/",
 		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":          "https://" + filesCDN,
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -578,3 +583,6 @@ func TestKebab(t *testing.T) {
 
 // cdn is the distribution's domain name as the template reader makes it up.
 var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+// filesCDN is the attachment downloads' distribution, a domain of its own.
+var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
