@@ -15,6 +15,8 @@ func main() {
 	env := setup.Check(setup.Init(context.Background()))
 	st := env.Store()
 	svc, pusher := env.Service(st)
-	h := wsapi.NewMessage(svc, pusher).WithLimits(env.Limiter(st))
+	limits := env.Limiter(st)
+	svc.LimitRepeats(limits.Connection)
+	h := wsapi.NewMessage(svc, pusher).WithLimits(limits)
 	lambda.Start(h.Handle)
 }

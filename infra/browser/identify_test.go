@@ -55,9 +55,22 @@ func TestIdentifyAcrossBrowsers(t *testing.T) {
 	text := "Order " + uuid.NewString()[:8] + " is late"
 	browser := newBrowser(t)
 
-	first := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
+	firstTab := newTab(t, browser)
+	first := identifyOnDemo(t, firstTab, user, identity.Sign(secret, user))
 	typeInto(t, first, "textarea.input", text+"\r")
 	waitFor(t, first, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+
+	// The user signs out of the site; the next person in this browser gets
+	// pages that call no identify: the chat starts from the anonymous
+	// token the browser kept and shows nothing of the user's.
+	step(t, firstTab, "reload the demo site without identify", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	step(t, firstTab, "open the chat", chromedp.Click(launcher))
+	after := frame(t, firstTab, chromedp.FromContext(first).Target.TargetID)
+	waitFor(t, after, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
+	time.Sleep(time.Second) // a session that would show the history has answered by now
+	if eval[bool](t, after, `document.querySelector(".log").textContent.includes(`+js(text)+`)`) {
+		t.Fatal("the browser showed the identified user's conversation to a page that did not identify")
+	}
 
 	second := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
 	waitFor(t, second, "the other browser shows the user's conversation", `document.querySelector(".log").textContent.includes(`+js(text)+`)`)

@@ -52,13 +52,16 @@ func TestIdentify(t *testing.T) {
 
 	// Device 1: anonymous at first, then identified; it writes.
 	device1 := newVisitor(t)
-	anonymousID := device1.ID
+	anonymousID, anonymousToken := device1.ID, device1.Token
 	s1, err := device1.Identify(wait(t), user, identity.Sign(secret, user))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s1.VisitorID != anonymousID {
-		t.Errorf("first identify continued as %s, want the device's own visitor %s", s1.VisitorID, anonymousID)
+	// The user gets a visitor of their own: the anonymous one, whose token
+	// stays in this browser, is never promoted to the user.
+	userID := s1.VisitorID
+	if userID == anonymousID {
+		t.Errorf("first identify continued as the device's anonymous visitor %s", anonymousID)
 	}
 	tab := connect(t, device1)
 	if _, err := chatclient.SendMessage(wait(t), tab, "", "My order has not arrived"); err != nil {
@@ -96,7 +99,7 @@ func TestIdentify(t *testing.T) {
 			t.Errorf("%s signature answered %s, the first bad one %s: every refusal must read alike", b.name, apiErr.Body, first)
 		}
 	}
-	if stranger.ID == anonymousID {
+	if stranger.ID == userID {
 		t.Fatal("the stranger continued as the user's visitor")
 	}
 	_, err = stranger.Messages(wait(t), convID)
@@ -118,8 +121,22 @@ func TestIdentify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s2.VisitorID != anonymousID || len(s2.Conversations) != 1 || s2.Conversations[0].ID != convID {
-		t.Fatalf("device 2 identified as %s with %+v, want visitor %s with conversation %s", s2.VisitorID, s2.Conversations, anonymousID, convID)
+	if s2.VisitorID != userID || len(s2.Conversations) != 1 || s2.Conversations[0].ID != convID {
+		t.Fatalf("device 2 identified as %s with %+v, want visitor %s with conversation %s", s2.VisitorID, s2.Conversations, userID, convID)
+	}
+
+	// Someone else on device 1 after the user signed out of the site: the
+	// page calls no identify, the widget starts from the anonymous token
+	// the browser kept, and sees nothing of the user's.
+	after, convs, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", anonymousToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ID == userID || len(convs.Conversations) != 0 {
+		t.Errorf("the anonymous token resumed visitor %s with %d conversations, want the anonymous visitor with none", after.ID, len(convs.Conversations))
+	}
+	if _, err := after.Messages(wait(t), convID); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Errorf("the anonymous visitor reading the user's conversation = %v, want 404", err)
 	}
 	msgs, err := device2.Messages(wait(t), convID)
 	if err != nil {

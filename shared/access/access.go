@@ -108,18 +108,27 @@ func (g *Guard) closeSockets(ctx context.Context, agentID string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
+	var (
+		errs   []error
+		closed int
+	)
 	for _, id := range ids {
 		_, err := g.closer.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 		var gone *types.GoneException
-		if err != nil && !errors.As(err, &gone) {
+		closeErr := err != nil && !errors.As(err, &gone)
+		if closeErr {
 			errs = append(errs, fmt.Errorf("close connection %s: %w", id, err))
-			continue
 		}
+		// Forgotten even when the close failed: a socket the table does not
+		// know gets no pushes and every frame it sends is refused.
 		if err := g.store.DeleteConnection(ctx, id); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if !closeErr {
+			closed++
 		}
 	}
-	slog.InfoContext(ctx, "agent sockets closed", "agentId", agentID, "connections", len(ids)-len(errs))
-	return len(ids) - len(errs), errors.Join(errs...)
+	slog.InfoContext(ctx, "agent sockets closed", "agentId", agentID, "connections", closed)
+	return closed, errors.Join(errs...)
 }

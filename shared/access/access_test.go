@@ -49,12 +49,16 @@ func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
 type fakeCloser struct {
 	closed []string
 	gone   map[string]bool
+	broken map[string]bool // the @connections call fails
 }
 
 func (f *fakeCloser) DeleteConnection(_ context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, _ ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	id := aws.ToString(in.ConnectionId)
 	if f.gone[id] {
 		return nil, &types.GoneException{}
+	}
+	if f.broken[id] {
+		return nil, errors.New("throttled")
 	}
 	f.closed = append(f.closed, id)
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
@@ -114,6 +118,26 @@ func TestSignOutClosesSockets(t *testing.T) {
 	// A token issued in the same second as the sign-out is refused.
 	if err := g.Check(t.Context(), "a1", time.Unix(1_700_000_000, 0)); !errors.Is(err, access.ErrSignedOut) {
 		t.Errorf("Check after sign-out = %v", err)
+	}
+}
+
+// TestSignOutForgetsSocketsItCannotClose: when @connections fails for a
+// socket, the socket is still forgotten (no pushes reach it, its frames are
+// refused) and the failure is reported.
+func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
+	st := &fakeStore{conns: []string{"c1", "c2"}}
+	cl := &fakeCloser{broken: map[string]bool{"c1": true}}
+	g := access.New(st, cl, "main", time.Now)
+	n, err := g.SignOut(t.Context(), "a1")
+	if err == nil {
+		t.Error("SignOut reported no error although a close failed")
+	}
+	if n != 1 {
+		t.Errorf("closed %d sockets, want 1", n)
+	}
+	slices.Sort(st.forgotten)
+	if diff := cmp.Diff([]string{"c1", "c2"}, st.forgotten); diff != "" {
+		t.Errorf("forgotten connections (-want +got):\n%s", diff)
 	}
 }
 

@@ -54,6 +54,24 @@ type Service struct {
 	inactivity map[string]Inactivity
 
 	visitorMessages RateLimit
+	repeats         func(ctx context.Context, connectionID string) error
+}
+
+// LimitRepeats makes a visitor's message sent again with a client id that
+// is already stored count against the socket's frame limit (count) before
+// it is fanned out again. A repeat costs no visitor quota (the stored
+// message answers it), so without this one client id resent in a loop
+// would reach every online agent each time.
+func (s *Service) LimitRepeats(count func(ctx context.Context, connectionID string) error) {
+	s.repeats = count
+}
+
+// repeat counts a repeated message; a refusal stops it before its pushes.
+func (s *Service) repeat(ctx context.Context, connectionID string, res Appended) error {
+	if !res.Duplicate || s.repeats == nil {
+		return nil
+	}
+	return s.repeats(ctx, connectionID)
 }
 
 // NewService returns a Service over the given store and notifier.
@@ -266,6 +284,9 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		case err != nil:
 			return Message{}, err
 		default:
+			if err := s.repeat(ctx, connectionID, res); err != nil {
+				return Message{}, err
+			}
 			s.afterVisitorWrite(ctx, connectionID, res, listeners, false)
 			return res.Message, nil
 		}
@@ -284,6 +305,9 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
+	}
+	if err := s.repeat(ctx, connectionID, res); err != nil {
+		return Message{}, err
 	}
 	// The sender's tab follows the conversation it just started; a retry
 	// subscribes again (idempotent), as the first attempt may have stopped
@@ -406,7 +430,12 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 	if err != nil {
 		return Appended{}, err
 	}
-	// A retry fans out again, as for visitors' messages.
+	// A retry fans out again, as for visitors' messages. Whether the first
+	// attempt changed the list is not known any more (the conversation was
+	// read back), so a retry tells the whole inbox.
+	if res.Duplicate {
+		res.Conversation.ListChange = true
+	}
 	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -153,6 +154,53 @@ func TestRetryStoresOnce(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string][]int64{"vconn": {2}, "aconn": {2}, "bconn": {2}}, pushedSeqs(e.push.take())); diff != "" {
 		t.Errorf("reply retry pushes (-want +got):\n%s", diff)
+	}
+}
+
+// TestRepeatsCountAgainstTheSocket: a message sent again with a stored
+// client id costs no visitor quota, so it counts against the socket's frame
+// limit; over the limit it is refused before it reaches anyone again, and
+// a new message is not counted there.
+func TestRepeatsCountAgainstTheSocket(t *testing.T) {
+	e := newEnv(t)
+	counted := map[string]int{}
+	limited := &chat.RateLimitError{RetryAfter: time.Minute}
+	e.svc.LimitRepeats(func(_ context.Context, connectionID string) error {
+		counted[connectionID]++
+		if counted[connectionID] > 2 {
+			return limited
+		}
+		return nil
+	})
+	first := chat.SendInput{ClientID: uuid.NewString(), Body: "hello"}
+	m, err := e.svc.SendFromConnection(t.Context(), "vconn", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := chat.SendInput{ClientID: uuid.NewString(), ConversationID: m.ConversationID, Body: "more"}
+	if _, err := e.svc.SendFromConnection(t.Context(), "vconn", next); err != nil {
+		t.Fatal(err)
+	}
+	if counted["vconn"] != 0 {
+		t.Fatalf("new messages counted %d times against the socket, want 0", counted["vconn"])
+	}
+	e.push.take()
+	for i, in := range []chat.SendInput{first, next} {
+		if _, err := e.svc.SendFromConnection(t.Context(), "vconn", in); err != nil {
+			t.Fatalf("repeat %d: %v", i, err)
+		}
+	}
+	if got := len(e.push.take()); got == 0 {
+		t.Error("repeats within the limit reached nobody")
+	}
+	if _, err := e.svc.SendFromConnection(t.Context(), "vconn", next); !errors.Is(err, limited) {
+		t.Fatalf("repeat over the limit = %v, want %v", err, limited)
+	}
+	if pushed := e.push.take(); len(pushed) != 0 {
+		t.Errorf("a refused repeat was pushed: %v", pushedSeqs(pushed))
+	}
+	if n := len(e.store.msgs[m.ConversationID]); n != 2 {
+		t.Errorf("stored %d messages, want 2", n)
 	}
 }
 

@@ -113,12 +113,13 @@ func NewService(secret []byte, st Store, sessions Sessions) *Service {
 }
 
 // Identify verifies signature for externalID and returns the visitor id
-// the caller continues as: the visitor already linked to externalID (so
-// its conversations follow the user to this device), or else visitorID
-// (the caller's anonymous visitor, "" when it has none), which becomes
-// externalID's contact. A visitor linked to another external id is never
-// relinked: the user gets a new visitor instead.
-func (s *Service) Identify(ctx context.Context, channelID, visitorID, externalID, signature string) (string, error) {
+// the caller continues as: the visitor linked to externalID (so its
+// conversations follow the user to any device), created and linked on the
+// user's first identify. The caller's anonymous visitor is never promoted
+// to the user's contact: its token stays in the browser (localStorage), and
+// whoever uses that browser after the user signed out of the site must not
+// continue as the user.
+func (s *Service) Identify(ctx context.Context, channelID, externalID, signature string) (string, error) {
 	if err := CheckExternalID(externalID); err != nil {
 		return "", err
 	}
@@ -131,20 +132,6 @@ func (s *Service) Identify(ctx context.Context, channelID, visitorID, externalID
 		return linked, nil
 	case !errors.Is(err, chat.ErrNotFound):
 		return "", fmt.Errorf("identify: %w", err)
-	}
-	if visitorID != "" {
-		err := s.store.LinkVisitor(ctx, channelID, externalID, visitorID)
-		if err == nil {
-			return visitorID, nil
-		}
-		if !errors.Is(err, chat.ErrConflict) {
-			return "", fmt.Errorf("identify: %w", err)
-		}
-		// Either another device linked externalID meanwhile, or this
-		// visitor is another user's contact.
-		if linked, err := s.store.IdentifiedVisitor(ctx, channelID, externalID); err == nil {
-			return linked, nil
-		}
 	}
 	v, _, err := s.sessions.Session(ctx, channelID, "")
 	if err != nil {

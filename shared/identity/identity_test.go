@@ -125,7 +125,7 @@ func TestIdentifyRefusesBadSignatures(t *testing.T) {
 				t.Fatal(err)
 			}
 			svc := identity.NewService(secret, st, &sessions{})
-			got, err := svc.Identify(t.Context(), "main", "anonymous", tt.externalID, tt.signature)
+			got, err := svc.Identify(t.Context(), "main", tt.externalID, tt.signature)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Identify = %q, %v; want %v", got, err, tt.want)
 			}
@@ -147,24 +147,21 @@ func TestIdentifyLinks(t *testing.T) {
 	ctx := t.Context()
 	st := newLinks()
 	svc := identity.NewService(secret, st, &sessions{})
-	identify := func(current, externalID string) string {
+	identify := func(externalID string) string {
 		t.Helper()
-		v, err := svc.Identify(ctx, "main", current, externalID, identity.Sign(secret, externalID))
+		v, err := svc.Identify(ctx, "main", externalID, identity.Sign(secret, externalID))
 		if err != nil {
-			t.Fatalf("Identify(%q, %q): %v", current, externalID, err)
+			t.Fatalf("Identify(%q): %v", externalID, err)
 		}
 		return v
 	}
 	got := []string{
-		identify("device-1", "alice"), // device 1's visitor becomes alice's contact
-		identify("device-2", "alice"), // device 2 continues as alice's contact
-		identify("device-1", "alice"), // again: no change
-		identify("device-1", "bob"),   // device-1 is alice's: bob gets a new visitor
-		identify("", "carol"),         // no visitor yet: a new one
-		identify("device-2", "carol"), // carol is linked already
-		identify("device-2", "dave"),  // device-2 was never linked: it becomes dave's
+		identify("alice"), // alice's first identify: a new visitor, her contact
+		identify("alice"), // any device, again: the same
+		identify("bob"),   // another user: another visitor
+		identify("alice"),
 	}
-	want := []string{"device-1", "device-1", "device-1", "new-1", "new-2", "new-2", "device-2"}
+	want := []string{"new-1", "new-1", "new-2", "new-1"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("visitors (-want +got):\n%s", diff)
 	}

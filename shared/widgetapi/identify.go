@@ -2,7 +2,6 @@ package widgetapi
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,17 +26,12 @@ type identifyRequest struct {
 // identify answers POST /widget/identify: the host site vouches (by its
 // signature) that the visitor is its user externalId; the answer is a
 // session of that user's contact, with its conversations. A refused
-// signature changes nothing for the caller's visitor.
+// signature changes nothing for the caller's visitor, and an accepted one
+// never turns the caller's anonymous visitor into the user.
 func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	var in identifyRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
-	}
-	// The caller's anonymous visitor, if its token is valid, may become the
-	// user's contact; an identify without one is fine.
-	var current string
-	if claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers)); err == nil && claims.ChannelID == h.channel {
-		current = claims.VisitorID
 	}
 	if !h.allow.Channel(h.channel, auth.Header(req.Headers, "Origin")) {
 		return apigw.Error(ctx, auth.ErrOrigin)
@@ -47,7 +41,7 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	visitorID, err := h.identity.Identify(ctx, h.channel, current, in.ExternalID, in.Signature)
+	visitorID, err := h.identity.Identify(ctx, h.channel, in.ExternalID, in.Signature)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -57,9 +51,6 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	}
 	if v.ID != visitorID {
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "visitor not found"})
-	}
-	if visitorID != current {
-		slog.InfoContext(ctx, "visitor identified", "visitorId", visitorID)
 	}
 	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
 }

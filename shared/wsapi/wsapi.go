@@ -48,6 +48,15 @@ func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 	if err == nil {
 		err = h.svc.Connect(ctx, connID, t)
 	}
+	if err == nil && h.agents != nil && t.Principal.Role == chat.RoleAgent {
+		// A sign-out between the first check and the connection's write
+		// found no connection to close: checked again once it is stored.
+		if err = h.agents.Check(ctx, t.Principal.ID, t.IssuedAt); err != nil {
+			if derr := h.svc.Disconnect(ctx, connID); derr != nil {
+				slog.ErrorContext(ctx, "forget refused connection", "connectionId", connID, "error", derr)
+			}
+		}
+	}
 	if err != nil {
 		return refuse(ctx, err), nil
 	}

@@ -247,12 +247,10 @@ async function identify(externalId: string, signature: string): Promise<void> {
   } catch {
     return;
   }
+  // The user's token lives in this page only: the site identifies on
+  // every page its user is signed in on, and whoever uses the browser after
+  // the user signed out of the site starts from the anonymous token.
   token = s.visitorToken;
-  try {
-    localStorage.setItem(tokenKey, token);
-  } catch {
-    // Storage may be blocked; the chat still works for this page view.
-  }
   // Already this user's visitor (a site identifies on every page): the
   // chat goes on as it is.
   if (s.visitorId === visitorId) return;
