@@ -17,10 +17,15 @@ import (
 	"github.com/parleychat/parley/infra/chatclient"
 )
 
-// agent is one signed-in agent with the inbox open: it hears every
-// conversation of the inbox, takes over and answers the conversations it
-// owns, and after a reconnect catches up on what it missed, by seq, the way
-// the inbox reloads its list and threads.
+// agent is one signed-in agent with the inbox open, as the inbox now
+// listens (docs/architecture.md, "Fan-out: who hears a message"). Its list
+// hears every conversation of the inbox: new conversations, every visitor
+// message, events, and agent replies only when they flip the unread dot.
+// It takes over the conversations it owns and then opens their threads
+// (resume on its socket, again after each reconnect), so it hears every
+// message of those; it answers each visitor message once. After a
+// reconnect it reads the list and fetches, by seq, what it missed of the
+// other conversations.
 type agent struct {
 	r     *runner
 	n     int
@@ -35,6 +40,13 @@ type agent struct {
 	replied map[string]bool     // visitor client ids answered
 	pending map[string]outgoing // replies sent over the socket, not yet echoed, by conversation
 	taken   map[string]bool
+	// opened holds the threads the agent has open (resumed on its socket):
+	// it hears every message of those, and resumes them after a reconnect.
+	opened map[string]bool
+	// answered holds, per thread being opened, a channel closed by the
+	// resume's last page: the first reply waits for it, as an agent types
+	// into a thread once it has loaded.
+	answered map[string]chan struct{}
 	// catching holds the conversations being caught up, so one fetch runs
 	// per conversation at a time.
 	catching map[string]bool
@@ -42,8 +54,8 @@ type agent struct {
 	retrying bool // a resend after a failed invocation is scheduled
 }
 
-// owns says which agent answers a conversation: every agent hears it, one
-// answers.
+// owner says which agent answers a conversation: every agent's list hears
+// it, one takes it over, opens its thread and answers.
 func (r *runner) owner(conv string) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(conv))
@@ -75,7 +87,13 @@ func (a *agent) connect(ctx context.Context) error {
 	conn := a.r.rec.conn(a.party)
 	a.mu.Lock()
 	a.sock, a.conn = s, conn
+	// The inbox opens its threads again on the new socket first, then
+	// sends what was never acknowledged.
 	var frames []any
+	for conv := range a.opened {
+		a.r.rec.c.threadResumes.Add(1)
+		frames = append(frames, resumeFrame(conv, a.thread(conv).contiguous))
+	}
 	for conv, p := range a.pending {
 		a.r.rec.wrote(p.clientID, a.party, p.body)
 		frames = append(frames, sendFrame(p.clientID, conv, p.body))
@@ -88,8 +106,9 @@ func (a *agent) connect(ctx context.Context) error {
 		}
 	}
 	// Pushes sent before the drop may still be on their way, and a live
-	// message with a gap before it starts its own catch-up: the list is
-	// read a little later, so it fetches only what is really missing.
+	// message with a gap before it in an open thread starts its own
+	// catch-up: the list is read a little later, so it fetches only what
+	// is really missing.
 	a.r.background(func() {
 		sleep(ctx, catchUpDelay)
 		if err := a.catchUpAll(ctx); err != nil && ctx.Err() == nil {
@@ -100,7 +119,12 @@ func (a *agent) connect(ctx context.Context) error {
 }
 
 // catchUpAll lists the open conversations and fetches, for each one with
-// more than the agent holds, the messages after its last contiguous seq.
+// more than the agent holds, the messages after its last contiguous seq;
+// the threads it has open are resumed on the socket instead. The list does
+// not say which seqs are visitor messages, so a conversation whose held
+// stream has a hole (an agent reply the list did not hear) is fetched
+// from the hole: what comes back fills it, and the next reconnect starts
+// after it.
 func (a *agent) catchUpAll(ctx context.Context) error {
 	cursor := ""
 	for {
@@ -115,7 +139,7 @@ func (a *agent) catchUpAll(ctx context.Context) error {
 		}
 		for _, c := range list.Conversations {
 			a.mu.Lock()
-			behind := a.thread(c.ID).contiguous < c.LastSeq
+			behind := !a.opened[c.ID] && a.thread(c.ID).contiguous < c.LastSeq
 			a.mu.Unlock()
 			if behind {
 				a.catchUp(ctx, c.ID)
@@ -205,9 +229,9 @@ func (a *agent) faults(ctx context.Context, stop <-chan struct{}) error {
 		switch {
 		case a.r.cfg.AgentDropEvery > 0 && drops == 0:
 			// Every agent drops once early, so even a short run has both kinds.
-			wait = time.Duration(a.rng.Float64() * float64(a.r.cfg.AgentDropEvery))
+			wait = time.Duration(a.draw((*rand.Rand).Float64) * float64(a.r.cfg.AgentDropEvery))
 		case a.r.cfg.AgentDropEvery > 0:
-			wait = time.Duration(a.rng.ExpFloat64() * float64(a.r.cfg.AgentDropEvery))
+			wait = time.Duration(a.draw((*rand.Rand).ExpFloat64) * float64(a.r.cfg.AgentDropEvery))
 		}
 		select {
 		case <-stop:
@@ -220,12 +244,20 @@ func (a *agent) faults(ctx context.Context, stop <-chan struct{}) error {
 			// Agents take turns: half drop without a close frame first.
 			drops++
 			a.drop((a.n+drops)%2 == 0)
-			sleep(ctx, time.Duration(a.rng.IntN(500))*time.Millisecond)
+			sleep(ctx, time.Duration(a.draw((*rand.Rand).Float64)*500)*time.Millisecond)
 		}
 		if err := a.ensureConnected(ctx); err != nil {
 			return err
 		}
 	}
+}
+
+// draw takes a number from the agent's generator, which the fault loop
+// shares with the replies (drawn under a.mu in take).
+func (a *agent) draw(f func(*rand.Rand) float64) float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return f(a.rng)
 }
 
 func (a *agent) ensureConnected(ctx context.Context) error {
@@ -268,11 +300,34 @@ func (a *agent) handle(ctx context.Context, s *chatclient.Socket, conn int, f ch
 		a.r.rec.live(conn, f.ConversationID, m)
 		a.mu.Lock()
 		a.take(ctx, f.ConversationID, m, f.Received)
-		gap := a.thread(f.ConversationID).contiguous < m.Seq-1
+		// Only an open thread hears every seq: elsewhere a hole is an agent
+		// reply the list need not hear, and what the list missed while
+		// disconnected is fetched after the reconnect.
+		gap := a.opened[f.ConversationID] && a.thread(f.ConversationID).contiguous < m.Seq-1
 		a.mu.Unlock()
 		if gap {
 			a.r.rec.c.gapResumes.Add(1)
 			a.catchUp(ctx, f.ConversationID)
+		}
+	case "messages":
+		// A thread's resume answer: the rest of it while hasMore, and the
+		// thread counts as loaded after the last page.
+		a.r.rec.resumed(a.party, f.ConversationID, f.Messages)
+		a.mu.Lock()
+		for _, m := range f.Messages {
+			a.take(ctx, f.ConversationID, m, time.Time{})
+		}
+		var more any
+		if f.HasMore {
+			a.r.rec.c.threadResumes.Add(1)
+			more = resumeFrame(f.ConversationID, a.thread(f.ConversationID).contiguous)
+		} else if ch, ok := a.answered[f.ConversationID]; ok {
+			close(ch)
+			delete(a.answered, f.ConversationID)
+		}
+		a.mu.Unlock()
+		if more != nil {
+			_ = s.Send(ctx, more)
 		}
 	case "error":
 		a.mu.Lock()
@@ -359,6 +414,7 @@ func (a *agent) take(ctx context.Context, conv string, m chatclient.Message, rec
 			if err != nil {
 				a.r.rec.problem(Problem{conv, m.Seq, a.party, "take over failed: " + err.Error()})
 			}
+			a.openThread(ctx, conv)
 		}
 		err := retry(ctx, func() error {
 			a.r.rec.wrote(id, a.party, body)
@@ -369,6 +425,32 @@ func (a *agent) take(ctx context.Context, conv string, m chatclient.Message, rec
 			a.r.rec.problem(Problem{conv, 0, a.party, "reply failed: " + err.Error()})
 		}
 	})
+}
+
+// openThread opens a conversation's thread as the inbox does once the agent
+// has taken it over: resume on the socket from the last contiguous seq,
+// which subscribes the socket to every message of it. It waits for the
+// resume's last page (or, when the socket drops meanwhile, the reconnect's
+// resume), at most stallAfter.
+func (a *agent) openThread(ctx context.Context, conv string) {
+	a.mu.Lock()
+	a.opened[conv] = true
+	ch := make(chan struct{})
+	a.answered[conv] = ch
+	s, frame := a.sock, resumeFrame(conv, a.thread(conv).contiguous)
+	a.mu.Unlock()
+	if s != nil {
+		a.r.rec.c.threadResumes.Add(1)
+		_ = s.Send(ctx, frame)
+	}
+	t := time.NewTimer(stallAfter)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+		a.r.rec.c.threadLoadTimeouts.Add(1)
+	case <-ctx.Done():
+	}
 }
 
 // retry calls f until it succeeds, backing off, for as long as ctx allows:

@@ -37,10 +37,62 @@ func TestCompareFindsEveryDifference(t *testing.T) {
 				th.add(r, "agent 1", "conv", m)
 			}
 			var got []string
-			for i, p := range th.compare("agent 1", "conv", stored) {
+			for i, p := range th.compare("agent 1", "conv", stored, nil) {
 				if p.Conversation != "conv" || p.Party != "agent 1" {
 					t.Errorf("problem %v names the wrong conversation or party", p)
 				}
+				line := strconv.FormatInt(p.Seq, 10) + " " + p.What
+				if i < len(tt.want) && strings.HasPrefix(line, tt.want[i]) {
+					line = tt.want[i]
+				}
+				got = append(got, line)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func authored(m chatclient.Message, role string) chatclient.Message {
+	m.Author.Type = role
+	return m
+}
+
+// An agent without the thread open must hold every visitor message and
+// event of the conversation; an agent's reply may or may not reach it. The
+// owner, with the thread open, must hold everything.
+func TestListMustHoldVisitorMessagesNotReplies(t *testing.T) {
+	hello, answer, more := authored(msg(1, "v1"), "visitor"), authored(msg(3, "a1"), "agent"), authored(msg(4, "v2"), "visitor")
+	takeover := chatclient.Message{Seq: 2, Kind: "event", Author: chatclient.Author{Type: "agent"}}
+	stored := []chatclient.Message{hello, takeover, answer, more}
+	tests := []struct {
+		name  string
+		owner bool
+		held  []chatclient.Message
+		want  []string
+	}{
+		{"list: everything", false, stored, nil},
+		{"list: reply missing", false, []chatclient.Message{hello, takeover, more}, nil},
+		{"list: visitor message missing", false, []chatclient.Message{hello, takeover, answer}, []string{"4 never delivered (text by visitor"}},
+		{"list: event missing", false, []chatclient.Message{hello, answer, more}, []string{"2 never delivered (event by agent"}},
+		{"list: reply held with other content", false, []chatclient.Message{hello, takeover, authored(msg(3, "x"), "agent"), more}, []string{`3 delivered clientId "x"`}},
+		{"list: beyond the stream", false, append(append([]chatclient.Message(nil), stored...), authored(msg(5, "v3"), "visitor")), []string{"5 delivered but not stored"}},
+		{"owner: reply missing", true, []chatclient.Message{hello, takeover, more}, []string{"3 never delivered (text by agent"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRecorder()
+			th := newThread()
+			for _, m := range tt.held {
+				th.add(r, "agent 2", "conv", m)
+			}
+			must := heardByList
+			if tt.owner {
+				must = nil
+			}
+			var got []string
+			for i, p := range th.compare("agent 2", "conv", stored, must) {
 				line := strconv.FormatInt(p.Seq, 10) + " " + p.What
 				if i < len(tt.want) && strings.HasPrefix(line, tt.want[i]) {
 					line = tt.want[i]

@@ -93,7 +93,32 @@ func (rep *Report) fill(r *runner, stored map[string][]chatclient.Message, befor
 		"agent replies over HTTP":            c.httpReplies.Load(),
 		"agent replies over the socket":      c.socketReplies.Load(),
 		"refused on a closing connection":    c.refusedClosing.Load(),
+		"agent thread resumes (open, again)": c.threadResumes.Load(),
+		"threads not loaded within 30s":      c.threadLoadTimeouts.Load(),
 	}
+	// Agent replies the lists held without having the thread open: they
+	// may or may not reach them, so they are counted, not required.
+	var replies, heard int64
+	for conv, msgs := range stored {
+		for _, m := range msgs {
+			if m.Kind != "text" || m.Author.Type != "agent" {
+				continue
+			}
+			for _, a := range r.agents {
+				if r.owner(conv) == a.n {
+					continue
+				}
+				replies++
+				a.mu.Lock()
+				if t := a.threads[conv]; t != nil && t.msgs[m.Seq].Seq != 0 {
+					heard++
+				}
+				a.mu.Unlock()
+			}
+		}
+	}
+	rep.Counts["agent replies x agents not owning"] = replies
+	rep.Counts["  of those held by their lists"] = heard
 	rep.Memory = mem
 	rep.Invocations = diff1(before.Invocations, after.Invocations)
 	rep.AWS = map[string]map[string]int64{}

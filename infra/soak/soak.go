@@ -28,7 +28,9 @@ import (
 // Config sizes a soak.
 type Config struct {
 	Visitors int // concurrent visitors, one tab and one conversation each
-	Agents   int // agents online, each hears every conversation
+	// Agents online: each one's list hears every conversation, and each
+	// conversation's owner opens its thread.
+	Agents int
 	// Messages is the total of chat messages, both directions: each visitor
 	// writes Messages/Visitors/2 and the owning agent answers each one.
 	Messages int
@@ -110,7 +112,8 @@ func Run(ctx context.Context, tgt Target, cfg Config, progress io.Writer) (*Repo
 			r: r, n: i, party: fmt.Sprintf("agent %d", i+1),
 			cli: chatclient.NewAgent(tgt.Endpoints, tgt.Agents[i]), rng: rand.New(rand.NewPCG(seed.Uint64(), uint64(i))),
 			threads: map[string]*thread{}, replied: map[string]bool{}, pending: map[string]outgoing{},
-			taken: map[string]bool{}, catching: map[string]bool{}, sem: make(chan struct{}, 4),
+			taken: map[string]bool{}, opened: map[string]bool{}, answered: map[string]chan struct{}{},
+			catching: map[string]bool{}, sem: make(chan struct{}, 4),
 		})
 	}
 	for _, a := range r.agents {
@@ -339,13 +342,15 @@ func (r *runner) settle(ctx context.Context, visitors []*visitor, stored map[str
 	}
 }
 
-// verify compares every party's copy with the stored streams.
+// verify compares every party's copy with the stored streams: a visitor's
+// and an owner's thread hold all of it, every other agent's list what the
+// list must hear.
 func (r *runner) verify(visitors []*visitor, stored map[string][]chatclient.Message) []Problem {
 	var out []Problem
 	for _, v := range visitors {
 		v.mu.Lock()
 		if msgs, ok := stored[v.conv]; ok {
-			out = append(out, v.th.compare(v.party, v.conv, msgs)...)
+			out = append(out, v.th.compare(v.party, v.conv, msgs, nil)...)
 		}
 		v.mu.Unlock()
 	}
@@ -357,7 +362,11 @@ func (r *runner) verify(visitors []*visitor, stored map[string][]chatclient.Mess
 	for _, a := range r.agents {
 		a.mu.Lock()
 		for _, c := range convs {
-			out = append(out, a.threads[c].compare(a.party, c, stored[c])...)
+			must := heardByList
+			if r.owner(c) == a.n {
+				must = nil
+			}
+			out = append(out, a.threads[c].compare(a.party, c, stored[c], must)...)
 		}
 		a.mu.Unlock()
 	}

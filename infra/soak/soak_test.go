@@ -40,9 +40,10 @@ func run(m *testing.M) int {
 
 // A short soak: 40 visitors and 3 agents write 640 messages while their
 // sockets drop (with and without a close frame); every stored message must
-// reach the visitor's tab and every agent exactly once, in seq order,
-// counting live pushes and resumes, and every message written must be
-// stored once.
+// reach the visitor's tab and the owning agent (who has the thread open),
+// and every visitor message and event every other agent's list, exactly
+// once, in seq order, counting live pushes, resumes and catch-ups, and
+// every message written must be stored once.
 func TestShortSoak(t *testing.T) {
 	var out strings.Builder
 	rep, err := Run(t.Context(), target, Config{
@@ -62,7 +63,7 @@ func TestShortSoak(t *testing.T) {
 		t.Errorf("stored %d chat messages, want 640", rep.Texts)
 	}
 	// The faults happened: otherwise the run proves nothing about them.
-	for _, k := range []string{"visitor drops without close frame", "visitor clean closes", "agent drops without close frame", "agent clean closes", "visitor resumes (reconnect, more)", "agent catch-ups (GET ?after=)"} {
+	for _, k := range []string{"visitor drops without close frame", "visitor clean closes", "agent drops without close frame", "agent clean closes", "visitor resumes (reconnect, more)", "agent catch-ups (GET ?after=)", "agent thread resumes (open, again)"} {
 		if rep.Counts[k] == 0 {
 			t.Errorf("%s: none happened", k)
 		}

@@ -33,7 +33,7 @@ func main() {
 func run() (bool, error) {
 	cfg := soak.Config{}
 	flag.IntVar(&cfg.Visitors, "visitors", 500, "concurrent visitors, one tab and one conversation each")
-	flag.IntVar(&cfg.Agents, "agents", 10, "agents online; each hears every conversation")
+	flag.IntVar(&cfg.Agents, "agents", 10, "agents online; each one's list hears every conversation, its owner opens the thread")
 	flag.IntVar(&cfg.Messages, "messages", 20000, "chat messages in total, both directions")
 	flag.Float64Var(&cfg.VisitorDrops, "visitor-drops", 0.05, "chance a visitor's socket drops after a message")
 	flag.DurationVar(&cfg.AgentDropEvery, "agent-drop-every", 30*time.Second, "mean time between drops of an agent's socket (0: never)")
