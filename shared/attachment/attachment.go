@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -161,7 +163,7 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID, id 
 	if _, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key}); err != nil {
 		var nf *types.NotFound
 		var nk *types.NoSuchKey
-		if errors.As(err, &nf) || errors.As(err, &nk) {
+		if errors.As(err, &nf) || errors.As(err, &nk) || forbidden(err) {
 			return Download{}, notFound()
 		}
 		return Download{}, fmt.Errorf("attachment %s: %w", key, err)
@@ -207,4 +209,13 @@ func contentDisposition(kind, name string) string {
 		v = kind
 	}
 	return v
+}
+
+// forbidden reports S3's 403 to a HEAD: without an unconditional
+// s3:ListBucket (the function may list the attachments folder only), S3
+// answers a missing key with 403, not 404, so as not to reveal whether it
+// exists. The key was built from an id the caller sent, so it is unknown.
+func forbidden(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
 }

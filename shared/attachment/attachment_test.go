@@ -3,13 +3,16 @@ package attachment
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -26,6 +29,9 @@ func (allow) CheckAccess(context.Context, chat.Principal, string) error { return
 type bucket struct {
 	keys   map[string]bool
 	signed *s3.GetObjectInput
+	// missing is the HTTP status a missing key answers (404 when zero); S3
+	// answers 403 to a caller without an unconditional s3:ListBucket.
+	missing int
 }
 
 func (b *bucket) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
@@ -34,6 +40,12 @@ func (b *bucket) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(
 
 func (b *bucket) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	if !b.keys[aws.ToString(in.Key)] {
+		if b.missing != 0 {
+			return nil, &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+				Response: &smithyhttp.Response{Response: &http.Response{StatusCode: b.missing}},
+				Err:      errors.New(http.StatusText(b.missing)),
+			}}
+		}
 		return nil, &types.NotFound{}
 	}
 	return &s3.HeadObjectOutput{}, nil
@@ -95,5 +107,21 @@ func TestGetRefusesIDsOutsideTheConversation(t *testing.T) {
 	}
 	if b.signed != nil {
 		t.Errorf("presigned %s for a refused id", aws.ToString(b.signed.Key))
+	}
+}
+
+// TestGetMissingKeyWithoutListBucket: the 403 S3 answers for a missing key
+// (the function may not list the whole bucket) reads as an unknown id; any
+// other failure is an error, not a not-found.
+func TestGetMissingKeyWithoutListBucket(t *testing.T) {
+	agent := chat.Principal{Role: chat.RoleAgent, ID: "a"}
+	b := &bucket{keys: map[string]bool{}, missing: http.StatusForbidden}
+	svc := New(allow{}, b, b, "mail")
+	if _, err := svc.Get(t.Context(), agent, conv, encodeID("m1/1-a.pdf")); !errors.Is(err, chat.ErrNotFound) {
+		t.Errorf("403 for a missing key = %v, want not found", err)
+	}
+	b.missing = http.StatusServiceUnavailable
+	if _, err := svc.Get(t.Context(), agent, conv, encodeID("m1/1-a.pdf")); err == nil || errors.Is(err, chat.ErrNotFound) {
+		t.Errorf("503 = %v, want an error that is not a not-found", err)
 	}
 }
