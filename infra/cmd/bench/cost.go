@@ -188,7 +188,15 @@ func usageBetween(bs, as localcloud.Stats, bu, au localcloud.Usage) cost.Usage {
 	for id, f := range au.Functions {
 		prev := bu.Functions[id]
 		u.LambdaRequests += float64(f.Invocations - prev.Invocations)
-		u.LambdaGBSeconds += (f.Billed - prev.Billed).Seconds() * float64(f.MemoryMB) / 1024
+		// Lambda bills the init phase of a cold start as duration too (for
+		// provided.al2023 runtimes, and for all since August 2025).
+		billed := f.Billed - prev.Billed
+		if len(f.InitDurations) > len(prev.InitDurations) {
+			for _, d := range f.InitDurations[len(prev.InitDurations):] {
+				billed += d
+			}
+		}
+		u.LambdaGBSeconds += billed.Seconds() * float64(f.MemoryMB) / 1024
 	}
 	for table, v := range au.Capacity.WriteUnits {
 		u.DynamoWriteUnits += v - bu.Capacity.WriteUnits[table]

@@ -62,7 +62,8 @@ type FunctionStats struct {
 	// process to its first request for an invocation.
 	InitDurations []time.Duration
 	// Billed is the summed time from handing each invocation to a process
-	// to its answer: what Lambda bills as duration (init excluded).
+	// to its answer, each rounded up to the millisecond as Lambda bills
+	// duration (init is in InitDurations; Lambda bills it too).
 	Billed time.Duration
 }
 
@@ -213,7 +214,11 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 		p.kill()
 	}
 	res, err := p.await(ctx, inv, deadline)
-	f.count(func(s *FunctionStats) { s.Billed += time.Since(handed) })
+	billed := time.Since(handed)
+	if r := billed % time.Millisecond; r != 0 {
+		billed += time.Millisecond - r
+	}
+	f.count(func(s *FunctionStats) { s.Billed += billed })
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The caller left, but the function runs on, as in Lambda; the
 		// process returns to the pool (or dies) when it is done.
