@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -48,7 +49,21 @@ func (l *Limiter) IP(ctx context.Context, ip string) error {
 	if l == nil || ip == "" {
 		return nil
 	}
-	return l.hit(ctx, l.limits.PerIP, "ip#"+ip)
+	return l.hit(ctx, l.limits.PerIP, "ip#"+ipKey(ip))
+}
+
+// ipKey is what one client's addresses share: an IPv4 address, or an IPv6
+// address's /64 (a client picks any address of its /64 at will).
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // Connection counts one frame of a socket.
