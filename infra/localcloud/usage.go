@@ -99,6 +99,9 @@ func (c *countingReader) Close() error { return c.r.Close() }
 // awsemu.Server.MeterCapacity); it slows every write a little.
 func (c *Cloud) MeterCapacity() { c.aws.MeterCapacity(c.model.Tables) }
 
+// StopMeteringCapacity turns the metering off again.
+func (c *Cloud) StopMeteringCapacity() { c.aws.StopMeteringCapacity() }
+
 // Usage returns what the cloud metered since it started.
 func (c *Cloud) Usage() Usage {
 	u := Usage{Functions: map[string]FunctionUsage{}, Capacity: c.aws.Capacity(),

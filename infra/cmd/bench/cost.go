@@ -103,6 +103,8 @@ type costAgent struct {
 func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) error {
 	fmt.Printf("\n## Cost meter: %d conversations of %d messages (%d each way), one transcript email each\n", n, 2*costMessagesEachWay, costMessagesEachWay)
 	b.cloud.MeterCapacity()
+	// Metering slows every write: the runs after this one measure latency.
+	defer b.cloud.StopMeteringCapacity()
 	var agents []*costAgent
 	for _, name := range []string{"alice", "ben", "chiara"} {
 		a, err := b.agent(name)

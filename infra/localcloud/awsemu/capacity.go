@@ -84,6 +84,14 @@ func (s *Server) MeterCapacity(tables []*template.Table) {
 	s.dbMu.Unlock()
 }
 
+// StopMeteringCapacity turns metering off again (what it counted is
+// gone): later requests run at full speed.
+func (s *Server) StopMeteringCapacity() {
+	s.dbMu.Lock()
+	s.meter = nil
+	s.dbMu.Unlock()
+}
+
 // Capacity returns the request units counted since MeterCapacity.
 func (s *Server) Capacity() Capacity {
 	s.dbMu.Lock()
