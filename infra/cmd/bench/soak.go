@@ -25,7 +25,7 @@ func soakLatency(ctx context.Context, root string) error {
 	}
 	cfg := soak.Config{
 		Visitors: *soakVisitors, Agents: 10, Messages: *soakMessages,
-		VisitorDrops: 0.05, AgentDropEvery: 30 * time.Second, Seed: uint64(time.Now().UnixNano()),
+		VisitorDrops: 0.05, AgentDropEvery: 2 * time.Minute, Seed: uint64(time.Now().UnixNano()),
 	}
 	// The soak has a deadline of its own, beyond the other sections'.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)

@@ -36,7 +36,7 @@ func run() (bool, error) {
 	flag.IntVar(&cfg.Agents, "agents", 10, "agents online; each one's list hears every conversation, its owner opens the thread")
 	flag.IntVar(&cfg.Messages, "messages", 20000, "chat messages in total, both directions")
 	flag.Float64Var(&cfg.VisitorDrops, "visitor-drops", 0.05, "chance a visitor's socket drops after a message")
-	flag.DurationVar(&cfg.AgentDropEvery, "agent-drop-every", 30*time.Second, "mean time between drops of an agent's socket (0: never)")
+	flag.DurationVar(&cfg.AgentDropEvery, "agent-drop-every", 2*time.Minute, "mean time between drops of an agent's socket (0: never)")
 	flag.DurationVar(&cfg.Settle, "settle", time.Minute, "wait for the last pushes after the last answer")
 	flag.Uint64Var(&cfg.Seed, "seed", uint64(time.Now().UnixNano()), "random seed of the faults")
 	deadline := flag.Duration("deadline", 15*time.Minute, "stop the load after this long (the checks still run)")
