@@ -125,8 +125,28 @@ func (a *agent) connect(ctx context.Context) error {
 // stream has a hole (an agent reply the list did not hear) is fetched
 // from the hole: what comes back fills it, and the next reconnect starts
 // after it.
+//
+// The list is ordered by latest activity and paged, and conversations move
+// to its top while it is read: one that moved up from a page not read yet
+// is not on any page of this pass. So passes repeat until one finds nothing
+// to fetch (a few at most: each pass is quicker than the last).
 func (a *agent) catchUpAll(ctx context.Context) error {
+	for pass := 0; pass < maxCatchUpPasses; pass++ {
+		fetched, err := a.catchUpPass(ctx)
+		if err != nil || fetched == 0 {
+			return err
+		}
+	}
+	return nil
+}
+
+const maxCatchUpPasses = 5
+
+// catchUpPass reads the whole list once and catches up on each
+// conversation the agent is behind in; it returns how many those were.
+func (a *agent) catchUpPass(ctx context.Context) (int, error) {
 	cursor := ""
+	fetched := 0
 	for {
 		var list *chatclient.ListAnswer
 		err := retry(ctx, func() error {
@@ -135,18 +155,19 @@ func (a *agent) catchUpAll(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: list conversations: %w", a.party, err)
+			return fetched, fmt.Errorf("%s: list conversations: %w", a.party, err)
 		}
 		for _, c := range list.Conversations {
 			a.mu.Lock()
 			behind := !a.opened[c.ID] && a.thread(c.ID).contiguous < c.LastSeq
 			a.mu.Unlock()
 			if behind {
+				fetched++
 				a.catchUp(ctx, c.ID)
 			}
 		}
 		if list.NextCursor == "" {
-			return nil
+			return fetched, nil
 		}
 		cursor = list.NextCursor
 	}
