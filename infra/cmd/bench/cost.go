@@ -53,49 +53,10 @@ func (m *logMeter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// seqRouter reads an agent socket and hands each message frame to whoever
-// waits for its client id, with the message's seq.
-type seqRouter struct {
-	mu      sync.Mutex
-	waiting map[string]chan chatclient.Message
-}
-
-func newSeqRouter(s *chatclient.Socket) *seqRouter {
-	r := &seqRouter{waiting: map[string]chan chatclient.Message{}}
-	go func() {
-		for {
-			f, err := s.Next(context.Background(), chatclient.IsType("message"))
-			if err != nil {
-				return
-			}
-			m, err := f.Msg()
-			if err != nil {
-				continue
-			}
-			r.mu.Lock()
-			ch := r.waiting[m.ClientID]
-			delete(r.waiting, m.ClientID)
-			r.mu.Unlock()
-			if ch != nil {
-				ch <- m
-			}
-		}
-	}()
-	return r
-}
-
-func (r *seqRouter) expect(clientID string) chan chatclient.Message {
-	ch := make(chan chatclient.Message, 1)
-	r.mu.Lock()
-	r.waiting[clientID] = ch
-	r.mu.Unlock()
-	return ch
-}
-
 type costAgent struct {
 	api    *chatclient.Agent
 	sock   *chatclient.Socket
-	router *seqRouter
+	router *router
 }
 
 // costMeter runs n scripted conversations, workers at a time, with the
@@ -116,7 +77,7 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 			return err
 		}
 		defer s.Close()
-		agents = append(agents, &costAgent{api: a, sock: s, router: newSeqRouter(s)})
+		agents = append(agents, &costAgent{api: a, sock: s, router: newRouter(s)})
 	}
 	// One conversation first, so that every function is warm and the
 	// counters below start from a steady state.
@@ -321,7 +282,8 @@ func (b *bench) scriptedConversation(ctx context.Context, a *costAgent, tag stri
 		}
 		var m chatclient.Message
 		select {
-		case m = <-got:
+		case a := <-got:
+			m = a.msg
 		case <-ctx.Done():
 			return fmt.Errorf("the agent did not get visitor message %d: %w", i+1, ctx.Err())
 		}

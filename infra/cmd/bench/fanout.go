@@ -3,60 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
 )
-
-// arrivals reads one agent socket and records when each message frame,
-// by client id, arrived.
-type arrivals struct {
-	mu      sync.Mutex
-	waiting map[string]chan time.Time
-}
-
-func newArrivals(s *chatclient.Socket) *arrivals {
-	a := &arrivals{waiting: map[string]chan time.Time{}}
-	go func() {
-		for {
-			f, err := s.Next(context.Background(), chatclient.IsType("message"))
-			if err != nil {
-				return
-			}
-			m, err := f.Msg()
-			if err != nil {
-				continue
-			}
-			a.mu.Lock()
-			ch := a.waiting[m.ClientID]
-			delete(a.waiting, m.ClientID)
-			a.mu.Unlock()
-			if ch != nil {
-				ch <- f.Received
-			}
-		}
-	}()
-	return a
-}
-
-func (a *arrivals) expect(clientID string) chan time.Time {
-	ch := make(chan time.Time, 1)
-	a.mu.Lock()
-	a.waiting[clientID] = ch
-	a.mu.Unlock()
-	return ch
-}
-
-// forget drops a wait that will not be served (a socket that is not sent
-// the message).
-func (a *arrivals) forget(clientID string) {
-	a.mu.Lock()
-	delete(a.waiting, clientID)
-	a.mu.Unlock()
-}
 
 // fanOut measures what one visitor message and one agent reply cost, and
 // how long they take to arrive, as the number of online agent sockets
@@ -76,7 +28,7 @@ func (b *bench) fanOut(ctx context.Context, online []int, n int) error {
 func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 	names := []string{"alice", "ben", "chiara"}
 	socks := make([]*chatclient.Socket, k)
-	arr := make([]*arrivals, k)
+	arr := make([]*router, k)
 	var owner *chatclient.Agent
 	for i := range k {
 		a, err := b.agent(names[i%len(names)])
@@ -91,7 +43,7 @@ func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 			return err
 		}
 		defer s.Close()
-		socks[i], arr[i] = s, newArrivals(s)
+		socks[i], arr[i] = s, newRouter(s)
 	}
 	v, _, err := chatclient.NewVisitor(ctx, b.ep, b.origin, "main", "")
 	if err != nil {
@@ -129,7 +81,7 @@ func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 	before := b.cloud.Stats()
 	for i := range n {
 		id := uuid.NewString()
-		chans := make([]chan time.Time, k)
+		chans := make([]chan arrival, k)
 		for j := range k {
 			chans[j] = arr[j].expect(id)
 		}
@@ -146,9 +98,9 @@ func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 		lastAt := at
 		for j := 1; j < k; j++ {
 			select {
-			case t := <-chans[j]:
-				if t.After(lastAt) {
-					lastAt = t
+			case a := <-chans[j]:
+				if a.at.After(lastAt) {
+					lastAt = a.at
 				}
 				reached++
 			case <-time.After(300 * time.Millisecond):
@@ -192,12 +144,12 @@ func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 
 // waitOne returns a channel with the arrival, or the zero time after ten
 // seconds or when ctx ends.
-func waitOne(ctx context.Context, ch chan time.Time) chan time.Time {
+func waitOne(ctx context.Context, ch chan arrival) chan time.Time {
 	out := make(chan time.Time, 1)
 	go func() {
 		select {
-		case t := <-ch:
-			out <- t
+		case a := <-ch:
+			out <- a.at
 		case <-time.After(10 * time.Second):
 			out <- time.Time{}
 		case <-ctx.Done():

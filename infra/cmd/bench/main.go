@@ -141,47 +141,6 @@ type pair struct {
 	convID      string
 }
 
-// router reads one agent socket and hands each message frame to whoever
-// waits for its client id, so many conversations share a few agent sockets
-// the way a real inbox does.
-type router struct {
-	mu      sync.Mutex
-	waiting map[string]chan time.Time
-	sock    *chatclient.Socket
-}
-
-func newRouter(s *chatclient.Socket) *router {
-	r := &router{waiting: map[string]chan time.Time{}, sock: s}
-	go func() {
-		for {
-			f, err := s.Next(context.Background(), chatclient.IsType("message"))
-			if err != nil {
-				return
-			}
-			m, err := f.Msg()
-			if err != nil {
-				continue
-			}
-			r.mu.Lock()
-			ch := r.waiting[m.ClientID]
-			delete(r.waiting, m.ClientID)
-			r.mu.Unlock()
-			if ch != nil {
-				ch <- f.Received
-			}
-		}
-	}()
-	return r
-}
-
-func (r *router) expect(clientID string) chan time.Time {
-	ch := make(chan time.Time, 1)
-	r.mu.Lock()
-	r.waiting[clientID] = ch
-	r.mu.Unlock()
-	return ch
-}
-
 func (b *bench) openConversation(ctx context.Context, agent *chatclient.Agent, inbox *router) (*pair, error) {
 	v, _, err := chatclient.NewVisitor(ctx, b.ep, b.origin, "main", "")
 	if err != nil {
@@ -219,8 +178,8 @@ func (p *pair) visitorToAgent(ctx context.Context, body string) (time.Duration, 
 		return 0, err
 	}
 	select {
-	case at := <-got:
-		return at.Sub(start), nil
+	case a := <-got:
+		return a.at.Sub(start), nil
 	case <-ctx.Done():
 		return 0, fmt.Errorf("agent did not receive visitor message: %w", ctx.Err())
 	}
