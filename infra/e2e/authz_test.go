@@ -82,21 +82,13 @@ func rawCall(t *testing.T, method, path, origin, bearer, body string) (int, stri
 func TestObjectLevelAuthorization(t *testing.T) {
 	// Visitor A's conversation, which visitor B must not reach.
 	owner := newVisitor(t)
-	ownerTab := connect(t, owner)
-	if _, err := chatclient.SendMessage(wait(t), ownerTab, "", "private to A"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := ownerTab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	visitorConv := f.ConversationID
+	_, visitorConv, _ := startConversation(t, owner, "private to A")
 
 	// A conversation of an inbox no demo agent belongs to.
 	st := chatStore(t)
 	now := time.Now().UTC()
 	otherConv := uuid.NewString()
-	_, err = st.CreateConversation(wait(t), chat.NewConversation{
+	_, err := st.CreateConversation(wait(t), chat.NewConversation{
 		Conversation: chat.Conversation{
 			ID: otherConv, ChannelID: "main", InboxID: "other-inbox", VisitorID: uuid.NewString(), Status: chat.StatusOpen,
 			LastSeq: 1, Preview: "another team's", CreatedAt: now, LastActivityAt: now,

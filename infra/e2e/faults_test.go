@@ -279,15 +279,7 @@ func checkWhole(t *testing.T, tb table, convID string) []map[string]types.Attrib
 func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 	tb := chatTable(t)
 	visitor := newVisitor(t)
-	tab := connect(t, visitor)
-	if _, err := chatclient.SendMessage(wait(t), tab, "", "Before the storm"); err != nil {
-		t.Fatal(err)
-	}
-	own, err := tab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	convID := own.ConversationID
+	tab, convID, _ := startConversation(t, visitor, "Before the storm")
 	alice := newAgent(t, "alice")
 
 	// A write that fails past the SDK's three attempts: the socket is told,
@@ -388,15 +380,7 @@ func TestManyGoneConnections(t *testing.T) {
 	injectFaults(t, localcloud.Faults{DropDisconnect: true})
 
 	visitor := newVisitor(t)
-	sender := connect(t, visitor)
-	if _, err := chatclient.SendMessage(wait(t), sender, "", "Is anyone there?"); err != nil {
-		t.Fatal(err)
-	}
-	own, err := sender.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	convID := own.ConversationID
+	sender, convID, _ := startConversation(t, visitor, "Is anyone there?")
 	ben := newAgent(t, "ben")
 	live := connect(t, ben)
 	inboxBefore := tb.listenerIDs(t, "INBOX#main")
@@ -535,20 +519,12 @@ func TestDisconnectNeverArrives(t *testing.T) {
 	tb := chatTable(t)
 	injectFaults(t, localcloud.Faults{DropDisconnect: true})
 	visitor := newVisitor(t)
-	tab := connect(t, visitor)
-	if _, err := chatclient.SendMessage(wait(t), tab, "", "I may drop off"); err != nil {
-		t.Fatal(err)
-	}
-	own, err := tab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	convID := own.ConversationID
+	tab, convID, _ := startConversation(t, visitor, "I may drop off")
 	alice := newAgent(t, "alice")
 	if !visitorOnline(t, alice, convID) {
 		t.Fatal("visitor with an open tab reads offline")
 	}
-	visitorID := mustMsg(t, own).Author.ID
+	visitorID := visitor.ID
 
 	dropped := getFaults(t).DroppedDisconnects
 	tab.Abort()
@@ -739,15 +715,7 @@ func closedDeliveries(t *testing.T, convID string) (ids, statuses []string) {
 func TestDuplicateDeliveries(t *testing.T) {
 	injectFaults(t, localcloud.Faults{DuplicateDeliveries: true})
 	visitor := newVisitor(t)
-	tab := connect(t, visitor)
-	if _, err := chatclient.SendMessage(wait(t), tab, "", "Send me the transcript, please"); err != nil {
-		t.Fatal(err)
-	}
-	own, err := tab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	convID := own.ConversationID
+	_, convID, _ := startConversation(t, visitor, "Send me the transcript, please")
 	addr := "dup-" + uuid.NewString()[:8] + "@visitor.test"
 	if err := visitor.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": addr}, nil); err != nil {
 		t.Fatal(err)
@@ -814,7 +782,7 @@ func TestDuplicateDeliveries(t *testing.T) {
 	if n := cloud.Stats().Invocations["MailFeedbackFunction"] - before; n < 2 || n%2 != 0 {
 		t.Errorf("mail feedback invoked %d times for one email, want each SES event twice", n)
 	}
-	_, err = emailReply(t, alice, convID2, "Did you get it?")
+	_, err := emailReply(t, alice, convID2, "Did you get it?")
 	var apiErr *chatclient.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusConflict {
 		t.Fatalf("reply to an address bounced (twice) = %v, want 409", err)
@@ -824,16 +792,9 @@ func TestDuplicateDeliveries(t *testing.T) {
 // startConversationWith opens a conversation from a new visitor.
 func startConversationWith(t *testing.T, body string) string {
 	t.Helper()
-	tab := connect(t, newVisitor(t))
-	if _, err := chatclient.SendMessage(wait(t), tab, "", body); err != nil {
-		t.Fatal(err)
-	}
-	own, err := tab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab, convID, _ := startConversation(t, newVisitor(t), body)
 	tab.Close()
-	return own.ConversationID
+	return convID
 }
 
 // ---------------------------------------------------------------- 5. crashes

@@ -63,15 +63,7 @@ func TestIdentify(t *testing.T) {
 	if userID == anonymousID {
 		t.Errorf("first identify continued as the device's anonymous visitor %s", anonymousID)
 	}
-	tab := connect(t, device1)
-	if _, err := chatclient.SendMessage(wait(t), tab, "", "My order has not arrived"); err != nil {
-		t.Fatal(err)
-	}
-	own, err := tab.Next(wait(t), chatclient.IsType("message"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	convID := own.ConversationID
+	tab, convID, _ := startConversation(t, device1, "My order has not arrived")
 
 	// A stranger's device tries every bad signature: refused alike, and
 	// neither the history nor the conversation is reachable afterwards.
