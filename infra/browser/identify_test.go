@@ -6,34 +6,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/shared/identity"
 )
 
 // identitySecret reads the identity secret as a site's backend does.
 func identitySecret(t *testing.T) []byte {
 	t.Helper()
-	var arn string
 	for _, s := range cloud.Model().Secrets {
 		if s.LogicalID == "IdentitySecret" {
-			arn = s.ARN
+			secret, err := chatclient.IdentitySecret(t.Context(), cloud.URL(), s.ARN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
 		}
 	}
-	sm := secretsmanager.New(secretsmanager.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL()),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
-		}),
-	})
-	out, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: &arn})
-	if err != nil {
-		t.Fatalf("read the identity secret: %v", err)
-	}
-	return []byte(aws.ToString(out.SecretString))
+	t.Fatal("the template has no IdentitySecret")
+	return nil
 }
 
 // identifyOnDemo opens the demo site in tab, calls Parley.identify as a
