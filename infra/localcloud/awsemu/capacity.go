@@ -115,79 +115,69 @@ func (s *Server) Capacity() Capacity {
 	return out
 }
 
-// metered is one request's writes with the items as they were before it.
+// metered is what a write request is charged for beside its writes: its
+// factor (2 in a transaction) and a transaction's ConditionChecks.
 type metered struct {
 	op     string
 	body   []byte
-	writes []meteredWrite
+	factor float64
+	checks []meteredCheck
 }
 
-type meteredWrite struct {
-	table  string
-	key    Image
-	before Image
-	factor float64 // 2 in a transaction
-	check  bool    // a transaction's ConditionCheck: charged, writes nothing
+// meteredCheck is a ConditionCheck's item: charged, written nothing.
+type meteredCheck struct {
+	table string
+	item  Image
 }
 
-// meterBefore reads the items a write request is about to change; nil when
-// metering is off. The caller holds dbMu.
+// meterBefore reads what a request is charged for besides the items it
+// writes (beforeWrite reads those); nil when metering is off. The caller
+// holds dbMu.
 func (s *Server) meterBefore(ctx context.Context, op string, body []byte) *metered {
 	if s.meter == nil {
 		return nil
 	}
-	m := &metered{op: op, body: body}
-	add := func(table string, key Image, factor float64, check bool) {
-		if key == nil {
-			return
-		}
-		m.writes = append(m.writes, meteredWrite{table: table, key: key, before: s.getImage(ctx, table, key), factor: factor, check: check})
+	m := &metered{op: op, body: body, factor: 1}
+	if op != "TransactWriteItems" {
+		return m
 	}
-	for _, w := range writesOf(op, body) {
-		factor := 1.0
-		if op == "TransactWriteItems" {
-			factor = 2
-		}
-		add(w.table, s.keyOf(w), factor, false)
+	m.factor = 2
+	var in struct {
+		TransactItems []struct{ ConditionCheck *updateLike }
 	}
-	if op == "TransactWriteItems" {
-		var in struct {
-			TransactItems []struct{ ConditionCheck *updateLike }
-		}
-		if json.Unmarshal(body, &in) == nil {
-			for _, it := range in.TransactItems {
-				if c := it.ConditionCheck; c != nil {
-					add(c.TableName, c.Key, 2, true)
-				}
+	if json.Unmarshal(body, &in) == nil {
+		for _, it := range in.TransactItems {
+			if c := it.ConditionCheck; c != nil && c.Key != nil {
+				m.checks = append(m.checks, meteredCheck{table: c.TableName, item: s.getImage(ctx, c.TableName, c.Key)})
 			}
 		}
 	}
 	return m
 }
 
-// meterAfter counts what the answered request consumed. The caller holds
-// dbMu.
-func (s *Server) meterAfter(ctx context.Context, m *metered, status int, answer []byte) {
+// meterAfter counts what the answered request consumed; changes are its
+// writes with the items before and, when it succeeded, after them
+// (beforeWrite, afterWrite). The caller holds dbMu.
+func (s *Server) meterAfter(m *metered, status int, answer []byte, changes []Change) {
 	if m == nil || s.meter == nil {
 		return
 	}
 	meter := s.meter
 	meter.mu.Lock()
 	defer meter.mu.Unlock()
-	for _, w := range m.writes {
-		if w.check {
-			meter.write[w.table] += w.factor * writeUnits(itemSize(w.before))
-			continue
-		}
-		after := w.before
+	for _, c := range m.checks {
+		meter.write[c.table] += m.factor * writeUnits(itemSize(c.item))
+	}
+	for _, c := range changes {
+		after := c.Old
 		if status == 200 {
-			after = s.getImage(ctx, w.table, w.key)
+			after = c.New
 		}
-		meter.write[w.table] += w.factor * writeUnits(max(itemSize(w.before), itemSize(after)))
-		if status == 200 && !sameImage(w.before, after) {
+		meter.write[c.Table] += m.factor * writeUnits(max(itemSize(c.Old), itemSize(after)))
+		if status == 200 && !sameImage(c.Old, after) {
 			// Index updates propagate outside the transaction, at the
 			// standard rate.
-			meter.write[w.table] += meter.indexWrites(w.table, w.before, after)
+			meter.write[c.Table] += meter.indexWrites(c.Table, c.Old, after)
 		}
 	}
 	if status != 200 {

@@ -81,10 +81,11 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	default:
 		rec = s.rawDynamo(ctx, op, body)
 	}
+	changes := before
 	if rec.Code == http.StatusOK && len(writes) > 0 {
-		s.afterWrite(ctx, writes, before)
+		changes = s.afterWrite(ctx, writes, before)
 	}
-	s.meterAfter(ctx, metered, rec.Code, rec.Body.Bytes())
+	s.meterAfter(metered, rec.Code, rec.Body.Bytes(), changes)
 
 	for k, v := range rec.Header() {
 		w.Header()[k] = v

@@ -198,11 +198,13 @@ func (s *Server) getImage(ctx context.Context, table string, key Image) Image {
 }
 
 // beforeWrite reads the items a write will change on watched tables, for
-// the stream's INSERT/MODIFY decision. The caller holds dbMu.
+// the stream's INSERT/MODIFY decision, and on every table while capacity
+// is metered (a write is charged by the larger of its before and after).
+// The caller holds dbMu.
 func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 	var out []Change
 	for _, w := range ws {
-		if s.sinks[w.table] == nil {
+		if s.sinks[w.table] == nil && s.meter == nil {
 			continue
 		}
 		key := s.keyOf(w)
@@ -215,8 +217,9 @@ func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 }
 
 // afterWrite applies the REMOVE fix, then reads the new images and hands
-// the changes to the sinks. The caller holds dbMu.
-func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) {
+// the changes to the sinks. It returns before with every new image filled
+// in, changed or not, for the capacity meter. The caller holds dbMu.
+func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []Change {
 	for _, w := range ws {
 		if len(w.removes) > 0 {
 			s.applyRemoves(ctx, w.table, w.key, w.removes)
@@ -224,9 +227,10 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) {
 	}
 	byTable := map[string][]Change{}
 	var order []string
-	for _, c := range before {
-		c.New = s.getImage(ctx, c.Table, c.Keys)
-		if c.Old == nil && c.New == nil || sameImage(c.Old, c.New) {
+	for i := range before {
+		before[i].New = s.getImage(ctx, before[i].Table, before[i].Keys)
+		c := before[i]
+		if s.sinks[c.Table] == nil || c.Old == nil && c.New == nil || sameImage(c.Old, c.New) {
 			continue
 		}
 		if _, ok := byTable[c.Table]; !ok {
@@ -237,6 +241,7 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) {
 	for _, t := range order {
 		s.sinks[t](byTable[t])
 	}
+	return before
 }
 
 // applyRemoves makes an update's REMOVE clause take effect. minidyn
