@@ -55,6 +55,9 @@ const tokenKey = "parley.visitor." + channel;
 // ---------------------------------------------------------------- state
 
 let token = "";
+// identified is the site's user's token once identify succeeded: kept in
+// this page only, never in localStorage (see identify).
+let identified = "";
 let visitorId = "";
 let conv: Conversation | null = null;
 let messages = new Map<number, Message>();
@@ -219,19 +222,29 @@ async function api<T>(method: string, path: string, body?: object): Promise<T> {
 }
 
 async function session(): Promise<void> {
-  let saved = "";
-  try {
-    saved = localStorage.getItem(tokenKey) || "";
-  } catch {
-    saved = "";
+  const asUser = identified;
+  let saved = asUser;
+  if (!saved) {
+    try {
+      saved = localStorage.getItem(tokenKey) || "";
+    } catch {
+      saved = "";
+    }
   }
   const s = await api<{ visitorId: string; visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  // An identify answered meanwhile: this session is of the visitor it
+  // replaced.
+  if (identified !== asUser) return;
   token = s.visitorToken;
   visitorId = s.visitorId;
-  try {
-    localStorage.setItem(tokenKey, token);
-  } catch {
-    // Storage may be blocked; the chat still works for this page view.
+  if (asUser) {
+    identified = token;
+  } else {
+    try {
+      localStorage.setItem(tokenKey, token);
+    } catch {
+      // Storage may be blocked; the chat still works for this page view.
+    }
   }
   if (!conv && s.conversations.length) conv = s.conversations[0];
 }
@@ -250,7 +263,7 @@ async function identify(externalId: string, signature: string): Promise<void> {
   // The user's token lives in this page only: the site identifies on
   // every page its user is signed in on, and whoever uses the browser after
   // the user signed out of the site starts from the anonymous token.
-  token = s.visitorToken;
+  token = identified = s.visitorToken;
   // Already this user's visitor (a site identifies on every page): the
   // chat goes on as it is.
   if (s.visitorId === visitorId) return;
