@@ -137,6 +137,25 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
+// clickUntil clicks sel until cond holds: a click that lands on a node a
+// live re-render has just replaced does nothing, and a person clicks again.
+func clickUntil(t *testing.T, ctx context.Context, what, sel, cond string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		step(t, ctx, what, chromedp.Click(chromedp.CSS(sel)))
+		if attempt == 5 {
+			waitFor(t, ctx, what, cond)
+			return
+		}
+		ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Poll[bool]("!!("+cond+")", chromedp.WithPollingTimeout(2*time.Second)))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+	}
+}
+
 // eval returns the value of a JavaScript expression.
 func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()

@@ -611,9 +611,13 @@ const socket = new Live({
         break;
       }
       case "messages":
+        // The answer to the thread's resume: usually what the thread holds
+        // already, and a re-render would only replace what the agent is
+        // about to click.
         if (f.conversationId === current) {
-          for (const m of f.messages as Message[]) thread.set(m.seq, m);
-          renderThread();
+          const fresh = (f.messages as Message[]).filter((m) => !thread.has(m.seq));
+          for (const m of fresh) thread.set(m.seq, m);
+          if (fresh.length) renderThread();
         }
         break;
       case "conversation":
