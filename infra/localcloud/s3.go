@@ -8,20 +8,23 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/s3emu"
+	"github.com/parleychat/parley/infra/localcloud/template"
 )
 
 // startS3 starts the local S3 on a listener of its own. Its own port is
 // its own origin, as a bucket's domain is in AWS: the presigned download
 // URLs the functions hand out point there, never at the API's origin, so a
-// file that slips through as HTML could not script the API's pages. Its
-// buckets are private: a read must be signed by the functions' key (the
-// SDK) or carry a valid, unexpired presigned signature.
+// file that slips through as HTML could not script the API's pages, and
+// browsers upload there under the buckets' CORS rules.
 func (c *Cloud) startS3() error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("S3 listener: %w", err)
 	}
-	s3 := s3emu.New(c.model.Mail.Buckets...).Private(map[string]string{localAccessKey: localSecretKey}, nil)
+	s3, err := newS3(c.model.Mail, c.Now)
+	if err != nil {
+		return err
+	}
 	c.mail = &mailParts{s3: s3, s3URL: "http://" + l.Addr().String()}
 	c.mail.s3Server = &http.Server{Handler: s3, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -30,6 +33,22 @@ func (c *Cloud) startS3() error {
 		}
 	}()
 	return nil
+}
+
+// newS3 returns the S3 of the template's buckets with their lifecycle and
+// CORS rules. Its buckets are private: a read must be signed by the
+// functions' key (the SDK) or carry a valid, unexpired presigned
+// signature, and an upload a policy signed by that key. Its clock is the
+// cloud's (Advance): signatures expire and lifecycle rules expire objects
+// by it.
+func newS3(m *template.Mail, now func() time.Time) (*s3emu.Server, error) {
+	s3 := s3emu.New(m.Buckets...).Private(map[string]string{localAccessKey: localSecretKey}, now)
+	for name, cfg := range m.BucketConfigs {
+		if err := s3.Configure(name, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return s3, nil
 }
 
 // The functions' credentials in the local cloud (AWS_ACCESS_KEY_ID and

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 )
 
@@ -21,7 +22,10 @@ func Attachments(p *Parts) (*attachment.Service, error) {
 		// bucket's own domain.
 		o.UsePathStyle = o.BaseEndpoint != nil
 	})
-	svc := attachment.New(p.Service, c, s3.NewPresignClient(c), cfg.MailBucket)
+	// URLs are signed on the function's clock, the one the local cloud's
+	// S3 checks them against (attachment.PresignAt).
+	presign := s3.NewPresignClient(c, attachment.PresignAt(clock.New(p.Config.ClockFile)))
+	svc := attachment.New(p.Service, c, presign, cfg.MailBucket)
 	// Downloads come from the files distribution (FILES_BASE_URL), which
 	// forwards them to the host they were presigned for.
 	svc.ServeFrom(cfg.FilesURL)

@@ -78,7 +78,7 @@ func (s *Server) checkPresigned(r *http.Request) (code, msg string) {
 	}
 	wu, err := url.Parse(want)
 	if err != nil || !hmac.Equal([]byte(wu.Query().Get("X-Amz-Signature")), []byte(q.Get("X-Amz-Signature"))) {
-		return "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
+		return "SignatureDoesNotMatch", signatureMismatch
 	}
 	return "", ""
 }

@@ -1,7 +1,9 @@
 // Package s3emu is the local cloud's S3: an in-memory, path-style
 // S3-compatible endpoint (PutObject, GetObject, HeadObject, DeleteObject,
-// ListObjectsV2) for the template's buckets, reached by the functions'
-// S3 clients through AWS_ENDPOINT_URL_S3.
+// ListObjectsV2, and browser uploads by POST under a signed policy) for
+// the template's buckets, with their lifecycle expiration and CORS rules,
+// reached by the functions' S3 clients through AWS_ENDPOINT_URL_S3 and by
+// browsers on an origin of its own.
 package s3emu
 
 import (
@@ -19,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleychat/parley/infra/localcloud/template"
 )
 
 // MaxObjectBytes bounds one object (raw mail is at most 40 MB at SES).
@@ -29,26 +33,38 @@ type Object struct {
 	Data               []byte
 	ContentType        string
 	ContentDisposition string
-	ETag               string
-	LastModified       time.Time
+	// Metadata is the user metadata (x-amz-meta-*), by lower-case name
+	// without the prefix, as the SDK hands it out.
+	Metadata     map[string]string
+	ETag         string
+	LastModified time.Time
 }
 
 // Server holds buckets of objects and serves them over HTTP.
 type Server struct {
-	mu      sync.RWMutex
-	buckets map[string]map[string]Object
+	mu      sync.Mutex
+	buckets map[string]*bucket
 
-	// credentials (access key -> secret) check presigned URLs; with
-	// private set, a read with no signature at all is refused.
+	// credentials (access key -> secret) check presigned URLs and POST
+	// policies; with private set, a read or an upload with no signature
+	// at all is refused.
 	credentials map[string]string
 	private     bool
-	now         func() time.Time
+	// now is S3's clock: signatures expire, objects are written and
+	// lifecycle rules expire them by it.
+	now func() time.Time
+}
+
+type bucket struct {
+	objects map[string]Object
+	config  template.BucketConfig
 }
 
 // Private makes the buckets private, as S3's are: a read must be signed
 // (the SDK's Authorization header, not checked here) or presigned with one
 // of credentials (access key id -> secret key), which is checked, expiry
-// included, against now (nil: time.Now).
+// included, against now (nil: time.Now), and so must a POST upload's
+// policy.
 func (s *Server) Private(credentials map[string]string, now func() time.Time) *Server {
 	if now == nil {
 		now = time.Now
@@ -59,45 +75,71 @@ func (s *Server) Private(credentials map[string]string, now func() time.Time) *S
 
 // New returns a Server with the given buckets.
 func New(buckets ...string) *Server {
-	s := &Server{buckets: map[string]map[string]Object{}, now: time.Now}
+	s := &Server{buckets: map[string]*bucket{}, now: time.Now}
 	for _, b := range buckets {
-		s.buckets[b] = map[string]Object{}
+		s.buckets[b] = &bucket{objects: map[string]Object{}}
 	}
 	return s
 }
 
+// Configure gives a bucket the lifecycle expiration and CORS rules of its
+// template resource.
+func (s *Server) Configure(name string, cfg template.BucketConfig) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[name]
+	if !ok {
+		return fmt.Errorf("s3emu: no bucket %q", name)
+	}
+	b.config = cfg
+	return nil
+}
+
 // Put stores an object directly (the local SES receipt rule's S3 action).
 func (s *Server) Put(bucket, key string, o Object) error {
+	_, err := s.put(bucket, key, o)
+	return err
+}
+
+// put stores an object and returns it as stored.
+func (s *Server) put(bucket, key string, o Object) (Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.buckets[bucket]
 	if !ok {
-		return fmt.Errorf("s3emu: no bucket %q", bucket)
+		return o, fmt.Errorf("s3emu: no bucket %q", bucket)
 	}
 	sum := md5.Sum(o.Data)
 	o.ETag = `"` + hex.EncodeToString(sum[:]) + `"`
 	if o.LastModified.IsZero() {
-		o.LastModified = time.Now().UTC()
+		o.LastModified = s.now().UTC()
 	}
-	b[key] = o
-	return nil
+	b.objects[key] = o
+	return o, nil
 }
 
 // Get returns an object.
 func (s *Server) Get(bucket, key string) (Object, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	o, ok := s.buckets[bucket][key]
-	return o, ok
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return Object{}, false
+	}
+	return s.object(b, key)
 }
 
 // Keys lists a bucket's keys under prefix, sorted.
 func (s *Server) Keys(bucket, prefix string) []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[bucket]
+	if !ok {
+		return nil
+	}
 	var keys []string
-	for k := range s.buckets[bucket] {
-		if strings.HasPrefix(k, prefix) {
+	for k := range b.objects {
+		if _, live := s.object(b, k); live && strings.HasPrefix(k, prefix) {
 			keys = append(keys, k)
 		}
 	}
@@ -105,42 +147,71 @@ func (s *Server) Keys(bucket, prefix string) []string {
 	return keys
 }
 
+// s3Error is S3's error document; the optional elements are the ones
+// some codes add.
 type s3Error struct {
-	XMLName  xml.Name `xml:"Error"`
-	Code     string   `xml:"Code"`
-	Message  string   `xml:"Message"`
-	Resource string   `xml:"Resource"`
+	XMLName        xml.Name `xml:"Error"`
+	Code           string   `xml:"Code"`
+	Message        string   `xml:"Message"`
+	ArgumentName   string   `xml:"ArgumentName,omitempty"`
+	ArgumentValue  string   `xml:"ArgumentValue,omitempty"`
+	Condition      string   `xml:"Condition,omitempty"`
+	ProposedSize   string   `xml:"ProposedSize,omitempty"`
+	MinSizeAllowed string   `xml:"MinSizeAllowed,omitempty"`
+	MaxSizeAllowed string   `xml:"MaxSizeAllowed,omitempty"`
+	Method         string   `xml:"Method,omitempty"`
+	ResourceType   string   `xml:"ResourceType,omitempty"`
+	Resource       string   `xml:"Resource"`
+	status         int
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+func (e *s3Error) write(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
+	w.WriteHeader(e.status)
 	if r.Method == http.MethodHead {
 		return
 	}
-	_ = xml.NewEncoder(w).Encode(s3Error{Code: code, Message: msg, Resource: r.URL.Path})
+	e.Resource = r.URL.Path
+	_, _ = io.WriteString(w, xml.Header)
+	_ = xml.NewEncoder(w).Encode(e)
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	(&s3Error{status: status, Code: code, Message: msg}).write(w, r)
 }
 
 // ServeHTTP answers path-style requests: /{bucket}/{key}.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := strings.TrimPrefix(r.URL.Path, "/")
-	bucket, key, _ := strings.Cut(p, "/")
+	name, key, _ := strings.Cut(p, "/")
 	if k, err := url.PathUnescape(key); err == nil {
 		key = k
 	}
-	s.mu.RLock()
-	_, exists := s.buckets[bucket]
-	s.mu.RUnlock()
+	s.mu.Lock()
+	b, exists := s.buckets[name]
+	var cors []template.CORSRule
+	if exists {
+		cors = b.config.CORS
+	}
+	s.mu.Unlock()
 	if !exists {
 		writeError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 		return
 	}
+	if r.Method == http.MethodOptions {
+		preflight(w, r, cors, key == "")
+		return
+	}
+	allowCORS(w, r, cors)
 	if key == "" {
-		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {
-			s.list(w, bucket, r.URL.Query().Get("prefix"))
-			return
+		switch {
+		case r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2":
+			s.list(w, name, r.URL.Query().Get("prefix"))
+		case r.Method == http.MethodPost:
+			s.post(w, r, name)
+		default:
+			writeError(w, r, http.StatusNotImplemented, "NotImplemented", "the local S3 serves object operations, POST uploads and ListObjectsV2")
 		}
-		writeError(w, r, http.StatusNotImplemented, "NotImplemented", "the local S3 serves object operations and ListObjectsV2")
 		return
 	}
 	switch r.Method {
@@ -154,12 +225,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusBadRequest, "IncompleteBody", err.Error())
 			return
 		}
-		o := Object{Data: data, ContentType: r.Header.Get("Content-Type"), ContentDisposition: r.Header.Get("Content-Disposition")}
-		if err := s.Put(bucket, key, o); err != nil {
+		o := Object{
+			Data: data, ContentType: r.Header.Get("Content-Type"), ContentDisposition: r.Header.Get("Content-Disposition"),
+			Metadata: metadataOf(r.Header),
+		}
+		stored, err := s.put(name, key, o)
+		if err != nil {
 			writeError(w, r, http.StatusNotFound, "NoSuchBucket", err.Error())
 			return
 		}
-		stored, _ := s.Get(bucket, key)
+		s.setExpiration(w.Header(), name, key, stored)
 		w.Header().Set("ETag", stored.ETag)
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet, http.MethodHead:
@@ -175,7 +250,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied")
 			return
 		}
-		o, ok := s.Get(bucket, key)
+		o, ok := s.Get(name, key)
 		if !ok {
 			writeError(w, r, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 			return
@@ -190,6 +265,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !applyOverrides(w, r, signed) {
 			return
 		}
+		for k, v := range o.Metadata {
+			w.Header().Set(metaPrefix+k, v)
+		}
+		s.setExpiration(w.Header(), name, key, o)
 		w.Header().Set("ETag", o.ETag)
 		w.Header().Set("Last-Modified", o.LastModified.Format(http.TimeFormat))
 		w.Header().Set("Content-Length", strconv.Itoa(len(o.Data)))
@@ -199,12 +278,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case http.MethodDelete:
 		s.mu.Lock()
-		delete(s.buckets[bucket], key)
+		delete(b.objects, key)
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "method not allowed")
 	}
+}
+
+// metaPrefix starts the name of every user metadata header and form field.
+const metaPrefix = "x-amz-meta-"
+
+// metadataOf collects the user metadata headers of a PutObject.
+func metadataOf(h http.Header) map[string]string {
+	var md map[string]string
+	for k, v := range h {
+		if name, ok := strings.CutPrefix(strings.ToLower(k), metaPrefix); ok {
+			if md == nil {
+				md = map[string]string{}
+			}
+			md[name] = strings.Join(v, ",")
+		}
+	}
+	return md
 }
 
 // readBody reads a PutObject body, decoding the aws-chunked encoding the

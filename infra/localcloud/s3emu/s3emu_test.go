@@ -48,6 +48,7 @@ func TestObjects(t *testing.T) {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String("mail"), Key: aws.String(key), Body: body,
 			ContentType: aws.String("application/octet-stream"), ContentDisposition: aws.String(`attachment; filename="x.pdf"`),
+			Metadata: map[string]string{"uploader": "agent:a1"},
 		}); err != nil {
 			t.Fatalf("put %s: %v", key, err)
 		}
@@ -84,7 +85,10 @@ func TestObjects(t *testing.T) {
 		}
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("mail"), Key: aws.String(key)})
 		if err != nil || aws.ToInt64(head.ContentLength) != int64(len(w)) {
-			t.Errorf("head %s: %v %v", key, err, head)
+			t.Fatalf("head %s: %v %v", key, err, head)
+		}
+		if _, put := bodies[key]; put && head.Metadata["uploader"] != "agent:a1" {
+			t.Errorf("head %s: metadata %v, want the uploader PutObject set", key, head.Metadata)
 		}
 	}
 	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("mail"), Prefix: aws.String("inbound/")})

@@ -94,6 +94,8 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantMail := &Mail{
 		// The local S3 serves every bucket of the template: mail and web.
 		Buckets: []string{bucket, strings.ToLower("parley-local-WebBucket-" + stableID("WebBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))},
+		// Raw inbound mail expires locally as in AWS.
+		BucketConfigs: map[string]BucketConfig{bucket: {Expiration: []ExpirationRule{{ID: "expire-raw-inbound-mail", Prefix: "inbound/", Days: 90}}}},
 		ReceiptRules: []ReceiptRule{{
 			Name: "parley-local-to-conversations", Recipients: []string{"reply.example.com"},
 			Bucket: bucket, Prefix: "inbound/", Function: "InboundMailFunction",

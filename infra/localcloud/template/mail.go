@@ -8,8 +8,11 @@ import (
 // Mail is what the local cloud needs to emulate SES and S3 for the
 // template: its buckets, its receipt rules and who hears about bounces.
 type Mail struct {
-	Buckets      []string // physical bucket names
-	ReceiptRules []ReceiptRule
+	Buckets []string // physical bucket names
+	// BucketConfigs holds the lifecycle and CORS rules of the buckets
+	// that have any, by physical name.
+	BucketConfigs map[string]BucketConfig
+	ReceiptRules  []ReceiptRule
 	// Feedback lists the functions that receive a configuration set's
 	// events (through an SNS topic the function subscribes to).
 	Feedback []FeedbackRoute
@@ -65,6 +68,16 @@ func deriveMail(m *Model, doc map[string]any, r *resolver) error {
 				return err
 			}
 			mail.Buckets = append(mail.Buckets, name)
+			cfg, err := bucketConfig(id, props)
+			if err != nil {
+				return err
+			}
+			if len(cfg.Expiration) > 0 || len(cfg.CORS) > 0 {
+				if mail.BucketConfigs == nil {
+					mail.BucketConfigs = map[string]BucketConfig{}
+				}
+				mail.BucketConfigs[name] = cfg
+			}
 		case "AWS::Serverless::Function":
 			events := asMap(props["Events"])
 			for _, en := range sortedKeys(events) {
