@@ -14,7 +14,7 @@ import (
 // hour, and without it.
 var propertyZones = []string{
 	"Europe/Rome", "Australia/Sydney", "America/Santiago", "Australia/Lord_Howe",
-	"America/Havana", "Asia/Kolkata", "UTC",
+	"America/Havana", "America/St_Johns", "Asia/Kolkata", "UTC",
 }
 
 // For random schedules and instants around clock changes: Open keeps its
@@ -121,9 +121,10 @@ func randomModel(t *testing.T, rng *rand.Rand) *model {
 		t.Fatal(err)
 	}
 	m := &model{loc: loc, walls: map[[2]int64]time.Time{}}
-	// A window around a clock change of 2026, or of 2041 (past the zone
-	// files' explicit transitions, where the zone's rule takes over).
-	year := []int{2026, 2041}[rng.IntN(2)]
+	// A window around a clock change of 2026, of 2041 (past the zone
+	// files' explicit transitions, where the zone's rule takes over), or of
+	// 2010 (St. John's turned back across midnight).
+	year := []int{2010, 2026, 2041}[rng.IntN(3)]
 	changes := clockChanges(loc, year)
 	anchor := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, loc)
 	if len(changes) > 0 {

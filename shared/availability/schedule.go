@@ -116,10 +116,13 @@ func (s *Schedule) OpenDuration(from, to time.Time) time.Duration {
 	w := s.walk(from.Unix())
 	for {
 		p, ok := w.next()
-		if !ok || !to.After(time.Unix(p.start, 0)) {
+		if !ok {
 			return total
 		}
 		start := time.Unix(p.start, 0)
+		if !start.Before(to) {
+			return total
+		}
 		if start.Before(from) {
 			start = from
 		}

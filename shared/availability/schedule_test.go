@@ -218,6 +218,16 @@ func TestDaylightSaving(t *testing.T) {
 			santiago(`{"sat":[{"start":"22:00","end":"24:00"}],"sun":[{"start":"00:00","end":"01:00"}]}`),
 			"2026-04-04T23:30:00-04:00", true, "2026-04-05T01:00:00-04:00"},
 
+		// St. John's turned its clock back at 00:01 until 2011: on
+		// 2010-11-07 it showed Sunday 00:00 for a minute, then Saturday
+		// 23:01 again. Sunday has started: the repeated minutes are Sunday's.
+		{"St. John's: a repeated Saturday minute after Sunday began is Sunday's",
+			`{"mode":"hours","timeZone":"America/St_Johns","week":{"sun":[{"start":"00:00","end":"01:00"}]}}`,
+			"2010-11-06T23:30:00-03:30", true, "2010-11-07T01:00:00-03:30"},
+		{"St. John's: Saturday until 24:00 ends at the first midnight",
+			`{"mode":"hours","timeZone":"America/St_Johns","week":{"sat":[{"start":"22:00","end":"24:00"}]}}`,
+			"2010-11-06T23:30:00-03:30", false, "2010-11-13T22:00:00-03:30"},
+
 		// Lord Howe moves its clock by half an hour: 02:00 becomes 02:30 on
 		// 2026-10-04.
 		{"Lord Howe: a half-hour gap", lordHowe,
@@ -259,7 +269,8 @@ func TestOpenDuration(t *testing.T) {
 		{"across lunch", rome, "2026-12-14T10:00:00+01:00", "2026-12-14T15:00:00+01:00", 3*h + 30*time.Minute},
 		{"over the holidays", rome, "2026-12-21T00:00:00+01:00", "2027-01-11T00:00:00+01:00", 63 * h},
 		{"inside lunch", rome, "2026-12-14T12:40:00+01:00", "2026-12-14T13:50:00+01:00", 0},
-		{"sub-second edges", rome, "2026-12-14T08:59:59.5+01:00", "2026-12-14T09:00:00.5+01:00", 500 * time.Millisecond},
+		{"sub-second edges at an opening", rome, "2026-12-14T08:59:59.5+01:00", "2026-12-14T09:00:00.5+01:00", 500 * time.Millisecond},
+		{"sub-second edges at a closing", rome, "2026-12-14T12:29:59.75+01:00", "2026-12-14T12:30:00.5+01:00", 250 * time.Millisecond},
 		{"to before from", rome, "2026-12-14T15:00:00+01:00", "2026-12-14T10:00:00+01:00", 0},
 		{"the spring-forward day has 23 hours", romeSunday(`[{"start":"00:00","end":"24:00"}]`), "2026-03-28T00:00:00+01:00", "2026-03-31T00:00:00+02:00", 23 * h},
 		{"the fall-back day has 25 hours", romeSunday(`[{"start":"00:00","end":"24:00"}]`), "2026-10-24T00:00:00+02:00", "2026-10-27T00:00:00+01:00", 25 * h},
