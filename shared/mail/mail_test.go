@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"errors"
+	"mime"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -87,6 +88,65 @@ func TestSubject(t *testing.T) {
 	}
 	if _, err := parleymail.Subject(" \r\n "); !errors.Is(err, parleymail.ErrInvalid) {
 		t.Errorf("empty subject: error = %v, want ErrInvalid", err)
+	}
+}
+
+// TestHeadersDecodeToWhatWasTyped: a subject or display name that holds
+// RFC 2047 encoded-words (one carrying CR LF and a Bcc header, for one)
+// decodes back to the text typed, never to what the words encode.
+func TestHeadersDecodeToWhatWasTyped(t *testing.T) {
+	long := strings.Repeat("=?UTF-8?Q?=0D=0A?= ", 10) + "end"
+	tests := []string{
+		"=?UTF-8?Q?Hello=0D=0ABcc:_eve@evil.test?=",
+		"Your order =?utf-8?b?DQpCY2M6IGV2ZUBldmlsLnRlc3Q=?= #42",
+		"Grüße =?iso-8859-1?q?=0D=0ABcc:_eve@evil.test?= from Zoë",
+		"=?",
+		"a=?b",
+		long,
+	}
+	var dec mime.WordDecoder
+	for _, typed := range tests {
+		t.Run(typed, func(t *testing.T) {
+			subject, err := parleymail.Subject(typed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := dec.DecodeHeader(subject); err != nil || got != typed {
+				t.Errorf("Subject(%q) = %q decodes to %q (%v), want the typed text", typed, subject, got, err)
+			}
+			name := typed
+			if len([]rune(name)) > parleymail.MaxDisplayNameLen {
+				name = strings.TrimSpace(string([]rune(name)[:parleymail.MaxDisplayNameLen]))
+			}
+			from, err := parleymail.FormatAddress(typed, "support@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := dec.DecodeHeader(from); err != nil || got != name+" <support@example.com>" {
+				t.Errorf("FormatAddress(%q) = %q decodes to %q (%v), want the typed name", typed, from, got, err)
+			}
+			back, err := mail.ParseAddress(from)
+			if err != nil {
+				t.Fatalf("%q does not parse: %v", from, err)
+			}
+			if diff := cmp.Diff(mail.Address{Name: name, Address: "support@example.com"}, *back); diff != "" {
+				t.Errorf("FormatAddress(%q) = %q parses back (-want +got):\n%s", typed, from, diff)
+			}
+		})
+	}
+}
+
+// TestParseCleansTheSenderName: a sender name whose encoded-words carry
+// CR LF comes out as one line.
+func TestParseCleansTheSenderName(t *testing.T) {
+	raw := "From: =?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.test?= <eve@visitor.test>\r\nTo: support@inbound.example.com\r\nSubject: =?utf-8?q?Hi=0D=0ABcc:_y@evil.test?=\r\n\r\nhello\r\n"
+	in, err := parleymail.Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [2]string{in.FromName, in.Subject}
+	if diff := cmp.Diff([2]string{"Eve Bcc: x@evil.test", "Hi Bcc: y@evil.test"}, got); diff != "" {
+		t.Errorf("sender name and subject (-want +got):\n%s", diff)
 	}
 }
 
