@@ -97,8 +97,9 @@ func typed(s string, limit int) string {
 	return s
 }
 
-// FuzzExtractReply: the extractor never panics and returns no more than
-// its input (bounded time on hostile input: TestParsersOnHostileInput).
+// FuzzExtractReply: the extractor never panics, returns no more than its
+// input, and nothing only when the mail holds nothing (bounded time on
+// hostile input: TestParsersOnHostileInput, TestExtractReplyOnHostileReplies).
 func FuzzExtractReply(f *testing.F) {
 	files, _ := filepath.Glob("testdata/replies/*.eml")
 	for _, file := range files {
@@ -110,12 +111,20 @@ func FuzzExtractReply(f *testing.F) {
 	f.Add("hi\n> quoted", "<div>hi</div><blockquote>x</blockquote>")
 	f.Add(strings.Repeat("On a wrote:\n", 100), strings.Repeat("<p><", 1000))
 	f.Add("İİİ<DIV>", "<SCRIPT>İ</script")
+	f.Add("On Sat, 21 Nov 2026, Alice wrote:\n> q\n\nanswer below\n-- \nAda", "")
+	f.Add("Alice wrote:\n> q1\n\na1\n\n> q2\na2\n> q3", "")
+	f.Add("сб, 21 нояб. 2026 г. в 19:42, A <a@x>:\n\n> q", "")
+	f.Add("", `<div class="moz-cite-prefix">On 21/11/2026 19:42, A wrote:<br></div><blockquote type="cite"><pre>q</pre></blockquote><p>answer</p>`)
+	f.Add("", `<p>a</p><div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>Van:</b> x<br><b>Verzonden:</b> y</div>`)
 	f.Fuzz(func(t *testing.T, text, htmlBody string) {
 		// Speed is TestParsersOnHostileInput's business: a clock here
 		// fails on a busy machine, not on a slow parser.
 		got := parleymail.ExtractReply(text, htmlBody)
-		if strings.TrimSpace(text) != "" && len(got) > len(text)*3+16 {
-			t.Fatalf("output %d bytes from %d bytes of text", len(got), len(text))
+		if strings.TrimSpace(text) != "" && len(got.Text) > len(text)*3+16 {
+			t.Fatalf("output %d bytes from %d bytes of text", len(got.Text), len(text))
+		}
+		if strings.TrimSpace(got.Text) == "" && (strings.TrimSpace(text) != "" || strings.TrimSpace(parleymail.HTMLToText(htmlBody)) != "") {
+			t.Fatalf("ExtractReply(%q, %q) is empty", text, htmlBody)
 		}
 		if in, err := parleymail.Parse([]byte(text)); err == nil {
 			_ = parleymail.ExtractReply(in.Text, in.HTML)

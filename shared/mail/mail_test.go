@@ -292,12 +292,16 @@ func TestBuildRefusesUnsafeHeaders(t *testing.T) {
 }
 
 // TestExtractReplySamples runs the extractor on replies as Gmail, Outlook,
-// Apple Mail, iPhone and Thunderbird write them, in en, de, it, fr and pl,
-// plus HTML-only mail (testdata/replies: <client>-<lang>.eml and .want).
+// Apple Mail, iPhone, Thunderbird and webmails write them, top-posted in
+// en, de, it, fr, pl, es, pt, nl, ru, sv, da, no, cs, tr, ja and zh,
+// bottom-posted and interleaved as Thunderbird users and mailing lists
+// write, HTML-only, and mail whose reply cannot be told from the quote
+// (testdata/replies: <client>-<lang or style>.eml and .want). A .want
+// whose first line is "# shown in full" expects the reply flagged Full.
 func TestExtractReplySamples(t *testing.T) {
 	files, err := filepath.Glob("testdata/replies/*.eml")
-	if err != nil || len(files) < 25 {
-		t.Fatalf("want at least 25 samples, found %d (%v)", len(files), err)
+	if err != nil || len(files) < 72 {
+		t.Fatalf("want at least 72 samples, found %d (%v)", len(files), err)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".eml")
@@ -314,13 +318,17 @@ func TestExtractReplySamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			text, full := strings.CutPrefix(string(want), fullMarker+"\n")
 			got := parleymail.ExtractReply(in.Text, in.HTML)
-			if diff := cmp.Diff(strings.TrimSpace(string(want)), got); diff != "" {
+			if diff := cmp.Diff(parleymail.Reply{Text: strings.TrimSpace(text), Full: full}, got); diff != "" {
 				t.Errorf("ExtractReply (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
+
+// fullMarker starts a .want file of a reply shown in full.
+const fullMarker = "# shown in full"
 
 func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	tests := map[string]string{
@@ -332,8 +340,35 @@ func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := parleymail.ExtractReply(in, ""); got != in {
-				t.Errorf("ExtractReply(%q) = %q, want it unchanged", in, got)
+			if got := parleymail.ExtractReply(in, ""); got != (parleymail.Reply{Text: in}) {
+				t.Errorf("ExtractReply(%q) = %+v, want it unchanged", in, got)
+			}
+		})
+	}
+}
+
+// TestExtractReplyNeverEmpty: a mail with text never extracts to nothing;
+// when no new text can be told from the quote, the mail is shown in full
+// (without its quoted lines while anything else remains) and flagged.
+func TestExtractReplyNeverEmpty(t *testing.T) {
+	tests := []struct {
+		name, text, html string
+		want             parleymail.Reply
+	}{
+		{"only quoted lines", "> Which size?\n> M or L?", "", parleymail.Reply{Text: "> Which size?\n> M or L?", Full: true}},
+		{"a header and its quote", "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:\n> Which size?", "",
+			parleymail.Reply{Text: "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:\n> Which size?", Full: true}},
+		{"a signature below the quote", "> Which size?\n\n-- \nAda Lovelace", "", parleymail.Reply{Text: "-- \nAda Lovelace", Full: true}},
+		{"an Outlook header block and no text above it", "From: Bob <b@x.test>\nSent: Saturday\n\nThe parcel never came.", "",
+			parleymail.Reply{Text: "From: Bob <b@x.test>\nSent: Saturday\n\nThe parcel never came.", Full: true}},
+		{"a phone's line and the quote", "Sent from my iPhone\n\n> Which size?", "", parleymail.Reply{Text: "Sent from my iPhone\n\n> Which size?", Full: true}},
+		{"HTML that is all quote", "", "<blockquote>Which size?</blockquote>", parleymail.Reply{Text: "> Which size?", Full: true}},
+		{"blank", " \r\n\u00a0\n", "", parleymail.Reply{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, parleymail.ExtractReply(tt.text, tt.html)); diff != "" {
+				t.Errorf("ExtractReply (-want +got):\n%s", diff)
 			}
 		})
 	}
