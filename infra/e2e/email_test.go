@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/mail"
 	"net/smtp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
@@ -394,6 +396,72 @@ func TestEmailFromUnknownSender(t *testing.T) {
 	th := getThread(t, alice, found)
 	if th.Conversation.ContactEmail != addr || len(th.Messages) != 1 || th.Messages[0].Channel != "email" || th.Messages[0].Author.Name != "Nora Neu" {
 		t.Errorf("new conversation = %+v %+v", th.Conversation, th.Messages)
+	}
+}
+
+// TestEmailHeadersShowWhatWasTyped: a transcript subject and a contact
+// name holding RFC 2047 encoded-words, one of them carrying CR LF and a
+// Bcc header, reach the mailbox exactly as typed: the decoded Subject is
+// the agent's text, the decoded To the visitor's name, and no header or
+// recipient appears that nobody typed.
+func TestEmailHeadersShowWhatWasTyped(t *testing.T) {
+	const (
+		subject = "=?UTF-8?Q?Your_transcript=0D=0ABcc:_eve@evil.test?="
+		name    = "=?utf-8?b?QWRhDQpCY2M6IGV2ZUBldmlsLnRlc3Q=?= Lovelace"
+	)
+	visitor := newVisitor(t)
+	tab := connect(t, visitor)
+	if _, err := chatclient.SendMessage(wait(t), tab, "", "Can I have a transcript?"); err != nil {
+		t.Fatal(err)
+	}
+	own, err := tab.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	convID := own.ConversationID
+	addr := "words-" + uuid.NewString()[:8] + "@visitor.test"
+	if err := visitor.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": addr, "name": name}, nil); err != nil {
+		t.Fatal(err)
+	}
+	alice := newAgent(t, "alice")
+	if _, err := alice.Act(wait(t), convID, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Act(wait(t), convID, "close", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Call(wait(t), http.MethodPost, "/agent/conversations/"+convID+"/transcript", map[string]string{"subject": subject}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []mailboxMessage
+	for _, m := range mailbox(t) {
+		if len(m.To) > 0 && m.To[0] == addr && strings.Contains(m.Text, "Can I have a transcript?") {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d transcripts to %s, want 1", len(got), addr)
+	}
+	m := got[0]
+	var dec mime.WordDecoder
+	to, err := dec.DecodeHeader(m.Headers["To"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsedTo, err := mail.ParseAddress(m.Headers["To"])
+	if err != nil {
+		t.Fatalf("To %q does not parse: %v", m.Headers["To"], err)
+	}
+	type view struct {
+		Subject, To, ToName string
+		Recipients          []string
+		Bcc, Cc             bool
+	}
+	_, bcc := m.Headers["Bcc"]
+	_, cc := m.Headers["Cc"]
+	want := view{Subject: subject, To: name + " <" + addr + ">", ToName: name, Recipients: []string{addr}}
+	if diff := cmp.Diff(want, view{m.Subject, to, parsedTo.Name, m.To, bcc, cc}); diff != "" {
+		t.Errorf("the transcript as the mailbox decodes it (-want +got):\n%s", diff)
 	}
 }
 

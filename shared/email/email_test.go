@@ -322,6 +322,45 @@ func TestInboundHandler(t *testing.T) {
 	}
 }
 
+// TestInboundReplyBody: what an emailed reply posts to the thread. A reply
+// written below the quote keeps its answer; a mail whose new text cannot
+// be told from the quote is posted in full, headed by a note that says so.
+func TestInboundReplyBody(t *testing.T) {
+	ev := readFixture[events.SimpleEmailEvent](t, "ses-receipt.json")
+	const header = "Am Sa., 21. Nov. 2026 um 19:42 Uhr schrieb Alice <chat@example.com>:\n"
+	tests := []struct {
+		name, text, wantBody string
+	}{
+		{"written above the quote", "Thanks, it arrived.\n\n" + header + "> It ships today.\n", "Thanks, it arrived."},
+		{"written below the quote", header + "> It ships today.\n\nThanks, it arrived.\n\n-- \nAda\n", "Thanks, it arrived."},
+		{"only the quote", header + "> It ships today.\n",
+			"[Shown in full: the reply could not be separated from the quote.]\n\n" + header + "> It ships today."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.conversation(t, true)
+			f.s3.objects["mail/inbound/"+ev.Records[0].SES.Mail.MessageID] = []byte("From: Ada Lovelace <ada@visitor.test>\r\n" +
+				"To: reply@reply.example.com\r\nSubject: Re: Your conversation\r\nMessage-ID: <body@mail.visitor.test>\r\n" +
+				"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + tt.text)
+			if err := email.NewInboundHandler(f.email).Handle(t.Context(), ev); err != nil {
+				t.Fatal(err)
+			}
+			_, msgs, err := f.chat.Thread(t.Context(), fixtureConversation, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := msgs[len(msgs)-1]
+			if last.Channel != chat.ChannelEmail || last.Author.Type != chat.RoleVisitor {
+				t.Fatalf("last message %+v, want the emailed reply", last)
+			}
+			if diff := cmp.Diff(tt.wantBody, last.Body); diff != "" {
+				t.Errorf("posted body (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func keys(m map[string][]byte) []string {
 	var out []string
 	for k := range m {

@@ -75,11 +75,14 @@ type Outcome struct {
 }
 
 const (
-	maxAttachments      = 10
-	maxAttachmentBytes  = 10 << 20
-	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
-	attachmentsFolder   = attachment.Folder
-	emptyReplyBody      = "(empty email)"
+	maxAttachments     = 10
+	maxAttachmentBytes = 10 << 20
+	truncatedNote      = "\n\n[The email was longer; the rest was cut.]"
+	attachmentsFolder  = attachment.Folder
+	emptyReplyBody     = "(empty email)"
+	// fullReplyNote heads a reply whose new text could not be told from
+	// the quoted history: the agent reads the mail in full.
+	fullReplyNote       = "[Shown in full: the reply could not be separated from the quote.]"
 	quarantinePreviewMx = 200
 )
 
@@ -257,7 +260,11 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 
 // body is the text to post: the new part of the mail, bounded.
 func (s *Service) body(in *mail.Inbound) string {
-	body := mail.ExtractReply(in.Text, in.HTML)
+	reply := mail.ExtractReply(in.Text, in.HTML)
+	body := reply.Text
+	if reply.Full {
+		body = fullReplyNote + "\n\n" + body
+	}
 	if body == "" && in.Subject != "" && in.InReplyTo == "" {
 		body = in.Subject
 	}
@@ -310,7 +317,7 @@ func (s *Service) quarantine(ctx context.Context, r Received, rawKey string, in 
 	}
 	if in != nil {
 		q.From, q.Subject = in.From, in.Subject
-		p := mail.ExtractReply(in.Text, in.HTML)
+		p := mail.ExtractReply(in.Text, in.HTML).Text
 		if utf8.RuneCountInString(p) > quarantinePreviewMx {
 			p = string([]rune(p)[:quarantinePreviewMx]) + "…"
 		}

@@ -105,11 +105,17 @@ func FormatAddress(name, addr string) (string, error) {
 	name = cleanName(name)
 	// net/mail quotes or Q-encodes the name; a few names (a backslash next
 	// to non-ASCII text, for one) do not parse back from its Q form, so
-	// every candidate is checked and the next one tried.
-	for _, h := range []string{
+	// every candidate is checked and the next one tried. A name holding
+	// "=?" is always encoded: many readers decode encoded-words even
+	// inside quotes.
+	candidates := []string{
 		(&mail.Address{Name: name, Address: a}).String(),
 		mime.BEncoding.Encode("utf-8", name) + " <" + a + ">",
-	} {
+	}
+	if strings.Contains(name, "=?") {
+		candidates = []string{encodeWords(name) + " <" + a + ">"}
+	}
+	for _, h := range candidates {
 		if back, err := mail.ParseAddress(h); err == nil && back.Name == name && back.Address == a && safeHeaderValue(h) {
 			return h, nil
 		}

@@ -1,13 +1,16 @@
 package mail
 
 import (
+	"encoding/base64"
 	"mime"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Subject cleans a subject typed by a person and encodes it for the
-// Subject header (RFC 2047, UTF-8, only when it is not plain ASCII).
+// Subject header (RFC 2047, UTF-8, when it is not plain ASCII or looks
+// like an encoded-word itself).
 func Subject(s string) (string, error) {
 	s = cleanControls(s)
 	if s == "" {
@@ -16,7 +19,46 @@ func Subject(s string) (string, error) {
 	if utf8.RuneCountInString(s) > MaxSubjectRunes {
 		return "", &Error{Kind: ErrTooLarge, Message: "subject is longer than 200 characters"}
 	}
-	return mime.QEncoding.Encode("utf-8", s), nil
+	return encodeText(s), nil
+}
+
+// encodeText encodes s for a header as RFC 2047 words when it needs it.
+// Text holding "=?" is always encoded, even plain ASCII that needs no
+// encoding: written as is, a decoder would read it as an encoded-word and
+// decode whatever it carries (CR, LF, "Bcc: …") instead of the text typed.
+func encodeText(s string) string {
+	if strings.Contains(s, "=?") {
+		return encodeWords(s)
+	}
+	return mime.QEncoding.Encode("utf-8", s)
+}
+
+// maxWordBytes is how much text one B-encoded word carries: its base64
+// (60 characters) and "=?utf-8?b?…?=" stay within RFC 2047's 75.
+const maxWordBytes = 45
+
+// encodeWords encodes s as B-encoded words unconditionally (mime's
+// encoders leave ASCII text as it is), split between runes, separated by
+// spaces that decoders drop between adjacent encoded-words.
+func encodeWords(s string) string {
+	var b strings.Builder
+	for s != "" {
+		n := len(s)
+		if n > maxWordBytes {
+			n = maxWordBytes
+			for n > 1 && !utf8.RuneStart(s[n]) {
+				n--
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("=?utf-8?b?")
+		b.WriteString(base64.StdEncoding.EncodeToString([]byte(s[:n])))
+		b.WriteString("?=")
+		s = s[n:]
+	}
+	return b.String()
 }
 
 // DecodeHeader decodes RFC 2047 words of a received header; undecodable

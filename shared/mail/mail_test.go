@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"errors"
+	"mime"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -87,6 +88,65 @@ func TestSubject(t *testing.T) {
 	}
 	if _, err := parleymail.Subject(" \r\n "); !errors.Is(err, parleymail.ErrInvalid) {
 		t.Errorf("empty subject: error = %v, want ErrInvalid", err)
+	}
+}
+
+// TestHeadersDecodeToWhatWasTyped: a subject or display name that holds
+// RFC 2047 encoded-words (one carrying CR LF and a Bcc header, for one)
+// decodes back to the text typed, never to what the words encode.
+func TestHeadersDecodeToWhatWasTyped(t *testing.T) {
+	long := strings.Repeat("=?UTF-8?Q?=0D=0A?= ", 10) + "end"
+	tests := []string{
+		"=?UTF-8?Q?Hello=0D=0ABcc:_eve@evil.test?=",
+		"Your order =?utf-8?b?DQpCY2M6IGV2ZUBldmlsLnRlc3Q=?= #42",
+		"Grüße =?iso-8859-1?q?=0D=0ABcc:_eve@evil.test?= from Zoë",
+		"=?",
+		"a=?b",
+		long,
+	}
+	var dec mime.WordDecoder
+	for _, typed := range tests {
+		t.Run(typed, func(t *testing.T) {
+			subject, err := parleymail.Subject(typed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := dec.DecodeHeader(subject); err != nil || got != typed {
+				t.Errorf("Subject(%q) = %q decodes to %q (%v), want the typed text", typed, subject, got, err)
+			}
+			name := typed
+			if len([]rune(name)) > parleymail.MaxDisplayNameLen {
+				name = strings.TrimSpace(string([]rune(name)[:parleymail.MaxDisplayNameLen]))
+			}
+			from, err := parleymail.FormatAddress(typed, "support@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := dec.DecodeHeader(from); err != nil || got != name+" <support@example.com>" {
+				t.Errorf("FormatAddress(%q) = %q decodes to %q (%v), want the typed name", typed, from, got, err)
+			}
+			back, err := mail.ParseAddress(from)
+			if err != nil {
+				t.Fatalf("%q does not parse: %v", from, err)
+			}
+			if diff := cmp.Diff(mail.Address{Name: name, Address: "support@example.com"}, *back); diff != "" {
+				t.Errorf("FormatAddress(%q) = %q parses back (-want +got):\n%s", typed, from, diff)
+			}
+		})
+	}
+}
+
+// TestParseCleansTheSenderName: a sender name whose encoded-words carry
+// CR LF comes out as one line.
+func TestParseCleansTheSenderName(t *testing.T) {
+	raw := "From: =?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.test?= <eve@visitor.test>\r\nTo: support@inbound.example.com\r\nSubject: =?utf-8?q?Hi=0D=0ABcc:_y@evil.test?=\r\n\r\nhello\r\n"
+	in, err := parleymail.Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [2]string{in.FromName, in.Subject}
+	if diff := cmp.Diff([2]string{"Eve Bcc: x@evil.test", "Hi Bcc: y@evil.test"}, got); diff != "" {
+		t.Errorf("sender name and subject (-want +got):\n%s", diff)
 	}
 }
 
@@ -232,12 +292,16 @@ func TestBuildRefusesUnsafeHeaders(t *testing.T) {
 }
 
 // TestExtractReplySamples runs the extractor on replies as Gmail, Outlook,
-// Apple Mail, iPhone and Thunderbird write them, in en, de, it, fr and pl,
-// plus HTML-only mail (testdata/replies: <client>-<lang>.eml and .want).
+// Apple Mail, iPhone, Thunderbird and webmails write them, top-posted in
+// en, de, it, fr, pl, es, pt, nl, ru, sv, da, no, cs, tr, ja and zh,
+// bottom-posted and interleaved as Thunderbird users and mailing lists
+// write, HTML-only, and mail whose reply cannot be told from the quote
+// (testdata/replies: <client>-<lang or style>.eml and .want). A .want
+// whose first line is "# shown in full" expects the reply flagged Full.
 func TestExtractReplySamples(t *testing.T) {
 	files, err := filepath.Glob("testdata/replies/*.eml")
-	if err != nil || len(files) < 25 {
-		t.Fatalf("want at least 25 samples, found %d (%v)", len(files), err)
+	if err != nil || len(files) < 72 {
+		t.Fatalf("want at least 72 samples, found %d (%v)", len(files), err)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".eml")
@@ -254,13 +318,17 @@ func TestExtractReplySamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			text, full := strings.CutPrefix(string(want), fullMarker+"\n")
 			got := parleymail.ExtractReply(in.Text, in.HTML)
-			if diff := cmp.Diff(strings.TrimSpace(string(want)), got); diff != "" {
+			if diff := cmp.Diff(parleymail.Reply{Text: strings.TrimSpace(text), Full: full}, got); diff != "" {
 				t.Errorf("ExtractReply (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
+
+// fullMarker starts a .want file of a reply shown in full.
+const fullMarker = "# shown in full"
 
 func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	tests := map[string]string{
@@ -272,8 +340,35 @@ func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := parleymail.ExtractReply(in, ""); got != in {
-				t.Errorf("ExtractReply(%q) = %q, want it unchanged", in, got)
+			if got := parleymail.ExtractReply(in, ""); got != (parleymail.Reply{Text: in}) {
+				t.Errorf("ExtractReply(%q) = %+v, want it unchanged", in, got)
+			}
+		})
+	}
+}
+
+// TestExtractReplyNeverEmpty: a mail with text never extracts to nothing;
+// when no new text can be told from the quote, the mail is shown in full
+// (without its quoted lines while anything else remains) and flagged.
+func TestExtractReplyNeverEmpty(t *testing.T) {
+	tests := []struct {
+		name, text, html string
+		want             parleymail.Reply
+	}{
+		{"only quoted lines", "> Which size?\n> M or L?", "", parleymail.Reply{Text: "> Which size?\n> M or L?", Full: true}},
+		{"a header and its quote", "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:\n> Which size?", "",
+			parleymail.Reply{Text: "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:\n> Which size?", Full: true}},
+		{"a signature below the quote", "> Which size?\n\n-- \nAda Lovelace", "", parleymail.Reply{Text: "-- \nAda Lovelace", Full: true}},
+		{"an Outlook header block and no text above it", "From: Bob <b@x.test>\nSent: Saturday\n\nThe parcel never came.", "",
+			parleymail.Reply{Text: "From: Bob <b@x.test>\nSent: Saturday\n\nThe parcel never came.", Full: true}},
+		{"a phone's line and the quote", "Sent from my iPhone\n\n> Which size?", "", parleymail.Reply{Text: "Sent from my iPhone\n\n> Which size?", Full: true}},
+		{"HTML that is all quote", "", "<blockquote>Which size?</blockquote>", parleymail.Reply{Text: "> Which size?", Full: true}},
+		{"blank", " \r\n\u00a0\n", "", parleymail.Reply{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, parleymail.ExtractReply(tt.text, tt.html)); diff != "" {
+				t.Errorf("ExtractReply (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ type Attachment struct {
 // Inbound is a received message, decoded.
 type Inbound struct {
 	From        string // address only
-	FromName    string
+	FromName    string // decoded, control characters as spaces
 	To          []string
 	Subject     string
 	MessageID   string // without brackets
@@ -57,7 +57,7 @@ func Parse(raw []byte) (*Inbound, error) {
 	in := &Inbound{Header: msg.Header}
 	dec := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
 	if from, err := dec.Parse(msg.Header.Get("From")); err == nil {
-		in.From, in.FromName = Key(from.Address), from.Name
+		in.From, in.FromName = Key(from.Address), cleanName(from.Name)
 	} else {
 		return nil, invalid("From is missing or malformed")
 	}

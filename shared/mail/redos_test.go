@@ -47,6 +47,36 @@ func TestParsersOnHostileInput(t *testing.T) {
 	}
 }
 
+// TestExtractReplyOnHostileReplies: about a megabyte of the shapes the
+// extractor looks at line by line and back and forth (quote headers of
+// every form, attributions above quotes, answers between quotes, Outlook
+// header blocks, blockquotes nested a million deep), each in the text
+// and the HTML body.
+func TestExtractReplyOnHostileReplies(t *testing.T) {
+	inputs := []struct{ name, text string }{
+		{"attributions above quotes", bounded.Repeat("Alice wrote:\n> x\n", bounded.Size)},
+		{"answers between quotes", bounded.Repeat("> q\na\n", bounded.Size)},
+		{"headers wrapped over two lines", bounded.Repeat("sob., 21 lis 2026 o 19:42 Alice <a@x>\nnapisał(a):\n", bounded.Size)},
+		{"lines ending with a colon", bounded.Repeat("21.11.2026 19:42 Am x schrieb y skrev z wrote:\n", bounded.Size)},
+		{"a header of every language", bounded.Repeat("El sáb, 21 nov 2026 a las 19:42, A <a@x> escribió:\nсб, 21 нояб. 2026 г. в 19:42, A <a@x>:\n2026年11月21日(土) 19:42 A <a@x>:\n", bounded.Size)},
+		{"Outlook blocks without a quote", bounded.Repeat("Van: a\nVerzonden: b\n", bounded.Size)},
+		{"blank quoted lines", bounded.Repeat(">\n", bounded.Size) + "answer"},
+		{"separators", bounded.Repeat("-----Оригинал-----x\n", bounded.Size)},
+		{"nested blockquotes", bounded.Repeat("<blockquote>", bounded.Size) + "x<br>y"},
+		{"blockquotes opened and closed", bounded.Repeat("<blockquote>q</blockquote>a<br>", bounded.Size)},
+		{"Outlook reply divs", bounded.Repeat(`<div id="divRplyFwdMsg">`, bounded.Size)},
+		{"pre text with source line breaks", "<pre>" + bounded.Repeat("x\n \n", bounded.Size)},
+	}
+	for _, in := range inputs {
+		bounded.Check(t, "ExtractReply (text) on "+in.name, func() {
+			if r := parleymail.ExtractReply(in.text, ""); r.Text == "" {
+				t.Errorf("ExtractReply on %s is empty", in.name)
+			}
+		})
+		bounded.Check(t, "ExtractReply (HTML) on "+in.name, func() { parleymail.ExtractReply("", in.text) })
+	}
+}
+
 // TestParseOnHostileMIME: structures that make MIME parsers slow: many
 // headers, a huge boundary, parts nested past the limit, thousands of
 // parts, a header folded over thousands of lines.
