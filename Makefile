@@ -40,9 +40,11 @@ test: setup web browser ## run every test: domain, store, handlers, local cloud,
 	@$(GO) vet ./...
 	@echo "==> tsc --noEmit (web: strict TypeScript)"
 	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
+	@echo "==> wire types: web/shared/wire.ts must accept every answer and frame in web/test/wire-samples.json (recorded from the Go functions by TestWireSamples)"
+	@cd web && node test/check-wire.mjs
 	@echo "==> node --test (web: link renderer properties, seeded)"
 	@cd web && node test/run.mjs
-	@echo "==> go test: domain, store over the wire, handlers, local cloud, end to end"
+	@echo "==> go test: domain, store over the wire, handlers, local cloud, end to end (TestWireSamples: the functions still answer in the shapes of web/test/wire-samples.json; -update rewrites it)"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /infra/browser)
 	@echo "==> go test ./infra/browser (alone: a real browser and a local cloud want the machine)"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./infra/browser

@@ -3,23 +3,26 @@
 // what is pending. A ping below API Gateway's 10-minute idle timeout keeps
 // a quiet connection open.
 
-export interface LiveOptions {
+// F is the union of frames the socket receives (shared/wire.ts); the
+// server is trusted to send only those (web/test/check-wire.mjs checks the
+// types against the frames the Go code sends).
+export interface LiveOptions<F = any> {
   url: string;
   ticket: () => Promise<string>;
-  onFrame: (frame: any) => void;
+  onFrame: (frame: F) => void;
   onOpen: () => void;
   onState?: (connected: boolean) => void;
   pingMs?: number;
 }
 
-export class Live {
+export class Live<F = any> {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private stopped = true;
 
-  constructor(private readonly o: LiveOptions) {
+  constructor(private readonly o: LiveOptions<F>) {
     addEventListener("online", () => this.now());
   }
 
@@ -85,7 +88,7 @@ export class Live {
       } catch {
         return;
       }
-      this.o.onFrame(f);
+      this.o.onFrame(f as F);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;

@@ -1,8 +1,13 @@
 // The shapes that cross the wire between the Go functions and the web apps:
 // HTTP answers and WebSocket frames. The Go code is their source: a Go test
-// writes a JSON fixture of every answer and frame from the real code, and
-// web/test checks that these types accept each one, so a change on one side
-// that the other does not follow fails `make test`.
+// (TestWireSamples in infra/e2e) records a JSON sample of the answer of
+// every route and of every frame from the real functions into
+// web/test/wire-samples.json, and web/test/check-wire.mjs checks that these
+// types accept each one (no member missing, none extra, every type right)
+// and that every member declared here shows up in some sample. A change on
+// one side that the other does not follow fails `make test`; see "Wire
+// types" in docs/architecture.md for how to add a member, a route or a
+// frame.
 
 export type Role = "visitor" | "agent" | "system";
 export type Status = "open" | "closed";
@@ -101,7 +106,8 @@ export interface MessageFrame<C = unknown> {
   type: "message";
   conversationId: string;
   message: Message;
-  conversation?: C;
+  /** conversation is the conversation as it is after the message. */
+  conversation: C;
 }
 export interface MessagesFrame {
   type: "messages";
@@ -147,4 +153,158 @@ export type VisitorFrame =
 /** APIErrorBody is the one error shape of every HTTP route. */
 export interface APIErrorBody {
   error: { code: string; message: string; assigneeId?: string; retryAfter?: number };
+}
+
+/**
+ * GatewayErrorBody is how API Gateway itself refuses a request before any
+ * function runs: a JWT authorizer's 401, throttling's 429, a crashed
+ * function's 502.
+ */
+export interface GatewayErrorBody {
+  message: string;
+}
+
+// ---------------------------------------------------------------- answers
+
+/** WidgetConfig is the channel's look before anyone is assigned. */
+export interface WidgetConfig {
+  channelId: string;
+  teamName: string;
+  color: string;
+}
+
+/** VisitorSession is a visitor's token and its conversations. */
+export interface VisitorSession {
+  visitorId: string;
+  visitorToken: string;
+  conversations: VisitorConversation[];
+}
+
+/** Ticket opens one WebSocket, once, within expiresIn seconds. */
+export interface Ticket {
+  ticket: string;
+  expiresIn: number;
+}
+
+/** MessagePage is a page of a conversation's messages, ascending by seq. */
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** VisitorContact is the address a visitor left; verified once its owner confirmed it. */
+export interface VisitorContact {
+  email: string;
+  name: string;
+  verified: boolean;
+}
+
+/** Contact is the address an agent set for a conversation's visitor. */
+export interface Contact {
+  email: string;
+  name: string;
+}
+
+/** ConversationPage is a page of the inbox list; nextCursor asks for the next one. */
+export interface ConversationPage {
+  conversations: Summary[];
+  nextCursor?: string;
+}
+
+/** Thread is a conversation with its latest messages. */
+export interface Thread {
+  conversation: Summary;
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** MessageAnswer is a stored message: a reply, a transcript's event. */
+export interface MessageAnswer {
+  message: Message;
+}
+
+/** ConversationAnswer is the conversation after an action on it. */
+export interface ConversationAnswer {
+  conversation: Summary;
+}
+
+/** EmailSettings are a chat channel's email settings. */
+export interface EmailSettings {
+  channelId: string;
+  transcriptOnClose: boolean;
+  senderAddress?: string;
+  senderName?: string;
+}
+
+/** Quarantined is an inbound mail kept aside for agents. */
+export interface Quarantined {
+  id: string;
+  inboxId: string;
+  from: string;
+  subject?: string;
+  reason: string;
+  conversationId?: string;
+  rawKey: string;
+  preview?: string;
+  receivedAt: string;
+}
+
+/** Attachment is a file a conversation received by email. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  size: number;
+  /** inline is true for the raster images a browser may show in place. */
+  inline: boolean;
+}
+
+/** Download is a short-lived URL of an attachment on the files origin. */
+export interface Download {
+  url: string;
+  expiresIn: number;
+  filename: string;
+  inline: boolean;
+}
+
+/** AgentAccess is whether an agent may use the inbox. */
+export interface AgentAccess {
+  agentId: string;
+  disabled: boolean;
+}
+
+/**
+ * Answers maps every JSON route of the HTTP API (template.yaml) to the body
+ * of its success answer. (GET and POST /widget/contact/confirm answer with
+ * an HTML page.)
+ */
+export interface Answers {
+  "GET /widget/config": WidgetConfig;
+  "POST /widget/session": VisitorSession;
+  "POST /widget/identify": VisitorSession;
+  "POST /widget/ticket": Ticket;
+  "GET /widget/conversations/{id}/messages": MessagePage;
+  "PUT /widget/contact": { contact: VisitorContact };
+  "POST /agent/ticket": Ticket;
+  "GET /agent/me": Agent;
+  "PUT /agent/me": Agent;
+  "GET /agent/agents": { agents: Agent[] };
+  "GET /agent/conversations": ConversationPage;
+  "GET /agent/conversations/{id}": Thread;
+  "GET /agent/conversations/{id}/messages": MessagePage;
+  "POST /agent/conversations/{id}/messages": MessageAnswer;
+  "POST /agent/conversations/{id}/assign": ConversationAnswer;
+  "POST /agent/conversations/{id}/takeover": ConversationAnswer;
+  "POST /agent/conversations/{id}/unassign": ConversationAnswer;
+  "POST /agent/conversations/{id}/close": ConversationAnswer;
+  "POST /agent/conversations/{id}/reopen": ConversationAnswer;
+  "POST /agent/conversations/{id}/read": ConversationAnswer;
+  "POST /agent/conversations/{id}/transcript": MessageAnswer;
+  "PUT /agent/conversations/{id}/contact": { contact: Contact };
+  "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
+  "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
+  "GET /agent/channels/{id}/email": EmailSettings;
+  "PUT /agent/channels/{id}/email": EmailSettings;
+  "GET /agent/quarantine": { mails: Quarantined[] };
+  "POST /agent/signout": { signedOut: true };
+  "PUT /agent/agents/{id}/access": AgentAccess;
 }

@@ -1,12 +1,13 @@
 // Email capture: the visitor may leave an address so that agents can
 // answer by email once the visitor has left (PUT /widget/contact).
 import { h, svg } from "../shared/dom";
+import type { VisitorContact } from "../shared/wire";
 import { fill, type Strings } from "./strings";
 
 export const mailIcon = "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 3.2V17h16V8.2l-8 5.3-8-5.3ZM5.2 7l6.8 4.5L18.8 7H5.2Z";
 
 /** Save stores the address; it rejects with the HTTP status on failure. */
-type Save = (email: string) => Promise<{ email: string; verified: boolean }>;
+type Save = (email: string) => Promise<VisitorContact>;
 
 // A pragmatic check before asking the server, which validates for real.
 const looksLikeEmail = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;

@@ -2,6 +2,7 @@
 // so the host page can read neither the conversation nor the tokens.
 import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
 import { Live } from "../shared/live";
+import type { Answers, Author, Message, Ticket, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { EmailCapture, mailIcon } from "./capture";
 import { pickLocale } from "./locale";
 import { fill, strings } from "./strings";
@@ -10,29 +11,6 @@ import "./frame.css";
 interface Env {
   httpApi: string;
   webSocket: string;
-}
-interface Badge {
-  name: string;
-  avatarUrl?: string;
-}
-interface Conversation {
-  id: string;
-  status: "open" | "closed";
-  assignee?: Badge;
-  lastSeq: number;
-  agentReadSeq: number;
-  visitorReadSeq: number;
-  createdAt: string;
-}
-interface Message {
-  conversationId: string;
-  seq: number;
-  kind: "text" | "event";
-  clientId?: string;
-  author: { type: "visitor" | "agent" | "system"; name?: string; avatarUrl?: string };
-  body?: string;
-  event?: { type: string; agentName?: string; reason?: string };
-  createdAt: string;
 }
 interface Pending {
   clientId: string;
@@ -59,10 +37,10 @@ let token = "";
 // this page only, never in localStorage (see identify).
 let identified = "";
 let visitorId = "";
-let conv: Conversation | null = null;
+let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
 let pending: Pending[] = [];
-let team = { teamName: "", color: "" };
+let team: Omit<WidgetConfig, "channelId"> = { teamName: "", color: "" };
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();
@@ -79,7 +57,7 @@ const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
 const headSub = h("p", { class: "head-sub" }, t.replyTime);
 const capture = new EmailCapture(t, async (email) => {
-  const r = await api<{ contact: { email: string; verified: boolean } }>("PUT", "/widget/contact", { email });
+  const r = await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email });
   return r.contact;
 }, () => {
   render();
@@ -133,7 +111,7 @@ function eventText(m: Message): string {
   return "";
 }
 
-function bubble(text: string, mine: boolean, author: Message["author"] | null, at: string, state: string): HTMLElement {
+function bubble(text: string, mine: boolean, author: Author | null, at: string, state: string): HTMLElement {
   const body = h("div", { class: "bubble" });
   renderText(body, text);
   const who = mine ? t.you : author?.name || team.teamName;
@@ -231,7 +209,7 @@ async function session(): Promise<void> {
       saved = "";
     }
   }
-  const s = await api<{ visitorId: string; visitorToken: string; conversations: Conversation[] }>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  const s = await api<VisitorSession>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
   // An identify answered meanwhile: this session is of the visitor it
   // replaced.
   if (identified !== asUser) return;
@@ -254,7 +232,7 @@ async function session(): Promise<void> {
 // signature changes nothing: the visitor stays who it was.
 async function identify(externalId: string, signature: string): Promise<void> {
   await started;
-  let s: { visitorId: string; visitorToken: string; conversations: Conversation[] };
+  let s: VisitorSession;
   try {
     s = await api("POST", "/widget/identify", { externalId, signature });
   } catch {
@@ -275,12 +253,12 @@ async function identify(externalId: string, signature: string): Promise<void> {
   live.renew();
 }
 
-const live = new Live({
+const live = new Live<VisitorFrame>({
   url: env.webSocket,
   ticket: async () => {
     if (!token) await session();
     try {
-      return (await api<{ ticket: string }>("POST", "/widget/ticket")).ticket;
+      return (await api<Ticket>("POST", "/widget/ticket")).ticket;
     } catch (e) {
       // The token may have been rotated away: start a fresh session.
       token = "";
@@ -311,15 +289,15 @@ function flush(): void {
   for (const p of pending) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
 }
 
-function adopt(c: Conversation): void {
+function adopt(c: VisitorConversation): void {
   if (conv?.id !== c.id) messages = new Map();
   conv = c;
 }
 
-function onFrame(f: any): void {
+function onFrame(f: VisitorFrame): void {
   switch (f.type) {
     case "message": {
-      const m = f.message as Message;
+      const m = f.message;
       const mine = pending.some((p) => p.clientId === m.clientId);
       if (conv?.id !== f.conversationId) {
         // A new thread: ours, or one another tab of this visitor started.
@@ -341,7 +319,7 @@ function onFrame(f: any): void {
     }
     case "messages": {
       if (conv?.id !== f.conversationId) return;
-      for (const m of f.messages as Message[]) {
+      for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
       }
@@ -475,7 +453,7 @@ async function start(): Promise<void> {
   render();
   toParent({ type: "ready" });
   const look = fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
-    .then((r) => (r.ok ? r.json() : null))
+    .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
     .catch(() => null);
   started = session().catch(() => undefined);
   const [cfg] = await Promise.all([look, started]);

@@ -8,6 +8,7 @@
 // and talks to it only with postMessage and exact origin checks. No cookie,
 // no storage, no socket on the host page, ever.
 import { icons, svg } from "../shared/dom";
+import type { WidgetConfig } from "../shared/wire";
 import { pickLocale, type Locale } from "./locale";
 
 // Written by infra/webpublish when the file is served or deployed.
@@ -225,7 +226,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   fetch(`${API}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
     .then((r) => (r.ok ? r.json() : null))
     .catch(() => null)
-    .then((cfg: { color?: string; teamName?: string } | null) => {
+    .then((cfg: WidgetConfig | null) => {
       if (cfg?.color && /^#[0-9a-f]{6}$/i.test(cfg.color)) host.style.setProperty("--c", cfg.color);
       if (cfg?.teamName) {
         team = cfg.teamName;

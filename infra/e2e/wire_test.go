@@ -1,0 +1,430 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/infra/localcloud"
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/shared/identity"
+)
+
+// TestWireSamples drives the real functions through the local cloud and
+// records one sample of the answer of every HTTP route of the template, of
+// the error shapes, and of every frame type the Go code builds, sent to an
+// agent and to a visitor, each labelled with the type of web/shared/wire.ts
+// it must satisfy. The samples must keep the shapes committed in
+// web/test/wire-samples.json (-update rewrites them); make test checks
+// wire.ts against them (web/test/check-wire.mjs). The samples carry the
+// optional members: an assigned conversation, email-channel messages, a
+// bounced address, a conflict naming the owner, rate limits with
+// retryAfter. The lists of the whole inbox (agents, quarantine) are cut to
+// the entries this test made, so the samples do not depend on what other
+// tests left in the shared cloud.
+func TestWireSamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a second local cloud for the rate limits")
+	}
+	wd, _ := os.Getwd()
+	root, err := localcloud.RepoRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newWireRecorder(t)
+	api := cloud.Endpoints().HTTPAPI
+	tag := uuid.NewString()[:8]
+	anyone := caller{base: api}
+	site := caller{base: api, origin: siteOrigin()}
+	alice := caller{base: api, bearer: agentToken(t, "alice")}
+	aliceSub, benSub, chiaraSub := demoSub(t, "alice"), demoSub(t, "ben"), demoSub(t, "chiara")
+	const (
+		conversationRoute = "GET /agent/conversations/{id}"
+		replyRoute        = "POST /agent/conversations/{id}/messages"
+		takeOverRoute     = "POST /agent/conversations/{id}/takeover"
+	)
+
+	// ---- the agent: profile (with every optional member, restored
+	// afterwards), the team, a ticket.
+	var profile struct{ DisplayName, AvatarURL, MeetingsURL string }
+	_, body := rec.call(alice, "GET /agent/me", "/agent/me", nil, http.StatusOK)
+	if err := json.Unmarshal(body, &profile); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		alice.call(t, http.MethodPut, "/agent/me", map[string]string{"displayName": profile.DisplayName, "avatarUrl": profile.AvatarURL, "meetingsUrl": profile.MeetingsURL})
+	})
+	rec.answer("", alice, "PUT /agent/me", "/agent/me", map[string]string{
+		"displayName": "Alice Moreau", "avatarUrl": "https://cdn.example.com/avatars/alice.png", "meetingsUrl": "https://meet.example.com/alice",
+	}, http.StatusOK)
+	rec.answer("", alice, "GET /agent/me", "/agent/me", nil, http.StatusOK)
+	// Ben has a profile: he is assigned below.
+	rec.call(caller{base: api, bearer: agentToken(t, "ben")}, "GET /agent/me", "/agent/me", nil, http.StatusOK)
+	_, body = rec.call(alice, "GET /agent/agents", "/agent/agents", nil, http.StatusOK)
+	rec.keep("", "GET /agent/agents", http.StatusOK, keepEntries(t, body, "agents", func(e map[string]any) bool { return e["id"] == aliceSub }))
+	rec.answer("", alice, "POST /agent/ticket", "/agent/ticket", nil, http.StatusOK)
+
+	// ---- the widget opens: its look, a session, a ticket.
+	rec.answer("", anyone, "GET /widget/config", "/widget/config?channelId=main", nil, http.StatusOK)
+	body = rec.answer("new visitor", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main"}, http.StatusOK)
+	var session struct{ VisitorToken string }
+	if err := json.Unmarshal(body, &session); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", session.VisitorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitor := caller{base: api, origin: siteOrigin(), bearer: v.Token}
+	rec.answer("", visitor, "POST /widget/ticket", "/widget/ticket", nil, http.StatusOK)
+
+	// ---- a conversation, live on both sides.
+	vtab := connect(t, v)
+	atab := connect(t, newAgent(t, "alice"))
+	first := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), vtab, first, "", "Hello! Where is my order?"); err != nil {
+		t.Fatal(err)
+	}
+	conv := rec.frame("text", "visitor", vtab, func(f chatclient.Frame) bool { return msgClientID(f) == first }).ConversationID
+	threadPath := "/agent/conversations/" + conv
+	rec.frame("a new conversation", "agent", atab, chatclient.IsType("message", conv))
+	rec.answer("", alice, takeOverRoute, threadPath+"/takeover", map[string]string{"expectedAssigneeId": ""}, http.StatusOK)
+	rec.frame("assigned", "visitor", vtab, isEvent(conv, "assigned"))
+	rec.frame("assigned", "agent", atab, isEvent(conv, "assigned"))
+
+	// The inbox opens the thread, the widget resumes.
+	sendFrame(t, atab, map[string]any{"action": "resume", "conversationId": conv, "afterSeq": 0})
+	rec.frame("", "agent", atab, chatclient.IsType("messages", conv))
+	sendFrame(t, vtab, map[string]any{"action": "resume", "conversationId": conv, "afterSeq": 0})
+	rec.frame("", "visitor", vtab, chatclient.IsType("messages", conv))
+
+	// Typing both ways.
+	sendFrame(t, atab, map[string]any{"action": "typing", "conversationId": conv, "on": true})
+	rec.frame("the agent types", "visitor", vtab, chatclient.IsType("typing", conv))
+	sendFrame(t, vtab, map[string]any{"action": "typing", "conversationId": conv, "on": true})
+	rec.frame("the visitor types", "agent", atab, chatclient.IsType("typing", conv))
+
+	// A reply, and read markers both ways.
+	body = rec.answer("chat", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "It ships today."}, http.StatusCreated)
+	sendFrame(t, vtab, map[string]any{"action": "read", "conversationId": conv, "seq": seqOf(t, body)})
+	rec.frame("read by the visitor", "agent", atab, isConversation(conv))
+	second := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), vtab, second, conv, "Great, thanks!"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := vtab.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == second })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.answer("", alice, "POST /agent/conversations/{id}/read", threadPath+"/read", map[string]int64{"seq": mustMsg(t, f).Seq}, http.StatusOK)
+	rec.frame("read by the agent", "visitor", vtab, isConversation(conv))
+
+	// Pings, and frames refused: too long, and a store that fails.
+	sendFrame(t, vtab, map[string]string{"action": "ping"})
+	rec.frame("", "visitor", vtab, chatclient.IsType("pong"))
+	sendFrame(t, atab, map[string]string{"action": "ping"})
+	rec.frame("", "agent", atab, chatclient.IsType("pong"))
+	long := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), vtab, long, conv, strings.Repeat("a", 5001)); err != nil {
+		t.Fatal(err)
+	}
+	rec.frame("too long", "visitor", vtab, isError(long))
+	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal)
+	t.Cleanup(func() { cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal) })
+	failed := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), atab, failed, conv, "Written while the table fails"); err != nil {
+		t.Fatal(err)
+	}
+	rec.frame("the store failed", "agent", atab, isError(failed))
+	cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal)
+
+	// ---- email: the visitor leaves an address and confirms it.
+	addr := "wire-" + tag + "@visitor.test"
+	rec.answer("", visitor, "PUT /widget/contact", "/widget/contact", map[string]string{"email": addr, "name": "Ada Lovelace"}, http.StatusOK)
+	link := confirmLink(t, addr, 1)
+	rec.page("GET /widget/contact/confirm", link, "")
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.page("POST /widget/contact/confirm", link, "token="+u.Query().Get("token"))
+	rec.answer("", alice, conversationRoute, threadPath, nil, http.StatusOK)
+
+	// The agent answers by email; the visitor answers the mail with a file.
+	rec.answer("email", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "Here is the tracking link.", "channel": "email"}, http.StatusCreated)
+	sent := mailTo(t, addr, "Your conversation")
+	if len(sent) != 1 {
+		t.Fatalf("%d replies mailed to %s, want 1", len(sent), addr)
+	}
+	replyTo, inReplyTo := sent[0].Headers["Reply-To"], strings.Trim(sent[0].Headers["Message-Id"], "<>")
+	sendSMTP(t, addr, replyTo, fmt.Sprintf("From: Ada Lovelace <%[1]s>\nTo: %[2]s\nSubject: Re: Your conversation\nMessage-ID: <%[3]s@mail.visitor.test>\nIn-Reply-To: <%[4]s>\nMIME-Version: 1.0\n"+
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe receipt is attached.\n"+
+		"--b\nContent-Type: image/png\nContent-Disposition: attachment; filename=\"receipt-%[3]s.png\"\nContent-Transfer-Encoding: base64\n\n%[5]s\n--b--\n",
+		addr, replyTo, tag, inReplyTo, b64("\x89PNG\r\n\x1a\n receipt")))
+	var files []byte
+	eventually(t, "the mailed file listed", func() error {
+		_, files = rec.call(alice, "GET /agent/conversations/{id}/attachments", threadPath+"/attachments", nil, http.StatusOK)
+		if !strings.Contains(string(files), "receipt-"+tag) {
+			return fmt.Errorf("attachments: %s", files)
+		}
+		return nil
+	})
+	rec.keep("", "GET /agent/conversations/{id}/attachments", http.StatusOK, files)
+	var list struct{ Attachments []struct{ ID string } }
+	if err := json.Unmarshal(files, &list); err != nil || len(list.Attachments) != 1 {
+		t.Fatalf("attachments %s: %v", files, err)
+	}
+	rec.answer("", alice, "GET /agent/conversations/{id}/attachments/{attachmentId}", threadPath+"/attachments/"+list.Attachments[0].ID, nil, http.StatusOK)
+	eventually(t, "the mailed answer in the thread", func() error {
+		_, body := rec.call(alice, conversationRoute, threadPath+"?limit=100", nil, http.StatusOK)
+		if !strings.Contains(string(body), "The receipt is attached.") {
+			return fmt.Errorf("thread: %s", body)
+		}
+		return nil
+	})
+
+	// A stranger writes to the conversation's reply address: kept aside.
+	stranger := "stranger-" + tag + "@elsewhere.test"
+	sendSMTP(t, stranger, replyTo, replyMail(stranger, replyTo, uuid.NewString()+"@elsewhere.test", inReplyTo, "", "Let me in."))
+	var mails []byte
+	eventually(t, "the stranger's mail in quarantine", func() error {
+		_, body := rec.call(alice, "GET /agent/quarantine", "/agent/quarantine?limit=100", nil, http.StatusOK)
+		mails = keepEntries(t, body, "mails", func(e map[string]any) bool { return e["from"] == stranger })
+		if !strings.Contains(string(mails), stranger) {
+			return fmt.Errorf("quarantine: %s", body)
+		}
+		return nil
+	})
+	rec.keep("", "GET /agent/quarantine", http.StatusOK, mails)
+
+	// Both sides read the history.
+	rec.answer("", visitor, "GET /widget/conversations/{id}/messages", "/widget/conversations/"+conv+"/messages?limit=100", nil, http.StatusOK)
+	rec.answer("", alice, "GET /agent/conversations/{id}/messages", threadPath+"/messages?after=0&limit=100", nil, http.StatusOK)
+
+	// ---- assignment, a conflict, close, transcript, reopen.
+	rec.answer("", alice, "POST /agent/conversations/{id}/assign", threadPath+"/assign", map[string]string{"agentId": benSub, "expectedAssigneeId": aliceSub}, http.StatusOK)
+	rec.refusal("conflict", alice, takeOverRoute, threadPath+"/takeover", map[string]string{"expectedAssigneeId": ""}, http.StatusConflict)
+	rec.answer("", alice, "POST /agent/conversations/{id}/unassign", threadPath+"/unassign", map[string]string{"expectedAssigneeId": benSub}, http.StatusOK)
+	rec.answer("", alice, "POST /agent/conversations/{id}/close", threadPath+"/close", nil, http.StatusOK)
+	rec.frame("closed", "visitor", vtab, isEvent(conv, "closed"))
+	rec.answer("", alice, "POST /agent/conversations/{id}/transcript", threadPath+"/transcript", map[string]string{"to": "boss-" + tag + "@visitor.test", "subject": "Your order"}, http.StatusCreated)
+	rec.answer("", alice, "POST /agent/conversations/{id}/reopen", threadPath+"/reopen", nil, http.StatusOK)
+	rec.call(alice, takeOverRoute, threadPath+"/takeover", map[string]string{"expectedAssigneeId": ""}, http.StatusOK)
+
+	// ---- a second conversation, whose address bounces.
+	v2 := newVisitor(t)
+	tab2, conv2, _ := startConversation(t, v2, "Please write to me later.")
+	tab2.Close()
+	thread2 := "/agent/conversations/" + conv2
+	rec.call(alice, takeOverRoute, thread2+"/takeover", map[string]string{"expectedAssigneeId": ""}, http.StatusOK)
+	rec.answer("", alice, "PUT /agent/conversations/{id}/contact", thread2+"/contact", map[string]string{"email": "bounce+" + tag + "@simulator.amazonses.com", "name": "Bo Bounce"}, http.StatusOK)
+	rec.call(alice, replyRoute, thread2+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "Here is the answer.", "channel": "email"}, http.StatusCreated)
+	var blocked []byte
+	eventually(t, "the bounce marks the address undeliverable", func() error {
+		_, blocked = rec.call(alice, conversationRoute, thread2, nil, http.StatusOK)
+		if !strings.Contains(string(blocked), `"emailBlocked"`) {
+			return fmt.Errorf("thread: %s", blocked)
+		}
+		return nil
+	})
+	rec.keep("email blocked", conversationRoute, http.StatusOK, blocked)
+
+	// Alice's own open conversations, one a page: there is a next page.
+	rec.answer("", alice, "GET /agent/conversations", "/agent/conversations?status=open&view=mine&limit=1", nil, http.StatusOK)
+
+	// ---- the widget again: identified, and the visitor's conversation
+	// with its assignee's badge.
+	user := "wire-" + tag
+	rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
+	rec.answer("", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main", "visitorToken": v.Token}, http.StatusOK)
+
+	// ---- the channel's email settings, with a sender name, restored
+	// afterwards.
+	const settingsPath = "/agent/channels/main/email"
+	_, body = rec.call(alice, "GET /agent/channels/{id}/email", settingsPath, nil, http.StatusOK)
+	var settings map[string]any
+	if err := json.Unmarshal(body, &settings); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { alice.call(t, http.MethodPut, settingsPath, settings) })
+	named := map[string]any{}
+	for k, v := range settings {
+		named[k] = v
+	}
+	named["senderName"] = "Northwind Support"
+	rec.answer("", alice, "PUT /agent/channels/{id}/email", settingsPath, named, http.StatusOK)
+	rec.answer("", alice, "GET /agent/channels/{id}/email", settingsPath, nil, http.StatusOK)
+
+	// ---- errors.
+	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
+	rec.refusal("invalid_request", alice, "GET /agent/conversations", "/agent/conversations?limit=many", nil, http.StatusBadRequest)
+	rec.refusal("too_large", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": strings.Repeat("a", 5001)}, http.StatusRequestEntityTooLarge)
+	rec.refusal("unauthorized", caller{base: api, origin: siteOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
+	status, body := rec.call(caller{base: api, bearer: "not-a-token"}, "GET /agent/me", "/agent/me", nil, http.StatusUnauthorized)
+	rec.keepRefusal("unauthorized by the gateway", "GET /agent/me", status, body, true)
+
+	// ---- sign-out (chiara) and access (an admin enables her).
+	t.Cleanup(nextSecond)
+	rec.answer("", caller{base: api, bearer: agentToken(t, "chiara")}, "POST /agent/signout", "/agent/signout", nil, http.StatusOK)
+	rec.answer("", alice, "PUT /agent/agents/{id}/access", "/agent/agents/"+chiaraSub+"/access", map[string]bool{"disabled": false}, http.StatusOK)
+
+	// ---- rate limits, on a cloud of their own with low limits.
+	recordLimits(t, rec, aliceSub)
+
+	rec.checkCoverage(t, templateRoutes(cloud), codeFrameTypes(t, root))
+	compareWire(t, root, rec.got)
+}
+
+// recordLimits records the answer and the frames of a client over its
+// rate limit: an IP's sessions, a visitor's messages, an agent's pings.
+func recordLimits(t *testing.T, rec *wireRecorder, agentSub string) {
+	t.Helper()
+	lc := limitedCloud(t)
+	e := lc.Endpoints()
+	ep := chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: lc.URL()}
+	site := strings.TrimSuffix(e.DemoSite, "/")
+
+	flood := caller{base: e.HTTPAPI, origin: site, hc: clientFrom("127.0.0.3")}
+	for n := 0; ; n++ {
+		status, _, body := flood.call(t, http.MethodPost, "/widget/session", map[string]string{"channelId": "main"})
+		if status == http.StatusTooManyRequests {
+			rec.keepRefusal("rate_limited", "POST /widget/session", status, body, false)
+			break
+		}
+		if status != http.StatusOK || n > 3*testPerIP {
+			t.Fatalf("session %d from one address: %d %s, want 200 until 429", n, status, body)
+		}
+	}
+
+	v, _, err := chatclient.NewVisitor(wait(t), ep, site, "main", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := connect(t, v)
+	conv := ""
+	for n := 0; ; n++ {
+		id := uuid.NewString()
+		if err := chatclient.SendMessageWithID(wait(t), tab, id, conv, fmt.Sprintf("Message %d", n)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := tab.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == id || isError(id)(f) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "error" {
+			if f.Code != "rate_limited" || n < testVisitorMessages {
+				t.Fatalf("message %d refused: %s, want rate_limited after %d", n, f.Raw, testVisitorMessages)
+			}
+			rec.keepFrame("over the limit", "visitor", f)
+			break
+		}
+		if n > 3*testVisitorMessages {
+			t.Fatalf("%d messages and none refused", n)
+		}
+		conv = f.ConversationID
+	}
+
+	token, err := lc.Issuer().Mint(agentSub, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := connect(t, chatclient.NewAgent(ep, token))
+	for n := 0; ; n++ {
+		sendFrame(t, sock, map[string]string{"action": "ping"})
+		f, err := sock.Next(wait(t), func(f chatclient.Frame) bool { return f.Type == "pong" || f.Type == "error" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "error" {
+			if f.Code != "rate_limited" || n < testConnectionFrames {
+				t.Fatalf("ping %d refused: %s, want rate_limited after %d", n, f.Raw, testConnectionFrames)
+			}
+			rec.keepFrame("over the limit", "agent", f)
+			break
+		}
+		if n > 3*testConnectionFrames {
+			t.Fatalf("%d pings and none refused", n)
+		}
+	}
+}
+
+func demoSub(t *testing.T, name string) string {
+	t.Helper()
+	sub, err := oidc.DemoSub(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func sendFrame(t *testing.T, s *chatclient.Socket, frame any) {
+	t.Helper()
+	if err := s.Send(wait(t), frame); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// isConversation matches the conversation frames about one conversation.
+func isConversation(id string) func(chatclient.Frame) bool {
+	return func(f chatclient.Frame) bool {
+		return f.Type == "conversation" && f.Conversation != nil && f.Conversation.ID == id
+	}
+}
+
+// isError matches the error frame answering the frame of one client id.
+func isError(clientID string) func(chatclient.Frame) bool {
+	return func(f chatclient.Frame) bool { return f.Type == "error" && f.ClientID == clientID }
+}
+
+// seqOf is the seq of the message of a {"message"} answer.
+func seqOf(t *testing.T, body []byte) int64 {
+	t.Helper()
+	var out struct{ Message struct{ Seq int64 } }
+	if err := json.Unmarshal(body, &out); err != nil || out.Message.Seq == 0 {
+		t.Fatalf("no message in %s: %v", body, err)
+	}
+	return out.Message.Seq
+}
+
+// keepEntries keeps, of the list under key in a JSON object, the entries keep
+// accepts.
+func keepEntries(t *testing.T, body []byte, key string, keep func(map[string]any) bool) []byte {
+	t.Helper()
+	var obj map[string]json.RawMessage
+	var list []json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(obj[key], &list); err != nil {
+		t.Fatalf("%s of %s: %v", key, body, err)
+	}
+	kept := []json.RawMessage{}
+	for _, raw := range list {
+		var e map[string]any
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
+		if keep(e) {
+			kept = append(kept, raw)
+		}
+	}
+	b, err := json.Marshal(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj[key] = b
+	out, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
