@@ -1,8 +1,9 @@
 // Package localcloud runs the whole system on one machine: it reads
 // template.yaml, builds every function, runs the binaries as processes
 // speaking the Lambda Runtime API, and serves the HTTP API, the WebSocket API
-// with its @connections API, DynamoDB, Secrets Manager and an OIDC issuer for
-// agents, all on one port.
+// with its @connections API, DynamoDB, Secrets Manager, S3, SES, EventBridge,
+// an OIDC issuer for agents and the Cognito API of the user pool it stands
+// in for, all on one port.
 package localcloud
 
 import (
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/cognitoidp"
 	"github.com/parleychat/parley/infra/localcloud/eventbus"
 	"github.com/parleychat/parley/infra/localcloud/httpgw"
 	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
@@ -76,6 +78,9 @@ type Endpoints struct {
 	SMTP         string `json:"smtp"`
 	Events       string `json:"events"`
 	EventsPage   string `json:"eventsPage"`
+	// UserPoolID names the template's user pool at the Cognito endpoint
+	// (AWS), backed by the OIDC issuer's users.
+	UserPoolID string `json:"userPoolId,omitempty"`
 }
 
 // Stats counts what the system did, for benchmarks and the dashboard.
@@ -102,6 +107,7 @@ type Cloud struct {
 	runtime   *lambdaemu.Runtime
 	aws       *awsemu.Server
 	issuer    *oidc.Issuer
+	cognito   *cognitoidp.Server
 	http      *httpgw.Gateway
 	ws        *wsgw.Gateway
 	mail      *mailParts
@@ -194,7 +200,11 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	}
 	c.aws.AddSecrets(c.model.Secrets)
 
-	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, append(oidc.DemoAgents(), cfg.Agents...))
+	pool, err := c.userPool()
+	if err != nil {
+		return nil, err
+	}
+	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, append(oidc.DemoAgents(), cfg.Agents...), passwordPolicy(pool))
 	if err != nil {
 		return nil, fmt.Errorf("start OIDC issuer: %w", err)
 	}
@@ -250,6 +260,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		SMTP:         c.mail.smtp.Addr(),
 		Events:       c.base + "/_local/events.json",
 		EventsPage:   c.base + "/_local/events",
+	}
+	if err := c.startUserPool(pool); err != nil {
+		return nil, err
 	}
 
 	if err := c.loadWeb(); err != nil {
@@ -338,6 +351,7 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
+	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env
 }
@@ -400,6 +414,10 @@ func (c *Cloud) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if eventbus.IsRequest(r) {
 			c.events.ServeHTTP(w, r)
+			return
+		}
+		if cognitoidp.IsRequest(r) {
+			c.cognito.ServeHTTP(w, r)
 			return
 		}
 		if awsemu.IsAWSRequest(r) {

@@ -67,7 +67,7 @@ func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
 		Endpoints: []namedURL{
 			{"HTTP API", e.HTTPAPI}, {"WebSocket API", e.WebSocket}, {"@connections", e.Callback},
 			{"Demo site", e.DemoSite}, {"OIDC issuer", e.OIDCIssuer}, {"AWS endpoint", e.AWS},
-			{"Mailbox", e.Mailbox},
+			{"Mailbox", e.Mailbox}, {"User pool", e.UserPoolID},
 		},
 	}
 	for name, n := range stats.Invocations {

@@ -77,7 +77,8 @@ Parley is running (started in %s). Ctrl-C stops it.
   WebSocket API   %s
   @connections    %s
   OIDC issuer     %s   (demo agents: alice, ben, chiara; password "demo")
-  AWS endpoint    %s   (DynamoDB, Secrets Manager, EventBridge)
+  AWS endpoint    %s   (DynamoDB, Secrets Manager, EventBridge, Cognito)
+  User pool       %s   (its users are the issuer's; invitations go to the mailbox)
   Dashboard       %s
   Endpoints JSON  %s/_local/endpoints
   Mailbox         %s   (every email sent through SES)
@@ -85,7 +86,7 @@ Parley is running (started in %s). Ctrl-C stops it.
   Events          %s
 
 `, time.Since(start).Round(100*time.Millisecond), e.DemoSite, orNone(e.Inbox), orNone(e.WidgetLoader),
-		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP, e.EventsPage)
+		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.UserPoolID, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP, e.EventsPage)
 
 	<-ctx.Done()
 	fmt.Println("\nlocalcloud: stopping every function process")

@@ -222,6 +222,30 @@ func (i *Issuer) authorizePage(w http.ResponseWriter, r *http.Request) {
 	i.renderSignIn(w, http.StatusOK, a, "", "")
 }
 
+// Messages of the sign-in page, in the words of Cognito's hosted UI where
+// it has them.
+const (
+	msgIncorrect     = "Incorrect email or password."
+	msgDisabled      = "User is disabled."
+	msgTempExpired   = "Temporary password has expired and must be reset by an administrator."
+	msgSessionEnded  = "Your sign-in session has expired. Please sign in again."
+	msgPasswordsDiff = "The passwords do not match."
+)
+
+// challengeTTL bounds the new-password step, as Cognito's sign-in session.
+const challengeTTL = 3 * time.Minute
+
+// challenge is a sign-in half done: the user gave the right temporary
+// password and must now choose a password of their own.
+type challenge struct {
+	sub     string
+	gen     int // the user's password generation when it started
+	expires time.Time
+}
+
+// authorizeSubmit handles the sign-in form in its three shapes: a demo
+// agent's button, email and password, and the new password an invited
+// user chooses after signing in with the temporary one.
 func (i *Issuer) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "malformed form")
@@ -232,15 +256,18 @@ func (i *Issuer) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		i.refuseAuth(w, r, a, aerr)
 		return
 	}
-	var agent *Agent
-	if sub := r.PostForm.Get("agent"); sub != "" {
-		agent = i.bySub[sub]
-	} else {
-		agent = i.checkPassword(r.PostForm.Get("email"), r.PostForm.Get("password"))
+	form := r.PostForm
+	var user *account
+	switch {
+	case form.Has("session"):
+		user = i.completeNewPassword(w, a, form)
+	case form.Get("agent") != "":
+		user = i.demoSignIn(w, a, form.Get("agent"))
+	default:
+		user = i.passwordSignIn(w, a, form.Get("email"), form.Get("password"))
 	}
-	if agent == nil {
-		i.renderSignIn(w, http.StatusUnauthorized, a, r.PostForm.Get("email"), "Incorrect email or password.")
-		return
+	if user == nil {
+		return // the page has been answered
 	}
 
 	code := rand.Text() + rand.Text()
@@ -252,7 +279,7 @@ func (i *Issuer) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	i.codes[code] = &authCode{
-		sub: agent.Sub, redirectURI: a.RedirectURI, challenge: a.Challenge, nonce: a.Nonce, scope: a.Scope,
+		sub: user.sub(), redirectURI: a.RedirectURI, challenge: a.Challenge, nonce: a.Nonce, scope: a.Scope,
 		authTime: now, expires: now.Add(codeTTL),
 	}
 	i.mu.Unlock()
@@ -264,16 +291,99 @@ func (i *Issuer) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, withQuery(a.RedirectURI, params), http.StatusFound)
 }
 
+// demoSignIn signs in a seeded agent without a password (the buttons).
+func (i *Issuer) demoSignIn(w http.ResponseWriter, a authRequest, sub string) *account {
+	user := i.snapshot(sub)
+	switch {
+	case user == nil || !user.demo || user.sub() != sub:
+		i.renderSignIn(w, http.StatusUnauthorized, a, "", msgIncorrect)
+		return nil
+	case !user.enabled:
+		i.renderSignIn(w, http.StatusUnauthorized, a, "", msgDisabled)
+		return nil
+	}
+	return user
+}
+
+// passwordSignIn checks email and password; a user who signs in with a
+// temporary password is shown the page to choose a new one instead.
+func (i *Issuer) passwordSignIn(w http.ResponseWriter, a authRequest, email, password string) *account {
+	user := i.checkPassword(email, password)
+	switch {
+	case user == nil:
+		i.renderSignIn(w, http.StatusUnauthorized, a, email, msgIncorrect)
+		return nil
+	case !user.enabled:
+		i.renderSignIn(w, http.StatusUnauthorized, a, email, msgDisabled)
+		return nil
+	case user.status == StatusForceChangePassword && !i.now().Before(user.tempExpires):
+		i.renderSignIn(w, http.StatusUnauthorized, a, email, msgTempExpired)
+		return nil
+	case user.status == StatusForceChangePassword:
+		session := rand.Text() + rand.Text()
+		now := i.now()
+		i.mu.Lock()
+		for s, c := range i.challenges {
+			if now.After(c.expires) {
+				delete(i.challenges, s)
+			}
+		}
+		i.challenges[session] = &challenge{sub: user.sub(), gen: user.passwordGen, expires: now.Add(challengeTTL)}
+		i.mu.Unlock()
+		i.renderNewPassword(w, http.StatusOK, a, session, user.email(), "")
+		return nil
+	}
+	return user
+}
+
+// completeNewPassword takes the password an invited user chose. The
+// session stays usable until it expires or succeeds, so a refused
+// password can be corrected.
+func (i *Issuer) completeNewPassword(w http.ResponseWriter, a authRequest, form url.Values) *account {
+	session := form.Get("session")
+	i.mu.Lock()
+	c, ok := i.challenges[session]
+	i.mu.Unlock()
+	if !ok || i.now().After(c.expires) {
+		i.renderSignIn(w, http.StatusUnauthorized, a, "", msgSessionEnded)
+		return nil
+	}
+	email := ""
+	if u := i.snapshot(c.sub); u != nil {
+		email = u.email()
+	}
+	password := form.Get("new_password")
+	if password != form.Get("confirm_password") {
+		i.renderNewPassword(w, http.StatusBadRequest, a, session, email, msgPasswordsDiff)
+		return nil
+	}
+	if err := i.policy.Check(password); err != nil {
+		i.renderNewPassword(w, http.StatusBadRequest, a, session, email, err.Error()+".")
+		return nil
+	}
+	user, err := i.choosePassword(c.sub, c.gen, password)
+	i.mu.Lock()
+	delete(i.challenges, session)
+	i.mu.Unlock()
+	if err != nil {
+		// Disabled, deleted or sent a new temporary password meanwhile.
+		i.renderSignIn(w, http.StatusUnauthorized, a, email, msgSessionEnded)
+		return nil
+	}
+	return user
+}
+
 // checkPassword compares in constant time, and hashes first so that the
-// comparison does not leak the password's length either.
-func (i *Issuer) checkPassword(email, password string) *Agent {
-	a := i.byEmail[strings.ToLower(strings.TrimSpace(email))]
+// comparison does not leak the password's length either. The email may
+// also be the username (the sub), as Cognito accepts either.
+func (i *Issuer) checkPassword(email, password string) *account {
+	a := i.snapshot(email)
 	want := sha256.Sum256([]byte(""))
 	if a != nil {
-		want = sha256.Sum256([]byte(a.Password))
+		want = sha256.Sum256([]byte(a.password))
 	}
 	got := sha256.Sum256([]byte(password))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || a == nil || a.Password == "" {
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || a == nil || a.password == "" {
 		return nil
 	}
 	return a
@@ -334,7 +444,11 @@ func (i *Issuer) redeemCode(w http.ResponseWriter, form url.Values) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "code_verifier does not match the code_challenge")
 		return
 	}
-	agent := i.bySub[code.sub]
+	agent := i.signedIn(code.sub)
+	if agent == nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "the user is disabled or no longer exists")
+		return
+	}
 
 	refresh := rand.Text() + rand.Text()
 	i.mu.Lock()
@@ -343,7 +457,7 @@ func (i *Issuer) redeemCode(w http.ResponseWriter, form url.Values) {
 			delete(i.refreshs, t)
 		}
 	}
-	i.refreshs[refresh] = &refreshGrant{sub: agent.Sub, scope: code.scope, authTime: code.authTime, expires: now.Add(refreshTTL)}
+	i.refreshs[refresh] = &refreshGrant{sub: agent.sub(), scope: code.scope, authTime: code.authTime, expires: now.Add(refreshTTL)}
 	i.mu.Unlock()
 
 	i.issueTokens(w, agent, code.scope, code.nonce, code.authTime, refresh)
@@ -360,10 +474,15 @@ func (i *Issuer) refresh(w http.ResponseWriter, form url.Values) {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "refresh_token is invalid or expired")
 		return
 	}
-	i.issueTokens(w, i.bySub[g.sub], g.scope, "", g.authTime, "")
+	agent := i.signedIn(g.sub)
+	if agent == nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "the user is disabled or no longer exists")
+		return
+	}
+	i.issueTokens(w, agent, g.scope, "", g.authTime, "")
 }
 
-func (i *Issuer) issueTokens(w http.ResponseWriter, a *Agent, scope, nonce string, authTime time.Time, refresh string) {
+func (i *Issuer) issueTokens(w http.ResponseWriter, a *account, scope, nonce string, authTime time.Time, refresh string) {
 	now := i.now()
 	id, err := i.idToken(a, nonce, authTime, now, tokenTTL)
 	if err != nil {
@@ -385,7 +504,7 @@ func (i *Issuer) issueTokens(w http.ResponseWriter, a *Agent, scope, nonce strin
 func (i *Issuer) userinfo(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w)
 	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	var agent *Agent
+	var agent *account
 	var err error
 	if ok {
 		agent, err = i.verifyAccess(strings.TrimSpace(raw))
@@ -396,7 +515,8 @@ func (i *Issuer) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"sub": agent.Sub, "email": agent.Email, "email_verified": true, "name": agent.Name, "username": agent.Sub,
+		"sub": agent.sub(), "email": agent.email(), "email_verified": agent.attrs["email_verified"] == "true",
+		"name": agent.name(), "username": agent.sub(),
 	})
 }
 

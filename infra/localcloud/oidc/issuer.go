@@ -1,7 +1,10 @@
-// Package oidc is a local OpenID Connect issuer with seeded demo agents. It
-// answers the authorization code flow with PKCE the way Cognito's hosted UI
-// does, and signs tokens shaped like Cognito's, so agents sign in to the
-// local inbox through the same code path as in production.
+// Package oidc is a local OpenID Connect issuer and the directory of the
+// users who sign in with it: seeded demo agents and users created through
+// the Cognito API (infra/localcloud/cognitoidp). It answers the
+// authorization code flow with PKCE the way Cognito's hosted UI does,
+// including the new password an invited user must choose, and signs
+// tokens shaped like Cognito's, so agents sign in to the local inbox
+// through the same code path as in production.
 package oidc
 
 import (
@@ -14,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,23 +49,30 @@ func DemoAgents() []Agent {
 	}
 }
 
-// Issuer is an OpenID Connect provider for one public client (the inbox).
-// It is an http.Handler for the paths below the issuer URL.
+// Issuer is an OpenID Connect provider for one public client (the inbox),
+// and the directory of the users who sign in with it: it stands in for the
+// template's Cognito user pool (the Cognito API in front of it lives in
+// infra/localcloud/cognitoidp). It is an http.Handler for the paths below
+// the issuer URL.
 type Issuer struct {
 	issuer   string
 	clientID string
-	agents   []Agent
-	bySub    map[string]*Agent
-	byEmail  map[string]*Agent
+	policy   PasswordPolicy
 	key      *rsa.PrivateKey
 	kid      string
 	// skew moves the clock, in nanoseconds, so tests can expire codes.
 	skew atomic.Int64
 	mux  *http.ServeMux
 
-	mu       sync.Mutex
-	codes    map[string]*authCode
-	refreshs map[string]*refreshGrant
+	usersMu sync.RWMutex
+	bySub   map[string]*account
+	byEmail map[string]*account // by lower-case email address
+	seq     int
+
+	mu         sync.Mutex
+	codes      map[string]*authCode
+	refreshs   map[string]*refreshGrant
+	challenges map[string]*challenge
 }
 
 // authCode is an issued, not yet redeemed authorization code.
@@ -76,8 +87,10 @@ type refreshGrant struct {
 }
 
 // New starts an issuer at issuerURL (for example http://127.0.0.1:3000/oidc)
-// for the client clientID, with a fresh RSA signing key.
-func New(issuerURL, clientID string, agents []Agent) (*Issuer, error) {
+// for the client clientID, with a fresh RSA signing key. The agents are
+// seeded as confirmed users, offered as buttons on the sign-in page; the
+// policy applies to the passwords users choose.
+func New(issuerURL, clientID string, agents []Agent, policy PasswordPolicy) (*Issuer, error) {
 	u, err := url.Parse(issuerURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("oidc: issuer URL %q must be an absolute http(s) URL without query or fragment", issuerURL)
@@ -86,25 +99,28 @@ func New(issuerURL, clientID string, agents []Agent) (*Issuer, error) {
 		return nil, errors.New("oidc: client id is empty")
 	}
 	i := &Issuer{
-		issuer:   strings.TrimSuffix(issuerURL, "/"),
-		clientID: clientID,
-		agents:   make([]Agent, len(agents)),
-		bySub:    map[string]*Agent{},
-		byEmail:  map[string]*Agent{},
-		codes:    map[string]*authCode{},
-		refreshs: map[string]*refreshGrant{},
+		issuer:     strings.TrimSuffix(issuerURL, "/"),
+		clientID:   clientID,
+		policy:     policy,
+		bySub:      map[string]*account{},
+		byEmail:    map[string]*account{},
+		codes:      map[string]*authCode{},
+		refreshs:   map[string]*refreshGrant{},
+		challenges: map[string]*challenge{},
 	}
-	copy(i.agents, agents)
-	for n := range i.agents {
-		a := &i.agents[n]
-		email := strings.ToLower(a.Email)
-		if a.Sub == "" || email == "" {
+	now := i.now()
+	for n, ag := range agents {
+		if ag.Sub == "" || ag.Email == "" {
 			return nil, fmt.Errorf("oidc: agent %d needs a sub and an email", n)
 		}
-		if i.bySub[a.Sub] != nil || i.byEmail[email] != nil {
-			return nil, fmt.Errorf("oidc: agent %s (%s) is listed twice", a.Sub, a.Email)
+		a := &account{
+			attrs:    map[string]string{"sub": ag.Sub, "email": ag.Email, "email_verified": "true", "name": ag.Name},
+			password: ag.Password, groups: slices.Clone(ag.Groups), status: StatusConfirmed, enabled: true, demo: true,
+			created: now, modified: now,
 		}
-		i.bySub[a.Sub], i.byEmail[email] = a, a
+		if err := i.addAccount(a); err != nil {
+			return nil, fmt.Errorf("oidc: agent %s (%s) is listed twice", ag.Sub, ag.Email)
+		}
 	}
 
 	i.key, err = rsa.GenerateKey(rand.Reader, 2048)
@@ -151,9 +167,9 @@ func (i *Issuer) PublicKey() *rsa.PublicKey { return &i.key.PublicKey }
 // path as the token endpoint. Tests and benchmarks use it to skip the
 // sign-in page.
 func (i *Issuer) Mint(sub string, ttl time.Duration) (string, error) {
-	a := i.bySub[sub]
+	a := i.signedIn(sub)
 	if a == nil {
-		return "", fmt.Errorf("oidc: mint: unknown agent %q", sub)
+		return "", fmt.Errorf("oidc: mint: unknown or disabled agent %q", sub)
 	}
 	now := i.now()
 	return i.idToken(a, "", now, now, ttl)
@@ -162,32 +178,47 @@ func (i *Issuer) Mint(sub string, ttl time.Duration) (string, error) {
 // MintAccess signs an access token for the agent sub, valid for ttl, with
 // the scopes the inbox asks for.
 func (i *Issuer) MintAccess(sub string, ttl time.Duration) (string, error) {
-	a := i.bySub[sub]
+	a := i.signedIn(sub)
 	if a == nil {
-		return "", fmt.Errorf("oidc: mint access: unknown agent %q", sub)
+		return "", fmt.Errorf("oidc: mint access: unknown or disabled agent %q", sub)
 	}
 	now := i.now()
 	return i.accessToken(a, defaultScope, now, now, ttl)
 }
 
+// signedIn returns the user sub as it is now if it may hold tokens: it
+// exists and is enabled.
+func (i *Issuer) signedIn(sub string) *account {
+	i.usersMu.RLock()
+	defer i.usersMu.RUnlock()
+	a := i.bySub[sub]
+	if a == nil || !a.enabled {
+		return nil
+	}
+	c := *a
+	return &c
+}
+
 // idToken is shaped like a Cognito ID token.
-func (i *Issuer) idToken(a *Agent, nonce string, authTime, now time.Time, ttl time.Duration) (string, error) {
+func (i *Issuer) idToken(a *account, nonce string, authTime, now time.Time, ttl time.Duration) (string, error) {
 	claims := jwt.MapClaims{
 		"iss":              i.issuer,
-		"sub":              a.Sub,
+		"sub":              a.sub(),
 		"aud":              i.clientID,
-		"email":            a.Email,
-		"email_verified":   true,
-		"name":             a.Name,
-		"cognito:username": a.Sub,
+		"email":            a.email(),
+		"email_verified":   a.attrs["email_verified"] == "true",
+		"cognito:username": a.sub(),
 		"token_use":        "id",
 		"auth_time":        authTime.Unix(),
 		"iat":              now.Unix(),
 		"exp":              now.Add(ttl).Unix(),
 		"jti":              rand.Text(),
 	}
-	if len(a.Groups) > 0 {
-		claims["cognito:groups"] = a.Groups
+	if a.name() != "" {
+		claims["name"] = a.name()
+	}
+	if len(a.groups) > 0 {
+		claims["cognito:groups"] = a.groups
 	}
 	if nonce != "" {
 		claims["nonce"] = nonce
@@ -197,21 +228,21 @@ func (i *Issuer) idToken(a *Agent, nonce string, authTime, now time.Time, ttl ti
 
 // accessToken is shaped like a Cognito access token: no aud, the client in
 // client_id, which is what API Gateway's JWT authorizer checks for it.
-func (i *Issuer) accessToken(a *Agent, scope string, authTime, now time.Time, ttl time.Duration) (string, error) {
+func (i *Issuer) accessToken(a *account, scope string, authTime, now time.Time, ttl time.Duration) (string, error) {
 	claims := jwt.MapClaims{
 		"iss":       i.issuer,
-		"sub":       a.Sub,
+		"sub":       a.sub(),
 		"client_id": i.clientID,
 		"token_use": "access",
 		"scope":     scope,
-		"username":  a.Sub,
+		"username":  a.sub(),
 		"auth_time": authTime.Unix(),
 		"iat":       now.Unix(),
 		"exp":       now.Add(ttl).Unix(),
 		"jti":       rand.Text(),
 	}
-	if len(a.Groups) > 0 {
-		claims["cognito:groups"] = a.Groups
+	if len(a.groups) > 0 {
+		claims["cognito:groups"] = a.groups
 	}
 	return i.sign(claims)
 }
@@ -227,8 +258,9 @@ func (i *Issuer) sign(claims jwt.MapClaims) (string, error) {
 }
 
 // verifyAccess checks an access token this issuer signed and returns its
-// agent.
-func (i *Issuer) verifyAccess(raw string) (*Agent, error) {
+// user, who must still exist and be enabled (Cognito revokes a disabled
+// user's access tokens for its own endpoints).
+func (i *Issuer) verifyAccess(raw string) (*account, error) {
 	tok, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return &i.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(i.issuer), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(i.now))
@@ -240,9 +272,9 @@ func (i *Issuer) verifyAccess(raw string) (*Agent, error) {
 		return nil, errors.New("not an access token of this client")
 	}
 	sub, _ := claims["sub"].(string)
-	a := i.bySub[sub]
+	a := i.signedIn(sub)
 	if a == nil {
-		return nil, errors.New("unknown subject")
+		return nil, errors.New("unknown or disabled subject")
 	}
 	return a, nil
 }

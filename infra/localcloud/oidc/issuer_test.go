@@ -40,7 +40,7 @@ func newHarness(t *testing.T) *harness {
 	var h http.Handler = http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	iss, err := New(srv.URL+"/oidc", clientID, DemoAgents())
+	iss, err := New(srv.URL+"/oidc", clientID, DemoAgents(), DefaultPasswordPolicy())
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -521,7 +521,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := New(tc.issuer, tc.client, tc.agents); err == nil {
+			if _, err := New(tc.issuer, tc.client, tc.agents, DefaultPasswordPolicy()); err == nil {
 				t.Error("New succeeded")
 			}
 		})

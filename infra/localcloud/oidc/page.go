@@ -37,6 +37,7 @@ var signInPage = template.Must(template.New("signin").Funcs(template.FuncMap{"jo
 </section>
 <section aria-labelledby="password-heading">
 <h2 id="password-heading">Or sign in with email and password</h2>
+<p class="note">An invited agent signs in with the email address and the temporary password of the invitation.</p>
 <form method="post" action="authorize">
 {{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{end}}<label for="email">Email</label>
@@ -51,6 +52,37 @@ var signInPage = template.Must(template.New("signin").Funcs(template.FuncMap{"jo
 </html>
 `))
 
+// newPasswordPage is the step Cognito's hosted UI shows a user who signed
+// in with a temporary password. The temporary password is not carried on:
+// the session names the half-done sign-in.
+var newPasswordPage = template.Must(template.New("newpassword").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Choose a new password · Parley (local)</title>
+<link rel="stylesheet" href="signin.css">
+</head>
+<body>
+<main>
+<h1>Choose a new password</h1>
+<p class="note">You signed in{{if .Email}} as <strong>{{.Email}}</strong>{{end}} with a temporary password. Choose a password of your own to continue.</p>
+{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="authorize">
+{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<input type="hidden" name="session" value="{{.Session}}">
+<label for="new_password">New password</label>
+<input id="new_password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="policy">
+<label for="confirm_password">Enter the new password again</label>
+<input id="confirm_password" name="confirm_password" type="password" autocomplete="new-password" required>
+<p id="policy" class="note">{{.Policy}}</p>
+<button type="submit" class="primary">Set password and sign in</button>
+</form>
+</main>
+</body>
+</html>
+`))
+
 type signInData struct {
 	Fields []field
 	Agents []Agent
@@ -58,9 +90,24 @@ type signInData struct {
 	Error  string
 }
 
+type newPasswordData struct {
+	Fields                        []field
+	Session, Email, Error, Policy string
+}
+
 func (i *Issuer) renderSignIn(w http.ResponseWriter, status int, a authRequest, email, message string) {
+	renderPage(w, status, signInPage, signInData{Fields: a.fields(), Agents: i.demoAgents(), Email: email, Error: message})
+}
+
+func (i *Issuer) renderNewPassword(w http.ResponseWriter, status int, a authRequest, session, email, message string) {
+	renderPage(w, status, newPasswordPage, newPasswordData{
+		Fields: a.fields(), Session: session, Email: email, Error: message, Policy: i.policy.describe(),
+	})
+}
+
+func renderPage(w http.ResponseWriter, status int, page *template.Template, data any) {
 	var buf bytes.Buffer
-	if err := signInPage.Execute(&buf, signInData{Fields: a.fields(), Agents: i.agents, Email: email, Error: message}); err != nil {
+	if err := page.Execute(&buf, data); err != nil {
 		writeOAuthError(w, http.StatusInternalServerError, "server_error", "could not render the sign-in page")
 		return
 	}

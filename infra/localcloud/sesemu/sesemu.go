@@ -153,13 +153,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NotFoundException", fmt.Sprintf("Configuration set <%s> does not exist.", in.ConfigurationSetName))
 		return
 	}
+	s.keep(m)
+	s.simulate(m)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"MessageId": m.ID})
+}
+
+// Deliver keeps a message that another service of the cloud sends through
+// SES itself, as Cognito sends its invitations: raw is the whole message,
+// its From and To headers say who sends it to whom. It returns the
+// message id.
+func (s *Server) Deliver(raw []byte) (string, error) {
+	var in sendRequest
+	in.Content.Raw = &struct {
+		Data []byte `json:"Data"`
+	}{Data: raw}
+	m, err := s.accept(in)
+	if err != nil {
+		return "", err
+	}
+	s.keep(m)
+	return m.ID, nil
+}
+
+func (s *Server) keep(m Mail) {
 	s.mu.Lock()
 	s.mail = append(s.mail, m)
 	s.mu.Unlock()
 	s.log.Info("email sent to the local mailbox", "id", m.ID, "configurationSet", m.ConfigurationSet)
-	s.simulate(m)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"MessageId": m.ID})
 }
 
 func (s *Server) knownSet(name string) bool {
@@ -293,10 +314,10 @@ var page = template.Must(template.New("mailbox").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Parley local mailbox</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}article{border:1px solid #d1d9e0;border-radius:6px;padding:1rem;margin:1rem 0}
 dt{font-weight:600;float:left;width:8rem}dd{margin-left:8rem}pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem}</style></head>
-<body><h1>Local mailbox</h1><p>Every email the functions send through SES, newest first ({{len .}}). JSON: <a href="mailbox.json">mailbox.json</a>.</p>
+<body><h1>Local mailbox</h1><p>Every email sent through SES (by the functions, and the user pool's invitations), newest first ({{len .}}). JSON: <a href="mailbox.json">mailbox.json</a>.</p>
 {{range .}}<article><dl><dt>Subject</dt><dd>{{.Subject}}</dd><dt>From</dt><dd>{{index .Headers "From"}}</dd><dt>To</dt><dd>{{range .To}}{{.}} {{end}}</dd>
 <dt>Reply-To</dt><dd>{{index .Headers "Reply-To"}}</dd><dt>Sent</dt><dd>{{.SentAt.Format "2006-01-02 15:04:05 MST"}}</dd></dl>
-<pre>{{.Text}}</pre><details><summary>Raw</summary><pre>{{.Raw}}</pre></details></article>
+{{if .Text}}<pre>{{.Text}}</pre>{{else}}<pre>{{.HTML}}</pre>{{end}}<details><summary>Raw</summary><pre>{{.Raw}}</pre></details></article>
 {{end}}</body></html>
 `))
 

@@ -34,7 +34,8 @@ func (o Options) withDefaults() Options {
 
 // Load reads the SAM template at path and derives the local cloud's Model,
 // with every intrinsic function resolved for the account opts describes.
-// Resources and outputs whose Condition is false are left out.
+// Resources and outputs whose Condition is false are left out, except
+// user pools: the local OIDC issuer stands in for them (userpools.go).
 func Load(path string, opts Options) (m *Model, err error) {
 	defer func() {
 		if err != nil {
@@ -71,6 +72,9 @@ func Load(path string, opts Options) (m *Model, err error) {
 		return nil, err
 	}
 	if err := deriveEvents(m, resolved, r); err != nil {
+		return nil, err
+	}
+	if err := deriveUserPools(m, r); err != nil {
 		return nil, err
 	}
 	return m, deriveMail(m, resolved, r)

@@ -19,6 +19,9 @@ type Model struct {
 	Secrets       []*Secret
 	Outputs       map[string]string // resolved output values
 	Mail          *Mail
+	// UserPools are the template's Cognito user pools, for which the local
+	// OIDC issuer stands in (userpools.go).
+	UserPools []*UserPool
 
 	// EventBridge buses, rules (pattern and scheduled) and the functions'
 	// stream event source mappings (events_model.go).
