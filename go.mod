@@ -23,6 +23,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
 	github.com/truora/minidyn v0.8.2
+	golang.org/x/text v0.33.0
 	golang.org/x/tools v0.40.1-0.20260108161641-ca281cf95054
 	gopkg.in/yaml.v3 v3.0.1
 )
