@@ -1,0 +1,92 @@
+package chat
+
+// Agents: the profile an agent edits, and the agents of its inbox.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// Me returns the agent's profile, creating it from the identity provider's
+// claims on first use.
+func (s *Service) Me(ctx context.Context, agent Principal, email string) (Agent, error) {
+	name := agent.Name
+	if name == "" {
+		name = email
+	}
+	a, err := s.store.EnsureAgent(ctx, Agent{ID: agent.ID, DisplayName: name, Email: email, Inboxes: []string{s.inbox}})
+	if err != nil {
+		return Agent{}, fmt.Errorf("agent %s: %w", agent.ID, err)
+	}
+	return a, nil
+}
+
+// ProfileUpdate is what an agent may change about itself.
+type ProfileUpdate struct {
+	DisplayName string
+	AvatarURL   string
+	MeetingsURL string
+}
+
+func checkURL(name, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2048 {
+		return invalid("%s must be an http(s) URL", name)
+	}
+	return nil
+}
+
+// UpdateMe changes the agent's profile.
+func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u ProfileUpdate) (Agent, error) {
+	u.DisplayName = strings.TrimSpace(u.DisplayName)
+	if u.DisplayName == "" || utf8.RuneCountInString(u.DisplayName) > 80 {
+		return Agent{}, invalid("displayName must have 1 to 80 characters")
+	}
+	if err := checkURL("avatarUrl", u.AvatarURL); err != nil {
+		return Agent{}, err
+	}
+	if err := checkURL("meetingsUrl", u.MeetingsURL); err != nil {
+		return Agent{}, err
+	}
+	a, err := s.Me(ctx, agent, email)
+	if err != nil {
+		return Agent{}, err
+	}
+	a.DisplayName, a.AvatarURL, a.MeetingsURL = u.DisplayName, u.AvatarURL, u.MeetingsURL
+	if err := s.store.PutAgent(ctx, a); err != nil {
+		return Agent{}, fmt.Errorf("update agent %s: %w", agent.ID, err)
+	}
+	s.assigneeChanged(ctx, a)
+	return a, nil
+}
+
+// Agents lists the agents of the caller's inbox.
+func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) {
+	as, err := s.store.Agents(ctx, s.inbox)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	return as, nil
+}
+
+// SignAs returns the agent with the display name and avatar of its
+// profile, which is how visitors and emails know the agent. An agent
+// without a profile yet keeps the identity provider's name (what its
+// profile will start from). It reads and never writes.
+func (s *Service) SignAs(ctx context.Context, agent Principal) (Principal, error) {
+	profile, err := s.store.Agent(ctx, agent.ID)
+	switch {
+	case err == nil:
+		agent.Name, agent.AvatarURL = profile.DisplayName, profile.AvatarURL
+	case !errors.Is(err, ErrNotFound):
+		return Principal{}, fmt.Errorf("profile of %s: %w", agent.ID, err)
+	}
+	return agent, nil
+}

@@ -1,0 +1,71 @@
+package chat
+
+// Connections: who opened a socket, and forgetting it when it closes.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Connect consumes a verified ticket and stores the connection it opens.
+func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) error {
+	if connectionID == "" || t.ID == "" || t.Principal.ID == "" {
+		return invalid("connection and ticket are required")
+	}
+	if err := s.store.ConsumeTicket(ctx, t.ID, t.ExpiresAt); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return &Error{Kind: ErrUnauthorized, Message: "ticket already used"}
+		}
+		return fmt.Errorf("consume ticket: %w", err)
+	}
+	c := Connection{ID: connectionID, Principal: t.Principal, ConnectedAt: s.now().UTC()}
+	if t.Principal.Role == RoleAgent {
+		c.Inboxes = []string{s.inbox}
+	}
+	if err := s.store.SaveConnection(ctx, c); err != nil {
+		return fmt.Errorf("save connection %s: %w", connectionID, err)
+	}
+	if t.Principal.Role == RoleVisitor {
+		s.visitorPresence(ctx, t.Principal.ID, true)
+	}
+	return nil
+}
+
+// Disconnect forgets a connection.
+func (s *Service) Disconnect(ctx context.Context, connectionID string) error {
+	c, err := s.store.Connection(ctx, connectionID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("disconnect %s: %w", connectionID, err)
+	}
+	if err := s.store.DeleteConnection(ctx, connectionID); err != nil {
+		return fmt.Errorf("delete connection %s: %w", connectionID, err)
+	}
+	if c.Principal.Role == RoleVisitor {
+		s.visitorLeft(ctx, c.Principal.ID)
+	}
+	return nil
+}
+
+// Principal returns who opened a connection.
+func (s *Service) Principal(ctx context.Context, connectionID string) (Principal, error) {
+	c, err := s.store.Connection(ctx, connectionID)
+	if errors.Is(err, ErrNotFound) {
+		return Principal{}, &Error{Kind: ErrUnauthorized, Message: "unknown connection"}
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("connection %s: %w", connectionID, err)
+	}
+	return c.Principal, nil
+}
+
+// principalOf finds the sender among a conversation's listeners, which
+// saves the connection lookup on the hot path, and falls back to it.
+func (s *Service) principalOf(ctx context.Context, connectionID string, listeners []Listener) (Principal, error) {
+	for _, l := range listeners {
+		if l.ConnectionID == connectionID {
+			return l.Principal, nil
+		}
+	}
+	return s.Principal(ctx, connectionID)
+}
