@@ -18,12 +18,9 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
-		return Conversation{}, notFound()
-	}
+	conv, listeners, err := s.reach(ctx, agent, conversationID)
 	if err != nil {
-		return Conversation{}, fmt.Errorf("load %s: %w", conversationID, err)
+		return Conversation{}, err
 	}
 	probe := conv
 	ev, err := decide(&probe)

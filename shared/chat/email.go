@@ -149,12 +149,9 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(contact, conv)) {
-		return Message{}, false, notFound()
-	}
+	conv, listeners, err := s.reach(ctx, contact, conversationID)
 	if err != nil {
-		return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
+		return Message{}, false, err
 	}
 	key := "email#" + in.Dedupe
 	if lookup, ok := s.store.(ClientLookup); ok {
@@ -274,7 +271,3 @@ func (s *Service) RecordEvent(ctx context.Context, by Principal, conversationID 
 	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
 	return res.Message, nil
 }
-
-// Visible reports whether p may see the conversation (agents: their inbox;
-// visitors: their own).
-func (s *Service) Visible(p Principal, c Conversation) bool { return s.visible(p, c) }

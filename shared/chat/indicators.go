@@ -5,7 +5,6 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 )
@@ -15,12 +14,9 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 	if err := checkID("conversationId", conversationID); err != nil {
 		return Conversation{}, err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(p, conv)) {
-		return Conversation{}, notFound()
-	}
+	conv, listeners, err := s.reach(ctx, p, conversationID)
 	if err != nil {
-		return Conversation{}, fmt.Errorf("read %s: %w", conversationID, err)
+		return Conversation{}, err
 	}
 	if seq < 1 || seq > conv.LastSeq {
 		return Conversation{}, invalid("seq must be between 1 and %d", conv.LastSeq)
@@ -71,17 +67,9 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	if err := checkID("conversationId", conversationID); err != nil {
 		return err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("typing in %s: %w", conversationID, err)
-	}
-	exists := err == nil
-	p, err := s.principalOf(ctx, connectionID, listeners)
+	p, conv, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
 	if err != nil {
 		return err
-	}
-	if !exists || !s.visible(p, conv) {
-		return notFound()
 	}
 	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on}
 	if p.Role == RoleAgent {

@@ -40,31 +40,26 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		return Message{}, err
 	}
 	var (
+		p         Principal
 		conv      Conversation
 		listeners []Listener
-		exists    bool
+		err       error
 	)
-	if in.ConversationID != "" {
-		var err error
-		conv, listeners, err = s.store.ConversationListeners(ctx, in.ConversationID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return Message{}, fmt.Errorf("send to %s: %w", in.ConversationID, err)
-		}
-		exists = err == nil
+	exists := in.ConversationID != ""
+	if exists {
+		p, conv, listeners, err = s.reachFrom(ctx, connectionID, in.ConversationID)
+	} else {
+		p, err = s.Principal(ctx, connectionID)
 	}
-	p, err := s.principalOf(ctx, connectionID, listeners)
 	if err != nil {
 		return Message{}, err
 	}
 	if p.Role == RoleAgent {
-		if !exists || !s.visible(p, conv) {
+		if !exists {
 			return Message{}, notFound()
 		}
 		res, err := s.reply(ctx, p, conv, listeners, in)
 		return res.Message, err
-	}
-	if in.ConversationID != "" && (!exists || !s.visible(p, conv)) {
-		return Message{}, notFound()
 	}
 	if exists && conv.Status == StatusOpen {
 		res, err := s.appendText(ctx, p, conv, in)
@@ -173,14 +168,7 @@ func (s *Service) replyTarget(ctx context.Context, agent Principal, in SendInput
 	if err := in.validate(); err != nil {
 		return Conversation{}, nil, err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, in.ConversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
-		return Conversation{}, nil, notFound()
-	}
-	if err != nil {
-		return Conversation{}, nil, fmt.Errorf("reply to %s: %w", in.ConversationID, err)
-	}
-	return conv, listeners, nil
+	return s.reach(ctx, agent, in.ConversationID)
 }
 
 // Reply stores an agent's message. created is false when clientId had been

@@ -5,7 +5,6 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -37,12 +36,9 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 	if err != nil {
 		return nil, false, err
 	}
-	conv, err := s.store.Conversation(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(p, conv)) {
-		return nil, false, notFound()
-	}
+	conv, err := s.conversation(ctx, p, conversationID)
 	if err != nil {
-		return nil, false, fmt.Errorf("messages of %s: %w", conversationID, err)
+		return nil, false, err
 	}
 	mq := MessageQuery{ConversationID: conversationID, After: q.After, Before: q.Before, Limit: limit}
 	if q.After == 0 && q.Before == 0 && p.Role == RoleAgent {
@@ -69,12 +65,9 @@ func (s *Service) ConversationDetail(ctx context.Context, agent Principal, conve
 	if err != nil {
 		return Summary{}, nil, false, err
 	}
-	conv, err := s.store.Conversation(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(agent, conv)) {
-		return Summary{}, nil, false, notFound()
-	}
+	conv, err := s.conversation(ctx, agent, conversationID)
 	if err != nil {
-		return Summary{}, nil, false, fmt.Errorf("conversation %s: %w", conversationID, err)
+		return Summary{}, nil, false, err
 	}
 	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
 	if err != nil {
@@ -121,17 +114,9 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	if afterSeq < 0 {
 		return invalid("afterSeq must not be negative")
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("resume %s: %w", conversationID, err)
-	}
-	exists := err == nil
-	p, err := s.principalOf(ctx, connectionID, listeners)
+	p, _, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
 	if err != nil {
 		return err
-	}
-	if !exists || !s.visible(p, conv) {
-		return notFound()
 	}
 	subscribed := false
 	for _, l := range listeners {

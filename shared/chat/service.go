@@ -95,19 +95,6 @@ var (
 	errNoop   = errors.New("nothing to change")
 )
 
-// notFound is the one answer for unknown and forbidden ids alike.
-func notFound() error { return &Error{Kind: ErrNotFound, Message: "conversation not found"} }
-
-func (s *Service) visible(p Principal, c Conversation) bool {
-	switch p.Role {
-	case RoleVisitor:
-		return c.VisitorID == p.ID
-	case RoleAgent:
-		return c.InboxID == s.inbox
-	}
-	return false
-}
-
 func clientKey(p Principal, clientID string) string {
 	return string(p.Role) + ":" + p.ID + "#" + clientID
 }
