@@ -14,8 +14,9 @@ func main() {
 	ctx := context.Background()
 	p := setup.Must(ctx)
 	env := setup.Env{Config: p.Config, AWS: p.AWS}
-	h := agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).
-		WithAccess(env.AgentGuard(p.Store), p.Config.Access.AdminGroup).
-		WithAttachments(setup.Check(setup.Attachments(p)))
+	h := setup.Check(agentapi.New(agentapi.Deps{
+		Chat: p.Service, Signer: p.Signer, Access: env.AgentGuard(p.Store), AdminGroup: p.Config.Access.AdminGroup,
+		Email: setup.MustEmail(ctx, p), Attachments: setup.Check(setup.Attachments(p)),
+	}))
 	lambda.Start(h.Handle)
 }

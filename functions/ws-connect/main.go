@@ -15,7 +15,6 @@ func main() {
 	env := setup.Check(setup.Init(ctx))
 	st := env.Store()
 	svc, _ := env.Service(st)
-	h := wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).
-		WithAccess(setup.Check(env.Allowlist()), env.Limiter(st), env.AgentGuard(st))
+	h := setup.Check(wsapi.NewConnect(svc, setup.Check(env.Signer(ctx)), setup.Check(env.Allowlist()), env.Limiter(st), env.AgentGuard(st)))
 	lambda.Start(h.Handle)
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // notFound is the one answer for unknown and forbidden ids alike.
@@ -18,13 +19,13 @@ func (s *Service) visible(p Principal, c Conversation) bool {
 	case RoleVisitor:
 		return c.VisitorID == p.ID
 	case RoleAgent:
-		return c.InboxID == s.inbox
+		return slices.Contains(p.Inboxes, c.InboxID)
 	}
 	return false
 }
 
-// Visible reports whether p may see the conversation (agents: their inbox;
-// visitors: their own).
+// Visible reports whether p may see the conversation (agents: those of
+// their inboxes; visitors: their own).
 func (s *Service) Visible(p Principal, c Conversation) bool { return s.visible(p, c) }
 
 // conversation reads a conversation p may see.
@@ -76,7 +77,7 @@ func (s *Service) reachFrom(ctx context.Context, connectionID, conversationID st
 }
 
 // CheckAccess tells whether p may reach the conversation: a visitor its
-// own, an agent those of its inbox. A forbidden id answers exactly like an
+// own, an agent those of its inboxes. A forbidden id answers exactly like an
 // unknown one.
 func (s *Service) CheckAccess(ctx context.Context, p Principal, conversationID string) error {
 	if err := checkID("conversationId", conversationID); err != nil {

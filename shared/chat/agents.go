@@ -1,12 +1,13 @@
 package chat
 
-// Agents: the profile an agent edits, and the agents of its inbox.
+// Agents: the profile an agent edits, and the agents of its inboxes.
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,7 +19,7 @@ func (s *Service) Me(ctx context.Context, agent Principal, email string) (Agent,
 	if name == "" {
 		name = email
 	}
-	a, err := s.store.EnsureAgent(ctx, Agent{ID: agent.ID, DisplayName: name, Email: email, Inboxes: []string{s.inbox}})
+	a, err := s.store.EnsureAgent(ctx, Agent{ID: agent.ID, DisplayName: name, Email: email, Inboxes: s.agentInboxes})
 	if err != nil {
 		return Agent{}, fmt.Errorf("agent %s: %w", agent.ID, err)
 	}
@@ -67,26 +68,22 @@ func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u
 	return a, nil
 }
 
-// Agents lists the agents of the caller's inbox.
+// Agents lists the agents of the caller's inboxes, by display name.
 func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) {
-	as, err := s.store.Agents(ctx, s.inbox)
-	if err != nil {
-		return nil, fmt.Errorf("list agents: %w", err)
+	out := []Agent{}
+	seen := map[string]bool{}
+	for _, inbox := range agent.Inboxes {
+		as, err := s.store.Agents(ctx, inbox)
+		if err != nil {
+			return nil, fmt.Errorf("list agents of %s: %w", inbox, err)
+		}
+		for _, a := range as {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
 	}
-	return as, nil
-}
-
-// SignAs returns the agent with the display name and avatar of its
-// profile, which is how visitors and emails know the agent. An agent
-// without a profile yet keeps the identity provider's name (what its
-// profile will start from). It reads and never writes.
-func (s *Service) SignAs(ctx context.Context, agent Principal) (Principal, error) {
-	profile, err := s.store.Agent(ctx, agent.ID)
-	switch {
-	case err == nil:
-		agent.Name, agent.AvatarURL = profile.DisplayName, profile.AvatarURL
-	case !errors.Is(err, ErrNotFound):
-		return Principal{}, fmt.Errorf("profile of %s: %w", agent.ID, err)
-	}
-	return agent, nil
+	slices.SortStableFunc(out, func(a, b Agent) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
+	return out, nil
 }

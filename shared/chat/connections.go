@@ -9,6 +9,8 @@ import (
 )
 
 // Connect consumes a verified ticket and stores the connection it opens.
+// An agent's ticket principal carries its memberships (see Member): its
+// socket listens to those inboxes.
 func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) error {
 	if connectionID == "" || t.ID == "" || t.Principal.ID == "" {
 		return invalid("connection and ticket are required")
@@ -21,7 +23,7 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 	}
 	c := Connection{ID: connectionID, Principal: t.Principal, ConnectedAt: s.now().UTC()}
 	if t.Principal.Role == RoleAgent {
-		c.Inboxes = []string{s.inbox}
+		c.Inboxes = t.Principal.Inboxes
 	}
 	if err := s.store.SaveConnection(ctx, c); err != nil {
 		return fmt.Errorf("save connection %s: %w", connectionID, err)
@@ -56,14 +58,22 @@ func (s *Service) Principal(ctx context.Context, connectionID string) (Principal
 	if err != nil {
 		return Principal{}, fmt.Errorf("connection %s: %w", connectionID, err)
 	}
-	return c.Principal, nil
+	p := c.Principal
+	if p.Role == RoleAgent {
+		// An agent's socket listens to the inboxes it was a member of
+		// when it connected: those are its memberships.
+		p.Inboxes = c.Inboxes
+	}
+	return p, nil
 }
 
 // principalOf finds the sender among a conversation's listeners, which
-// saves the connection lookup on the hot path, and falls back to it.
+// saves the connection lookup on the hot path, and falls back to it. An
+// agent's listener item written before listener items carried
+// memberships names none: the connection tells them.
 func (s *Service) principalOf(ctx context.Context, connectionID string, listeners []Listener) (Principal, error) {
 	for _, l := range listeners {
-		if l.ConnectionID == connectionID {
+		if l.ConnectionID == connectionID && (l.Principal.Role != RoleAgent || len(l.Principal.Inboxes) > 0) {
 			return l.Principal, nil
 		}
 	}

@@ -232,6 +232,10 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
+	inbox, err := s.ChannelInbox(ctx, s.channel)
+	if err != nil {
+		return Message{}, false, err
+	}
 	now := s.now().UTC()
 	cid := s.newID()
 	msg := Message{
@@ -239,7 +243,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 		Channel: ChannelEmail, MailID: in.MailID,
 	}
 	c := Conversation{
-		ID: cid, ChannelID: s.channel, InboxID: s.inbox, VisitorID: contact.ID, Status: StatusOpen,
+		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,
 		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: "email#" + in.Dedupe})

@@ -76,6 +76,10 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 			return res.Message, nil
 		}
 	}
+	inbox, err := s.ChannelInbox(ctx, s.channel)
+	if err != nil {
+		return Message{}, err
+	}
 	now := s.now().UTC()
 	cid := s.newID()
 	msg := Message{
@@ -83,7 +87,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		Author: author(p), Body: in.Body, CreatedAt: now,
 	}
 	c := Conversation{
-		ID: cid, ChannelID: s.channel, InboxID: s.inbox, VisitorID: p.ID, Status: StatusOpen,
+		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: p.ID, Status: StatusOpen,
 		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	s.armTimer(&c, now)

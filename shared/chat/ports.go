@@ -24,7 +24,7 @@ type Storer interface {
 	// Messages returns a page of messages in ascending seq and whether more
 	// exist in the direction asked.
 	Messages(ctx context.Context, q MessageQuery) ([]Message, bool, error)
-	// Conversations lists an inbox, newest activity first; the cursor is
+	// Conversations lists inboxes, newest activity first; the cursor is
 	// opaque and "" when there is no further page.
 	Conversations(ctx context.Context, q ListQuery) ([]Conversation, string, error)
 	// VisitorConversations lists a visitor's conversations, newest first.
@@ -143,12 +143,12 @@ const (
 	ViewUnassigned View = "unassigned"
 )
 
-// ListQuery selects a page of an inbox.
+// ListQuery selects a page of the conversations of some inboxes, merged.
 type ListQuery struct {
-	InboxID string
-	Status  Status
-	View    View
-	AgentID string
-	Limit   int
-	Cursor  string
+	InboxIDs []string
+	Status   Status
+	View     View
+	AgentID  string
+	Limit    int
+	Cursor   string
 }

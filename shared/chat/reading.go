@@ -76,7 +76,7 @@ func (s *Service) ConversationDetail(ctx context.Context, agent Principal, conve
 	return conv.AgentSummary(), msgs, more, nil
 }
 
-// List returns a page of the agent's inbox.
+// List returns a page of the agent's inboxes, merged.
 func (s *Service) List(ctx context.Context, agent Principal, status Status, view View, limit int, cursor string) ([]Summary, string, error) {
 	if status == "" {
 		status = StatusOpen
@@ -94,7 +94,10 @@ func (s *Service) List(ctx context.Context, agent Principal, status Status, view
 	if err != nil {
 		return nil, "", err
 	}
-	convs, next, err := s.store.Conversations(ctx, ListQuery{InboxID: s.inbox, Status: status, View: view, AgentID: agent.ID, Limit: limit, Cursor: cursor})
+	if len(agent.Inboxes) == 0 {
+		return []Summary{}, "", nil
+	}
+	convs, next, err := s.store.Conversations(ctx, ListQuery{InboxIDs: agent.Inboxes, Status: status, View: view, AgentID: agent.ID, Limit: limit, Cursor: cursor})
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", view, err)
 	}

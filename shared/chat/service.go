@@ -16,19 +16,17 @@ const (
 	visitorHistory  = 20
 )
 
-// DefaultInboxID is the inbox the default channel's conversations land in;
-// every agent is a member of it.
-const DefaultInboxID = "main"
-
 // Options configure a Service.
 type Options struct {
 	// ChannelID is the channel that exists without configuration.
 	ChannelID string
-	// InboxID is the inbox the channel's conversations land in; every agent
-	// is a member of it.
-	InboxID string
-	Now     func() time.Time
-	NewID   func() string
+	// Channels tells which inbox each chat channel belongs to.
+	Channels Channels
+	// AgentInboxes are the inboxes an agent is a member of before it has a
+	// profile; a new profile starts with them.
+	AgentInboxes []string
+	Now          func() time.Time
+	NewID        func() string
 	// Inactivity holds each chat channel's inactivity timer, by channel id;
 	// a channel without an entry closes after DefaultInactivityTimeout.
 	Inactivity map[string]Inactivity
@@ -41,9 +39,11 @@ type Service struct {
 	store   Storer
 	notify  Notifier
 	channel string
-	inbox   string
-	now     func() time.Time
-	newID   func() string
+	// channels and agentInboxes: see Options.
+	channels     Channels
+	agentInboxes []string
+	now          func() time.Time
+	newID        func() string
 
 	inactivity map[string]Inactivity
 
@@ -70,12 +70,9 @@ func (s *Service) repeat(ctx context.Context, connectionID string, res Appended)
 
 // NewService returns a Service over the given store and notifier.
 func NewService(st Storer, n Notifier, o Options) *Service {
-	s := &Service{store: st, notify: n, channel: o.ChannelID, inbox: o.InboxID, now: o.Now, newID: o.NewID}
+	s := &Service{store: st, notify: n, channel: o.ChannelID, channels: o.Channels, agentInboxes: o.AgentInboxes, now: o.Now, newID: o.NewID}
 	s.inactivity = o.Inactivity
 	s.visitorMessages = o.VisitorMessages
-	if s.inbox == "" {
-		s.inbox = DefaultInboxID
-	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -101,7 +101,7 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	st := store.New(ddb.Client(), ddb.NewTable(t), nil)
 	ids := []string{fixtureConversation}
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main", NewID: func() string {
+	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, NewID: func() string {
 		if len(ids) > 0 {
 			id := ids[0]
 			ids = ids[1:]
@@ -114,9 +114,9 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
-		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau"}}
+		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main", Team: "Parcel Co",
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co",
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
@@ -201,7 +201,7 @@ func TestTranscriptHandler(t *testing.T) {
 			f := setup(t)
 			f.conversation(t, tt.agentAnswers)
 			if tt.transcriptOff {
-				if _, err := f.email.PutSettings(t.Context(), email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
+				if _, err := f.email.PutSettings(t.Context(), f.agent, email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -299,7 +299,7 @@ func TestInboundHandler(t *testing.T) {
 					emailed = append(emailed, m.Body)
 				}
 			}
-			q, err := f.email.Quarantine(t.Context(), 10)
+			q, err := f.email.Quarantine(t.Context(), f.agent, 10)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,16 +13,17 @@ import (
 
 // Allowlist is the origins allowed per chat channel (the default channel's
 // ALLOWED_ORIGINS) and the inbox's (INBOX_ORIGINS).
-func (e Env) Allowlist() (auth.Allowlist, error) {
+func (e Env) Allowlist() (*auth.Allowlist, error) {
 	site, err := auth.ParseOrigins(e.Config.AllowedOrigins)
 	if err != nil {
-		return auth.Allowlist{}, err
+		return nil, err
 	}
 	inbox, err := auth.ParseAppOrigins(e.Config.Access.InboxOrigins)
 	if err != nil {
-		return auth.Allowlist{}, err
+		return nil, err
 	}
-	return auth.NewAllowlist(map[string]auth.Origins{e.Config.DefaultChannelID: site}, inbox), nil
+	allow := auth.NewAllowlist(map[string]auth.Origins{e.Config.DefaultChannelID: site}, inbox)
+	return &allow, nil
 }
 
 // Limiter counts per source IP and per socket in st.
@@ -40,5 +41,5 @@ func (e Env) AgentGuard(st *store.Store) *access.Guard {
 	callbacks := apigatewaymanagementapi.NewFromConfig(e.AWS, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(e.Config.WSCallbackURL)
 	})
-	return access.New(st, callbacks, chat.DefaultInboxID, nil)
+	return access.New(st, callbacks, nil)
 }

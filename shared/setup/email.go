@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
@@ -35,7 +34,7 @@ func Email(ctx context.Context, p *Parts) (*email.Service, error) {
 		o.UsePathStyle = o.BaseEndpoint != nil
 	})
 	return email.New(p.Service, p.Store, sesv2.NewFromConfig(awsCfg), s3c, tokens, cfg,
-		email.Options{ChannelID: p.Config.DefaultChannelID, InboxID: chat.DefaultInboxID, Team: p.Config.TeamName, Now: clock.New(p.Config.ClockFile)}), nil
+		email.Options{ChannelID: p.Config.DefaultChannelID, Team: p.Config.TeamName, Now: clock.New(p.Config.ClockFile)}), nil
 }
 
 // MustEmail is Email for main.

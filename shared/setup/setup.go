@@ -76,7 +76,9 @@ func (e Env) Signer(ctx context.Context) (*auth.Signer, error) {
 func (e Env) Options() chat.Options {
 	cfg := e.Config
 	return chat.Options{
-		ChannelID: cfg.DefaultChannelID, InboxID: chat.DefaultInboxID, Now: clock.New(cfg.ClockFile),
+		ChannelID: cfg.DefaultChannelID, Now: clock.New(cfg.ClockFile),
+		Channels:     chat.ChannelInboxes{cfg.DefaultChannelID: config.DefaultInboxID},
+		AgentInboxes: []string{config.DefaultInboxID},
 		Inactivity: map[string]chat.Inactivity{cfg.DefaultChannelID: {
 			Timeout: cfg.InactivityTimeout, Warning: cfg.InactivityWarning,
 			Language: cfg.WidgetLanguage, WarningText: cfg.WarningText,

@@ -55,7 +55,7 @@ func withEmail(t *testing.T, h *harness) *fakeSES {
 	}
 	ses := &fakeSES{}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	h.h.WithEmail(email.New(h.svc, h.st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main"}))
+	h.h.WithEmail(email.New(h.svc, h.st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}))
 	return ses
 }
 

@@ -45,7 +45,7 @@ func setup(t *testing.T) *harness {
 	t.Helper()
 	db := storetest.NewCounting(ddb.Client())
 	st := store.New(db, ddb.NewTable(t), nil)
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main"})
+	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}})
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
 		t.Fatal(err)

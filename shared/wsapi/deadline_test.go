@@ -10,8 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/push"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -40,14 +42,15 @@ func (g deadlineGateway) PostToConnection(ctx context.Context, in *apigatewayman
 // client id, that the write failed and a retry is safe.
 func TestSlowStoreStillAnswersTheSender(t *testing.T) {
 	h := newHarness(t)
-	opts := chat.Options{ChannelID: "main", InboxID: "main"}
+	opts := chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}}
 	table := ddb.NewTable(t)
 	fast := store.New(ddb.Client(), table, nil)
-	tok, _ := h.signer.Ticket(visitor)
+	tok := h.ticket(visitor)
 	conn := fixture(t, "connect.json")
 	conn.RequestContext.ConnectionID = "vis-1"
 	conn.QueryStringParameters["ticket"] = tok
-	if res, err := wsapi.NewConnect(chat.NewService(fast, push.New(h.gw, fast), opts), h.signer).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
+	h.svc = chat.NewService(fast, push.New(h.gw, fast), opts)
+	if res, err := h.newConnect(t, testOrigins(t), ratelimit.New(fast, ratelimit.Limits{}, nil), access.New(fast, nil, nil)).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
 		t.Fatalf("connect = %d, %v", res.StatusCode, err)
 	}
 	h.gw.take()
