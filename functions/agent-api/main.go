@@ -11,12 +11,35 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	p := setup.Must(ctx)
-	env := setup.Env{Config: p.Config, AWS: p.AWS}
-	h := setup.Check(agentapi.New(agentapi.Deps{
-		Chat: p.Service, Signer: p.Signer, Access: env.AgentGuard(p.Store), AdminGroup: p.Config.Access.AdminGroup,
-		Email: setup.MustEmail(ctx, p), Attachments: setup.Check(setup.Attachments(p)),
+	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		svc, err := env.Chat(st, env.Limiter(st))
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st)
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc)
+		if err != nil {
+			return nil, err
+		}
+		h, err := agentapi.New(agentapi.Deps{
+			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
+			Email: mail, Attachments: files,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
 	}))
-	lambda.Start(h.Handle)
 }

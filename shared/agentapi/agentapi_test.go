@@ -28,6 +28,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -43,9 +44,7 @@ func TestMain(m *testing.M) {
 
 type nopNotifier struct{}
 
-func (nopNotifier) Push(context.Context, []string, any) {}
-
-func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
 // noAWS stands in for the SES, S3 and @connections clients: these tests
 // send no mail, read no files and close no sockets.
@@ -119,7 +118,10 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := storetest.NewCounting(ddb.Client())
 	st := store.New(db, ddb.NewTable(t), nil)
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}})
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: ratelimit.New(st, ratelimit.Limits{}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	vis := chat.Principal{Role: chat.RoleVisitor, ID: uuid.NewString()}
 	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "v", Principal: vis, ConnectedAt: time.Now()}); err != nil {
 		t.Fatal(err)

@@ -42,14 +42,14 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 	}
 	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg.ForVisitor(), Conversation: conv.VisitorSummary()}
 	if len(subscribed) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
 	}
 	if len(tabs) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
+		s.pushVia(ctx, Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
 	}
 	agentFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary()}
 	if len(watchers) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, watchers, agentFrame)
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, watchers, agentFrame)
 	}
 	if !created && !listed(conv, msg) {
 		return
@@ -66,7 +66,7 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 		}
 	}
 	if len(rest) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, rest, agentFrame)
+		s.pushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, rest, agentFrame)
 	}
 }
 

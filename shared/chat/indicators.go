@@ -29,14 +29,14 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		return updated, nil
 	}
 	if p.Role == RoleAgent && len(listeners) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
 	}
 	agentFrame := ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()}
 	if p.Role == RoleVisitor || unread(updated) == unread(conv) {
 		// The list shows neither the visitor's read marker nor a read
 		// that leaves the unread dot as it was: only open threads hear.
 		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
-			s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
 		}
 		return updated, nil
 	}
@@ -46,7 +46,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		return updated, nil
 	}
 	if len(agents) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, agentFrame)
+		s.pushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, agentFrame)
 	}
 	return updated, nil
 }
@@ -74,12 +74,12 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on}
 	if p.Role == RoleAgent {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
-			s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
 		}
 	}
 	// Only an open thread shows typing: the agents who have it open hear.
 	if others := watcherIDs(listeners, connectionID); len(others) > 0 {
-		s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, others, frame)
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, others, frame)
 	}
 	return nil
 }

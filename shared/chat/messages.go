@@ -115,7 +115,7 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
 	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
 		// The first answer may have been lost: the sender hears it again.
-		s.notify.Push(ctx, []string{connectionID}, MessageFrame{
+		s.Answer(ctx, connectionID, MessageFrame{
 			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
 			Conversation: res.Conversation.VisitorSummary(),
 		})

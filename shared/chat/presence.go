@@ -64,7 +64,7 @@ func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visit
 				continue
 			}
 			if ids := listenerIDs(listeners, ""); len(ids) > 0 {
-				s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: c.ID}, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
+				s.pushVia(ctx, Via{Kind: ViaConversation, ID: c.ID}, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
 			}
 		}
 	}
@@ -85,7 +85,7 @@ func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visit
 		}
 		for _, c := range convs {
 			if c.InboxID == inbox {
-				s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: inbox}, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
+				s.pushVia(ctx, Via{Kind: ViaInbox, ID: inbox}, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
 			}
 		}
 	}

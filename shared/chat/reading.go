@@ -144,6 +144,6 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	if p.Role == RoleVisitor {
 		msgs = forVisitor(msgs)
 	}
-	s.notify.Push(ctx, []string{connectionID}, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
+	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
 	return nil
 }

@@ -3,6 +3,9 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,6 +35,12 @@ type Options struct {
 	Inactivity map[string]Inactivity
 	// VisitorMessages limits each visitor's messages, all tabs together.
 	VisitorMessages RateLimit
+	// SocketFrames counts frames against their socket's limit. A visitor's
+	// message sent again with a client id already stored costs no visitor
+	// quota (the stored message answers it), so it counts there before it
+	// is fanned out again: otherwise one client id resent in a loop would
+	// reach every online agent each time.
+	SocketFrames FrameCounter
 }
 
 // Service carries out the chat's use cases.
@@ -48,31 +57,38 @@ type Service struct {
 	inactivity map[string]Inactivity
 
 	visitorMessages RateLimit
-	repeats         func(ctx context.Context, connectionID string) error
-}
-
-// LimitRepeats makes a visitor's message sent again with a client id that
-// is already stored count against the socket's frame limit (count) before
-// it is fanned out again. A repeat costs no visitor quota (the stored
-// message answers it), so without this one client id resent in a loop
-// would reach every online agent each time.
-func (s *Service) LimitRepeats(count func(ctx context.Context, connectionID string) error) {
-	s.repeats = count
+	socketFrames    FrameCounter
 }
 
 // repeat counts a repeated message; a refusal stops it before its pushes.
 func (s *Service) repeat(ctx context.Context, connectionID string, res Appended) error {
-	if !res.Duplicate || s.repeats == nil {
+	if !res.Duplicate {
 		return nil
 	}
-	return s.repeats(ctx, connectionID)
+	return s.socketFrames.Connection(ctx, connectionID)
 }
 
-// NewService returns a Service over the given store and notifier.
-func NewService(st Storer, n Notifier, o Options) *Service {
+// NewService returns a Service over the given store and notifier, or an
+// error naming what is missing: a service is never built without a part
+// and so never runs with a check off.
+func NewService(st Storer, n Notifier, o Options) (*Service, error) {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"store": st != nil, "notifier": n != nil, "channel id": o.ChannelID != "",
+		"channels": o.Channels != nil, "socket frame counter": o.SocketFrames != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("chat: missing %s", strings.Join(missing, ", "))
+	}
 	s := &Service{store: st, notify: n, channel: o.ChannelID, channels: o.Channels, agentInboxes: o.AgentInboxes, now: o.Now, newID: o.NewID}
 	s.inactivity = o.Inactivity
 	s.visitorMessages = o.VisitorMessages
+	s.socketFrames = o.SocketFrames
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -83,7 +99,7 @@ func NewService(st Storer, n Notifier, o Options) *Service {
 	if s.newID == nil {
 		s.newID = func() string { return uuid.NewString() }
 	}
-	return s
+	return s, nil
 }
 
 // errClosed and errNoop stop an Append from inside Change.

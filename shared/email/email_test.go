@@ -23,6 +23,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -101,14 +102,17 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	st := store.New(ddb.Client(), ddb.NewTable(t), nil)
 	ids := []string{fixtureConversation}
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, NewID: func() string {
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, NewID: func() string {
 		if len(ids) > 0 {
 			id := ids[0]
 			ids = ids[1:]
 			return id
 		}
 		return uuid.NewString()
-	}})
+	}, SocketFrames: ratelimit.New(st, ratelimit.Limits{}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tokens, err := mail.NewTokens([]byte("handler-test-secret-0123456789"), 'a')
 	if err != nil {
 		t.Fatal(err)
@@ -123,9 +127,7 @@ func setup(t *testing.T) *fixture {
 
 type nopNotifier struct{}
 
-func (nopNotifier) Push(context.Context, []string, any) {}
-
-func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
 // conversation makes the fixtures' conversation: a visitor with an address
 // writes (the conversation takes fixtureConversation), an agent answers

@@ -4,26 +4,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/config"
 )
 
 // Attachments wires the attachment downloads: the mail bucket, listed and
 // presigned with the function's own credentials, served from the files
-// origin.
-func Attachments(p *Parts) (*attachment.Service, error) {
+// origin (FILES_BASE_URL), which forwards them to the host they were
+// presigned for.
+func (e Env) Attachments(svc *chat.Service) (*attachment.Service, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
 		return nil, err
 	}
-	c := s3.NewFromConfig(p.AWS, func(o *s3.Options) {
-		// A custom endpoint (the local cloud's S3) is addressed path-style;
-		// AWS itself keeps virtual-hosted style, so downloads come from the
-		// bucket's own domain.
-		o.UsePathStyle = o.BaseEndpoint != nil
-	})
-	svc := attachment.New(p.Service, c, s3.NewPresignClient(c), cfg.MailBucket)
-	// Downloads come from the files distribution (FILES_BASE_URL), which
-	// forwards them to the host they were presigned for.
-	svc.ServeFrom(cfg.FilesURL)
-	return svc, nil
+	c := e.s3()
+	return attachment.New(svc, c, s3.NewPresignClient(c), cfg.MailBucket, attachment.ServeFrom(cfg.FilesURL)), nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/chat"
-	"github.com/parleychat/parley/shared/ratelimit"
 )
 
 // admit checks a ticket's Origin and, for an agent, its access (the same
@@ -40,10 +39,4 @@ func refuse(ctx context.Context, err error) events.APIGatewayProxyResponse {
 		resp.Headers = map[string]string{"Retry-After": strconv.Itoa(body.RetryAfter)}
 	}
 	return resp
-}
-
-// WithLimits counts every frame but messages against its socket's limit.
-func (h *Message) WithLimits(l *ratelimit.Limiter) *Message {
-	h.limit = l
-	return h
 }

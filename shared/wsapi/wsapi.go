@@ -89,16 +89,20 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 
 // Message serves sendMessage, typing, read, resume, ping and $default.
 // Without route responses API Gateway drops the integration's return
-// value, so every answer to the sender goes through the notifier.
+// value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
-	svc    *chat.Service
-	notify chat.Notifier
-	limit  *ratelimit.Limiter
+	svc   *chat.Service
+	limit *ratelimit.Limiter
 }
 
-// NewMessage returns the message-route handler.
-func NewMessage(svc *chat.Service, n chat.Notifier) *Message {
-	return &Message{svc: svc, notify: n}
+// NewMessage returns the message-route handler; every frame but messages
+// counts against its socket's limit (messages count against their
+// visitor's, in the message write). Without a limiter it is not built.
+func NewMessage(svc *chat.Service, limit *ratelimit.Limiter) (*Message, error) {
+	if svc == nil || limit == nil {
+		return nil, errors.New("wsapi: the message routes need the chat service and a rate limiter")
+	}
+	return &Message{svc: svc, limit: limit}, nil
 }
 
 type frame struct {
@@ -132,7 +136,7 @@ func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		if errors.Is(err, errUnknownAction) {
 			ef.Code = apigw.CodeUnknownAction
 		}
-		h.notify.Push(ctx, []string{connID}, ef)
+		h.svc.Answer(ctx, connID, ef)
 	}
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
@@ -161,7 +165,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	case "resume":
 		return h.svc.Resume(ctx, connID, f.ConversationID, f.AfterSeq)
 	case "ping":
-		h.notify.Push(ctx, []string{connID}, chat.PongFrame{Type: "pong"})
+		h.svc.Answer(ctx, connID, chat.PongFrame{Type: "pong"})
 		return nil
 	}
 	return errUnknownAction

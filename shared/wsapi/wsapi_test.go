@@ -92,11 +92,25 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.signer = signer
-	pusher := push.New(h.gw, h.store)
-	h.svc = chat.NewService(h.store, pusher, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}})
-	h.connect = h.newConnect(t, testOrigins(t), ratelimit.New(h.store, ratelimit.Limits{}, nil), access.New(h.store, nil, nil))
-	h.message, h.discon = wsapi.NewMessage(h.svc, pusher), wsapi.NewDisconnect(h.svc)
+	limiter := ratelimit.New(h.store, ratelimit.Limits{}, nil)
+	h.svc = newService(t, h.store, h.gw, limiter)
+	h.connect = h.newConnect(t, testOrigins(t), limiter, access.New(h.store, nil, nil))
+	if h.message, err = wsapi.NewMessage(h.svc, limiter); err != nil {
+		t.Fatal(err)
+	}
+	h.discon = wsapi.NewDisconnect(h.svc)
 	return h
+}
+
+// newService is the chat service over st that pushes through gw, as the
+// functions wire it.
+func newService(t *testing.T, st *store.Store, gw push.Poster, limiter *ratelimit.Limiter) *chat.Service {
+	t.Helper()
+	svc, err := chat.NewService(st, push.New(gw), chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // testOrigins allows the fixtures' Origin for the default channel's
