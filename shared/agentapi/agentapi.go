@@ -3,10 +3,8 @@ package agentapi
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -44,20 +42,10 @@ type Deps struct {
 	Attachments *attachment.Service
 }
 
-// New returns the Handler, or an error naming every missing dependency.
+// New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	var missing []string
-	for name, ok := range map[string]bool{
-		"chat service": d.Chat != nil, "signer": d.Signer != nil, "access guard": d.Access != nil,
-		"admin group": d.AdminGroup != "", "email service": d.Email != nil, "attachments": d.Attachments != nil,
-	} {
-		if !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return nil, fmt.Errorf("agentapi: missing %s", strings.Join(missing, ", "))
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
 	}
 	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
 	h.routes = h.routeTable()

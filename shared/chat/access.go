@@ -24,10 +24,6 @@ func (s *Service) visible(p Principal, c Conversation) bool {
 	return false
 }
 
-// Visible reports whether p may see the conversation (agents: those of
-// their inboxes; visitors: their own).
-func (s *Service) Visible(p Principal, c Conversation) bool { return s.visible(p, c) }
-
 // conversation reads a conversation p may see.
 func (s *Service) conversation(ctx context.Context, p Principal, conversationID string) (Conversation, error) {
 	c, err := s.store.Conversation(ctx, conversationID)

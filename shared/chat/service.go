@@ -3,9 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,21 +66,11 @@ func (s *Service) repeat(ctx context.Context, connectionID string, res Appended)
 }
 
 // NewService returns a Service over the given store and notifier, or an
-// error naming what is missing: a service is never built without a part
-// and so never runs with a check off.
+// error when a part is missing: a service is never built without one and
+// so never runs with a limit off.
 func NewService(st Storer, n Notifier, o Options) (*Service, error) {
-	var missing []string
-	for name, ok := range map[string]bool{
-		"store": st != nil, "notifier": n != nil, "channel id": o.ChannelID != "",
-		"channels": o.Channels != nil, "socket frame counter": o.SocketFrames != nil,
-	} {
-		if !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return nil, fmt.Errorf("chat: missing %s", strings.Join(missing, ", "))
+	if st == nil || n == nil || o.ChannelID == "" || o.Channels == nil || o.SocketFrames == nil {
+		return nil, errors.New("chat: a service needs a store, a notifier, a channel id, the channels and a socket frame counter")
 	}
 	s := &Service{store: st, notify: n, channel: o.ChannelID, channels: o.Channels, agentInboxes: o.AgentInboxes, now: o.Now, newID: o.NewID}
 	s.inactivity = o.Inactivity

@@ -3,11 +3,9 @@ package widgetapi
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -54,21 +52,10 @@ type Deps struct {
 // Option sets an optional part of a Handler.
 type Option func(*Handler)
 
-// New returns the Handler, or an error naming every missing dependency.
+// New returns the Handler, or an error when a dependency is missing.
 func New(d Deps, opts ...Option) (*Handler, error) {
-	var missing []string
-	for name, ok := range map[string]bool{
-		"chat service": d.Chat != nil, "signer": d.Signer != nil, "channel id": d.ChannelID != "",
-		"origin allowlist": d.Origins != nil, "rate limiter": d.Limiter != nil,
-		"email service": d.Email != nil, "identity service": d.Identity != nil,
-	} {
-		if !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return nil, fmt.Errorf("widgetapi: missing %s", strings.Join(missing, ", "))
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service and the identity service")
 	}
 	h := &Handler{
 		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
