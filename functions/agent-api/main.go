@@ -11,11 +11,35 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	p := setup.Must(ctx)
-	env := setup.Env{Config: p.Config, AWS: p.AWS}
-	h := agentapi.New(p.Service, p.Signer).WithEmail(setup.MustEmail(ctx, p)).
-		WithAccess(env.AgentGuard(p.Store), p.Config.Access.AdminGroup).
-		WithAttachments(setup.Check(setup.Attachments(p)))
-	lambda.Start(h.Handle)
+	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		svc, err := env.Chat(st, env.Limiter(st))
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st)
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc)
+		if err != nil {
+			return nil, err
+		}
+		h, err := agentapi.New(agentapi.Deps{
+			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
+			Email: mail, Attachments: files,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	}))
 }

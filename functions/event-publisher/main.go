@@ -14,10 +14,11 @@ import (
 )
 
 func main() {
-	env := setup.Check(setup.Init(context.Background()))
-	if env.Config.EventBusName == "" {
-		setup.Check(0, errors.New("EVENT_BUS_NAME is not set"))
-	}
-	pub := events.NewPublisher(eventbridge.NewFromConfig(env.AWS), env.Config.EventBusName)
-	lambda.Start(events.NewStreamHandler(pub).Handle)
+	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
+		if env.Config.EventBusName == "" {
+			return nil, errors.New("EVENT_BUS_NAME is not set")
+		}
+		pub := events.NewPublisher(eventbridge.NewFromConfig(env.AWS), env.Config.EventBusName)
+		return events.NewStreamHandler(pub).Handle, nil
+	}))
 }

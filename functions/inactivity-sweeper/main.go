@@ -13,8 +13,12 @@ import (
 )
 
 func main() {
-	env := setup.Check(setup.Init(context.Background()))
-	st := env.Store()
-	svc, _ := env.Service(st)
-	lambda.Start(sweeper.New(svc, st).Handle)
+	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		svc, err := env.Chat(st, env.Limiter(st))
+		if err != nil {
+			return nil, err
+		}
+		return sweeper.New(svc, st).Handle, nil
+	}))
 }

@@ -11,7 +11,20 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	p := setup.Must(ctx)
-	lambda.Start(email.NewTranscriptHandler(setup.MustEmail(ctx, p)).Handle)
+	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		svc, err := env.Chat(st, env.Limiter(st))
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st)
+		if err != nil {
+			return nil, err
+		}
+		return email.NewTranscriptHandler(mail).Handle, nil
+	}))
 }

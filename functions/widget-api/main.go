@@ -11,12 +11,40 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	p := setup.Must(ctx)
-	h := widgetapi.New(p.Service, p.Signer, p.Origins, p.Config.DefaultChannelID).
-		WithEmail(setup.MustEmail(ctx, p)).
-		WithLook(p.Config.TeamName, p.Config.ThemeColor).
-		WithLimits(setup.Env{Config: p.Config, AWS: p.AWS}.Limiter(p.Store)).
-		WithIdentity(setup.Check(setup.Identity(ctx, p)))
-	lambda.Start(h.Handle)
+	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		limiter := env.Limiter(st)
+		svc, err := env.Chat(st, limiter)
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		origins, err := env.Allowlist()
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st)
+		if err != nil {
+			return nil, err
+		}
+		users, err := env.Identity(ctx, st, svc)
+		if err != nil {
+			return nil, err
+		}
+		h, err := widgetapi.New(widgetapi.Deps{
+			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
+			Email: mail, Identity: users,
+		}, widgetapi.WithLook(env.Config.TeamName, env.Config.ThemeColor))
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	}))
 }

@@ -11,11 +11,29 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	env := setup.Check(setup.Init(ctx))
-	st := env.Store()
-	svc, _ := env.Service(st)
-	h := wsapi.NewConnect(svc, setup.Check(env.Signer(ctx))).
-		WithAccess(setup.Check(env.Allowlist()), env.Limiter(st), env.AgentGuard(st))
-	lambda.Start(h.Handle)
+	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		limiter := env.Limiter(st)
+		svc, err := env.Chat(st, limiter)
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		origins, err := env.Allowlist()
+		if err != nil {
+			return nil, err
+		}
+		h, err := wsapi.NewConnect(svc, signer, origins, limiter, env.AgentGuard(st))
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	}))
 }

@@ -12,11 +12,17 @@ import (
 )
 
 func main() {
-	env := setup.Check(setup.Init(context.Background()))
-	st := env.Store()
-	svc, pusher := env.Service(st)
-	limits := env.Limiter(st)
-	svc.LimitRepeats(limits.Connection)
-	h := wsapi.NewMessage(svc, pusher).WithLimits(limits)
-	lambda.Start(h.Handle)
+	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
+		st := env.Store()
+		limiter := env.Limiter(st)
+		svc, err := env.Chat(st, limiter)
+		if err != nil {
+			return nil, err
+		}
+		h, err := wsapi.NewMessage(svc, limiter)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	}))
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,11 +26,22 @@ type State struct {
 	SignedOutAt time.Time
 }
 
+// Record is what is stored under an agent's own key: its access state and,
+// once it has one, its profile.
+type Record struct {
+	State   State
+	Profile *chat.Agent
+}
+
 // Store keeps the state and finds an agent's sockets.
 type Store interface {
 	AgentAccess(ctx context.Context, agentID string) (State, error)
+	// AgentRecord reads the agent's access state and profile in one
+	// consistent read.
+	AgentRecord(ctx context.Context, agentID string) (Record, error)
 	SetAgentDisabled(ctx context.Context, agentID string, disabled bool) error
 	SetAgentSignedOut(ctx context.Context, agentID string, at time.Time) error
+	// AgentConnections finds the agent's sockets among an inbox's.
 	AgentConnections(ctx context.Context, inboxID, agentID string) ([]string, error)
 	// DeleteConnection forgets a connection ($disconnect is best effort).
 	DeleteConnection(ctx context.Context, id string) error
@@ -51,17 +63,15 @@ var (
 type Guard struct {
 	store  Store
 	closer Closer
-	inbox  string
 	now    func() time.Time
 }
 
-// New returns a Guard for the agents of inbox. closer may be nil in
-// functions that only check.
-func New(st Store, closer Closer, inbox string, now func() time.Time) *Guard {
+// New returns a Guard. closer may be nil in functions that only check.
+func New(st Store, closer Closer, now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Guard{store: st, closer: closer, inbox: inbox, now: now}
+	return &Guard{store: st, closer: closer, now: now}
 }
 
 // Check refuses a disabled agent, or a token or ticket issued at or
@@ -72,6 +82,25 @@ func (g *Guard) Check(ctx context.Context, agentID string, issuedAt time.Time) e
 	if err != nil {
 		return err
 	}
+	return st.check(issuedAt)
+}
+
+// Admit is Check for the start of a request that acts as the agent: the
+// same one consistent read (a Query of the agent's partition) also brings
+// the agent's profile, nil when it has none yet, which tells its name and
+// its inboxes (chat.Service.Member).
+func (g *Guard) Admit(ctx context.Context, agentID string, issuedAt time.Time) (*chat.Agent, error) {
+	rec, err := g.store.AgentRecord(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	if err := rec.State.check(issuedAt); err != nil {
+		return nil, err
+	}
+	return rec.Profile, nil
+}
+
+func (st State) check(issuedAt time.Time) error {
 	switch {
 	case st.Disabled:
 		return ErrDisabled
@@ -82,31 +111,43 @@ func (g *Guard) Check(ctx context.Context, agentID string, issuedAt time.Time) e
 }
 
 // SignOut refuses every token and ticket the agent holds now and closes
-// its sockets. It returns how many sockets it closed.
-func (g *Guard) SignOut(ctx context.Context, agentID string) (int, error) {
-	if err := g.store.SetAgentSignedOut(ctx, agentID, g.now().Truncate(time.Second)); err != nil {
+// its sockets, found among those of its inboxes. It returns how many
+// sockets it closed.
+func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) {
+	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.closeSockets(ctx, agentID)
+	return g.closeSockets(ctx, agent)
 }
 
-// SetDisabled disables or enables an agent; disabling closes its sockets.
-func (g *Guard) SetDisabled(ctx context.Context, agentID string, disabled bool) (int, error) {
-	if err := g.store.SetAgentDisabled(ctx, agentID, disabled); err != nil {
+// SetDisabled disables or enables an agent; disabling closes its sockets,
+// found among those of its inboxes.
+func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool) (int, error) {
+	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled); err != nil {
 		return 0, err
 	}
 	if !disabled {
 		return 0, nil
 	}
-	return g.closeSockets(ctx, agentID)
+	return g.closeSockets(ctx, agent)
 }
 
 // closeSockets closes each of the agent's sockets through @connections
 // and forgets it: the gateway's $disconnect may never come.
-func (g *Guard) closeSockets(ctx context.Context, agentID string) (int, error) {
-	ids, err := g.store.AgentConnections(ctx, g.inbox, agentID)
-	if err != nil {
-		return 0, err
+func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, error) {
+	agentID := agent.ID
+	var ids []string
+	for _, inbox := range agent.Inboxes {
+		found, err := g.store.AgentConnections(ctx, inbox, agentID)
+		if err != nil {
+			return 0, err
+		}
+		// A socket listens to each of the agent's inboxes: listed once.
+		for _, id := range found {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
 	}
 	var (
 		errs   []error

@@ -16,6 +16,9 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 )
 
+// a1 is the agent the tests act on, a member of the one inbox.
+var a1 = chat.Principal{Role: chat.RoleAgent, ID: "a1", Inboxes: []string{"main"}}
+
 // fakeStore keeps one agent's state and sockets in memory.
 type fakeStore struct {
 	state     access.State
@@ -24,6 +27,10 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) AgentAccess(context.Context, string) (access.State, error) { return f.state, nil }
+
+func (f *fakeStore) AgentRecord(context.Context, string) (access.Record, error) {
+	return access.Record{State: f.state}, nil
+}
 
 func (f *fakeStore) SetAgentDisabled(_ context.Context, _ string, d bool) error {
 	f.state.Disabled = d
@@ -81,7 +88,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := access.New(&fakeStore{state: tt.state}, nil, "main", nil)
+			g := access.New(&fakeStore{state: tt.state}, nil, nil)
 			err := g.Check(t.Context(), "a1", tt.issuedAt)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Check = %v, want %v", err, tt.want)
@@ -97,8 +104,8 @@ func TestSignOutClosesSockets(t *testing.T) {
 	now := time.Unix(1_700_000_000, 700_000_000)
 	st := &fakeStore{conns: []string{"c1", "c2", "c3"}}
 	cl := &fakeCloser{gone: map[string]bool{"c2": true}}
-	g := access.New(st, cl, "main", func() time.Time { return now })
-	n, err := g.SignOut(t.Context(), "a1")
+	g := access.New(st, cl, func() time.Time { return now })
+	n, err := g.SignOut(t.Context(), a1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +134,8 @@ func TestSignOutClosesSockets(t *testing.T) {
 func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1", "c2"}}
 	cl := &fakeCloser{broken: map[string]bool{"c1": true}}
-	g := access.New(st, cl, "main", time.Now)
-	n, err := g.SignOut(t.Context(), "a1")
+	g := access.New(st, cl, time.Now)
+	n, err := g.SignOut(t.Context(), a1)
 	if err == nil {
 		t.Error("SignOut reported no error although a close failed")
 	}
@@ -144,14 +151,14 @@ func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
 func TestSetDisabled(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1"}}
 	cl := &fakeCloser{}
-	g := access.New(st, cl, "main", nil)
-	if _, err := g.SetDisabled(t.Context(), "a1", true); err != nil {
+	g := access.New(st, cl, nil)
+	if _, err := g.SetDisabled(t.Context(), a1, true); err != nil {
 		t.Fatal(err)
 	}
 	if !st.state.Disabled || len(cl.closed) != 1 {
 		t.Errorf("disable: state %+v, closed %v", st.state, cl.closed)
 	}
-	if _, err := g.SetDisabled(t.Context(), "a1", false); err != nil {
+	if _, err := g.SetDisabled(t.Context(), a1, false); err != nil {
 		t.Fatal(err)
 	}
 	if st.state.Disabled || len(cl.closed) != 1 {

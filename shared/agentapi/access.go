@@ -7,32 +7,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 )
 
-// WithAccess checks every request against the agent's access state
-// (disabled, signed out) and adds the sign-out route and the admins'
-// route that disables and enables agents. Admins are the agents whose
-// token lists adminGroup in cognito:groups.
-func (h *Handler) WithAccess(g *access.Guard, adminGroup string) *Handler {
-	h.guard, h.adminGroup = g, adminGroup
-	return h
-}
-
-func (h *Handler) accessRoutes() map[string]route {
-	return map[string]route{
-		"POST /agent/signout":           h.signOut,
-		"PUT /agent/agents/{id}/access": h.setAccess,
-	}
-}
-
 // signOut ends every session of the agent: tokens and tickets issued until
 // now are refused and its open sockets closed.
 func (h *Handler) signOut(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
-	closed, err := h.guard.SignOut(ctx, a.Principal.ID)
+	closed, err := h.guard.SignOut(ctx, a.Principal)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -49,12 +32,9 @@ type accessAnswer struct {
 	Disabled bool   `json:"disabled"`
 }
 
-// setAccess disables or enables an agent. To anyone but an admin the route
-// does not exist.
+// setAccess disables or enables an agent (an admins route: to anyone else
+// it does not exist).
 func (h *Handler) setAccess(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	if !auth.InGroup(req, h.adminGroup) {
-		return 0, nil, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	}
 	var in accessRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
@@ -68,7 +48,11 @@ func (h *Handler) setAccess(ctx context.Context, a auth.Agent, req events.APIGat
 	case id == a.Principal.ID && *in.Disabled:
 		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "an admin cannot disable itself"}
 	}
-	closed, err := h.guard.SetDisabled(ctx, id, *in.Disabled)
+	target, err := h.svc.AgentMember(ctx, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	closed, err := h.guard.SetDisabled(ctx, target, *in.Disabled)
 	if err != nil {
 		return 0, nil, err
 	}

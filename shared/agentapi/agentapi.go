@@ -3,6 +3,7 @@ package agentapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,93 +18,114 @@ import (
 
 // Handler serves AgentApiFunction.
 type Handler struct {
-	svc    *chat.Service
-	signer *auth.Signer
-	email  *email.Service
-	// guard and adminGroup: see WithAccess.
-	guard      *access.Guard
-	adminGroup string
-	// attachments serves the attachment routes (nil: they are off).
+	svc         *chat.Service
+	signer      *auth.Signer
+	guard       *access.Guard
+	adminGroup  string
+	email       *email.Service
 	attachments *attachment.Service
+	routes      map[string]route
 }
 
-// New returns a Handler.
-func New(svc *chat.Service, signer *auth.Signer) *Handler {
-	return &Handler{svc: svc, signer: signer}
+// Deps are what the agent routes need. Every one is required: New refuses
+// to build a handler without one, so no route ever runs with a check off.
+type Deps struct {
+	Chat   *chat.Service
+	Signer *auth.Signer
+	// Access checks every request against the agent's access state
+	// (disabled, signed out) and serves sign-out and the admins' route
+	// that disables and enables agents.
+	Access *access.Guard
+	// AdminGroup is the cognito:groups value of admins.
+	AdminGroup  string
+	Email       *email.Service
+	Attachments *attachment.Service
 }
 
-type route func(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error)
-
-// readOnly are the routes that write nothing in the agent's name, so they
-// need not read the agent's profile first (the ticket and /agent/me
-// routes read or create it themselves).
-var readOnly = map[string]bool{
-	"POST /agent/ticket":                     true,
-	"GET /agent/me":                          true,
-	"PUT /agent/me":                          true,
-	"GET /agent/agents":                      true,
-	"GET /agent/conversations":               true,
-	"GET /agent/conversations/{id}":          true,
-	"GET /agent/conversations/{id}/messages": true,
-	"POST /agent/conversations/{id}/read":    true,
-	"GET /agent/channels/{id}/email":         true,
-	"GET /agent/quarantine":                  true,
-	"POST /agent/signout":                    true,
-	"PUT /agent/agents/{id}/access":          true,
+// New returns the Handler, or an error when a dependency is missing.
+func New(d Deps) (*Handler, error) {
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
+	}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
+	h.routes = h.routeTable()
+	return h, nil
 }
 
-// Handle authenticates the agent from the authorizer's claims and routes
-// on the route key API Gateway matched.
+// rule is what a route asks of the agent beyond a valid token and access.
+type rule int
+
+const (
+	// reads: the route writes nothing in the agent's name (the ticket and
+	// profile routes read or create the profile themselves).
+	reads rule = iota
+	// writes: what the route stores is signed with the profile's display
+	// name and avatar (as socket replies are, through the ticket), not the
+	// identity provider's name.
+	writes
+	// admins: the route exists for admins only; to anyone else it answers
+	// as an unknown route. It writes nothing in the agent's name.
+	admins
+)
+
+type route struct {
+	serve func(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error)
+	rule  rule
+}
+
+// routeTable holds every route with its rule, one line each, so a route's
+// policy cannot drift from the list of routes.
+func (h *Handler) routeTable() map[string]route {
+	return map[string]route{
+		"POST /agent/ticket":                                       {h.ticket, reads},
+		"GET /agent/me":                                            {h.me, reads},
+		"PUT /agent/me":                                            {h.updateMe, reads},
+		"GET /agent/agents":                                        {h.agents, reads},
+		"GET /agent/conversations":                                 {h.list, reads},
+		"GET /agent/conversations/{id}":                            {h.conversation, reads},
+		"GET /agent/conversations/{id}/messages":                   {h.messages, reads},
+		"POST /agent/conversations/{id}/messages":                  {h.reply, writes},
+		"POST /agent/conversations/{id}/assign":                    {h.assign, writes},
+		"POST /agent/conversations/{id}/takeover":                  {h.takeOver, writes},
+		"POST /agent/conversations/{id}/unassign":                  {h.unassign, writes},
+		"POST /agent/conversations/{id}/close":                     {h.close, writes},
+		"POST /agent/conversations/{id}/reopen":                    {h.reopen, writes},
+		"POST /agent/conversations/{id}/read":                      {h.read, reads},
+		"POST /agent/conversations/{id}/transcript":                {h.transcript, writes},
+		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
+		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
+		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
+		"GET /agent/channels/{id}/email":                           {h.emailSettings, reads},
+		"PUT /agent/channels/{id}/email":                           {h.putEmailSettings, writes},
+		"GET /agent/quarantine":                                    {h.quarantine, reads},
+		"POST /agent/signout":                                      {h.signOut, reads},
+		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+	}
+}
+
+var errNoRoute = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+
+// Handle authenticates the agent from the authorizer's claims, admits it
+// (access state, profile and memberships in one read) and routes on the
+// route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
 		return apigw.Error(ctx, err), nil
 	}
-	routes := map[string]route{
-		"POST /agent/ticket":                      h.ticket,
-		"GET /agent/me":                           h.me,
-		"PUT /agent/me":                           h.updateMe,
-		"GET /agent/agents":                       h.agents,
-		"GET /agent/conversations":                h.list,
-		"GET /agent/conversations/{id}":           h.conversation,
-		"GET /agent/conversations/{id}/messages":  h.messages,
-		"POST /agent/conversations/{id}/messages": h.reply,
-		"POST /agent/conversations/{id}/assign":   h.assign,
-		"POST /agent/conversations/{id}/takeover": h.takeOver,
-		"POST /agent/conversations/{id}/unassign": h.unassign,
-		"POST /agent/conversations/{id}/close":    h.close,
-		"POST /agent/conversations/{id}/reopen":   h.reopen,
-		"POST /agent/conversations/{id}/read":     h.read,
+	profile, err := h.guard.Admit(ctx, a.Principal.ID, auth.IssuedAt(req))
+	if err != nil {
+		return apigw.Error(ctx, err), nil
 	}
-	if h.email != nil {
-		for k, r := range h.emailRoutes() {
-			routes[k] = r
-		}
+	r, ok := h.routes[req.RouteKey]
+	if !ok || (r.rule == admins && !auth.InGroup(req, h.adminGroup)) {
+		return apigw.Error(ctx, errNoRoute), nil
 	}
-	if h.guard != nil {
-		if err := h.guard.Check(ctx, a.Principal.ID, auth.IssuedAt(req)); err != nil {
-			return apigw.Error(ctx, err), nil
-		}
-		for k, r := range h.accessRoutes() {
-			routes[k] = r
-		}
+	a.Principal = h.svc.Member(a.Principal, profile)
+	if r.rule == writes {
+		a.Principal = chat.SignAs(a.Principal, profile)
 	}
-	for k, r := range h.attachmentRoutes() {
-		routes[k] = r
-	}
-	r, ok := routes[req.RouteKey]
-	if !ok {
-		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
-	}
-	if !readOnly[req.RouteKey] {
-		// What the agent writes is signed with the profile's display name
-		// and avatar (as socket replies are, through the ticket), not the
-		// identity provider's name: one read per request, no write.
-		if a.Principal, err = h.svc.SignAs(ctx, a.Principal); err != nil {
-			return apigw.Error(ctx, err), nil
-		}
-	}
-	status, body, err := r(ctx, a, req)
+	status, body, err := r.serve(ctx, a, req)
 	if err != nil {
 		return apigw.Error(ctx, err), nil
 	}
@@ -173,7 +195,7 @@ func (h *Handler) conversation(ctx context.Context, a auth.Agent, req events.API
 		return 0, nil, err
 	}
 	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], int(limit))
-	if err == nil && h.email != nil {
+	if err == nil {
 		err = h.email.Decorate(ctx, &sum)
 	}
 	return http.StatusOK, detailResponse{Conversation: sum, Messages: msgs, HasMore: more}, err
@@ -224,7 +246,7 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 	switch {
 	case in.Channel == "" || in.Channel == chat.ChannelChat:
 		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)
-	case in.Channel == chat.ChannelEmail && h.email != nil:
+	case in.Channel == chat.ChannelEmail:
 		msg, created, err = h.email.Reply(ctx, a.Principal, req.PathParameters["id"], send)
 	default:
 		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "channel must be chat or email"}

@@ -3,6 +3,7 @@ package agentapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"slices"
@@ -12,12 +13,22 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -33,16 +44,81 @@ func TestMain(m *testing.M) {
 
 type nopNotifier struct{}
 
-func (nopNotifier) Push(context.Context, []string, any) {}
+func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
-func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+// noAWS stands in for the SES, S3 and @connections clients: these tests
+// send no mail, read no files and close no sockets.
+type noAWS struct{}
+
+var errNoAWS = errors.New("no AWS here")
+
+func (noAWS) SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	return &s3.ListObjectsV2Output{}, nil
+}
+
+func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
+	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
+}
+
+func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	return nil, errNoAWS
+}
+
+// deps are a handler's dependencies over st, as the function wires them.
+func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
+	t.Helper()
+	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := mail.NewTokens([]byte("agent-test-secret-0123456789"), 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	return agentapi.Deps{
+		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
+		Email:       email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
+		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+	}
+}
 
 func setup(t *testing.T) (*agentapi.Handler, *storetest.Counting, string) {
 	t.Helper()
+	f := newFixture(t)
+	return f.h, f.db, f.cid
+}
+
+// fixture is a handler over its own table with one conversation a
+// visitor started.
+type fixture struct {
+	h   *agentapi.Handler
+	db  *storetest.Counting
+	st  *store.Store
+	cid string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
 	db := storetest.NewCounting(ddb.Client())
 	st := store.New(db, ddb.NewTable(t), nil)
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main"})
-	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: ratelimit.New(st, ratelimit.Limits{}, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +130,12 @@ func setup(t *testing.T) (*agentapi.Handler, *storetest.Counting, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := agentapi.New(deps(t, svc, st))
+	if err != nil {
+		t.Fatal(err)
+	}
 	db.Calls()
-	return agentapi.New(svc, signer), db, m.ConversationID
+	return &fixture{h: h, db: db, st: st, cid: m.ConversationID}
 }
 
 func request(t *testing.T, route, id, body string, claims map[string]string) events.APIGatewayV2HTTPRequest {
@@ -90,10 +170,11 @@ func TestReply(t *testing.T) {
 	if err != nil || res.StatusCode != http.StatusCreated {
 		t.Fatalf("reply = %d %s, %v", res.StatusCode, res.Body, err)
 	}
-	// The profile read signs the reply with the agent's display name; the
-	// socket path (the inbox's) carries it in the ticket and reads nothing
-	// (wsapi's test pins that).
-	if diff := cmp.Diff(map[string]int{"GetItem": 1, "Query": 2, "TransactWriteItems": 1}, db.Calls()); diff != "" {
+	// One Query admits the agent and reads its profile, which signs the
+	// reply with the agent's display name and tells its inboxes; the
+	// socket path (the inbox's) carries them with the connection and reads
+	// nothing (wsapi's test pins that).
+	if diff := cmp.Diff(map[string]int{"Query": 3, "TransactWriteItems": 1}, db.Calls()); diff != "" {
 		t.Errorf("DynamoDB calls per agent reply (-want +got):\n%s", diff)
 	}
 	var first struct{ Message chat.Message }

@@ -6,32 +6,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 )
 
-// WithAttachments adds the routes that list a conversation's attachments
-// and hand out their downloads.
-func (h *Handler) WithAttachments(a *attachment.Service) *Handler {
-	h.attachments = a
-	return h
-}
-
-// The attachment routes write nothing in the agent's name.
-func init() {
-	readOnly["GET /agent/conversations/{id}/attachments"] = true
-	readOnly["GET /agent/conversations/{id}/attachments/{attachmentId}"] = true
-}
-
-func (h *Handler) attachmentRoutes() map[string]route {
-	if h.attachments == nil {
-		return nil
-	}
-	return map[string]route{
-		"GET /agent/conversations/{id}/attachments":                h.listAttachments,
-		"GET /agent/conversations/{id}/attachments/{attachmentId}": h.downloadAttachment,
-	}
-}
+// The attachment routes: a conversation's files and their downloads.
 
 func (h *Handler) listAttachments(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	list, err := h.attachments.List(ctx, a.Principal, req.PathParameters["id"])

@@ -12,22 +12,8 @@ import (
 	"github.com/parleychat/parley/shared/email"
 )
 
-// WithEmail adds the email channel's routes and the email facts of a
-// conversation, and lets replies take the email channel.
-func (h *Handler) WithEmail(e *email.Service) *Handler {
-	h.email = e
-	return h
-}
-
-func (h *Handler) emailRoutes() map[string]route {
-	return map[string]route{
-		"POST /agent/conversations/{id}/transcript": h.transcript,
-		"PUT /agent/conversations/{id}/contact":     h.setContact,
-		"GET /agent/channels/{id}/email":            h.emailSettings,
-		"PUT /agent/channels/{id}/email":            h.putEmailSettings,
-		"GET /agent/quarantine":                     h.quarantine,
-	}
-}
+// The email channel's routes: transcripts, the contact's address, a
+// channel's email settings and the quarantined mail.
 
 func (h *Handler) transcript(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	var in email.TranscriptInput
@@ -47,22 +33,22 @@ func (h *Handler) setContact(ctx context.Context, a auth.Agent, req events.APIGa
 	return http.StatusOK, map[string]any{"contact": map[string]string{"email": c.Email, "name": c.Name}}, err
 }
 
-func (h *Handler) emailSettings(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	st, err := h.email.Settings(ctx, req.PathParameters["id"])
+func (h *Handler) emailSettings(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+	st, err := h.email.ChannelSettings(ctx, a.Principal, req.PathParameters["id"])
 	return http.StatusOK, st, err
 }
 
-func (h *Handler) putEmailSettings(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+func (h *Handler) putEmailSettings(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	var in email.Settings
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
 	in.ChannelID = req.PathParameters["id"]
-	st, err := h.email.PutSettings(ctx, in)
+	st, err := h.email.PutSettings(ctx, a.Principal, in)
 	return http.StatusOK, st, err
 }
 
-func (h *Handler) quarantine(ctx context.Context, _ auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
+func (h *Handler) quarantine(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	limit, err := apigw.Int(req.QueryStringParameters, "limit")
 	if err != nil {
 		return 0, nil, err
@@ -70,6 +56,6 @@ func (h *Handler) quarantine(ctx context.Context, _ auth.Agent, req events.APIGa
 	if limit > chat.MaxPageSize {
 		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "limit must be between 1 and 100"}
 	}
-	qs, err := h.email.Quarantine(ctx, int(limit))
+	qs, err := h.email.Quarantine(ctx, a.Principal, int(limit))
 	return http.StatusOK, map[string]any{"mails": qs}, err
 }

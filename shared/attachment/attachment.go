@@ -72,9 +72,16 @@ type Service struct {
 	origin *url.URL
 }
 
+// Option sets an optional part of a Service.
+type Option func(*Service)
+
 // New returns a Service for the attachments in bucket.
-func New(access Access, c S3, p Presigner, bucket string) *Service {
-	return &Service{access: access, s3: c, presign: p, bucket: bucket}
+func New(access Access, c S3, p Presigner, bucket string, opts ...Option) *Service {
+	s := &Service{access: access, s3: c, presign: p, bucket: bucket}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Attachment is a file of a conversation as clients see it.

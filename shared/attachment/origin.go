@@ -13,7 +13,9 @@ import (
 // checks the signature and the expiry, and that adds the headers S3 does
 // not send (X-Content-Type-Options: nosniff, a sandboxing
 // Content-Security-Policy). A nil origin keeps the bucket's host.
-func (s *Service) ServeFrom(origin *url.URL) { s.origin = origin }
+func ServeFrom(origin *url.URL) Option {
+	return func(s *Service) { s.origin = origin }
+}
 
 // rebase puts signed on origin, keeping its path and query byte for byte:
 // a re-encoded path or a reordered query would no longer be the request

@@ -51,14 +51,15 @@ func TestGetServedFromFilesOrigin(t *testing.T) {
 	for _, tt := range tests {
 		for _, f := range files {
 			t.Run(tt.origin+" "+f, func(t *testing.T) {
-				svc := New(allow{}, b, b.presign, "mail")
+				var opts []Option
 				if tt.origin != "" {
 					o, err := url.Parse(tt.origin)
 					if err != nil {
 						t.Fatal(err)
 					}
-					svc.ServeFrom(o)
+					opts = append(opts, ServeFrom(o))
 				}
+				svc := New(allow{}, b, b.presign, "mail", opts...)
 				d, err := svc.Get(t.Context(), chat.Principal{Role: chat.RoleAgent, ID: "a"}, conv, encodeID(f))
 				if err != nil {
 					t.Fatal(err)

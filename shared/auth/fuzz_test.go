@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/bounded"
 	"github.com/parleychat/parley/shared/chat"
@@ -83,7 +84,7 @@ func FuzzVerifyTicket(f *testing.F) {
 		}
 		// Ticket ids are random, and each fuzzing process signs its own
 		// seed ticket: the principal and expiry are what must match.
-		if got.Principal != p || !got.ExpiresAt.Equal(issued.ExpiresAt) || !chat.ValidID(got.ID) {
+		if !cmp.Equal(got.Principal, p) || !got.ExpiresAt.Equal(issued.ExpiresAt) || !chat.ValidID(got.ID) {
 			t.Fatalf("VerifyTicket(%q) = %+v, never issued", token, got)
 		}
 	})

@@ -1,26 +1,84 @@
 package chat
 
+// Access: which conversations a caller may reach. Every use case opens
+// with one of these helpers, so an id the caller may not see answers
+// exactly like an unknown one everywhere.
+
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
+// notFound is the one answer for unknown and forbidden ids alike.
+func notFound() error { return &Error{Kind: ErrNotFound, Message: "conversation not found"} }
+
+func (s *Service) visible(p Principal, c Conversation) bool {
+	switch p.Role {
+	case RoleVisitor:
+		return c.VisitorID == p.ID
+	case RoleAgent:
+		return slices.Contains(p.Inboxes, c.InboxID)
+	}
+	return false
+}
+
+// conversation reads a conversation p may see.
+func (s *Service) conversation(ctx context.Context, p Principal, conversationID string) (Conversation, error) {
+	c, err := s.store.Conversation(ctx, conversationID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Conversation{}, notFound()
+	case err != nil:
+		return Conversation{}, fmt.Errorf("conversation %s: %w", conversationID, err)
+	case !s.visible(p, c):
+		return Conversation{}, notFound()
+	}
+	return c, nil
+}
+
+// reach reads a conversation p may see with its listeners, in one read.
+func (s *Service) reach(ctx context.Context, p Principal, conversationID string) (Conversation, []Listener, error) {
+	c, listeners, err := s.store.ConversationListeners(ctx, conversationID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Conversation{}, nil, notFound()
+	case err != nil:
+		return Conversation{}, nil, fmt.Errorf("conversation %s: %w", conversationID, err)
+	case !s.visible(p, c):
+		return Conversation{}, nil, notFound()
+	}
+	return c, listeners, nil
+}
+
+// reachFrom is reach for the principal behind a connection: the sender is
+// found among the conversation's listeners when it is one, which saves the
+// connection's read on the hot path. An unknown connection is refused
+// before anything is said about the conversation.
+func (s *Service) reachFrom(ctx context.Context, connectionID, conversationID string) (Principal, Conversation, []Listener, error) {
+	c, listeners, err := s.store.ConversationListeners(ctx, conversationID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Principal{}, Conversation{}, nil, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	exists := err == nil
+	p, err := s.principalOf(ctx, connectionID, listeners)
+	if err != nil {
+		return Principal{}, Conversation{}, nil, err
+	}
+	if !exists || !s.visible(p, c) {
+		return Principal{}, Conversation{}, nil, notFound()
+	}
+	return p, c, listeners, nil
+}
+
 // CheckAccess tells whether p may reach the conversation: a visitor its
-// own, an agent those of its inbox. A forbidden id answers exactly like an
+// own, an agent those of its inboxes. A forbidden id answers exactly like an
 // unknown one.
 func (s *Service) CheckAccess(ctx context.Context, p Principal, conversationID string) error {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return err
 	}
-	c, err := s.store.Conversation(ctx, conversationID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return notFound()
-	case err != nil:
-		return fmt.Errorf("conversation %s: %w", conversationID, err)
-	case !s.visible(p, c):
-		return notFound()
-	}
-	return nil
+	_, err := s.conversation(ctx, p, conversationID)
+	return err
 }

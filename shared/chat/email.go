@@ -149,12 +149,9 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
-	conv, listeners, err := s.store.ConversationListeners(ctx, conversationID)
-	if errors.Is(err, ErrNotFound) || (err == nil && !s.visible(contact, conv)) {
-		return Message{}, false, notFound()
-	}
+	conv, listeners, err := s.reach(ctx, contact, conversationID)
 	if err != nil {
-		return Message{}, false, fmt.Errorf("email to %s: %w", conversationID, err)
+		return Message{}, false, err
 	}
 	key := "email#" + in.Dedupe
 	if lookup, ok := s.store.(ClientLookup); ok {
@@ -235,6 +232,10 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
+	inbox, err := s.ChannelInbox(ctx, s.channel)
+	if err != nil {
+		return Message{}, false, err
+	}
 	now := s.now().UTC()
 	cid := s.newID()
 	msg := Message{
@@ -242,7 +243,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 		Channel: ChannelEmail, MailID: in.MailID,
 	}
 	c := Conversation{
-		ID: cid, ChannelID: s.channel, InboxID: s.inbox, VisitorID: contact.ID, Status: StatusOpen,
+		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,
 		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: "email#" + in.Dedupe})
@@ -274,7 +275,3 @@ func (s *Service) RecordEvent(ctx context.Context, by Principal, conversationID 
 	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
 	return res.Message, nil
 }
-
-// Visible reports whether p may see the conversation (agents: their inbox;
-// visitors: their own).
-func (s *Service) Visible(p Principal, c Conversation) bool { return s.visible(p, c) }

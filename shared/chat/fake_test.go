@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -24,6 +25,8 @@ type fakeStore struct {
 	beforeTxn func() // runs inside Append before the seq check, to stage races
 	// subscribeErr, when set, is Subscribe's answer.
 	subscribeErr error
+	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
+	deletedVia []string
 }
 
 func newFakeStore() *fakeStore {
@@ -221,6 +224,13 @@ func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeStore) DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error {
+	f.mu.Lock()
+	f.deletedVia = append(f.deletedVia, id+" via "+string(via.Kind)+" "+via.ID)
+	f.mu.Unlock()
+	return f.DeleteConnection(ctx, id)
+}
+
 func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -291,25 +301,29 @@ func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
 
 func (f *fakeStore) Agents(context.Context, string) ([]chat.Agent, error) { return nil, nil }
 
-// pushRecorder is a chat.Notifier that records what went where.
+// pushRecorder is a chat.Notifier that records what went where; the
+// connections in gone answer as closed sockets do.
 type pushRecorder struct {
 	mu     sync.Mutex
 	frames map[string][]any
+	gone   map[string]bool
 }
 
-func (p *pushRecorder) Push(_ context.Context, ids []string, frame any) {
+func (p *pushRecorder) Push(_ context.Context, ids []string, frame any) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.frames == nil {
 		p.frames = map[string][]any{}
 	}
+	var gone []string
 	for _, id := range ids {
+		if p.gone[id] {
+			gone = append(gone, id)
+			continue
+		}
 		p.frames[id] = append(p.frames[id], frame)
 	}
-}
-
-func (p *pushRecorder) PushVia(ctx context.Context, _ chat.Via, ids []string, frame any) {
-	p.Push(ctx, ids, frame)
+	return gone
 }
 
 func (p *pushRecorder) take() map[string][]any {
@@ -318,4 +332,31 @@ func (p *pushRecorder) take() map[string][]any {
 	out := p.frames
 	p.frames = nil
 	return out
+}
+
+// frameCounter is a chat.FrameCounter that counts nothing unless count is
+// set.
+type frameCounter struct {
+	count func(ctx context.Context, connectionID string) error
+}
+
+func (f *frameCounter) Connection(ctx context.Context, connectionID string) error {
+	if f.count == nil {
+		return nil
+	}
+	return f.count(ctx, connectionID)
+}
+
+// newService is chat.NewService for tests: o's SocketFrames defaults to a
+// counter that counts nothing.
+func newService(t *testing.T, st chat.Storer, n chat.Notifier, o chat.Options) *chat.Service {
+	t.Helper()
+	if o.SocketFrames == nil {
+		o.SocketFrames = &frameCounter{}
+	}
+	svc, err := chat.NewService(st, n, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

@@ -31,7 +31,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	st := newFakeStore()
 	p := &pushRecorder{}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	svc := chat.NewService(st, p, chat.Options{ChannelID: "main", InboxID: "main", Now: func() time.Time { return now }})
+	svc := newService(t, st, p, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
 	for id, pr := range map[string]chat.Principal{"vconn": vis} {
 		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr}); err != nil {
 			t.Fatal(err)

@@ -1,12 +1,58 @@
 package chat
 
-import "context"
+// Gone connections: a push that finds a socket closed (410 Gone) is most
+// often how the system learns of it, since API Gateway's $disconnect is
+// best effort. The domain forgets such a connection as $disconnect would.
 
-// VisitorGone does for presence what $disconnect does, for a visitor
-// connection found gone another way (a push answered 410 Gone, the
-// $disconnect having been lost): once the visitor's last tab is gone, the
-// conversations read offline and the inbox is told. The caller has deleted
-// the connection.
-func (s *Service) VisitorGone(ctx context.Context, visitorID string) {
-	s.visitorLeft(ctx, visitorID)
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// pushVia pushes frame to connections found in the listener set via and
+// forgets those found gone.
+func (s *Service) pushVia(ctx context.Context, via Via, connectionIDs []string, frame any) {
+	for _, id := range s.notify.Push(ctx, connectionIDs, frame) {
+		s.forget(ctx, id, via)
+	}
+}
+
+// Answer pushes frame to one connection: the answer to a frame it sent (a
+// resume's page, an error, a pong). A connection found gone is forgotten.
+func (s *Service) Answer(ctx context.Context, connectionID string, frame any) {
+	s.pushVia(ctx, Via{}, []string{connectionID}, frame)
+}
+
+// forget deletes a connection a push found gone (that one, never the
+// sender's), with the listener item of via it was found through, and,
+// once a visitor's last tab is gone, marks the visitor offline and tells
+// the inbox. Failures are logged: the push is done, and the connection's
+// TTL removes what stays.
+func (s *Service) forget(ctx context.Context, id string, via Via) {
+	// Who it was is read before the item goes.
+	c, err := s.store.Connection(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
+		return
+	}
+	if via.Kind == "" {
+		err = s.store.DeleteConnection(ctx, id)
+	} else {
+		err = s.store.DeleteConnectionVia(ctx, id, via)
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
+		return
+	}
+	visitorID := ""
+	switch {
+	case c.Principal.Role == RoleVisitor:
+		visitorID = c.Principal.ID
+	case via.Kind == ViaVisitor:
+		visitorID = via.ID
+	}
+	if visitorID != "" {
+		s.visitorLeft(ctx, visitorID)
+	}
 }

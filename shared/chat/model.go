@@ -27,6 +27,9 @@ type Principal struct {
 	ID        string
 	Name      string
 	AvatarURL string
+	// Inboxes an agent is a member of (see Service.Member); it reaches
+	// their conversations only. Empty for visitors.
+	Inboxes []string
 }
 
 // Status of a conversation.

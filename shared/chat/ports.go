@@ -24,7 +24,7 @@ type Storer interface {
 	// Messages returns a page of messages in ascending seq and whether more
 	// exist in the direction asked.
 	Messages(ctx context.Context, q MessageQuery) ([]Message, bool, error)
-	// Conversations lists an inbox, newest activity first; the cursor is
+	// Conversations lists inboxes, newest activity first; the cursor is
 	// opaque and "" when there is no further page.
 	Conversations(ctx context.Context, q ListQuery) ([]Conversation, string, error)
 	// VisitorConversations lists a visitor's conversations, newest first.
@@ -39,6 +39,12 @@ type Storer interface {
 	Connection(ctx context.Context, id string) (Connection, error)
 	// DeleteConnection removes a connection and every subscription it holds.
 	DeleteConnection(ctx context.Context, id string) error
+	// DeleteConnectionVia is DeleteConnection for a connection a push
+	// found gone through the listener set via: that listener item goes
+	// even when the connection item is gone already. A connection still
+	// in its $connect is kept (API Gateway answers 410 until $connect has
+	// returned).
+	DeleteConnectionVia(ctx context.Context, id string, via Via) error
 	// Subscribe adds a connection to a conversation's listeners.
 	Subscribe(ctx context.Context, connectionID, conversationID string, p Principal) error
 	InboxListeners(ctx context.Context, inboxID string) ([]string, error)
@@ -59,15 +65,12 @@ type Storer interface {
 	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
 }
 
-// Notifier pushes frames to live connections. Failures are its own business
-// (logged, gone connections removed): a failed push is never a lost message,
-// because clients resume from their last seq.
+// Notifier pushes frames to live connections. A failed push is its own
+// business (logged): it is never a lost message, because clients resume
+// from their last seq. It returns the connections it found gone, which
+// the domain forgets (gone.go).
 type Notifier interface {
-	Push(ctx context.Context, connectionIDs []string, frame any)
-	// PushVia is Push to connections found in the listener set via: a
-	// connection found gone loses its listener item there too, even when
-	// its connection item is gone already.
-	PushVia(ctx context.Context, via Via, connectionIDs []string, frame any)
+	Push(ctx context.Context, connectionIDs []string, frame any) (gone []string)
 }
 
 // ViaKind names a kind of listener set.
@@ -143,12 +146,12 @@ const (
 	ViewUnassigned View = "unassigned"
 )
 
-// ListQuery selects a page of an inbox.
+// ListQuery selects a page of the conversations of some inboxes, merged.
 type ListQuery struct {
-	InboxID string
-	Status  Status
-	View    View
-	AgentID string
-	Limit   int
-	Cursor  string
+	InboxIDs []string
+	Status   Status
+	View     View
+	AgentID  string
+	Limit    int
+	Cursor   string
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"slices"
 )
 
 // visitorPresence records that a visitor came online or went offline and
@@ -32,17 +33,22 @@ func (s *Service) visitorLeft(ctx context.Context, visitorID string) {
 	}
 }
 
-// assigneeChanged makes the badge visitors see follow an edited profile.
+// assigneeChanged makes the badge visitors see follow an edited profile,
+// in each of the agent's inboxes.
 func (s *Service) assigneeChanged(ctx context.Context, a Agent) {
-	changed, err := s.store.SetAssigneeProfile(ctx, s.inbox, a)
-	if err != nil {
-		slog.ErrorContext(ctx, "refresh assignee badge", "agentId", a.ID, "error", err)
-		return
+	var changed []Conversation
+	for _, inbox := range a.Inboxes {
+		convs, err := s.store.SetAssigneeProfile(ctx, inbox, a)
+		if err != nil {
+			slog.ErrorContext(ctx, "refresh assignee badge", "agentId", a.ID, "inboxId", inbox, "error", err)
+			return
+		}
+		changed = append(changed, convs...)
 	}
 	s.pushSummaries(ctx, changed, true)
 }
 
-// pushSummaries sends each conversation's new state to the inbox and, when
+// pushSummaries sends each conversation's new state to its inbox and, when
 // visitors is set, to the visitor tabs that follow it. Through the listener
 // sets, as every fan-out: a connection still in its $connect answers 410
 // and must be kept (see store.DeleteConnectionVia).
@@ -58,19 +64,29 @@ func (s *Service) pushSummaries(ctx context.Context, convs []Conversation, visit
 				continue
 			}
 			if ids := listenerIDs(listeners, ""); len(ids) > 0 {
-				s.notify.PushVia(ctx, Via{Kind: ViaConversation, ID: c.ID}, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
+				s.pushVia(ctx, Via{Kind: ViaConversation, ID: c.ID}, ids, ConversationFrame{Type: "conversation", Conversation: c.VisitorSummary()})
 			}
 		}
 	}
-	agents, err := s.store.InboxListeners(ctx, s.inbox)
-	if err != nil {
-		slog.ErrorContext(ctx, "list inbox connections", "error", err)
-		return
-	}
-	if len(agents) == 0 {
-		return
-	}
+	var inboxes []string
 	for _, c := range convs {
-		s.notify.PushVia(ctx, Via{Kind: ViaInbox, ID: s.inbox}, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
+		if !slices.Contains(inboxes, c.InboxID) {
+			inboxes = append(inboxes, c.InboxID)
+		}
+	}
+	for _, inbox := range inboxes {
+		agents, err := s.store.InboxListeners(ctx, inbox)
+		if err != nil {
+			slog.ErrorContext(ctx, "list inbox connections", "inboxId", inbox, "error", err)
+			continue
+		}
+		if len(agents) == 0 {
+			continue
+		}
+		for _, c := range convs {
+			if c.InboxID == inbox {
+				s.pushVia(ctx, Via{Kind: ViaInbox, ID: inbox}, agents, ConversationFrame{Type: "conversation", Conversation: c.AgentSummary()})
+			}
+		}
 	}
 }

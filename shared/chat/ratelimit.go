@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -55,6 +56,12 @@ func NewQuota(r RateLimit, key string, now time.Time) *Quota {
 	}
 	start := now.Truncate(r.Window)
 	return &Quota{Key: key, Start: start, End: start.Add(r.Window), At: now, Limit: r.Limit}
+}
+
+// FrameCounter counts one frame of a socket against the socket's limit,
+// refusing with a *RateLimitError when it is full (ratelimit.Limiter).
+type FrameCounter interface {
+	Connection(ctx context.Context, connectionID string) error
 }
 
 // visitorQuota is the quota a visitor's message counts against: all its

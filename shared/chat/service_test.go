@@ -15,16 +15,17 @@ import (
 )
 
 type env struct {
-	store *fakeStore
-	push  *pushRecorder
-	svc   *chat.Service
+	store  *fakeStore
+	push   *pushRecorder
+	frames *frameCounter
+	svc    *chat.Service
 }
 
 var (
 	vis   = chat.Principal{Role: chat.RoleVisitor, ID: "11111111-1111-4111-8111-111111111111", Name: "Vi"}
 	other = chat.Principal{Role: chat.RoleVisitor, ID: "22222222-2222-4222-8222-222222222222"}
-	ann   = chat.Principal{Role: chat.RoleAgent, ID: "ann", Name: "Ann"}
-	bob   = chat.Principal{Role: chat.RoleAgent, ID: "bob", Name: "Bob"}
+	ann   = chat.Principal{Role: chat.RoleAgent, ID: "ann", Name: "Ann", Inboxes: []string{"main"}}
+	bob   = chat.Principal{Role: chat.RoleAgent, ID: "bob", Name: "Bob", Inboxes: []string{"main"}}
 )
 
 func newEnv(t *testing.T) *env {
@@ -32,8 +33,9 @@ func newEnv(t *testing.T) *env {
 	st := newFakeStore()
 	p := &pushRecorder{}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	svc := chat.NewService(st, p, chat.Options{ChannelID: "main", InboxID: "main", Now: func() time.Time { return now }})
-	e := &env{store: st, push: p, svc: svc}
+	frames := &frameCounter{}
+	svc := newService(t, st, p, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }, SocketFrames: frames})
+	e := &env{store: st, push: p, frames: frames, svc: svc}
 	for id, pr := range map[string]chat.Principal{"vconn": vis, "oconn": other} {
 		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr}); err != nil {
 			t.Fatal(err)
@@ -165,13 +167,13 @@ func TestRepeatsCountAgainstTheSocket(t *testing.T) {
 	e := newEnv(t)
 	counted := map[string]int{}
 	limited := &chat.RateLimitError{RetryAfter: time.Minute}
-	e.svc.LimitRepeats(func(_ context.Context, connectionID string) error {
+	e.frames.count = func(_ context.Context, connectionID string) error {
 		counted[connectionID]++
 		if counted[connectionID] > 2 {
 			return limited
 		}
 		return nil
-	})
+	}
 	first := chat.SendInput{ClientID: uuid.NewString(), Body: "hello"}
 	m, err := e.svc.SendFromConnection(t.Context(), "vconn", first)
 	if err != nil {

@@ -15,7 +15,7 @@ func timerEnv(t *testing.T, in chat.Inactivity) (*env, *time.Time) {
 	t.Helper()
 	e := newEnv(t)
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	e.svc = chat.NewService(e.store, e.push, chat.Options{ChannelID: "main", InboxID: "main",
+	e.svc = newService(t, e.store, e.push, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"},
 		Now: func() time.Time { return now }, Inactivity: map[string]chat.Inactivity{"main": in}})
 	return e, &now
 }

@@ -11,6 +11,10 @@ import (
 	"time"
 )
 
+// DefaultInboxID is the one inbox there is until inboxes are stored: the
+// default channel belongs to it and every agent is a member of it.
+const DefaultInboxID = "main"
+
 // Config is the environment every function shares (template.yaml Globals).
 type Config struct {
 	TableName        string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -205,6 +206,15 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 	return nil
 }
 
+// ChannelSettings is Settings for an agent: a channel outside the agent's
+// inboxes answers like an unknown one.
+func (s *Service) ChannelSettings(ctx context.Context, agent chat.Principal, channelID string) (Settings, error) {
+	if err := s.chat.CheckChannel(ctx, agent, channelID); err != nil {
+		return Settings{}, err
+	}
+	return s.Settings(ctx, channelID)
+}
+
 // Settings returns a chat channel's email settings (defaults: transcripts
 // on, the deployment's sender address).
 func (s *Service) Settings(ctx context.Context, channelID string) (Settings, error) {
@@ -224,8 +234,12 @@ func (s *Service) Settings(ctx context.Context, channelID string) (Settings, err
 	return st, nil
 }
 
-// PutSettings changes a chat channel's email settings.
-func (s *Service) PutSettings(ctx context.Context, st Settings) (Settings, error) {
+// PutSettings changes the email settings of a chat channel of one of the
+// agent's inboxes.
+func (s *Service) PutSettings(ctx context.Context, agent chat.Principal, st Settings) (Settings, error) {
+	if err := s.chat.CheckChannel(ctx, agent, st.ChannelID); err != nil {
+		return Settings{}, err
+	}
 	if st.ChannelID != s.channel {
 		return Settings{}, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
 	}
@@ -250,10 +264,21 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) (Settings, error
 	return s.Settings(ctx, st.ChannelID)
 }
 
-// Quarantine lists the mail kept aside for agents, newest first.
-func (s *Service) Quarantine(ctx context.Context, limit int) ([]Quarantined, error) {
+// Quarantine lists the mail kept aside for the agent's inboxes, newest
+// first.
+func (s *Service) Quarantine(ctx context.Context, agent chat.Principal, limit int) ([]Quarantined, error) {
 	if limit <= 0 || limit > chat.MaxPageSize {
 		limit = chat.DefaultListSize
 	}
-	return s.store.QuarantinedMail(ctx, s.inbox, limit)
+	out := []Quarantined{}
+	for _, inbox := range agent.Inboxes {
+		qs, err := s.store.QuarantinedMail(ctx, inbox, limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, qs...)
+	}
+	// Each inbox's page is newest first already; merged, the same.
+	slices.SortStableFunc(out, func(a, b Quarantined) int { return b.ReceivedAt.Compare(a.ReceivedAt) })
+	return out[:min(len(out), limit)], nil
 }

@@ -115,7 +115,6 @@ type Service struct {
 	tokens  *mail.Tokens
 	cfg     config.Mail
 	channel string
-	inbox   string
 	team    string
 	now     func() time.Time
 }
@@ -123,7 +122,6 @@ type Service struct {
 // Options configure a Service.
 type Options struct {
 	ChannelID string
-	InboxID   string
 	Now       func() time.Time
 	// Team is who runs the chat, named in the confirmation email.
 	Team string
@@ -134,10 +132,7 @@ func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.InboxID == "" {
-		o.InboxID = "main"
-	}
-	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, inbox: o.InboxID, team: o.Team, now: o.Now}
+	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, now: o.Now}
 }
 
 // AddressKey is how addresses are compared and indexed.

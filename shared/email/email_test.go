@@ -23,6 +23,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -101,31 +102,32 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	st := store.New(ddb.Client(), ddb.NewTable(t), nil)
 	ids := []string{fixtureConversation}
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main", NewID: func() string {
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, NewID: func() string {
 		if len(ids) > 0 {
 			id := ids[0]
 			ids = ids[1:]
 			return id
 		}
 		return uuid.NewString()
-	}})
+	}, SocketFrames: ratelimit.New(st, ratelimit.Limits{}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tokens, err := mail.NewTokens([]byte("handler-test-secret-0123456789"), 'a')
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
-		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau"}}
+		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main", Team: "Parcel Co",
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co",
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
 
 type nopNotifier struct{}
 
-func (nopNotifier) Push(context.Context, []string, any) {}
-
-func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
 // conversation makes the fixtures' conversation: a visitor with an address
 // writes (the conversation takes fixtureConversation), an agent answers
@@ -201,7 +203,7 @@ func TestTranscriptHandler(t *testing.T) {
 			f := setup(t)
 			f.conversation(t, tt.agentAnswers)
 			if tt.transcriptOff {
-				if _, err := f.email.PutSettings(t.Context(), email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
+				if _, err := f.email.PutSettings(t.Context(), f.agent, email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -299,7 +301,7 @@ func TestInboundHandler(t *testing.T) {
 					emailed = append(emailed, m.Body)
 				}
 			}
-			q, err := f.email.Quarantine(t.Context(), 10)
+			q, err := f.email.Quarantine(t.Context(), f.agent, 10)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -311,8 +311,13 @@ func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID st
 }
 
 func (s *Service) quarantine(ctx context.Context, r Received, rawKey string, in *mail.Inbound, conversationID, reason string) (Outcome, error) {
+	// Kept for the agents of the inbox an email to the channel lands in.
+	inbox, err := s.chat.ChannelInbox(ctx, s.channel)
+	if err != nil {
+		return Outcome{}, err
+	}
 	q := Quarantined{
-		ID: r.SESMessageID, InboxID: s.inbox, Reason: reason, ConversationID: conversationID,
+		ID: r.SESMessageID, InboxID: inbox, Reason: reason, ConversationID: conversationID,
 		RawKey: rawKey, ReceivedAt: s.now().UTC(),
 	}
 	if in != nil {

@@ -25,7 +25,7 @@ func TestSenderAddressStaysInTheSenderDomain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
-			st, err := f.email.PutSettings(t.Context(), email.Settings{ChannelID: "main", TranscriptOnClose: true, SenderAddress: tt.sender})
+			st, err := f.email.PutSettings(t.Context(), f.agent, email.Settings{ChannelID: "main", TranscriptOnClose: true, SenderAddress: tt.sender})
 			if tt.wantErr == "" {
 				if err != nil || !strings.EqualFold(st.SenderAddress, tt.sender) {
 					t.Fatalf("PutSettings = %+v, %v", st, err)

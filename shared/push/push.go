@@ -20,76 +20,60 @@ type Poster interface {
 	PostToConnection(ctx context.Context, params *apigatewaymanagementapi.PostToConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
 }
 
-// Remover forgets a connection and its subscriptions.
-type Remover interface {
-	DeleteConnection(ctx context.Context, id string) error
-	// DeleteConnectionVia also deletes the connection's listener item in
-	// via, whether or not the connection item still lists it.
-	DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error
-}
-
 // parallel bounds concurrent posts per Push.
 const parallel = 8
 
 // Pusher implements chat.Notifier.
 type Pusher struct {
-	poster  Poster
-	remover Remover
+	poster Poster
 }
 
 var _ chat.Notifier = (*Pusher)(nil)
 
 // New returns a Pusher.
-func New(p Poster, r Remover) *Pusher { return &Pusher{poster: p, remover: r} }
+func New(p Poster) *Pusher { return &Pusher{poster: p} }
 
-// Push posts frame to every connection and waits for all posts. A
-// connection answering 410 Gone is deleted: that one, never the sender.
-func (p *Pusher) Push(ctx context.Context, connectionIDs []string, frame any) {
-	p.push(ctx, nil, connectionIDs, frame)
-}
-
-// PushVia is Push to connections found in the listener set via; a gone
-// connection's listener item there is deleted too.
-func (p *Pusher) PushVia(ctx context.Context, via chat.Via, connectionIDs []string, frame any) {
-	p.push(ctx, &via, connectionIDs, frame)
-}
-
-func (p *Pusher) push(ctx context.Context, via *chat.Via, connectionIDs []string, frame any) {
+// Push posts frame to every connection, waits for all posts and returns
+// the connections that answered 410 Gone, for the caller to forget. Other
+// failures are logged: clients resume from their last seq.
+func (p *Pusher) Push(ctx context.Context, connectionIDs []string, frame any) []string {
 	data, err := json.Marshal(frame)
 	if err != nil {
 		slog.ErrorContext(ctx, "encode frame", "error", err)
-		return
+		return nil
 	}
+	var (
+		mu   sync.Mutex
+		gone []string
+		wg   sync.WaitGroup
+	)
 	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
 	for _, id := range connectionIDs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			p.post(ctx, via, id, data)
+			if p.post(ctx, id, data) {
+				mu.Lock()
+				gone = append(gone, id)
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
+	return gone
 }
 
-func (p *Pusher) post(ctx context.Context, via *chat.Via, id string, data []byte) {
+// post posts data to one connection and reports whether it is gone.
+func (p *Pusher) post(ctx context.Context, id string, data []byte) bool {
 	_, err := p.poster.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &id, Data: data})
 	if err == nil {
-		return
+		return false
 	}
 	var gone *types.GoneException
 	if errors.As(err, &gone) {
 		slog.InfoContext(ctx, "connection gone", "connectionId", id)
-		var err error
-		if via != nil {
-			err = p.remover.DeleteConnectionVia(ctx, id, *via)
-		} else {
-			err = p.remover.DeleteConnection(ctx, id)
-		}
-		if err != nil {
-			slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
-		}
-		return
+		return true
 	}
 	slog.WarnContext(ctx, "push failed", "connectionId", id, "error", err)
+	return false
 }

@@ -28,12 +28,15 @@ type Limits struct {
 	ConnectionFrames chat.RateLimit
 }
 
-// Limiter checks requests against Limits. A nil Limiter limits nothing.
+// Limiter checks requests against Limits; a limit of 0 (by configuration)
+// is no limit.
 type Limiter struct {
 	counter Counter
 	limits  Limits
 	now     func() time.Time
 }
+
+var _ chat.FrameCounter = (*Limiter)(nil)
 
 // New returns a Limiter counting in c. now may be nil (time.Now).
 func New(c Counter, l Limits, now func() time.Time) *Limiter {
@@ -46,7 +49,7 @@ func New(c Counter, l Limits, now func() time.Time) *Limiter {
 // IP counts one request from ip. Without a source IP (a test event, a
 // gateway that does not say) there is nothing to count by.
 func (l *Limiter) IP(ctx context.Context, ip string) error {
-	if l == nil || ip == "" {
+	if ip == "" {
 		return nil
 	}
 	return l.hit(ctx, l.limits.PerIP, "ip#"+ipKey(ip))
@@ -68,7 +71,7 @@ func ipKey(ip string) string {
 
 // Connection counts one frame of a socket.
 func (l *Limiter) Connection(ctx context.Context, connectionID string) error {
-	if l == nil || connectionID == "" {
+	if connectionID == "" {
 		return nil
 	}
 	return l.hit(ctx, l.limits.ConnectionFrames, "conn#"+connectionID)

@@ -1,9 +1,6 @@
 package setup
 
 import (
-	"context"
-	"log/slog"
-
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
@@ -12,38 +9,33 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/store"
 )
 
 // replyTokenVersion signs new reply addresses; older versions still listed
 // in NewTokens keep verifying after a key change.
 const replyTokenVersion = 'a'
 
-// Email wires the email channel on top of the common parts.
-func Email(ctx context.Context, p *Parts) (*email.Service, error) {
+// Email wires the email channel: reply addresses signed with key (the
+// signing secret), SES to send, the mail bucket for raw mail.
+func (e Env) Email(key []byte, svc *chat.Service, st *store.Store) (*email.Service, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
 		return nil, err
 	}
-	awsCfg := p.AWS
-	tokens, err := mail.NewTokens(p.SigningKey, replyTokenVersion)
+	tokens, err := mail.NewTokens(key, replyTokenVersion)
 	if err != nil {
 		return nil, err
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		// A custom endpoint (the local cloud's S3) is addressed path-style;
-		// AWS itself keeps virtual-hosted style.
-		o.UsePathStyle = o.BaseEndpoint != nil
-	})
-	return email.New(p.Service, p.Store, sesv2.NewFromConfig(awsCfg), s3c, tokens, cfg,
-		email.Options{ChannelID: p.Config.DefaultChannelID, InboxID: chat.DefaultInboxID, Team: p.Config.TeamName, Now: clock.New(p.Config.ClockFile)}), nil
+	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg,
+		email.Options{ChannelID: e.Config.DefaultChannelID, Team: e.Config.TeamName, Now: clock.New(e.Config.ClockFile)}), nil
 }
 
-// MustEmail is Email for main.
-func MustEmail(ctx context.Context, p *Parts) *email.Service {
-	e, err := Email(ctx, p)
-	if err != nil {
-		slog.Error("init email failed", "error", err)
-		panic(err)
-	}
-	return e
+// s3 is the S3 client. A custom endpoint (the local cloud's S3) is
+// addressed path-style; AWS itself keeps virtual-hosted style, so
+// downloads come from the bucket's own domain.
+func (e Env) s3() *s3.Client {
+	return s3.NewFromConfig(e.AWS, func(o *s3.Options) {
+		o.UsePathStyle = o.BaseEndpoint != nil
+	})
 }

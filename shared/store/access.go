@@ -27,11 +27,40 @@ func (s *Store) AgentAccess(ctx context.Context, agentID string) (access.State, 
 	if err != nil {
 		return access.State{}, fmt.Errorf("get access of agent %s: %w", agentID, err)
 	}
+	return toAccess(it), nil
+}
+
+func toAccess(it item) access.State {
 	st := access.State{Disabled: getS(it, "disabled") == "true"}
 	if n := getN(it, "signedOutAt"); n > 0 {
 		st.SignedOutAt = time.Unix(n, 0).UTC()
 	}
-	return st, nil
+	return st
+}
+
+// AgentRecord implements access.Store: the access item and the profile
+// share the agent's partition, so one consistent Query reads both.
+func (s *Store) AgentRecord(ctx context.Context, agentID string) (access.Record, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ptr("pk = :pk AND sk BETWEEN :access AND :profile"),
+		ExpressionAttributeValues: item{":pk": str(agentPK(agentID)), ":access": str("ACCESS"), ":profile": str("PROFILE")},
+		ConsistentRead:            ptr(true),
+	})
+	if err != nil {
+		return access.Record{}, fmt.Errorf("query agent %s: %w", agentID, translate(err))
+	}
+	var rec access.Record
+	for _, it := range out.Items {
+		switch getS(it, "sk") {
+		case "ACCESS":
+			rec.State = toAccess(it)
+		case "PROFILE":
+			a := toAgent(it)
+			rec.Profile = &a
+		}
+	}
+	return rec, nil
 }
 
 // SetAgentDisabled implements access.Store.

@@ -75,3 +75,37 @@ func TestAgentConnections(t *testing.T) {
 		t.Errorf("connections of a1 (-want +got):\n%s", diff)
 	}
 }
+
+// TestAgentRecord: one consistent Query reads the access state and the
+// profile, each absent until written.
+func TestAgentRecord(t *testing.T) {
+	s, db := newStore(t)
+	ctx := t.Context()
+	profile := chat.Agent{ID: "agent-1", DisplayName: "Ann", Inboxes: []string{"main", "sales"}}
+	steps := []struct {
+		name string
+		do   func() error
+		want access.Record
+	}{
+		{"never touched", func() error { return nil }, access.Record{}},
+		{"signed out", func() error { return s.SetAgentSignedOut(ctx, "agent-1", t0) }, access.Record{State: access.State{SignedOutAt: t0}}},
+		{"with a profile", func() error { return s.PutAgent(ctx, profile) }, access.Record{State: access.State{SignedOutAt: t0}, Profile: &profile}},
+		{"disabled", func() error { return s.SetAgentDisabled(ctx, "agent-1", true) }, access.Record{State: access.State{Disabled: true, SignedOutAt: t0}, Profile: &profile}},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		db.Calls()
+		got, err := s.AgentRecord(ctx, "agent-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(st.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", st.name, diff)
+		}
+		if diff := cmp.Diff(map[string]int{"Query": 1}, db.Calls()); diff != "" {
+			t.Errorf("%s: the record costs one Query (-want +got):\n%s", st.name, diff)
+		}
+	}
+}

@@ -33,6 +33,11 @@ func (s *Store) listenerItem(pk, connectionID string, p chat.Principal, expiresA
 	it["principalId"] = str(p.ID)
 	putOpt(it, "name", p.Name)
 	putOpt(it, "avatarUrl", p.AvatarURL)
+	if len(p.Inboxes) > 0 {
+		// An agent's memberships travel with its listener items, so the
+		// conversation's own read tells what the sender may reach.
+		it["inboxes"] = strList(p.Inboxes)
+	}
 	it["expiresAt"] = num(expiresAt)
 	return it
 }

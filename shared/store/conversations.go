@@ -167,7 +167,7 @@ func toListener(it item) chat.Listener {
 		ConnectionID: getS(it, "connectionId"),
 		Principal: chat.Principal{
 			Role: chat.Role(getS(it, "role")), ID: getS(it, "principalId"),
-			Name: getS(it, "name"), AvatarURL: getS(it, "avatarUrl"),
+			Name: getS(it, "name"), AvatarURL: getS(it, "avatarUrl"), Inboxes: getList(it, "inboxes"),
 		},
 	}
 }
@@ -548,8 +548,9 @@ func decodeCursor(cursor string) (string, error) {
 	return string(raw), nil
 }
 
-// Conversations implements chat.Storer: each shard is queried newest first
-// below the cursor, and the merged pages are cut to the limit.
+// Conversations implements chat.Storer: each shard of each inbox is
+// queried newest first below the cursor, and the merged pages are cut to
+// the limit.
 func (s *Store) Conversations(ctx context.Context, q chat.ListQuery) ([]chat.Conversation, string, error) {
 	var below string
 	if q.Cursor != "" {
@@ -563,15 +564,16 @@ func (s *Store) Conversations(ctx context.Context, q chat.ListQuery) ([]chat.Con
 		index, pkAttr, skAttr = "GSI2", "gsi2pk", "gsi2sk"
 	}
 	var all []item
-	for sh := range Shards {
+	for i := range len(q.InboxIDs) * Shards {
+		inbox, sh := q.InboxIDs[i/Shards], i%Shards
 		var pk string
 		switch q.View {
 		case chat.ViewMine:
-			pk = ownerPK(q.InboxID, q.Status, q.AgentID, sh)
+			pk = ownerPK(inbox, q.Status, q.AgentID, sh)
 		case chat.ViewUnassigned:
-			pk = ownerPK(q.InboxID, q.Status, "", sh)
+			pk = ownerPK(inbox, q.Status, "", sh)
 		default:
-			pk = listPK(q.InboxID, q.Status, sh)
+			pk = listPK(inbox, q.Status, sh)
 		}
 		in := &dynamodb.QueryInput{
 			TableName:                 &s.table,
@@ -587,7 +589,7 @@ func (s *Store) Conversations(ctx context.Context, q chat.ListQuery) ([]chat.Con
 		}
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, "", fmt.Errorf("list shard %d: %w", sh, translate(err))
+			return nil, "", fmt.Errorf("list shard %d of %s: %w", sh, inbox, translate(err))
 		}
 		all = append(all, out.Items...)
 	}

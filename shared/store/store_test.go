@@ -287,7 +287,7 @@ func TestConversationsListsAndPages(t *testing.T) {
 	var got []string
 	cursor := ""
 	for page := 0; ; page++ {
-		cs, next, err := s.Conversations(ctx, chat.ListQuery{InboxID: "main", Status: chat.StatusOpen, View: chat.ViewAll, Limit: 3, Cursor: cursor})
+		cs, next, err := s.Conversations(ctx, chat.ListQuery{InboxIDs: []string{"main"}, Status: chat.StatusOpen, View: chat.ViewAll, Limit: 3, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,21 +304,21 @@ func TestConversationsListsAndPages(t *testing.T) {
 		t.Errorf("all view (-want +got):\n%s", diff)
 	}
 
-	mine, _, err := s.Conversations(ctx, chat.ListQuery{InboxID: "main", Status: chat.StatusOpen, View: chat.ViewMine, AgentID: "agent-1", Limit: 10})
+	mine, _, err := s.Conversations(ctx, chat.ListQuery{InboxIDs: []string{"main"}, Status: chat.StatusOpen, View: chat.ViewMine, AgentID: "agent-1", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{all[0], all[2], all[4], all[6]}, ids(mine)); diff != "" {
 		t.Errorf("mine (-want +got):\n%s", diff)
 	}
-	un, _, err := s.Conversations(ctx, chat.ListQuery{InboxID: "main", Status: chat.StatusOpen, View: chat.ViewUnassigned, Limit: 10})
+	un, _, err := s.Conversations(ctx, chat.ListQuery{InboxIDs: []string{"main"}, Status: chat.StatusOpen, View: chat.ViewUnassigned, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{all[1], all[3], all[5]}, ids(un)); diff != "" {
 		t.Errorf("unassigned (-want +got):\n%s", diff)
 	}
-	closed, _, err := s.Conversations(ctx, chat.ListQuery{InboxID: "main", Status: chat.StatusClosed, View: chat.ViewAll, Limit: 10})
+	closed, _, err := s.Conversations(ctx, chat.ListQuery{InboxIDs: []string{"main"}, Status: chat.StatusClosed, View: chat.ViewAll, Limit: 10})
 	if err != nil || len(closed) != 0 {
 		t.Errorf("closed = %v, %v; want none", ids(closed), err)
 	}
@@ -327,7 +327,7 @@ func TestConversationsListsAndPages(t *testing.T) {
 func TestConversationsRejectsMalformedCursor(t *testing.T) {
 	s, _ := newStore(t)
 	for _, cursor := range []string{"!!!", "bm90LWEta2V5", "MjAyNS0wMy0wMVQxMjowMDowMC4wMDBaI25vdC1hLXV1aWQ"} {
-		_, _, err := s.Conversations(t.Context(), chat.ListQuery{InboxID: "main", Status: chat.StatusOpen, View: chat.ViewAll, Limit: 3, Cursor: cursor})
+		_, _, err := s.Conversations(t.Context(), chat.ListQuery{InboxIDs: []string{"main"}, Status: chat.StatusOpen, View: chat.ViewAll, Limit: 3, Cursor: cursor})
 		if !errors.Is(err, chat.ErrInvalid) {
 			t.Errorf("cursor %q: err = %v, want ErrInvalid", cursor, err)
 		}

@@ -28,15 +28,15 @@ type Look struct {
 
 // WithLook sets the channel's look; empty or malformed values keep the
 // defaults, so a typo in a deploy parameter never breaks the widget.
-func (h *Handler) WithLook(teamName, color string) *Handler {
-	h.look = Look{TeamName: DefaultTeamName, Color: DefaultThemeColor}
-	if teamName != "" && len([]rune(teamName)) <= 60 {
-		h.look.TeamName = teamName
+func WithLook(teamName, color string) Option {
+	return func(h *Handler) {
+		if teamName != "" && len([]rune(teamName)) <= 60 {
+			h.look.TeamName = teamName
+		}
+		if hexColor.MatchString(color) {
+			h.look.Color = color
+		}
 	}
-	if hexColor.MatchString(color) {
-		h.look.Color = color
-	}
-	return h
 }
 
 type configResponse struct {
@@ -56,11 +56,7 @@ func (h *Handler) config(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if channel != h.channel {
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"})
 	}
-	look := h.look
-	if look.TeamName == "" {
-		look = Look{TeamName: DefaultTeamName, Color: DefaultThemeColor}
-	}
-	res := apigw.JSON(http.StatusOK, configResponse{ChannelID: channel, Look: look})
+	res := apigw.JSON(http.StatusOK, configResponse{ChannelID: channel, Look: h.look})
 	res.Headers["Cache-Control"] = "public, max-age=300"
 	return res
 }

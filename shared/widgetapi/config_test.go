@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/parleychat/parley/shared/widgetapi"
 )
 
 func TestConfig(t *testing.T) {
@@ -28,7 +29,7 @@ func TestConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := setup(t)
-			h.h.WithLook(tt.team, tt.col)
+			h.build(t, widgetapi.WithLook(tt.team, tt.col))
 			req := request(t, "GET /widget/config", "")
 			req.QueryStringParameters = tt.query
 			req.Headers["origin"] = tt.origin

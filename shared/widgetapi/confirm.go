@@ -40,10 +40,7 @@ type confirmView struct {
 const maxConfirmBody = 1024
 
 func (h *Handler) page(status int, v confirmView) events.APIGatewayV2HTTPResponse {
-	v.Color = template.CSS(DefaultThemeColor)
-	if h.look.Color != "" {
-		v.Color = template.CSS(h.look.Color) // checked by WithLook: #rrggbb
-	}
+	v.Color = template.CSS(h.look.Color) // the default, or checked by WithLook: #rrggbb
 	var b bytes.Buffer
 	if err := confirmPage.Execute(&b, v); err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Body: "internal error", Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}

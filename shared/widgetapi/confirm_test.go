@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/parleychat/parley/shared/config"
-	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 )
 
@@ -45,18 +43,6 @@ func (noS3) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options))
 
 func (noS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	return nil, errors.New("no S3 here")
-}
-
-func withEmail(t *testing.T, h *harness) *fakeSES {
-	t.Helper()
-	tokens, err := mail.NewTokens([]byte("widget-test-secret-0123456789"), 'a')
-	if err != nil {
-		t.Fatal(err)
-	}
-	ses := &fakeSES{}
-	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	h.h.WithEmail(email.New(h.svc, h.st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main", InboxID: "main"}))
-	return ses
 }
 
 func (h *harness) putContact(t *testing.T, token, addr string) (int, string) {
@@ -104,7 +90,7 @@ func (h *harness) page(t *testing.T, method, link, form string, base64Body bool)
 // confirmed is answered exactly like giving a fresh one.
 func TestContactAnswerIsNoOracle(t *testing.T) {
 	h := setup(t)
-	ses := withEmail(t, h)
+	ses := h.ses
 	owner, eve := h.session(t, `{}`), h.session(t, `{}`)
 	if status, _ := h.putContact(t, owner.VisitorToken, "ada@visitor.test"); status != http.StatusOK {
 		t.Fatal(status)
@@ -139,7 +125,7 @@ func tokenOf(link string) string {
 // damaged link gets an error page. The page is HTML with a strict CSP.
 func TestConfirmationPage(t *testing.T) {
 	h := setup(t)
-	ses := withEmail(t, h)
+	ses := h.ses
 	v := h.session(t, `{}`)
 	if status, body := h.putContact(t, v.VisitorToken, "grace@visitor.test"); status != http.StatusOK || !strings.Contains(body, `"verified":false`) {
 		t.Fatalf("put contact = %d %s", status, body)

@@ -12,13 +12,6 @@ import (
 	"github.com/parleychat/parley/shared/email"
 )
 
-// WithEmail adds the email capture route (PUT /widget/contact) and the
-// address confirmation page (GET and POST /widget/contact/confirm).
-func (h *Handler) WithEmail(e *email.Service) *Handler {
-	h.email = e
-	return h
-}
-
 // contactAnswer is the answer of PUT /widget/contact. It is the same
 // whether or not the address is known for someone else: verified is about
 // this visitor's own address only.

@@ -9,14 +9,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
-	"github.com/parleychat/parley/shared/identity"
 )
-
-// WithIdentity serves POST /widget/identify with id.
-func (h *Handler) WithIdentity(id *identity.Service) *Handler {
-	h.identity = id
-	return h
-}
 
 type identifyRequest struct {
 	ExternalID string `json:"externalId"`

@@ -3,6 +3,7 @@ package widgetapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -18,35 +19,66 @@ import (
 
 // Handler serves WidgetApiFunction.
 type Handler struct {
-	svc     *chat.Service
-	signer  *auth.Signer
-	allow   auth.Allowlist
-	limit   *ratelimit.Limiter
-	channel string
-	email   *email.Service
-	look    Look
-	// identity verifies POST /widget/identify (nil: the route is off).
+	svc      *chat.Service
+	signer   *auth.Signer
+	channel  string
+	allow    *auth.Allowlist
+	limit    *ratelimit.Limiter
+	email    *email.Service
 	identity *identity.Service
+	look     Look
 }
 
-// New returns a Handler for the default channel and its allowed origins.
-func New(svc *chat.Service, signer *auth.Signer, origins auth.Origins, channelID string) *Handler {
-	return &Handler{svc: svc, signer: signer, allow: auth.NewAllowlist(map[string]auth.Origins{channelID: origins}, nil), channel: channelID}
+// Deps are what the widget routes need. Every one is required: New
+// refuses to build a handler without one, so no route ever runs with a
+// check off.
+type Deps struct {
+	Chat   *chat.Service
+	Signer *auth.Signer
+	// ChannelID is the chat channel the routes serve.
+	ChannelID string
+	// Origins are the origins allowed per channel: every route but the
+	// config and the confirmation page checks the request's Origin.
+	Origins *auth.Allowlist
+	// Limiter counts the session, ticket, contact and identify requests
+	// of each source IP.
+	Limiter *ratelimit.Limiter
+	// Email serves email capture and the address confirmation page.
+	Email *email.Service
+	// Identity verifies POST /widget/identify.
+	Identity *identity.Service
+}
+
+// Option sets an optional part of a Handler.
+type Option func(*Handler)
+
+// New returns the Handler, or an error when a dependency is missing.
+func New(d Deps, opts ...Option) (*Handler, error) {
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service and the identity service")
+	}
+	h := &Handler{
+		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
+		email: d.Email, identity: d.Identity, look: Look{TeamName: DefaultTeamName, Color: DefaultThemeColor},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h, nil
 }
 
 // Handle routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	switch {
-	case req.RouteKey == "GET /widget/config":
-		return h.config(ctx, req), nil
-	case req.RouteKey == "GET "+confirmPath && h.email != nil:
-		return h.confirmForm(ctx, req), nil
-	case req.RouteKey == "POST "+confirmPath && h.email != nil:
-		return h.confirm(ctx, req), nil
-	}
-	// Each route checks the Origin against the list of the channel it
-	// names (the session's body, the visitor token's channel).
+	// Each route but the public ones (the config, the confirmation page)
+	// checks the Origin against the list of the channel it names (the
+	// session's body, the visitor token's channel).
 	switch req.RouteKey {
+	case "GET /widget/config":
+		return h.config(ctx, req), nil
+	case "GET " + confirmPath:
+		return h.confirmForm(ctx, req), nil
+	case "POST " + confirmPath:
+		return h.confirm(ctx, req), nil
 	case "POST /widget/session":
 		return h.session(ctx, req), nil
 	case "POST /widget/ticket":
@@ -54,13 +86,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case "GET /widget/conversations/{id}/messages":
 		return h.messages(ctx, req), nil
 	case "POST /widget/identify":
-		if h.identity != nil {
-			return h.identify(ctx, req), nil
-		}
+		return h.identify(ctx, req), nil
 	case "PUT /widget/contact":
-		if h.email != nil {
-			return h.contact(ctx, req), nil
-		}
+		return h.contact(ctx, req), nil
 	}
 	return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
 }
@@ -165,13 +193,6 @@ func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return apigw.Error(ctx, err)
 	}
 	return apigw.JSON(http.StatusOK, messagesResponse{Messages: msgs, HasMore: more})
-}
-
-// WithLimits makes the session and ticket routes count their caller's
-// source IP against l.
-func (h *Handler) WithLimits(l *ratelimit.Limiter) *Handler {
-	h.limit = l
-	return h
 }
 
 // sourceIP is the address API Gateway saw the request come from.

@@ -13,6 +13,11 @@ import (
 
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/identity"
+	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 	"github.com/parleychat/parley/shared/widgetapi"
@@ -29,23 +34,27 @@ func TestMain(m *testing.M) {
 
 type nopNotifier struct{}
 
-func (nopNotifier) Push(context.Context, []string, any) {}
-
-func (nopNotifier) PushVia(context.Context, chat.Via, []string, any) {}
+func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
 type harness struct {
 	h      *widgetapi.Handler
+	deps   widgetapi.Deps
 	db     *storetest.Counting
 	st     *store.Store
 	svc    *chat.Service
 	signer *auth.Signer
+	ses    *fakeSES
 }
 
 func setup(t *testing.T) *harness {
 	t.Helper()
 	db := storetest.NewCounting(ddb.Client())
 	st := store.New(db, ddb.NewTable(t), nil)
-	svc := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", InboxID: "main"})
+	limiter := ratelimit.New(st, ratelimit.Limits{}, nil)
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +63,29 @@ func setup(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{h: widgetapi.New(svc, signer, origins, "main"), db: db, st: st, svc: svc, signer: signer}
+	allow := auth.NewAllowlist(map[string]auth.Origins{"main": origins}, nil)
+	tokens, err := mail.NewTokens([]byte("widget-test-secret-0123456789"), 'a')
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses := &fakeSES{}
+	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	h := &harness{db: db, st: st, svc: svc, signer: signer, ses: ses, deps: widgetapi.Deps{
+		Chat: svc, Signer: signer, ChannelID: "main", Origins: &allow, Limiter: limiter,
+		Email:    email.New(svc, st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
+		Identity: identity.NewService([]byte("identity-secret-identity-secret!"), st, svc),
+	}}
+	h.build(t)
+	return h
+}
+
+// build makes the harness's handler with opts.
+func (h *harness) build(t *testing.T, opts ...widgetapi.Option) {
+	t.Helper()
+	var err error
+	if h.h, err = widgetapi.New(h.deps, opts...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func request(t *testing.T, route, body string) events.APIGatewayV2HTTPRequest {

@@ -17,7 +17,10 @@ import (
 type agentState struct{ access.State }
 
 func (a *agentState) AgentAccess(context.Context, string) (access.State, error) { return a.State, nil }
-func (a *agentState) SetAgentDisabled(context.Context, string, bool) error      { return nil }
+func (a *agentState) AgentRecord(context.Context, string) (access.Record, error) {
+	return access.Record{State: a.State}, nil
+}
+func (a *agentState) SetAgentDisabled(context.Context, string, bool) error { return nil }
 func (a *agentState) SetAgentSignedOut(context.Context, string, time.Time) error {
 	return nil
 }
@@ -32,7 +35,8 @@ func TestConnectAccess(t *testing.T) {
 	inbox, _ := auth.ParseOrigins([]string{"https://inbox.example.net"})
 	state := &agentState{}
 	limiter := ratelimit.New(h.store, ratelimit.Limits{PerIP: chat.RateLimit{Limit: 2, Window: time.Hour}}, func() time.Time { return h.now })
-	h.connect.WithAccess(auth.NewAllowlist(map[string]auth.Origins{"main": site}, inbox), limiter, access.New(state, nil, "main", nil))
+	allow := auth.NewAllowlist(map[string]auth.Origins{"main": site}, inbox)
+	h.connect = h.newConnect(t, &allow, limiter, access.New(state, nil, nil))
 
 	visitor := chat.Principal{Role: chat.RoleVisitor, ID: "v-1"}
 	agent := chat.Principal{Role: chat.RoleAgent, ID: "a-1"}

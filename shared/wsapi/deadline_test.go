@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"github.com/parleychat/parley/shared/chat"
-	"github.com/parleychat/parley/shared/push"
+	"github.com/parleychat/parley/shared/access"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -40,21 +40,24 @@ func (g deadlineGateway) PostToConnection(ctx context.Context, in *apigatewayman
 // client id, that the write failed and a retry is safe.
 func TestSlowStoreStillAnswersTheSender(t *testing.T) {
 	h := newHarness(t)
-	opts := chat.Options{ChannelID: "main", InboxID: "main"}
 	table := ddb.NewTable(t)
 	fast := store.New(ddb.Client(), table, nil)
-	tok, _ := h.signer.Ticket(visitor)
+	tok := h.ticket(visitor)
 	conn := fixture(t, "connect.json")
 	conn.RequestContext.ConnectionID = "vis-1"
 	conn.QueryStringParameters["ticket"] = tok
-	if res, err := wsapi.NewConnect(chat.NewService(fast, push.New(h.gw, fast), opts), h.signer).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
+	noLimits := ratelimit.New(fast, ratelimit.Limits{}, nil)
+	h.svc = newService(t, fast, h.gw, noLimits)
+	if res, err := h.newConnect(t, testOrigins(t), noLimits, access.New(fast, nil, nil)).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
 		t.Fatalf("connect = %d, %v", res.StatusCode, err)
 	}
 	h.gw.take()
 
 	slow := store.New(stalledDB{ddb.Client()}, table, nil)
-	pusher := push.New(deadlineGateway{h.gw}, slow)
-	handler := wsapi.NewMessage(chat.NewService(slow, pusher, opts), pusher)
+	handler, err := wsapi.NewMessage(newService(t, slow, deadlineGateway{h.gw}, noLimits), noLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	clientID := uuid.NewString()
 	req := fixture(t, "message.json")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
@@ -21,15 +22,22 @@ import (
 type Connect struct {
 	svc    *chat.Service
 	signer *auth.Signer
-	// allow, limit and agents: see access.go.
+	// allow, limit and agents: see NewConnect.
 	allow  *auth.Allowlist
 	limit  *ratelimit.Limiter
-	agents AgentChecker
+	agents *access.Guard
 }
 
-// NewConnect returns the $connect handler.
-func NewConnect(svc *chat.Service, signer *auth.Signer) *Connect {
-	return &Connect{svc: svc, signer: signer}
+// NewConnect returns the $connect handler. It checks the socket's Origin
+// against allow (a visitor's against its channel's list, an agent's
+// against the inbox's), counts the source IP against limit, and refuses
+// agents that agents refuses (disabled, or signed out since the ticket was
+// issued); without any of them it is not built.
+func NewConnect(svc *chat.Service, signer *auth.Signer, allow *auth.Allowlist, limit *ratelimit.Limiter, agents *access.Guard) (*Connect, error) {
+	if svc == nil || signer == nil || allow == nil || limit == nil || agents == nil {
+		return nil, errors.New("wsapi: $connect needs the chat service, the signer, an origin allowlist, a rate limiter and an agent access guard")
+	}
+	return &Connect{svc: svc, signer: signer, allow: allow, limit: limit, agents: agents}, nil
 }
 
 // Handle refuses the upgrade with the error's status (401 for any ticket
@@ -43,12 +51,12 @@ func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		t, err = h.signer.VerifyTicket(req.QueryStringParameters["ticket"])
 	}
 	if err == nil {
-		err = h.checkAccess(ctx, t, auth.Header(req.Headers, "Origin"))
+		t, err = h.admit(ctx, t, auth.Header(req.Headers, "Origin"))
 	}
 	if err == nil {
 		err = h.svc.Connect(ctx, connID, t)
 	}
-	if err == nil && h.agents != nil && t.Principal.Role == chat.RoleAgent {
+	if err == nil && t.Principal.Role == chat.RoleAgent {
 		// A sign-out between the first check and the connection's write
 		// found no connection to close: checked again once it is stored.
 		if err = h.agents.Check(ctx, t.Principal.ID, t.IssuedAt); err != nil {
@@ -81,16 +89,20 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 
 // Message serves sendMessage, typing, read, resume, ping and $default.
 // Without route responses API Gateway drops the integration's return
-// value, so every answer to the sender goes through the notifier.
+// value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
-	svc    *chat.Service
-	notify chat.Notifier
-	limit  *ratelimit.Limiter
+	svc   *chat.Service
+	limit *ratelimit.Limiter
 }
 
-// NewMessage returns the message-route handler.
-func NewMessage(svc *chat.Service, n chat.Notifier) *Message {
-	return &Message{svc: svc, notify: n}
+// NewMessage returns the message-route handler; every frame but messages
+// counts against its socket's limit (messages count against their
+// visitor's, in the message write). Without a limiter it is not built.
+func NewMessage(svc *chat.Service, limit *ratelimit.Limiter) (*Message, error) {
+	if svc == nil || limit == nil {
+		return nil, errors.New("wsapi: the message routes need the chat service and a rate limiter")
+	}
+	return &Message{svc: svc, limit: limit}, nil
 }
 
 type frame struct {
@@ -124,7 +136,7 @@ func (h *Message) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		if errors.Is(err, errUnknownAction) {
 			ef.Code = apigw.CodeUnknownAction
 		}
-		h.notify.Push(ctx, []string{connID}, ef)
+		h.svc.Answer(ctx, connID, ef)
 	}
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
@@ -153,7 +165,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	case "resume":
 		return h.svc.Resume(ctx, connID, f.ConversationID, f.AfterSeq)
 	case "ping":
-		h.notify.Push(ctx, []string{connID}, chat.PongFrame{Type: "pong"})
+		h.svc.Answer(ctx, connID, chat.PongFrame{Type: "pong"})
 		return nil
 	}
 	return errUnknownAction

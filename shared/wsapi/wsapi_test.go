@@ -19,9 +19,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/push"
+	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 	"github.com/parleychat/parley/shared/wsapi"
@@ -74,6 +76,7 @@ type harness struct {
 	gw      *fakeGateway
 	signer  *auth.Signer
 	now     time.Time
+	svc     *chat.Service
 	connect *wsapi.Connect
 	message *wsapi.Message
 	discon  *wsapi.Disconnect
@@ -89,10 +92,57 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.signer = signer
-	pusher := push.New(h.gw, h.store)
-	svc := chat.NewService(h.store, pusher, chat.Options{ChannelID: "main", InboxID: "main"})
-	h.connect, h.message, h.discon = wsapi.NewConnect(svc, signer), wsapi.NewMessage(svc, pusher), wsapi.NewDisconnect(svc)
+	limiter := ratelimit.New(h.store, ratelimit.Limits{}, nil)
+	h.svc = newService(t, h.store, h.gw, limiter)
+	h.connect = h.newConnect(t, testOrigins(t), limiter, access.New(h.store, nil, nil))
+	if h.message, err = wsapi.NewMessage(h.svc, limiter); err != nil {
+		t.Fatal(err)
+	}
+	h.discon = wsapi.NewDisconnect(h.svc)
 	return h
+}
+
+// newService is the chat service over st that pushes through gw, as the
+// functions wire it.
+func newService(t *testing.T, st *store.Store, gw push.Poster, limiter *ratelimit.Limiter) *chat.Service {
+	t.Helper()
+	svc, err := chat.NewService(st, push.New(gw), chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// testOrigins allows the fixtures' Origin for the default channel's
+// widget and for the inbox.
+func testOrigins(t *testing.T) *auth.Allowlist {
+	t.Helper()
+	o, err := auth.ParseOrigins([]string{"https://www.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := auth.NewAllowlist(map[string]auth.Origins{"main": o}, o)
+	return &allow
+}
+
+func (h *harness) newConnect(t *testing.T, allow *auth.Allowlist, limit *ratelimit.Limiter, agents *access.Guard) *wsapi.Connect {
+	t.Helper()
+	c, err := wsapi.NewConnect(h.svc, h.signer, allow, limit, agents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// ticket issues a ticket for p as the widget and the inbox get theirs: a
+// visitor's for the default channel.
+func (h *harness) ticket(p chat.Principal) string {
+	if p.Role == chat.RoleVisitor {
+		tk, _ := h.signer.ChannelTicket(p, "main")
+		return tk
+	}
+	tk, _ := h.signer.Ticket(p)
+	return tk
 }
 
 func fixture(t *testing.T, name string) events.APIGatewayWebsocketProxyRequest {
@@ -111,7 +161,7 @@ func fixture(t *testing.T, name string) events.APIGatewayWebsocketProxyRequest {
 // open connects connID with a fresh ticket for p.
 func (h *harness) open(t *testing.T, connID string, p chat.Principal) {
 	t.Helper()
-	tok, _ := h.signer.Ticket(p)
+	tok := h.ticket(p)
 	req := fixture(t, "connect.json")
 	req.RequestContext.ConnectionID = connID
 	req.QueryStringParameters["ticket"] = tok
@@ -150,7 +200,7 @@ var (
 
 func TestConnectRefusesBadTickets(t *testing.T) {
 	h := newHarness(t)
-	good, _ := h.signer.Ticket(visitor)
+	good := h.ticket(visitor)
 	other, _ := auth.NewSigner([]byte("another-secret-another-secret-an"), nil)
 	forged, _ := other.Ticket(visitor)
 	expiredSigner, _ := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), func() time.Time { return time.Now().Add(-2 * time.Minute) })

@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,latency,sweep,web]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,latency,sweep,web,soak]
 package main
 
 import (
@@ -40,7 +40,7 @@ func run() error {
 	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
-	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web", "the runs to do, comma-separated")
+	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -108,8 +108,10 @@ func run() error {
 			return fmt.Errorf("web run: %w", err)
 		}
 	}
-	if err := soakLatency(ctx, root); err != nil {
-		return fmt.Errorf("soak run: %w", err)
+	if want["soak"] {
+		if err := soakLatency(ctx, root); err != nil {
+			return fmt.Errorf("soak run: %w", err)
+		}
 	}
 	return nil
 }
@@ -202,6 +204,32 @@ func (p *pair) agentToVisitor(ctx context.Context, body string) (time.Duration, 
 	return f.Received.Sub(start), nil
 }
 
+// agentToVisitorLive sends one reply over the agent's socket, as the inbox
+// does, and waits until the visitor has it.
+func (p *pair) agentToVisitorLive(ctx context.Context, body string) (time.Duration, error) {
+	id := uuid.NewString()
+	echo := p.inbox.expect(id)
+	start := time.Now()
+	if err := chatclient.SendMessageWithID(ctx, p.inbox.sock, id, p.convID, body); err != nil {
+		return 0, err
+	}
+	var m chatclient.Message
+	select {
+	case a := <-echo:
+		m = a.msg
+	case <-ctx.Done():
+		return 0, fmt.Errorf("agent's socket did not hear its reply: %w", ctx.Err())
+	}
+	f, err := p.visitorSock.Next(ctx, func(f chatclient.Frame) bool {
+		got, err := f.Msg()
+		return err == nil && got.Seq == m.Seq && f.ConversationID == p.convID
+	})
+	if err != nil {
+		return 0, fmt.Errorf("visitor did not receive reply: %w", err)
+	}
+	return f.Received.Sub(start), nil
+}
+
 // costs counts what one visitor message and one agent reply cost in steady
 // state: one visitor tab and one agent online.
 func (b *bench) costs(ctx context.Context, n int) error {
@@ -246,8 +274,14 @@ func (b *bench) costs(ctx context.Context, n int) error {
 	}); err != nil {
 		return err
 	}
-	return measure("agent reply (HTTP POST .../messages)", func(i int) error {
+	if err := measure("agent reply (HTTP POST .../messages)", func(i int) error {
 		_, err := p.agentToVisitor(ctx, fmt.Sprintf("agent reply %d", i))
+		return err
+	}); err != nil {
+		return err
+	}
+	return measure("agent reply (WebSocket sendMessage)", func(i int) error {
+		_, err := p.agentToVisitorLive(ctx, fmt.Sprintf("agent live reply %d", i))
 		return err
 	})
 }

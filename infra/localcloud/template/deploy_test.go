@@ -150,7 +150,7 @@ func TestTemplateFunctionPermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		loadsSecret := strings.Contains(string(main), ".Signer(") || strings.Contains(string(main), "setup.Must(")
+		loadsSecret := strings.Contains(string(main), ".SigningKey(")
 		if loadsSecret {
 			signers[id] = true
 		}
@@ -166,7 +166,7 @@ func TestTemplateFunctionPermissions(t *testing.T) {
 				switch {
 				case arn == secretARN(m, "SigningSecret"):
 					readsSecret = true
-				case arn == secretARN(m, "IdentitySecret") && strings.Contains(string(main), "setup.Identity("):
+				case arn == secretARN(m, "IdentitySecret") && strings.Contains(string(main), ".Identity("):
 					// Only a function that verifies identify reads its secret.
 				default:
 					t.Errorf("%s: GetSecretValue on %v, want only the signing secret (and the identity secret where identify is served)", id, arn)
@@ -206,7 +206,7 @@ func TestTemplateFunctionPermissions(t *testing.T) {
 				}
 			}
 		}
-		usesTable := strings.Contains(string(main), "Store()") || strings.Contains(string(main), "setup.Must(")
+		usesTable := strings.Contains(string(main), ".Store()")
 		if (dynamo > 0) != usesTable {
 			t.Errorf("%s: DynamoDB actions granted: %d; its main uses the table: %v", id, dynamo, usesTable)
 		}

@@ -1,0 +1,98 @@
+package chat
+
+// Inboxes: an agent reaches the conversations of the inboxes it is a
+// member of, and every agent call is checked against them; a chat channel
+// belongs to one inbox, where its conversations land.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Channels tells which inbox a chat channel belongs to. The deployment's
+// configuration answers today (ChannelInboxes); a store of inboxes and
+// channels can answer later without a change to the domain.
+type Channels interface {
+	// ChannelInbox returns the inbox of a chat channel; ErrNotFound for a
+	// channel that does not exist.
+	ChannelInbox(ctx context.Context, channelID string) (string, error)
+}
+
+// ChannelInboxes maps chat channels to their inboxes, fixed at init.
+type ChannelInboxes map[string]string
+
+// ChannelInbox implements Channels.
+func (m ChannelInboxes) ChannelInbox(_ context.Context, channelID string) (string, error) {
+	if inbox := m[channelID]; inbox != "" {
+		return inbox, nil
+	}
+	return "", errChannelNotFound()
+}
+
+func errChannelNotFound() error { return &Error{Kind: ErrNotFound, Message: "channel not found"} }
+
+// ChannelInbox returns the inbox a chat channel belongs to.
+func (s *Service) ChannelInbox(ctx context.Context, channelID string) (string, error) {
+	inbox, err := s.channels.ChannelInbox(ctx, channelID)
+	if err != nil {
+		return "", fmt.Errorf("inbox of channel %s: %w", channelID, err)
+	}
+	return inbox, nil
+}
+
+// Member returns agent as the domain acts for it: a member of the inboxes
+// its profile lists, or, before it has a profile (nil), of those every
+// agent starts in. The caller reads the profile once per request, with the
+// agent's access state (access.Guard.Admit); a socket keeps what it got at
+// connect.
+func (s *Service) Member(agent Principal, profile *Agent) Principal {
+	inboxes := s.agentInboxes
+	if profile != nil {
+		inboxes = profile.Inboxes
+	}
+	agent.Inboxes = slices.Clone(inboxes)
+	return agent
+}
+
+// AgentMember reads another agent's profile and returns that agent as a
+// member of its inboxes (to close its sockets, for example).
+func (s *Service) AgentMember(ctx context.Context, agentID string) (Principal, error) {
+	agent := Principal{Role: RoleAgent, ID: agentID}
+	profile, err := s.store.Agent(ctx, agentID)
+	switch {
+	case err == nil:
+		return s.Member(agent, &profile), nil
+	case errors.Is(err, ErrNotFound):
+		return s.Member(agent, nil), nil
+	}
+	return Principal{}, fmt.Errorf("profile of %s: %w", agentID, err)
+}
+
+// SignAs returns the agent with the display name and avatar of its
+// profile, which is how visitors and emails know the agent. An agent
+// without a profile yet (nil) keeps the identity provider's name, what its
+// profile will start from.
+func SignAs(agent Principal, profile *Agent) Principal {
+	if profile != nil {
+		agent.Name, agent.AvatarURL = profile.DisplayName, profile.AvatarURL
+	}
+	return agent
+}
+
+// CheckChannel tells whether agent may reach a chat channel (its email
+// settings, for example): a channel of one of its inboxes. An unknown
+// channel and one outside them answer alike.
+func (s *Service) CheckChannel(ctx context.Context, agent Principal, channelID string) error {
+	inbox, err := s.channels.ChannelInbox(ctx, channelID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return errChannelNotFound()
+	case err != nil:
+		return fmt.Errorf("inbox of channel %s: %w", channelID, err)
+	case agent.Role != RoleAgent || !slices.Contains(agent.Inboxes, inbox):
+		return errChannelNotFound()
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package chat
+
+// Read markers and typing indicators: what each side sees of the other's
+// attention. Typing is never stored.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// MarkRead records that p has read up to seq and tells the other side.
+func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID string, seq int64) (Conversation, error) {
+	if err := checkID("conversationId", conversationID); err != nil {
+		return Conversation{}, err
+	}
+	conv, listeners, err := s.reach(ctx, p, conversationID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if seq < 1 || seq > conv.LastSeq {
+		return Conversation{}, invalid("seq must be between 1 and %d", conv.LastSeq)
+	}
+	updated, err := s.store.MarkRead(ctx, conversationID, p.Role, seq)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, err)
+	}
+	if updated.VisitorReadSeq == conv.VisitorReadSeq && updated.AgentReadSeq == conv.AgentReadSeq {
+		return updated, nil
+	}
+	if p.Role == RoleAgent && len(listeners) > 0 {
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
+	}
+	agentFrame := ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()}
+	if p.Role == RoleVisitor || unread(updated) == unread(conv) {
+		// The list shows neither the visitor's read marker nor a read
+		// that leaves the unread dot as it was: only open threads hear.
+		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
+		}
+		return updated, nil
+	}
+	agents, err := s.store.InboxListeners(ctx, updated.InboxID)
+	if err != nil {
+		slog.ErrorContext(ctx, "list inbox connections", "conversationId", conversationID, "error", err)
+		return updated, nil
+	}
+	if len(agents) > 0 {
+		s.pushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, agentFrame)
+	}
+	return updated, nil
+}
+
+// ReadFromConnection is MarkRead for the principal behind a connection.
+func (s *Service) ReadFromConnection(ctx context.Context, connectionID, conversationID string, seq int64) error {
+	p, err := s.Principal(ctx, connectionID)
+	if err != nil {
+		return err
+	}
+	_, err = s.MarkRead(ctx, p, conversationID, seq)
+	return err
+}
+
+// Typing relays a typing indicator: a visitor's to the agents, an agent's
+// to the visitor and the other agents. Nothing is stored.
+func (s *Service) Typing(ctx context.Context, connectionID, conversationID string, on bool) error {
+	if err := checkID("conversationId", conversationID); err != nil {
+		return err
+	}
+	p, conv, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
+	if err != nil {
+		return err
+	}
+	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on}
+	if p.Role == RoleAgent {
+		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
+		}
+	}
+	// Only an open thread shows typing: the agents who have it open hear.
+	if others := watcherIDs(listeners, connectionID); len(others) > 0 {
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, others, frame)
+	}
+	return nil
+}

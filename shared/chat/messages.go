@@ -1,0 +1,223 @@
+package chat
+
+// Messages: what visitors and agents write into a conversation's seq stream.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+)
+
+// SendInput is a message written by a client.
+type SendInput struct {
+	ClientID       string
+	ConversationID string
+	Body           string
+	// Channel and MailID are set for replies sent by email.
+	Channel string
+	MailID  string
+}
+
+func (in SendInput) validate() error {
+	if err := checkID("clientId", in.ClientID); err != nil {
+		return err
+	}
+	if in.ConversationID != "" {
+		if err := checkID("conversationId", in.ConversationID); err != nil {
+			return err
+		}
+	}
+	return checkBody(in.Body)
+}
+
+// SendFromConnection stores a message sent over a WebSocket connection. A
+// visitor's message without a conversation, or to a closed one, starts a new
+// conversation; an agent's message is a reply.
+func (s *Service) SendFromConnection(ctx context.Context, connectionID string, in SendInput) (Message, error) {
+	if err := in.validate(); err != nil {
+		return Message{}, err
+	}
+	var (
+		p         Principal
+		conv      Conversation
+		listeners []Listener
+		err       error
+	)
+	exists := in.ConversationID != ""
+	if exists {
+		p, conv, listeners, err = s.reachFrom(ctx, connectionID, in.ConversationID)
+	} else {
+		p, err = s.Principal(ctx, connectionID)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	if p.Role == RoleAgent {
+		if !exists {
+			return Message{}, notFound()
+		}
+		res, err := s.reply(ctx, p, conv, listeners, in)
+		return res.Message, err
+	}
+	if exists && conv.Status == StatusOpen {
+		res, err := s.appendText(ctx, p, conv, in)
+		switch {
+		case errors.Is(err, errClosed):
+			// Closed between our read and our write: start a new one.
+		case err != nil:
+			return Message{}, err
+		default:
+			if err := s.repeat(ctx, connectionID, res); err != nil {
+				return Message{}, err
+			}
+			s.afterVisitorWrite(ctx, connectionID, res, listeners, false)
+			return res.Message, nil
+		}
+	}
+	inbox, err := s.ChannelInbox(ctx, s.channel)
+	if err != nil {
+		return Message{}, err
+	}
+	now := s.now().UTC()
+	cid := s.newID()
+	msg := Message{
+		ConversationID: cid, Seq: 1, Kind: KindText, ClientID: in.ClientID,
+		Author: author(p), Body: in.Body, CreatedAt: now,
+	}
+	c := Conversation{
+		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: p.ID, Status: StatusOpen,
+		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+	}
+	s.armTimer(&c, now)
+	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Quota: s.visitorQuota(p)})
+	if err != nil {
+		return Message{}, fmt.Errorf("create conversation: %w", err)
+	}
+	if err := s.repeat(ctx, connectionID, res); err != nil {
+		return Message{}, err
+	}
+	// The sender's tab follows the conversation it just started; a retry
+	// subscribes again (idempotent), as the first attempt may have stopped
+	// before. The message is stored: a failure here only costs live
+	// pushes, which the tab's resume makes up for.
+	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p); err != nil {
+		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
+	}
+	s.afterVisitorWrite(ctx, connectionID, res, nil, true)
+	return res.Message, nil
+}
+
+func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, res Appended, listeners []Listener, created bool) {
+	// A retry fans out again: the first attempt may have stored the
+	// message and stopped before its pushes. Clients de-duplicate by seq.
+	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
+	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
+		// The first answer may have been lost: the sender hears it again.
+		s.Answer(ctx, connectionID, MessageFrame{
+			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
+			Conversation: res.Conversation.VisitorSummary(),
+		})
+	}
+}
+
+func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation, in SendInput) (Appended, error) {
+	now := s.now().UTC()
+	res, err := s.store.Append(ctx, Append{
+		Current: conv,
+		Message: Message{
+			Kind: KindText, ClientID: in.ClientID, Author: author(p), Body: in.Body, CreatedAt: now,
+			Channel: in.Channel, MailID: in.MailID,
+		},
+		ClientKey: clientKey(p, in.ClientID),
+		Quota:     s.visitorQuota(p),
+		Change: func(c *Conversation) error {
+			if c.Status != StatusOpen {
+				return errClosed
+			}
+			defer stampListed(c, unread(*c), p.Role)
+			c.Preview = preview(in.Body)
+			c.LastActivityAt = now
+			if p.Role == RoleAgent {
+				// Replying means the agent has seen everything before it.
+				c.AgentReadSeq = c.LastSeq + 1
+			}
+			if p.Role == RoleVisitor {
+				s.armTimer(c, now)
+			}
+			if in.Channel == ChannelEmail {
+				// The conversation continues by email: no chat timer.
+				stopTimer(c)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		if errors.Is(err, errClosed) {
+			return Appended{}, err
+		}
+		return Appended{}, fmt.Errorf("append to %s: %w", conv.ID, err)
+	}
+	return res, nil
+}
+
+// replyTarget checks an agent's reply and reads the conversation it goes
+// to with the visitor tabs that follow it; a conversation the agent may not
+// see is not found.
+func (s *Service) replyTarget(ctx context.Context, agent Principal, in SendInput) (Conversation, []Listener, error) {
+	if err := checkID("conversation id", in.ConversationID); err != nil {
+		return Conversation{}, nil, err
+	}
+	if err := in.validate(); err != nil {
+		return Conversation{}, nil, err
+	}
+	return s.reach(ctx, agent, in.ConversationID)
+}
+
+// Reply stores an agent's message. created is false when clientId had been
+// used before: the message is the one stored then.
+func (s *Service) Reply(ctx context.Context, agent Principal, conversationID string, in SendInput) (msg Message, created bool, err error) {
+	in.ConversationID = conversationID
+	conv, listeners, err := s.replyTarget(ctx, agent, in)
+	if err != nil {
+		return Message{}, false, err
+	}
+	res, err := s.reply(ctx, agent, conv, listeners, in)
+	return res.Message, !res.Duplicate, err
+}
+
+// reopenAttempts bounds how often a reply reopens a conversation that
+// keeps being closed under it.
+const reopenAttempts = 3
+
+func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation, listeners []Listener, in SendInput) (Appended, error) {
+	res, err := s.appendText(ctx, agent, conv, in)
+	for range reopenAttempts {
+		if !errors.Is(err, errClosed) {
+			break
+		}
+		// An agent's reply reopens a closed conversation: the reopened
+		// event first, then the reply, so the stream tells what happened.
+		// A retry of a stored reply never gets here (Append answers it).
+		// An email reply starts no chat timer (see AppendEmail).
+		if conv, err = s.reopen(ctx, agent, conv.ID, in.Channel != ChannelEmail); err != nil {
+			return Appended{}, err
+		}
+		res, err = s.appendText(ctx, agent, conv, in)
+	}
+	if errors.Is(err, errClosed) {
+		return Appended{}, fmt.Errorf("reply to %s: closed again each time it was reopened: %w", conv.ID, ErrConflict)
+	}
+	if err != nil {
+		return Appended{}, err
+	}
+	// A retry fans out again, as for visitors' messages. Whether the first
+	// attempt changed the list is not known any more (the conversation was
+	// read back), so a retry tells the whole inbox.
+	if res.Duplicate {
+		res.Conversation.ListChange = true
+	}
+	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
+	return res, nil
+}

@@ -1,0 +1,149 @@
+package chat
+
+// Reading: pages of a conversation's messages over HTTP, the socket's
+// resume, and the agents' list.
+
+import (
+	"context"
+	"fmt"
+)
+
+// PageQuery asks for a page of messages; at most one of After and Before.
+type PageQuery struct {
+	After, Before int64
+	Limit         int
+}
+
+func checkLimit(limit, def int) (int, error) {
+	if limit == 0 {
+		return def, nil
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return 0, invalid("limit must be between 1 and %d", MaxPageSize)
+	}
+	return limit, nil
+}
+
+// Messages returns a page of a conversation p may see, ascending.
+func (s *Service) Messages(ctx context.Context, p Principal, conversationID string, q PageQuery) ([]Message, bool, error) {
+	if err := checkID("conversation id", conversationID); err != nil {
+		return nil, false, err
+	}
+	if q.After < 0 || q.Before < 0 || (q.After > 0 && q.Before > 0) {
+		return nil, false, invalid("use one of after and before, not negative")
+	}
+	limit, err := checkLimit(q.Limit, DefaultPageSize)
+	if err != nil {
+		return nil, false, err
+	}
+	conv, err := s.conversation(ctx, p, conversationID)
+	if err != nil {
+		return nil, false, err
+	}
+	mq := MessageQuery{ConversationID: conversationID, After: q.After, Before: q.Before, Limit: limit}
+	if q.After == 0 && q.Before == 0 && p.Role == RoleAgent {
+		// An agent opening a thread wants its latest page; a visitor's
+		// history starts at the beginning.
+		mq.Before = conv.LastSeq + 1
+	}
+	msgs, more, err := s.store.Messages(ctx, mq)
+	if err != nil {
+		return nil, false, fmt.Errorf("messages of %s: %w", conversationID, err)
+	}
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
+	}
+	return msgs, more, nil
+}
+
+// ConversationDetail returns a conversation with its latest messages.
+func (s *Service) ConversationDetail(ctx context.Context, agent Principal, conversationID string, limit int) (Summary, []Message, bool, error) {
+	if err := checkID("conversation id", conversationID); err != nil {
+		return Summary{}, nil, false, err
+	}
+	limit, err := checkLimit(limit, DefaultPageSize)
+	if err != nil {
+		return Summary{}, nil, false, err
+	}
+	conv, err := s.conversation(ctx, agent, conversationID)
+	if err != nil {
+		return Summary{}, nil, false, err
+	}
+	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
+	if err != nil {
+		return Summary{}, nil, false, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	return conv.AgentSummary(), msgs, more, nil
+}
+
+// List returns a page of the agent's inboxes, merged.
+func (s *Service) List(ctx context.Context, agent Principal, status Status, view View, limit int, cursor string) ([]Summary, string, error) {
+	if status == "" {
+		status = StatusOpen
+	}
+	if status != StatusOpen && status != StatusClosed {
+		return nil, "", invalid("status must be open or closed")
+	}
+	if view == "" {
+		view = ViewAll
+	}
+	if view != ViewAll && view != ViewMine && view != ViewUnassigned {
+		return nil, "", invalid("view must be mine, unassigned or all")
+	}
+	limit, err := checkLimit(limit, DefaultListSize)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(agent.Inboxes) == 0 {
+		return []Summary{}, "", nil
+	}
+	convs, next, err := s.store.Conversations(ctx, ListQuery{InboxIDs: agent.Inboxes, Status: status, View: view, AgentID: agent.ID, Limit: limit, Cursor: cursor})
+	if err != nil {
+		return nil, "", fmt.Errorf("list %s: %w", view, err)
+	}
+	out := make([]Summary, 0, len(convs))
+	for _, c := range convs {
+		out = append(out, c.AgentSummary())
+	}
+	return out, next, nil
+}
+
+// Resume subscribes a visitor's connection to a conversation and answers it
+// with the messages after afterSeq, in order.
+func (s *Service) Resume(ctx context.Context, connectionID, conversationID string, afterSeq int64) error {
+	if err := checkID("conversationId", conversationID); err != nil {
+		return err
+	}
+	if afterSeq < 0 {
+		return invalid("afterSeq must not be negative")
+	}
+	p, _, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
+	if err != nil {
+		return err
+	}
+	subscribed := false
+	for _, l := range listeners {
+		subscribed = subscribed || l.ConnectionID == connectionID
+	}
+	// An agent's inbox resumes the conversation it opens: it then hears
+	// every message of it (the rest of the inbox hears only what changes
+	// its list, see fanout).
+	if !subscribed {
+		if err := s.store.Subscribe(ctx, connectionID, conversationID, p); err != nil {
+			return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, err)
+		}
+	}
+	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, After: afterSeq, Limit: MaxPageSize})
+	if err != nil {
+		return fmt.Errorf("resume %s: %w", conversationID, err)
+	}
+	// The frame must stay under API Gateway's 128 KB: long messages make
+	// the page shorter, and hasMore asks for the rest.
+	msgs, cut := fitFrame(msgs)
+	more = more || cut
+	if p.Role == RoleVisitor {
+		msgs = forVisitor(msgs)
+	}
+	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
+	return nil
+}

@@ -1,0 +1,35 @@
+package widgetapi_test
+
+import (
+	"testing"
+
+	"github.com/parleychat/parley/shared/widgetapi"
+)
+
+// TestNewRefusesMissingDependencies: a handler without its origin
+// allowlist, its rate limiter or any other dependency is not built, so
+// the function stops at init instead of serving with a check off.
+func TestNewRefusesMissingDependencies(t *testing.T) {
+	tests := []struct {
+		name    string
+		without func(*widgetapi.Deps)
+	}{
+		{"origin allowlist", func(d *widgetapi.Deps) { d.Origins = nil }},
+		{"rate limiter", func(d *widgetapi.Deps) { d.Limiter = nil }},
+		{"signer", func(d *widgetapi.Deps) { d.Signer = nil }},
+		{"chat service", func(d *widgetapi.Deps) { d.Chat = nil }},
+		{"channel id", func(d *widgetapi.Deps) { d.ChannelID = "" }},
+		{"email service", func(d *widgetapi.Deps) { d.Email = nil }},
+		{"identity service", func(d *widgetapi.Deps) { d.Identity = nil }},
+	}
+	h := setup(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := h.deps
+			tt.without(&d)
+			if got, err := widgetapi.New(d); err == nil || got != nil {
+				t.Errorf("New without the %s = %v, %v; want an error", tt.name, got, err)
+			}
+		})
+	}
+}
