@@ -148,3 +148,99 @@ export type VisitorFrame =
 export interface APIErrorBody {
   error: { code: string; message: string; assigneeId?: string; retryAfter?: number };
 }
+
+// ---------------------------------------------------------------- agent answers
+
+/** ConversationPage answers GET /agent/conversations, newest activity first. */
+export interface ConversationPage {
+  conversations: Summary[];
+  nextCursor?: string;
+}
+/** ConversationDetail answers GET /agent/conversations/{id}: its latest messages, ascending. */
+export interface ConversationDetail {
+  conversation: Summary;
+  messages: Message[];
+  hasMore: boolean;
+}
+/** ConversationAnswer answers the conversation's actions (assign, close, read, …). */
+export interface ConversationAnswer {
+  conversation: Summary;
+}
+/** MessageAnswer answers a stored message (an email reply, a transcript). */
+export interface MessageAnswer {
+  message: Message;
+}
+export interface TicketAnswer {
+  ticket: string;
+  expiresIn: number;
+}
+export interface AgentList {
+  agents: Agent[];
+}
+/** ContactAnswer answers PUT /agent/conversations/{id}/contact. */
+export interface ContactAnswer {
+  contact: { email: string; name?: string };
+}
+/** QuarantinedMail is inbound mail that failed a check, kept for agents. */
+export interface QuarantinedMail {
+  id: string;
+  inboxId: string;
+  from: string;
+  subject?: string;
+  reason: string;
+  conversationId?: string;
+  rawKey: string;
+  preview?: string;
+  receivedAt: string;
+}
+export interface QuarantineList {
+  mails: QuarantinedMail[];
+}
+/** Attachment is a file a conversation received by email. */
+export interface Attachment {
+  id: string;
+  filename: string;
+  size: number;
+  /** inline is true for the raster images a browser may show in place. */
+  inline: boolean;
+}
+export interface AttachmentList {
+  attachments: Attachment[];
+}
+/** Download is where to fetch an attachment from, until it expires. */
+export interface Download {
+  url: string;
+  expiresIn: number;
+  filename: string;
+  inline: boolean;
+}
+
+// ---------------------------------------------------------------- actions
+
+/** Actions are the frames a client sends; `action` selects the route. */
+export interface SendMessageAction {
+  action: "sendMessage";
+  clientId: string;
+  conversationId?: string;
+  body: string;
+}
+export interface TypingAction {
+  action: "typing";
+  conversationId: string;
+  on: boolean;
+}
+export interface ReadAction {
+  action: "read";
+  conversationId: string;
+  seq: number;
+}
+export interface ResumeAction {
+  action: "resume";
+  conversationId: string;
+  afterSeq: number;
+}
+export interface PingAction {
+  action: "ping";
+}
+/** AgentAction is every frame an agent's socket sends. */
+export type AgentAction = SendMessageAction | TypingAction | ResumeAction | PingAction;
