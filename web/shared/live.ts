@@ -6,7 +6,8 @@
 export interface LiveOptions {
   url: string;
   ticket: () => Promise<string>;
-  onFrame: (frame: any) => void;
+  /** onFrame gets each frame as parsed JSON; the app checks its shape. */
+  onFrame: (frame: unknown) => void;
   onOpen: () => void;
   onState?: (connected: boolean) => void;
   pingMs?: number;
