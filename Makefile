@@ -40,7 +40,7 @@ test: setup web browser ## run every test: domain, store, handlers, local cloud,
 	@$(GO) vet ./...
 	@echo "==> tsc --noEmit (web: strict TypeScript)"
 	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
-	@echo "==> node --test (web: link renderer properties, seeded)"
+	@echo "==> node --test (web: the inbox's state, router and texts; link renderer properties, seeded)"
 	@cd web && node test/run.mjs
 	@echo "==> go test: domain, store over the wire, handlers, local cloud, end to end"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /infra/browser)
