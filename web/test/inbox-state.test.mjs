@@ -81,6 +81,27 @@ describe("list: an HTTP page and live frames", () => {
     assert.equal(st.list.loaded.value, false, "the closed list has not been read yet");
   });
 
+  test("frames out of order never take a conversation back to an older state", () => {
+    const st = newState();
+    st.thread.open("a");
+    const newer = summary("a", { lastSeq: 20, preview: "twenty", lastActivityAt: "2026-01-01T10:20:00Z" });
+    st.frame(messageFrame(message("a", 20), newer));
+    st.frame(messageFrame(message("a", 19), summary("a", { lastSeq: 19, preview: "nineteen", assigneeId: other.id })));
+    assert.equal(st.list.items.value.get("a"), newer);
+    assert.equal(st.thread.summary.value, newer);
+    assert.deepEqual(seqs(st), [19, 20], "the message itself still joins the thread");
+    st.show(summary("a", { lastSeq: 18, agentReadSeq: 18 }), false);
+    assert.equal(st.list.items.value.get("a"), newer, "an HTTP answer older than a frame changes nothing either");
+  });
+
+  test("a stale state leaves a view it no longer matches alone", () => {
+    const f = { inboxId: "main", status: "open", view: "mine" };
+    const st = newState(f);
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 5, assigneeId: me.id }) });
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 4 }) });
+    assert.deepEqual(ids(st), ["a"]);
+  });
+
   test("rows are newest activity first, and a new message moves its conversation up", () => {
     const st = newState();
     st.list.page(allOpen, [summary("a", { lastActivityAt: "2026-01-01T10:00:00Z" }), summary("b", { lastActivityAt: "2026-01-01T10:05:00Z" })], st.list.mark());
@@ -166,6 +187,15 @@ describe("thread: HTTP read, resume answers and live frames", () => {
     for (const n of [4, 2, 3]) st.frame(messageFrame(message("a", n), summary("a", { lastSeq: n })));
     assert.deepEqual(seqs(st), [1, 2, 3, 4]);
     assert.equal(st.thread.lastSeq.value, 4);
+  });
+
+  test("a message past a gap asks to resume from before the gap", () => {
+    const { st } = opened("a", [1, 2]);
+    assert.deepEqual(st.frame(messageFrame(message("a", 3), summary("a", { lastSeq: 3 }))).resumeAfter, undefined);
+    assert.equal(st.frame(messageFrame(message("a", 6), summary("a", { lastSeq: 6 }))).resumeAfter, 3);
+    st.frame({ type: "messages", conversationId: "a", messages: [4, 5, 6].map((n) => message("a", n)), hasMore: false });
+    assert.deepEqual(seqs(st), [1, 2, 3, 4, 5, 6]);
+    assert.equal(st.frame(messageFrame(message("a", 5), summary("a", { lastSeq: 6 }))).resumeAfter, undefined, "a late duplicate is no gap");
   });
 
   test("a frame delivered twice shows once", () => {

@@ -19,7 +19,7 @@ export interface FrameOutcome {
   read?: Summary;
   /** alert: a visitor wrote. */
   alert?: { conversation: Summary; message: Message };
-  /** resumeAfter: a resume answer has more; resume again after this seq. */
+  /** resumeAfter: the open thread misses messages after this seq (a gap, or a resume answer with more). */
   resumeAfter?: number;
   /** refreshFacts: the open conversation's visitor came or went, so the email facts are to be read again. */
   refreshFacts?: boolean;
@@ -45,17 +45,17 @@ export class InboxState {
   /**
    * show takes a conversation's new state, heard live or answered to an
    * action: into the list when it matches the filter, into the thread when
-   * it is the open one. It says whether the open conversation's visitor
-   * came or went since the email facts were read.
+   * it is the open one; a state older than one seen changes nothing. It
+   * says whether the open conversation's visitor came or went since the
+   * email facts were read.
    */
   show(s: Summary, live: boolean): boolean {
     return batch(() => {
-      if (live) this.list.heard(s);
-      else this.list.put(s);
-      if (!this.thread.show(s)) return false;
+      const latest = live ? this.list.heard(s) : this.list.put(s);
+      if (!this.thread.show(latest)) return false;
       const online = this.email.online;
-      if (online === undefined || s.visitorOnline === online) return false;
-      this.email.online = s.visitorOnline;
+      if (online === undefined || latest.visitorOnline === online) return false;
+      this.email.online = latest.visitorOnline;
       return true;
     });
   }
@@ -69,8 +69,11 @@ export class InboxState {
         return batch(() => {
           if (m.author.type === "visitor") this.typing.clear(m.conversationId);
           this.pending.ack([m]);
-          this.thread.add([m]);
+          const before = this.thread.lastSeq.peek();
           const out: FrameOutcome = {};
+          // A message past a gap: the ones before it were pushed late, or
+          // their push was lost; the resume answer brings them either way.
+          if (this.thread.add([m]).length && before > 0 && m.seq > before + 1) out.resumeAfter = before;
           if (!s) return out;
           out.refreshFacts = this.show(s, true);
           if (s.id === this.thread.id.peek()) out.read = s;
@@ -116,8 +119,8 @@ export class InboxState {
       this.pending.ack(d.messages);
       this.thread.add(d.messages);
       this.email.take(emailFacts(c), c.visitorOnline, fresh || this.email.online !== c.visitorOnline);
-      const summary = this.list.fresher(c, mark);
-      return { summary, refreshFacts: this.show(summary, false) };
+      const refreshFacts = this.show(this.list.fresher(c, mark), false);
+      return { summary: this.thread.summary.peek() ?? c, refreshFacts };
     });
   }
 

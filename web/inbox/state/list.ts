@@ -19,10 +19,12 @@ export function sameFilter(a: Filter, b: Filter): boolean {
 
 /**
  * ListState holds the conversations of the current filter, newest activity
- * first. An HTTP read may answer with a state older than a live frame that
- * arrived while it was under way (the visitor left meanwhile, say), so
- * every summary heard live is numbered: a read passes back the number it
- * began at (mark), and the frames heard since win over its answer.
+ * first. States arrive out of order in two ways. Pushes have no order, so
+ * a state with a lower lastSeq than one already seen is older and changes
+ * nothing. And an HTTP read may answer with a state older than a live
+ * frame that arrived while it was under way (the visitor left meanwhile,
+ * say), so every summary heard live is numbered: a read passes back the
+ * number it began at (mark), and the frames heard since win over its answer.
  */
 export class ListState {
   readonly filter: Signal<Filter>;
@@ -32,6 +34,7 @@ export class ListState {
   readonly rows = computed(() => [...this.items.value.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)));
   private heardCount = 0;
   private readonly heardLive = new Map<string, { n: number; s: Summary }>();
+  private readonly latest = new Map<string, Summary>();
 
   /** agentId names the agent whose conversations the "mine" view shows. */
   constructor(private readonly agentId: () => string, filter: Filter) {
@@ -59,10 +62,20 @@ export class ListState {
     return this.heardCount;
   }
 
-  /** heard takes a conversation's state from a live frame. */
-  heard(s: Summary): void {
+  /** heard takes a conversation's state from a live frame. Like put, it returns the latest state seen. */
+  heard(s: Summary): Summary {
+    const latest = this.newest(s);
+    if (latest !== s) return latest;
     this.heardLive.set(s.id, { n: ++this.heardCount, s });
-    this.put(s);
+    return this.put(s);
+  }
+
+  /** newest is the latest state seen of s's conversation: s, unless one with a higher seq came first. */
+  private newest(s: Summary): Summary {
+    const seen = this.latest.get(s.id);
+    if (seen && seen.lastSeq > s.lastSeq) return seen;
+    this.latest.set(s.id, s);
+    return s;
   }
 
   /** heardSince is the state a live frame brought for id after mark, if one did. */
@@ -85,7 +98,7 @@ export class ListState {
     if (!sameFilter(f, this.filter.peek())) return false;
     const next = new Map<string, Summary>();
     for (const c of conversations) {
-      const s = this.fresher(c, mark);
+      const s = this.newest(this.fresher(c, mark));
       if (this.matches(s)) next.set(s.id, s);
     }
     for (const { n, s } of this.heardLive.values()) if (n > mark && this.matches(s)) next.set(s.id, s);
@@ -94,16 +107,22 @@ export class ListState {
     return true;
   }
 
-  /** put shows s when it matches the filter, and takes it out otherwise. */
-  put(s: Summary): void {
+  /**
+   * put shows s when it matches the filter, and takes it out otherwise. It
+   * returns the latest state seen: s, or the newer one that makes s stale
+   * (and changes nothing).
+   */
+  put(s: Summary): Summary {
+    const latest = this.newest(s);
+    if (latest !== s) return latest;
     const items = this.items.peek();
     if (this.matches(s)) {
-      if (items.get(s.id) === s) return;
-      this.items.value = new Map(items).set(s.id, s);
+      if (items.get(s.id) !== s) this.items.value = new Map(items).set(s.id, s);
     } else if (items.has(s.id)) {
       const next = new Map(items);
       next.delete(s.id);
       this.items.value = next;
     }
+    return s;
   }
 }
