@@ -40,7 +40,7 @@ func run() error {
 	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
-	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web", "the runs to do, comma-separated")
+	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -108,8 +108,10 @@ func run() error {
 			return fmt.Errorf("web run: %w", err)
 		}
 	}
-	if err := soakLatency(ctx, root); err != nil {
-		return fmt.Errorf("soak run: %w", err)
+	if want["soak"] {
+		if err := soakLatency(ctx, root); err != nil {
+			return fmt.Errorf("soak run: %w", err)
+		}
 	}
 	return nil
 }
