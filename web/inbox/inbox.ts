@@ -8,7 +8,7 @@ import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
 import { Notifier } from "./notify";
-import { type Route, Router } from "./router";
+import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
 import { errorText, visitorName } from "./text";
@@ -33,10 +33,6 @@ export interface InboxOptions {
   signOut: () => void;
 }
 
-export function filterOf(r: Route & { page: "inbox" }): Filter {
-  return { inboxId: r.inboxId, status: r.status, view: r.view };
-}
-
 export class Inbox {
   readonly state: InboxState;
   readonly router: Router;
@@ -49,13 +45,15 @@ export class Inbox {
   readonly focusComposer = signal(0);
   private readonly api: InboxAPI;
   private readonly socket: AgentSocket;
+  private readonly signOutAtIssuer: () => void;
   private dialogs = 0;
   private typingIn: string | null = null;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly o: InboxOptions) {
+  constructor(o: InboxOptions) {
     this.api = o.api;
+    this.signOutAtIssuer = o.signOut;
     this.router = o.router;
     this.state = o.state;
     this.signedOut = o.signedOut;
@@ -344,7 +342,7 @@ export class Inbox {
     } catch {
       // The identity provider's sign-out below still ends this browser's session.
     }
-    this.o.signOut();
+    this.signOutAtIssuer();
   }
 
   // ------------------------------------------------------------ socket

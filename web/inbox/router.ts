@@ -9,7 +9,7 @@
 //   #/reports                          reports
 import { type Signal, signal } from "@preact/signals";
 import type { Status } from "../shared/wire";
-import { statuses, type View, views } from "./state/list";
+import { type Filter, statuses, type View, views } from "./state/list";
 
 export type Route =
   | { page: "inbox"; inboxId: string; view: View; status: Status }
@@ -17,6 +17,11 @@ export type Route =
   | { page: "quarantine" }
   | { page: "settings"; section: string }
   | { page: "reports" };
+
+/** filterOf is the list filter a list place shows. */
+export function filterOf(r: Route & { page: "inbox" }): Filter {
+  return { inboxId: r.inboxId, status: r.status, view: r.view };
+}
 
 function segments(hash: string): string[] | null {
   try {
