@@ -1,10 +1,10 @@
 // Builds the widget (loader + chat window) and the inbox into dist/.
 // The loader keeps a stable name (sites embed its URL); everything else is
-// content-hashed so it can be cached for a year. The inbox is split: pages
-// it does not show on start (settings, reports) are chunks loaded on
-// demand, and the chunks its entry imports are preloaded by its page. The HTML pages and the
-// loader carry placeholders that infra/webpublish fills with the API URLs
-// at serve (local cloud) or deploy (AWS) time.
+// content-hashed so it can be cached for a year. The inbox is split into
+// ES module chunks: what its first screen does not need (pages, dialogs)
+// loads on demand. The HTML pages and the loader carry placeholders that
+// infra/webpublish fills with the API URLs at serve (local cloud) or
+// deploy (AWS) time.
 import * as esbuild from "esbuild";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";

@@ -229,18 +229,10 @@ export interface TypingAction {
   conversationId: string;
   on: boolean;
 }
-export interface ReadAction {
-  action: "read";
-  conversationId: string;
-  seq: number;
-}
 export interface ResumeAction {
   action: "resume";
   conversationId: string;
   afterSeq: number;
 }
-export interface PingAction {
-  action: "ping";
-}
-/** AgentAction is every frame an agent's socket sends. */
-export type AgentAction = SendMessageAction | TypingAction | ResumeAction | PingAction;
+/** AgentAction is every frame the inbox sends (the socket itself sends pings). */
+export type AgentAction = SendMessageAction | TypingAction | ResumeAction;

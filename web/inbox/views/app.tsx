@@ -23,7 +23,6 @@ function Screen() {
   // refused). Signing in again is the agent's choice, so a disabled agent
   // is not sent round in a redirect loop.
   if (reason !== null) return <Stop title="You are signed out" reason={reason} action="Sign in again" />;
-  const toast = inbox.state.notices.toast.value;
   return (
     <>
       <div class="shell">
@@ -32,8 +31,18 @@ function Screen() {
         <Main />
       </div>
       <Dialogs />
-      <p class="sr" role="status" aria-live="polite">{inbox.state.notices.announcement.value}</p>
-      <p class="toast" role="alert" hidden={toast === null}>{toast}</p>
+      <Notices />
+    </>
+  );
+}
+
+/** Notices are the polite announcements for screen readers and the toast of what went wrong. */
+function Notices() {
+  const { announcement, toast } = useInbox().state.notices;
+  return (
+    <>
+      <p class="sr" role="status" aria-live="polite">{announcement.value}</p>
+      <p class="toast" role="alert" hidden={toast.value === null}>{toast.value}</p>
     </>
   );
 }
