@@ -228,20 +228,22 @@ export class Inbox {
 
   private markRead(s: Summary): void {
     if (s.id !== this.state.thread.id.peek() || document.hidden || s.agentReadSeq >= s.lastSeq) return;
-    this.api.read(s.id, s.lastSeq).then((r) => this.update(r.conversation), () => undefined);
+    const mark = this.state.list.mark();
+    this.api.read(s.id, s.lastSeq).then((r) => this.update(r.conversation, mark), () => undefined);
   }
 
-  /** update shows a conversation's state from an HTTP answer; the suggested channel follows the visitor's presence. */
-  private update(s: Summary): void {
-    if (this.state.show(s, false)) void this.refreshFacts(true);
+  /** update shows a conversation's state answered to a request begun at mark; the suggested channel follows the visitor's presence. */
+  private update(s: Summary, mark: number): void {
+    if (this.state.answered(s, mark)) void this.refreshFacts(true);
   }
 
   // ------------------------------------------------------------ actions
 
   /** act assigns, takes over, unassigns, closes or reopens. */
   async act(s: Summary, action: Action, body?: object): Promise<void> {
+    const mark = this.state.list.mark();
     try {
-      this.update((await this.api.act(s.id, action, body)).conversation);
+      this.update((await this.api.act(s.id, action, body)).conversation, mark);
     } catch (e) {
       if (e instanceof APIError && e.status === 409) this.state.notices.fail("Someone else changed the assignment meanwhile; the view is up to date now.");
       else this.state.notices.fail(e);

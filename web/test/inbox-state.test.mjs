@@ -94,6 +94,23 @@ describe("list: an HTTP page and live frames", () => {
     assert.equal(st.list.items.value.get("a"), newer, "an HTTP answer older than a frame changes nothing either");
   });
 
+  test("an action's answer does not undo a frame heard while it was under way", () => {
+    const st = newState();
+    st.list.page(allOpen, [summary("a", { lastSeq: 3 })], st.list.mark());
+    const mark = st.list.mark();
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 3, visitorOnline: false }) });
+    st.answered(summary("a", { lastSeq: 3, agentReadSeq: 3, visitorOnline: true }), mark);
+    assert.equal(st.list.items.value.get("a").visitorOnline, false);
+  });
+
+  test("an answer newer by seq than the frames heard meanwhile wins", () => {
+    const st = newState();
+    const mark = st.list.mark();
+    st.frame(messageFrame(message("a", 2), summary("a", { lastSeq: 2 })));
+    st.answered(summary("a", { lastSeq: 3, assigneeId: me.id }), mark);
+    assert.equal(st.list.items.value.get("a").lastSeq, 3);
+  });
+
   test("a stale state leaves a view it no longer matches alone", () => {
     const f = { inboxId: "main", status: "open", view: "mine" };
     const st = newState(f);
@@ -336,6 +353,18 @@ describe("email facts and the reply channel", () => {
     const out = st.frame({ type: "conversation", conversation: summary("a", { visitorOnline: false }) });
     assert.equal(out.refreshFacts, true);
     assert.equal(st.factsRead(summary("a", { ...facts, visitorOnline: false, suggestedChannel: "email" }), st.list.mark(), true), "done");
+    assert.equal(st.email.channel.value, "email");
+  });
+
+  test("the facts read puts right a presence that came late, out of order", () => {
+    const st = opened({ visitorOnline: true });
+    assert.equal(st.frame({ type: "conversation", conversation: summary("a", { ...facts, visitorOnline: false }) }).refreshFacts, true);
+    // A frame sent before the visitor left, delivered after.
+    st.frame({ type: "conversation", conversation: summary("a", { ...facts, visitorOnline: true }) });
+    assert.equal(st.thread.summary.value.visitorOnline, true);
+    st.factsRead(summary("a", { ...facts, visitorOnline: false, suggestedChannel: "email" }), st.list.mark(), true);
+    assert.equal(st.thread.summary.value.visitorOnline, false);
+    assert.equal(st.list.items.value.get("a").visitorOnline, false);
     assert.equal(st.email.channel.value, "email");
   });
 

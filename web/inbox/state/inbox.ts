@@ -125,15 +125,29 @@ export class InboxState {
   }
 
   /**
-   * factsRead applies a read of the email facts that began at mark. A
-   * visitor who came or went while it was under way makes it stale:
-   * "again" asks for another read.
+   * answered applies a conversation's state that an HTTP request begun at
+   * mark answered (an action, a read marker, a read of the email facts):
+   * a frame heard while it was under way wins. Like show, it says whether
+   * the email facts are to be read again.
+   */
+  answered(s: Summary, mark: number): boolean {
+    return this.show(this.list.fresher(s, mark), false);
+  }
+
+  /**
+   * factsRead applies a read of the email facts that began at mark, and
+   * the conversation's state it brings (which also corrects a state that
+   * came late, out of order). A visitor who came or went while it was
+   * under way makes it stale: "again" asks for another read.
    */
   factsRead(c: Summary, mark: number, follow: boolean): "done" | "again" | "gone" {
     if (c.id !== this.thread.id.peek()) return "gone";
     const live = this.list.heardSince(c.id, mark);
     if (live && live.visitorOnline !== c.visitorOnline) return "again";
-    this.email.take(emailFacts(c), c.visitorOnline, follow);
+    batch(() => {
+      this.email.take(emailFacts(c), c.visitorOnline, follow);
+      this.answered(c, mark);
+    });
     return "done";
   }
 }

@@ -23,8 +23,9 @@ export function sameFilter(a: Filter, b: Filter): boolean {
  * a state with a lower lastSeq than one already seen is older and changes
  * nothing. And an HTTP read may answer with a state older than a live
  * frame that arrived while it was under way (the visitor left meanwhile,
- * say), so every summary heard live is numbered: a read passes back the
- * number it began at (mark), and the frames heard since win over its answer.
+ * say), so every summary heard live is numbered: a read or an action
+ * passes back the number it began at (mark), and the frames heard since
+ * win over its answer.
  */
 export class ListState {
   readonly filter: Signal<Filter>;
@@ -84,9 +85,10 @@ export class ListState {
     return f && f.n > mark ? f.s : undefined;
   }
 
-  /** fresher is what a read of s that began at mark should show. */
+  /** fresher is what a read of s that began at mark should show: a frame heard meanwhile, unless it is older by seq. */
   fresher(s: Summary, mark: number): Summary {
-    return this.heardSince(s.id, mark) ?? s;
+    const f = this.heardSince(s.id, mark);
+    return f && f.lastSeq >= s.lastSeq ? f : s;
   }
 
   /**
