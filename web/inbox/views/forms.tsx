@@ -1,8 +1,8 @@
 // The forms of the inbox's dialog (views/dialogs.tsx), a chunk of their own.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OpenDialog } from "../inbox";
-import { useInbox } from "./context";
 import { errorText } from "../text";
+import { useInbox } from "./context";
 
 type Of<K extends OpenDialog["kind"]> = Extract<OpenDialog, { kind: K }>;
 
