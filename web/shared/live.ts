@@ -19,6 +19,9 @@ export class Live {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private stopped = true;
+  // gen numbers the connection attempts: an attempt overtaken by a newer
+  // one (renew while a ticket is fetched) opens nothing.
+  private gen = 0;
 
   constructor(private readonly o: LiveOptions) {
     addEventListener("online", () => this.now());
@@ -46,6 +49,7 @@ export class Live {
     const ws = this.ws;
     this.ws = null;
     clearInterval(this.pinger);
+    clearTimeout(this.timer);
     ws?.close();
     if (!this.stopped) {
       this.attempt = 0;
@@ -62,14 +66,17 @@ export class Live {
   }
 
   private async connect(): Promise<void> {
+    const gen = ++this.gen;
     let ticket: string;
     try {
       ticket = await this.o.ticket();
     } catch {
-      this.later();
+      if (gen === this.gen) this.later();
       return;
     }
-    if (this.stopped) return;
+    // A ticket asked for before a renew may be another principal's (the
+    // visitor before identify): only the newest attempt connects.
+    if (this.stopped || gen !== this.gen) return;
     const ws = new WebSocket(this.o.url + "?ticket=" + encodeURIComponent(ticket));
     this.ws = ws;
     ws.onopen = () => {

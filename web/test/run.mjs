@@ -16,6 +16,7 @@ await rm(out, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: {
     links: join(root, "shared/links.ts"),
+    live: join(root, "shared/live.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
     "inbox-router": join(root, "inbox/router.ts"),
     "inbox-text": join(root, "inbox/text.ts"),
