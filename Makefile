@@ -42,7 +42,7 @@ test: setup web browser ## run every test: domain, store, handlers, local cloud,
 	@cd web && npx --no-install tsc --noEmit -p tsconfig.json
 	@echo "==> wire types: web/shared/wire.ts must accept every answer and frame in web/test/wire-samples.json (recorded from the Go functions by TestWireSamples)"
 	@cd web && node test/check-wire.mjs
-	@echo "==> node --test (web: link renderer properties, seeded)"
+	@echo "==> node --test (web: the inbox's state, router and texts; link renderer properties, seeded)"
 	@cd web && node test/run.mjs
 	@echo "==> go test: domain, store over the wire, handlers, local cloud, end to end (TestWireSamples: the functions still answer in the shapes of web/test/wire-samples.json; -update rewrites it)"
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /infra/browser)

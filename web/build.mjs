@@ -1,8 +1,10 @@
 // Builds the widget (loader + chat window) and the inbox into dist/.
 // The loader keeps a stable name (sites embed its URL); everything else is
-// content-hashed so it can be cached for a year. The HTML pages and the
-// loader carry placeholders that infra/webpublish fills with the API URLs
-// at serve (local cloud) or deploy (AWS) time.
+// content-hashed so it can be cached for a year. The inbox is split into
+// ES module chunks: what its first screen does not need (pages, dialogs)
+// loads on demand. The HTML pages and the loader carry placeholders that
+// infra/webpublish fills with the API URLs at serve (local cloud) or
+// deploy (AWS) time.
 import * as esbuild from "esbuild";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -10,7 +12,10 @@ import { fileURLToPath } from "node:url";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, "dist");
-const common = { bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning" };
+const common = {
+  bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning",
+  jsx: "automatic", jsxImportSource: "preact",
+};
 
 await rm(dist, { recursive: true, force: true });
 
@@ -22,26 +27,32 @@ await esbuild.build({
 });
 
 // Builds one app (JS + CSS) with hashed names and writes its HTML page with
-// those names filled in.
-async function app(name, entry, outdir, htmlIn, htmlOut, publicPath) {
+// those names filled in. With splitting, the page also preloads the chunks
+// the entry imports, so they load beside it rather than after it.
+async function app(name, entry, outdir, htmlIn, htmlOut, publicPath, splitting = false) {
   const res = await esbuild.build({
     ...common,
     entryPoints: { [name]: join(root, entry) },
     outdir: join(dist, outdir),
     entryNames: "[name]-[hash]",
+    chunkNames: "[name]-[hash]",
     format: "esm",
+    splitting,
     metafile: true,
+    absWorkingDir: root,
   });
-  const outs = Object.keys(res.metafile.outputs).map((p) => basename(p));
-  const js = outs.find((f) => f.endsWith(".js"));
-  const css = outs.find((f) => f.endsWith(".css"));
+  const outputs = res.metafile.outputs;
+  const main = Object.keys(outputs).find((p) => outputs[p].entryPoint === entry);
+  const js = basename(main);
+  const css = basename(outputs[main].cssBundle);
+  const preload = outputs[main].imports.filter((i) => i.kind === "import-statement").map((i) => `<link rel="modulepreload" href="${publicPath + basename(i.path)}">`);
   let html = await readFile(join(root, htmlIn), "utf8");
-  html = html.replace("%JS%", publicPath + js).replace("%CSS%", publicPath + css);
+  html = html.replace("%JS%", publicPath + js).replace("%CSS%", publicPath + css).replace("%PRELOAD%", preload.join("\n"));
   await mkdir(dirname(join(dist, htmlOut)), { recursive: true });
   await writeFile(join(dist, htmlOut), html);
-  return [js, css];
+  return Object.keys(outputs).filter((p) => !p.endsWith(".map")).map((p) => basename(p));
 }
 
 const frame = await app("frame", "widget/frame.ts", "widget", "widget/frame.html", "widget/frame.html", "");
-const inbox = await app("app", "inbox/app.ts", "inbox", "inbox/index.html", "inbox/index.html", "/inbox/");
+const inbox = await app("app", "inbox/main.tsx", "inbox", "inbox/index.html", "inbox/index.html", "/inbox/", true);
 console.log(`web: built dist/widget/loader.js, dist/widget/{frame.html,${frame.join(",")}}, dist/inbox/{index.html,${inbox.join(",")}}`);

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -77,4 +79,62 @@ func TestIdentifyAcrossBrowsers(t *testing.T) {
 	}
 	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
 	waitFor(t, third, "the right signature then shows it", `document.querySelector(".log").textContent.includes(`+js(text)+`)`)
+}
+
+// TestIdentifyAnsweredLate: the visitor writes while the site's identify
+// is still answered. The message waits for the answer and goes into the
+// identified user's conversation, not the anonymous visitor's, which the
+// next person on this browser would see.
+func TestIdentifyAnsweredLate(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	text := "Written before the answer " + uuid.NewString()[:8]
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	step(t, tab, "open the demo site", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	chat := frame(t, tab)
+
+	// Hold the identify request, as a slow network would.
+	paused := make(chan fetch.RequestID, 1)
+	if err := chromedp.Listen(chat, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e.RequestID
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step(t, chat, "hold identify requests", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/identify"}}})
+		return err
+	}))
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-t.Context().Done():
+		t.Fatal("the widget never sent the identify")
+	}
+	typeInto(t, chat, "textarea.input", text+"\r")
+	waitFor(t, chat, "the message waits", `document.querySelector(".log").textContent.includes(`+js(text)+`) && document.querySelector(".pending") !== null`)
+	step(t, chat, "let the identify through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return err
+	}))
+	waitFor(t, chat, "the message is stored", `document.querySelector(".log").textContent.includes(`+js(text)+`) && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
+
+	other := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
+	waitFor(t, other, "the user's conversation holds it, in another browser", `document.querySelector(".log").textContent.includes(`+js(text)+`)`)
+
+	step(t, tab, "the next person: the demo site without identify", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	after := frame(t, tab, frameID(chat))
+	waitFor(t, after, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
+	time.Sleep(time.Second) // a session that would show the history has answered by now
+	if eval[bool](t, after, `document.querySelector(".log").textContent.includes(`+js(text)+`)`) {
+		t.Fatal("the message written before the identify's answer went to the anonymous visitor")
+	}
 }

@@ -121,38 +121,8 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	for attempt := 1; ; attempt++ {
-		err := chromedp.Do(sctx, actions...)
-		if err == nil {
-			return
-		}
-		// The UIs re-render on live pushes: a node found a moment ago may be
-		// replaced before the click lands. Its action found nothing to act
-		// on, so doing it again on the fresh node is what a person would do.
-		if attempt < 5 && strings.Contains(err.Error(), "Could not find node with given id") {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
+	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// clickUntil clicks sel until cond holds: a click that lands on a node a
-// live re-render has just replaced does nothing, and a person clicks again.
-func clickUntil(t *testing.T, ctx context.Context, what, sel, cond string) {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		step(t, ctx, what, chromedp.Click(chromedp.CSS(sel)))
-		if attempt == 5 {
-			waitFor(t, ctx, what, cond)
-			return
-		}
-		ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		ok, err := chromedp.Run(ectx, chromedp.Poll[bool]("!!("+cond+")", chromedp.WithPollingTimeout(2*time.Second)))
-		cancel()
-		if err == nil && ok {
-			return
-		}
 	}
 }
 

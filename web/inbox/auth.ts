@@ -16,6 +16,15 @@ interface Tokens {
   expiresAt: number;
 }
 
+/** Flow is a sign-in under way: what the answer must match, and where the agent was. */
+interface Flow {
+  state: string;
+  verifier: string;
+  redirect: string;
+  /** hash is the place in the inbox the sign-in interrupted (a deep link). */
+  hash: string;
+}
+
 const tokensKey = "parley.inbox.tokens";
 const flowKey = "parley.inbox.flow";
 
@@ -48,9 +57,10 @@ export class Auth {
   async signIn(): Promise<boolean> {
     const q = new URLSearchParams(location.search);
     if (q.has("code") || q.has("error")) {
-      const flow = JSON.parse(sessionStorage.getItem(flowKey) || "null") as { state: string; verifier: string; redirect: string } | null;
+      const flow = JSON.parse(sessionStorage.getItem(flowKey) || "null") as Flow | null;
       sessionStorage.removeItem(flowKey);
-      history.replaceState(null, "", redirectURI());
+      // Back where the agent was going: the issuer's redirect drops the hash.
+      history.replaceState(null, "", redirectURI() + (flow?.hash || ""));
       if (q.has("error")) throw new Error(q.get("error_description") || q.get("error") || "sign-in failed");
       if (!flow || flow.state !== q.get("state")) throw new Error("The sign-in answer does not match this tab's request.");
       await this.exchange({ grant_type: "authorization_code", code: q.get("code") || "", redirect_uri: flow.redirect, code_verifier: flow.verifier });
@@ -65,7 +75,8 @@ export class Auth {
     const verifier = random(48);
     const challenge = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
     const state = random(16);
-    sessionStorage.setItem(flowKey, JSON.stringify({ state, verifier, redirect: redirectURI() }));
+    const flow: Flow = { state, verifier, redirect: redirectURI(), hash: location.hash };
+    sessionStorage.setItem(flowKey, JSON.stringify(flow));
     const q = new URLSearchParams({
       response_type: "code", client_id: this.o.clientId, redirect_uri: redirectURI(), scope: "openid email profile",
       state, nonce: random(16), code_challenge: challenge, code_challenge_method: "S256",

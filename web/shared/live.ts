@@ -6,7 +6,7 @@
 // F is the union of frames the socket receives (shared/wire.ts); the
 // server is trusted to send only those (web/test/check-wire.mjs checks the
 // types against the frames the Go code sends).
-export interface LiveOptions<F = any> {
+export interface LiveOptions<F = unknown> {
   url: string;
   ticket: () => Promise<string>;
   onFrame: (frame: F) => void;
@@ -15,12 +15,15 @@ export interface LiveOptions<F = any> {
   pingMs?: number;
 }
 
-export class Live<F = any> {
+export class Live<F = unknown> {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
   private stopped = true;
+  // gen numbers the connection attempts: an attempt overtaken by a newer
+  // one (renew while a ticket is fetched) opens nothing.
+  private gen = 0;
 
   constructor(private readonly o: LiveOptions<F>) {
     addEventListener("online", () => this.now());
@@ -48,6 +51,7 @@ export class Live<F = any> {
     const ws = this.ws;
     this.ws = null;
     clearInterval(this.pinger);
+    clearTimeout(this.timer);
     ws?.close();
     if (!this.stopped) {
       this.attempt = 0;
@@ -64,14 +68,17 @@ export class Live<F = any> {
   }
 
   private async connect(): Promise<void> {
+    const gen = ++this.gen;
     let ticket: string;
     try {
       ticket = await this.o.ticket();
     } catch {
-      this.later();
+      if (gen === this.gen) this.later();
       return;
     }
-    if (this.stopped) return;
+    // A ticket asked for before a renew may be another principal's (the
+    // visitor before identify): only the newest attempt connects.
+    if (this.stopped || gen !== this.gen) return;
     const ws = new WebSocket(this.o.url + "?ticket=" + encodeURIComponent(ticket));
     this.ws = ws;
     ws.onopen = () => {

@@ -308,3 +308,25 @@ export interface Answers {
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
 }
+
+// ---------------------------------------------------------------- actions
+
+/** Actions are the frames a client sends; `action` selects the route. */
+export interface SendMessageAction {
+  action: "sendMessage";
+  clientId: string;
+  conversationId?: string;
+  body: string;
+}
+export interface TypingAction {
+  action: "typing";
+  conversationId: string;
+  on: boolean;
+}
+export interface ResumeAction {
+  action: "resume";
+  conversationId: string;
+  afterSeq: number;
+}
+/** AgentAction is every frame the inbox sends (the socket itself sends pings). */
+export type AgentAction = SendMessageAction | TypingAction | ResumeAction;

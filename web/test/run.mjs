@@ -1,23 +1,34 @@
 // Runs the web's Node tests: bundles each pure module a test needs with
-// esbuild (TypeScript to one ES module in .test/), then node --test.
+// esbuild (TypeScript to ES modules in .test/), then node --test. The
+// inbox's state layer, router and texts have no DOM, so they run here.
 //
 //   node test/run.mjs                 the seeded property tests (make test)
 //   FUZZ_SECONDS=30 node test/run.mjs  random inputs for 30 s per property (make fuzz)
 import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, ".test");
+await rm(out, { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: { links: join(root, "shared/links.ts") },
+  entryPoints: {
+    links: join(root, "shared/links.ts"),
+    live: join(root, "shared/live.ts"),
+    "inbox-state": join(root, "inbox/state/inbox.ts"),
+    "inbox-router": join(root, "inbox/router.ts"),
+    "inbox-text": join(root, "inbox/text.ts"),
+    "inbox-socket": join(root, "inbox/live/socket.ts"),
+  },
   outdir: out,
   outExtension: { ".js": ".mjs" },
   bundle: true,
+  splitting: true,
   format: "esm",
   platform: "neutral",
+  mainFields: ["module", "main"],
   target: "es2020",
   logLevel: "warning",
 });

@@ -18,6 +18,8 @@ interface Pending {
   conversationId?: string;
   // Sends that failed on the system's side and were tried again.
   retries?: number;
+  // Written while the site's identify was answered: sent once it is.
+  held?: boolean;
 }
 
 const env = readEnv<Env>();
@@ -36,6 +38,8 @@ let token = "";
 // identified is the site's user's token once identify succeeded: kept in
 // this page only, never in localStorage (see identify).
 let identified = "";
+// identifying is set while an identify is answered.
+let identifying = false;
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
@@ -229,26 +233,37 @@ async function session(): Promise<void> {
 
 // identify continues as the host site's user (its signed id): the
 // conversations of that user's contact, from any device. A refused
-// signature changes nothing: the visitor stays who it was.
+// signature changes nothing: the visitor stays who it was. What the
+// visitor writes while the identify is answered waits for the answer and
+// goes as whoever it says the visitor is: never into the anonymous
+// visitor's conversation, which the next person on this browser would see.
 async function identify(externalId: string, signature: string): Promise<void> {
-  await started;
-  let s: VisitorSession;
+  identifying = true;
+  let s: VisitorSession | null;
   try {
+    await started;
     s = await api("POST", "/widget/identify", { externalId, signature });
   } catch {
+    s = null;
+  }
+  identifying = false;
+  const held = pending.filter((p) => p.held);
+  for (const p of held) p.held = false;
+  // Already this user's visitor (a site identifies on every page), or
+  // refused: the chat goes on as it is.
+  if (s) token = identified = s.visitorToken;
+  if (!s || s.visitorId === visitorId) {
+    for (const p of held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
     return;
   }
   // The user's token lives in this page only: the site identifies on
   // every page its user is signed in on, and whoever uses the browser after
   // the user signed out of the site starts from the anonymous token.
-  token = identified = s.visitorToken;
-  // Already this user's visitor (a site identifies on every page): the
-  // chat goes on as it is.
-  if (s.visitorId === visitorId) return;
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
-  pending = [];
+  // What the anonymous visitor sent stays theirs.
+  pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
   live.renew();
 }
@@ -286,7 +301,7 @@ function lastSeq(): number {
 }
 
 function flush(): void {
-  for (const p of pending) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  for (const p of pending) if (!p.held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
 }
 
 function adopt(c: VisitorConversation): void {
@@ -407,10 +422,10 @@ function send(): void {
   if (!body) return;
   input.value = "";
   autosize();
-  const p: Pending = { clientId: uuid(), body, conversationId: conv && conv.status === "open" ? conv.id : undefined };
+  const p: Pending = { clientId: uuid(), body, conversationId: conv && conv.status === "open" ? conv.id : undefined, held: identifying };
   pending.push(p);
   stopTyping();
-  live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  if (!p.held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
   render();
 }
 

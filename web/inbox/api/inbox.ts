@@ -1,0 +1,81 @@
+// The agent routes the inbox calls, one typed method each.
+import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, Thread, Ticket } from "../../shared/wire";
+import type { Filter } from "../state/list";
+import type { HTTPClient } from "./client";
+
+/** Action is what an agent can do to a conversation from its header. */
+export type Action = "takeover" | "assign" | "unassign" | "close" | "reopen";
+
+export interface ProfileUpdate {
+  displayName: string;
+  avatarUrl: string;
+  meetingsUrl: string;
+}
+
+const conv = (id: string) => "/agent/conversations/" + encodeURIComponent(id);
+
+export class InboxAPI {
+  constructor(private readonly http: HTTPClient) {}
+
+  me(): Promise<Agent> {
+    return this.http.request("GET", "/agent/me");
+  }
+
+  updateMe(p: ProfileUpdate): Promise<Agent> {
+    return this.http.request("PUT", "/agent/me", p);
+  }
+
+  agents(): Promise<Answers["GET /agent/agents"]> {
+    return this.http.request("GET", "/agent/agents");
+  }
+
+  ticket(): Promise<Ticket> {
+    return this.http.request("POST", "/agent/ticket");
+  }
+
+  signOut(): Promise<unknown> {
+    return this.http.request("POST", "/agent/signout");
+  }
+
+  conversations(f: Filter, limit = 100): Promise<ConversationPage> {
+    const q = new URLSearchParams({ status: f.status, view: f.view, limit: String(limit) });
+    return this.http.request("GET", "/agent/conversations?" + q);
+  }
+
+  conversation(id: string, limit: number): Promise<Thread> {
+    return this.http.request("GET", `${conv(id)}?limit=${limit}`);
+  }
+
+  act(id: string, action: Action, body: object = {}): Promise<ConversationAnswer> {
+    return this.http.request("POST", `${conv(id)}/${action}`, body);
+  }
+
+  read(id: string, seq: number): Promise<ConversationAnswer> {
+    return this.http.request("POST", `${conv(id)}/read`, { seq });
+  }
+
+  /** replyByEmail sends a reply on the email channel: emailed first, then stored. */
+  replyByEmail(id: string, clientId: string, body: string): Promise<MessageAnswer> {
+    return this.http.request("POST", `${conv(id)}/messages`, { clientId, body, channel: "email" });
+  }
+
+  setContact(id: string, email: string, name?: string): Promise<Answers["PUT /agent/conversations/{id}/contact"]> {
+    return this.http.request("PUT", `${conv(id)}/contact`, { email, name });
+  }
+
+  sendTranscript(id: string, to: string, subject: string): Promise<MessageAnswer> {
+    return this.http.request("POST", `${conv(id)}/transcript`, { to, subject });
+  }
+
+  attachments(id: string): Promise<Answers["GET /agent/conversations/{id}/attachments"]> {
+    return this.http.request("GET", `${conv(id)}/attachments`);
+  }
+
+  download(id: string, attachmentId: string): Promise<Download> {
+    return this.http.request("GET", `${conv(id)}/attachments/${encodeURIComponent(attachmentId)}`);
+  }
+
+  quarantine(limit = 100): Promise<Answers["GET /agent/quarantine"]> {
+    return this.http.request("GET", "/agent/quarantine?limit=" + limit);
+  }
+}

@@ -1,0 +1,359 @@
+// The running inbox: it reads over HTTP and listens on the socket, puts
+// what it learns into the state, and does what the agent asks. The views
+// only read the state and call these methods; nothing here draws.
+import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
+import { uuid } from "../shared/dom";
+import type { Attachment, Channel, Summary } from "../shared/wire";
+import { APIError } from "./api/client";
+import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
+import { AgentSocket } from "./live/socket";
+import { Notifier } from "./notify";
+import { filterOf, type Route, type Router } from "./router";
+import { InboxState } from "./state/inbox";
+import type { Filter } from "./state/list";
+import { errorText, visitorName } from "./text";
+
+/** Dialog is a dialog to open over the inbox. */
+export type Dialog =
+  | { kind: "profile" }
+  | { kind: "contact"; conversationId: string; email?: string }
+  | { kind: "transcript"; conversationId: string; contact?: string };
+
+/** OpenDialog is the dialog open now; serial tells one opening from the next, so each starts with fresh fields. */
+export type OpenDialog = Dialog & { serial: number };
+
+export interface InboxOptions {
+  api: InboxAPI;
+  router: Router;
+  state: InboxState;
+  webSocket: string;
+  /** signedOut is set when the API refused the session. */
+  signedOut: Signal<string | null>;
+  /** signOut ends the session at the identity provider (a redirect). */
+  signOut: () => void;
+}
+
+export class Inbox {
+  readonly state: InboxState;
+  readonly router: Router;
+  readonly notifier: Notifier;
+  readonly dialog = signal<OpenDialog | null>(null);
+  readonly signedOut: Signal<string | null>;
+  /** now moves every minute, for the list's "5 min" labels. */
+  readonly now = signal(Date.now());
+  /** focusComposer moves when the reply editor should take the focus (a thread was read). */
+  readonly focusComposer = signal(0);
+  private readonly api: InboxAPI;
+  private readonly socket: AgentSocket;
+  private readonly signOutAtIssuer: () => void;
+  private dialogs = 0;
+  private typingIn: string | null = null;
+  private typingSentAt = 0;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(o: InboxOptions) {
+    this.api = o.api;
+    this.signOutAtIssuer = o.signOut;
+    this.router = o.router;
+    this.state = o.state;
+    this.signedOut = o.signedOut;
+    this.notifier = new Notifier((id) => this.open(id));
+    this.socket = new AgentSocket({
+      url: o.webSocket,
+      ticket: async () => (await this.api.ticket()).ticket,
+      onOpen: () => this.reconnected(),
+      onFrame: (f) => {
+        const out = this.state.frame(f);
+        if (out.refreshFacts) void this.refreshFacts(true);
+        if (out.read) this.markRead(out.read);
+        if (out.resumeAfter !== undefined) this.resume(out.resumeAfter);
+        if (out.alert) {
+          this.state.notices.say(`New message from ${visitorName(out.alert.conversation.visitorId)}`);
+          this.notifier.alert(out.alert.conversation, out.alert.message);
+        }
+        if (out.failure) this.state.notices.fail(out.failure);
+      },
+    });
+  }
+
+  /** start follows the route, reads the list and opens the socket. */
+  async start(): Promise<void> {
+    effect(() => {
+      const r = this.router.route.value;
+      untracked(() => this.follow(r));
+    });
+    document.addEventListener("visibilitychange", () => {
+      const s = this.state.thread.summary.peek();
+      if (s) this.markRead(s);
+    });
+    setInterval(() => (this.now.value = Date.now()), 60_000);
+    await this.loadList();
+    this.socket.start();
+  }
+
+  openDialog(d: Dialog): void {
+    this.dialog.value = { ...d, serial: ++this.dialogs };
+  }
+
+  closeDialog(): void {
+    this.dialog.value = null;
+  }
+
+  // ------------------------------------------------------------ places
+
+  private follow(r: Route): void {
+    if (r.page === "conversation") {
+      if (this.state.thread.id.peek() !== r.id) void this.openThread(r.id);
+      return;
+    }
+    this.leaveThread();
+    if (r.page === "inbox" && this.state.list.setFilter(filterOf(r))) void this.loadList();
+    if (r.page === "quarantine") void this.loadQuarantine();
+  }
+
+  /** open shows a conversation; asked for the one shown, it reads it again. */
+  open(id: string): void {
+    if (!this.router.go({ page: "conversation", id })) void this.openThread(id);
+  }
+
+  /** showQuarantine goes to the quarantine; asked there, it reads it again. */
+  showQuarantine(): void {
+    if (!this.router.go({ page: "quarantine" })) void this.loadQuarantine();
+  }
+
+  /**
+   * setFilter changes the list. On the list's own page that is a new
+   * place (back returns to the last filter); beside an open conversation
+   * or another page only the list changes.
+   */
+  setFilter(change: Partial<Filter>): void {
+    const f = { ...this.state.list.filter.peek(), ...change };
+    if (this.router.route.peek().page === "inbox") {
+      this.router.go({ page: "inbox", ...f });
+      return;
+    }
+    if (this.state.list.setFilter(f)) void this.loadList();
+  }
+
+  // ------------------------------------------------------------ reads
+
+  async loadList(): Promise<void> {
+    const f = this.state.list.filter.peek();
+    const mark = this.state.list.mark();
+    try {
+      const r = await this.api.conversations(f);
+      this.state.list.page(f, r.conversations, mark);
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
+  /** openThread reads a conversation and follows it live. */
+  async openThread(id: string): Promise<void> {
+    const { thread, notices } = this.state;
+    const fresh = thread.open(id);
+    if (fresh) {
+      this.stopTyping();
+      this.state.email.reset();
+    }
+    void this.loadFiles(id);
+    try {
+      const mark = this.state.list.mark();
+      const d = await this.api.conversation(id, 100);
+      const shown = this.state.opened(d, mark, fresh);
+      if (!shown) return;
+      // Follow the open thread: its every message comes live from now on
+      // (the rest of the inbox hears only what changes the list), and the
+      // answer brings whatever was written since the read above.
+      this.resume(thread.lastSeq.peek());
+      if (shown.refreshFacts) void this.refreshFacts(true);
+      this.markRead(shown.summary);
+      this.focusComposer.value++;
+    } catch (e) {
+      if (thread.id.peek() !== id) return;
+      if (e instanceof APIError && e.status === 404) thread.missing.value = "This conversation does not exist, or is not in your inboxes.";
+      else notices.fail(e);
+    }
+  }
+
+  private resume(afterSeq: number): void {
+    const id = this.state.thread.id.peek();
+    if (id) this.socket.send({ action: "resume", conversationId: id, afterSeq });
+  }
+
+  private leaveThread(): void {
+    if (this.state.thread.id.peek() === null) return;
+    this.stopTyping();
+    this.state.thread.close();
+    this.state.email.reset();
+  }
+
+  /**
+   * refreshFacts reads the open conversation's email facts again (after
+   * the visitor came or went, or the address changed); with follow the
+   * channel switch takes the server's new suggestion.
+   */
+  private async refreshFacts(follow: boolean): Promise<void> {
+    const id = this.state.thread.id.peek();
+    if (!id) return;
+    try {
+      const mark = this.state.list.mark();
+      const d = await this.api.conversation(id, 1);
+      // The visitor came or went while the facts were read: read again.
+      if (this.state.factsRead(d.conversation, mark, follow) === "again") void this.refreshFacts(follow);
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
+  private async loadFiles(id: string): Promise<void> {
+    let list: Attachment[];
+    try {
+      list = (await this.api.attachments(id)).attachments;
+    } catch {
+      return; // the thread shows without its files
+    }
+    if (this.state.thread.id.peek() === id) this.state.thread.files.value = list;
+  }
+
+  async loadQuarantine(): Promise<void> {
+    const q = this.state.quarantine;
+    q.loading();
+    try {
+      q.loaded((await this.api.quarantine()).mails);
+    } catch (e) {
+      q.failed(errorText(e));
+    }
+  }
+
+  private markRead(s: Summary): void {
+    if (s.id !== this.state.thread.id.peek() || document.hidden || s.agentReadSeq >= s.lastSeq) return;
+    const mark = this.state.list.mark();
+    this.api.read(s.id, s.lastSeq).then((r) => this.update(r.conversation, mark), () => undefined);
+  }
+
+  /** update shows a conversation's state answered to a request begun at mark; the suggested channel follows the visitor's presence. */
+  private update(s: Summary, mark: number): void {
+    if (this.state.answered(s, mark)) void this.refreshFacts(true);
+  }
+
+  // ------------------------------------------------------------ actions
+
+  /** act assigns, takes over, unassigns, closes or reopens. */
+  async act(s: Summary, action: Action, body?: object): Promise<void> {
+    const mark = this.state.list.mark();
+    try {
+      this.update((await this.api.act(s.id, action, body)).conversation, mark);
+    } catch (e) {
+      if (e instanceof APIError && e.status === 409) this.state.notices.fail("Someone else changed the assignment meanwhile; the view is up to date now.");
+      else this.state.notices.fail(e);
+      if (this.state.thread.id.peek() === s.id) void this.openThread(s.id);
+    }
+  }
+
+  /** send sends the draft of the open conversation on the chosen channel. */
+  send(): void {
+    const { thread, pending, email } = this.state;
+    const id = thread.id.peek();
+    const body = thread.draft.peek().trim();
+    if (!id || !body) return;
+    const channel: Channel = email.channel.peek();
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString() });
+    thread.draft.value = "";
+    this.stopTyping();
+    if (channel === "email") void this.sendEmail(id, p.clientId, body);
+    else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: id, body });
+  }
+
+  /**
+   * sendEmail sends a reply on the email channel over HTTP: the server
+   * emails it and only then stores it. When sending fails nothing is
+   * stored, and the text goes back into the editor with the reason.
+   */
+  private async sendEmail(id: string, clientId: string, body: string): Promise<void> {
+    const { thread, pending, notices, email } = this.state;
+    try {
+      const r = await this.api.replyByEmail(id, clientId, body);
+      batch(() => {
+        pending.drop(clientId);
+        thread.add([r.message]);
+      });
+      notices.say(`Email sent to ${email.facts.peek().contactEmail || "the visitor"}`);
+    } catch (e) {
+      pending.drop(clientId);
+      const open = thread.id.peek() === id;
+      if (open && !thread.draft.peek()) thread.draft.value = body;
+      notices.fail(e instanceof Error ? "Email not sent: " + e.message.replace(/^email not sent: /, "") : e);
+      if (open) void this.refreshFacts(false);
+    }
+  }
+
+  /** typed tells the visitor the agent is typing, at most every 3 s, and that they stopped after 4 s of quiet. */
+  typed(): void {
+    const id = this.state.thread.id.peek();
+    if (!id) return;
+    const text = this.state.thread.draft.peek();
+    if (text && Date.now() - this.typingSentAt > 3000) {
+      this.typingSentAt = Date.now();
+      this.typingIn = id;
+      this.socket.send({ action: "typing", conversationId: id, on: true });
+    }
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.stopTyping(), text ? 4000 : 0);
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.typingTimer);
+    if (this.typingIn) this.socket.send({ action: "typing", conversationId: this.typingIn, on: false });
+    this.typingIn = null;
+    this.typingSentAt = 0;
+  }
+
+  /** contactSaved hears the contact dialog's new address. */
+  contactSaved(conversationId: string, email: string): void {
+    this.state.notices.say(`Email address saved: ${email}`);
+    if (conversationId === this.state.thread.id.peek()) void this.refreshFacts(true);
+  }
+
+  setContact(conversationId: string, email: string, name?: string): Promise<string> {
+    return this.api.setContact(conversationId, email, name).then((r) => r.contact.email);
+  }
+
+  async sendTranscript(conversationId: string, to: string, subject: string): Promise<void> {
+    await this.api.sendTranscript(conversationId, to, subject);
+    this.state.notices.say(`Transcript sent to ${to}`);
+  }
+
+  /** downloadURL is a short-lived URL of an attachment, on the files origin. */
+  async downloadURL(conversationId: string, a: Attachment): Promise<string> {
+    return (await this.api.download(conversationId, a.id)).url;
+  }
+
+  async saveProfile(p: ProfileUpdate): Promise<void> {
+    this.state.profile.me.value = await this.api.updateMe(p);
+    // The socket's ticket carries the name visitors see next to replies.
+    this.socket.renew();
+    this.state.profile.agents.value = (await this.api.agents()).agents;
+    this.state.notices.say("Profile saved");
+  }
+
+  /** signOut ends the session on the server first: every token issued so far is refused and every inbox socket of this agent closed. */
+  async signOut(): Promise<void> {
+    try {
+      await this.api.signOut();
+    } catch {
+      // The identity provider's sign-out below still ends this browser's session.
+    }
+    this.signOutAtIssuer();
+  }
+
+  // ------------------------------------------------------------ socket
+
+  /** reconnected catches up on whatever happened while the socket was down. */
+  private reconnected(): void {
+    for (const p of this.state.pending.unsent()) this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    void this.loadList();
+    const id = this.state.thread.id.peek();
+    if (id) void this.openThread(id);
+  }
+}

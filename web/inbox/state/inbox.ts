@@ -1,0 +1,153 @@
+// The inbox's state in one place, and the rules that change it: HTTP
+// answers and live frames go in, views read the signals. Nothing here
+// touches the DOM or the network; what needs the network comes back as an
+// outcome for the caller to act on.
+import { batch } from "@preact/signals";
+import type { Agent, AgentFrame, Thread, Message, Summary } from "../../shared/wire";
+import { EmailState, emailFacts } from "./email";
+import { type Filter, ListState } from "./list";
+import { Notices } from "./notices";
+import { PendingState } from "./pending";
+import { ProfileState } from "./profile";
+import { QuarantineState } from "./quarantine";
+import { ThreadState } from "./thread";
+import { TypingState } from "./typing";
+
+/** FrameOutcome is what a frame asks of the app beyond the state. */
+export interface FrameOutcome {
+  /** read: the open conversation changed while the agent looks at it. */
+  read?: Summary;
+  /** alert: a visitor wrote. */
+  alert?: { conversation: Summary; message: Message };
+  /** resumeAfter: the open thread misses messages after this seq (a gap, or a resume answer with more). */
+  resumeAfter?: number;
+  /** refreshFacts: the open conversation's visitor came or went, so the email facts are to be read again. */
+  refreshFacts?: boolean;
+  /** failure: the server refused a frame, for this reason. */
+  failure?: string;
+}
+
+export class InboxState {
+  readonly profile: ProfileState;
+  readonly list: ListState;
+  readonly thread = new ThreadState();
+  readonly pending = new PendingState();
+  readonly typing = new TypingState();
+  readonly email = new EmailState();
+  readonly notices = new Notices();
+  readonly quarantine = new QuarantineState();
+
+  constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
+    this.profile = new ProfileState(me, agents);
+    this.list = new ListState(() => this.profile.me.peek().id, filter);
+  }
+
+  /**
+   * show takes a conversation's new state, heard live or answered to an
+   * action: into the list when it matches the filter, into the thread when
+   * it is the open one; a state older than one seen changes nothing. It
+   * says whether the open conversation's visitor came or went since the
+   * email facts were read.
+   */
+  show(s: Summary, live: boolean): boolean {
+    return batch(() => {
+      const latest = live ? this.list.heard(s) : this.list.put(s);
+      if (!this.thread.show(latest)) return false;
+      const online = this.email.online;
+      if (online === undefined || latest.visitorOnline === online) return false;
+      this.email.online = latest.visitorOnline;
+      return true;
+    });
+  }
+
+  /** frame applies a frame of the agent's socket. */
+  frame(f: AgentFrame): FrameOutcome {
+    switch (f.type) {
+      case "message": {
+        const m = f.message;
+        const s = f.conversation;
+        return batch(() => {
+          if (m.author.type === "visitor") this.typing.clear(m.conversationId);
+          this.pending.ack([m]);
+          const before = this.thread.lastSeq.peek();
+          const out: FrameOutcome = {};
+          // A message past a gap: the ones before it were pushed late, or
+          // their push was lost; the resume answer brings them either way.
+          if (this.thread.add([m]).length && before > 0 && m.seq > before + 1) out.resumeAfter = before;
+          if (!s) return out;
+          out.refreshFacts = this.show(s, true);
+          if (s.id === this.thread.id.peek()) out.read = s;
+          if (m.author.type === "visitor" && m.kind === "text") out.alert = { conversation: s, message: m };
+          return out;
+        });
+      }
+      case "messages":
+        // The answer to the open thread's resume: usually what the thread
+        // holds already, which changes nothing.
+        if (f.conversationId !== this.thread.id.peek()) return {};
+        return batch(() => {
+          this.pending.ack(f.messages);
+          this.thread.add(f.messages);
+          return f.hasMore ? { resumeAfter: this.thread.lastSeq.peek() } : {};
+        });
+      case "conversation":
+        return { refreshFacts: this.show(f.conversation, true) };
+      case "typing":
+        if (f.author.type === "visitor") this.typing.set(f.conversationId, f.on);
+        return {};
+      case "error":
+        if (f.clientId) this.pending.fail(f.clientId);
+        return { failure: f.message || "The server refused the message." };
+      case "pong":
+        return {};
+    }
+  }
+
+  /**
+   * opened applies a read of the open conversation that began at mark:
+   * its latest messages, its state (a fresher live one wins) and its email
+   * facts. fresh says the conversation was just opened (not read again),
+   * so the reply editor takes the suggested channel; read again, it keeps
+   * the agent's choice unless the visitor came or went. It returns the
+   * state shown, and whether the facts are to be read again; null when
+   * another conversation is open by now.
+   */
+  opened(d: Thread, mark: number, fresh: boolean): { summary: Summary; refreshFacts: boolean } | null {
+    const c = d.conversation;
+    if (c.id !== this.thread.id.peek()) return null;
+    return batch(() => {
+      this.pending.ack(d.messages);
+      this.thread.add(d.messages);
+      this.email.take(emailFacts(c), c.visitorOnline, fresh || this.email.online !== c.visitorOnline);
+      const refreshFacts = this.show(this.list.fresher(c, mark), false);
+      return { summary: this.thread.summary.peek() ?? c, refreshFacts };
+    });
+  }
+
+  /**
+   * answered applies a conversation's state that an HTTP request begun at
+   * mark answered (an action, a read marker, a read of the email facts):
+   * a frame heard while it was under way wins. Like show, it says whether
+   * the email facts are to be read again.
+   */
+  answered(s: Summary, mark: number): boolean {
+    return this.show(this.list.fresher(s, mark), false);
+  }
+
+  /**
+   * factsRead applies a read of the email facts that began at mark, and
+   * the conversation's state it brings (which also corrects a state that
+   * came late, out of order). A visitor who came or went while it was
+   * under way makes it stale: "again" asks for another read.
+   */
+  factsRead(c: Summary, mark: number, follow: boolean): "done" | "again" | "gone" {
+    if (c.id !== this.thread.id.peek()) return "gone";
+    const live = this.list.heardSince(c.id, mark);
+    if (live && live.visitorOnline !== c.visitorOnline) return "again";
+    batch(() => {
+      this.email.take(emailFacts(c), c.visitorOnline, follow);
+      this.answered(c, mark);
+    });
+    return "done";
+  }
+}

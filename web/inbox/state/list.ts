@@ -1,0 +1,130 @@
+// The conversation list of one filter, fed by HTTP pages and live frames.
+import { computed, type Signal, signal } from "@preact/signals";
+import type { Status, Summary } from "../../shared/wire";
+
+export type View = "mine" | "unassigned" | "all";
+export const views: readonly View[] = ["mine", "unassigned", "all"];
+export const statuses: readonly Status[] = ["open", "closed"];
+
+/** Filter is what the list shows: one inbox, one status, one view. */
+export interface Filter {
+  inboxId: string;
+  status: Status;
+  view: View;
+}
+
+export function sameFilter(a: Filter, b: Filter): boolean {
+  return a.inboxId === b.inboxId && a.status === b.status && a.view === b.view;
+}
+
+/**
+ * ListState holds the conversations of the current filter, newest activity
+ * first. States arrive out of order in two ways. Pushes have no order, so
+ * a state with a lower lastSeq than one already seen is older and changes
+ * nothing. And an HTTP read may answer with a state older than a live
+ * frame that arrived while it was under way (the visitor left meanwhile,
+ * say), so every summary heard live is numbered: a read or an action
+ * passes back the number it began at (mark), and the frames heard since
+ * win over its answer.
+ */
+export class ListState {
+  readonly filter: Signal<Filter>;
+  readonly items = signal<ReadonlyMap<string, Summary>>(new Map());
+  /** loaded is false until a page of the current filter has arrived. */
+  readonly loaded = signal(false);
+  readonly rows = computed(() => [...this.items.value.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)));
+  private heardCount = 0;
+  private readonly heardLive = new Map<string, { n: number; s: Summary }>();
+  private readonly latest = new Map<string, Summary>();
+
+  /** agentId names the agent whose conversations the "mine" view shows. */
+  constructor(private readonly agentId: () => string, filter: Filter) {
+    this.filter = signal(filter);
+  }
+
+  matches(s: Summary, f: Filter = this.filter.peek()): boolean {
+    if (s.inboxId !== f.inboxId || s.status !== f.status) return false;
+    if (f.view === "mine") return s.assigneeId === this.agentId();
+    if (f.view === "unassigned") return !s.assigneeId;
+    return true;
+  }
+
+  /** setFilter shows another filter; it says whether the filter changed (a page of it is then to be read). */
+  setFilter(f: Filter): boolean {
+    if (sameFilter(f, this.filter.peek())) return false;
+    this.filter.value = f;
+    this.loaded.value = false;
+    this.items.value = new Map([...this.items.peek()].filter(([, s]) => this.matches(s, f)));
+    return true;
+  }
+
+  /** mark numbers the start of an HTTP read; its answer passes the number back. */
+  mark(): number {
+    return this.heardCount;
+  }
+
+  /** heard takes a conversation's state from a live frame. Like put, it returns the latest state seen. */
+  heard(s: Summary): Summary {
+    const latest = this.newest(s);
+    if (latest !== s) return latest;
+    this.heardLive.set(s.id, { n: ++this.heardCount, s });
+    return this.put(s);
+  }
+
+  /** newest is the latest state seen of s's conversation: s, unless one with a higher seq came first. */
+  private newest(s: Summary): Summary {
+    const seen = this.latest.get(s.id);
+    if (seen && seen.lastSeq > s.lastSeq) return seen;
+    this.latest.set(s.id, s);
+    return s;
+  }
+
+  /** heardSince is the state a live frame brought for id after mark, if one did. */
+  heardSince(id: string, mark: number): Summary | undefined {
+    const f = this.heardLive.get(id);
+    return f && f.n > mark ? f.s : undefined;
+  }
+
+  /** fresher is what a read of s that began at mark should show: a frame heard meanwhile, unless it is older by seq. */
+  fresher(s: Summary, mark: number): Summary {
+    const f = this.heardSince(s.id, mark);
+    return f && f.lastSeq >= s.lastSeq ? f : s;
+  }
+
+  /**
+   * page replaces the list with a page read for filter f since mark, plus
+   * what was heard live meanwhile. The answer of a filter no longer shown
+   * is dropped (the agent switched while it was under way).
+   */
+  page(f: Filter, conversations: readonly Summary[], mark: number): boolean {
+    if (!sameFilter(f, this.filter.peek())) return false;
+    const next = new Map<string, Summary>();
+    for (const c of conversations) {
+      const s = this.newest(this.fresher(c, mark));
+      if (this.matches(s)) next.set(s.id, s);
+    }
+    for (const { n, s } of this.heardLive.values()) if (n > mark && this.matches(s)) next.set(s.id, s);
+    this.items.value = next;
+    this.loaded.value = true;
+    return true;
+  }
+
+  /**
+   * put shows s when it matches the filter, and takes it out otherwise. It
+   * returns the latest state seen: s, or the newer one that makes s stale
+   * (and changes nothing).
+   */
+  put(s: Summary): Summary {
+    const latest = this.newest(s);
+    if (latest !== s) return latest;
+    const items = this.items.peek();
+    if (this.matches(s)) {
+      if (items.get(s.id) !== s) this.items.value = new Map(items).set(s.id, s);
+    } else if (items.has(s.id)) {
+      const next = new Map(items);
+      next.delete(s.id);
+      this.items.value = next;
+    }
+    return s;
+  }
+}

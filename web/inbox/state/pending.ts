@@ -1,0 +1,50 @@
+// Replies sent but not yet stored. Chat replies go over the socket with a
+// client id, so sending one again after a reconnect is safe; the server's
+// echo of the stored message (same client id) acknowledges it.
+import { signal } from "@preact/signals";
+import type { Channel, Message } from "../../shared/wire";
+
+export interface PendingReply {
+  clientId: string;
+  conversationId: string;
+  body: string;
+  channel: Channel;
+  createdAt: string;
+  /** failed: the server refused it; it stays in the thread, marked. */
+  failed: boolean;
+}
+
+export class PendingState {
+  readonly replies = signal<readonly PendingReply[]>([]);
+
+  add(p: Omit<PendingReply, "failed">): PendingReply {
+    const reply = { ...p, failed: false };
+    this.replies.value = [...this.replies.peek(), reply];
+    return reply;
+  }
+
+  /** ack drops the replies the stored messages acknowledge. */
+  ack(msgs: readonly Message[]): void {
+    const ids = new Set(msgs.map((m) => m.clientId).filter(Boolean));
+    if (!ids.size) return;
+    const left = this.replies.peek().filter((p) => !ids.has(p.clientId));
+    if (left.length !== this.replies.peek().length) this.replies.value = left;
+  }
+
+  /** fail marks a refused reply; it says whether one had that client id. */
+  fail(clientId: string): boolean {
+    const all = this.replies.peek();
+    if (!all.some((p) => p.clientId === clientId)) return false;
+    this.replies.value = all.map((p) => (p.clientId === clientId ? { ...p, failed: true } : p));
+    return true;
+  }
+
+  drop(clientId: string): void {
+    this.replies.value = this.replies.peek().filter((p) => p.clientId !== clientId);
+  }
+
+  /** unsent are the chat replies to send again once the socket is back. */
+  unsent(): PendingReply[] {
+    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat");
+  }
+}

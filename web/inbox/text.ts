@@ -1,0 +1,79 @@
+// What the inbox says about people, times, sizes and system events. Pure
+// functions of their input, shared by the views and the notifications.
+import type { Message } from "../shared/wire";
+
+/** errorText is what went wrong, for people. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function visitorName(visitorId: string): string {
+  return "Visitor " + visitorId.slice(0, 4).toUpperCase();
+}
+
+/** ago is how long ago iso was, as the list shows it, seen at now (ms). */
+export function ago(iso: string, now: number): string {
+  const s = Math.max(0, (now - new Date(iso).getTime()) / 1000);
+  if (s < 60) return "now";
+  if (s < 3600) return Math.floor(s / 60) + " min";
+  if (s < 86400) return Math.floor(s / 3600) + " h";
+  return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+}
+
+export function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+export function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+export function fileSize(n: number): string {
+  if (n < 1024) return n + " B";
+  if (n < 1024 * 1024) return Math.round(n / 1024) + " KB";
+  return (n / 1024 / 1024).toFixed(1) + " MB";
+}
+
+/** eventText says what a system event of the thread did; thread is the conversation's messages. */
+export function eventText(m: Message, thread: readonly Message[]): string {
+  const who = m.author.name || "An agent";
+  const target = m.event?.agentName || "";
+  switch (m.event?.type) {
+    case "assigned":
+      return m.event.agentId === m.author.id ? `${who} took the conversation` : `${who} assigned the conversation to ${target}`;
+    case "taken_over":
+      return `${who} took over the conversation`;
+    case "unassigned":
+      return `${who} unassigned ${target}`;
+    case "closed":
+      if (m.event.reason === "inactivity") return inactivityText(m, thread);
+      return `${who} closed the conversation`;
+    case "reopened":
+      if (m.author.type === "visitor") return `${visitorName(m.author.id)} reopened the conversation by email`;
+      return `${who} reopened the conversation`;
+    case "warning":
+      return "The visitor was warned that the chat closes soon for inactivity";
+    case "transcript_sent": {
+      const to = m.event.email || "the visitor";
+      const subject = m.event.subject ? ` (“${m.event.subject}”)` : "";
+      return m.author.type === "agent" ? `${who} emailed the transcript to ${to}${subject}` : `Transcript emailed to ${to}${subject}`;
+    }
+  }
+  return "The conversation changed";
+}
+
+/**
+ * inactivityText says how long the visitor had been quiet when the
+ * inactivity timer closed the conversation: from the visitor's last
+ * message before the close to the close.
+ */
+export function inactivityText(close: Message, thread: readonly Message[]): string {
+  let since = "";
+  for (const m of thread) {
+    if (m.seq < close.seq && m.kind === "text" && m.author.type === "visitor" && m.createdAt > since) since = m.createdAt;
+  }
+  const minutes = since ? Math.round((new Date(close.createdAt).getTime() - new Date(since).getTime()) / 60000) : 0;
+  if (minutes < 1) return "Closed for inactivity: the visitor stopped replying";
+  const span = minutes >= 120 && minutes % 60 === 0 ? `${minutes / 60} hours` : minutes === 1 ? "1 minute" : `${minutes} minutes`;
+  return `Closed after ${span} without a reply from the visitor`;
+}

@@ -1,0 +1,64 @@
+// The side bar: the list's filters and the conversations, newest first.
+import type { Summary } from "../../shared/wire";
+import { routeHash } from "../router";
+import { ago, visitorName } from "../text";
+import { useInbox } from "./context";
+import { Avatar, Segmented } from "./parts";
+
+const statusOptions = [["open", "Open"], ["closed", "Closed"]] as const;
+const viewOptions = [["mine", "Mine"], ["unassigned", "Unassigned"], ["all", "All"]] as const;
+
+export function Side() {
+  const inbox = useInbox();
+  const { list } = inbox.state;
+  const f = list.filter.value;
+  return (
+    <nav class="side" aria-label="Conversations">
+      <div class="filters">
+        <Segmented label="Status" options={statusOptions} value={f.status} onPick={(status) => inbox.setFilter({ status })} />
+        <Segmented label="Show" options={viewOptions} value={f.view} onPick={(view) => inbox.setFilter({ view })} />
+      </div>
+      <Conversations />
+      <p class="list-empty" hidden={!list.loaded.value || list.rows.value.length > 0}>No conversations here.</p>
+    </nav>
+  );
+}
+
+// Keyed by conversation: a live update changes a row in place or moves
+// it, and never replaces the node under the agent's pointer.
+function Conversations() {
+  const inbox = useInbox();
+  const current = inbox.state.thread.id.value;
+  const now = inbox.now.value;
+  return <ul class="list">{inbox.state.list.rows.value.map((s) => <Row key={s.id} s={s} current={s.id === current} now={now} />)}</ul>;
+}
+
+function Row({ s, current, now }: { s: Summary; current: boolean; now: number }) {
+  const inbox = useInbox();
+  const unread = s.agentReadSeq < s.lastSeq;
+  const name = visitorName(s.visitorId);
+  const open = (e: MouseEvent) => {
+    // A modified click opens the link in another tab, as links do.
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    inbox.open(s.id);
+  };
+  return (
+    <li>
+      <a class={"item" + (unread ? " unread" : "")} href={routeHash({ page: "conversation", id: s.id })} aria-current={current ? "true" : undefined} data-id={s.id} onClick={open}>
+        <span class="who">
+          <Avatar name={name} size="md" />
+          {s.visitorOnline ? <span class="online" title="Visitor online"><span class="sr">online</span></span> : null}
+        </span>
+        <span class="item-main">
+          <span class="item-top"><span class="name">{name}</span><time dateTime={s.lastActivityAt}>{ago(s.lastActivityAt, now)}</time></span>
+          <span class="item-bottom">
+            <span class="preview">{s.preview}</span>
+            {unread ? <span class="dot" title="Unread"><span class="sr">unread</span></span> : null}
+          </span>
+          {s.assigneeName ? <span class="assignee">{s.assigneeName}</span> : <span class="assignee none">Unassigned</span>}
+        </span>
+      </a>
+    </li>
+  );
+}

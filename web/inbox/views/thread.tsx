@@ -1,0 +1,296 @@
+// The open conversation: its header and actions, files, messages, the
+// visitor's typing, and the reply editor.
+import { useLayoutEffect, useRef } from "preact/hooks";
+import type { Attachment, Message, Summary } from "../../shared/wire";
+import type { Inbox } from "../inbox";
+import type { PendingReply } from "../state/pending";
+import { clock, eventText, fileSize, visitorName } from "../text";
+import { useInbox } from "./context";
+import { Avatar, LinkedText } from "./parts";
+
+export function Thread() {
+  const inbox = useInbox();
+  const { thread } = inbox.state;
+  const missing = thread.missing.value;
+  if (missing) {
+    return (
+      <div class="empty">
+        <p class="empty-title">Conversation not found</p>
+        <p>{missing}</p>
+      </div>
+    );
+  }
+  const s = thread.summary.value;
+  const closed = s?.status === "closed";
+  return (
+    <>
+      {s ? <Head s={s} /> : <div class="thead" aria-busy="true" />}
+      <Files />
+      <Log />
+      <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
+      <div class="closed-note" hidden={!closed}>
+        <p>This conversation is closed. Reopen it to reply.</p>
+        <button class="ghost" type="button" onClick={() => s && inbox.openDialog({ kind: "transcript", conversationId: s.id, contact: inbox.state.email.facts.peek().contactEmail })}>
+          Send transcript
+        </button>
+      </div>
+      <Composer hidden={closed} />
+    </>
+  );
+}
+
+function Head({ s }: { s: Summary }) {
+  const inbox = useInbox();
+  const me = inbox.state.profile.me.value;
+  const agents = inbox.state.profile.agents.value;
+  const name = visitorName(s.visitorId);
+  const assign = (e: Event) => {
+    const select = e.currentTarget as HTMLSelectElement;
+    const agentId = select.value;
+    select.value = "";
+    if (agentId) void inbox.act(s, "assign", { agentId, expectedAssigneeId: s.assigneeId || "" });
+  };
+  return (
+    <div class="thead">
+      <div class="thead-who">
+        <Avatar name={name} size="lg" />
+        <div>
+          <h2>{name}</h2>
+          <p class="sub">
+            <span class={"presence " + (s.visitorOnline ? "on" : "off")}>{s.visitorOnline ? "Online" : "Offline"}</span>
+            {" · "}
+            <span class={"pill " + s.status}>{s.status === "open" ? "Open" : "Closed"}</span>
+            {" · "}
+            {s.assigneeName ? `Assigned to ${s.assigneeName}` : "Unassigned"}
+          </p>
+          <Contact id={s.id} />
+        </div>
+      </div>
+      <div class="actions">
+        {s.assigneeId === me.id ? null : (
+          <button class="primary" type="button" onClick={() => void inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" })}>
+            {s.assigneeId ? "Take over" : "Take it"}
+          </button>
+        )}
+        <select aria-label="Assign to" onChange={assign}>
+          <option value="">Assign to…</option>
+          {agents.filter((a) => a.id !== s.assigneeId).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
+        </select>
+        {s.assigneeId ? <button class="ghost" type="button" onClick={() => void inbox.act(s, "unassign", { expectedAssigneeId: s.assigneeId })}>Unassign</button> : null}
+        {s.status === "open"
+          ? <button class="ghost" type="button" onClick={() => void inbox.act(s, "close")}>Close</button>
+          : <button class="ghost" type="button" onClick={() => void inbox.act(s, "reopen")}>Reopen</button>}
+      </div>
+    </div>
+  );
+}
+
+/** Contact shows the visitor's email address (and whether mail reaches it), with a way to add or change it. */
+function Contact({ id }: { id: string }) {
+  const inbox = useInbox();
+  const f = inbox.state.email.facts.value;
+  const edit = (
+    <button class="link" type="button" onClick={() => inbox.openDialog({ kind: "contact", conversationId: id, email: f.contactEmail })}>
+      {f.contactEmail ? "Edit" : "Add email"}
+    </button>
+  );
+  if (!f.contactEmail) return <p class="contact none"><span class="contact-addr">No email address</span>{" · "}{edit}</p>;
+  return (
+    <p class="contact">
+      <span class="contact-addr" title="Visitor's email">{f.contactEmail}</span>
+      {f.emailBlocked
+        ? <span class="pill bad" title={f.emailBlocked}>Undeliverable</span>
+        : f.contactVerified ? null
+        : <span class="pill unconfirmed" title="The visitor typed this address and has not confirmed it yet: replies by email reach it, transcripts on close wait for the confirmation.">Unconfirmed</span>}
+      {" · "}
+      {edit}
+    </p>
+  );
+}
+
+/**
+ * Files lists what the conversation received by email. A click asks for a
+ * short-lived download URL on the files origin and opens it: the file is
+ * never fetched into the inbox's origin.
+ */
+function Files() {
+  const inbox = useInbox();
+  const { thread } = inbox.state;
+  const files = thread.files.value;
+  const id = thread.id.value;
+  return (
+    <p class="files" hidden={!files.length}>
+      {files.length ? "Files: " : null}
+      {files.map((a) => (
+        <button key={a.id} class="link file" type="button" title={a.inline ? "Open" : "Download"} onClick={() => id && void openFile(inbox, id, a)}>
+          {`${a.filename} (${fileSize(a.size)})`}
+        </button>
+      ))}
+    </p>
+  );
+}
+
+async function openFile(inbox: Inbox, conversationId: string, a: Attachment): Promise<void> {
+  // Open the tab in the click, so no popup blocker stops it; point it at
+  // the download once the URL is known.
+  const tab = window.open("", "_blank");
+  try {
+    const url = await inbox.downloadURL(conversationId, a);
+    if (tab) {
+      tab.opener = null;
+      tab.location.href = url;
+    }
+  } catch (e) {
+    tab?.close();
+    inbox.state.notices.fail(e);
+  }
+}
+
+// Keyed by seq (replies not stored yet by client id): a new message adds
+// one row, and the live region announces only that row.
+function Log() {
+  const inbox = useInbox();
+  const { thread, pending, profile } = inbox.state;
+  const id = thread.id.value;
+  const messages = thread.messages.value;
+  const mine = pending.replies.value.filter((p) => p.conversationId === id);
+  const me = profile.me.value;
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [messages.length, mine.length]);
+  return (
+    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
+      {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} />)}
+      {mine.map((p) => <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} />)}
+    </div>
+  );
+}
+
+function pendingMessage(p: PendingReply, me: { id: string; displayName: string; avatarUrl?: string }): Message {
+  return {
+    conversationId: p.conversationId, seq: 0, kind: "text", clientId: p.clientId,
+    author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl },
+    body: p.body, createdAt: p.createdAt, channel: p.channel,
+  };
+}
+
+function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed" }) {
+  const time = <time dateTime={m.createdAt}>{clock(m.createdAt)}</time>;
+  if (m.kind === "event" && m.event?.type === "warning") {
+    return (
+      <div class="event-warning">
+        <p><strong>{eventText(m, thread)}</strong>{" · "}{time}</p>
+        {m.body ? <p class="quote">{m.body}</p> : null}
+      </div>
+    );
+  }
+  if (m.kind === "event") {
+    const kind = m.event?.type === "closed" && m.event.reason === "inactivity" ? " inactivity" : m.event?.type === "transcript_sent" ? " transcript" : "";
+    return <p class={"event" + kind}>{eventText(m, thread)}{" · "}{time}</p>;
+  }
+  const visitor = m.author.type === "visitor";
+  const name = visitor ? visitorName(m.author.id) : m.author.name || "Agent";
+  return (
+    <article class={"msg " + (visitor ? "from-visitor" : "from-agent") + (state ? " " + state : "")}>
+      <Avatar name={name} url={m.author.avatarUrl} size="md" />
+      <div class="msg-main">
+        <header>
+          <strong>{name}</strong>
+          {time}
+          {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
+        </header>
+        <div class="body"><LinkedText text={m.body || ""} /></div>
+      </div>
+    </article>
+  );
+}
+
+const hint = " (Enter sends, Shift+Enter adds a line)";
+
+/**
+ * Composer is the reply editor. Its text is the thread's draft, bound to
+ * the textarea itself: live updates around it never touch the node, so
+ * the text, the caret and the focus stay where the agent left them.
+ */
+function Composer({ hidden }: { hidden: boolean }) {
+  const inbox = useInbox();
+  const { thread, email, profile } = inbox.state;
+  const ref = useRef<HTMLTextAreaElement>(null);
+  // Take the focus when a read of the thread completes, not on mount.
+  const focus = inbox.focusComposer.value;
+  const focused = useRef(focus);
+  useLayoutEffect(() => {
+    if (focus === focused.current) return;
+    focused.current = focus;
+    ref.current?.focus();
+  }, [focus]);
+  const byEmail = email.channel.value === "email";
+  const meetings = profile.me.value.meetingsUrl;
+  const insertMeeting = () => {
+    const el = ref.current;
+    if (!el || !meetings) return;
+    const at = el.selectionStart ?? el.value.length;
+    const text = `You can book a time with me here: ${meetings}`;
+    thread.draft.value = el.value.slice(0, at) + text + el.value.slice(at);
+    el.focus();
+    el.setSelectionRange(at + text.length, at + text.length);
+  };
+  return (
+    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }}>
+      <textarea
+        ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
+        value={thread.draft}
+        onInput={(e) => {
+          thread.draft.value = e.currentTarget.value;
+          inbox.typed();
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            inbox.send();
+          }
+        }}
+      />
+      <div class="composer-bar">
+        <ChannelSwitch />
+        <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
+        <span class="spacer" />
+        <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
+      </div>
+      <ChannelNote />
+    </form>
+  );
+}
+
+function unavailable(f: { contactEmail?: string; emailBlocked?: string }): string {
+  return f.contactEmail ? "Email unavailable: address undeliverable: " + (f.emailBlocked || "") : "Email unavailable: no email address is known for this visitor.";
+}
+
+/** ChannelSwitch is the reply editor's "Chat | Email" choice; email is disabled, with the reason, when it cannot be sent. */
+function ChannelSwitch() {
+  const { email } = useInbox().state;
+  const c = email.channel.value;
+  const f = email.facts.value;
+  const possible = email.possible.value;
+  return (
+    <div class="seg channel-switch" role="group" aria-label="Reply by">
+      <button type="button" data-channel="chat" aria-pressed={c === "chat"} onClick={() => email.pick("chat")}>Chat</button>
+      <button type="button" data-channel="email" aria-pressed={c === "email"} disabled={!possible}
+        title={possible ? "Send the reply by email to " + f.contactEmail : unavailable(f)} onClick={() => email.pick("email")}>Email</button>
+    </div>
+  );
+}
+
+/** ChannelNote says where an email goes, or why email is unavailable. */
+function ChannelNote() {
+  const { email } = useInbox().state;
+  const f = email.facts.value;
+  const possible = email.possible.value;
+  const text = !possible ? unavailable(f)
+    : email.channel.value === "email" ? `Sends an email to ${f.contactEmail} with the conversation so far; the visitor's answer comes back here.`
+    : null;
+  // No address yet is ordinary; an address that bounced is a warning.
+  return <p class={"channel-note" + (!possible && f.contactEmail ? " blocked" : "")} aria-live="polite">{text}</p>;
+}
