@@ -8,9 +8,11 @@ import (
 )
 
 // ClientLookup finds the message a client key stored, so that a retried
-// email reply is not sent twice. The DynamoDB store implements it.
+// email reply is not sent twice. A key stored with another request digest
+// than request (when both are set) is ErrClientIDReused. The DynamoDB
+// store implements it.
 type ClientLookup interface {
-	ClientMessage(ctx context.Context, clientKey string) (Message, error)
+	ClientMessage(ctx context.Context, clientKey, request string) (Message, error)
 }
 
 // Deliver sends a reply outside the chat (by email) before it is stored.
@@ -41,12 +43,13 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 		return Message{}, false, err
 	}
 	key := clientKey(agent, in.ClientID)
+	request := SendInput{ConversationID: conversationID, Channel: channel, Body: in.Body}.requestDigest()
 	prior := func() (Message, bool, error) {
 		lookup, ok := s.store.(ClientLookup)
 		if !ok {
 			return Message{}, false, nil
 		}
-		m, err := lookup.ClientMessage(ctx, key)
+		m, err := lookup.ClientMessage(ctx, key, request)
 		switch {
 		case err == nil:
 			return m, true, nil
@@ -155,7 +158,7 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	}
 	key := "email#" + in.Dedupe
 	if lookup, ok := s.store.(ClientLookup); ok {
-		prior, err := lookup.ClientMessage(ctx, key)
+		prior, err := lookup.ClientMessage(ctx, key, "")
 		switch {
 		case err == nil:
 			return sameConversation(prior, conversationID)

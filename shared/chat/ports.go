@@ -97,6 +97,8 @@ type NewConversation struct {
 	Message      Message
 	// ClientKey makes the write idempotent; see Append.ClientKey.
 	ClientKey string
+	// Request is the digest of the request; see Append.Request.
+	Request string
 	// Quota, when set, counts the write; see Append.Quota.
 	Quota *Quota
 }
@@ -111,6 +113,10 @@ type Append struct {
 	// ClientKey, when set, is stored with the message so a retry with the
 	// same key returns the first result instead of storing twice.
 	ClientKey string
+	// Request, when set, is the digest of the request ClientKey names,
+	// stored with it: a used key whose stored digest differs is refused
+	// with ErrClientIDReused instead of answered.
+	Request string
 	// Quota, when set, is a rate limit counter raised in the same write;
 	// a full quota refuses the write with a *RateLimitError.
 	Quota *Quota

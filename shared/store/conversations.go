@@ -277,10 +277,11 @@ func (s *Store) Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Messa
 
 // ---------------------------------------------------------------- writes
 
-func (s *Store) clientPut(k string, m chat.Message) types.TransactWriteItem {
+func (s *Store) clientPut(k, request string, m chat.Message) types.TransactWriteItem {
 	it := key(clientPK(k), "CLIENT")
 	it["conversationId"] = str(m.ConversationID)
 	it["seq"] = num(m.Seq)
+	putOpt(it, "request", request)
 	it["expiresAt"] = num(s.now().Add(ClientIDTTL).Unix())
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
@@ -293,12 +294,26 @@ func (s *Store) newPut(it item) types.TransactWriteItem {
 	}}
 }
 
-// duplicate answers a write whose client key was used: the stored message
-// and its conversation.
-func (s *Store) duplicate(ctx context.Context, clientKey string) (chat.Appended, error) {
+// clientRef reads the record of a used client key. A record stored for
+// another request than request is chat.ErrClientIDReused; records written
+// before records kept a digest, and callers without one, compare nothing.
+func (s *Store) clientRef(ctx context.Context, clientKey, request string) (item, error) {
 	ref, err := s.get(ctx, clientPK(clientKey), "CLIENT")
 	if err != nil {
-		return chat.Appended{}, fmt.Errorf("get client id: %w", err)
+		return nil, fmt.Errorf("get client id: %w", err)
+	}
+	if stored := getS(ref, "request"); stored != "" && request != "" && stored != request {
+		return nil, chat.ClientIDReused()
+	}
+	return ref, nil
+}
+
+// duplicate answers a write whose client key was used: the stored message
+// and its conversation.
+func (s *Store) duplicate(ctx context.Context, clientKey, request string) (chat.Appended, error) {
+	ref, err := s.clientRef(ctx, clientKey, request)
+	if err != nil {
+		return chat.Appended{}, err
 	}
 	cid := getS(ref, "conversationId")
 	it, err := s.get(ctx, convPK(cid), msgSK(getN(ref, "seq")))
@@ -319,7 +334,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
 	var items []types.TransactWriteItem
 	if in.ClientKey != "" {
-		items = append(items, s.clientPut(in.ClientKey, m))
+		items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
@@ -342,7 +357,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 		// TransactionConflict while it is committing: either way the
 		// client id tells whether the message is stored.
 		if in.ClientKey != "" {
-			d, derr := s.duplicate(ctx, in.ClientKey)
+			d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
 			if derr == nil {
 				return d, nil
 			}
@@ -376,8 +391,12 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 				// A retry of a stored message answers with it, whatever
 				// the conversation's state is now.
 				if in.ClientKey != "" {
-					if d, derr := s.duplicate(ctx, in.ClientKey); derr == nil {
+					d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
+					if derr == nil {
 						return d, nil
+					}
+					if errors.Is(derr, chat.ErrClientIDReused) {
+						return chat.Appended{}, derr
 					}
 				}
 				return chat.Appended{}, err
@@ -389,7 +408,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 
 		var items []types.TransactWriteItem
 		if in.ClientKey != "" {
-			items = append(items, s.clientPut(in.ClientKey, m))
+			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
 		if in.Quota != nil {
@@ -408,10 +427,10 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			meta = 1
 			switch reasonAt(rs, 0) {
 			case reasonConditionFailed:
-				return s.duplicate(ctx, in.ClientKey)
+				return s.duplicate(ctx, in.ClientKey, in.Request)
 			case reasonConflict:
 				// Perhaps a retry of this very message committing now.
-				d, derr := s.duplicate(ctx, in.ClientKey)
+				d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
 				if derr == nil {
 					return d, nil
 				}
