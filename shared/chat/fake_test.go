@@ -18,12 +18,17 @@ type fakeStore struct {
 	msgs      map[string][]chat.Message
 	clients   map[string][2]any // key -> {conversationID, seq}
 	requests  map[string]string // key -> request digest
+	turns     map[string]int64  // visitor -> last presence turn
+	convTurns map[string]int64  // conversation -> presence turn of its flag
 	visitors  map[string]chat.Visitor
 	conns     map[string]chat.Connection
 	subs      map[string][]chat.Listener // conversationID -> listeners
 	tickets   map[string]bool
 	agents    map[string]chat.Agent
 	beforeTxn func() // runs inside Append before the seq check, to stage races
+	// afterVisitorListeners runs once after VisitorListeners has read the
+	// visitor's tabs, to stage what happens before the caller acts on them.
+	afterVisitorListeners func()
 	// subscribeErr, when set, is Subscribe's answer.
 	subscribeErr error
 	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
@@ -32,7 +37,7 @@ type fakeStore struct {
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{}, requests: map[string]string{},
+		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{}, requests: map[string]string{}, turns: map[string]int64{}, convTurns: map[string]int64{},
 		visitors: map[string]chat.Visitor{}, conns: map[string]chat.Connection{}, subs: map[string][]chat.Listener{},
 		tickets: map[string]bool{}, agents: map[string]chat.Agent{},
 	}
@@ -269,14 +274,19 @@ func (f *fakeStore) InboxListeners(_ context.Context, inbox string) ([]string, e
 
 func (f *fakeStore) VisitorListeners(_ context.Context, vid string) ([]string, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []string
 	for _, c := range f.conns {
 		if c.Principal.Role == chat.RoleVisitor && c.Principal.ID == vid {
 			out = append(out, c.ID)
 		}
 	}
+	hook := f.afterVisitorListeners
+	f.afterVisitorListeners = nil
+	f.mu.Unlock()
 	slices.Sort(out)
+	if hook != nil {
+		hook()
+	}
 	return out, nil
 }
 

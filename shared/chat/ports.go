@@ -57,9 +57,14 @@ type Storer interface {
 	PutAgent(ctx context.Context, a Agent) error
 	Agents(ctx context.Context, inboxID string) ([]Agent, error)
 
+	// PresenceTurn returns the visitor's next presence turn: a number that
+	// grows with every call (a counter on the visitor), taken by a connect
+	// or a disconnect before it decides whether the visitor is online.
+	PresenceTurn(ctx context.Context, visitorID string) (int64, error)
 	// SetVisitorOnline sets the online flag of the visitor's recent
-	// conversations and returns those whose flag changed.
-	SetVisitorOnline(ctx context.Context, visitorID string, online bool) ([]Conversation, error)
+	// conversations as decided at turn; a conversation whose flag a later
+	// turn set already keeps it. It returns those whose flag changed.
+	SetVisitorOnline(ctx context.Context, visitorID string, online bool, turn int64) ([]Conversation, error)
 	// SetAssigneeProfile copies an agent's display name and avatar into the
 	// open conversations assigned to it and returns them.
 	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
