@@ -123,6 +123,33 @@ func (s *Service) Thread(ctx context.Context, conversationID string, limit int) 
 	return conv, msgs, nil
 }
 
+// ThreadBack reads a conversation and its whole seq stream from the newest
+// message back, a page at a time: page gets each page, ascending, and
+// returns false to stop reading.
+func (s *Service) ThreadBack(ctx context.Context, conversationID string, page func([]Message) bool) (Conversation, error) {
+	if err := checkID("conversation id", conversationID); err != nil {
+		return Conversation{}, err
+	}
+	conv, err := s.store.Conversation(ctx, conversationID)
+	if errors.Is(err, ErrNotFound) {
+		return Conversation{}, notFound()
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	for before := conv.LastSeq + 1; before > 1; {
+		msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: before, Limit: MaxPageSize})
+		if err != nil {
+			return Conversation{}, fmt.Errorf("messages of %s: %w", conversationID, err)
+		}
+		if len(msgs) == 0 || !page(msgs) || !more {
+			break
+		}
+		before = msgs[0].Seq
+	}
+	return conv, nil
+}
+
 // EmailInput is a contact's message received by email.
 type EmailInput struct {
 	// Dedupe identifies the email (its Message-ID, or the receiving

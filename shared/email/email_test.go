@@ -120,7 +120,7 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
 		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co",
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com",
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
