@@ -157,6 +157,9 @@ type EmailInput struct {
 	Dedupe string
 	MailID string
 	Body   string
+	// Extraction is ExtractionFull when Body is the whole mail (its new
+	// text could not be separated from the quote).
+	Extraction string
 }
 
 func (in EmailInput) validate() error {
@@ -232,7 +235,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 		Current: conv,
 		Message: Message{
 			Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-			Channel: ChannelEmail, MailID: in.MailID,
+			Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
 		},
 		ClientKey: key,
 		Change: func(c *Conversation) error {
@@ -270,7 +273,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	cid := s.newID()
 	msg := Message{
 		ConversationID: cid, Seq: 1, Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-		Channel: ChannelEmail, MailID: in.MailID,
+		Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
 	}
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,

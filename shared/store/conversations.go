@@ -137,6 +137,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putOpt(it, "extraction", m.Extraction)
 	return it
 }
 
@@ -150,10 +151,11 @@ func toMessage(it item) chat.Message {
 			Type: chat.Role(getS(it, "authorType")), ID: getS(it, "authorId"),
 			Name: getS(it, "authorName"), AvatarURL: getS(it, "authorAvatarUrl"),
 		},
-		Body:      getS(it, "body"),
-		CreatedAt: getTime(it, "createdAt"),
-		Channel:   getS(it, "channel"),
-		MailID:    getS(it, "mailId"),
+		Body:       getS(it, "body"),
+		CreatedAt:  getTime(it, "createdAt"),
+		Channel:    getS(it, "channel"),
+		MailID:     getS(it, "mailId"),
+		Extraction: getS(it, "extraction"),
 	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
