@@ -383,10 +383,13 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 // Append implements chat.Storer. The conversation's lastSeq moves from n to
 // n+1 under a condition while MSG#n+1 (and the client id) are put with
 // attribute_not_exists; losing the race re-reads the conversation and tries
-// the next seq.
+// the next seq, for as long as the invocation has time (seqRetryUntil):
+// every lost race is another writer's commit, so the writers of a burst
+// all get through, and the race is never the client's conflict.
 func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, error) {
 	cur := in.Current
-	for attempt := range maxAttempts {
+	until := seqRetryUntil(ctx)
+	for attempt := 0; ; attempt++ {
 		next := cur
 		if in.Change != nil {
 			if err := in.Change(&next); err != nil {
@@ -451,6 +454,11 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if reasonAt(rs, meta) != reasonConditionFailed && !anyConflict(rs) {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
 		}
+		if !time.Now().Before(until) {
+			// Not the client's doing: an internal error, which the
+			// socket answers as retryable (same frame, same client id).
+			return chat.Appended{}, fmt.Errorf("append to %s: still losing the seq race after %d attempts", cur.ID, attempt+1)
+		}
 		if err := backoff(ctx, attempt); err != nil {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, err)
 		}
@@ -458,7 +466,21 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			return chat.Appended{}, err
 		}
 	}
-	return chat.Appended{}, fmt.Errorf("append: seq contention after %d attempts: %w", maxAttempts, chat.ErrConflict)
+}
+
+// seqRetryWindow is how long a message write keeps racing for a seq when
+// its context has no deadline; with one (a Lambda invocation's), it stops
+// seqRetryMargin before it, leaving time to answer.
+const (
+	seqRetryWindow = 20 * time.Second
+	seqRetryMargin = 2 * time.Second
+)
+
+func seqRetryUntil(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d.Add(-seqRetryMargin)
+	}
+	return time.Now().Add(seqRetryWindow)
 }
 
 // metaUpdate moves the conversation from cur to next under the condition
