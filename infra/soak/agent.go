@@ -37,7 +37,7 @@ type agent struct {
 	sock    *chatclient.Socket
 	conn    int
 	threads map[string]*thread
-	replied map[string]bool     // visitor client ids answered
+	replied map[string]bool        // visitor client ids answered
 	pending map[string]socketReply // replies sent over the socket, not yet echoed, by client id
 	taken   map[string]bool
 	// opened holds the threads the agent has open (resumed on its socket):

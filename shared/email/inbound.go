@@ -75,11 +75,11 @@ type Outcome struct {
 }
 
 const (
-	maxAttachments     = 10
-	maxAttachmentBytes = 10 << 20
-	truncatedNote      = "\n\n[The email was longer; the rest was cut.]"
-	attachmentsFolder  = attachment.Folder
-	emptyReplyBody     = "(empty email)"
+	maxAttachments      = 10
+	maxAttachmentBytes  = 10 << 20
+	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
+	attachmentsFolder   = attachment.Folder
+	emptyReplyBody      = "(empty email)"
 	quarantinePreviewMx = 200
 )
 
