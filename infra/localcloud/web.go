@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/parleychat/parley/infra/webpublish"
+	"github.com/parleychat/parley/shared/webpublish"
 )
 
 // webFile is a built web file with this cloud's URLs written in.
