@@ -100,6 +100,17 @@ func (r *resolver) loadParameters(decl map[string]any) error {
 				items[i] = s
 			}
 			r.params[name] = items
+		} else if typ == "Number" {
+			// A Number parameter fills number properties as a number.
+			n, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return fmt.Errorf("parameter %s: %q is not a number", name, value)
+			}
+			if n == float64(int(n)) {
+				r.params[name] = int(n)
+			} else {
+				r.params[name] = n
+			}
 		} else {
 			r.params[name] = value
 		}
@@ -487,6 +498,9 @@ func (r *resolver) ref(name, at string) (any, error) {
 		if v, handled, err := r.samRule(name, "", at); handled {
 			return v, err
 		}
+		if v, handled, err := r.samProperty(name, at); handled {
+			return v, err
+		}
 	}
 	if err := r.mustExist(name, at, "Ref"); err != nil {
 		return nil, err
@@ -579,6 +593,16 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 		id = stableID(logicalID, 26, "0123456789abcdefghijklmnopqrstuvwxyz")
 	case "AWS::Events::EventBus", "AWS::Events::Rule":
 		id, err = named("Name")
+	case "AWS::CloudWatch::Dashboard":
+		id, err = named("DashboardName")
+	case "AWS::CloudWatch::Alarm":
+		id, err = named("AlarmName")
+	case "AWS::Logs::LogGroup":
+		id, err = named("LogGroupName")
+	case "AWS::ApiGatewayV2::Stage":
+		id, err = named("StageName")
+	case "AWS::ApiGatewayV2::DomainName":
+		id, err = named("DomainName")
 	case "AWS::SQS::Queue":
 		var name string
 		name, err = named("QueueName")
@@ -681,6 +705,21 @@ func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
 			return name + ".s3.amazonaws.com", nil
 		case "RegionalDomainName":
 			return fmt.Sprintf("%s.s3.%s.amazonaws.com", name, region), nil
+		}
+	case "AWS::ApiGatewayV2::DomainName":
+		switch attr {
+		case "RegionalDomainName":
+			return "d-" + stableID(logicalID, 10, "abcdefghijklmnopqrstuvwxyz0123456789") + ".execute-api." + region + ".amazonaws.com", nil
+		case "RegionalHostedZoneId":
+			return "Z" + stableID(logicalID, 13, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), nil
+		}
+	case "AWS::SNS::Topic":
+		if attr == "TopicArn" {
+			return id, nil
+		}
+	case "AWS::Logs::LogGroup":
+		if attr == "Arn" {
+			return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", region, acct, id), nil
 		}
 	case "AWS::CloudFront::OriginAccessControl":
 		if attr == "Id" {
@@ -789,6 +828,11 @@ func stableID(seed string, n int, alphabet string) string {
 		out[i] = alphabet[mod.Int64()]
 	}
 	return string(out)
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 func asMap(v any) map[string]any {
