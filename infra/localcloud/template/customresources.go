@@ -23,6 +23,25 @@ type CustomResource struct {
 
 const defaultServiceTimeout = time.Hour
 
+func deriveDistributions(m *Model, doc map[string]any, r *resolver) error {
+	resources := asMap(doc["Resources"])
+	for _, id := range sortedKeys(resources) {
+		if asMap(resources[id])["Type"] != "AWS::CloudFront::Distribution" {
+			continue
+		}
+		phys, err := r.physicalID(id, id)
+		if err != nil {
+			return err
+		}
+		domain, err := r.getAtt(id, "DomainName", id)
+		if err != nil {
+			return err
+		}
+		m.Distributions = append(m.Distributions, &Distribution{LogicalID: id, ID: phys, DomainName: asString(domain)})
+	}
+	return nil
+}
+
 func deriveCustomResources(m *Model, doc map[string]any) error {
 	byARN := map[string]string{}
 	for id, f := range m.Functions {

@@ -85,6 +85,9 @@ func Load(path string, opts Options) (m *Model, err error) {
 	if err := deriveCustomResources(m, resolved); err != nil {
 		return nil, err
 	}
+	if err := deriveDistributions(m, resolved, r); err != nil {
+		return nil, err
+	}
 	return m, deriveMail(m, resolved, r)
 }
 

@@ -10,6 +10,7 @@ import "time"
 // intrinsic function resolved for the local account.
 type Model struct {
 	StackName     string
+	StackID       string // what AWS::StackId gives
 	Region        string
 	AccountID     string
 	Functions     map[string]*Function // by logical id
@@ -36,6 +37,15 @@ type Model struct {
 	// CustomResources are the custom resources backed by a function of
 	// the template (customresources.go).
 	CustomResources []*CustomResource
+	// Distributions are the CloudFront distributions.
+	Distributions []*Distribution
+}
+
+// Distribution is an AWS::CloudFront::Distribution.
+type Distribution struct {
+	LogicalID  string
+	ID         string // what Ref gives
+	DomainName string
 }
 
 // Function is an AWS::Serverless::Function after Globals are merged in.

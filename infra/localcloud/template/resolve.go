@@ -486,8 +486,7 @@ func (r *resolver) ref(name, at string) (any, error) {
 	case "AWS::NoValue":
 		return noValue, nil
 	case "AWS::StackId":
-		return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/%s", r.opts.Region, r.opts.AccountID, r.opts.StackName,
-			stableID(r.opts.StackName, 32, "0123456789abcdef")), nil
+		return r.stackID(), nil
 	case "AWS::NotificationARNs":
 		return []any{}, nil
 	}
@@ -804,6 +803,12 @@ func (r *resolver) sub(arg any, at string) (any, error) {
 		b.WriteString(s)
 	}
 	return b.String(), nil
+}
+
+// stackID is what AWS::StackId gives.
+func (r *resolver) stackID() string {
+	return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/%s", r.opts.Region, r.opts.AccountID, r.opts.StackName,
+		stableID(r.opts.StackName, 32, "0123456789abcdef"))
 }
 
 func functionARN(region, acct, name string) string {
