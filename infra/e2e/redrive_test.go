@@ -76,6 +76,9 @@ func TestFailedTranscriptRedrivenOnce(t *testing.T) {
 		}
 		return nil
 	})
+	if n := cloud.Stats().DeadLetters["TranscriptDLQ"]; n < 1 {
+		t.Errorf("the local cloud's stats count %d messages in TranscriptDLQ", n)
+	}
 	if n := cloud.Stats().Invocations["TranscriptFunction"] - before; n != 3 {
 		t.Errorf("the transcript function ran %d times, want 3 (Lambda's two retries)", n)
 	}

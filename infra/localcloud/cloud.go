@@ -94,6 +94,9 @@ type Stats struct {
 	GoneAnswers int64                       `json:"goneAnswers"`
 	// Streams is what each stream event source mapping delivered.
 	Streams map[string]streams.Stats `json:"streams"`
+	// DeadLetters is the number of messages each queue holds, by logical
+	// id.
+	DeadLetters map[string]int `json:"deadLetters"`
 }
 
 // OIDCClientID is the inbox's client id at the local issuer.
@@ -492,6 +495,11 @@ func (c *Cloud) Stats() Stats {
 	ws := c.ws.Stats()
 	s.Pushes, s.GoneAnswers = ws.PushesPosted, ws.GoneAnswers
 	c.addEventStats(&s)
+	s.DeadLetters = map[string]int{}
+	for _, q := range c.model.Queues {
+		msgs, _ := c.sqs.Messages(q.URL)
+		s.DeadLetters[q.LogicalID] = len(msgs)
+	}
 	return s
 }
 
