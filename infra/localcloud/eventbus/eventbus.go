@@ -351,14 +351,19 @@ func (b *Bus) deliver(ev *Logged, d *Delivery, r *rule, t template.Target, paylo
 			return
 		}
 		d.Error = err.Error()
+		if b.ctx.Err() != nil {
+			// The bus is stopping: EventBridge would have gone on, so the
+			// event is neither retried nor dead-lettered.
+			d.Status = "failed"
+			b.mu.Unlock()
+			return
+		}
 		condition := ""
 		switch {
 		case attempt > t.MaxRetries:
 			condition = "MaximumRetryAttempts"
 		case time.Since(ev.Received) > t.MaxEventAge:
 			condition = "MaximumEventAgeInSeconds"
-		case b.ctx.Err() != nil:
-			condition = "Shutdown"
 		}
 		if condition != "" {
 			d.Status, d.DeadLetter = "failed", t.DeadLetterARN

@@ -268,3 +268,30 @@ func TestSchedulesFireOnTheClock(t *testing.T) {
 		t.Error("Fire of a pattern rule succeeded")
 	}
 }
+
+// A bus that stops while a delivery waits to retry dead-letters nothing:
+// EventBridge itself would have gone on.
+func TestCloseDeadLettersNothing(t *testing.T) {
+	c := &consumer{got: map[string][][]byte{}, fails: map[string]int{"Transcripts": 100}, takesAndFails: map[string]bool{}}
+	b, err := eventbus.New(model(), c, eventbus.Options{Region: "us-east-1", AccountID: "000000000000",
+		RetryDelay: func(int) time.Duration { return time.Hour }, DeadLetters: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b)
+	defer srv.Close()
+	client := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}})
+	if _, err := client.PutEvents(t.Context(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		entry("chat", "conversation.closed", `{"reason":"agent"}`),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return b.Recent("conversation.closed")[0].Deliveries[0].Attempts == 1 })
+	b.Close()
+	if d := b.Recent("conversation.closed")[0].Deliveries[0]; d.Status != "failed" || d.DeadLetter != "" {
+		t.Errorf("delivery after the close = %+v", d)
+	}
+	if dead := c.deadLetters(); len(dead) != 0 {
+		t.Errorf("dead letters after the close: %+v", dead)
+	}
+}

@@ -133,7 +133,12 @@ func (a *Async) Invoke(ctx context.Context, name string, payload []byte) error {
 		if errors.Is(err, ErrUnknownFunction) || errors.Is(err, ErrClosed) {
 			return err
 		}
-		if attempt > cfg.MaxRetries || time.Since(queued) > cfg.MaxEventAge || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			// The local cloud is stopping: Lambda would have gone on, so
+			// the event is neither retried nor dead-lettered.
+			return fmt.Errorf("invoke %s asynchronously: %w", name, ctx.Err())
+		}
+		if attempt > cfg.MaxRetries || time.Since(queued) > cfg.MaxEventAge {
 			break
 		}
 		select {

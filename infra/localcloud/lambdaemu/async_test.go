@@ -1,6 +1,7 @@
 package lambdaemu
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -133,5 +134,18 @@ func TestAsyncDropsAndRefuses(t *testing.T) {
 	}
 	if err := a.Invoke(t.Context(), "nope", nil); !errors.Is(err, ErrUnknownFunction) || errors.As(err, &fail) {
 		t.Errorf("unknown function: %v", err)
+	}
+}
+
+// A local cloud that stops mid-invocation dead-letters nothing: Lambda
+// itself would have gone on.
+func TestAsyncStopsWithoutDeadLettering(t *testing.T) {
+	a, _, q := newAsync(t, AsyncConfig{ARN: "arn:fn", MaxRetries: 2, MaxEventAge: time.Hour, DeadLetter: "arn:dlq"})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := a.Invoke(ctx, "fn", payload(t, request{Action: "error"}))
+	var fail *AsyncFailure
+	if !errors.Is(err, context.Canceled) || errors.As(err, &fail) || len(q.sent) != 0 {
+		t.Errorf("err = %v, sent %+v; want the cancellation and no dead letter", err, q.sent)
 	}
 }
