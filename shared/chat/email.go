@@ -124,9 +124,8 @@ func (s *Service) Thread(ctx context.Context, conversationID string, limit int) 
 }
 
 // ThreadBack reads a conversation and its whole seq stream from the newest
-// message back, a page at a time: page gets each page, ascending, and
-// returns false to stop reading.
-func (s *Service) ThreadBack(ctx context.Context, conversationID string, page func([]Message) bool) (Conversation, error) {
+// message back, a page at a time: page gets each page, ascending.
+func (s *Service) ThreadBack(ctx context.Context, conversationID string, page func([]Message)) (Conversation, error) {
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, err
 	}
@@ -142,7 +141,11 @@ func (s *Service) ThreadBack(ctx context.Context, conversationID string, page fu
 		if err != nil {
 			return Conversation{}, fmt.Errorf("messages of %s: %w", conversationID, err)
 		}
-		if len(msgs) == 0 || !page(msgs) || !more {
+		if len(msgs) == 0 {
+			break
+		}
+		page(msgs)
+		if !more {
 			break
 		}
 		before = msgs[0].Seq

@@ -52,7 +52,7 @@ func (s *Service) readTranscript(ctx context.Context, conversationID string) (tr
 		used  int
 		pages [][]chat.Message // kept, newest page first
 	)
-	conv, err := s.chat.ThreadBack(ctx, conversationID, func(page []chat.Message) bool {
+	conv, err := s.chat.ThreadBack(ctx, conversationID, func(page []chat.Message) {
 		var keep []chat.Message
 		for _, m := range slices.Backward(page) {
 			if m.Kind != chat.KindText {
@@ -68,7 +68,6 @@ func (s *Service) readTranscript(ctx context.Context, conversationID string) (tr
 		}
 		slices.Reverse(keep)
 		pages = append(pages, keep)
-		return true
 	})
 	if err != nil {
 		return transcriptView{}, err

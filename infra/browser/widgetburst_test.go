@@ -10,6 +10,8 @@ import (
 // go, before the first is answered. They land in one conversation, in the
 // order written, each shown once and none left pending: the widget sends
 // one at a time, the next with the conversation the first one started.
+// (It leaves an unread conversation in the inbox: its file sorts after the
+// tests that read the inbox's unread dots.)
 func TestWidgetBurstKeepsOrder(t *testing.T) {
 	browser := newBrowser(t)
 	visitor := newTab(t, browser)
