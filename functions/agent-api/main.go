@@ -33,9 +33,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		contacts, err := env.Contacts(st, svc)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files,
+			Email: mail, Attachments: files, Contacts: contacts,
 		})
 		if err != nil {
 			return nil, err

@@ -38,9 +38,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		contacts, err := env.Contacts(st, svc)
+		if err != nil {
+			return nil, err
+		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users,
+			Email: mail, Identity: users, Contacts: contacts,
 		}, widgetapi.WithLook(env.Config.TeamName, env.Config.ThemeColor))
 		if err != nil {
 			return nil, err

@@ -133,6 +133,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"POST /agent/conversations/{id}/read", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/read", `{"seq":1}`}},
 		{"POST /agent/conversations/{id}/transcript", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/transcript", `{"to":"someone@example.com"}`}},
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
+		{"GET /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/contact", ""}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
 		// Only admins may disable an agent: to anyone else every agent id is unknown.
@@ -191,6 +192,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			`{"action":"typing","conversationId":"{id}","on":true}`,
 			`{"action":"read","conversationId":"{id}","seq":1}`,
 			`{"action":"resume","conversationId":"{id}","afterSeq":0}`,
+			`{"action":"page","conversationId":"{id}","url":"https://www.example.com/"}`,
 		} {
 			frames = append(frames, struct {
 				who       string

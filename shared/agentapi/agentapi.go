@@ -13,6 +13,7 @@ import (
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 )
 
@@ -24,6 +25,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	contacts    *contact.Service
 	routes      map[string]route
 }
 
@@ -40,14 +42,16 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Contacts serves the card of who a conversation's visitor is.
+	Contacts *contact.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the contacts")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -93,6 +97,7 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/conversations/{id}/read":                      {h.read, reads},
 		"POST /agent/conversations/{id}/transcript":                {h.transcript, writes},
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
+		"GET /agent/conversations/{id}/contact":                    {h.contactCard, reads},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
 		"GET /agent/channels/{id}/email":                           {h.emailSettings, reads},

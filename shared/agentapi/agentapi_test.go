@@ -26,6 +26,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
@@ -92,10 +93,15 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	contacts, err := contact.New(st, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
 		Email:       email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
 		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Contacts:    contacts,
 	}
 }
 

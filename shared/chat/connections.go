@@ -24,6 +24,8 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 	c := Connection{ID: connectionID, Principal: t.Principal, ConnectedAt: s.now().UTC()}
 	if t.Principal.Role == RoleAgent {
 		c.Inboxes = t.Principal.Inboxes
+	} else {
+		c.Device = t.Device
 	}
 	if err := s.store.SaveConnection(ctx, c); err != nil {
 		return fmt.Errorf("save connection %s: %w", connectionID, err)

@@ -281,6 +281,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,
 		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+		VisitorName: s.visitorName(ctx, contact.ID), FirstLine: preview(in.Body),
 	}
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: "email#" + in.Dedupe})
 	if err != nil {

@@ -89,6 +89,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: p.ID, Status: StatusOpen,
 		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+		VisitorName: s.visitorName(ctx, p.ID), FirstLine: preview(in.Body),
 	}
 	s.armTimer(&c, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})

@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/ratelimit"
@@ -26,6 +27,7 @@ type Handler struct {
 	limit    *ratelimit.Limiter
 	email    *email.Service
 	identity *identity.Service
+	contacts *contact.Service
 	look     Look
 }
 
@@ -45,8 +47,11 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Email serves email capture and the address confirmation page.
 	Email *email.Service
-	// Identity verifies POST /widget/identify.
+	// Identity verifies POST /widget/identify, revokes, and checks
+	// identified visitors' tokens.
 	Identity *identity.Service
+	// Contacts stores the attributes a site sets.
+	Contacts *contact.Service
 }
 
 // Option sets an optional part of a Handler.
@@ -54,12 +59,12 @@ type Option func(*Handler)
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps, opts ...Option) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil {
-		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service and the identity service")
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Contacts == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service and the contacts")
 	}
 	h := &Handler{
 		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
-		email: d.Email, identity: d.Identity, look: Look{TeamName: DefaultTeamName, Color: DefaultThemeColor},
+		email: d.Email, identity: d.Identity, contacts: d.Contacts, look: Look{TeamName: DefaultTeamName, Color: DefaultThemeColor},
 	}
 	for _, o := range opts {
 		o(h)
@@ -87,6 +92,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.messages(ctx, req), nil
 	case "POST /widget/identify":
 		return h.identify(ctx, req), nil
+	case "POST /widget/identify/revoke":
+		return h.revoke(ctx, req), nil
+	case "PUT /widget/attributes":
+		return h.attributes(ctx, req), nil
 	case "PUT /widget/contact":
 		return h.contact(ctx, req), nil
 	}
@@ -118,9 +127,11 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	// An invalid or expired token is no error: the visitor starts afresh.
+	// An invalid, expired or revoked token is no error: the visitor starts
+	// afresh.
 	var visitorID string
-	if claims, err := h.signer.VerifyVisitorToken(in.VisitorToken); err == nil && claims.ChannelID == in.ChannelID {
+	claims, err := h.signer.VerifyVisitorToken(in.VisitorToken)
+	if err == nil && claims.ChannelID == in.ChannelID && h.standing(ctx, claims) == nil {
 		visitorID = claims.VisitorID
 	}
 	v, convs, err := h.svc.Session(ctx, in.ChannelID, visitorID)
@@ -130,12 +141,28 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if v.ID != visitorID {
 		slog.InfoContext(ctx, "visitor created", "visitorId", v.ID)
 	}
-	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
+	token := h.signer.VisitorToken(v.ID, v.ChannelID)
+	if v.ID == visitorID && claims.ExternalID != "" {
+		// Only identify renews an identified visitor's token.
+		token = in.VisitorToken
+	}
+	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: token, Conversations: convs})
 }
 
-// visitor authenticates the visitor token of the Authorization header and
-// checks the Origin against the list of the token's channel.
-func (h *Handler) visitor(req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
+// standing checks that an identified visitor's token was not revoked
+// since it was issued (one GetItem); an anonymous visitor's token stands
+// as long as it verifies.
+func (h *Handler) standing(ctx context.Context, claims auth.VisitorClaims) error {
+	if claims.ExternalID == "" {
+		return nil
+	}
+	return h.identity.CheckToken(ctx, claims.ChannelID, claims.ExternalID, claims.VisitorID, claims.Gen)
+}
+
+// visitor authenticates the visitor token of the Authorization header
+// (an identified visitor's only while it stands) and checks the Origin
+// against the list of the token's channel.
+func (h *Handler) visitor(ctx context.Context, req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
 	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
 	channel := h.channel
 	if err == nil {
@@ -150,6 +177,9 @@ func (h *Handler) visitor(req events.APIGatewayV2HTTPRequest) (chat.Principal, e
 	if claims.ChannelID != h.channel {
 		return chat.Principal{}, auth.ErrForged
 	}
+	if err := h.standing(ctx, claims); err != nil {
+		return chat.Principal{}, err
+	}
 	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID}, nil
 }
 
@@ -159,7 +189,7 @@ type ticketResponse struct {
 }
 
 func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -176,7 +206,7 @@ type messagesResponse struct {
 }
 
 func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

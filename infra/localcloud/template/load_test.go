@@ -147,6 +147,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/conversations/{id}/attachments"),
 		agent("GET", "/agent/conversations/{id}/attachments/{attachmentId}"),
 		agent("POST", "/agent/conversations/{id}/close"),
+		agent("GET", "/agent/conversations/{id}/contact"),
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
@@ -160,12 +161,14 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/quarantine"),
 		agent("POST", "/agent/signout"),
 		agent("POST", "/agent/ticket"),
+		public("PUT", "/widget/attributes"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/identify"),
+		public("POST", "/widget/identify/revoke"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
 	}
@@ -207,6 +210,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
 			"ping":        "WsMessageFunction",
+			"page":        "WsMessageFunction",
 		},
 	}}
 	if diff := cmp.Diff(wantWS, m.WebSocketAPIs); diff != "" {
