@@ -11,11 +11,11 @@ import (
 
 // Device is what a visitor's socket said of the browser: a summary of its
 // user agent (shared/useragent) and the approximate location the platform
-// gave, as an ISO 3166 country code (empty when none did).
+// gave, as an ISO 3166 country code; each "" when unknown.
 type Device struct {
-	Browser string `json:"browser,omitempty"`
-	OS      string `json:"os,omitempty"`
-	Country string `json:"country,omitempty"`
+	Browser string `json:"browser"`
+	OS      string `json:"os"`
+	Country string `json:"country"`
 }
 
 // visitorName is the name a new conversation starts with. A failed read
