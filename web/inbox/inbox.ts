@@ -68,7 +68,7 @@ export class Inbox {
         if (out.read) this.markRead(out.read);
         if (out.resumeAfter !== undefined) this.resume(out.resumeAfter);
         if (out.alert) {
-          this.state.notices.say(`New message from ${visitorName(out.alert.conversation.visitorId)}`);
+          this.state.notices.say(`New message from ${visitorName(out.alert.conversation.visitorId, out.alert.conversation.visitorName)}`);
           this.notifier.alert(out.alert.conversation, out.alert.message);
         }
         if (out.failure) this.state.notices.fail(out.failure);
@@ -158,6 +158,7 @@ export class Inbox {
       this.state.email.reset();
     }
     void this.loadFiles(id);
+    void this.loadCard(id);
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -188,6 +189,7 @@ export class Inbox {
     this.stopTyping();
     this.state.thread.close();
     this.state.email.reset();
+    this.state.sidebar.open(null);
   }
 
   /**
@@ -205,6 +207,17 @@ export class Inbox {
       if (this.state.factsRead(d.conversation, mark, follow) === "again") void this.refreshFacts(follow);
     } catch (e) {
       this.state.notices.fail(e);
+    }
+  }
+
+  /** loadCard reads who the conversation's visitor is, for the sidebar. */
+  private async loadCard(id: string): Promise<void> {
+    const { sidebar } = this.state;
+    const mark = sidebar.open(id);
+    try {
+      sidebar.loaded(id, (await this.api.card(id)).card, mark);
+    } catch (e) {
+      sidebar.failed(id, errorText(e));
     }
   }
 
@@ -329,7 +342,18 @@ export class Inbox {
   /** contactSaved hears the contact dialog's new address. */
   contactSaved(conversationId: string, email: string): void {
     this.state.notices.say(`Email address saved: ${email}`);
-    if (conversationId === this.state.thread.id.peek()) void this.refreshFacts(true);
+    if (conversationId !== this.state.thread.id.peek()) return;
+    void this.refreshFacts(true);
+    void this.loadCard(conversationId);
+  }
+
+  /** saveContact sets the visitor's name and address from the sidebar; an empty address keeps the one known. */
+  async saveContact(conversationId: string, name: string, email: string): Promise<void> {
+    await this.api.setContact(conversationId, email, name || undefined);
+    this.state.notices.say("Contact saved");
+    if (conversationId !== this.state.thread.id.peek()) return;
+    void this.refreshFacts(true);
+    void this.loadCard(conversationId);
   }
 
   setContact(conversationId: string, email: string, name?: string): Promise<string> {

@@ -31,7 +31,7 @@ export class Notifier {
     if (!document.hidden) return;
     this.chime();
     if (!supported || Notification.permission !== "granted") return;
-    const name = visitorName(s.visitorId);
+    const name = visitorName(s.visitorId, s.visitorName);
     const n = new Notification(m.seq === 1 ? `New chat from ${name}` : `${name} wrote`, { body: s.preview, tag: s.id });
     n.onclick = () => {
       focus();

@@ -7,8 +7,9 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function visitorName(visitorId: string): string {
-  return "Visitor " + visitorId.slice(0, 4).toUpperCase();
+/** visitorName is how the inbox calls a visitor: by the contact's name (or address) when known. */
+export function visitorName(visitorId: string, name?: string): string {
+  return name || "Visitor " + visitorId.slice(0, 4).toUpperCase();
 }
 
 /** ago is how long ago iso was, as the list shows it, seen at now (ms). */

@@ -4,7 +4,9 @@ import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } fro
 import { Live } from "../shared/live";
 import type { Answers, Author, Message, Ticket, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { EmailCapture, mailIcon } from "./capture";
+import { History } from "./history";
 import { pickLocale } from "./locale";
+import { type Assertion, Site } from "./site";
 import { fill, strings } from "./strings";
 import "./frame.css";
 
@@ -43,8 +45,10 @@ let token = "";
 // identified is the site's user's token once identify succeeded: kept in
 // this page only, never in localStorage (see identify).
 let identified = "";
-// identifying is set while an identify is answered.
+// identifying is set while an identify is answered; identified settles
+// when it is.
 let identifying = false;
+let identifyDone: Promise<unknown> = Promise.resolve();
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
@@ -74,7 +78,8 @@ const capture = new EmailCapture(t, async (email) => {
 }, "parley.contact." + channel);
 const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => capture.ask() }, svg(mailIcon, 20));
 const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
-const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
+const past = new History(locale, (c) => showPast(c), () => render());
+const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), past.button, mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
 const receipt = h("p", { class: "receipt" });
@@ -88,7 +93,7 @@ const input = h("textarea", { class: "input", rows: "1", placeholder: t.placehol
 const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
 const composer = h("form", { class: "composer" }, input, sendBtn);
 
-document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, log, receipt, typing, ended, capture.bar, composer));
+document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, past.panel, log, receipt, typing, ended, capture.bar, composer));
 
 function setHeader(): void {
   const b = conv?.assignee;
@@ -166,8 +171,10 @@ function render(): void {
   receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
   const closed = conv?.status === "closed";
-  ended.hidden = !closed;
-  composer.hidden = closed;
+  past.render(conv?.id);
+  log.hidden = past.open;
+  ended.hidden = !closed || past.open;
+  composer.hidden = closed || past.open;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -187,9 +194,11 @@ addEventListener("message", (e: MessageEvent) => {
     markRead();
   } else if (d.type === "hidden") {
     visible = false;
-  } else if (d.type === "identify") {
-    const id = d as { externalId?: unknown; signature?: unknown };
-    void identify(String(id.externalId ?? ""), String(id.signature ?? ""));
+  } else if (d.type === "site") {
+    const news = site.seen(d as Record<string, unknown>);
+    if (news.identify) identifyDone = identify(news.identify);
+    if (news.attributes) void setAttributes(news.attributes);
+    reportPage();
   }
 });
 
@@ -222,8 +231,15 @@ async function session(): Promise<void> {
   // An identify answered meanwhile: this session is of the visitor it
   // replaced.
   if (identified !== asUser) return;
+  if (visitorId && s.visitorId !== visitorId) {
+    // Not the visitor this window showed (its identification was revoked):
+    // none of its conversations stay on screen.
+    conv = null;
+    messages = new Map();
+  }
   token = s.visitorToken;
   visitorId = s.visitorId;
+  past.set(s.conversations);
   if (asUser) {
     identified = token;
   } else {
@@ -242,12 +258,12 @@ async function session(): Promise<void> {
 // visitor writes while the identify is answered waits for the answer and
 // goes as whoever it says the visitor is: never into the anonymous
 // visitor's conversation, which the next person on this browser would see.
-async function identify(externalId: string, signature: string): Promise<void> {
+async function identify(a: Assertion): Promise<void> {
   identifying = true;
   let s: VisitorSession | null;
   try {
     await started;
-    s = await api("POST", "/widget/identify", { externalId, signature });
+    s = await api("POST", "/widget/identify", a);
   } catch {
     s = null;
   }
@@ -267,10 +283,42 @@ async function identify(externalId: string, signature: string): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
+  past.set(s.conversations);
+  // The page's attributes describe the user too.
+  site.forgetAttributes();
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
   live.renew();
+}
+
+// setAttributes stores what the page set with Parley.setAttributes, as the
+// visitor the window is (after an identify under way). Refused values
+// change nothing; the page may set them again.
+async function setAttributes(attributes: object): Promise<void> {
+  try {
+    await started;
+    await identifyDone;
+    await api("PUT", "/widget/attributes", { attributes });
+  } catch {
+    // Nothing to show the visitor: attributes are for the agents.
+  }
+}
+
+// The page is reported for the conversation shown, while it is open.
+const site = new Site((f) => live.send(f));
+function reportPage(): void {
+  site.report(conv?.status === "open" ? conv.id : undefined);
+}
+
+// showPast shows one of the visitor's conversations from the list.
+function showPast(c: VisitorConversation): void {
+  if (conv?.id !== c.id) {
+    conv = c;
+    messages = new Map();
+    live.send({ action: "resume", conversationId: c.id, afterSeq: 0 });
+  }
+  render();
 }
 
 const live = new Live<VisitorFrame>({
@@ -280,7 +328,9 @@ const live = new Live<VisitorFrame>({
     try {
       return (await api<Ticket>("POST", "/widget/ticket")).ticket;
     } catch (e) {
-      // The token may have been rotated away: start a fresh session.
+      // The token may have been rotated away, or the site revoked its
+      // user's: start a fresh session, as this browser's own visitor.
+      if (token === identified) identified = "";
       token = "";
       throw e;
     }
@@ -290,6 +340,7 @@ const live = new Live<VisitorFrame>({
     resuming = !!conv;
     if (conv) live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
     else flush();
+    reportPage();
     render();
   },
   onState: (up) => {
@@ -342,6 +393,8 @@ function onFrame(f: VisitorFrame): void {
       } else {
         conv = f.conversation;
       }
+      past.put(f.conversation);
+      reportPage();
       pending = pending.filter((p) => p.clientId !== m.clientId);
       pump();
       messages.set(m.seq, m);
@@ -374,6 +427,7 @@ function onFrame(f: VisitorFrame): void {
         conv = f.conversation;
         render();
       }
+      past.put(f.conversation);
       break;
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;

@@ -118,13 +118,19 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   let frameReady = false;
   let unread = 0;
   let team = "";
-  // The host site's signed user id (identify), handed to the chat window
-  // whenever it (re)starts.
-  let identity: object | null = null;
+  // What the host site says (identify, setAttributes) and the page the
+  // chat window is shown on, handed to the window when it (re)starts, when
+  // the site calls, and every second (so single-page navigation is seen
+  // within one; a full load starts a new window). The window exists only
+  // once the visitor opened it; it sends on what is new, the page only
+  // while a conversation is open.
+  let identity: object | undefined;
+  const attributes = {};
 
   const toFrame = (msg: object) => {
     if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
   };
+  const site = () => toFrame({ type: "site", identity, attributes, url: location.href, title: document.title, referrer: document.referrer });
 
   const setUnread = (n: number) => {
     unread = n;
@@ -142,6 +148,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
       frame.src = new URL("frame.html?" + q, base).href;
       frame.title = team || "Chat";
       panel.append(frame);
+      setInterval(site, 1e3);
     }
     panel.hidden = false;
     // Let the panel lay out before it animates in.
@@ -176,7 +183,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     switch (d.type) {
       case "ready":
         frameReady = true;
-        if (identity) toFrame(identity);
+        site();
         if (isOpen) toFrame({ type: "open" });
         break;
       case "close":
@@ -200,11 +207,16 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     close: () => close(false),
     toggle,
     isOpen: () => isOpen,
-    // identify({externalId, signature}): signature is what the site's
-    // backend computed, hex(HMAC-SHA256(identity secret, externalId)).
-    identify(o: { externalId: string; signature: string }) {
-      identity = { type: "identify", externalId: String(o.externalId), signature: String(o.signature) };
-      toFrame(identity);
+    // identify({externalId, name?, email?, issuedAt?, signature}): what the
+    // site's backend signed (docs/identify.md); the chat window checks it.
+    identify(o: object) {
+      identity = o;
+      site();
+    },
+    // setAttributes({plan: "pro", …}): kept unverified; null removes one.
+    setAttributes(o: object) {
+      Object.assign(attributes, o);
+      site();
     },
     on(ev: EventName, fn: Listener) {
       listeners[ev]?.add(fn);

@@ -10,6 +10,7 @@ import { Notices } from "./notices";
 import { PendingState } from "./pending";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
+import { SidebarState } from "./sidebar";
 import { ThreadState } from "./thread";
 import { TypingState } from "./typing";
 
@@ -36,6 +37,7 @@ export class InboxState {
   readonly email = new EmailState();
   readonly notices = new Notices();
   readonly quarantine = new QuarantineState();
+  readonly sidebar = new SidebarState();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);
@@ -99,6 +101,9 @@ export class InboxState {
         if (f.clientId) this.pending.fail(f.clientId);
         return { failure: f.message || "The server refused the message." };
       case "pong":
+        return {};
+      case "visit":
+        this.sidebar.visit(f.conversationId, f.visit);
         return {};
     }
   }
