@@ -257,6 +257,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WebDistributionId":  m.Outputs["WebDistributionId"],
 		"InboxUrl":           "https://" + cdn + "/",
 		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":    "https://" + configCDN,
 		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":           "https://" + filesCDN,
 	}
@@ -344,6 +345,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WebDistributionId": m.Outputs["WebDistributionId"],
 		"InboxUrl":          "https://" + cdn + "/",
 		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":   "https://" + configCDN,
 		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":          "https://" + filesCDN,
 	}
@@ -599,3 +601,5 @@ var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstu
 
 // filesCDN is the attachment downloads' distribution, a domain of its own.
 var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+var configCDN = "d" + stableID("WidgetConfigDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
