@@ -13,7 +13,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, env.Limiter(st), channels)
 		if err != nil {
 			return nil, err
 		}
@@ -25,11 +29,15 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		mail, err := env.Email(key, svc, st, channels)
 		if err != nil {
 			return nil, err
 		}
 		files, err := env.Attachments(svc)
+		if err != nil {
+			return nil, err
+		}
+		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +47,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Contacts: contacts,
+			Email: mail, Attachments: files, Contacts: contacts, Settings: admin,
 		})
 		if err != nil {
 			return nil, err

@@ -37,7 +37,7 @@ func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	c, err := h.email.SetContact(ctx, p.ID, in, confirmPageURL(req))
+	c, err := h.email.SetContact(ctx, p, in, confirmPageURL(req))
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

@@ -1,6 +1,7 @@
 package widgetapi
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,13 @@ import (
 	"github.com/parleychat/parley/shared/identity"
 )
 
+type identifyRequest struct {
+	// ChannelID is the chat channel the widget runs on (default: the
+	// default channel).
+	ChannelID string `json:"channelId"`
+	identity.Assertion
+}
+
 // identify answers POST /widget/identify: the host site vouches (by its
 // signature) that the visitor is its user externalId, with the name and
 // address it knows; the answer is a session of that user's contact, with
@@ -21,23 +29,24 @@ import (
 // caller's visitor, and an accepted one never turns the caller's
 // anonymous visitor into the user.
 func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	var in identity.Assertion
+	var in identifyRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	if !h.allow.Channel(h.channel, auth.Header(req.Headers, "Origin")) {
-		return apigw.Error(ctx, auth.ErrOrigin)
+	channel := cmp.Or(in.ChannelID, h.channel)
+	if err := h.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
 	}
 	// Each identify may create a visitor: it counts with the session and
 	// ticket routes against the caller's IP.
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	who, err := h.identity.Identify(ctx, h.channel, in)
+	who, err := h.identity.Identify(ctx, channel, in.Assertion)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	v, convs, err := h.svc.Session(ctx, h.channel, who.VisitorID)
+	v, convs, err := h.svc.Session(ctx, channel, who.VisitorID)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -53,6 +62,13 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: token, Conversations: convs})
 }
 
+type revokeRequest struct {
+	// ChannelID is the channel whose user is revoked (default: the default
+	// channel).
+	ChannelID string `json:"channelId"`
+	identity.Revocation
+}
+
 type revokeAnswer struct {
 	Revoked       bool `json:"revoked"`
 	ClosedSockets int  `json:"closedSockets"`
@@ -63,14 +79,14 @@ type revokeAnswer struct {
 // every identification of one of its users, when the user signs out
 // everywhere or the account changes hands.
 func (h *Handler) revoke(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	var in identity.Revocation
+	var in revokeRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	closed, err := h.identity.Revoke(ctx, h.channel, in)
+	closed, err := h.identity.Revoke(ctx, cmp.Or(in.ChannelID, h.channel), in.Revocation)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

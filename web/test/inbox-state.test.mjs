@@ -445,3 +445,14 @@ describe("contact sidebar: the card and live pages", () => {
     assert.equal(st.sidebar.failure.value, "forbidden");
   });
 });
+
+describe("the agent's own status", () => {
+  test("a status changed in another tab shows here; another agent's frame changes nothing", () => {
+    const st = newState();
+    assert.deepEqual(st.frame({ type: "agent", agent: { ...me, status: "away", presence: "away" } }), {});
+    assert.equal(st.profile.me.value.status, "away");
+    st.frame({ type: "agent", agent: { ...other, status: "available", presence: "available" } });
+    assert.equal(st.profile.me.value.id, me.id);
+    assert.equal(st.profile.me.value.status, "away");
+  });
+});

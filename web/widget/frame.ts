@@ -53,7 +53,7 @@ let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
 let pending: Pending[] = [];
-let team: Omit<WidgetConfig, "channelId"> = { teamName: "", color: "" };
+let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();
@@ -263,7 +263,7 @@ async function identify(a: Assertion): Promise<void> {
   let s: VisitorSession | null;
   try {
     await started;
-    s = await api("POST", "/widget/identify", a);
+    s = await api("POST", "/widget/identify", { channelId: channel, ...a });
   } catch {
     s = null;
   }

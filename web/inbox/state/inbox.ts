@@ -105,6 +105,10 @@ export class InboxState {
       case "visit":
         this.sidebar.visit(f.conversationId, f.visit);
         return {};
+      case "agent":
+        // The agent's own status, changed in another tab.
+        if (f.agent.id === this.profile.me.peek().id) this.profile.me.value = f.agent;
+        return {};
     }
   }
 
