@@ -3,13 +3,16 @@
 import { Live } from "../../shared/live";
 import type { AgentAction, AgentFrame } from "../../shared/wire";
 
-const frameTypes = new Set<string>(["message", "messages", "conversation", "typing", "error", "pong"] satisfies AgentFrame["type"][]);
+// Every type of AgentFrame, so that the compiler tells of a new one.
+const frameTypes: Record<AgentFrame["type"], true> = {
+  message: true, messages: true, conversation: true, typing: true, error: true, pong: true, agent: true, visit: true,
+};
 
 /** agentFrame is f as an agent's frame, or null for anything else (a newer server's frame, say). */
 export function agentFrame(f: unknown): AgentFrame | null {
   if (typeof f !== "object" || f === null) return null;
   const type = (f as { type?: unknown }).type;
-  return typeof type === "string" && frameTypes.has(type) ? (f as AgentFrame) : null;
+  return typeof type === "string" && Object.prototype.hasOwnProperty.call(frameTypes, type) ? (f as AgentFrame) : null;
 }
 
 export interface AgentSocketOptions {
