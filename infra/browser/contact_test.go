@@ -16,7 +16,8 @@ import (
 // The inbox names the visitor in the list and the thread, and its sidebar
 // shows the contact, the attributes (unverified), where the chat started
 // and the page the visitor moved to (live), and the earlier conversation,
-// which opens with one click. The widget lists both conversations and
+// which opens with one click; the agent renames the contact there. The
+// widget lists both conversations and
 // shows the earlier one's history. Markup in the name, an attribute and
 // the page's title stays text on both sides.
 func TestContactSidebar(t *testing.T) {
@@ -81,6 +82,13 @@ func TestContactSidebar(t *testing.T) {
 	waitFor(t, chat, "both are listed", `document.querySelectorAll(".past-item").length === 2 && document.querySelector(".log").hidden`)
 	eval[bool](t, chat, `([...document.querySelectorAll(".past-item")].find(b => b.querySelector(".past-status.closed")).click(), true)`)
 	waitFor(t, chat, "its history shows", `!document.querySelector(".log").hidden && document.querySelector(".log").textContent.includes(`+js(first)+`) && !document.querySelector(".ended").hidden`)
+
+	// The agent renames the contact from the sidebar: the sidebar, the
+	// thread and the list call the visitor by the new name.
+	step(t, agent, "edit the contact", chromedp.Click(chromedp.CSS(".csb-edit-btn")))
+	step(t, agent, "type the new name", chromedp.SetValue(chromedp.CSS("#csb-name"), "Dana K. Scully"), chromedp.Click(chromedp.CSS(".csb-edit button[type=submit]")))
+	waitFor(t, agent, "the sidebar shows the new name", `document.querySelector(".csb-name")?.textContent === "Dana K. Scully" && document.querySelector("#csb-name") === null`)
+	waitFor(t, agent, "the thread and the list show it", `document.querySelector(".thead h2").textContent === "Dana K. Scully" && [...document.querySelectorAll(".item .name")].some(n => n.textContent === "Dana K. Scully")`)
 
 	inert := `document.querySelectorAll(".csb img, .csb svg:not(.icon), .item img[src='x'], .past img, .log img[src='x']").length === 0 && window.__xss === undefined`
 	if !eval[bool](t, agent, inert) {
