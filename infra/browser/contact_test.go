@@ -100,4 +100,10 @@ func TestContactSidebar(t *testing.T) {
 	if eval[bool](t, site, `window.__xss !== undefined`) {
 		t.Error("a payload ran on the host page")
 	}
+
+	// Close the open conversation: the tests after this one share the
+	// inbox's open list.
+	openConversation(t, agent, second)
+	eval[bool](t, agent, `([...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Close").click(), true)`)
+	waitFor(t, agent, "the open list is empty of it", `![...document.querySelectorAll(".item")].some(i => i.textContent.includes(`+js(second)+`))`)
 }
