@@ -33,9 +33,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		finder, err := env.Finder(st)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files,
+			Email: mail, Attachments: files, Search: finder, Replies: env.SavedReplies(st),
 		})
 		if err != nil {
 			return nil, err

@@ -14,6 +14,8 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 )
 
 // Handler serves AgentApiFunction.
@@ -24,6 +26,8 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	finder      *searchindex.Finder
+	replies     *savedreplies.Service
 	routes      map[string]route
 }
 
@@ -40,14 +44,17 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Search answers the agents' searches; Replies keeps saved replies.
+	Search  *searchindex.Finder
+	Replies *savedreplies.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Search == nil || d.Replies == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the search and the saved replies")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, finder: d.Search, replies: d.Replies}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -100,6 +107,14 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/search":                                        {h.search, reads},
+		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
+		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
+		"PUT /agent/saved-replies/personal/{id}":                   {h.updateReply(savedreplies.Personal), reads},
+		"DELETE /agent/saved-replies/personal/{id}":                {h.deleteReply(savedreplies.Personal), reads},
+		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
+		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
+		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
 	}
 }
 
@@ -118,7 +133,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	r, ok := h.routes[req.RouteKey]
-	if !ok || (r.rule == admins && !auth.InGroup(req, h.adminGroup)) {
+	if !ok || (r.rule == admins && !h.admin(req)) {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
@@ -130,6 +145,12 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// admin tells whether the caller is an admin: the one rule the admins'
+// routes and what the inbox offers follow.
+func (h *Handler) admin(req events.APIGatewayV2HTTPRequest) bool {
+	return auth.InGroup(req, h.adminGroup)
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
