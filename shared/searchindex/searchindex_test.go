@@ -1,13 +1,16 @@
 package searchindex_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -429,5 +432,109 @@ func TestFinderPages(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+}
+
+// poisoned fails every write of a posting of the term "poison".
+type poisoned struct{ store.DB }
+
+func (p poisoned) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	for _, reqs := range in.RequestItems {
+		for _, r := range reqs {
+			if r.PutRequest != nil && r.PutRequest.Item["pk"].(*types.AttributeValueMemberS).Value == "TERM#main#poison" {
+				return nil, errors.New("injected failure")
+			}
+		}
+	}
+	return p.DB.BatchWriteItem(ctx, in, o...)
+}
+
+// image is an item of the chat table as its stream record carries it.
+func (w *world) image(pk, sk string) map[string]events.DynamoDBAttributeValue {
+	w.t.Helper()
+	out, err := ddb.Client().GetItem(w.t.Context(), &dynamodb.GetItemInput{TableName: aws.String(w.chatTable), Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}})
+	if err != nil || len(out.Item) == 0 {
+		w.t.Fatalf("read %s %s: %v", pk, sk, err)
+	}
+	img := map[string]events.DynamoDBAttributeValue{}
+	for k, v := range out.Item {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			img[k] = events.NewStringAttribute(v.Value)
+		case *types.AttributeValueMemberN:
+			img[k] = events.NewNumberAttribute(v.Value)
+		case *types.AttributeValueMemberBOOL:
+			img[k] = events.NewBooleanAttribute(v.Value)
+		}
+	}
+	return img
+}
+
+func record(seq int, name, pk, sk string, img map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{
+		SequenceNumber: fmt.Sprintf("%021d", seq),
+		Keys:           map[string]events.DynamoDBAttributeValue{"pk": events.NewStringAttribute(pk), "sk": events.NewStringAttribute(sk)},
+		NewImage:       img,
+	}}
+}
+
+// The stream handler applies a batch: the records of one conversation in
+// order (a message inserted and removed in one batch leaves nothing), the
+// others independently; a failing record is reported, and the records of
+// its conversation after it wait for the batch to be delivered again.
+func TestStreamHandler(t *testing.T) {
+	w := newWorld(t)
+	w.x = searchindex.NewIndexer(store.NewSearchIndex(poisoned{ddb.Client()}, w.table), w.st, nil)
+	h := searchindex.NewStreamHandler(w.x)
+	vid := uuid.NewString()
+	store := func(body string) chat.Conversation {
+		c := chat.Conversation{ID: uuid.NewString(), ChannelID: "main", InboxID: "main", VisitorID: vid, Status: chat.StatusOpen, CreatedAt: t0, LastActivityAt: t0}
+		res, err := w.st.CreateConversation(t.Context(), chat.NewConversation{Conversation: c, Message: chat.Message{Kind: chat.KindText, Author: chat.Author{Type: chat.RoleVisitor, ID: vid}, Body: body, CreatedAt: t0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Conversation
+	}
+	kept, removed, bad := store("kept words"), store("removed words"), store("poison words")
+	res, err := w.st.Append(t.Context(), chat.Append{Current: bad, Message: chat.Message{Kind: chat.KindText, Author: chat.Author{Type: chat.RoleAgent, ID: "a"}, Body: "after that", CreatedAt: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := res.Message
+	if err := w.st.PutContact(t.Context(), email.Contact{VisitorID: vid, Name: "Vera", UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	msg := func(c chat.Conversation, seq int64) (string, string) {
+		return "CONV#" + c.ID, fmt.Sprintf("MSG#%012d", seq)
+	}
+	pk1, sk1 := msg(kept, 1)
+	pk2, sk2 := msg(removed, 1)
+	pk3, sk3 := msg(bad, 1)
+	pk4, sk4 := msg(bad, later.Seq)
+	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record(1, "INSERT", pk1, sk1, w.image(pk1, sk1)),
+		record(2, "INSERT", pk2, sk2, w.image(pk2, sk2)),
+		record(3, "INSERT", pk3, sk3, w.image(pk3, sk3)),
+		record(4, "REMOVE", pk2, sk2, nil),
+		record(5, "INSERT", pk4, sk4, w.image(pk4, sk4)),
+		record(6, "MODIFY", "VISITOR#"+vid, "CONTACT", w.image("VISITOR#"+vid, "CONTACT")),
+	}}
+	resp, err := h.Handle(t.Context(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []events.DynamoDBBatchItemFailure{{ItemIdentifier: fmt.Sprintf("%021d", 3)}}
+	if diff := cmp.Diff(want, resp.BatchItemFailures); diff != "" {
+		t.Errorf("failures (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"message " + kept.ID + " kept [words]"}, w.found(agentIn("main"), "words")); diff != "" {
+		t.Errorf("words (-want +got):\n%s", diff)
+	}
+	if got := w.found(agentIn("main"), "after"); len(got) != 0 {
+		t.Errorf("a record after the failed one in its conversation was applied: %v", got)
+	}
+	if got := w.found(agentIn("main"), "vera"); len(got) != 3 {
+		t.Errorf("the contact's cards: %v, want its 3 conversations", got)
 	}
 }

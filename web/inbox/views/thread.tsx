@@ -7,6 +7,7 @@ import type { PendingReply } from "../state/pending";
 import { clock, eventText, fileSize, visitorName } from "../text";
 import { useInbox } from "./context";
 import { Avatar, LinkedText } from "./parts";
+import { SavedReplies } from "./replies";
 
 export function Thread() {
   const inbox = useInbox();
@@ -256,6 +257,7 @@ function Composer({ hidden }: { hidden: boolean }) {
       <div class="composer-bar">
         <ChannelSwitch />
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
+        <SavedReplies textarea={ref} />
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
       </div>
