@@ -146,7 +146,9 @@ func TestSavedReplyBySlash(t *testing.T) {
 	if err := alice.Call(t.Context(), http.MethodPost, "/agent/saved-replies/shared", map[string]string{"title": "Greeting " + tag, "body": body, "category": "Basics"}, &made); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = alice.Call(context.Background(), http.MethodDelete, "/agent/saved-replies/shared/"+made.Reply.ID, nil, nil) })
+	t.Cleanup(func() {
+		_ = alice.Call(context.Background(), http.MethodDelete, "/agent/saved-replies/shared/"+made.Reply.ID, nil, nil)
+	})
 	v := newVisitor(t, "Can you greet me? "+tag)
 	if err := alice.Call(t.Context(), http.MethodPut, "/agent/conversations/"+v.conversation+"/contact", map[string]string{"email": "ada-" + tag + "@visitor.test", "name": "Ada"}, &map[string]any{}); err != nil {
 		t.Fatal(err)
