@@ -52,6 +52,24 @@ describe("list: load more", () => {
     assert.deepEqual(ids(st), ["b"], "closed meanwhile: not in the open list");
   });
 
+  test("the first page read again (a reconnect) keeps the rows loaded below it, and the list's cursor", () => {
+    const st = new InboxState(me, [me], allOpen);
+    st.list.page(allOpen, [summary("c", 30), summary("b", 20)], st.list.mark(), "cursor-1");
+    st.list.more(allOpen, [summary("a", 10)], [], st.list.mark(), "cursor-2");
+    st.list.page(allOpen, [summary("d", 40), summary("c", 30)], st.list.mark(), "cursor-1b");
+    assert.deepEqual(ids(st), ["d", "c", "b", "a"]);
+    assert.equal(st.list.next.value, "cursor-2");
+  });
+
+  test("a first page that reaches the end of the list drops the rows below it", () => {
+    const st = new InboxState(me, [me], allOpen);
+    st.list.page(allOpen, [summary("c", 30)], st.list.mark(), "cursor-1");
+    st.list.more(allOpen, [summary("a", 10)], [], st.list.mark(), "");
+    st.list.page(allOpen, [summary("c", 30)], st.list.mark(), "");
+    assert.deepEqual(ids(st), ["c"]);
+    assert.equal(st.list.next.value, "");
+  });
+
   test("the answer for a filter the agent has left is dropped, and a new filter starts without a cursor", () => {
     const st = new InboxState(me, [me], allOpen);
     st.list.page(allOpen, [summary("b", 20)], st.list.mark(), "cursor-1");

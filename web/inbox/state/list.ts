@@ -36,6 +36,8 @@ export class ListState {
   readonly next = signal("");
   readonly rows = computed(() => [...this.items.value.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)));
   private heardCount = 0;
+  /** deeper is true once "load more" added rows below the first page. */
+  private deeper = false;
   private readonly heardLive = new Map<string, { n: number; s: Summary }>();
   private readonly latest = new Map<string, Summary>();
 
@@ -57,6 +59,7 @@ export class ListState {
     this.filter.value = f;
     this.loaded.value = false;
     this.next.value = "";
+    this.deeper = false;
     this.items.value = new Map([...this.items.peek()].filter(([, s]) => this.matches(s, f)));
     return true;
   }
@@ -97,13 +100,18 @@ export class ListState {
   /**
    * page replaces the list with a page read for filter f since mark, plus
    * what was heard live meanwhile; cursor asks for the conversations below
-   * it. The answer of a filter no longer shown is dropped (the agent
-   * switched while it was under way).
+   * it. Read again (after a reconnect) once "load more" went further, it
+   * keeps the rows below the page and the list's cursor, so the agent's
+   * place in a long list survives a reconnect. The answer of a filter no
+   * longer shown is dropped (the agent switched while it was under way).
    */
   page(f: Filter, conversations: readonly Summary[], mark: number, cursor = ""): boolean {
     if (!sameFilter(f, this.filter.peek())) return false;
-    this.next.value = cursor;
-    const next = new Map<string, Summary>();
+    const last = conversations[conversations.length - 1];
+    const below = this.deeper && cursor && last ? [...this.items.peek().values()].filter((s) => Date.parse(s.lastActivityAt) < Date.parse(last.lastActivityAt)) : [];
+    this.deeper = below.length > 0;
+    if (!this.deeper) this.next.value = cursor;
+    const next = new Map<string, Summary>(below.map((s) => [s.id, s]));
     for (const c of conversations) {
       const s = this.newest(this.fresher(c, mark));
       if (this.matches(s)) next.set(s.id, s);
@@ -133,6 +141,7 @@ export class ListState {
     }
     this.items.value = items;
     this.next.value = next;
+    this.deeper = true;
     return true;
   }
 
