@@ -50,16 +50,15 @@ export function SavedReplies({ textarea }: { textarea: RefObject<HTMLTextAreaEle
       textarea.current?.focus();
     } else setClosedAt(slash?.start ?? -1);
   };
-  const keys = (e: KeyboardEvent) => {
-    if (e.isComposing) return false;
+  const keys = (e: KeyboardEvent): void => {
+    if (e.isComposing) return;
     if (e.key === "ArrowDown") setActive((i) => (i + 1) % Math.max(found.length, 1));
     else if (e.key === "ArrowUp") setActive((i) => (i - 1 + found.length) % Math.max(found.length, 1));
     else if ((e.key === "Enter" || e.key === "Tab") && chosen) insert(chosen);
     else if (e.key === "Escape") close();
-    else return false;
+    else return;
     e.preventDefault();
     e.stopImmediatePropagation();
-    return true;
   };
 
   // Follow the caret: a "/" at the start of a word opens the list.
@@ -88,9 +87,8 @@ export function SavedReplies({ textarea }: { textarea: RefObject<HTMLTextAreaEle
   useEffect(() => {
     const el = textarea.current;
     if (!el || !inSlash || !found.length) return;
-    const capture = (e: KeyboardEvent) => void keys(e);
-    el.addEventListener("keydown", capture, { capture: true });
-    return () => el.removeEventListener("keydown", capture, { capture: true });
+    el.addEventListener("keydown", keys, { capture: true });
+    return () => el.removeEventListener("keydown", keys, { capture: true });
   });
 
   useEffect(() => {
@@ -111,7 +109,7 @@ export function SavedReplies({ textarea }: { textarea: RefObject<HTMLTextAreaEle
           {picking ? (
             <input ref={search} class="replies-search" type="search" aria-expanded="true" aria-controls="replies-list" aria-autocomplete="list"
               aria-activedescendant={chosen ? optionID(chosen) : undefined} aria-label="Find a saved reply" placeholder="Find a saved reply…"
-              value={query} onInput={(e) => { setQuery(e.currentTarget.value); setActive(0); }} onKeyDown={(e) => void keys(e)} />
+              value={query} onInput={(e) => { setQuery(e.currentTarget.value); setActive(0); }} onKeyDown={keys} />
           ) : null}
           <ul id="replies-list" class="replies-list" role="listbox" aria-label="Saved replies">
             {found.map((r, i) => (
