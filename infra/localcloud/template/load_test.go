@@ -244,11 +244,13 @@ func TestLoadRealTemplate(t *testing.T) {
 		TTLAttribute:   "expiresAt",
 		StreamViewType: "NEW_IMAGE",
 		StreamARN:      "arn:aws:dynamodb:us-east-1:000000000000:table/parley-local-ChatTable/stream/1970-01-01T00:00:00.000",
+		TableClass:     "STANDARD",
 	}, {
 		LogicalID:            "SearchTable",
 		Name:                 "parley-local-SearchTable",
 		AttributeDefinitions: []Attribute{{"pk", "S"}, {"sk", "S"}},
 		KeySchema:            []Key{key("pk", "HASH"), key("sk", "RANGE")},
+		TableClass:           "STANDARD_INFREQUENT_ACCESS",
 	}}
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
