@@ -33,7 +33,7 @@ type Index interface {
 	LeaseDocument(ctx context.Context, pk, sk, owner string, now, until time.Time) (store.SearchDoc, error)
 	SetPending(ctx context.Context, d store.SearchDoc, owner string) error
 	Settle(ctx context.Context, d store.SearchDoc, owner string) error
-	PutPostings(ctx context.Context, k search.Key, lists []string) error
+	PutPostings(ctx context.Context, entries ...search.Entries) error
 	DeletePostings(ctx context.Context, k search.Key, lists []string) error
 }
 
@@ -174,7 +174,7 @@ func (x *Indexer) SyncCard(ctx context.Context, conversationID string) error {
 		}
 		// All of them: a writer that died after listing them may have
 		// written only some.
-		if err := x.index.PutPostings(ctx, want.Key, want.Lists); err != nil {
+		if err := x.index.PutPostings(ctx, want); err != nil {
 			return err
 		}
 	}

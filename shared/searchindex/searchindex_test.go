@@ -316,7 +316,7 @@ func TestCardAfterWriterDied(t *testing.T) {
 	if err := w.idx.SetPending(t.Context(), dead, "dead"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.idx.PutPostings(t.Context(), key, []string{"NAME#main#bo"}); err != nil {
+	if err := w.idx.PutPostings(t.Context(), search.Entries{Key: key, Lists: []string{"NAME#main#bo"}}); err != nil {
 		t.Fatal(err)
 	}
 	// While the lease runs, another writer waits, then gives up.

@@ -345,9 +345,14 @@ func (x *SearchIndex) leased(ctx context.Context, d SearchDoc, owner, update str
 	return nil
 }
 
-// PutPostings and DeletePostings write and remove postings of k.
-func (x *SearchIndex) PutPostings(ctx context.Context, k search.Key, lists []string) error {
-	if err := batchWrite(ctx, x.db, x.table, postingRequests(k, lists, true)); err != nil {
+// PutPostings writes the postings of entries (their document items
+// aside), 25 a call.
+func (x *SearchIndex) PutPostings(ctx context.Context, entries ...search.Entries) error {
+	var reqs []types.WriteRequest
+	for _, e := range entries {
+		reqs = append(reqs, postingRequests(e.Key, e.Lists, true)...)
+	}
+	if err := batchWrite(ctx, x.db, x.table, reqs); err != nil {
 		return fmt.Errorf("put postings: %w", err)
 	}
 	return nil
