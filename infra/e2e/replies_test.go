@@ -69,15 +69,20 @@ func TestSavedReplies(t *testing.T) {
 	}
 
 	// Agents who are not admins cannot change shared replies: the admins'
-	// routes do not exist for them.
+	// routes refuse them, and the reply stays as it was.
 	var apiErr *chatclient.APIError
 	err := ben.Call(wait(t), http.MethodPost, "/agent/saved-replies/shared", savedReply{Title: "t", Body: "b"}, nil)
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
-		t.Errorf("ben creating a shared reply: %v, want refused", err)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden {
+		t.Errorf("ben creating a shared reply: %v, want 403", err)
 	}
 	err = ben.Call(wait(t), http.MethodPut, "/agent/saved-replies/shared/"+shared.ID, savedReply{Title: "mine now", Body: "b"}, nil)
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
-		t.Errorf("ben changing a shared reply: %v, want refused", err)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden {
+		t.Errorf("ben changing a shared reply: %v, want 403", err)
+	}
+	for _, r := range listReplies(t, ben).Replies {
+		if r.Scope == "shared" && r.Title == "t" || r.ID == shared.ID && r.Title != shared.Title {
+			t.Errorf("after ben's refused changes the shared replies hold %+v", r)
+		}
 	}
 	// Nor another agent's personal ones: unknown to them.
 	err = alice.Call(wait(t), http.MethodDelete, "/agent/saved-replies/personal/"+own.ID, nil, nil)

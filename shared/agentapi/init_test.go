@@ -30,6 +30,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
 		{"search", func(d *agentapi.Deps) { d.Search = nil }},
 		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},
+		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,7 @@ func (s *Store) listenerItem(pk, connectionID string, p chat.Principal, expiresA
 	it["principalId"] = str(p.ID)
 	putOpt(it, "name", p.Name)
 	putOpt(it, "avatarUrl", p.AvatarURL)
+	putOpt(it, "channelId", p.ChannelID)
 	if len(p.Inboxes) > 0 {
 		// An agent's memberships travel with its listener items, so the
 		// conversation's own read tells what the sender may reach.
@@ -56,8 +57,9 @@ func (s *Store) ConsumeTicket(ctx context.Context, id string, expiresAt time.Tim
 	return nil
 }
 
-// SaveConnection implements chat.Storer: the connection item and its home
-// listener items in one transaction.
+// SaveConnection implements chat.Storer: the connection item, its home
+// listener items and, for an agent, its entry among the agent's sockets
+// (its presence), in one transaction.
 func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 	exp := c.ConnectedAt.Add(ConnectionTTL).Unix()
 	hs := homes(c)
@@ -70,6 +72,9 @@ func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: conn}}}
 	for _, pk := range hs {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: s.listenerItem(pk, c.ID, c.Principal, exp)}})
+	}
+	if c.Principal.Role == chat.RoleAgent {
+		items = append(items, s.addSocket(c))
 	}
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return fmt.Errorf("save connection %s: %w", c.ID, translate(err))
@@ -220,7 +225,7 @@ func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID stri
 	return nil
 }
 
-func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
+func (s *Store) listeners(ctx context.Context, pk string, consistent bool) ([]string, error) {
 	var (
 		ids   []string
 		start item
@@ -232,6 +237,7 @@ func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
 			KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conn)"),
 			ExpressionAttributeValues: item{":pk": str(pk), ":conn": str("CONN#")},
 			ExclusiveStartKey:         start,
+			ConsistentRead:            ptr(consistent),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("query listeners of %s: %w", pk, translate(err))
@@ -250,12 +256,14 @@ func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
 
 // InboxListeners implements chat.Storer.
 func (s *Store) InboxListeners(ctx context.Context, inboxID string) ([]string, error) {
-	return s.listeners(ctx, inboxPK(inboxID))
+	return s.listeners(ctx, inboxPK(inboxID), false)
 }
 
-// VisitorListeners implements chat.Storer.
+// VisitorListeners implements chat.Storer with a consistent read: a
+// $disconnect reads the tabs left right after deleting its own, and an
+// eventually consistent read could still return it (presence.go).
 func (s *Store) VisitorListeners(ctx context.Context, visitorID string) ([]string, error) {
-	return s.listeners(ctx, visitorPK(visitorID))
+	return s.listeners(ctx, visitorPK(visitorID), true)
 }
 
 // CreateVisitor implements chat.Storer.

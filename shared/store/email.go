@@ -28,10 +28,10 @@ var _ email.Store = (*Store)(nil)
 func emailPK(addr string) string { return "EMAIL#" + addr }
 
 // ClientMessage implements chat.ClientLookup.
-func (s *Store) ClientMessage(ctx context.Context, clientKey string) (chat.Message, error) {
-	ref, err := s.get(ctx, clientPK(clientKey), "CLIENT")
+func (s *Store) ClientMessage(ctx context.Context, clientKey, request string) (chat.Message, error) {
+	ref, err := s.clientRef(ctx, clientKey, request)
 	if err != nil {
-		return chat.Message{}, fmt.Errorf("get client id: %w", err)
+		return chat.Message{}, err
 	}
 	it, err := s.get(ctx, convPK(getS(ref, "conversationId")), msgSK(getN(ref, "seq")))
 	if err != nil {
@@ -154,30 +154,6 @@ func (s *Store) MarkUndeliverable(ctx context.Context, st email.AddressStatus) e
 	it["at"] = str(formatTime(st.At))
 	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it}); err != nil {
 		return fmt.Errorf("mark undeliverable: %w", translate(err))
-	}
-	return nil
-}
-
-// Settings implements email.Store.
-func (s *Store) Settings(ctx context.Context, channelID string) (email.Settings, error) {
-	it, err := s.get(ctx, "CHANNEL#"+channelID, "EMAIL")
-	if err != nil {
-		return email.Settings{}, fmt.Errorf("get email settings of %s: %w", channelID, err)
-	}
-	return email.Settings{
-		ChannelID: channelID, TranscriptOnClose: getS(it, "transcriptOnClose") != "off",
-		SenderAddress: getS(it, "senderAddress"), SenderName: getS(it, "senderName"),
-	}, nil
-}
-
-// PutSettings implements email.Store.
-func (s *Store) PutSettings(ctx context.Context, st email.Settings) error {
-	it := key("CHANNEL#"+st.ChannelID, "EMAIL")
-	it["transcriptOnClose"] = str(map[bool]string{true: "on", false: "off"}[st.TranscriptOnClose])
-	putOpt(it, "senderAddress", st.SenderAddress)
-	putOpt(it, "senderName", st.SenderName)
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it}); err != nil {
-		return fmt.Errorf("put email settings: %w", translate(err))
 	}
 	return nil
 }

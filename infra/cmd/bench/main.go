@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,latency,sweep,search,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak]
 package main
 
 import (
@@ -40,8 +40,9 @@ func run() error {
 	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
+	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
 	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
-	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,search,web,soak", "the runs to do, comma-separated")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -92,6 +93,11 @@ func run() error {
 	if want["messages"] {
 		if err := b.costs(ctx, *perMsg); err != nil {
 			return fmt.Errorf("cost run: %w", err)
+		}
+	}
+	if want["pageviews"] {
+		if err := b.pageViews(ctx, *pageN); err != nil {
+			return fmt.Errorf("page view run: %w", err)
 		}
 	}
 	if want["latency"] {
