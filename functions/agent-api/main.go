@@ -37,6 +37,10 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		finder, err := env.Finder(st)
+		if err != nil {
+			return nil, err
+		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
@@ -47,7 +51,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Contacts: contacts, Settings: admin,
+			Email: mail, Attachments: files, Contacts: contacts, Search: finder, Replies: env.SavedReplies(st), Settings: admin,
 		})
 		if err != nil {
 			return nil, err

@@ -15,6 +15,8 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
 )
 
@@ -27,6 +29,8 @@ type Handler struct {
 	email       *email.Service
 	attachments *attachment.Service
 	contacts    *contact.Service
+	finder      *searchindex.Finder
+	replies     *savedreplies.Service
 	settings    *settings.Service
 	routes      map[string]route
 }
@@ -46,16 +50,19 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Contacts serves the card of who a conversation's visitor is.
 	Contacts *contact.Service
+	// Search answers the agents' searches; Replies keeps saved replies.
+	Search  *searchindex.Finder
+	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Settings == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts and the settings")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Settings == nil || d.Search == nil || d.Replies == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the settings, the search and the saved replies")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, settings: d.Settings}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, settings: d.Settings, finder: d.Search, replies: d.Replies}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -108,6 +115,14 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/search":                                        {h.search, reads},
+		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
+		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
+		"PUT /agent/saved-replies/personal/{id}":                   {h.updateReply(savedreplies.Personal), reads},
+		"DELETE /agent/saved-replies/personal/{id}":                {h.deleteReply(savedreplies.Personal), reads},
+		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
+		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
+		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},

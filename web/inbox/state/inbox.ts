@@ -11,6 +11,8 @@ import { PendingState } from "./pending";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
 import { SidebarState } from "./sidebar";
+import { RepliesState } from "./replies";
+import { SearchState } from "./search";
 import { ThreadState } from "./thread";
 import { TypingState } from "./typing";
 
@@ -38,6 +40,8 @@ export class InboxState {
   readonly notices = new Notices();
   readonly quarantine = new QuarantineState();
   readonly sidebar = new SidebarState();
+  readonly search = new SearchState();
+  readonly replies = new RepliesState();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);
