@@ -135,12 +135,16 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
-		// Only admins may disable an agent: to anyone else every agent id is unknown.
+		// Only admins manage agents: anyone else is refused the same way
+		// for every agent id (403, below).
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
+		{"PUT /agent/team/{id}", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/team/{id}", `{"role":"agent","inboxIds":[]}`}},
 		// One channel per deployment: any other channel id is unknown.
 		{"GET /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"GET", "/agent/channels/{id}/email", ""}},
 		{"PUT /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"PUT", "/agent/channels/{id}/email", `{"transcriptOnClose":false}`}},
 	}
+	// Admins' routes refuse agents before looking at the id.
+	adminsOnly := map[string]bool{"PUT /agent/agents/{id}/access": true, "PUT /agent/team/{id}": true}
 	// The table covers every id-bearing route of the template.
 	covered := map[string]bool{}
 	for _, r := range routes {
@@ -164,8 +168,12 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			if fs != us || fb != ub {
 				t.Errorf("forbidden id answered %d %s; unknown id %d %s: must be the same", fs, fb, us, ub)
 			}
-			if fs != 404 {
-				t.Errorf("forbidden id answered %d %s, want 404", fs, fb)
+			want := 404
+			if adminsOnly[tt.name] {
+				want = 403
+			}
+			if fs != want {
+				t.Errorf("forbidden id answered %d %s, want %d", fs, fb, want)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -14,6 +15,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/team"
 )
 
 // Handler serves AgentApiFunction.
@@ -24,6 +26,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	team        *team.Service
 	routes      map[string]route
 }
 
@@ -33,21 +36,23 @@ type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
 	// Access checks every request against the agent's access state
-	// (disabled, signed out) and serves sign-out and the admins' route
-	// that disables and enables agents.
+	// (disabled, signed out) and serves sign-out.
 	Access *access.Guard
 	// AdminGroup is the cognito:groups value of admins.
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Team serves the admins' team routes (list, invite, role,
+	// memberships, disabling).
+	Team *team.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -63,8 +68,8 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route exists for admins only; to anyone else it answers
-	// as an unknown route. It writes nothing in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin); anyone else
+	// gets 403 forbidden. It writes nothing in the agent's name.
 	admins
 )
 
@@ -100,14 +105,20 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/team":                                          {h.listTeam, admins},
+		"POST /agent/team":                                         {h.invite, admins},
+		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
 	}
 }
 
-var errNoRoute = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+var (
+	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+)
 
 // Handle authenticates the agent from the authorizer's claims, admits it
-// (access state, profile and memberships in one read) and routes on the
-// route key API Gateway matched.
+// (access state, profile and memberships in one read), decides whether it
+// is an admin and routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
@@ -118,8 +129,18 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	r, ok := h.routes[req.RouteKey]
-	if !ok || (r.rule == admins && !auth.InGroup(req, h.adminGroup)) {
+	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
+	}
+	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
+	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
+	if r.rule == admins && !a.Admin {
+		return apigw.Error(ctx, errNotAdmins), nil
+	}
+	// Lists show the role the admin group gives as of the agent's last
+	// request: one write when it changed.
+	if err := h.svc.NoteAdminGroup(ctx, profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -130,6 +151,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// withRole sets the role the agent has on this request.
+func withRole(a auth.Agent, p chat.Agent) chat.Agent {
+	p.Role = chat.TeamAgent
+	if a.Admin {
+		p.Role = chat.TeamAdmin
+	}
+	return p
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -145,7 +175,14 @@ func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV
 
 func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
 	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
-	return http.StatusOK, profile, err
+	if err != nil {
+		return 0, nil, err
+	}
+	// A profile created just now learns what the admin group says.
+	if err := h.svc.NoteAdminGroup(ctx, &profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
+	}
+	return http.StatusOK, withRole(a, profile), nil
 }
 
 type profileRequest struct {
@@ -160,7 +197,7 @@ func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGate
 		return 0, nil, err
 	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
-	return http.StatusOK, profile, err
+	return http.StatusOK, withRole(a, profile), err
 }
 
 func (h *Handler) agents(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {

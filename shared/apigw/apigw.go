@@ -20,6 +20,7 @@ import (
 const (
 	CodeInvalid       = "invalid_request"
 	CodeUnauthorized  = "unauthorized"
+	CodeForbidden     = "forbidden"
 	CodeNotFound      = "not_found"
 	CodeConflict      = "conflict"
 	CodeTooLarge      = "too_large"
@@ -36,6 +37,7 @@ var categories = []struct {
 }{
 	{chat.ErrInvalid, http.StatusBadRequest, CodeInvalid, "the request is invalid"},
 	{chat.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized, "authentication required"},
+	{chat.ErrForbidden, http.StatusForbidden, CodeForbidden, "not allowed"},
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},

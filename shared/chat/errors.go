@@ -13,6 +13,9 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrTooLarge     = errors.New("too large")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the caller is known but its role does not allow the
+	// call (an agent on an admins' route).
+	ErrForbidden = errors.New("forbidden")
 )
 
 // Error is a domain error with a message that is safe to show to clients.

@@ -292,14 +292,36 @@ func (f *fakeStore) EnsureAgent(_ context.Context, a chat.Agent) (chat.Agent, er
 	return a, nil
 }
 
-func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
+func (f *fakeStore) UpdateProfile(_ context.Context, a chat.Agent) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.agents[a.ID] = a
+	got, ok := f.agents[a.ID]
+	if !ok {
+		return chat.ErrNotFound
+	}
+	got.DisplayName, got.AvatarURL, got.MeetingsURL = a.DisplayName, a.AvatarURL, a.MeetingsURL
+	f.agents[a.ID] = got
 	return nil
 }
 
-func (f *fakeStore) Agents(context.Context, string) ([]chat.Agent, error) { return nil, nil }
+func (f *fakeStore) SetAdminGroup(_ context.Context, id string, in bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.agents[id]
+	a.AdminGroup = in
+	f.agents[id] = a
+	return nil
+}
+
+func (f *fakeStore) Agents(context.Context) ([]chat.Agent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []chat.Agent{}
+	for _, a := range f.agents {
+		out = append(out, a)
+	}
+	return out, nil
+}
 
 // pushRecorder is a chat.Notifier that records what went where; the
 // connections in gone answer as closed sockets do.

@@ -23,6 +23,18 @@ type Channels interface {
 // ChannelInboxes maps chat channels to their inboxes, fixed at init.
 type ChannelInboxes map[string]string
 
+// InboxIDs returns the inboxes the channels belong to.
+func (m ChannelInboxes) InboxIDs(context.Context) ([]string, error) {
+	var ids []string
+	for _, inbox := range m {
+		if !slices.Contains(ids, inbox) {
+			ids = append(ids, inbox)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // ChannelInbox implements Channels.
 func (m ChannelInboxes) ChannelInbox(_ context.Context, channelID string) (string, error) {
 	if inbox := m[channelID]; inbox != "" {

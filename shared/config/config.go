@@ -47,6 +47,10 @@ type Config struct {
 	// IdentitySecretARN is the secret host sites sign their users' ids
 	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
 	IdentitySecretARN string
+	// UserPoolID is the agents' Cognito user pool (USER_POOL_ID; agent
+	// routes only): empty when agents sign in at an external OIDC issuer,
+	// and then nobody can be invited.
+	UserPoolID string
 }
 
 // Load reads the process environment.
@@ -94,6 +98,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
+	c.UserPoolID = optional("USER_POOL_ID", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

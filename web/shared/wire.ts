@@ -90,6 +90,9 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
+/** TeamRole is what an agent may do: admins manage settings and the team. */
+export type TeamRole = "admin" | "agent";
+
 /** Agent is an agent's profile. */
 export interface Agent {
   id: string;
@@ -98,6 +101,7 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
+  role: TeamRole;
 }
 
 // ---------------------------------------------------------------- frames
@@ -272,6 +276,21 @@ export interface AgentAccess {
   disabled: boolean;
 }
 
+/** TeamMember is an agent as admins manage it (the Team page). */
+export interface TeamMember {
+  id: string;
+  displayName: string;
+  email: string;
+  avatarUrl?: string;
+  role: TeamRole;
+  /** roleFromGroup: admin through the identity provider's admin group; the product cannot revoke it. */
+  roleFromGroup: boolean;
+  inboxIds: string[];
+  disabled: boolean;
+  /** invited: invited and never signed in yet. */
+  invited: boolean;
+}
+
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
  * of its success answer. (GET and POST /widget/contact/confirm answer with
@@ -307,6 +326,9 @@ export interface Answers {
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
+  "GET /agent/team": { members: TeamMember[] };
+  "POST /agent/team": TeamMember;
+  "PUT /agent/team/{id}": TeamMember;
 }
 
 // ---------------------------------------------------------------- actions

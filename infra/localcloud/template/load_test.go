@@ -86,6 +86,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["WidgetApiFunction"].Env = widgetEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
@@ -149,6 +150,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("PUT", "/agent/me"),
 		agent("GET", "/agent/quarantine"),
 		agent("POST", "/agent/signout"),
+		agent("GET", "/agent/team"),
+		agent("POST", "/agent/team"),
+		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
@@ -302,6 +306,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	}
 	if fn.Name != "demo-WsMessageFunction" {
 		t.Errorf("function name = %q", fn.Name)
+	}
+	// Without the user pool the agent routes invite nobody.
+	if id, ok := m.Functions["AgentApiFunction"].Env["USER_POOL_ID"]; !ok || id != "" {
+		t.Errorf("AgentApiFunction USER_POOL_ID = %q (set: %v), want set and empty", id, ok)
 	}
 	wantAuth := map[string]JWTAuthorizer{"AgentJwt": {
 		Name:           "AgentJwt",
