@@ -125,6 +125,9 @@ type Append struct {
 	// Change updates the conversation for this message. It may return an
 	// error (for example a ConflictError) to abandon the write.
 	Change func(c *Conversation) error
+	// Claim, set by an automatic assignment, is what the assignment takes
+	// in the same write (see Claim).
+	Claim *Claim
 }
 
 // Appended is the result of a write to the seq stream.
