@@ -114,23 +114,34 @@ func (s *Service) CreateChannel(ctx context.Context, inboxID, name string) (Chan
 
 // checkInboxRef adds a field error when inboxId names no inbox.
 func (s *Service) checkInboxRef(ctx context.Context, c *checker, inboxID string) error {
-	if !validID(inboxID) {
-		c.add("inboxId", "must name an inbox")
-		return nil
-	}
-	_, err := s.store.Inbox(ctx, inboxID)
-	if errors.Is(err, chat.ErrNotFound) && inboxID == s.seed.InboxID {
-		if err = s.cache.Seed(ctx); err == nil {
-			_, err = s.store.Inbox(ctx, inboxID)
-		}
-	}
+	_, err := s.inbox(ctx, inboxID)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
 		c.add("inboxId", "must name an inbox")
 	case err != nil:
-		return fmt.Errorf("read inbox %s: %w", inboxID, err)
+		return err
 	}
 	return nil
+}
+
+// inbox reads an inbox's own fields, seeding the first inbox on first use.
+func (s *Service) inbox(ctx context.Context, id string) (Inbox, error) {
+	if !validID(id) {
+		return Inbox{}, notFound("inbox")
+	}
+	in, err := s.store.Inbox(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) && id == s.seed.InboxID {
+		if err = s.cache.Seed(ctx); err == nil {
+			in, err = s.store.Inbox(ctx, id)
+		}
+	}
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return Inbox{}, notFound("inbox")
+	case err != nil:
+		return Inbox{}, fmt.Errorf("read inbox %s: %w", id, err)
+	}
+	return in, nil
 }
 
 // PutChannel replaces a channel's settings with ch (its id is the path's).
@@ -221,14 +232,8 @@ func (s *Service) CreateInbox(ctx context.Context, name string) (Inbox, error) {
 // PutInbox changes an inbox's name, members and routing (its id is the
 // path's; its channels are the channels' to say).
 func (s *Service) PutInbox(ctx context.Context, id string, in Inbox) (Inbox, error) {
-	if !validID(id) {
-		return Inbox{}, notFound("inbox")
-	}
-	if _, err := s.store.Inbox(ctx, id); err != nil {
-		if errors.Is(err, chat.ErrNotFound) {
-			return Inbox{}, notFound("inbox")
-		}
-		return Inbox{}, fmt.Errorf("read inbox %s: %w", id, err)
+	if _, err := s.inbox(ctx, id); err != nil {
+		return Inbox{}, err
 	}
 	in.ID = id
 	in, err := checkInbox(in)
