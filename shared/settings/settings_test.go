@@ -92,9 +92,9 @@ func TestSeed(t *testing.T) {
 	want := settings.Channel{
 		ID: "main", InboxID: "main", Name: settings.DefaultChannelName,
 		AllowedOrigins: []string{"https://www.example.com", "http://localhost:3000"},
-		Look: settings.Look{Color: "#8a4b2a", Position: "right", TeamName: "Northwind Coffee", Greeting: settings.DefaultGreeting, PoweredBy: true, Language: "it"},
-		Availability: availability.Settings{Mode: availability.Always},
-		Away:         settings.Away{Mode: "message", Message: settings.DefaultAwayMessage}, TypicalReplyTime: "minutes",
+		Look:           settings.Look{Color: "#8a4b2a", Position: "right", TeamName: "Northwind Coffee", Greeting: settings.DefaultGreeting, PoweredBy: true, Language: "it"},
+		Availability:   availability.Settings{Mode: availability.Always},
+		Away:           settings.Away{Mode: "message", Message: settings.DefaultAwayMessage}, TypicalReplyTime: "minutes",
 		Email:      settings.Email{TranscriptOnClose: true, SenderAddress: "chat@example.com"},
 		Inactivity: settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
 	}
@@ -237,7 +237,9 @@ func TestPutChannelValidates(t *testing.T) {
 		{"just below the line", func(c *settings.Channel) { c.Look.Color = "#959595" }, []string{"look.color: contrast with white text is too low (2.9:1, needs 3:1)"}},
 		{"not a colour", func(c *settings.Channel) { c.Look.Color = "red;background:url(x)" }, []string{"look.color: must be a colour"}},
 		{"origin with a path", func(c *settings.Channel) { c.AllowedOrigins = []string{"https://shop.example.com/cart"} }, []string{"allowedOrigins[0]: must be an origin"}},
-		{"plain http", func(c *settings.Channel) { c.AllowedOrigins = []string{"https://ok.example.com", "http://shop.example.com"} }, []string{"allowedOrigins[1]: must use https"}},
+		{"plain http", func(c *settings.Channel) {
+			c.AllowedOrigins = []string{"https://ok.example.com", "http://shop.example.com"}
+		}, []string{"allowedOrigins[1]: must use https"}},
 		{"too many origins", func(c *settings.Channel) {
 			c.AllowedOrigins = nil
 			for i := range settings.MaxOrigins + 1 {
@@ -256,7 +258,9 @@ func TestPutChannelValidates(t *testing.T) {
 		{"sender at a subdomain", func(c *settings.Channel) { c.Email.SenderAddress = "help@mail.example.com" }, []string{"email.senderAddress: must be an address at example.com"}},
 		{"sender look-alike", func(c *settings.Channel) { c.Email.SenderAddress = "help@example.com.evil.test" }, []string{"email.senderAddress: must be an address at example.com"}},
 		{"inactivity", func(c *settings.Channel) { c.Inactivity = settings.Inactivity{TimeoutMinutes: 5, WarningMinutes: 5} }, []string{"inactivity.warningMinutes: must be less than the timeout"}},
-		{"inactivity out of range", func(c *settings.Channel) { c.Inactivity = settings.Inactivity{TimeoutMinutes: 1441, WarningMinutes: -1} }, []string{"inactivity.timeoutMinutes: must be between 0", "inactivity.warningMinutes: must be between 0"}},
+		{"inactivity out of range", func(c *settings.Channel) {
+			c.Inactivity = settings.Inactivity{TimeoutMinutes: 1441, WarningMinutes: -1}
+		}, []string{"inactivity.timeoutMinutes: must be between 0", "inactivity.warningMinutes: must be between 0"}},
 		{"availability", func(c *settings.Channel) {
 			c.Availability = availability.Settings{Mode: availability.Hours, TimeZone: "Mars/Olympus", Week: availability.Week{Mon: []availability.Interval{{Start: "18:00", End: "09:00"}}}}
 		}, []string{"availability.timeZone: is not a known time zone", "availability.week.mon[0].end: must be after the start"}},
