@@ -13,7 +13,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, env.Limiter(st), channels)
 		if err != nil {
 			return nil, err
 		}
@@ -25,7 +29,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		mail, err := env.Email(key, svc, st, channels)
 		if err != nil {
 			return nil, err
 		}
@@ -33,14 +37,18 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		admin, err := env.Settings(channels, svc)
+		if err != nil {
+			return nil, err
+		}
 		guard := env.AgentGuard(st)
-		members, err := env.Team(st, guard)
+		members, err := env.Team(st, guard, admin)
 		if err != nil {
 			return nil, err
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Team: members,
+			Email: mail, Attachments: files, Settings: admin, Team: members,
 		})
 		if err != nil {
 			return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/team"
 )
 
@@ -26,6 +27,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	settings    *settings.Service
 	team        *team.Service
 	routes      map[string]route
 }
@@ -42,6 +44,8 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Settings serves the admins' settings routes and the agent's inboxes.
+	Settings *settings.Service
 	// Team serves the admins' team routes (list, invite, role,
 	// memberships, disabling).
 	Team *team.Service
@@ -49,10 +53,10 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Team == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the team")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, team: d.Team}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -68,8 +72,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route is for admins only (chat.IsAdmin); anyone else
-	// gets 403 forbidden. It writes nothing in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin: settings, the
+	// team); anyone else gets 403 forbidden, whatever the id it names. It
+	// writes nothing in the agent's name.
 	admins
 )
 
@@ -100,14 +105,21 @@ func (h *Handler) routeTable() map[string]route {
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
-		"GET /agent/channels/{id}/email":                           {h.emailSettings, reads},
-		"PUT /agent/channels/{id}/email":                           {h.putEmailSettings, writes},
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
 		"GET /agent/team":                                          {h.listTeam, admins},
 		"POST /agent/team":                                         {h.invite, admins},
 		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
+		"PUT /agent/me/status":                                     {h.setStatus, reads},
+		"GET /agent/inboxes":                                       {h.myInboxes, reads},
+		"GET /agent/settings/channels":                             {h.listChannels, admins},
+		"POST /agent/settings/channels":                            {h.createChannel, admins},
+		"GET /agent/settings/channels/{id}":                        {h.getChannel, admins},
+		"PUT /agent/settings/channels/{id}":                        {h.putChannel, admins},
+		"GET /agent/settings/inboxes":                              {h.listInboxes, admins},
+		"POST /agent/settings/inboxes":                             {h.createInbox, admins},
+		"PUT /agent/settings/inboxes/{id}":                         {h.putInbox, admins},
 	}
 }
 
@@ -163,7 +175,7 @@ func withRole(a auth.Agent, p chat.Agent) chat.Agent {
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
-	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
+	profile, err := h.svc.Profile(ctx, a.Principal, a.Email)
 	if err != nil {
 		return 0, nil, err
 	}

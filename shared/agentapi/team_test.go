@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -97,10 +98,17 @@ func TestAdminRoutesRefuseAgents(t *testing.T) {
 	f := newFixture(t)
 	f.signIn(t, bob)
 	rows := map[string]struct{ id, body string }{
-		"PUT /agent/agents/{id}/access": {annSub, `{"disabled":true}`},
-		"GET /agent/team":               {"", ""},
-		"POST /agent/team":              {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`},
-		"PUT /agent/team/{id}":          {"bob-sub", `{"role":"admin","inboxIds":["main"]}`},
+		"PUT /agent/agents/{id}/access":     {annSub, `{"disabled":true}`},
+		"GET /agent/team":                   {"", ""},
+		"POST /agent/team":                  {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`},
+		"PUT /agent/team/{id}":              {"bob-sub", `{"role":"admin","inboxIds":["main"]}`},
+		"GET /agent/settings/channels":      {"", ""},
+		"POST /agent/settings/channels":     {"", `{"inboxId":"main","name":"Mine"}`},
+		"GET /agent/settings/channels/{id}": {"main", ""},
+		"PUT /agent/settings/channels/{id}": {"main", `{"name":"Mine"}`},
+		"GET /agent/settings/inboxes":       {"", ""},
+		"POST /agent/settings/inboxes":      {"", `{"name":"Mine"}`},
+		"PUT /agent/settings/inboxes/{id}":  {"main", `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`},
 	}
 	for _, route := range agentapi.AdminRoutes(f.h) {
 		row, ok := rows[route]
@@ -242,7 +250,8 @@ func TestInvitation(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("invite = %d %s", status, body)
 	}
-	want := team.Member{ID: invited.ID, DisplayName: "Noor Haddad", Email: "noor@example.com", Role: chat.TeamAgent, InboxIDs: []string{"main", "sales"}, Invited: true}
+	want := team.Member{ID: invited.ID, DisplayName: "Noor Haddad", Email: "noor@example.com", Role: chat.TeamAgent, InboxIDs: []string{"main", "sales"}, Invited: true,
+		Status: chat.AgentAvailable, Presence: chat.AgentAway}
 	if diff := cmp.Diff(want, invited); diff != "" {
 		t.Errorf("invited (-want +got):\n%s", diff)
 	}
@@ -296,7 +305,7 @@ func TestInvitation(t *testing.T) {
 func TestInvitationWithoutUserPool(t *testing.T) {
 	f := newFixture(t)
 	d := deps(t, f.svc, f.st, nil)
-	members, err := team.New(f.st, d.Access, chat.ChannelInboxes{"main": "main"}, nil)
+	members, err := team.New(f.st, d.Access, chat.ChannelInboxes{"main": "main"}, nil, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

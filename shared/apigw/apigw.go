@@ -51,6 +51,8 @@ type ErrorBody struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 	// RetryAfter is in seconds, set when rate limited.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Fields names each field at fault in a refused request body.
+	Fields []chat.FieldError `json:"fields,omitempty"`
 }
 
 // Classify returns the status and body for err. Internal errors are logged
@@ -69,6 +71,10 @@ func Classify(ctx context.Context, err error) (int, ErrorBody) {
 		if errors.As(err, &conflict) {
 			body.Message = conflict.Error()
 			body.AssigneeID = &conflict.AssigneeID
+		}
+		var fields *chat.ValidationError
+		if errors.As(err, &fields) {
+			body.Message, body.Fields = fields.Message, fields.Fields
 		}
 		var limited *chat.RateLimitError
 		if errors.As(err, &limited) {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley/shared/access"
@@ -38,6 +39,9 @@ type Member struct {
 	Disabled      bool     `json:"disabled"`
 	// Invited: invited and never signed in yet.
 	Invited bool `json:"invited"`
+	// Status is what the agent chose, Presence what it is in effect.
+	Status   chat.AgentStatus `json:"status"`
+	Presence chat.AgentStatus `json:"presence"`
 }
 
 // Record is what the store keeps of an agent: its profile with its
@@ -47,7 +51,8 @@ type Record struct {
 	Disabled bool
 }
 
-func (r Record) member() Member {
+// member is the record as admins see it, its presence at now.
+func (r Record) member(p chat.Presence, now time.Time) Member {
 	a := r.Agent
 	inboxes := slices.Clone(a.Inboxes)
 	if inboxes == nil {
@@ -56,6 +61,7 @@ func (r Record) member() Member {
 	return Member{
 		ID: a.ID, DisplayName: a.DisplayName, Email: a.Email, AvatarURL: a.AvatarURL, Role: chat.RoleOf(a),
 		RoleFromGroup: a.AdminGroup, InboxIDs: inboxes, Disabled: r.Disabled, Invited: a.Invited,
+		Status: p.Chosen(), Presence: p.Effective(now),
 	}
 }
 
@@ -79,6 +85,8 @@ type Store interface {
 	// SetMemberships adds and removes memberships of several agents in one
 	// inbox.
 	SetMemberships(ctx context.Context, inboxID string, add, remove []string) error
+	// AgentPresences reads agents' status and sockets, by id.
+	AgentPresences(ctx context.Context, agentIDs []string) (map[string]chat.Presence, error)
 }
 
 // Directory is the identity provider's user directory: the Cognito user
@@ -115,28 +123,39 @@ type Service struct {
 	guard   *access.Guard
 	inboxes Inboxes
 	dir     Directory
+	now     func() time.Time
 }
 
 // New returns the Service; dir may be nil (no user pool: no invitations).
-// The store, the access guard (which closes sockets) and the inboxes are
-// required.
-func New(st Store, guard *access.Guard, inboxes Inboxes, dir Directory) (*Service, error) {
-	if st == nil || guard == nil || inboxes == nil {
-		return nil, errors.New("team: a store, the access guard and the inboxes are required")
+// The store, the access guard (which closes sockets), the inboxes and the
+// clock (agents' presence) are required.
+func New(st Store, guard *access.Guard, inboxes Inboxes, dir Directory, now func() time.Time) (*Service, error) {
+	if st == nil || guard == nil || inboxes == nil || now == nil {
+		return nil, errors.New("team: a store, the access guard, the inboxes and a clock are required")
 	}
-	return &Service{store: st, guard: guard, inboxes: inboxes, dir: dir}, nil
+	return &Service{store: st, guard: guard, inboxes: inboxes, dir: dir, now: now}, nil
 }
 
 // List returns the team by display name: agents who signed in and those
-// invited, with their roles, memberships and access.
+// invited, with their roles, memberships, access and status (two reads:
+// the team, the agents' status items).
 func (s *Service) List(ctx context.Context) ([]Member, error) {
 	recs, err := s.store.Team(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list team: %w", err)
 	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Agent.ID
+	}
+	presences, err := s.store.AgentPresences(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("status of the team: %w", err)
+	}
+	now := s.now()
 	out := make([]Member, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, r.member())
+		out = append(out, r.member(presences[r.Agent.ID], now))
 	}
 	slices.SortStableFunc(out, func(a, b Member) int {
 		return cmp.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
@@ -229,7 +248,7 @@ func (s *Service) Invite(ctx context.Context, by access.Admin, in Invitation) (M
 		return Member{}, fmt.Errorf("store invited agent %s: %w", sub, err)
 	}
 	slog.InfoContext(ctx, "agent invited", "agentId", sub, "by", by.ID, "role", in.Role, "inboxes", len(inboxes))
-	return Record{Agent: a}.member(), nil
+	return Record{Agent: a}.member(chat.Presence{}, s.now()), nil
 }
 
 // Change is an admin's change of an agent: the whole of its role and
@@ -277,7 +296,11 @@ func (s *Service) Update(ctx context.Context, by access.Admin, agentID string, i
 		s.renew(ctx, agentID, cur.Agent.Inboxes, inboxes)
 	}
 	cur.Agent.Granted, cur.Agent.Inboxes = in.Role, inboxes
-	return cur.member(), nil
+	presences, err := s.store.AgentPresences(ctx, []string{agentID})
+	if err != nil {
+		return Member{}, fmt.Errorf("status of %s: %w", agentID, err)
+	}
+	return cur.member(presences[agentID], s.now()), nil
 }
 
 // keepers are the admins who must remain admins for a change of agentID
@@ -360,15 +383,21 @@ func (s *Service) SetInboxMembers(ctx context.Context, inboxID string, memberIDs
 	for _, r := range recs {
 		inboxes[r.Agent.ID] = r.Agent.Inboxes
 	}
-	var add, remove []string
-	for _, id := range memberIDs {
+	var (
+		add, remove []string
+		bad         []chat.FieldError
+	)
+	for i, id := range memberIDs {
 		have, ok := inboxes[id]
 		switch {
 		case !ok:
-			return invalid("memberIds: there is no agent %q in the team", id)
+			bad = append(bad, chat.FieldError{Field: fmt.Sprintf("memberIds[%d]", i), Message: "is not an agent"})
 		case !slices.Contains(have, inboxID) && !slices.Contains(add, id):
 			add = append(add, id)
 		}
+	}
+	if len(bad) > 0 {
+		return &chat.ValidationError{Message: "the inbox has invalid fields", Fields: bad}
 	}
 	for id, have := range inboxes {
 		if slices.Contains(have, inboxID) && !slices.Contains(memberIDs, id) {
