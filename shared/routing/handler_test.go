@@ -97,3 +97,34 @@ func TestHandlerEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentBecomingAvailable: an agent.status event with presence
+// available serves the agent's inboxes; away changes nothing.
+func TestAgentBecomingAvailable(t *testing.T) {
+	w := newWorld(t)
+	h := routing.NewHandler(w.router)
+	for _, id := range agents {
+		w.presence.away[id] = true
+	}
+	c := w.newConversation(t)
+	w.created(t, c)
+	status := func(presence string) events.EventBridgeEvent {
+		raw, _ := json.Marshal(map[string]string{"version": "1", "id": "b:1", "agentId": "b", "status": presence, "presence": presence})
+		return events.EventBridgeEvent{Source: "parley.chat", DetailType: "agent.status", Detail: raw}
+	}
+	if err := h.Handle(t.Context(), status("away")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{""}, w.state(t, []chat.Conversation{c})); diff != "" {
+		t.Errorf("after b went away (-want +got):\n%s", diff)
+	}
+	w.presence.mu.Lock()
+	delete(w.presence.away, "b")
+	w.presence.mu.Unlock()
+	if err := h.Handle(t.Context(), status("available")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"b"}, w.state(t, []chat.Conversation{c})); diff != "" {
+		t.Errorf("after b came back (-want +got):\n%s", diff)
+	}
+}

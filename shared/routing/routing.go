@@ -63,14 +63,14 @@ type Entry struct {
 	ConversationID string
 }
 
-// Candidate is a member routing may assign to: its profile, and whether
-// it may take conversations now (enabled, and available by its status
-// and sockets).
+// Candidate is a member routing may assign to: its profile, whether it is
+// disabled, and its status and sockets, which tell whether it is
+// available now (chat.Presence.Effective).
 type Candidate struct {
-	Agent     chat.Agent
-	Found     bool
-	Disabled  bool
-	Available bool
+	Agent    chat.Agent
+	Found    bool
+	Disabled bool
+	Presence chat.Presence
 }
 
 // Store is what routing reads and writes besides the assignment itself.
@@ -88,6 +88,8 @@ type Store interface {
 	InboxMembers(ctx context.Context, inboxID string) ([]string, error)
 	// Candidates reads the members routing may consider.
 	Candidates(ctx context.Context, agentIDs []string) ([]Candidate, error)
+	// Agent reads an agent's profile with its memberships.
+	Agent(ctx context.Context, id string) (chat.Agent, error)
 }
 
 // Inboxes tells an inbox's routing settings.
@@ -105,14 +107,16 @@ type Router struct {
 	store   Store
 	inboxes Inboxes
 	assign  Assigner
+	now     func() time.Time
 }
 
-// New returns a Router; every part is required.
-func New(st Store, inboxes Inboxes, assign Assigner) (*Router, error) {
-	if st == nil || inboxes == nil || assign == nil {
-		return nil, errors.New("routing: a store, the inboxes and an assigner are required")
+// New returns a Router; every part is required. now tells members'
+// presence (the clock the chat service runs on).
+func New(st Store, inboxes Inboxes, assign Assigner, now func() time.Time) (*Router, error) {
+	if st == nil || inboxes == nil || assign == nil || now == nil {
+		return nil, errors.New("routing: a store, the inboxes, an assigner and a clock are required")
 	}
-	return &Router{store: st, inboxes: inboxes, assign: assign}, nil
+	return &Router{store: st, inboxes: inboxes, assign: assign, now: now}, nil
 }
 
 // queuePage is how many waiting conversations one read of the queue
@@ -143,6 +147,28 @@ func (r *Router) Route(ctx context.Context, inboxID string, w *Waiting) (int, er
 		}
 	}
 	return r.drain(ctx, inboxID, set.Capacity)
+}
+
+// Available serves the inboxes of an agent who became available: the
+// oldest conversations waiting there may now be its. It returns how many
+// conversations it assigned.
+func (r *Router) Available(ctx context.Context, agentID string) (int, error) {
+	a, err := r.store.Agent(ctx, agentID)
+	if errors.Is(err, chat.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("agent %s: %w", agentID, err)
+	}
+	total := 0
+	for _, inbox := range a.Inboxes {
+		n, err := r.Route(ctx, inbox, nil)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // round is what a drain knows of the inbox: the members who can take
@@ -217,8 +243,9 @@ func (r *Router) readRound(ctx context.Context, inboxID string) (*round, error) 
 		return nil, fmt.Errorf("candidates of %s: %w", inboxID, err)
 	}
 	rd := &round{}
+	now := r.now()
 	for _, c := range cands {
-		if c.Found && !c.Disabled && c.Available {
+		if c.Found && !c.Disabled && c.Presence.Effective(now) == chat.AgentAvailable {
 			rd.members = append(rd.members, c.Agent)
 		}
 	}

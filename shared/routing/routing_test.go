@@ -13,6 +13,7 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/routing"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -35,7 +36,8 @@ type inboxes map[string]routing.Settings
 
 func (m inboxes) Routing(_ context.Context, id string) (routing.Settings, error) { return m[id], nil }
 
-// presence makes the store's candidates available or away by hand.
+// presence makes the store's candidates available or away by hand (the
+// store's own reading of presence is tested with the status routes, e2e).
 type presence struct {
 	*store.Store
 	mu   sync.Mutex
@@ -47,7 +49,11 @@ func (p *presence) Candidates(ctx context.Context, ids []string) ([]routing.Cand
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range cands {
-		cands[i].Available = !p.away[cands[i].Agent.ID]
+		// An inbox socket open for an hour more, or the status away.
+		cands[i].Presence = chat.Presence{Sockets: []chat.AgentSocket{{ConnectionID: "s", ExpiresAt: time.Now().Add(time.Hour)}}}
+		if p.away[cands[i].Agent.ID] {
+			cands[i].Presence.Status = chat.AgentAway
+		}
 	}
 	return cands, err
 }
@@ -82,7 +88,7 @@ func newWorld(t *testing.T) *world {
 	}
 	w.svc = svc
 	w.presence = &presence{Store: st, away: map[string]bool{}}
-	if w.router, err = routing.New(w.presence, w.settings, svc); err != nil {
+	if w.router, err = routing.New(w.presence, w.settings, svc, time.Now); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range agents {
@@ -404,10 +410,36 @@ func TestLoadCounters(t *testing.T) {
 // assignment, the inbox's listeners for the pushes.
 func TestRoutingCalls(t *testing.T) {
 	w := newWorld(t)
+	// The inbox's settings as an admin stored them.
+	if err := w.st.CreateInbox(t.Context(), settings.Inbox{ID: "main", Name: "Support", Routing: settings.Routing{Mode: settings.RoutingRoundRobin, Capacity: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	router, err := routing.New(w.presence, w.st, w.svc, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := w.newConversation(t)
 	w.db.Calls()
-	w.created(t, c)
-	want := map[string]int{"Query": 5, "BatchGetItem": 1, "TransactWriteItems": 2}
+	if _, err := router.Route(t.Context(), "main", &routing.Waiting{InboxID: "main", ConversationID: c.ID, Since: c.CreatedAt}); err != nil {
+		t.Fatal(err)
+	}
+	if owner := w.state(t, []chat.Conversation{c}); owner[0] == "" {
+		t.Fatal("the conversation was not routed")
+	}
+	w.db.Calls() // the checks' own reads
+	if _, err := router.Route(t.Context(), "main", &routing.Waiting{InboxID: "main", ConversationID: c.ID, Since: c.CreatedAt}); err != nil {
+		t.Fatal(err)
+	}
+	// The same event again: the settings and the refused queue entry.
+	if diff := cmp.Diff(map[string]int{"GetItem": 1, "TransactWriteItems": 1}, w.db.Calls()); diff != "" {
+		t.Errorf("calls for the event delivered again (-want +got):\n%s", diff)
+	}
+	c = w.newConversation(t)
+	w.db.Calls()
+	if _, err := router.Route(t.Context(), "main", &routing.Waiting{InboxID: "main", ConversationID: c.ID, Since: c.CreatedAt}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"GetItem": 1, "Query": 5, "BatchGetItem": 1, "TransactWriteItems": 2}
 	if diff := cmp.Diff(want, w.db.Calls()); diff != "" {
 		t.Errorf("calls per routed conversation (-want +got):\n%s", diff)
 	}

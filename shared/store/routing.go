@@ -215,8 +215,8 @@ func (s *Store) Dequeue(ctx context.Context, inboxID string, e routing.Entry) er
 	return nil
 }
 
-// Candidates implements routing.Store: the profiles and access items of
-// the members, one BatchGetItem per 50 of them.
+// Candidates implements routing.Store: the profiles, access and presence
+// items of the members, one BatchGetItem per 33 of them.
 func (s *Store) Candidates(ctx context.Context, agentIDs []string) ([]routing.Candidate, error) {
 	byID := map[string]*routing.Candidate{}
 	var keys []item
@@ -225,10 +225,10 @@ func (s *Store) Candidates(ctx context.Context, agentIDs []string) ([]routing.Ca
 			continue
 		}
 		byID[id] = &routing.Candidate{}
-		keys = append(keys, key(agentPK(id), profileSK), key(agentPK(id), "ACCESS"))
+		keys = append(keys, key(agentPK(id), profileSK), key(agentPK(id), "ACCESS"), key(agentPK(id), presenceSK))
 	}
 	for len(keys) > 0 {
-		n := min(len(keys), 100)
+		n := min(len(keys), 99)
 		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: ptr(true)}}
 		for attempt := 0; len(req) > 0; attempt++ {
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
@@ -243,6 +243,8 @@ func (s *Store) Candidates(ctx context.Context, agentIDs []string) ([]routing.Ca
 					c.Agent, c.Found = toAgent(it), true
 				case "ACCESS":
 					c.Disabled = toAccess(it).Disabled
+				case presenceSK:
+					c.Presence = toPresence(it)
 				}
 			}
 			if len(out.UnprocessedKeys) == 0 {
@@ -268,3 +270,16 @@ func (s *Store) Candidates(ctx context.Context, agentIDs []string) ([]routing.Ca
 	return out, nil
 }
 
+// Routing implements routing.Inboxes: the routing an admin set on the
+// inbox; an inbox never stored (the first one before it is seeded) routes
+// by hand.
+func (s *Store) Routing(ctx context.Context, inboxID string) (routing.Settings, error) {
+	in, err := s.Inbox(ctx, inboxID)
+	if errors.Is(err, chat.ErrNotFound) {
+		return routing.Settings{Mode: routing.Manual}, nil
+	}
+	if err != nil {
+		return routing.Settings{}, err
+	}
+	return routing.Settings{Mode: routing.Mode(in.Routing.Mode), Capacity: in.Routing.Capacity}, nil
+}

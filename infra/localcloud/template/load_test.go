@@ -65,6 +65,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
+		"RouterFunction":            "functions/router",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -108,6 +109,9 @@ func TestLoadRealTemplate(t *testing.T) {
 			TopicARN: "arn:aws:sns:us-east-1:000000000000:parley-local-MailEventsTopic", Function: "MailFeedbackFunction",
 		}},
 		EventRules: []EventRule{{
+			// Its detail types are in an $or of the pattern.
+			Function: "RouterFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
+		}, {
 			Function: "TranscriptFunction", EventBus: "parley-local-events",
 			Source: []string{"parley.chat"}, DetailTypes: []string{"conversation.closed"},
 		}},
