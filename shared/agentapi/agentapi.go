@@ -4,6 +4,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,6 +18,7 @@ import (
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
+	"github.com/parleychat/parley/shared/team"
 )
 
 // Handler serves AgentApiFunction.
@@ -30,6 +32,7 @@ type Handler struct {
 	finder      *searchindex.Finder
 	replies     *savedreplies.Service
 	settings    *settings.Service
+	team        *team.Service
 	routes      map[string]route
 }
 
@@ -39,8 +42,7 @@ type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
 	// Access checks every request against the agent's access state
-	// (disabled, signed out) and serves sign-out and the admins' route
-	// that disables and enables agents.
+	// (disabled, signed out) and serves sign-out.
 	Access *access.Guard
 	// AdminGroup is the cognito:groups value of admins.
 	AdminGroup  string
@@ -51,14 +53,17 @@ type Deps struct {
 	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
+	// Team serves the admins' team routes (list, invite, role,
+	// memberships, disabling).
+	Team *team.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Search == nil || d.Replies == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings, the search and the saved replies")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings, the search, the saved replies and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, finder: d.Search, replies: d.Replies}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -74,9 +79,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route is for admins only (settings, the team); anyone
-	// else gets 403 forbidden, whatever the id it names. It writes nothing
-	// in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin: settings, the
+	// team); anyone else gets 403 forbidden, whatever the id it names. It
+	// writes nothing in the agent's name.
 	admins
 )
 
@@ -118,6 +123,9 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
 		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
 		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
+		"GET /agent/team":                                          {h.listTeam, admins},
+		"POST /agent/team":                                         {h.invite, admins},
+		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},
@@ -132,12 +140,12 @@ func (h *Handler) routeTable() map[string]route {
 
 var (
 	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	errAdminOnly = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
 )
 
 // Handle authenticates the agent from the authorizer's claims, admits it
-// (access state, profile and memberships in one read) and routes on the
-// route key API Gateway matched.
+// (access state, profile and memberships in one read), decides whether it
+// is an admin and routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
@@ -151,8 +159,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
-	if r.rule == admins && !h.isAdmin(req, profile) {
-		return apigw.Error(ctx, errAdminOnly), nil
+	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
+	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
+	if r.rule == admins && !a.Admin {
+		return apigw.Error(ctx, errNotAdmins), nil
+	}
+	// Lists show the role the admin group gives as of the agent's last
+	// request: one write when it changed.
+	if err := h.svc.NoteAdminGroup(ctx, profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -163,6 +178,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// withRole sets the role the agent has on this request.
+func withRole(a auth.Agent, p chat.Agent) chat.Agent {
+	p.Role = chat.TeamAgent
+	if a.Admin {
+		p.Role = chat.TeamAdmin
+	}
+	return p
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -178,7 +202,14 @@ func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV
 
 func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
 	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
-	return http.StatusOK, profile, err
+	if err != nil {
+		return 0, nil, err
+	}
+	// A profile created just now learns what the admin group says.
+	if err := h.svc.NoteAdminGroup(ctx, &profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
+	}
+	return http.StatusOK, withRole(a, profile), nil
 }
 
 type profileRequest struct {
@@ -193,7 +224,7 @@ func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGate
 		return 0, nil, err
 	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
-	return http.StatusOK, profile, err
+	return http.StatusOK, withRole(a, profile), err
 }
 
 func (h *Handler) agents(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {

@@ -94,6 +94,9 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
+/** TeamRole is what an agent may do: admins manage settings and the team. */
+export type TeamRole = "admin" | "agent";
+
 /** AgentStatus is available or away. */
 export type AgentStatus = "available" | "away";
 
@@ -108,6 +111,7 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
+  role: TeamRole;
   status: AgentStatus;
   presence: AgentStatus;
 }
@@ -427,6 +431,23 @@ export interface SavedReplies {
   canEditShared: boolean;
 }
 
+/** TeamMember is an agent as admins manage it (the Team page). */
+export interface TeamMember {
+  id: string;
+  displayName: string;
+  email: string;
+  avatarUrl?: string;
+  role: TeamRole;
+  /** roleFromGroup: admin through the identity provider's admin group; the product cannot revoke it. */
+  roleFromGroup: boolean;
+  inboxIds: string[];
+  disabled: boolean;
+  /** invited: invited and never signed in yet. */
+  invited: boolean;
+  status: AgentStatus;
+  presence: AgentStatus;
+}
+
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
  * of its success answer. (GET and POST /widget/contact/confirm answer with
@@ -468,6 +489,9 @@ export interface Answers {
   "POST /agent/saved-replies/shared": { reply: SavedReply };
   "PUT /agent/saved-replies/shared/{id}": { reply: SavedReply };
   "DELETE /agent/saved-replies/shared/{id}": { deleted: string };
+  "GET /agent/team": { members: TeamMember[] };
+  "POST /agent/team": TeamMember;
+  "PUT /agent/team/{id}": TeamMember;
   "PUT /agent/me/status": Agent;
   "GET /agent/inboxes": { inboxes: InboxRef[] };
   "GET /agent/settings/channels": { channels: ChatChannel[] };

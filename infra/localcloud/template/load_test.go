@@ -68,6 +68,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"SearchIndexerFunction":     "functions/search-indexer",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 		"WebPublisherFunction":      "functions/web-publisher",
+		"RouterFunction":            "functions/router",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -92,6 +93,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
 	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
 	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["RouterFunction"].Async.DeadLetterARN = dlq("RouterDLQ")
 	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
@@ -100,6 +102,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
 	agentEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
+	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
 	indexerEnv := maps.Clone(env)
 	indexerEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
@@ -123,6 +126,9 @@ func TestLoadRealTemplate(t *testing.T) {
 			TopicARN: "arn:aws:sns:us-east-1:000000000000:parley-local-MailEventsTopic", Function: "MailFeedbackFunction",
 		}},
 		EventRules: []EventRule{{
+			// Its detail types are in an $or of the pattern.
+			Function: "RouterFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
+		}, {
 			Function: "TranscriptFunction", EventBus: "parley-local-events",
 			Source: []string{"parley.chat"}, DetailTypes: []string{"conversation.closed"},
 		}},
@@ -182,6 +188,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/settings/inboxes"),
 		agent("PUT", "/agent/settings/inboxes/{id}"),
 		agent("POST", "/agent/signout"),
+		agent("GET", "/agent/team"),
+		agent("POST", "/agent/team"),
+		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
@@ -348,6 +357,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	}
 	if fn.Name != "demo-WsMessageFunction" {
 		t.Errorf("function name = %q", fn.Name)
+	}
+	// Without the user pool the agent routes invite nobody.
+	if id, ok := m.Functions["AgentApiFunction"].Env["USER_POOL_ID"]; !ok || id != "" {
+		t.Errorf("AgentApiFunction USER_POOL_ID = %q (set: %v), want set and empty", id, ok)
 	}
 	wantAuth := map[string]JWTAuthorizer{"AgentJwt": {
 		Name:           "AgentJwt",
