@@ -5,6 +5,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,8 +48,10 @@ type Store interface {
 	DeleteConnection(ctx context.Context, id string) error
 }
 
-// Closer is the part of the @connections client that closes sockets.
+// Closer is the part of the @connections client that closes sockets and
+// says why beforehand.
 type Closer interface {
+	PostToConnection(ctx context.Context, params *apigatewaymanagementapi.PostToConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
 	DeleteConnection(ctx context.Context, params *apigatewaymanagementapi.DeleteConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
@@ -117,7 +120,7 @@ func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) 
 	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.closeSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseSignedOut, Reason: "signed_out"})
 }
 
 // SetDisabled disables or enables an agent; disabling closes its sockets,
@@ -129,12 +132,14 @@ func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled 
 	if !disabled {
 		return 0, nil
 	}
-	return g.closeSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseDisabled, Reason: "disabled"})
 }
 
 // closeSockets closes each of the agent's sockets through @connections
-// and forgets it: the gateway's $disconnect may never come.
-func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, error) {
+// and forgets it: the gateway's $disconnect may never come. API Gateway
+// closes a socket with code 1000 and no reason, so why is pushed first
+// (why), for the inbox to show and to close with.
+func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal, why chat.ClosingFrame) (int, error) {
 	agentID := agent.ID
 	var ids []string
 	for _, inbox := range agent.Inboxes {
@@ -153,7 +158,15 @@ func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, er
 		errs   []error
 		closed int
 	)
+	frame, err := json.Marshal(why)
+	if err != nil {
+		return 0, fmt.Errorf("encode closing frame: %w", err)
+	}
 	for _, id := range ids {
+		// Best effort: a socket that cannot hear why is closed all the same.
+		if _, err := g.closer.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: frame}); err != nil {
+			slog.InfoContext(ctx, "closing frame not delivered", "connectionId", id, "error", err)
+		}
 		_, err := g.closer.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 		var gone *types.GoneException
 		closeErr := err != nil && !errors.As(err, &gone)

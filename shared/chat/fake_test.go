@@ -299,6 +299,18 @@ func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
 	return nil
 }
 
+func (f *fakeStore) RenameAgent(_ context.Context, id, from, to string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.agents[id]
+	if !ok || a.DisplayName != from {
+		return chat.ErrConflict
+	}
+	a.DisplayName = to
+	f.agents[id] = a
+	return nil
+}
+
 func (f *fakeStore) Agents(context.Context, string) ([]chat.Agent, error) { return nil, nil }
 
 // pushRecorder is a chat.Notifier that records what went where; the

@@ -55,6 +55,9 @@ type Storer interface {
 	// stored profile either way.
 	EnsureAgent(ctx context.Context, a Agent) (Agent, error)
 	PutAgent(ctx context.Context, a Agent) error
+	// RenameAgent sets an agent's display name to to, provided it is still
+	// from (ErrConflict otherwise).
+	RenameAgent(ctx context.Context, id, from, to string) error
 	Agents(ctx context.Context, inboxID string) ([]Agent, error)
 
 	// SetVisitorOnline sets the online flag of the visitor's recent

@@ -36,6 +36,10 @@ type Config struct {
 	// ClockFile is set only by the local cloud (PARLEY_CLOCK_FILE): the
 	// file holding the offset of its test clock.
 	ClockFile string
+	// LocalCloud is set only by the local cloud (PARLEY_LOCAL_CLOUD=true):
+	// the system runs on one machine, where agents' profile URLs may point
+	// at loopback over http (its demo avatars). Never set in AWS.
+	LocalCloud bool
 	// TeamName and ThemeColor are the widget's look (optional: the widget
 	// routes fall back to their defaults).
 	TeamName   string
@@ -91,6 +95,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WidgetLanguage = optional("WIDGET_LANGUAGE", "en")
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
+	switch v := optional("PARLEY_LOCAL_CLOUD", "false"); v {
+	case "true", "false":
+		c.LocalCloud = v == "true"
+	default:
+		bad = append(bad, fmt.Sprintf("PARLEY_LOCAL_CLOUD=%q is not true or false", v))
+	}
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")

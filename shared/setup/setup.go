@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/publicurl"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
@@ -90,6 +91,7 @@ func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter) (*chat.Service, e
 		}},
 		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 		SocketFrames:    limiter,
+		ProfileURLs:     publicurl.Options{LoopbackHTTP: cfg.LocalCloud},
 	})
 }
 
