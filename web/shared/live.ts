@@ -39,6 +39,17 @@ export class Live<F = unknown> {
     void this.connect();
   }
 
+  /** stop closes the socket with code and reason and connects no more. */
+  stop(code?: number, reason?: string): void {
+    this.stopped = true;
+    clearInterval(this.pinger);
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(code, reason);
+    this.o.onState?.(false);
+  }
+
   /** send returns false when the socket is down; the caller keeps the frame. */
   send(frame: object): boolean {
     if (!this.connected) return false;
