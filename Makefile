@@ -123,13 +123,14 @@ deploy-web:
 	@set -e; issuer=$(call out,AgentIssuer); signin=$(call out,AgentSignInDomain); \
 	  if [ -n "$$signin" ] && [ "$$signin" != "None" ]; then authz="$$signin/oauth2/authorize"; token="$$signin/oauth2/token"; logout="$$signin/logout"; \
 	  else authz="$$issuer/authorize"; token="$$issuer/token"; logout="$$issuer/logout"; fi; \
-	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -ws $(call out,WebSocketUrl) \
+	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -ws $(call out,WebSocketUrl) -widget $(call out,WidgetFrameUrl) \
 	    -authorize "$$authz" -token "$$token" -logout "$$logout" -client-id $(call out,AgentClientId) > .aws-sam/web.files; \
 	  bucket=$(call out,WebBucketName); \
 	  while IFS=$$'\t' read -r f ctype cache; do \
 	    aws s3 cp ".aws-sam/web/$$f" "s3://$$bucket/$$f" --content-type "$$ctype" --cache-control "$$cache" --only-show-errors; \
 	  done < .aws-sam/web.files; \
-	  aws cloudfront create-invalidation --distribution-id $(call out,WebDistributionId) --paths "/widget/loader.js" "/widget/frame.html" "/inbox/index.html" >/dev/null; \
+	  aws cloudfront create-invalidation --distribution-id $(call out,WebDistributionId) --paths "/widget/loader.js" "/inbox/index.html" >/dev/null; \
+	  aws cloudfront create-invalidation --distribution-id $(call out,WidgetDistributionId) --paths "/widget/frame.html" >/dev/null; \
 	  echo "==> inbox: $(call out,InboxUrl)"; echo "==> embed: $(call out,EmbedSnippet)"
 
 clean: ## remove build output

@@ -36,6 +36,7 @@ func (c *Cloud) loadWeb() error {
 			Logout:    c.endpoints.OIDCIssuer + "/logout",
 			ClientID:  OIDCClientID,
 		},
+		Widget: c.endpoints.WidgetFrame,
 	})
 	if err != nil {
 		return fmt.Errorf("web files: %w", err)
@@ -52,7 +53,8 @@ func (c *Cloud) loadWeb() error {
 }
 
 // csp is the policy of the two pages, as the CloudFront response headers
-// policies of the template set it in AWS.
+// policies of the template set it in AWS. The chat window's page is
+// served on its own origin (widget.go): its 'self' is that origin.
 func (c *Cloud) csp(name string) string {
 	// A source with a path matches only that path unless it ends in "/".
 	connect := c.endpoints.HTTPAPI + "/ " + c.endpoints.WebSocket

@@ -3,7 +3,7 @@
 // Cache-Control each file should be uploaded with. make deploy runs it
 // with the stack's outputs.
 //
-//	go run ./infra/cmd/webpublish -out .aws-sam/web -http-api https://… -ws wss://… \
+//	go run ./infra/cmd/webpublish -out .aws-sam/web -http-api https://… -ws wss://… -widget https://…/widget/frame.html \
 //	    -authorize https://…/oauth2/authorize -token https://…/oauth2/token -logout https://…/logout -client-id …
 package main
 
@@ -30,6 +30,7 @@ func run() error {
 	var env webpublish.Env
 	flag.StringVar(&env.HTTPAPI, "http-api", "", "HTTP API base URL (stack output HttpApiUrl)")
 	flag.StringVar(&env.WebSocket, "ws", "", "WebSocket URL (stack output WebSocketUrl)")
+	flag.StringVar(&env.Widget, "widget", "", "the chat window's page (stack output WidgetFrameUrl)")
 	flag.StringVar(&env.OIDC.Authorize, "authorize", "", "OIDC authorization endpoint")
 	flag.StringVar(&env.OIDC.Token, "token", "", "OIDC token endpoint")
 	flag.StringVar(&env.OIDC.Logout, "logout", "", "OIDC logout endpoint")
