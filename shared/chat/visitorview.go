@@ -2,10 +2,11 @@ package chat
 
 // ForVisitor is the message as a visitor may see it: an agent's internal
 // id (its identity provider's subject) appears nowhere, neither as the
-// author nor in an event, and an event loses what only agents need to know
+// author nor in an event; an event loses what only agents need to know
 // (the address and subject of an emailed transcript, which may be a third
-// party's). The visitor's own messages are returned as they are.
+// party's); an emailed message loses how its text was extracted.
 func (m Message) ForVisitor() Message {
+	m.Extraction = ""
 	if m.Author.Type == RoleAgent {
 		m.Author = m.Author.ForVisitor()
 	}
@@ -33,7 +34,7 @@ func forVisitor(msgs []Message) []Message {
 	var out []Message
 	for i, m := range msgs {
 		v := m.ForVisitor()
-		if v.Event == m.Event && v.Author == m.Author {
+		if v.Event == m.Event && v.Author == m.Author && v.Extraction == m.Extraction {
 			if out != nil {
 				out[i] = v
 			}
