@@ -387,6 +387,11 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["WIDGET_ORIGINS"]; ok {
+		// The chat window is served on its own origin, as from the
+		// widget distribution (widget.go).
+		env["WIDGET_ORIGINS"] = c.widget.base
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath

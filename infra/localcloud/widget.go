@@ -60,7 +60,7 @@ func (w *widgetOrigin) deployedOrigin(outputs map[string]string) error {
 }
 
 // local rewrites the template's chat window origin in an environment
-// value into the local one (ALLOWED_ORIGINS names it).
+// value into the local one (WIDGET_ORIGINS names it).
 func (w *widgetOrigin) local(v string) string {
 	return strings.ReplaceAll(v, w.deployed, w.base)
 }

@@ -127,7 +127,7 @@ func TestProfilePartialUpdate(t *testing.T) {
 		if status != 200 {
 			continue
 		}
-		got.ID, got.Email, got.Inboxes = "", "", nil
+		got = chat.Agent{DisplayName: got.DisplayName, AvatarURL: got.AvatarURL, MeetingsURL: got.MeetingsURL}
 		if diff := cmp.Diff(st.want, got); diff != "" {
 			t.Errorf("after PUT %s (-want +got):\n%s", st.body, diff)
 		}

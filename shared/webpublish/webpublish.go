@@ -28,6 +28,11 @@ type Env struct {
 	HTTPAPI   string `json:"httpApi"`
 	WebSocket string `json:"webSocket"`
 	OIDC      OIDC   `json:"oidc"`
+	// WidgetConfig is the base URL the loader asks for the widget's config
+	// (<base>/widget/config?channelId=…): the config's CDN distribution in
+	// AWS (stack output WidgetConfigUrl), the HTTP API locally. Only the
+	// loader has it: the chat window's CSP allows the API, not the CDN.
+	WidgetConfig string `json:"-"`
 	// Widget is the chat window's page (widget/frame.html on its own
 	// origin), which the loader frames; the pages need not know it.
 	Widget string `json:"-"`
@@ -57,6 +62,7 @@ func checkURL(name, raw string, schemes ...string) error {
 func (e Env) Validate() error {
 	errs := []error{
 		checkURL("HTTP API URL", e.HTTPAPI, "http", "https"),
+		checkURL("widget config URL", e.WidgetConfig, "http", "https"),
 		checkURL("WebSocket URL", e.WebSocket, "ws", "wss"),
 		checkURL("authorize URL", e.OIDC.Authorize, "http", "https"),
 		checkURL("token URL", e.OIDC.Token, "http", "https"),
@@ -76,6 +82,7 @@ func Render(dist fs.FS, env Env) (map[string][]byte, error) {
 		return nil, err
 	}
 	env.HTTPAPI = strings.TrimSuffix(env.HTTPAPI, "/")
+	env.WidgetConfig = strings.TrimSuffix(env.WidgetConfig, "/")
 	envJSON, err := json.Marshal(env)
 	if err != nil {
 		return nil, fmt.Errorf("webpublish: encode env: %w", err)
@@ -97,7 +104,7 @@ func Render(dist fs.FS, env Env) (map[string][]byte, error) {
 					return fmt.Errorf("webpublish: %s has no %s placeholder (stale build?)", p, ph)
 				}
 			}
-			b = bytes.ReplaceAll(b, []byte(apiPlaceholder), []byte(env.HTTPAPI))
+			b = bytes.ReplaceAll(b, []byte(apiPlaceholder), []byte(env.WidgetConfig))
 			b = bytes.ReplaceAll(b, []byte(widgetPlaceholder), []byte(env.Widget))
 		case strings.HasSuffix(p, ".html"):
 			b = bytes.ReplaceAll(b, []byte(envPlaceholder), attr)
