@@ -12,8 +12,8 @@ import { icons, svg } from "../shared/dom";
 import type { WidgetConfig } from "../shared/wire";
 import { pickLocale, type Locale } from "./locale";
 
-// Written by infra/webpublish when the file is served or deployed: the
-// HTTP API, and the chat window's page.
+// Written by shared/webpublish when the file is served or deployed: the
+// base URL of the widget's config (its CDN), and the chat window's page.
 const API = "__PARLEY_API__";
 const FRAME = "__PARLEY_FRAME__";
 
