@@ -42,7 +42,7 @@ func TestSignOutEverywhere(t *testing.T) {
 	waitFor(t, here, "the issuer's sign-in page shows", `location.href.includes("/oidc/")`)
 
 	waitFor(t, there, "the other inbox is signed out", `document.querySelector("main.signin-error h1")?.textContent === "You are signed out"`)
-	if got := eval[string](t, there, `document.querySelector("main.signin-error p").textContent`); got != "You signed out of the inbox, here or in another window." {
+	if got := eval[string](t, there, `document.querySelector("main.signin-error p").textContent`); got != "You signed out here or in another window." {
 		t.Errorf("reason shown: %q", got)
 	}
 	step(t, there, "sign in again", chromedp.Click(chromedp.CSS("main.signin-error button")))

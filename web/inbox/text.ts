@@ -13,9 +13,7 @@ export function visitorName(visitorId = ""): string {
 
 /** closingText says why the server closed the agent's socket. */
 export function closingText(reason: ClosingFrame["reason"]): string {
-  return reason === "disabled"
-    ? "An admin turned off your access to the inbox."
-    : "You signed out of the inbox, here or in another window.";
+  return reason === "disabled" ? "An admin turned off your access." : "You signed out here or in another window.";
 }
 
 /** ago is how long ago iso was, as the list shows it, seen at now (ms). */

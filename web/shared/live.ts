@@ -39,15 +39,13 @@ export class Live<F = unknown> {
     void this.connect();
   }
 
-  /** stop closes the socket with code and reason and connects no more. */
+  /**
+   * stop closes the socket with code and reason and connects no more (its
+   * close handler tidies up; later() sees stopped).
+   */
   stop(code?: number, reason?: string): void {
     this.stopped = true;
-    clearInterval(this.pinger);
-    clearTimeout(this.timer);
-    const ws = this.ws;
-    this.ws = null;
-    ws?.close(code, reason);
-    this.o.onState?.(false);
+    this.ws?.close(code, reason);
   }
 
   /** send returns false when the socket is down; the caller keeps the frame. */

@@ -3,7 +3,12 @@
 import { Live } from "../../shared/live";
 import type { AgentAction, AgentFrame, ClosingFrame } from "../../shared/wire";
 
-const frameTypes = new Set<string>(["message", "messages", "conversation", "typing", "error", "pong", "closing"] satisfies AgentFrame["type"][]);
+const names = ["message", "messages", "conversation", "typing", "error", "pong", "closing", "agent"] as const satisfies readonly AgentFrame["type"][];
+const frameTypes = new Set<string>(names);
+// A type of AgentFrame missing from names would never reach the app: tsc
+// fails here until it is added.
+type MustBeNever<T extends never> = T;
+export type UnnamedFrameTypes = MustBeNever<Exclude<AgentFrame["type"], (typeof names)[number]>>;
 
 /** agentFrame is f as an agent's frame, or null for anything else (a newer server's frame, say). */
 export function agentFrame(f: unknown): AgentFrame | null {
