@@ -44,7 +44,7 @@ func TestWireSamples(t *testing.T) {
 	api := cloud.Endpoints().HTTPAPI
 	tag := uuid.NewString()[:8]
 	anyone := caller{base: api}
-	site := caller{base: api, origin: siteOrigin()}
+	site := caller{base: api, origin: widgetOrigin()}
 	alice := caller{base: api, bearer: agentToken(t, "alice")}
 	aliceSub, benSub, chiaraSub := demoSub(t, "alice"), demoSub(t, "ben"), demoSub(t, "chiara")
 	const (
@@ -80,11 +80,11 @@ func TestWireSamples(t *testing.T) {
 	if err := json.Unmarshal(body, &session); err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", session.VisitorToken)
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", session.VisitorToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	visitor := caller{base: api, origin: siteOrigin(), bearer: v.Token}
+	visitor := caller{base: api, origin: widgetOrigin(), bearer: v.Token}
 	rec.answer("", visitor, "POST /widget/ticket", "/widget/ticket", nil, http.StatusOK)
 
 	// ---- a conversation, live on both sides.
@@ -332,13 +332,15 @@ func TestWireSamples(t *testing.T) {
 	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
 	rec.refusal("invalid_request", alice, "GET /agent/conversations", "/agent/conversations?limit=many", nil, http.StatusBadRequest)
 	rec.refusal("too_large", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": strings.Repeat("a", 5001)}, http.StatusRequestEntityTooLarge)
-	rec.refusal("unauthorized", caller{base: api, origin: siteOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
+	rec.refusal("unauthorized", caller{base: api, origin: widgetOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
 	status, body := rec.call(caller{base: api, bearer: "not-a-token"}, "GET /agent/me", "/agent/me", nil, http.StatusUnauthorized)
 	rec.keepRefusal("unauthorized by the gateway", "GET /agent/me", status, body, true)
 
 	// ---- sign-out (chiara) and access (an admin enables her).
 	t.Cleanup(nextSecond)
+	chiaraTab := connect(t, newAgent(t, "chiara"))
 	rec.answer("", caller{base: api, bearer: agentToken(t, "chiara")}, "POST /agent/signout", "/agent/signout", nil, http.StatusOK)
+	rec.frame("signed out", "agent", chiaraTab, chatclient.IsType("closing"))
 	rec.answer("", alice, "PUT /agent/agents/{id}/access", "/agent/agents/"+chiaraSub+"/access", map[string]bool{"disabled": false}, http.StatusOK)
 
 	// ---- the team: an invitation, its role and inboxes, the list (cut to
@@ -368,7 +370,7 @@ func recordLimits(t *testing.T, rec *wireRecorder, agentSub string) {
 	lc := limitedCloud(t)
 	e := lc.Endpoints()
 	ep := chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: lc.URL()}
-	site := strings.TrimSuffix(e.DemoSite, "/")
+	site := e.WidgetOrigin() // the chat window calls from there
 
 	flood := caller{base: e.HTTPAPI, origin: site, hc: clientFrom("127.0.0.3")}
 	for n := 0; ; n++ {

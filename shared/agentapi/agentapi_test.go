@@ -76,6 +76,10 @@ func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Option
 	return nil, errNoAWS
 }
 
+func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
 func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }

@@ -337,6 +337,18 @@ func (f *fakeStore) SetAdminGroup(_ context.Context, id string, in bool) error {
 	return nil
 }
 
+func (f *fakeStore) RenameAgent(_ context.Context, id, from, to string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.agents[id]
+	if !ok || a.DisplayName != from {
+		return chat.ErrConflict
+	}
+	a.DisplayName = to
+	f.agents[id] = a
+	return nil
+}
+
 func (f *fakeStore) Agents(context.Context) ([]chat.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

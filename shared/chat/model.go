@@ -80,8 +80,10 @@ const previewRunes = 140
 
 // Author of a message as clients see it.
 type Author struct {
-	Type      Role   `json:"type"`
-	ID        string `json:"id"`
+	Type Role `json:"type"`
+	// ID is absent from what visitors receive when an agent wrote
+	// (ForVisitor).
+	ID        string `json:"id,omitempty"`
 	Name      string `json:"name,omitempty"`
 	AvatarURL string `json:"avatarUrl,omitempty"`
 }

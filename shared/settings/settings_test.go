@@ -84,6 +84,10 @@ func newFixture(t *testing.T) *fixture {
 // noSockets closes no socket: these tests open none.
 type noSockets struct{}
 
+func (noSockets) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
 func (noSockets) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }

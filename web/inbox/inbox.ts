@@ -11,7 +11,7 @@ import { Notifier } from "./notify";
 import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
-import { errorText, visitorName } from "./text";
+import { closingText, errorText, visitorName } from "./text";
 
 /** Dialog is a dialog to open over the inbox. */
 export type Dialog =
@@ -32,6 +32,8 @@ export interface InboxOptions {
   signedOut: Signal<string | null>;
   /** signOut ends the session at the identity provider (a redirect). */
   signOut: () => void;
+  /** ended forgets the session that the server ended, saying why (sets signedOut). */
+  ended: (reason: string) => void;
 }
 
 export class Inbox {
@@ -66,6 +68,7 @@ export class Inbox {
       url: o.webSocket,
       ticket: async () => (await this.api.ticket()).ticket,
       onOpen: () => this.reconnected(),
+      onClosing: (reason) => o.ended(closingText(reason)),
       onFrame: (f) => {
         const out = this.state.frame(f);
         if (out.refreshFacts) void this.refreshFacts(true);

@@ -18,7 +18,8 @@ export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "r
 
 export interface Author {
   type: Role;
-  id: string;
+  /** id is absent from what visitors receive when an agent wrote: an agent's internal id reaches no visitor. */
+  id?: string;
   name?: string;
   avatarUrl?: string;
 }
@@ -154,6 +155,18 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+/**
+ * ClosingFrame comes just before the server closes an agent's socket
+ * (signed out everywhere, or disabled by an admin). API Gateway closes with
+ * code 1000 and no reason, so the close code (4001 signed out, 4003
+ * disabled) and the reason travel here: the inbox closes with them and says why.
+ */
+export interface ClosingFrame {
+  type: "closing";
+  closeCode: number;
+  reason: "signed_out" | "disabled";
+}
+
 /** AgentProfileFrame tells an agent's sockets that its status changed. */
 export interface AgentProfileFrame {
   type: "agent";
@@ -168,6 +181,7 @@ export type AgentFrame =
   | TypingFrame
   | ErrorFrame
   | PongFrame
+  | ClosingFrame
   | AgentProfileFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =

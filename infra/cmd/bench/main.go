@@ -73,7 +73,7 @@ func run() error {
 	}
 	defer cloud.Close()
 	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
-		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/"), root: root}
+		origin: cloud.Endpoints().WidgetOrigin(), root: root}
 
 	if want["cold"] {
 		if err := b.coldStarts(ctx, *starts); err != nil {

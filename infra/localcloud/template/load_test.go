@@ -34,7 +34,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WS_CALLBACK_URL":              callback,
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "https://www.example.com",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "parley-local-events",
 		"MAIL_BUCKET":                  bucket,
 		"MAIL_CONFIGURATION_SET":       "parley-local-mail",
@@ -282,26 +282,28 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 
 	wantOutputs := map[string]string{
-		"HttpApiUrl":         "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
-		"WebSocketUrl":       "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
-		"CallbackUrl":        callback,
-		"TableName":          "parley-local-ChatTable",
-		"MailBucketName":     bucket,
-		"InboundRuleSetName": "parley-local-inbound",
-		"AgentIssuer":        "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
-		"AgentClientId":      client,
-		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
-		"EventBusName":       "parley-local-events",
-		"IdentitySecretArn":  "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
-		"WebBucketName":      m.Outputs["WebBucketName"],
-		"WebDistributionId":  m.Outputs["WebDistributionId"],
-		"InboxUrl":           "https://" + cdn + "/",
-		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":    "https://" + configCDN,
-		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":           "https://" + filesCDN,
-		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
-		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
+		"HttpApiUrl":           "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
+		"WebSocketUrl":         "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
+		"CallbackUrl":          callback,
+		"TableName":            "parley-local-ChatTable",
+		"MailBucketName":       bucket,
+		"InboundRuleSetName":   "parley-local-inbound",
+		"AgentIssuer":          "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
+		"AgentClientId":        client,
+		"AgentSignInDomain":    "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"EventBusName":         "parley-local-events",
+		"IdentitySecretArn":    "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":         "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -331,7 +333,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WS_CALLBACK_URL":              "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "http://localhost:3000,http://127.0.0.1:3000",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "demo-events",
 		"MAIL_BUCKET":                  strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAIL_CONFIGURATION_SET":       "demo-mail",
@@ -388,15 +390,17 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"EventBusName":       "demo-events",
 		"IdentitySecretArn":  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-IdentitySecret-AbCdEf",
 		// The static web hosting does not depend on the sign-in choice.
-		"WebBucketName":     m.Outputs["WebBucketName"],
-		"WebDistributionId": m.Outputs["WebDistributionId"],
-		"InboxUrl":          "https://" + cdn + "/",
-		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":   "https://" + configCDN,
-		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":          "https://" + filesCDN,
-		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
-		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -647,6 +651,9 @@ func TestKebab(t *testing.T) {
 
 // cdn is the distribution's domain name as the template reader makes it up.
 var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+// widgetCDN is the chat window's distribution, an origin of its own.
+var widgetCDN = "d" + stableID("WidgetDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
 
 // filesCDN is the attachment downloads' distribution, a domain of its own.
 var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
