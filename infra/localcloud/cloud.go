@@ -350,6 +350,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["FILE_LINK_URL"]; ok {
+		// The widget's pages are served here, not by the distribution.
+		env["FILE_LINK_URL"] = c.base + "/widget/file.html"
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile

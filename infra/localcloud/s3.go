@@ -40,13 +40,17 @@ func (c *Cloud) startS3() error {
 // functions' key (the SDK) or carry a valid, unexpired presigned
 // signature, and an upload a policy signed by that key. Its clock is the
 // cloud's (Advance): signatures expire and lifecycle rules expire objects
-// by it.
+// by it. The objects a malware protection plan covers are scanned as
+// they are written (malware.go).
 func newS3(m *template.Mail, now func() time.Time) (*s3emu.Server, error) {
 	s3 := s3emu.New(m.Buckets...).Private(map[string]string{localAccessKey: localSecretKey}, now)
 	for name, cfg := range m.BucketConfigs {
 		if err := s3.Configure(name, cfg); err != nil {
 			return nil, err
 		}
+	}
+	if scan := malwareScanner(m.MalwareScans); scan != nil {
+		s3.Scan(scan)
 	}
 	return s3, nil
 }

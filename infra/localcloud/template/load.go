@@ -167,6 +167,11 @@ func stringifyEnv(props map[string]any) {
 	}
 }
 
+// untyped are the resource types the local cloud reads from the plain
+// document itself (deriveMail) and goformation does not know yet: they are
+// left out of what goformation types.
+var untyped = map[string]bool{"AWS::GuardDuty::MalwareProtectionPlan": true}
+
 // goformation's YAML tag registration writes a package-level map on every
 // call, so parses must not run concurrently.
 var parseMu sync.Mutex
@@ -178,6 +183,18 @@ func parseTyped(doc map[string]any) (*cloudformation.Template, error) {
 	parseMu.Lock()
 	defer parseMu.Unlock()
 	noProcess := &intrinsics.ProcessorOptions{NoProcess: true}
+	typed := make(map[string]any, len(doc))
+	for k, v := range doc {
+		typed[k] = v
+	}
+	resources := map[string]any{}
+	for name, res := range asMap(doc["Resources"]) {
+		if typ, _ := asMap(res)["Type"].(string); !untyped[typ] {
+			resources[name] = res
+		}
+	}
+	typed["Resources"] = resources
+	doc = typed
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
@@ -186,7 +203,6 @@ func parseTyped(doc map[string]any) (*cloudformation.Template, error) {
 	if err == nil {
 		return tpl, nil
 	}
-	resources := asMap(doc["Resources"])
 	for _, name := range sortedKeys(resources) {
 		one, _ := json.Marshal(map[string]any{"Resources": map[string]any{name: resources[name]}})
 		if _, rerr := goformation.ParseJSONWithOptions(one, noProcess); rerr != nil {
