@@ -13,7 +13,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		bucket, err := env.Files()
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.ChatWithFiles(st, env.Limiter(st), bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -25,11 +29,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		files, err := env.Attachments(svc, bucket, signer)
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Attachments(svc)
+		mail, err := env.EmailWithFiles(key, svc, st, files)
 		if err != nil {
 			return nil, err
 		}

@@ -21,7 +21,20 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		// Transcripts link the conversation's files.
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		bucket, err := env.Files()
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc, bucket, signer)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.EmailWithFiles(key, svc, st, files)
 		if err != nil {
 			return nil, err
 		}

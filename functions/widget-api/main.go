@@ -38,9 +38,17 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		bucket, err := env.Files()
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc, bucket, signer)
+		if err != nil {
+			return nil, err
+		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users,
+			Email: mail, Identity: users, Files: files,
 		}, widgetapi.WithLook(env.Config.TeamName, env.Config.ThemeColor))
 		if err != nil {
 			return nil, err

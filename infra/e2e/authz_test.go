@@ -122,6 +122,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		call             call
 	}{
 		{"GET /widget/conversations/{id}/messages", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
+		{"GET /widget/conversations/{id}/attachments/{attachmentId}", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/attachments/" + b64url(uuid.NewString()+"/1-a.pdf"), ""}},
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
 		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},
@@ -135,6 +136,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
+		{"POST /agent/conversations/{id}/uploads", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/uploads", `{"filename":"a.pdf","size":10}`}},
 		// Only admins may disable an agent: to anyone else every agent id is unknown.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
 		// One channel per deployment: any other channel id is unknown.

@@ -26,6 +26,8 @@ const (
 	CodeInternal      = "internal"
 	CodeUnknownAction = "unknown_action"
 	CodeRateLimited   = "rate_limited"
+	CodeBlocked       = "blocked"
+	CodePending       = "pending"
 )
 
 var categories = []struct {
@@ -40,6 +42,8 @@ var categories = []struct {
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},
 	{chat.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited, "too many requests, retry later"},
+	{chat.ErrBlocked, http.StatusForbidden, CodeBlocked, "not available"},
+	{chat.ErrPending, http.StatusConflict, CodePending, "not ready yet, retry shortly"},
 }
 
 // ErrorBody is the error object of every error response and frame.

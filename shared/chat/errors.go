@@ -13,6 +13,12 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrTooLarge     = errors.New("too large")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrBlocked: it exists but is never served (a file a malware scan
+	// found infected).
+	ErrBlocked = errors.New("blocked")
+	// ErrPending: not ready yet; the same request may succeed a little
+	// later (a file still being scanned).
+	ErrPending = errors.New("pending")
 )
 
 // Error is a domain error with a message that is safe to show to clients.

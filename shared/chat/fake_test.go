@@ -360,3 +360,14 @@ func newService(t *testing.T, st chat.Storer, n chat.Notifier, o chat.Options) *
 	}
 	return svc
 }
+
+// ClientMessage implements chat.ClientLookup.
+func (f *fakeStore) ClientMessage(_ context.Context, key string) (chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.dup(key)
+	if !ok {
+		return chat.Message{}, chat.ErrNotFound
+	}
+	return d.Message, nil
+}

@@ -113,6 +113,8 @@ type Message struct {
 	Channel string `json:"channel,omitempty"`
 	// MailID is the Message-ID of the email that carried the message.
 	MailID string `json:"mailId,omitempty"`
+	// Attachments are the files the message carries (files.go).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Conversation is the state of one thread.

@@ -38,6 +38,10 @@ type Options struct {
 	// is fanned out again: otherwise one client id resent in a loop would
 	// reach every online agent each time.
 	SocketFrames FrameCounter
+	// Files commits the uploads messages carry (files.go). Without it a
+	// message with attachments is refused: only the functions that take
+	// messages from clients have it.
+	Files Files
 }
 
 // Service carries out the chat's use cases.
@@ -55,6 +59,7 @@ type Service struct {
 
 	visitorMessages RateLimit
 	socketFrames    FrameCounter
+	files           Files
 }
 
 // repeat counts a repeated message; a refusal stops it before its pushes.
@@ -76,6 +81,7 @@ func NewService(st Storer, n Notifier, o Options) (*Service, error) {
 	s.inactivity = o.Inactivity
 	s.visitorMessages = o.VisitorMessages
 	s.socketFrames = o.SocketFrames
+	s.files = o.Files
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// Access holds the inbox's origins, the rate limits and the admin
 	// group (access.go).
 	Access Access
+	// Files holds the limits of the files messages carry and whether they
+	// are scanned for malware (files.go).
+	Files Files
 	// IdentitySecretARN is the secret host sites sign their users' ids
 	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
 	IdentitySecretARN string
@@ -93,6 +96,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	c.Access = readAccess(optional, &bad)
+	c.Files = readFiles(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))

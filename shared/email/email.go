@@ -117,6 +117,9 @@ type Service struct {
 	channel string
 	team    string
 	now     func() time.Time
+	// files and attachUpTo: see files.go.
+	files      Files
+	attachUpTo int64
 }
 
 // Options configure a Service.
@@ -125,6 +128,12 @@ type Options struct {
 	Now       func() time.Time
 	// Team is who runs the chat, named in the confirmation email.
 	Team string
+	// Files reads and links the files emails carry; without it they are
+	// named only.
+	Files Files
+	// AttachUpTo is the most bytes of files a reply by email attaches;
+	// the rest, and all of them when it is 0, go as links.
+	AttachUpTo int64
 }
 
 // New returns a Service.
@@ -132,7 +141,8 @@ func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, now: o.Now}
+	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, now: o.Now,
+		files: o.Files, attachUpTo: o.AttachUpTo}
 }
 
 // AddressKey is how addresses are compared and indexed.

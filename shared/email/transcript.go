@@ -30,11 +30,13 @@ func (s *Service) transcript(ctx context.Context, conv chat.Conversation, msgs [
 	if !strings.EqualFold(to, c.Email) {
 		name = ""
 	}
+	all := s.entries(conv.ID, msgs, c.Name)
 	return s.send(ctx, outgoing{
 		conv: conv, to: to, toName: name, fromName: fromName, subject: subject, history: msgs,
 		thread: mail.Thread{
-			Title: "Your conversation", StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: entries(msgs, c.Name),
-			Footer: "Reply to this email to write to us again about this conversation.",
+			Title: "Your conversation", StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: all,
+			FilesNote: filesNote(nil, all),
+			Footer:    "Reply to this email to write to us again about this conversation.",
 		},
 	})
 }

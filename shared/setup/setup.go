@@ -71,15 +71,30 @@ func (e Env) Limiter(st *store.Store) *ratelimit.Limiter {
 	return ratelimit.New(st, ratelimit.Limits{
 		PerIP:            chat.RateLimit{Limit: a.PerIP, Window: a.RateWindow},
 		ConnectionFrames: chat.RateLimit{Limit: a.ConnectionFrames, Window: a.RateWindow},
+		// A visitor's upload slots are bounded like its messages.
+		Uploads: chat.RateLimit{Limit: a.VisitorMessages, Window: a.RateWindow},
 	}, nil)
 }
 
 // Chat returns the chat domain over st, pushing through the @connections
 // API. The default channel belongs to the one inbox there is, and every
-// agent is a member of it.
+// agent is a member of it. It takes no files with messages: ChatWithFiles
+// is for the functions that take messages from clients.
 func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter) (*chat.Service, error) {
+	return chat.NewService(st, push.New(e.callbacks()), e.chatOptions(limiter))
+}
+
+// ChatWithFiles is Chat whose messages may carry files, committed to
+// files.
+func (e Env) ChatWithFiles(st *store.Store, limiter *ratelimit.Limiter, files chat.Files) (*chat.Service, error) {
+	o := e.chatOptions(limiter)
+	o.Files = files
+	return chat.NewService(st, push.New(e.callbacks()), o)
+}
+
+func (e Env) chatOptions(limiter *ratelimit.Limiter) chat.Options {
 	cfg := e.Config
-	return chat.NewService(st, push.New(e.callbacks()), chat.Options{
+	return chat.Options{
 		ChannelID:    cfg.DefaultChannelID,
 		Channels:     chat.ChannelInboxes{cfg.DefaultChannelID: config.DefaultInboxID},
 		AgentInboxes: []string{config.DefaultInboxID},
@@ -90,7 +105,7 @@ func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter) (*chat.Service, e
 		}},
 		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 		SocketFrames:    limiter,
-	})
+	}
 }
 
 // callbacks is the @connections client of the WebSocket API.

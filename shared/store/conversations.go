@@ -137,6 +137,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putFiles(it, m.Attachments)
 	return it
 }
 
@@ -155,6 +156,7 @@ func toMessage(it item) chat.Message {
 		Channel:   getS(it, "channel"),
 		MailID:    getS(it, "mailId"),
 	}
+	m.Attachments = getFiles(it)
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}

@@ -75,6 +75,7 @@ func setup(t *testing.T) *harness {
 		Email:    email.New(svc, st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
 		Identity: identity.NewService([]byte("identity-secret-identity-secret!"), st, svc),
 	}}
+	h.deps.Files = files(t, svc, &fakeBucket{}, signer)
 	h.build(t)
 	return h
 }
