@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/shared/attachment"
 	parleymail "github.com/parleychat/parley/shared/mail"
 )
 
@@ -562,4 +566,48 @@ func mimeAttachments(t *testing.T, raw string) map[string]string {
 		out[a.Filename] = string(a.Data)
 	}
 	return out
+}
+
+// TestFilesDeletedWithConversation: deleting a conversation's files (what
+// retention and erasure call) removes every file of it, committed or
+// waiting, through the real S3 API, and nothing of another conversation;
+// its downloads then answer like unknown ones.
+func TestFilesDeletedWithConversation(t *testing.T) {
+	v := newVisitor(t)
+	tab, conv, _ := startConversation(t, v, "files to forget")
+	kept := uploadFile(t, v, conv, "kept.png", pngBytes)
+	waiting := uploadFile(t, v, conv, "waiting.png", pngBytes)
+	f := sendFiles(t, tab, uuid.NewString(), conv, "", kept.upload(len(pngBytes)))
+	other := newVisitor(t)
+	otherTab, otherConv, _ := startConversation(t, other, "files to keep")
+	sendFiles(t, otherTab, uuid.NewString(), otherConv, "", uploadFile(t, other, otherConv, "theirs.png", pngBytes).upload(len(pngBytes)))
+
+	c := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(cloud.S3URL()), UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+	})
+	bucket := bucketName(t)
+	files, err := attachment.NewBucket(c, s3.NewPresignClient(c), bucket, attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := files.DeleteConversation(wait(t), conv)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteConversation = %d, %v; want the file and the waiting upload", n, err)
+	}
+	if left := append(cloud.S3().Keys(bucket, "attachments/"+conv+"/"), cloud.S3().Keys(bucket, "uploads/"+conv+"/")...); len(left) != 0 {
+		t.Errorf("left after the deletion: %v", left)
+	}
+	if _, ok := cloud.S3().Get(bucket, waiting.Key); ok {
+		t.Error("the waiting upload survived")
+	}
+	if left := cloud.S3().Keys(bucket, "attachments/"+otherConv+"/"); len(left) != 1 {
+		t.Errorf("another conversation's files = %v, want its one file kept", left)
+	}
+	status, body := rawCall(t, "GET", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, siteOrigin(), v.Token, "")
+	if status != http.StatusNotFound || !strings.Contains(body, "attachment not found") {
+		t.Errorf("download of a deleted file = %d %s, want 404", status, body)
+	}
 }
