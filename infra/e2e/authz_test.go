@@ -122,7 +122,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		call             call
 	}{
 		{"GET /widget/conversations/{id}/messages", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
-		{"GET /widget/conversations/{id}/attachments/{attachmentId}", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/attachments/" + b64url(uuid.NewString()+"/1-a.pdf"), ""}},
+		{"POST /widget/conversations/{id}/attachments/{attachmentId}", siteOrigin(), stranger.Token, visitorConv, "", call{"POST", "/widget/conversations/{id}/attachments/" + b64url(uuid.NewString()+"/1-a.pdf"), ""}},
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
 		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},

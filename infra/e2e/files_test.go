@@ -217,7 +217,7 @@ func TestFilesUploadAndCommit(t *testing.T) {
 		t.Fatalf("agent's thread = %+v", th)
 	}
 	var d download
-	if err := visitor.Call(wait(t), http.MethodGet, "/widget/conversations/"+conv+"/attachments/"+files[0].ID, nil, &d); err != nil {
+	if err := visitor.Call(wait(t), http.MethodPost, "/widget/conversations/"+conv+"/attachments/"+files[0].ID, nil, &d); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(d.URL, cloud.S3URL()+"/") || !d.Inline || d.ExpiresIn > 900 {
@@ -256,7 +256,7 @@ func TestFilesUploadAndCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	pdfFile := filesOf(t, heard)[0]
-	if err := visitor.Call(wait(t), http.MethodGet, "/widget/conversations/"+conv+"/attachments/"+pdfFile.ID, nil, &d); err != nil {
+	if err := visitor.Call(wait(t), http.MethodPost, "/widget/conversations/"+conv+"/attachments/"+pdfFile.ID, nil, &d); err != nil {
 		t.Fatal(err)
 	}
 	status, h, body = fetchURL(t, d.URL)
@@ -267,8 +267,8 @@ func TestFilesUploadAndCommit(t *testing.T) {
 	// Another visitor's download of this conversation's file answers as an
 	// unknown one does.
 	stranger := newVisitor(t)
-	fs, fb := rawCall(t, "GET", "/widget/conversations/"+conv+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
-	us, ub := rawCall(t, "GET", "/widget/conversations/"+uuid.NewString()+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
+	fs, fb := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
+	us, ub := rawCall(t, "POST", "/widget/conversations/"+uuid.NewString()+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
 	if fs != http.StatusNotFound || fs != us || fb != ub {
 		t.Errorf("a stranger's download: %d %s; unknown: %d %s; want the same 404", fs, fb, us, ub)
 	}
@@ -276,7 +276,7 @@ func TestFilesUploadAndCommit(t *testing.T) {
 	// file is unknown like any other.
 	_, strangers, _ := startConversation(t, stranger, "my own thread")
 	for _, id := range []string{pdfFile.ID, b64url(uuid.NewString() + "/1-x.png")} {
-		st, sb := rawCall(t, "GET", "/widget/conversations/"+strangers+"/attachments/"+id, siteOrigin(), stranger.Token, "")
+		st, sb := rawCall(t, "POST", "/widget/conversations/"+strangers+"/attachments/"+id, siteOrigin(), stranger.Token, "")
 		if st != http.StatusNotFound || sb != `{"error":{"code":"not_found","message":"attachment not found"}}` {
 			t.Errorf("file %s in another's own conversation: %d %s", id, st, sb)
 		}
@@ -606,7 +606,7 @@ func TestFilesDeletedWithConversation(t *testing.T) {
 	if left := cloud.S3().Keys(bucket, "attachments/"+otherConv+"/"); len(left) != 1 {
 		t.Errorf("another conversation's files = %v, want its one file kept", left)
 	}
-	status, body := rawCall(t, "GET", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, siteOrigin(), v.Token, "")
+	status, body := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, siteOrigin(), v.Token, "")
 	if status != http.StatusNotFound || !strings.Contains(body, "attachment not found") {
 		t.Errorf("download of a deleted file = %d %s, want 404", status, body)
 	}

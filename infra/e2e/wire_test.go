@@ -142,7 +142,7 @@ func TestWireSamples(t *testing.T) {
 	sendFrame(t, vtab, map[string]any{"action": "sendMessage", "clientId": withFile, "conversationId": conv, "body": "A screenshot", "attachments": []any{shot.upload(len(pngBytes))}})
 	shotFrame := rec.frame("with files", "visitor", vtab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
 	rec.frame("with files", "agent", atab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
-	rec.answer("", visitor, "GET /widget/conversations/{id}/attachments/{attachmentId}", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, shotFrame)[0].ID, nil, http.StatusOK)
+	rec.answer("", visitor, "POST /widget/conversations/{id}/attachments/{attachmentId}", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, shotFrame)[0].ID, nil, http.StatusOK)
 	pdf := []byte("%PDF-1.4 invoice")
 	body = rec.answer("", alice, "POST /agent/conversations/{id}/uploads", threadPath+"/uploads", map[string]any{"filename": "invoice.pdf", "size": len(pdf)}, http.StatusOK)
 	if err := json.Unmarshal(body, &invoice); err != nil {

@@ -51,7 +51,9 @@ func (h *Handler) upload(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 // download answers with a short-lived URL of a file of the visitor's own
 // conversation (JSON, as for agents: the chat window opens the URL, on the
-// files origin, itself).
+// files origin, itself). It is a POST so that the browser always says its
+// Origin: it sends none with a GET to its own origin (the local cloud
+// serves the chat window and the API from one).
 func (h *Handler) download(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	p, err := h.visitor(req)
 	if err != nil {

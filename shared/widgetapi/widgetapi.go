@@ -95,7 +95,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.contact(ctx, req), nil
 	case "POST /widget/uploads":
 		return h.upload(ctx, req), nil
-	case "GET /widget/conversations/{id}/attachments/{attachmentId}":
+	case "POST /widget/conversations/{id}/attachments/{attachmentId}":
 		return h.download(ctx, req), nil
 	case "POST /widget/downloads":
 		return h.openLink(ctx, req), nil

@@ -3,7 +3,8 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { Attachment, Channel, Summary } from "../shared/wire";
+import type { Item, Tray } from "../shared/upload";
+import type { Attachment, Channel, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -11,6 +12,7 @@ import { Notifier } from "./notify";
 import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
+import type { PendingReply } from "./state/pending";
 import { errorText, visitorName } from "./text";
 
 /** Dialog is a dialog to open over the inbox. */
@@ -43,6 +45,8 @@ export class Inbox {
   readonly now = signal(Date.now());
   /** focusComposer moves when the reply editor should take the focus (a thread was read). */
   readonly focusComposer = signal(0);
+  /** uploads are the files attached to the reply being written, as the tray shows them. */
+  readonly uploads = signal<readonly Item[]>([]);
   private readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
@@ -50,6 +54,9 @@ export class Inbox {
   private typingIn: string | null = null;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  // tray uploads the files of the open conversation's next reply; its
+  // code loads with the first file.
+  private tray?: Promise<Tray>;
 
   constructor(o: InboxOptions) {
     this.api = o.api;
@@ -155,6 +162,7 @@ export class Inbox {
     if (fresh) {
       this.stopTyping();
       this.state.email.reset();
+      this.clearFiles();
     }
     void this.loadFiles(id);
     try {
@@ -186,6 +194,7 @@ export class Inbox {
     this.stopTyping();
     this.state.thread.close();
     this.state.email.reset();
+    this.clearFiles();
   }
 
   /**
@@ -251,18 +260,52 @@ export class Inbox {
     }
   }
 
-  /** send sends the draft of the open conversation on the chosen channel. */
+  /**
+   * send sends the draft of the open conversation, with its files, on the
+   * chosen channel. A reply with files waits for their uploads; the ones
+   * that failed or were cancelled stay out of it.
+   */
   send(): void {
     const { thread, pending, email } = this.state;
     const id = thread.id.peek();
     const body = thread.draft.peek().trim();
-    if (!id || !body) return;
+    const files = this.uploads.peek().length > 0;
+    if (!id || (!body && !files)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString() });
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: files });
     thread.draft.value = "";
     this.stopTyping();
-    if (channel === "email") void this.sendEmail(id, p.clientId, body);
-    else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: id, body });
+    if (!files) return this.deliver(p);
+    void this.tray?.then((t) => t.take()).then((sent) => {
+      if (!body && !sent.length) return pending.drop(p.clientId);
+      pending.uploaded(p.clientId, sent);
+      this.deliver({ ...p, files: sent });
+    });
+  }
+
+  private deliver(p: PendingReply): void {
+    const attachments = p.files?.map((f) => f.ref);
+    if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, attachments);
+    else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
+  }
+
+  /** attach uploads files for the open conversation's next reply. */
+  attach(files: Blob[]): void {
+    if (!files.length || !this.state.thread.id.peek()) return;
+    this.tray ||= import("./upload").then((m) =>
+      m.newTray((name, size) => this.api.uploadSlot(this.state.thread.id.peek() || "", name, size), (items) => (this.uploads.value = items)),
+    );
+    void this.tray.then((t) => t.add(files));
+  }
+
+  /** unattach cancels a file's upload, or removes a failed one. */
+  unattach(id: number): void {
+    void this.tray?.then((t) => t.remove(id));
+  }
+
+  // A reply's files belong to its conversation: leaving it drops them.
+  private clearFiles(): void {
+    void this.tray?.then((t) => t.clear());
   }
 
   /**
@@ -270,10 +313,10 @@ export class Inbox {
    * emails it and only then stores it. When sending fails nothing is
    * stored, and the text goes back into the editor with the reason.
    */
-  private async sendEmail(id: string, clientId: string, body: string): Promise<void> {
+  private async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
     const { thread, pending, notices, email } = this.state;
     try {
-      const r = await this.api.replyByEmail(id, clientId, body);
+      const r = await this.api.replyByEmail(id, clientId, body, attachments);
       batch(() => {
         pending.drop(clientId);
         thread.add([r.message]);
@@ -351,7 +394,7 @@ export class Inbox {
 
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
-    for (const p of this.state.pending.unsent()) this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    for (const p of this.state.pending.unsent()) this.deliver(p);
     void this.loadList();
     const id = this.state.thread.id.peek();
     if (id) void this.openThread(id);

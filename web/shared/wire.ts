@@ -312,7 +312,7 @@ export interface Answers {
   "GET /widget/conversations/{id}/messages": MessagePage;
   "PUT /widget/contact": { contact: VisitorContact };
   "POST /widget/uploads": UploadSlot;
-  "GET /widget/conversations/{id}/attachments/{attachmentId}": Download;
+  "POST /widget/conversations/{id}/attachments/{attachmentId}": Download;
   "POST /widget/downloads": Download;
   "POST /agent/ticket": Ticket;
   "GET /agent/me": Agent;

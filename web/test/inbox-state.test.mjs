@@ -301,6 +301,17 @@ describe("pending replies", () => {
     st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z" });
     assert.deepEqual(st.pending.unsent(), []);
   });
+
+  test("a reply waiting for its files is not sent until they are uploaded, then goes with them", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-3", conversationId: "a", body: "", channel: "chat", createdAt: "2026-01-01T10:00:00Z", uploading: true });
+    assert.deepEqual(st.pending.unsent(), [], "a reconnect does not send it before its files");
+    const files = [{ ref: { key: "uploads/a/x/1/a.pdf", size: 3, contentType: "application/pdf" }, name: "a.pdf", size: 3 }];
+    st.pending.uploaded("c-3", files);
+    const [p] = st.pending.unsent();
+    assert.equal(p.uploading, false);
+    assert.deepEqual(p.files, files);
+  });
 });
 
 describe("typing", () => {

@@ -17,6 +17,7 @@ await esbuild.build({
   entryPoints: {
     links: join(root, "shared/links.ts"),
     live: join(root, "shared/live.ts"),
+    upload: join(root, "shared/upload.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
     "inbox-router": join(root, "inbox/router.ts"),
     "inbox-text": join(root, "inbox/text.ts"),

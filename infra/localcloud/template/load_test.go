@@ -169,7 +169,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
-		public("GET", "/widget/conversations/{id}/attachments/{attachmentId}"),
+		public("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),

@@ -2,6 +2,7 @@
 // client id, so sending one again after a reconnect is safe; the server's
 // echo of the stored message (same client id) acknowledges it.
 import { signal } from "@preact/signals";
+import type { Sent } from "../../shared/upload";
 import type { Channel, Message } from "../../shared/wire";
 
 export interface PendingReply {
@@ -12,6 +13,9 @@ export interface PendingReply {
   createdAt: string;
   /** failed: the server refused it; it stays in the thread, marked. */
   failed: boolean;
+  /** uploading: it waits for its files, which then go with it. */
+  uploading?: boolean;
+  files?: Sent[];
 }
 
 export class PendingState {
@@ -39,12 +43,17 @@ export class PendingState {
     return true;
   }
 
+  /** uploaded gives a reply waiting for its files the ones that made it. */
+  uploaded(clientId: string, files: Sent[]): void {
+    this.replies.value = this.replies.peek().map((p) => (p.clientId === clientId ? { ...p, uploading: false, files } : p));
+  }
+
   drop(clientId: string): void {
     this.replies.value = this.replies.peek().filter((p) => p.clientId !== clientId);
   }
 
   /** unsent are the chat replies to send again once the socket is back. */
   unsent(): PendingReply[] {
-    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat");
+    return this.replies.peek().filter((p) => !p.failed && !p.uploading && p.channel === "chat");
   }
 }

@@ -1,12 +1,31 @@
 // The open conversation: its header and actions, files, messages, the
 // visitor's typing, and the reply editor.
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { Attachment, Message, Summary } from "../../shared/wire";
+import type { Message, Summary } from "../../shared/wire";
 import type { Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
-import { clock, eventText, fileSize, visitorName } from "../text";
+import { clock, eventText, visitorName } from "../text";
 import { useInbox } from "./context";
+import type { FilesProps } from "./files";
+import { useChunk } from "./lazy";
 import { Avatar, LinkedText } from "./parts";
+
+// Files (previews, cards, the upload tray) are a chunk of their own.
+const filesChunk = () => import("./files");
+function Files(p: FilesProps) {
+  const { chunk } = useChunk(filesChunk);
+  return chunk ? <chunk.Files {...p} /> : null;
+}
+
+// Files dropped on the thread or the reply editor, pasted into it or
+// picked go with the next reply.
+const dragOver = (e: DragEvent) => e.dataTransfer?.types.includes("Files") && e.preventDefault();
+function attach(inbox: Inbox, e: Event, list?: FileList | null): void {
+  const files = Array.from(list || []);
+  if (!files.length) return;
+  e.preventDefault();
+  inbox.attach(files);
+}
 
 export function Thread() {
   const inbox = useInbox();
@@ -25,7 +44,7 @@ export function Thread() {
   return (
     <>
       {s ? <Head s={s} /> : <div class="thead" aria-busy="true" />}
-      <Files />
+      {thread.files.value.length ? <Files kind="other" /> : null}
       <Log />
       <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
       <div class="closed-note" hidden={!closed}>
@@ -108,44 +127,6 @@ function Contact({ id }: { id: string }) {
   );
 }
 
-/**
- * Files lists what the conversation received by email. A click asks for a
- * short-lived download URL on the files origin and opens it: the file is
- * never fetched into the inbox's origin.
- */
-function Files() {
-  const inbox = useInbox();
-  const { thread } = inbox.state;
-  const files = thread.files.value;
-  const id = thread.id.value;
-  return (
-    <p class="files" hidden={!files.length}>
-      {files.length ? "Files: " : null}
-      {files.map((a) => (
-        <button key={a.id} class="link file" type="button" title={a.inline ? "Open" : "Download"} onClick={() => id && void openFile(inbox, id, a)}>
-          {`${a.filename} (${fileSize(a.size)})`}
-        </button>
-      ))}
-    </p>
-  );
-}
-
-async function openFile(inbox: Inbox, conversationId: string, a: Attachment): Promise<void> {
-  // Open the tab in the click, so no popup blocker stops it; point it at
-  // the download once the URL is known.
-  const tab = window.open("", "_blank");
-  try {
-    const url = await inbox.downloadURL(conversationId, a);
-    if (tab) {
-      tab.opener = null;
-      tab.location.href = url;
-    }
-  } catch (e) {
-    tab?.close();
-    inbox.state.notices.fail(e);
-  }
-}
-
 // Keyed by seq (replies not stored yet by client id): a new message adds
 // one row, and the live region announces only that row.
 function Log() {
@@ -161,7 +142,7 @@ function Log() {
     if (el) el.scrollTop = el.scrollHeight;
   }, [messages.length, mine.length]);
   return (
-    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
+    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
       {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} />)}
       {mine.map((p) => <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} />)}
     </div>
@@ -173,6 +154,7 @@ function pendingMessage(p: PendingReply, me: { id: string; displayName: string; 
     conversationId: p.conversationId, seq: 0, kind: "text", clientId: p.clientId,
     author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl },
     body: p.body, createdAt: p.createdAt, channel: p.channel,
+    attachments: p.files?.map((f) => ({ id: "", filename: f.name, size: f.size, contentType: "", inline: false })),
   };
 }
 
@@ -202,6 +184,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
+        {m.attachments?.length ? <Files kind="message" m={m} pending={!!state} /> : null}
       </div>
     </article>
   );
@@ -228,6 +211,7 @@ function Composer({ hidden }: { hidden: boolean }) {
   }, [focus]);
   const byEmail = email.channel.value === "email";
   const meetings = profile.me.value.meetingsUrl;
+  const pick = useRef<HTMLInputElement>(null);
   const insertMeeting = () => {
     const el = ref.current;
     if (!el || !meetings) return;
@@ -238,7 +222,8 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }}>
+    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
+      {inbox.uploads.value.length ? <Files kind="tray" /> : null}
       <textarea
         ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
         value={thread.draft}
@@ -252,9 +237,15 @@ function Composer({ hidden }: { hidden: boolean }) {
             inbox.send();
           }
         }}
+        onPaste={(e) => attach(inbox, e, e.clipboardData?.files)}
       />
       <div class="composer-bar">
         <ChannelSwitch />
+        <button class="ghost attach" type="button" onClick={() => pick.current?.click()}>Attach files</button>
+        <input ref={pick} type="file" multiple hidden onChange={(e) => {
+          attach(inbox, e, e.currentTarget.files);
+          e.currentTarget.value = "";
+        }} />
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
