@@ -26,7 +26,9 @@ func (c *Cloud) startS3() error {
 		return err
 	}
 	c.mail = &mailParts{s3: s3, s3URL: "http://" + l.Addr().String()}
-	c.mail.s3Server = &http.Server{Handler: s3, ReadHeaderTimeout: 10 * time.Second}
+	// Everything S3 answers here is metered: the functions' calls and the
+	// browsers' uploads and downloads.
+	c.mail.s3Server = &http.Server{Handler: c.s3Meter.wrap(s3), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := c.mail.s3Server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("local S3 stopped", "err", err)

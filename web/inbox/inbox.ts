@@ -3,7 +3,7 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { Item, Tray } from "../shared/upload";
+import type { Item } from "../shared/upload";
 import type { Attachment, Channel, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
@@ -47,16 +47,14 @@ export class Inbox {
   readonly focusComposer = signal(0);
   /** uploads are the files attached to the reply being written, as the tray shows them. */
   readonly uploads = signal<readonly Item[]>([]);
-  private readonly api: InboxAPI;
+  readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
   private dialogs = 0;
   private typingIn: string | null = null;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  // tray uploads the files of the open conversation's next reply; its
-  // code loads with the first file.
-  private tray?: Promise<Tray>;
+  private filesChunk?: Promise<typeof import("./views/files")>;
 
   constructor(o: InboxOptions) {
     this.api = o.api;
@@ -162,7 +160,7 @@ export class Inbox {
     if (fresh) {
       this.stopTyping();
       this.state.email.reset();
-      this.clearFiles();
+      this.dropFiles();
     }
     void this.loadFiles(id);
     try {
@@ -194,7 +192,7 @@ export class Inbox {
     this.stopTyping();
     this.state.thread.close();
     this.state.email.reset();
-    this.clearFiles();
+    this.dropFiles();
   }
 
   /**
@@ -275,37 +273,37 @@ export class Inbox {
     const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: files });
     thread.draft.value = "";
     this.stopTyping();
-    if (!files) return this.deliver(p);
-    void this.tray?.then((t) => t.take()).then((sent) => {
-      if (!body && !sent.length) return pending.drop(p.clientId);
-      pending.uploaded(p.clientId, sent);
-      this.deliver({ ...p, files: sent });
-    });
+    if (files) void this.files().then((f) => f.sendWithFiles(this, p));
+    else this.deliver(p);
   }
 
-  private deliver(p: PendingReply): void {
+  /** deliver sends a reply, with its files once they are uploaded. */
+  deliver(p: PendingReply): void {
     const attachments = p.files?.map((f) => f.ref);
     if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, attachments);
     else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
   }
 
-  /** attach uploads files for the open conversation's next reply. */
-  attach(files: Blob[]): void {
-    if (!files.length || !this.state.thread.id.peek()) return;
-    this.tray ||= import("./upload").then((m) =>
-      m.newTray((name, size) => this.api.uploadSlot(this.state.thread.id.peek() || "", name, size), (items) => (this.uploads.value = items)),
-    );
-    void this.tray.then((t) => t.add(files));
+  /** files loads the files chunk (previews, cards, the upload tray) once. */
+  files(): Promise<typeof import("./views/files")> {
+    return (this.filesChunk ||= import("./views/files"));
   }
 
-  /** unattach cancels a file's upload, or removes a failed one. */
-  unattach(id: number): void {
-    void this.tray?.then((t) => t.remove(id));
+  /**
+   * attach uploads the files an event brought (dropped, pasted, picked)
+   * for the open conversation's next reply, and keeps the browser from
+   * doing anything else with them.
+   */
+  attach(e: Event, list?: FileList | null): void {
+    const files = Array.from(list || []);
+    if (!files.length || !this.state.thread.id.peek()) return;
+    e.preventDefault();
+    void this.files().then((f) => f.attach(this, files));
   }
 
   // A reply's files belong to its conversation: leaving it drops them.
-  private clearFiles(): void {
-    void this.tray?.then((t) => t.clear());
+  private dropFiles(): void {
+    if (this.uploads.peek().length) void this.files().then((f) => f.clearFiles(this));
   }
 
   /**

@@ -2,22 +2,25 @@
 // the first file an agent attaches: pictures as previews and other files as
 // cards (name, size, type), downloaded through short-lived URLs on the files
 // origin and never fetched into the inbox's origin; the files mailed in that
-// no message carries; and the reply editor's upload tray. Its styles come
-// with it, as a constructed stylesheet (no inline style under the CSP).
+// no message carries; and the reply editor's uploads (the tray is shared
+// with the widget: shared/upload.ts). Its styles come with it, as a
+// constructed stylesheet (no inline style under the CSP).
 import { useEffect, useState } from "preact/hooks";
+import { pastedName, type Sent, Tray } from "../../shared/upload";
 import type { Attachment, Message } from "../../shared/wire";
 import type { Inbox } from "../inbox";
+import type { PendingReply } from "../state/pending";
 import { fileSize } from "../text";
 import { useInbox } from "./context";
 
-export type FilesProps = { kind: "message"; m: Message; pending?: boolean } | { kind: "other" } | { kind: "tray" };
+export type FilesProps = { kind: "message"; m: Message } | { kind: "other" } | { kind: "tray" };
 
 const css = `.att{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}
 .att-img{padding:0;border:1px solid var(--line);border-radius:10px;overflow:hidden;background:#fff;cursor:zoom-in}
 .att-img img{display:block;max-width:280px;max-height:200px;min-width:48px;min-height:32px;object-fit:contain}
 .att-card{display:flex;align-items:center;gap:10px;max-width:320px;padding:8px 12px 8px 8px;border:1px solid var(--line);border-radius:10px;background:#fff;text-align:left;color:inherit;font:inherit}
-button.att-card:hover{border-color:var(--accent,#2f5bea)}
-.att-kind{flex:none;min-width:40px;padding:8px 4px;border-radius:8px;background:#eef2fd;color:#2f5bea;font-size:11px;font-weight:700;text-align:center}
+button.att-card:hover{border-color:var(--c)}
+.att-kind{flex:none;min-width:40px;padding:8px 4px;border-radius:8px;background:var(--soft);color:var(--c);font-size:11px;font-weight:700;text-align:center}
 .att-text{display:flex;flex-direction:column;min-width:0}
 .att-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .att-meta{font-size:12px;color:var(--muted)}
@@ -27,7 +30,7 @@ button.att-card:hover{border-color:var(--accent,#2f5bea)}
 .tray{display:flex;flex-direction:column;gap:6px;margin-bottom:8px}
 .up{display:grid;grid-template-columns:1fr auto;gap:2px 8px;align-items:center;font-size:13px}
 .up-bar{height:4px;border-radius:2px;background:var(--line);overflow:hidden}
-.up-bar i{display:block;height:100%;background:#2f5bea;transition:width .2s}
+.up-bar i{display:block;height:100%;background:var(--c);transition:width .2s}
 .up.failed .up-bar{display:none}
 .up-err{grid-column:1/-1;margin:0;color:#a3262b;font-size:12.5px}
 .up-x{grid-row:1/3;grid-column:2}`;
@@ -36,10 +39,59 @@ const sheet = new CSSStyleSheet();
 sheet.replaceSync(css);
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
+// ---------------------------------------------------------------- uploads
+
+const texts = {
+  tooLarge: "{name} is larger than this channel accepts.",
+  notAccepted: "Files like {name} cannot be sent.",
+  tooMany: "A reply carries at most {n} files.",
+  failed: "{name} could not be uploaded.",
+};
+
+const trays = new WeakMap<Inbox, Tray>();
+
+// trayOf is the inbox's tray of files for the open conversation's next
+// reply; its items show in inbox.uploads.
+function trayOf(inbox: Inbox): Tray {
+  let t = trays.get(inbox);
+  if (!t) {
+    const tray: Tray = new Tray({
+      ask: (name, size) => inbox.api.uploadSlot(inbox.state.thread.id.peek() || "", name, size),
+      texts, unnamed: pastedName, changed: () => (inbox.uploads.value = tray.items()),
+    });
+    trays.set(inbox, (t = tray));
+  }
+  return t;
+}
+
+/** attach uploads files for the open conversation's next reply. */
+export function attach(inbox: Inbox, files: Blob[]): void {
+  trayOf(inbox).add(files);
+}
+
+/** clearFiles cancels the files of a reply to a conversation left. */
+export function clearFiles(inbox: Inbox): void {
+  trayOf(inbox).clear();
+}
+
+/**
+ * sendWithFiles sends a reply once its files are uploaded, with those that
+ * made it; a reply left with neither text nor files is dropped.
+ */
+export async function sendWithFiles(inbox: Inbox, p: PendingReply): Promise<void> {
+  const sent: Sent[] = await trayOf(inbox).take();
+  const { pending } = inbox.state;
+  if (!p.body && !sent.length) return pending.drop(p.clientId);
+  pending.uploaded(p.clientId, sent);
+  inbox.deliver({ ...p, files: sent });
+}
+
+// ---------------------------------------------------------------- views
+
 export function Files(p: FilesProps) {
   switch (p.kind) {
     case "message":
-      return <MessageFiles m={p.m} pending={p.pending} />;
+      return <MessageFiles m={p.m} />;
     case "other":
       return <OtherFiles />;
     case "tray":
@@ -72,11 +124,11 @@ function kind(a: Attachment): string {
   return ext.toUpperCase().slice(0, 8) || "FILE";
 }
 
-function MessageFiles({ m, pending }: { m: Message; pending?: boolean }) {
+function MessageFiles({ m }: { m: Message }) {
   return (
     <div class="att">
-      {(m.attachments || []).map((a, i) =>
-        a.inline && !pending ? <Preview key={a.id} conversationId={m.conversationId} a={a} /> : <Card key={a.id || i} conversationId={m.conversationId} a={a} pending={pending} />,
+      {(m.attachments || []).map((a) =>
+        a.inline ? <Preview key={a.id} conversationId={m.conversationId} a={a} /> : <Card key={a.id} conversationId={m.conversationId} a={a} />,
       )}
     </div>
   );
@@ -114,7 +166,7 @@ function Preview({ conversationId, a }: { conversationId: string; a: Attachment 
   );
 }
 
-function Card({ conversationId, a, pending, failure }: { conversationId: string; a: Attachment; pending?: boolean; failure?: string }) {
+function Card({ conversationId, a, failure }: { conversationId: string; a: Attachment; failure?: string }) {
   const inbox = useInbox();
   const [error, setError] = useState(failure || "");
   const text = (
@@ -123,7 +175,6 @@ function Card({ conversationId, a, pending, failure }: { conversationId: string;
       <span class="att-text"><span class="att-name">{a.filename}</span><span class="att-meta">{fileSize(a.size)}{a.contentType ? " · " + a.contentType : ""}</span></span>
     </>
   );
-  if (pending) return <div class="att-card">{text}</div>;
   return (
     <>
       <button class="att-card" type="button" title={`Download ${a.filename}`} onClick={() => void openFile(inbox, conversationId, a).then((why) => why && setError(why))}>{text}</button>
@@ -179,7 +230,7 @@ function UploadTray() {
         <div key={it.id} class={"up " + it.state}>
           <span>{it.name} · {fileSize(it.size)}</span>
           <span class="up-bar"><i style={{ width: Math.round(it.progress * 100) + "%" }} /></span>
-          <button class="ghost up-x" type="button" aria-label={(it.state === "failed" ? "Remove " : "Cancel ") + it.name} onClick={() => inbox.unattach(it.id)}>×</button>
+          <button class="ghost up-x" type="button" aria-label={(it.state === "failed" ? "Remove " : "Cancel ") + it.name} onClick={() => trayOf(inbox).remove(it.id)}>×</button>
           {it.error ? <p class="up-err" role="alert">{it.error}</p> : null}
         </div>
       ))}

@@ -2,7 +2,6 @@
 // visitor's typing, and the reply editor.
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Message, Summary } from "../../shared/wire";
-import type { Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, visitorName } from "../text";
 import { useInbox } from "./context";
@@ -11,21 +10,15 @@ import { useChunk } from "./lazy";
 import { Avatar, LinkedText } from "./parts";
 
 // Files (previews, cards, the upload tray) are a chunk of their own.
-const filesChunk = () => import("./files");
 function Files(p: FilesProps) {
-  const { chunk } = useChunk(filesChunk);
+  const inbox = useInbox();
+  const { chunk } = useChunk(() => inbox.files());
   return chunk ? <chunk.Files {...p} /> : null;
 }
 
-// Files dropped on the thread or the reply editor, pasted into it or
-// picked go with the next reply.
+// Files dropped on the reply editor, pasted into it or picked go with the
+// next reply.
 const dragOver = (e: DragEvent) => e.dataTransfer?.types.includes("Files") && e.preventDefault();
-function attach(inbox: Inbox, e: Event, list?: FileList | null): void {
-  const files = Array.from(list || []);
-  if (!files.length) return;
-  e.preventDefault();
-  inbox.attach(files);
-}
 
 export function Thread() {
   const inbox = useInbox();
@@ -142,7 +135,7 @@ function Log() {
     if (el) el.scrollTop = el.scrollHeight;
   }, [messages.length, mine.length]);
   return (
-    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
+    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
       {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} />)}
       {mine.map((p) => <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} />)}
     </div>
@@ -154,7 +147,6 @@ function pendingMessage(p: PendingReply, me: { id: string; displayName: string; 
     conversationId: p.conversationId, seq: 0, kind: "text", clientId: p.clientId,
     author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl },
     body: p.body, createdAt: p.createdAt, channel: p.channel,
-    attachments: p.files?.map((f) => ({ id: "", filename: f.name, size: f.size, contentType: "", inline: false })),
   };
 }
 
@@ -184,7 +176,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
-        {m.attachments?.length ? <Files kind="message" m={m} pending={!!state} /> : null}
+        {m.attachments?.length ? <Files kind="message" m={m} /> : null}
       </div>
     </article>
   );
@@ -211,7 +203,6 @@ function Composer({ hidden }: { hidden: boolean }) {
   }, [focus]);
   const byEmail = email.channel.value === "email";
   const meetings = profile.me.value.meetingsUrl;
-  const pick = useRef<HTMLInputElement>(null);
   const insertMeeting = () => {
     const el = ref.current;
     if (!el || !meetings) return;
@@ -222,7 +213,7 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
+    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => inbox.attach(e, e.dataTransfer?.files)}>
       {inbox.uploads.value.length ? <Files kind="tray" /> : null}
       <textarea
         ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
@@ -237,15 +228,17 @@ function Composer({ hidden }: { hidden: boolean }) {
             inbox.send();
           }
         }}
-        onPaste={(e) => attach(inbox, e, e.clipboardData?.files)}
+        onPaste={(e) => inbox.attach(e, e.clipboardData?.files)}
       />
       <div class="composer-bar">
         <ChannelSwitch />
-        <button class="ghost attach" type="button" onClick={() => pick.current?.click()}>Attach files</button>
-        <input ref={pick} type="file" multiple hidden onChange={(e) => {
-          attach(inbox, e, e.currentTarget.files);
-          e.currentTarget.value = "";
-        }} />
+        <label class="ghost attach">
+          Attach files
+          <input class="sr" type="file" multiple onChange={(e) => {
+            inbox.attach(e, e.currentTarget.files);
+            e.currentTarget.value = "";
+          }} />
+        </label>
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
