@@ -110,16 +110,6 @@ func escapeKey(key string) string {
 	return strings.Join(parts, "/")
 }
 
-// FileID implements chat.Files: the id the file of an upload has in its
-// conversation ("" for a key the server did not make).
-func (b *Bucket) FileID(u chat.Upload) string {
-	k, ok := parseUploadKey(u.Key)
-	if !ok {
-		return ""
-	}
-	return encodeID(k.fileRest())
-}
-
 // Settle implements chat.Files.
 func (b *Bucket) Settle(ctx context.Context, uploads []chat.Upload) {
 	keys := make([]string, 0, len(uploads))

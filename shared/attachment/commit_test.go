@@ -122,7 +122,7 @@ func TestCommit(t *testing.T) {
 			for _, u := range ups {
 				k, _ := parseUploadKey(u.Key)
 				ctype, inline := typeOf(k.name)
-				want = append(want, chat.Attachment{ID: files.FileID(u), Filename: k.name, Size: u.Size, ContentType: ctype, Inline: inline})
+				want = append(want, chat.Attachment{ID: encodeID(k.fileRest()), Filename: k.name, Size: u.Size, ContentType: ctype, Inline: inline})
 				wantKeys = append(wantKeys, Folder+conv+"/"+k.id+"/1-"+k.name)
 			}
 			if diff := cmp.Diff(want, got); diff != "" {

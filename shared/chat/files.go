@@ -6,14 +6,15 @@ package chat
 // message is written only with uploads that exist, were made by its sender
 // for its conversation and match what was declared, each made a file of
 // the conversation first. A retry of a stored message commits nothing
-// again: the stored message answers it.
+// again: the stored message answers it. The uploads are part of what a
+// client id is bound to (clientid.go): the same id with other files is
+// another request, refused.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 )
 
@@ -62,9 +63,6 @@ type Files interface {
 	// upload that is missing, another sender's or another conversation's
 	// answers alike: ErrNotFound).
 	Commit(ctx context.Context, c FileCommit) ([]Attachment, error)
-	// FileID is the id an upload has once committed: it tells a retry of
-	// a message from another message under the same client id.
-	FileID(u Upload) string
 	// Settle removes the uploads of a message that is now stored (their
 	// files are the conversation's); uploads left behind expire anyway.
 	Settle(ctx context.Context, uploads []Upload)
@@ -88,10 +86,9 @@ func (in SendInput) validateUploads() error {
 }
 
 // attach commits the message's uploads as files of conv before the message
-// is written, into in.files. A client id that stored a message already
+// is written, into in.files. A client id that stored this request already
 // commits nothing (its uploads are gone by now; the write answers with the
-// stored message), unless that message carried other files: then the
-// request is not the same one, and it is refused.
+// stored message); one that stored another request is refused.
 func (s *Service) attach(ctx context.Context, p Principal, in *SendInput, conv Conversation) error {
 	in.files = nil
 	if len(in.Attachments) == 0 {
@@ -100,10 +97,7 @@ func (s *Service) attach(ctx context.Context, p Principal, in *SendInput, conv C
 	if s.files == nil {
 		return errNoFiles
 	}
-	if prior, found, err := s.storedMessage(ctx, clientKey(p, in.ClientID)); err != nil || found {
-		if err == nil && !s.sameFiles(prior, in.Attachments) {
-			err = &Error{Kind: ErrConflict, Message: "this clientId was used for a message with other files"}
-		}
+	if _, found, err := s.storedMessage(ctx, clientKey(p, in.ClientID), in.requestDigest()); err != nil || found {
 		return err
 	}
 	files, err := s.files.Commit(ctx, FileCommit{
@@ -116,38 +110,23 @@ func (s *Service) attach(ctx context.Context, p Principal, in *SendInput, conv C
 	return nil
 }
 
-// storedMessage is the message a client key stored, if any.
-func (s *Service) storedMessage(ctx context.Context, key string) (Message, bool, error) {
+// storedMessage is the message a client key stored for request, if any;
+// another request stored under the key is refused (ClientIDReused).
+func (s *Service) storedMessage(ctx context.Context, key, request string) (Message, bool, error) {
 	lookup, ok := s.store.(ClientLookup)
 	if !ok {
 		return Message{}, false, nil
 	}
-	m, err := lookup.ClientMessage(ctx, key)
+	m, err := lookup.ClientMessage(ctx, key, request)
 	switch {
 	case err == nil:
 		return m, true, nil
 	case errors.Is(err, ErrNotFound):
 		return Message{}, false, nil
+	case errors.Is(err, ErrClientIDReused):
+		return Message{}, false, err
 	}
 	return Message{}, false, fmt.Errorf("client id: %w", err)
-}
-
-func (s *Service) sameFiles(m Message, uploads []Upload) bool {
-	return slices.Equal(fileIDs(m.Attachments), slices.Collect(func(yield func(string) bool) {
-		for _, u := range uploads {
-			if !yield(s.files.FileID(u)) {
-				return
-			}
-		}
-	}))
-}
-
-func fileIDs(files []Attachment) []string {
-	ids := make([]string, 0, len(files))
-	for _, f := range files {
-		ids = append(ids, f.ID)
-	}
-	return ids
 }
 
 // settle follows a message's write: a new message's uploads are removed,

@@ -28,12 +28,10 @@ func (f *fakeFiles) Commit(_ context.Context, c chat.FileCommit) ([]chat.Attachm
 		if !ok {
 			return nil, &chat.Error{Kind: chat.ErrNotFound, Message: "upload not found"}
 		}
-		out = append(out, chat.Attachment{ID: f.FileID(u), Filename: name, Size: u.Size, ContentType: u.ContentType})
+		out = append(out, chat.Attachment{ID: "id-" + u.Key, Filename: name, Size: u.Size, ContentType: u.ContentType})
 	}
 	return out, nil
 }
-
-func (f *fakeFiles) FileID(u chat.Upload) string { return "id-" + u.Key }
 
 func (f *fakeFiles) Settle(_ context.Context, ups []chat.Upload) { f.settled = append(f.settled, ups) }
 
@@ -85,10 +83,20 @@ func TestMessageWithFiles(t *testing.T) {
 	if len(files.commits) != 1 {
 		t.Errorf("a retry committed again: %d commits", len(files.commits))
 	}
-	// The same client id with other files is another request.
-	_, err = e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: clientID, Attachments: []chat.Upload{{Key: "ok/other.pdf", Size: 1, ContentType: "application/pdf"}}})
-	if !errors.Is(err, chat.ErrConflict) {
-		t.Errorf("same client id, other files = %v, want a conflict", err)
+	// The same client id with other files, or the same upload declared
+	// otherwise, is another request: refused, nothing committed.
+	for name, ups := range map[string][]chat.Upload{
+		"other files":   {{Key: "ok/other.pdf", Size: 1, ContentType: "application/pdf"}},
+		"another size":  {{Key: shot.Key, Size: 11, ContentType: shot.ContentType}},
+		"one more file": {shot, shot},
+	} {
+		_, err = e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: clientID, Attachments: ups})
+		if !errors.Is(err, chat.ErrClientIDReused) {
+			t.Errorf("same client id, %s = %v, want ClientIDReused", name, err)
+		}
+	}
+	if len(files.commits) != 1 {
+		t.Errorf("a reused client id committed: %d commits", len(files.commits))
 	}
 
 	// To an existing conversation, scoped to it; an agent's reply too.

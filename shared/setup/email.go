@@ -51,6 +51,9 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, o email.Optio
 		return nil, err
 	}
 	o.ChannelID, o.Team, o.Now = e.Config.DefaultChannelID, e.Config.TeamName, clock.New(e.Config.ClockFile)
+	if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
+		o.InboxURL = inbox[0]
+	}
 	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
 }
 

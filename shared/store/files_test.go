@@ -32,7 +32,7 @@ func TestMessageFiles(t *testing.T) {
 	if diff := cmp.Diff(files, page[0].Attachments); diff != "" {
 		t.Errorf("files read back (-want +got):\n%s", diff)
 	}
-	stored, err := s.ClientMessage(t.Context(), key)
+	stored, err := s.ClientMessage(t.Context(), key, "")
 	if err != nil {
 		t.Fatal(err)
 	}

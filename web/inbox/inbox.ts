@@ -77,6 +77,7 @@ export class Inbox {
           this.notifier.alert(out.alert.conversation, out.alert.message);
         }
         if (out.failure) this.state.notices.fail(out.failure);
+        this.sendNext();
       },
     });
   }
@@ -167,6 +168,7 @@ export class Inbox {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
       const shown = this.state.opened(d, mark, fresh);
+      this.sendNext();
       if (!shown) return;
       // Follow the open thread: its every message comes live from now on
       // (the rest of the inbox hears only what changes the list), and the
@@ -274,14 +276,14 @@ export class Inbox {
     thread.draft.value = "";
     this.stopTyping();
     if (files) void this.files().then((f) => f.sendWithFiles(this, p));
-    else this.deliver(p);
+    else if (channel === "email") void this.sendEmail(id, p.clientId, body);
+    else this.sendNext();
   }
 
-  /** deliver sends a reply, with its files once they are uploaded. */
+  /** deliver sends a reply whose files are uploaded (the files chunk's sendWithFiles). */
   deliver(p: PendingReply): void {
-    const attachments = p.files?.map((f) => f.ref);
-    if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, attachments);
-    else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
+    if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, p.files?.map((f) => f.ref));
+    else this.sendNext();
   }
 
   /** files loads the files chunk (previews, cards, the upload tray) once. */
@@ -305,6 +307,23 @@ export class Inbox {
   private dropFiles(): void {
     if (this.uploads.peek().length) void this.files().then((f) => f.clearFiles(this));
   }
+
+  /**
+   * sendNext sends the next chat reply once the one before it is answered
+   * (PendingState.next); one whose answer is overdue (a lost push) goes
+   * again with its client id, so it cannot hold the others back. A reply
+   * waiting for its files holds the ones after it until they are uploaded.
+   */
+  sendNext(again = false): void {
+    const p = this.state.pending.next(again);
+    if (!p) return;
+    const attachments = p.files?.map((f) => f.ref);
+    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
+    clearTimeout(this.overdue);
+    this.overdue = setTimeout(() => this.state.pending.unsent()[0] === p && this.sendNext(true), 30000);
+  }
+
+  private overdue: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
@@ -392,7 +411,7 @@ export class Inbox {
 
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
-    for (const p of this.state.pending.unsent()) this.deliver(p);
+    this.sendNext(true);
     void this.loadList();
     const id = this.state.thread.id.peek();
     if (id) void this.openThread(id);

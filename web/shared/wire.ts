@@ -47,6 +47,8 @@ export interface Message {
   mailId?: string;
   /** attachments are the files the message carries. */
   attachments?: Attachment[];
+  /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
+  extraction?: "full";
 }
 
 /** Summary is a conversation as agents see it in the list. */

@@ -58,6 +58,7 @@ var sdkServices = map[string]func(op string) string{
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": func(op string) string { return "secretsmanager:" + op },
 	"github.com/aws/aws-sdk-go-v2/service/sqs":            func(op string) string { return "sqs:" + op },
 	"github.com/aws/aws-sdk-go-v2/service/sns":            func(op string) string { return "sns:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront":     func(op string) string { return "cloudfront:" + op },
 }
 
 // alsoNeeds are the actions an SDK input needs besides the one

@@ -55,6 +55,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"FILES_PER_MESSAGE":            "5",
 		"MALWARE_SCANNING":             "Disabled",
 		"FILE_LINK_URL":                "https://" + cdn + "/widget/file.html",
+		"METRICS_NAMESPACE":            "Parley/parley-local",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":         "functions/widget-api",
@@ -67,6 +68,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
+		"WebPublisherFunction":      "functions/web-publisher",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -82,8 +84,16 @@ func TestLoadRealTemplate(t *testing.T) {
 			Timeout:       10 * time.Second,
 			MemoryMB:      256,
 			Env:           env,
+			LogGroup:      "/parley/parley-local/" + id,
+			Async:         AsyncConfig{MaxRetries: 2, MaxEventAge: 6 * time.Hour},
 		}
 	}
+	dlq := func(name string) string { return "arn:aws:sqs:us-east-1:000000000000:parley-local-" + name }
+	want["TranscriptFunction"].Async.DeadLetterARN = dlq("TranscriptDLQ")
+	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
+	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
+	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
 	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
@@ -268,6 +278,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":           "https://" + filesCDN,
+		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -318,6 +330,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"FILES_PER_MESSAGE":            "5",
 		"MALWARE_SCANNING":             "Disabled",
 		"FILE_LINK_URL":                "https://" + cdn + "/widget/file.html",
+		"METRICS_NAMESPACE":            "Parley/demo",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -357,6 +370,8 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":          "https://" + filesCDN,
+		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)

@@ -81,7 +81,10 @@ export function clearFiles(inbox: Inbox): void {
 export async function sendWithFiles(inbox: Inbox, p: PendingReply): Promise<void> {
   const sent: Sent[] = await trayOf(inbox).take();
   const { pending } = inbox.state;
-  if (!p.body && !sent.length) return pending.drop(p.clientId);
+  if (!p.body && !sent.length) {
+    pending.drop(p.clientId);
+    return inbox.sendNext();
+  }
   pending.uploaded(p.clientId, sent);
   inbox.deliver({ ...p, files: sent });
 }

@@ -5,6 +5,7 @@ import type { Message, Summary } from "../../shared/wire";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, visitorName } from "../text";
 import { useInbox } from "./context";
+import { ExtractionNote } from "./extraction";
 import type { FilesProps } from "./files";
 import { useChunk } from "./lazy";
 import { Avatar, LinkedText } from "./parts";
@@ -177,6 +178,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
         {m.attachments?.length ? <Files kind="message" m={m} /> : null}
+        <ExtractionNote message={m} />
       </div>
     </article>
   );
