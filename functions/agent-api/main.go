@@ -13,11 +13,15 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
 		bucket, err := env.Files()
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.ChatWithFiles(st, env.Limiter(st), bucket)
+		svc, err := env.ChatWithFiles(st, env.Limiter(st), channels, bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -33,13 +37,17 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.EmailWithFiles(key, svc, st, files)
+		mail, err := env.EmailWithFiles(key, svc, st, channels, files)
+		if err != nil {
+			return nil, err
+		}
+		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files,
+			Email: mail, Attachments: files, Settings: admin,
 		})
 		if err != nil {
 			return nil, err

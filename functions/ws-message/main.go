@@ -15,11 +15,15 @@ func main() {
 	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
 		st := env.Store()
 		limiter := env.Limiter(st)
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
 		files, err := env.Files()
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.ChatWithFiles(st, limiter, files)
+		svc, err := env.ChatWithFiles(st, limiter, channels, files)
 		if err != nil {
 			return nil, err
 		}

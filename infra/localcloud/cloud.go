@@ -376,6 +376,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// The widget's pages are served here, not by the distribution.
 		env["FILE_LINK_URL"] = c.base + "/widget/file.html"
 	}
+	if _, ok := env["WIDGET_ORIGINS"]; ok {
+		// The chat window is served here, as from the web distribution.
+		env["WIDGET_ORIGINS"] = c.base
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath

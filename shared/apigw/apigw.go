@@ -29,6 +29,7 @@ const (
 	CodeClientIDReused = "client_id_reused"
 	CodeBlocked        = "blocked"
 	CodePending        = "pending"
+	CodeForbidden      = "forbidden"
 )
 
 var categories = []struct {
@@ -39,6 +40,7 @@ var categories = []struct {
 }{
 	{chat.ErrInvalid, http.StatusBadRequest, CodeInvalid, "the request is invalid"},
 	{chat.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized, "authentication required"},
+	{chat.ErrForbidden, http.StatusForbidden, CodeForbidden, "not allowed"},
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrClientIDReused, http.StatusConflict, CodeClientIDReused, "this clientId was used for another request"},
@@ -55,6 +57,8 @@ type ErrorBody struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 	// RetryAfter is in seconds, set when rate limited.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Fields names each field at fault in a refused request body.
+	Fields []chat.FieldError `json:"fields,omitempty"`
 }
 
 // Classify returns the status and body for err. Internal errors are logged
@@ -73,6 +77,10 @@ func Classify(ctx context.Context, err error) (int, ErrorBody) {
 		if errors.As(err, &conflict) {
 			body.Message = conflict.Error()
 			body.AssigneeID = &conflict.AssigneeID
+		}
+		var fields *chat.ValidationError
+		if errors.As(err, &fields) {
+			body.Message, body.Fields = fields.Message, fields.Fields
 		}
 		var limited *chat.RateLimitError
 		if errors.As(err, &limited) {

@@ -3,6 +3,7 @@ package chat
 // Messages: what visitors and agents write into a conversation's seq stream.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,13 +99,15 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 			return res.Message, nil
 		}
 	}
-	inbox, err := s.ChannelInbox(ctx, s.channel)
+	// The conversation starts in the channel the visitor's widget runs on
+	// (a connection stored before principals carried it: the default).
+	ch, err := s.channelOf(ctx, cmp.Or(p.ChannelID, s.channel))
 	if err != nil {
 		return Message{}, err
 	}
 	now := s.now().UTC()
 	cid := s.newID()
-	if err := s.attach(ctx, p, &in, Conversation{ID: cid, ChannelID: s.channel}); err != nil {
+	if err := s.attach(ctx, p, &in, Conversation{ID: cid, ChannelID: ch.ID}); err != nil {
 		return Message{}, err
 	}
 	msg := Message{
@@ -112,10 +115,10 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		Author: author(p), Body: in.Body, CreatedAt: now, Attachments: in.files,
 	}
 	c := Conversation{
-		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: p.ID, Status: StatusOpen,
+		ID: cid, ChannelID: ch.ID, InboxID: ch.InboxID, VisitorID: p.ID, Status: StatusOpen,
 		VisitorOnline: true, LastSeq: 1, Preview: previewOf(in.Body, in.files), CreatedAt: now, LastActivityAt: now,
 	}
-	s.armTimer(&c, now)
+	armTimer(&c, ch.Inactivity, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
@@ -150,6 +153,13 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 
 func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation, in SendInput) (Appended, error) {
 	now := s.now().UTC()
+	var timer Inactivity
+	if p.Role == RoleVisitor {
+		var err error
+		if timer, err = s.inactivityOf(ctx, conv); err != nil {
+			return Appended{}, err
+		}
+	}
 	res, err := s.store.Append(ctx, Append{
 		Current: conv,
 		Message: Message{
@@ -171,7 +181,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 				c.AgentReadSeq = c.LastSeq + 1
 			}
 			if p.Role == RoleVisitor {
-				s.armTimer(c, now)
+				armTimer(c, timer, now)
 			}
 			if in.Channel == ChannelEmail {
 				// The conversation continues by email: no chat timer.

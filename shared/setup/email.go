@@ -10,6 +10,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -18,18 +19,19 @@ import (
 const replyTokenVersion = 'a'
 
 // Email wires the email channel: reply addresses signed with key (the
-// signing secret), SES to send, the mail bucket for raw mail. Its emails
-// name files without links: EmailWithFiles is for the functions that
-// send conversations (replies, transcripts).
-func (e Env) Email(key []byte, svc *chat.Service, st *store.Store) (*email.Service, error) {
-	return e.email(key, svc, st, email.Options{})
+// signing secret), the channels' email settings, SES to send, the mail
+// bucket for raw mail. Its emails name files without links:
+// EmailWithFiles is for the functions that send conversations (replies,
+// transcripts).
+func (e Env) Email(key []byte, svc *chat.Service, st *store.Store, channels *settings.Cache) (*email.Service, error) {
+	return e.email(key, svc, st, channels, email.Options{})
 }
 
 // EmailWithFiles is Email whose emails carry and link the conversations'
 // files: a reply attaches up to email.DefaultAttachUpTo bytes of its own
 // (none while malware scanning is on: a file is scanned only once
 // stored, after the email left), everything else is linked.
-func (e Env) EmailWithFiles(key []byte, svc *chat.Service, st *store.Store, files *attachment.Service) (*email.Service, error) {
+func (e Env) EmailWithFiles(key []byte, svc *chat.Service, st *store.Store, channels *settings.Cache, files *attachment.Service) (*email.Service, error) {
 	mf, err := mailFiles(files)
 	if err != nil {
 		return nil, err
@@ -38,10 +40,10 @@ func (e Env) EmailWithFiles(key []byte, svc *chat.Service, st *store.Store, file
 	if e.Config.Files.Scanning {
 		o.AttachUpTo = 0
 	}
-	return e.email(key, svc, st, o)
+	return e.email(key, svc, st, channels, o)
 }
 
-func (e Env) email(key []byte, svc *chat.Service, st *store.Store, o email.Options) (*email.Service, error) {
+func (e Env) email(key []byte, svc *chat.Service, st *store.Store, channels *settings.Cache, o email.Options) (*email.Service, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, o email.Optio
 	if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
 		o.InboxURL = inbox[0]
 	}
-	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
+	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
 }
 
 // s3 is the S3 client. A custom endpoint (the local cloud's S3) is

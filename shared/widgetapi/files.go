@@ -28,7 +28,7 @@ type uploadRequest struct {
 // and against the visitor's upload limit: a slot costs nothing to ask for
 // but lets a file into the bucket for a day.
 func (h *Handler) upload(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -42,7 +42,7 @@ func (h *Handler) upload(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	slot, err := h.files.Slot(ctx, p, attachment.SlotRequest{ConversationID: in.ConversationID, ChannelID: h.channel, Filename: in.Filename, Size: in.Size})
+	slot, err := h.files.Slot(ctx, p, attachment.SlotRequest{ConversationID: in.ConversationID, ChannelID: p.ChannelID, Filename: in.Filename, Size: in.Size})
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -55,7 +55,7 @@ func (h *Handler) upload(ctx context.Context, req events.APIGatewayV2HTTPRequest
 // Origin: it sends none with a GET to its own origin (the local cloud
 // serves the chat window and the API from one).
 func (h *Handler) download(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -73,8 +73,9 @@ type linkRequest struct {
 // openLink trades the token of a file link from an email for a download.
 // The widget's file page asks it from the widget's own origin.
 func (h *Handler) openLink(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	if !h.allow.Channel(h.channel, auth.Header(req.Headers, "Origin")) {
-		return apigw.Error(ctx, auth.ErrOrigin)
+	// The file page is the widget's own (allowed on every channel).
+	if err := h.allow.Channel(ctx, h.channel, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)

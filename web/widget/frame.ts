@@ -55,7 +55,7 @@ let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
 let pending: Pending[] = [];
-let team: Omit<WidgetConfig, "channelId"> = { teamName: "", color: "" };
+let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();

@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,files,latency,sweep,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,web,soak]
 package main
 
 import (
@@ -41,7 +41,8 @@ func run() error {
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
 	filesN := flag.Int("files", 50, "attachments for the files run")
-	runs := flag.String("runs", "cold,fanout,cost,messages,files,latency,sweep,web,soak", "the runs to do, comma-separated")
+	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -97,6 +98,11 @@ func run() error {
 	if want["files"] {
 		if err := b.files(ctx, *filesN); err != nil {
 			return fmt.Errorf("files run: %w", err)
+		}
+	}
+	if want["pageviews"] {
+		if err := b.pageViews(ctx, *pageN); err != nil {
+			return fmt.Errorf("page view run: %w", err)
 		}
 	}
 	if want["latency"] {
