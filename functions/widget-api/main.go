@@ -42,7 +42,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		bucket, err := env.Files()
+		bucket, err := env.Files(channels)
 		if err != nil {
 			return nil, err
 		}

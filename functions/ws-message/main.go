@@ -19,7 +19,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Files()
+		files, err := env.Files(channels)
 		if err != nil {
 			return nil, err
 		}

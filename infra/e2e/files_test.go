@@ -611,3 +611,49 @@ func TestFilesDeletedWithConversation(t *testing.T) {
 		t.Errorf("download of a deleted file = %d %s, want 404", status, body)
 	}
 }
+
+// TestFilesChannelLimits: a channel whose admin set its own file limits
+// signs slots within them and says them; a message with more files than
+// the channel takes is refused and stores nothing. The default channel
+// keeps the deployment's limits.
+func TestFilesChannelLimits(t *testing.T) {
+	admin := newAgent(t, "alice")
+	ch := newChannel(t, admin, "Files "+uuid.NewString()[:8])
+	ch["files"] = map[string]any{"maxMegabytes": 1, "perMessage": 2}
+	putChannel(t, admin, ch)
+	pastTheCaches(t)
+
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), ch["id"].(string), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apiErr *chatclient.APIError
+	if _, err := visitorSlot(t, v, "", "big.pdf", 1<<20+1); !errors.As(err, &apiErr) || apiErr.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("slot for a file over the channel's 1 MB = %v, want 413", err)
+	}
+	s, err := visitorSlot(t, v, "", "small.pdf", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaxBytes != 1<<20 || s.MaxFiles != 2 {
+		t.Errorf("slot says limits %d bytes, %d files; want the channel's 1 MB, 2 files", s.MaxBytes, s.MaxFiles)
+	}
+
+	tab, conv, _ := startConversation(t, v, "three files coming")
+	var ups []map[string]any
+	for _, name := range []string{"a.png", "b.png", "c.png"} {
+		ups = append(ups, uploadFile(t, v, conv, name, pngBytes).upload(len(pngBytes)))
+	}
+	before := len(getThread(t, admin, conv).Messages)
+	if f := sendFiles(t, tab, uuid.NewString(), conv, "three", ups...); f.Type != "error" || f.Code != "invalid_request" {
+		t.Errorf("a message with 3 files on a channel that takes 2 = %s, want invalid_request", f.Raw)
+	}
+	if n := len(getThread(t, admin, conv).Messages); n != before {
+		t.Errorf("the refused message stored something: %d messages, want %d", n, before)
+	}
+
+	main, err := visitorSlot(t, newVisitor(t), "", "big.pdf", 1<<20+1)
+	if err != nil || main.MaxBytes != 10<<20 || main.MaxFiles != 5 {
+		t.Errorf("the default channel's slot = %+v, %v; want the deployment's 10 MB, 5 files", main, err)
+	}
+}

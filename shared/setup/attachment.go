@@ -10,15 +10,16 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // Files wires the conversations' files in the mail bucket: uploads and
 // downloads presigned with the function's own credentials on its clock
 // (the one the local cloud's S3 checks them against), downloads served
-// from the files origin (FILES_BASE_URL), the deployment's limits for
-// every channel, and only files found clean served when malware scanning
-// is on.
-func (e Env) Files() (*attachment.Bucket, error) {
+// from the files origin (FILES_BASE_URL), each channel's limits from its
+// settings, and only files found clean served when malware scanning is
+// on.
+func (e Env) Files(channels *settings.Cache) (*attachment.Bucket, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
 		return nil, err
@@ -29,8 +30,7 @@ func (e Env) Files() (*attachment.Bucket, error) {
 	if e.Config.Files.Scanning {
 		opts = append(opts, attachment.ServeScanned())
 	}
-	limits := attachment.DefaultLimits{MaxBytes: e.Config.Files.MaxBytes, MaxFiles: e.Config.Files.MaxFiles}
-	return attachment.NewBucket(c, s3.NewPresignClient(c, attachment.PresignAt(now)), cfg.MailBucket, limits, opts...)
+	return attachment.NewBucket(c, s3.NewPresignClient(c, attachment.PresignAt(now)), cfg.MailBucket, channels, opts...)
 }
 
 // Attachments is the files as callers reach them: every use checked

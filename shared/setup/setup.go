@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
@@ -127,6 +128,7 @@ func (e Env) Channels(st *store.Store) (*settings.Cache, error) {
 			TimeoutMinutes: minutes(cfg.InactivityTimeout), WarningMinutes: minutes(cfg.InactivityWarning), WarningText: cfg.WarningText,
 		},
 		SenderAddress: m.SenderAddress, SenderDomain: m.SenderDomain,
+		Files: attachment.FileLimits{MaxBytes: cfg.Files.MaxBytes, MaxFiles: cfg.Files.MaxFiles},
 	}, clock.New(cfg.ClockFile))
 }
 

@@ -325,6 +325,8 @@ export interface ChatChannel {
   typicalReplyTime: ReplyTime;
   email: { transcriptOnClose: boolean; senderName: string; senderAddress: string };
   inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
+  /** files: 0 keeps the deployment's limit. */
+  files: { maxMegabytes: number; perMessage: number };
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
