@@ -12,8 +12,11 @@ import { Notifier } from "./notify";
 import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
-import type { PendingReply } from "./state/pending";
 import { errorText, visitorName } from "./text";
+
+let filesChunk: Promise<typeof import("./views/files")> | undefined;
+/** files loads the files chunk (previews, cards, the upload tray, the files mailed in) once. */
+export const files = () => (filesChunk ||= import("./views/files"));
 
 /** Dialog is a dialog to open over the inbox. */
 export type Dialog =
@@ -54,7 +57,6 @@ export class Inbox {
   private typingIn: string | null = null;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private filesChunk?: Promise<typeof import("./views/files")>;
 
   constructor(o: InboxOptions) {
     this.api = o.api;
@@ -161,9 +163,8 @@ export class Inbox {
     if (fresh) {
       this.stopTyping();
       this.state.email.reset();
-      this.dropFiles();
     }
-    void this.loadFiles(id);
+    void files().then((f) => f.opened(this, id, fresh));
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -194,7 +195,7 @@ export class Inbox {
     this.stopTyping();
     this.state.thread.close();
     this.state.email.reset();
-    this.dropFiles();
+    void files().then((f) => f.clearFiles(this));
   }
 
   /**
@@ -213,16 +214,6 @@ export class Inbox {
     } catch (e) {
       this.state.notices.fail(e);
     }
-  }
-
-  private async loadFiles(id: string): Promise<void> {
-    let list: Attachment[];
-    try {
-      list = (await this.api.attachments(id)).attachments;
-    } catch {
-      return; // the thread shows without its files
-    }
-    if (this.state.thread.id.peek() === id) this.state.thread.files.value = list;
   }
 
   async loadQuarantine(): Promise<void> {
@@ -269,43 +260,15 @@ export class Inbox {
     const { thread, pending, email } = this.state;
     const id = thread.id.peek();
     const body = thread.draft.peek().trim();
-    const files = this.uploads.peek().length > 0;
-    if (!id || (!body && !files)) return;
+    const withFiles = this.uploads.peek().length > 0;
+    if (!id || (!body && !withFiles)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: files });
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: withFiles });
     thread.draft.value = "";
     this.stopTyping();
-    if (files) void this.files().then((f) => f.sendWithFiles(this, p));
+    if (withFiles) void files().then((f) => f.sendWithFiles(this, p));
     else if (channel === "email") void this.sendEmail(id, p.clientId, body);
     else this.sendNext();
-  }
-
-  /** deliver sends a reply whose files are uploaded (the files chunk's sendWithFiles). */
-  deliver(p: PendingReply): void {
-    if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, p.files?.map((f) => f.ref));
-    else this.sendNext();
-  }
-
-  /** files loads the files chunk (previews, cards, the upload tray) once. */
-  files(): Promise<typeof import("./views/files")> {
-    return (this.filesChunk ||= import("./views/files"));
-  }
-
-  /**
-   * attach uploads the files an event brought (dropped, pasted, picked)
-   * for the open conversation's next reply, and keeps the browser from
-   * doing anything else with them.
-   */
-  attach(e: Event, list?: FileList | null): void {
-    const files = Array.from(list || []);
-    if (!files.length || !this.state.thread.id.peek()) return;
-    e.preventDefault();
-    void this.files().then((f) => f.attach(this, files));
-  }
-
-  // A reply's files belong to its conversation: leaving it drops them.
-  private dropFiles(): void {
-    if (this.uploads.peek().length) void this.files().then((f) => f.clearFiles(this));
   }
 
   /**
@@ -328,9 +291,10 @@ export class Inbox {
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
    * emails it and only then stores it. When sending fails nothing is
-   * stored, and the text goes back into the editor with the reason.
+   * stored, and the text goes back into the editor with the reason. A
+   * reply with files comes here from the files chunk once they are uploaded.
    */
-  private async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
+  async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
     const { thread, pending, notices, email } = this.state;
     try {
       const r = await this.api.replyByEmail(id, clientId, body, attachments);

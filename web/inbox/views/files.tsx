@@ -1,10 +1,11 @@
-// Files in the thread, a chunk loaded with the first thread that has any or
-// the first file an agent attaches: pictures as previews and other files as
-// cards (name, size, type), downloaded through short-lived URLs on the files
-// origin and never fetched into the inbox's origin; the files mailed in that
-// no message carries; and the reply editor's uploads (the tray is shared
-// with the widget: shared/upload.ts). Its styles come with it, as a
-// constructed stylesheet (no inline style under the CSP).
+// Files in the thread, a chunk loaded with the first thread opened (the
+// first screen, the list, does without it): pictures as previews and other
+// files as cards (name, size, type), downloaded through short-lived URLs on
+// the files origin and never fetched into the inbox's origin; the files
+// mailed in that no message carries; and the reply editor's file button
+// and uploads (the tray is shared with the widget: shared/upload.ts). Its
+// styles come with it, as a constructed stylesheet (no inline style under
+// the CSP).
 import { useEffect, useState } from "preact/hooks";
 import { pastedName, type Sent, Tray } from "../../shared/upload";
 import type { Attachment, Message } from "../../shared/wire";
@@ -13,7 +14,7 @@ import type { PendingReply } from "../state/pending";
 import { fileSize } from "../text";
 import { useInbox } from "./context";
 
-export type FilesProps = { kind: "message"; m: Message } | { kind: "other" } | { kind: "tray" };
+export type FilesProps = { kind: "message"; m: Message } | { kind: "other" } | { kind: "tray" } | { kind: "picker" };
 
 const css = `.att{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}
 .att-img{padding:0;border:1px solid var(--line);border-radius:10px;overflow:hidden;background:#fff;cursor:zoom-in}
@@ -33,7 +34,9 @@ button.att-card:hover{border-color:var(--c)}
 .up-bar i{display:block;height:100%;background:var(--c);transition:width .2s}
 .up.failed .up-bar{display:none}
 .up-err{grid-column:1/-1;margin:0;color:#a3262b;font-size:12.5px}
-.up-x{grid-row:1/3;grid-column:2}`;
+.up-x{grid-row:1/3;grid-column:2}
+.attach{cursor:pointer}
+.attach:has(:focus-visible){outline:3px solid #8aa4f8;outline-offset:2px}`;
 
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(css);
@@ -69,6 +72,22 @@ export function attach(inbox: Inbox, files: Blob[]): void {
   trayOf(inbox).add(files);
 }
 
+/**
+ * opened follows the opening of a thread: a reply's files belong to its
+ * conversation, so another one's are dropped (fresh), and the files the
+ * conversation received by email are listed.
+ */
+export async function opened(inbox: Inbox, id: string, fresh: boolean): Promise<void> {
+  if (fresh) clearFiles(inbox);
+  let list: Attachment[];
+  try {
+    list = (await inbox.api.attachments(id)).attachments;
+  } catch {
+    return; // the thread shows without its files
+  }
+  if (inbox.state.thread.id.peek() === id) inbox.state.thread.files.value = list;
+}
+
 /** clearFiles cancels the files of a reply to a conversation left. */
 export function clearFiles(inbox: Inbox): void {
   trayOf(inbox).clear();
@@ -86,7 +105,8 @@ export async function sendWithFiles(inbox: Inbox, p: PendingReply): Promise<void
     return inbox.sendNext();
   }
   pending.uploaded(p.clientId, sent);
-  inbox.deliver({ ...p, files: sent });
+  if (p.channel === "email") void inbox.sendEmail(p.conversationId, p.clientId, p.body, sent.map((f) => f.ref));
+  else inbox.sendNext();
 }
 
 // ---------------------------------------------------------------- views
@@ -99,6 +119,8 @@ export function Files(p: FilesProps) {
       return <OtherFiles />;
     case "tray":
       return <UploadTray />;
+    case "picker":
+      return <Picker />;
   }
 }
 
@@ -223,10 +245,26 @@ function OtherFiles() {
   );
 }
 
+/** Picker is the reply editor's file button: a label, so the browser's own picker opens on a click or a key. */
+function Picker() {
+  const inbox = useInbox();
+  return (
+    <label class="ghost attach">
+      Attach files
+      <input class="sr" type="file" multiple onChange={(e) => {
+        const files = Array.from(e.currentTarget.files || []);
+        e.currentTarget.value = "";
+        if (files.length && inbox.state.thread.id.peek()) attach(inbox, files);
+      }} />
+    </label>
+  );
+}
+
 /** UploadTray shows the files of the reply being written, each with its progress and a button that cancels it. */
 function UploadTray() {
   const inbox = useInbox();
   const items = inbox.uploads.value;
+  if (!items.length) return null;
   return (
     <div class="tray" aria-label="Files to send">
       {items.map((it) => (

@@ -2,6 +2,7 @@
 // visitor's typing, and the reply editor.
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Message, Summary } from "../../shared/wire";
+import { files, type Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, visitorName } from "../text";
 import { useInbox } from "./context";
@@ -12,14 +13,20 @@ import { Avatar, LinkedText } from "./parts";
 
 // Files (previews, cards, the upload tray) are a chunk of their own.
 function Files(p: FilesProps) {
-  const inbox = useInbox();
-  const { chunk } = useChunk(() => inbox.files());
+  const { chunk } = useChunk(files);
   return chunk ? <chunk.Files {...p} /> : null;
 }
 
 // Files dropped on the reply editor, pasted into it or picked go with the
-// next reply.
+// next reply (the files chunk uploads them); the browser does nothing else
+// with them.
 const dragOver = (e: DragEvent) => e.dataTransfer?.types.includes("Files") && e.preventDefault();
+function attach(inbox: Inbox, e: Event, list?: FileList | null) {
+  if (list?.length && inbox.state.thread.id.peek()) {
+    e.preventDefault();
+    void files().then((f) => f.attach(inbox, Array.from(list)));
+  }
+}
 
 export function Thread() {
   const inbox = useInbox();
@@ -38,7 +45,7 @@ export function Thread() {
   return (
     <>
       {s ? <Head s={s} /> : <div class="thead" aria-busy="true" />}
-      {thread.files.value.length ? <Files kind="other" /> : null}
+      <Files kind="other" />
       <Log />
       <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
       <div class="closed-note" hidden={!closed}>
@@ -215,8 +222,8 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => inbox.attach(e, e.dataTransfer?.files)}>
-      {inbox.uploads.value.length ? <Files kind="tray" /> : null}
+    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
+      <Files kind="tray" />
       <textarea
         ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
         value={thread.draft}
@@ -230,17 +237,11 @@ function Composer({ hidden }: { hidden: boolean }) {
             inbox.send();
           }
         }}
-        onPaste={(e) => inbox.attach(e, e.clipboardData?.files)}
+        onPaste={(e) => attach(inbox, e, e.clipboardData?.files)}
       />
       <div class="composer-bar">
         <ChannelSwitch />
-        <label class="ghost attach">
-          Attach files
-          <input class="sr" type="file" multiple onChange={(e) => {
-            inbox.attach(e, e.currentTarget.files);
-            e.currentTarget.value = "";
-          }} />
-        </label>
+        <Files kind="picker" />
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
