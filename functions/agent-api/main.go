@@ -41,13 +41,17 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		finder, err := env.Finder(st)
+		if err != nil {
+			return nil, err
+		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Settings: admin,
+			Email: mail, Attachments: files, Search: finder, Replies: env.SavedReplies(st), Settings: admin,
 		})
 		if err != nil {
 			return nil, err

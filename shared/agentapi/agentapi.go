@@ -14,6 +14,8 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
 )
 
@@ -25,6 +27,8 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	finder      *searchindex.Finder
+	replies     *savedreplies.Service
 	settings    *settings.Service
 	routes      map[string]route
 }
@@ -42,16 +46,19 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Search answers the agents' searches; Replies keeps saved replies.
+	Search  *searchindex.Finder
+	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the settings")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Search == nil || d.Replies == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings, the search and the saved replies")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, finder: d.Search, replies: d.Replies}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -104,6 +111,14 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/search":                                        {h.search, reads},
+		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
+		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
+		"PUT /agent/saved-replies/personal/{id}":                   {h.updateReply(savedreplies.Personal), reads},
+		"DELETE /agent/saved-replies/personal/{id}":                {h.deleteReply(savedreplies.Personal), reads},
+		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
+		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
+		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},

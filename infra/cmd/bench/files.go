@@ -125,7 +125,7 @@ func (b *bench) files(ctx context.Context, n int) error {
 		afterStats, afterUsage := b.cloud.Stats(), b.cloud.Usage()
 		printCosts(s.name, n, beforeStats, afterStats)
 		printS3(n, beforeUsage.S3.ByMethod, afterUsage.S3.ByMethod)
-		u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage)
+		u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage, b.infrequent())
 		fmt.Printf("  USD per 1,000 attachments: %.5f\n", cost.Total(cost.Estimate(u))*1000/float64(n))
 		total = addUsage(total, u)
 	}

@@ -10,6 +10,7 @@ import { ExtractionNote } from "./extraction";
 import type { FilesProps } from "./files";
 import { useChunk } from "./lazy";
 import { Avatar, LinkedText } from "./parts";
+import { SavedReplies } from "./replies";
 
 // Files (previews, cards, the upload tray) are a chunk of their own.
 function Files(p: FilesProps) {
@@ -243,6 +244,7 @@ function Composer({ hidden }: { hidden: boolean }) {
         <ChannelSwitch />
         <Files kind="picker" />
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
+        <SavedReplies textarea={ref} />
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
       </div>
