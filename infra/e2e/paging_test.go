@@ -52,7 +52,7 @@ func listIDs(l *chatclient.ListAnswer) []string {
 func TestListPaging(t *testing.T) {
 	inbox := "paging-" + uuid.NewString()[:8]
 	all := seedInbox(t, inbox, 130)
-	agent := member(t, inbox)
+	agent := inboxMember(t, inbox)
 
 	first, err := agent.List(wait(t), "open", "all", "", 100)
 	if err != nil {

@@ -55,15 +55,15 @@ func indexed(t *testing.T) {
 	}
 }
 
-// member is an agent of the local user pool whose profile makes it a
+// inboxMember is an agent of the local user pool whose profile makes it a
 // member of inboxes only.
-func member(t *testing.T, inboxes ...string) *chatclient.Agent {
+func inboxMember(t *testing.T, inboxes ...string) *chatclient.Agent {
 	t.Helper()
 	u, _, err := cloud.Issuer().CreateUser(map[string]string{"email": "member-" + uuid.NewString()[:8] + "@example.com", "name": "Member"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chatStore(t).PutAgent(wait(t), chat.Agent{ID: u.Username, DisplayName: "Member", Inboxes: inboxes}); err != nil {
+	if _, err := chatStore(t).EnsureAgent(wait(t), chat.Agent{ID: u.Username, DisplayName: "Member", Inboxes: inboxes}); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := cloud.Issuer().Mint(u.Username, time.Hour)
@@ -158,7 +158,7 @@ func TestSearch(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	outsider := member(t, other)
+	outsider := inboxMember(t, other)
 	indexed(t)
 
 	tests := []struct {

@@ -78,6 +78,18 @@ func TestIdentifyNameEmailAndAttributes(t *testing.T) {
 		t.Errorf("the thread names the visitor %q, want Ada Lovelace", got)
 	}
 
+	// A signed name is stored like any other name: spaces collapsed and
+	// trimmed (controls and line breaks are refused with the signature's
+	// checks, the canonical string being line-based).
+	other := newVisitor(t)
+	if _, err := other.IdentifyAs(wait(t), signedNow(secret, "user-"+uuid.NewString(), "  Grace   Hopper ", "")); err != nil {
+		t.Fatal(err)
+	}
+	_, otherConv, _ := startConversation(t, other, "Hello")
+	if got, err := agent.Card(wait(t), otherConv); err != nil || got.Name != "Grace Hopper" {
+		t.Errorf("a signed name with runs of spaces is %q, %v; want Grace Hopper", got.Name, err)
+	}
+
 	// Signatures that do not cover what is asserted, from a stranger's
 	// browser: refused alike, nothing changes.
 	good := signedNow(secret, user, "Ada Lovelace", addr)
@@ -343,7 +355,7 @@ func TestIdentifiedTokenRenewalAndRevocation(t *testing.T) {
 		t.Errorf("a second identify answered %s for %s, want a renewed token for the same visitor", s2.VisitorID, s1.VisitorID)
 	}
 	// A session with an identified token resumes it without renewing it.
-	resumed, answer, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", t1)
+	resumed, answer, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", t1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,14 +392,14 @@ func TestIdentifiedTokenRenewalAndRevocation(t *testing.T) {
 		t.Error("the user's socket stayed open after the revocation")
 	}
 	for name, tok := range map[string]string{"first": t1, "renewed": t2} {
-		v := chatclient.NewVisitorWithToken(endpoints(), siteOrigin(), s1.VisitorID, tok)
+		v := chatclient.NewVisitorWithToken(endpoints(), widgetOrigin(), s1.VisitorID, tok)
 		if _, err := v.Ticket(wait(t)); !isUnauthorized(err) {
 			t.Errorf("ticket with the %s token after the revocation: %v, want 401", name, err)
 		}
 		if _, err := v.Messages(wait(t), convID); !isUnauthorized(err) {
 			t.Errorf("history with the %s token after the revocation: %v, want 401", name, err)
 		}
-		fresh, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", tok)
+		fresh, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", tok)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,7 +428,7 @@ func TestIdentifiedTokenRenewalAndRevocation(t *testing.T) {
 		t.Errorf("the new token: %v", err)
 	}
 	// The anonymous visitor of the first browser was never the user's.
-	if v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", anonymousToken); err != nil || v.ID == s1.VisitorID {
+	if v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", anonymousToken); err != nil || v.ID == s1.VisitorID {
 		t.Errorf("the anonymous token resumed %v, %v", v, err)
 	}
 }

@@ -4,6 +4,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,9 +16,11 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/plaintext"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
+	"github.com/parleychat/parley/shared/team"
 )
 
 // Handler serves AgentApiFunction.
@@ -32,6 +35,7 @@ type Handler struct {
 	finder      *searchindex.Finder
 	replies     *savedreplies.Service
 	settings    *settings.Service
+	team        *team.Service
 	routes      map[string]route
 }
 
@@ -41,8 +45,7 @@ type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
 	// Access checks every request against the agent's access state
-	// (disabled, signed out) and serves sign-out and the admins' route
-	// that disables and enables agents.
+	// (disabled, signed out) and serves sign-out.
 	Access *access.Guard
 	// AdminGroup is the cognito:groups value of admins.
 	AdminGroup  string
@@ -55,14 +58,17 @@ type Deps struct {
 	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
+	// Team serves the admins' team routes (list, invite, role,
+	// memberships, disabling).
+	Team *team.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Settings == nil || d.Search == nil || d.Replies == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the settings, the search and the saved replies")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the settings, the search, the saved replies and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, settings: d.Settings, finder: d.Search, replies: d.Replies}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -78,9 +84,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route is for admins only (settings, the team); anyone
-	// else gets 403 forbidden, whatever the id it names. It writes nothing
-	// in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin: settings, the
+	// team); anyone else gets 403 forbidden, whatever the id it names. It
+	// writes nothing in the agent's name.
 	admins
 )
 
@@ -112,6 +118,7 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/conversations/{id}/contact":                    {h.contactCard, reads},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
+		"POST /agent/conversations/{id}/uploads":                   {h.upload, reads},
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
@@ -123,6 +130,9 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
 		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
 		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
+		"GET /agent/team":                                          {h.listTeam, admins},
+		"POST /agent/team":                                         {h.invite, admins},
+		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},
@@ -137,12 +147,12 @@ func (h *Handler) routeTable() map[string]route {
 
 var (
 	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	errAdminOnly = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
 )
 
 // Handle authenticates the agent from the authorizer's claims, admits it
-// (access state, profile and memberships in one read) and routes on the
-// route key API Gateway matched.
+// (access state, profile and memberships in one read), decides whether it
+// is an admin and routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
@@ -156,8 +166,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
-	if r.rule == admins && !h.isAdmin(req, profile) {
-		return apigw.Error(ctx, errAdminOnly), nil
+	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
+	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
+	if r.rule == admins && !a.Admin {
+		return apigw.Error(ctx, errNotAdmins), nil
+	}
+	// Lists show the role the admin group gives as of the agent's last
+	// request: one write when it changed.
+	if err := h.svc.NoteAdminGroup(ctx, profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -168,6 +185,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// withRole sets the role the agent has on this request.
+func withRole(a auth.Agent, p chat.Agent) chat.Agent {
+	p.Role = chat.TeamAgent
+	if a.Admin {
+		p.Role = chat.TeamAdmin
+	}
+	return p
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -183,13 +209,22 @@ func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV
 
 func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
 	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
-	return http.StatusOK, profile, err
+	if err != nil {
+		return 0, nil, err
+	}
+	// A profile created just now learns what the admin group says.
+	if err := h.svc.NoteAdminGroup(ctx, &profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
+	}
+	return http.StatusOK, withRole(a, profile), nil
 }
 
+// profileRequest changes the fields it carries; a field left out (or
+// null) keeps its value, and "" removes a URL.
 type profileRequest struct {
-	DisplayName string `json:"displayName"`
-	AvatarURL   string `json:"avatarUrl"`
-	MeetingsURL string `json:"meetingsUrl"`
+	DisplayName *string `json:"displayName"`
+	AvatarURL   *string `json:"avatarUrl"`
+	MeetingsURL *string `json:"meetingsUrl"`
 }
 
 func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -197,8 +232,12 @@ func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGate
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	if in.DisplayName != nil {
+		name := plaintext.Line(*in.DisplayName)
+		in.DisplayName = &name
+	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
-	return http.StatusOK, profile, err
+	return http.StatusOK, withRole(a, profile), err
 }
 
 func (h *Handler) agents(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -213,11 +252,11 @@ type listResponse struct {
 
 func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	q := req.QueryStringParameters
-	limit, err := apigw.Int(q, "limit")
+	limit, err := apigw.Limit(q)
 	if err != nil {
 		return 0, nil, err
 	}
-	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), int(limit), q["cursor"])
+	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
 	return http.StatusOK, listResponse{Conversations: convs, NextCursor: next}, err
 }
 
@@ -228,11 +267,11 @@ type detailResponse struct {
 }
 
 func (h *Handler) conversation(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	limit, err := apigw.Limit(req.QueryStringParameters)
 	if err != nil {
 		return 0, nil, err
 	}
-	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], int(limit))
+	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], limit)
 	if err == nil {
 		err = h.email.Decorate(ctx, &sum)
 	}
@@ -254,11 +293,14 @@ func (h *Handler) messages(ctx context.Context, a auth.Agent, req events.APIGate
 	if pq.Before, err = apigw.Int(q, "before"); err != nil {
 		return 0, nil, err
 	}
-	limit, err := apigw.Int(q, "limit")
-	if err != nil {
+	if pq.Limit, err = apigw.Limit(q); err != nil {
 		return 0, nil, err
 	}
-	pq.Limit = int(limit)
+	// Without after or before, an agent opening a thread gets its newest
+	// page; after=0 reads from the start, as on the widget's route.
+	_, after := q["after"]
+	_, before := q["before"]
+	pq.Latest = !after && !before
 	msgs, more, err := h.svc.Messages(ctx, a.Principal, req.PathParameters["id"], pq)
 	return http.StatusOK, messagesResponse{Messages: msgs, HasMore: more}, err
 }
@@ -268,6 +310,8 @@ type replyRequest struct {
 	Body     string `json:"body"`
 	// Channel is "chat" (the default) or "email".
 	Channel string `json:"channel"`
+	// Attachments are uploads the reply carries.
+	Attachments []chat.Upload `json:"attachments"`
 }
 
 func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -280,7 +324,7 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 		created bool
 		err     error
 	)
-	send := chat.SendInput{ClientID: in.ClientID, Body: in.Body}
+	send := chat.SendInput{ClientID: in.ClientID, Body: plaintext.Body(in.Body), Attachments: in.Attachments}
 	switch {
 	case in.Channel == "" || in.Channel == chat.ChannelChat:
 		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)

@@ -35,6 +35,7 @@ import (
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/team"
 )
 
 var ddb *storetest.Server
@@ -76,6 +77,10 @@ func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Option
 	return nil, errNoAWS
 }
 
+func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
 func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }
@@ -84,8 +89,24 @@ func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.P
 	return nil, errNoAWS
 }
 
+func (noAWS) PresignPostObject(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) GetObjectTagging(context.Context, *s3.GetObjectTaggingInput, ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
+	return nil, errNoAWS
+}
+
 // deps are a handler's dependencies over st, as the function wires them.
-func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
+func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) agentapi.Deps {
 	t.Helper()
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
@@ -96,6 +117,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	guard := access.New(st, noAWS{}, nil)
+	members, err := team.New(st, guard, chat.ChannelInboxes{"main": "main", "sales-chat": "sales"}, dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	channels, err := settings.NewCache(st, testSeed, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -108,14 +134,23 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := attachment.New(svc, bucket, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
-		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
+		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
-		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Attachments: files,
 		Contacts:    contacts,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
+		Team:        members,
 	}
 }
 
@@ -140,6 +175,8 @@ type fixture struct {
 	h   *agentapi.Handler
 	db  *storetest.Counting
 	st  *store.Store
+	svc *chat.Service
+	dir *directory
 	cid string
 }
 
@@ -159,12 +196,13 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := agentapi.New(deps(t, svc, st))
+	dir := &directory{}
+	h, err := agentapi.New(deps(t, svc, st, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Calls()
-	return &fixture{h: h, db: db, st: st, cid: m.ConversationID}
+	return &fixture{h: h, db: db, st: st, svc: svc, dir: dir, cid: m.ConversationID}
 }
 
 func request(t *testing.T, route, id, body string, claims map[string]string) events.APIGatewayV2HTTPRequest {

@@ -24,7 +24,7 @@ func (h *Handler) savedReplies(ctx context.Context, a auth.Agent, req events.API
 	if list == nil {
 		list = []savedreplies.Reply{}
 	}
-	return http.StatusOK, repliesAnswer{Replies: list, CanEditShared: h.isAdmin(req, nil)}, err
+	return http.StatusOK, repliesAnswer{Replies: list, CanEditShared: a.Admin}, err
 }
 
 type replyAnswer struct {

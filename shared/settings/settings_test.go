@@ -11,16 +11,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleychat/parley/shared/access"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/team"
 )
 
 var ddb *storetest.Server
@@ -37,6 +41,7 @@ var seed = settings.Seed{
 	AllowedOrigins: []string{"https://www.example.com", "not an origin", "http://localhost:3000"}, Language: "it",
 	Inactivity:    settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
 	SenderAddress: "chat@example.com", SenderDomain: "example.com",
+	Files: attachment.FileLimits{MaxBytes: 10 << 20, MaxFiles: 5},
 }
 
 type nopNotifier struct{}
@@ -52,7 +57,9 @@ type fixture struct {
 	cache *settings.Cache
 	svc   *settings.Service
 	chat  *chat.Service
-	now   time.Time
+	// members changes inboxes' members (PutInbox).
+	members *team.Service
+	now     time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -70,7 +77,21 @@ func newFixture(t *testing.T) *fixture {
 	if f.svc, err = settings.NewService(f.cache, f.chat, nil); err != nil {
 		t.Fatal(err)
 	}
+	if f.members, err = team.New(f.st, access.New(f.st, noSockets{}, nil), f.svc, nil, func() time.Time { return f.now }); err != nil {
+		t.Fatal(err)
+	}
 	return f
+}
+
+// noSockets closes no socket: these tests open none.
+type noSockets struct{}
+
+func (noSockets) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
+func (noSockets) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
+	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }
 
 // newCache is the cache of another function over the same table.
@@ -265,6 +286,8 @@ func TestPutChannelValidates(t *testing.T) {
 			c.Availability = availability.Settings{Mode: availability.Hours, TimeZone: "Mars/Olympus", Week: availability.Week{Mon: []availability.Interval{{Start: "18:00", End: "09:00"}}}}
 		}, []string{"availability.timeZone: is not a known time zone", "availability.week.mon[0].end: must be after the start"}},
 		{"no inbox", func(c *settings.Channel) { c.InboxID = "nowhere" }, []string{"inboxId: must name an inbox"}},
+		{"file limits out of range", func(c *settings.Channel) { c.Files = settings.Files{MaxMegabytes: 101, PerMessage: -1} },
+			[]string{"files.maxMegabytes: must be between 0 (the deployment's limit) and 100", "files.perMessage: must be between 0 (the deployment's limit) and 10"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,6 +325,48 @@ func TestPutChannelValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFileLimits: a channel takes the deployment's file limits until an
+// admin sets its own; each limit falls back on its own, and a new limit
+// holds once the cache window has passed.
+func TestFileLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		files settings.Files
+		want  attachment.FileLimits
+	}{
+		{"the deployment's", settings.Files{}, attachment.FileLimits{MaxBytes: 10 << 20, MaxFiles: 5}},
+		{"the channel's size", settings.Files{MaxMegabytes: 25}, attachment.FileLimits{MaxBytes: 25 << 20, MaxFiles: 5}},
+		{"the channel's own", settings.Files{MaxMegabytes: 1, PerMessage: 2}, attachment.FileLimits{MaxBytes: 1 << 20, MaxFiles: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ch, err := f.svc.Channel(t.Context(), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch.Files = tt.files
+			if _, err := f.svc.PutChannel(t.Context(), "main", ch); err != nil {
+				t.Fatal(err)
+			}
+			f.now = f.now.Add(settings.CacheTTL + time.Second)
+			got, err := f.newCache(t).FileLimits(t.Context(), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("file limits (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("unknown channel", func(t *testing.T) {
+		f := newFixture(t)
+		if _, err := f.cache.FileLimits(t.Context(), "nowhere"); !errors.Is(err, chat.ErrNotFound) {
+			t.Errorf("FileLimits of an unknown channel = %v, want ErrNotFound", err)
+		}
+	})
 }
 
 // TestPutChannelStoresText: markup is text like any other, kept as given;
@@ -371,8 +436,8 @@ func TestCreateChannelAndInbox(t *testing.T) {
 	}
 }
 
-// TestPutInboxMembers: members are the agents whose profiles list the
-// inbox; an id that names no agent changes nothing.
+// TestPutInboxMembers: an inbox's members are set with it; an id that
+// names no agent changes nothing.
 func TestPutInboxMembers(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -382,7 +447,7 @@ func TestPutInboxMembers(t *testing.T) {
 		}
 	}
 	routing := settings.Routing{Mode: settings.RoutingRoundRobin, Capacity: 2}
-	got, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"ann"}, Routing: routing})
+	got, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"ann"}, Routing: routing}, f.members)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +455,7 @@ func TestPutInboxMembers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("inbox (-want +got):\n%s", diff)
 	}
-	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"bob", "ghost"}, Routing: routing})
+	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"bob", "ghost"}, Routing: routing}, f.members)
 	var v *chat.ValidationError
 	if !errors.As(err, &v) || len(v.Fields) != 1 || v.Fields[0].Field != "memberIds[1]" {
 		t.Errorf("unknown member: %v, want a field error on memberIds[1]", err)
@@ -398,10 +463,10 @@ func TestPutInboxMembers(t *testing.T) {
 	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
 		t.Errorf("members after the refusal %v, want [ann]", members)
 	}
-	if _, err := f.svc.PutInbox(ctx, "nowhere", want); !errors.Is(err, chat.ErrNotFound) {
+	if _, err := f.svc.PutInbox(ctx, "nowhere", want, f.members); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("unknown inbox: %v, want not found", err)
 	}
-	if _, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", Routing: settings.Routing{Mode: "random", Capacity: 0}}); !errors.Is(err, chat.ErrInvalid) {
+	if _, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", Routing: settings.Routing{Mode: "random", Capacity: 0}}, f.members); !errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("bad routing: %v, want invalid", err)
 	}
 }

@@ -142,6 +142,7 @@ func toDBMessage(m chat.Message) item {
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
 	putOpt(it, "extraction", m.Extraction)
+	putFiles(it, m.Attachments)
 	return it
 }
 
@@ -161,6 +162,7 @@ func toMessage(it item) chat.Message {
 		MailID:     getS(it, "mailId"),
 		Extraction: getS(it, "extraction"),
 	}
+	m.Attachments = getFiles(it)
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}
@@ -346,6 +348,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
 	}
@@ -421,6 +424,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		routed := s.routingWrites(cur, next, in.Claim)
+		claimAt := len(items)
+		items = append(items, routed.items...)
 		if in.Quota != nil {
 			items = append(items, s.quotaItem(*in.Quota))
 		}
@@ -431,6 +437,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		rs, ok := reasons(err)
 		if !ok {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
+		}
+		if err := routed.refusal(rs, claimAt); err != nil {
+			return chat.Appended{}, err
 		}
 		meta := 0
 		if in.ClientKey != "" {

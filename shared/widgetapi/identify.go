@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/identity"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 type identifyRequest struct {
@@ -54,7 +55,7 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "visitor not found"})
 	}
 	if in.Name != "" || in.Email != "" {
-		if _, err := h.email.SetIdentified(ctx, v.ID, in.Name, in.Email); err != nil {
+		if _, err := h.email.SetIdentified(ctx, v.ID, plaintext.Line(in.Name), in.Email); err != nil {
 			return apigw.Error(ctx, err)
 		}
 	}

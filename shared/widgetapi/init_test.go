@@ -22,6 +22,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"email service", func(d *widgetapi.Deps) { d.Email = nil }},
 		{"identity service", func(d *widgetapi.Deps) { d.Identity = nil }},
 		{"contacts", func(d *widgetapi.Deps) { d.Contacts = nil }},
+		{"files", func(d *widgetapi.Deps) { d.Files = nil }},
 		{"settings", func(d *widgetapi.Deps) { d.Settings = nil }},
 	}
 	h := setup(t)

@@ -380,7 +380,7 @@ func (b *bench) member(ctx context.Context, st *store.Store, inbox string) (*cha
 	if err != nil {
 		return nil, err
 	}
-	if err := st.PutAgent(ctx, chat.Agent{ID: u.Username, DisplayName: "Bench", Inboxes: []string{inbox}}); err != nil {
+	if _, err := st.EnsureAgent(ctx, chat.Agent{ID: u.Username, DisplayName: "Bench", Inboxes: []string{inbox}}); err != nil {
 		return nil, err
 	}
 	tok, err := b.cloud.Issuer().Mint(u.Username, 2*time.Hour)
