@@ -96,3 +96,15 @@ func (s *Service) CheckChannel(ctx context.Context, agent Principal, channelID s
 	}
 	return nil
 }
+
+// Within returns p as a member of inboxID alone, or of no inbox when p is
+// not a member of it: the inbox list's switcher reads one inbox at a time,
+// and an inbox outside the agent's answers like an empty one.
+func (p Principal) Within(inboxID string) Principal {
+	if slices.Contains(p.Inboxes, inboxID) {
+		p.Inboxes = []string{inboxID}
+	} else {
+		p.Inboxes = nil
+	}
+	return p
+}
