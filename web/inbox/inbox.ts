@@ -3,7 +3,7 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { Attachment, Channel, Summary } from "../shared/wire";
+import type { AgentStatus, Attachment, Channel, Summary } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -43,7 +43,7 @@ export class Inbox {
   readonly now = signal(Date.now());
   /** focusComposer moves when the reply editor should take the focus (a thread was read). */
   readonly focusComposer = signal(0);
-  private readonly api: InboxAPI;
+  readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
   private dialogs = 0;
@@ -72,6 +72,7 @@ export class Inbox {
           this.notifier.alert(out.alert.conversation, out.alert.message);
         }
         if (out.failure) this.state.notices.fail(out.failure);
+        if (out.inboxes) void this.loadInboxes();
       },
     });
   }
@@ -87,6 +88,7 @@ export class Inbox {
       if (s) this.markRead(s);
     });
     setInterval(() => (this.now.value = Date.now()), 60_000);
+    void this.loadInboxes();
     await this.loadList();
     this.socket.start();
   }
@@ -216,6 +218,15 @@ export class Inbox {
     if (this.state.thread.id.peek() === id) this.state.thread.files.value = list;
   }
 
+  /** loadInboxes reads the names of the agent's inboxes, for the switcher. */
+  async loadInboxes(): Promise<void> {
+    try {
+      this.state.profile.inboxes.value = (await this.api.inboxes()).inboxes;
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
   async loadQuarantine(): Promise<void> {
     const q = this.state.quarantine;
     q.loading();
@@ -335,6 +346,16 @@ export class Inbox {
     this.socket.renew();
     this.state.profile.agents.value = (await this.api.agents()).agents;
     this.state.notices.say("Profile saved");
+  }
+
+  /** setStatus makes the agent available or away (routing and the widgets' team status follow). */
+  async setStatus(status: AgentStatus): Promise<void> {
+    try {
+      this.state.profile.heard(await this.api.setStatus(status));
+      this.state.notices.say(status === "away" ? "You are away" : "You are available");
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
   }
 
   /** signOut ends the session on the server first: every token issued so far is refused and every inbox socket of this agent closed. */

@@ -90,6 +90,11 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
+/** AgentRole says what an agent may change: admins manage inboxes, channels and the team. */
+export type AgentRole = "admin" | "agent";
+/** AgentStatus is an agent's availability: chosen (status) or in effect (presence). */
+export type AgentStatus = "available" | "away";
+
 /** Agent is an agent's profile. */
 export interface Agent {
   id: string;
@@ -98,6 +103,12 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
+  /** role comes with GET /agent/me: whether the inbox shows the admin settings. */
+  role?: AgentRole;
+  /** status is what the agent chose. */
+  status: AgentStatus;
+  /** presence is what counts: away when chosen, or after 10 minutes without an inbox socket. */
+  presence: AgentStatus;
 }
 
 // ---------------------------------------------------------------- frames
@@ -138,9 +149,14 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+/** AgentChangeFrame tells an agent's other sockets that its profile or status changed. */
+export interface AgentChangeFrame {
+  type: "agent";
+  agent: Agent;
+}
 
 /** AgentFrame is every frame an agent's socket receives. */
-export type AgentFrame = MessageFrame<Summary> | MessagesFrame | ConversationFrame<Summary> | TypingFrame | ErrorFrame | PongFrame;
+export type AgentFrame = MessageFrame<Summary> | MessagesFrame | ConversationFrame<Summary> | TypingFrame | ErrorFrame | PongFrame | AgentChangeFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
   | MessageFrame<VisitorConversation>
@@ -152,7 +168,13 @@ export type VisitorFrame =
 
 /** APIErrorBody is the one error shape of every HTTP route. */
 export interface APIErrorBody {
-  error: { code: string; message: string; assigneeId?: string; retryAfter?: number };
+  error: { code: string; message: string; assigneeId?: string; retryAfter?: number; fields?: FieldError[] };
+}
+
+/** FieldError is one refused field of a request: field is its JSON path in the body (look.color, availability.week.mon[1].end). */
+export interface FieldError {
+  field: string;
+  message: string;
 }
 
 /**
@@ -166,11 +188,39 @@ export interface GatewayErrorBody {
 
 // ---------------------------------------------------------------- answers
 
-/** WidgetConfig is the channel's look before anyone is assigned. */
+/** Language is a language the widget speaks. */
+export type Language = "en" | "de" | "it" | "fr" | "pl";
+/** ReplyTime is how soon a channel's team usually answers. */
+export type ReplyTime = "minutes" | "hours" | "day";
+/** LauncherPosition is the corner of the page the launcher sits in. */
+export type LauncherPosition = "right" | "left";
+
+/** Away says what the widget does while nobody is available. */
+export interface Away {
+  mode: "message" | "hide";
+  message: string;
+}
+
+/**
+ * WidgetConfig is a chat channel's public config: its look, whether its
+ * team is available now, and when that changes next by the schedule.
+ */
 export interface WidgetConfig {
   channelId: string;
   teamName: string;
   color: string;
+  teamAvatarUrl?: string;
+  /** launcherText is the launcher's label; "" shows the icon only. */
+  launcherText: string;
+  position: LauncherPosition;
+  greeting: string;
+  poweredBy: boolean;
+  language: Language;
+  typicalReplyTime: ReplyTime;
+  available: boolean;
+  away: Away;
+  /** nextChange is when available flips next by the schedule (RFC 3339). */
+  nextChange?: string;
 }
 
 /** VisitorSession is a visitor's token and its conversations. */
@@ -272,6 +322,115 @@ export interface AgentAccess {
   disabled: boolean;
 }
 
+/** Interval is an opening interval of one local day, "HH:MM" up to, not including, "HH:MM" ("24:00" ends the day). */
+export interface Interval {
+  start: string;
+  end: string;
+}
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/** Week holds each weekday's opening intervals; a day without any is closed. */
+export type Week = Partial<Record<Weekday, Interval[]>>;
+
+/** Holiday closes date (through endDate), or opens it during hours instead of the week's. */
+export interface Holiday {
+  date: string;
+  endDate?: string;
+  name?: string;
+  hours?: Interval[];
+}
+
+export type AvailabilityMode = "always" | "hours" | "team";
+
+/** Availability is a chat channel's availability settings (shared/availability, docs/availability.md). */
+export interface Availability {
+  mode: AvailabilityMode;
+  timeZone?: string;
+  week?: Week;
+  holidays?: Holiday[];
+}
+
+/** ChannelLook is how a chat channel's widget looks. */
+export interface ChannelLook {
+  color: string;
+  launcherText: string;
+  position: LauncherPosition;
+  teamName: string;
+  teamAvatarUrl?: string;
+  greeting: string;
+  poweredBy: boolean;
+  language: Language;
+}
+
+/** ChannelEmail is a chat channel's email settings. */
+export interface ChannelEmail {
+  transcriptOnClose: boolean;
+  senderName: string;
+  senderAddress: string;
+}
+
+/** Inactivity closes a quiet visitor's chat after timeoutMinutes, warning warningMinutes before. */
+export interface Inactivity {
+  timeoutMinutes: number;
+  warningMinutes: number;
+  /** warningText replaces the built-in warning; "" keeps it. */
+  warningText: string;
+}
+
+/** ChatChannel is a chat channel's settings, as admins edit them (a PUT sends the whole document). */
+export interface ChatChannel {
+  id: string;
+  inboxId: string;
+  name: string;
+  allowedOrigins: string[];
+  look: ChannelLook;
+  availability: Availability;
+  away: Away;
+  typicalReplyTime: ReplyTime;
+  email: ChannelEmail;
+  inactivity: Inactivity;
+}
+
+/** Routing says how an inbox's new conversations find an agent. */
+export interface Routing {
+  mode: "manual" | "round_robin";
+  /** capacity is how many open conversations round-robin gives an agent at most. */
+  capacity: number;
+}
+
+/** Inbox is an inbox's settings. */
+export interface Inbox {
+  id: string;
+  name: string;
+  memberIds: string[];
+  channelIds: string[];
+  routing: Routing;
+}
+
+/** InboxName is one of the caller's inboxes, for the inbox switcher. */
+export interface InboxName {
+  id: string;
+  name: string;
+}
+
+/** TeamMember is an agent as admins manage it. */
+export interface TeamMember {
+  id: string;
+  displayName: string;
+  email: string;
+  avatarUrl?: string;
+  role: AgentRole;
+  /** roleFromGroup: an admin through the identity provider's group, which the product cannot revoke. */
+  roleFromGroup: boolean;
+  inboxIds: string[];
+  disabled: boolean;
+  /** invited: never signed in yet. */
+  invited: boolean;
+  status: AgentStatus;
+  presence: AgentStatus;
+}
+
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
  * of its success answer. (GET and POST /widget/contact/confirm answer with
@@ -307,6 +466,18 @@ export interface Answers {
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
+  "PUT /agent/me/status": Agent;
+  "GET /agent/inboxes": { inboxes: InboxName[] };
+  "GET /agent/settings/inboxes": { inboxes: Inbox[] };
+  "POST /agent/settings/inboxes": Inbox;
+  "PUT /agent/settings/inboxes/{id}": Inbox;
+  "GET /agent/settings/channels": { channels: ChatChannel[] };
+  "POST /agent/settings/channels": ChatChannel;
+  "GET /agent/settings/channels/{id}": ChatChannel;
+  "PUT /agent/settings/channels/{id}": ChatChannel;
+  "GET /agent/team": { members: TeamMember[] };
+  "POST /agent/team": TeamMember;
+  "PUT /agent/team/{id}": TeamMember;
 }
 
 // ---------------------------------------------------------------- actions

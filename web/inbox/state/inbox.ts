@@ -25,6 +25,8 @@ export interface FrameOutcome {
   refreshFacts?: boolean;
   /** failure: the server refused a frame, for this reason. */
   failure?: string;
+  /** inboxes: the agent's inbox memberships changed. */
+  inboxes?: boolean;
 }
 
 export class InboxState {
@@ -98,6 +100,8 @@ export class InboxState {
       case "error":
         if (f.clientId) this.pending.fail(f.clientId);
         return { failure: f.message || "The server refused the message." };
+      case "agent":
+        return { inboxes: this.profile.heard(f.agent) };
       case "pong":
         return {};
     }

@@ -61,13 +61,19 @@ export function Stop({ title, reason, action }: { title: string; reason: string;
 function Top() {
   const inbox = useInbox();
   const me = inbox.state.profile.me.value;
+  const page = inbox.router.route.value.page;
+  const on = me.status !== "away";
   return (
     <header class="top">
       <span class="brand"><span class="logo" aria-hidden="true">P</span>Parley</span>
       <span class="spacer" />
-      <button class="ghost quarantine-btn" type="button" aria-pressed={inbox.router.route.value.page === "quarantine"} onClick={() => inbox.showQuarantine()}>
+      <button class="status" type="button" role="switch" aria-checked={on} aria-label="Available" onClick={() => void inbox.setStatus(on ? "away" : "available")}>
+        {on ? "Available" : "Away"}
+      </button>
+      <button class="ghost quarantine-btn" type="button" aria-pressed={page === "quarantine"} onClick={() => inbox.showQuarantine()}>
         Quarantined mail
       </button>
+      <a class="ghost" href="#/settings" aria-current={page === "settings" ? "page" : undefined}>Settings</a>
       <button class="ghost" type="button" hidden={inbox.notifier.permission.value !== "default"} onClick={() => void inbox.notifier.ask()}>
         Enable notifications
       </button>

@@ -15,12 +15,25 @@ export function Side() {
   return (
     <nav class="side" aria-label="Conversations">
       <div class="filters">
+        <Switcher />
         <Segmented label="Status" options={statusOptions} value={f.status} onPick={(status) => inbox.setFilter({ status })} />
         <Segmented label="Show" options={viewOptions} value={f.view} onPick={(view) => inbox.setFilter({ view })} />
       </div>
       <Conversations />
       <p class="list-empty" hidden={!list.loaded.value || list.rows.value.length > 0}>No conversations here.</p>
     </nav>
+  );
+}
+
+/** Switcher picks the inbox the list shows, when the agent is in more than one. */
+function Switcher() {
+  const inbox = useInbox();
+  const list = inbox.state.profile.inboxes.value;
+  if (list.length < 2) return null;
+  return (
+    <select class="switcher" aria-label="Inbox" value={inbox.state.list.filter.value.inboxId} onChange={(e) => inbox.setFilter({ inboxId: e.currentTarget.value })}>
+      {list.map((i) => <option key={i.id} value={i.id}>{i.name}</option>)}
+    </select>
   );
 }
 
