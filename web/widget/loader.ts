@@ -54,9 +54,10 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   });
 
   // The host element: inline !important declarations win over any site
-  // stylesheet, including "* { … !important }" resets.
+  // stylesheet, including "* { … !important }" resets; all:initial pins
+  // every property the lines after it do not set.
   const host = document.createElement("parley-chat");
-  host.style.cssText = "all:initial;position:fixed;z-index:2147483647;display:block;visibility:visible;opacity:1;transform:none;filter:none;contain:none;width:0;height:0;bottom:0;right:0;top:auto;left:auto;margin:0;padding:0;pointer-events:auto".replace(/;|$/g, "!important;");
+  host.style.cssText = "all:initial;position:fixed;z-index:2147483647;display:block;width:0;height:0;bottom:0;right:0".replace(/;|$/g, "!important;");
   const root = host.attachShadow({ mode: "open" });
   // A constructed stylesheet needs no 'unsafe-inline' in the site's CSP.
   const sheet = new CSSStyleSheet();
@@ -72,7 +73,6 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   launcher.className = "launcher";
   launcher.type = "button";
   launcher.setAttribute("aria-controls", panel.id);
-  launcher.setAttribute("aria-expanded", "false");
   const icon = svg(chatIcon, 28);
   const shut = svg(downIcon, 30);
   icon.classList.add("chat");
@@ -98,6 +98,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   const toFrame = (msg: object) => {
     if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
   };
+  const configToFrame = () => cfg && toFrame({ type: "config", config: cfg });
 
   // paint draws the launcher's state: its label, the unread count, and
   // whether it shows at all (hidden while away, if the channel says so,
@@ -108,6 +109,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     badge.hidden = n === 0;
     badge.textContent = n > 9 ? "9+" : String(n);
     launcher.setAttribute("aria-label", (isOpen ? closeLabel : text.textContent || openLabel) + (n ? ` (${n} ${unreadLabel})` : ""));
+    launcher.setAttribute("aria-expanded", String(isOpen));
     launcher.hidden = !isOpen && cfg?.available === false && cfg.away?.mode === "hide";
   };
 
@@ -124,7 +126,6 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     panel.hidden = false;
     // Let the panel lay out before it animates in.
     requestAnimationFrame(() => wrap.classList.add("open"));
-    launcher.setAttribute("aria-expanded", "true");
     paint(0);
     toFrame({ type: "open" });
     emit("opened");
@@ -134,7 +135,6 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     if (!isOpen) return;
     isOpen = false;
     wrap.classList.remove("open");
-    launcher.setAttribute("aria-expanded", "false");
     paint();
     toFrame({ type: "hidden" });
     setTimeout(() => {
@@ -155,7 +155,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     switch (d.type) {
       case "ready":
         frameReady = true;
-        if (cfg) toFrame({ type: "config", config: cfg });
+        configToFrame();
         if (identity) toFrame(identity);
         if (isOpen) toFrame({ type: "open" });
         break;
@@ -227,7 +227,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
           locale = pickLocale([...langs, c.language]);
           team = c.teamName;
           if (frame) frame.title = team;
-          toFrame({ type: "config", config: c });
+          configToFrame();
           paint();
         }
         if (first) emit("ready");
