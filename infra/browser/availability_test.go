@@ -163,10 +163,14 @@ func TestTeamStatusInTheWidget(t *testing.T) {
 	b := newBrowser(t)
 	agent := newTab(t, b)
 	signIn(t, agent, "ben")
-	if eval[string](t, agent, `document.querySelector(".status").textContent`) == "Away" {
-		step(t, agent, "start available", chromedp.Click(chromedp.CSS(".status")))
+	status := func(s string) string {
+		return `document.querySelector('.top [aria-label="Your status"] button[aria-pressed=true]')?.textContent === ` + js(s)
 	}
-	waitFor(t, agent, "Ben is available", `document.querySelector(".status").getAttribute("aria-checked") === "true"`)
+	setStatus := func(s string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`.top [aria-label="Your status"] button:` + map[string]string{"Available": "first-child", "Away": "last-child"}[s]))
+	}
+	step(t, agent, "start available", setStatus("Available"))
+	waitFor(t, agent, "Ben is available", status("Available"))
 
 	tab := clockedTab(t, b, "")
 	step(t, tab, "open a page of the site", chromedp.Navigate(sitePage(t, embed(ch["id"].(string)))), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
@@ -177,15 +181,15 @@ func TestTeamStatusInTheWidget(t *testing.T) {
 	}
 	waitFor(t, chat, "available", `document.querySelector(".head-sub").textContent === "We usually reply within a few minutes"`)
 
-	step(t, agent, "Ben sets away", chromedp.Click(chromedp.CSS(".status")))
-	waitFor(t, agent, "the header says away", `document.querySelector(".status").getAttribute("aria-checked") === "false" && document.querySelector(".status").textContent === "Away"`)
+	step(t, agent, "Ben sets away", setStatus("Away"))
+	waitFor(t, agent, "the header says away", status("Away"))
 	if cfg = poll(t, tab, 31*time.Second); cfg["available"] != false {
 		t.Fatalf("config after the last member went away = %v", cfg)
 	}
 	waitFor(t, chat, "away", `document.querySelector(".head-sub").textContent === "We're away right now" && document.querySelector(".log .capture")`)
 
-	step(t, agent, "Ben is back", chromedp.Click(chromedp.CSS(".status")))
-	waitFor(t, agent, "the header says available", `document.querySelector(".status").getAttribute("aria-checked") === "true"`)
+	step(t, agent, "Ben is back", setStatus("Available"))
+	waitFor(t, agent, "the header says available", status("Available"))
 	if cfg = poll(t, tab, 31*time.Second); cfg["available"] != true {
 		t.Fatalf("config after Ben came back = %v", cfg)
 	}

@@ -5,7 +5,7 @@ import { InboxContext, useInbox } from "./context";
 import { Dialogs } from "./dialogs";
 import { Side } from "./list";
 import { Lazy } from "./lazy";
-import { Avatar } from "./parts";
+import { Avatar, Segmented } from "./parts";
 import { Thread } from "./thread";
 
 export function App({ inbox }: { inbox: Inbox }) {
@@ -58,18 +58,17 @@ export function Stop({ title, reason, action }: { title: string; reason: string;
   );
 }
 
+const statuses = [["available", "Available"], ["away", "Away"]] as const;
+
 function Top() {
   const inbox = useInbox();
   const me = inbox.state.profile.me.value;
   const page = inbox.router.route.value.page;
-  const on = me.status !== "away";
   return (
     <header class="top">
       <span class="brand"><span class="logo" aria-hidden="true">P</span>Parley</span>
       <span class="spacer" />
-      <button class="status" type="button" role="switch" aria-checked={on} aria-label="Available" onClick={() => void inbox.setStatus(on ? "away" : "available")}>
-        {on ? "Available" : "Away"}
-      </button>
+      <Segmented label="Your status" options={statuses} value={me.status} onPick={(v) => void inbox.setStatus(v)} />
       <button class="ghost quarantine-btn" type="button" aria-pressed={page === "quarantine"} onClick={() => inbox.showQuarantine()}>
         Quarantined mail
       </button>

@@ -145,13 +145,12 @@ export function Checks({ name, options, chosen, onChange, disabled }: { name: st
   );
 }
 
-function Loading({ what }: { what: unknown }) {
+export function Loading({ what }: { what: unknown }) {
   const s = useSettings();
   const failure = s.state.failure.value;
   if (what) return null;
   return <p class="set-note" role="status">{failure ? "Could not read the settings: " + failure : "Loading…"}</p>;
 }
-export { Loading };
 
 // ---------------------------------------------------------------- profile and status
 
