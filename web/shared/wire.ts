@@ -90,8 +90,8 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
-/** AgentRole says what an agent may change: admins manage inboxes, channels and the team. */
-export type AgentRole = "admin" | "agent";
+/** TeamRole is what an agent may do: admins manage settings and the team. */
+export type TeamRole = "admin" | "agent";
 /** AgentStatus is an agent's availability: chosen (status) or in effect (presence). */
 export type AgentStatus = "available" | "away";
 
@@ -103,8 +103,7 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
-  /** role comes with GET /agent/me: whether the inbox shows the admin settings. */
-  role?: AgentRole;
+  role: TeamRole;
   /** status is what the agent chose. */
   status: AgentStatus;
   /** presence is what counts: away when chosen, or after 10 minutes without an inbox socket. */
@@ -414,18 +413,18 @@ export interface InboxName {
   name: string;
 }
 
-/** TeamMember is an agent as admins manage it. */
+/** TeamMember is an agent as admins manage it (the Team page). */
 export interface TeamMember {
   id: string;
   displayName: string;
   email: string;
   avatarUrl?: string;
-  role: AgentRole;
-  /** roleFromGroup: an admin through the identity provider's group, which the product cannot revoke. */
+  role: TeamRole;
+  /** roleFromGroup: admin through the identity provider's admin group; the product cannot revoke it. */
   roleFromGroup: boolean;
   inboxIds: string[];
   disabled: boolean;
-  /** invited: never signed in yet. */
+  /** invited: invited and never signed in yet. */
   invited: boolean;
   status: AgentStatus;
   presence: AgentStatus;

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 const { InboxState } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-state.mjs")).href);
 
 const me = { id: "agent-me", displayName: "Alice", inboxes: ["main"], role: "admin", status: "available", presence: "available" };
-const other = { id: "agent-other", displayName: "Ben", inboxes: ["main"], status: "available", presence: "available" };
+const other = { id: "agent-other", displayName: "Ben", inboxes: ["main"], role: "agent", status: "available", presence: "available" };
 const allOpen = { inboxId: "main", status: "open", view: "all" };
 
 function summary(id, over = {}) {
@@ -386,11 +386,11 @@ describe("email facts and the reply channel", () => {
 });
 
 describe("agents: status and memberships", () => {
-  test("the agent's own status, changed on another tab, reaches this one; the role from GET /agent/me stays", () => {
+  test("the agent's own status and role, changed elsewhere, reach this tab", () => {
     const st = newState();
-    const out = st.frame({ type: "agent", agent: { ...me, role: undefined, status: "away", presence: "away" } });
+    const out = st.frame({ type: "agent", agent: { ...me, role: "agent", status: "away", presence: "away" } });
     assert.equal(st.profile.me.value.status, "away");
-    assert.equal(st.profile.me.value.role, "admin");
+    assert.equal(st.profile.me.value.role, "agent");
     assert.equal(out.inboxes, false, "the memberships did not change");
     assert.equal(st.profile.agents.value.find((a) => a.id === me.id).status, "away");
   });

@@ -18,7 +18,7 @@ export class ProfileState {
     const me = this.me.peek();
     this.agents.value = this.agents.peek().map((x) => (x.id === a.id ? a : x));
     if (a.id !== me.id) return false;
-    this.me.value = { ...a, role: a.role || me.role };
+    this.me.value = a;
     return a.inboxes.join() !== me.inboxes.join();
   }
 }

@@ -2,7 +2,7 @@
 // from the API, the forms that edit them, and the chat channel being
 // edited with its week grid and its live preview of the widget.
 import { computed, signal } from "@preact/signals";
-import type { AgentRole, ChatChannel, Inbox, Routing, TeamMember, Week } from "../../shared/wire";
+import type { TeamRole, ChatChannel, Inbox, Routing, TeamMember, Week } from "../../shared/wire";
 import { colorProblem, preview } from "./channel";
 import { Form } from "./form";
 import { begin, type Cursor, extend, move, type Stroke } from "./week";
@@ -16,7 +16,7 @@ export interface InboxEdit {
 
 /** MemberEdit is what an admin changes of a team member (disabling has its own route). */
 export interface MemberEdit {
-  role: AgentRole;
+  role: TeamRole;
   inboxIds: string[];
 }
 
@@ -24,7 +24,7 @@ export interface MemberEdit {
 export interface Invite {
   email: string;
   name: string;
-  role: AgentRole;
+  role: TeamRole;
   inboxIds: string[];
 }
 
