@@ -123,7 +123,7 @@ deploy-web:
 	@set -e; issuer=$(call out,AgentIssuer); signin=$(call out,AgentSignInDomain); \
 	  if [ -n "$$signin" ] && [ "$$signin" != "None" ]; then authz="$$signin/oauth2/authorize"; token="$$signin/oauth2/token"; logout="$$signin/logout"; \
 	  else authz="$$issuer/authorize"; token="$$issuer/token"; logout="$$issuer/logout"; fi; \
-	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -ws $(call out,WebSocketUrl) \
+	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -widget-config $(call out,WidgetConfigUrl) -ws $(call out,WebSocketUrl) \
 	    -authorize "$$authz" -token "$$token" -logout "$$logout" -client-id $(call out,AgentClientId) > .aws-sam/web.files; \
 	  bucket=$(call out,WebBucketName); \
 	  while IFS=$$'\t' read -r f ctype cache; do \

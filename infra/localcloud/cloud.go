@@ -355,6 +355,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["WIDGET_ORIGIN"]; ok {
+		// The chat window is served here, as from the web distribution.
+		env["WIDGET_ORIGIN"] = c.base
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile

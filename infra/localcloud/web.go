@@ -28,8 +28,10 @@ func (c *Cloud) loadWeb() error {
 		return nil
 	}
 	files, err := webpublish.Render(os.DirFS(dist), webpublish.Env{
-		HTTPAPI:   c.endpoints.HTTPAPI,
-		WebSocket: c.endpoints.WebSocket,
+		HTTPAPI: c.endpoints.HTTPAPI,
+		// No CDN here: the loader asks the HTTP API, on the same path.
+		WidgetConfig: c.endpoints.HTTPAPI,
+		WebSocket:    c.endpoints.WebSocket,
 		OIDC: webpublish.OIDC{
 			Authorize: c.endpoints.OIDCIssuer + "/authorize",
 			Token:     c.endpoints.OIDCIssuer + "/token",

@@ -28,6 +28,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"chat service", func(d *agentapi.Deps) { d.Chat = nil }},
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
+		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

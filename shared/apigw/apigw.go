@@ -26,6 +26,7 @@ const (
 	CodeInternal      = "internal"
 	CodeUnknownAction = "unknown_action"
 	CodeRateLimited   = "rate_limited"
+	CodeForbidden     = "forbidden"
 )
 
 var categories = []struct {
@@ -36,6 +37,7 @@ var categories = []struct {
 }{
 	{chat.ErrInvalid, http.StatusBadRequest, CodeInvalid, "the request is invalid"},
 	{chat.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized, "authentication required"},
+	{chat.ErrForbidden, http.StatusForbidden, CodeForbidden, "not allowed"},
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},
@@ -49,6 +51,8 @@ type ErrorBody struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 	// RetryAfter is in seconds, set when rate limited.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Fields names each field at fault in a refused request body.
+	Fields []chat.FieldError `json:"fields,omitempty"`
 }
 
 // Classify returns the status and body for err. Internal errors are logged
@@ -67,6 +71,10 @@ func Classify(ctx context.Context, err error) (int, ErrorBody) {
 		if errors.As(err, &conflict) {
 			body.Message = conflict.Error()
 			body.AssigneeID = &conflict.AssigneeID
+		}
+		var fields *chat.ValidationError
+		if errors.As(err, &fields) {
+			body.Message, body.Fields = fields.Message, fields.Fields
 		}
 		var limited *chat.RateLimitError
 		if errors.As(err, &limited) {

@@ -8,6 +8,7 @@ import (
 	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/secret"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -23,19 +24,22 @@ func (e Env) Signer(key []byte) (*auth.Signer, error) {
 	return auth.NewSigner(key, nil)
 }
 
-// Allowlist is the origins allowed per chat channel (the default channel's
-// ALLOWED_ORIGINS) and the inbox's (INBOX_ORIGINS).
-func (e Env) Allowlist() (*auth.Allowlist, error) {
-	site, err := auth.ParseOrigins(e.Config.AllowedOrigins)
-	if err != nil {
-		return nil, err
+// Allowlist is the origins allowed per chat channel (the stored
+// settings'), the chat window's own (WIDGET_ORIGIN) and the inbox's
+// (INBOX_ORIGINS).
+func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
+	var widget auth.Origins
+	if o := e.Config.WidgetOrigin; o != "" {
+		var err error
+		if widget, err = auth.ParseOrigins([]string{o}); err != nil {
+			return nil, err
+		}
 	}
 	inbox, err := auth.ParseAppOrigins(e.Config.Access.InboxOrigins)
 	if err != nil {
 		return nil, err
 	}
-	allow := auth.NewAllowlist(map[string]auth.Origins{e.Config.DefaultChannelID: site}, inbox)
-	return &allow, nil
+	return auth.NewAllowlist(channels, widget, inbox)
 }
 
 // AgentGuard checks agents' access and closes their sockets through the

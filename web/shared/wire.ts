@@ -92,10 +92,14 @@ export interface VisitorConversation {
 
 /** TeamRole is what an agent may do: admins manage settings and the team. */
 export type TeamRole = "admin" | "agent";
-/** AgentStatus is an agent's availability: chosen (status) or in effect (presence). */
+
+/** AgentStatus is available or away. */
 export type AgentStatus = "available" | "away";
 
-/** Agent is an agent's profile. */
+/**
+ * Agent is an agent's profile: status is what the agent chose, presence
+ * what it is in effect (away too after 10 minutes without an inbox socket).
+ */
 export interface Agent {
   id: string;
   displayName: string;
@@ -104,9 +108,7 @@ export interface Agent {
   meetingsUrl?: string;
   inboxes: string[];
   role: TeamRole;
-  /** status is what the agent chose. */
   status: AgentStatus;
-  /** presence is what counts: away when chosen, or after 10 minutes without an inbox socket. */
   presence: AgentStatus;
 }
 
@@ -148,14 +150,21 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
-/** AgentChangeFrame tells an agent's other sockets that its profile or status changed. */
-export interface AgentChangeFrame {
+/** AgentProfileFrame tells an agent's sockets that its status changed. */
+export interface AgentProfileFrame {
   type: "agent";
   agent: Agent;
 }
 
 /** AgentFrame is every frame an agent's socket receives. */
-export type AgentFrame = MessageFrame<Summary> | MessagesFrame | ConversationFrame<Summary> | TypingFrame | ErrorFrame | PongFrame | AgentChangeFrame;
+export type AgentFrame =
+  | MessageFrame<Summary>
+  | MessagesFrame
+  | ConversationFrame<Summary>
+  | TypingFrame
+  | ErrorFrame
+  | PongFrame
+  | AgentProfileFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
   | MessageFrame<VisitorConversation>
@@ -170,7 +179,7 @@ export interface APIErrorBody {
   error: { code: string; message: string; assigneeId?: string; retryAfter?: number; fields?: FieldError[] };
 }
 
-/** FieldError is one refused field of a request: field is its JSON path in the body (look.color, availability.week.mon[1].end). */
+/** FieldError names a field of a refused request body by its JSON path (look.color). */
 export interface FieldError {
   field: string;
   message: string;
@@ -187,38 +196,34 @@ export interface GatewayErrorBody {
 
 // ---------------------------------------------------------------- answers
 
-/** Language is a language the widget speaks. */
-export type Language = "en" | "de" | "it" | "fr" | "pl";
-/** ReplyTime is how soon a channel's team usually answers. */
+export type WidgetPosition = "right" | "left";
+export type WidgetLanguage = "en" | "de" | "it" | "fr" | "pl";
 export type ReplyTime = "minutes" | "hours" | "day";
-/** LauncherPosition is the corner of the page the launcher sits in. */
-export type LauncherPosition = "right" | "left";
 
-/** Away says what the widget does while nobody is available. */
+/** Away is what the widget does while nobody is available. */
 export interface Away {
   mode: "message" | "hide";
   message: string;
 }
 
 /**
- * WidgetConfig is a chat channel's public config: its look, whether its
- * team is available now, and when that changes next by the schedule.
+ * WidgetConfig is a chat channel's public config: its look, and whether
+ * its team is available now. nextChange is when available flips next by
+ * the schedule (business hours).
  */
 export interface WidgetConfig {
   channelId: string;
   teamName: string;
   color: string;
   teamAvatarUrl?: string;
-  /** launcherText is the launcher's label; "" shows the icon only. */
   launcherText: string;
-  position: LauncherPosition;
+  position: WidgetPosition;
   greeting: string;
   poweredBy: boolean;
-  language: Language;
+  language: WidgetLanguage;
   typicalReplyTime: ReplyTime;
   available: boolean;
   away: Away;
-  /** nextChange is when available flips next by the schedule (RFC 3339). */
   nextChange?: string;
 }
 
@@ -277,12 +282,64 @@ export interface ConversationAnswer {
   conversation: Summary;
 }
 
-/** EmailSettings are a chat channel's email settings. */
-export interface EmailSettings {
-  channelId: string;
-  transcriptOnClose: boolean;
-  senderAddress?: string;
-  senderName?: string;
+/** Interval is an opening interval of a local day, "HH:MM" to "HH:MM" ("24:00" ends the day). */
+export interface Interval {
+  start: string;
+  end: string;
+}
+
+/** Holiday closes date (through endDate), or opens it during hours only. */
+export interface Holiday {
+  date: string;
+  endDate?: string;
+  name?: string;
+  hours?: Interval[];
+}
+
+/** Availability is a channel's availability (docs/availability.md). */
+export interface Availability {
+  mode: "always" | "hours" | "team";
+  timeZone?: string;
+  week?: { mon?: Interval[]; tue?: Interval[]; wed?: Interval[]; thu?: Interval[]; fri?: Interval[]; sat?: Interval[]; sun?: Interval[] };
+  holidays?: Holiday[];
+}
+
+/** ChatChannel is a chat channel's settings, as admins edit them. */
+export interface ChatChannel {
+  id: string;
+  inboxId: string;
+  name: string;
+  allowedOrigins: string[];
+  look: {
+    color: string;
+    launcherText: string;
+    position: WidgetPosition;
+    teamName: string;
+    teamAvatarUrl?: string;
+    greeting: string;
+    poweredBy: boolean;
+    language: WidgetLanguage;
+  };
+  availability: Availability;
+  away: Away;
+  typicalReplyTime: ReplyTime;
+  email: { transcriptOnClose: boolean; senderName: string; senderAddress: string };
+  inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
+}
+
+/** Inbox is an inbox's settings: its members, its channels, its routing. */
+export interface Inbox {
+  id: string;
+  name: string;
+  memberIds: string[];
+  channelIds: string[];
+  routing: { mode: "manual" | "round_robin"; capacity: number };
+}
+
+/** InboxRef names one of the caller's inboxes. */
+export interface InboxRef {
+  id: string;
+  name: string;
 }
 
 /** Quarantined is an inbound mail kept aside for agents. */
@@ -319,98 +376,6 @@ export interface Download {
 export interface AgentAccess {
   agentId: string;
   disabled: boolean;
-}
-
-/** Interval is an opening interval of one local day, "HH:MM" up to, not including, "HH:MM" ("24:00" ends the day). */
-export interface Interval {
-  start: string;
-  end: string;
-}
-
-export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
-
-/** Week holds each weekday's opening intervals; a day without any is closed. */
-export type Week = Partial<Record<Weekday, Interval[]>>;
-
-/** Holiday closes date (through endDate), or opens it during hours instead of the week's. */
-export interface Holiday {
-  date: string;
-  endDate?: string;
-  name?: string;
-  hours?: Interval[];
-}
-
-export type AvailabilityMode = "always" | "hours" | "team";
-
-/** Availability is a chat channel's availability settings (shared/availability, docs/availability.md). */
-export interface Availability {
-  mode: AvailabilityMode;
-  timeZone?: string;
-  week?: Week;
-  holidays?: Holiday[];
-}
-
-/** ChannelLook is how a chat channel's widget looks. */
-export interface ChannelLook {
-  color: string;
-  launcherText: string;
-  position: LauncherPosition;
-  teamName: string;
-  teamAvatarUrl?: string;
-  greeting: string;
-  poweredBy: boolean;
-  language: Language;
-}
-
-/** ChannelEmail is a chat channel's email settings. */
-export interface ChannelEmail {
-  transcriptOnClose: boolean;
-  senderName: string;
-  senderAddress: string;
-}
-
-/** Inactivity closes a quiet visitor's chat after timeoutMinutes, warning warningMinutes before. */
-export interface Inactivity {
-  timeoutMinutes: number;
-  warningMinutes: number;
-  /** warningText replaces the built-in warning; "" keeps it. */
-  warningText: string;
-}
-
-/** ChatChannel is a chat channel's settings, as admins edit them (a PUT sends the whole document). */
-export interface ChatChannel {
-  id: string;
-  inboxId: string;
-  name: string;
-  allowedOrigins: string[];
-  look: ChannelLook;
-  availability: Availability;
-  away: Away;
-  typicalReplyTime: ReplyTime;
-  email: ChannelEmail;
-  inactivity: Inactivity;
-}
-
-/** Routing says how an inbox's new conversations find an agent. */
-export interface Routing {
-  mode: "manual" | "round_robin";
-  /** capacity is how many open conversations round-robin gives an agent at most. */
-  capacity: number;
-}
-
-/** Inbox is an inbox's settings. */
-export interface Inbox {
-  id: string;
-  name: string;
-  memberIds: string[];
-  channelIds: string[];
-  routing: Routing;
-}
-
-/** InboxName is one of the caller's inboxes, for the inbox switcher. */
-export interface InboxName {
-  id: string;
-  name: string;
 }
 
 /** TeamMember is an agent as admins manage it (the Team page). */
@@ -460,20 +425,18 @@ export interface Answers {
   "PUT /agent/conversations/{id}/contact": { contact: Contact };
   "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
   "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
-  "GET /agent/channels/{id}/email": EmailSettings;
-  "PUT /agent/channels/{id}/email": EmailSettings;
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
   "PUT /agent/me/status": Agent;
-  "GET /agent/inboxes": { inboxes: InboxName[] };
-  "GET /agent/settings/inboxes": { inboxes: Inbox[] };
-  "POST /agent/settings/inboxes": Inbox;
-  "PUT /agent/settings/inboxes/{id}": Inbox;
+  "GET /agent/inboxes": { inboxes: InboxRef[] };
   "GET /agent/settings/channels": { channels: ChatChannel[] };
   "POST /agent/settings/channels": ChatChannel;
   "GET /agent/settings/channels/{id}": ChatChannel;
   "PUT /agent/settings/channels/{id}": ChatChannel;
+  "GET /agent/settings/inboxes": { inboxes: Inbox[] };
+  "POST /agent/settings/inboxes": Inbox;
+  "PUT /agent/settings/inboxes/{id}": Inbox;
   "GET /agent/team": { members: TeamMember[] };
   "POST /agent/team": TeamMember;
   "PUT /agent/team/{id}": TeamMember;

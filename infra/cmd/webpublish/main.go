@@ -3,7 +3,7 @@
 // Cache-Control each file should be uploaded with. make deploy runs it
 // with the stack's outputs.
 //
-//	go run ./infra/cmd/webpublish -out .aws-sam/web -http-api https://… -ws wss://… \
+//	go run ./infra/cmd/webpublish -out .aws-sam/web -http-api https://… -widget-config https://… -ws wss://… \
 //	    -authorize https://…/oauth2/authorize -token https://…/oauth2/token -logout https://…/logout -client-id …
 package main
 
@@ -29,6 +29,7 @@ func run() error {
 	out := flag.String("out", ".aws-sam/web", "folder to write")
 	var env webpublish.Env
 	flag.StringVar(&env.HTTPAPI, "http-api", "", "HTTP API base URL (stack output HttpApiUrl)")
+	flag.StringVar(&env.WidgetConfig, "widget-config", "", "base URL of the widget's cached config (stack output WidgetConfigUrl)")
 	flag.StringVar(&env.WebSocket, "ws", "", "WebSocket URL (stack output WebSocketUrl)")
 	flag.StringVar(&env.OIDC.Authorize, "authorize", "", "OIDC authorization endpoint")
 	flag.StringVar(&env.OIDC.Token, "token", "", "OIDC token endpoint")

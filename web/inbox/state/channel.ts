@@ -1,10 +1,10 @@
 // What the chat channel page computes from a channel's settings: the
 // colour check the server makes, the embed snippet, the time zones to
 // choose from, and what the live preview of the widget shows.
-import type { ChatChannel, Holiday, Language } from "../../shared/wire";
+import type { ChatChannel, Holiday, WidgetLanguage } from "../../shared/wire";
 import { replyTime, strings, type Strings } from "../../widget/strings";
 
-export const languages: readonly (readonly [Language, string])[] = [["en", "English"], ["de", "German"], ["it", "Italian"], ["fr", "French"], ["pl", "Polish"]];
+export const languages: readonly (readonly [WidgetLanguage, string])[] = [["en", "English"], ["de", "German"], ["it", "Italian"], ["fr", "French"], ["pl", "Polish"]];
 
 /** isColor: the colours the widget accepts, "#rrggbb". */
 export function isColor(c: string): boolean {

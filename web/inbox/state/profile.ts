@@ -1,12 +1,12 @@
 // The signed-in agent, the agents a conversation can be assigned to, and
 // the names of the agent's inboxes (the list's inbox switcher).
 import { type Signal, signal } from "@preact/signals";
-import type { Agent, InboxName } from "../../shared/wire";
+import type { Agent, InboxRef } from "../../shared/wire";
 
 export class ProfileState {
   readonly me: Signal<Agent>;
   readonly agents: Signal<readonly Agent[]>;
-  readonly inboxes = signal<readonly InboxName[]>([]);
+  readonly inboxes = signal<readonly InboxRef[]>([]);
 
   constructor(me: Agent, agents: readonly Agent[]) {
     this.me = signal(me);

@@ -2,16 +2,16 @@
 // from the API, the forms that edit them, and the chat channel being
 // edited with its week grid and its live preview of the widget.
 import { computed, signal } from "@preact/signals";
-import type { TeamRole, ChatChannel, Inbox, Routing, TeamMember, Week } from "../../shared/wire";
+import type { ChatChannel, Inbox, TeamMember, TeamRole } from "../../shared/wire";
 import { colorProblem, preview } from "./channel";
 import { Form } from "./form";
-import { begin, type Cursor, extend, move, type Stroke } from "./week";
+import { begin, type Cursor, extend, move, type Stroke, type Week } from "./week";
 
 /** InboxEdit is what an admin changes of an inbox. */
 export interface InboxEdit {
   name: string;
   memberIds: string[];
-  routing: Routing;
+  routing: Inbox["routing"];
 }
 
 /** MemberEdit is what an admin changes of a team member (disabling has its own route). */

@@ -4,7 +4,11 @@
 // edit the same value, the `week` of shared/availability's settings
 // (docs/availability.md): per weekday, intervals "HH:MM" up to, not
 // including, "HH:MM", "24:00" ending the day.
-import type { Interval, Week, Weekday } from "../../shared/wire";
+import type { Availability, Interval } from "../../shared/wire";
+
+/** Week is the week of a channel's availability: each weekday's intervals. */
+export type Week = NonNullable<Availability["week"]>;
+export type Weekday = keyof Week;
 
 export const weekdays: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const dayNames: Record<Weekday, string> = {

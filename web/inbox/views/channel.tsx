@@ -2,7 +2,7 @@
 // (look with a live preview of the widget, availability, away, email,
 // inactivity, allowed sites, the embed snippet), sent as one document.
 import { useEffect, useState } from "preact/hooks";
-import type { AvailabilityMode, ChatChannel, Language, ReplyTime } from "../../shared/wire";
+import type { Availability, ChatChannel, ReplyTime, WidgetLanguage } from "../../shared/wire";
 import { browserZones, languages, snippet, timeZones } from "../state/channel";
 import type { ChannelEditor } from "../state/settings";
 import { Preview } from "./preview";
@@ -96,7 +96,7 @@ function Editor({ ed }: { ed: ChannelEditor }) {
             <Group form={f} path="availability.mode" legend="The team is available">
               {([["always", "Always"], ["hours", "During business hours"], ["team", "When at least one member of the inbox is available"]] as const).map(([m, label]) => (
                 <label key={m} class="check">
-                  <input type="radio" name="avail-mode" value={m} checked={c.availability.mode === m} onChange={() => set((x) => ({ ...x, availability: { ...x.availability, mode: m as AvailabilityMode } }))} />
+                  <input type="radio" name="avail-mode" value={m} checked={c.availability.mode === m} onChange={() => set((x) => ({ ...x, availability: { ...x.availability, mode: m as Availability["mode"] } }))} />
                   {label}
                 </label>
               ))}
@@ -233,7 +233,7 @@ function Look({ ed }: { ed: ChannelEditor }) {
       <div class="row">
         <Field form={f} path="look.language" label="Default language" hint="Visitors whose browser asks for another of the widget's languages get that one." class="narrow">
           {(a) => (
-            <select {...a} value={l.language} onChange={(e) => set({ language: e.currentTarget.value as Language })}>
+            <select {...a} value={l.language} onChange={(e) => set({ language: e.currentTarget.value as WidgetLanguage })}>
               {languages.map(([v, name]) => <option key={v} value={v}>{name}</option>)}
             </select>
           )}

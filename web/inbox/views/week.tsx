@@ -3,11 +3,11 @@
 // close a half hour, Shift with arrows to paint like a drag), each day's
 // exact intervals for times off the grid, and the holidays.
 import { useEffect, useRef } from "preact/hooks";
-import type { Holiday, Interval, Weekday } from "../../shared/wire";
+import type { Holiday, Interval } from "../../shared/wire";
 import { addHoliday } from "../state/channel";
 import type { Form } from "../state/form";
 import type { ChannelEditor } from "../state/settings";
-import { cell, clock, copyDay, type Cursor, dayNames, describe, setDay, slots, spans, step, weekdays } from "../state/week";
+import { cell, clock, copyDay, type Cursor, dayNames, describe, setDay, slots, spans, step, type Weekday, weekdays } from "../state/week";
 import { Field, FieldError, Group } from "./settings";
 
 const hours = [0, 3, 6, 9, 12, 15, 18, 21];
