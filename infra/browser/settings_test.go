@@ -199,11 +199,13 @@ func fill(t *testing.T, ctx context.Context, selector, value string) {
 	}
 }
 
-// click clicks the first element matching selector whose text is text.
+// click clicks the first element matching selector whose text or
+// accessible label is text.
 func click(t *testing.T, ctx context.Context, selector, text string) {
 	t.Helper()
-	waitFor(t, ctx, "a "+selector+" saying "+text, `[...document.querySelectorAll(`+js(selector)+`)].some(e => e.textContent.trim() === `+js(text)+`)`)
-	eval[bool](t, ctx, `[...document.querySelectorAll(`+js(selector)+`)].find(e => e.textContent.trim() === `+js(text)+`).click() || true`)
+	find := `[...document.querySelectorAll(` + js(selector) + `)].find(e => e.textContent.trim() === ` + js(text) + ` || e.getAttribute("aria-label") === ` + js(text) + `)`
+	waitFor(t, ctx, "a "+selector+" saying "+text, find)
+	eval[bool](t, ctx, find+`.click() || true`)
 }
 
 // openSettings signs name in and goes to a settings section.
@@ -246,6 +248,15 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 	admin := newTab(t, b)
 	openSettings(t, admin, "alice", "channels/"+id)
 	waitFor(t, admin, "the channel's page shows", `document.querySelector("#channel-title")?.textContent === `+js("Look "+tag))
+	// The README's picture: the look and its preview.
+	fill(t, admin, "#ch-look-teamName", "Northwind Baristas")
+	fill(t, admin, "#ch-look-greeting", "Hallo! Fragen zum Mahlgrad oder zu Ihrer Bestellung?")
+	fill(t, admin, "#ch-look-launcherText", "Frag uns")
+	fill(t, admin, "#ch-look-color", "#8a4b2a")
+	eval[bool](t, admin, `(() => { document.querySelector("#look-title").scrollIntoView(); return true })()`)
+	waitFor(t, admin, "the preview shows the look", `document.querySelector(".pv-launcher-text")?.textContent === "Frag uns"`)
+	screenshot(t, admin, "settings-channel.png")
+
 	const (
 		team     = `<img src=x onerror="window.__xss='team'">Baristas`
 		greeting = `Willkommen! <script>window.__xss='greeting'</script> Fragen zum Mahlgrad?`
@@ -262,7 +273,6 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 			pv.querySelector(".pv-bubble").textContent === `+js(greeting)+` && pv.querySelector(".pv-sub").textContent === "Wir antworten meist innerhalb weniger Minuten" &&
 			pv.querySelectorAll("img, script, b").length === 0 })()`)
 	saveSettings(t, admin, "Saved")
-	screenshot(t, admin, "settings-channel.png")
 
 	// The open page: its config is asked for again every 30 s, and the
 	// function's cache (10 s) and the answer's max-age (20 s) are over.
@@ -272,7 +282,7 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 	}
 	waitFor(t, visitor, "the launcher shows the new look", `(() => {
 		const l = document.querySelector("parley-chat").shadowRoot.querySelector(".launcher");
-		return l.classList.contains("text") && l.textContent === `+js(text)+` && getComputedStyle(l).backgroundColor === "rgb(15, 118, 110)" && l.getAttribute("aria-label") === `+js(text)+` })()`)
+		return l.classList.contains("text") && l.querySelector("span:not(.badge)").textContent === `+js(text)+` && getComputedStyle(l).backgroundColor === "rgb(15, 118, 110)" && l.getAttribute("aria-label") === `+js(text)+` })()`)
 	step(t, visitor, "open the chat", chromedp.Click(launcher))
 	chat := frame(t, visitor)
 	waitFor(t, chat, "the chat window shows the new texts in the channel's language", `document.querySelector(".head-name").textContent === `+js(team)+` &&
@@ -312,6 +322,8 @@ func TestSettingsValidation(t *testing.T) {
 		return cells.length === 12 && cells[0] === "Monday 09:00–09:30, open" && cells[11] === "Tuesday 11:30–12:00, open" &&
 			document.activeElement.getAttribute("aria-label") === "Tuesday 11:30–12:00, open" })()`)
 	waitFor(t, tab, "the exact hours say the same", `document.querySelector("#ch-availability-week-mon-0-start").value === "09:00" && document.querySelector("#ch-availability-week-tue-0-end").value === "12:00"`)
+	eval[bool](t, tab, `(() => { document.querySelector("#avail-title").scrollIntoView(); return true })()`)
+	screenshot(t, tab, "settings-hours.png")
 
 	// Errors: a colour white text can't be read on, a site that is not an
 	// origin, an interval that ends before it starts.
@@ -366,10 +378,13 @@ func TestEmbedSnippetOnAnotherPage(t *testing.T) {
 	b := newBrowser(t)
 	admin := newTab(t, b)
 	openSettings(t, admin, "alice", "channels")
+	waitFor(t, admin, "the inboxes are read", `document.querySelector("#nc-inboxId option")`)
 	fill(t, admin, "#nc-name", "Second site "+tag)
 	click(t, admin, "button", "Create chat channel")
 	waitFor(t, admin, "the new channel's page shows", `document.querySelector("#channel-title")?.textContent === `+js("Second site "+tag))
-	if n := eval[int](t, admin, `document.querySelectorAll("[id^=ch-allowedOrigins-]:not([id$=err])").length`); n == 0 || !eval[bool](t, admin, `[...document.querySelectorAll("input[id^=ch-allowedOrigins-]")].some(i => i.value === `+js(demoOrigin())+`)`) {
+	// A new channel starts with the deployment's sites; the demo site is
+	// added when it is not among them.
+	if n := eval[int](t, admin, `document.querySelectorAll("input[id^=ch-allowedOrigins-]").length`); !eval[bool](t, admin, `[...document.querySelectorAll("input[id^=ch-allowedOrigins-]")].some(i => i.value === `+js(demoOrigin())+`)`) {
 		click(t, admin, "button", "Add a site")
 		fill(t, admin, fmt.Sprintf("#ch-allowedOrigins-%d", n), demoOrigin())
 		saveSettings(t, admin, "Saved")
