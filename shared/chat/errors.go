@@ -17,6 +17,9 @@ var (
 	// ErrForbidden: the caller is known but its role may not do this
 	// (an agent calling an admins' route). It says nothing about ids.
 	ErrForbidden = errors.New("forbidden")
+	// ErrClientIDReused: a client id that stored one request came with
+	// another (see clientid.go).
+	ErrClientIDReused = errors.New("client id reused")
 )
 
 // Error is a domain error with a message that is safe to show to clients.

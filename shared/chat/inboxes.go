@@ -107,22 +107,6 @@ func SignAs(agent Principal, profile *Agent) Principal {
 	return agent
 }
 
-// CheckChannel tells whether agent may reach a chat channel (its email
-// settings, for example): a channel of one of its inboxes. An unknown
-// channel and one outside them answer alike.
-func (s *Service) CheckChannel(ctx context.Context, agent Principal, channelID string) error {
-	c, err := s.channels.Channel(ctx, channelID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return errChannelNotFound()
-	case err != nil:
-		return fmt.Errorf("channel %s: %w", channelID, err)
-	case agent.Role != RoleAgent || !slices.Contains(agent.Inboxes, c.InboxID):
-		return errChannelNotFound()
-	}
-	return nil
-}
-
 // Within returns p as a member of inboxID alone, or of no inbox when p is
 // not a member of it: the inbox list's switcher reads one inbox at a time,
 // and an inbox outside the agent's answers like an empty one.

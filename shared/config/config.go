@@ -24,9 +24,10 @@ type Config struct {
 	// AllowedOrigins are the sites the default channel is seeded with
 	// (ALLOWED_ORIGINS); admins change them in the stored settings.
 	AllowedOrigins []string
-	// WidgetOrigin is the origin the chat window is served from
-	// (WIDGET_ORIGIN): allowed on every channel.
-	WidgetOrigin string
+	// WidgetOrigins are the origins the chat window is served from
+	// (WIDGET_ORIGINS: the web distribution's names): allowed on every
+	// channel.
+	WidgetOrigins []string
 
 	// EventBusName is the bus domain events go to (EVENT_BUS_NAME).
 	EventBusName string
@@ -52,6 +53,9 @@ type Config struct {
 	// IdentitySecretARN is the secret host sites sign their users' ids
 	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
 	IdentitySecretARN string
+	// MetricsNamespace is the CloudWatch namespace of the counts the
+	// functions log as embedded metrics (METRICS_NAMESPACE; empty: none).
+	MetricsNamespace string
 }
 
 // Load reads the process environment.
@@ -97,9 +101,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
-	c.WidgetOrigin = optional("WIDGET_ORIGIN", "")
+	for _, o := range strings.Split(optional("WIDGET_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.WidgetOrigins = append(c.WidgetOrigins, o)
+		}
+	}
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
+	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

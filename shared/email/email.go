@@ -121,6 +121,8 @@ type Service struct {
 	cfg      config.Mail
 	channel  string
 	team     string
+	// inboxURL is where agents open a conversation (#/c/{id}).
+	inboxURL string
 	now      func() time.Time
 }
 
@@ -130,6 +132,9 @@ type Options struct {
 	Now       func() time.Time
 	// Team is who runs the chat, named in the confirmation email.
 	Team string
+	// InboxURL is where the inbox runs, for links to a conversation in
+	// a transcript an agent sends to another address (empty: none).
+	InboxURL string
 }
 
 // New returns a Service.
@@ -137,7 +142,7 @@ func New(svc *chat.Service, st Store, channels Channels, ses SES, s3c S3, tokens
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, now: o.Now}
+	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now}
 }
 
 // AddressKey is how addresses are compared and indexed.

@@ -25,15 +25,12 @@ func (e Env) Signer(key []byte) (*auth.Signer, error) {
 }
 
 // Allowlist is the origins allowed per chat channel (the stored
-// settings'), the chat window's own (WIDGET_ORIGIN) and the inbox's
+// settings'), the chat window's own (WIDGET_ORIGINS) and the inbox's
 // (INBOX_ORIGINS).
 func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
-	var widget auth.Origins
-	if o := e.Config.WidgetOrigin; o != "" {
-		var err error
-		if widget, err = auth.ParseOrigins([]string{o}); err != nil {
-			return nil, err
-		}
+	widget, err := auth.ParseOrigins(e.Config.WidgetOrigins)
+	if err != nil {
+		return nil, err
 	}
 	inbox, err := auth.ParseAppOrigins(e.Config.Access.InboxOrigins)
 	if err != nil {

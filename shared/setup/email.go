@@ -29,8 +29,11 @@ func (e Env) Email(key []byte, svc *chat.Service, st *store.Store, channels *set
 	if err != nil {
 		return nil, err
 	}
-	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg,
-		email.Options{ChannelID: e.Config.DefaultChannelID, Team: e.Config.TeamName, Now: clock.New(e.Config.ClockFile)}), nil
+	o := email.Options{ChannelID: e.Config.DefaultChannelID, Team: e.Config.TeamName, Now: clock.New(e.Config.ClockFile)}
+	if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
+		o.InboxURL = inbox[0]
+	}
+	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
 }
 
 // s3 is the S3 client. A custom endpoint (the local cloud's S3) is

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -22,6 +23,7 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/settings"
@@ -49,6 +51,7 @@ func Handler(wire func(ctx context.Context, env Env) (any, error)) any {
 		if err != nil {
 			return nil, err
 		}
+		metrics.SetDefault(metrics.New(os.Stdout, cfg.MetricsNamespace))
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load aws config: %w", err)

@@ -2,12 +2,15 @@ package widgetapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // config answers GET /widget/config: the one request the loader makes
@@ -22,6 +25,13 @@ func (h *Handler) config(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		channel = h.channel
 	}
 	cfg, maxAge, err := h.settings.WidgetConfig(ctx, channel)
+	if errors.Is(err, chat.ErrNotFound) {
+		// A page embedding a wrong channel id is answered from the cache
+		// too, rather than costing an invocation per page view.
+		res := apigw.Error(ctx, err)
+		res.Headers["Cache-Control"] = fmt.Sprintf("public, max-age=%d", int(settings.WidgetMaxAge.Seconds()))
+		return res
+	}
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

@@ -59,8 +59,8 @@ func TestConfig(t *testing.T) {
 	}
 
 	for _, id := range []string{"other", "MAIN", "../main"} {
-		if status, body, _ := h.config(t, id, ""); status != http.StatusNotFound {
-			t.Errorf("config of channel %q = %d %v, want 404", id, status, body)
+		if status, body, cc := h.config(t, id, ""); status != http.StatusNotFound || cc != "public, max-age=20" {
+			t.Errorf("config of channel %q = %d %v (Cache-Control %q), want 404, cacheable like an answer", id, status, body, cc)
 		}
 	}
 }

@@ -160,7 +160,7 @@ func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	t, _ := h.signer.ChannelTicket(chat.Principal{Role: p.Role, ID: p.ID}, p.ChannelID)
+	t, _ := h.signer.ChannelTicket(p, p.ChannelID)
 	return apigw.JSON(http.StatusOK, ticketResponse{Ticket: t, ExpiresIn: int(auth.TicketTTL.Seconds())})
 }
 

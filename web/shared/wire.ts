@@ -45,6 +45,8 @@ export interface Message {
   createdAt: string;
   channel?: Channel;
   mailId?: string;
+  /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
+  extraction?: "full";
 }
 
 /** Summary is a conversation as agents see it in the list. */

@@ -34,7 +34,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WS_CALLBACK_URL":              callback,
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "https://www.example.com",
-		"WIDGET_ORIGIN":                "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + cdn,
 		"EVENT_BUS_NAME":               "parley-local-events",
 		"MAIL_BUCKET":                  bucket,
 		"MAIL_CONFIGURATION_SET":       "parley-local-mail",
@@ -53,6 +53,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"METRICS_NAMESPACE":            "Parley/parley-local",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":         "functions/widget-api",
@@ -65,6 +66,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
+		"WebPublisherFunction":      "functions/web-publisher",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -80,8 +82,16 @@ func TestLoadRealTemplate(t *testing.T) {
 			Timeout:       10 * time.Second,
 			MemoryMB:      256,
 			Env:           env,
+			LogGroup:      "/parley/parley-local/" + id,
+			Async:         AsyncConfig{MaxRetries: 2, MaxEventAge: 6 * time.Hour},
 		}
 	}
+	dlq := func(name string) string { return "arn:aws:sqs:us-east-1:000000000000:parley-local-" + name }
+	want["TranscriptFunction"].Async.DeadLetterARN = dlq("TranscriptDLQ")
+	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
+	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
+	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
 	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
@@ -260,6 +270,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WidgetConfigUrl":    "https://" + configCDN,
 		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":           "https://" + filesCDN,
+		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -289,7 +301,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WS_CALLBACK_URL":              "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "http://localhost:3000,http://127.0.0.1:3000",
-		"WIDGET_ORIGIN":                "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + cdn,
 		"EVENT_BUS_NAME":               "demo-events",
 		"MAIL_BUCKET":                  strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAIL_CONFIGURATION_SET":       "demo-mail",
@@ -308,6 +320,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"METRICS_NAMESPACE":            "Parley/demo",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -348,6 +361,8 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WidgetConfigUrl":   "https://" + configCDN,
 		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":          "https://" + filesCDN,
+		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)

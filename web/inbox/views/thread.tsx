@@ -6,6 +6,7 @@ import type { Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, fileSize, visitorName } from "../text";
 import { useInbox } from "./context";
+import { ExtractionNote } from "./extraction";
 import { Avatar, LinkedText } from "./parts";
 
 export function Thread() {
@@ -202,6 +203,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
+        <ExtractionNote message={m} />
       </div>
     </article>
   );
