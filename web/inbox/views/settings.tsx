@@ -131,13 +131,13 @@ export function SaveBar<T>({ form, label = "Save changes", onSave }: { form: For
 }
 
 /** Checks is a list of checkboxes choosing ids. */
-export function Checks({ name, options, chosen, onChange, disabled }: { name: string; options: readonly { id: string; label: string }[]; chosen: readonly string[]; onChange: (ids: string[]) => void; disabled?: boolean }) {
+export function Checks({ name, options, chosen, onChange }: { name: string; options: readonly { id: string; label: string }[]; chosen: readonly string[]; onChange: (ids: string[]) => void }) {
   if (!options.length) return <p class="hint">None yet.</p>;
   return (
     <div class="checks">
       {options.map((o) => (
         <label key={o.id} class="check">
-          <input type="checkbox" name={name} value={o.id} checked={chosen.includes(o.id)} disabled={disabled} onChange={(e) => onChange(toggle(chosen, o.id, e.currentTarget.checked))} />
+          <input type="checkbox" name={name} value={o.id} checked={chosen.includes(o.id)} onChange={(e) => onChange(toggle(chosen, o.id, e.currentTarget.checked))} />
           {o.label}
         </label>
       ))}
