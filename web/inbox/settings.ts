@@ -51,16 +51,13 @@ export class Settings {
     });
   }
 
-  loadInboxes(): Promise<void> {
+  /** loadInboxesAndTeam reads what the inboxes and team pages show: each names the other's items. */
+  loadInboxesAndTeam(): Promise<void> {
     return this.read(async () => {
       const [i, t] = await Promise.all([this.api.inboxes(), this.api.team()]);
       this.state.gotInboxes(i.inboxes);
       this.state.gotTeam(t.members);
     });
-  }
-
-  loadTeam(): Promise<void> {
-    return this.loadInboxes();
   }
 
   /** openChannel reads a channel for its page; asked for the one open, it keeps its unsaved changes. */

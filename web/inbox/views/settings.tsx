@@ -185,7 +185,7 @@ function Profile() {
 function Inboxes() {
   const s = useSettings();
   const st = s.state;
-  useEffect(() => void s.loadInboxes(), []);
+  useEffect(() => void s.loadInboxesAndTeam(), []);
   const list = st.inboxes.value;
   const f = st.newInbox;
   return (
@@ -253,7 +253,7 @@ function InboxCard({ id }: { id: string }) {
 function Team() {
   const s = useSettings();
   const st = s.state;
-  useEffect(() => void s.loadTeam(), []);
+  useEffect(() => void s.loadInboxesAndTeam(), []);
   const list = st.team.value;
   const inboxes = (st.inboxes.value || []).map((i) => ({ id: i.id, label: i.name }));
   const f = st.invite;
