@@ -131,7 +131,7 @@ const pageClock = `(() => {
 			for (const x of due) { q.splice(q.indexOf(x), 1); x.fn(); }
 			return due.length;
 		},
-		timers: () => q.map((x) => x.at - Date.now()),
+		due: () => q.map((x) => x.at),
 	};
 })();`
 
@@ -142,6 +142,7 @@ const pageClock = `(() => {
 func clockedTab(t *testing.T, b context.Context, acceptLanguage string) context.Context {
 	t.Helper()
 	tab := newTab(t, b)
+	keepClock(t)
 	offset := time.Until(cloud.Now()).Milliseconds()
 	step(t, tab, "put the page on the cloud's clock", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(pageClock, offset)}); err != nil {
@@ -161,6 +162,19 @@ func clockedTab(t *testing.T, b context.Context, acceptLanguage string) context.
 		return err
 	}))
 	return tab
+}
+
+// keepClock puts the local cloud's clock back where it is now when the
+// test ends, so the tests after it run on the clock they expect (a
+// sign-out, for one, is stamped on it).
+func keepClock(t *testing.T) {
+	t.Helper()
+	offset := time.Until(cloud.Now())
+	t.Cleanup(func() {
+		if err := cloud.Advance(offset - time.Until(cloud.Now())); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 // advance moves the local cloud's clock and the page's by d, so the
