@@ -394,6 +394,9 @@ func TestEmbedSnippetOnAnotherPage(t *testing.T) {
 	openSettings(t, admin, "alice", "channels")
 	waitFor(t, admin, "the inboxes are read", `document.querySelector("#nc-inboxId option")`)
 	fill(t, admin, "#nc-name", "Second site "+tag)
+	// Other tests add inboxes alice is no member of; the chat is to land
+	// in one she reads.
+	fill(t, admin, "#nc-inboxId", "main")
 	click(t, admin, "button", "Create chat channel")
 	waitFor(t, admin, "the new channel's page shows", `document.querySelector("#channel-title")?.textContent === `+js("Second site "+tag))
 	// A new channel starts with the deployment's sites; the demo site is
@@ -487,6 +490,7 @@ func TestTeamInvite(t *testing.T) {
 	waitMail(t, addr, "", "")
 
 	fill(t, tab, "#inv-email", addr)
+	fill(t, tab, "#inv-name", "Dario Rossi")
 	click(t, tab, "button", "Send invitation")
 	waitFor(t, tab, "the taken address is refused beside the field", `document.querySelector("#inv-email-err") && document.querySelector("#inv-email").getAttribute("aria-invalid") === "true" &&
 		document.querySelector("#inv-email").getAttribute("aria-describedby").includes("inv-email-err")`)
