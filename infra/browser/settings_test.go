@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
@@ -312,7 +313,9 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 // TestSettingsValidation: what the server refuses shows beside the field
 // it is about, linked to it (aria-describedby, aria-invalid), the values
 // typed stay, and the colour's contrast is flagged before saving. The week
-// grid works with the keyboard alone.
+// grid works with the keyboard alone. Put right, the week, a holiday with
+// special hours, the away behaviour, email and inactivity are stored as
+// the page shows them.
 func TestSettingsValidation(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	ch := newChannel(t, "main", "Checks "+tag, func(c doc) {
@@ -369,6 +372,18 @@ func TestSettingsValidation(t *testing.T) {
 	fill(t, tab, "#ch-look-color", "#8a4b2a")
 	fill(t, tab, "#ch-allowedOrigins-1", "https://shop.example.com")
 	fill(t, tab, "#ch-availability-week-wed-0-end", "19:00")
+	// The rest of the page: a holiday with special hours, the away
+	// behaviour, email and inactivity.
+	click(t, tab, "button", "Add a holiday")
+	fill(t, tab, "#ch-availability-holidays-0-date", "2027-12-24")
+	fill(t, tab, "#ch-availability-holidays-0-name", "Vigilia")
+	eval[bool](t, tab, `document.querySelector("#ch-availability-holidays-0 input[type=checkbox]").click() || true`)
+	eval[bool](t, tab, `document.querySelector("input[name=away-mode][value=hide]").click() || true`)
+	fill(t, tab, "#ch-away-message", "Back at nine.")
+	eval[bool](t, tab, `document.querySelector("#ch-email-transcriptOnClose").checked || document.querySelector("#ch-email-transcriptOnClose").click() || true`)
+	fill(t, tab, "#ch-email-senderName", "Northwind Support")
+	fill(t, tab, "#ch-inactivity-timeoutMinutes", "45")
+	fill(t, tab, "#ch-inactivity-warningMinutes", "5")
 	saveSettings(t, tab, "Saved")
 	if n := eval[int](t, tab, `document.querySelectorAll(".field-err, [aria-invalid=true]").length`); n != 0 {
 		t.Errorf("%d errors still shown after a save", n)
@@ -380,6 +395,16 @@ func TestSettingsValidation(t *testing.T) {
 	week := fmt.Sprint(obj(obj(stored, "availability"), "week"))
 	if want := "map[mon:[map[end:12:00 start:09:00]] tue:[map[end:12:00 start:09:00]] wed:[map[end:19:00 start:18:00]]]"; week != want {
 		t.Errorf("stored week = %s, want %s", week, want)
+	}
+	want := doc{
+		"holidays":   []any{map[string]any{"date": "2027-12-24", "name": "Vigilia", "hours": []any{map[string]any{"start": "09:00", "end": "12:00"}}}},
+		"away":       map[string]any{"mode": "hide", "message": "Back at nine."},
+		"email":      map[string]any{"transcriptOnClose": true, "senderName": "Northwind Support", "senderAddress": obj(stored, "email")["senderAddress"]},
+		"inactivity": map[string]any{"timeoutMinutes": 45.0, "warningMinutes": 5.0, "warningText": ""},
+	}
+	got := doc{"holidays": obj(stored, "availability")["holidays"], "away": stored["away"], "email": stored["email"], "inactivity": stored["inactivity"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stored channel (-want +got):\n%s", diff)
 	}
 }
 
