@@ -478,7 +478,8 @@ func TestEmbedSnippetOnAnotherPage(t *testing.T) {
 
 // TestAgentSeesProfileAndStatusOnly: an agent who is not an admin is
 // offered no admin settings page, gets its profile and status where an
-// admin page was asked for, and the API refuses it the admin routes.
+// admin page was asked for, and the API refuses it the admin routes. What
+// it changes there is stored, and the status in the header follows.
 func TestAgentSeesProfileAndStatusOnly(t *testing.T) {
 	tab := newTab(t, newBrowser(t))
 	openSettings(t, tab, "chiara", "channels")
@@ -491,6 +492,29 @@ func TestAgentSeesProfileAndStatusOnly(t *testing.T) {
 		step(t, tab, "ask for "+section, chromedp.Navigate(cloud.Endpoints().Inbox+"#/settings/"+section))
 		waitFor(t, tab, "the profile shows instead", `location.hash === `+js("#/settings/"+section)+` && document.querySelector(".set-note") && !document.querySelector("#inv-email, .card[aria-label^='Inbox ']")`)
 	}
+
+	// Its own profile and status it changes here; the header's switch and
+	// this page show the same status whichever changed it.
+	meet := "https://meet.example.com/chiara-" + uuid.NewString()[:8]
+	step(t, tab, "go to the profile", chromedp.Navigate(cloud.Endpoints().Inbox+"#/settings/profile"))
+	fill(t, tab, "#sp-meet", meet)
+	click(t, tab, "button", "Save profile")
+	waitFor(t, tab, "the profile is saved", `document.querySelector("#sp-meet").defaultValue === `+js(meet))
+	headerSays := func(s string) string {
+		return `document.querySelector('.top [aria-label="Your status"] button[aria-pressed=true]')?.textContent === ` + js(s)
+	}
+	eval[bool](t, tab, `document.querySelector("input[name=status][value=away]").click() || true`)
+	waitFor(t, tab, "the header says away", headerSays("Away"))
+	var me doc
+	if err := apiAs(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	if me["status"] != "away" || me["meetingsUrl"] != meet {
+		t.Errorf("chiara after the page's changes: status %v, meetings link %v", me["status"], me["meetingsUrl"])
+	}
+	step(t, tab, "back from the header", chromedp.Click(chromedp.CSS(`.top [aria-label="Your status"] button:first-child`)))
+	waitFor(t, tab, "the page says available", headerSays("Available")+` && document.querySelector("input[name=status][value=available]").checked`)
+
 	var out doc
 	err := apiAs(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/settings/channels", nil, &out)
 	if e, ok := err.(*chatclient.APIError); !ok || e.Status != http.StatusForbidden {
