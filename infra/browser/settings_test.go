@@ -241,8 +241,9 @@ func saveSettings(t *testing.T, tab context.Context, note string) {
 
 // TestSettingsLookReachesTheWidget: an admin changes the colour, the
 // greeting, the launcher text and the team name of a chat channel in the
-// settings page, with markup in the texts; the live preview follows as
-// they type; a page of the site that is open already shows them at the
+// settings page, with markup in the texts, and moves the launcher to the
+// left, turns "powered by" off and says replies take hours; the live
+// preview follows as they type; a page of the site that is open already shows them at the
 // widget's next config request after the cache window, without a reload
 // or a restart. The widget speaks the channel's default language to a
 // browser that asks for none of its own. Every text stays text.
@@ -258,7 +259,8 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 	step(t, visitor, "open a page of the site", chromedp.Navigate(sitePage(t, embed(id))), chromedp.WaitVisible(launcher))
 	waitFor(t, visitor, "the launcher shows the icon only, in the channel's colour", `(() => {
 		const l = document.querySelector("parley-chat").shadowRoot.querySelector(".launcher");
-		return !l.classList.contains("text") && getComputedStyle(l).backgroundColor === "rgb(47, 91, 234)" && l.getAttribute("aria-label") === "Chat öffnen" })()`)
+		return !l.classList.contains("text") && getComputedStyle(l).backgroundColor === "rgb(47, 91, 234)" && l.getAttribute("aria-label") === "Chat öffnen" &&
+			l.getBoundingClientRect().left > innerWidth / 2 })()`)
 
 	admin := newTab(t, b)
 	openSettings(t, admin, "alice", "channels/"+id)
@@ -281,28 +283,33 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 	fill(t, admin, "#ch-look-launcherText", text)
 	fill(t, admin, "#ch-look-teamName", team)
 	fill(t, admin, "#ch-look-greeting", greeting)
+	eval[bool](t, admin, `document.querySelector("input[name=position][value=left]").click() || true`)
+	eval[bool](t, admin, `!document.querySelector("#ch-look-poweredBy").checked || document.querySelector("#ch-look-poweredBy").click() || true`)
+	fill(t, admin, "#ch-typicalReplyTime", "hours")
 	waitFor(t, admin, "the preview follows, as text", `(() => {
 		const pv = document.querySelector(".pv");
 		return getComputedStyle(pv.querySelector(".pv-launcher")).backgroundColor === "rgb(15, 118, 110)" &&
 			pv.querySelector(".pv-launcher-text").textContent === `+js(text)+` && pv.querySelector(".pv-name").textContent === `+js(team)+` &&
-			pv.querySelector(".pv-bubble").textContent === `+js(greeting)+` && pv.querySelector(".pv-sub").textContent === "Wir antworten meist innerhalb weniger Minuten" &&
-			pv.querySelectorAll("img, script, b").length === 0 })()`)
+			pv.querySelector(".pv-bubble").textContent === `+js(greeting)+` && pv.querySelector(".pv-sub").textContent === "Wir antworten meist innerhalb weniger Stunden" &&
+			pv.classList.contains("left") && !pv.querySelector(".pv-powered") && pv.querySelectorAll("img, script, b").length === 0 })()`)
 	saveSettings(t, admin, "Saved")
 
 	// The open page: its config is asked for again every 30 s, and the
 	// function's cache (10 s) and the answer's max-age (20 s) are over.
 	cfg := poll(t, visitor, 31*time.Second)
-	if cfg["launcherText"] != text || cfg["color"] != "#0f766e" {
+	if cfg["launcherText"] != text || cfg["color"] != "#0f766e" || cfg["position"] != "left" || cfg["poweredBy"] != false || cfg["typicalReplyTime"] != "hours" {
 		t.Fatalf("the config after the cache window = %v", cfg)
 	}
 	waitFor(t, visitor, "the launcher shows the new look", `(() => {
 		const l = document.querySelector("parley-chat").shadowRoot.querySelector(".launcher");
-		return l.classList.contains("text") && l.querySelector("span:not(.badge)").textContent === `+js(text)+` && getComputedStyle(l).backgroundColor === "rgb(15, 118, 110)" && l.getAttribute("aria-label") === `+js(text)+` })()`)
+		return l.classList.contains("text") && l.querySelector("span:not(.badge)").textContent === `+js(text)+` && getComputedStyle(l).backgroundColor === "rgb(15, 118, 110)" && l.getAttribute("aria-label") === `+js(text)+` &&
+			l.getBoundingClientRect().right < innerWidth / 2 })()`)
 	step(t, visitor, "open the chat", chromedp.Click(launcher))
 	chat := frame(t, visitor)
 	waitFor(t, chat, "the chat window shows the new texts in the channel's language", `document.querySelector(".head-name").textContent === `+js(team)+` &&
 		document.querySelector(".greeting .bubble").textContent === `+js(greeting)+` && document.documentElement.lang === "de" &&
-		document.querySelector("textarea.input").placeholder === "Nachricht schreiben…" && getComputedStyle(document.querySelector(".head")).backgroundColor === "rgb(15, 118, 110)"`)
+		document.querySelector("textarea.input").placeholder === "Nachricht schreiben…" && getComputedStyle(document.querySelector(".head")).backgroundColor === "rgb(15, 118, 110)" &&
+		document.querySelector(".head-sub").textContent === "Wir antworten meist innerhalb weniger Stunden" && document.querySelector(".powered").hidden`)
 	for name, ctx := range map[string]context.Context{"chat window": chat, "page": visitor, "settings": admin} {
 		if !eval[bool](t, ctx, `window.__xss === undefined && document.querySelectorAll(".bubble img, .head img, .bubble script").length === 0`) {
 			t.Errorf("the %s rendered markup from the settings", name)
