@@ -41,9 +41,14 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		guard := env.AgentGuard(st)
+		members, err := env.Team(st, guard, admin)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
-			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Settings: admin,
+			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
+			Email: mail, Attachments: files, Settings: admin, Team: members,
 		})
 		if err != nil {
 			return nil, err

@@ -135,9 +135,10 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
-		// Only admins may disable an agent: anyone else is refused, whatever the id.
+		// Only admins manage agents and settings: anyone else is refused
+		// (403, below), whatever the id.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
-		// Settings are the admins': an agent is refused, whatever the id.
+		{"PUT /agent/team/{id}", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/team/{id}", `{"role":"agent","inboxIds":[]}`}},
 		{"GET /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"GET", "/agent/settings/channels/{id}", ""}},
 		{"PUT /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/channels/{id}", `{"name":"Taken over"}`}},
 		{"PUT /agent/settings/inboxes/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/inboxes/{id}", `{"name":"Taken over","memberIds":[],"routing":{"mode":"manual","capacity":5}}`}},
@@ -145,7 +146,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 	// The admins' routes refuse an agent with 403 whatever the id; every
 	// other route answers 404.
 	adminsOnly := map[string]bool{
-		"PUT /agent/agents/{id}/access": true, "GET /agent/settings/channels/{id}": true,
+		"PUT /agent/agents/{id}/access": true, "PUT /agent/team/{id}": true, "GET /agent/settings/channels/{id}": true,
 		"PUT /agent/settings/channels/{id}": true, "PUT /agent/settings/inboxes/{id}": true,
 	}
 	// The table covers every id-bearing route of the template.

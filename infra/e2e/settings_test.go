@@ -165,9 +165,9 @@ func TestSettingsValidation(t *testing.T) {
 	}
 }
 
-// TestSettingsAreTheAdmins: an agent gets 403 on every settings route,
-// whatever it names; the list is the template's, so a new settings route
-// without a row here fails.
+// TestSettingsAreTheAdmins: an agent gets 403 on every settings and team
+// route, whatever it names; the list is the template's, so a new settings
+// or team route without a row here fails.
 func TestSettingsAreTheAdmins(t *testing.T) {
 	rows := map[string]string{ // route -> body
 		"GET /agent/settings/channels":      "",
@@ -178,10 +178,13 @@ func TestSettingsAreTheAdmins(t *testing.T) {
 		"POST /agent/settings/inboxes":      `{"name":"Mine"}`,
 		"PUT /agent/settings/inboxes/{id}":  `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`,
 		"PUT /agent/agents/{id}/access":     `{"disabled":true}`,
+		"GET /agent/team":                   "",
+		"POST /agent/team":                  `{"email":"mine@example.com","name":"Mine","role":"admin","inboxIds":["main"]}`,
+		"PUT /agent/team/{id}":              `{"role":"admin","inboxIds":["main"]}`,
 	}
 	var routes []string
 	for _, r := range templateRoutes(cloud) {
-		if strings.Contains(r, " /agent/settings/") {
+		if strings.Contains(r, " /agent/settings/") || strings.Contains(r, " /agent/team") {
 			routes = append(routes, r)
 		}
 	}

@@ -308,6 +308,19 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", caller{base: api, bearer: agentToken(t, "chiara")}, "POST /agent/signout", "/agent/signout", nil, http.StatusOK)
 	rec.answer("", alice, "PUT /agent/agents/{id}/access", "/agent/agents/"+chiaraSub+"/access", map[string]bool{"disabled": false}, http.StatusOK)
 
+	// ---- the team: an invitation, its role and inboxes, the list (cut to
+	// Alice, with an avatar, and the invited agent).
+	body = rec.answer("invited", alice, "POST /agent/team", "/agent/team", map[string]any{
+		"email": "wire-" + tag + "@example.com", "name": "Noor Haddad", "role": "agent", "inboxIds": []string{"main"},
+	}, http.StatusCreated)
+	var invited struct{ ID string }
+	if err := json.Unmarshal(body, &invited); err != nil {
+		t.Fatal(err)
+	}
+	rec.answer("", alice, "PUT /agent/team/{id}", "/agent/team/"+invited.ID, map[string]any{"role": "admin", "inboxIds": []string{"main"}}, http.StatusOK)
+	_, body = rec.call(alice, "GET /agent/team", "/agent/team", nil, http.StatusOK)
+	rec.keep("", "GET /agent/team", http.StatusOK, keepEntries(t, body, "members", func(e map[string]any) bool { return e["id"] == aliceSub || e["id"] == invited.ID }))
+
 	// ---- rate limits, on a cloud of their own with low limits.
 	recordLimits(t, rec, aliceSub)
 

@@ -119,6 +119,7 @@ type Cloud struct {
 	aws       *awsemu.Server
 	issuer    *oidc.Issuer
 	cognito   *cognitoidp.Server
+	pool      *template.UserPool
 	http      *httpgw.Gateway
 	ws        *wsgw.Gateway
 	mail      *mailParts
@@ -223,6 +224,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.pool = pool
 	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, append(oidc.DemoAgents(), cfg.Agents...), passwordPolicy(pool))
 	if err != nil {
 		return nil, fmt.Errorf("start OIDC issuer: %w", err)
@@ -385,6 +387,12 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath
 	env["AWS_LAMBDA_LOG_GROUP_NAME"] = fn.LogGroup
+	if _, ok := env["USER_POOL_ID"]; ok && c.pool != nil {
+		// The template leaves the pool out under the local OidcIssuer (its
+		// USER_POOL_ID is then empty); the local issuer stands in for it,
+		// so the functions get the pool the Cognito endpoint serves.
+		env["USER_POOL_ID"] = c.pool.ID
+	}
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env
 }

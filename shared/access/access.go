@@ -39,7 +39,8 @@ type Store interface {
 	// AgentRecord reads the agent's access state and profile in one
 	// consistent read.
 	AgentRecord(ctx context.Context, agentID string) (Record, error)
-	SetAgentDisabled(ctx context.Context, agentID string, disabled bool) error
+	// SetAgentDisabled commits only while by is still an admin (Admin).
+	SetAgentDisabled(ctx context.Context, agentID string, disabled bool, by Admin) error
 	SetAgentSignedOut(ctx context.Context, agentID string, at time.Time) error
 	// AgentConnections finds the agent's sockets among an inbox's.
 	AgentConnections(ctx context.Context, inboxID, agentID string) ([]string, error)
@@ -51,6 +52,21 @@ type Store interface {
 type Closer interface {
 	DeleteConnection(ctx context.Context, params *apigatewaymanagementapi.DeleteConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
+
+// Admin is the admin making a change. A change that could leave the team
+// without an admin (disabling an agent, taking the admin role back)
+// commits only while this admin still is one: enabled and, unless the
+// identity provider's admin group makes it one (ByGroup), holding the
+// role in the product. So of two admins disabling or demoting each other
+// at once, one write fails, and the acting admin always remains.
+type Admin struct {
+	ID      string
+	ByGroup bool
+}
+
+// ErrNoLongerAdmin refuses a change whose admin lost the role (or was
+// disabled) while making it.
+var ErrNoLongerAdmin = &chat.Error{Kind: chat.ErrForbidden, Message: "you are no longer an admin"}
 
 // Errors of Check; both are chat.ErrUnauthorized, so the inbox signs in
 // again.
@@ -117,24 +133,26 @@ func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) 
 	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.closeSockets(ctx, agent)
+	return g.CloseSockets(ctx, agent)
 }
 
-// SetDisabled disables or enables an agent; disabling closes its sockets,
-// found among those of its inboxes.
-func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool) (int, error) {
-	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled); err != nil {
+// SetDisabled disables or enables an agent, by an admin; disabling
+// closes its sockets, found among those of its inboxes.
+func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool, by Admin) (int, error) {
+	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled, by); err != nil {
 		return 0, err
 	}
 	if !disabled {
 		return 0, nil
 	}
-	return g.closeSockets(ctx, agent)
+	return g.CloseSockets(ctx, agent)
 }
 
-// closeSockets closes each of the agent's sockets through @connections
-// and forgets it: the gateway's $disconnect may never come.
-func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, error) {
+// CloseSockets closes each of the agent's sockets (found among those of
+// the inboxes agent lists) through @connections and forgets it: the
+// gateway's $disconnect may never come. The inbox opens a new socket when
+// its socket closes, with a ticket carrying what the agent is now.
+func (g *Guard) CloseSockets(ctx context.Context, agent chat.Principal) (int, error) {
 	agentID := agent.ID
 	var ids []string
 	for _, inbox := range agent.Inboxes {

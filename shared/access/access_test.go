@@ -32,7 +32,7 @@ func (f *fakeStore) AgentRecord(context.Context, string) (access.Record, error) 
 	return access.Record{State: f.state}, nil
 }
 
-func (f *fakeStore) SetAgentDisabled(_ context.Context, _ string, d bool) error {
+func (f *fakeStore) SetAgentDisabled(_ context.Context, _ string, d bool, _ access.Admin) error {
 	f.state.Disabled = d
 	return nil
 }
@@ -152,13 +152,13 @@ func TestSetDisabled(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1"}}
 	cl := &fakeCloser{}
 	g := access.New(st, cl, nil)
-	if _, err := g.SetDisabled(t.Context(), a1, true); err != nil {
+	if _, err := g.SetDisabled(t.Context(), a1, true, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !st.state.Disabled || len(cl.closed) != 1 {
 		t.Errorf("disable: state %+v, closed %v", st.state, cl.closed)
 	}
-	if _, err := g.SetDisabled(t.Context(), a1, false); err != nil {
+	if _, err := g.SetDisabled(t.Context(), a1, false, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
 	if st.state.Disabled || len(cl.closed) != 1 {

@@ -4,6 +4,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,6 +16,7 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/settings"
+	"github.com/parleychat/parley/shared/team"
 )
 
 // Handler serves AgentApiFunction.
@@ -26,6 +28,7 @@ type Handler struct {
 	email       *email.Service
 	attachments *attachment.Service
 	settings    *settings.Service
+	team        *team.Service
 	routes      map[string]route
 }
 
@@ -35,8 +38,7 @@ type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
 	// Access checks every request against the agent's access state
-	// (disabled, signed out) and serves sign-out and the admins' route
-	// that disables and enables agents.
+	// (disabled, signed out) and serves sign-out.
 	Access *access.Guard
 	// AdminGroup is the cognito:groups value of admins.
 	AdminGroup  string
@@ -44,14 +46,17 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
+	// Team serves the admins' team routes (list, invite, role,
+	// memberships, disabling).
+	Team *team.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the settings")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -67,9 +72,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route is for admins only (settings, the team); anyone
-	// else gets 403 forbidden, whatever the id it names. It writes nothing
-	// in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin: settings, the
+	// team); anyone else gets 403 forbidden, whatever the id it names. It
+	// writes nothing in the agent's name.
 	admins
 )
 
@@ -103,6 +108,9 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/team":                                          {h.listTeam, admins},
+		"POST /agent/team":                                         {h.invite, admins},
+		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},
@@ -117,12 +125,12 @@ func (h *Handler) routeTable() map[string]route {
 
 var (
 	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	errAdminOnly = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
 )
 
 // Handle authenticates the agent from the authorizer's claims, admits it
-// (access state, profile and memberships in one read) and routes on the
-// route key API Gateway matched.
+// (access state, profile and memberships in one read), decides whether it
+// is an admin and routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
@@ -136,8 +144,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
-	if r.rule == admins && !h.isAdmin(req, profile) {
-		return apigw.Error(ctx, errAdminOnly), nil
+	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
+	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
+	if r.rule == admins && !a.Admin {
+		return apigw.Error(ctx, errNotAdmins), nil
+	}
+	// Lists show the role the admin group gives as of the agent's last
+	// request: one write when it changed.
+	if err := h.svc.NoteAdminGroup(ctx, profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -148,6 +163,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// withRole sets the role the agent has on this request.
+func withRole(a auth.Agent, p chat.Agent) chat.Agent {
+	p.Role = chat.TeamAgent
+	if a.Admin {
+		p.Role = chat.TeamAdmin
+	}
+	return p
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -163,7 +187,14 @@ func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV
 
 func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
 	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
-	return http.StatusOK, profile, err
+	if err != nil {
+		return 0, nil, err
+	}
+	// A profile created just now learns what the admin group says.
+	if err := h.svc.NoteAdminGroup(ctx, &profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
+	}
+	return http.StatusOK, withRole(a, profile), nil
 }
 
 type profileRequest struct {
@@ -178,7 +209,7 @@ func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGate
 		return 0, nil, err
 	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
-	return http.StatusOK, profile, err
+	return http.StatusOK, withRole(a, profile), err
 }
 
 func (h *Handler) agents(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {

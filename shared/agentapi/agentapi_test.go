@@ -32,6 +32,7 @@ import (
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/team"
 )
 
 var ddb *storetest.Server
@@ -82,7 +83,7 @@ func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.P
 }
 
 // deps are a handler's dependencies over st, as the function wires them.
-func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
+func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) agentapi.Deps {
 	t.Helper()
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
@@ -93,6 +94,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	guard := access.New(st, noAWS{}, nil)
+	members, err := team.New(st, guard, chat.ChannelInboxes{"main": "main", "sales-chat": "sales"}, dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	channels, err := settings.NewCache(st, testSeed, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +108,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	return agentapi.Deps{
-		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
+		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
 		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
 		Settings:    admin,
+		Team:        members,
 	}
 }
 
@@ -130,6 +137,8 @@ type fixture struct {
 	h   *agentapi.Handler
 	db  *storetest.Counting
 	st  *store.Store
+	svc *chat.Service
+	dir *directory
 	cid string
 }
 
@@ -149,12 +158,13 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := agentapi.New(deps(t, svc, st))
+	dir := &directory{}
+	h, err := agentapi.New(deps(t, svc, st, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Calls()
-	return &fixture{h: h, db: db, st: st, cid: m.ConversationID}
+	return &fixture{h: h, db: db, st: st, svc: svc, dir: dir, cid: m.ConversationID}
 }
 
 func request(t *testing.T, route, id, body string, claims map[string]string) events.APIGatewayV2HTTPRequest {

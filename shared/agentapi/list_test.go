@@ -17,7 +17,7 @@ import (
 func TestListOfOneInbox(t *testing.T) {
 	f := newFixture(t)
 	dee := map[string]string{"sub": "dee-sub", "name": "Dee"}
-	if err := f.st.PutAgent(t.Context(), chat.Agent{ID: dee["sub"], DisplayName: "Dee", Inboxes: []string{"sales", "main"}}); err != nil {
+	if _, err := f.st.EnsureAgent(t.Context(), chat.Agent{ID: dee["sub"], DisplayName: "Dee", Inboxes: []string{"sales", "main"}}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

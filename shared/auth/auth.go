@@ -175,6 +175,11 @@ func (s *Signer) VerifyTicket(token string) (chat.Ticket, error) {
 type Agent struct {
 	Principal chat.Principal
 	Email     string
+	// InAdminGroup: the token lists the deployment's admin group. Admin:
+	// the agent is an admin (chat.IsAdmin, with the agent's profile). Both
+	// are set once the request is admitted.
+	InAdminGroup bool
+	Admin        bool
 }
 
 // AgentFromRequest reads the agent from the authorizer's claims: sub

@@ -38,7 +38,7 @@ func (s *Service) Profile(ctx context.Context, agent Principal, email string) (A
 	if name == "" {
 		name = email
 	}
-	a, err := s.store.EnsureAgent(ctx, Agent{ID: agent.ID, DisplayName: name, Email: email, Inboxes: s.agentInboxes})
+	a, err := s.store.EnsureAgent(ctx, Agent{ID: agent.ID, DisplayName: name, Email: email, Inboxes: s.agentInboxes, Granted: TeamAgent})
 	if err != nil {
 		return Agent{}, fmt.Errorf("agent %s: %w", agent.ID, err)
 	}
@@ -80,27 +80,27 @@ func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u
 		return Agent{}, err
 	}
 	a.DisplayName, a.AvatarURL, a.MeetingsURL = u.DisplayName, u.AvatarURL, u.MeetingsURL
-	if err := s.store.PutAgent(ctx, a); err != nil {
+	if err := s.store.UpdateProfile(ctx, a); err != nil {
 		return Agent{}, fmt.Errorf("update agent %s: %w", agent.ID, err)
 	}
 	s.assigneeChanged(ctx, a)
 	return s.withStatus(ctx, a)
 }
 
-// Agents lists the agents of the caller's inboxes, by display name.
+// Agents lists the agents who share an inbox with the caller, by display
+// name, each with the inboxes it shares with the caller (one read of the
+// whole team).
 func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) {
+	all, err := s.store.Agents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
 	out := []Agent{}
-	seen := map[string]bool{}
-	for _, inbox := range agent.Inboxes {
-		as, err := s.store.Agents(ctx, inbox)
-		if err != nil {
-			return nil, fmt.Errorf("list agents of %s: %w", inbox, err)
-		}
-		for _, a := range as {
-			if !seen[a.ID] {
-				seen[a.ID] = true
-				out = append(out, a)
-			}
+	for _, a := range all {
+		shared := slices.DeleteFunc(slices.Clone(a.Inboxes), func(in string) bool { return !slices.Contains(agent.Inboxes, in) })
+		if len(shared) > 0 {
+			a.Inboxes = shared
+			out = append(out, a)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Agent) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
@@ -117,4 +117,18 @@ func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) 
 		out[i] = withPresence(a, presences[a.ID], now)
 	}
 	return out, nil
+}
+
+// NoteAdminGroup records on the agent's profile whether its token carries
+// the admin group, when that changed since its last request (so lists
+// show the role an agent has through the identity provider).
+func (s *Service) NoteAdminGroup(ctx context.Context, profile *Agent, inGroup bool) error {
+	if profile == nil || profile.AdminGroup == inGroup {
+		return nil
+	}
+	if err := s.store.SetAdminGroup(ctx, profile.ID, inGroup); err != nil {
+		return fmt.Errorf("note admin group of %s: %w", profile.ID, err)
+	}
+	profile.AdminGroup = inGroup
+	return nil
 }

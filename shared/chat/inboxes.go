@@ -43,6 +43,18 @@ func (m StaticChannels) Channel(_ context.Context, channelID string) (Channel, e
 // default inactivity timer (tests, tools).
 type ChannelInboxes map[string]string
 
+// InboxIDs returns the inboxes the channels belong to.
+func (m ChannelInboxes) InboxIDs(context.Context) ([]string, error) {
+	var ids []string
+	for _, inbox := range m {
+		if !slices.Contains(ids, inbox) {
+			ids = append(ids, inbox)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // Channel implements Channels.
 func (m ChannelInboxes) Channel(_ context.Context, channelID string) (Channel, error) {
 	if inbox := m[channelID]; inbox != "" {

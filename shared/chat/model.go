@@ -242,7 +242,7 @@ type Visitor struct {
 	CreatedAt time.Time
 }
 
-// Agent is an agent's profile.
+// Agent is an agent's profile with its memberships.
 type Agent struct {
 	ID          string   `json:"id"`
 	DisplayName string   `json:"displayName"`
@@ -250,6 +250,16 @@ type Agent struct {
 	AvatarURL   string   `json:"avatarUrl,omitempty"`
 	MeetingsURL string   `json:"meetingsUrl,omitempty"`
 	Inboxes     []string `json:"inboxes"`
+	// Role is what the agent may do (RoleOf): admin when an admin granted
+	// it in the product or the identity provider's admin group lists it.
+	Role TeamRole `json:"role"`
+	// Granted is the role given in the product (stored).
+	Granted TeamRole `json:"-"`
+	// AdminGroup records that the agent's token carried the admin group
+	// at its last request (stored; the claim itself decides per request).
+	AdminGroup bool `json:"-"`
+	// Invited is set while an invited agent has not signed in yet.
+	Invited bool `json:"-"`
 	// Status is what the agent chose, Presence what it is in effect (away
 	// too after AwayAfter without an inbox socket); filled when read, not
 	// stored with the profile.

@@ -56,6 +56,10 @@ type Config struct {
 	// MetricsNamespace is the CloudWatch namespace of the counts the
 	// functions log as embedded metrics (METRICS_NAMESPACE; empty: none).
 	MetricsNamespace string
+	// UserPoolID is the agents' Cognito user pool (USER_POOL_ID; agent
+	// routes only): empty when agents sign in at an external OIDC issuer,
+	// and then nobody can be invited.
+	UserPoolID string
 }
 
 // Load reads the process environment.
@@ -109,6 +113,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
+	c.UserPoolID = optional("USER_POOL_ID", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -13,18 +14,23 @@ import (
 )
 
 // StreamHandler is EventPublisherFunction's handler: it reads the table's
-// stream (filtered to new message items by the event source mapping),
-// maps each new entry of a seq stream to its domain events and publishes
-// them. When some cannot be published, it reports the first record they
-// came from as the batch item failure: Lambda retries from that record, so
-// nothing the table committed is lost (records after it are published
-// again: at least once).
+// stream (filtered by the event source mapping to new message items and
+// changes of agents' status items), maps each new entry of a seq stream to
+// its domain events and each status change to an agent.status event, and
+// publishes them. When some cannot be published, it reports the first
+// record they came from as the batch item failure: Lambda retries from
+// that record, so nothing the table committed is lost (records after it
+// are published again: at least once).
 type StreamHandler struct {
 	pub *Publisher
+	now func() time.Time
 }
 
-// NewStreamHandler returns a handler publishing through pub.
-func NewStreamHandler(pub *Publisher) *StreamHandler { return &StreamHandler{pub: pub} }
+// NewStreamHandler returns a handler publishing through pub; now tells
+// agents' presence (the clock the chat service runs on).
+func NewStreamHandler(pub *Publisher, now func() time.Time) *StreamHandler {
+	return &StreamHandler{pub: pub, now: now}
+}
 
 // Handle implements the DynamoDB stream trigger with
 // ReportBatchItemFailures.
@@ -34,11 +40,17 @@ func (h *StreamHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (ev
 		source []int // record index of each event
 	)
 	for i, r := range ev.Records {
-		if r.EventName != string(events.DynamoDBOperationTypeInsert) {
+		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
 			continue
 		}
-		sm, ok := store.MessageFromImage(toAttributeValues(r.Change.NewImage))
-		if !ok {
+		img := toAttributeValues(r.Change.NewImage)
+		if agentID, p, ok := store.PresenceFromImage(img); ok {
+			evs = append(evs, FromPresence(agentID, p, r.Change.SequenceNumber, h.now()))
+			source = append(source, i)
+			continue
+		}
+		sm, ok := store.MessageFromImage(img)
+		if !ok || r.EventName != string(events.DynamoDBOperationTypeInsert) {
 			continue
 		}
 		for _, e := range FromMessage(sm) {

@@ -342,6 +342,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
 	}
@@ -417,6 +418,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		routed := s.routingWrites(cur, next, in.Claim)
+		claimAt := len(items)
+		items = append(items, routed.items...)
 		if in.Quota != nil {
 			items = append(items, s.quotaItem(*in.Quota))
 		}
@@ -427,6 +431,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		rs, ok := reasons(err)
 		if !ok {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
+		}
+		if err := routed.refusal(rs, claimAt); err != nil {
+			return chat.Appended{}, err
 		}
 		meta := 0
 		if in.ClientKey != "" {

@@ -42,3 +42,14 @@ func MessageFromImage(it map[string]types.AttributeValue) (StreamMessage, bool) 
 		VisitorID: getS(it, "visitorId"),
 	}, true
 }
+
+// PresenceFromImage reads a stream record's image of an agent's status
+// item (its chosen status and inbox sockets); ok is false for any other
+// item.
+func PresenceFromImage(it map[string]types.AttributeValue) (agentID string, p chat.Presence, ok bool) {
+	id, isAgent := strings.CutPrefix(getS(it, "pk"), "AGENT#")
+	if !isAgent || getS(it, "sk") != presenceSK {
+		return "", chat.Presence{}, false
+	}
+	return id, toPresence(it), true
+}

@@ -20,7 +20,7 @@ func (a *agentState) AgentAccess(context.Context, string) (access.State, error) 
 func (a *agentState) AgentRecord(context.Context, string) (access.Record, error) {
 	return access.Record{State: a.State}, nil
 }
-func (a *agentState) SetAgentDisabled(context.Context, string, bool) error { return nil }
+func (a *agentState) SetAgentDisabled(context.Context, string, bool, access.Admin) error { return nil }
 func (a *agentState) SetAgentSignedOut(context.Context, string, time.Time) error {
 	return nil
 }

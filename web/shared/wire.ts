@@ -430,6 +430,9 @@ export interface Answers {
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
+  "GET /agent/team": { members: TeamMember[] };
+  "POST /agent/team": TeamMember;
+  "PUT /agent/team/{id}": TeamMember;
   "PUT /agent/me/status": Agent;
   "GET /agent/inboxes": { inboxes: InboxRef[] };
   "GET /agent/settings/channels": { channels: ChatChannel[] };
@@ -439,9 +442,6 @@ export interface Answers {
   "GET /agent/settings/inboxes": { inboxes: Inbox[] };
   "POST /agent/settings/inboxes": Inbox;
   "PUT /agent/settings/inboxes/{id}": Inbox;
-  "GET /agent/team": { members: TeamMember[] };
-  "POST /agent/team": TeamMember;
-  "PUT /agent/team/{id}": TeamMember;
 }
 
 // ---------------------------------------------------------------- actions

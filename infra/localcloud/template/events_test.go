@@ -28,6 +28,15 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Targets: []Target{{ID: "InactivitySweeperFunction", Function: "InactivitySweeperFunction", MaxRetries: 2,
 			MaxEventAge: time.Minute, DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-InactivitySweeperDLQ"}},
 	}, {
+		Source: "RouterFunction.Routing", Name: "parley-local-RouterFunctionRouting",
+		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-RouterFunctionRouting",
+		Bus: "parley-local-events", Enabled: true,
+		Pattern: json.RawMessage(`{"$or":[{"detail-type":["conversation.created","conversation.closed","conversation.reopened"]},` +
+			`{"detail":{"actor":{"type":[{"anything-but":["system"]}]}},"detail-type":["conversation.assigned"]},` +
+			`{"detail":{"presence":["available"]},"detail-type":["agent.status"]}],"source":["parley.chat"]}`),
+		Targets: []Target{{ID: "RouterFunction", Function: "RouterFunction", MaxRetries: 8, MaxEventAge: time.Hour,
+			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-RouterDLQ"}},
+	}, {
 		Source: "TranscriptFunction.Closed", Name: "parley-local-TranscriptFunctionClosed",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-TranscriptFunctionClosed",
 		Bus: "parley-local-events", Pattern: json.RawMessage(`{"detail-type":["conversation.closed"],"source":["parley.chat"]}`), Enabled: true,
@@ -41,7 +50,10 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Source: "EventPublisherFunction.TableStream", Function: "EventPublisherFunction",
 		StreamARN: m.Tables[0].StreamARN, Table: "parley-local-ChatTable", StartingPosition: "TRIM_HORIZON",
 		BatchSize: 100, MaxRetries: 20, BisectOnError: true, ReportBatchItemFailures: true,
-		Filters:      []json.RawMessage{json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}}}}`)},
+		Filters: []json.RawMessage{
+			json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}}}}`),
+			json.RawMessage(`{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"sk":{"S":["PRESENCE"]}}}}`),
+		},
 		OnFailureARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-EventPublisherDLQ", Enabled: true,
 	}}
 	if diff := cmp.Diff(wantESM, m.EventSourceMappings); diff != "" {

@@ -67,6 +67,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"EventPublisherFunction":    "functions/event-publisher",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 		"WebPublisherFunction":      "functions/web-publisher",
+		"RouterFunction":            "functions/router",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -91,6 +92,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
 	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
 	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["RouterFunction"].Async.DeadLetterARN = dlq("RouterDLQ")
 	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
@@ -98,6 +100,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["WidgetApiFunction"].Env = widgetEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
@@ -117,6 +120,9 @@ func TestLoadRealTemplate(t *testing.T) {
 			TopicARN: "arn:aws:sns:us-east-1:000000000000:parley-local-MailEventsTopic", Function: "MailFeedbackFunction",
 		}},
 		EventRules: []EventRule{{
+			// Its detail types are in an $or of the pattern.
+			Function: "RouterFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
+		}, {
 			Function: "TranscriptFunction", EventBus: "parley-local-events",
 			Source: []string{"parley.chat"}, DetailTypes: []string{"conversation.closed"},
 		}},
@@ -168,6 +174,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/settings/inboxes"),
 		agent("PUT", "/agent/settings/inboxes/{id}"),
 		agent("POST", "/agent/signout"),
+		agent("GET", "/agent/team"),
+		agent("POST", "/agent/team"),
+		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
@@ -327,6 +336,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	}
 	if fn.Name != "demo-WsMessageFunction" {
 		t.Errorf("function name = %q", fn.Name)
+	}
+	// Without the user pool the agent routes invite nobody.
+	if id, ok := m.Functions["AgentApiFunction"].Env["USER_POOL_ID"]; !ok || id != "" {
+		t.Errorf("AgentApiFunction USER_POOL_ID = %q (set: %v), want set and empty", id, ok)
 	}
 	wantAuth := map[string]JWTAuthorizer{"AgentJwt": {
 		Name:           "AgentJwt",
