@@ -31,7 +31,7 @@ var rome = func() *time.Location {
 func TestBusinessHoursInTheWidget(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	shift := []any{doc{"start": "09:00", "end": "12:30"}, doc{"start": "14:00", "end": "18:00"}}
-	const awayText = "Siamo in pausa <b>pranzo</b>: lasciaci la tua email."
+	const awayText = "Siamo in pausa pranzo fino alle 14: lasciaci la tua email e ti rispondiamo."
 	ch := newChannel(t, "main", "Hours "+tag, func(c doc) {
 		c["availability"] = doc{"mode": "hours", "timeZone": "Europe/Rome",
 			"week":     doc{"mon": shift, "tue": shift, "wed": shift, "thu": shift, "fri": shift},
@@ -82,7 +82,7 @@ func TestBusinessHoursInTheWidget(t *testing.T) {
 	if cfg["available"] != false || cfg["nextChange"] != "2027-03-26T13:00:00Z" {
 		t.Fatalf("config at 12:30:03 = %v", cfg)
 	}
-	waitFor(t, chat, "12:30: away, with the away message (as text) and the email prompt after it", away)
+	waitFor(t, chat, "12:30: away, with the away message and the email prompt after it", away)
 	screenshot(t, tab, "widget-away.png")
 
 	// The email capture works while away.
