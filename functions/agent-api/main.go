@@ -37,6 +37,10 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		finder, err := env.Finder(st)
+		if err != nil {
+			return nil, err
+		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
@@ -48,7 +52,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Settings: admin, Team: members,
+			Email: mail, Attachments: files, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
 		})
 		if err != nil {
 			return nil, err

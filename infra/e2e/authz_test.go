@@ -103,6 +103,13 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Saved replies: ben's own, and a shared one (which only admins change).
+	benReply := createReply(t, newAgent(t, "ben"), "personal", savedReply{Title: "Ben's", Body: "only ben's"})
+	sharedReply := createReply(t, newAgent(t, "alice"), "shared", savedReply{Title: "Team's", Body: "everyone's"})
+	t.Cleanup(func() {
+		_ = newAgent(t, "alice").Call(t.Context(), http.MethodDelete, "/agent/saved-replies/shared/"+sharedReply.ID, nil, nil)
+	})
+
 	stranger := newVisitor(t)
 	aliceSub, err := oidc.DemoSub("alice")
 	if err != nil {
@@ -139,6 +146,13 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		// (403, below), whatever the id.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
 		{"PUT /agent/team/{id}", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/team/{id}", `{"role":"agent","inboxIds":[]}`}},
+		// Another agent's saved replies are unknown ids; the shared ones
+		// are the admins' to change: an agent is refused, whatever the id.
+		{"PUT /agent/saved-replies/personal/{id}", "", agentBearer, benReply.ID, "", call{"PUT", "/agent/saved-replies/personal/{id}", `{"title":"mine","body":"now"}`}},
+		{"DELETE /agent/saved-replies/personal/{id}", "", agentBearer, benReply.ID, "", call{"DELETE", "/agent/saved-replies/personal/{id}", ""}},
+		{"PUT /agent/saved-replies/shared/{id}", "", agentToken(t, "ben"), sharedReply.ID, "", call{"PUT", "/agent/saved-replies/shared/{id}", `{"title":"mine","body":"now"}`}},
+		{"DELETE /agent/saved-replies/shared/{id}", "", agentToken(t, "ben"), sharedReply.ID, "", call{"DELETE", "/agent/saved-replies/shared/{id}", ""}},
+		// Settings are the admins': an agent is refused, whatever the id.
 		{"GET /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"GET", "/agent/settings/channels/{id}", ""}},
 		{"PUT /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/channels/{id}", `{"name":"Taken over"}`}},
 		{"PUT /agent/settings/inboxes/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/inboxes/{id}", `{"name":"Taken over","memberIds":[],"routing":{"mode":"manual","capacity":5}}`}},
@@ -148,6 +162,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 	adminsOnly := map[string]bool{
 		"PUT /agent/agents/{id}/access": true, "PUT /agent/team/{id}": true, "GET /agent/settings/channels/{id}": true,
 		"PUT /agent/settings/channels/{id}": true, "PUT /agent/settings/inboxes/{id}": true,
+		"PUT /agent/saved-replies/shared/{id}": true, "DELETE /agent/saved-replies/shared/{id}": true,
 	}
 	// The table covers every id-bearing route of the template.
 	covered := map[string]bool{}
@@ -264,6 +279,19 @@ func TestObjectLevelAuthorization(t *testing.T) {
 	}
 	if diff := cmp.Diff(otherBefore, otherAfter); diff != "" {
 		t.Errorf("the other inbox's conversation changed (-before +after):\n%s", diff)
+	}
+	for who, list := range map[string]savedReplies{"ben's": listReplies(t, newAgent(t, "ben")), "alice's": listReplies(t, newAgent(t, "alice"))} {
+		for _, r := range list.Replies {
+			if (r.ID == benReply.ID && r.Body != benReply.Body) || (r.ID == sharedReply.ID && r.Body != sharedReply.Body) {
+				t.Errorf("%s saved reply %s changed: %+v", who, r.ID, r)
+			}
+		}
+		if !has(list, sharedReply.ID) {
+			t.Errorf("the shared reply is gone from %s list", who)
+		}
+	}
+	if !has(listReplies(t, newAgent(t, "ben")), benReply.ID) {
+		t.Error("ben's reply is gone")
 	}
 	var apiErr *chatclient.APIError
 	if _, err := stranger.Messages(wait(t), visitorConv); !errors.As(err, &apiErr) {

@@ -295,6 +295,39 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "PUT /agent/me/status", "/agent/me/status", map[string]string{"status": "away"}, http.StatusOK)
 	rec.frame("", "agent", atab, chatclient.IsType("agent"))
 
+	// ---- search: a reply naming the run's tag, then the tag found in it
+	// (one a page: a cursor follows) and in the contact's address.
+	rec.call(alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "Order " + tag + " left the warehouse."}, http.StatusCreated)
+	indexed(t)
+	body = rec.answer("a message, one a page", alice, "GET /agent/search", "/agent/search?limit=1&q="+tag, nil, http.StatusOK)
+	var found struct{ NextCursor string }
+	if err := json.Unmarshal(body, &found); err != nil || found.NextCursor == "" {
+		t.Fatalf("search %s = %s, %v; want a next page", tag, body, err)
+	}
+	rec.answer("the contact", alice, "GET /agent/search", "/agent/search?limit=1&q="+tag+"&cursor="+found.NextCursor, nil, http.StatusOK)
+
+	// ---- saved replies: a shared one (alice is an admin) and a personal
+	// one, each changed and deleted.
+	mine := func(e map[string]any) bool { return strings.Contains(fmt.Sprint(e["title"]), tag) }
+	var saved struct{ Reply struct{ ID string } }
+	body = rec.answer("", alice, "POST /agent/saved-replies/shared", "/agent/saved-replies/shared",
+		map[string]string{"title": "Shipping " + tag, "body": "Hi {{visitor.name|there}}, it ships today.", "category": "Orders"}, http.StatusCreated)
+	if err := json.Unmarshal(body, &saved); err != nil {
+		t.Fatal(err)
+	}
+	sharedPath := "/agent/saved-replies/shared/" + saved.Reply.ID
+	rec.answer("", alice, "PUT /agent/saved-replies/shared/{id}", sharedPath, map[string]string{"title": "Shipping " + tag, "body": "It ships tomorrow.", "category": "Orders"}, http.StatusOK)
+	body = rec.answer("", alice, "POST /agent/saved-replies/personal", "/agent/saved-replies/personal", map[string]string{"title": "Mine " + tag, "body": "Talk soon, {{agent.name}}"}, http.StatusCreated)
+	if err := json.Unmarshal(body, &saved); err != nil {
+		t.Fatal(err)
+	}
+	personalPath := "/agent/saved-replies/personal/" + saved.Reply.ID
+	rec.answer("", alice, "PUT /agent/saved-replies/personal/{id}", personalPath, map[string]string{"title": "Mine " + tag, "body": "Talk soon!"}, http.StatusOK)
+	_, body = rec.call(alice, "GET /agent/saved-replies", "/agent/saved-replies", nil, http.StatusOK)
+	rec.keep("", "GET /agent/saved-replies", http.StatusOK, keepEntries(t, body, "replies", mine))
+	rec.answer("", alice, "DELETE /agent/saved-replies/personal/{id}", personalPath, nil, http.StatusOK)
+	rec.answer("", alice, "DELETE /agent/saved-replies/shared/{id}", sharedPath, nil, http.StatusOK)
+
 	// ---- errors.
 	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
 	rec.refusal("invalid_request", alice, "GET /agent/conversations", "/agent/conversations?limit=many", nil, http.StatusBadRequest)

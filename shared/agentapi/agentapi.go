@@ -15,6 +15,8 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/team"
 )
@@ -27,6 +29,8 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	finder      *searchindex.Finder
+	replies     *savedreplies.Service
 	settings    *settings.Service
 	team        *team.Service
 	routes      map[string]route
@@ -44,6 +48,9 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Search answers the agents' searches; Replies keeps saved replies.
+	Search  *searchindex.Finder
+	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
 	// Team serves the admins' team routes (list, invite, role,
@@ -53,10 +60,10 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Team == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings and the team")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings, the search, the saved replies and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, team: d.Team}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -108,6 +115,14 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"GET /agent/search":                                        {h.search, reads},
+		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
+		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
+		"PUT /agent/saved-replies/personal/{id}":                   {h.updateReply(savedreplies.Personal), reads},
+		"DELETE /agent/saved-replies/personal/{id}":                {h.deleteReply(savedreplies.Personal), reads},
+		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
+		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
+		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
 		"GET /agent/team":                                          {h.listTeam, admins},
 		"POST /agent/team":                                         {h.invite, admins},
 		"PUT /agent/team/{id}":                                     {h.updateMember, admins},

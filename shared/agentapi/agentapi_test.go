@@ -29,6 +29,8 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
@@ -111,6 +113,8 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
 		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
+		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
 		Team:        members,
 	}

@@ -28,6 +28,8 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"chat service", func(d *agentapi.Deps) { d.Chat = nil }},
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
+		{"search", func(d *agentapi.Deps) { d.Search = nil }},
+		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},
 		{"team", func(d *agentapi.Deps) { d.Team = nil }},
 		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
 	}

@@ -98,17 +98,20 @@ func TestAdminRoutesRefuseAgents(t *testing.T) {
 	f := newFixture(t)
 	f.signIn(t, bob)
 	rows := map[string]struct{ id, body string }{
-		"PUT /agent/agents/{id}/access":     {annSub, `{"disabled":true}`},
-		"GET /agent/team":                   {"", ""},
-		"POST /agent/team":                  {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`},
-		"PUT /agent/team/{id}":              {"bob-sub", `{"role":"admin","inboxIds":["main"]}`},
-		"GET /agent/settings/channels":      {"", ""},
-		"POST /agent/settings/channels":     {"", `{"inboxId":"main","name":"Mine"}`},
-		"GET /agent/settings/channels/{id}": {"main", ""},
-		"PUT /agent/settings/channels/{id}": {"main", `{"name":"Mine"}`},
-		"GET /agent/settings/inboxes":       {"", ""},
-		"POST /agent/settings/inboxes":      {"", `{"name":"Mine"}`},
-		"PUT /agent/settings/inboxes/{id}":  {"main", `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`},
+		"PUT /agent/agents/{id}/access":           {annSub, `{"disabled":true}`},
+		"GET /agent/team":                         {"", ""},
+		"POST /agent/team":                        {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`},
+		"PUT /agent/team/{id}":                    {"bob-sub", `{"role":"admin","inboxIds":["main"]}`},
+		"GET /agent/settings/channels":            {"", ""},
+		"POST /agent/settings/channels":           {"", `{"inboxId":"main","name":"Mine"}`},
+		"GET /agent/settings/channels/{id}":       {"main", ""},
+		"PUT /agent/settings/channels/{id}":       {"main", `{"name":"Mine"}`},
+		"GET /agent/settings/inboxes":             {"", ""},
+		"POST /agent/settings/inboxes":            {"", `{"name":"Mine"}`},
+		"PUT /agent/settings/inboxes/{id}":        {"main", `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`},
+		"POST /agent/saved-replies/shared":        {"", `{"title":"Hi","body":"Hello"}`},
+		"PUT /agent/saved-replies/shared/{id}":    {"r-1", `{"title":"Hi","body":"Hello"}`},
+		"DELETE /agent/saved-replies/shared/{id}": {"r-1", ""},
 	}
 	for _, route := range agentapi.AdminRoutes(f.h) {
 		row, ok := rows[route]

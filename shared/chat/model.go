@@ -177,8 +177,10 @@ type Summary struct {
 	// is known) and why email is unavailable, if it is. ContactVerified is
 	// true when the address is known to be the contact's (confirmed by its
 	// owner, set by an agent, or written from); an address a visitor typed
-	// and nobody confirmed is not.
+	// and nobody confirmed is not. ContactName is the contact's name, where
+	// one is known.
 	ContactEmail      string `json:"contactEmail,omitempty"`
+	ContactName       string `json:"contactName,omitempty"`
 	ContactVerified   bool   `json:"contactVerified,omitempty"`
 	SuggestedChannel  string `json:"suggestedChannel,omitempty"`
 	EmailBlocked      string `json:"emailBlocked,omitempty"`

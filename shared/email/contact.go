@@ -197,7 +197,7 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 		sum.EmailBlocked = "no email address is known for this contact"
 		return nil
 	}
-	sum.ContactEmail = c.Email
+	sum.ContactEmail, sum.ContactName = c.Email, c.Name
 	sum.ContactVerified = c.Verified()
 	if sum.EmailBlocked, err = s.blocked(ctx, c.Email); err != nil {
 		return err

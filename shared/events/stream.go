@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/store"
@@ -43,7 +42,7 @@ func (h *StreamHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (ev
 		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
 			continue
 		}
-		img := toAttributeValues(r.Change.NewImage)
+		img := store.FromStreamImage(r.Change.NewImage)
 		if agentID, p, ok := store.PresenceFromImage(img); ok {
 			evs = append(evs, FromPresence(agentID, p, r.Change.SequenceNumber, h.now()))
 			source = append(source, i)
@@ -93,41 +92,4 @@ func published(evs []Event, failed []int) map[string]int {
 		}
 	}
 	return counts
-}
-
-// toAttributeValues converts a stream image to the SDK's attribute values.
-func toAttributeValues(img map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
-	out := make(map[string]types.AttributeValue, len(img))
-	for k, v := range img {
-		out[k] = toAttributeValue(v)
-	}
-	return out
-}
-
-func toAttributeValue(v events.DynamoDBAttributeValue) types.AttributeValue {
-	switch v.DataType() {
-	case events.DataTypeString:
-		return &types.AttributeValueMemberS{Value: v.String()}
-	case events.DataTypeNumber:
-		return &types.AttributeValueMemberN{Value: v.Number()}
-	case events.DataTypeBoolean:
-		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}
-	case events.DataTypeBinary:
-		return &types.AttributeValueMemberB{Value: v.Binary()}
-	case events.DataTypeStringSet:
-		return &types.AttributeValueMemberSS{Value: v.StringSet()}
-	case events.DataTypeNumberSet:
-		return &types.AttributeValueMemberNS{Value: v.NumberSet()}
-	case events.DataTypeBinarySet:
-		return &types.AttributeValueMemberBS{Value: v.BinarySet()}
-	case events.DataTypeList:
-		var l []types.AttributeValue
-		for _, e := range v.List() {
-			l = append(l, toAttributeValue(e))
-		}
-		return &types.AttributeValueMemberL{Value: l}
-	case events.DataTypeMap:
-		return &types.AttributeValueMemberM{Value: toAttributeValues(v.Map())}
-	}
-	return &types.AttributeValueMemberNULL{Value: true}
 }

@@ -679,27 +679,11 @@ func (s *Store) VisitorConversations(ctx context.Context, visitorID string, limi
 		order[cid] = i
 		keys = append(keys, key(convPK(cid), metaSK))
 	}
-	var metas []item
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: ptr(true)}}
-	for attempt := 0; ; attempt++ {
-		got, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, translate(err))
-		}
-		metas = append(metas, got.Responses[s.table]...)
-		if len(got.UnprocessedKeys) == 0 {
-			break
-		}
-		// DynamoDB returns unprocessed keys under load; a partial history
-		// would look like lost conversations, so fail rather than cut.
-		if attempt+1 == maxAttempts {
-			return nil, fmt.Errorf("get conversations of visitor %s: %d keys still unprocessed after %d attempts",
-				visitorID, len(got.UnprocessedKeys[s.table].Keys), maxAttempts)
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, err)
-		}
-		req = got.UnprocessedKeys
+	// A partial history would look like lost conversations: batchGet
+	// fails rather than cut.
+	metas, err := batchGet(ctx, s.db, s.table, keys, true, "")
+	if err != nil {
+		return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, err)
 	}
 	convs := make([]chat.Conversation, 0, len(metas))
 	for _, it := range metas {

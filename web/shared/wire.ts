@@ -67,6 +67,8 @@ export interface Summary {
   lastActivityAt: string;
   visitorOnline: boolean;
   contactEmail?: string;
+  /** contactName is the contact's name, where one is known. */
+  contactName?: string;
   /** contactVerified is false while a typed address awaits its owner's confirmation. */
   contactVerified?: boolean;
   suggestedChannel?: Channel;
@@ -380,6 +382,55 @@ export interface AgentAccess {
   disabled: boolean;
 }
 
+/** Highlight marks a part of a snippet, from start up to end, in UTF-16 code units (JavaScript string indices). */
+export interface Highlight {
+  start: number;
+  end: number;
+}
+
+/** Snippet is the text a search matched; the inbox renders every piece of it as text. */
+export interface Snippet {
+  text: string;
+  highlights?: Highlight[];
+}
+
+/** SearchMatch says what a search result matched: the contact's name or address, a message, a note. */
+export type SearchMatch = "contact" | "message" | "note";
+
+/** SearchResult is a conversation a search found, at its newest match. */
+export interface SearchResult {
+  conversation: Summary;
+  match: SearchMatch;
+  /** seq is the matching message; absent for the contact. */
+  seq?: number;
+  at: string;
+  snippet: Snippet;
+}
+
+/** SearchPage is a page of results, newest first; nextCursor asks for older ones. */
+export interface SearchPage {
+  results: SearchResult[];
+  nextCursor?: string;
+}
+
+export type ReplyScope = "shared" | "personal";
+
+/** SavedReply is a text agents insert into the reply editor; its placeholders are filled on insert. */
+export interface SavedReply {
+  id: string;
+  scope: ReplyScope;
+  title: string;
+  body: string;
+  category?: string;
+  updatedAt: string;
+}
+
+/** SavedReplies are the team's shared replies and the agent's own. */
+export interface SavedReplies {
+  replies: SavedReply[];
+  canEditShared: boolean;
+}
+
 /** TeamMember is an agent as admins manage it (the Team page). */
 export interface TeamMember {
   id: string;
@@ -430,6 +481,14 @@ export interface Answers {
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
+  "GET /agent/search": SearchPage;
+  "GET /agent/saved-replies": SavedReplies;
+  "POST /agent/saved-replies/personal": { reply: SavedReply };
+  "PUT /agent/saved-replies/personal/{id}": { reply: SavedReply };
+  "DELETE /agent/saved-replies/personal/{id}": { deleted: string };
+  "POST /agent/saved-replies/shared": { reply: SavedReply };
+  "PUT /agent/saved-replies/shared/{id}": { reply: SavedReply };
+  "DELETE /agent/saved-replies/shared/{id}": { deleted: string };
   "GET /agent/team": { members: TeamMember[] };
   "POST /agent/team": TeamMember;
   "PUT /agent/team/{id}": TeamMember;

@@ -65,6 +65,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"InboundMailFunction":       "functions/inbound-mail",
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
+		"SearchIndexerFunction":     "functions/search-indexer",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 		"WebPublisherFunction":      "functions/web-publisher",
 		"RouterFunction":            "functions/router",
@@ -100,8 +101,13 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["WidgetApiFunction"].Env = widgetEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	agentEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
 	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
+	indexerEnv := maps.Clone(env)
+	indexerEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
+	want["SearchIndexerFunction"].Env = indexerEnv
+	want["SearchIndexerFunction"].Timeout = 30 * time.Second
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
@@ -166,6 +172,14 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("PUT", "/agent/me"),
 		agent("PUT", "/agent/me/status"),
 		agent("GET", "/agent/quarantine"),
+		agent("GET", "/agent/saved-replies"),
+		agent("POST", "/agent/saved-replies/personal"),
+		agent("DELETE", "/agent/saved-replies/personal/{id}"),
+		agent("PUT", "/agent/saved-replies/personal/{id}"),
+		agent("POST", "/agent/saved-replies/shared"),
+		agent("DELETE", "/agent/saved-replies/shared/{id}"),
+		agent("PUT", "/agent/saved-replies/shared/{id}"),
+		agent("GET", "/agent/search"),
 		agent("GET", "/agent/settings/channels"),
 		agent("POST", "/agent/settings/channels"),
 		agent("GET", "/agent/settings/channels/{id}"),
@@ -204,7 +218,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantCORS := &CORS{
 		AllowOrigins: []string{"*"},
 		AllowHeaders: []string{"authorization", "content-type"},
-		AllowMethods: []string{"GET", "POST", "PUT", "OPTIONS"},
+		AllowMethods: []string{"GET", "POST", "PUT", "DELETE", "OPTIONS"},
 		MaxAge:       600,
 	}
 	if diff := cmp.Diff(wantCORS, api.CORS); diff != "" {
@@ -248,6 +262,13 @@ func TestLoadRealTemplate(t *testing.T) {
 		TTLAttribute:   "expiresAt",
 		StreamViewType: "NEW_IMAGE",
 		StreamARN:      "arn:aws:dynamodb:us-east-1:000000000000:table/parley-local-ChatTable/stream/1970-01-01T00:00:00.000",
+		TableClass:     "STANDARD",
+	}, {
+		LogicalID:            "SearchTable",
+		Name:                 "parley-local-SearchTable",
+		AttributeDefinitions: []Attribute{{"pk", "S"}, {"sk", "S"}},
+		KeySchema:            []Key{key("pk", "HASH"), key("sk", "RANGE")},
+		TableClass:           "STANDARD_INFREQUENT_ACCESS",
 	}}
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)

@@ -104,7 +104,7 @@ func TestTemplateDataRetained(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"AWS::DynamoDB::Table":        {"ChatTable"},
+		"AWS::DynamoDB::Table":        {"ChatTable", "SearchTable"},
 		"AWS::S3::Bucket":             {"MailBucket", "WebBucket"},
 		"AWS::Cognito::UserPool":      {"AgentUserPool"},
 		"AWS::SecretsManager::Secret": {"IdentitySecret", "SigningSecret"},

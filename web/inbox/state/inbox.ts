@@ -10,6 +10,8 @@ import { Notices } from "./notices";
 import { PendingState } from "./pending";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
+import { RepliesState } from "./replies";
+import { SearchState } from "./search";
 import { ThreadState } from "./thread";
 import { TypingState } from "./typing";
 
@@ -38,6 +40,8 @@ export class InboxState {
   readonly email = new EmailState();
   readonly notices = new Notices();
   readonly quarantine = new QuarantineState();
+  readonly search = new SearchState();
+  readonly replies = new RepliesState();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { OpenDialog } from "../inbox";
 import { errorText } from "../text";
 import { useInbox } from "./context";
+import { RepliesForm } from "./replies-manage";
 import css from "./forms.css?sheet";
 import { adopt } from "./sheet";
 
@@ -19,6 +20,8 @@ export function Form({ d }: { d: OpenDialog }) {
       return <Contact d={d} />;
     case "transcript":
       return <Transcript d={d} />;
+    case "replies":
+      return <RepliesForm />;
   }
 }
 

@@ -8,6 +8,7 @@ import { clock, eventText, fileSize, visitorName } from "../text";
 import { useInbox } from "./context";
 import { ExtractionNote } from "./extraction";
 import { Avatar, LinkedText } from "./parts";
+import { SavedReplies } from "./replies";
 
 export function Thread() {
   const inbox = useInbox();
@@ -258,6 +259,7 @@ function Composer({ hidden }: { hidden: boolean }) {
       <div class="composer-bar">
         <ChannelSwitch />
         <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
+        <SavedReplies textarea={ref} />
         <span class="spacer" />
         <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
       </div>
