@@ -80,7 +80,7 @@ func setInbox(t *testing.T, admin *chatclient.Agent, inbox, name string, members
 // and the conversation.
 func visit(t *testing.T, channel, body string) (*chatclient.Socket, string) {
 	t.Helper()
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), channel, "")
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), channel, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestConcurrentConversationsRespectCapacity(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range convs {
 		wg.Go(func() {
-			v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), channel, "")
+			v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), channel, "")
 			if err != nil {
 				t.Error(err)
 				return

@@ -24,7 +24,7 @@ import (
 type channelDoc = map[string]any
 
 // newChannel makes a chat channel of the main inbox for one test, which
-// the demo site may embed.
+// the demo site embeds.
 func newChannel(t *testing.T, admin *chatclient.Agent, name string) channelDoc {
 	t.Helper()
 	var ch channelDoc
@@ -102,8 +102,9 @@ func TestSettingsReachTheWidget(t *testing.T) {
 		}
 	}
 
-	// A visitor of the channel: its conversation is the channel's.
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), id, "")
+	// A visitor of the channel, in the chat window: its conversation is
+	// the channel's.
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +113,12 @@ func TestSettingsReachTheWidget(t *testing.T) {
 	if err := admin.Call(wait(t), http.MethodGet, "/agent/conversations/"+conv, nil, &thread); err != nil || thread.Conversation.ChannelID != id || thread.Conversation.InboxID != "main" {
 		t.Errorf("conversation %+v, %v; want one of channel %s in main", thread.Conversation, err, id)
 	}
-	// A site the channel does not list is refused.
-	if _, _, err := chatclient.NewVisitor(wait(t), endpoints(), "https://elsewhere.example", id, ""); apiStatus(err) != http.StatusUnauthorized {
-		t.Errorf("a session from another site: %v, want 401", err)
+	// Visitors' sessions come from the chat window alone: a site the
+	// channel lists frames it but is refused like any other.
+	for _, site := range []string{siteOrigin(), "https://elsewhere.example"} {
+		if _, _, err := chatclient.NewVisitor(wait(t), endpoints(), site, id, ""); apiStatus(err) != http.StatusUnauthorized {
+			t.Errorf("a session from the site %s: %v, want 401", site, err)
+		}
 	}
 }
 

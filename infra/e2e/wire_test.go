@@ -44,7 +44,7 @@ func TestWireSamples(t *testing.T) {
 	api := cloud.Endpoints().HTTPAPI
 	tag := uuid.NewString()[:8]
 	anyone := caller{base: api}
-	site := caller{base: api, origin: siteOrigin()}
+	site := caller{base: api, origin: widgetOrigin()}
 	alice := caller{base: api, bearer: agentToken(t, "alice")}
 	aliceSub, benSub, chiaraSub := demoSub(t, "alice"), demoSub(t, "ben"), demoSub(t, "chiara")
 	const (
@@ -80,11 +80,11 @@ func TestWireSamples(t *testing.T) {
 	if err := json.Unmarshal(body, &session); err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", session.VisitorToken)
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", session.VisitorToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	visitor := caller{base: api, origin: siteOrigin(), bearer: v.Token}
+	visitor := caller{base: api, origin: widgetOrigin(), bearer: v.Token}
 	rec.answer("", visitor, "POST /widget/ticket", "/widget/ticket", nil, http.StatusOK)
 
 	// ---- a conversation, live on both sides.
@@ -128,6 +128,31 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "POST /agent/conversations/{id}/read", threadPath+"/read", map[string]int64{"seq": mustMsg(t, f).Seq}, http.StatusOK)
 	rec.frame("read by the agent", "visitor", vtab, isConversation(conv))
 
+	// Files both ways: the visitor's screenshot over the socket, the
+	// agent's invoice over HTTP; each side downloads the other's.
+	var shot, invoice slot
+	body = rec.answer("", visitor, "POST /widget/uploads", "/widget/uploads", map[string]any{"conversationId": conv, "filename": "shot.png", "size": len(pngBytes)}, http.StatusOK)
+	if err := json.Unmarshal(body, &shot); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postForm(t, shot, pngBytes, nil); status != http.StatusNoContent {
+		t.Fatalf("upload = %d %s", status, body)
+	}
+	withFile := uuid.NewString()
+	sendFrame(t, vtab, map[string]any{"action": "sendMessage", "clientId": withFile, "conversationId": conv, "body": "A screenshot", "attachments": []any{shot.upload(len(pngBytes))}})
+	shotFrame := rec.frame("with files", "visitor", vtab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
+	rec.frame("with files", "agent", atab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
+	rec.answer("", visitor, "POST /widget/conversations/{id}/attachments/{attachmentId}", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, shotFrame)[0].ID, nil, http.StatusOK)
+	pdf := []byte("%PDF-1.4 invoice")
+	body = rec.answer("", alice, "POST /agent/conversations/{id}/uploads", threadPath+"/uploads", map[string]any{"filename": "invoice.pdf", "size": len(pdf)}, http.StatusOK)
+	if err := json.Unmarshal(body, &invoice); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postForm(t, invoice, pdf, nil); status != http.StatusNoContent {
+		t.Fatalf("upload = %d %s", status, body)
+	}
+	rec.answer("with files", alice, replyRoute, threadPath+"/messages", map[string]any{"clientId": uuid.NewString(), "body": "Your invoice", "attachments": []any{invoice.upload(len(pdf))}}, http.StatusCreated)
+
 	// Pings, and frames refused: too long, and a store that fails.
 	sendFrame(t, vtab, map[string]string{"action": "ping"})
 	rec.frame("", "visitor", vtab, chatclient.IsType("pong"))
@@ -166,6 +191,13 @@ func TestWireSamples(t *testing.T) {
 		t.Fatalf("%d replies mailed to %s, want 1", len(sent), addr)
 	}
 	replyTo, inReplyTo := sent[0].Headers["Reply-To"], strings.Trim(sent[0].Headers["Message-Id"], "<>")
+	// The email links the conversation's files; the widget's file page
+	// trades a link's token for a download.
+	_, token, ok := strings.Cut(linkIn(t, sent[0].Text, "shot.png"), "#")
+	if !ok {
+		t.Fatalf("the email does not link shot.png:\n%s", sent[0].Text)
+	}
+	rec.answer("", site, "POST /widget/downloads", "/widget/downloads", map[string]string{"token": token}, http.StatusOK)
 	sendSMTP(t, addr, replyTo, fmt.Sprintf("From: Ada Lovelace <%[1]s>\nTo: %[2]s\nSubject: Re: Your conversation\nMessage-ID: <%[3]s@mail.visitor.test>\nIn-Reply-To: <%[4]s>\nMIME-Version: 1.0\n"+
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe receipt is attached.\n"+
 		"--b\nContent-Type: image/png\nContent-Disposition: attachment; filename=\"receipt-%[3]s.png\"\nContent-Transfer-Encoding: base64\n\n%[5]s\n--b--\n",
@@ -180,8 +212,8 @@ func TestWireSamples(t *testing.T) {
 	})
 	rec.keep("", "GET /agent/conversations/{id}/attachments", http.StatusOK, files)
 	var list struct{ Attachments []struct{ ID string } }
-	if err := json.Unmarshal(files, &list); err != nil || len(list.Attachments) != 1 {
-		t.Fatalf("attachments %s: %v", files, err)
+	if err := json.Unmarshal(files, &list); err != nil || len(list.Attachments) != 3 {
+		t.Fatalf("attachments %s: %v; want the chat's two and the mailed one", files, err)
 	}
 	rec.answer("", alice, "GET /agent/conversations/{id}/attachments/{attachmentId}", threadPath+"/attachments/"+list.Attachments[0].ID, nil, http.StatusOK)
 	eventually(t, "the mailed answer in the thread", func() error {
@@ -332,13 +364,15 @@ func TestWireSamples(t *testing.T) {
 	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
 	rec.refusal("invalid_request", alice, "GET /agent/conversations", "/agent/conversations?limit=many", nil, http.StatusBadRequest)
 	rec.refusal("too_large", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": strings.Repeat("a", 5001)}, http.StatusRequestEntityTooLarge)
-	rec.refusal("unauthorized", caller{base: api, origin: siteOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
+	rec.refusal("unauthorized", caller{base: api, origin: widgetOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
 	status, body := rec.call(caller{base: api, bearer: "not-a-token"}, "GET /agent/me", "/agent/me", nil, http.StatusUnauthorized)
 	rec.keepRefusal("unauthorized by the gateway", "GET /agent/me", status, body, true)
 
 	// ---- sign-out (chiara) and access (an admin enables her).
 	t.Cleanup(nextSecond)
+	chiaraTab := connect(t, newAgent(t, "chiara"))
 	rec.answer("", caller{base: api, bearer: agentToken(t, "chiara")}, "POST /agent/signout", "/agent/signout", nil, http.StatusOK)
+	rec.frame("signed out", "agent", chiaraTab, chatclient.IsType("closing"))
 	rec.answer("", alice, "PUT /agent/agents/{id}/access", "/agent/agents/"+chiaraSub+"/access", map[string]bool{"disabled": false}, http.StatusOK)
 
 	// ---- the team: an invitation, its role and inboxes, the list (cut to
@@ -368,7 +402,7 @@ func recordLimits(t *testing.T, rec *wireRecorder, agentSub string) {
 	lc := limitedCloud(t)
 	e := lc.Endpoints()
 	ep := chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: lc.URL()}
-	site := strings.TrimSuffix(e.DemoSite, "/")
+	site := e.WidgetOrigin() // the chat window calls from there
 
 	flood := caller{base: e.HTTPAPI, origin: site, hc: clientFrom("127.0.0.3")}
 	for n := 0; ; n++ {

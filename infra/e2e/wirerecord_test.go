@@ -256,8 +256,10 @@ func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) 
 			t.Errorf("route %s has no wire sample: add a call to TestWireSamples and its answer type to Answers in web/shared/wire.ts", route)
 		}
 	}
-	// Frames only one side ever gets: an agent's own profile and status.
-	only := map[string]string{"agent": "agent"}
+	// Frames only one side ever gets: an agent's own profile and status;
+	// the closing frame (the server closes only agents' sockets itself:
+	// sign-out, an agent disabled, saying why).
+	only := map[string]string{"agent": "agent", "closing": "agent"}
 	for _, typ := range frameTypes {
 		for _, to := range []string{"agent", "visitor"} {
 			if side, ok := only[typ]; ok && side != to {

@@ -77,6 +77,8 @@ type Endpoints struct {
 	Callback     string `json:"callback"`
 	Inbox        string `json:"inbox"`
 	WidgetLoader string `json:"widgetLoader"`
+	// WidgetFrame is the chat window's page, on an origin of its own.
+	WidgetFrame  string `json:"widgetFrame"`
 	DemoSite     string `json:"demoSite"`
 	OIDCIssuer   string `json:"oidcIssuer"`
 	OIDCClientID string `json:"oidcClientId"`
@@ -141,6 +143,8 @@ type Cloud struct {
 	// WebPublish custom resource writes; siteOrigins may frame the widget.
 	web         webFiles
 	siteOrigins []string
+	// widget serves the chat window on its own origin (widget.go).
+	widget *widgetOrigin
 
 	// sesMeter and s3Meter count the functions' requests (usage.go).
 	sesMeter, s3Meter requestMeter
@@ -179,8 +183,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.base = "http://" + c.listener.Addr().String()
 	_, port, _ := net.SplitHostPort(c.listener.Addr().String())
 
+	// The chat window gets an origin of its own, as in AWS (widget.go).
+	if c.widget, err = listenWidget(cfg.Addr); err != nil {
+		return nil, err
+	}
+
 	params := map[string]string{
-		"AllowedOrigins": "http://localhost:" + port + ",http://127.0.0.1:" + port,
+		// The demo site embeds the widget (frames the chat window).
+		"AllowedOrigins": "http://localhost:" + port,
 		"OidcIssuer":     c.base + "/oidc",
 		"OidcAudience":   OIDCClientID,
 		"TeamName":       "Northwind Coffee",
@@ -208,6 +218,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.model, err = template.Load(templatePath, template.Options{Parameters: params})
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
+	}
+	if err := c.widget.deployedOrigin(c.model.Outputs); err != nil {
+		return nil, err
 	}
 	if len(c.model.HTTPAPIs) != 1 || len(c.model.WebSocketAPIs) != 1 {
 		return nil, fmt.Errorf("template: the local cloud serves exactly one HTTP API and one WebSocket API, found %d and %d",
@@ -276,6 +289,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		DemoSite:     "http://localhost:" + port + "/",
 		Inbox:        c.base + "/inbox/",
 		WidgetLoader: c.base + "/widget/loader.js",
+		WidgetFrame:  c.widget.base + "/widget/frame.html",
 		OIDCIssuer:   c.base + "/oidc",
 		OIDCClientID: OIDCClientID,
 		AWS:          c.base,
@@ -289,6 +303,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, err
 	}
 
+	c.serveWidget()
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -363,7 +378,7 @@ var executeAPIURL = regexp.MustCompile(`^(https|wss)://([a-z0-9]+)\.execute-api\
 func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env := map[string]string{}
 	for k, v := range fn.Env {
-		env[k] = c.localURL(v)
+		env[k] = c.widget.local(c.localURL(v))
 	}
 	env["AWS_REGION"] = c.model.Region
 	env["AWS_DEFAULT_REGION"] = c.model.Region
@@ -379,9 +394,14 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["FILE_LINK_URL"]; ok {
+		// The file page is the chat window's: served on its origin.
+		env["FILE_LINK_URL"] = c.widget.base + "/widget/file.html"
+	}
 	if _, ok := env["WIDGET_ORIGINS"]; ok {
-		// The chat window is served here, as from the web distribution.
-		env["WIDGET_ORIGINS"] = c.base
+		// The chat window is served on its own origin, as from the
+		// widget distribution (widget.go).
+		env["WIDGET_ORIGINS"] = c.widget.base
 	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
@@ -394,6 +414,7 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		env["USER_POOL_ID"] = c.pool.ID
 	}
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
+	env["PARLEY_LOCAL_CLOUD"] = "true"
 	return env
 }
 
@@ -451,7 +472,9 @@ func (c *Cloud) routes() http.Handler {
 	// email confirmation link) is served at the root as well.
 	mux.Handle("GET /widget/contact/confirm", c.http)
 	mux.Handle("POST /widget/contact/confirm", c.http)
-	mux.HandleFunc("GET /widget/", c.serveWeb)
+	// The loader stays where sites embed it from; the chat window's files
+	// are served on its own origin only (widget.go).
+	mux.HandleFunc("GET /widget/loader.js", c.serveWeb)
 	mux.HandleFunc("GET /inbox/", c.serveWeb)
 	mux.Handle(lambdaemu.InvokePath, lambdaemu.NewInvokeAPI(c.runtime, c.async))
 	mux.Handle(cloudFrontPath+"/", http.StripPrefix(cloudFrontPath, c.cloudfront))
@@ -539,6 +562,9 @@ func (c *Cloud) Close() error {
 		}
 		if c.mail != nil {
 			errs = append(errs, c.mail.close())
+		}
+		if c.widget != nil {
+			errs = append(errs, c.widget.close())
 		}
 		if c.async != nil {
 			c.async.Close()

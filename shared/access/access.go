@@ -5,6 +5,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +49,10 @@ type Store interface {
 	DeleteConnection(ctx context.Context, id string) error
 }
 
-// Closer is the part of the @connections client that closes sockets.
+// Closer is the part of the @connections client that closes sockets and
+// says why beforehand.
 type Closer interface {
+	PostToConnection(ctx context.Context, params *apigatewaymanagementapi.PostToConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
 	DeleteConnection(ctx context.Context, params *apigatewaymanagementapi.DeleteConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
@@ -133,7 +136,7 @@ func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) 
 	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.CloseSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseSignedOut, Reason: "signed_out"})
 }
 
 // SetDisabled disables or enables an agent, by an admin; disabling
@@ -145,14 +148,21 @@ func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled 
 	if !disabled {
 		return 0, nil
 	}
-	return g.CloseSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseDisabled, Reason: "disabled"})
 }
 
 // CloseSockets closes each of the agent's sockets (found among those of
-// the inboxes agent lists) through @connections and forgets it: the
-// gateway's $disconnect may never come. The inbox opens a new socket when
-// its socket closes, with a ticket carrying what the agent is now.
+// the inboxes agent lists) without a reason: the inbox opens a new socket,
+// with a ticket carrying what the agent is now (its memberships changed).
 func (g *Guard) CloseSockets(ctx context.Context, agent chat.Principal) (int, error) {
+	return g.closeSockets(ctx, agent, nil)
+}
+
+// closeSockets closes each of the agent's sockets through @connections
+// and forgets it: the gateway's $disconnect may never come. API Gateway
+// closes a socket with code 1000 and no reason, so why, when there is one,
+// is pushed first, for the inbox to show and to close with.
+func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal, why *chat.ClosingFrame) (int, error) {
 	agentID := agent.ID
 	var ids []string
 	for _, inbox := range agent.Inboxes {
@@ -171,7 +181,20 @@ func (g *Guard) CloseSockets(ctx context.Context, agent chat.Principal) (int, er
 		errs   []error
 		closed int
 	)
+	var frame []byte
+	if why != nil {
+		var err error
+		if frame, err = json.Marshal(why); err != nil {
+			return 0, fmt.Errorf("encode closing frame: %w", err)
+		}
+	}
 	for _, id := range ids {
+		// Best effort: a socket that cannot hear why is closed all the same.
+		if frame != nil {
+			if _, err := g.closer.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: frame}); err != nil {
+				slog.InfoContext(ctx, "closing frame not delivered", "connectionId", id, "error", err)
+			}
+		}
 		_, err := g.closer.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 		var gone *types.GoneException
 		closeErr := err != nil && !errors.As(err, &gone)

@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/plaintext"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
@@ -112,6 +113,7 @@ func (h *Handler) routeTable() map[string]route {
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
+		"POST /agent/conversations/{id}/uploads":                   {h.upload, reads},
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
@@ -212,16 +214,22 @@ func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTT
 	return http.StatusOK, withRole(a, profile), nil
 }
 
+// profileRequest changes the fields it carries; a field left out (or
+// null) keeps its value, and "" removes a URL.
 type profileRequest struct {
-	DisplayName string `json:"displayName"`
-	AvatarURL   string `json:"avatarUrl"`
-	MeetingsURL string `json:"meetingsUrl"`
+	DisplayName *string `json:"displayName"`
+	AvatarURL   *string `json:"avatarUrl"`
+	MeetingsURL *string `json:"meetingsUrl"`
 }
 
 func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	var in profileRequest
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
+	}
+	if in.DisplayName != nil {
+		name := plaintext.Line(*in.DisplayName)
+		in.DisplayName = &name
 	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
 	return http.StatusOK, withRole(a, profile), err
@@ -239,7 +247,7 @@ type listResponse struct {
 
 func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	q := req.QueryStringParameters
-	limit, err := apigw.Int(q, "limit")
+	limit, err := apigw.Limit(q)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -247,7 +255,7 @@ func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if inbox := q["inboxId"]; inbox != "" {
 		p = p.Within(inbox)
 	}
-	convs, next, err := h.svc.List(ctx, p, chat.Status(q["status"]), chat.View(q["view"]), int(limit), q["cursor"])
+	convs, next, err := h.svc.List(ctx, p, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
 	return http.StatusOK, listResponse{Conversations: convs, NextCursor: next}, err
 }
 
@@ -258,11 +266,11 @@ type detailResponse struct {
 }
 
 func (h *Handler) conversation(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	limit, err := apigw.Limit(req.QueryStringParameters)
 	if err != nil {
 		return 0, nil, err
 	}
-	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], int(limit))
+	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], limit)
 	if err == nil {
 		err = h.email.Decorate(ctx, &sum)
 	}
@@ -284,11 +292,14 @@ func (h *Handler) messages(ctx context.Context, a auth.Agent, req events.APIGate
 	if pq.Before, err = apigw.Int(q, "before"); err != nil {
 		return 0, nil, err
 	}
-	limit, err := apigw.Int(q, "limit")
-	if err != nil {
+	if pq.Limit, err = apigw.Limit(q); err != nil {
 		return 0, nil, err
 	}
-	pq.Limit = int(limit)
+	// Without after or before, an agent opening a thread gets its newest
+	// page; after=0 reads from the start, as on the widget's route.
+	_, after := q["after"]
+	_, before := q["before"]
+	pq.Latest = !after && !before
 	msgs, more, err := h.svc.Messages(ctx, a.Principal, req.PathParameters["id"], pq)
 	return http.StatusOK, messagesResponse{Messages: msgs, HasMore: more}, err
 }
@@ -298,6 +309,8 @@ type replyRequest struct {
 	Body     string `json:"body"`
 	// Channel is "chat" (the default) or "email".
 	Channel string `json:"channel"`
+	// Attachments are uploads the reply carries.
+	Attachments []chat.Upload `json:"attachments"`
 }
 
 func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -310,7 +323,7 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 		created bool
 		err     error
 	)
-	send := chat.SendInput{ClientID: in.ClientID, Body: in.Body}
+	send := chat.SendInput{ClientID: in.ClientID, Body: plaintext.Body(in.Body), Attachments: in.Attachments}
 	switch {
 	case in.Channel == "" || in.Channel == chat.ChannelChat:
 		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)

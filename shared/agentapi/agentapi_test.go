@@ -76,11 +76,31 @@ func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Option
 	return nil, errNoAWS
 }
 
+func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
 func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }
 
 func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) PresignPostObject(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) GetObjectTagging(context.Context, *s3.GetObjectTaggingInput, ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
 	return nil, errNoAWS
 }
 
@@ -109,10 +129,18 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := attachment.New(svc, bucket, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
-		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Attachments: files,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,

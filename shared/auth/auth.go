@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // Lifetimes.
@@ -41,6 +42,7 @@ var (
 type Signer struct {
 	visitorKey []byte
 	ticketKey  []byte
+	fileKey    []byte
 	now        func() time.Time
 }
 
@@ -52,7 +54,7 @@ func NewSigner(secret []byte, now func() time.Time) (*Signer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Signer{visitorKey: derive(secret, "visitor-token"), ticketKey: derive(secret, "ws-ticket"), now: now}, nil
+	return &Signer{visitorKey: derive(secret, "visitor-token"), ticketKey: derive(secret, "ws-ticket"), fileKey: derive(secret, "file-link"), now: now}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -171,6 +173,26 @@ func (s *Signer) VerifyTicket(token string) (chat.Ticket, error) {
 	}, nil
 }
 
+// FileLink signs a link to a conversation's file (the links emails carry),
+// valid for ttl.
+func (s *Signer) FileLink(conversationID, attachmentID string, ttl time.Duration) string {
+	now := s.now()
+	return sign(s.fileKey, payload{Purpose: "file", Subject: conversationID, ID: attachmentID, IssuedAt: now.Unix(), ExpiresAt: now.Add(ttl).Unix()})
+}
+
+// VerifyFileLink checks a file link's token and returns the conversation
+// and the file it names.
+func (s *Signer) VerifyFileLink(token string) (conversationID, attachmentID string, err error) {
+	p, err := s.verify(s.fileKey, "file", token)
+	if err != nil {
+		return "", "", err
+	}
+	if !chat.ValidID(p.Subject) || p.ID == "" {
+		return "", "", ErrForged
+	}
+	return p.Subject, p.ID, nil
+}
+
 // Agent is the identity API Gateway's JWT authorizer vouched for.
 type Agent struct {
 	Principal chat.Principal
@@ -190,11 +212,12 @@ func AgentFromRequest(req events.APIGatewayV2HTTPRequest) (Agent, error) {
 		return Agent{}, fmt.Errorf("%w: no verified identity", chat.ErrUnauthorized)
 	}
 	c := az.JWT.Claims
-	name := c["name"]
-	for _, alt := range []string{c["email"], c["cognito:username"], c["sub"]} {
-		if name == "" {
-			name = alt
-		}
+	// The name people see: the name claim, else the address. Never an id
+	// (sub, cognito:username): an access token has neither claim, and its
+	// agent stays unnamed until an ID token names it (chat.Service.Me).
+	name := plaintext.Line(c["name"])
+	if name == "" {
+		name = c["email"]
 	}
 	return Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: c["sub"], Name: name}, Email: c["email"]}, nil
 }

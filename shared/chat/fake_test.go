@@ -337,6 +337,18 @@ func (f *fakeStore) SetAdminGroup(_ context.Context, id string, in bool) error {
 	return nil
 }
 
+func (f *fakeStore) RenameAgent(_ context.Context, id, from, to string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.agents[id]
+	if !ok || a.DisplayName != from {
+		return chat.ErrConflict
+	}
+	a.DisplayName = to
+	f.agents[id] = a
+	return nil
+}
+
 func (f *fakeStore) Agents(context.Context) ([]chat.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -455,4 +467,18 @@ func newService(t *testing.T, st chat.Storer, n chat.Notifier, o chat.Options) *
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// ClientMessage implements chat.ClientLookup.
+func (f *fakeStore) ClientMessage(_ context.Context, key, request string) (chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok, err := f.dup(key, request)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	if !ok {
+		return chat.Message{}, chat.ErrNotFound
+	}
+	return d.Message, nil
 }

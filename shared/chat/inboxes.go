@@ -95,17 +95,18 @@ func (s *Service) Member(agent Principal, profile *Agent) Principal {
 }
 
 // AgentMember reads another agent's profile and returns that agent as a
-// member of its inboxes (to close its sockets, for example).
+// member of its inboxes (to close its sockets, for example). An agent
+// without a profile has never used the system: it answers like any
+// unknown id.
 func (s *Service) AgentMember(ctx context.Context, agentID string) (Principal, error) {
-	agent := Principal{Role: RoleAgent, ID: agentID}
 	profile, err := s.store.Agent(ctx, agentID)
 	switch {
-	case err == nil:
-		return s.Member(agent, &profile), nil
 	case errors.Is(err, ErrNotFound):
-		return s.Member(agent, nil), nil
+		return Principal{}, &Error{Kind: ErrNotFound, Message: "agent not found"}
+	case err != nil:
+		return Principal{}, fmt.Errorf("profile of %s: %w", agentID, err)
 	}
-	return Principal{}, fmt.Errorf("profile of %s: %w", agentID, err)
+	return s.Member(Principal{Role: RoleAgent, ID: agentID}, &profile), nil
 }
 
 // SignAs returns the agent with the display name and avatar of its

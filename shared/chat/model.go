@@ -80,8 +80,10 @@ const previewRunes = 140
 
 // Author of a message as clients see it.
 type Author struct {
-	Type      Role   `json:"type"`
-	ID        string `json:"id"`
+	Type Role `json:"type"`
+	// ID is absent from what visitors receive when an agent wrote
+	// (ForVisitor).
+	ID        string `json:"id,omitempty"`
 	Name      string `json:"name,omitempty"`
 	AvatarURL string `json:"avatarUrl,omitempty"`
 }
@@ -120,6 +122,8 @@ type Message struct {
 	// could not be separated from the quoted history: the body is the
 	// whole mail. Agents only (ForVisitor strips it).
 	Extraction string `json:"extraction,omitempty"`
+	// Attachments are the files the message carries (files.go).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // ExtractionFull marks a message stored with the whole text of its email.

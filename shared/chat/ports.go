@@ -66,6 +66,9 @@ type Storer interface {
 	Agents(ctx context.Context) ([]Agent, error)
 	// InboxMembers returns the ids of an inbox's members.
 	InboxMembers(ctx context.Context, inboxID string) ([]string, error)
+	// RenameAgent sets an agent's display name to to, provided it is still
+	// from (ErrConflict otherwise).
+	RenameAgent(ctx context.Context, id, from, to string) error
 
 	// AgentPresence reads an agent's status and sockets (zero when none
 	// was stored); AgentPresences several agents', by id.

@@ -24,6 +24,9 @@ type Mail struct {
 	// FilesURL is the origin attachments are downloaded from
 	// (FILES_BASE_URL, files.go); nil keeps the bucket's own.
 	FilesURL *url.URL
+	// FileLinkURL is the widget's page the files links of emails point at
+	// (FILE_LINK_URL).
+	FileLinkURL string
 }
 
 // LoadMail reads the email channel's variables.
@@ -53,5 +56,8 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 		return Mail{}, err
 	}
 	m.FilesURL = files
+	if v, ok := lookup("FILE_LINK_URL"); ok {
+		m.FileLinkURL = strings.TrimSpace(v)
+	}
 	return m, nil
 }

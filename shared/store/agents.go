@@ -266,6 +266,20 @@ func (s *Store) UpdateProfile(ctx context.Context, a chat.Agent) error {
 	return nil
 }
 
+// RenameAgent implements chat.Storer.
+func (s *Store) RenameAgent(ctx context.Context, id, from, to string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(agentPK(id), profileSK),
+		UpdateExpression:          ptr("SET displayName = :to"),
+		ConditionExpression:       ptr("displayName = :from"),
+		ExpressionAttributeValues: item{":to": str(to), ":from": str(from)},
+	})
+	if err != nil {
+		return fmt.Errorf("rename agent %s: %w", id, translate(err))
+	}
+	return nil
+}
+
 // SetAdminGroup implements chat.Storer.
 func (s *Store) SetAdminGroup(ctx context.Context, agentID string, in bool) error {
 	expr := "SET adminGroup = :in"

@@ -138,6 +138,7 @@ func toDBMessage(m chat.Message) item {
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
 	putOpt(it, "extraction", m.Extraction)
+	putFiles(it, m.Attachments)
 	return it
 }
 
@@ -157,6 +158,7 @@ func toMessage(it item) chat.Message {
 		MailID:     getS(it, "mailId"),
 		Extraction: getS(it, "extraction"),
 	}
+	m.Attachments = getFiles(it)
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}

@@ -3,7 +3,8 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { AgentStatus, Attachment, Channel, ReplyScope, Summary } from "../shared/wire";
+import type { Item } from "../shared/upload";
+import type { AgentStatus, Attachment, Channel, ReplyScope, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -11,7 +12,11 @@ import { Notifier } from "./notify";
 import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
-import { errorText, visitorName } from "./text";
+import { closingText, errorText, visitorName } from "./text";
+
+let filesChunk: Promise<typeof import("./views/files")> | undefined;
+/** files loads the files chunk (previews, cards, the upload tray, the files mailed in) once. */
+export const files = () => (filesChunk ||= import("./views/files"));
 
 /** Dialog is a dialog to open over the inbox. */
 export type Dialog =
@@ -32,6 +37,8 @@ export interface InboxOptions {
   signedOut: Signal<string | null>;
   /** signOut ends the session at the identity provider (a redirect). */
   signOut: () => void;
+  /** ended forgets the session that the server ended, saying why (sets signedOut). */
+  ended: (reason: string) => void;
 }
 
 export class Inbox {
@@ -46,6 +53,8 @@ export class Inbox {
   readonly focusComposer = signal(0);
   /** loadingMore is true while "load more" reads. */
   readonly loadingMore = signal(false);
+  /** uploads are the files attached to the reply being written, as the tray shows them. */
+  readonly uploads = signal<readonly Item[]>([]);
   readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
@@ -66,6 +75,7 @@ export class Inbox {
       url: o.webSocket,
       ticket: async () => (await this.api.ticket()).ticket,
       onOpen: () => this.reconnected(),
+      onClosing: (reason) => o.ended(closingText(reason)),
       onFrame: (f) => {
         const out = this.state.frame(f);
         if (out.refreshFacts) void this.refreshFacts(true);
@@ -232,7 +242,7 @@ export class Inbox {
       this.stopTyping();
       this.state.email.reset();
     }
-    void this.loadFiles(id);
+    void files().then((f) => f.opened(this, id, fresh));
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -263,6 +273,7 @@ export class Inbox {
     this.stopTyping();
     this.state.thread.close();
     this.state.email.reset();
+    void files().then((f) => f.clearFiles(this));
   }
 
   /**
@@ -281,16 +292,6 @@ export class Inbox {
     } catch (e) {
       this.state.notices.fail(e);
     }
-  }
-
-  private async loadFiles(id: string): Promise<void> {
-    let list: Attachment[];
-    try {
-      list = (await this.api.attachments(id)).attachments;
-    } catch {
-      return; // the thread shows without its files
-    }
-    if (this.state.thread.id.peek() === id) this.state.thread.files.value = list;
   }
 
   /** loadInboxes reads the names of the agent's inboxes, for the switcher. */
@@ -337,29 +338,37 @@ export class Inbox {
     }
   }
 
-  /** send sends the draft of the open conversation on the chosen channel. */
+  /**
+   * send sends the draft of the open conversation, with its files, on the
+   * chosen channel. A reply with files waits for their uploads; the ones
+   * that failed or were cancelled stay out of it.
+   */
   send(): void {
     const { thread, pending, email } = this.state;
     const id = thread.id.peek();
     const body = thread.draft.peek().trim();
-    if (!id || !body) return;
+    const withFiles = this.uploads.peek().length > 0;
+    if (!id || (!body && !withFiles)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString() });
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: withFiles });
     thread.draft.value = "";
     this.stopTyping();
-    if (channel === "email") void this.sendEmail(id, p.clientId, body);
+    if (withFiles) void files().then((f) => f.sendWithFiles(this, p));
+    else if (channel === "email") void this.sendEmail(id, p.clientId, body);
     else this.sendNext();
   }
 
   /**
    * sendNext sends the next chat reply once the one before it is answered
    * (PendingState.next); one whose answer is overdue (a lost push) goes
-   * again with its client id, so it cannot hold the others back.
+   * again with its client id, so it cannot hold the others back. A reply
+   * waiting for its files holds the ones after it until they are uploaded.
    */
-  private sendNext(again = false): void {
+  sendNext(again = false): void {
     const p = this.state.pending.next(again);
     if (!p) return;
-    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    const attachments = p.files?.map((f) => f.ref);
+    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
     clearTimeout(this.overdue);
     this.overdue = setTimeout(() => this.state.pending.unsent()[0] === p && this.sendNext(true), 30000);
   }
@@ -369,12 +378,13 @@ export class Inbox {
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
    * emails it and only then stores it. When sending fails nothing is
-   * stored, and the text goes back into the editor with the reason.
+   * stored, and the text goes back into the editor with the reason. A
+   * reply with files comes here from the files chunk once they are uploaded.
    */
-  private async sendEmail(id: string, clientId: string, body: string): Promise<void> {
+  async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
     const { thread, pending, notices, email } = this.state;
     try {
-      const r = await this.api.replyByEmail(id, clientId, body);
+      const r = await this.api.replyByEmail(id, clientId, body, attachments);
       batch(() => {
         pending.drop(clientId);
         thread.add([r.message]);

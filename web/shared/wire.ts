@@ -18,7 +18,8 @@ export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "r
 
 export interface Author {
   type: Role;
-  id: string;
+  /** id is absent from what visitors receive when an agent wrote: an agent's internal id reaches no visitor. */
+  id?: string;
   name?: string;
   avatarUrl?: string;
 }
@@ -45,6 +46,8 @@ export interface Message {
   createdAt: string;
   channel?: Channel;
   mailId?: string;
+  /** attachments are the files the message carries. */
+  attachments?: Attachment[];
   /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
   extraction?: "full";
 }
@@ -154,6 +157,18 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+/**
+ * ClosingFrame comes just before the server closes an agent's socket
+ * (signed out everywhere, or disabled by an admin). API Gateway closes with
+ * code 1000 and no reason, so the close code (4001 signed out, 4003
+ * disabled) and the reason travel here: the inbox closes with them and says why.
+ */
+export interface ClosingFrame {
+  type: "closing";
+  closeCode: number;
+  reason: "signed_out" | "disabled";
+}
+
 /** AgentProfileFrame tells an agent's sockets that its status changed. */
 export interface AgentProfileFrame {
   type: "agent";
@@ -168,6 +183,7 @@ export type AgentFrame =
   | TypingFrame
   | ErrorFrame
   | PongFrame
+  | ClosingFrame
   | AgentProfileFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
@@ -329,6 +345,8 @@ export interface ChatChannel {
   typicalReplyTime: ReplyTime;
   email: { transcriptOnClose: boolean; senderName: string; senderAddress: string };
   inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
+  /** files: 0 keeps the deployment's limit. */
+  files: { maxMegabytes: number; perMessage: number };
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
@@ -359,13 +377,38 @@ export interface Quarantined {
   receivedAt: string;
 }
 
-/** Attachment is a file a conversation received by email. */
+/** Attachment is a file of a conversation: sent in the chat or received by email. */
 export interface Attachment {
   id: string;
   filename: string;
   size: number;
+  /** contentType is what the file's extension stands for. */
+  contentType: string;
   /** inline is true for the raster images a browser may show in place. */
   inline: boolean;
+}
+
+/**
+ * UploadSlot is a presigned upload of one file: the browser posts fields
+ * (any order) then the file as multipart/form-data to url, and the message
+ * that carries the file names key, size and contentType (an UploadRef).
+ */
+export interface UploadSlot {
+  key: string;
+  url: string;
+  fields: Record<string, string>;
+  contentType: string;
+  expiresIn: number;
+  /** maxBytes and maxFiles are the channel's limits on files. */
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** UploadRef names an uploaded file in the message that carries it. */
+export interface UploadRef {
+  key: string;
+  size: number;
+  contentType: string;
 }
 
 /** Download is a short-lived URL of an attachment on the files origin. */
@@ -460,6 +503,9 @@ export interface Answers {
   "POST /widget/ticket": Ticket;
   "GET /widget/conversations/{id}/messages": MessagePage;
   "PUT /widget/contact": { contact: VisitorContact };
+  "POST /widget/uploads": UploadSlot;
+  "POST /widget/conversations/{id}/attachments/{attachmentId}": Download;
+  "POST /widget/downloads": Download;
   "POST /agent/ticket": Ticket;
   "GET /agent/me": Agent;
   "PUT /agent/me": Agent;
@@ -478,6 +524,7 @@ export interface Answers {
   "PUT /agent/conversations/{id}/contact": { contact: Contact };
   "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
   "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
+  "POST /agent/conversations/{id}/uploads": UploadSlot;
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
@@ -511,6 +558,7 @@ export interface SendMessageAction {
   clientId: string;
   conversationId?: string;
   body: string;
+  attachments?: UploadRef[];
 }
 export interface TypingAction {
   action: "typing";

@@ -17,6 +17,7 @@ await esbuild.build({
   entryPoints: {
     links: join(root, "shared/links.ts"),
     live: join(root, "shared/live.ts"),
+    upload: join(root, "shared/upload.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
     "inbox-search": join(root, "inbox/state/search.ts"),
     "inbox-replies": join(root, "inbox/state/replies.ts"),

@@ -4,11 +4,12 @@
 //
 // It draws the launcher in a shadow root (host CSS can't reach it), fetches
 // the channel's public config (look, available or away), and does nothing
-// else until the visitor opens the chat: then it creates the chat window, a
-// cross-origin iframe, and talks to it only with postMessage and exact
-// origin checks. No cookie, no storage, no socket on the host page, ever.
-// The config is fetched again every 30 seconds while the page is visible, and
-// at the moment the schedule says availability changes, so a change of the
+// else until the visitor opens the chat: then it creates the chat window, an
+// iframe on the chat window's own origin (neither the site's nor the
+// inbox's), and talks to it only with postMessage and exact origin checks.
+// No cookie, no storage, no socket on the host page, ever. The config is
+// fetched again every 30 seconds while the page is visible, and at the
+// moment the schedule says availability changes, so a change of the
 // settings reaches the page within a minute; never while it is hidden.
 import { svg } from "../shared/dom";
 import { chatIcon, downIcon } from "../shared/icons";
@@ -16,8 +17,10 @@ import type { WidgetConfig } from "../shared/wire";
 import css from "./loader.css?sheet";
 import { pickLocale, type Locale } from "./locale";
 
-// Written by infra/webpublish when the file is served or deployed.
+// Written by shared/webpublish when the file is served or deployed: the
+// base URL of the widget's config (its CDN), and the chat window's page.
 const API = "__PARLEY_API__";
+const FRAME = "__PARLEY_FRAME__";
 
 type Listener = (detail?: unknown) => void;
 type EventName = "ready" | "opened" | "closed" | "message";
@@ -41,8 +44,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   const langs = [ds.locale, ...(navigator.languages || [navigator.language])];
   let locale = pickLocale(langs);
   const hash = ds.openHash || "#chat-open";
-  const base = new URL(".", script.src);
-  const frameOrigin = base.origin;
+  const frameOrigin = new URL(FRAME).origin;
 
   const listeners: Partial<Record<EventName, Set<Listener>>> = {};
   const emit = (ev: EventName, detail?: unknown) => listeners[ev]?.forEach((fn) => {
@@ -119,7 +121,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     if (!frame) {
       frame = document.createElement("iframe");
       const q = new URLSearchParams({ channel, locale, origin: location.origin });
-      frame.src = new URL("frame.html?" + q, base).href;
+      frame.src = FRAME + "?" + q;
       frame.title = team || "Chat";
       panel.append(frame);
     }

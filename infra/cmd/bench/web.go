@@ -269,7 +269,7 @@ func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Durat
 		return nil, err
 	}
 	launcher := chromedp.JSPath(`document.querySelector("parley-chat").shadowRoot.querySelector(".launcher")`)
-	prefix := b.cloud.URL() + "/widget/frame.html"
+	prefix := b.cloud.Endpoints().WidgetFrame // the chat window, on its own origin
 	var times []time.Duration
 	for range clickRuns {
 		d, err := func() (time.Duration, error) {

@@ -34,7 +34,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WS_CALLBACK_URL":              callback,
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "https://www.example.com",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "parley-local-events",
 		"MAIL_BUCKET":                  bucket,
 		"MAIL_CONFIGURATION_SET":       "parley-local-mail",
@@ -53,6 +53,10 @@ func TestLoadRealTemplate(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"FILES_MAX_MEGABYTES":          "10",
+		"FILES_PER_MESSAGE":            "5",
+		"MALWARE_SCANNING":             "Disabled",
+		"FILE_LINK_URL":                "https://" + widgetCDN + "/widget/file.html",
 		"METRICS_NAMESPACE":            "Parley/parley-local",
 	}
 	wantFns := map[string]string{
@@ -115,8 +119,18 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantMail := &Mail{
 		// The local S3 serves every bucket of the template: mail and web.
 		Buckets: []string{bucket, strings.ToLower("parley-local-WebBucket-" + stableID("WebBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))},
-		// Raw inbound mail expires locally as in AWS.
-		BucketConfigs: map[string]BucketConfig{bucket: {Expiration: []ExpirationRule{{ID: "expire-raw-inbound-mail", Prefix: "inbound/", Days: 90}}}},
+		// Raw inbound mail and uncommitted uploads expire locally as in
+		// AWS; browsers upload from the inbox's and the chat window's origins.
+		BucketConfigs: map[string]BucketConfig{bucket: {
+			Expiration: []ExpirationRule{
+				{ID: "expire-raw-inbound-mail", Prefix: "inbound/", Days: 90},
+				{ID: "expire-uncommitted-uploads", Prefix: "uploads/", Days: 1},
+			},
+			CORS: []CORSRule{{
+				ID: "browser-uploads", AllowedOrigins: []string{"https://" + cdn, "https://" + widgetCDN},
+				AllowedMethods: []string{"POST"}, AllowedHeaders: []string{"*"}, MaxAge: 3000,
+			}},
+		}},
 		ReceiptRules: []ReceiptRule{{
 			Name: "parley-local-to-conversations", Recipients: []string{"reply.example.com"},
 			Bucket: bucket, Prefix: "inbound/", Function: "InboundMailFunction",
@@ -167,6 +181,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/conversations/{id}/takeover"),
 		agent("POST", "/agent/conversations/{id}/transcript"),
 		agent("POST", "/agent/conversations/{id}/unassign"),
+		agent("POST", "/agent/conversations/{id}/uploads"),
 		agent("GET", "/agent/inboxes"),
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
@@ -196,10 +211,13 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
+		public("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
 		public("GET", "/widget/conversations/{id}/messages"),
+		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
+		public("POST", "/widget/uploads"),
 	}
 	if diff := cmp.Diff(wantRoutes, api.Routes); diff != "" {
 		t.Errorf("HTTP routes (-want +got):\n%s", diff)
@@ -282,26 +300,28 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 
 	wantOutputs := map[string]string{
-		"HttpApiUrl":         "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
-		"WebSocketUrl":       "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
-		"CallbackUrl":        callback,
-		"TableName":          "parley-local-ChatTable",
-		"MailBucketName":     bucket,
-		"InboundRuleSetName": "parley-local-inbound",
-		"AgentIssuer":        "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
-		"AgentClientId":      client,
-		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
-		"EventBusName":       "parley-local-events",
-		"IdentitySecretArn":  "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
-		"WebBucketName":      m.Outputs["WebBucketName"],
-		"WebDistributionId":  m.Outputs["WebDistributionId"],
-		"InboxUrl":           "https://" + cdn + "/",
-		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":    "https://" + configCDN,
-		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":           "https://" + filesCDN,
-		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
-		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
+		"HttpApiUrl":           "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
+		"WebSocketUrl":         "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
+		"CallbackUrl":          callback,
+		"TableName":            "parley-local-ChatTable",
+		"MailBucketName":       bucket,
+		"InboundRuleSetName":   "parley-local-inbound",
+		"AgentIssuer":          "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
+		"AgentClientId":        client,
+		"AgentSignInDomain":    "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"EventBusName":         "parley-local-events",
+		"IdentitySecretArn":    "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":         "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -331,7 +351,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WS_CALLBACK_URL":              "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "http://localhost:3000,http://127.0.0.1:3000",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "demo-events",
 		"MAIL_BUCKET":                  strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAIL_CONFIGURATION_SET":       "demo-mail",
@@ -350,6 +370,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"FILES_MAX_MEGABYTES":          "10",
+		"FILES_PER_MESSAGE":            "5",
+		"MALWARE_SCANNING":             "Disabled",
+		"FILE_LINK_URL":                "https://" + widgetCDN + "/widget/file.html",
 		"METRICS_NAMESPACE":            "Parley/demo",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
@@ -388,15 +412,17 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"EventBusName":       "demo-events",
 		"IdentitySecretArn":  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-IdentitySecret-AbCdEf",
 		// The static web hosting does not depend on the sign-in choice.
-		"WebBucketName":     m.Outputs["WebBucketName"],
-		"WebDistributionId": m.Outputs["WebDistributionId"],
-		"InboxUrl":          "https://" + cdn + "/",
-		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":   "https://" + configCDN,
-		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":          "https://" + filesCDN,
-		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
-		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -648,7 +674,37 @@ func TestKebab(t *testing.T) {
 // cdn is the distribution's domain name as the template reader makes it up.
 var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
 
+// widgetCDN is the chat window's distribution, an origin of its own.
+var widgetCDN = "d" + stableID("WidgetDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
 // filesCDN is the attachment downloads' distribution, a domain of its own.
 var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
 
 var configCDN = "d" + stableID("WidgetConfigDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+// TestLoadMalwareScanning: with MalwareScanning on, the template's plan
+// (a resource goformation does not type) says which bucket and prefix are
+// scanned and tagged; off, there is no plan and nothing is scanned.
+func TestLoadMalwareScanning(t *testing.T) {
+	bucket := strings.ToLower("parley-local-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+	for _, tt := range []struct {
+		param string
+		want  []MalwareScan
+	}{
+		{"Disabled", nil},
+		{"Enabled", []MalwareScan{{Bucket: bucket, Prefixes: []string{"attachments/"}, Tagging: true}}},
+	} {
+		t.Run(tt.param, func(t *testing.T) {
+			m, err := Load(realTemplate, Options{Parameters: map[string]string{"MalwareScanning": tt.param}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Mail.MalwareScans); diff != "" {
+				t.Errorf("malware scans (-want +got):\n%s", diff)
+			}
+			if got := m.Functions["WidgetApiFunction"].Env["MALWARE_SCANNING"]; got != tt.param {
+				t.Errorf("MALWARE_SCANNING = %q, want %q", got, tt.param)
+			}
+		})
+	}
+}

@@ -3,7 +3,7 @@
 // touches the DOM or the network; what needs the network comes back as an
 // outcome for the caller to act on.
 import { batch } from "@preact/signals";
-import type { Agent, AgentFrame, Thread, Message, Summary } from "../../shared/wire";
+import type { Agent, AgentFrame, ClosingFrame, Thread, Message, Summary } from "../../shared/wire";
 import { EmailState, emailFacts } from "./email";
 import { type Filter, ListState } from "./list";
 import { Notices } from "./notices";
@@ -67,7 +67,7 @@ export class InboxState {
   }
 
   /** frame applies a frame of the agent's socket. */
-  frame(f: AgentFrame): FrameOutcome {
+  frame(f: Exclude<AgentFrame, ClosingFrame>): FrameOutcome {
     switch (f.type) {
       case "message": {
         const m = f.message;
