@@ -321,8 +321,8 @@ func TestSettingsLookReachesTheWidget(t *testing.T) {
 // it is about, linked to it (aria-describedby, aria-invalid), the values
 // typed stay, and the colour's contrast is flagged before saving. The week
 // grid works with the keyboard alone. Put right, the week, a holiday with
-// special hours, the away behaviour, email and inactivity are stored as
-// the page shows them.
+// special hours, the away behaviour, email, inactivity and the file limits
+// are stored as the page shows them.
 func TestSettingsValidation(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	ch := newChannel(t, "main", "Checks "+tag, func(c doc) {
@@ -350,7 +350,8 @@ func TestSettingsValidation(t *testing.T) {
 	screenshot(t, tab, "settings-hours.png")
 
 	// Errors: a colour white text can't be read on, a site that is not an
-	// origin, an interval that ends before it starts.
+	// origin, an interval that ends before it starts, a file limit past
+	// the largest any channel may take.
 	fill(t, tab, "#ch-look-color", "#ffff00")
 	waitFor(t, tab, "the contrast is flagged before saving", `!document.querySelector("#ch-look-color-warn").hidden && document.querySelector("#ch-look-color-warn").textContent.includes("1.0:1, needs 3:1") &&
 		document.querySelector("#ch-look-color").getAttribute("aria-describedby").includes("ch-look-color-warn")`)
@@ -359,11 +360,13 @@ func TestSettingsValidation(t *testing.T) {
 	click(t, tab, "button", "Add an interval to Wednesday")
 	fill(t, tab, "#ch-availability-week-wed-0-start", "18:00")
 	fill(t, tab, "#ch-availability-week-wed-0-end", "08:00")
+	fill(t, tab, "#ch-files-maxMegabytes", "500")
 	saveSettings(t, tab, "Not saved")
 	for _, f := range []struct{ input, text string }{
 		{"ch-look-color", "Contrast with white text is too low (1.0:1, needs 3:1)"},
 		{"ch-allowedOrigins-1", "Must be an origin like https://www.example.com"},
 		{"ch-availability-week-wed-0-end", "Must be after the start"},
+		{"ch-files-maxMegabytes", "Must be between 0 (the deployment's limit) and 100"},
 	} {
 		waitFor(t, tab, "the error shows beside "+f.input, `(() => {
 			const input = document.getElementById(`+js(f.input)+`), err = document.getElementById(`+js(f.input+"-err")+`);
@@ -371,7 +374,7 @@ func TestSettingsValidation(t *testing.T) {
 				input.getAttribute("aria-describedby").split(" ").includes(err.id) &&
 				(input.closest(".field, .time") === err.closest(".field, .time")) })()`)
 	}
-	if got := eval[string](t, tab, `[document.querySelector("#ch-look-color").value, document.querySelector("#ch-allowedOrigins-1").value, document.querySelector("#ch-availability-week-wed-0-start").value].join("|")`); got != "#ffff00|ftp://shop.example.com/path|18:00" {
+	if got := eval[string](t, tab, `[document.querySelector("#ch-look-color").value, document.querySelector("#ch-allowedOrigins-1").value, document.querySelector("#ch-availability-week-wed-0-start").value, document.querySelector("#ch-files-maxMegabytes").value].join("|")`); got != "#ffff00|ftp://shop.example.com/path|18:00|500" {
 		t.Errorf("the values typed = %q, want them kept", got)
 	}
 
@@ -391,6 +394,8 @@ func TestSettingsValidation(t *testing.T) {
 	fill(t, tab, "#ch-email-senderName", "Northwind Support")
 	fill(t, tab, "#ch-inactivity-timeoutMinutes", "45")
 	fill(t, tab, "#ch-inactivity-warningMinutes", "5")
+	fill(t, tab, "#ch-files-maxMegabytes", "25")
+	fill(t, tab, "#ch-files-perMessage", "3")
 	saveSettings(t, tab, "Saved")
 	if n := eval[int](t, tab, `document.querySelectorAll(".field-err, [aria-invalid=true]").length`); n != 0 {
 		t.Errorf("%d errors still shown after a save", n)
@@ -408,8 +413,9 @@ func TestSettingsValidation(t *testing.T) {
 		"away":       map[string]any{"mode": "hide", "message": "Back at nine."},
 		"email":      map[string]any{"transcriptOnClose": true, "senderName": "Northwind Support", "senderAddress": obj(stored, "email")["senderAddress"]},
 		"inactivity": map[string]any{"timeoutMinutes": 45.0, "warningMinutes": 5.0, "warningText": ""},
+		"files":      map[string]any{"maxMegabytes": 25.0, "perMessage": 3.0},
 	}
-	got := doc{"holidays": obj(stored, "availability")["holidays"], "away": stored["away"], "email": stored["email"], "inactivity": stored["inactivity"]}
+	got := doc{"holidays": obj(stored, "availability")["holidays"], "away": stored["away"], "email": stored["email"], "inactivity": stored["inactivity"], "files": stored["files"]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stored channel (-want +got):\n%s", diff)
 	}

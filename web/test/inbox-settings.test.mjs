@@ -25,6 +25,7 @@ function newChannel(over = {}) {
     typicalReplyTime: "minutes",
     email: { transcriptOnClose: true, senderName: "", senderAddress: "" },
     inactivity: { timeoutMinutes: 30, warningMinutes: 2, warningText: "" },
+    files: { maxMegabytes: 0, perMessage: 0 },
     ...over,
   };
 }

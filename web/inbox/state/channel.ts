@@ -33,8 +33,9 @@ const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").rep
 
 /**
  * snippet is the tag a site embeds for a channel. The loader comes from
- * the inbox's own origin: the widget and the inbox are served by the same
- * distribution (the local cloud serves both too).
+ * the inbox's own origin: the loader and the inbox are served by the same
+ * distribution (the local cloud serves both too); the chat window, by one
+ * of its own.
  */
 export function snippet(inboxURL: string, channelId: string): string {
   const loader = new URL("/widget/loader.js", inboxURL).href;

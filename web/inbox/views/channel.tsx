@@ -1,6 +1,7 @@
 // The chat channels: their list, a new one, and one channel's settings
 // (look with a live preview of the widget, availability, away, email,
-// inactivity, allowed sites, the embed snippet), sent as one document.
+// inactivity, files, the sites that embed it, the embed snippet), sent as
+// one document.
 import { useEffect, useState } from "preact/hooks";
 import type { Availability, ChatChannel, ReplyTime, WidgetLanguage } from "../../shared/wire";
 import { browserZones, languages, snippet, timeZones } from "../state/channel";
@@ -134,6 +135,17 @@ function Editor({ ed }: { ed: ChannelEditor }) {
               {(a) => <input {...a} maxLength={500} value={c.inactivity.warningText} onInput={(e) => set((x) => ({ ...x, inactivity: { ...x.inactivity, warningText: e.currentTarget.value } }))} />}
             </Field>
           </section>
+          <section class="card" aria-labelledby="files-title">
+            <h4 id="files-title">Files</h4>
+            <div class="row">
+              <Field form={f} path="files.maxMegabytes" label="Largest file (MB)" hint="0 keeps the deployment's limit" class="narrow">
+                {(a) => <input {...a} type="number" min={0} value={c.files.maxMegabytes} onInput={(e) => set((x) => ({ ...x, files: { ...x.files, maxMegabytes: num(e.currentTarget) } }))} />}
+              </Field>
+              <Field form={f} path="files.perMessage" label="Files per message" hint="0 keeps the deployment's limit" class="narrow">
+                {(a) => <input {...a} type="number" min={0} value={c.files.perMessage} onInput={(e) => set((x) => ({ ...x, files: { ...x.files, perMessage: num(e.currentTarget) } }))} />}
+              </Field>
+            </div>
+          </section>
           <Embed ed={ed} />
         </div>
         <Preview ed={ed} />
@@ -173,7 +185,7 @@ function General({ ed }: { ed: ChannelEditor }) {
           )}
         </Field>
       </div>
-      <Group form={f} path="allowedOrigins" legend="Sites that may embed the widget" hint="Exact origins: scheme, host and port, like https://www.example.com.">
+      <Group form={f} path="allowedOrigins" legend="Sites that embed the widget" hint="Where this channel's widget is embedded, as exact origins: scheme, host and port, like https://www.example.com. The chat window opens only on the sites in the deployment's AllowedOrigins parameter, so add a new site there too; that takes effect at the next deploy.">
         {origins.map((o, i) => (
           <div class="line" key={i}>
             <Field form={f} path={`allowedOrigins[${i}]`} label={`Site ${i + 1}`} class="inline">
