@@ -71,7 +71,8 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 			return Message{}, false, &Error{Kind: ErrConflict, Message: "this reply is being sent by another request; retry with the same clientId to get it"}
 		}
 	}
-	history, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
+	// The email goes to the visitor: no note in its history.
+	history, _, err := s.publicPage(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
 	if err != nil {
 		s.release(ctx, claims, claiming, key)
 		return Message{}, false, fmt.Errorf("history of %s: %w", conversationID, err)
@@ -97,8 +98,9 @@ func (s *Service) release(ctx context.Context, claims SendClaims, claiming bool,
 	}
 }
 
-// Thread returns a conversation and its latest messages, ascending, for
-// the system's own use (transcripts); no principal is checked.
+// Thread returns a conversation and its latest messages, ascending, as
+// its visitor may see them (no notes), for the system's own use
+// (transcripts); no principal is checked.
 func (s *Service) Thread(ctx context.Context, conversationID string, limit int) (Conversation, []Message, error) {
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, nil, err
@@ -113,9 +115,9 @@ func (s *Service) Thread(ctx context.Context, conversationID string, limit int) 
 	if err != nil {
 		return Conversation{}, nil, fmt.Errorf("conversation %s: %w", conversationID, err)
 	}
-	msgs, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
+	msgs, _, err := s.publicPage(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
 	if err != nil {
-		return Conversation{}, nil, fmt.Errorf("messages of %s: %w", conversationID, err)
+		return Conversation{}, nil, err
 	}
 	return conv, msgs, nil
 }

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ type fakeStore struct {
 	subscribeErr error
 	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
 	deletedVia []string
+	workspace
 }
 
 func newFakeStore() *fakeStore {
@@ -299,7 +301,18 @@ func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
 	return nil
 }
 
-func (f *fakeStore) Agents(context.Context, string) ([]chat.Agent, error) { return nil, nil }
+func (f *fakeStore) Agents(_ context.Context, inbox string) ([]chat.Agent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []chat.Agent
+	for _, a := range f.agents {
+		if slices.Contains(a.Inboxes, inbox) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b chat.Agent) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
 
 // pushRecorder is a chat.Notifier that records what went where; the
 // connections in gone answer as closed sockets do.

@@ -1,10 +1,16 @@
 package chat
 
+import (
+	"context"
+	"fmt"
+)
+
 // ForVisitor is the message as a visitor may see it: an event keeps its
 // type, reason and the agent's name but loses what only agents need to
 // know (the address and subject of an emailed transcript, which may be a
 // third party's, and the agent's id). Text messages are returned as they
-// are, so chat messages cost nothing extra.
+// are, so chat messages cost nothing extra. Internal messages (notes) are
+// never shown to a visitor at all: see Internal.
 func (m Message) ForVisitor() Message {
 	if m.Event == nil || (m.Event.Email == "" && m.Event.Subject == "" && m.Event.AgentID == "") {
 		return m
@@ -15,26 +21,72 @@ func (m Message) ForVisitor() Message {
 	return m
 }
 
-// forVisitor applies ForVisitor to a page of messages, copying the page
-// only when an entry changes.
+// Internal reports whether the message is for agents only: a note. An
+// internal message never reaches a visitor (socket, resume, history), an
+// email or a transcript, and its domain event says so (visibility
+// "internal", docs/events.md).
+func (m Message) Internal() bool { return m.Kind == KindNote }
+
+// forVisitor is a page as a visitor sees it: internal entries left out,
+// the others through ForVisitor. The page is copied only when an entry
+// changes, so a page of chat messages costs nothing extra.
 func forVisitor(msgs []Message) []Message {
 	var out []Message
 	for i, m := range msgs {
 		v := m.ForVisitor()
-		if v.Event == m.Event {
+		if !m.Internal() && v.Event == m.Event {
 			if out != nil {
-				out[i] = v
+				out = append(out, v)
 			}
 			continue
 		}
 		if out == nil {
-			out = make([]Message, len(msgs))
+			out = make([]Message, i, len(msgs))
 			copy(out, msgs[:i])
 		}
-		out[i] = v
+		if !m.Internal() {
+			out = append(out, v)
+		}
 	}
 	if out == nil {
 		return msgs
 	}
 	return out
+}
+
+// publicPage reads a page of the messages a visitor may see, in the
+// direction q asks (after q.After ascending, or the last ones below
+// q.Before), as the visitor sees them. Notes leave holes in the visitor's
+// seqs: a page of the store that holds notes is followed by the next one
+// until the page has q.Limit messages or the stream ends, so a page never
+// comes back empty while visible messages remain, and the messages it
+// holds are every visible one between its first and last seq. hasMore is
+// the store's: more entries exist beyond the page (they may all be notes).
+func (s *Service) publicPage(ctx context.Context, q MessageQuery) ([]Message, bool, error) {
+	limit := q.Limit
+	var out []Message
+	for {
+		msgs, more, err := s.store.Messages(ctx, q)
+		if err != nil {
+			return nil, false, fmt.Errorf("messages of %s: %w", q.ConversationID, err)
+		}
+		shown := forVisitor(msgs)
+		if q.Before > 0 {
+			out = append(shown, out...)
+		} else {
+			out = append(out, shown...)
+		}
+		if !more || len(msgs) == 0 || len(out) >= limit {
+			if out == nil {
+				out = []Message{}
+			}
+			return out, more, nil
+		}
+		if q.Before > 0 {
+			q.Before = msgs[0].Seq
+		} else {
+			q.After = msgs[len(msgs)-1].Seq
+		}
+		q.Limit = limit - len(out)
+	}
 }

@@ -137,6 +137,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putMentions(it, m.Mentions)
 	return it
 }
 
@@ -154,6 +155,7 @@ func toMessage(it item) chat.Message {
 		CreatedAt: getTime(it, "createdAt"),
 		Channel:   getS(it, "channel"),
 		MailID:    getS(it, "mailId"),
+		Mentions:  getMentions(it),
 	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
