@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/setup"
 )
 
@@ -33,9 +34,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		mentions, err := email.NewMentions(mail)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files,
+			Email: mail, Attachments: files, Mentions: mentions,
 		})
 		if err != nil {
 			return nil, err

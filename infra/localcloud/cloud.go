@@ -350,6 +350,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["INBOX_URL"]; ok {
+		// Mention emails link to the inbox this cloud serves.
+		env["INBOX_URL"] = c.base + "/inbox/"
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["PARLEY_CLOCK_FILE"] = c.clockFile

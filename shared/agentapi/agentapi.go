@@ -24,6 +24,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	mentions    *email.Mentions
 	routes      map[string]route
 }
 
@@ -40,14 +41,16 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Mentions stores notes and emails the agents they mention.
+	Mentions *email.Mentions
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service and the attachments")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the mentions")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -100,6 +103,11 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"POST /agent/conversations/{id}/notes":                     {h.note, writes},
+		"GET /agent/notifications":                                 {h.notifications, reads},
+		"POST /agent/notifications/read":                           {h.readNotifications, reads},
+		"GET /agent/me/preferences":                                {h.preferences, reads},
+		"PUT /agent/me/preferences":                                {h.setPreferences, reads},
 	}
 }
 

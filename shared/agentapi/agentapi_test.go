@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -91,11 +92,16 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail",
+		InboxURL: &url.URL{Scheme: "https", Host: "inbox.example.com", Path: "/"}}
+	mailer := email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"})
+	mentions, err := email.NewMentions(mailer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
-		Email:       email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
-		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Email: mailer, Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"), Mentions: mentions,
 	}
 }
 

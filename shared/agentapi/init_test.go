@@ -28,6 +28,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"chat service", func(d *agentapi.Deps) { d.Chat = nil }},
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
+		{"mentions", func(d *agentapi.Deps) { d.Mentions = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

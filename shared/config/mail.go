@@ -21,6 +21,9 @@ type Mail struct {
 	// FilesURL is the origin attachments are downloaded from
 	// (FILES_BASE_URL, files.go); nil keeps the bucket's own.
 	FilesURL *url.URL
+	// InboxURL is where the inbox is served (INBOX_URL, inbox.go), for
+	// the links of emails to agents; nil where no function sends them.
+	InboxURL *url.URL
 }
 
 // LoadMail reads the email channel's variables.
@@ -45,5 +48,8 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 		return Mail{}, err
 	}
 	m.FilesURL = files
+	if m.InboxURL, err = readInboxURL(lookup); err != nil {
+		return Mail{}, err
+	}
 	return m, nil
 }

@@ -89,6 +89,9 @@ type Closed struct {
 	ID             string `json:"id"`
 	ConversationID string `json:"conversationId"`
 	Reason         string `json:"reason"`
+	// Visibility is "public" ("" before events carried it); a transcript
+	// goes to the visitor, so it is built from public events only.
+	Visibility string `json:"visibility"`
 }
 
 // OnClosed sends the transcript of a conversation that just closed, once
@@ -100,6 +103,10 @@ type Closed struct {
 func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if ev.Version != "1" || ev.ID == "" || !chat.ValidID(ev.ConversationID) {
 		return fmt.Errorf("conversation.closed event %q: unsupported version %q or missing ids", ev.ID, ev.Version)
+	}
+	if ev.Visibility != "" && ev.Visibility != "public" {
+		slog.InfoContext(ctx, "transcript skipped", "why", "not a public event", "eventId", ev.ID)
+		return nil
 	}
 	conv, msgs, err := s.chat.Thread(ctx, ev.ConversationID, chat.MaxPageSize)
 	if err != nil {

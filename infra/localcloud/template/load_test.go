@@ -86,6 +86,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["WidgetApiFunction"].Env = widgetEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	agentEnv["INBOX_URL"] = "https://" + cdn + "/"
 	want["AgentApiFunction"].Env = agentEnv
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
@@ -140,6 +141,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
+		agent("POST", "/agent/conversations/{id}/notes"),
 		agent("POST", "/agent/conversations/{id}/read"),
 		agent("POST", "/agent/conversations/{id}/reopen"),
 		agent("POST", "/agent/conversations/{id}/takeover"),
@@ -147,6 +149,10 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/conversations/{id}/unassign"),
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
+		agent("GET", "/agent/me/preferences"),
+		agent("PUT", "/agent/me/preferences"),
+		agent("GET", "/agent/notifications"),
+		agent("POST", "/agent/notifications/read"),
 		agent("GET", "/agent/quarantine"),
 		agent("POST", "/agent/signout"),
 		agent("POST", "/agent/ticket"),
@@ -194,6 +200,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"$default":    "WsMessageFunction",
 			"sendMessage": "WsMessageFunction",
 			"typing":      "WsMessageFunction",
+			"view":        "WsMessageFunction",
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
 			"ping":        "WsMessageFunction",
