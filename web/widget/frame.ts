@@ -43,6 +43,9 @@ let identifying = false;
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
+// Every seq up to through is held or is an agents' note, which the visitor
+// never gets: a resume answer holds every visible message up to its last.
+let through = 0;
 let pending: Pending[] = [];
 let team: Omit<WidgetConfig, "channelId"> = { teamName: "", color: "" };
 let visible = false;
@@ -262,6 +265,7 @@ async function identify(externalId: string, signature: string): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
+  through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
@@ -295,8 +299,8 @@ const live = new Live<VisitorFrame>({
 });
 
 function lastSeq(): number {
-  let n = 0;
-  for (const seq of messages.keys()) if (seq === n + 1) n = seq;
+  let n = through;
+  while (messages.has(n + 1)) n++;
   return n;
 }
 
@@ -305,7 +309,10 @@ function flush(): void {
 }
 
 function adopt(c: VisitorConversation): void {
-  if (conv?.id !== c.id) messages = new Map();
+  if (conv?.id !== c.id) {
+    messages = new Map();
+    through = 0;
+  }
   conv = c;
 }
 
@@ -337,6 +344,7 @@ function onFrame(f: VisitorFrame): void {
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
+        through = Math.max(through, m.seq);
       }
       if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
       else if (resuming) {
@@ -411,6 +419,7 @@ document.addEventListener("visibilitychange", markRead);
 function newConversation(): void {
   conv = null;
   messages = new Map();
+  through = 0;
   render();
   input.focus();
 }
