@@ -18,6 +18,8 @@ await esbuild.build({
     links: join(root, "shared/links.ts"),
     live: join(root, "shared/live.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
+    "inbox-compose": join(root, "inbox/state/compose.ts"),
+    "inbox-preferences": join(root, "inbox/state/preferences.ts"),
     "inbox-router": join(root, "inbox/router.ts"),
     "inbox-text": join(root, "inbox/text.ts"),
     "inbox-socket": join(root, "inbox/live/socket.ts"),

@@ -3,7 +3,7 @@
 import { Live } from "../../shared/live";
 import type { AgentAction, AgentFrame } from "../../shared/wire";
 
-const frameTypes = new Set<string>(["message", "messages", "conversation", "typing", "error", "pong"] satisfies AgentFrame["type"][]);
+const frameTypes = new Set<string>(["message", "messages", "conversation", "typing", "notification", "viewers", "error", "pong"] satisfies AgentFrame["type"][]);
 
 /** agentFrame is f as an agent's frame, or null for anything else (a newer server's frame, say). */
 export function agentFrame(f: unknown): AgentFrame | null {

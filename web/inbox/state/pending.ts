@@ -10,6 +10,8 @@ export interface PendingReply {
   body: string;
   channel: Channel;
   createdAt: string;
+  /** note: a note for the team, sent over HTTP (not resent over the socket). */
+  note?: boolean;
   /** failed: the server refused it; it stays in the thread, marked. */
   failed: boolean;
 }
@@ -45,6 +47,6 @@ export class PendingState {
 
   /** unsent are the chat replies to send again once the socket is back. */
   unsent(): PendingReply[] {
-    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat");
+    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat" && !p.note);
   }
 }

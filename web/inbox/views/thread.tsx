@@ -5,7 +5,9 @@ import type { Attachment, Message, Summary } from "../../shared/wire";
 import type { Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, fileSize, visitorName } from "../text";
+import { AgentsTyping, Overtaken, Viewers } from "./collision";
 import { useInbox } from "./context";
+import { MentionPicker, ModeSwitch, NoteRow } from "./notes";
 import { Avatar, LinkedText } from "./parts";
 
 export function Thread() {
@@ -28,13 +30,15 @@ export function Thread() {
       <Files />
       <Log />
       <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
+      {thread.id.value ? <AgentsTyping id={thread.id.value} /> : null}
       <div class="closed-note" hidden={!closed}>
         <p>This conversation is closed. Reopen it to reply.</p>
+        <button class="ghost" type="button" onClick={() => (inbox.state.compose.mode.value = "note")}>Add a note</button>
         <button class="ghost" type="button" onClick={() => s && inbox.openDialog({ kind: "transcript", conversationId: s.id, contact: inbox.state.email.facts.peek().contactEmail })}>
           Send transcript
         </button>
       </div>
-      <Composer hidden={closed} />
+      <Composer hidden={closed && inbox.state.compose.mode.value !== "note"} />
     </>
   );
 }
@@ -65,6 +69,7 @@ function Head({ s }: { s: Summary }) {
           </p>
           <Contact id={s.id} />
         </div>
+        <Viewers id={s.id} />
       </div>
       <div class="actions">
         {s.assigneeId === me.id ? null : (
@@ -170,13 +175,14 @@ function Log() {
 
 function pendingMessage(p: PendingReply, me: { id: string; displayName: string; avatarUrl?: string }): Message {
   return {
-    conversationId: p.conversationId, seq: 0, kind: "text", clientId: p.clientId,
+    conversationId: p.conversationId, seq: 0, kind: p.note ? "note" : "text", clientId: p.clientId,
     author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl },
     body: p.body, createdAt: p.createdAt, channel: p.channel,
   };
 }
 
 function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed" }) {
+  if (m.kind === "note") return <NoteRow m={m} state={state} />;
   const time = <time dateTime={m.createdAt}>{clock(m.createdAt)}</time>;
   if (m.kind === "event" && m.event?.type === "warning") {
     return (
@@ -226,7 +232,8 @@ function Composer({ hidden }: { hidden: boolean }) {
     focused.current = focus;
     ref.current?.focus();
   }, [focus]);
-  const byEmail = email.channel.value === "email";
+  const note = inbox.state.compose.mode.value === "note";
+  const byEmail = !note && email.channel.value === "email";
   const meetings = profile.me.value.meetingsUrl;
   const insertMeeting = () => {
     const el = ref.current;
@@ -238,9 +245,12 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }}>
+    <form class={"composer" + (byEmail ? " by-email" : "") + (note ? " note-mode" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }}>
+      <Overtaken />
+      <MentionPicker textarea={ref} />
       <textarea
-        ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
+        ref={ref} class="reply" rows={3} aria-label={note ? "Note" : "Reply"}
+        placeholder={(note ? "Note for your team, never shown to the visitor; @ mentions an agent…" : byEmail ? "Reply by email…" : "Reply…") + hint}
         value={thread.draft}
         onInput={(e) => {
           thread.draft.value = e.currentTarget.value;
@@ -254,12 +264,13 @@ function Composer({ hidden }: { hidden: boolean }) {
         }}
       />
       <div class="composer-bar">
-        <ChannelSwitch />
-        <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
+        <ModeSwitch />
+        {note ? null : <ChannelSwitch />}
+        <button class="ghost" type="button" hidden={!meetings || note} onClick={insertMeeting}>Insert meetings link</button>
         <span class="spacer" />
-        <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
+        <button class="primary" type="submit">{note ? "Add note" : byEmail ? "Send email" : "Send"}</button>
       </div>
-      <ChannelNote />
+      {note ? null : <ChannelNote />}
     </form>
   );
 }
