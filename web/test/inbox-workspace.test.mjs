@@ -61,6 +61,8 @@ describe("mentions in the editor", () => {
     assert.deepEqual(names("al"), []);
     assert.deepEqual(names("s", "sales"), ["Beatrice Stone", "Sam Sales"]);
     assert.deepEqual(names(""), ["Beatrice Stone", "Ben Richter"]);
+    assert.deepEqual(names("ben "), ["Ben Richter"], "a space may be part of the name");
+    assert.deepEqual(names("Ben Richter "), [], "a name picked and followed by a space offers nothing more");
   });
 
   test("picking replaces the query with the whole name and a space, the caret after it", () => {
@@ -141,6 +143,25 @@ describe("notifications", () => {
     assert.equal(st.notifications.unread.value, 1);
     assert.deepEqual(st.frame({ type: "notification", notification: notification(2) }), {});
     assert.equal(st.notifications.unread.value, 1, "the same entry again counts once");
+  });
+
+  test("a frame of an entry a page read meanwhile already listed is news, counted once", () => {
+    const st = newState();
+    st.notifications.page({ notifications: [notification(2)], unread: 1 }, true);
+    const out = st.frame({ type: "notification", notification: notification(2) });
+    assert.equal(out.alert?.kind, "mention", "the agent is told");
+    assert.equal(st.notifications.unread.value, 1);
+    assert.equal(st.notifications.items.value.length, 1);
+  });
+
+  test("a page read again keeps the entries heard after it, and drops the ones it lists", () => {
+    const st = newState();
+    st.notifications.page({ notifications: [notification(1)], unread: 1 }, true);
+    st.frame({ type: "notification", notification: notification(2) });
+    st.frame({ type: "notification", notification: notification(3) });
+    st.notifications.page({ notifications: [notification(2), notification(1)], unread: 2 }, true);
+    assert.deepEqual(st.notifications.items.value.map((n) => n.seq), [3, 2, 1]);
+    assert.equal(st.notifications.unread.value, 3);
   });
 
   test("an entry heard while the first page was read stays, and counts", () => {

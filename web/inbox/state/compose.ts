@@ -44,7 +44,7 @@ export function mentionAt(text: string, caret: number): MentionQuery | null {
 
 /** mentionable are the agents of an inbox whose name starts with the query (or a word of it does), but me, by name; at most 8. */
 export function mentionable(agents: readonly Agent[], inboxId: string, query: string, meId: string): Agent[] {
-  const q = query.trim().toLocaleLowerCase();
+  const q = query.toLocaleLowerCase();
   return agents
     .filter((a) => a.id !== meId && a.inboxes.includes(inboxId))
     .filter((a) => {

@@ -10,17 +10,20 @@ export class NotificationsState {
   /** next is the cursor of the next page, when there is one. */
   readonly next = signal<string | undefined>(undefined);
   readonly loaded = signal(false);
+  /** heardLive are the entries a frame brought. */
+  private readonly heardLive = new Set<string>();
 
   /**
    * page takes a page read over HTTP: the first one replaces the list and
-   * the count (keeping entries heard live that it lacks: they came after
-   * it was read), a later one is appended.
+   * the count, keeping the entries heard live that are newer than the page
+   * (they came after it was read); a later one is appended.
    */
   page(p: NotificationPage, first: boolean): void {
     const have = this.items.peek();
     if (first) {
       const known = new Set(p.notifications.map((n) => n.id));
-      const live = have.filter((n) => !known.has(n.id) && !this.loaded.peek());
+      const newest = p.notifications[0]?.id ?? "";
+      const live = have.filter((n) => !known.has(n.id) && n.id > newest && this.heardLive.has(n.id));
       this.items.value = [...live, ...p.notifications];
       this.unread.value = p.unread + live.filter((n) => !n.read).length;
       this.loaded.value = true;
@@ -31,12 +34,20 @@ export class NotificationsState {
     this.next.value = p.nextCursor;
   }
 
-  /** heard takes a "notification" frame; it says whether the entry was new. */
+  /**
+   * heard takes a "notification" frame. It says whether the frame is news
+   * (the first frame of that entry), which a page read meanwhile may
+   * already have listed: the entry is then not counted twice, but it is
+   * news all the same.
+   */
   heard(n: Notification): boolean {
+    if (this.heardLive.has(n.id)) return false;
+    this.heardLive.add(n.id);
     const have = this.items.peek();
-    if (have.some((x) => x.id === n.id)) return false;
-    this.items.value = [n, ...have].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    if (!n.read) this.unread.value++;
+    if (!have.some((x) => x.id === n.id)) {
+      this.items.value = [n, ...have].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      if (!n.read) this.unread.value++;
+    }
     return true;
   }
 

@@ -33,10 +33,10 @@ export function Thread() {
       {thread.id.value ? <AgentsTyping id={thread.id.value} /> : null}
       <div class="closed-note" hidden={!closed}>
         <p>This conversation is closed. Reopen it to reply.</p>
-        <button class="ghost" type="button" onClick={() => (inbox.state.compose.mode.value = "note")}>Add a note</button>
         <button class="ghost" type="button" onClick={() => s && inbox.openDialog({ kind: "transcript", conversationId: s.id, contact: inbox.state.email.facts.peek().contactEmail })}>
           Send transcript
         </button>
+        <button class="ghost" type="button" onClick={() => (inbox.state.compose.mode.value = "note")}>Add a note</button>
       </div>
       <Composer hidden={closed && inbox.state.compose.mode.value !== "note"} />
     </>
