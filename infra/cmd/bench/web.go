@@ -23,7 +23,7 @@ const (
 	openBudget   = 30 * 1024
 	// inboxBudget is the inbox's first load: its page, entry script, the
 	// chunks the page preloads, and its CSS.
-	inboxBudget = 25 * 1024
+	inboxBudget = 45 * 1024
 	clickRuns   = 5
 )
 
