@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
-FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction InactivitySweeperFunction
+FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction InactivitySweeperFunction WebPublisherFunction
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
@@ -65,6 +65,13 @@ build-%Function:
 	mkdir -p "$(ARTIFACTS_DIR)"; \
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o "$(ARTIFACTS_DIR)/bootstrap" ./$$dir
 
+# The web publisher ships the built widget and inbox next to its bootstrap
+# (web/, webpublish.ArtifactDir): the stack writes them to its bucket.
+build-WebPublisherFunction: web
+	@mkdir -p "$(ARTIFACTS_DIR)"
+	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/web-publisher
+	@rm -rf "$(ARTIFACTS_DIR)/web" && cp -R web/dist "$(ARTIFACTS_DIR)/web"
+
 bench: setup web browser ## measure calls, pushes and latency per message through the local cloud
 	@echo "==> benchmark: scripted conversations through the local cloud"
 	@$(GO) run ./infra/cmd/bench $(ARGS)
@@ -104,33 +111,11 @@ lint: ## gofmt, go vet, staticcheck, go mod tidy check, cfn-lint (when installed
 	@if command -v cfn-lint >/dev/null; then cfn-lint template.yaml || { echo "cfn-lint: template.yaml would not deploy as written (see above)"; exit 1; }; \
 	  else echo "cfn-lint is not installed: template.yaml not linted (pip install cfn-lint to check it before deploying)"; fi
 
-deploy: ## sam build && sam deploy --guided (needs the SAM CLI and AWS credentials)
+# One command deploys everything: the stack itself publishes the widget and
+# the inbox (the WebPublish custom resource), so there is no second step.
+deploy: ## sam build && sam deploy (guided the first time; needs the SAM CLI and AWS credentials)
 	@command -v sam >/dev/null || { echo "deploy needs the AWS SAM CLI: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html"; exit 1; }
-	@echo "==> sam build (BuildMethod makefile: make build-<Function> for linux/arm64)"
-	@sam build
-	@echo "==> sam deploy"
-	@sam deploy $(if $(wildcard samconfig.toml),,--guided) $(ARGS)
-	@$(MAKE) --no-print-directory web
-	@$(MAKE) --no-print-directory deploy-web
-
-# Writes the stack's URLs into the built widget and inbox and uploads them
-# to the stack's bucket, then invalidates the pages that are not hashed.
-STACK ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
-out = $$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text)
-deploy-web:
-	@command -v aws >/dev/null || { echo "deploy-web needs the AWS CLI"; exit 1; }
-	@echo "==> publishing the widget and the inbox of stack $(STACK)"
-	@set -e; issuer=$(call out,AgentIssuer); signin=$(call out,AgentSignInDomain); \
-	  if [ -n "$$signin" ] && [ "$$signin" != "None" ]; then authz="$$signin/oauth2/authorize"; token="$$signin/oauth2/token"; logout="$$signin/logout"; \
-	  else authz="$$issuer/authorize"; token="$$issuer/token"; logout="$$issuer/logout"; fi; \
-	  $(GO) run ./infra/cmd/webpublish -dist web/dist -out .aws-sam/web -http-api $(call out,HttpApiUrl) -ws $(call out,WebSocketUrl) \
-	    -authorize "$$authz" -token "$$token" -logout "$$logout" -client-id $(call out,AgentClientId) > .aws-sam/web.files; \
-	  bucket=$(call out,WebBucketName); \
-	  while IFS=$$'\t' read -r f ctype cache; do \
-	    aws s3 cp ".aws-sam/web/$$f" "s3://$$bucket/$$f" --content-type "$$ctype" --cache-control "$$cache" --only-show-errors; \
-	  done < .aws-sam/web.files; \
-	  aws cloudfront create-invalidation --distribution-id $(call out,WebDistributionId) --paths "/widget/loader.js" "/widget/frame.html" "/inbox/index.html" >/dev/null; \
-	  echo "==> inbox: $(call out,InboxUrl)"; echo "==> embed: $(call out,EmbedSnippet)"
+	@sam build && sam deploy $(if $(wildcard samconfig.toml),,--guided) $(ARGS)
 
 clean: ## remove build output
 	@rm -rf .localcloud dist .aws-sam web/dist

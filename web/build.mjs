@@ -3,7 +3,7 @@
 // content-hashed so it can be cached for a year. The inbox is split into
 // ES module chunks: what its first screen does not need (pages, dialogs)
 // loads on demand. The HTML pages and the loader carry placeholders that
-// infra/webpublish fills with the API URLs at serve (local cloud) or
+// shared/webpublish fills with the API URLs at serve (local cloud) or
 // deploy (AWS) time.
 import * as esbuild from "esbuild";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";

@@ -159,6 +159,14 @@ func TestEmailCaptureAndReplyByEmail(t *testing.T) {
 	waitFor(t, agent, "the reopen by email shows", `[...document.querySelectorAll(".tlog .event")].some(e => e.textContent.includes("reopened the conversation by email"))`)
 	waitFor(t, agent, "the emailed answer shows with the Email label", `[...document.querySelectorAll(".tlog .msg.from-visitor")].some(r => r.textContent.includes("Thanks, found it!") && r.querySelector(".channel.email"))`)
 	waitFor(t, agent, "the composer is back", `!document.querySelector(".composer").hidden`)
+
+	// A mail that is only the quote is shown whole, with a note saying so.
+	raw = fmt.Sprintf("From: Grace <%s>\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <%s@visitor.test>\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nOn Mon, 7 Dec 2026 at 10:00, Alice <chat@example.com> wrote:\r\n> Invoice 1815 is attached.\r\n",
+		addr, replyTo, subject, uuid.NewString(), time.Now().Format(time.RFC1123Z))
+	if err := smtp.SendMail(cloud.Endpoints().SMTP, nil, addr, []string{replyTo}, []byte(raw)); err != nil {
+		t.Fatalf("SMTP: %v", err)
+	}
+	waitFor(t, agent, "the quote-only mail shows whole, with the note", `[...document.querySelectorAll(".tlog .msg.from-visitor")].some(r => r.querySelector(".body").textContent.includes("> Invoice 1815 is attached.") && r.querySelector(".extraction-note")?.textContent === "Shown in full: the reply could not be separated from the quote.")`)
 }
 
 // TestEmailUndeliverable: an address that bounces makes the email option

@@ -30,6 +30,7 @@ type Frame struct {
 	Conversation   *Conversation   `json:"conversation"`
 	Code           string          `json:"code"`
 	ClientID       string          `json:"clientId"`
+	Retryable      bool            `json:"retryable"`
 	On             bool            `json:"on"`
 	Author         *Author         `json:"author"`
 	Raw            []byte          `json:"-"`

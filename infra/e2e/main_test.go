@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func run(m *testing.M) int {
 		Addr:           "127.0.0.1:0",
 		RepoRoot:       root,
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		FunctionOutput: &syncWriter{w: os.Stderr, quiet: !testing.Verbose()},
+		FunctionOutput: &syncWriter{w: os.Stderr, quiet: !testing.Verbose(), log: &functionOutput},
 		Progress:       &out,
 	})
 	if err != nil {
@@ -112,15 +113,48 @@ func wait(t *testing.T) context.Context {
 }
 
 // syncWriter passes function output through, or keeps it quiet unless the
-// test run is verbose.
+// test run is verbose; log (if set) keeps all of it for the tests that
+// read it.
 type syncWriter struct {
 	w     *os.File
 	quiet bool
+	log   *outputLog
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {
+	if s.log != nil {
+		s.log.write(p)
+	}
 	if s.quiet {
 		return len(p), nil
 	}
 	return s.w.Write(p)
+}
+
+// functionOutput is every line the functions wrote to stdout and stderr,
+// each prefixed "[FunctionName] ".
+var functionOutput outputLog
+
+type outputLog struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *outputLog) write(p []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+}
+
+// mark is where the output ends now; since returns what came after it.
+func (l *outputLog) mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.b)
+}
+
+func (l *outputLog) since(mark int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b[mark:])
 }

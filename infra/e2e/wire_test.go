@@ -217,6 +217,18 @@ func TestWireSamples(t *testing.T) {
 		return nil
 	})
 
+	// A reply that is only the quote: stored whole, marked for agents.
+	sendSMTP(t, addr, replyTo, replyMail(addr, replyTo, uuid.NewString()+"@mail.visitor.test", inReplyTo, "",
+		"On Sat, 21 Nov 2026 at 19:42, Alice <chat@example.com> wrote:\n> Here is the tracking link.\n"))
+	eventually(t, "the quote-only reply in the thread, marked", func() error {
+		_, body := rec.call(alice, conversationRoute, threadPath+"?limit=100", nil, http.StatusOK)
+		if !strings.Contains(string(body), `"extraction":"full"`) {
+			return fmt.Errorf("thread: %s", body)
+		}
+		rec.keep("email extraction", conversationRoute, http.StatusOK, body)
+		return nil
+	})
+
 	// A stranger writes to the conversation's reply address: kept aside.
 	stranger := "stranger-" + tag + "@elsewhere.test"
 	sendSMTP(t, stranger, replyTo, replyMail(stranger, replyTo, uuid.NewString()+"@elsewhere.test", inReplyTo, "", "Let me in."))

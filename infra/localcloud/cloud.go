@@ -25,11 +25,14 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/cfnemu"
+	"github.com/parleychat/parley/infra/localcloud/cloudfrontemu"
 	"github.com/parleychat/parley/infra/localcloud/cognitoidp"
 	"github.com/parleychat/parley/infra/localcloud/eventbus"
 	"github.com/parleychat/parley/infra/localcloud/httpgw"
 	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/infra/localcloud/sqsemu"
 	"github.com/parleychat/parley/infra/localcloud/streams"
 	"github.com/parleychat/parley/infra/localcloud/template"
 	"github.com/parleychat/parley/infra/localcloud/wsgw"
@@ -91,6 +94,9 @@ type Stats struct {
 	GoneAnswers int64                       `json:"goneAnswers"`
 	// Streams is what each stream event source mapping delivered.
 	Streams map[string]streams.Stats `json:"streams"`
+	// DeadLetters is the number of messages each queue holds, by logical
+	// id.
+	DeadLetters map[string]int `json:"deadLetters"`
 }
 
 // OIDCClientID is the inbox's client id at the local issuer.
@@ -118,8 +124,16 @@ type Cloud struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// web holds the built widget and inbox; siteOrigins may frame the widget.
-	web         map[string]*webFile
+	// sqs holds the queues; async is Lambda's event queue (queues.go).
+	sqs   *sqsemu.Server
+	async *lambdaemu.Async
+	// stack sends custom resources their requests; cloudfront takes the
+	// invalidations of the distributions (web.go).
+	stack      *cfnemu.Runner
+	cloudfront *cloudfrontemu.Server
+	// web serves the widget and the inbox from the web bucket the
+	// WebPublish custom resource writes; siteOrigins may frame the widget.
+	web         webFiles
 	siteOrigins []string
 
 	// sesMeter and s3Meter count the functions' requests (usage.go).
@@ -216,9 +230,12 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err := c.startS3(); err != nil {
 		return nil, err
 	}
+	c.startQueues()
+	c.startCloudFormation()
 	if err := c.buildFunctions(ctx); err != nil {
 		return nil, err
 	}
+	c.configureAsync()
 	if err := c.startEvents(); err != nil {
 		return nil, err
 	}
@@ -265,15 +282,17 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, err
 	}
 
-	if err := c.loadWeb(); err != nil {
-		return nil, err
-	}
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("local cloud server stopped", "err", err)
 		}
 	}()
+	// The custom resources run last, as in a deploy: their functions
+	// call the cloud's APIs and answer on its response URLs.
+	if err := c.createCustomResources(ctx); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -296,6 +315,9 @@ func (c *Cloud) buildFunctions(ctx context.Context) error {
 			defer func() { <-sem }()
 			start := time.Now()
 			bin, err := lambdaemu.Build(ctx, c.cfg.RepoRoot, fn.Dir, filepath.Join(c.cfg.BuildDir, name))
+			if err == nil {
+				err = c.shipFiles(name, filepath.Dir(bin))
+			}
 			if err != nil {
 				errs[i] = fmt.Errorf("build %s: %w", name, err)
 				return
@@ -356,6 +378,8 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
+	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath
+	env["AWS_LAMBDA_LOG_GROUP_NAME"] = fn.LogGroup
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
 	return env
 }
@@ -415,6 +439,9 @@ func (c *Cloud) routes() http.Handler {
 	mux.Handle("POST /widget/contact/confirm", c.http)
 	mux.HandleFunc("GET /widget/", c.serveWeb)
 	mux.HandleFunc("GET /inbox/", c.serveWeb)
+	mux.Handle(lambdaemu.InvokePath, lambdaemu.NewInvokeAPI(c.runtime, c.async))
+	mux.Handle(cloudFrontPath+"/", http.StripPrefix(cloudFrontPath, c.cloudfront))
+	mux.Handle(responsePath+"/", http.StripPrefix(responsePath, c.stack))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if eventbus.IsRequest(r) {
 			c.events.ServeHTTP(w, r)
@@ -422,6 +449,10 @@ func (c *Cloud) routes() http.Handler {
 		}
 		if cognitoidp.IsRequest(r) {
 			c.cognito.ServeHTTP(w, r)
+			return
+		}
+		if sqsemu.IsRequest(r) {
+			c.sqs.ServeHTTP(w, r)
 			return
 		}
 		if awsemu.IsAWSRequest(r) {
@@ -468,6 +499,11 @@ func (c *Cloud) Stats() Stats {
 	ws := c.ws.Stats()
 	s.Pushes, s.GoneAnswers = ws.PushesPosted, ws.GoneAnswers
 	c.addEventStats(&s)
+	s.DeadLetters = map[string]int{}
+	for _, q := range c.model.Queues {
+		msgs, _ := c.sqs.Messages(q.URL)
+		s.DeadLetters[q.LogicalID] = len(msgs)
+	}
 	return s
 }
 
@@ -489,6 +525,9 @@ func (c *Cloud) Close() error {
 		}
 		if c.mail != nil {
 			errs = append(errs, c.mail.close())
+		}
+		if c.async != nil {
+			c.async.Close()
 		}
 		if c.runtime != nil {
 			errs = append(errs, c.runtime.Close())

@@ -70,8 +70,8 @@ func (c *Cloud) startEvents() error {
 	}
 	inv := invoker{c}
 	var err error
-	c.events, err = eventbus.New(c.model, inv, eventbus.Options{
-		Region: c.model.Region, AccountID: c.model.AccountID, Logger: c.log, Now: c.Now,
+	c.events, err = eventbus.New(c.model, asyncInvoker{c}, eventbus.Options{
+		Region: c.model.Region, AccountID: c.model.AccountID, Logger: c.log, Now: c.Now, DeadLetters: c.sqs,
 	})
 	if err != nil {
 		return fmt.Errorf("EventBridge: %w", err)
@@ -90,7 +90,8 @@ func (c *Cloud) startEvents() error {
 				}
 			}
 		}
-		m, err := streams.New(esm, inv, streams.Options{Region: c.model.Region, ViewType: view, HashKey: hashKey, Logger: c.log})
+		m, err := streams.New(esm, inv, streams.Options{Region: c.model.Region, ViewType: view, HashKey: hashKey, Logger: c.log,
+			DeadLetters: c.sqs, FunctionARN: c.model.Functions[esm.Function].ARN})
 		if err != nil {
 			return fmt.Errorf("event source mapping: %w", err)
 		}

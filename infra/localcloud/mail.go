@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
 	"github.com/parleychat/parley/infra/localcloud/s3emu"
 	"github.com/parleychat/parley/infra/localcloud/sesemu"
 	"github.com/parleychat/parley/infra/localcloud/smtp"
@@ -80,7 +83,7 @@ func (c *Cloud) startMail() error {
 		return c.mail.s3.Put(bucket, key, s3emu.Object{Data: raw, ContentType: "message/rfc822"})
 	}
 	var err error
-	c.mail.smtp, err = smtp.Start("127.0.0.1:0", rules, store, c.InvokeFunction, c.log)
+	c.mail.smtp, err = smtp.Start("127.0.0.1:0", rules, store, c.receiptAction, c.log)
 	if err != nil {
 		return fmt.Errorf("inbound SMTP: %w", err)
 	}
@@ -108,7 +111,9 @@ func (c *Cloud) feedback(ctx context.Context, set string, event []byte) {
 			deliveries = 2 // SNS delivers at least once
 		}
 		for range deliveries {
-			if _, err := c.InvokeFunction(ctx, f.Function, payload); err != nil {
+			// SNS invokes the function asynchronously: Lambda retries a
+			// failure, then keeps the event in the function's DLQ.
+			if err := c.invokeAsync(ctx, f.Function, payload); err != nil {
 				c.log.Error("SES event delivery failed", "function", f.Function, "err", err)
 			}
 		}
@@ -116,10 +121,52 @@ func (c *Cloud) feedback(ctx context.Context, set string, event []byte) {
 }
 
 func (c *Cloud) mailRoutes(mux *http.ServeMux) {
-	mux.Handle(sesPath+"/", c.sesMeter.wrap(http.StripPrefix(sesPath, c.mail.ses)))
+	mux.Handle(sesPath+"/", c.sesMeter.wrap(http.StripPrefix(sesPath, c.sesFaults(c.mail.ses))))
 	mux.Handle(s3Path+"/", c.s3Meter.wrap(http.StripPrefix(s3Path, c.mail.s3)))
 	mux.HandleFunc("GET /_local/mailbox", c.mail.ses.ServeMailboxPage)
 	mux.HandleFunc("GET /_local/mailbox.json", c.mail.ses.ServeMailboxJSON)
+}
+
+// receiptAction is a receipt rule's Lambda action: an asynchronous
+// invocation (InvocationType Event). SES has accepted the mail whatever
+// the function does; a function that fails every attempt leaves the event
+// in its dead-letter queue (and the raw mail in the bucket).
+func (c *Cloud) receiptAction(ctx context.Context, logicalID string, payload []byte) ([]byte, error) {
+	err := c.invokeAsync(ctx, logicalID, payload)
+	var fail *lambdaemu.AsyncFailure
+	if errors.As(err, &fail) {
+		c.log.Error("inbound mail: the receipt rule's function failed", "function", logicalID, "deadLetter", fail.Destination, "err", err)
+		return nil, nil
+	}
+	return nil, err
+}
+
+// sesFaults fails sends as the rate faults of ServiceSES say, the way
+// SES v2 answers: a throttle is 429 TooManyRequestsException, an internal
+// fault a 500, a lost answer a 500 after the mail went out.
+func (c *Cloud) sesFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v2/email/outbound-emails" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		kind, ok := c.aws.InjectedFault(awsemu.ServiceSES, "SendEmail")
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		status, code := http.StatusInternalServerError, "InternalFailure"
+		switch kind {
+		case awsemu.FaultThrottle:
+			status, code = http.StatusTooManyRequests, "TooManyRequestsException"
+		case awsemu.FaultLostAnswer:
+			next.ServeHTTP(httptest.NewRecorder(), r)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Amzn-ErrorType", code)
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": "injected fault: " + kind})
+	})
 }
 
 // InvokeFunction runs a function of the template, by logical id, with a

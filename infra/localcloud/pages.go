@@ -34,6 +34,8 @@ var pages = template.Must(template.New("").Parse(`
 {{range .Functions}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
 <h2>AWS calls</h2>
 <table>{{range .AWS}}<tr><th>{{.Name}}</th><td>{{.Count}}</td></tr>{{end}}</table>
+<h2>Dead-letter queues</h2>
+<table>{{range .DeadLetters}}<tr><th>{{.Name}}</th><td>{{.Count}} message(s){{if .Count}}: replay with <code>go run ./infra/cmd/redrive -local -queue {{.Name}}</code>{{end}}</td></tr>{{end}}</table>
 <p>JSON: <a href="/_local/endpoints">/_local/endpoints</a> · <a href="/_local/stats">/_local/stats</a> ·
 <a href="/_local/events.json">/_local/events.json</a> · Page: <a href="/_local/events">recent events</a></p>
 </main></body></html>{{end}}
@@ -61,8 +63,8 @@ func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	stats := c.Stats()
 	e := c.endpoints
 	data := struct {
-		Endpoints      []namedURL
-		Functions, AWS []namedCount
+		Endpoints                   []namedURL
+		Functions, AWS, DeadLetters []namedCount
 	}{
 		Endpoints: []namedURL{
 			{"HTTP API", e.HTTPAPI}, {"WebSocket API", e.WebSocket}, {"@connections", e.Callback},
@@ -81,8 +83,12 @@ func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	byName := func(s []namedCount) {
 		sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
 	}
+	for q, n := range stats.DeadLetters {
+		data.DeadLetters = append(data.DeadLetters, namedCount{q, int64(n)})
+	}
 	byName(data.Functions)
 	byName(data.AWS)
+	byName(data.DeadLetters)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = pages.ExecuteTemplate(w, "dashboard", data)
 }

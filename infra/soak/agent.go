@@ -37,8 +37,8 @@ type agent struct {
 	sock    *chatclient.Socket
 	conn    int
 	threads map[string]*thread
-	replied map[string]bool     // visitor client ids answered
-	pending map[string]outgoing // replies sent over the socket, not yet echoed, by conversation
+	replied map[string]bool        // visitor client ids answered
+	pending map[string]socketReply // replies sent over the socket, not yet echoed, by client id
 	taken   map[string]bool
 	// opened holds the threads the agent has open (resumed on its socket):
 	// it hears every message of those, and resumes them after a reconnect.
@@ -94,9 +94,9 @@ func (a *agent) connect(ctx context.Context) error {
 		a.r.rec.c.threadResumes.Add(1)
 		frames = append(frames, resumeFrame(conv, a.thread(conv).contiguous))
 	}
-	for conv, p := range a.pending {
-		a.r.rec.wrote(p.clientID, a.party, p.body)
-		frames = append(frames, sendFrame(p.clientID, conv, p.body))
+	for id, p := range a.pending {
+		a.r.rec.wrote(id, a.party, p.body)
+		frames = append(frames, sendFrame(id, p.conv, p.body))
 	}
 	a.mu.Unlock()
 	go a.read(ctx, s, conn)
@@ -375,9 +375,9 @@ func (a *agent) handle(ctx context.Context, s *chatclient.Socket, conn int, f ch
 				return
 			}
 			var frames []any
-			for conv, p := range a.pending {
-				a.r.rec.wrote(p.clientID, a.party, p.body)
-				frames = append(frames, sendFrame(p.clientID, conv, p.body))
+			for id, p := range a.pending {
+				a.r.rec.wrote(id, a.party, p.body)
+				frames = append(frames, sendFrame(id, p.conv, p.body))
 			}
 			a.mu.Unlock()
 			for _, f := range frames {
@@ -387,13 +387,15 @@ func (a *agent) handle(ctx context.Context, s *chatclient.Socket, conn int, f ch
 	}
 }
 
+// socketReply is a reply sent over the socket: a visitor's burst has
+// several of them in flight in one conversation.
+type socketReply struct{ conv, body string }
+
 // take keeps one message in the agent's copy and acts on it: an owned
 // conversation's first message is taken over, a visitor's text answered.
 // Called with a.mu held.
 func (a *agent) take(ctx context.Context, conv string, m chatclient.Message, received time.Time) {
-	if p, ok := a.pending[conv]; ok && p.clientID == m.ClientID {
-		delete(a.pending, conv)
-	}
+	delete(a.pending, m.ClientID)
 	if !a.thread(conv).add(a.r.rec, a.party, conv, m) {
 		return
 	}
@@ -416,7 +418,7 @@ func (a *agent) take(ctx context.Context, conv string, m chatclient.Message, rec
 	if a.rng.IntN(2) == 0 && a.sock != nil && !takeOver {
 		a.r.rec.c.socketReplies.Add(1)
 		a.r.rec.wrote(id, a.party, body)
-		a.pending[conv] = outgoing{id, body}
+		a.pending[id] = socketReply{conv, body}
 		s := a.sock
 		go func() { _ = s.Send(ctx, sendFrame(id, conv, body)) }()
 		return

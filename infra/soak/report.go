@@ -147,8 +147,8 @@ const maxListed = 40
 // Print writes the report as text.
 func (rep *Report) Print(w io.Writer) {
 	c := rep.Config
-	fmt.Fprintf(w, "\nsoak: %d visitors, %d agents, %d chat messages asked, visitor drop chance %.0f%% per message, agent drop every ~%s\n",
-		c.Visitors, c.Agents, c.Messages, c.VisitorDrops*100, c.AgentDropEvery)
+	fmt.Fprintf(w, "\nsoak: %d visitors, %d agents, %d chat messages asked (visitors' in bursts of %d), visitor drop chance %.0f%% per message, agent drop every ~%s\n",
+		c.Visitors, c.Agents, c.Messages, max(c.Burst, 1), c.VisitorDrops*100, c.AgentDropEvery)
 	fmt.Fprintf(w, "  stored             %d chat messages + %d events in %s: %.0f messages/s\n",
 		rep.Texts, rep.Events, rep.Duration.Round(time.Millisecond), rep.Throughput)
 	fmt.Fprintf(w, "  visitor -> agent   %s\n", rep.V2A)

@@ -34,6 +34,11 @@ type Config struct {
 	// Messages is the total of chat messages, both directions: each visitor
 	// writes Messages/Visitors/2 and the owning agent answers each one.
 	Messages int
+	// Burst is how many messages a visitor sends back to back, all in
+	// flight on its socket at once, before it waits for the answers (the
+	// first message goes alone: it starts the conversation). They race
+	// for the conversation's seq; each must be stored once. 0 means 1.
+	Burst int
 	// VisitorDrops is the chance that a visitor's socket drops after a
 	// message (half without a close frame, half with a clean close).
 	VisitorDrops float64
@@ -111,7 +116,7 @@ func Run(ctx context.Context, tgt Target, cfg Config, progress io.Writer) (*Repo
 		r.agents = append(r.agents, &agent{
 			r: r, n: i, party: fmt.Sprintf("agent %d", i+1),
 			cli: chatclient.NewAgent(tgt.Endpoints, tgt.Agents[i]), rng: rand.New(rand.NewPCG(seed.Uint64(), uint64(i))),
-			threads: map[string]*thread{}, replied: map[string]bool{}, pending: map[string]outgoing{},
+			threads: map[string]*thread{}, replied: map[string]bool{}, pending: map[string]socketReply{},
 			taken: map[string]bool{}, opened: map[string]bool{}, answered: map[string]chan struct{}{},
 			catching: map[string]bool{}, sem: make(chan struct{}, 4),
 		})

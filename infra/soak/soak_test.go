@@ -38,8 +38,8 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// A short soak: 40 visitors and 3 agents write 640 messages while their
-// sockets drop (with and without a close frame); every stored message must
+// A short soak: 40 visitors and 3 agents write 640 messages, the visitors
+// three at a time in flight on one socket, while their sockets drop (with and without a close frame); every stored message must
 // reach the visitor's tab and the owning agent (who has the thread open),
 // and every visitor message and event every other agent's list, exactly
 // once, in seq order, counting live pushes, resumes and catch-ups, and
@@ -47,7 +47,7 @@ func run(m *testing.M) int {
 func TestShortSoak(t *testing.T) {
 	var out strings.Builder
 	rep, err := Run(t.Context(), target, Config{
-		Visitors: 40, Agents: 3, Messages: 640,
+		Visitors: 40, Agents: 3, Messages: 640, Burst: 3,
 		VisitorDrops: 0.1, AgentDropEvery: time.Second,
 		Settle: 2 * time.Minute, Seed: 6,
 	}, &out)

@@ -135,28 +135,37 @@ func (v *visitor) drop(abort bool) {
 	}
 }
 
-// live runs the visitor's conversation: each message waits for the agent's
-// answer before the next, and a share of the steps drops the socket.
+// live runs the visitor's conversation: each step sends Config.Burst
+// messages back to back (the first step one: it starts the conversation)
+// and waits for the agent's answer to each before the next step, and a
+// share of the steps drops the socket.
 func (v *visitor) live(ctx context.Context, messages int) error {
 	if err := v.connect(ctx); err != nil {
 		return err
 	}
 	drops := 0
-	for k := range messages {
-		id := uuid.NewString()
-		body := fmt.Sprintf("visitor %d message %d", v.n, k)
-		v.r.rec.wrote(id, v.party, body)
-		v.mu.Lock()
-		v.pending = append(v.pending, outgoing{id, body})
-		s, frame := v.sock, sendFrame(id, v.conv, body)
-		if v.resuming {
-			s = nil // sent with the others once the resume is answered
+	for k := 0; k < messages; {
+		n := 1
+		if k > 0 {
+			n = min(max(v.r.cfg.Burst, 1), messages-k)
 		}
-		v.mu.Unlock()
-		if s != nil {
-			v.send(ctx, s, []any{frame})
+		for range n {
+			id := uuid.NewString()
+			body := fmt.Sprintf("visitor %d message %d", v.n, k)
+			k++
+			v.r.rec.wrote(id, v.party, body)
+			v.mu.Lock()
+			v.pending = append(v.pending, outgoing{id, body})
+			s, frame := v.sock, sendFrame(id, v.conv, body)
+			if v.resuming {
+				s = nil // sent with the others once the resume is answered
+			}
+			v.mu.Unlock()
+			if s != nil {
+				v.send(ctx, s, []any{frame})
+			}
 		}
-		if err := v.awaitReply(ctx, k+1); err != nil {
+		if err := v.awaitReply(ctx, k); err != nil {
 			return err
 		}
 		if v.rng.Float64() < v.r.cfg.VisitorDrops {

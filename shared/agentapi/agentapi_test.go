@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -92,9 +91,8 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail",
-		InboxURL: &url.URL{Scheme: "https", Host: "inbox.example.com", Path: "/"}}
-	mailer := email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"})
+	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	mailer := email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
 	mentions, err := email.NewMentions(mailer)
 	if err != nil {
 		t.Fatal(err)

@@ -18,14 +18,15 @@ import (
 
 // Stable error codes.
 const (
-	CodeInvalid       = "invalid_request"
-	CodeUnauthorized  = "unauthorized"
-	CodeNotFound      = "not_found"
-	CodeConflict      = "conflict"
-	CodeTooLarge      = "too_large"
-	CodeInternal      = "internal"
-	CodeUnknownAction = "unknown_action"
-	CodeRateLimited   = "rate_limited"
+	CodeInvalid        = "invalid_request"
+	CodeUnauthorized   = "unauthorized"
+	CodeNotFound       = "not_found"
+	CodeConflict       = "conflict"
+	CodeTooLarge       = "too_large"
+	CodeInternal       = "internal"
+	CodeUnknownAction  = "unknown_action"
+	CodeRateLimited    = "rate_limited"
+	CodeClientIDReused = "client_id_reused"
 )
 
 var categories = []struct {
@@ -38,6 +39,7 @@ var categories = []struct {
 	{chat.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized, "authentication required"},
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
+	{chat.ErrClientIDReused, http.StatusConflict, CodeClientIDReused, "this clientId was used for another request"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},
 	{chat.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited, "too many requests, retry later"},
 }

@@ -29,7 +29,7 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 		return fmt.Errorf("save connection %s: %w", connectionID, err)
 	}
 	if t.Principal.Role == RoleVisitor {
-		s.visitorPresence(ctx, t.Principal.ID, true)
+		s.visitorCame(ctx, t.Principal.ID)
 	}
 	return nil
 }

@@ -8,9 +8,11 @@ import (
 )
 
 // ClientLookup finds the message a client key stored, so that a retried
-// email reply is not sent twice. The DynamoDB store implements it.
+// email reply is not sent twice. A key stored with another request digest
+// than request (when both are set) is ErrClientIDReused. The DynamoDB
+// store implements it.
 type ClientLookup interface {
-	ClientMessage(ctx context.Context, clientKey string) (Message, error)
+	ClientMessage(ctx context.Context, clientKey, request string) (Message, error)
 }
 
 // Deliver sends a reply outside the chat (by email) before it is stored.
@@ -41,12 +43,13 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 		return Message{}, false, err
 	}
 	key := clientKey(agent, in.ClientID)
+	request := SendInput{ConversationID: conversationID, Channel: channel, Body: in.Body}.requestDigest()
 	prior := func() (Message, bool, error) {
 		lookup, ok := s.store.(ClientLookup)
 		if !ok {
 			return Message{}, false, nil
 		}
-		m, err := lookup.ClientMessage(ctx, key)
+		m, err := lookup.ClientMessage(ctx, key, request)
 		switch {
 		case err == nil:
 			return m, true, nil
@@ -98,9 +101,9 @@ func (s *Service) release(ctx context.Context, claims SendClaims, claiming bool,
 	}
 }
 
-// Thread returns a conversation and its latest messages, ascending, as
-// its visitor may see them (no notes), for the system's own use
-// (transcripts); no principal is checked.
+// Thread returns a conversation and its latest messages, ascending, for
+// the system's own use; no principal is checked. What goes to a visitor
+// reads ThreadBack, which leaves notes out.
 func (s *Service) Thread(ctx context.Context, conversationID string, limit int) (Conversation, []Message, error) {
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, nil, err
@@ -115,11 +118,42 @@ func (s *Service) Thread(ctx context.Context, conversationID string, limit int) 
 	if err != nil {
 		return Conversation{}, nil, fmt.Errorf("conversation %s: %w", conversationID, err)
 	}
-	msgs, _, err := s.publicPage(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
+	msgs, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
 	if err != nil {
-		return Conversation{}, nil, err
+		return Conversation{}, nil, fmt.Errorf("messages of %s: %w", conversationID, err)
 	}
 	return conv, msgs, nil
+}
+
+// ThreadBack reads a conversation and its whole seq stream from the newest
+// message back, a page at a time: page gets each page, ascending, as the
+// visitor may see it (no notes; a page of notes only comes empty).
+func (s *Service) ThreadBack(ctx context.Context, conversationID string, page func([]Message)) (Conversation, error) {
+	if err := checkID("conversation id", conversationID); err != nil {
+		return Conversation{}, err
+	}
+	conv, err := s.store.Conversation(ctx, conversationID)
+	if errors.Is(err, ErrNotFound) {
+		return Conversation{}, notFound()
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	for before := conv.LastSeq + 1; before > 1; {
+		msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: before, Limit: MaxPageSize})
+		if err != nil {
+			return Conversation{}, fmt.Errorf("messages of %s: %w", conversationID, err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		page(forVisitor(msgs))
+		if !more {
+			break
+		}
+		before = msgs[0].Seq
+	}
+	return conv, nil
 }
 
 // EmailInput is a contact's message received by email.
@@ -129,6 +163,9 @@ type EmailInput struct {
 	Dedupe string
 	MailID string
 	Body   string
+	// Extraction is ExtractionFull when Body is the whole mail (its new
+	// text could not be separated from the quote).
+	Extraction string
 }
 
 func (in EmailInput) validate() error {
@@ -157,7 +194,7 @@ func (s *Service) AppendEmail(ctx context.Context, contact Principal, conversati
 	}
 	key := "email#" + in.Dedupe
 	if lookup, ok := s.store.(ClientLookup); ok {
-		prior, err := lookup.ClientMessage(ctx, key)
+		prior, err := lookup.ClientMessage(ctx, key, "")
 		switch {
 		case err == nil:
 			return sameConversation(prior, conversationID)
@@ -204,7 +241,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 		Current: conv,
 		Message: Message{
 			Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-			Channel: ChannelEmail, MailID: in.MailID,
+			Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
 		},
 		ClientKey: key,
 		Change: func(c *Conversation) error {
@@ -242,7 +279,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	cid := s.newID()
 	msg := Message{
 		ConversationID: cid, Seq: 1, Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-		Channel: ChannelEmail, MailID: in.MailID,
+		Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
 	}
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,

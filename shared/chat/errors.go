@@ -13,6 +13,9 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrTooLarge     = errors.New("too large")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrClientIDReused: a client id that stored one request came with
+	// another (see clientid.go).
+	ErrClientIDReused = errors.New("client id reused")
 )
 
 // Error is a domain error with a message that is safe to show to clients.

@@ -18,12 +18,18 @@ type fakeStore struct {
 	convs     map[string]chat.Conversation
 	msgs      map[string][]chat.Message
 	clients   map[string][2]any // key -> {conversationID, seq}
+	requests  map[string]string // key -> request digest
+	turns     map[string]int64  // visitor -> last presence turn
+	convTurns map[string]int64  // conversation -> presence turn of its flag
 	visitors  map[string]chat.Visitor
 	conns     map[string]chat.Connection
 	subs      map[string][]chat.Listener // conversationID -> listeners
 	tickets   map[string]bool
 	agents    map[string]chat.Agent
 	beforeTxn func() // runs inside Append before the seq check, to stage races
+	// afterVisitorListeners runs once after VisitorListeners has read the
+	// visitor's tabs, to stage what happens before the caller acts on them.
+	afterVisitorListeners func()
 	// subscribeErr, when set, is Subscribe's answer.
 	subscribeErr error
 	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
@@ -33,7 +39,7 @@ type fakeStore struct {
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{
-		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{},
+		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{}, requests: map[string]string{}, turns: map[string]int64{}, convTurns: map[string]int64{},
 		visitors: map[string]chat.Visitor{}, conns: map[string]chat.Connection{}, subs: map[string][]chat.Listener{},
 		tickets: map[string]bool{}, agents: map[string]chat.Agent{},
 	}
@@ -56,26 +62,32 @@ func (f *fakeStore) ConversationListeners(ctx context.Context, id string) (chat.
 	return c, slices.Clone(f.subs[id]), err
 }
 
-func (f *fakeStore) dup(key string) (chat.Appended, bool) {
+// dup answers a used client key: the stored result, or ErrClientIDReused
+// when it stored another request.
+func (f *fakeStore) dup(key, request string) (chat.Appended, bool, error) {
 	ref, ok := f.clients[key]
 	if !ok {
-		return chat.Appended{}, false
+		return chat.Appended{}, false, nil
+	}
+	if stored := f.requests[key]; stored != "" && request != "" && stored != request {
+		return chat.Appended{}, true, chat.ErrClientIDReused
 	}
 	cid, seq := ref[0].(string), ref[1].(int64)
-	return chat.Appended{Conversation: f.convs[cid], Message: f.msgs[cid][seq-1], Duplicate: true}, true
+	return chat.Appended{Conversation: f.convs[cid], Message: f.msgs[cid][seq-1], Duplicate: true}, true, nil
 }
 
 func (f *fakeStore) CreateConversation(_ context.Context, in chat.NewConversation) (chat.Appended, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if d, ok := f.dup(in.ClientKey); ok {
-		return d, nil
+	if d, ok, err := f.dup(in.ClientKey, in.Request); ok {
+		return d, err
 	}
 	c, m := in.Conversation, in.Message
 	c.LastSeq, m.Seq, m.ConversationID = 1, 1, c.ID
 	f.convs[c.ID], f.msgs[c.ID] = c, []chat.Message{m}
 	if in.ClientKey != "" {
 		f.clients[in.ClientKey] = [2]any{c.ID, int64(1)}
+		f.requests[in.ClientKey] = in.Request
 	}
 	return chat.Appended{Conversation: c, Message: m}, nil
 }
@@ -87,10 +99,10 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 		if in.Change != nil {
 			if err := in.Change(&next); err != nil {
 				f.mu.Lock()
-				d, ok := f.dup(in.ClientKey)
+				d, ok, derr := f.dup(in.ClientKey, in.Request)
 				f.mu.Unlock()
 				if ok {
-					return d, nil
+					return d, derr
 				}
 				return chat.Appended{}, err
 			}
@@ -101,9 +113,9 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 			hook()
 		}
 		f.mu.Lock()
-		if d, ok := f.dup(in.ClientKey); ok {
+		if d, ok, err := f.dup(in.ClientKey, in.Request); ok {
 			f.mu.Unlock()
-			return d, nil
+			return d, err
 		}
 		stored := f.convs[cur.ID]
 		if stored.LastSeq != cur.LastSeq {
@@ -118,6 +130,7 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 		f.msgs[cur.ID] = append(f.msgs[cur.ID], m)
 		if in.ClientKey != "" {
 			f.clients[in.ClientKey] = [2]any{cur.ID, m.Seq}
+			f.requests[in.ClientKey] = in.Request
 		}
 		f.mu.Unlock()
 		return chat.Appended{Conversation: next, Message: m}, nil
@@ -263,14 +276,19 @@ func (f *fakeStore) InboxListeners(_ context.Context, inbox string) ([]string, e
 
 func (f *fakeStore) VisitorListeners(_ context.Context, vid string) ([]string, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []string
 	for _, c := range f.conns {
 		if c.Principal.Role == chat.RoleVisitor && c.Principal.ID == vid {
 			out = append(out, c.ID)
 		}
 	}
+	hook := f.afterVisitorListeners
+	f.afterVisitorListeners = nil
+	f.mu.Unlock()
 	slices.Sort(out)
+	if hook != nil {
+		hook()
+	}
 	return out, nil
 }
 

@@ -91,7 +91,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
 	s.armTimer(&c, now)
-	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Quota: s.visitorQuota(p)})
+	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
 	}
@@ -131,6 +131,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			Channel: in.Channel, MailID: in.MailID,
 		},
 		ClientKey: clientKey(p, in.ClientID),
+		Request:   in.requestDigest(),
 		Quota:     s.visitorQuota(p),
 		Change: func(c *Conversation) error {
 			if c.Status != StatusOpen {

@@ -118,7 +118,14 @@ type Message struct {
 	MailID string `json:"mailId,omitempty"`
 	// Mentions are the agents a note names (notes.go).
 	Mentions []Mention `json:"mentions,omitempty"`
+	// Extraction is ExtractionFull for an emailed message whose new text
+	// could not be separated from the quoted history: the body is the
+	// whole mail. Agents only (ForVisitor strips it).
+	Extraction string `json:"extraction,omitempty"`
 }
+
+// ExtractionFull marks a message stored with the whole text of its email.
+const ExtractionFull = "full"
 
 // Conversation is the state of one thread.
 type Conversation struct {

@@ -79,6 +79,9 @@ func (s *Service) Note(ctx context.Context, agent Principal, conversationID stri
 			Mentions: ParseMentions(in.Body, team),
 		},
 		ClientKey: clientKey(agent, in.ClientID),
+		// The client id is bound to this note: the same id on a reply, or
+		// on another note, is refused (the "note" channel tells them apart).
+		Request: SendInput{ConversationID: conversationID, Channel: string(KindNote), Body: in.Body}.requestDigest(),
 		Change: func(c *Conversation) error {
 			defer stampListed(c, unread(*c), RoleAgent)
 			c.AgentReadSeq = c.LastSeq + 1
@@ -89,9 +92,6 @@ func (s *Service) Note(ctx context.Context, agent Principal, conversationID stri
 		return Message{}, false, fmt.Errorf("note in %s: %w", conversationID, err)
 	}
 	if res.Duplicate {
-		if !res.Message.Internal() || res.Message.ConversationID != conversationID {
-			return Message{}, false, &Error{Kind: ErrConflict, Message: "this clientId was used for another message"}
-		}
 		// As for replies: the first attempt may have stopped before its
 		// pushes, and whether it changed the list is not known any more.
 		res.Conversation.ListChange = true

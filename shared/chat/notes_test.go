@@ -137,8 +137,8 @@ func TestNoteNeverReachesTheVisitor(t *testing.T) {
 	if diff := cmp.Diff([]int64{1, reply.Seq}, visible(msgs)); diff != "" {
 		t.Errorf("visitor's history (-want +got):\n%s", diff)
 	}
-	_, thread, err := e.svc.Thread(t.Context(), cid, 10)
-	if err != nil {
+	var thread []chat.Message
+	if _, err := e.svc.ThreadBack(t.Context(), cid, func(page []chat.Message) { thread = append(page, thread...) }); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]int64{1, reply.Seq}, visible(thread)); diff != "" {
@@ -253,6 +253,27 @@ func TestNoteValidation(t *testing.T) {
 				t.Errorf("a refused note was stored (%d messages, had %d)", n, before)
 			}
 		})
+	}
+}
+
+// TestNoteClientIDBound: a note's client id stores that note only: sent
+// again with another body, or used for a reply, it is refused and nothing
+// is stored.
+func TestNoteClientIDBound(t *testing.T) {
+	e := newEnv(t)
+	cid := e.start(t).ConversationID
+	id := uuid.NewString()
+	if _, _, err := e.svc.Note(t.Context(), ann, cid, chat.NoteInput{ClientID: id, Body: "first"}, (&mailbox{}).mail); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Note(t.Context(), ann, cid, chat.NoteInput{ClientID: id, Body: "other"}, (&mailbox{}).mail); !errors.Is(err, chat.ErrClientIDReused) {
+		t.Errorf("the id on another note: %v, want ErrClientIDReused", err)
+	}
+	if _, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: id, Body: "first"}); !errors.Is(err, chat.ErrClientIDReused) {
+		t.Errorf("the id on a reply with the note's text: %v, want ErrClientIDReused", err)
+	}
+	if n := len(e.store.msgs[cid]); n != 2 {
+		t.Errorf("%d messages, want the visitor's and the note", n)
 	}
 }
 

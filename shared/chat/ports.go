@@ -57,9 +57,14 @@ type Storer interface {
 	PutAgent(ctx context.Context, a Agent) error
 	Agents(ctx context.Context, inboxID string) ([]Agent, error)
 
+	// PresenceTurn returns the visitor's next presence turn: a number that
+	// grows with every call (a counter on the visitor), taken by a connect
+	// or a disconnect before it decides whether the visitor is online.
+	PresenceTurn(ctx context.Context, visitorID string) (int64, error)
 	// SetVisitorOnline sets the online flag of the visitor's recent
-	// conversations and returns those whose flag changed.
-	SetVisitorOnline(ctx context.Context, visitorID string, online bool) ([]Conversation, error)
+	// conversations as decided at turn; a conversation whose flag a later
+	// turn set already keeps it. It returns those whose flag changed.
+	SetVisitorOnline(ctx context.Context, visitorID string, online bool, turn int64) ([]Conversation, error)
 	// SetAssigneeProfile copies an agent's display name and avatar into the
 	// open conversations assigned to it and returns them.
 	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
@@ -99,6 +104,8 @@ type NewConversation struct {
 	Message      Message
 	// ClientKey makes the write idempotent; see Append.ClientKey.
 	ClientKey string
+	// Request is the digest of the request; see Append.Request.
+	Request string
 	// Quota, when set, counts the write; see Append.Quota.
 	Quota *Quota
 }
@@ -113,6 +120,10 @@ type Append struct {
 	// ClientKey, when set, is stored with the message so a retry with the
 	// same key returns the first result instead of storing twice.
 	ClientKey string
+	// Request, when set, is the digest of the request ClientKey names,
+	// stored with it: a used key whose stored digest differs is refused
+	// with ErrClientIDReused instead of answered.
+	Request string
 	// Quota, when set, is a rate limit counter raised in the same write;
 	// a full quota refuses the write with a *RateLimitError.
 	Quota *Quota

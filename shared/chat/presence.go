@@ -6,11 +6,48 @@ import (
 	"slices"
 )
 
+// Presence is decided by turns. A connect and a disconnect of the same
+// visitor run concurrently: a disconnect that found no tab left may write
+// "offline" after a new tab's connect wrote "online", and the visitor would
+// show offline while connected, then never go offline again (its last
+// disconnect changes nothing). So each takes the visitor's next turn after
+// its own connection change and before it looks at the tabs, and writes
+// its decision with that turn; a conversation keeps the decision of the
+// highest turn, which saw every connection change before it, whatever
+// order the writes land in.
+
+// visitorCame marks the visitor online: its connection is stored.
+func (s *Service) visitorCame(ctx context.Context, visitorID string) {
+	turn, err := s.store.PresenceTurn(ctx, visitorID)
+	if err != nil {
+		slog.ErrorContext(ctx, "take presence turn", "visitorId", visitorID, "error", err)
+		return
+	}
+	s.visitorPresence(ctx, visitorID, true, turn)
+}
+
+// visitorLeft marks the visitor offline once its last tab has gone.
+func (s *Service) visitorLeft(ctx context.Context, visitorID string) {
+	turn, err := s.store.PresenceTurn(ctx, visitorID)
+	if err != nil {
+		slog.ErrorContext(ctx, "take presence turn", "visitorId", visitorID, "error", err)
+		return
+	}
+	tabs, err := s.store.VisitorListeners(ctx, visitorID)
+	if err != nil {
+		slog.ErrorContext(ctx, "list visitor connections", "visitorId", visitorID, "error", err)
+		return
+	}
+	// With tabs left, "online" is written too: it outranks an "offline"
+	// of an earlier turn that may land later.
+	s.visitorPresence(ctx, visitorID, len(tabs) > 0, turn)
+}
+
 // visitorPresence records that a visitor came online or went offline and
 // tells the inbox. It runs on connect and disconnect, never per message.
 // Failures are logged: presence is a hint, and the next change corrects it.
-func (s *Service) visitorPresence(ctx context.Context, visitorID string, online bool) {
-	changed, err := s.store.SetVisitorOnline(ctx, visitorID, online)
+func (s *Service) visitorPresence(ctx context.Context, visitorID string, online bool, turn int64) {
+	changed, err := s.store.SetVisitorOnline(ctx, visitorID, online, turn)
 	if err != nil {
 		slog.ErrorContext(ctx, "set visitor presence", "visitorId", visitorID, "online", online, "error", err)
 		return
@@ -19,18 +56,6 @@ func (s *Service) visitorPresence(ctx context.Context, visitorID string, online 
 		return
 	}
 	s.pushSummaries(ctx, changed, false)
-}
-
-// visitorLeft marks the visitor offline once its last tab has gone.
-func (s *Service) visitorLeft(ctx context.Context, visitorID string) {
-	tabs, err := s.store.VisitorListeners(ctx, visitorID)
-	if err != nil {
-		slog.ErrorContext(ctx, "list visitor connections", "visitorId", visitorID, "error", err)
-		return
-	}
-	if len(tabs) == 0 {
-		s.visitorPresence(ctx, visitorID, false)
-	}
 }
 
 // assigneeChanged makes the badge visitors see follow an edited profile,

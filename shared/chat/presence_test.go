@@ -11,12 +11,23 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 )
 
-func (f *fakeStore) SetVisitorOnline(_ context.Context, vid string, online bool) ([]chat.Conversation, error) {
+func (f *fakeStore) PresenceTurn(_ context.Context, vid string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.turns[vid]++
+	return f.turns[vid], nil
+}
+
+func (f *fakeStore) SetVisitorOnline(_ context.Context, vid string, online bool, turn int64) ([]chat.Conversation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []chat.Conversation
 	for id, c := range f.convs {
-		if c.VisitorID == vid && c.VisitorOnline != online {
+		if c.VisitorID != vid || f.convTurns[id] >= turn {
+			continue
+		}
+		f.convTurns[id] = turn
+		if c.VisitorOnline != online {
 			c.VisitorOnline = online
 			f.convs[id] = c
 			out = append(out, c)
@@ -120,5 +131,38 @@ func TestBadgeFollowsProfile(t *testing.T) {
 	}
 	if !slices.ContainsFunc(summaries(frames["bconn"]), func(s any) bool { return s.(chat.Summary).AssigneeName == "Ann M." }) {
 		t.Error("other agents did not hear the new assignee name")
+	}
+}
+
+// TestPresenceDisconnectRacingConnect: the last tab's $disconnect reads
+// the visitor's tabs (none), and before it writes "offline" a new tab's
+// $connect stores its connection and writes "online". Whatever order the
+// two writes land in, the visitor shows online while the new tab is open,
+// and offline, with the inbox told, once that tab closes too.
+func TestPresenceDisconnectRacingConnect(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	exp := time.Now().Add(time.Minute)
+	e.store.afterVisitorListeners = func() {
+		if err := e.svc.Connect(t.Context(), "tab2", chat.Ticket{ID: "tab2", Principal: vis, ExpiresAt: exp}); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := e.svc.Disconnect(t.Context(), "vconn"); err != nil {
+		t.Fatal(err)
+	}
+	if !e.store.convs[m.ConversationID].VisitorOnline {
+		t.Fatal("the visitor shows offline while its new tab is open")
+	}
+	e.push.take()
+	if err := e.svc.Disconnect(t.Context(), "tab2"); err != nil {
+		t.Fatal(err)
+	}
+	if e.store.convs[m.ConversationID].VisitorOnline {
+		t.Error("the visitor shows online after its last tab closed")
+	}
+	got := summaries(e.push.take()["aconn"])
+	if len(got) != 1 || got[0].(chat.Summary).VisitorOnline {
+		t.Errorf("inbox got %+v after the last tab closed, want one summary with visitorOnline false", got)
 	}
 }

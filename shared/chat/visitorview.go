@@ -8,10 +8,12 @@ import (
 // ForVisitor is the message as a visitor may see it: an event keeps its
 // type, reason and the agent's name but loses what only agents need to
 // know (the address and subject of an emailed transcript, which may be a
-// third party's, and the agent's id). Text messages are returned as they
-// are, so chat messages cost nothing extra. Internal messages (notes) are
-// never shown to a visitor at all: see Internal.
+// third party's, and the agent's id); an emailed message loses how its
+// text was extracted. Chat messages are returned as they are, so they
+// cost nothing extra. Internal messages (notes) are never shown to a
+// visitor at all: see Internal.
 func (m Message) ForVisitor() Message {
+	m.Extraction = ""
 	if m.Event == nil || (m.Event.Email == "" && m.Event.Subject == "" && m.Event.AgentID == "") {
 		return m
 	}
@@ -34,7 +36,7 @@ func forVisitor(msgs []Message) []Message {
 	var out []Message
 	for i, m := range msgs {
 		v := m.ForVisitor()
-		if !m.Internal() && v.Event == m.Event {
+		if !m.Internal() && v.Event == m.Event && v.Extraction == m.Extraction {
 			if out != nil {
 				out = append(out, v)
 			}

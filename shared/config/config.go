@@ -47,6 +47,9 @@ type Config struct {
 	// IdentitySecretARN is the secret host sites sign their users' ids
 	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
 	IdentitySecretARN string
+	// MetricsNamespace is the CloudWatch namespace of the counts the
+	// functions log as embedded metrics (METRICS_NAMESPACE; empty: none).
+	MetricsNamespace string
 }
 
 // Load reads the process environment.
@@ -94,6 +97,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
+	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

@@ -116,7 +116,9 @@ type Service struct {
 	cfg     config.Mail
 	channel string
 	team    string
-	now     func() time.Time
+	// inboxURL is where agents open a conversation (#/c/{id}).
+	inboxURL string
+	now      func() time.Time
 }
 
 // Options configure a Service.
@@ -125,6 +127,9 @@ type Options struct {
 	Now       func() time.Time
 	// Team is who runs the chat, named in the confirmation email.
 	Team string
+	// InboxURL is where the inbox runs, for links to a conversation in
+	// a transcript an agent sends to another address (empty: none).
+	InboxURL string
 }
 
 // New returns a Service.
@@ -132,7 +137,7 @@ func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg 
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, now: o.Now}
+	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now}
 }
 
 // AddressKey is how addresses are compared and indexed.

@@ -120,7 +120,7 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
 		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co",
+	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com",
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
@@ -326,17 +326,18 @@ func TestInboundHandler(t *testing.T) {
 
 // TestInboundReplyBody: what an emailed reply posts to the thread. A reply
 // written below the quote keeps its answer; a mail whose new text cannot
-// be told from the quote is posted in full, headed by a note that says so.
+// be told from the quote is posted in full, marked for the agents
+// (extraction "full"), never in the text the visitor sees too, and the
+// visitor's view of it carries no mark.
 func TestInboundReplyBody(t *testing.T) {
 	ev := readFixture[events.SimpleEmailEvent](t, "ses-receipt.json")
 	const header = "Am Sa., 21. Nov. 2026 um 19:42 Uhr schrieb Alice <chat@example.com>:\n"
 	tests := []struct {
-		name, text, wantBody string
+		name, text, wantBody, wantExtraction string
 	}{
-		{"written above the quote", "Thanks, it arrived.\n\n" + header + "> It ships today.\n", "Thanks, it arrived."},
-		{"written below the quote", header + "> It ships today.\n\nThanks, it arrived.\n\n-- \nAda\n", "Thanks, it arrived."},
-		{"only the quote", header + "> It ships today.\n",
-			"[Shown in full: the reply could not be separated from the quote.]\n\n" + header + "> It ships today."},
+		{"written above the quote", "Thanks, it arrived.\n\n" + header + "> It ships today.\n", "Thanks, it arrived.", ""},
+		{"written below the quote", header + "> It ships today.\n\nThanks, it arrived.\n\n-- \nAda\n", "Thanks, it arrived.", ""},
+		{"only the quote", header + "> It ships today.\n", header + "> It ships today.", chat.ExtractionFull},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -358,6 +359,12 @@ func TestInboundReplyBody(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantBody, last.Body); diff != "" {
 				t.Errorf("posted body (-want +got):\n%s", diff)
+			}
+			if last.Extraction != tt.wantExtraction {
+				t.Errorf("extraction = %q, want %q", last.Extraction, tt.wantExtraction)
+			}
+			if v := last.ForVisitor(); v.Extraction != "" || v.Body != last.Body {
+				t.Errorf("the visitor sees %+v", v)
 			}
 		})
 	}

@@ -75,14 +75,11 @@ type Outcome struct {
 }
 
 const (
-	maxAttachments     = 10
-	maxAttachmentBytes = 10 << 20
-	truncatedNote      = "\n\n[The email was longer; the rest was cut.]"
-	attachmentsFolder  = attachment.Folder
-	emptyReplyBody     = "(empty email)"
-	// fullReplyNote heads a reply whose new text could not be told from
-	// the quoted history: the agent reads the mail in full.
-	fullReplyNote       = "[Shown in full: the reply could not be separated from the quote.]"
+	maxAttachments      = 10
+	maxAttachmentBytes  = 10 << 20
+	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
+	attachmentsFolder   = attachment.Folder
+	emptyReplyBody      = "(empty email)"
 	quarantinePreviewMx = 200
 )
 
@@ -130,7 +127,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		break
 	}
 	dedupe := dedupeKey(in, r.SESMessageID)
-	body := s.body(in)
+	body, extraction := s.body(in)
 
 	if conversationID != "" {
 		conv, _, err := s.chat.Thread(ctx, conversationID, 1)
@@ -151,7 +148,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
-		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body})
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body, Extraction: extraction})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -163,7 +160,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	msg, created, err := s.chat.StartByEmail(ctx, s.contactPrincipal(c), chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body})
+	msg, created, err := s.chat.StartByEmail(ctx, s.contactPrincipal(c), chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body, Extraction: extraction})
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -258,12 +255,14 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 	return c, nil
 }
 
-// body is the text to post: the new part of the mail, bounded.
-func (s *Service) body(in *mail.Inbound) string {
+// body is the text to post: the new part of the mail, bounded, and
+// chat.ExtractionFull when that could not be told from the quoted history
+// (the body is then the whole mail, and the inbox says so).
+func (s *Service) body(in *mail.Inbound) (body, extraction string) {
 	reply := mail.ExtractReply(in.Text, in.HTML)
-	body := reply.Text
+	body = reply.Text
 	if reply.Full {
-		body = fullReplyNote + "\n\n" + body
+		extraction = chat.ExtractionFull
 	}
 	if body == "" && in.Subject != "" && in.InReplyTo == "" {
 		body = in.Subject
@@ -274,7 +273,7 @@ func (s *Service) body(in *mail.Inbound) string {
 	if utf8.RuneCountInString(body) > chat.MaxBodyRunes-len(truncatedNote)-400 {
 		body = string([]rune(body)[:chat.MaxBodyRunes-len(truncatedNote)-400]) + truncatedNote
 	}
-	return body
+	return body, extraction
 }
 
 // storeAttachments puts a mail's attachments in S3 and lists them under

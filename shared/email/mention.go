@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -19,17 +19,16 @@ import (
 // Mentions stores agents' notes and emails the agents a note mentions who
 // have no inbox open, with a link to the conversation in the inbox.
 type Mentions struct {
-	mail  *Service
-	inbox *url.URL
+	mail *Service
 }
 
 // NewMentions returns Mentions over the email channel s; it needs the
-// inbox's URL (INBOX_URL) for the emails' links.
+// inbox's URL (Options.InboxURL) for the emails' links.
 func NewMentions(s *Service) (*Mentions, error) {
-	if s == nil || s.cfg.InboxURL == nil {
+	if s == nil || s.inboxURL == "" {
 		return nil, errors.New("email: mentions need the email channel and the inbox's URL (INBOX_URL)")
 	}
-	return &Mentions{mail: s, inbox: s.cfg.InboxURL}, nil
+	return &Mentions{mail: s}, nil
 }
 
 // Note stores an agent's note (chat.Service.Note) and emails the mentioned
@@ -38,11 +37,9 @@ func (m *Mentions) Note(ctx context.Context, agent chat.Principal, conversationI
 	return m.mail.chat.Note(ctx, agent, conversationID, in, m.send)
 }
 
-// ConversationLink is the inbox's address of a conversation.
-func (m *Mentions) ConversationLink(conversationID string) string {
-	u := *m.inbox
-	u.Fragment = "/c/" + conversationID
-	return u.String()
+// inboxLink is the inbox's address of a conversation.
+func (s *Service) inboxLink(conversationID string) string {
+	return strings.TrimSuffix(s.inboxURL, "/") + "/#/c/" + conversationID
 }
 
 // send emails one mentioned agent, at most once per note: the agent and
@@ -108,7 +105,7 @@ func (m *Mentions) deliver(ctx context.Context, to chat.Agent, conv chat.Convers
 	}
 	text, html, err := mail.RenderNotice(mail.Notice{
 		Heading: who + " mentioned you in an internal note:", Quote: note.Body, By: who,
-		Link: m.ConversationLink(conv.ID), LinkText: "Open the conversation",
+		Link: s.inboxLink(conv.ID), LinkText: "Open the conversation",
 		Footer: "You get this email because nobody was signed in to the inbox as you. Notes are never shown to the visitor.",
 	})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -22,7 +24,82 @@ type TranscriptInput struct {
 // DefaultTranscriptSubject is the subject an agent starts from.
 const DefaultTranscriptSubject = "Transcript of your conversation"
 
-func (s *Service) transcript(ctx context.Context, conv chat.Conversation, msgs []chat.Message, c Contact, to, subject, fromName string) (string, error) {
+// transcriptBudget bounds what a transcript's messages add to the email.
+// A body byte costs at most 8 bytes on the wire (quoted-printable in the
+// text part; escaped, then quoted-printable, in the HTML part) and an
+// entry's own lines a few hundred (entryCost); the rest of the email fits
+// in what is left of mail.MaxRawBytes.
+const transcriptBudget = mail.MaxRawBytes * 3 / 4
+
+func entryCost(m chat.Message) int { return 8*len(m.Body) + 600 }
+
+// transcriptView is what a transcript shows of a conversation.
+type transcriptView struct {
+	conv chat.Conversation
+	// msgs are the text messages shown, ascending: all of them, or the
+	// newest that fit in transcriptBudget, the omitted ones before them.
+	msgs    []chat.Message
+	omitted int
+	// humans tells whether an agent wrote in it.
+	humans bool
+}
+
+// readTranscript reads a conversation's whole stream, from the newest page
+// back, keeping the messages a transcript shows.
+func (s *Service) readTranscript(ctx context.Context, conversationID string) (transcriptView, error) {
+	var (
+		v     transcriptView
+		used  int
+		pages [][]chat.Message // kept, newest page first
+	)
+	conv, err := s.chat.ThreadBack(ctx, conversationID, func(page []chat.Message) {
+		var keep []chat.Message
+		for _, m := range slices.Backward(page) {
+			if m.Kind != chat.KindText {
+				continue
+			}
+			v.humans = v.humans || m.Author.Type == chat.RoleAgent
+			if v.omitted == 0 && used+entryCost(m) <= transcriptBudget {
+				used += entryCost(m)
+				keep = append(keep, m)
+			} else {
+				v.omitted++
+			}
+		}
+		slices.Reverse(keep)
+		pages = append(pages, keep)
+	})
+	if err != nil {
+		return transcriptView{}, err
+	}
+	v.conv = conv
+	for _, p := range slices.Backward(pages) {
+		v.msgs = append(v.msgs, p...)
+	}
+	return v, nil
+}
+
+// restLink is where the reader of a cut transcript finds the whole
+// conversation: the contact, in the chat on the page where it started
+// (its #chat-open opens the widget, which shows the conversation on the
+// device it was held on, and replying to the email continues it anywhere);
+// anyone else an agent sends it to, in the inbox (agents only).
+func (s *Service) restLink(conv chat.Conversation, c Contact, to string) string {
+	if !strings.EqualFold(to, c.Email) {
+		if s.inboxURL == "" {
+			return ""
+		}
+		return s.inboxLink(conv.ID)
+	}
+	page, err := url.Parse(c.PageURL)
+	if err != nil || (page.Scheme != "https" && page.Scheme != "http") || page.Host == "" {
+		return ""
+	}
+	page.Fragment = "chat-open"
+	return page.String()
+}
+
+func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, to, subject, fromName string) (string, error) {
 	if subject == "" {
 		subject = DefaultTranscriptSubject
 	}
@@ -30,13 +107,14 @@ func (s *Service) transcript(ctx context.Context, conv chat.Conversation, msgs [
 	if !strings.EqualFold(to, c.Email) {
 		name = ""
 	}
-	return s.send(ctx, outgoing{
-		conv: conv, to: to, toName: name, fromName: fromName, subject: subject, history: msgs,
-		thread: mail.Thread{
-			Title: "Your conversation", StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: entries(msgs, c.Name),
-			Footer: "Reply to this email to write to us again about this conversation.",
-		},
-	})
+	t := mail.Thread{
+		Title: "Your conversation", StartedAt: v.conv.CreatedAt, PageURL: c.PageURL, Entries: entries(v.msgs, c.Name),
+		Footer: "Reply to this email to write to us again about this conversation.",
+	}
+	if v.omitted > 0 {
+		t.Omitted, t.Rest = v.omitted, s.restLink(v.conv, c, to)
+	}
+	return s.send(ctx, outgoing{conv: v.conv, to: to, toName: name, fromName: fromName, subject: subject, history: v.msgs, thread: t})
 }
 
 // Transcript emails the transcript of a closed conversation on an agent's
@@ -49,11 +127,11 @@ func (s *Service) Transcript(ctx context.Context, agent chat.Principal, conversa
 	if sum.Status != chat.StatusClosed {
 		return chat.Message{}, &chat.Error{Kind: chat.ErrConflict, Message: "a transcript can be sent once the conversation is closed"}
 	}
-	conv, msgs, err := s.chat.Thread(ctx, conversationID, chat.MaxPageSize)
+	v, err := s.readTranscript(ctx, conversationID)
 	if err != nil {
 		return chat.Message{}, err
 	}
-	c, known, err := s.contactOf(ctx, conv.VisitorID)
+	c, known, err := s.contactOf(ctx, v.conv.VisitorID)
 	if err != nil {
 		return chat.Message{}, err
 	}
@@ -69,7 +147,7 @@ func (s *Service) Transcript(ctx context.Context, agent chat.Principal, conversa
 	if _, err := mail.Subject(orDefault(subject)); err != nil {
 		return chat.Message{}, toDomain(err)
 	}
-	if _, err := s.transcript(ctx, conv, msgs, c, to, subject, agent.Name); err != nil {
+	if _, err := s.transcript(ctx, v, c, to, subject, agent.Name); err != nil {
 		return chat.Message{}, err
 	}
 	return s.chat.RecordEvent(ctx, agent, conversationID, chat.Event{Type: chat.EventTranscriptSent, Email: to, Subject: orDefault(subject)})
@@ -108,10 +186,11 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 		slog.InfoContext(ctx, "transcript skipped", "why", "not a public event", "eventId", ev.ID)
 		return nil
 	}
-	conv, msgs, err := s.chat.Thread(ctx, ev.ConversationID, chat.MaxPageSize)
+	v, err := s.readTranscript(ctx, ev.ConversationID)
 	if err != nil {
 		return err
 	}
+	conv := v.conv
 	log := slog.With("conversationId", conv.ID, "eventId", ev.ID)
 	st, err := s.Settings(ctx, conv.ChannelID)
 	if err != nil {
@@ -121,11 +200,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 		log.InfoContext(ctx, "transcript skipped", "why", "off for the channel")
 		return nil
 	}
-	humans := false
-	for _, m := range msgs {
-		humans = humans || (m.Kind == chat.KindText && m.Author.Type == chat.RoleAgent)
-	}
-	if !humans {
+	if !v.humans {
 		log.InfoContext(ctx, "transcript skipped", "why", "no agent took part")
 		return nil
 	}
@@ -155,7 +230,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if fromName == "" {
 		fromName = "Support"
 	}
-	if _, err := s.transcript(ctx, conv, msgs, c, c.Email, "", fromName); err != nil {
+	if _, err := s.transcript(ctx, v, c, c.Email, "", fromName); err != nil {
 		var de *chat.Error
 		if errors.As(err, &de) {
 			// Undeliverable or refused: retrying will not help.

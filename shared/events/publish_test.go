@@ -1,7 +1,9 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/shared/events"
+	"github.com/parleychat/parley/shared/metrics"
 )
 
 // fakeBus fails the entries whose detail-type it is told to, a number of
@@ -75,22 +78,7 @@ func TestPublishBatchesAndRetries(t *testing.T) {
 }
 
 func TestStreamHandlerReportsFirstFailedRecord(t *testing.T) {
-	rec := func(seq, kind, eventType string) lambdaevents.DynamoDBEventRecord {
-		img := map[string]lambdaevents.DynamoDBAttributeValue{
-			"pk": lambdaevents.NewStringAttribute("CONV#" + cid), "sk": lambdaevents.NewStringAttribute("MSG#00000000000" + seq),
-			"conversationId": lambdaevents.NewStringAttribute(cid), "seq": lambdaevents.NewNumberAttribute(seq),
-			"kind": lambdaevents.NewStringAttribute(kind), "authorType": lambdaevents.NewStringAttribute("agent"),
-			"authorId": lambdaevents.NewStringAttribute(aid), "createdAt": lambdaevents.NewStringAttribute("2026-11-21T19:42:10.123Z"),
-			"body": lambdaevents.NewStringAttribute("hi"),
-		}
-		if eventType != "" {
-			img["eventType"] = lambdaevents.NewStringAttribute(eventType)
-		}
-		return lambdaevents.DynamoDBEventRecord{EventName: "INSERT", Change: lambdaevents.DynamoDBStreamRecord{SequenceNumber: "seq-" + seq, NewImage: img}}
-	}
-	ev := lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{
-		rec("2", "text", ""), rec("3", "event", "closed"), rec("4", "event", "reopened"),
-	}}
+	ev := streamBatch()
 	tests := []struct {
 		name string
 		bus  *fakeBus
@@ -111,6 +99,58 @@ func TestStreamHandlerReportsFirstFailedRecord(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, res.BatchItemFailures); diff != "" {
 				t.Errorf("failures (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// streamBatch is a batch of three new seq-stream entries: a message, a
+// close and a reopen.
+func streamBatch() lambdaevents.DynamoDBEvent {
+	rec := func(seq, kind, eventType string) lambdaevents.DynamoDBEventRecord {
+		img := map[string]lambdaevents.DynamoDBAttributeValue{
+			"pk": lambdaevents.NewStringAttribute("CONV#" + cid), "sk": lambdaevents.NewStringAttribute("MSG#00000000000" + seq),
+			"conversationId": lambdaevents.NewStringAttribute(cid), "seq": lambdaevents.NewNumberAttribute(seq),
+			"kind": lambdaevents.NewStringAttribute(kind), "authorType": lambdaevents.NewStringAttribute("agent"),
+			"authorId": lambdaevents.NewStringAttribute(aid), "createdAt": lambdaevents.NewStringAttribute("2026-11-21T19:42:10.123Z"),
+			"body": lambdaevents.NewStringAttribute("hi"),
+		}
+		if eventType != "" {
+			img["eventType"] = lambdaevents.NewStringAttribute(eventType)
+		}
+		return lambdaevents.DynamoDBEventRecord{EventName: "INSERT", Change: lambdaevents.DynamoDBStreamRecord{SequenceNumber: "seq-" + seq, NewImage: img}}
+	}
+	return lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{
+		rec("2", "text", ""), rec("3", "event", "closed"), rec("4", "event", "reopened"),
+	}}
+}
+
+// The conversations and messages put on the bus are counted as embedded
+// metrics, those the bus refused are not.
+func TestStreamHandlerCountsWhatItPublished(t *testing.T) {
+	tests := []struct {
+		name string
+		bus  *fakeBus
+		want map[string]any
+	}{
+		{"all published", &fakeBus{failFor: map[string]int{}}, map[string]any{metrics.MessagesCreated: 1.0, metrics.ConversationsClosed: 1.0}},
+		{"the close refused", &fakeBus{failFor: map[string]int{events.ConversationClosed: 99}}, map[string]any{metrics.MessagesCreated: 1.0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			metrics.SetDefault(metrics.New(&out, "Parley/test"))
+			t.Cleanup(func() { metrics.SetDefault(nil) })
+			if _, err := events.NewStreamHandler(fastPublisher(tt.bus)).Handle(t.Context(), streamBatch()); err != nil {
+				t.Fatal(err)
+			}
+			var line map[string]any
+			if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+				t.Fatalf("metric line %q: %v", out.String(), err)
+			}
+			delete(line, "_aws")
+			if diff := cmp.Diff(tt.want, line); diff != "" {
+				t.Errorf("counts (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -3,10 +3,12 @@ package events
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -48,6 +50,7 @@ func (h *StreamHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (ev
 		return events.DynamoDBEventResponse{}, nil
 	}
 	failed, err := h.pub.Publish(ctx, evs)
+	metrics.Count(published(evs, failed))
 	if len(failed) == 0 {
 		return events.DynamoDBEventResponse{}, nil
 	}
@@ -56,6 +59,28 @@ func (h *StreamHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (ev
 	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{
 		{ItemIdentifier: first.Change.SequenceNumber},
 	}}, nil
+}
+
+// published counts the conversations and messages among the events put on
+// the bus (failed are the indexes of those that were not): the figures of
+// the dashboard, off the hot path. A batch Lambda delivers again counts
+// again.
+func published(evs []Event, failed []int) map[string]int {
+	counts := map[string]int{}
+	for i, e := range evs {
+		if slices.Contains(failed, i) {
+			continue
+		}
+		switch e.DetailType {
+		case ConversationCreated:
+			counts[metrics.ConversationsCreated]++
+		case ConversationClosed:
+			counts[metrics.ConversationsClosed]++
+		case MessageCreated:
+			counts[metrics.MessagesCreated]++
+		}
+	}
+	return counts
 }
 
 // toAttributeValues converts a stream image to the SDK's attribute values.

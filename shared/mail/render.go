@@ -26,8 +26,13 @@ type Thread struct {
 	StartedAt time.Time
 	PageURL   string // where the chat started; shown as a link when http(s)
 	Entries   []Entry
-	Footer    string
-	Location  *time.Location
+	// Omitted counts the earlier messages left out to keep the email under
+	// its size limit; Rest is where the whole conversation can be read
+	// (shown as a link when http(s)).
+	Omitted  int
+	Rest     string
+	Footer   string
+	Location *time.Location
 }
 
 var textTmpl = template.Must(template.New("text").Parse(`{{if .Lead}}{{.Lead}}
@@ -36,6 +41,8 @@ var textTmpl = template.Must(template.New("text").Parse(`{{if .Lead}}{{.Lead}}
 {{end}}
 {{end}}{{.Title}}
 {{if not .StartedAt.IsZero}}Started {{.Started}}{{if .PageURL}} on {{.PageURL}}{{end}}
+{{end}}{{if .Omitted}}
+The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} The whole conversation: {{.SafeRest}}{{end}}
 {{end}}{{range .Entries}}
 [{{.When}}] {{.Author}}{{if .Email}} (email){{end}}:
 {{.Body}}
@@ -51,7 +58,8 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 <hr style="border:none;border-top:1px solid #d1d9e0">
 {{end}}<h3 style="font-size:15px">{{.Title}}</h3>
 {{if not .StartedAt.IsZero}}<p style="color:#59636e">Started {{.Started}}{{if .SafePage}} on <a href="{{.SafePage}}">{{.PageURL}}</a>{{end}}</p>{{end}}
-{{range .Entries}}<div style="margin:0 0 12px 0">
+{{if .Omitted}}<p style="color:#59636e">The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} <a href="{{.SafeRest}}">Read the whole conversation</a>.{{end}}</p>
+{{end}}{{range .Entries}}<div style="margin:0 0 12px 0">
 <div style="color:#59636e;font-size:12px">{{.When}} · <strong>{{.Author}}</strong>{{if .Email}} · email{{end}}</div>
 <div style="white-space:pre-wrap">{{.Body}}</div>
 </div>
@@ -68,6 +76,7 @@ type threadView struct {
 	Thread
 	Started  string
 	SafePage string
+	SafeRest string
 	Entries  []entryView
 }
 
@@ -81,10 +90,13 @@ func Render(t Thread) (text, htmlBody string, err error) {
 	}
 	const layout = "2 Jan 2006 15:04 MST"
 	v := threadView{Thread: t, Started: t.StartedAt.In(loc).Format(layout)}
-	if strings.HasPrefix(t.PageURL, "https://") || strings.HasPrefix(t.PageURL, "http://") {
+	if httpURL(t.PageURL) {
 		v.SafePage = t.PageURL
 	} else {
 		v.PageURL = ""
+	}
+	if httpURL(t.Rest) {
+		v.SafeRest = t.Rest
 	}
 	for _, e := range t.Entries {
 		v.Entries = append(v.Entries, entryView{Entry: e, When: e.At.In(loc).Format(layout)})
@@ -97,4 +109,8 @@ func Render(t Thread) (text, htmlBody string, err error) {
 		return "", "", fmt.Errorf("render html: %w", err)
 	}
 	return tb.String(), hb.String(), nil
+}
+
+func httpURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/metrics"
 )
 
 // Poster is the part of the @connections client this package uses.
@@ -72,6 +73,7 @@ func (p *Pusher) post(ctx context.Context, id string, data []byte) bool {
 	var gone *types.GoneException
 	if errors.As(err, &gone) {
 		slog.InfoContext(ctx, "connection gone", "connectionId", id)
+		metrics.Count(map[string]int{metrics.PushesGone: 1})
 		return true
 	}
 	slog.WarnContext(ctx, "push failed", "connectionId", id, "error", err)

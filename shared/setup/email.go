@@ -27,8 +27,15 @@ func (e Env) Email(key []byte, svc *chat.Service, st *store.Store) (*email.Servi
 	if err != nil {
 		return nil, err
 	}
-	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg,
-		email.Options{ChannelID: e.Config.DefaultChannelID, Team: e.Config.TeamName, Now: clock.New(e.Config.ClockFile)}), nil
+	o := email.Options{ChannelID: e.Config.DefaultChannelID, Team: e.Config.TeamName, Now: clock.New(e.Config.ClockFile)}
+	// INBOX_URL says where the inbox is (the agent routes have it); the
+	// first inbox origin is the web distribution's root, where it is too.
+	if cfg.InboxURL != nil {
+		o.InboxURL = cfg.InboxURL.String()
+	} else if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
+		o.InboxURL = inbox[0]
+	}
+	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
 }
 
 // s3 is the S3 client. A custom endpoint (the local cloud's S3) is

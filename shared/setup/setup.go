@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,7 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/store"
@@ -46,6 +48,7 @@ func Handler(wire func(ctx context.Context, env Env) (any, error)) any {
 		if err != nil {
 			return nil, err
 		}
+		metrics.SetDefault(metrics.New(os.Stdout, cfg.MetricsNamespace))
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load aws config: %w", err)

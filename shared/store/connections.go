@@ -220,7 +220,7 @@ func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID stri
 	return nil
 }
 
-func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
+func (s *Store) listeners(ctx context.Context, pk string, consistent bool) ([]string, error) {
 	var (
 		ids   []string
 		start item
@@ -232,6 +232,7 @@ func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
 			KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conn)"),
 			ExpressionAttributeValues: item{":pk": str(pk), ":conn": str("CONN#")},
 			ExclusiveStartKey:         start,
+			ConsistentRead:            ptr(consistent),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("query listeners of %s: %w", pk, translate(err))
@@ -250,12 +251,14 @@ func (s *Store) listeners(ctx context.Context, pk string) ([]string, error) {
 
 // InboxListeners implements chat.Storer.
 func (s *Store) InboxListeners(ctx context.Context, inboxID string) ([]string, error) {
-	return s.listeners(ctx, inboxPK(inboxID))
+	return s.listeners(ctx, inboxPK(inboxID), false)
 }
 
-// VisitorListeners implements chat.Storer.
+// VisitorListeners implements chat.Storer with a consistent read: a
+// $disconnect reads the tabs left right after deleting its own, and an
+// eventually consistent read could still return it (presence.go).
 func (s *Store) VisitorListeners(ctx context.Context, visitorID string) ([]string, error) {
-	return s.listeners(ctx, visitorPK(visitorID))
+	return s.listeners(ctx, visitorPK(visitorID), true)
 }
 
 // CreateVisitor implements chat.Storer.

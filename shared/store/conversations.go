@@ -138,6 +138,7 @@ func toDBMessage(m chat.Message) item {
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
 	putMentions(it, m.Mentions)
+	putOpt(it, "extraction", m.Extraction)
 	return it
 }
 
@@ -151,11 +152,12 @@ func toMessage(it item) chat.Message {
 			Type: chat.Role(getS(it, "authorType")), ID: getS(it, "authorId"),
 			Name: getS(it, "authorName"), AvatarURL: getS(it, "authorAvatarUrl"),
 		},
-		Body:      getS(it, "body"),
-		CreatedAt: getTime(it, "createdAt"),
-		Channel:   getS(it, "channel"),
-		MailID:    getS(it, "mailId"),
-		Mentions:  getMentions(it),
+		Body:       getS(it, "body"),
+		CreatedAt:  getTime(it, "createdAt"),
+		Channel:    getS(it, "channel"),
+		MailID:     getS(it, "mailId"),
+		Mentions:   getMentions(it),
+		Extraction: getS(it, "extraction"),
 	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
@@ -279,10 +281,11 @@ func (s *Store) Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Messa
 
 // ---------------------------------------------------------------- writes
 
-func (s *Store) clientPut(k string, m chat.Message) types.TransactWriteItem {
+func (s *Store) clientPut(k, request string, m chat.Message) types.TransactWriteItem {
 	it := key(clientPK(k), "CLIENT")
 	it["conversationId"] = str(m.ConversationID)
 	it["seq"] = num(m.Seq)
+	putOpt(it, "request", request)
 	it["expiresAt"] = num(s.now().Add(ClientIDTTL).Unix())
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)"),
@@ -295,12 +298,26 @@ func (s *Store) newPut(it item) types.TransactWriteItem {
 	}}
 }
 
-// duplicate answers a write whose client key was used: the stored message
-// and its conversation.
-func (s *Store) duplicate(ctx context.Context, clientKey string) (chat.Appended, error) {
+// clientRef reads the record of a used client key. A record stored for
+// another request than request is chat.ErrClientIDReused; records written
+// before records kept a digest, and callers without one, compare nothing.
+func (s *Store) clientRef(ctx context.Context, clientKey, request string) (item, error) {
 	ref, err := s.get(ctx, clientPK(clientKey), "CLIENT")
 	if err != nil {
-		return chat.Appended{}, fmt.Errorf("get client id: %w", err)
+		return nil, fmt.Errorf("get client id: %w", err)
+	}
+	if stored := getS(ref, "request"); stored != "" && request != "" && stored != request {
+		return nil, chat.ClientIDReused()
+	}
+	return ref, nil
+}
+
+// duplicate answers a write whose client key was used: the stored message
+// and its conversation.
+func (s *Store) duplicate(ctx context.Context, clientKey, request string) (chat.Appended, error) {
+	ref, err := s.clientRef(ctx, clientKey, request)
+	if err != nil {
+		return chat.Appended{}, err
 	}
 	cid := getS(ref, "conversationId")
 	it, err := s.get(ctx, convPK(cid), msgSK(getN(ref, "seq")))
@@ -321,7 +338,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
 	var items []types.TransactWriteItem
 	if in.ClientKey != "" {
-		items = append(items, s.clientPut(in.ClientKey, m))
+		items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
@@ -344,7 +361,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 		// TransactionConflict while it is committing: either way the
 		// client id tells whether the message is stored.
 		if in.ClientKey != "" {
-			d, derr := s.duplicate(ctx, in.ClientKey)
+			d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
 			if derr == nil {
 				return d, nil
 			}
@@ -368,18 +385,25 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 // Append implements chat.Storer. The conversation's lastSeq moves from n to
 // n+1 under a condition while MSG#n+1 (and the client id) are put with
 // attribute_not_exists; losing the race re-reads the conversation and tries
-// the next seq.
+// the next seq, for as long as the invocation has time (seqRetryUntil):
+// every lost race is another writer's commit, so the writers of a burst
+// all get through, and the race is never the client's conflict.
 func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, error) {
 	cur := in.Current
-	for attempt := range maxAttempts {
+	until := seqRetryUntil(ctx)
+	for attempt := 0; ; attempt++ {
 		next := cur
 		if in.Change != nil {
 			if err := in.Change(&next); err != nil {
 				// A retry of a stored message answers with it, whatever
 				// the conversation's state is now.
 				if in.ClientKey != "" {
-					if d, derr := s.duplicate(ctx, in.ClientKey); derr == nil {
+					d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
+					if derr == nil {
 						return d, nil
+					}
+					if errors.Is(derr, chat.ErrClientIDReused) {
+						return chat.Appended{}, derr
 					}
 				}
 				return chat.Appended{}, err
@@ -391,7 +415,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 
 		var items []types.TransactWriteItem
 		if in.ClientKey != "" {
-			items = append(items, s.clientPut(in.ClientKey, m))
+			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
 		if in.Quota != nil {
@@ -410,10 +434,10 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			meta = 1
 			switch reasonAt(rs, 0) {
 			case reasonConditionFailed:
-				return s.duplicate(ctx, in.ClientKey)
+				return s.duplicate(ctx, in.ClientKey, in.Request)
 			case reasonConflict:
 				// Perhaps a retry of this very message committing now.
-				d, derr := s.duplicate(ctx, in.ClientKey)
+				d, derr := s.duplicate(ctx, in.ClientKey, in.Request)
 				if derr == nil {
 					return d, nil
 				}
@@ -432,6 +456,11 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if reasonAt(rs, meta) != reasonConditionFailed && !anyConflict(rs) {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
 		}
+		if !time.Now().Before(until) {
+			// Not the client's doing: an internal error, which the
+			// socket answers as retryable (same frame, same client id).
+			return chat.Appended{}, fmt.Errorf("append to %s: still losing the seq race after %d attempts", cur.ID, attempt+1)
+		}
 		if err := backoff(ctx, attempt); err != nil {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, err)
 		}
@@ -439,7 +468,21 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			return chat.Appended{}, err
 		}
 	}
-	return chat.Appended{}, fmt.Errorf("append: seq contention after %d attempts: %w", maxAttempts, chat.ErrConflict)
+}
+
+// seqRetryWindow is how long a message write keeps racing for a seq when
+// its context has no deadline; with one (a Lambda invocation's), it stops
+// seqRetryMargin before it, leaving time to answer.
+const (
+	seqRetryWindow = 20 * time.Second
+	seqRetryMargin = 2 * time.Second
+)
+
+func seqRetryUntil(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d.Add(-seqRetryMargin)
+	}
+	return time.Now().Add(seqRetryWindow)
 }
 
 // metaUpdate moves the conversation from cur to next under the condition

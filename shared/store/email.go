@@ -28,10 +28,10 @@ var _ email.Store = (*Store)(nil)
 func emailPK(addr string) string { return "EMAIL#" + addr }
 
 // ClientMessage implements chat.ClientLookup.
-func (s *Store) ClientMessage(ctx context.Context, clientKey string) (chat.Message, error) {
-	ref, err := s.get(ctx, clientPK(clientKey), "CLIENT")
+func (s *Store) ClientMessage(ctx context.Context, clientKey, request string) (chat.Message, error) {
+	ref, err := s.clientRef(ctx, clientKey, request)
 	if err != nil {
-		return chat.Message{}, fmt.Errorf("get client id: %w", err)
+		return chat.Message{}, err
 	}
 	it, err := s.get(ctx, convPK(getS(ref, "conversationId")), msgSK(getN(ref, "seq")))
 	if err != nil {

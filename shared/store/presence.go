@@ -27,10 +27,27 @@ func getBool(it item, attr string) bool {
 	return ok && v.Value
 }
 
+// PresenceTurn implements chat.Storer: an atomic counter on the visitor's
+// PRESENCE item.
+func (s *Store) PresenceTurn(ctx context.Context, visitorID string) (int64, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(visitorPK(visitorID), "PRESENCE"),
+		UpdateExpression:          ptr("ADD turn :one"),
+		ExpressionAttributeValues: item{":one": num(1)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("presence turn of %s: %w", visitorID, translate(err))
+	}
+	return getN(out.Attributes, "turn"), nil
+}
+
 // SetVisitorOnline implements chat.Storer: one Query for the visitor's
-// newest conversations and a conditional update per conversation whose
-// flag differs, so a second tab changes nothing.
-func (s *Store) SetVisitorOnline(ctx context.Context, visitorID string, online bool) ([]chat.Conversation, error) {
+// newest conversations and an update per conversation, conditional on no
+// later turn having set its flag (presenceTurn). Only a flag that changed
+// is reported, so a second tab pushes nothing.
+func (s *Store) SetVisitorOnline(ctx context.Context, visitorID string, online bool, turn int64) ([]chat.Conversation, error) {
 	depth := presenceDepth
 	if !online {
 		depth = offlineDepth
@@ -51,19 +68,24 @@ func (s *Store) SetVisitorOnline(ctx context.Context, visitorID string, online b
 		res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 &s.table,
 			Key:                       key(convPK(cid), metaSK),
-			UpdateExpression:          ptr("SET visitorOnline = :on"),
-			ConditionExpression:       ptr("attribute_exists(pk) AND (attribute_not_exists(visitorOnline) OR visitorOnline <> :on)"),
-			ExpressionAttributeValues: item{":on": &types.AttributeValueMemberBOOL{Value: online}},
-			ReturnValues:              types.ReturnValueAllNew,
+			UpdateExpression:          ptr("SET visitorOnline = :on, presenceTurn = :turn"),
+			ConditionExpression:       ptr("attribute_exists(pk) AND (attribute_not_exists(presenceTurn) OR presenceTurn < :turn)"),
+			ExpressionAttributeValues: item{":on": &types.AttributeValueMemberBOOL{Value: online}, ":turn": num(turn)},
+			ReturnValues:              types.ReturnValueAllOld,
 		})
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
-			continue
+			continue // a later turn decided already
 		}
 		if err != nil {
 			return changed, fmt.Errorf("set presence of %s: %w", cid, translate(err))
 		}
-		changed = append(changed, toConversation(res.Attributes))
+		if _, had := res.Attributes["visitorOnline"]; had && getBool(res.Attributes, "visitorOnline") == online {
+			continue
+		}
+		c := toConversation(res.Attributes)
+		c.VisitorOnline = online
+		changed = append(changed, c)
 	}
 	return changed, nil
 }

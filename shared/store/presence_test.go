@@ -29,7 +29,7 @@ func TestVisitorOfflineClearsOlderConversations(t *testing.T) {
 		}
 		ids = append(ids, c.ID)
 	}
-	changed, err := s.SetVisitorOnline(ctx, vid, false)
+	changed, err := s.SetVisitorOnline(ctx, vid, false, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +46,57 @@ func TestVisitorOfflineClearsOlderConversations(t *testing.T) {
 		}
 	}
 	// Coming back online flags the newest few only.
-	changed, err = s.SetVisitorOnline(ctx, vid, true)
+	changed, err = s.SetVisitorOnline(ctx, vid, true, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(changed) != 3 {
 		t.Errorf("coming online changed %d conversations, want the newest 3", len(changed))
+	}
+}
+
+// TestPresenceLaterTurnWins: a presence decision that lands after a later
+// turn's changes nothing; turns grow per visitor.
+func TestPresenceLaterTurnWins(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	c := seed(t, s, t0)
+	vid := c.VisitorID
+	var turns []int64
+	for range 3 {
+		n, err := s.PresenceTurn(ctx, vid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		turns = append(turns, n)
+	}
+	if turns[0] >= turns[1] || turns[1] >= turns[2] {
+		t.Fatalf("turns %v do not grow", turns)
+	}
+	steps := []struct {
+		name        string
+		online      bool
+		turn        int64
+		wantChanged int
+		wantOnline  bool
+	}{
+		{"the latest turn says online", true, turns[2], 1, true},
+		{"an earlier turn's offline lands late", false, turns[1], 0, true},
+		{"the same decision again", true, turns[2], 0, true},
+	}
+	for _, st := range steps {
+		changed, err := s.SetVisitorOnline(ctx, vid, st.online, st.turn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Conversation(ctx, c.ID)
+		if len(changed) != st.wantChanged || got.VisitorOnline != st.wantOnline {
+			t.Errorf("%s: %d changed, online %v; want %d, %v", st.name, len(changed), got.VisitorOnline, st.wantChanged, st.wantOnline)
+		}
+		for _, cc := range changed {
+			if cc.VisitorOnline != st.online || cc.ID != c.ID {
+				t.Errorf("%s: reported %+v", st.name, cc)
+			}
+		}
 	}
 }

@@ -51,10 +51,11 @@ func anyConflict(rs []string) bool {
 	return false
 }
 
-// backoff waits before retry attempt+1: a random time up to 10 ms << attempt
-// ("full jitter"), so racing writers do not collide again in lockstep.
+// backoff waits before retry attempt+1: a random time up to 10 ms << attempt,
+// at most 160 ms ("full jitter"), so racing writers do not collide again in
+// lockstep and a message of a burst is not kept waiting long.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 6)))
+	d := time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4)))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -37,7 +37,9 @@ const (
 // Shards of each inbox list index partition.
 const Shards = 4
 
-// maxAttempts bounds the retries of a message write that lost a seq race.
+// maxAttempts bounds the retries of a write that another writer overlapped
+// (a new conversation's client id, unprocessed batch items). Appends to the
+// seq stream retry by time instead (seqRetryUntil).
 const maxAttempts = 8
 
 // Store implements chat.Storer on DynamoDB.

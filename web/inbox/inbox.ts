@@ -75,6 +75,7 @@ export class Inbox {
         if (out.resumeAfter !== undefined) this.resume(out.resumeAfter);
         if (out.alert) this.alert(out.alert);
         if (out.failure) this.state.notices.fail(out.failure);
+        this.sendNext();
       },
     });
   }
@@ -169,6 +170,7 @@ export class Inbox {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
       const shown = this.state.opened(d, mark, fresh);
+      this.sendNext();
       if (!shown) return;
       // Follow the open thread: its every message comes live from now on
       // (the rest of the inbox hears only what changes the list), and the
@@ -351,8 +353,23 @@ export class Inbox {
     this.stopTyping();
     if (note) void this.sendNote(id, p.clientId, body);
     else if (channel === "email") void this.sendEmail(id, p.clientId, body);
-    else this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: id, body });
+    else this.sendNext();
   }
+
+  /**
+   * sendNext sends the next chat reply once the one before it is answered
+   * (PendingState.next); one whose answer is overdue (a lost push) goes
+   * again with its client id, so it cannot hold the others back.
+   */
+  private sendNext(again = false): void {
+    const p = this.state.pending.next(again);
+    if (!p) return;
+    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    clearTimeout(this.overdue);
+    this.overdue = setTimeout(() => this.state.pending.unsent()[0] === p && this.sendNext(true), 30000);
+  }
+
+  private overdue: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
@@ -482,7 +499,7 @@ export class Inbox {
 
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
-    for (const p of this.state.pending.unsent()) this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    this.sendNext(true);
     // A new socket views nothing yet (openThread says so again).
     this.viewing = null;
     void this.loadList();

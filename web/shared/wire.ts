@@ -48,6 +48,8 @@ export interface Message {
   mailId?: string;
   /** mentions are the agents a note names, as the server read them from its text. */
   mentions?: Mention[];
+  /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
+  extraction?: "full";
 }
 
 /** Mention is an agent a note names. */

@@ -296,6 +296,20 @@ describe("pending replies", () => {
     assert.deepEqual(st.pending.unsent(), []);
   });
 
+  test("replies go one at a time, the next once the one before is answered", () => {
+    const { st } = sent();
+    st.pending.add({ clientId: "c-2", conversationId: "a", body: "Second", channel: "chat", createdAt: "2026-01-01T10:00:01Z" });
+    st.pending.add({ clientId: "c-3", conversationId: "a", body: "Third", channel: "chat", createdAt: "2026-01-01T10:00:02Z" });
+    assert.equal(st.pending.next()?.clientId, "c-1");
+    assert.equal(st.pending.next(), undefined, "the second waits while the first is in flight");
+    assert.equal(st.pending.next(true)?.clientId, "c-1", "after a reconnect the one in flight goes again");
+    st.frame(messageFrame(echo(), summary("a", { lastSeq: 2 })));
+    assert.equal(st.pending.next()?.clientId, "c-2");
+    st.frame({ type: "error", code: "client_id_reused", message: "this clientId was used for another request", clientId: "c-2" });
+    assert.equal(st.pending.next()?.clientId, "c-3", "a refused reply stays shown, failed, and the next goes");
+    assert.equal(st.pending.replies.value.find((p) => p.clientId === "c-2")?.failed, true);
+  });
+
   test("email replies are not resent over the socket", () => {
     const st = newState();
     st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z" });

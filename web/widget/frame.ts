@@ -20,6 +20,11 @@ interface Pending {
   retries?: number;
   // Written while the site's identify was answered: sent once it is.
   held?: boolean;
+  // sent: its frame went out once, so its conversation is fixed: a
+  // resend is the same request.
+  sent?: boolean;
+  // refused: the server refused it; it stays shown, marked, never resent.
+  refused?: boolean;
 }
 
 const env = readEnv<Env>();
@@ -155,13 +160,13 @@ function render(): void {
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
-  for (const p of shown) out.push(rows.row("p" + p.clientId, "", () => bubble(p.body, true, null, "", "pending")));
+  for (const p of shown) out.push(rows.row("p" + p.clientId + (p.refused ? "r" : ""), "", () => bubble(p.body, true, null, "", p.refused ? "pending refused" : "pending")));
   if (capture.open) out.push(capture.card);
   rows.done();
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   reconcile(log, out);
   if (atBottom || shown.length) log.scrollTop = log.scrollHeight;
-  receipt.textContent = shown.length ? (live.connected ? t.sending : t.failed)
+  receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
   const closed = conv?.status === "closed";
   ended.hidden = !closed;
@@ -256,7 +261,7 @@ async function identify(externalId: string, signature: string): Promise<void> {
   // refused: the chat goes on as it is.
   if (s) token = identified = s.visitorToken;
   if (!s || s.visitorId === visitorId) {
-    for (const p of held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    pump();
     return;
   }
   // The user's token lives in this page only: the site identifies on
@@ -305,8 +310,24 @@ function lastSeq(): number {
 }
 
 function flush(): void {
-  for (const p of pending) if (!p.held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  pump(true);
 }
+
+// One message in flight per socket, the next once it is answered: API
+// Gateway runs a socket's frames concurrently, so only this keeps them in
+// the order written (and tells the second message the conversation the
+// first one started). again resends the one in flight (after a reconnect,
+// or when its answer is overdue: a lost push must not hold the queue).
+function pump(again = false): void {
+  const p = pending.find((q) => !q.held && !q.refused);
+  if (!p || (p.sent && !again)) return;
+  if (!p.sent) p.conversationId = conv && conv.status === "open" ? conv.id : undefined;
+  p.sent = true;
+  live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  clearTimeout(overdue);
+  overdue = setTimeout(() => pending.includes(p) && pump(true), 30000);
+}
+let overdue: ReturnType<typeof setTimeout> | undefined;
 
 function adopt(c: VisitorConversation): void {
   if (conv?.id !== c.id) {
@@ -329,6 +350,7 @@ function onFrame(f: VisitorFrame): void {
         conv = f.conversation;
       }
       pending = pending.filter((p) => p.clientId !== m.clientId);
+      pump();
       messages.set(m.seq, m);
       if (m.author.type === "agent") {
         typing.textContent = "";
@@ -350,7 +372,7 @@ function onFrame(f: VisitorFrame): void {
       else if (resuming) {
         resuming = false;
         flush();
-      }
+      } else pump();
       render();
       markRead();
       break;
@@ -396,10 +418,12 @@ function onFrame(f: VisitorFrame): void {
           break;
         }
       }
-      // A refused message (too long, …) is dropped from the queue so it is
-      // not retried forever.
-      if (f.clientId) {
-        pending = pending.filter((p) => p.clientId !== f.clientId);
+      // A refused message (too long, a reused client id, …) stays shown,
+      // marked, and is not sent again; the next one goes.
+      const p = f.clientId ? pending.find((q) => q.clientId === f.clientId) : undefined;
+      if (p) {
+        p.refused = true;
+        pump();
         render();
       }
       break;
@@ -431,10 +455,9 @@ function send(): void {
   if (!body) return;
   input.value = "";
   autosize();
-  const p: Pending = { clientId: uuid(), body, conversationId: conv && conv.status === "open" ? conv.id : undefined, held: identifying };
-  pending.push(p);
+  pending.push({ clientId: uuid(), body, held: identifying });
   stopTyping();
-  if (!p.held) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  pump();
   render();
 }
 

@@ -77,7 +77,7 @@ Parley is running (started in %s). Ctrl-C stops it.
   WebSocket API   %s
   @connections    %s
   OIDC issuer     %s   (demo agents: alice, ben, chiara; password "demo")
-  AWS endpoint    %s   (DynamoDB, Secrets Manager, EventBridge, Cognito)
+  AWS endpoint    %s   (DynamoDB, Secrets Manager, EventBridge, Cognito, SQS, Lambda)
   User pool       %s   (its users are the issuer's; invitations go to the mailbox)
   Dashboard       %s
   Endpoints JSON  %s/_local/endpoints

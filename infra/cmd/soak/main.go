@@ -35,6 +35,7 @@ func run() (bool, error) {
 	flag.IntVar(&cfg.Visitors, "visitors", 500, "concurrent visitors, one tab and one conversation each")
 	flag.IntVar(&cfg.Agents, "agents", 10, "agents online; each one's list hears every conversation, its owner opens the thread")
 	flag.IntVar(&cfg.Messages, "messages", 20000, "chat messages in total, both directions")
+	flag.IntVar(&cfg.Burst, "burst", 3, "messages a visitor sends back to back, in flight at once, before it waits for the answers")
 	flag.Float64Var(&cfg.VisitorDrops, "visitor-drops", 0.05, "chance a visitor's socket drops after a message")
 	flag.DurationVar(&cfg.AgentDropEvery, "agent-drop-every", 2*time.Minute, "mean time between drops of an agent's socket (0: never)")
 	flag.DurationVar(&cfg.Settle, "settle", time.Minute, "wait for the last pushes after the last answer")

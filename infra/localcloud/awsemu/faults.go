@@ -14,7 +14,7 @@ const AllOperations = "*"
 // under load: each matching call fails with probability Share, before it
 // takes effect (or, for FaultLostAnswer, after).
 type RateFault struct {
-	// Service is ServiceDynamoDB or ServiceSecretsManager.
+	// Service is ServiceDynamoDB, ServiceSecretsManager or ServiceSES.
 	Service string `json:"service"`
 	// Operation is the X-Amz-Target operation ("PutItem",
 	// "TransactWriteItems", ...) or AllOperations.
@@ -28,8 +28,8 @@ type RateFault struct {
 // Validate reports what is wrong with f, if anything.
 func (f RateFault) Validate() error {
 	switch {
-	case f.Service != ServiceDynamoDB && f.Service != ServiceSecretsManager:
-		return fmt.Errorf("fault service %q: want %q or %q", f.Service, ServiceDynamoDB, ServiceSecretsManager)
+	case f.Service != ServiceDynamoDB && f.Service != ServiceSecretsManager && f.Service != ServiceSES:
+		return fmt.Errorf("fault service %q: want %q, %q or %q", f.Service, ServiceDynamoDB, ServiceSecretsManager, ServiceSES)
 	case f.Operation == "":
 		return fmt.Errorf("fault operation is empty: name one or use %q", AllOperations)
 	case !(f.Share > 0 && f.Share <= 1):
@@ -90,6 +90,19 @@ func (s *Server) rateFault(service, op string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// InjectedFault reports whether a call of a service another emulator
+// serves (ServiceSES) must fail with a rate fault, of the returned kind,
+// and counts it as refused.
+func (s *Server) InjectedFault(service, op string) (string, bool) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	kind, ok := s.rateFault(service, op)
+	if ok {
+		s.refuse(service, op)
+	}
+	return kind, ok
 }
 
 // refuse counts a call an injected fault refused. The caller holds statsMu.

@@ -34,6 +34,9 @@ const (
 const (
 	ServiceDynamoDB       = "dynamodb"
 	ServiceSecretsManager = "secretsmanager"
+	// ServiceSES is served by the local cloud's SES, which asks
+	// InjectedFault before each send.
+	ServiceSES = "ses"
 )
 
 // Fault kinds accepted by FailNext.

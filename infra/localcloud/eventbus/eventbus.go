@@ -1,19 +1,22 @@
 // Package eventbus emulates EventBridge for the local cloud: PutEvents over
 // the AWS JSON protocol (X-Amz-Target AWSEvents.PutEvents, as the real SDK
 // client sends it), the template's buses and rules with their event
-// patterns, asynchronous delivery to the target functions with retries and
-// dead-letter bookkeeping, scheduled rules fired at their rate on a clock
-// tests can move forward, and a log of recent events for a page and JSON.
+// patterns, delivery to the target functions (as asynchronous
+// invocations) with the targets' retry policies and dead-letter queues,
+// scheduled rules fired at their rate on a clock tests can move forward,
+// and a log of recent events for a page and JSON.
 package eventbus
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/localcloud/eventpattern"
+	"github.com/parleychat/parley/infra/localcloud/sqsemu"
 	"github.com/parleychat/parley/infra/localcloud/template"
 )
 
@@ -39,6 +43,25 @@ type Invoker interface {
 	Invoke(ctx context.Context, logicalID string, payload []byte) ([]byte, error)
 }
 
+// TargetFailed is what an Invoker returns when the target took the event
+// and failed it after its own retries (a function's asynchronous
+// invocation, which Lambda retries and sends to the function's dead-letter
+// queue): EventBridge delivered it, so the target's retry policy and the
+// rule's dead-letter queue do not apply. DeadLetter is where the target
+// sent the event ("" for nowhere).
+type TargetFailed struct {
+	DeadLetter string
+	Err        error
+}
+
+func (e *TargetFailed) Error() string { return e.Err.Error() }
+func (e *TargetFailed) Unwrap() error { return e.Err }
+
+// DeadLetterSender puts a message on a queue (the local SQS's Send).
+type DeadLetterSender interface {
+	Send(queueRef, body string, attrs map[string]sqsemu.Attribute) (string, error)
+}
+
 // Options configure a Bus.
 type Options struct {
 	Region, AccountID string
@@ -50,6 +73,10 @@ type Options struct {
 	RetryDelay func(n int) time.Duration
 	// Keep is how many recent events the log holds; default 500.
 	Keep int
+	// DeadLetters receives the events a target's retry policy gave up
+	// on, for the target's dead-letter queue; nil keeps only the
+	// bookkeeping.
+	DeadLetters DeadLetterSender
 }
 
 // Delivery is what happened to an event at one rule target.
@@ -58,8 +85,10 @@ type Delivery struct {
 	Target   string `json:"target"`
 	Function string `json:"function"`
 	Attempts int    `json:"attempts"`
-	// Status is pending, delivered or failed (sent to the DLQ, or dropped
-	// when the target has none).
+	// Status is pending, delivered or failed: EventBridge gave up on
+	// handing it to the target (sent to the rule target's DLQ, or dropped
+	// when it has none), or the target failed it after its own retries
+	// (sent to the function's DLQ).
 	Status     string `json:"status"`
 	Error      string `json:"error,omitempty"`
 	DeadLetter string `json:"deadLetter,omitempty"`
@@ -87,7 +116,8 @@ type Bus struct {
 	opts    Options
 	log     *slog.Logger
 	inv     Invoker
-	buses   map[string]bool // names
+	buses   map[string]bool   // names
+	fnARNs  map[string]string // function logical id -> ARN
 	rules   []*rule
 	calls   atomic.Int64
 	entries atomic.Int64
@@ -115,7 +145,10 @@ func New(m *template.Model, inv Invoker, opts Options) (*Bus, error) {
 	if opts.Keep <= 0 {
 		opts.Keep = 500
 	}
-	b := &Bus{opts: opts, log: opts.Logger, inv: inv, buses: map[string]bool{template.DefaultBus: true}}
+	b := &Bus{opts: opts, log: opts.Logger, inv: inv, buses: map[string]bool{template.DefaultBus: true}, fnARNs: map[string]string{}}
+	for id, f := range m.Functions {
+		b.fnARNs[id] = f.ARN
+	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, eb := range m.EventBuses {
 		b.buses[eb.Name] = true
@@ -264,6 +297,7 @@ func (b *Bus) route(ev *Logged, envelope []byte) {
 	_ = dec.Decode(&decoded)
 	type job struct {
 		d       *Delivery
+		r       *rule
 		t       template.Target
 		payload []byte
 	}
@@ -279,12 +313,12 @@ func (b *Bus) route(ev *Logged, envelope []byte) {
 			if t.Input != "" {
 				payload = []byte(t.Input)
 			}
-			jobs = append(jobs, job{d, t, payload})
+			jobs = append(jobs, job{d, r, t, payload})
 		}
 	}
 	b.record(ev)
 	for _, j := range jobs {
-		b.wg.Go(func() { b.deliver(ev, j.d, j.t, j.payload) })
+		b.wg.Go(func() { b.deliver(ev, j.d, j.r, j.t, j.payload) })
 	}
 }
 
@@ -298,32 +332,76 @@ func (b *Bus) record(ev *Logged) {
 }
 
 // deliver invokes the target as an asynchronous invocation, retrying
-// failures with back-off while the target's RetryPolicy allows.
-func (b *Bus) deliver(ev *Logged, d *Delivery, t template.Target, payload []byte) {
+// failures to hand it over with back-off while the target's RetryPolicy
+// allows, then sending the event to the target's dead-letter queue.
+func (b *Bus) deliver(ev *Logged, d *Delivery, r *rule, t template.Target, payload []byte) {
 	for attempt := 1; ; attempt++ {
 		_, err := b.inv.Invoke(b.ctx, t.Function, payload)
+		var failed *TargetFailed
 		b.mu.Lock()
 		d.Attempts = attempt
-		if err == nil {
+		switch {
+		case err == nil:
 			d.Status, d.Error = "delivered", ""
+			b.mu.Unlock()
+			return
+		case errors.As(err, &failed):
+			d.Status, d.Error, d.DeadLetter = "failed", err.Error(), failed.DeadLetter
 			b.mu.Unlock()
 			return
 		}
 		d.Error = err.Error()
-		exhausted := attempt > t.MaxRetries || time.Since(ev.Received) > t.MaxEventAge || b.ctx.Err() != nil
-		if exhausted {
+		if b.ctx.Err() != nil {
+			// The bus is stopping: EventBridge would have gone on, so the
+			// event is neither retried nor dead-lettered.
+			d.Status = "failed"
+			b.mu.Unlock()
+			return
+		}
+		condition := ""
+		switch {
+		case attempt > t.MaxRetries:
+			condition = "MaximumRetryAttempts"
+		case time.Since(ev.Received) > t.MaxEventAge:
+			condition = "MaximumEventAgeInSeconds"
+		}
+		if condition != "" {
 			d.Status, d.DeadLetter = "failed", t.DeadLetterARN
 		}
 		b.mu.Unlock()
-		if exhausted {
+		if condition != "" {
 			b.log.Error("event delivery failed", "rule", d.Rule, "function", t.Function, "attempts", attempt,
 				"deadLetter", t.DeadLetterARN, "error", err)
+			b.deadLetter(r, t, payload, condition, attempt-1, err)
 			return
 		}
 		select {
 		case <-b.ctx.Done():
 		case <-time.After(b.opts.RetryDelay(attempt)):
 		}
+	}
+}
+
+// deadLetter sends an event EventBridge could not deliver to the target's
+// dead-letter queue, with the attributes EventBridge sets.
+func (b *Bus) deadLetter(r *rule, t template.Target, payload []byte, condition string, retries int, err error) {
+	if t.DeadLetterARN == "" || b.opts.DeadLetters == nil {
+		return
+	}
+	msg := err.Error()
+	if len(msg) > 1024 {
+		msg = msg[:1024]
+	}
+	attrs := map[string]sqsemu.Attribute{
+		"RULE_ARN":                  sqsemu.StringAttribute(r.ARN),
+		"TARGET_ARN":                sqsemu.StringAttribute(b.fnARNs[t.Function]),
+		"ERROR_CODE":                sqsemu.StringAttribute("SDK_CLIENT_ERROR"),
+		"ERROR_MESSAGE":             sqsemu.StringAttribute(msg),
+		"EXHAUSTED_RETRY_CONDITION": sqsemu.StringAttribute(condition),
+		"RETRY_ATTEMPTS":            sqsemu.StringAttribute(strconv.Itoa(retries)),
+	}
+	if _, err := b.opts.DeadLetters.Send(t.DeadLetterARN, string(payload), attrs); err != nil {
+		b.log.Error("send to a rule target's dead-letter queue", "rule", r.Name, "queue", t.DeadLetterARN, "error", err)
 	}
 }
 

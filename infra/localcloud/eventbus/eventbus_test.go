@@ -17,15 +17,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/infra/localcloud/eventbus"
+	"github.com/parleychat/parley/infra/localcloud/sqsemu"
 	"github.com/parleychat/parley/infra/localcloud/template"
 )
 
 // consumer stands in for target functions: it records what each receives
-// and fails as many times as told.
+// and fails as many times as told: to take the event (fails), or after
+// taking it (takesAndFails, as a function failing its asynchronous
+// invocation). It also stands in for the dead-letter queues.
 type consumer struct {
-	mu    sync.Mutex
-	got   map[string][][]byte
-	fails map[string]int
+	mu            sync.Mutex
+	got           map[string][][]byte
+	fails         map[string]int
+	takesAndFails map[string]bool
+	dead          []deadLetter
+}
+
+type deadLetter struct {
+	Queue, Body string
+	Attrs       map[string]string
 }
 
 func (c *consumer) Invoke(_ context.Context, fn string, payload []byte) ([]byte, error) {
@@ -35,8 +45,28 @@ func (c *consumer) Invoke(_ context.Context, fn string, payload []byte) ([]byte,
 		c.fails[fn]--
 		return nil, errors.New("function error")
 	}
+	if c.takesAndFails[fn] {
+		return nil, &eventbus.TargetFailed{DeadLetter: "arn:function-dlq", Err: errors.New("SES said no")}
+	}
 	c.got[fn] = append(c.got[fn], payload)
 	return []byte(`null`), nil
+}
+
+func (c *consumer) Send(queue, body string, attrs map[string]sqsemu.Attribute) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dl := deadLetter{Queue: queue, Body: body, Attrs: map[string]string{}}
+	for k, v := range attrs {
+		dl.Attrs[k] = v.StringValue
+	}
+	c.dead = append(c.dead, dl)
+	return "id", nil
+}
+
+func (c *consumer) deadLetters() []deadLetter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]deadLetter(nil), c.dead...)
 }
 
 func (c *consumer) received(fn string) [][]byte {
@@ -47,9 +77,10 @@ func (c *consumer) received(fn string) [][]byte {
 
 func model() *template.Model {
 	return &template.Model{
+		Functions:  map[string]*template.Function{"Transcripts": {LogicalID: "Transcripts", ARN: "arn:aws:lambda:us-east-1:000000000000:function:transcripts"}},
 		EventBuses: []*template.EventBus{{LogicalID: "ChatEventBus", Name: "chat"}},
 		Rules: []*template.Rule{
-			{Source: "Transcripts.Closed", Name: "closed", Bus: "chat", Enabled: true,
+			{Source: "Transcripts.Closed", Name: "closed", ARN: "arn:aws:events:us-east-1:000000000000:rule/chat/closed", Bus: "chat", Enabled: true,
 				Pattern: json.RawMessage(`{"source":["parley.chat"],"detail-type":["conversation.closed"],"detail":{"reason":[{"anything-but":"spam"}]}}`),
 				Targets: []template.Target{{ID: "t", Function: "Transcripts", MaxRetries: 2, MaxEventAge: time.Hour, DeadLetterARN: "arn:dlq"}}},
 			{Source: "Audit.All", Name: "all", Bus: "chat", Enabled: true, Pattern: json.RawMessage(`{"source":[{"prefix":"parley."}]}`),
@@ -62,9 +93,9 @@ func model() *template.Model {
 
 func start(t *testing.T, now func() time.Time) (*eventbus.Bus, *consumer, *eventbridge.Client) {
 	t.Helper()
-	c := &consumer{got: map[string][][]byte{}, fails: map[string]int{}}
+	c := &consumer{got: map[string][][]byte{}, fails: map[string]int{}, takesAndFails: map[string]bool{}}
 	b, err := eventbus.New(model(), c, eventbus.Options{Region: "us-east-1", AccountID: "000000000000", Now: now,
-		RetryDelay: func(int) time.Duration { return time.Millisecond }})
+		RetryDelay: func(int) time.Duration { return time.Millisecond }, DeadLetters: c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +180,44 @@ func TestDeliveryGivesUpToTheDeadLetterQueue(t *testing.T) {
 	if diff := cmp.Diff(want, *b.Recent("conversation.closed")[0].Deliveries[0]); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// The event itself, with EventBridge's attributes.
+	dead := c.deadLetters()
+	if len(dead) != 1 {
+		t.Fatalf("dead letters %+v, want one", dead)
+	}
+	var ev lambdaevents.EventBridgeEvent
+	if err := json.Unmarshal([]byte(dead[0].Body), &ev); err != nil || ev.DetailType != "conversation.closed" {
+		t.Errorf("dead letter body %s: %v", dead[0].Body, err)
+	}
+	wantAttrs := map[string]string{
+		"RULE_ARN": "arn:aws:events:us-east-1:000000000000:rule/chat/closed", "TARGET_ARN": "arn:aws:lambda:us-east-1:000000000000:function:transcripts",
+		"ERROR_CODE": "SDK_CLIENT_ERROR", "ERROR_MESSAGE": "function error", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts", "RETRY_ATTEMPTS": "2",
+	}
+	if diff := cmp.Diff(deadLetter{Queue: "arn:dlq", Body: dead[0].Body, Attrs: wantAttrs}, dead[0]); diff != "" {
+		t.Errorf("dead letter (-want +got):\n%s", diff)
+	}
+}
+
+// A target that took the event and failed it after its own retries (a
+// function's asynchronous invocation) was delivered: EventBridge neither
+// retries it nor sends it to the rule's queue.
+func TestTargetFailureIsNotRetried(t *testing.T) {
+	b, c, client := start(t, nil)
+	c.takesAndFails["Transcripts"] = true
+	if _, err := client.PutEvents(t.Context(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		entry("chat", "conversation.closed", `{"reason":"agent"}`),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { r := b.Recent("conversation.closed"); return r[0].Deliveries[0].Status != "pending" })
+	want := eventbus.Delivery{Rule: "closed", Target: "t", Function: "Transcripts", Attempts: 1, Status: "failed",
+		Error: "SES said no", DeadLetter: "arn:function-dlq"}
+	if diff := cmp.Diff(want, *b.Recent("conversation.closed")[0].Deliveries[0]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if dead := c.deadLetters(); len(dead) != 0 {
+		t.Errorf("EventBridge sent %+v to the rule's queue", dead)
+	}
 }
 
 func TestPutEventsRefusesBadRequests(t *testing.T) {
@@ -197,5 +266,32 @@ func TestSchedulesFireOnTheClock(t *testing.T) {
 	}
 	if err := b.Fire("closed"); err == nil {
 		t.Error("Fire of a pattern rule succeeded")
+	}
+}
+
+// A bus that stops while a delivery waits to retry dead-letters nothing:
+// EventBridge itself would have gone on.
+func TestCloseDeadLettersNothing(t *testing.T) {
+	c := &consumer{got: map[string][][]byte{}, fails: map[string]int{"Transcripts": 100}, takesAndFails: map[string]bool{}}
+	b, err := eventbus.New(model(), c, eventbus.Options{Region: "us-east-1", AccountID: "000000000000",
+		RetryDelay: func(int) time.Duration { return time.Hour }, DeadLetters: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b)
+	defer srv.Close()
+	client := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}})
+	if _, err := client.PutEvents(t.Context(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		entry("chat", "conversation.closed", `{"reason":"agent"}`),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return b.Recent("conversation.closed")[0].Deliveries[0].Attempts == 1 })
+	b.Close()
+	if d := b.Recent("conversation.closed")[0].Deliveries[0]; d.Status != "failed" || d.DeadLetter != "" {
+		t.Errorf("delivery after the close = %+v", d)
+	}
+	if dead := c.deadLetters(); len(dead) != 0 {
+		t.Errorf("dead letters after the close: %+v", dead)
 	}
 }

@@ -71,7 +71,7 @@ func (b *Bus) fire(r *rule, now time.Time) {
 		case r.Scheduler:
 			payload = []byte(`{}`)
 		}
-		b.wg.Go(func() { b.deliver(ev, d, t, payload) })
+		b.wg.Go(func() { b.deliver(ev, d, r, t, payload) })
 	}
 	b.record(ev)
 }

@@ -158,7 +158,10 @@ func processEnv(name, bin, api string, env map[string]string, memoryMB int) []st
 	vars["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
 	vars["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(memoryMB)
 	vars["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
-	vars["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + name
+	if _, set := env["AWS_LAMBDA_LOG_GROUP_NAME"]; !set {
+		// Lambda's default; a function's LoggingConfig names another.
+		vars["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + name
+	}
 	vars["AWS_LAMBDA_LOG_STREAM_NAME"] = time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16)
 	vars["_HANDLER"] = filepath.Base(bin)
 	vars["LAMBDA_TASK_ROOT"] = filepath.Dir(bin)

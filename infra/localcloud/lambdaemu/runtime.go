@@ -366,3 +366,11 @@ func (r *Runtime) Close() error {
 	r.children.Wait()
 	return nil
 }
+
+// has reports whether a function is registered under name.
+func (r *Runtime) has(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.fns[name]
+	return ok
+}

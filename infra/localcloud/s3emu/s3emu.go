@@ -33,6 +33,7 @@ type Object struct {
 	Data               []byte
 	ContentType        string
 	ContentDisposition string
+	CacheControl       string
 	// Metadata is the user metadata (x-amz-meta-*), by lower-case name
 	// without the prefix, as the SDK hands it out.
 	Metadata     map[string]string
@@ -227,7 +228,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		o := Object{
 			Data: data, ContentType: r.Header.Get("Content-Type"), ContentDisposition: r.Header.Get("Content-Disposition"),
-			Metadata: metadataOf(r.Header),
+			CacheControl: r.Header.Get("Cache-Control"), Metadata: metadataOf(r.Header),
 		}
 		stored, err := s.put(name, key, o)
 		if err != nil {
@@ -261,6 +262,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", o.ContentType)
 		if o.ContentDisposition != "" {
 			w.Header().Set("Content-Disposition", o.ContentDisposition)
+		}
+		if o.CacheControl != "" {
+			w.Header().Set("Cache-Control", o.CacheControl)
 		}
 		if !applyOverrides(w, r, signed) {
 			return

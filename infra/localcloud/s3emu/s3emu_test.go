@@ -48,7 +48,7 @@ func TestObjects(t *testing.T) {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String("mail"), Key: aws.String(key), Body: body,
 			ContentType: aws.String("application/octet-stream"), ContentDisposition: aws.String(`attachment; filename="x.pdf"`),
-			Metadata: map[string]string{"uploader": "agent:a1"},
+			CacheControl: aws.String("no-cache"), Metadata: map[string]string{"uploader": "agent:a1"},
 		}); err != nil {
 			t.Fatalf("put %s: %v", key, err)
 		}
@@ -82,6 +82,9 @@ func TestObjects(t *testing.T) {
 		out.Body.Close()
 		if string(got) != w || aws.ToString(out.ContentDisposition) != `attachment; filename="x.pdf"` {
 			t.Errorf("get %s = %q (%q)", key, got, aws.ToString(out.ContentDisposition))
+		}
+		if key == "attachments/c1/m1/1-report (final).pdf" && aws.ToString(out.CacheControl) != "no-cache" {
+			t.Errorf("get %s: Cache-Control %q, want the one it was put with", key, aws.ToString(out.CacheControl))
 		}
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("mail"), Key: aws.String(key)})
 		if err != nil || aws.ToInt64(head.ContentLength) != int64(len(w)) {

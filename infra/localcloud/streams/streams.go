@@ -22,6 +22,7 @@ import (
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
 	"github.com/parleychat/parley/infra/localcloud/eventpattern"
+	"github.com/parleychat/parley/infra/localcloud/sqsemu"
 	"github.com/parleychat/parley/infra/localcloud/template"
 )
 
@@ -42,6 +43,15 @@ type Options struct {
 	// RetryDelay is the wait before retry n of a failed batch; default
 	// 100 ms * n, at most 2 s.
 	RetryDelay func(n int) time.Duration
+	// DeadLetters receives the record of each batch the mapping gives up
+	// on, for its on-failure destination; FunctionARN is named in it.
+	DeadLetters DeadLetterSender
+	FunctionARN string
+}
+
+// DeadLetterSender puts a message on a queue (the local SQS's Send).
+type DeadLetterSender interface {
+	Send(queueRef, body string, attrs map[string]sqsemu.Attribute) (string, error)
 }
 
 // Failure is a batch the mapping gave up on: what Lambda sends to the
@@ -96,8 +106,10 @@ type shard struct {
 }
 
 type record struct {
-	seq  string
-	json json.RawMessage
+	seq     string
+	json    json.RawMessage
+	arrived time.Time
+	shard   int
 }
 
 // New starts a Mapping; Close stops it.
@@ -171,9 +183,10 @@ func (m *Mapping) Add(changes []awsemu.Change) {
 			m.log.Error("stream record", "error", err)
 			continue
 		}
-		sh := m.shards[m.shardOf(c.Keys)]
+		shard := m.shardOf(c.Keys)
+		sh := m.shards[shard]
 		sh.mu.Lock()
-		sh.queue = append(sh.queue, record{seq: seq, json: raw})
+		sh.queue = append(sh.queue, record{seq: seq, json: raw, arrived: now, shard: shard})
 		sh.mu.Unlock()
 		select {
 		case sh.signal <- struct{}{}:
@@ -290,10 +303,50 @@ func (m *Mapping) deliver(batch []record) {
 			m.failures = append(m.failures, Failure{Destination: m.esm.OnFailureARN, FirstSequence: batch[0].seq,
 				LastSequence: batch[len(batch)-1].seq, BatchSize: len(batch), Reason: reason, At: time.Now().UTC()})
 			m.failMu.Unlock()
+			m.sendFailure(batch, reason, attempt+1, err)
 			return
 		}
 	}
 }
+
+// sendFailure sends the record of a batch given up on to the on-failure
+// destination, in the shape Lambda sends: where the batch is in the
+// stream, not the records themselves.
+func (m *Mapping) sendFailure(batch []record, reason string, invocations int, err error) {
+	if m.esm.OnFailureARN == "" || m.opts.DeadLetters == nil {
+		return
+	}
+	functionError := "Unhandled"
+	if err == nil {
+		functionError = "" // the function answered, naming failed records
+	}
+	body, merr := json.Marshal(map[string]any{
+		"requestContext": map[string]any{
+			"requestId": uuid.NewString(), "functionArn": m.opts.FunctionARN, "condition": reason, "approximateInvokeCount": invocations,
+		},
+		"responseContext": map[string]any{"statusCode": 200, "executedVersion": "$LATEST", "functionError": functionError},
+		"version":         "1.0",
+		"timestamp":       time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"DDBStreamBatchInfo": map[string]any{
+			"shardId":                         ShardID(batch[0].shard),
+			"startSequenceNumber":             batch[0].seq,
+			"endSequenceNumber":               batch[len(batch)-1].seq,
+			"approximateArrivalOfFirstRecord": batch[0].arrived.UTC().Format("2006-01-02T15:04:05Z"),
+			"approximateArrivalOfLastRecord":  batch[len(batch)-1].arrived.UTC().Format("2006-01-02T15:04:05Z"),
+			"batchSize":                       len(batch),
+			"streamArn":                       m.esm.StreamARN,
+		},
+	})
+	if merr == nil {
+		_, merr = m.opts.DeadLetters.Send(m.esm.OnFailureARN, string(body), nil)
+	}
+	if merr != nil {
+		m.log.Error("send a failed stream batch to its on-failure destination", "mapping", m.esm.Source, "error", merr)
+	}
+}
+
+// ShardID is the id of the stream shard (the mapping's delivery lane) i.
+func ShardID(i int) string { return fmt.Sprintf("shardId-%020d-00000001", i) }
 
 // invoke sends one batch. It returns -1 when every record was taken, or
 // the index of the first record to retry when the function reported batch

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
+	"github.com/parleychat/parley/infra/localcloud/sqsemu"
 	"github.com/parleychat/parley/infra/localcloud/streams"
 	"github.com/parleychat/parley/infra/localcloud/template"
 )
@@ -33,6 +35,14 @@ type function struct {
 	failNext int                                   // whole invocations to fail
 	reject   func(events.DynamoDBEventRecord) bool // records to report as failed, once each
 	rejected map[string]bool
+	dead     []string // messages sent to the on-failure destination
+}
+
+func (f *function) Send(queue, body string, _ map[string]sqsemu.Attribute) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dead = append(f.dead, queue+" "+body)
+	return "id", nil
 }
 
 func (f *function) Invoke(_ context.Context, fn string, payload []byte) ([]byte, error) {
@@ -79,7 +89,7 @@ func setup(t *testing.T, fn *function, esm template.EventSourceMapping) (*dynamo
 		esm.BatchSize = 100
 	}
 	m, err := streams.New(&esm, fn, streams.Options{Region: "us-east-1", ViewType: "NEW_IMAGE", HashKey: "pk",
-		RetryDelay: func(int) time.Duration { return time.Millisecond }})
+		RetryDelay: func(int) time.Duration { return time.Millisecond }, DeadLetters: fn, FunctionARN: "arn:fn"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +225,31 @@ func TestExhaustedRetriesGoToTheDestination(t *testing.T) {
 	}
 	if fn.calls != 3 {
 		t.Errorf("invocations = %d, want 3 (1 + 2 retries)", fn.calls)
+	}
+	// The destination hears where the batch is in the stream.
+	if len(fn.dead) != 1 {
+		t.Fatalf("sent %v, want one record", fn.dead)
+	}
+	queue, body, _ := strings.Cut(fn.dead[0], " ")
+	var rec struct {
+		RequestContext struct {
+			FunctionARN string `json:"functionArn"`
+			Condition   string `json:"condition"`
+		} `json:"requestContext"`
+		Batch struct {
+			ShardID   string `json:"shardId"`
+			Start     string `json:"startSequenceNumber"`
+			End       string `json:"endSequenceNumber"`
+			BatchSize int    `json:"batchSize"`
+			StreamARN string `json:"streamArn"`
+		} `json:"DDBStreamBatchInfo"`
+	}
+	if err := json.Unmarshal([]byte(body), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if queue != "arn:aws:sqs:us-east-1:0:dlq" || rec.RequestContext.FunctionARN != "arn:fn" || rec.RequestContext.Condition != "RetryAttemptsExhausted" ||
+		rec.Batch.Start != s.Failures[0].FirstSequence || rec.Batch.End != s.Failures[0].LastSequence || rec.Batch.BatchSize != 1 ||
+		rec.Batch.StreamARN != "arn:stream" || !strings.HasPrefix(rec.Batch.ShardID, "shardId-") {
+		t.Errorf("on-failure record to %s: %+v", queue, rec)
 	}
 }

@@ -299,11 +299,6 @@ func TestTemplateDeployGuards(t *testing.T) {
 	}
 }
 
-func asString(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s

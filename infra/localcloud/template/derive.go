@@ -26,6 +26,7 @@ const implicitHTTPAPI = "ServerlessHttpApi"
 func derive(tpl *cloudformation.Template, r *resolver, opts Options) (*Model, error) {
 	m := &Model{
 		StackName: opts.StackName,
+		StackID:   r.stackID(),
 		Region:    opts.Region,
 		AccountID: opts.AccountID,
 		Functions: map[string]*Function{},

@@ -9,7 +9,52 @@ import (
 // generated logical ids ("referenceable generated resources"). The local
 // cloud resolves the rules of EventBridgeRule and Schedule events: a queue
 // policy names the rule that may send to the dead-letter queue
-// (<function logical id><event name>, e.g. !GetAtt InactivitySweeperFunctionSweep.Arn).
+// (<function logical id><event name>, e.g. !GetAtt InactivitySweeperFunctionSweep.Arn),
+// and the referenceable properties <function>.Version and <function>.Alias
+// (AutoPublishAlias) and <HTTP API>.Stage.
+
+// samProperty resolves Ref <resource>.<property> to what SAM generates for
+// it locally; handled is false when name has no such form.
+func (r *resolver) samProperty(name, at string) (v any, handled bool, err error) {
+	id, prop, ok := strings.Cut(name, ".")
+	if !ok {
+		return nil, false, nil
+	}
+	if _, exists := r.resources[id]; !exists {
+		return nil, false, nil
+	}
+	if err := r.mustExist(id, at, "Ref"); err != nil {
+		return nil, true, err
+	}
+	props := asMap(r.resources[id]["Properties"])
+	switch typ := r.resourceType(id); {
+	case typ == "AWS::Serverless::Function" && (prop == "Version" || prop == "Alias"):
+		alias, _ := props["AutoPublishAlias"].(string)
+		if alias == "" {
+			return nil, true, fmt.Errorf("%s: Ref %s: the function has no AutoPublishAlias", at, name)
+		}
+		phys, err := r.physicalID(id, at)
+		if err != nil {
+			return nil, true, err
+		}
+		// Locally the code is published once: version 1.
+		qualifier := "1"
+		if prop == "Alias" {
+			qualifier = alias
+		}
+		return functionARN(r.opts.Region, r.opts.AccountID, phys) + ":" + qualifier, true, nil
+	case typ == "AWS::Serverless::HttpApi" && prop == "Stage":
+		stage, err := r.resolve(props["StageName"], at)
+		if err != nil {
+			return nil, true, err
+		}
+		if s, _ := stage.(string); s != "" {
+			return s, true, nil
+		}
+		return "$default", true, nil
+	}
+	return nil, true, fmt.Errorf("%s: Ref %s: not a property SAM generates", at, name)
+}
 
 // samRuleEvent finds the function event whose rule has the generated
 // logical id; ok is false when no event generates it.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/awslabs/goformation/v7"
@@ -77,7 +78,39 @@ func Load(path string, opts Options) (m *Model, err error) {
 	if err := deriveUserPools(m, r); err != nil {
 		return nil, err
 	}
+	deriveLogGroups(m, resolved)
+	if err := deriveQueues(m, resolved, r); err != nil {
+		return nil, err
+	}
+	if err := deriveCustomResources(m, resolved); err != nil {
+		return nil, err
+	}
+	if err := deriveDistributions(m, resolved, r); err != nil {
+		return nil, err
+	}
 	return m, deriveMail(m, resolved, r)
+}
+
+// samOnly are the properties SAM has and goformation's types lag behind
+// on, by resource type: they are read from the plain document and left out
+// of what goformation types.
+var samOnly = map[string][]string{
+	"AWS::Serverless::Function": {"LoggingConfig"},
+}
+
+// deriveLogGroups sets each function's log group: its LoggingConfig's,
+// else Lambda's default /aws/lambda/<name>.
+func deriveLogGroups(m *Model, doc map[string]any) {
+	global, _ := asMap(asMap(asMap(doc["Globals"])["Function"])["LoggingConfig"])["LogGroup"].(string)
+	for id, f := range m.Functions {
+		f.LogGroup = "/aws/lambda/" + f.Name
+		if global != "" {
+			f.LogGroup = global
+		}
+		if own, _ := asMap(asMap(asMap(asMap(doc["Resources"])[id])["Properties"])["LoggingConfig"])["LogGroup"].(string); own != "" {
+			f.LogGroup = own
+		}
+	}
 }
 
 // resolveDocument returns the template with intrinsics resolved, left-out
@@ -167,6 +200,39 @@ func stringifyEnv(props map[string]any) {
 	}
 }
 
+// withoutSAMOnly returns doc without the samOnly properties (doc is not
+// changed).
+func withoutSAMOnly(doc map[string]any) map[string]any {
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		out[k] = v
+	}
+	resources := map[string]any{}
+	for id, raw := range asMap(doc["Resources"]) {
+		res := asMap(raw)
+		drop := samOnly[asString(res["Type"])]
+		props := asMap(res["Properties"])
+		if len(drop) == 0 || props == nil {
+			resources[id] = raw
+			continue
+		}
+		kept := make(map[string]any, len(props))
+		for k, v := range props {
+			if !slices.Contains(drop, k) {
+				kept[k] = v
+			}
+		}
+		copied := make(map[string]any, len(res))
+		for k, v := range res {
+			copied[k] = v
+		}
+		copied["Properties"] = kept
+		resources[id] = copied
+	}
+	out["Resources"] = resources
+	return out
+}
+
 // goformation's YAML tag registration writes a package-level map on every
 // call, so parses must not run concurrently.
 var parseMu sync.Mutex
@@ -178,6 +244,7 @@ func parseTyped(doc map[string]any) (*cloudformation.Template, error) {
 	parseMu.Lock()
 	defer parseMu.Unlock()
 	noProcess := &intrinsics.ProcessorOptions{NoProcess: true}
+	doc = withoutSAMOnly(doc)
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"METRICS_NAMESPACE":            "Parley/parley-local",
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":         "functions/widget-api",
@@ -63,6 +64,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
+		"WebPublisherFunction":      "functions/web-publisher",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -78,8 +80,16 @@ func TestLoadRealTemplate(t *testing.T) {
 			Timeout:       10 * time.Second,
 			MemoryMB:      256,
 			Env:           env,
+			LogGroup:      "/parley/parley-local/" + id,
+			Async:         AsyncConfig{MaxRetries: 2, MaxEventAge: 6 * time.Hour},
 		}
 	}
+	dlq := func(name string) string { return "arn:aws:sqs:us-east-1:000000000000:parley-local-" + name }
+	want["TranscriptFunction"].Async.DeadLetterARN = dlq("TranscriptDLQ")
+	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
+	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
+	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
 	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
@@ -257,6 +267,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":           "https://" + filesCDN,
+		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -303,6 +315,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"METRICS_NAMESPACE":            "Parley/demo",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
@@ -342,6 +355,8 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
 		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
 		"FilesUrl":          "https://" + filesCDN,
+		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)

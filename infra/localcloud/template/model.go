@@ -10,6 +10,7 @@ import "time"
 // intrinsic function resolved for the local account.
 type Model struct {
 	StackName     string
+	StackID       string // what AWS::StackId gives
 	Region        string
 	AccountID     string
 	Functions     map[string]*Function // by logical id
@@ -28,6 +29,23 @@ type Model struct {
 	EventBuses          []*EventBus
 	Rules               []*Rule
 	EventSourceMappings []*EventSourceMapping
+
+	// Queues are the SQS queues; DeadLetterQueues says which of them
+	// receive which function's failed work (queues.go).
+	Queues           []*Queue
+	DeadLetterQueues []DeadLetterQueue
+	// CustomResources are the custom resources backed by a function of
+	// the template (customresources.go).
+	CustomResources []*CustomResource
+	// Distributions are the CloudFront distributions.
+	Distributions []*Distribution
+}
+
+// Distribution is an AWS::CloudFront::Distribution.
+type Distribution struct {
+	LogicalID  string
+	ID         string // what Ref gives
+	DomainName string
 }
 
 // Function is an AWS::Serverless::Function after Globals are merged in.
@@ -45,6 +63,12 @@ type Function struct {
 	Timeout       time.Duration
 	MemoryMB      int
 	Env           map[string]string // resolved Environment.Variables
+	// LogGroup is where the function's logs go: its LoggingConfig's
+	// LogGroup, else /aws/lambda/<Name>.
+	LogGroup string
+	// Async is what Lambda does with the function's asynchronous
+	// invocations (queues.go).
+	Async AsyncConfig
 }
 
 // HTTPAPI is an AWS::Serverless::HttpApi with the routes that the functions'

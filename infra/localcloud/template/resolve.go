@@ -100,6 +100,17 @@ func (r *resolver) loadParameters(decl map[string]any) error {
 				items[i] = s
 			}
 			r.params[name] = items
+		} else if typ == "Number" {
+			// A Number parameter fills number properties as a number.
+			n, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return fmt.Errorf("parameter %s: %q is not a number", name, value)
+			}
+			if n == float64(int(n)) {
+				r.params[name] = int(n)
+			} else {
+				r.params[name] = n
+			}
 		} else {
 			r.params[name] = value
 		}
@@ -475,8 +486,7 @@ func (r *resolver) ref(name, at string) (any, error) {
 	case "AWS::NoValue":
 		return noValue, nil
 	case "AWS::StackId":
-		return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/%s", r.opts.Region, r.opts.AccountID, r.opts.StackName,
-			stableID(r.opts.StackName, 32, "0123456789abcdef")), nil
+		return r.stackID(), nil
 	case "AWS::NotificationARNs":
 		return []any{}, nil
 	}
@@ -485,6 +495,9 @@ func (r *resolver) ref(name, at string) (any, error) {
 	}
 	if _, ok := r.resources[name]; !ok {
 		if v, handled, err := r.samRule(name, "", at); handled {
+			return v, err
+		}
+		if v, handled, err := r.samProperty(name, at); handled {
 			return v, err
 		}
 	}
@@ -579,6 +592,16 @@ func (r *resolver) physicalID(logicalID, at string) (string, error) {
 		id = stableID(logicalID, 26, "0123456789abcdefghijklmnopqrstuvwxyz")
 	case "AWS::Events::EventBus", "AWS::Events::Rule":
 		id, err = named("Name")
+	case "AWS::CloudWatch::Dashboard":
+		id, err = named("DashboardName")
+	case "AWS::CloudWatch::Alarm":
+		id, err = named("AlarmName")
+	case "AWS::Logs::LogGroup":
+		id, err = named("LogGroupName")
+	case "AWS::ApiGatewayV2::Stage":
+		id, err = named("StageName")
+	case "AWS::ApiGatewayV2::DomainName":
+		id, err = named("DomainName")
 	case "AWS::SQS::Queue":
 		var name string
 		name, err = named("QueueName")
@@ -682,6 +705,21 @@ func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
 		case "RegionalDomainName":
 			return fmt.Sprintf("%s.s3.%s.amazonaws.com", name, region), nil
 		}
+	case "AWS::ApiGatewayV2::DomainName":
+		switch attr {
+		case "RegionalDomainName":
+			return "d-" + stableID(logicalID, 10, "abcdefghijklmnopqrstuvwxyz0123456789") + ".execute-api." + region + ".amazonaws.com", nil
+		case "RegionalHostedZoneId":
+			return "Z" + stableID(logicalID, 13, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), nil
+		}
+	case "AWS::SNS::Topic":
+		if attr == "TopicArn" {
+			return id, nil
+		}
+	case "AWS::Logs::LogGroup":
+		if attr == "Arn" {
+			return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", region, acct, id), nil
+		}
 	case "AWS::CloudFront::OriginAccessControl":
 		if attr == "Id" {
 			return id, nil
@@ -767,6 +805,12 @@ func (r *resolver) sub(arg any, at string) (any, error) {
 	return b.String(), nil
 }
 
+// stackID is what AWS::StackId gives.
+func (r *resolver) stackID() string {
+	return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/%s", r.opts.Region, r.opts.AccountID, r.opts.StackName,
+		stableID(r.opts.StackName, 32, "0123456789abcdef"))
+}
+
 func functionARN(region, acct, name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, acct, name)
 }
@@ -789,6 +833,11 @@ func stableID(seed string, n int, alphabet string) string {
 		out[i] = alphabet[mod.Int64()]
 	}
 	return string(out)
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 func asMap(v any) map[string]any {

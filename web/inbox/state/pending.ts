@@ -45,8 +45,24 @@ export class PendingState {
     this.replies.value = this.replies.peek().filter((p) => p.clientId !== clientId);
   }
 
-  /** unsent are the chat replies to send again once the socket is back. */
+  /** unsent are the chat replies not stored yet, oldest first. */
   unsent(): PendingReply[] {
     return this.replies.peek().filter((p) => !p.failed && p.channel === "chat" && !p.note);
   }
+
+  /**
+   * next is the chat reply to send now, if any. One is in flight at a
+   * time, the next once the server answered it (stored or refused): API
+   * Gateway runs a socket's frames concurrently, so only this stores
+   * replies in the order written. again sends the one in flight again
+   * (after a reconnect).
+   */
+  next(again = false): PendingReply | undefined {
+    const p = this.unsent()[0];
+    if (!p || (p.clientId === this.inFlight && !again)) return undefined;
+    this.inFlight = p.clientId;
+    return p;
+  }
+
+  private inFlight = "";
 }

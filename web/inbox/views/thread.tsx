@@ -7,6 +7,7 @@ import type { PendingReply } from "../state/pending";
 import { clock, eventText, fileSize, visitorName } from "../text";
 import { AgentsTyping, Overtaken, Viewers } from "./collision";
 import { useInbox } from "./context";
+import { ExtractionNote } from "./extraction";
 import { MentionPicker, ModeSwitch, NoteRow } from "./notes";
 import { Avatar, LinkedText } from "./parts";
 
@@ -208,6 +209,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
+        <ExtractionNote message={m} />
       </div>
     </article>
   );

@@ -118,8 +118,11 @@ func CacheControl(p string) string {
 	case p == "widget/loader.js":
 		return "public, max-age=300"
 	}
-	return "public, max-age=31536000, immutable"
+	return immutable
 }
+
+// immutable is the Cache-Control of content-hashed files.
+const immutable = "public, max-age=31536000, immutable"
 
 // ContentType of a built file.
 func ContentType(p string) string {
