@@ -3,8 +3,8 @@ package chat
 // Viewers: which agents have a conversation open (and their tab visible),
 // so that two agents do not answer the same visitor without knowing. An
 // inbox says so with a "view" frame when it opens a thread or its tab
-// becomes visible, again every ViewRefresh while it stays, and "view off"
-// when it leaves. Each viewing socket is an item under the conversation
+// becomes visible, again every minute while it stays, and "view off" when
+// it leaves. Each viewing socket is an item under the conversation
 // that expires ViewerTTL after its last refresh (a lost "off" costs a stale
 // avatar for that long). Nothing of it is read or written by a message:
 // viewer items sort after the conversation's META item, outside the read
@@ -19,12 +19,9 @@ import (
 	"time"
 )
 
-// ViewRefresh is how often a viewing inbox says it still views; ViewerTTL
-// how long a viewer item lasts without it (two refreshes may be lost).
-const (
-	ViewRefresh = time.Minute
-	ViewerTTL   = 150 * time.Second
-)
+// ViewerTTL is how long a viewer item lasts without a refresh: the inbox
+// refreshes every minute, so one refresh may be lost.
+const ViewerTTL = 150 * time.Second
 
 // Viewer is an agent viewing a conversation, as the other agents see it.
 type Viewer struct {
