@@ -14,7 +14,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, env.Limiter(st), channels)
 		if err != nil {
 			return nil, err
 		}
@@ -26,7 +30,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		mail, err := env.Email(key, svc, st, channels)
 		if err != nil {
 			return nil, err
 		}
@@ -38,9 +42,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		admin, err := env.Settings(channels, svc)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Mentions: mentions,
+			Email: mail, Attachments: files, Mentions: mentions, Settings: admin,
 		})
 		if err != nil {
 			return nil, err

@@ -15,7 +15,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, env.Limiter(st), channels)
 		if err != nil {
 			return nil, err
 		}

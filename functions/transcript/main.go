@@ -13,7 +13,11 @@ import (
 func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
-		svc, err := env.Chat(st, env.Limiter(st))
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, env.Limiter(st), channels)
 		if err != nil {
 			return nil, err
 		}
@@ -21,7 +25,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		mail, err := env.Email(key, svc, st, channels)
 		if err != nil {
 			return nil, err
 		}

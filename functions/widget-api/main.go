@@ -14,7 +14,11 @@ func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
 		limiter := env.Limiter(st)
-		svc, err := env.Chat(st, limiter)
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, limiter, channels)
 		if err != nil {
 			return nil, err
 		}
@@ -26,11 +30,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		origins, err := env.Allowlist()
+		origins, err := env.Allowlist(channels)
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st)
+		mail, err := env.Email(key, svc, st, channels)
 		if err != nil {
 			return nil, err
 		}
@@ -38,10 +42,14 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		admin, err := env.Settings(channels, svc)
+		if err != nil {
+			return nil, err
+		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users,
-		}, widgetapi.WithLook(env.Config.TeamName, env.Config.ThemeColor))
+			Email: mail, Identity: users, Settings: admin,
+		})
 		if err != nil {
 			return nil, err
 		}

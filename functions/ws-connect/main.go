@@ -14,7 +14,11 @@ func main() {
 	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
 		st := env.Store()
 		limiter := env.Limiter(st)
-		svc, err := env.Chat(st, limiter)
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, limiter, channels)
 		if err != nil {
 			return nil, err
 		}
@@ -26,7 +30,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		origins, err := env.Allowlist()
+		origins, err := env.Allowlist(channels)
 		if err != nil {
 			return nil, err
 		}

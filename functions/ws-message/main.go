@@ -15,7 +15,11 @@ func main() {
 	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
 		st := env.Store()
 		limiter := env.Limiter(st)
-		svc, err := env.Chat(st, limiter)
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.Chat(st, limiter, channels)
 		if err != nil {
 			return nil, err
 		}

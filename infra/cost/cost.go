@@ -60,6 +60,10 @@ var Prices = []Price{
 		Source: "https://aws.amazon.com/secrets-manager/pricing/", FreeTier: "30-day trial only ($0.40 per secret-month beside)"},
 	{Key: "logs.ingest", Service: "CloudWatch Logs", What: "log ingestion (standard)", USD: 0.50, Per: 1, Unit: "GB",
 		Source: "https://aws.amazon.com/cloudwatch/pricing/", FreeTier: "5 GB a month (always free)"},
+	{Key: "cloudfront.requests", Service: "CloudFront", What: "HTTPS requests (United States, Europe)", USD: 0.01, Per: 10000, Unit: "request",
+		Source: "https://aws.amazon.com/cloudfront/pricing/", FreeTier: "10,000,000 requests a month (always free)"},
+	{Key: "cloudfront.data", Service: "CloudFront", What: "data transfer out (United States, Europe, first 10 TB)", USD: 0.085, Per: 1, Unit: "GB",
+		Source: "https://aws.amazon.com/cloudfront/pricing/", FreeTier: "1 TB a month (always free)"},
 }
 
 // PriceOf returns the price of key; it panics on an unknown key, a
@@ -89,6 +93,10 @@ type Usage struct {
 	S3Gets            float64
 	SecretsCalls      float64
 	LogBytes          float64
+	// CloudFrontRequests and CloudFrontBytes are what the CDN in front of
+	// the widget's config serves (page views).
+	CloudFrontRequests float64
+	CloudFrontBytes    float64
 }
 
 // Line is the cost of one billed dimension.
@@ -118,6 +126,8 @@ func Estimate(u Usage) []Line {
 		"s3.get":                   u.S3Gets,
 		"secretsmanager.calls":     u.SecretsCalls,
 		"logs.ingest":              u.LogBytes / gb,
+		"cloudfront.requests":      u.CloudFrontRequests,
+		"cloudfront.data":          u.CloudFrontBytes / gb,
 	}
 	out := make([]Line, 0, len(Prices))
 	for _, p := range Prices {

@@ -136,11 +136,18 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
-		// Only admins may disable an agent: to anyone else every agent id is unknown.
+		// Only admins may disable an agent: anyone else is refused, whatever the id.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
-		// One channel per deployment: any other channel id is unknown.
-		{"GET /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"GET", "/agent/channels/{id}/email", ""}},
-		{"PUT /agent/channels/{id}/email", "", agentBearer, "other-channel", "", call{"PUT", "/agent/channels/{id}/email", `{"transcriptOnClose":false}`}},
+		// Settings are the admins': an agent is refused, whatever the id.
+		{"GET /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"GET", "/agent/settings/channels/{id}", ""}},
+		{"PUT /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/channels/{id}", `{"name":"Taken over"}`}},
+		{"PUT /agent/settings/inboxes/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/inboxes/{id}", `{"name":"Taken over","memberIds":[],"routing":{"mode":"manual","capacity":5}}`}},
+	}
+	// The admins' routes refuse an agent with 403 whatever the id; every
+	// other route answers 404.
+	adminsOnly := map[string]bool{
+		"PUT /agent/agents/{id}/access": true, "GET /agent/settings/channels/{id}": true,
+		"PUT /agent/settings/channels/{id}": true, "PUT /agent/settings/inboxes/{id}": true,
 	}
 	// The table covers every id-bearing route of the template.
 	covered := map[string]bool{}
@@ -165,8 +172,12 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			if fs != us || fb != ub {
 				t.Errorf("forbidden id answered %d %s; unknown id %d %s: must be the same", fs, fb, us, ub)
 			}
-			if fs != 404 {
-				t.Errorf("forbidden id answered %d %s, want 404", fs, fb)
+			want := 404
+			if adminsOnly[tt.name] {
+				want = 403
+			}
+			if fs != want {
+				t.Errorf("forbidden id answered %d %s, want %d", fs, fb, want)
 			}
 		})
 	}

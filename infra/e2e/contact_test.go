@@ -361,18 +361,3 @@ func messageChannels(t *testing.T, convID string) []string {
 	}
 	return out
 }
-
-// TestEmailSettingsSenderDomain: a channel's sender address must be at the
-// deployment's sender domain, the only one the functions may send from.
-func TestEmailSettingsSenderDomain(t *testing.T) {
-	alice := newAgent(t, "alice")
-	err := alice.Call(wait(t), http.MethodPut, "/agent/channels/main/email", map[string]any{"transcriptOnClose": true, "senderAddress": "help@elsewhere.test"}, nil)
-	var apiErr *chatclient.APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || !strings.Contains(apiErr.Message, "example.com") {
-		t.Fatalf("sender elsewhere: %v, want 400 naming the sender domain", err)
-	}
-	var st email.Settings
-	if err := alice.Call(wait(t), http.MethodGet, "/agent/channels/main/email", nil, &st); err != nil || st.SenderAddress != "chat@example.com" {
-		t.Errorf("settings after the refusal = %+v, %v", st, err)
-	}
-}

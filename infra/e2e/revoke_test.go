@@ -117,8 +117,8 @@ func TestAdminDisablesAgent(t *testing.T) {
 	})
 	s := connect(t, ben)
 
-	if err := setAccess(newAgent(t, "chiara"), benSub, true); apiStatus(err) != http.StatusNotFound {
-		t.Errorf("a non-admin disabling: %v, want 404 as for a route that does not exist", err)
+	if err := setAccess(newAgent(t, "chiara"), benSub, true); apiStatus(err) != http.StatusForbidden {
+		t.Errorf("a non-admin disabling: %v, want 403", err)
 	}
 	if err := setAccess(admin, mustSub(t, "alice"), true); apiStatus(err) != http.StatusBadRequest {
 		t.Errorf("an admin disabling itself: %v, want 400", err)

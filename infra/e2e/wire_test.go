@@ -284,22 +284,41 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
 	rec.answer("", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main", "visitorToken": v.Token}, http.StatusOK)
 
-	// ---- the channel's email settings, with a sender name, restored
-	// afterwards.
-	const settingsPath = "/agent/channels/main/email"
-	_, body = rec.call(alice, "GET /agent/channels/{id}/email", settingsPath, nil, http.StatusOK)
-	var settings map[string]any
-	if err := json.Unmarshal(body, &settings); err != nil {
+	// ---- settings (an inbox and a channel of this test's own, in business
+	// hours with every optional member), the caller's inboxes, its status.
+	admin := alice
+	body = rec.answer("", admin, "POST /agent/settings/inboxes", "/agent/settings/inboxes", map[string]string{"name": "Wire " + tag}, http.StatusCreated)
+	inboxID := idOf(t, body)
+	rec.answer("", admin, "PUT /agent/settings/inboxes/{id}", "/agent/settings/inboxes/"+inboxID,
+		map[string]any{"name": "Wire " + tag, "memberIds": []string{}, "routing": map[string]any{"mode": "round_robin", "capacity": 3}}, http.StatusOK)
+	_, body = rec.call(admin, "GET /agent/settings/inboxes", "/agent/settings/inboxes", nil, http.StatusOK)
+	rec.keep("", "GET /agent/settings/inboxes", http.StatusOK, keepEntries(t, body, "inboxes", func(e map[string]any) bool { return e["id"] == inboxID || e["id"] == "main" }))
+	body = rec.answer("", admin, "POST /agent/settings/channels", "/agent/settings/channels", map[string]string{"inboxId": inboxID, "name": "Shop " + tag}, http.StatusCreated)
+	channelID := idOf(t, body)
+	var ch map[string]any
+	if err := json.Unmarshal(body, &ch); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { alice.call(t, http.MethodPut, settingsPath, settings) })
-	named := map[string]any{}
-	for k, v := range settings {
-		named[k] = v
-	}
-	named["senderName"] = "Northwind Support"
-	rec.answer("", alice, "PUT /agent/channels/{id}/email", settingsPath, named, http.StatusOK)
-	rec.answer("", alice, "GET /agent/channels/{id}/email", settingsPath, nil, http.StatusOK)
+	hours := []map[string]string{{"start": "09:00", "end": "12:30"}, {"start": "14:00", "end": "18:00"}}
+	ch["allowedOrigins"] = []string{siteOrigin()}
+	ch["look"].(map[string]any)["teamAvatarUrl"] = "https://cdn.example.com/team.png"
+	ch["availability"] = map[string]any{"mode": "hours", "timeZone": "Europe/Rome",
+		"week": map[string]any{"mon": hours, "tue": hours, "wed": hours, "thu": hours, "fri": hours,
+			"sat": []map[string]string{{"start": "10:00", "end": "12:00"}}, "sun": []map[string]string{{"start": "00:00", "end": "24:00"}}},
+		"holidays": []map[string]any{{"date": "2030-12-25", "name": "Christmas"}, {"date": "2030-12-24", "hours": []map[string]string{{"start": "09:00", "end": "12:00"}}},
+			{"date": "2030-12-31", "endDate": "2031-01-06"}}}
+	rec.answer("", admin, "PUT /agent/settings/channels/{id}", "/agent/settings/channels/"+channelID, ch, http.StatusOK)
+	rec.answer("", admin, "GET /agent/settings/channels/{id}", "/agent/settings/channels/"+channelID, nil, http.StatusOK)
+	_, body = rec.call(admin, "GET /agent/settings/channels", "/agent/settings/channels", nil, http.StatusOK)
+	rec.keep("", "GET /agent/settings/channels", http.StatusOK, keepEntries(t, body, "channels", func(e map[string]any) bool { return e["id"] == channelID }))
+	rec.answer("in business hours", anyone, "GET /widget/config", "/widget/config?channelId="+channelID, nil, http.StatusOK)
+	ch["look"].(map[string]any)["color"] = "#ffd700"
+	rec.refusal("invalid_request, fields named", admin, "PUT /agent/settings/channels/{id}", "/agent/settings/channels/"+channelID, ch, http.StatusBadRequest)
+	rec.refusal("forbidden", caller{base: api, bearer: agentToken(t, "ben")}, "GET /agent/settings/channels", "/agent/settings/channels", nil, http.StatusForbidden)
+	rec.answer("", alice, "GET /agent/inboxes", "/agent/inboxes", nil, http.StatusOK)
+	t.Cleanup(func() { alice.call(t, http.MethodPut, "/agent/me/status", map[string]string{"status": "available"}) })
+	rec.answer("", alice, "PUT /agent/me/status", "/agent/me/status", map[string]string{"status": "away"}, http.StatusOK)
+	rec.frame("", "agent", atab, chatclient.IsType("agent"))
 
 	// ---- errors.
 	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
@@ -408,6 +427,16 @@ func sendFrame(t *testing.T, s *chatclient.Socket, frame any) {
 	if err := s.Send(wait(t), frame); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// idOf is the id of the object a JSON answer is.
+func idOf(t *testing.T, body []byte) string {
+	t.Helper()
+	var out struct{ ID string }
+	if err := json.Unmarshal(body, &out); err != nil || out.ID == "" {
+		t.Fatalf("no id in %s: %v", body, err)
+	}
+	return out.ID
 }
 
 // isConversation matches the conversation frames about one conversation.

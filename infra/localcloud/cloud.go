@@ -376,6 +376,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// Mention emails link to the inbox this cloud serves.
 		env["INBOX_URL"] = c.base + "/inbox/"
 	}
+	if _, ok := env["WIDGET_ORIGINS"]; ok {
+		// The chat window is served here, as from the web distribution.
+		env["WIDGET_ORIGINS"] = c.base
+	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath

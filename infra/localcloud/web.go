@@ -103,12 +103,19 @@ func (c *Cloud) createCustomResources(ctx context.Context) error {
 }
 
 // localProperties are a custom resource's properties with the template's
-// API URLs pointed at this cloud, as the functions' environment is.
+// API URLs pointed at this cloud, as the functions' environment is. A
+// distribution in front of the HTTP API (the widget's config cache) is
+// the HTTP API here: there is no CDN, and the paths are the same.
 func (c *Cloud) localProperties(res *template.CustomResource) map[string]any {
 	out := make(map[string]any, len(res.Properties))
 	for k, v := range res.Properties {
 		if s, ok := v.(string); ok {
 			v = c.localURL(s)
+			for _, d := range c.model.Distributions {
+				if d.APIOrigin && (s == "https://"+d.DomainName || strings.HasPrefix(s, "https://"+d.DomainName+"/")) {
+					v = c.endpoints.HTTPAPI + strings.TrimPrefix(s, "https://"+d.DomainName)
+				}
+			}
 		}
 		out[k] = v
 	}

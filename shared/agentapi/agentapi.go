@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // Handler serves AgentApiFunction.
@@ -25,6 +26,7 @@ type Handler struct {
 	email       *email.Service
 	attachments *attachment.Service
 	mentions    *email.Mentions
+	settings    *settings.Service
 	routes      map[string]route
 }
 
@@ -43,14 +45,16 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Mentions stores notes and emails the agents they mention.
 	Mentions *email.Mentions
+	// Settings serves the admins' settings routes and the agent's inboxes.
+	Settings *settings.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments and the mentions")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil || d.Settings == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the mentions and the settings")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions, settings: d.Settings}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -66,8 +70,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route exists for admins only; to anyone else it answers
-	// as an unknown route. It writes nothing in the agent's name.
+	// admins: the route is for admins only (settings, the team); anyone
+	// else gets 403 forbidden, whatever the id it names. It writes nothing
+	// in the agent's name.
 	admins
 )
 
@@ -98,8 +103,6 @@ func (h *Handler) routeTable() map[string]route {
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
-		"GET /agent/channels/{id}/email":                           {h.emailSettings, reads},
-		"PUT /agent/channels/{id}/email":                           {h.putEmailSettings, writes},
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
@@ -108,10 +111,22 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/notifications/read":                           {h.readNotifications, reads},
 		"GET /agent/me/preferences":                                {h.preferences, reads},
 		"PUT /agent/me/preferences":                                {h.setPreferences, reads},
+		"PUT /agent/me/status":                                     {h.setStatus, reads},
+		"GET /agent/inboxes":                                       {h.myInboxes, reads},
+		"GET /agent/settings/channels":                             {h.listChannels, admins},
+		"POST /agent/settings/channels":                            {h.createChannel, admins},
+		"GET /agent/settings/channels/{id}":                        {h.getChannel, admins},
+		"PUT /agent/settings/channels/{id}":                        {h.putChannel, admins},
+		"GET /agent/settings/inboxes":                              {h.listInboxes, admins},
+		"POST /agent/settings/inboxes":                             {h.createInbox, admins},
+		"PUT /agent/settings/inboxes/{id}":                         {h.putInbox, admins},
 	}
 }
 
-var errNoRoute = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+var (
+	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+	errAdminOnly = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+)
 
 // Handle authenticates the agent from the authorizer's claims, admits it
 // (access state, profile and memberships in one read) and routes on the
@@ -126,8 +141,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	r, ok := h.routes[req.RouteKey]
-	if !ok || (r.rule == admins && !auth.InGroup(req, h.adminGroup)) {
+	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
+	}
+	if r.rule == admins && !h.isAdmin(req, profile) {
+		return apigw.Error(ctx, errAdminOnly), nil
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -141,7 +159,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
-	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
+	profile, err := h.svc.Profile(ctx, a.Principal, a.Email)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -92,7 +93,15 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	mailer := email.New(svc, st, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
+	channels, err := settings.NewCache(st, testSeed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := settings.NewService(channels, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer := email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
 	mentions, err := email.NewMentions(mailer)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +109,17 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
 		Email: mailer, Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"), Mentions: mentions,
+		Settings: admin,
 	}
+}
+
+// testSeed is what the first inbox and channel start from, as a
+// deployment's parameters would say.
+var testSeed = settings.Seed{
+	ChannelID: "main", InboxID: "main", TeamName: "Support", Color: "#2f5bea",
+	AllowedOrigins: []string{"https://www.example.com"}, Language: "en",
+	Inactivity:    settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
+	SenderAddress: "chat@example.com", SenderDomain: "example.com",
 }
 
 func setup(t *testing.T) (*agentapi.Handler, *storetest.Counting, string) {

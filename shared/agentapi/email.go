@@ -12,8 +12,8 @@ import (
 	"github.com/parleychat/parley/shared/email"
 )
 
-// The email channel's routes: transcripts, the contact's address, a
-// channel's email settings and the quarantined mail.
+// The email channel's routes: transcripts, the contact's address and the
+// quarantined mail (a channel's email settings are part of the channel).
 
 func (h *Handler) transcript(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	var in email.TranscriptInput
@@ -31,21 +31,6 @@ func (h *Handler) setContact(ctx context.Context, a auth.Agent, req events.APIGa
 	}
 	c, err := h.email.SetContactAsAgent(ctx, a.Principal, req.PathParameters["id"], in)
 	return http.StatusOK, map[string]any{"contact": map[string]string{"email": c.Email, "name": c.Name}}, err
-}
-
-func (h *Handler) emailSettings(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	st, err := h.email.ChannelSettings(ctx, a.Principal, req.PathParameters["id"])
-	return http.StatusOK, st, err
-}
-
-func (h *Handler) putEmailSettings(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	var in email.Settings
-	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
-		return 0, nil, err
-	}
-	in.ChannelID = req.PathParameters["id"]
-	st, err := h.email.PutSettings(ctx, a.Principal, in)
-	return http.StatusOK, st, err
 }
 
 func (h *Handler) quarantine(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {

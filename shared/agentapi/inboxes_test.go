@@ -65,16 +65,6 @@ func TestOutsiderGetsTheUnknownIDAnswer(t *testing.T) {
 			}
 		})
 	}
-
-	// A channel of another inbox is answered as an unknown channel.
-	for _, route := range []string{"GET /agent/channels/{id}/email", "PUT /agent/channels/{id}/email"} {
-		body := `{"transcriptOnClose":false}`
-		unknown, _ := f.h.Handle(t.Context(), request(t, route, "nope", body, cat))
-		got, _ := f.h.Handle(t.Context(), request(t, route, "main", body, cat))
-		if unknown.StatusCode != http.StatusNotFound || got.StatusCode != unknown.StatusCode || got.Body != unknown.Body {
-			t.Errorf("%s: outsider = %d %s; unknown channel = %d %s", route, got.StatusCode, got.Body, unknown.StatusCode, unknown.Body)
-		}
-	}
 }
 
 // TestListsFollowTheAgentsInboxes: the list, the agents and the

@@ -29,6 +29,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
 		{"mentions", func(d *agentapi.Deps) { d.Mentions = nil }},
+		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // TestNoteCalls pins what a note costs the table: as a reply, one Query
@@ -31,6 +32,15 @@ func TestNoteCalls(t *testing.T) {
 		}
 	}
 	if err := f.st.SaveConnection(ctx, chat.Connection{ID: "ben-socket", Principal: chat.Principal{Role: chat.RoleAgent, ID: "ben"}, Inboxes: []string{"main"}, ConnectedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// The deployment's first inbox and channel exist, as after its first
+	// request: their seeding is no cost of a note.
+	seeded, err := settings.NewCache(f.st, testSeed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seeded.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
 	f.db.Calls()

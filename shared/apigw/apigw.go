@@ -27,6 +27,7 @@ const (
 	CodeUnknownAction  = "unknown_action"
 	CodeRateLimited    = "rate_limited"
 	CodeClientIDReused = "client_id_reused"
+	CodeForbidden      = "forbidden"
 )
 
 var categories = []struct {
@@ -37,6 +38,7 @@ var categories = []struct {
 }{
 	{chat.ErrInvalid, http.StatusBadRequest, CodeInvalid, "the request is invalid"},
 	{chat.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized, "authentication required"},
+	{chat.ErrForbidden, http.StatusForbidden, CodeForbidden, "not allowed"},
 	{chat.ErrNotFound, http.StatusNotFound, CodeNotFound, "not found"},
 	{chat.ErrConflict, http.StatusConflict, CodeConflict, "the resource changed meanwhile"},
 	{chat.ErrClientIDReused, http.StatusConflict, CodeClientIDReused, "this clientId was used for another request"},
@@ -51,6 +53,8 @@ type ErrorBody struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 	// RetryAfter is in seconds, set when rate limited.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Fields names each field at fault in a refused request body.
+	Fields []chat.FieldError `json:"fields,omitempty"`
 }
 
 // Classify returns the status and body for err. Internal errors are logged
@@ -69,6 +73,10 @@ func Classify(ctx context.Context, err error) (int, ErrorBody) {
 		if errors.As(err, &conflict) {
 			body.Message = conflict.Error()
 			body.AssigneeID = &conflict.AssigneeID
+		}
+		var fields *chat.ValidationError
+		if errors.As(err, &fields) {
+			body.Message, body.Fields = fields.Message, fields.Fields
 		}
 		var limited *chat.RateLimitError
 		if errors.As(err, &limited) {

@@ -26,6 +26,11 @@ func TestError(t *testing.T) {
 			`{"error":{"code":"conflict","message":"conflict: conversation is assigned to a-1","assigneeId":"a-1"}}`},
 		{&chat.Error{Kind: chat.ErrTooLarge, Message: "body is longer than 5000 characters"}, http.StatusRequestEntityTooLarge,
 			`{"error":{"code":"too_large","message":"body is longer than 5000 characters"}}`},
+		{&chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}, http.StatusForbidden,
+			`{"error":{"code":"forbidden","message":"only admins can change settings"}}`},
+		{fmt.Errorf("put channel: %w", &chat.ValidationError{Message: "the channel has invalid fields",
+			Fields: []chat.FieldError{{Field: "look.color", Message: "contrast with white text is too low (2.1:1, needs 3:1)"}}}), http.StatusBadRequest,
+			`{"error":{"code":"invalid_request","message":"the channel has invalid fields","fields":[{"field":"look.color","message":"contrast with white text is too low (2.1:1, needs 3:1)"}]}}`},
 		{errors.New("dynamodb: table chat-prod not reachable at 10.0.0.1"), http.StatusInternalServerError,
 			`{"error":{"code":"internal","message":"internal error"}}`},
 	}

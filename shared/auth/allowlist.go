@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -11,41 +13,73 @@ import (
 // ErrOrigin refuses a request whose Origin is not allowed where it goes.
 var ErrOrigin = &chat.Error{Kind: chat.ErrUnauthorized, Message: "origin not allowed"}
 
+// ChannelOrigins answers each chat channel's allowed origins (the stored
+// settings do, from their cache); chat.ErrNotFound for an unknown channel.
+type ChannelOrigins interface {
+	ChannelOrigins(ctx context.Context, channelID string) (Origins, error)
+}
+
+// StaticOrigins is a fixed set of channels' origins (tests, tools).
+type StaticOrigins map[string]Origins
+
+// ChannelOrigins implements ChannelOrigins.
+func (m StaticOrigins) ChannelOrigins(_ context.Context, channelID string) (Origins, error) {
+	if o, ok := m[channelID]; ok {
+		return o, nil
+	}
+	return nil, chat.ErrNotFound
+}
+
 // Allowlist says which origins may use each chat channel's widget routes
 // and open visitor sockets, and which may open agents' sockets (the
-// inbox). A channel without a list, or with an empty one, allows nothing.
+// inbox). It fails closed: an unknown channel, one with an empty list,
+// or a failed read of the lists allows nothing.
 type Allowlist struct {
-	channels map[string]Origins
+	channels ChannelOrigins
+	widget   Origins
 	inbox    Origins
 }
 
-// NewAllowlist returns the allowlist of the given channels and inbox.
-func NewAllowlist(channels map[string]Origins, inbox Origins) Allowlist {
-	return Allowlist{channels: channels, inbox: inbox}
+// NewAllowlist returns the allowlist of the channels' origins, the
+// widget's own (the chat window's origin, allowed on every channel) and
+// the inbox's; without the channels' origins there is none.
+func NewAllowlist(channels ChannelOrigins, widget, inbox Origins) (*Allowlist, error) {
+	if channels == nil {
+		return nil, errors.New("auth: an allowlist needs the channels' origins")
+	}
+	return &Allowlist{channels: channels, widget: widget, inbox: inbox}, nil
 }
 
-// Channel reports whether origin may use channelID's widget.
-func (a Allowlist) Channel(channelID, origin string) bool {
-	return a.channels[channelID].Allows(origin)
+// Channel checks that origin may use channelID's widget: nil, ErrOrigin,
+// or the error of reading the channel's list (the request fails).
+func (a *Allowlist) Channel(ctx context.Context, channelID, origin string) error {
+	list, err := a.channels.ChannelOrigins(ctx, channelID)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return ErrOrigin
+	case err != nil:
+		return fmt.Errorf("origins of channel %s: %w", channelID, err)
+	case list.Allows(origin) || a.widget.Allows(origin):
+		return nil
+	}
+	return ErrOrigin
 }
 
 // Inbox reports whether origin may open an agent's socket.
-func (a Allowlist) Inbox(origin string) bool { return a.inbox.Allows(origin) }
+func (a *Allowlist) Inbox(origin string) bool { return a.inbox.Allows(origin) }
 
 // CheckSocket checks the Origin of a socket opened with ticket t: a
 // visitor's against its channel's list, an agent's against the inbox's.
-func (a Allowlist) CheckSocket(t chat.Ticket, origin string) error {
-	ok := false
+func (a *Allowlist) CheckSocket(ctx context.Context, t chat.Ticket, origin string) error {
 	switch t.Principal.Role {
 	case chat.RoleVisitor:
-		ok = a.Channel(t.ChannelID, origin)
+		return a.Channel(ctx, t.ChannelID, origin)
 	case chat.RoleAgent:
-		ok = a.Inbox(origin)
+		if a.Inbox(origin) {
+			return nil
+		}
 	}
-	if !ok {
-		return ErrOrigin
-	}
-	return nil
+	return ErrOrigin
 }
 
 // ParseAppOrigins builds an allowlist from the URLs an app is served at

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -23,11 +24,14 @@ func mustOrigins(t *testing.T, list ...string) auth.Origins {
 // TestOriginMatcher is the allowlist against what attackers send: only
 // the exact origin a browser on an allowed site serialises passes.
 func TestOriginMatcher(t *testing.T) {
-	allow := auth.NewAllowlist(map[string]auth.Origins{
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{
 		"main":   mustOrigins(t, "https://example.com", "http://localhost:3000", "https://[::1]:8443"),
 		"shop":   mustOrigins(t, "https://shop.example.org/"),
 		"closed": mustOrigins(t),
-	}, mustOrigins(t, "https://inbox.example.net"))
+	}, mustOrigins(t, "https://chat.example.net"), mustOrigins(t, "https://inbox.example.net"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, channel, origin string
 		want                  bool
@@ -57,14 +61,40 @@ func TestOriginMatcher(t *testing.T) {
 		{"empty list refuses everything", "closed", "https://example.com", false},
 		{"unknown channel", "nope", "https://example.com", false},
 		{"inbox origin on a channel", "main", "https://inbox.example.net", false},
+		{"the widget's own origin, any channel", "shop", "https://chat.example.net", true},
+		{"the widget's own origin, empty list", "closed", "https://chat.example.net", true},
+		{"the widget's own origin, unknown channel", "nope", "https://chat.example.net", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := allow.Channel(tt.channel, tt.origin); got != tt.want {
-				t.Errorf("Channel(%q, %q) = %v, want %v", tt.channel, tt.origin, got, tt.want)
+			err := allow.Channel(t.Context(), tt.channel, tt.origin)
+			if got := err == nil; got != tt.want || (err != nil && !errors.Is(err, auth.ErrOrigin)) {
+				t.Errorf("Channel(%q, %q) = %v, want allowed %v", tt.channel, tt.origin, err, tt.want)
 			}
 		})
 	}
+}
+
+// TestAllowlistFailsClosed: a channel's list that cannot be read allows
+// nothing, and no allowlist is built without the channels' lists.
+func TestAllowlistFailsClosed(t *testing.T) {
+	if _, err := auth.NewAllowlist(nil, nil, nil); err == nil {
+		t.Error("NewAllowlist built an allowlist without the channels' origins")
+	}
+	down := errors.New("dynamodb: throttled")
+	allow, err := auth.NewAllowlist(failingOrigins{down}, mustOrigins(t, "https://chat.example.net"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := allow.Channel(t.Context(), "main", "https://chat.example.net"); !errors.Is(err, down) {
+		t.Errorf("Channel with the lists unreadable = %v, want the read's error", err)
+	}
+}
+
+type failingOrigins struct{ err error }
+
+func (f failingOrigins) ChannelOrigins(context.Context, string) (auth.Origins, error) {
+	return nil, f.err
 }
 
 func TestCheckSocket(t *testing.T) {
@@ -72,7 +102,10 @@ func TestCheckSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow := auth.NewAllowlist(map[string]auth.Origins{"main": mustOrigins(t, "https://example.com")}, appOrigins)
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": mustOrigins(t, "https://example.com")}, nil, appOrigins)
+	if err != nil {
+		t.Fatal(err)
+	}
 	visitor := chat.Ticket{Principal: chat.Principal{Role: chat.RoleVisitor, ID: "v"}, ChannelID: "main"}
 	agent := chat.Ticket{Principal: chat.Principal{Role: chat.RoleAgent, ID: "a"}}
 	tests := []struct {
@@ -92,7 +125,7 @@ func TestCheckSocket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := allow.CheckSocket(tt.ticket, tt.origin); !errors.Is(err, tt.want) {
+			if err := allow.CheckSocket(t.Context(), tt.ticket, tt.origin); !errors.Is(err, tt.want) {
 				t.Errorf("CheckSocket = %v, want %v", err, tt.want)
 			}
 		})

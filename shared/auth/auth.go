@@ -242,6 +242,11 @@ func (o Origins) Allows(origin string) bool {
 	return ok && n == origin && o[n]
 }
 
+// NormalizeOrigin returns origin as browsers serialise it in the Origin
+// header (lowercase host, no default port, no trailing slash), or false
+// when it is not an http(s) origin: a path, a query, credentials.
+func NormalizeOrigin(origin string) (string, bool) { return normalize(origin) }
+
 func normalize(origin string) (string, bool) {
 	u, err := url.Parse(strings.TrimSpace(origin))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

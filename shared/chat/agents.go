@@ -12,9 +12,28 @@ import (
 	"unicode/utf8"
 )
 
-// Me returns the agent's profile, creating it from the identity provider's
-// claims on first use.
+// Me returns the agent's profile with its status, creating the profile
+// from the identity provider's claims on first use.
 func (s *Service) Me(ctx context.Context, agent Principal, email string) (Agent, error) {
+	a, err := s.Profile(ctx, agent, email)
+	if err != nil {
+		return Agent{}, err
+	}
+	return s.withStatus(ctx, a)
+}
+
+// withStatus fills the profile's status and presence.
+func (s *Service) withStatus(ctx context.Context, a Agent) (Agent, error) {
+	p, err := s.store.AgentPresence(ctx, a.ID)
+	if err != nil {
+		return Agent{}, fmt.Errorf("presence of %s: %w", a.ID, err)
+	}
+	return withPresence(a, p, s.now()), nil
+}
+
+// Profile returns the agent's profile (without its status), creating it
+// from the identity provider's claims on first use.
+func (s *Service) Profile(ctx context.Context, agent Principal, email string) (Agent, error) {
 	name := agent.Name
 	if name == "" {
 		name = email
@@ -56,7 +75,7 @@ func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u
 	if err := checkURL("meetingsUrl", u.MeetingsURL); err != nil {
 		return Agent{}, err
 	}
-	a, err := s.Me(ctx, agent, email)
+	a, err := s.Profile(ctx, agent, email)
 	if err != nil {
 		return Agent{}, err
 	}
@@ -65,7 +84,7 @@ func (s *Service) UpdateMe(ctx context.Context, agent Principal, email string, u
 		return Agent{}, fmt.Errorf("update agent %s: %w", agent.ID, err)
 	}
 	s.assigneeChanged(ctx, a)
-	return a, nil
+	return s.withStatus(ctx, a)
 }
 
 // Agents lists the agents of the caller's inboxes, by display name.
@@ -85,5 +104,17 @@ func (s *Service) Agents(ctx context.Context, agent Principal) ([]Agent, error) 
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Agent) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
+	ids := make([]string, len(out))
+	for i, a := range out {
+		ids[i] = a.ID
+	}
+	presences, err := s.store.AgentPresences(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("presence of agents: %w", err)
+	}
+	now := s.now()
+	for i, a := range out {
+		out[i] = withPresence(a, presences[a.ID], now)
+	}
 	return out, nil
 }

@@ -168,7 +168,11 @@ func (s *Service) reopen(ctx context.Context, p Principal, conversationID string
 		}
 		c.Status = StatusOpen
 		if arm {
-			s.armTimer(c, s.now())
+			in, err := s.inactivityOf(ctx, *c)
+			if err != nil {
+				return nil, err
+			}
+			armTimer(c, in, s.now())
 		} else {
 			stopTimer(c)
 		}

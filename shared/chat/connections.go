@@ -22,8 +22,11 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 		return fmt.Errorf("consume ticket: %w", err)
 	}
 	c := Connection{ID: connectionID, Principal: t.Principal, ConnectedAt: s.now().UTC()}
-	if t.Principal.Role == RoleAgent {
+	switch t.Principal.Role {
+	case RoleAgent:
 		c.Inboxes = t.Principal.Inboxes
+	case RoleVisitor:
+		c.Principal.ChannelID = t.ChannelID
 	}
 	if err := s.store.SaveConnection(ctx, c); err != nil {
 		return fmt.Errorf("save connection %s: %w", connectionID, err)
@@ -43,8 +46,11 @@ func (s *Service) Disconnect(ctx context.Context, connectionID string) error {
 	if err := s.store.DeleteConnection(ctx, connectionID); err != nil {
 		return fmt.Errorf("delete connection %s: %w", connectionID, err)
 	}
-	if c.Principal.Role == RoleVisitor {
+	switch c.Principal.Role {
+	case RoleVisitor:
 		s.visitorLeft(ctx, c.Principal.ID)
+	case RoleAgent:
+		s.agentSocketClosed(ctx, c)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel error categories. Adapters translate their own errors into these,
@@ -13,6 +14,9 @@ var (
 	ErrConflict     = errors.New("conflict")
 	ErrTooLarge     = errors.New("too large")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the caller is known but its role may not do this
+	// (an agent calling an admins' route). It says nothing about ids.
+	ErrForbidden = errors.New("forbidden")
 	// ErrClientIDReused: a client id that stored one request came with
 	// another (see clientid.go).
 	ErrClientIDReused = errors.New("client id reused")
@@ -27,6 +31,32 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%v: %s", e.Kind, e.Message) }
 
 func (e *Error) Unwrap() error { return e.Kind }
+
+// FieldError is one problem of a request body, named by the field's JSON
+// path (look.color, availability.week.mon[1].end), so a form can show it
+// beside the field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError refuses a request body and names every field at fault.
+// It is an ErrInvalid.
+type ValidationError struct {
+	Message string
+	Fields  []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid request: " + e.Message)
+	for _, f := range e.Fields {
+		b.WriteString("; " + f.Field + ": " + f.Message)
+	}
+	return b.String()
+}
+
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
 func invalid(format string, args ...any) error {
 	return &Error{Kind: ErrInvalid, Message: fmt.Sprintf(format, args...)}

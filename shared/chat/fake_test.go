@@ -26,6 +26,7 @@ type fakeStore struct {
 	subs      map[string][]chat.Listener // conversationID -> listeners
 	tickets   map[string]bool
 	agents    map[string]chat.Agent
+	presence  map[string]chat.Presence
 	beforeTxn func() // runs inside Append before the seq check, to stage races
 	// afterVisitorListeners runs once after VisitorListeners has read the
 	// visitor's tabs, to stage what happens before the caller acts on them.
@@ -41,7 +42,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{
 		convs: map[string]chat.Conversation{}, msgs: map[string][]chat.Message{}, clients: map[string][2]any{}, requests: map[string]string{}, turns: map[string]int64{}, convTurns: map[string]int64{},
 		visitors: map[string]chat.Visitor{}, conns: map[string]chat.Connection{}, subs: map[string][]chat.Listener{},
-		tickets: map[string]bool{}, agents: map[string]chat.Agent{},
+		tickets: map[string]bool{}, agents: map[string]chat.Agent{}, presence: map[string]chat.Presence{},
 	}
 }
 
@@ -216,6 +217,11 @@ func (f *fakeStore) SaveConnection(_ context.Context, c chat.Connection) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.conns[c.ID] = c
+	if c.Principal.Role == chat.RoleAgent {
+		p := f.presence[c.Principal.ID]
+		p.Sockets = append(p.Sockets, chat.AgentSocket{ConnectionID: c.ID, ExpiresAt: c.ConnectedAt.Add(2 * time.Hour)})
+		f.presence[c.Principal.ID] = p
+	}
 	return nil
 }
 
@@ -322,7 +328,7 @@ func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
 func (f *fakeStore) Agents(_ context.Context, inbox string) ([]chat.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []chat.Agent
+	out := []chat.Agent{}
 	for _, a := range f.agents {
 		if slices.Contains(a.Inboxes, inbox) {
 			out = append(out, a)
@@ -330,6 +336,43 @@ func (f *fakeStore) Agents(_ context.Context, inbox string) ([]chat.Agent, error
 	}
 	slices.SortFunc(out, func(a, b chat.Agent) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+func (f *fakeStore) AgentPresence(_ context.Context, id string) (chat.Presence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.presence[id], nil
+}
+
+func (f *fakeStore) AgentPresences(_ context.Context, ids []string) (map[string]chat.Presence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]chat.Presence{}
+	for _, id := range ids {
+		if p, ok := f.presence[id]; ok {
+			out[id] = p
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) SetAgentStatus(_ context.Context, id string, st chat.AgentStatus) (chat.Presence, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.presence[id]
+	p.Status = st
+	f.presence[id] = p
+	return p, nil
+}
+
+func (f *fakeStore) AgentSocketClosed(_ context.Context, c chat.Connection, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.presence[c.Principal.ID]
+	p.Sockets = slices.DeleteFunc(p.Sockets, func(s chat.AgentSocket) bool { return s.ConnectionID == c.ID })
+	p.LastClosedAt = at
+	f.presence[c.Principal.ID] = p
+	return nil
 }
 
 // pushRecorder is a chat.Notifier that records what went where; the

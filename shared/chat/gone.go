@@ -55,4 +55,7 @@ func (s *Service) forget(ctx context.Context, id string, via Via) {
 	if visitorID != "" {
 		s.visitorLeft(ctx, visitorID)
 	}
+	if c.Principal.Role == RoleAgent {
+		s.agentSocketClosed(ctx, c)
+	}
 }

@@ -11,35 +11,61 @@ import (
 	"slices"
 )
 
-// Channels tells which inbox a chat channel belongs to. The deployment's
-// configuration answers today (ChannelInboxes); a store of inboxes and
-// channels can answer later without a change to the domain.
-type Channels interface {
-	// ChannelInbox returns the inbox of a chat channel; ErrNotFound for a
-	// channel that does not exist.
-	ChannelInbox(ctx context.Context, channelID string) (string, error)
+// Channel is what the domain needs to know of a chat channel: the inbox
+// its conversations land in and its inactivity timer.
+type Channel struct {
+	ID         string
+	InboxID    string
+	Inactivity Inactivity
 }
 
-// ChannelInboxes maps chat channels to their inboxes, fixed at init.
+// Channels answers for the chat channels; the stored settings do
+// (shared/settings), with a short cache, so no visitor message reads them.
+type Channels interface {
+	// Channel returns a chat channel; ErrNotFound for one that does not
+	// exist.
+	Channel(ctx context.Context, channelID string) (Channel, error)
+}
+
+// StaticChannels is a fixed set of chat channels by id (tests, tools).
+type StaticChannels map[string]Channel
+
+// Channel implements Channels.
+func (m StaticChannels) Channel(_ context.Context, channelID string) (Channel, error) {
+	if c, ok := m[channelID]; ok {
+		c.ID = channelID
+		return c, nil
+	}
+	return Channel{}, errChannelNotFound()
+}
+
+// ChannelInboxes maps chat channels to their inboxes, each with the
+// default inactivity timer (tests, tools).
 type ChannelInboxes map[string]string
 
-// ChannelInbox implements Channels.
-func (m ChannelInboxes) ChannelInbox(_ context.Context, channelID string) (string, error) {
+// Channel implements Channels.
+func (m ChannelInboxes) Channel(_ context.Context, channelID string) (Channel, error) {
 	if inbox := m[channelID]; inbox != "" {
-		return inbox, nil
+		return Channel{ID: channelID, InboxID: inbox, Inactivity: Inactivity{Timeout: DefaultInactivityTimeout}}, nil
 	}
-	return "", errChannelNotFound()
+	return Channel{}, errChannelNotFound()
 }
 
 func errChannelNotFound() error { return &Error{Kind: ErrNotFound, Message: "channel not found"} }
 
+// channelOf returns a chat channel, or an error naming it.
+func (s *Service) channelOf(ctx context.Context, channelID string) (Channel, error) {
+	c, err := s.channels.Channel(ctx, channelID)
+	if err != nil {
+		return Channel{}, fmt.Errorf("channel %s: %w", channelID, err)
+	}
+	return c, nil
+}
+
 // ChannelInbox returns the inbox a chat channel belongs to.
 func (s *Service) ChannelInbox(ctx context.Context, channelID string) (string, error) {
-	inbox, err := s.channels.ChannelInbox(ctx, channelID)
-	if err != nil {
-		return "", fmt.Errorf("inbox of channel %s: %w", channelID, err)
-	}
-	return inbox, nil
+	c, err := s.channelOf(ctx, channelID)
+	return c.InboxID, err
 }
 
 // Member returns agent as the domain acts for it: a member of the inboxes
@@ -79,20 +105,4 @@ func SignAs(agent Principal, profile *Agent) Principal {
 		agent.Name, agent.AvatarURL = profile.DisplayName, profile.AvatarURL
 	}
 	return agent
-}
-
-// CheckChannel tells whether agent may reach a chat channel (its email
-// settings, for example): a channel of one of its inboxes. An unknown
-// channel and one outside them answer alike.
-func (s *Service) CheckChannel(ctx context.Context, agent Principal, channelID string) error {
-	inbox, err := s.channels.ChannelInbox(ctx, channelID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return errChannelNotFound()
-	case err != nil:
-		return fmt.Errorf("inbox of channel %s: %w", channelID, err)
-	case agent.Role != RoleAgent || !slices.Contains(agent.Inboxes, inbox):
-		return errChannelNotFound()
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package chat
 // Messages: what visitors and agents write into a conversation's seq stream.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,9 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 			return res.Message, nil
 		}
 	}
-	inbox, err := s.ChannelInbox(ctx, s.channel)
+	// The conversation starts in the channel the visitor's widget runs on
+	// (a connection stored before principals carried it: the default).
+	ch, err := s.channelOf(ctx, cmp.Or(p.ChannelID, s.channel))
 	if err != nil {
 		return Message{}, err
 	}
@@ -87,10 +90,10 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		Author: author(p), Body: in.Body, CreatedAt: now,
 	}
 	c := Conversation{
-		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: p.ID, Status: StatusOpen,
+		ID: cid, ChannelID: ch.ID, InboxID: ch.InboxID, VisitorID: p.ID, Status: StatusOpen,
 		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
 	}
-	s.armTimer(&c, now)
+	armTimer(&c, ch.Inactivity, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
@@ -124,6 +127,13 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 
 func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation, in SendInput) (Appended, error) {
 	now := s.now().UTC()
+	var timer Inactivity
+	if p.Role == RoleVisitor {
+		var err error
+		if timer, err = s.inactivityOf(ctx, conv); err != nil {
+			return Appended{}, err
+		}
+	}
 	res, err := s.store.Append(ctx, Append{
 		Current: conv,
 		Message: Message{
@@ -145,7 +155,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 				c.AgentReadSeq = c.LastSeq + 1
 			}
 			if p.Role == RoleVisitor {
-				s.armTimer(c, now)
+				armTimer(c, timer, now)
 			}
 			if in.Channel == ChannelEmail {
 				// The conversation continues by email: no chat timer.

@@ -30,6 +30,9 @@ type Principal struct {
 	// Inboxes an agent is a member of (see Service.Member); it reaches
 	// their conversations only. Empty for visitors.
 	Inboxes []string
+	// ChannelID is a visitor's chat channel: the one its widget runs on,
+	// where its new conversations start. Empty for agents.
+	ChannelID string
 }
 
 // Status of a conversation.
@@ -252,6 +255,11 @@ type Agent struct {
 	AvatarURL   string   `json:"avatarUrl,omitempty"`
 	MeetingsURL string   `json:"meetingsUrl,omitempty"`
 	Inboxes     []string `json:"inboxes"`
+	// Status is what the agent chose, Presence what it is in effect (away
+	// too after AwayAfter without an inbox socket); filled when read, not
+	// stored with the profile.
+	Status   AgentStatus `json:"status"`
+	Presence AgentStatus `json:"presence"`
 }
 
 // Connection is a live WebSocket connection and who opened it.

@@ -57,6 +57,16 @@ type Storer interface {
 	PutAgent(ctx context.Context, a Agent) error
 	Agents(ctx context.Context, inboxID string) ([]Agent, error)
 
+	// AgentPresence reads an agent's status and sockets (zero when none
+	// was stored); AgentPresences several agents', by id.
+	AgentPresence(ctx context.Context, agentID string) (Presence, error)
+	AgentPresences(ctx context.Context, agentIDs []string) (map[string]Presence, error)
+	// SetAgentStatus stores the status an agent chose.
+	SetAgentStatus(ctx context.Context, agentID string, status AgentStatus) (Presence, error)
+	// AgentSocketClosed forgets an agent's inbox socket and stamps when it
+	// closed (SaveConnection records an agent's socket as it opens).
+	AgentSocketClosed(ctx context.Context, c Connection, at time.Time) error
+
 	// PresenceTurn returns the visitor's next presence turn: a number that
 	// grows with every call (a counter on the visitor), taken by a connect
 	// or a disconnect before it decides whether the visitor is online.

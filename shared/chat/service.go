@@ -18,18 +18,16 @@ const (
 
 // Options configure a Service.
 type Options struct {
-	// ChannelID is the channel that exists without configuration.
+	// ChannelID is the default chat channel: where mail from an unknown
+	// address starts a conversation.
 	ChannelID string
-	// Channels tells which inbox each chat channel belongs to.
+	// Channels tells each chat channel's inbox and inactivity timer.
 	Channels Channels
 	// AgentInboxes are the inboxes an agent is a member of before it has a
 	// profile; a new profile starts with them.
 	AgentInboxes []string
 	Now          func() time.Time
 	NewID        func() string
-	// Inactivity holds each chat channel's inactivity timer, by channel id;
-	// a channel without an entry closes after DefaultInactivityTimeout.
-	Inactivity map[string]Inactivity
 	// VisitorMessages limits each visitor's messages, all tabs together.
 	VisitorMessages RateLimit
 	// SocketFrames counts frames against their socket's limit. A visitor's
@@ -51,8 +49,6 @@ type Service struct {
 	now          func() time.Time
 	newID        func() string
 
-	inactivity map[string]Inactivity
-
 	visitorMessages RateLimit
 	socketFrames    FrameCounter
 }
@@ -73,7 +69,6 @@ func NewService(st Storer, n Notifier, o Options) (*Service, error) {
 		return nil, errors.New("chat: a service needs a store, a notifier, a channel id, the channels and a socket frame counter")
 	}
 	s := &Service{store: st, notify: n, channel: o.ChannelID, channels: o.Channels, agentInboxes: o.AgentInboxes, now: o.Now, newID: o.NewID}
-	s.inactivity = o.Inactivity
 	s.visitorMessages = o.VisitorMessages
 	s.socketFrames = o.SocketFrames
 	if s.now == nil {

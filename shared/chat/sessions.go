@@ -11,8 +11,8 @@ import (
 // Session resumes visitorID when it names a visitor of channelID and
 // otherwise creates a new visitor. It returns the visitor's conversations.
 func (s *Service) Session(ctx context.Context, channelID, visitorID string) (Visitor, []VisitorConversation, error) {
-	if channelID != s.channel {
-		return Visitor{}, nil, &Error{Kind: ErrNotFound, Message: "channel not found"}
+	if _, err := s.channelOf(ctx, channelID); err != nil {
+		return Visitor{}, nil, err
 	}
 	if visitorID != "" {
 		v, err := s.store.Visitor(ctx, visitorID)

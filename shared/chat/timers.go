@@ -71,19 +71,18 @@ func (in Inactivity) WarningMessage() string {
 	return strings.ReplaceAll(text, "{minutes}", fmt.Sprint(max(minutes, 1)))
 }
 
-func (s *Service) inactivityOf(channelID string) Inactivity {
-	if in, ok := s.inactivity[channelID]; ok {
-		return in
-	}
-	return Inactivity{Timeout: DefaultInactivityTimeout}
+// inactivityOf returns the inactivity timer of a conversation's channel
+// (from the channels' cache: no call per message).
+func (s *Service) inactivityOf(ctx context.Context, c Conversation) (Inactivity, error) {
+	ch, err := s.channelOf(ctx, c.ChannelID)
+	return ch.Inactivity, err
 }
 
-// armTimer starts the conversation's inactivity timer afresh from the
+// armTimer starts the conversation's inactivity timer in afresh from the
 // visitor's activity at from. It only changes fields of the conversation
 // item the message transaction writes anyway, so the timer costs no extra
 // call per message.
-func (s *Service) armTimer(c *Conversation, from time.Time) {
-	in := s.inactivityOf(c.ChannelID)
+func armTimer(c *Conversation, in Inactivity, from time.Time) {
 	switch {
 	case in.Timeout <= 0 || c.Status != StatusOpen:
 		c.TimerAt, c.TimerStage = time.Time{}, ""
@@ -129,7 +128,10 @@ func (s *Service) Expire(ctx context.Context, conversationID string) (ExpireOutc
 		return ExpireNone, fmt.Errorf("expire %s: %w", conversationID, err)
 	}
 	now := s.now()
-	in := s.inactivityOf(conv.ChannelID)
+	in, err := s.inactivityOf(ctx, conv)
+	if err != nil {
+		return ExpireNone, fmt.Errorf("expire %s: %w", conversationID, err)
+	}
 	decide := func(c *Conversation) (*Event, string) {
 		if c.Status != StatusOpen || c.TimerAt.IsZero() || c.TimerAt.After(now) {
 			return nil, ""

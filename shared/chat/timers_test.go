@@ -15,8 +15,8 @@ func timerEnv(t *testing.T, in chat.Inactivity) (*env, *time.Time) {
 	t.Helper()
 	e := newEnv(t)
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	e.svc = newService(t, e.store, e.push, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"},
-		Now: func() time.Time { return now }, Inactivity: map[string]chat.Inactivity{"main": in}})
+	e.svc = newService(t, e.store, e.push, chat.Options{ChannelID: "main", Channels: chat.StaticChannels{"main": {InboxID: "main", Inactivity: in}},
+		AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
 	return e, &now
 }
 

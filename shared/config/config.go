@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// DefaultInboxID is the one inbox there is until inboxes are stored: the
-// default channel belongs to it and every agent is a member of it.
+// DefaultInboxID is the first inbox: the default channel is seeded into
+// it, and an agent without a profile is a member of it.
 const DefaultInboxID = "main"
 
 // Config is the environment every function shares (template.yaml Globals).
@@ -21,14 +21,20 @@ type Config struct {
 	SigningSecretARN string
 	WSCallbackURL    string
 	DefaultChannelID string
-	AllowedOrigins   []string
+	// AllowedOrigins are the sites the default channel is seeded with
+	// (ALLOWED_ORIGINS); admins change them in the stored settings.
+	AllowedOrigins []string
+	// WidgetOrigins are the origins the chat window is served from
+	// (WIDGET_ORIGINS: the web distribution's names): allowed on every
+	// channel.
+	WidgetOrigins []string
 
 	// EventBusName is the bus domain events go to (EVENT_BUS_NAME).
 	EventBusName string
-	// The default channel's inactivity timer: INACTIVITY_TIMEOUT_MINUTES
+	// The seed of the channels' inactivity timer: INACTIVITY_TIMEOUT_MINUTES
 	// (default 30, 0 disables), INACTIVITY_WARNING_MINUTES (default 2, 0
-	// sends no warning), WIDGET_LANGUAGE of the built-in warning text
-	// (default en) and INACTIVITY_WARNING_TEXT replacing it.
+	// sends no warning), WIDGET_LANGUAGE of the widget and the built-in
+	// warning text (default en) and INACTIVITY_WARNING_TEXT replacing it.
 	InactivityTimeout time.Duration
 	InactivityWarning time.Duration
 	WidgetLanguage    string
@@ -36,8 +42,8 @@ type Config struct {
 	// ClockFile is set only by the local cloud (PARLEY_CLOCK_FILE): the
 	// file holding the offset of its test clock.
 	ClockFile string
-	// TeamName and ThemeColor are the widget's look (optional: the widget
-	// routes fall back to their defaults).
+	// TeamName and ThemeColor seed the widget's look (optional: the
+	// settings fall back to their defaults).
 	TeamName   string
 	ThemeColor string
 
@@ -95,6 +101,11 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
+	for _, o := range strings.Split(optional("WIDGET_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.WidgetOrigins = append(c.WidgetOrigins, o)
+		}
+	}
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")

@@ -11,6 +11,9 @@ type Mail struct {
 	// SenderAddress is the verified address emails come from unless a chat
 	// channel chooses another.
 	SenderAddress string
+	// SenderDomain is the verified domain every sender address must be at
+	// (MAIL_SENDER_DOMAIN; default: SenderAddress's domain).
+	SenderDomain string
 	// InboundDomain receives replies: reply+<token>@InboundDomain.
 	InboundDomain string
 	// MailBucket keeps raw inbound mail (under InboundPrefix) and email
@@ -43,6 +46,11 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 	if err := r.err(); err != nil {
 		return Mail{}, err
 	}
+	_, m.SenderDomain, _ = strings.Cut(m.SenderAddress, "@")
+	if d, ok := lookup("MAIL_SENDER_DOMAIN"); ok && strings.TrimSpace(d) != "" {
+		m.SenderDomain = d
+	}
+	m.SenderDomain = strings.ToLower(strings.TrimSpace(m.SenderDomain))
 	files, err := readFilesURL(lookup)
 	if err != nil {
 		return Mail{}, err

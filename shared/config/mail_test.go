@@ -21,9 +21,13 @@ func TestMailFromLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "parley-mailbucket", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	want := config.Mail{SenderAddress: "chat@example.com", SenderDomain: "example.com", InboundDomain: "reply.example.com", MailBucket: "parley-mailbucket", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	env["MAIL_SENDER_DOMAIN"] = " Example.COM "
+	if got, err := config.MailFromLookup(lookup); err != nil || got.SenderDomain != "example.com" {
+		t.Errorf("SenderDomain = %q, %v; want the variable's, in lower case", got.SenderDomain, err)
 	}
 	delete(env, "MAIL_BUCKET")
 	env["MAIL_INBOUND_DOMAIN"] = " "

@@ -36,7 +36,7 @@ var (
 // sendConfirmation emails the owner of c's address a link to confirm it.
 // An undeliverable address gets nothing (and the visitor's answer does
 // not say so).
-func (s *Service) sendConfirmation(ctx context.Context, c Contact, confirmPage string) error {
+func (s *Service) sendConfirmation(ctx context.Context, c Contact, channelID, confirmPage string) error {
 	reason, err := s.blocked(ctx, c.Email)
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ func (s *Service) sendConfirmation(ctx context.Context, c Contact, confirmPage s
 	q := page.Query()
 	q.Set("token", tok)
 	page.RawQuery = q.Encode()
-	st, err := s.Settings(ctx, s.channel)
+	st, err := s.settings(ctx, channelID)
 	if err != nil {
 		return err
 	}

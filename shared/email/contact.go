@@ -1,6 +1,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,8 @@ func (s *Service) merged(ctx context.Context, visitorID, addr string, in Contact
 // sent to it automatically. The answer is the same whether or not the
 // address is someone else's: nothing tells a visitor who owns an address.
 // An unchanged, verified address stays verified and gets no email.
-func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactInput, confirmPage string) (Contact, error) {
+func (s *Service) SetContact(ctx context.Context, visitor chat.Principal, in ContactInput, confirmPage string) (Contact, error) {
+	visitorID := visitor.ID
 	addr, err := checkContact(in)
 	if err != nil {
 		return Contact{}, err
@@ -102,7 +104,7 @@ func (s *Service) SetContact(ctx context.Context, visitorID string, in ContactIn
 	if !send {
 		return c, nil
 	}
-	if err := s.sendConfirmation(ctx, c, confirmPage); err != nil {
+	if err := s.sendConfirmation(ctx, c, cmp.Or(visitor.ChannelID, s.channel), confirmPage); err != nil {
 		// Not sent: the next attempt may send at once.
 		c.ConfirmSentAt = time.Time{}
 		if mail.Key(prev.Email) == mail.Key(addr) {
@@ -206,62 +208,17 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 	return nil
 }
 
-// ChannelSettings is Settings for an agent: a channel outside the agent's
-// inboxes answers like an unknown one.
-func (s *Service) ChannelSettings(ctx context.Context, agent chat.Principal, channelID string) (Settings, error) {
-	if err := s.chat.CheckChannel(ctx, agent, channelID); err != nil {
-		return Settings{}, err
-	}
-	return s.Settings(ctx, channelID)
-}
-
-// Settings returns a chat channel's email settings (defaults: transcripts
-// on, the deployment's sender address).
-func (s *Service) Settings(ctx context.Context, channelID string) (Settings, error) {
-	if channelID != s.channel {
-		return Settings{}, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
-	}
-	st, err := s.store.Settings(ctx, channelID)
-	if errors.Is(err, chat.ErrNotFound) {
-		return Settings{ChannelID: channelID, TranscriptOnClose: true, SenderAddress: s.cfg.SenderAddress}, nil
-	}
+// settings returns a chat channel's email settings; a channel without a
+// sender address sends from the deployment's.
+func (s *Service) settings(ctx context.Context, channelID string) (Settings, error) {
+	st, err := s.channels.ChannelEmail(ctx, channelID)
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, fmt.Errorf("email settings of %s: %w", channelID, err)
 	}
 	if st.SenderAddress == "" {
 		st.SenderAddress = s.cfg.SenderAddress
 	}
 	return st, nil
-}
-
-// PutSettings changes the email settings of a chat channel of one of the
-// agent's inboxes.
-func (s *Service) PutSettings(ctx context.Context, agent chat.Principal, st Settings) (Settings, error) {
-	if err := s.chat.CheckChannel(ctx, agent, st.ChannelID); err != nil {
-		return Settings{}, err
-	}
-	if st.ChannelID != s.channel {
-		return Settings{}, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
-	}
-	if st.SenderAddress != "" {
-		addr, err := mail.ParseAddress(st.SenderAddress)
-		if err != nil {
-			return Settings{}, toDomain(err)
-		}
-		// The functions may send only from the deployment's sender domain
-		// (the template's IAM policy names identity/<SenderDomain>).
-		if domain := senderDomain(s.cfg.SenderAddress); senderDomain(addr) != domain {
-			return Settings{}, &chat.Error{Kind: chat.ErrInvalid, Message: fmt.Sprintf("senderAddress must be an address at %s, the domain this deployment sends from", domain)}
-		}
-		st.SenderAddress = addr
-	}
-	if len([]rune(st.SenderName)) > mail.MaxDisplayNameLen {
-		return Settings{}, &chat.Error{Kind: chat.ErrInvalid, Message: "senderName is longer than 80 characters"}
-	}
-	if err := s.store.PutSettings(ctx, st); err != nil {
-		return Settings{}, err
-	}
-	return s.Settings(ctx, st.ChannelID)
 }
 
 // Quarantine lists the mail kept aside for the agent's inboxes, newest

@@ -72,11 +72,11 @@ func TestTypedAddressIsUnverifiedUntilConfirmed(t *testing.T) {
 	eve := newVisitor(t, f)
 
 	// Eve claims Ada's address and a fresh one: the same kind of answer.
-	taken, err := f.email.SetContact(ctx, eve, email.ContactInput{Email: "ada@visitor.test"}, confirmPage)
+	taken, err := f.email.SetContact(ctx, onMain(eve), email.ContactInput{Email: "ada@visitor.test"}, confirmPage)
 	if err != nil {
 		t.Fatalf("claiming a taken address: %v, want the same answer as for any address", err)
 	}
-	fresh, err := f.email.SetContact(ctx, newVisitor(t, f), email.ContactInput{Email: "fresh@visitor.test"}, confirmPage)
+	fresh, err := f.email.SetContact(ctx, onMain(newVisitor(t, f)), email.ContactInput{Email: "fresh@visitor.test"}, confirmPage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestTypedAddressIsUnverifiedUntilConfirmed(t *testing.T) {
 
 	// Mail from an address only typed, never confirmed, starts a
 	// conversation of a new contact.
-	typer, err := f.email.SetContact(ctx, newVisitor(t, f), email.ContactInput{Email: "typed@visitor.test"}, confirmPage)
+	typer, err := f.email.SetContact(ctx, onMain(newVisitor(t, f)), email.ContactInput{Email: "typed@visitor.test"}, confirmPage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,11 +147,11 @@ func TestConfirmationLink(t *testing.T) {
 	ctx := t.Context()
 	vid := newVisitor(t, f)
 	in := email.ContactInput{Email: "Grace@Visitor.Test", Name: "Grace", PageURL: "https://shop.example.com/cart"}
-	c, err := f.email.SetContact(ctx, vid, in, confirmPage)
+	c, err := f.email.SetContact(ctx, onMain(vid), in, confirmPage)
 	if err != nil || mail.Key(c.Email) != "grace@visitor.test" || c.Verified() {
 		t.Fatalf("SetContact = %+v, %v", c, err)
 	}
-	if _, err := f.email.SetContact(ctx, vid, in, confirmPage); err != nil {
+	if _, err := f.email.SetContact(ctx, onMain(vid), in, confirmPage); err != nil {
 		t.Fatal(err)
 	}
 	links := confirmLinks(t, f, "grace@visitor.test")
@@ -159,7 +159,7 @@ func TestConfirmationLink(t *testing.T) {
 		t.Fatalf("links = %q, want one (no second email within ten minutes)", links)
 	}
 	f.skew = 11 * time.Minute
-	if _, err := f.email.SetContact(ctx, vid, in, confirmPage); err != nil {
+	if _, err := f.email.SetContact(ctx, onMain(vid), in, confirmPage); err != nil {
 		t.Fatal(err)
 	}
 	if links = confirmLinks(t, f, "grace@visitor.test"); len(links) != 2 {
@@ -210,7 +210,7 @@ func TestConfirmationLink(t *testing.T) {
 
 	// The visitor changes the address: the old link is void, and the new
 	// address starts unverified.
-	c, err = f.email.SetContact(ctx, vid, email.ContactInput{Email: "grace.h@visitor.test"}, confirmPage)
+	c, err = f.email.SetContact(ctx, onMain(vid), email.ContactInput{Email: "grace.h@visitor.test"}, confirmPage)
 	if err != nil || c.Verified() || c.Name != "Grace" {
 		t.Fatalf("changed address = %+v, %v", c, err)
 	}
@@ -222,4 +222,9 @@ func TestConfirmationLink(t *testing.T) {
 	if conv, _, _ := f.chat.Thread(ctx, out.ConversationID, 1); conv.VisitorID == vid {
 		t.Errorf("mail from the replaced address still reaches the visitor")
 	}
+}
+
+// onMain is a visitor of the main channel.
+func onMain(visitorID string) chat.Principal {
+	return chat.Principal{Role: chat.RoleVisitor, ID: visitorID, ChannelID: "main"}
 }

@@ -47,10 +47,10 @@ type AddressStatus struct {
 
 // Settings are a chat channel's email settings.
 type Settings struct {
-	ChannelID         string `json:"channelId"`
-	TranscriptOnClose bool   `json:"transcriptOnClose"`
-	SenderAddress     string `json:"senderAddress,omitempty"`
-	SenderName        string `json:"senderName,omitempty"`
+	ChannelID         string
+	TranscriptOnClose bool
+	SenderAddress     string
+	SenderName        string
 }
 
 // Quarantined is an inbound mail kept aside for agents instead of being
@@ -87,12 +87,16 @@ type Store interface {
 	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
 	AddressStatus(ctx context.Context, addr string) (AddressStatus, error)
 	MarkUndeliverable(ctx context.Context, st AddressStatus) error
-	Settings(ctx context.Context, channelID string) (Settings, error)
-	PutSettings(ctx context.Context, st Settings) error
 	Once(ctx context.Context, key string) error
 	Release(ctx context.Context, key string) error
 	Quarantine(ctx context.Context, q Quarantined) error
 	QuarantinedMail(ctx context.Context, inboxID string, limit int) ([]Quarantined, error)
+}
+
+// Channels answers each chat channel's email settings (shared/settings,
+// from its cache).
+type Channels interface {
+	ChannelEmail(ctx context.Context, channelID string) (Settings, error)
 }
 
 // SES is the part of the SES v2 client used here.
@@ -108,14 +112,15 @@ type S3 interface {
 
 // Service carries out the email channel's use cases.
 type Service struct {
-	chat    *chat.Service
-	store   Store
-	ses     SES
-	s3      S3
-	tokens  *mail.Tokens
-	cfg     config.Mail
-	channel string
-	team    string
+	chat     *chat.Service
+	store    Store
+	channels Channels
+	ses      SES
+	s3       S3
+	tokens   *mail.Tokens
+	cfg      config.Mail
+	channel  string
+	team     string
 	// inboxURL is where agents open a conversation (#/c/{id}).
 	inboxURL string
 	now      func() time.Time
@@ -133,11 +138,11 @@ type Options struct {
 }
 
 // New returns a Service.
-func New(svc *chat.Service, st Store, ses SES, s3c S3, tokens *mail.Tokens, cfg config.Mail, o Options) *Service {
+func New(svc *chat.Service, st Store, channels Channels, ses SES, s3c S3, tokens *mail.Tokens, cfg config.Mail, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now}
+	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now}
 }
 
 // AddressKey is how addresses are compared and indexed.

@@ -94,6 +94,8 @@ type fixture struct {
 	ses   *fakeSES
 	s3    *fakeS3
 	agent chat.Principal
+	// channels are the chat channels' email settings.
+	channels fakeChannels
 	// skew moves the email service's clock (link expiry, resends).
 	skew time.Duration
 }
@@ -118,11 +120,22 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
-		agent: chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
+		channels: fakeChannels{"main": {ChannelID: "main", TranscriptOnClose: true, SenderAddress: "chat@example.com"}},
+		agent:    chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com",
+	f.email = email.New(svc, st, f.channels, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com",
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
+}
+
+// fakeChannels holds the chat channels' email settings.
+type fakeChannels map[string]email.Settings
+
+func (f fakeChannels) ChannelEmail(_ context.Context, id string) (email.Settings, error) {
+	if st, ok := f[id]; ok {
+		return st, nil
+	}
+	return email.Settings{}, chat.ErrNotFound
 }
 
 type nopNotifier struct{}
@@ -203,9 +216,7 @@ func TestTranscriptHandler(t *testing.T) {
 			f := setup(t)
 			f.conversation(t, tt.agentAnswers)
 			if tt.transcriptOff {
-				if _, err := f.email.PutSettings(t.Context(), f.agent, email.Settings{ChannelID: "main", TranscriptOnClose: false}); err != nil {
-					t.Fatal(err)
-				}
+				f.channels["main"] = email.Settings{ChannelID: "main", SenderAddress: "chat@example.com"}
 			}
 			h := email.NewTranscriptHandler(f.email)
 			for range tt.deliveries {

@@ -79,7 +79,7 @@ func (m *Mentions) deliver(ctx context.Context, to chat.Agent, conv chat.Convers
 		slog.InfoContext(ctx, "mention email skipped", "why", "address undeliverable", "agentId", to.ID)
 		return nil
 	}
-	st, err := s.Settings(ctx, conv.ChannelID)
+	st, err := s.settings(ctx, conv.ChannelID)
 	if err != nil {
 		return err
 	}

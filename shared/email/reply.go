@@ -22,7 +22,7 @@ func (s *Service) Reply(ctx context.Context, agent chat.Principal, conversationI
 			return "", errBlocked("no email address is known for this contact")
 		}
 		subject := "Your conversation"
-		if st, err := s.Settings(ctx, conv.ChannelID); err == nil && st.SenderName != "" {
+		if st, err := s.settings(ctx, conv.ChannelID); err == nil && st.SenderName != "" {
 			subject = "Your conversation with " + st.SenderName
 		}
 		for _, m := range history {

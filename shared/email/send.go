@@ -39,7 +39,7 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	if reason != "" {
 		return "", errBlocked(reason)
 	}
-	st, err := s.Settings(ctx, o.conv.ChannelID)
+	st, err := s.settings(ctx, o.conv.ChannelID)
 	if err != nil {
 		return "", err
 	}

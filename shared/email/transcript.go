@@ -192,7 +192,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	}
 	conv := v.conv
 	log := slog.With("conversationId", conv.ID, "eventId", ev.ID)
-	st, err := s.Settings(ctx, conv.ChannelID)
+	st, err := s.settings(ctx, conv.ChannelID)
 	if err != nil {
 		return err
 	}

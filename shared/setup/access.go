@@ -8,6 +8,7 @@ import (
 	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/secret"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -23,10 +24,11 @@ func (e Env) Signer(key []byte) (*auth.Signer, error) {
 	return auth.NewSigner(key, nil)
 }
 
-// Allowlist is the origins allowed per chat channel (the default channel's
-// ALLOWED_ORIGINS) and the inbox's (INBOX_ORIGINS).
-func (e Env) Allowlist() (*auth.Allowlist, error) {
-	site, err := auth.ParseOrigins(e.Config.AllowedOrigins)
+// Allowlist is the origins allowed per chat channel (the stored
+// settings'), the chat window's own (WIDGET_ORIGINS) and the inbox's
+// (INBOX_ORIGINS).
+func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
+	widget, err := auth.ParseOrigins(e.Config.WidgetOrigins)
 	if err != nil {
 		return nil, err
 	}
@@ -34,8 +36,7 @@ func (e Env) Allowlist() (*auth.Allowlist, error) {
 	if err != nil {
 		return nil, err
 	}
-	allow := auth.NewAllowlist(map[string]auth.Origins{e.Config.DefaultChannelID: site}, inbox)
-	return &allow, nil
+	return auth.NewAllowlist(channels, widget, inbox)
 }
 
 // AgentGuard checks agents' access and closes their sockets through the

@@ -9,6 +9,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -17,8 +18,9 @@ import (
 const replyTokenVersion = 'a'
 
 // Email wires the email channel: reply addresses signed with key (the
-// signing secret), SES to send, the mail bucket for raw mail.
-func (e Env) Email(key []byte, svc *chat.Service, st *store.Store) (*email.Service, error) {
+// signing secret), the channels' email settings, SES to send, the mail
+// bucket for raw mail.
+func (e Env) Email(key []byte, svc *chat.Service, st *store.Store, channels *settings.Cache) (*email.Service, error) {
 	cfg, err := config.LoadMail()
 	if err != nil {
 		return nil, err
@@ -35,7 +37,7 @@ func (e Env) Email(key []byte, svc *chat.Service, st *store.Store) (*email.Servi
 	} else if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
 		o.InboxURL = inbox[0]
 	}
-	return email.New(svc, st, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
+	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
 }
 
 // s3 is the S3 client. A custom endpoint (the local cloud's S3) is

@@ -10,7 +10,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +26,7 @@ import (
 	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
@@ -78,22 +81,43 @@ func (e Env) Limiter(st *store.Store) *ratelimit.Limiter {
 }
 
 // Chat returns the chat domain over st, pushing through the @connections
-// API. The default channel belongs to the one inbox there is, and every
-// agent is a member of it.
-func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter) (*chat.Service, error) {
+// API, with the chat channels of the stored settings. An agent without a
+// profile is a member of the first inbox.
+func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter, channels *settings.Cache) (*chat.Service, error) {
 	cfg := e.Config
 	return chat.NewService(st, push.New(e.callbacks()), chat.Options{
-		ChannelID:    cfg.DefaultChannelID,
-		Channels:     chat.ChannelInboxes{cfg.DefaultChannelID: config.DefaultInboxID},
-		AgentInboxes: []string{config.DefaultInboxID},
-		Now:          clock.New(cfg.ClockFile),
-		Inactivity: map[string]chat.Inactivity{cfg.DefaultChannelID: {
-			Timeout: cfg.InactivityTimeout, Warning: cfg.InactivityWarning,
-			Language: cfg.WidgetLanguage, WarningText: cfg.WarningText,
-		}},
+		ChannelID:       cfg.DefaultChannelID,
+		Channels:        channels,
+		AgentInboxes:    []string{config.DefaultInboxID},
+		Now:             clock.New(cfg.ClockFile),
 		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 		SocketFrames:    limiter,
 	})
+}
+
+// Channels returns the cache of the stored chat channels; the first inbox
+// and channel are seeded from the deployment's parameters on first use.
+func (e Env) Channels(st *store.Store) (*settings.Cache, error) {
+	cfg := e.Config
+	m, err := config.LoadMail()
+	if err != nil {
+		return nil, err
+	}
+	minutes := func(d time.Duration) int { return int(math.Round(d.Minutes())) }
+	return settings.NewCache(st, settings.Seed{
+		ChannelID: cfg.DefaultChannelID, InboxID: config.DefaultInboxID,
+		TeamName: cfg.TeamName, Color: cfg.ThemeColor, AllowedOrigins: cfg.AllowedOrigins, Language: cfg.WidgetLanguage,
+		Inactivity: settings.Inactivity{
+			TimeoutMinutes: minutes(cfg.InactivityTimeout), WarningMinutes: minutes(cfg.InactivityWarning), WarningText: cfg.WarningText,
+		},
+		SenderAddress: m.SenderAddress, SenderDomain: m.SenderDomain,
+	}, clock.New(cfg.ClockFile))
+}
+
+// Settings returns the admins' settings and the widget's config over the
+// channels' cache and the chat domain (its agents).
+func (e Env) Settings(channels *settings.Cache, svc *chat.Service) (*settings.Service, error) {
+	return settings.NewService(channels, svc, nil)
 }
 
 // callbacks is the @connections client of the WebSocket API.

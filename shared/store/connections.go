@@ -33,6 +33,7 @@ func (s *Store) listenerItem(pk, connectionID string, p chat.Principal, expiresA
 	it["principalId"] = str(p.ID)
 	putOpt(it, "name", p.Name)
 	putOpt(it, "avatarUrl", p.AvatarURL)
+	putOpt(it, "channelId", p.ChannelID)
 	if len(p.Inboxes) > 0 {
 		// An agent's memberships travel with its listener items, so the
 		// conversation's own read tells what the sender may reach.
@@ -56,8 +57,9 @@ func (s *Store) ConsumeTicket(ctx context.Context, id string, expiresAt time.Tim
 	return nil
 }
 
-// SaveConnection implements chat.Storer: the connection item and its home
-// listener items in one transaction.
+// SaveConnection implements chat.Storer: the connection item, its home
+// listener items and, for an agent, its entry among the agent's sockets
+// (its presence), in one transaction.
 func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 	exp := c.ConnectedAt.Add(ConnectionTTL).Unix()
 	hs := homes(c)
@@ -70,6 +72,9 @@ func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: conn}}}
 	for _, pk := range hs {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: s.listenerItem(pk, c.ID, c.Principal, exp)}})
+	}
+	if c.Principal.Role == chat.RoleAgent {
+		items = append(items, s.addSocket(c))
 	}
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return fmt.Errorf("save connection %s: %w", c.ID, translate(err))

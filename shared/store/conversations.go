@@ -172,6 +172,7 @@ func toListener(it item) chat.Listener {
 		Principal: chat.Principal{
 			Role: chat.Role(getS(it, "role")), ID: getS(it, "principalId"),
 			Name: getS(it, "name"), AvatarURL: getS(it, "avatarUrl"), Inboxes: getList(it, "inboxes"),
+			ChannelID: getS(it, "channelId"),
 		},
 	}
 }

@@ -158,30 +158,6 @@ func (s *Store) MarkUndeliverable(ctx context.Context, st email.AddressStatus) e
 	return nil
 }
 
-// Settings implements email.Store.
-func (s *Store) Settings(ctx context.Context, channelID string) (email.Settings, error) {
-	it, err := s.get(ctx, "CHANNEL#"+channelID, "EMAIL")
-	if err != nil {
-		return email.Settings{}, fmt.Errorf("get email settings of %s: %w", channelID, err)
-	}
-	return email.Settings{
-		ChannelID: channelID, TranscriptOnClose: getS(it, "transcriptOnClose") != "off",
-		SenderAddress: getS(it, "senderAddress"), SenderName: getS(it, "senderName"),
-	}, nil
-}
-
-// PutSettings implements email.Store.
-func (s *Store) PutSettings(ctx context.Context, st email.Settings) error {
-	it := key("CHANNEL#"+st.ChannelID, "EMAIL")
-	it["transcriptOnClose"] = str(map[bool]string{true: "on", false: "off"}[st.TranscriptOnClose])
-	putOpt(it, "senderAddress", st.SenderAddress)
-	putOpt(it, "senderName", st.SenderName)
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it}); err != nil {
-		return fmt.Errorf("put email settings: %w", translate(err))
-	}
-	return nil
-}
-
 // Once implements email.Store: a conditional put, ErrConflict when key was
 // claimed before.
 func (s *Store) Once(ctx context.Context, k string) error {

@@ -78,7 +78,7 @@ func builtFiles() fstest.MapFS {
 func properties() map[string]any {
 	return map[string]any{
 		"ServiceToken": "arn:aws:lambda:eu-west-1:1:function:web", "Bucket": "parley-webbucket-1", "DistributionId": "E2QWRUHAPOMQZL",
-		"HttpApiUrl": "https://api.chat.example.com", "WebSocketUrl": "wss://ws.chat.example.com",
+		"HttpApiUrl": "https://api.chat.example.com", "WidgetConfigUrl": "https://d2.cloudfront.net", "WebSocketUrl": "wss://ws.chat.example.com",
 		"OidcAuthorizeUrl": "https://auth.example.com/oauth2/authorize", "OidcTokenUrl": "https://auth.example.com/oauth2/token",
 		"OidcLogoutUrl": "https://auth.example.com/logout", "OidcClientId": "inbox-client",
 	}
@@ -104,7 +104,7 @@ func TestResourceCreatePublishes(t *testing.T) {
 	for _, p := range b.puts {
 		got[p.Key] = p
 	}
-	if p := got["widget/loader.js"]; p.Body != `fetch("https://api.chat.example.com/widget/config")` ||
+	if p := got["widget/loader.js"]; p.Body != `fetch("https://d2.cloudfront.net/widget/config")` ||
 		p.ContentType != "text/javascript; charset=utf-8" || p.CacheControl != "public, max-age=300" || p.Bucket != "parley-webbucket-1" {
 		t.Errorf("loader put = %+v", p)
 	}

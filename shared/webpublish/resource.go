@@ -22,6 +22,7 @@ type Properties struct {
 	Bucket           string `json:"Bucket"`
 	DistributionID   string `json:"DistributionId"`
 	HTTPAPIURL       string `json:"HttpApiUrl"`
+	WidgetConfigURL  string `json:"WidgetConfigUrl"`
 	WebSocketURL     string `json:"WebSocketUrl"`
 	OIDCAuthorizeURL string `json:"OidcAuthorizeUrl"`
 	OIDCTokenURL     string `json:"OidcTokenUrl"`
@@ -30,7 +31,7 @@ type Properties struct {
 }
 
 func (p Properties) env() Env {
-	return Env{HTTPAPI: p.HTTPAPIURL, WebSocket: p.WebSocketURL, OIDC: OIDC{
+	return Env{HTTPAPI: p.HTTPAPIURL, WidgetConfig: p.WidgetConfigURL, WebSocket: p.WebSocketURL, OIDC: OIDC{
 		Authorize: p.OIDCAuthorizeURL, Token: p.OIDCTokenURL, Logout: p.OIDCLogoutURL, ClientID: p.OIDCClientID,
 	}}
 }

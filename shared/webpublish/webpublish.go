@@ -28,6 +28,11 @@ type Env struct {
 	HTTPAPI   string `json:"httpApi"`
 	WebSocket string `json:"webSocket"`
 	OIDC      OIDC   `json:"oidc"`
+	// WidgetConfig is the base URL the loader asks for the widget's config
+	// (<base>/widget/config?channelId=…): the config's CDN distribution in
+	// AWS (stack output WidgetConfigUrl), the HTTP API locally. Only the
+	// loader has it: the chat window's CSP allows the API, not the CDN.
+	WidgetConfig string `json:"-"`
 }
 
 // The placeholders web/build.mjs leaves in the built files.
@@ -53,6 +58,7 @@ func checkURL(name, raw string, schemes ...string) error {
 func (e Env) Validate() error {
 	errs := []error{
 		checkURL("HTTP API URL", e.HTTPAPI, "http", "https"),
+		checkURL("widget config URL", e.WidgetConfig, "http", "https"),
 		checkURL("WebSocket URL", e.WebSocket, "ws", "wss"),
 		checkURL("authorize URL", e.OIDC.Authorize, "http", "https"),
 		checkURL("token URL", e.OIDC.Token, "http", "https"),
@@ -71,6 +77,7 @@ func Render(dist fs.FS, env Env) (map[string][]byte, error) {
 		return nil, err
 	}
 	env.HTTPAPI = strings.TrimSuffix(env.HTTPAPI, "/")
+	env.WidgetConfig = strings.TrimSuffix(env.WidgetConfig, "/")
 	envJSON, err := json.Marshal(env)
 	if err != nil {
 		return nil, fmt.Errorf("webpublish: encode env: %w", err)
@@ -90,7 +97,7 @@ func Render(dist fs.FS, env Env) (map[string][]byte, error) {
 			if !bytes.Contains(b, []byte(apiPlaceholder)) {
 				return fmt.Errorf("webpublish: %s has no %s placeholder (stale build?)", p, apiPlaceholder)
 			}
-			b = bytes.ReplaceAll(b, []byte(apiPlaceholder), []byte(env.HTTPAPI))
+			b = bytes.ReplaceAll(b, []byte(apiPlaceholder), []byte(env.WidgetConfig))
 		case strings.HasSuffix(p, ".html"):
 			b = bytes.ReplaceAll(b, []byte(envPlaceholder), attr)
 		}

@@ -7,7 +7,7 @@ import (
 )
 
 func testEnv() Env {
-	return Env{HTTPAPI: "https://api.example.com/", WebSocket: "wss://ws.example.com/live", OIDC: OIDC{
+	return Env{HTTPAPI: "https://api.example.com/", WidgetConfig: "https://cdn.example.net/", WebSocket: "wss://ws.example.com/live", OIDC: OIDC{
 		Authorize: "https://auth.example.com/oauth2/authorize", Token: "https://auth.example.com/oauth2/token",
 		Logout: "https://auth.example.com/logout", ClientID: "abc",
 	}}
@@ -24,11 +24,11 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(out["widget/loader.js"]); got != `fetch("https://api.example.com/widget/config")` {
-		t.Errorf("loader = %s", got)
+	if got := string(out["widget/loader.js"]); got != `fetch("https://cdn.example.net/widget/config")` {
+		t.Errorf("loader = %s, want the config through the CDN", got)
 	}
 	frame := string(out["widget/frame.html"])
-	if !strings.Contains(frame, `content="{&#34;httpApi&#34;:&#34;https://api.example.com&#34;,&#34;webSocket&#34;:&#34;wss://ws.example.com/live&#34;`) {
+	if !strings.Contains(frame, `content="{&#34;httpApi&#34;:&#34;https://api.example.com&#34;,&#34;webSocket&#34;:&#34;wss://ws.example.com/live&#34;`) || strings.Contains(frame, "cdn.example.net") {
 		t.Errorf("frame page = %s", frame)
 	}
 	if string(out["widget/frame-X.js"]) != "__PARLEY_API__ stays in assets" {
@@ -51,6 +51,7 @@ func TestRenderRefuses(t *testing.T) {
 		{"quote in URL", full, func(e *Env) { e.HTTPAPI = `https://x.example.com/"+alert(1)+"` }, "not a plain absolute URL"},
 		{"script scheme", full, func(e *Env) { e.OIDC.Token = "javascript://x.example.com/" }, "must use http or https"},
 		{"http socket", full, func(e *Env) { e.WebSocket = "https://ws.example.com" }, "must use ws or wss"},
+		{"no config URL", full, func(e *Env) { e.WidgetConfig = "" }, "widget config URL"},
 		{"no client id", full, func(e *Env) { e.OIDC.ClientID = "" }, "client id is empty"},
 		{"missing page", fstest.MapFS{"widget/loader.js": full["widget/loader.js"]}, nil, "widget/frame.html is missing"},
 		{"stale loader", fstest.MapFS{"widget/loader.js": {Data: []byte("x")}}, nil, "no __PARLEY_API__ placeholder"},

@@ -2,61 +2,40 @@ package widgetapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
-	"regexp"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/settings"
 )
-
-// Defaults of the widget's look when the deployment sets none.
-const (
-	DefaultTeamName   = "Support"
-	DefaultThemeColor = "#2f5bea"
-)
-
-var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
-// Look is what the launcher and the chat window show before anyone is
-// assigned: public, the same for every visitor.
-type Look struct {
-	TeamName string `json:"teamName"`
-	Color    string `json:"color"`
-}
-
-// WithLook sets the channel's look; empty or malformed values keep the
-// defaults, so a typo in a deploy parameter never breaks the widget.
-func WithLook(teamName, color string) Option {
-	return func(h *Handler) {
-		if teamName != "" && len([]rune(teamName)) <= 60 {
-			h.look.TeamName = teamName
-		}
-		if hexColor.MatchString(color) {
-			h.look.Color = color
-		}
-	}
-}
-
-type configResponse struct {
-	ChannelID string `json:"channelId"`
-	Look
-}
 
 // config answers GET /widget/config: the one request the loader makes
-// before the visitor opens the chat. It is public and the same for every
-// visitor (no origin check, no cookie, nothing personal), so browsers and
-// CDNs may cache it.
+// before the visitor opens the chat, and the one it repeats while the page
+// is open. It is public and the same for every visitor (no origin check,
+// no cookie, nothing personal), so browsers and the CDN in front of it
+// cache it: for settings.WidgetMaxAge, never past the next change of the
+// channel's availability.
 func (h *Handler) config(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	channel := req.QueryStringParameters["channelId"]
 	if channel == "" {
 		channel = h.channel
 	}
-	if channel != h.channel {
-		return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"})
+	cfg, maxAge, err := h.settings.WidgetConfig(ctx, channel)
+	if errors.Is(err, chat.ErrNotFound) {
+		// A page embedding a wrong channel id is answered from the cache
+		// too, rather than costing an invocation per page view.
+		res := apigw.Error(ctx, err)
+		res.Headers["Cache-Control"] = fmt.Sprintf("public, max-age=%d", int(settings.WidgetMaxAge.Seconds()))
+		return res
 	}
-	res := apigw.JSON(http.StatusOK, configResponse{ChannelID: channel, Look: h.look})
-	res.Headers["Cache-Control"] = "public, max-age=300"
+	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	res := apigw.JSON(http.StatusOK, cfg)
+	res.Headers["Cache-Control"] = fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
 	return res
 }

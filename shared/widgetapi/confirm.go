@@ -39,8 +39,8 @@ type confirmView struct {
 // maxConfirmBody bounds the confirmation form's body.
 const maxConfirmBody = 1024
 
-func (h *Handler) page(status int, v confirmView) events.APIGatewayV2HTTPResponse {
-	v.Color = template.CSS(h.look.Color) // the default, or checked by WithLook: #rrggbb
+func (h *Handler) page(ctx context.Context, status int, v confirmView) events.APIGatewayV2HTTPResponse {
+	v.Color = template.CSS(h.settings.Color(ctx, h.channel)) // always #rrggbb
 	var b bytes.Buffer
 	if err := confirmPage.Execute(&b, v); err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Body: "internal error", Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}
@@ -58,10 +58,10 @@ func (h *Handler) page(status int, v confirmView) events.APIGatewayV2HTTPRespons
 func (h *Handler) failed(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
 	var de *chat.Error
 	if errors.As(err, &de) && errors.Is(err, chat.ErrInvalid) {
-		return h.page(http.StatusBadRequest, confirmView{Title: "This link cannot confirm an address", Text: de.Message})
+		return h.page(ctx, http.StatusBadRequest, confirmView{Title: "This link cannot confirm an address", Text: de.Message})
 	}
 	slog.ErrorContext(ctx, "confirmation page failed", "error", err)
-	return h.page(http.StatusInternalServerError, confirmView{Title: "Something went wrong", Text: "The address could not be confirmed just now. Please open the link again in a moment."})
+	return h.page(ctx, http.StatusInternalServerError, confirmView{Title: "Something went wrong", Text: "The address could not be confirmed just now. Please open the link again in a moment."})
 }
 
 // confirmForm answers GET /widget/contact/confirm?token=…: what the link
@@ -73,9 +73,9 @@ func (h *Handler) confirmForm(ctx context.Context, req events.APIGatewayV2HTTPRe
 		return h.failed(ctx, err)
 	}
 	if c.Verified() {
-		return h.page(http.StatusOK, confirmView{Title: "Address confirmed", Text: c.Email + " is confirmed. You can close this page."})
+		return h.page(ctx, http.StatusOK, confirmView{Title: "Address confirmed", Text: c.Email + " is confirmed. You can close this page."})
 	}
-	return h.page(http.StatusOK, confirmView{
+	return h.page(ctx, http.StatusOK, confirmView{
 		Title: "Confirm your email address",
 		Text:  "Confirm that " + c.Email + " is your address, to get replies and transcripts of your chat by email.",
 		Token: token,
@@ -108,5 +108,5 @@ func (h *Handler) confirm(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err != nil {
 		return h.failed(ctx, err)
 	}
-	return h.page(http.StatusOK, confirmView{Title: "Address confirmed", Text: "Thank you: " + c.Email + " is confirmed. You can close this page."})
+	return h.page(ctx, http.StatusOK, confirmView{Title: "Address confirmed", Text: "Thank you: " + c.Email + " is confirmed. You can close this page."})
 }

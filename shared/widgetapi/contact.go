@@ -25,7 +25,7 @@ type contactAnswer struct {
 // the conversation continues by email and where transcripts go once the
 // address is confirmed. A new address gets a confirmation email.
 func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
@@ -37,7 +37,7 @@ func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	c, err := h.email.SetContact(ctx, p.ID, in, confirmPageURL(req))
+	c, err := h.email.SetContact(ctx, p, in, confirmPageURL(req))
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

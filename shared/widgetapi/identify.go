@@ -1,6 +1,7 @@
 package widgetapi
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 
@@ -12,6 +13,9 @@ import (
 )
 
 type identifyRequest struct {
+	// ChannelID is the chat channel the widget runs on (default: the
+	// default channel).
+	ChannelID  string `json:"channelId"`
 	ExternalID string `json:"externalId"`
 	Signature  string `json:"signature"`
 }
@@ -26,19 +30,20 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	if !h.allow.Channel(h.channel, auth.Header(req.Headers, "Origin")) {
-		return apigw.Error(ctx, auth.ErrOrigin)
+	channel := cmp.Or(in.ChannelID, h.channel)
+	if err := h.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
 	}
 	// Each identify may create a visitor: it counts with the session and
 	// ticket routes against the caller's IP.
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	visitorID, err := h.identity.Identify(ctx, h.channel, in.ExternalID, in.Signature)
+	visitorID, err := h.identity.Identify(ctx, channel, in.ExternalID, in.Signature)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	v, convs, err := h.svc.Session(ctx, h.channel, visitorID)
+	v, convs, err := h.svc.Session(ctx, channel, visitorID)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // Handler serves WidgetApiFunction.
@@ -26,7 +27,7 @@ type Handler struct {
 	limit    *ratelimit.Limiter
 	email    *email.Service
 	identity *identity.Service
-	look     Look
+	settings *settings.Service
 }
 
 // Deps are what the widget routes need. Every one is required: New
@@ -35,7 +36,8 @@ type Handler struct {
 type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
-	// ChannelID is the chat channel the routes serve.
+	// ChannelID is the default chat channel: the one a request that names
+	// none is for.
 	ChannelID string
 	// Origins are the origins allowed per channel: every route but the
 	// config and the confirmation page checks the request's Origin.
@@ -47,24 +49,19 @@ type Deps struct {
 	Email *email.Service
 	// Identity verifies POST /widget/identify.
 	Identity *identity.Service
+	// Settings answers the channels' public config.
+	Settings *settings.Service
 }
 
-// Option sets an optional part of a Handler.
-type Option func(*Handler)
-
 // New returns the Handler, or an error when a dependency is missing.
-func New(d Deps, opts ...Option) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil {
-		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service and the identity service")
+func New(d Deps) (*Handler, error) {
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Settings == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service and the settings")
 	}
-	h := &Handler{
+	return &Handler{
 		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
-		email: d.Email, identity: d.Identity, look: Look{TeamName: DefaultTeamName, Color: DefaultThemeColor},
-	}
-	for _, o := range opts {
-		o(h)
-	}
-	return h, nil
+		email: d.Email, identity: d.Identity, settings: d.Settings,
+	}, nil
 }
 
 // Handle routes on the route key API Gateway matched.
@@ -112,8 +109,8 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if in.ChannelID == "" {
 		in.ChannelID = h.channel
 	}
-	if !h.allow.Channel(in.ChannelID, auth.Header(req.Headers, "Origin")) {
-		return apigw.Error(ctx, auth.ErrOrigin)
+	if err := h.allow.Channel(ctx, in.ChannelID, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
@@ -135,22 +132,19 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 
 // visitor authenticates the visitor token of the Authorization header and
 // checks the Origin against the list of the token's channel.
-func (h *Handler) visitor(req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
+func (h *Handler) visitor(ctx context.Context, req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
 	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
 	channel := h.channel
 	if err == nil {
 		channel = claims.ChannelID
 	}
-	if !h.allow.Channel(channel, auth.Header(req.Headers, "Origin")) {
-		return chat.Principal{}, auth.ErrOrigin
+	if oerr := h.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); oerr != nil {
+		return chat.Principal{}, oerr
 	}
 	if err != nil {
 		return chat.Principal{}, err
 	}
-	if claims.ChannelID != h.channel {
-		return chat.Principal{}, auth.ErrForged
-	}
-	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID}, nil
+	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID, ChannelID: claims.ChannelID}, nil
 }
 
 type ticketResponse struct {
@@ -159,14 +153,14 @@ type ticketResponse struct {
 }
 
 func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	t, _ := h.signer.ChannelTicket(p, h.channel)
+	t, _ := h.signer.ChannelTicket(p, p.ChannelID)
 	return apigw.JSON(http.StatusOK, ticketResponse{Ticket: t, ExpiresIn: int(auth.TicketTTL.Seconds())})
 }
 
@@ -176,7 +170,7 @@ type messagesResponse struct {
 }
 
 func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	p, err := h.visitor(req)
+	p, err := h.visitor(ctx, req)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 	"github.com/parleychat/parley/shared/widgetapi"
@@ -37,55 +38,70 @@ type nopNotifier struct{}
 func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
 type harness struct {
-	h      *widgetapi.Handler
-	deps   widgetapi.Deps
-	db     *storetest.Counting
-	st     *store.Store
-	svc    *chat.Service
-	signer *auth.Signer
-	ses    *fakeSES
+	h        *widgetapi.Handler
+	deps     widgetapi.Deps
+	db       *storetest.Counting
+	st       *store.Store
+	svc      *chat.Service
+	settings *settings.Service
+	signer   *auth.Signer
+	ses      *fakeSES
+	// now is the clock of the settings' cache and of availability.
+	now time.Time
+}
+
+// testSeed is the first inbox and channel, as a deployment's parameters
+// would say.
+var testSeed = settings.Seed{
+	ChannelID: "main", InboxID: "main", TeamName: "Northwind Coffee", Color: "#8a4b2a",
+	AllowedOrigins: []string{"https://www.example.com"}, Language: "en",
+	Inactivity:    settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
+	SenderAddress: "chat@example.com", SenderDomain: "example.com",
 }
 
 func setup(t *testing.T) *harness {
 	t.Helper()
 	db := storetest.NewCounting(ddb.Client())
 	st := store.New(db, ddb.NewTable(t), nil)
+	h := &harness{db: db, st: st, now: time.Now().UTC()}
+	clock := func() time.Time { return h.now }
 	limiter := ratelimit.New(st, ratelimit.Limits{}, nil)
-	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter})
+	channels, err := settings.NewCache(st, testSeed, clock)
 	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := chat.NewService(st, nopNotifier{}, chat.Options{ChannelID: "main", Channels: channels, AgentInboxes: []string{"main"}, SocketFrames: limiter, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.settings, err = settings.NewService(channels, svc, nil); err != nil {
 		t.Fatal(err)
 	}
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	origins, err := auth.ParseOrigins([]string{"https://www.example.com"})
+	allow, err := auth.NewAllowlist(channels, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow := auth.NewAllowlist(map[string]auth.Origins{"main": origins}, nil)
 	tokens, err := mail.NewTokens([]byte("widget-test-secret-0123456789"), 'a')
 	if err != nil {
 		t.Fatal(err)
 	}
 	ses := &fakeSES{}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	h := &harness{db: db, st: st, svc: svc, signer: signer, ses: ses, deps: widgetapi.Deps{
-		Chat: svc, Signer: signer, ChannelID: "main", Origins: &allow, Limiter: limiter,
-		Email:    email.New(svc, st, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
+	h.svc, h.signer, h.ses = svc, signer, ses
+	h.deps = widgetapi.Deps{
+		Chat: svc, Signer: signer, ChannelID: "main", Origins: allow, Limiter: limiter,
+		Email:    email.New(svc, st, channels, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
 		Identity: identity.NewService([]byte("identity-secret-identity-secret!"), st, svc),
-	}}
-	h.build(t)
-	return h
-}
-
-// build makes the harness's handler with opts.
-func (h *harness) build(t *testing.T, opts ...widgetapi.Option) {
-	t.Helper()
-	var err error
-	if h.h, err = widgetapi.New(h.deps, opts...); err != nil {
+		Settings: h.settings,
+	}
+	if h.h, err = widgetapi.New(h.deps); err != nil {
 		t.Fatal(err)
 	}
+	return h
 }
 
 func request(t *testing.T, route, body string) events.APIGatewayV2HTTPRequest {

@@ -16,7 +16,7 @@ import (
 // memberships, which its connection keeps: no message on the socket reads
 // them again.
 func (h *Connect) admit(ctx context.Context, t chat.Ticket, origin string) (chat.Ticket, error) {
-	if err := h.allow.CheckSocket(t, origin); err != nil {
+	if err := h.allow.CheckSocket(ctx, t, origin); err != nil {
 		return chat.Ticket{}, err
 	}
 	if t.Principal.Role != chat.RoleAgent {

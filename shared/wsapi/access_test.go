@@ -35,8 +35,11 @@ func TestConnectAccess(t *testing.T) {
 	inbox, _ := auth.ParseOrigins([]string{"https://inbox.example.net"})
 	state := &agentState{}
 	limiter := ratelimit.New(h.store, ratelimit.Limits{PerIP: chat.RateLimit{Limit: 2, Window: time.Hour}}, func() time.Time { return h.now })
-	allow := auth.NewAllowlist(map[string]auth.Origins{"main": site}, inbox)
-	h.connect = h.newConnect(t, &allow, limiter, access.New(state, nil, nil))
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": site}, nil, inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.connect = h.newConnect(t, allow, limiter, access.New(state, nil, nil))
 
 	visitor := chat.Principal{Role: chat.RoleVisitor, ID: "v-1"}
 	agent := chat.Principal{Role: chat.RoleAgent, ID: "a-1"}

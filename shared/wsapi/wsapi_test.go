@@ -121,8 +121,11 @@ func testOrigins(t *testing.T) *auth.Allowlist {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow := auth.NewAllowlist(map[string]auth.Origins{"main": o}, o)
-	return &allow
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": o}, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return allow
 }
 
 func (h *harness) newConnect(t *testing.T, allow *auth.Allowlist, limit *ratelimit.Limiter, agents *access.Guard) *wsapi.Connect {

@@ -101,7 +101,13 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
-/** Agent is an agent's profile. */
+/** AgentStatus is available or away. */
+export type AgentStatus = "available" | "away";
+
+/**
+ * Agent is an agent's profile: status is what the agent chose, presence
+ * what it is in effect (away too after 10 minutes without an inbox socket).
+ */
 export interface Agent {
   id: string;
   displayName: string;
@@ -109,6 +115,8 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
+  status: AgentStatus;
+  presence: AgentStatus;
 }
 
 // ---------------------------------------------------------------- frames
@@ -162,6 +170,11 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+/** AgentProfileFrame tells an agent's sockets that its status changed. */
+export interface AgentProfileFrame {
+  type: "agent";
+  agent: Agent;
+}
 
 /** AgentFrame is every frame an agent's socket receives. */
 export type AgentFrame =
@@ -172,7 +185,8 @@ export type AgentFrame =
   | NotificationFrame
   | ViewersFrame
   | ErrorFrame
-  | PongFrame;
+  | PongFrame
+  | AgentProfileFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
   | MessageFrame<VisitorConversation>
@@ -184,7 +198,13 @@ export type VisitorFrame =
 
 /** APIErrorBody is the one error shape of every HTTP route. */
 export interface APIErrorBody {
-  error: { code: string; message: string; assigneeId?: string; retryAfter?: number };
+  error: { code: string; message: string; assigneeId?: string; retryAfter?: number; fields?: FieldError[] };
+}
+
+/** FieldError names a field of a refused request body by its JSON path (look.color). */
+export interface FieldError {
+  field: string;
+  message: string;
 }
 
 /**
@@ -198,11 +218,35 @@ export interface GatewayErrorBody {
 
 // ---------------------------------------------------------------- answers
 
-/** WidgetConfig is the channel's look before anyone is assigned. */
+export type WidgetPosition = "right" | "left";
+export type WidgetLanguage = "en" | "de" | "it" | "fr" | "pl";
+export type ReplyTime = "minutes" | "hours" | "day";
+
+/** Away is what the widget does while nobody is available. */
+export interface Away {
+  mode: "message" | "hide";
+  message: string;
+}
+
+/**
+ * WidgetConfig is a chat channel's public config: its look, and whether
+ * its team is available now. nextChange is when available flips next by
+ * the schedule (business hours).
+ */
 export interface WidgetConfig {
   channelId: string;
   teamName: string;
   color: string;
+  teamAvatarUrl?: string;
+  launcherText: string;
+  position: WidgetPosition;
+  greeting: string;
+  poweredBy: boolean;
+  language: WidgetLanguage;
+  typicalReplyTime: ReplyTime;
+  available: boolean;
+  away: Away;
+  nextChange?: string;
 }
 
 /** VisitorSession is a visitor's token and its conversations. */
@@ -260,12 +304,64 @@ export interface ConversationAnswer {
   conversation: Summary;
 }
 
-/** EmailSettings are a chat channel's email settings. */
-export interface EmailSettings {
-  channelId: string;
-  transcriptOnClose: boolean;
-  senderAddress?: string;
-  senderName?: string;
+/** Interval is an opening interval of a local day, "HH:MM" to "HH:MM" ("24:00" ends the day). */
+export interface Interval {
+  start: string;
+  end: string;
+}
+
+/** Holiday closes date (through endDate), or opens it during hours only. */
+export interface Holiday {
+  date: string;
+  endDate?: string;
+  name?: string;
+  hours?: Interval[];
+}
+
+/** Availability is a channel's availability (docs/availability.md). */
+export interface Availability {
+  mode: "always" | "hours" | "team";
+  timeZone?: string;
+  week?: { mon?: Interval[]; tue?: Interval[]; wed?: Interval[]; thu?: Interval[]; fri?: Interval[]; sat?: Interval[]; sun?: Interval[] };
+  holidays?: Holiday[];
+}
+
+/** ChatChannel is a chat channel's settings, as admins edit them. */
+export interface ChatChannel {
+  id: string;
+  inboxId: string;
+  name: string;
+  allowedOrigins: string[];
+  look: {
+    color: string;
+    launcherText: string;
+    position: WidgetPosition;
+    teamName: string;
+    teamAvatarUrl?: string;
+    greeting: string;
+    poweredBy: boolean;
+    language: WidgetLanguage;
+  };
+  availability: Availability;
+  away: Away;
+  typicalReplyTime: ReplyTime;
+  email: { transcriptOnClose: boolean; senderName: string; senderAddress: string };
+  inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
+}
+
+/** Inbox is an inbox's settings: its members, its channels, its routing. */
+export interface Inbox {
+  id: string;
+  name: string;
+  memberIds: string[];
+  channelIds: string[];
+  routing: { mode: "manual" | "round_robin"; capacity: number };
+}
+
+/** InboxRef names one of the caller's inboxes. */
+export interface InboxRef {
+  id: string;
+  name: string;
 }
 
 /** Quarantined is an inbound mail kept aside for agents. */
@@ -373,8 +469,6 @@ export interface Answers {
   "PUT /agent/conversations/{id}/contact": { contact: Contact };
   "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
   "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
-  "GET /agent/channels/{id}/email": EmailSettings;
-  "PUT /agent/channels/{id}/email": EmailSettings;
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
@@ -383,6 +477,15 @@ export interface Answers {
   "POST /agent/notifications/read": { unread: number };
   "GET /agent/me/preferences": Preferences;
   "PUT /agent/me/preferences": Preferences;
+  "PUT /agent/me/status": Agent;
+  "GET /agent/inboxes": { inboxes: InboxRef[] };
+  "GET /agent/settings/channels": { channels: ChatChannel[] };
+  "POST /agent/settings/channels": ChatChannel;
+  "GET /agent/settings/channels/{id}": ChatChannel;
+  "PUT /agent/settings/channels/{id}": ChatChannel;
+  "GET /agent/settings/inboxes": { inboxes: Inbox[] };
+  "POST /agent/settings/inboxes": Inbox;
+  "PUT /agent/settings/inboxes/{id}": Inbox;
 }
 
 // ---------------------------------------------------------------- actions

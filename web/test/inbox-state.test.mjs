@@ -398,3 +398,14 @@ describe("email facts and the reply channel", () => {
     assert.equal(st.email.channel.value, "chat", "email cannot be picked");
   });
 });
+
+describe("the agent's own status", () => {
+  test("a status changed in another tab shows here; another agent's frame changes nothing", () => {
+    const st = newState();
+    assert.deepEqual(st.frame({ type: "agent", agent: { ...me, status: "away", presence: "away" } }), {});
+    assert.equal(st.profile.me.value.status, "away");
+    st.frame({ type: "agent", agent: { ...other, status: "available", presence: "available" } });
+    assert.equal(st.profile.me.value.id, me.id);
+    assert.equal(st.profile.me.value.status, "away");
+  });
+});

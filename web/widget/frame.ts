@@ -52,7 +52,7 @@ let messages = new Map<number, Message>();
 // never gets: a resume answer holds every visible message up to its last.
 let through = 0;
 let pending: Pending[] = [];
-let team: Omit<WidgetConfig, "channelId"> = { teamName: "", color: "" };
+let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();

@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,latency,sweep,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,latency,sweep,web,soak]
 package main
 
 import (
@@ -40,7 +40,8 @@ func run() error {
 	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
-	runs := flag.String("runs", "cold,fanout,cost,messages,latency,sweep,web,soak", "the runs to do, comma-separated")
+	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,latency,sweep,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -91,6 +92,11 @@ func run() error {
 	if want["messages"] {
 		if err := b.costs(ctx, *perMsg); err != nil {
 			return fmt.Errorf("cost run: %w", err)
+		}
+	}
+	if want["pageviews"] {
+		if err := b.pageViews(ctx, *pageN); err != nil {
+			return fmt.Errorf("page view run: %w", err)
 		}
 	}
 	if want["latency"] {

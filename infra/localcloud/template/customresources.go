@@ -37,7 +37,11 @@ func deriveDistributions(m *Model, doc map[string]any, r *resolver) error {
 		if err != nil {
 			return err
 		}
-		m.Distributions = append(m.Distributions, &Distribution{LogicalID: id, ID: phys, DomainName: asString(domain)})
+		apiOrigin := false
+		for _, o := range asList(asMap(asMap(asMap(resources[id])["Properties"])["DistributionConfig"])["Origins"]) {
+			apiOrigin = apiOrigin || strings.Contains(asString(asMap(o)["DomainName"]), ".execute-api.")
+		}
+		m.Distributions = append(m.Distributions, &Distribution{LogicalID: id, ID: phys, DomainName: asString(domain), APIOrigin: apiOrigin})
 	}
 	return nil
 }

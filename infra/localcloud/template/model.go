@@ -46,6 +46,9 @@ type Distribution struct {
 	LogicalID  string
 	ID         string // what Ref gives
 	DomainName string
+	// APIOrigin is set when the distribution's origin is the HTTP API (the
+	// widget's config cache): locally the HTTP API answers in its place.
+	APIOrigin bool
 }
 
 // Function is an AWS::Serverless::Function after Globals are merged in.

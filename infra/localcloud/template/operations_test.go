@@ -486,7 +486,7 @@ func TestTemplateCustomDomains(t *testing.T) {
 				}
 			}
 			for _, fn := range m.Functions {
-				for _, v := range []string{"ALLOWED_ORIGINS", "INBOX_ORIGINS"} {
+				for _, v := range []string{"WIDGET_ORIGINS", "INBOX_ORIGINS"} {
 					if origins := strings.Split(fn.Env[v], ","); !slices.Contains(origins, webOrigin) || (tt.web != "" && !slices.Contains(origins, cdn)) {
 						t.Errorf("%s: %s = %s, want %s (and the CloudFront name)", fn.LogicalID, v, fn.Env[v], webOrigin)
 					}
@@ -498,7 +498,8 @@ func TestTemplateCustomDomains(t *testing.T) {
 			}
 			for id, p := range resourcesOfType(doc, "AWS::CloudFront::ResponseHeadersPolicy") {
 				csp := asString(asMap(asMap(asMap(p["ResponseHeadersPolicyConfig"])["SecurityHeadersConfig"])["ContentSecurityPolicy"])["ContentSecurityPolicy"])
-				if id == "FilesHeadersPolicy" {
+				// Downloads and the widget's config are no pages: no connect-src.
+				if id == "FilesHeadersPolicy" || id == "WidgetConfigHeadersPolicy" {
 					continue
 				}
 				for name, scheme := range map[string]string{tt.api: "https://", tt.wss: "wss://"} {

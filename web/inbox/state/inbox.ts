@@ -127,6 +127,10 @@ export class InboxState {
         return { failure: f.message || "The server refused the message." };
       case "pong":
         return {};
+      case "agent":
+        // The agent's own status, changed in another tab.
+        if (f.agent.id === this.profile.me.peek().id) this.profile.me.value = f.agent;
+        return {};
     }
   }
 

@@ -1,0 +1,204 @@
+package chat
+
+// Agents' status: what an agent chose (available or away) and what it is
+// in effect, which channels in team mode and routing go by.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// AgentStatus is available or away.
+type AgentStatus string
+
+const (
+	AgentAvailable AgentStatus = "available"
+	AgentAway      AgentStatus = "away"
+)
+
+// AwayAfter is how long an agent without an inbox socket still counts as
+// available: a reload or a train tunnel is not leaving.
+const AwayAfter = 10 * time.Minute
+
+// Presence is what is stored of an agent's status: its choice and its
+// inbox sockets. The effective status is computed when read, so no job
+// runs to turn anyone away.
+type Presence struct {
+	// Status is what the agent chose; "" is available.
+	Status AgentStatus
+	// Sockets are the agent's open inbox sockets, each with the instant
+	// API Gateway closes it at the latest (2 hours after it opened), so a
+	// socket whose $disconnect was lost stops counting then.
+	Sockets []AgentSocket
+	// LastClosedAt is when the agent's last socket closed.
+	LastClosedAt time.Time
+}
+
+// AgentSocket is one of an agent's inbox sockets.
+type AgentSocket struct {
+	ConnectionID string
+	ExpiresAt    time.Time
+}
+
+// Chosen is the status the agent chose.
+func (p Presence) Chosen() AgentStatus {
+	if p.Status == AgentAway {
+		return AgentAway
+	}
+	return AgentAvailable
+}
+
+// Effective is the agent's status at now: away when it chose away, or
+// when it has had no inbox socket for AwayAfter.
+func (p Presence) Effective(now time.Time) AgentStatus {
+	if p.Chosen() == AgentAway {
+		return AgentAway
+	}
+	last := p.LastClosedAt
+	for _, s := range p.Sockets {
+		if s.ExpiresAt.After(now) {
+			return AgentAvailable
+		}
+		if s.ExpiresAt.After(last) {
+			last = s.ExpiresAt
+		}
+	}
+	if !last.IsZero() && now.Sub(last) < AwayAfter {
+		return AgentAvailable
+	}
+	return AgentAway
+}
+
+// live are the sockets still open at now.
+func (p Presence) live(now time.Time) []string {
+	var ids []string
+	for _, s := range p.Sockets {
+		if s.ExpiresAt.After(now) {
+			ids = append(ids, s.ConnectionID)
+		}
+	}
+	return ids
+}
+
+// withPresence is the profile with its status and presence at now.
+func withPresence(a Agent, p Presence, now time.Time) Agent {
+	a.Status, a.Presence = p.Chosen(), p.Effective(now)
+	return a
+}
+
+// AgentFrame tells an agent's sockets that its profile or status changed.
+type AgentFrame struct {
+	Type  string `json:"type"`
+	Agent Agent  `json:"agent"`
+}
+
+// SetStatus records the status the agent chose and tells its other
+// sockets (the header's toggle in its other tabs).
+func (s *Service) SetStatus(ctx context.Context, agent Principal, email string, status AgentStatus) (Agent, error) {
+	if status != AgentAvailable && status != AgentAway {
+		return Agent{}, invalid("status must be available or away")
+	}
+	a, err := s.Profile(ctx, agent, email)
+	if err != nil {
+		return Agent{}, err
+	}
+	p, err := s.store.SetAgentStatus(ctx, agent.ID, status)
+	if err != nil {
+		return Agent{}, fmt.Errorf("status of %s: %w", agent.ID, err)
+	}
+	now := s.now()
+	a = withPresence(a, p, now)
+	if socks := p.live(now); len(socks) > 0 {
+		s.pushVia(ctx, Via{}, socks, AgentFrame{Type: "agent", Agent: a})
+	}
+	slog.InfoContext(ctx, "agent status", "agentId", agent.ID, "status", status)
+	return a, nil
+}
+
+// agentSocketClosed records that one of an agent's inbox sockets closed:
+// the AwayAfter grace starts when its last one does.
+func (s *Service) agentSocketClosed(ctx context.Context, c Connection) {
+	if err := s.store.AgentSocketClosed(ctx, c, s.now()); err != nil {
+		slog.ErrorContext(ctx, "agent socket closed", "agentId", c.Principal.ID, "connectionId", c.ID, "error", err)
+	}
+}
+
+// InboxMembers lists the ids of the agents whose profiles list the inbox.
+func (s *Service) InboxMembers(ctx context.Context, inboxID string) ([]string, error) {
+	agents, err := s.store.Agents(ctx, inboxID)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", inboxID, err)
+	}
+	ids := make([]string, len(agents))
+	for i, a := range agents {
+		ids[i] = a.ID
+	}
+	return ids, nil
+}
+
+// SetInboxMembers makes exactly the given agents members of an inbox: the
+// inbox is added to or removed from each profile. Every id must name an
+// agent with a profile (one that signed in); otherwise nothing changes.
+func (s *Service) SetInboxMembers(ctx context.Context, inboxID string, agentIDs []string) error {
+	var bad []FieldError
+	want := make([]Agent, 0, len(agentIDs))
+	for i, id := range agentIDs {
+		a, err := s.store.Agent(ctx, id)
+		switch {
+		case err == nil:
+			want = append(want, a)
+		case errors.Is(err, ErrNotFound):
+			bad = append(bad, FieldError{Field: fmt.Sprintf("memberIds[%d]", i), Message: "is not an agent"})
+		default:
+			return fmt.Errorf("agent %s: %w", id, err)
+		}
+	}
+	if len(bad) > 0 {
+		return &ValidationError{Message: "the inbox has invalid fields", Fields: bad}
+	}
+	current, err := s.store.Agents(ctx, inboxID)
+	if err != nil {
+		return fmt.Errorf("members of %s: %w", inboxID, err)
+	}
+	for _, a := range want {
+		if !slices.Contains(a.Inboxes, inboxID) {
+			a.Inboxes = append(a.Inboxes, inboxID)
+			if err := s.store.PutAgent(ctx, a); err != nil {
+				return fmt.Errorf("add %s to %s: %w", a.ID, inboxID, err)
+			}
+		}
+	}
+	for _, a := range current {
+		if !slices.ContainsFunc(want, func(w Agent) bool { return w.ID == a.ID }) {
+			a.Inboxes = slices.DeleteFunc(a.Inboxes, func(in string) bool { return in == inboxID })
+			if err := s.store.PutAgent(ctx, a); err != nil {
+				return fmt.Errorf("remove %s from %s: %w", a.ID, inboxID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// TeamAvailable reports whether a member of the inbox is available now
+// (a channel in team mode is available then).
+func (s *Service) TeamAvailable(ctx context.Context, inboxID string) (bool, error) {
+	ids, err := s.InboxMembers(ctx, inboxID)
+	if err != nil || len(ids) == 0 {
+		return false, err
+	}
+	presences, err := s.store.AgentPresences(ctx, ids)
+	if err != nil {
+		return false, fmt.Errorf("presence of %s's members: %w", inboxID, err)
+	}
+	now := s.now()
+	for _, id := range ids {
+		if presences[id].Effective(now) == AgentAvailable {
+			return true, nil
+		}
+	}
+	return false, nil
+}

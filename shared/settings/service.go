@@ -1,0 +1,277 @@
+package settings
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// Team is what the settings need to know of the agents (the chat domain
+// answers): who is a member of an inbox, and whether one of them is
+// available.
+type Team interface {
+	// InboxMembers lists the ids of the agents whose profiles list the inbox.
+	InboxMembers(ctx context.Context, inboxID string) ([]string, error)
+	// SetInboxMembers makes exactly these agents members of the inbox; an
+	// id that names no agent is a *chat.ValidationError on memberIds[i].
+	SetInboxMembers(ctx context.Context, inboxID string, agentIDs []string) error
+	// TeamAvailable reports whether a member of the inbox is available now.
+	TeamAvailable(ctx context.Context, inboxID string) (bool, error)
+}
+
+// Service carries out what admins do with inboxes and channels, and
+// answers the widget's public config.
+type Service struct {
+	cache *Cache
+	store Store
+	team  Team
+	seed  Seed
+	newID func() string
+	teams *teamCache
+}
+
+// NewService returns the service over the cache (and its store) and team.
+// newID may be nil (random ids).
+func NewService(c *Cache, team Team, newID func() string) (*Service, error) {
+	if c == nil || team == nil {
+		return nil, errors.New("settings: the service needs the cache and the team")
+	}
+	if newID == nil {
+		newID = randomID
+	}
+	return &Service{cache: c, store: c.store, team: team, seed: c.seed, newID: newID, teams: &teamCache{entries: map[string]teamEntry{}}}, nil
+}
+
+// randomID is a new channel's or inbox's id: 16 lowercase letters and
+// digits (80 random bits), fit for an embed snippet.
+func randomID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+func notFound(what string) error {
+	return &chat.Error{Kind: chat.ErrNotFound, Message: what + " not found"}
+}
+
+// validID: ids are short, lowercase letters, digits and hyphens; anything
+// else names nothing.
+func validID(id string) bool {
+	return id != "" && len(id) <= 64 && !strings.ContainsFunc(id, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-'
+	})
+}
+
+// Channels lists every chat channel.
+func (s *Service) Channels(ctx context.Context) ([]Channel, error) {
+	list, err := s.store.Channels(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	if slices.ContainsFunc(list, func(c Channel) bool { return c.ID == s.seed.ChannelID }) {
+		return list, nil
+	}
+	if err := s.cache.Seed(ctx); err != nil {
+		return nil, err
+	}
+	if list, err = s.store.Channels(ctx); err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	return list, nil
+}
+
+// Channel returns one chat channel.
+func (s *Service) Channel(ctx context.Context, id string) (Channel, error) {
+	if !validID(id) {
+		return Channel{}, notFound("channel")
+	}
+	return s.cache.read(ctx, id)
+}
+
+// CreateChannel adds a chat channel to an inbox, with the deployment's
+// defaults and no allowed origin yet.
+func (s *Service) CreateChannel(ctx context.Context, inboxID, name string) (Channel, error) {
+	var c checker
+	name = c.text("name", name, MaxNameRunes, true, false)
+	if err := s.checkInboxRef(ctx, &c, inboxID); err != nil {
+		return Channel{}, err
+	}
+	if err := c.err("the channel"); err != nil {
+		return Channel{}, err
+	}
+	ch := s.seed.defaults(s.newID(), inboxID, name)
+	if err := s.store.CreateChannel(ctx, ch); err != nil {
+		return Channel{}, fmt.Errorf("create channel: %w", err)
+	}
+	return ch, nil
+}
+
+// checkInboxRef adds a field error when inboxId names no inbox.
+func (s *Service) checkInboxRef(ctx context.Context, c *checker, inboxID string) error {
+	_, err := s.inbox(ctx, inboxID)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		c.add("inboxId", "must name an inbox")
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+// inbox reads an inbox's own fields, seeding the first inbox on first use.
+func (s *Service) inbox(ctx context.Context, id string) (Inbox, error) {
+	if !validID(id) {
+		return Inbox{}, notFound("inbox")
+	}
+	in, err := s.store.Inbox(ctx, id)
+	if errors.Is(err, chat.ErrNotFound) && id == s.seed.InboxID {
+		if err = s.cache.Seed(ctx); err == nil {
+			in, err = s.store.Inbox(ctx, id)
+		}
+	}
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return Inbox{}, notFound("inbox")
+	case err != nil:
+		return Inbox{}, fmt.Errorf("read inbox %s: %w", id, err)
+	}
+	return in, nil
+}
+
+// PutChannel replaces a channel's settings with ch (its id is the path's).
+// The change reaches the functions' caches within CacheTTL, this one's at
+// once.
+func (s *Service) PutChannel(ctx context.Context, id string, ch Channel) (Channel, error) {
+	if _, err := s.Channel(ctx, id); err != nil {
+		return Channel{}, err
+	}
+	ch.ID = id
+	ch, err := checkChannel(ch, s.seed.SenderDomain)
+	var v *chat.ValidationError
+	if err != nil && !errors.As(err, &v) {
+		return Channel{}, err
+	}
+	c := checker{}
+	if v != nil {
+		c.fields = v.Fields
+	}
+	if err := s.checkInboxRef(ctx, &c, ch.InboxID); err != nil {
+		return Channel{}, err
+	}
+	if err := c.err("the channel"); err != nil {
+		return Channel{}, err
+	}
+	if err := s.store.PutChannel(ctx, ch); err != nil {
+		return Channel{}, fmt.Errorf("put channel %s: %w", id, err)
+	}
+	s.cache.Forget(id)
+	return ch, nil
+}
+
+// Inboxes lists every inbox with its members and channels.
+func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) {
+	list, err := s.store.Inboxes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list inboxes: %w", err)
+	}
+	if !slices.ContainsFunc(list, func(in Inbox) bool { return in.ID == s.seed.InboxID }) {
+		if err := s.cache.Seed(ctx); err != nil {
+			return nil, err
+		}
+		if list, err = s.store.Inboxes(ctx); err != nil {
+			return nil, fmt.Errorf("list inboxes: %w", err)
+		}
+	}
+	channels, err := s.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if err := s.complete(ctx, &list[i], channels); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// complete fills an inbox's members and channels.
+func (s *Service) complete(ctx context.Context, in *Inbox, channels []Channel) error {
+	members, err := s.team.InboxMembers(ctx, in.ID)
+	if err != nil {
+		return fmt.Errorf("members of %s: %w", in.ID, err)
+	}
+	in.MemberIDs = append([]string{}, members...)
+	in.ChannelIDs = []string{}
+	for _, ch := range channels {
+		if ch.InboxID == in.ID {
+			in.ChannelIDs = append(in.ChannelIDs, ch.ID)
+		}
+	}
+	return nil
+}
+
+// CreateInbox adds an inbox without members or channels, routed by hand.
+func (s *Service) CreateInbox(ctx context.Context, name string) (Inbox, error) {
+	in, err := checkInbox(Inbox{Name: name, Routing: Routing{Mode: RoutingManual, Capacity: DefaultCapacity}})
+	if err != nil {
+		return Inbox{}, err
+	}
+	in.ID, in.MemberIDs, in.ChannelIDs = s.newID(), []string{}, []string{}
+	if err := s.store.CreateInbox(ctx, in); err != nil {
+		return Inbox{}, fmt.Errorf("create inbox: %w", err)
+	}
+	return in, nil
+}
+
+// PutInbox changes an inbox's name, members and routing (its id is the
+// path's; its channels are the channels' to say).
+func (s *Service) PutInbox(ctx context.Context, id string, in Inbox) (Inbox, error) {
+	if _, err := s.inbox(ctx, id); err != nil {
+		return Inbox{}, err
+	}
+	in.ID = id
+	in, err := checkInbox(in)
+	if err != nil {
+		return Inbox{}, err
+	}
+	if in.MemberIDs == nil {
+		in.MemberIDs = []string{}
+	}
+	if err := s.team.SetInboxMembers(ctx, id, in.MemberIDs); err != nil {
+		return Inbox{}, fmt.Errorf("members of %s: %w", id, err)
+	}
+	if err := s.store.PutInbox(ctx, in); err != nil {
+		return Inbox{}, fmt.Errorf("put inbox %s: %w", id, err)
+	}
+	s.teams.forget(id)
+	channels, err := s.store.Channels(ctx)
+	if err != nil {
+		return Inbox{}, fmt.Errorf("list channels: %w", err)
+	}
+	return in, s.complete(ctx, &in, channels)
+}
+
+// AgentInboxes names the inboxes an agent is a member of, in its order.
+func (s *Service) AgentInboxes(ctx context.Context, agent chat.Principal) ([]InboxRef, error) {
+	list, err := s.store.Inboxes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list inboxes: %w", err)
+	}
+	out := make([]InboxRef, 0, len(agent.Inboxes))
+	for _, id := range agent.Inboxes {
+		ref := InboxRef{ID: id, Name: id}
+		if i := slices.IndexFunc(list, func(in Inbox) bool { return in.ID == id }); i >= 0 {
+			ref.Name = list[i].Name
+		} else if id == s.seed.InboxID {
+			ref.Name = s.seed.teamName()
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}

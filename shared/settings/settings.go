@@ -1,0 +1,118 @@
+// Package settings keeps what admins set in the inbox: inboxes and their
+// chat channels (allowed origins, the widget's look, availability, away
+// behaviour, email and inactivity). It validates every change with errors
+// named by field, seeds the first inbox and channel from the deployment's
+// parameters on first use, and answers the hot paths (the chat domain's
+// channels, the origin allowlist, the email channel, the widget's public
+// config) from a short in-memory cache, so no visitor message reads a
+// setting. docs/architecture.md, "Settings".
+package settings
+
+import (
+	"github.com/parleychat/parley/shared/availability"
+)
+
+// Channel is a chat channel as admins edit it and the API sends it.
+type Channel struct {
+	ID      string `json:"id"`
+	InboxID string `json:"inboxId"`
+	Name    string `json:"name"`
+	// AllowedOrigins are the sites that may embed the widget: exact
+	// origins (scheme, host, port) as browsers send them.
+	AllowedOrigins   []string              `json:"allowedOrigins"`
+	Look             Look                  `json:"look"`
+	Availability     availability.Settings `json:"availability"`
+	Away             Away                  `json:"away"`
+	TypicalReplyTime string                `json:"typicalReplyTime"`
+	Email            Email                 `json:"email"`
+	Inactivity       Inactivity            `json:"inactivity"`
+}
+
+// Look is how the widget looks on the host page.
+type Look struct {
+	// Color is the launcher's and the header's colour, "#rrggbb"; white
+	// icons and text sit on it.
+	Color string `json:"color"`
+	// LauncherText is shown beside the launcher's icon; "" shows the icon
+	// only.
+	LauncherText  string `json:"launcherText"`
+	Position      string `json:"position"`
+	TeamName      string `json:"teamName"`
+	TeamAvatarURL string `json:"teamAvatarUrl,omitempty"`
+	// Greeting is shown at the top of an empty chat (as text).
+	Greeting  string `json:"greeting"`
+	PoweredBy bool   `json:"poweredBy"`
+	// Language is the default language of the widget's own strings (the
+	// visitor's browser may choose another the widget knows).
+	Language string `json:"language"`
+}
+
+// Away is what the widget does while nobody is available.
+type Away struct {
+	// Mode is AwayMessage (the away message with email capture) or
+	// AwayHide (no launcher at all).
+	Mode    string `json:"mode"`
+	Message string `json:"message"`
+}
+
+// Email is the channel's email settings.
+type Email struct {
+	TranscriptOnClose bool   `json:"transcriptOnClose"`
+	SenderName        string `json:"senderName"`
+	// SenderAddress must be at the domain the deployment sends from.
+	SenderAddress string `json:"senderAddress"`
+}
+
+// Inactivity closes a quiet chat: TimeoutMinutes after the visitor's last
+// message (0: never), with a warning WarningMinutes before (0: none), in
+// WarningText or the built-in text of the channel's language.
+type Inactivity struct {
+	TimeoutMinutes int    `json:"timeoutMinutes"`
+	WarningMinutes int    `json:"warningMinutes"`
+	WarningText    string `json:"warningText"`
+}
+
+// Inbox is a team's inbox: its members and channels, and how new
+// conversations are routed.
+type Inbox struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// MemberIDs are the agents whose profiles list the inbox.
+	MemberIDs []string `json:"memberIds"`
+	// ChannelIDs are the chat channels whose conversations land here.
+	ChannelIDs []string `json:"channelIds"`
+	Routing    Routing  `json:"routing"`
+}
+
+// Routing is how an inbox hands new conversations to its members.
+type Routing struct {
+	// Mode is RoutingManual or RoutingRoundRobin.
+	Mode string `json:"mode"`
+	// Capacity is the most open conversations round robin gives one agent.
+	Capacity int `json:"capacity"`
+}
+
+// InboxRef names an inbox (the inbox switcher's list).
+type InboxRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Values of the enumerated fields.
+const (
+	PositionRight = "right"
+	PositionLeft  = "left"
+
+	AwayMessage = "message"
+	AwayHide    = "hide"
+
+	ReplyMinutes = "minutes"
+	ReplyHours   = "hours"
+	ReplyDay     = "day"
+
+	RoutingManual     = "manual"
+	RoutingRoundRobin = "round_robin"
+)
+
+// Languages are those the widget has strings for.
+var Languages = []string{"en", "de", "it", "fr", "pl"}
