@@ -43,6 +43,7 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 	signIn(t, alice, "alice")
 	chat := startChat(t, visitorTab, first)
 	benSub, aliceSub := demoSubOf(t, "ben"), demoSubOf(t, "alice")
+	aliceName := displayName(t, "alice")
 	openConversation(t, alice, first)
 	openConversation(t, ben, first)
 
@@ -65,7 +66,7 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 		return true;
 	})()`)
 	typeInto(t, alice, "textarea.reply", "x")
-	waitFor(t, ben, "Ben sees Alice typing a note", `document.querySelector(".agents-typing")?.textContent === "Alice Moreau is typing a note…"`)
+	waitFor(t, ben, "Ben sees Alice typing a note", `document.querySelector(".agents-typing")?.textContent === `+js(aliceName+" is typing a note…"))
 	// Emptied, then "y": "off" as the editor empties, and "typing" again.
 	// Were the emptied editor not told at once, "y" would fall within the
 	// 3 s between two "typing" frames and send nothing, or a second
@@ -95,7 +96,7 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 	reply := "Your refund " + tag + " left our bank today."
 	typeInto(t, alice, "textarea.reply", reply)
 	step(t, alice, "send the reply", pressEnter)
-	waitFor(t, ben, "Ben's editor says Alice replied meanwhile", `document.querySelector(".composer .overtaken")?.textContent.includes("Alice Moreau replied while you were writing") &&
+	waitFor(t, ben, "Ben's editor says Alice replied meanwhile", `document.querySelector(".composer .overtaken")?.textContent.includes(`+js(aliceName+" replied while you were writing")+`) &&
 		document.querySelector("textarea.reply").value === "I will look into it"`)
 	waitFor(t, chat, "the visitor gets the reply", `document.querySelector(".log").textContent.includes(`+js(reply)+`)`)
 	if eval[bool](t, chat, `document.body.textContent.includes("please check") || document.body.textContent.includes("Ben Richter")`) {
@@ -105,7 +106,7 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 	eval[bool](t, ben, `(location.hash = "#/inbox/main/all", true)`)
 	waitFor(t, ben, "the list shows", `document.querySelector(".empty-title")?.textContent === "No conversation selected"`)
 	step(t, ben, "open the notifications", chromedp.Click(chromedp.CSS(".bell")))
-	waitFor(t, ben, "the mention is listed, unread", `[...document.querySelectorAll(".notification.unread")].some(n => n.textContent.includes("Alice Moreau mentioned you") && n.textContent.includes("please check refund `+tag+`"))`)
+	waitFor(t, ben, "the mention is listed, unread", `[...document.querySelectorAll(".notification.unread")].some(n => n.textContent.includes(`+js(aliceName+" mentioned you")+`) && n.textContent.includes("please check refund `+tag+`"))`)
 	step(t, ben, "click the mention", chromedp.Click(chromedp.CSS(".notification.unread")))
 	waitFor(t, ben, "the conversation opens, the count is gone", `location.hash.startsWith("#/c/") && document.querySelector(".tlog")?.textContent.includes(`+js(first)+`) && document.querySelector(".bell .count") === null`)
 
@@ -128,6 +129,17 @@ func apiAgent(t *testing.T, name string) *chatclient.Agent {
 	}
 	ep := chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()}
 	return chatclient.NewAgent(ep, token)
+}
+
+// displayName is the name an agent's notes and replies are signed with
+// now: an earlier test may have changed it in the agent's profile.
+func displayName(t *testing.T, name string) string {
+	t.Helper()
+	var me struct{ DisplayName string }
+	if err := apiAgent(t, name).Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil || me.DisplayName == "" {
+		t.Fatalf("profile of %s: %q, %v", name, me.DisplayName, err)
+	}
+	return me.DisplayName
 }
 
 func demoSubOf(t *testing.T, name string) string {
@@ -202,7 +214,7 @@ func TestDesktopNotificationsFollowPreferences(t *testing.T) {
 
 	tag := uuid.NewString()[:8]
 	v := newVisitor(t, "Refund question "+tag)
-	alice := apiAgent(t, "alice")
+	alice, aliceName := apiAgent(t, "alice"), displayName(t, "alice")
 	mention := func(text string) {
 		t.Helper()
 		if err := alice.Call(t.Context(), http.MethodPost, "/agent/conversations/"+v.conversation+"/notes",
@@ -215,7 +227,7 @@ func TestDesktopNotificationsFollowPreferences(t *testing.T) {
 	}
 	waitFor(t, ben, "a desktop notification of the new conversation", shown("New chat from Visitor "+strings.ToUpper(v.ID[:4]), "Refund question "+tag))
 	mention("first " + tag)
-	waitFor(t, ben, "a desktop notification of the mention", shown("Alice Moreau mentioned you", "first "+tag))
+	waitFor(t, ben, "a desktop notification of the mention", shown(aliceName+" mentioned you", "first "+tag))
 
 	step(t, ben, "open the notifications", chromedp.Click(chromedp.CSS(".bell")))
 	step(t, ben, "open the settings", chromedp.Click(chromedp.CSS(".notifications header .link:last-child")))
@@ -235,7 +247,7 @@ func TestDesktopNotificationsFollowPreferences(t *testing.T) {
 	waitFor(t, ben, "the second mention is in the list", `document.querySelector(".bell .count")?.textContent === "2"`)
 	// The frame that counted it went through the preferences: had they
 	// asked for a notification, it would be there now.
-	if eval[bool](t, ben, shown("Alice Moreau mentioned you", "second "+tag)) {
+	if eval[bool](t, ben, shown(aliceName+" mentioned you", "second "+tag)) {
 		t.Error("a mention showed a desktop notification with mentions turned off")
 	}
 }
