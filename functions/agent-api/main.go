@@ -42,13 +42,22 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		finder, err := env.Finder(st)
+		if err != nil {
+			return nil, err
+		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
 		}
+		guard := env.AgentGuard(st)
+		members, err := env.Team(st, guard, admin)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
-			Chat: svc, Signer: signer, Access: env.AgentGuard(st), AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Mentions: mentions, Settings: admin,
+			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
+			Email: mail, Attachments: files, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
 		})
 		if err != nil {
 			return nil, err

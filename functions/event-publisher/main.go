@@ -1,5 +1,6 @@
 // Command event-publisher is EventPublisherFunction: it turns the table's
-// stream of new seq-stream entries into domain events on the bus.
+// stream of new seq-stream entries and agents' status changes into
+// domain events on the bus.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/events"
 	"github.com/parleychat/parley/shared/setup"
 )
@@ -19,6 +21,6 @@ func main() {
 			return nil, errors.New("EVENT_BUS_NAME is not set")
 		}
 		pub := events.NewPublisher(eventbridge.NewFromConfig(env.AWS), env.Config.EventBusName)
-		return events.NewStreamHandler(pub).Handle, nil
+		return events.NewStreamHandler(pub, clock.New(env.Config.ClockFile)).Handle, nil
 	}))
 }

@@ -3,7 +3,6 @@ package browser
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -28,7 +27,7 @@ type visitor struct {
 func newVisitor(t *testing.T, body string) *visitor {
 	t.Helper()
 	ep := chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()}
-	v, _, err := chatclient.NewVisitor(t.Context(), ep, strings.TrimSuffix(cloud.Endpoints().DemoSite, "/"), "main", "")
+	v, _, err := chatclient.NewVisitor(t.Context(), ep, cloud.Endpoints().WidgetOrigin(), "main", "")
 	if err != nil {
 		t.Fatal(err)
 	}

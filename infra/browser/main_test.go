@@ -165,7 +165,7 @@ const launcher = chromedp.JSPath(`document.querySelector("parley-chat").shadowRo
 // as a target of its own, skipping the ids in seen (earlier windows).
 func frame(t *testing.T, tab context.Context, seen ...target.ID) context.Context {
 	t.Helper()
-	prefix := strings.TrimSuffix(cloud.URL(), "/") + "/widget/frame.html"
+	prefix := cloud.Endpoints().WidgetFrame
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		infos, err := chromedp.Targets(tab)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
@@ -13,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 
-	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
 )
 
@@ -43,7 +41,7 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 	signIn(t, alice, "alice")
 	chat := startChat(t, visitorTab, first)
 	benSub, aliceSub := demoSubOf(t, "ben"), demoSubOf(t, "alice")
-	aliceName := displayName(t, "alice")
+	aliceName := displayName(t, apiAgent(t, "alice"))
 	openConversation(t, alice, first)
 	openConversation(t, ben, first)
 
@@ -120,28 +118,6 @@ func TestNotesAndMentionsAcrossAgents(t *testing.T) {
 	}
 }
 
-// apiAgent is a demo agent calling the HTTP API directly, as its inbox would.
-func apiAgent(t *testing.T, name string) *chatclient.Agent {
-	t.Helper()
-	token, err := cloud.Issuer().Mint(demoSubOf(t, name), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()}
-	return chatclient.NewAgent(ep, token)
-}
-
-// displayName is the name an agent's notes and replies are signed with
-// now: an earlier test may have changed it in the agent's profile.
-func displayName(t *testing.T, name string) string {
-	t.Helper()
-	var me struct{ DisplayName string }
-	if err := apiAgent(t, name).Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil || me.DisplayName == "" {
-		t.Fatalf("profile of %s: %q, %v", name, me.DisplayName, err)
-	}
-	return me.DisplayName
-}
-
 func demoSubOf(t *testing.T, name string) string {
 	t.Helper()
 	sub, err := oidc.DemoSub(name)
@@ -214,7 +190,8 @@ func TestDesktopNotificationsFollowPreferences(t *testing.T) {
 
 	tag := uuid.NewString()[:8]
 	v := newVisitor(t, "Refund question "+tag)
-	alice, aliceName := apiAgent(t, "alice"), displayName(t, "alice")
+	alice := apiAgent(t, "alice")
+	aliceName := displayName(t, alice)
 	mention := func(text string) {
 		t.Helper()
 		if err := alice.Call(t.Context(), http.MethodPost, "/agent/conversations/"+v.conversation+"/notes",

@@ -40,6 +40,10 @@ var Prices = []Price{
 		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", FreeTier: "none for on-demand throughput (25 GB storage free)"},
 	{Key: "dynamodb.read", Service: "DynamoDB", What: "on-demand read request units", USD: 0.125, Per: 1e6, Unit: "RRU",
 		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", FreeTier: "none for on-demand throughput"},
+	{Key: "dynamodb.ia.write", Service: "DynamoDB", What: "on-demand write request units, Standard-IA table", USD: 0.78125, Per: 1e6, Unit: "WRU",
+		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", FreeTier: "none for on-demand throughput"},
+	{Key: "dynamodb.ia.read", Service: "DynamoDB", What: "on-demand read request units, Standard-IA table", USD: 0.15625, Per: 1e6, Unit: "RRU",
+		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", FreeTier: "none for on-demand throughput"},
 	{Key: "apigateway.ws.messages", Service: "API Gateway", What: "WebSocket messages (per 32 KB)", USD: 1.00, Per: 1e6, Unit: "message",
 		Source: "https://aws.amazon.com/api-gateway/pricing/", FreeTier: "1M messages a month, first 12 months"},
 	{Key: "apigateway.ws.minutes", Service: "API Gateway", What: "WebSocket connection minutes", USD: 0.25, Per: 1e6, Unit: "connection-minute",
@@ -79,20 +83,24 @@ func PriceOf(key string) Price {
 
 // Usage is what a run consumed, in the units AWS bills.
 type Usage struct {
-	LambdaRequests    float64
-	LambdaGBSeconds   float64
-	DynamoWriteUnits  float64
-	DynamoReadUnits   float64
-	WebSocketMessages float64 // client frames and pushes, each under 32 KB
-	ConnectionMinutes float64
-	HTTPRequests      float64
-	SESMessages       float64
-	SESBytes          float64
-	Events            float64
-	S3Puts            float64
-	S3Gets            float64
-	SecretsCalls      float64
-	LogBytes          float64
+	LambdaRequests   float64
+	LambdaGBSeconds  float64
+	DynamoWriteUnits float64
+	DynamoReadUnits  float64
+	// DynamoIAWriteUnits and DynamoIAReadUnits are the units of the
+	// tables of the Standard-IA class (the search index).
+	DynamoIAWriteUnits float64
+	DynamoIAReadUnits  float64
+	WebSocketMessages  float64 // client frames and pushes, each under 32 KB
+	ConnectionMinutes  float64
+	HTTPRequests       float64
+	SESMessages        float64
+	SESBytes           float64
+	Events             float64
+	S3Puts             float64
+	S3Gets             float64
+	SecretsCalls       float64
+	LogBytes           float64
 	// CloudFrontRequests and CloudFrontBytes are what the CDN in front of
 	// the widget's config serves (page views).
 	CloudFrontRequests float64
@@ -116,6 +124,8 @@ func Estimate(u Usage) []Line {
 		"lambda.arm64.duration":    u.LambdaGBSeconds,
 		"dynamodb.write":           u.DynamoWriteUnits,
 		"dynamodb.read":            u.DynamoReadUnits,
+		"dynamodb.ia.write":        u.DynamoIAWriteUnits,
+		"dynamodb.ia.read":         u.DynamoIAReadUnits,
 		"apigateway.ws.messages":   u.WebSocketMessages,
 		"apigateway.ws.minutes":    u.ConnectionMinutes,
 		"apigateway.http.requests": u.HTTPRequests,

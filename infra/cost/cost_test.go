@@ -76,6 +76,11 @@ func TestEstimate(t *testing.T) {
 			want:  map[string]float64{"DynamoDB": 0.625 + 0.125},
 		},
 		{
+			name:  "DynamoDB Standard-IA: a million of each unit, a quarter dearer",
+			usage: cost.Usage{DynamoIAWriteUnits: 1e6, DynamoIAReadUnits: 1e6},
+			want:  map[string]float64{"DynamoDB": 0.78125 + 0.15625},
+		},
+		{
 			name:  "API Gateway: messages, minutes and requests",
 			usage: cost.Usage{WebSocketMessages: 2e6, ConnectionMinutes: 4e6, HTTPRequests: 5e5},
 			want:  map[string]float64{"API Gateway": 2 + 1 + 0.5},

@@ -13,18 +13,27 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/store"
 )
 
 // chatStore is the store of the local cloud's chat table, over the wire,
 // for setting up what no API can create (a conversation of another inbox).
 func chatStore(t *testing.T) *store.Store {
+	t.Helper()
+	db, table := chatDB(t)
+	return store.New(db, table, nil)
+}
+
+// chatDB is the local cloud's DynamoDB client and the chat table's name.
+func chatDB(t *testing.T) (*dynamodb.Client, string) {
 	t.Helper()
 	db := dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
@@ -35,11 +44,27 @@ func chatStore(t *testing.T) *store.Store {
 	})
 	for _, tb := range cloud.Model().Tables {
 		if tb.LogicalID == "ChatTable" {
-			return store.New(db, tb.Name, nil)
+			return db, tb.Name
 		}
 	}
 	t.Fatal("the template has no ChatTable")
-	return nil
+	return nil, ""
+}
+
+// partitionItems counts the items of a partition of the chat table.
+func partitionItems(t *testing.T, pk string) int32 {
+	t.Helper()
+	db, table := chatDB(t)
+	out, err := db.Query(wait(t), &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+		Select:                    types.SelectCount,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Count
 }
 
 // rawCall sends one HTTP API request and returns the status and the body
@@ -103,6 +128,13 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Saved replies: ben's own, and a shared one (which only admins change).
+	benReply := createReply(t, newAgent(t, "ben"), "personal", savedReply{Title: "Ben's", Body: "only ben's"})
+	sharedReply := createReply(t, newAgent(t, "alice"), "shared", savedReply{Title: "Team's", Body: "everyone's"})
+	t.Cleanup(func() {
+		_ = newAgent(t, "alice").Call(t.Context(), http.MethodDelete, "/agent/saved-replies/shared/"+sharedReply.ID, nil, nil)
+	})
+
 	stranger := newVisitor(t)
 	aliceSub, err := oidc.DemoSub("alice")
 	if err != nil {
@@ -121,7 +153,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		forbidden, known string // the object's id, substituted for {id}
 		call             call
 	}{
-		{"GET /widget/conversations/{id}/messages", siteOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
+		{"GET /widget/conversations/{id}/messages", widgetOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
 		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},
@@ -136,8 +168,16 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
-		// Only admins may disable an agent: anyone else is refused, whatever the id.
+		// Only admins manage agents and settings: anyone else is refused
+		// (403, below), whatever the id.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},
+		{"PUT /agent/team/{id}", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/team/{id}", `{"role":"agent","inboxIds":[]}`}},
+		// Another agent's saved replies are unknown ids; the shared ones
+		// are the admins' to change: an agent is refused, whatever the id.
+		{"PUT /agent/saved-replies/personal/{id}", "", agentBearer, benReply.ID, "", call{"PUT", "/agent/saved-replies/personal/{id}", `{"title":"mine","body":"now"}`}},
+		{"DELETE /agent/saved-replies/personal/{id}", "", agentBearer, benReply.ID, "", call{"DELETE", "/agent/saved-replies/personal/{id}", ""}},
+		{"PUT /agent/saved-replies/shared/{id}", "", agentToken(t, "ben"), sharedReply.ID, "", call{"PUT", "/agent/saved-replies/shared/{id}", `{"title":"mine","body":"now"}`}},
+		{"DELETE /agent/saved-replies/shared/{id}", "", agentToken(t, "ben"), sharedReply.ID, "", call{"DELETE", "/agent/saved-replies/shared/{id}", ""}},
 		// Settings are the admins': an agent is refused, whatever the id.
 		{"GET /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"GET", "/agent/settings/channels/{id}", ""}},
 		{"PUT /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/channels/{id}", `{"name":"Taken over"}`}},
@@ -146,8 +186,9 @@ func TestObjectLevelAuthorization(t *testing.T) {
 	// The admins' routes refuse an agent with 403 whatever the id; every
 	// other route answers 404.
 	adminsOnly := map[string]bool{
-		"PUT /agent/agents/{id}/access": true, "GET /agent/settings/channels/{id}": true,
+		"PUT /agent/agents/{id}/access": true, "PUT /agent/team/{id}": true, "GET /agent/settings/channels/{id}": true,
 		"PUT /agent/settings/channels/{id}": true, "PUT /agent/settings/inboxes/{id}": true,
+		"PUT /agent/saved-replies/shared/{id}": true, "DELETE /agent/saved-replies/shared/{id}": true,
 	}
 	// The table covers every id-bearing route of the template.
 	covered := map[string]bool{}
@@ -181,6 +222,19 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			}
 		})
 	}
+
+	// To an admin, an agent that never signed in is an unknown id like any
+	// other: nothing is written for it.
+	t.Run("PUT /agent/agents/{id}/access by an admin, unknown agent", func(t *testing.T) {
+		nobody := uuid.NewString()
+		status, body := rawCall(t, "PUT", "/agent/agents/"+nobody+"/access", "", agentBearer, `{"disabled":true}`)
+		if status != 404 {
+			t.Errorf("admin naming an unknown agent: %d %s, want 404", status, body)
+		}
+		if n := partitionItems(t, "AGENT#"+nobody); n != 0 {
+			t.Errorf("%d items written for the unknown agent %s", n, nobody)
+		}
+	})
 
 	// Socket actions: the stranger's socket on A's conversation, alice's on
 	// the other inbox's; each refusal frame must equal the one for an
@@ -267,8 +321,107 @@ func TestObjectLevelAuthorization(t *testing.T) {
 	if diff := cmp.Diff(otherBefore, otherAfter); diff != "" {
 		t.Errorf("the other inbox's conversation changed (-before +after):\n%s", diff)
 	}
+	for who, list := range map[string]savedReplies{"ben's": listReplies(t, newAgent(t, "ben")), "alice's": listReplies(t, newAgent(t, "alice"))} {
+		for _, r := range list.Replies {
+			if (r.ID == benReply.ID && r.Body != benReply.Body) || (r.ID == sharedReply.ID && r.Body != sharedReply.Body) {
+				t.Errorf("%s saved reply %s changed: %+v", who, r.ID, r)
+			}
+		}
+		if !has(list, sharedReply.ID) {
+			t.Errorf("the shared reply is gone from %s list", who)
+		}
+	}
+	if !has(listReplies(t, newAgent(t, "ben")), benReply.ID) {
+		t.Error("ben's reply is gone")
+	}
 	var apiErr *chatclient.APIError
 	if _, err := stranger.Messages(wait(t), visitorConv); !errors.As(err, &apiErr) {
 		t.Errorf("stranger still reads A's conversation: %v", err)
 	}
+}
+
+// TestEachPrincipalFromItsOwnOrigin: a visitor's token and tickets work
+// only from the chat window's origin, an agent's tickets only from the
+// inbox's; the inbox, which holds agents' tokens, and the chat window,
+// which shows visitors' text on sites it is framed by, share no origin.
+func TestEachPrincipalFromItsOwnOrigin(t *testing.T) {
+	chatWindow, inbox, site := widgetOrigin(), cloud.URL(), siteOrigin()
+	if chatWindow == inbox {
+		t.Fatalf("the chat window and the inbox share the origin %s", inbox)
+	}
+	v := newVisitor(t)
+	_, convID, _ := startConversation(t, v, "which origin")
+	user := "origin-" + uuid.NewString()
+	visitorRoutes := []struct {
+		name, method, path, token string
+		body                      any
+	}{
+		{"session", http.MethodPost, "/widget/session", "", map[string]string{"channelId": "main"}},
+		{"ticket", http.MethodPost, "/widget/ticket", v.Token, nil},
+		{"history", http.MethodGet, "/widget/conversations/" + convID + "/messages", v.Token, nil},
+		{"contact", http.MethodPut, "/widget/contact", v.Token, map[string]string{"email": "origin-" + uuid.NewString()[:8] + "@visitor.test"}},
+		{"identify", http.MethodPost, "/widget/identify", v.Token, map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}},
+	}
+	for _, r := range visitorRoutes {
+		t.Run("visitor "+r.name, func(t *testing.T) {
+			for name, origin := range map[string]string{"inbox": inbox, "site": site} {
+				if status, code := widgetCall(t, r.method, r.path, origin, r.token, r.body); status != http.StatusUnauthorized || code != "unauthorized" {
+					t.Errorf("from the %s's origin %s: %d %s, want 401 unauthorized", name, origin, status, code)
+				}
+			}
+			if status, code := widgetCall(t, r.method, r.path, chatWindow, r.token, r.body); status != http.StatusOK {
+				t.Errorf("from the chat window's origin: %d %s", status, code)
+			}
+		})
+	}
+
+	ws := cloud.Endpoints().WebSocket
+	dial := func(t *testing.T, ticket, origin string) error {
+		t.Helper()
+		s, err := chatclient.DialTicket(wait(t), ws, ticket, origin)
+		if err == nil {
+			s.Close()
+		}
+		return err
+	}
+	refused := func(t *testing.T, err error) {
+		t.Helper()
+		var apiErr *chatclient.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+			t.Errorf("socket: %v, want HTTP 401", err)
+		}
+	}
+	t.Run("visitor socket", func(t *testing.T) {
+		for _, origin := range []string{inbox, site, chatWindow} {
+			tk, err := v.Ticket(wait(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = dial(t, tk, origin)
+			if origin == chatWindow {
+				if err != nil {
+					t.Errorf("from the chat window: %v", err)
+				}
+				continue
+			}
+			refused(t, err)
+		}
+	})
+	t.Run("agent socket", func(t *testing.T) {
+		agent := newAgent(t, "ben")
+		for _, origin := range []string{chatWindow, site, inbox} {
+			var out struct{ Ticket string }
+			if err := agent.Call(wait(t), http.MethodPost, "/agent/ticket", nil, &out); err != nil {
+				t.Fatal(err)
+			}
+			err := dial(t, out.Ticket, origin)
+			if origin == inbox {
+				if err != nil {
+					t.Errorf("from the inbox: %v", err)
+				}
+				continue
+			}
+			refused(t, err)
+		}
+	})
 }

@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
@@ -114,7 +116,7 @@ func TestTickets(t *testing.T) {
 
 	refused := func(t *testing.T, ticket string) {
 		t.Helper()
-		s, err := chatclient.DialTicket(wait(t), ws, ticket, siteOrigin())
+		s, err := chatclient.DialTicket(wait(t), ws, ticket, widgetOrigin())
 		if err == nil {
 			s.Close()
 			t.Fatal("connection accepted")
@@ -129,7 +131,7 @@ func TestTickets(t *testing.T) {
 	t.Run("forged signature", func(t *testing.T) { refused(t, forged) })
 	t.Run("visitor token instead of ticket", func(t *testing.T) { refused(t, v.Token) })
 	t.Run("reused", func(t *testing.T) {
-		s, err := chatclient.DialTicket(wait(t), ws, ticket, siteOrigin())
+		s, err := chatclient.DialTicket(wait(t), ws, ticket, widgetOrigin())
 		if err != nil {
 			t.Fatalf("first use refused: %v", err)
 		}
@@ -234,6 +236,11 @@ func TestMalformedIDsAndCursors(t *testing.T) {
 		{"status", "/agent/conversations?status=deleted&view=all"},
 		{"view", "/agent/conversations?status=open&view=everyone"},
 		{"limit", "/agent/conversations?status=open&view=all&limit=100000"},
+		{"limit 0", "/agent/conversations?status=open&view=all&limit=0"},
+		{"thread limit 0", "/agent/conversations/" + uuid.NewString() + "?limit=0"},
+		{"messages limit 0", "/agent/conversations/" + uuid.NewString() + "/messages?limit=0"},
+		{"messages limit 101", "/agent/conversations/" + uuid.NewString() + "/messages?limit=101"},
+		{"quarantine limit 0", "/agent/quarantine?limit=0"},
 		{"after seq", "/agent/conversations/" + uuid.NewString() + "/messages?after=abc"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,4 +258,108 @@ func TestMalformedIDsAndCursors(t *testing.T) {
 			t.Fatalf("unknown conversation: %v, want 404", err)
 		}
 	})
+}
+
+// TestWidgetHistoryLimit: the visitor's history takes the same limits as
+// the agents' routes.
+func TestWidgetHistoryLimit(t *testing.T) {
+	v := newVisitor(t)
+	_, convID, _ := startConversation(t, v, "limits")
+	for _, limit := range []string{"0", "101", "-1", "x"} {
+		if status, code := widgetCall(t, http.MethodGet, "/widget/conversations/"+convID+"/messages?limit="+limit, widgetOrigin(), v.Token, nil); status != http.StatusBadRequest || code != "invalid_request" {
+			t.Errorf("limit=%s: %d %s, want 400 invalid_request", limit, status, code)
+		}
+	}
+}
+
+// TestAgentMessagesAfter: after=0 reads a conversation from its start, as
+// on the widget's route; without after or before the agent gets the
+// newest page.
+func TestAgentMessagesAfter(t *testing.T) {
+	v := newVisitor(t)
+	s, convID, _ := startConversation(t, v, "message 1")
+	for i := 2; i <= 4; i++ {
+		if _, err := chatclient.SendMessage(wait(t), s, convID, fmt.Sprintf("message %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Next(wait(t), func(f chatclient.Frame) bool {
+			m, err := f.Msg()
+			return err == nil && m.Seq == int64(i)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newAgent(t, "alice")
+	page := func(query string) []int64 {
+		t.Helper()
+		var out struct{ Messages []chatclient.Message }
+		if err := a.Call(wait(t), http.MethodGet, "/agent/conversations/"+convID+"/messages?"+query, nil, &out); err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, m := range out.Messages {
+			seqs = append(seqs, m.Seq)
+		}
+		return seqs
+	}
+	for _, tc := range []struct {
+		query string
+		want  []int64
+	}{
+		{"after=0&limit=2", []int64{1, 2}},
+		{"after=1&limit=2", []int64{2, 3}},
+		{"limit=2", []int64{3, 4}},
+		{"before=3&limit=2", []int64{1, 2}},
+	} {
+		if diff := cmp.Diff(tc.want, page(tc.query)); diff != "" {
+			t.Errorf("?%s: seqs (-want +got):\n%s", tc.query, diff)
+		}
+	}
+}
+
+// TestTextNormalisedAtTheEdge: what clients send as message bodies, notes
+// and names is stored without NUL and other control characters; the line and
+// paragraph separators and NEL become newlines; emoji, joiners and
+// right-to-left text with its marks are kept exactly.
+func TestTextNormalisedAtTheEdge(t *testing.T) {
+	const kept = "👩\u200d👩\u200d👧 🇮🇹 שלום \u200fעולם\u200f مرحبا\tend"
+	sent := "a\x00b\u2028c\u0085d\u2029e\x1b[31mf\u009bg\r\nh " + kept
+	want := "ab\nc\nd\ne[31mfg\nh " + kept
+
+	v := newVisitor(t)
+	s := connect(t, v)
+	if _, err := chatclient.SendMessage(wait(t), s, "", sent); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Next(wait(t), chatclient.IsType("message"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustMsg(t, f).Body; got != want {
+		t.Errorf("visitor's body stored as %q, want %q", got, want)
+	}
+	a := newAgent(t, "alice")
+	reply, err := a.Reply(wait(t), f.ConversationID, sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply.Body != want {
+		t.Errorf("agent's body stored as %q, want %q", reply.Body, want)
+	}
+	var note noteAnswer
+	if err := a.Call(wait(t), http.MethodPost, "/agent/conversations/"+f.ConversationID+"/notes", map[string]string{"clientId": uuid.NewString(), "body": sent}, &note); err != nil {
+		t.Fatal(err)
+	}
+	if note.Message.Body != want {
+		t.Errorf("note's body stored as %q, want %q", note.Message.Body, want)
+	}
+	var contact struct {
+		Contact struct{ Name string } `json:"contact"`
+	}
+	if err := v.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": "edge-" + uuid.NewString()[:8] + "@visitor.test", "name": "Ada\x00\u2028Lovelace\u0085 \u200fעדה\u200f"}, &contact); err != nil {
+		t.Fatal(err)
+	}
+	if contact.Contact.Name != "Ada Lovelace \u200fעדה\u200f" {
+		t.Errorf("contact name stored as %q", contact.Contact.Name)
+	}
 }

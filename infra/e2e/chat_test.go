@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -233,4 +234,55 @@ func countClientID(ms []chatclient.Message, id string) int {
 func isConflict(err error) bool {
 	var e *chatclient.APIError
 	return errors.As(err, &e) && e.Status == http.StatusConflict && e.Code == "conflict"
+}
+
+// TestVisitorsNeverSeeAgentIDs: an agent's internal id (its identity
+// provider's subject) reaches no visitor: not in the messages and events
+// pushed live, not in resume answers, not in the history, not in typing.
+func TestVisitorsNeverSeeAgentIDs(t *testing.T) {
+	visitor := newVisitor(t)
+	tab, convID, _ := startConversation(t, visitor, "who are you?")
+	alice := newAgent(t, "alice")
+	aliceTab := connect(t, alice)
+	sub := mustSub(t, "alice")
+
+	if _, err := alice.Act(wait(t), convID, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := alice.Reply(wait(t), convID, "I am Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := aliceTab.Send(wait(t), map[string]any{"action": "typing", "conversationId": convID, "on": true}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, match := range []func(chatclient.Frame) bool{
+		func(f chatclient.Frame) bool { m, err := f.Msg(); return err == nil && m.Seq == reply.Seq },
+		chatclient.IsType("typing", convID),
+	} {
+		f, err := tab.Next(wait(t), match)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, string(f.Raw))
+	}
+	if err := tab.Send(wait(t), map[string]any{"action": "resume", "conversationId": convID, "afterSeq": 0}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tab.Next(wait(t), chatclient.IsType("messages", convID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, string(res.Raw))
+	_, history := rawCall(t, http.MethodGet, "/widget/conversations/"+convID+"/messages", widgetOrigin(), visitor.Token, "")
+	seen = append(seen, history)
+	for _, s := range seen {
+		if strings.Contains(s, sub) {
+			t.Errorf("a visitor saw alice's id %s in %s", sub, s)
+		}
+	}
+	if !strings.Contains(history, "I am Alice") || !strings.Contains(history, `"agentName"`) {
+		t.Errorf("history lost what visitors may see: %s", history)
+	}
 }

@@ -90,7 +90,7 @@ func openConfirmPage(t *testing.T, method, link, form string) (int, string) {
 // gets it when it opens.
 func conversationsOf(t *testing.T, v *chatclient.Visitor) []string {
 	t.Helper()
-	_, answer, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", v.Token)
+	_, answer, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", v.Token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,4 +360,42 @@ func messageChannels(t *testing.T, convID string) []string {
 		}
 	}
 	return out
+}
+
+// TestConfirmationEmailsPerRecipient: anyone can open fresh sessions, so
+// the per-visitor and per-IP limits do not protect an address's owner.
+// Five visitors giving the same address get the answer they always got,
+// and its owner one confirmation email per ten minutes, not five; another
+// address is not held back by it.
+func TestConfirmationEmailsPerRecipient(t *testing.T) {
+	suffix := uuid.NewString()[:8]
+	target := "flooded-" + suffix + "@visitor.test"
+	var answers []string
+	for range 5 {
+		answers = append(answers, giveAddress(t, newVisitor(t), target))
+	}
+	for i, a := range answers {
+		if a != answers[0] {
+			t.Errorf("answer %d = %s, first %s: a held-back email must not show", i+1, a, answers[0])
+		}
+	}
+	other := "bystander-" + suffix + "@visitor.test"
+	if a := giveAddress(t, newVisitor(t), other); a != strings.Replace(answers[0], "flooded-", "bystander-", 1) {
+		t.Errorf("another address answered %s, want the same shape as %s", a, answers[0])
+	}
+	confirmLink(t, other, 1)
+	// The answers came after each send: the mailbox holds all there is.
+	if n := len(mailTo(t, target, email.ConfirmSubject)); n != 1 {
+		t.Fatalf("%d confirmation emails to %s after five visitors gave it, want 1", n, target)
+	}
+
+	// Ten minutes later the address may get the next one.
+	if err := cloud.Advance(email.ConfirmResendAfter); err != nil {
+		t.Fatal(err)
+	}
+	giveAddress(t, newVisitor(t), target)
+	giveAddress(t, newVisitor(t), target)
+	if n := len(mailTo(t, target, email.ConfirmSubject)); n != 2 {
+		t.Fatalf("%d confirmation emails to %s ten minutes later, want 2", n, target)
+	}
 }

@@ -86,7 +86,7 @@ func TestIdentify(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
 		t.Errorf("stranger reading the user's conversation = %v, want 404", err)
 	}
-	resumed, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", stranger.Token)
+	resumed, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", stranger.Token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestIdentify(t *testing.T) {
 	// Someone else on device 1 after the user signed out of the site: the
 	// page calls no identify, the widget starts from the anonymous token
 	// the browser kept, and sees nothing of the user's.
-	after, convs, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", anonymousToken)
+	after, convs, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", anonymousToken)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,7 @@ func TestRateLimits(t *testing.T) {
 	lc := limitedCloud(t)
 	e := lc.Endpoints()
 	ep := chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: lc.URL()}
-	site := strings.TrimSuffix(e.DemoSite, "/")
+	site := e.WidgetOrigin() // the chat window calls from there
 	mint := func(name string) string {
 		sub, err := oidc.DemoSub(name)
 		if err != nil {

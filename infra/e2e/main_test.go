@@ -56,7 +56,8 @@ func endpoints() chatclient.Endpoints {
 	return chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: cloud.URL()}
 }
 
-// siteOrigin is an origin the local cloud allows for the default channel.
+// siteOrigin is the demo site's origin: it embeds the widget (frames the
+// chat window); visitors' tokens and tickets do not work from it.
 func siteOrigin() string {
 	return strings.TrimSuffix(cloud.Endpoints().DemoSite, "/")
 }
@@ -86,7 +87,7 @@ func newAgent(t *testing.T, sub string) *chatclient.Agent {
 
 func newVisitor(t *testing.T) *chatclient.Visitor {
 	t.Helper()
-	v, _, err := chatclient.NewVisitor(t.Context(), endpoints(), siteOrigin(), "main", "")
+	v, _, err := chatclient.NewVisitor(t.Context(), endpoints(), widgetOrigin(), "main", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +130,12 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return s.w.Write(p)
+}
+
+// widgetOrigin is the origin of the chat window, the one origin visitors'
+// tokens and tickets work from.
+func widgetOrigin() string {
+	return cloud.Endpoints().WidgetOrigin()
 }
 
 // functionOutput is every line the functions wrote to stdout and stderr,

@@ -16,11 +16,11 @@ import (
 	"github.com/parleychat/parley/shared/identity"
 )
 
-// lookAlikes are origins that resemble the allowed site origin but are not
-// it: each must be refused everywhere the site origin is allowed.
+// lookAlikes are origins that resemble the chat window's origin but are
+// not it: each must be refused everywhere that origin is allowed.
 func lookAlikes(t *testing.T) map[string]string {
 	t.Helper()
-	site, err := url.Parse(siteOrigin())
+	site, err := url.Parse(widgetOrigin())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,10 +33,10 @@ func lookAlikes(t *testing.T) map[string]string {
 		"https for http":   "https://" + host + ":" + port,
 		"other port":       "http://" + host + ":1",
 		"trailing dot":     "http://" + host + ".:" + port,
-		"trailing slash":   siteOrigin() + "/",
+		"trailing slash":   widgetOrigin() + "/",
 		"userinfo":         "http://" + host + ":" + port + "@evil.io",
 		"userinfo on site": "http://evil.io@" + host + ":" + port,
-		"uppercase":        "http://" + strings.ToUpper(host) + ":" + port,
+		"uppercase":        strings.ToUpper("http://"+host) + ":" + port,
 	}
 }
 
@@ -86,7 +86,7 @@ func TestOriginsOnWidgetRoutes(t *testing.T) {
 	}
 	for _, r := range routes {
 		t.Run(r.name, func(t *testing.T) {
-			if status, code := widgetCall(t, r.method, r.path, siteOrigin(), r.token, r.body); status != http.StatusOK {
+			if status, code := widgetCall(t, r.method, r.path, widgetOrigin(), r.token, r.body); status != http.StatusOK {
 				t.Fatalf("allowed origin: %d %s", status, code)
 			}
 			for name, origin := range lookAlikes(t) {
@@ -97,7 +97,7 @@ func TestOriginsOnWidgetRoutes(t *testing.T) {
 		})
 	}
 	// A channel that does not exist has no allowed origin.
-	if status, _ := widgetCall(t, http.MethodPost, "/widget/session", siteOrigin(), "", map[string]string{"channelId": "elsewhere"}); status != http.StatusUnauthorized {
+	if status, _ := widgetCall(t, http.MethodPost, "/widget/session", widgetOrigin(), "", map[string]string{"channelId": "elsewhere"}); status != http.StatusUnauthorized {
 		t.Errorf("unknown channel: %d, want 401", status)
 	}
 }
@@ -139,7 +139,7 @@ func TestOriginsOnConnect(t *testing.T) {
 		for name, origin := range lookAlikes(t) {
 			t.Run(name, func(t *testing.T) { refused(t, visitorTicket(), origin) })
 		}
-		s, err := chatclient.DialTicket(wait(t), ws, visitorTicket(), siteOrigin())
+		s, err := chatclient.DialTicket(wait(t), ws, visitorTicket(), widgetOrigin())
 		if err != nil {
 			t.Fatalf("allowed origin: %v", err)
 		}

@@ -24,7 +24,7 @@ import (
 type channelDoc = map[string]any
 
 // newChannel makes a chat channel of the main inbox for one test, which
-// the demo site may embed.
+// the demo site embeds.
 func newChannel(t *testing.T, admin *chatclient.Agent, name string) channelDoc {
 	t.Helper()
 	var ch channelDoc
@@ -102,8 +102,9 @@ func TestSettingsReachTheWidget(t *testing.T) {
 		}
 	}
 
-	// A visitor of the channel: its conversation is the channel's.
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), id, "")
+	// A visitor of the channel, in the chat window: its conversation is
+	// the channel's.
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +113,12 @@ func TestSettingsReachTheWidget(t *testing.T) {
 	if err := admin.Call(wait(t), http.MethodGet, "/agent/conversations/"+conv, nil, &thread); err != nil || thread.Conversation.ChannelID != id || thread.Conversation.InboxID != "main" {
 		t.Errorf("conversation %+v, %v; want one of channel %s in main", thread.Conversation, err, id)
 	}
-	// A site the channel does not list is refused.
-	if _, _, err := chatclient.NewVisitor(wait(t), endpoints(), "https://elsewhere.example", id, ""); apiStatus(err) != http.StatusUnauthorized {
-		t.Errorf("a session from another site: %v, want 401", err)
+	// Visitors' sessions come from the chat window alone: a site the
+	// channel lists frames it but is refused like any other.
+	for _, site := range []string{siteOrigin(), "https://elsewhere.example"} {
+		if _, _, err := chatclient.NewVisitor(wait(t), endpoints(), site, id, ""); apiStatus(err) != http.StatusUnauthorized {
+			t.Errorf("a session from the site %s: %v, want 401", site, err)
+		}
 	}
 }
 
@@ -165,9 +169,9 @@ func TestSettingsValidation(t *testing.T) {
 	}
 }
 
-// TestSettingsAreTheAdmins: an agent gets 403 on every settings route,
-// whatever it names; the list is the template's, so a new settings route
-// without a row here fails.
+// TestSettingsAreTheAdmins: an agent gets 403 on every settings and team
+// route, whatever it names; the list is the template's, so a new settings
+// or team route without a row here fails.
 func TestSettingsAreTheAdmins(t *testing.T) {
 	rows := map[string]string{ // route -> body
 		"GET /agent/settings/channels":      "",
@@ -178,10 +182,13 @@ func TestSettingsAreTheAdmins(t *testing.T) {
 		"POST /agent/settings/inboxes":      `{"name":"Mine"}`,
 		"PUT /agent/settings/inboxes/{id}":  `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`,
 		"PUT /agent/agents/{id}/access":     `{"disabled":true}`,
+		"GET /agent/team":                   "",
+		"POST /agent/team":                  `{"email":"mine@example.com","name":"Mine","role":"admin","inboxIds":["main"]}`,
+		"PUT /agent/team/{id}":              `{"role":"admin","inboxIds":["main"]}`,
 	}
 	var routes []string
 	for _, r := range templateRoutes(cloud) {
-		if strings.Contains(r, " /agent/settings/") {
+		if strings.Contains(r, " /agent/settings/") || strings.Contains(r, " /agent/team") {
 			routes = append(routes, r)
 		}
 	}

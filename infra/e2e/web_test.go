@@ -86,6 +86,9 @@ func TestStackPublishesTheWeb(t *testing.T) {
 	if !strings.Contains(string(loader.Data), `"`+e.HTTPAPI+`"`) || strings.Contains(string(loader.Data), "__PARLEY") {
 		t.Errorf("the loader does not call %s", e.HTTPAPI)
 	}
+	if !strings.Contains(string(loader.Data), `"`+e.WidgetFrame+`"`) {
+		t.Errorf("the loader does not frame the chat window at %s", e.WidgetFrame)
+	}
 	page, _ := cloud.S3().Get(bucket, "inbox/index.html")
 	for _, want := range []string{e.WebSocket, e.OIDCIssuer + "/authorize", e.OIDCClientID} {
 		if !strings.Contains(html.UnescapeString(string(page.Data)), want) {
@@ -104,15 +107,18 @@ func TestStackPublishesTheWeb(t *testing.T) {
 		t.Errorf("GET /widget/loader.js = %d %q, Cache-Control %q", resp.StatusCode, body[:min(len(body), 60)], resp.Header.Get("Cache-Control"))
 	}
 
-	invalidated := func() [][]string {
+	invalidated := func(distribution string) [][]string {
 		var out [][]string
-		for _, inv := range cloud.Invalidations("WebDistribution") {
+		for _, inv := range cloud.Invalidations(distribution) {
 			out = append(out, inv.Paths)
 		}
 		return out
 	}
-	if diff := cmp.Diff([][]string{webpublish.Pages}, invalidated()); diff != "" {
+	if diff := cmp.Diff([][]string{webpublish.Pages}, invalidated("WebDistribution")); diff != "" {
 		t.Errorf("invalidations (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{webpublish.WidgetPages}, invalidated("WidgetDistribution")); diff != "" {
+		t.Errorf("the chat window's invalidations (-want +got):\n%s", diff)
 	}
 
 	// A stack update publishes again: the same files, one more
@@ -126,7 +132,7 @@ func TestStackPublishesTheWeb(t *testing.T) {
 			t.Errorf("%s changed on a publish of the same build", name)
 		}
 	}
-	if got := invalidated(); len(got) != 2 || !slices.Equal(got[1], webpublish.Pages) {
+	if got := invalidated("WebDistribution"); len(got) != 2 || !slices.Equal(got[1], webpublish.Pages) {
 		t.Errorf("invalidations after the update: %v", got)
 	}
 

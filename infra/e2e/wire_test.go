@@ -44,7 +44,7 @@ func TestWireSamples(t *testing.T) {
 	api := cloud.Endpoints().HTTPAPI
 	tag := uuid.NewString()[:8]
 	anyone := caller{base: api}
-	site := caller{base: api, origin: siteOrigin()}
+	site := caller{base: api, origin: widgetOrigin()}
 	alice := caller{base: api, bearer: agentToken(t, "alice")}
 	aliceSub, benSub, chiaraSub := demoSub(t, "alice"), demoSub(t, "ben"), demoSub(t, "chiara")
 	const (
@@ -80,11 +80,11 @@ func TestWireSamples(t *testing.T) {
 	if err := json.Unmarshal(body, &session); err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), "main", session.VisitorToken)
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", session.VisitorToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	visitor := caller{base: api, origin: siteOrigin(), bearer: v.Token}
+	visitor := caller{base: api, origin: widgetOrigin(), bearer: v.Token}
 	rec.answer("", visitor, "POST /widget/ticket", "/widget/ticket", nil, http.StatusOK)
 
 	// ---- a conversation, live on both sides.
@@ -320,18 +320,66 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "PUT /agent/me/status", "/agent/me/status", map[string]string{"status": "away"}, http.StatusOK)
 	rec.frame("", "agent", atab, chatclient.IsType("agent"))
 
+	// ---- search: a reply naming the run's tag, then the tag found in it
+	// (one a page: a cursor follows) and in the contact's address.
+	rec.call(alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "Order " + tag + " left the warehouse."}, http.StatusCreated)
+	indexed(t)
+	body = rec.answer("a message, one a page", alice, "GET /agent/search", "/agent/search?limit=1&q="+tag, nil, http.StatusOK)
+	var found struct{ NextCursor string }
+	if err := json.Unmarshal(body, &found); err != nil || found.NextCursor == "" {
+		t.Fatalf("search %s = %s, %v; want a next page", tag, body, err)
+	}
+	rec.answer("the contact", alice, "GET /agent/search", "/agent/search?limit=1&q="+tag+"&cursor="+found.NextCursor, nil, http.StatusOK)
+
+	// ---- saved replies: a shared one (alice is an admin) and a personal
+	// one, each changed and deleted.
+	mine := func(e map[string]any) bool { return strings.Contains(fmt.Sprint(e["title"]), tag) }
+	var saved struct{ Reply struct{ ID string } }
+	body = rec.answer("", alice, "POST /agent/saved-replies/shared", "/agent/saved-replies/shared",
+		map[string]string{"title": "Shipping " + tag, "body": "Hi {{visitor.name|there}}, it ships today.", "category": "Orders"}, http.StatusCreated)
+	if err := json.Unmarshal(body, &saved); err != nil {
+		t.Fatal(err)
+	}
+	sharedPath := "/agent/saved-replies/shared/" + saved.Reply.ID
+	rec.answer("", alice, "PUT /agent/saved-replies/shared/{id}", sharedPath, map[string]string{"title": "Shipping " + tag, "body": "It ships tomorrow.", "category": "Orders"}, http.StatusOK)
+	body = rec.answer("", alice, "POST /agent/saved-replies/personal", "/agent/saved-replies/personal", map[string]string{"title": "Mine " + tag, "body": "Talk soon, {{agent.name}}"}, http.StatusCreated)
+	if err := json.Unmarshal(body, &saved); err != nil {
+		t.Fatal(err)
+	}
+	personalPath := "/agent/saved-replies/personal/" + saved.Reply.ID
+	rec.answer("", alice, "PUT /agent/saved-replies/personal/{id}", personalPath, map[string]string{"title": "Mine " + tag, "body": "Talk soon!"}, http.StatusOK)
+	_, body = rec.call(alice, "GET /agent/saved-replies", "/agent/saved-replies", nil, http.StatusOK)
+	rec.keep("", "GET /agent/saved-replies", http.StatusOK, keepEntries(t, body, "replies", mine))
+	rec.answer("", alice, "DELETE /agent/saved-replies/personal/{id}", personalPath, nil, http.StatusOK)
+	rec.answer("", alice, "DELETE /agent/saved-replies/shared/{id}", sharedPath, nil, http.StatusOK)
+
 	// ---- errors.
 	rec.refusal("not_found", alice, conversationRoute, "/agent/conversations/"+uuid.NewString(), nil, http.StatusNotFound)
 	rec.refusal("invalid_request", alice, "GET /agent/conversations", "/agent/conversations?limit=many", nil, http.StatusBadRequest)
 	rec.refusal("too_large", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": strings.Repeat("a", 5001)}, http.StatusRequestEntityTooLarge)
-	rec.refusal("unauthorized", caller{base: api, origin: siteOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
+	rec.refusal("unauthorized", caller{base: api, origin: widgetOrigin(), bearer: "not-a-token"}, "POST /widget/ticket", "/widget/ticket", nil, http.StatusUnauthorized)
 	status, body := rec.call(caller{base: api, bearer: "not-a-token"}, "GET /agent/me", "/agent/me", nil, http.StatusUnauthorized)
 	rec.keepRefusal("unauthorized by the gateway", "GET /agent/me", status, body, true)
 
 	// ---- sign-out (chiara) and access (an admin enables her).
 	t.Cleanup(nextSecond)
+	chiaraTab := connect(t, newAgent(t, "chiara"))
 	rec.answer("", caller{base: api, bearer: agentToken(t, "chiara")}, "POST /agent/signout", "/agent/signout", nil, http.StatusOK)
+	rec.frame("signed out", "agent", chiaraTab, chatclient.IsType("closing"))
 	rec.answer("", alice, "PUT /agent/agents/{id}/access", "/agent/agents/"+chiaraSub+"/access", map[string]bool{"disabled": false}, http.StatusOK)
+
+	// ---- the team: an invitation, its role and inboxes, the list (cut to
+	// Alice, with an avatar, and the invited agent).
+	body = rec.answer("invited", alice, "POST /agent/team", "/agent/team", map[string]any{
+		"email": "wire-" + tag + "@example.com", "name": "Noor Haddad", "role": "agent", "inboxIds": []string{"main"},
+	}, http.StatusCreated)
+	var invited struct{ ID string }
+	if err := json.Unmarshal(body, &invited); err != nil {
+		t.Fatal(err)
+	}
+	rec.answer("", alice, "PUT /agent/team/{id}", "/agent/team/"+invited.ID, map[string]any{"role": "admin", "inboxIds": []string{"main"}}, http.StatusOK)
+	_, body = rec.call(alice, "GET /agent/team", "/agent/team", nil, http.StatusOK)
+	rec.keep("", "GET /agent/team", http.StatusOK, keepEntries(t, body, "members", func(e map[string]any) bool { return e["id"] == aliceSub || e["id"] == invited.ID }))
 
 	// ---- rate limits, on a cloud of their own with low limits.
 	recordLimits(t, rec, aliceSub)
@@ -347,7 +395,7 @@ func recordLimits(t *testing.T, rec *wireRecorder, agentSub string) {
 	lc := limitedCloud(t)
 	e := lc.Endpoints()
 	ep := chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: lc.URL()}
-	site := strings.TrimSuffix(e.DemoSite, "/")
+	site := e.WidgetOrigin() // the chat window calls from there
 
 	flood := caller{base: e.HTTPAPI, origin: site, hc: clientFrom("127.0.0.3")}
 	for n := 0; ; n++ {

@@ -257,8 +257,10 @@ func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) 
 		}
 	}
 	// Frames only one side ever gets: an agent's own profile and status,
-	// its notifications, the viewers of a conversation.
-	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent"}
+	// its notifications, the viewers of a conversation; the closing frame
+	// (the server closes only agents' sockets itself: sign-out, an agent
+	// disabled, saying why).
+	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent", "closing": "agent"}
 	for _, typ := range frameTypes {
 		for _, to := range []string{"agent", "visitor"} {
 			if side, ok := only[typ]; ok && side != to {

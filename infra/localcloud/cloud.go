@@ -72,6 +72,8 @@ type Endpoints struct {
 	Callback     string `json:"callback"`
 	Inbox        string `json:"inbox"`
 	WidgetLoader string `json:"widgetLoader"`
+	// WidgetFrame is the chat window's page, on an origin of its own.
+	WidgetFrame  string `json:"widgetFrame"`
 	DemoSite     string `json:"demoSite"`
 	OIDCIssuer   string `json:"oidcIssuer"`
 	OIDCClientID string `json:"oidcClientId"`
@@ -114,6 +116,7 @@ type Cloud struct {
 	aws       *awsemu.Server
 	issuer    *oidc.Issuer
 	cognito   *cognitoidp.Server
+	pool      *template.UserPool
 	http      *httpgw.Gateway
 	ws        *wsgw.Gateway
 	mail      *mailParts
@@ -135,6 +138,8 @@ type Cloud struct {
 	// WebPublish custom resource writes; siteOrigins may frame the widget.
 	web         webFiles
 	siteOrigins []string
+	// widget serves the chat window on its own origin (widget.go).
+	widget *widgetOrigin
 
 	// sesMeter and s3Meter count the functions' requests (usage.go).
 	sesMeter, s3Meter requestMeter
@@ -173,8 +178,14 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	c.base = "http://" + c.listener.Addr().String()
 	_, port, _ := net.SplitHostPort(c.listener.Addr().String())
 
+	// The chat window gets an origin of its own, as in AWS (widget.go).
+	if c.widget, err = listenWidget(cfg.Addr); err != nil {
+		return nil, err
+	}
+
 	params := map[string]string{
-		"AllowedOrigins": "http://localhost:" + port + ",http://127.0.0.1:" + port,
+		// The demo site embeds the widget (frames the chat window).
+		"AllowedOrigins": "http://localhost:" + port,
 		"OidcIssuer":     c.base + "/oidc",
 		"OidcAudience":   OIDCClientID,
 		"TeamName":       "Northwind Coffee",
@@ -203,6 +214,9 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
+	if err := c.widget.deployedOrigin(c.model.Outputs); err != nil {
+		return nil, err
+	}
 	if len(c.model.HTTPAPIs) != 1 || len(c.model.WebSocketAPIs) != 1 {
 		return nil, fmt.Errorf("template: the local cloud serves exactly one HTTP API and one WebSocket API, found %d and %d",
 			len(c.model.HTTPAPIs), len(c.model.WebSocketAPIs))
@@ -218,6 +232,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.pool = pool
 	c.issuer, err = oidc.New(c.base+"/oidc", OIDCClientID, append(oidc.DemoAgents(), cfg.Agents...), passwordPolicy(pool))
 	if err != nil {
 		return nil, fmt.Errorf("start OIDC issuer: %w", err)
@@ -269,6 +284,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		DemoSite:     "http://localhost:" + port + "/",
 		Inbox:        c.base + "/inbox/",
 		WidgetLoader: c.base + "/widget/loader.js",
+		WidgetFrame:  c.widget.base + "/widget/frame.html",
 		OIDCIssuer:   c.base + "/oidc",
 		OIDCClientID: OIDCClientID,
 		AWS:          c.base,
@@ -282,6 +298,7 @@ func Start(ctx context.Context, cfg Config) (_ *Cloud, err error) {
 		return nil, err
 	}
 
+	c.serveWidget()
 	c.server = &http.Server{Handler: c.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -356,7 +373,7 @@ var executeAPIURL = regexp.MustCompile(`^(https|wss)://([a-z0-9]+)\.execute-api\
 func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 	env := map[string]string{}
 	for k, v := range fn.Env {
-		env[k] = c.localURL(v)
+		env[k] = c.widget.local(c.localURL(v))
 	}
 	env["AWS_REGION"] = c.model.Region
 	env["AWS_DEFAULT_REGION"] = c.model.Region
@@ -377,14 +394,22 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		env["INBOX_URL"] = c.base + "/inbox/"
 	}
 	if _, ok := env["WIDGET_ORIGINS"]; ok {
-		// The chat window is served here, as from the web distribution.
-		env["WIDGET_ORIGINS"] = c.base
+		// The chat window is served on its own origin, as from the
+		// widget distribution (widget.go).
+		env["WIDGET_ORIGINS"] = c.widget.base
 	}
 	env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = c.base
 	env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = c.base
 	env["AWS_ENDPOINT_URL_CLOUDFRONT"] = c.base + cloudFrontPath
 	env["AWS_LAMBDA_LOG_GROUP_NAME"] = fn.LogGroup
+	if _, ok := env["USER_POOL_ID"]; ok && c.pool != nil {
+		// The template leaves the pool out under the local OidcIssuer (its
+		// USER_POOL_ID is then empty); the local issuer stands in for it,
+		// so the functions get the pool the Cognito endpoint serves.
+		env["USER_POOL_ID"] = c.pool.ID
+	}
 	env["PARLEY_CLOCK_FILE"] = c.clockFile
+	env["PARLEY_LOCAL_CLOUD"] = "true"
 	return env
 }
 
@@ -441,7 +466,9 @@ func (c *Cloud) routes() http.Handler {
 	// email confirmation link) is served at the root as well.
 	mux.Handle("GET /widget/contact/confirm", c.http)
 	mux.Handle("POST /widget/contact/confirm", c.http)
-	mux.HandleFunc("GET /widget/", c.serveWeb)
+	// The loader stays where sites embed it from; the chat window's files
+	// are served on its own origin only (widget.go).
+	mux.HandleFunc("GET /widget/loader.js", c.serveWeb)
 	mux.HandleFunc("GET /inbox/", c.serveWeb)
 	mux.Handle(lambdaemu.InvokePath, lambdaemu.NewInvokeAPI(c.runtime, c.async))
 	mux.Handle(cloudFrontPath+"/", http.StripPrefix(cloudFrontPath, c.cloudfront))
@@ -529,6 +556,9 @@ func (c *Cloud) Close() error {
 		}
 		if c.mail != nil {
 			errs = append(errs, c.mail.close())
+		}
+		if c.widget != nil {
+			errs = append(errs, c.widget.close())
 		}
 		if c.async != nil {
 			c.async.Close()

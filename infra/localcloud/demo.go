@@ -9,8 +9,9 @@ import (
 )
 
 // The demo site is a small shop's page that embeds the widget with one
-// script tag, on http://localhost:<port>, another origin than the chat's
-// (http://127.0.0.1:<port>), exactly as on a customer's site. /hostile is
+// script tag, on http://localhost:<port>, another origin than the loader's
+// and the inbox's (http://127.0.0.1:<port>) and the chat window's
+// (http://127.0.0.1:<port+1>), exactly as on a customer's site. /hostile is
 // the same page made as unfriendly as a real site can be: CSS resets with
 // !important, huge z-indexes and a strict Content-Security-Policy.
 var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
@@ -111,10 +112,11 @@ func (c *Cloud) serveDemo(w http.ResponseWriter, r *http.Request) {
 
 // HostileCSP is the hostile page's policy: no inline script or style and no
 // eval. It allows exactly what the README says a site must allow for the
-// widget: its script and frame origin, and its API origin for the config.
+// widget: the loader's origin for scripts, the chat window's for frames,
+// and the API's origin for the config.
 func (c *Cloud) HostileCSP() string {
-	return fmt.Sprintf("default-src 'none'; script-src 'self' %[1]s; connect-src %[2]s; frame-src %[1]s; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'",
-		c.base, strings.TrimSuffix(c.endpoints.HTTPAPI, "/api"))
+	return fmt.Sprintf("default-src 'none'; script-src 'self' %s; connect-src %s; frame-src %s; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'",
+		c.base, strings.TrimSuffix(c.endpoints.HTTPAPI, "/api"), c.widget.base)
 }
 
 func (c *Cloud) serveHostile(w http.ResponseWriter, r *http.Request) {

@@ -68,7 +68,7 @@ func (c *Cloud) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	}{
 		Endpoints: []namedURL{
 			{"HTTP API", e.HTTPAPI}, {"WebSocket API", e.WebSocket}, {"@connections", e.Callback},
-			{"Demo site", e.DemoSite}, {"OIDC issuer", e.OIDCIssuer}, {"AWS endpoint", e.AWS},
+			{"Demo site", e.DemoSite}, {"Chat window", e.WidgetFrame}, {"OIDC issuer", e.OIDCIssuer}, {"AWS endpoint", e.AWS},
 			{"Mailbox", e.Mailbox}, {"User pool", e.UserPoolID},
 		},
 	}

@@ -103,14 +103,15 @@ func (c *Cloud) createCustomResources(ctx context.Context) error {
 }
 
 // localProperties are a custom resource's properties with the template's
-// API URLs pointed at this cloud, as the functions' environment is. A
-// distribution in front of the HTTP API (the widget's config cache) is
-// the HTTP API here: there is no CDN, and the paths are the same.
+// API URLs and chat window origin pointed at this cloud, as the functions'
+// environment is. A distribution in front of the HTTP API (the widget's
+// config cache) is the HTTP API here: there is no CDN, and the paths are
+// the same.
 func (c *Cloud) localProperties(res *template.CustomResource) map[string]any {
 	out := make(map[string]any, len(res.Properties))
 	for k, v := range res.Properties {
 		if s, ok := v.(string); ok {
-			v = c.localURL(s)
+			v = c.widget.local(c.localURL(s))
 			for _, d := range c.model.Distributions {
 				if d.APIOrigin && (s == "https://"+d.DomainName || strings.HasPrefix(s, "https://"+d.DomainName+"/")) {
 					v = c.endpoints.HTTPAPI + strings.TrimPrefix(s, "https://"+d.DomainName)
@@ -146,7 +147,8 @@ func (c *Cloud) Invalidations(logicalID string) []cloudfrontemu.Invalidation {
 }
 
 // csp is the policy of the two pages, as the CloudFront response headers
-// policies of the template set it in AWS.
+// policies of the template set it in AWS. The chat window's page is
+// served on its own origin (widget.go): its 'self' is that origin.
 func (c *Cloud) csp(name string) string {
 	// A source with a path matches only that path unless it ends in "/".
 	connect := c.endpoints.HTTPAPI + "/ " + c.endpoints.WebSocket

@@ -288,14 +288,19 @@ func TestQueuesOfTheTemplate(t *testing.T) {
 		{"InactivitySweeperDLQ", "InactivitySweeperFunction", "lambda, rule"},
 		{"InboundMailDLQ", "InboundMailFunction", "lambda"},
 		{"MailFeedbackDLQ", "MailFeedbackFunction", "lambda"},
+		{"RouterDLQ", "RouterFunction", "lambda, rule"},
+		{"SearchIndexerDLQ", "SearchIndexerFunction", "stream"},
 		{"TranscriptDLQ", "TranscriptFunction", "lambda, rule"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("queues (-want +got):\n%s", diff)
 	}
 	ep, err := For(m, "EventPublisherDLQ")
-	if err != nil || ep.Options.BatchSize != 100 || len(ep.Options.StreamFilters) != 1 {
+	if err != nil || ep.Options.BatchSize != 100 || len(ep.Options.StreamFilters) != 2 {
 		t.Errorf("EventPublisherDLQ = %+v, %v; want the mapping's batch size and filter", ep, err)
+	}
+	if si, err := For(m, "SearchIndexerDLQ"); err != nil || len(si.Options.StreamFilters) != 3 {
+		t.Errorf("SearchIndexerDLQ = %+v, %v; want the mapping's three filters", si, err)
 	}
 	if _, err := For(m, "ChatTable"); err == nil || !strings.Contains(err.Error(), "TranscriptDLQ") {
 		t.Errorf("unknown queue: %v", err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/parleychat/parley/infra/chatclient"
@@ -57,7 +56,7 @@ func StartCloud(ctx context.Context, repoRoot string, agents int, progress io.Wr
 	ep := cloud.Endpoints()
 	tgt := Target{
 		Endpoints: chatclient.Endpoints{HTTPAPI: ep.HTTPAPI, WebSocket: ep.WebSocket, InboxOrigin: cloud.URL()},
-		Origin:    strings.TrimSuffix(ep.DemoSite, "/"),
+		Origin:    ep.WidgetOrigin(),
 		StatsURL:  cloud.URL() + "/_local/stats",
 	}
 	for _, a := range Agents(agents) {

@@ -5,6 +5,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,7 +40,8 @@ type Store interface {
 	// AgentRecord reads the agent's access state and profile in one
 	// consistent read.
 	AgentRecord(ctx context.Context, agentID string) (Record, error)
-	SetAgentDisabled(ctx context.Context, agentID string, disabled bool) error
+	// SetAgentDisabled commits only while by is still an admin (Admin).
+	SetAgentDisabled(ctx context.Context, agentID string, disabled bool, by Admin) error
 	SetAgentSignedOut(ctx context.Context, agentID string, at time.Time) error
 	// AgentConnections finds the agent's sockets among an inbox's.
 	AgentConnections(ctx context.Context, inboxID, agentID string) ([]string, error)
@@ -47,10 +49,27 @@ type Store interface {
 	DeleteConnection(ctx context.Context, id string) error
 }
 
-// Closer is the part of the @connections client that closes sockets.
+// Closer is the part of the @connections client that closes sockets and
+// says why beforehand.
 type Closer interface {
+	PostToConnection(ctx context.Context, params *apigatewaymanagementapi.PostToConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
 	DeleteConnection(ctx context.Context, params *apigatewaymanagementapi.DeleteConnectionInput, optFns ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
+
+// Admin is the admin making a change. A change that could leave the team
+// without an admin (disabling an agent, taking the admin role back)
+// commits only while this admin still is one: enabled and, unless the
+// identity provider's admin group makes it one (ByGroup), holding the
+// role in the product. So of two admins disabling or demoting each other
+// at once, one write fails, and the acting admin always remains.
+type Admin struct {
+	ID      string
+	ByGroup bool
+}
+
+// ErrNoLongerAdmin refuses a change whose admin lost the role (or was
+// disabled) while making it.
+var ErrNoLongerAdmin = &chat.Error{Kind: chat.ErrForbidden, Message: "you are no longer an admin"}
 
 // Errors of Check; both are chat.ErrUnauthorized, so the inbox signs in
 // again.
@@ -117,24 +136,33 @@ func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) 
 	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.closeSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseSignedOut, Reason: "signed_out"})
 }
 
-// SetDisabled disables or enables an agent; disabling closes its sockets,
-// found among those of its inboxes.
-func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool) (int, error) {
-	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled); err != nil {
+// SetDisabled disables or enables an agent, by an admin; disabling
+// closes its sockets, found among those of its inboxes.
+func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool, by Admin) (int, error) {
+	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled, by); err != nil {
 		return 0, err
 	}
 	if !disabled {
 		return 0, nil
 	}
-	return g.closeSockets(ctx, agent)
+	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseDisabled, Reason: "disabled"})
+}
+
+// CloseSockets closes each of the agent's sockets (found among those of
+// the inboxes agent lists) without a reason: the inbox opens a new socket,
+// with a ticket carrying what the agent is now (its memberships changed).
+func (g *Guard) CloseSockets(ctx context.Context, agent chat.Principal) (int, error) {
+	return g.closeSockets(ctx, agent, nil)
 }
 
 // closeSockets closes each of the agent's sockets through @connections
-// and forgets it: the gateway's $disconnect may never come.
-func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, error) {
+// and forgets it: the gateway's $disconnect may never come. API Gateway
+// closes a socket with code 1000 and no reason, so why, when there is one,
+// is pushed first, for the inbox to show and to close with.
+func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal, why *chat.ClosingFrame) (int, error) {
 	agentID := agent.ID
 	var ids []string
 	for _, inbox := range agent.Inboxes {
@@ -153,7 +181,20 @@ func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal) (int, er
 		errs   []error
 		closed int
 	)
+	var frame []byte
+	if why != nil {
+		var err error
+		if frame, err = json.Marshal(why); err != nil {
+			return 0, fmt.Errorf("encode closing frame: %w", err)
+		}
+	}
 	for _, id := range ids {
+		// Best effort: a socket that cannot hear why is closed all the same.
+		if frame != nil {
+			if _, err := g.closer.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: frame}); err != nil {
+				slog.InfoContext(ctx, "closing frame not delivered", "connectionId", id, "error", err)
+			}
+		}
 		_, err := g.closer.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 		var gone *types.GoneException
 		closeErr := err != nil && !errors.As(err, &gone)

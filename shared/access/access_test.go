@@ -32,7 +32,7 @@ func (f *fakeStore) AgentRecord(context.Context, string) (access.Record, error) 
 	return access.Record{State: f.state}, nil
 }
 
-func (f *fakeStore) SetAgentDisabled(_ context.Context, _ string, d bool) error {
+func (f *fakeStore) SetAgentDisabled(_ context.Context, _ string, d bool, _ access.Admin) error {
 	f.state.Disabled = d
 	return nil
 }
@@ -57,6 +57,20 @@ type fakeCloser struct {
 	closed []string
 	gone   map[string]bool
 	broken map[string]bool // the @connections call fails
+	// said is what each socket heard before it was closed.
+	said map[string][]string
+}
+
+func (f *fakeCloser) PostToConnection(_ context.Context, in *apigatewaymanagementapi.PostToConnectionInput, _ ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	id := aws.ToString(in.ConnectionId)
+	if f.gone[id] {
+		return nil, &types.GoneException{}
+	}
+	if f.said == nil {
+		f.said = map[string][]string{}
+	}
+	f.said[id] = append(f.said[id], string(in.Data))
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
 }
 
 func (f *fakeCloser) DeleteConnection(_ context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, _ ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
@@ -115,6 +129,11 @@ func TestSignOutClosesSockets(t *testing.T) {
 	if diff := cmp.Diff([]string{"c1", "c3"}, cl.closed); diff != "" {
 		t.Errorf("closed through @connections (-want +got):\n%s", diff)
 	}
+	// Each open socket heard why before it closed.
+	why := `{"type":"closing","closeCode":4001,"reason":"signed_out"}`
+	if diff := cmp.Diff(map[string][]string{"c1": {why}, "c3": {why}}, cl.said); diff != "" {
+		t.Errorf("said before closing (-want +got):\n%s", diff)
+	}
 	slices.Sort(st.forgotten)
 	if diff := cmp.Diff([]string{"c1", "c2", "c3"}, st.forgotten); diff != "" {
 		t.Errorf("forgotten connections (-want +got):\n%s", diff)
@@ -152,13 +171,16 @@ func TestSetDisabled(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1"}}
 	cl := &fakeCloser{}
 	g := access.New(st, cl, nil)
-	if _, err := g.SetDisabled(t.Context(), a1, true); err != nil {
+	if _, err := g.SetDisabled(t.Context(), a1, true, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !st.state.Disabled || len(cl.closed) != 1 {
 		t.Errorf("disable: state %+v, closed %v", st.state, cl.closed)
 	}
-	if _, err := g.SetDisabled(t.Context(), a1, false); err != nil {
+	if diff := cmp.Diff([]string{`{"type":"closing","closeCode":4003,"reason":"disabled"}`}, cl.said["c1"]); diff != "" {
+		t.Errorf("said before closing (-want +got):\n%s", diff)
+	}
+	if _, err := g.SetDisabled(t.Context(), a1, false, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
 	if st.state.Disabled || len(cl.closed) != 1 {

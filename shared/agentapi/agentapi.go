@@ -4,6 +4,7 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -14,7 +15,11 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/plaintext"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
+	"github.com/parleychat/parley/shared/team"
 )
 
 // Handler serves AgentApiFunction.
@@ -26,7 +31,10 @@ type Handler struct {
 	email       *email.Service
 	attachments *attachment.Service
 	mentions    *email.Mentions
+	finder      *searchindex.Finder
+	replies     *savedreplies.Service
 	settings    *settings.Service
+	team        *team.Service
 	routes      map[string]route
 }
 
@@ -36,8 +44,7 @@ type Deps struct {
 	Chat   *chat.Service
 	Signer *auth.Signer
 	// Access checks every request against the agent's access state
-	// (disabled, signed out) and serves sign-out and the admins' route
-	// that disables and enables agents.
+	// (disabled, signed out) and serves sign-out.
 	Access *access.Guard
 	// AdminGroup is the cognito:groups value of admins.
 	AdminGroup  string
@@ -45,16 +52,22 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Mentions stores notes and emails the agents they mention.
 	Mentions *email.Mentions
+	// Search answers the agents' searches; Replies keeps saved replies.
+	Search  *searchindex.Finder
+	Replies *savedreplies.Service
 	// Settings serves the admins' settings routes and the agent's inboxes.
 	Settings *settings.Service
+	// Team serves the admins' team routes (list, invite, role,
+	// memberships, disabling).
+	Team *team.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil || d.Settings == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the mentions and the settings")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the mentions, the settings, the search, the saved replies and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions, settings: d.Settings}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -70,9 +83,9 @@ const (
 	// name and avatar (as socket replies are, through the ticket), not the
 	// identity provider's name.
 	writes
-	// admins: the route is for admins only (settings, the team); anyone
-	// else gets 403 forbidden, whatever the id it names. It writes nothing
-	// in the agent's name.
+	// admins: the route is for admins only (chat.IsAdmin: settings, the
+	// team); anyone else gets 403 forbidden, whatever the id it names. It
+	// writes nothing in the agent's name.
 	admins
 )
 
@@ -111,6 +124,17 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/notifications/read":                           {h.readNotifications, reads},
 		"GET /agent/me/preferences":                                {h.preferences, reads},
 		"PUT /agent/me/preferences":                                {h.setPreferences, reads},
+		"GET /agent/search":                                        {h.search, reads},
+		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
+		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
+		"PUT /agent/saved-replies/personal/{id}":                   {h.updateReply(savedreplies.Personal), reads},
+		"DELETE /agent/saved-replies/personal/{id}":                {h.deleteReply(savedreplies.Personal), reads},
+		"POST /agent/saved-replies/shared":                         {h.createReply(savedreplies.Shared), admins},
+		"PUT /agent/saved-replies/shared/{id}":                     {h.updateReply(savedreplies.Shared), admins},
+		"DELETE /agent/saved-replies/shared/{id}":                  {h.deleteReply(savedreplies.Shared), admins},
+		"GET /agent/team":                                          {h.listTeam, admins},
+		"POST /agent/team":                                         {h.invite, admins},
+		"PUT /agent/team/{id}":                                     {h.updateMember, admins},
 		"PUT /agent/me/status":                                     {h.setStatus, reads},
 		"GET /agent/inboxes":                                       {h.myInboxes, reads},
 		"GET /agent/settings/channels":                             {h.listChannels, admins},
@@ -125,12 +149,12 @@ func (h *Handler) routeTable() map[string]route {
 
 var (
 	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	errAdminOnly = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
+	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
 )
 
 // Handle authenticates the agent from the authorizer's claims, admits it
-// (access state, profile and memberships in one read) and routes on the
-// route key API Gateway matched.
+// (access state, profile and memberships in one read), decides whether it
+// is an admin and routes on the route key API Gateway matched.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	a, err := auth.AgentFromRequest(req)
 	if err != nil {
@@ -144,8 +168,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
-	if r.rule == admins && !h.isAdmin(req, profile) {
-		return apigw.Error(ctx, errAdminOnly), nil
+	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
+	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
+	if r.rule == admins && !a.Admin {
+		return apigw.Error(ctx, errNotAdmins), nil
+	}
+	// Lists show the role the admin group gives as of the agent's last
+	// request: one write when it changed.
+	if err := h.svc.NoteAdminGroup(ctx, profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
 	}
 	a.Principal = h.svc.Member(a.Principal, profile)
 	if r.rule == writes {
@@ -156,6 +187,15 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return apigw.Error(ctx, err), nil
 	}
 	return apigw.JSON(status, body), nil
+}
+
+// withRole sets the role the agent has on this request.
+func withRole(a auth.Agent, p chat.Agent) chat.Agent {
+	p.Role = chat.TeamAgent
+	if a.Admin {
+		p.Role = chat.TeamAdmin
+	}
+	return p
 }
 
 func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -171,13 +211,22 @@ func (h *Handler) ticket(ctx context.Context, a auth.Agent, _ events.APIGatewayV
 
 func (h *Handler) me(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
 	profile, err := h.svc.Me(ctx, a.Principal, a.Email)
-	return http.StatusOK, profile, err
+	if err != nil {
+		return 0, nil, err
+	}
+	// A profile created just now learns what the admin group says.
+	if err := h.svc.NoteAdminGroup(ctx, &profile, a.InAdminGroup); err != nil {
+		slog.ErrorContext(ctx, "note admin group", "agentId", a.Principal.ID, "error", err)
+	}
+	return http.StatusOK, withRole(a, profile), nil
 }
 
+// profileRequest changes the fields it carries; a field left out (or
+// null) keeps its value, and "" removes a URL.
 type profileRequest struct {
-	DisplayName string `json:"displayName"`
-	AvatarURL   string `json:"avatarUrl"`
-	MeetingsURL string `json:"meetingsUrl"`
+	DisplayName *string `json:"displayName"`
+	AvatarURL   *string `json:"avatarUrl"`
+	MeetingsURL *string `json:"meetingsUrl"`
 }
 
 func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -185,8 +234,12 @@ func (h *Handler) updateMe(ctx context.Context, a auth.Agent, req events.APIGate
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	if in.DisplayName != nil {
+		name := plaintext.Line(*in.DisplayName)
+		in.DisplayName = &name
+	}
 	profile, err := h.svc.UpdateMe(ctx, a.Principal, a.Email, chat.ProfileUpdate(in))
-	return http.StatusOK, profile, err
+	return http.StatusOK, withRole(a, profile), err
 }
 
 func (h *Handler) agents(ctx context.Context, a auth.Agent, _ events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -201,11 +254,11 @@ type listResponse struct {
 
 func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
 	q := req.QueryStringParameters
-	limit, err := apigw.Int(q, "limit")
+	limit, err := apigw.Limit(q)
 	if err != nil {
 		return 0, nil, err
 	}
-	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), int(limit), q["cursor"])
+	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
 	return http.StatusOK, listResponse{Conversations: convs, NextCursor: next}, err
 }
 
@@ -216,11 +269,11 @@ type detailResponse struct {
 }
 
 func (h *Handler) conversation(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	limit, err := apigw.Limit(req.QueryStringParameters)
 	if err != nil {
 		return 0, nil, err
 	}
-	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], int(limit))
+	sum, msgs, more, err := h.svc.ConversationDetail(ctx, a.Principal, req.PathParameters["id"], limit)
 	if err == nil {
 		err = h.email.Decorate(ctx, &sum)
 	}
@@ -242,11 +295,14 @@ func (h *Handler) messages(ctx context.Context, a auth.Agent, req events.APIGate
 	if pq.Before, err = apigw.Int(q, "before"); err != nil {
 		return 0, nil, err
 	}
-	limit, err := apigw.Int(q, "limit")
-	if err != nil {
+	if pq.Limit, err = apigw.Limit(q); err != nil {
 		return 0, nil, err
 	}
-	pq.Limit = int(limit)
+	// Without after or before, an agent opening a thread gets its newest
+	// page; after=0 reads from the start, as on the widget's route.
+	_, after := q["after"]
+	_, before := q["before"]
+	pq.Latest = !after && !before
 	msgs, more, err := h.svc.Messages(ctx, a.Principal, req.PathParameters["id"], pq)
 	return http.StatusOK, messagesResponse{Messages: msgs, HasMore: more}, err
 }
@@ -268,7 +324,7 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 		created bool
 		err     error
 	)
-	send := chat.SendInput{ClientID: in.ClientID, Body: in.Body}
+	send := chat.SendInput{ClientID: in.ClientID, Body: plaintext.Body(in.Body)}
 	switch {
 	case in.Channel == "" || in.Channel == chat.ChannelChat:
 		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)

@@ -29,9 +29,12 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/savedreplies"
+	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/team"
 )
 
 var ddb *storetest.Server
@@ -73,6 +76,10 @@ func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Option
 	return nil, errNoAWS
 }
 
+func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
 func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }
@@ -82,7 +89,7 @@ func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.P
 }
 
 // deps are a handler's dependencies over st, as the function wires them.
-func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
+func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) agentapi.Deps {
 	t.Helper()
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), nil)
 	if err != nil {
@@ -93,6 +100,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
+	guard := access.New(st, noAWS{}, nil)
+	members, err := team.New(st, guard, chat.ChannelInboxes{"main": "main", "sales-chat": "sales"}, dir, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	channels, err := settings.NewCache(st, testSeed, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +119,14 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store) agentapi.Deps {
 		t.Fatal(err)
 	}
 	return agentapi.Deps{
-		Chat: svc, Signer: signer, Access: access.New(st, noAWS{}, nil), AdminGroup: "admins",
-		Email: mailer, Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"), Mentions: mentions,
-		Settings: admin,
+		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
+		Email:       mailer,
+		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Mentions:    mentions,
+		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
+		Replies:     savedreplies.New(st, nil),
+		Settings:    admin,
+		Team:        members,
 	}
 }
 
@@ -134,6 +151,8 @@ type fixture struct {
 	h   *agentapi.Handler
 	db  *storetest.Counting
 	st  *store.Store
+	svc *chat.Service
+	dir *directory
 	cid string
 }
 
@@ -153,12 +172,13 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := agentapi.New(deps(t, svc, st))
+	dir := &directory{}
+	h, err := agentapi.New(deps(t, svc, st, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Calls()
-	return &fixture{h: h, db: db, st: st, cid: m.ConversationID}
+	return &fixture{h: h, db: db, st: st, svc: svc, dir: dir, cid: m.ConversationID}
 }
 
 func request(t *testing.T, route, id, body string, claims map[string]string) events.APIGatewayV2HTTPRequest {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
-	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // The email channel's routes: transcripts, the contact's address and the
@@ -20,6 +20,7 @@ func (h *Handler) transcript(ctx context.Context, a auth.Agent, req events.APIGa
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	in.Subject = plaintext.Line(in.Subject)
 	msg, err := h.email.Transcript(ctx, a.Principal, req.PathParameters["id"], in)
 	return http.StatusCreated, map[string]any{"message": msg}, err
 }
@@ -29,18 +30,16 @@ func (h *Handler) setContact(ctx context.Context, a auth.Agent, req events.APIGa
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	in.Name = plaintext.Line(in.Name)
 	c, err := h.email.SetContactAsAgent(ctx, a.Principal, req.PathParameters["id"], in)
 	return http.StatusOK, map[string]any{"contact": map[string]string{"email": c.Email, "name": c.Name}}, err
 }
 
 func (h *Handler) quarantine(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
-	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	limit, err := apigw.Limit(req.QueryStringParameters)
 	if err != nil {
 		return 0, nil, err
 	}
-	if limit > chat.MaxPageSize {
-		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "limit must be between 1 and 100"}
-	}
-	qs, err := h.email.Quarantine(ctx, a.Principal, int(limit))
+	qs, err := h.email.Quarantine(ctx, a.Principal, limit)
 	return http.StatusOK, map[string]any{"mails": qs}, err
 }

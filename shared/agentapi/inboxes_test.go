@@ -17,7 +17,7 @@ var cat = map[string]string{"sub": "cat-sub", "name": "Cat"}
 
 func (f *fixture) outsider(t *testing.T) {
 	t.Helper()
-	if err := f.st.PutAgent(t.Context(), chat.Agent{ID: cat["sub"], DisplayName: "Cat", Inboxes: []string{"sales"}}); err != nil {
+	if _, err := f.st.EnsureAgent(t.Context(), chat.Agent{ID: cat["sub"], DisplayName: "Cat", Inboxes: []string{"sales"}}); err != nil {
 		t.Fatal(err)
 	}
 }

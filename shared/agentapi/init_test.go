@@ -29,18 +29,21 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
 		{"mentions", func(d *agentapi.Deps) { d.Mentions = nil }},
+		{"search", func(d *agentapi.Deps) { d.Search = nil }},
+		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},
+		{"team", func(d *agentapi.Deps) { d.Team = nil }},
 		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := deps(t, svc, st)
+			d := deps(t, svc, st, &directory{})
 			tt.without(&d)
 			if h, err := agentapi.New(d); err == nil || h != nil {
 				t.Errorf("New without the %s = %v, %v; want an error", tt.name, h, err)
 			}
 		})
 	}
-	if _, err := agentapi.New(deps(t, svc, st)); err != nil {
+	if _, err := agentapi.New(deps(t, svc, st, &directory{})); err != nil {
 		t.Errorf("New with every dependency: %v", err)
 	}
 }

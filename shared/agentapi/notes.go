@@ -9,6 +9,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // Agents working together: notes with their mentions, each agent's
@@ -24,6 +25,7 @@ func (h *Handler) note(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	in.Body = plaintext.Body(in.Body)
 	msg, created, err := h.mentions.Note(ctx, a.Principal, req.PathParameters["id"], chat.NoteInput(in))
 	status := http.StatusOK
 	if created {

@@ -27,7 +27,7 @@ func TestNoteCalls(t *testing.T) {
 	ben := chat.Agent{ID: "ben", DisplayName: "Ben Richter", Email: "ben@example.com", Inboxes: []string{"main"}}
 	cy := chat.Agent{ID: "cy", DisplayName: "Cy Away", Email: "cy@example.com", Inboxes: []string{"main"}}
 	for _, a := range []chat.Agent{ben, cy} {
-		if err := f.st.PutAgent(ctx, a); err != nil {
+		if _, err := f.st.EnsureAgent(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -71,7 +71,7 @@ func (h *Handler) putInbox(ctx context.Context, _ auth.Agent, req events.APIGate
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
-	inbox, err := h.settings.PutInbox(ctx, req.PathParameters["id"], in)
+	inbox, err := h.settings.PutInbox(ctx, req.PathParameters["id"], in, h.team)
 	return http.StatusOK, inbox, err
 }
 

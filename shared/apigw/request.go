@@ -3,6 +3,7 @@ package apigw
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -25,6 +26,20 @@ func Decode(body string, base64Encoded bool, v any) error {
 		return &chat.Error{Kind: chat.ErrInvalid, Message: "body is not the expected JSON"}
 	}
 	return nil
+}
+
+// Limit reads the optional limit query parameter of a paged route: absent
+// is 0 (the route's default), present it must be 1 to chat.MaxPageSize.
+func Limit(params map[string]string) (int, error) {
+	raw, ok := params["limit"]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > chat.MaxPageSize {
+		return 0, &chat.Error{Kind: chat.ErrInvalid, Message: fmt.Sprintf("limit must be between 1 and %d", chat.MaxPageSize)}
+	}
+	return n, nil
 }
 
 // Int reads an optional integer query parameter; absent is 0.

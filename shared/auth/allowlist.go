@@ -32,17 +32,21 @@ func (m StaticOrigins) ChannelOrigins(_ context.Context, channelID string) (Orig
 
 // Allowlist says which origins may use each chat channel's widget routes
 // and open visitor sockets, and which may open agents' sockets (the
-// inbox). It fails closed: an unknown channel, one with an empty list,
-// or a failed read of the lists allows nothing.
+// inbox). Each principal's only from its own origin: a visitor's from the
+// chat window's (the widget origins), on a channel that exists; an
+// agent's from the inbox's. A channel's own list names the sites that
+// embed the widget: they frame the chat window and call nothing the
+// visitor's token opens. It fails closed: an unknown channel or a failed
+// read of the lists allows nothing.
 type Allowlist struct {
 	channels ChannelOrigins
 	widget   Origins
 	inbox    Origins
 }
 
-// NewAllowlist returns the allowlist of the channels' origins, the
-// widget's own (the chat window's origin, allowed on every channel) and
-// the inbox's; without the channels' origins there is none.
+// NewAllowlist returns the allowlist of the channels, the widget's own
+// origins (the chat window's, allowed on every channel that exists) and
+// the inbox's; without the channels there is none.
 func NewAllowlist(channels ChannelOrigins, widget, inbox Origins) (*Allowlist, error) {
 	if channels == nil {
 		return nil, errors.New("auth: an allowlist needs the channels' origins")
@@ -51,15 +55,17 @@ func NewAllowlist(channels ChannelOrigins, widget, inbox Origins) (*Allowlist, e
 }
 
 // Channel checks that origin may use channelID's widget: nil, ErrOrigin,
-// or the error of reading the channel's list (the request fails).
+// or the error of reading the channel (the request fails). Only the chat
+// window's origin may, not the sites (a site's page would otherwise act
+// as its visitors) and not the inbox's.
 func (a *Allowlist) Channel(ctx context.Context, channelID, origin string) error {
-	list, err := a.channels.ChannelOrigins(ctx, channelID)
+	_, err := a.channels.ChannelOrigins(ctx, channelID)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
 		return ErrOrigin
 	case err != nil:
 		return fmt.Errorf("origins of channel %s: %w", channelID, err)
-	case list.Allows(origin) || a.widget.Allows(origin):
+	case a.widget.Allows(origin):
 		return nil
 	}
 	return ErrOrigin

@@ -22,13 +22,15 @@ func mustOrigins(t *testing.T, list ...string) auth.Origins {
 }
 
 // TestOriginMatcher is the allowlist against what attackers send: only
-// the exact origin a browser on an allowed site serialises passes.
+// the exact origin a browser running the chat window serialises passes,
+// on a channel that exists; the sites that embed the widget and the
+// inbox do not.
 func TestOriginMatcher(t *testing.T) {
 	allow, err := auth.NewAllowlist(auth.StaticOrigins{
-		"main":   mustOrigins(t, "https://example.com", "http://localhost:3000", "https://[::1]:8443"),
+		"main":   mustOrigins(t, "https://example.com", "http://localhost:3000"),
 		"shop":   mustOrigins(t, "https://shop.example.org/"),
 		"closed": mustOrigins(t),
-	}, mustOrigins(t, "https://chat.example.net"), mustOrigins(t, "https://inbox.example.net"))
+	}, mustOrigins(t, "https://chat.example.net", "https://[::1]:8443"), mustOrigins(t, "https://inbox.example.net"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,34 +38,31 @@ func TestOriginMatcher(t *testing.T) {
 		name, channel, origin string
 		want                  bool
 	}{
-		{"exact", "main", "https://example.com", true},
-		{"exact with port", "main", "http://localhost:3000", true},
-		{"ipv6 with port", "main", "https://[::1]:8443", true},
-		{"entry written with a slash", "shop", "https://shop.example.org", true},
+		{"the chat window", "main", "https://chat.example.net", true},
+		{"the chat window, ipv6 with port", "main", "https://[::1]:8443", true},
+		{"the chat window, any channel", "shop", "https://chat.example.net", true},
+		{"the chat window, channel with no sites", "closed", "https://chat.example.net", true},
+		{"the chat window, unknown channel", "nope", "https://chat.example.net", false},
+		{"a site of the channel", "main", "https://example.com", false},
+		{"a local site of the channel", "main", "http://localhost:3000", false},
+		{"the inbox", "main", "https://inbox.example.net", false},
 		{"null (sandboxed frame, file:)", "main", "null", false},
 		{"no origin", "main", "", false},
-		{"suffix look-alike", "main", "https://example.com.evil.io", false},
-		{"prefix look-alike", "main", "https://evil-example.com", false},
-		{"subdomain", "main", "https://www.example.com", false},
-		{"http instead of https", "main", "http://example.com", false},
-		{"other port", "main", "https://example.com:8443", false},
-		{"default port spelled out", "main", "https://example.com:443", false},
-		{"trailing dot", "main", "https://example.com.", false},
-		{"trailing slash", "main", "https://example.com/", false},
-		{"path", "main", "https://example.com/page", false},
-		{"userinfo naming the host", "main", "https://example.com@evil.io", false},
-		{"userinfo before the host", "main", "https://evil.io@example.com", false},
-		{"uppercase host", "main", "https://EXAMPLE.com", false},
-		{"uppercase scheme", "main", "HTTPS://example.com", false},
-		{"space around", "main", " https://example.com", false},
-		{"other scheme", "main", "ws://example.com", false},
-		{"another channel's origin", "shop", "https://example.com", false},
-		{"empty list refuses everything", "closed", "https://example.com", false},
-		{"unknown channel", "nope", "https://example.com", false},
-		{"inbox origin on a channel", "main", "https://inbox.example.net", false},
-		{"the widget's own origin, any channel", "shop", "https://chat.example.net", true},
-		{"the widget's own origin, empty list", "closed", "https://chat.example.net", true},
-		{"the widget's own origin, unknown channel", "nope", "https://chat.example.net", false},
+		{"suffix look-alike", "main", "https://chat.example.net.evil.io", false},
+		{"prefix look-alike", "main", "https://evil-chat.example.net", false},
+		{"subdomain", "main", "https://www.chat.example.net", false},
+		{"http instead of https", "main", "http://chat.example.net", false},
+		{"other port", "main", "https://chat.example.net:8443", false},
+		{"default port spelled out", "main", "https://chat.example.net:443", false},
+		{"trailing dot", "main", "https://chat.example.net.", false},
+		{"trailing slash", "main", "https://chat.example.net/", false},
+		{"path", "main", "https://chat.example.net/widget/frame.html", false},
+		{"userinfo naming the host", "main", "https://chat.example.net@evil.io", false},
+		{"userinfo before the host", "main", "https://evil.io@chat.example.net", false},
+		{"uppercase host", "main", "https://CHAT.example.net", false},
+		{"uppercase scheme", "main", "HTTPS://chat.example.net", false},
+		{"space around", "main", " https://chat.example.net", false},
+		{"other scheme", "main", "ws://chat.example.net", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +101,7 @@ func TestCheckSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": mustOrigins(t, "https://example.com")}, nil, appOrigins)
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": mustOrigins(t, "https://example.com")}, mustOrigins(t, "https://chat.example.net"), appOrigins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +113,11 @@ func TestCheckSocket(t *testing.T) {
 		origin string
 		want   error
 	}{
-		{"visitor from its channel's site", visitor, "https://example.com", nil},
+		{"visitor from the chat window", visitor, "https://chat.example.net", nil},
+		{"visitor from its channel's site", visitor, "https://example.com", auth.ErrOrigin},
 		{"visitor from the inbox", visitor, "https://d1.cloudfront.net", auth.ErrOrigin},
-		{"visitor ticket without channel", chat.Ticket{Principal: visitor.Principal}, "https://example.com", auth.ErrOrigin},
+		{"visitor ticket without channel", chat.Ticket{Principal: visitor.Principal}, "https://chat.example.net", auth.ErrOrigin},
+		{"agent from the chat window", agent, "https://chat.example.net", auth.ErrOrigin},
 		{"agent from the inbox", agent, "https://d1.cloudfront.net", nil},
 		{"agent from a callback URL's origin", agent, "http://localhost:3000", nil},
 		{"agent from a site", agent, "https://example.com", auth.ErrOrigin},

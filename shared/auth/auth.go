@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // Lifetimes.
@@ -175,6 +176,11 @@ func (s *Signer) VerifyTicket(token string) (chat.Ticket, error) {
 type Agent struct {
 	Principal chat.Principal
 	Email     string
+	// InAdminGroup: the token lists the deployment's admin group. Admin:
+	// the agent is an admin (chat.IsAdmin, with the agent's profile). Both
+	// are set once the request is admitted.
+	InAdminGroup bool
+	Admin        bool
 }
 
 // AgentFromRequest reads the agent from the authorizer's claims: sub
@@ -185,11 +191,12 @@ func AgentFromRequest(req events.APIGatewayV2HTTPRequest) (Agent, error) {
 		return Agent{}, fmt.Errorf("%w: no verified identity", chat.ErrUnauthorized)
 	}
 	c := az.JWT.Claims
-	name := c["name"]
-	for _, alt := range []string{c["email"], c["cognito:username"], c["sub"]} {
-		if name == "" {
-			name = alt
-		}
+	// The name people see: the name claim, else the address. Never an id
+	// (sub, cognito:username): an access token has neither claim, and its
+	// agent stays unnamed until an ID token names it (chat.Service.Me).
+	name := plaintext.Line(c["name"])
+	if name == "" {
+		name = c["email"]
 	}
 	return Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: c["sub"], Name: name}, Email: c["email"]}, nil
 }

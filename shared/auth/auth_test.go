@@ -120,8 +120,11 @@ func TestAgentFromRequest(t *testing.T) {
 			want: auth.Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: "s1", Name: "Ann"}, Email: "ann@x.io"}},
 		{name: "email names", req: withClaims(map[string]string{"sub": "s1", "email": "ann@x.io"}),
 			want: auth.Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: "s1", Name: "ann@x.io"}, Email: "ann@x.io"}},
-		{name: "cognito username", req: withClaims(map[string]string{"sub": "s1", "cognito:username": "ann"}),
-			want: auth.Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: "s1", Name: "ann"}}},
+		// An access token: ids only, and no id is ever a name people see.
+		{name: "access token", req: withClaims(map[string]string{"sub": "s1", "username": "s1", "cognito:username": "s1", "token_use": "access"}),
+			want: auth.Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: "s1"}}},
+		{name: "name claim normalised", req: withClaims(map[string]string{"sub": "s1", "name": "  Ann\u2028Lee\x00 "}),
+			want: auth.Agent{Principal: chat.Principal{Role: chat.RoleAgent, ID: "s1", Name: "Ann Lee"}}},
 		{name: "no authorizer", req: events.APIGatewayV2HTTPRequest{}, wantErr: true},
 		{name: "no sub", req: withClaims(map[string]string{"name": "Ann"}), wantErr: true},
 	}

@@ -64,7 +64,9 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 	return res.Conversation, nil
 }
 
-func checkAgentID(id string) error {
+// CheckAgentID accepts what can be an agent's id (the identity
+// provider's sub).
+func CheckAgentID(id string) error {
 	if id == "" || len(id) > 128 || strings.ContainsAny(id, "#\x00") {
 		return invalid("agentId is malformed")
 	}
@@ -74,7 +76,7 @@ func checkAgentID(id string) error {
 // Assign gives a conversation to an agent. With expected set, it succeeds
 // only while the assignee is still *expected.
 func (s *Service) Assign(ctx context.Context, agent Principal, conversationID, agentID string, expected *string) (Conversation, error) {
-	if err := checkAgentID(agentID); err != nil {
+	if err := CheckAgentID(agentID); err != nil {
 		return Conversation{}, err
 	}
 	if err := checkID("conversation id", conversationID); err != nil {

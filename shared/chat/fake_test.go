@@ -3,7 +3,6 @@ package chat_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -318,24 +317,60 @@ func (f *fakeStore) EnsureAgent(_ context.Context, a chat.Agent) (chat.Agent, er
 	return a, nil
 }
 
-func (f *fakeStore) PutAgent(_ context.Context, a chat.Agent) error {
+func (f *fakeStore) UpdateProfile(_ context.Context, a chat.Agent) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.agents[a.ID] = a
+	got, ok := f.agents[a.ID]
+	if !ok {
+		return chat.ErrNotFound
+	}
+	got.DisplayName, got.AvatarURL, got.MeetingsURL = a.DisplayName, a.AvatarURL, a.MeetingsURL
+	f.agents[a.ID] = got
 	return nil
 }
 
-func (f *fakeStore) Agents(_ context.Context, inbox string) ([]chat.Agent, error) {
+func (f *fakeStore) SetAdminGroup(_ context.Context, id string, in bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.agents[id]
+	a.AdminGroup = in
+	f.agents[id] = a
+	return nil
+}
+
+func (f *fakeStore) RenameAgent(_ context.Context, id, from, to string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.agents[id]
+	if !ok || a.DisplayName != from {
+		return chat.ErrConflict
+	}
+	a.DisplayName = to
+	f.agents[id] = a
+	return nil
+}
+
+func (f *fakeStore) Agents(context.Context) ([]chat.Agent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := []chat.Agent{}
 	for _, a := range f.agents {
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (f *fakeStore) InboxMembers(_ context.Context, inbox string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, a := range f.agents {
 		if slices.Contains(a.Inboxes, inbox) {
-			out = append(out, a)
+			ids = append(ids, a.ID)
 		}
 	}
-	slices.SortFunc(out, func(a, b chat.Agent) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	slices.Sort(ids)
+	return ids, nil
 }
 
 func (f *fakeStore) AgentPresence(_ context.Context, id string) (chat.Presence, error) {

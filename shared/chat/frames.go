@@ -46,3 +46,20 @@ type ErrorFrame struct {
 type PongFrame struct {
 	Type string `json:"type"`
 }
+
+// ClosingFrame comes just before the server closes an agent's socket
+// itself: API Gateway closes it with code 1000 and no reason, so the code
+// and the reason travel here, and the inbox closes with them and says why.
+type ClosingFrame struct {
+	Type      string `json:"type"`
+	CloseCode int    `json:"closeCode"`
+	Reason    string `json:"reason"`
+}
+
+// Close codes of ClosingFrame (4000-4999 are the application's).
+const (
+	// CloseSignedOut: the agent signed out (POST /agent/signout).
+	CloseSignedOut = 4001
+	// CloseDisabled: an admin disabled the agent.
+	CloseDisabled = 4003
+)

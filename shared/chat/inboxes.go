@@ -43,6 +43,18 @@ func (m StaticChannels) Channel(_ context.Context, channelID string) (Channel, e
 // default inactivity timer (tests, tools).
 type ChannelInboxes map[string]string
 
+// InboxIDs returns the inboxes the channels belong to.
+func (m ChannelInboxes) InboxIDs(context.Context) ([]string, error) {
+	var ids []string
+	for _, inbox := range m {
+		if !slices.Contains(ids, inbox) {
+			ids = append(ids, inbox)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // Channel implements Channels.
 func (m ChannelInboxes) Channel(_ context.Context, channelID string) (Channel, error) {
 	if inbox := m[channelID]; inbox != "" {
@@ -83,17 +95,18 @@ func (s *Service) Member(agent Principal, profile *Agent) Principal {
 }
 
 // AgentMember reads another agent's profile and returns that agent as a
-// member of its inboxes (to close its sockets, for example).
+// member of its inboxes (to close its sockets, for example). An agent
+// without a profile has never used the system: it answers like any
+// unknown id.
 func (s *Service) AgentMember(ctx context.Context, agentID string) (Principal, error) {
-	agent := Principal{Role: RoleAgent, ID: agentID}
 	profile, err := s.store.Agent(ctx, agentID)
 	switch {
-	case err == nil:
-		return s.Member(agent, &profile), nil
 	case errors.Is(err, ErrNotFound):
-		return s.Member(agent, nil), nil
+		return Principal{}, &Error{Kind: ErrNotFound, Message: "agent not found"}
+	case err != nil:
+		return Principal{}, fmt.Errorf("profile of %s: %w", agentID, err)
 	}
-	return Principal{}, fmt.Errorf("profile of %s: %w", agentID, err)
+	return s.Member(Principal{Role: RoleAgent, ID: agentID}, &profile), nil
 }
 
 // SignAs returns the agent with the display name and avatar of its

@@ -78,7 +78,9 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Note: note}
 	if p.Role == RoleAgent && !note {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
-			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, frame)
+			visitors := frame
+			visitors.Author = frame.Author.ForVisitor()
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, ids, visitors)
 		}
 	}
 	// Only an open thread shows typing: the agents who have it open hear.

@@ -83,8 +83,10 @@ const previewRunes = 140
 
 // Author of a message as clients see it.
 type Author struct {
-	Type      Role   `json:"type"`
-	ID        string `json:"id"`
+	Type Role `json:"type"`
+	// ID is absent from what visitors receive when an agent wrote
+	// (ForVisitor).
+	ID        string `json:"id,omitempty"`
 	Name      string `json:"name,omitempty"`
 	AvatarURL string `json:"avatarUrl,omitempty"`
 }
@@ -182,8 +184,10 @@ type Summary struct {
 	// is known) and why email is unavailable, if it is. ContactVerified is
 	// true when the address is known to be the contact's (confirmed by its
 	// owner, set by an agent, or written from); an address a visitor typed
-	// and nobody confirmed is not.
+	// and nobody confirmed is not. ContactName is the contact's name, where
+	// one is known.
 	ContactEmail      string `json:"contactEmail,omitempty"`
+	ContactName       string `json:"contactName,omitempty"`
 	ContactVerified   bool   `json:"contactVerified,omitempty"`
 	SuggestedChannel  string `json:"suggestedChannel,omitempty"`
 	EmailBlocked      string `json:"emailBlocked,omitempty"`
@@ -247,7 +251,7 @@ type Visitor struct {
 	CreatedAt time.Time
 }
 
-// Agent is an agent's profile.
+// Agent is an agent's profile with its memberships.
 type Agent struct {
 	ID          string   `json:"id"`
 	DisplayName string   `json:"displayName"`
@@ -255,6 +259,16 @@ type Agent struct {
 	AvatarURL   string   `json:"avatarUrl,omitempty"`
 	MeetingsURL string   `json:"meetingsUrl,omitempty"`
 	Inboxes     []string `json:"inboxes"`
+	// Role is what the agent may do (RoleOf): admin when an admin granted
+	// it in the product or the identity provider's admin group lists it.
+	Role TeamRole `json:"role"`
+	// Granted is the role given in the product (stored).
+	Granted TeamRole `json:"-"`
+	// AdminGroup records that the agent's token carried the admin group
+	// at its last request (stored; the claim itself decides per request).
+	AdminGroup bool `json:"-"`
+	// Invited is set while an invited agent has not signed in yet.
+	Invited bool `json:"-"`
 	// Status is what the agent chose, Presence what it is in effect (away
 	// too after AwayAfter without an inbox socket); filled when read, not
 	// stored with the profile.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -67,8 +68,8 @@ func (s *Service) Note(ctx context.Context, agent Principal, conversationID stri
 	}
 	var team []Agent
 	if strings.Contains(in.Body, "@") {
-		if team, err = s.store.Agents(ctx, conv.InboxID); err != nil {
-			return Message{}, false, fmt.Errorf("agents of %s: %w", conv.InboxID, err)
+		if team, err = s.inboxTeam(ctx, conv.InboxID); err != nil {
+			return Message{}, false, err
 		}
 	}
 	now := s.now().UTC()
@@ -148,6 +149,16 @@ func (s *Service) notifyMentions(ctx context.Context, conv Conversation, note Me
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// inboxTeam is the profiles of an inbox's members: the agents a note in
+// one of its conversations may mention.
+func (s *Service) inboxTeam(ctx context.Context, inboxID string) ([]Agent, error) {
+	all, err := s.store.Agents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("agents of %s: %w", inboxID, err)
+	}
+	return slices.DeleteFunc(all, func(a Agent) bool { return !slices.Contains(a.Inboxes, inboxID) }), nil
 }
 
 // teammate is the profile of an agent of team, read when team lacks it (a

@@ -50,12 +50,25 @@ type Storer interface {
 	InboxListeners(ctx context.Context, inboxID string) ([]string, error)
 	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
 
+	// Agent returns an agent's profile with its memberships.
 	Agent(ctx context.Context, id string) (Agent, error)
-	// EnsureAgent stores a if no profile with its id exists and returns the
-	// stored profile either way.
+	// EnsureAgent stores a (with memberships a.Inboxes) if no profile with
+	// its id exists and returns the stored profile either way; the first
+	// call for an invited agent clears its Invited mark.
 	EnsureAgent(ctx context.Context, a Agent) (Agent, error)
-	PutAgent(ctx context.Context, a Agent) error
-	Agents(ctx context.Context, inboxID string) ([]Agent, error)
+	// UpdateProfile changes the fields an agent edits about itself (display
+	// name, avatar, meetings link); ErrNotFound without a profile.
+	UpdateProfile(ctx context.Context, a Agent) error
+	// SetAdminGroup records whether the agent's token carries the admin
+	// group (RoleOf shows it in lists).
+	SetAdminGroup(ctx context.Context, agentID string, in bool) error
+	// Agents returns every agent's profile with its memberships.
+	Agents(ctx context.Context) ([]Agent, error)
+	// InboxMembers returns the ids of an inbox's members.
+	InboxMembers(ctx context.Context, inboxID string) ([]string, error)
+	// RenameAgent sets an agent's display name to to, provided it is still
+	// from (ErrConflict otherwise).
+	RenameAgent(ctx context.Context, id, from, to string) error
 
 	// AgentPresence reads an agent's status and sockets (zero when none
 	// was stored); AgentPresences several agents', by id.
@@ -140,6 +153,9 @@ type Append struct {
 	// Change updates the conversation for this message. It may return an
 	// error (for example a ConflictError) to abandon the write.
 	Change func(c *Conversation) error
+	// Claim, set by an automatic assignment, is what the assignment takes
+	// in the same write (see Claim).
+	Claim *Claim
 }
 
 // Appended is the result of a write to the seq stream.

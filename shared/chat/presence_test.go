@@ -117,7 +117,7 @@ func TestBadgeFollowsProfile(t *testing.T) {
 	e.push.take()
 
 	// An edited profile reaches the visitor's open thread.
-	if _, err := e.svc.UpdateMe(t.Context(), ann, "", chat.ProfileUpdate{DisplayName: "Ann M.", AvatarURL: "https://cdn.example/ann2.png"}); err != nil {
+	if _, err := e.svc.UpdateMe(t.Context(), ann, "", chat.ProfileUpdate{DisplayName: ptr("Ann M."), AvatarURL: ptr("https://cdn.example/ann2.png")}); err != nil {
 		t.Fatal(err)
 	}
 	frames := e.push.take()

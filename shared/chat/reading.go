@@ -8,10 +8,12 @@ import (
 	"fmt"
 )
 
-// PageQuery asks for a page of messages; at most one of After and Before.
+// PageQuery asks for a page of messages: after a seq, before one, or (both
+// zero) from the start; Latest, with neither, asks for the newest page.
 type PageQuery struct {
 	After, Before int64
 	Limit         int
+	Latest        bool
 }
 
 func checkLimit(limit, def int) (int, error) {
@@ -29,7 +31,7 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 	if err := checkID("conversation id", conversationID); err != nil {
 		return nil, false, err
 	}
-	if q.After < 0 || q.Before < 0 || (q.After > 0 && q.Before > 0) {
+	if q.After < 0 || q.Before < 0 || (q.After > 0 && q.Before > 0) || (q.Latest && (q.After > 0 || q.Before > 0)) {
 		return nil, false, invalid("use one of after and before, not negative")
 	}
 	limit, err := checkLimit(q.Limit, DefaultPageSize)
@@ -41,9 +43,7 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 		return nil, false, err
 	}
 	mq := MessageQuery{ConversationID: conversationID, After: q.After, Before: q.Before, Limit: limit}
-	if q.After == 0 && q.Before == 0 && p.Role == RoleAgent {
-		// An agent opening a thread wants its latest page; a visitor's
-		// history starts at the beginning.
+	if q.Latest {
 		mq.Before = conv.LastSeq + 1
 	}
 	if p.Role == RoleVisitor {

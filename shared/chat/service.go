@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/publicurl"
 )
 
 // Page sizes.
@@ -36,6 +38,9 @@ type Options struct {
 	// is fanned out again: otherwise one client id resent in a loop would
 	// reach every online agent each time.
 	SocketFrames FrameCounter
+	// ProfileURLs are the rules for agents' avatar and meetings URLs
+	// (public https; loopback http too in the local cloud).
+	ProfileURLs publicurl.Options
 }
 
 // Service carries out the chat's use cases.
@@ -51,6 +56,7 @@ type Service struct {
 
 	visitorMessages RateLimit
 	socketFrames    FrameCounter
+	profileURLs     publicurl.Options
 }
 
 // repeat counts a repeated message; a refusal stops it before its pushes.
@@ -71,6 +77,7 @@ func NewService(st Storer, n Notifier, o Options) (*Service, error) {
 	s := &Service{store: st, notify: n, channel: o.ChannelID, channels: o.Channels, agentInboxes: o.AgentInboxes, now: o.Now, newID: o.NewID}
 	s.visitorMessages = o.VisitorMessages
 	s.socketFrames = o.SocketFrames
+	s.profileURLs = o.ProfileURLs
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -5,10 +5,8 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 )
 
@@ -127,60 +125,14 @@ func (s *Service) agentSocketClosed(ctx context.Context, c Connection) {
 	}
 }
 
-// InboxMembers lists the ids of the agents whose profiles list the inbox.
+// InboxMembers lists the ids of an inbox's members (one read of the
+// inbox's membership index).
 func (s *Service) InboxMembers(ctx context.Context, inboxID string) ([]string, error) {
-	agents, err := s.store.Agents(ctx, inboxID)
+	ids, err := s.store.InboxMembers(ctx, inboxID)
 	if err != nil {
 		return nil, fmt.Errorf("members of %s: %w", inboxID, err)
 	}
-	ids := make([]string, len(agents))
-	for i, a := range agents {
-		ids[i] = a.ID
-	}
 	return ids, nil
-}
-
-// SetInboxMembers makes exactly the given agents members of an inbox: the
-// inbox is added to or removed from each profile. Every id must name an
-// agent with a profile (one that signed in); otherwise nothing changes.
-func (s *Service) SetInboxMembers(ctx context.Context, inboxID string, agentIDs []string) error {
-	var bad []FieldError
-	want := make([]Agent, 0, len(agentIDs))
-	for i, id := range agentIDs {
-		a, err := s.store.Agent(ctx, id)
-		switch {
-		case err == nil:
-			want = append(want, a)
-		case errors.Is(err, ErrNotFound):
-			bad = append(bad, FieldError{Field: fmt.Sprintf("memberIds[%d]", i), Message: "is not an agent"})
-		default:
-			return fmt.Errorf("agent %s: %w", id, err)
-		}
-	}
-	if len(bad) > 0 {
-		return &ValidationError{Message: "the inbox has invalid fields", Fields: bad}
-	}
-	current, err := s.store.Agents(ctx, inboxID)
-	if err != nil {
-		return fmt.Errorf("members of %s: %w", inboxID, err)
-	}
-	for _, a := range want {
-		if !slices.Contains(a.Inboxes, inboxID) {
-			a.Inboxes = append(a.Inboxes, inboxID)
-			if err := s.store.PutAgent(ctx, a); err != nil {
-				return fmt.Errorf("add %s to %s: %w", a.ID, inboxID, err)
-			}
-		}
-	}
-	for _, a := range current {
-		if !slices.ContainsFunc(want, func(w Agent) bool { return w.ID == a.ID }) {
-			a.Inboxes = slices.DeleteFunc(a.Inboxes, func(in string) bool { return in == inboxID })
-			if err := s.store.PutAgent(ctx, a); err != nil {
-				return fmt.Errorf("remove %s from %s: %w", a.ID, inboxID, err)
-			}
-		}
-	}
-	return nil
 }
 
 // TeamAvailable reports whether a member of the inbox is available now

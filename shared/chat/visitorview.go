@@ -5,15 +5,19 @@ import (
 	"fmt"
 )
 
-// ForVisitor is the message as a visitor may see it: an event keeps its
-// type, reason and the agent's name but loses what only agents need to
-// know (the address and subject of an emailed transcript, which may be a
-// third party's, and the agent's id); an emailed message loses how its
-// text was extracted. Chat messages are returned as they are, so they
-// cost nothing extra. Internal messages (notes) are never shown to a
-// visitor at all: see Internal.
+// ForVisitor is the message as a visitor may see it: an agent's internal
+// id (its identity provider's subject) appears nowhere, neither as the
+// author nor in an event; an event loses what only agents need to know
+// (the address and subject of an emailed transcript, which may be a third
+// party's); an emailed message loses how its text was extracted. Chat
+// messages of visitors are returned as they are, so they cost nothing
+// extra. Internal messages (notes) are never shown to a visitor at all:
+// see Internal.
 func (m Message) ForVisitor() Message {
 	m.Extraction = ""
+	if m.Author.Type == RoleAgent {
+		m.Author = m.Author.ForVisitor()
+	}
 	if m.Event == nil || (m.Event.Email == "" && m.Event.Subject == "" && m.Event.AgentID == "") {
 		return m
 	}
@@ -29,14 +33,23 @@ func (m Message) ForVisitor() Message {
 // "internal", docs/events.md).
 func (m Message) Internal() bool { return m.Kind == KindNote }
 
+// ForVisitor is the author as a visitor may see it: an agent by name and
+// avatar, without its id.
+func (a Author) ForVisitor() Author {
+	if a.Type == RoleAgent {
+		a.ID = ""
+	}
+	return a
+}
+
 // forVisitor is a page as a visitor sees it: internal entries left out,
 // the others through ForVisitor. The page is copied only when an entry
-// changes, so a page of chat messages costs nothing extra.
+// changes.
 func forVisitor(msgs []Message) []Message {
 	var out []Message
 	for i, m := range msgs {
 		v := m.ForVisitor()
-		if !m.Internal() && v.Event == m.Event && v.Extraction == m.Extraction {
+		if !m.Internal() && v.Event == m.Event && v.Author == m.Author && v.Extraction == m.Extraction {
 			if out != nil {
 				out = append(out, v)
 			}

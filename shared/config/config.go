@@ -25,7 +25,7 @@ type Config struct {
 	// (ALLOWED_ORIGINS); admins change them in the stored settings.
 	AllowedOrigins []string
 	// WidgetOrigins are the origins the chat window is served from
-	// (WIDGET_ORIGINS: the web distribution's names): allowed on every
+	// (WIDGET_ORIGINS: the widget distribution's names): allowed on every
 	// channel.
 	WidgetOrigins []string
 
@@ -42,6 +42,10 @@ type Config struct {
 	// ClockFile is set only by the local cloud (PARLEY_CLOCK_FILE): the
 	// file holding the offset of its test clock.
 	ClockFile string
+	// LocalCloud is set only by the local cloud (PARLEY_LOCAL_CLOUD=true):
+	// the system runs on one machine, where agents' profile URLs may point
+	// at loopback over http (its demo avatars). Never set in AWS.
+	LocalCloud bool
 	// TeamName and ThemeColor seed the widget's look (optional: the
 	// settings fall back to their defaults).
 	TeamName   string
@@ -56,6 +60,10 @@ type Config struct {
 	// MetricsNamespace is the CloudWatch namespace of the counts the
 	// functions log as embedded metrics (METRICS_NAMESPACE; empty: none).
 	MetricsNamespace string
+	// UserPoolID is the agents' Cognito user pool (USER_POOL_ID; agent
+	// routes only): empty when agents sign in at an external OIDC issuer,
+	// and then nobody can be invited.
+	UserPoolID string
 }
 
 // Load reads the process environment.
@@ -100,6 +108,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.WidgetLanguage = optional("WIDGET_LANGUAGE", "en")
 	c.WarningText = optional("INACTIVITY_WARNING_TEXT", "")
 	c.ClockFile = optional("PARLEY_CLOCK_FILE", "")
+	switch v := optional("PARLEY_LOCAL_CLOUD", "false"); v {
+	case "true", "false":
+		c.LocalCloud = v == "true"
+	default:
+		bad = append(bad, fmt.Sprintf("PARLEY_LOCAL_CLOUD=%q is not true or false", v))
+	}
 	c.TeamName, c.ThemeColor = optional("TEAM_NAME", ""), optional("THEME_COLOR", "")
 	for _, o := range strings.Split(optional("WIDGET_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -109,6 +123,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.Access = readAccess(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
+	c.UserPoolID = optional("USER_POOL_ID", "")
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

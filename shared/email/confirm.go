@@ -2,6 +2,8 @@ package email
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,8 +23,13 @@ const (
 	// ConfirmTTL is how long a confirmation link works.
 	ConfirmTTL = 7 * 24 * time.Hour
 	// ConfirmResendAfter is how long the same visitor giving the same
-	// address again waits before another confirmation email goes out.
+	// address again waits before another confirmation email goes out; it
+	// is also the window in which an address gets at most one, whoever
+	// gives it.
 	ConfirmResendAfter = 10 * time.Minute
+	// ConfirmPerAddressDaily is how many confirmation emails an address
+	// gets in a day (UTC), whoever gives it.
+	ConfirmPerAddressDaily = 5
 	// ConfirmSubject is the confirmation email's subject.
 	ConfirmSubject = "Confirm your email address"
 )
@@ -32,6 +39,19 @@ var (
 	errLinkInvalid = &chat.Error{Kind: chat.ErrInvalid, Message: "This confirmation link is not valid: it may be incomplete, or the address was changed after it was sent."}
 	errLinkExpired = &chat.Error{Kind: chat.ErrInvalid, Message: "This confirmation link has expired. Give your address in the chat again to get a new one."}
 )
+
+// confirmQuotas are the counters a confirmation email to addr counts
+// against: anyone can open fresh sessions, so limits per visitor and per
+// IP do not protect the address's owner. They are kept under a hash of the
+// address, not the address.
+func (s *Service) confirmQuotas(addr string, now time.Time) []chat.Quota {
+	sum := sha256.Sum256([]byte(mail.Key(addr)))
+	key := "confirm#" + hex.EncodeToString(sum[:16])
+	return []chat.Quota{
+		*chat.NewQuota(chat.RateLimit{Limit: 1, Window: ConfirmResendAfter}, key+"#window", now),
+		*chat.NewQuota(chat.RateLimit{Limit: ConfirmPerAddressDaily, Window: 24 * time.Hour}, key+"#day", now),
+	}
+}
 
 // sendConfirmation emails the owner of c's address a link to confirm it.
 // An undeliverable address gets nothing (and the visitor's answer does

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"time"
@@ -95,10 +96,21 @@ func (s *Service) SetContact(ctx context.Context, visitor chat.Principal, in Con
 	}
 	now := s.now().UTC()
 	send := !c.Verified() && (c.ConfirmSentAt.IsZero() || now.Sub(c.ConfirmSentAt) >= ConfirmResendAfter)
+	var quotas []chat.Quota
 	if send {
 		c.ConfirmSentAt = now.Truncate(time.Millisecond)
+		quotas = s.confirmQuotas(addr, now)
 	}
-	if err := s.store.PutContact(ctx, c); err != nil {
+	err = s.store.PutContact(ctx, c, quotas...)
+	if errors.Is(err, chat.ErrRateLimited) {
+		// The address had its confirmation emails for now. The visitor is
+		// answered and stored exactly as if one went out: nothing tells
+		// anyone that someone else gave the address.
+		slog.InfoContext(ctx, "confirmation not sent", "why", "address limit", "visitorId", visitorID)
+		send = false
+		err = s.store.PutContact(ctx, c)
+	}
+	if err != nil {
 		return Contact{}, fmt.Errorf("set contact: %w", err)
 	}
 	if !send {
@@ -197,7 +209,7 @@ func (s *Service) Decorate(ctx context.Context, sum *chat.Summary) error {
 		sum.EmailBlocked = "no email address is known for this contact"
 		return nil
 	}
-	sum.ContactEmail = c.Email
+	sum.ContactEmail, sum.ContactName = c.Email, c.Name
 	sum.ContactVerified = c.Verified()
 	if sum.EmailBlocked, err = s.blocked(ctx, c.Email); err != nil {
 		return err

@@ -228,3 +228,51 @@ func TestConfirmationLink(t *testing.T) {
 func onMain(visitorID string) chat.Principal {
 	return chat.Principal{Role: chat.RoleVisitor, ID: visitorID, ChannelID: "main"}
 }
+
+// TestConfirmationsPerAddress: an address gets one confirmation email per
+// ten minutes and ConfirmPerAddressDaily a day, however many visitors give
+// it; each visitor's answer is what it would be had the email gone out.
+func TestConfirmationsPerAddress(t *testing.T) {
+	f := setup(t)
+	ctx := t.Context()
+	// 01:00 UTC tomorrow: the steps below stay within one day.
+	now := time.Now()
+	f.skew = now.Truncate(24 * time.Hour).Add(25 * time.Hour).Sub(now)
+	const addr = "owner@visitor.test"
+	give := func() email.Contact {
+		t.Helper()
+		c, err := f.email.SetContact(ctx, onMain(newVisitor(t, f)), email.ContactInput{Email: addr}, confirmPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := give()
+	for range 3 {
+		if c := give(); c.Email != first.Email || c.Verified() || c.ConfirmSentAt.IsZero() {
+			t.Errorf("held back: %+v, want the answer of a sent one (%+v)", c, first)
+		}
+	}
+	if n := len(confirmLinks(t, f, addr)); n != 1 {
+		t.Fatalf("%d emails after four visitors within ten minutes, want 1", n)
+	}
+	for i := 2; i <= email.ConfirmPerAddressDaily+2; i++ {
+		f.skew += email.ConfirmResendAfter
+		give()
+		if n, want := len(confirmLinks(t, f, addr)), min(i, email.ConfirmPerAddressDaily); n != want {
+			t.Fatalf("%d emails after %d windows, want %d", n, i, want)
+		}
+	}
+	f.skew += 24 * time.Hour
+	give()
+	if n := len(confirmLinks(t, f, addr)); n != email.ConfirmPerAddressDaily+1 {
+		t.Errorf("%d emails the next day, want %d", n, email.ConfirmPerAddressDaily+1)
+	}
+	// Another address is not held back by this one.
+	if _, err := f.email.SetContact(ctx, onMain(newVisitor(t, f)), email.ContactInput{Email: "other@visitor.test"}, confirmPage); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(confirmLinks(t, f, "other@visitor.test")); n != 1 {
+		t.Errorf("another address got %d emails, want 1", n)
+	}
+}

@@ -77,7 +77,9 @@ type Store interface {
 	// unless another visitor holds the address (ErrConflict).
 	SaveContact(ctx context.Context, c Contact) error
 	// PutContact stores a contact and never touches the address index.
-	PutContact(ctx context.Context, c Contact) error
+	// With quotas it counts one against each in the same write, and stores
+	// nothing when one is full (a *chat.RateLimitError).
+	PutContact(ctx context.Context, c Contact, quotas ...chat.Quota) error
 	// ConfirmContact stores a verified contact and binds its address to
 	// it, whoever held it before; ErrConflict when the stored contact's
 	// address is no longer c.Email (a new contact has none).

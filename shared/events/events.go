@@ -26,11 +26,12 @@ const (
 	ConversationAssigned = "conversation.assigned"
 	ConversationClosed   = "conversation.closed"
 	ConversationReopened = "conversation.reopened"
+	AgentStatus          = "agent.status"
 )
 
 // DetailTypes lists every DetailType Parley publishes.
 func DetailTypes() []string {
-	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened}
+	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, AgentStatus}
 }
 
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
@@ -195,4 +196,27 @@ func FromMessage(sm store.StreamMessage) []Event {
 		return one(ConversationReopened, ReopenedDetail{Envelope: env})
 	}
 	return nil
+}
+
+// AgentStatusDetail is the Detail of agent.status: an agent's status or
+// inbox sockets changed. Status is what the agent chose, Presence what it
+// is in effect when the change is published (away too after
+// chat.AwayAfter without an inbox socket).
+type AgentStatusDetail struct {
+	Version string `json:"version"`
+	// ID is <agentId>:<stream sequence number>, unique per change.
+	ID         string `json:"id"`
+	AgentID    string `json:"agentId"`
+	Status     string `json:"status"`
+	Presence   string `json:"presence"`
+	OccurredAt string `json:"occurredAt"`
+}
+
+// FromPresence returns the agent.status event of a change of an agent's
+// status item (stream sequence number seq), its presence taken at now.
+func FromPresence(agentID string, p chat.Presence, seq string, now time.Time) Event {
+	return Event{DetailType: AgentStatus, Time: now, Detail: AgentStatusDetail{
+		Version: SchemaVersion, ID: agentID + ":" + seq, AgentID: agentID,
+		Status: string(p.Chosen()), Presence: string(p.Effective(now)), OccurredAt: formatTime(now),
+	}}
 }

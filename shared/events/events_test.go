@@ -37,28 +37,32 @@ var (
 )
 
 // examples are the stored entries the documented examples come from: one
-// per DetailType (and one per close reason and assignment change).
+// per DetailType (and one per close reason and assignment change, and an
+// agent's status change).
 var examples = []struct {
 	file       string
 	detailType string
-	msg        store.StreamMessage
+	evs        []events.Event
 }{
-	{"conversation.created.json", events.ConversationCreated, stored(chat.Message{Seq: 1, Kind: chat.KindText, Author: visitor, Body: "Hello, is anyone there?"})},
-	{"message.created.json", events.MessageCreated, stored(chat.Message{Seq: 3, Kind: chat.KindText, Author: alice, Body: "Hi! How can I help?"})},
-	{"message.created.email.json", events.MessageCreated, stored(chat.Message{Seq: 5, Kind: chat.KindText, Author: visitor, Body: "Thanks, the parcel arrived.",
-		Channel: chat.ChannelEmail, MailID: "<CAF1x9@mail.visitor.test>"})},
-	{"conversation.assigned.json", events.ConversationAssigned, stored(chat.Message{Seq: 2, Kind: chat.KindEvent, Author: alice,
-		Event: &chat.Event{Type: chat.EventAssigned, AgentID: aid, AgentName: "Alice Moreau"}})},
-	{"conversation.assigned.unassigned.json", events.ConversationAssigned, stored(chat.Message{Seq: 4, Kind: chat.KindEvent, Author: alice,
-		Event: &chat.Event{Type: chat.EventUnassigned, AgentID: aid, AgentName: "Alice Moreau"}})},
-	{"conversation.closed.json", events.ConversationClosed, stored(chat.Message{Seq: 7, Kind: chat.KindEvent, Author: alice,
-		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonAgent}})},
-	{"conversation.closed.inactivity.json", events.ConversationClosed, stored(chat.Message{Seq: 9, Kind: chat.KindEvent, Author: system,
-		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonInactivity}})},
-	{"conversation.reopened.json", events.ConversationReopened, stored(chat.Message{Seq: 8, Kind: chat.KindEvent, Author: alice,
-		Event: &chat.Event{Type: chat.EventReopened}})},
-	{"message.created.note.json", events.MessageCreated, stored(chat.Message{Seq: 6, Kind: chat.KindNote, Author: alice,
-		Body: "@Ben Okafor can you check the refund?", Mentions: []chat.Mention{{ID: "b0b00000-0000-4000-8000-000000000002", Name: "Ben Okafor"}}})},
+	{"conversation.created.json", events.ConversationCreated, events.FromMessage(stored(chat.Message{Seq: 1, Kind: chat.KindText, Author: visitor, Body: "Hello, is anyone there?"}))},
+	{"message.created.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 3, Kind: chat.KindText, Author: alice, Body: "Hi! How can I help?"}))},
+	{"message.created.email.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 5, Kind: chat.KindText, Author: visitor, Body: "Thanks, the parcel arrived.",
+		Channel: chat.ChannelEmail, MailID: "<CAF1x9@mail.visitor.test>"}))},
+	{"conversation.assigned.json", events.ConversationAssigned, events.FromMessage(stored(chat.Message{Seq: 2, Kind: chat.KindEvent, Author: alice,
+		Event: &chat.Event{Type: chat.EventAssigned, AgentID: aid, AgentName: "Alice Moreau"}}))},
+	{"conversation.assigned.unassigned.json", events.ConversationAssigned, events.FromMessage(stored(chat.Message{Seq: 4, Kind: chat.KindEvent, Author: alice,
+		Event: &chat.Event{Type: chat.EventUnassigned, AgentID: aid, AgentName: "Alice Moreau"}}))},
+	{"conversation.closed.json", events.ConversationClosed, events.FromMessage(stored(chat.Message{Seq: 7, Kind: chat.KindEvent, Author: alice,
+		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonAgent}}))},
+	{"conversation.closed.inactivity.json", events.ConversationClosed, events.FromMessage(stored(chat.Message{Seq: 9, Kind: chat.KindEvent, Author: system,
+		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonInactivity}}))},
+	{"conversation.reopened.json", events.ConversationReopened, events.FromMessage(stored(chat.Message{Seq: 8, Kind: chat.KindEvent, Author: alice,
+		Event: &chat.Event{Type: chat.EventReopened}}))},
+	{"message.created.note.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 6, Kind: chat.KindNote, Author: alice,
+		Body: "@Ben Okafor can you check the refund?", Mentions: []chat.Mention{{ID: "b0b00000-0000-4000-8000-000000000002", Name: "Ben Okafor"}}}))},
+	{"agent.status.json", events.AgentStatus, []events.Event{events.FromPresence(aid, chat.Presence{
+		Sockets: []chat.AgentSocket{{ConnectionID: "Yk2fXcDcIAMCJ0A=", ExpiresAt: at.Add(2 * time.Hour)}},
+	}, "000000000000000000042", at)}},
 }
 
 // envelope is an event as a rule's target receives it.
@@ -82,7 +86,7 @@ func TestDocumentedExamples(t *testing.T) {
 	covered := map[string]bool{}
 	for _, ex := range examples {
 		t.Run(ex.file, func(t *testing.T) {
-			evs := events.FromMessage(ex.msg)
+			evs := ex.evs
 			var got *events.Event
 			for i := range evs {
 				if evs[i].DetailType == ex.detailType {
@@ -90,7 +94,7 @@ func TestDocumentedExamples(t *testing.T) {
 				}
 			}
 			if got == nil {
-				t.Fatalf("no %s event for %+v", ex.detailType, ex.msg.Message)
+				t.Fatalf("no %s event among %+v", ex.detailType, evs)
 			}
 			covered[got.DetailType] = true
 			detail, err := json.MarshalIndent(got.Detail, "  ", "  ")

@@ -93,7 +93,7 @@ func TestStreamHandlerReportsFirstFailedRecord(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := events.NewStreamHandler(fastPublisher(tt.bus)).Handle(t.Context(), ev)
+			res, err := events.NewStreamHandler(fastPublisher(tt.bus), time.Now).Handle(t.Context(), ev)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,6 +102,58 @@ func TestStreamHandlerReportsFirstFailedRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStreamHandlerPublishesAgentStatus: a change of an agent's status
+// item (a socket opened, a status chosen) is an agent.status event with
+// the presence at the publisher's clock; its removal is nothing.
+func TestStreamHandlerPublishesAgentStatus(t *testing.T) {
+	now := time.Date(2026, 11, 21, 19, 42, 10, 0, time.UTC)
+	rec := func(name, seq string, sockets []string, status string) lambdaevents.DynamoDBEventRecord {
+		img := map[string]lambdaevents.DynamoDBAttributeValue{
+			"pk": lambdaevents.NewStringAttribute("AGENT#" + aid), "sk": lambdaevents.NewStringAttribute("PRESENCE"),
+		}
+		if len(sockets) > 0 {
+			img["sockets"] = lambdaevents.NewStringSetAttribute(sockets)
+		}
+		if status != "" {
+			img["status"] = lambdaevents.NewStringAttribute(status)
+		}
+		return lambdaevents.DynamoDBEventRecord{EventName: name, Change: lambdaevents.DynamoDBStreamRecord{SequenceNumber: seq, NewImage: img}}
+	}
+	open := itoa(now.Add(time.Hour).Unix()) + "#conn-1"
+	bus := &recordingBus{}
+	ev := lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{
+		rec("INSERT", "1", []string{open}, ""), rec("MODIFY", "2", []string{open}, "away"), rec("REMOVE", "3", nil, ""),
+	}}
+	res, err := events.NewStreamHandler(fastPublisher(bus), func() time.Time { return now }).Handle(t.Context(), ev)
+	if err != nil || len(res.BatchItemFailures) > 0 {
+		t.Fatalf("handle = %+v, %v", res, err)
+	}
+	want := []string{
+		`{"version":"1","id":"` + aid + `:1","agentId":"` + aid + `","status":"available","presence":"available","occurredAt":"2026-11-21T19:42:10.000Z"}`,
+		`{"version":"1","id":"` + aid + `:2","agentId":"` + aid + `","status":"away","presence":"away","occurredAt":"2026-11-21T19:42:10.000Z"}`,
+	}
+	if diff := cmp.Diff(want, bus.details); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
+	}
+}
+
+// recordingBus keeps every detail put on it.
+type recordingBus struct {
+	mu      sync.Mutex
+	details []string
+}
+
+func (b *recordingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		b.details = append(b.details, *e.Detail)
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String("id")})
+	}
+	return out, nil
 }
 
 // streamBatch is a batch of three new seq-stream entries: a message, a
@@ -141,7 +193,7 @@ func TestStreamHandlerCountsWhatItPublished(t *testing.T) {
 			var out bytes.Buffer
 			metrics.SetDefault(metrics.New(&out, "Parley/test"))
 			t.Cleanup(func() { metrics.SetDefault(nil) })
-			if _, err := events.NewStreamHandler(fastPublisher(tt.bus)).Handle(t.Context(), streamBatch()); err != nil {
+			if _, err := events.NewStreamHandler(fastPublisher(tt.bus), time.Now).Handle(t.Context(), streamBatch()); err != nil {
 				t.Fatal(err)
 			}
 			var line map[string]any

@@ -4,27 +4,32 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleychat/parley/shared/metrics"
 	"github.com/parleychat/parley/shared/store"
 )
 
 // StreamHandler is EventPublisherFunction's handler: it reads the table's
-// stream (filtered to new message items by the event source mapping),
-// maps each new entry of a seq stream to its domain events and publishes
-// them. When some cannot be published, it reports the first record they
-// came from as the batch item failure: Lambda retries from that record, so
-// nothing the table committed is lost (records after it are published
-// again: at least once).
+// stream (filtered by the event source mapping to new message items and
+// changes of agents' status items), maps each new entry of a seq stream to
+// its domain events and each status change to an agent.status event, and
+// publishes them. When some cannot be published, it reports the first
+// record they came from as the batch item failure: Lambda retries from
+// that record, so nothing the table committed is lost (records after it
+// are published again: at least once).
 type StreamHandler struct {
 	pub *Publisher
+	now func() time.Time
 }
 
-// NewStreamHandler returns a handler publishing through pub.
-func NewStreamHandler(pub *Publisher) *StreamHandler { return &StreamHandler{pub: pub} }
+// NewStreamHandler returns a handler publishing through pub; now tells
+// agents' presence (the clock the chat service runs on).
+func NewStreamHandler(pub *Publisher, now func() time.Time) *StreamHandler {
+	return &StreamHandler{pub: pub, now: now}
+}
 
 // Handle implements the DynamoDB stream trigger with
 // ReportBatchItemFailures.
@@ -34,11 +39,17 @@ func (h *StreamHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (ev
 		source []int // record index of each event
 	)
 	for i, r := range ev.Records {
-		if r.EventName != string(events.DynamoDBOperationTypeInsert) {
+		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
 			continue
 		}
-		sm, ok := store.MessageFromImage(toAttributeValues(r.Change.NewImage))
-		if !ok {
+		img := store.FromStreamImage(r.Change.NewImage)
+		if agentID, p, ok := store.PresenceFromImage(img); ok {
+			evs = append(evs, FromPresence(agentID, p, r.Change.SequenceNumber, h.now()))
+			source = append(source, i)
+			continue
+		}
+		sm, ok := store.MessageFromImage(img)
+		if !ok || r.EventName != string(events.DynamoDBOperationTypeInsert) {
 			continue
 		}
 		for _, e := range FromMessage(sm) {
@@ -81,41 +92,4 @@ func published(evs []Event, failed []int) map[string]int {
 		}
 	}
 	return counts
-}
-
-// toAttributeValues converts a stream image to the SDK's attribute values.
-func toAttributeValues(img map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
-	out := make(map[string]types.AttributeValue, len(img))
-	for k, v := range img {
-		out[k] = toAttributeValue(v)
-	}
-	return out
-}
-
-func toAttributeValue(v events.DynamoDBAttributeValue) types.AttributeValue {
-	switch v.DataType() {
-	case events.DataTypeString:
-		return &types.AttributeValueMemberS{Value: v.String()}
-	case events.DataTypeNumber:
-		return &types.AttributeValueMemberN{Value: v.Number()}
-	case events.DataTypeBoolean:
-		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}
-	case events.DataTypeBinary:
-		return &types.AttributeValueMemberB{Value: v.Binary()}
-	case events.DataTypeStringSet:
-		return &types.AttributeValueMemberSS{Value: v.StringSet()}
-	case events.DataTypeNumberSet:
-		return &types.AttributeValueMemberNS{Value: v.NumberSet()}
-	case events.DataTypeBinarySet:
-		return &types.AttributeValueMemberBS{Value: v.BinarySet()}
-	case events.DataTypeList:
-		var l []types.AttributeValue
-		for _, e := range v.List() {
-			l = append(l, toAttributeValue(e))
-		}
-		return &types.AttributeValueMemberL{Value: l}
-	case events.DataTypeMap:
-		return &types.AttributeValueMemberM{Value: toAttributeValues(v.Map())}
-	}
-	return &types.AttributeValueMemberNULL{Value: true}
 }

@@ -10,6 +10,8 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // Bounds of what an inbound message may hold; beyond them the rest is
@@ -129,6 +131,9 @@ func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
 	if err != nil {
 		text = strings.ToValidUTF8(string(data), "\uFFFD")
 	}
+	// What is posted into a conversation comes from here: its controls and
+	// line breaks are normalised as at every other edge.
+	text = plaintext.Body(text)
 	switch {
 	case ctype == "text/plain" && in.Text == "":
 		in.Text = text

@@ -16,13 +16,18 @@ import (
 // answers): who is a member of an inbox, and whether one of them is
 // available.
 type Team interface {
-	// InboxMembers lists the ids of the agents whose profiles list the inbox.
+	// InboxMembers lists the ids of an inbox's members.
 	InboxMembers(ctx context.Context, inboxID string) ([]string, error)
+	// TeamAvailable reports whether a member of the inbox is available now.
+	TeamAvailable(ctx context.Context, inboxID string) (bool, error)
+}
+
+// Members changes an inbox's members (shared/team: the agents who join or
+// leave get their sockets renewed).
+type Members interface {
 	// SetInboxMembers makes exactly these agents members of the inbox; an
 	// id that names no agent is a *chat.ValidationError on memberIds[i].
 	SetInboxMembers(ctx context.Context, inboxID string, agentIDs []string) error
-	// TeamAvailable reports whether a member of the inbox is available now.
-	TeamAvailable(ctx context.Context, inboxID string) (bool, error)
 }
 
 // Service carries out what admins do with inboxes and channels, and
@@ -174,8 +179,8 @@ func (s *Service) PutChannel(ctx context.Context, id string, ch Channel) (Channe
 	return ch, nil
 }
 
-// Inboxes lists every inbox with its members and channels.
-func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) {
+// stored lists every inbox as stored, the first one seeded on first use.
+func (s *Service) stored(ctx context.Context) ([]Inbox, error) {
 	list, err := s.store.Inboxes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list inboxes: %w", err)
@@ -187,6 +192,29 @@ func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) {
 		if list, err = s.store.Inboxes(ctx); err != nil {
 			return nil, fmt.Errorf("list inboxes: %w", err)
 		}
+	}
+	return list, nil
+}
+
+// InboxIDs lists the ids of every inbox (shared/team checks memberships
+// against them).
+func (s *Service) InboxIDs(ctx context.Context) ([]string, error) {
+	list, err := s.stored(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(list))
+	for _, in := range list {
+		ids = append(ids, in.ID)
+	}
+	return ids, nil
+}
+
+// Inboxes lists every inbox with its members and channels.
+func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) {
+	list, err := s.stored(ctx)
+	if err != nil {
+		return nil, err
 	}
 	channels, err := s.Channels(ctx)
 	if err != nil {
@@ -229,9 +257,10 @@ func (s *Service) CreateInbox(ctx context.Context, name string) (Inbox, error) {
 	return in, nil
 }
 
-// PutInbox changes an inbox's name, members and routing (its id is the
-// path's; its channels are the channels' to say).
-func (s *Service) PutInbox(ctx context.Context, id string, in Inbox) (Inbox, error) {
+// PutInbox changes an inbox's name, members (through members, once the
+// rest is valid) and routing (its id is the path's; its channels are the
+// channels' to say).
+func (s *Service) PutInbox(ctx context.Context, id string, in Inbox, members Members) (Inbox, error) {
 	if _, err := s.inbox(ctx, id); err != nil {
 		return Inbox{}, err
 	}
@@ -243,7 +272,7 @@ func (s *Service) PutInbox(ctx context.Context, id string, in Inbox) (Inbox, err
 	if in.MemberIDs == nil {
 		in.MemberIDs = []string{}
 	}
-	if err := s.team.SetInboxMembers(ctx, id, in.MemberIDs); err != nil {
+	if err := members.SetInboxMembers(ctx, id, in.MemberIDs); err != nil {
 		return Inbox{}, fmt.Errorf("members of %s: %w", id, err)
 	}
 	if err := s.store.PutInbox(ctx, in); err != nil {

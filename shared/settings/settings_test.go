@@ -11,16 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
+	"github.com/parleychat/parley/shared/team"
 )
 
 var ddb *storetest.Server
@@ -52,7 +55,9 @@ type fixture struct {
 	cache *settings.Cache
 	svc   *settings.Service
 	chat  *chat.Service
-	now   time.Time
+	// members changes inboxes' members (PutInbox).
+	members *team.Service
+	now     time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -70,7 +75,21 @@ func newFixture(t *testing.T) *fixture {
 	if f.svc, err = settings.NewService(f.cache, f.chat, nil); err != nil {
 		t.Fatal(err)
 	}
+	if f.members, err = team.New(f.st, access.New(f.st, noSockets{}, nil), f.svc, nil, func() time.Time { return f.now }); err != nil {
+		t.Fatal(err)
+	}
 	return f
+}
+
+// noSockets closes no socket: these tests open none.
+type noSockets struct{}
+
+func (noSockets) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
+	return &apigatewaymanagementapi.PostToConnectionOutput{}, nil
+}
+
+func (noSockets) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
+	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }
 
 // newCache is the cache of another function over the same table.
@@ -371,8 +390,8 @@ func TestCreateChannelAndInbox(t *testing.T) {
 	}
 }
 
-// TestPutInboxMembers: members are the agents whose profiles list the
-// inbox; an id that names no agent changes nothing.
+// TestPutInboxMembers: an inbox's members are set with it; an id that
+// names no agent changes nothing.
 func TestPutInboxMembers(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -382,7 +401,7 @@ func TestPutInboxMembers(t *testing.T) {
 		}
 	}
 	routing := settings.Routing{Mode: settings.RoutingRoundRobin, Capacity: 2}
-	got, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"ann"}, Routing: routing})
+	got, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"ann"}, Routing: routing}, f.members)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +409,7 @@ func TestPutInboxMembers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("inbox (-want +got):\n%s", diff)
 	}
-	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"bob", "ghost"}, Routing: routing})
+	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"bob", "ghost"}, Routing: routing}, f.members)
 	var v *chat.ValidationError
 	if !errors.As(err, &v) || len(v.Fields) != 1 || v.Fields[0].Field != "memberIds[1]" {
 		t.Errorf("unknown member: %v, want a field error on memberIds[1]", err)
@@ -398,10 +417,10 @@ func TestPutInboxMembers(t *testing.T) {
 	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
 		t.Errorf("members after the refusal %v, want [ann]", members)
 	}
-	if _, err := f.svc.PutInbox(ctx, "nowhere", want); !errors.Is(err, chat.ErrNotFound) {
+	if _, err := f.svc.PutInbox(ctx, "nowhere", want, f.members); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("unknown inbox: %v, want not found", err)
 	}
-	if _, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", Routing: settings.Routing{Mode: "random", Capacity: 0}}); !errors.Is(err, chat.ErrInvalid) {
+	if _, err := f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", Routing: settings.Routing{Mode: "random", Capacity: 0}}, f.members); !errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("bad routing: %v, want invalid", err)
 	}
 }

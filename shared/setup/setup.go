@@ -24,6 +24,7 @@ import (
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/metrics"
+	"github.com/parleychat/parley/shared/publicurl"
 	"github.com/parleychat/parley/shared/push"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/settings"
@@ -92,6 +93,7 @@ func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter, channels *setting
 		Now:             clock.New(cfg.ClockFile),
 		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 		SocketFrames:    limiter,
+		ProfileURLs:     publicurl.Options{LoopbackHTTP: cfg.LocalCloud},
 	})
 }
 

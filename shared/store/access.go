@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/chat"
@@ -38,40 +40,72 @@ func toAccess(it item) access.State {
 	return st
 }
 
-// AgentRecord implements access.Store: the access item and the profile
-// share the agent's partition, so one consistent Query reads both.
+// AgentRecord implements access.Store: the access item, the membership
+// items and the profile share the agent's partition and sort in that
+// order, so one consistent Query reads them all.
 func (s *Store) AgentRecord(ctx context.Context, agentID string) (access.Record, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    ptr("pk = :pk AND sk BETWEEN :access AND :profile"),
-		ExpressionAttributeValues: item{":pk": str(agentPK(agentID)), ":access": str("ACCESS"), ":profile": str("PROFILE")},
-		ConsistentRead:            ptr(true),
-	})
+	items, err := s.agentItems(ctx, agentID, "ACCESS")
 	if err != nil {
-		return access.Record{}, fmt.Errorf("query agent %s: %w", agentID, translate(err))
+		return access.Record{}, err
 	}
 	var rec access.Record
-	for _, it := range out.Items {
-		switch getS(it, "sk") {
-		case "ACCESS":
+	for _, it := range items {
+		if getS(it, "sk") == "ACCESS" {
 			rec.State = toAccess(it)
-		case "PROFILE":
-			a := toAgent(it)
-			rec.Profile = &a
 		}
+	}
+	if a, found := agentFromItems(items); found {
+		rec.Profile = &a
 	}
 	return rec, nil
 }
 
-// SetAgentDisabled implements access.Store.
-func (s *Store) SetAgentDisabled(ctx context.Context, agentID string, disabled bool) error {
+// SetAgentDisabled implements access.Store: the access item (in the TEAM
+// index, so the team list shows it) and, in the same transaction, the
+// conditions that keep the acting admin one (keepAdmin).
+func (s *Store) SetAgentDisabled(ctx context.Context, agentID string, disabled bool, by access.Admin) error {
 	v := "false"
 	if disabled {
 		v = "true"
 	}
-	return s.updateAccess(ctx, agentID, &dynamodb.UpdateItemInput{
-		UpdateExpression: ptr("SET disabled = :v"), ExpressionAttributeValues: item{":v": str(v)},
-	})
+	txn := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: &s.table, Key: key(agentPK(agentID), "ACCESS"),
+		UpdateExpression:          ptr("SET disabled = :v, gsi2pk = :team, gsi2sk = :sk"),
+		ExpressionAttributeValues: item{":v": str(v), ":team": str(teamPK), ":sk": str(teamSK(agentID, "ACCESS"))},
+	}}}
+	// An admin never disables itself; enabling itself keeps it what it is.
+	if by.ID != agentID {
+		txn = append(txn, s.keepAdmin(by)...)
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: txn})
+	if rs, ok := reasons(err); ok && slices.Contains(rs[1:], reasonConditionFailed) {
+		return access.ErrNoLongerAdmin
+	}
+	if err != nil {
+		return fmt.Errorf("set access of agent %s: %w", agentID, translate(err))
+	}
+	return nil
+}
+
+// keepAdmin are the condition checks of access.Admin: by is not disabled
+// and, unless its token's admin group makes it an admin (ByGroup), its
+// profile holds the role: granted, or through the group as of its last
+// request.
+func (s *Store) keepAdmin(by access.Admin) []types.TransactWriteItem {
+	checks := []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.table, Key: key(agentPK(by.ID), "ACCESS"),
+		ConditionExpression:       ptr("attribute_not_exists(disabled) OR disabled = :no"),
+		ExpressionAttributeValues: item{":no": str("false")},
+	}}}
+	if !by.ByGroup {
+		checks = append(checks, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(agentPK(by.ID), profileSK),
+			ConditionExpression:       ptr("#role = :admin OR adminGroup = :yes"),
+			ExpressionAttributeNames:  map[string]string{"#role": "role"},
+			ExpressionAttributeValues: item{":admin": str(string(chat.TeamAdmin)), ":yes": &types.AttributeValueMemberBOOL{Value: true}},
+		}})
+	}
+	return checks
 }
 
 // SetAgentSignedOut implements access.Store: the mark only moves forward

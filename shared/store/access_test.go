@@ -11,6 +11,10 @@ import (
 	"github.com/parleychat/parley/shared/chat"
 )
 
+// boss is an admin through the admin group: disabling in its name needs
+// only that it is not disabled itself.
+var boss = access.Admin{ID: "boss", ByGroup: true}
+
 func TestAgentAccess(t *testing.T) {
 	s, db := newStore(t)
 	ctx := t.Context()
@@ -25,8 +29,8 @@ func TestAgentAccess(t *testing.T) {
 	}{
 		{"signed out", func() error { return s.SetAgentSignedOut(ctx, "agent-1", t0) }, access.State{SignedOutAt: t0}},
 		{"an older sign-out is ignored", func() error { return s.SetAgentSignedOut(ctx, "agent-1", t0.Add(-time.Hour)) }, access.State{SignedOutAt: t0}},
-		{"disabled", func() error { return s.SetAgentDisabled(ctx, "agent-1", true) }, access.State{Disabled: true, SignedOutAt: t0}},
-		{"enabled, still signed out", func() error { return s.SetAgentDisabled(ctx, "agent-1", false) }, access.State{SignedOutAt: t0}},
+		{"disabled", func() error { return s.SetAgentDisabled(ctx, "agent-1", true, boss) }, access.State{Disabled: true, SignedOutAt: t0}},
+		{"enabled, still signed out", func() error { return s.SetAgentDisabled(ctx, "agent-1", false, boss) }, access.State{SignedOutAt: t0}},
 		{"signed out again", func() error { return s.SetAgentSignedOut(ctx, "agent-1", t0.Add(time.Minute)) }, access.State{SignedOutAt: t0.Add(time.Minute)}},
 	}
 	for _, st := range steps {
@@ -46,7 +50,10 @@ func TestAgentAccess(t *testing.T) {
 		}
 	}
 	// The profile is another item: writing it keeps the access state.
-	if err := s.PutAgent(ctx, chat.Agent{ID: "agent-1", DisplayName: "A", Inboxes: []string{"main"}}); err != nil {
+	if _, err := s.EnsureAgent(ctx, chat.Agent{ID: "agent-1", DisplayName: "A", Inboxes: []string{"main"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateProfile(ctx, chat.Agent{ID: "agent-1", DisplayName: "B"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.AgentAccess(ctx, "agent-1"); got.SignedOutAt.IsZero() {
@@ -76,12 +83,12 @@ func TestAgentConnections(t *testing.T) {
 	}
 }
 
-// TestAgentRecord: one consistent Query reads the access state and the
-// profile, each absent until written.
+// TestAgentRecord: one consistent Query reads the access state, the
+// memberships and the profile, each absent until written.
 func TestAgentRecord(t *testing.T) {
 	s, db := newStore(t)
 	ctx := t.Context()
-	profile := chat.Agent{ID: "agent-1", DisplayName: "Ann", Inboxes: []string{"main", "sales"}}
+	profile := chat.Agent{ID: "agent-1", DisplayName: "Ann", Inboxes: []string{"main", "sales"}, Role: chat.TeamAgent, Granted: chat.TeamAgent}
 	steps := []struct {
 		name string
 		do   func() error
@@ -89,8 +96,8 @@ func TestAgentRecord(t *testing.T) {
 	}{
 		{"never touched", func() error { return nil }, access.Record{}},
 		{"signed out", func() error { return s.SetAgentSignedOut(ctx, "agent-1", t0) }, access.Record{State: access.State{SignedOutAt: t0}}},
-		{"with a profile", func() error { return s.PutAgent(ctx, profile) }, access.Record{State: access.State{SignedOutAt: t0}, Profile: &profile}},
-		{"disabled", func() error { return s.SetAgentDisabled(ctx, "agent-1", true) }, access.Record{State: access.State{Disabled: true, SignedOutAt: t0}, Profile: &profile}},
+		{"with a profile", func() error { _, err := s.EnsureAgent(ctx, profile); return err }, access.Record{State: access.State{SignedOutAt: t0}, Profile: &profile}},
+		{"disabled", func() error { return s.SetAgentDisabled(ctx, "agent-1", true, boss) }, access.Record{State: access.State{Disabled: true, SignedOutAt: t0}, Profile: &profile}},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {

@@ -344,6 +344,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
 	}
@@ -419,6 +420,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		routed := s.routingWrites(cur, next, in.Claim)
+		claimAt := len(items)
+		items = append(items, routed.items...)
 		if in.Quota != nil {
 			items = append(items, s.quotaItem(*in.Quota))
 		}
@@ -429,6 +433,9 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		rs, ok := reasons(err)
 		if !ok {
 			return chat.Appended{}, fmt.Errorf("append to %s: %w", cur.ID, translate(err))
+		}
+		if err := routed.refusal(rs, claimAt); err != nil {
+			return chat.Appended{}, err
 		}
 		meta := 0
 		if in.ClientKey != "" {
@@ -674,27 +681,11 @@ func (s *Store) VisitorConversations(ctx context.Context, visitorID string, limi
 		order[cid] = i
 		keys = append(keys, key(convPK(cid), metaSK))
 	}
-	var metas []item
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: ptr(true)}}
-	for attempt := 0; ; attempt++ {
-		got, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, translate(err))
-		}
-		metas = append(metas, got.Responses[s.table]...)
-		if len(got.UnprocessedKeys) == 0 {
-			break
-		}
-		// DynamoDB returns unprocessed keys under load; a partial history
-		// would look like lost conversations, so fail rather than cut.
-		if attempt+1 == maxAttempts {
-			return nil, fmt.Errorf("get conversations of visitor %s: %d keys still unprocessed after %d attempts",
-				visitorID, len(got.UnprocessedKeys[s.table].Keys), maxAttempts)
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, err)
-		}
-		req = got.UnprocessedKeys
+	// A partial history would look like lost conversations: batchGet
+	// fails rather than cut.
+	metas, err := batchGet(ctx, s.db, s.table, keys, true, "")
+	if err != nil {
+		return nil, fmt.Errorf("get conversations of visitor %s: %w", visitorID, err)
 	}
 	convs := make([]chat.Conversation, 0, len(metas))
 	for _, it := range metas {

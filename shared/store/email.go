@@ -97,12 +97,31 @@ func (s *Store) SaveContact(ctx context.Context, c email.Contact) error {
 	return nil
 }
 
-// PutContact implements email.Store: the contact item alone.
-func (s *Store) PutContact(ctx context.Context, c email.Contact) error {
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: contactItem(c)}); err != nil {
-		return fmt.Errorf("put contact %s: %w", c.VisitorID, translate(err))
+// PutContact implements email.Store: the contact item alone, or with
+// quotas the contact item and their counters in one transaction.
+func (s *Store) PutContact(ctx context.Context, c email.Contact, quotas ...chat.Quota) error {
+	if len(quotas) == 0 {
+		if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: contactItem(c)}); err != nil {
+			return fmt.Errorf("put contact %s: %w", c.VisitorID, translate(err))
+		}
+		return nil
 	}
-	return nil
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: contactItem(c)}}}
+	for _, q := range quotas {
+		items = append(items, s.quotaItem(q))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	if rs, ok := reasons(err); ok {
+		for i, q := range quotas {
+			if reasonAt(rs, i+1) == reasonConditionFailed {
+				return fmt.Errorf("put contact %s: %w", c.VisitorID, s.rateLimited(q))
+			}
+		}
+	}
+	return fmt.Errorf("put contact %s: %w", c.VisitorID, translate(err))
 }
 
 // ConfirmContact implements email.Store: the verified contact, provided

@@ -445,13 +445,13 @@ func TestConsumeTicketOnce(t *testing.T) {
 func TestAgents(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := t.Context()
-	ann := chat.Agent{ID: "a-1", DisplayName: "Ann", Email: "ann@example.com", Inboxes: []string{"main"}}
+	ann := chat.Agent{ID: "a-1", DisplayName: "Ann", Email: "ann@example.com", Inboxes: []string{"main"}, Role: chat.TeamAgent, Granted: chat.TeamAgent}
 	got, err := s.EnsureAgent(ctx, ann)
 	if err != nil || !cmp.Equal(ann, got) {
 		t.Fatalf("EnsureAgent = %+v, %v", got, err)
 	}
 	ann.DisplayName, ann.MeetingsURL = "Ann B", "https://cal.example.com/ann"
-	if err := s.PutAgent(ctx, ann); err != nil {
+	if err := s.UpdateProfile(ctx, ann); err != nil {
 		t.Fatal(err)
 	}
 	// A later first-use upsert from stale claims keeps the edited profile.
@@ -459,11 +459,11 @@ func TestAgents(t *testing.T) {
 	if err != nil || !cmp.Equal(ann, got) {
 		t.Errorf("EnsureAgent existing = %+v, %v; want %+v", got, err, ann)
 	}
-	bob := chat.Agent{ID: "b-2", DisplayName: "Bob", Inboxes: []string{"main"}}
+	bob := chat.Agent{ID: "b-2", DisplayName: "Bob", Inboxes: []string{"main"}, Role: chat.TeamAgent, Granted: chat.TeamAgent}
 	if _, err := s.EnsureAgent(ctx, bob); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.Agents(ctx, "main")
+	list, err := s.Agents(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

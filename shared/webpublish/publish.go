@@ -30,9 +30,20 @@ type Invalidator interface {
 var Prefixes = []string{"widget/", "inbox/"}
 
 // Pages are the paths whose content changes under the same name from one
-// build to the next: the CDN must drop its copies after a publish. "/" is
-// the inbox too (the distribution's root object).
-var Pages = []string{"/", "/inbox/index.html", "/widget/frame.html", "/widget/loader.js"}
+// build to the next, by the distribution that serves them: the CDN must
+// drop its copies after a publish. "/" is the inbox too (the web
+// distribution's root object); the chat window has a distribution, an
+// origin, of its own.
+var (
+	Pages       = []string{"/", "/inbox/index.html", "/widget/loader.js"}
+	WidgetPages = []string{"/widget/frame.html"}
+)
+
+// Distributions are the CloudFront distributions (ids) the files are
+// served by: Web the inbox and the loader, Widget the chat window.
+type Distributions struct {
+	Web, Widget string
+}
 
 // parallel bounds concurrent uploads.
 const parallel = 8
@@ -47,17 +58,18 @@ type Publisher struct {
 func NewPublisher(s ObjectPutter, cdn Invalidator) *Publisher { return &Publisher{s3: s, cdn: cdn} }
 
 // Publish uploads files with their content types and cache headers, then
-// invalidates Pages on the distribution. Hashed assets go first and the
-// pages and the loader, which name them, after: no page is ever served
-// naming a file not uploaded yet. Files of an earlier build stay: a page
-// still open in a browser keeps loading its scripts. reference identifies
-// the publish to CloudFront: a retry with the same reference creates no
-// second invalidation. It returns the invalidation's id.
-func (p *Publisher) Publish(ctx context.Context, bucket, distributionID, reference string, files map[string][]byte) (string, error) {
+// invalidates Pages on the web distribution and WidgetPages on the chat
+// window's. Hashed assets go first and the pages and the loader, which
+// name them, after: no page is ever served naming a file not uploaded
+// yet. Files of an earlier build stay: a page still open in a browser
+// keeps loading its scripts. reference identifies the publish to
+// CloudFront: a retry with the same reference creates no second
+// invalidation. It returns the invalidations' ids, web then widget.
+func (p *Publisher) Publish(ctx context.Context, bucket string, d Distributions, reference string, files map[string][]byte) ([]string, error) {
 	var assets, pages []string
 	for name := range files {
 		if !allowed(name) {
-			return "", fmt.Errorf("webpublish: %s is outside %s, the folders this publisher may write", name, strings.Join(Prefixes, " and "))
+			return nil, fmt.Errorf("webpublish: %s is outside %s, the folders this publisher may write", name, strings.Join(Prefixes, " and "))
 		}
 		if CacheControl(name) == immutable {
 			assets = append(assets, name)
@@ -66,16 +78,32 @@ func (p *Publisher) Publish(ctx context.Context, bucket, distributionID, referen
 		}
 	}
 	if len(pages) == 0 {
-		return "", errors.New("webpublish: nothing to publish")
+		return nil, errors.New("webpublish: nothing to publish")
 	}
 	sort.Strings(assets)
 	sort.Strings(pages)
 	for _, group := range [][]string{assets, pages} {
 		if err := p.upload(ctx, bucket, group, files); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	paths := append([]string(nil), Pages...)
+	var ids []string
+	for _, inv := range []struct {
+		distribution string
+		paths        []string
+	}{{d.Web, Pages}, {d.Widget, WidgetPages}} {
+		id, err := p.invalidate(ctx, inv.distribution, reference, inv.paths)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// invalidate drops the CDN's copies of paths on one distribution.
+func (p *Publisher) invalidate(ctx context.Context, distributionID, reference string, paths []string) (string, error) {
+	paths = append([]string(nil), paths...)
 	out, err := p.cdn.CreateInvalidation(ctx, &cloudfront.CreateInvalidationInput{
 		DistributionId: aws.String(distributionID),
 		InvalidationBatch: &cftypes.InvalidationBatch{

@@ -57,12 +57,12 @@ func (c *cdn) CreateInvalidation(_ context.Context, in *cloudfront.CreateInvalid
 	if c.err != nil {
 		return nil, c.err
 	}
-	return &cloudfront.CreateInvalidationOutput{Invalidation: &cftypes.Invalidation{Id: aws.String("I2J0I21PCUYOIK")}}, nil
+	return &cloudfront.CreateInvalidationOutput{Invalidation: &cftypes.Invalidation{Id: aws.String("I" + aws.ToString(in.DistributionId))}}, nil
 }
 
 func builtFiles() fstest.MapFS {
 	return fstest.MapFS{
-		"widget/loader.js":         {Data: []byte(`fetch("__PARLEY_API__/widget/config")`)},
+		"widget/loader.js":         {Data: []byte(`fetch("__PARLEY_API__/widget/config");frame("__PARLEY_FRAME__")`)},
 		"widget/frame.html":        {Data: []byte(`<meta name="parley-env" content="__PARLEY_ENV__"><script src="frame-AB12.js">`)},
 		"widget/frame-AB12.js":     {Data: []byte(`frame()`)},
 		"widget/frame-CD34.css":    {Data: []byte(`body{}`)},
@@ -81,12 +81,13 @@ func properties() map[string]any {
 		"HttpApiUrl": "https://api.chat.example.com", "WidgetConfigUrl": "https://d2.cloudfront.net", "WebSocketUrl": "wss://ws.chat.example.com",
 		"OidcAuthorizeUrl": "https://auth.example.com/oauth2/authorize", "OidcTokenUrl": "https://auth.example.com/oauth2/token",
 		"OidcLogoutUrl": "https://auth.example.com/logout", "OidcClientId": "inbox-client",
+		"WidgetUrl": "https://window.example.net/widget/frame.html", "WidgetDistributionId": "E3WIDGETWINDOW",
 	}
 }
 
 // A Create writes every built file with the stack's URLs, its content
 // type and cache header, hashed assets before the pages naming them, and
-// invalidates the pages once.
+// invalidates the pages once, each on the distribution serving it.
 func TestResourceCreatePublishes(t *testing.T) {
 	b, c := &bucket{}, &cdn{}
 	r := NewResource(builtFiles(), NewPublisher(b, c))
@@ -97,14 +98,14 @@ func TestResourceCreatePublishes(t *testing.T) {
 	if id != "parley-webbucket-1" {
 		t.Errorf("physical id = %q, want the bucket", id)
 	}
-	if diff := cmp.Diff(map[string]any{"Files": 10, "InvalidationId": "I2J0I21PCUYOIK"}, data); diff != "" {
+	if diff := cmp.Diff(map[string]any{"Files": 10, "InvalidationId": "IE2QWRUHAPOMQZL", "WidgetInvalidationId": "IE3WIDGETWINDOW"}, data); diff != "" {
 		t.Errorf("data (-want +got):\n%s", diff)
 	}
 	got := map[string]put{}
 	for _, p := range b.puts {
 		got[p.Key] = p
 	}
-	if p := got["widget/loader.js"]; p.Body != `fetch("https://d2.cloudfront.net/widget/config")` ||
+	if p := got["widget/loader.js"]; p.Body != `fetch("https://d2.cloudfront.net/widget/config");frame("https://window.example.net/widget/frame.html")` ||
 		p.ContentType != "text/javascript; charset=utf-8" || p.CacheControl != "public, max-age=300" || p.Bucket != "parley-webbucket-1" {
 		t.Errorf("loader put = %+v", p)
 	}
@@ -125,16 +126,21 @@ func TestResourceCreatePublishes(t *testing.T) {
 			t.Errorf("asset %s uploaded after page %s: a page could name a file not yet there (%v)", k, keys[firstPage], keys)
 		}
 	}
-	if len(c.calls) != 1 {
-		t.Fatalf("%d invalidations, want 1", len(c.calls))
+	if len(c.calls) != 2 {
+		t.Fatalf("%d invalidations, want 2 (the web distribution, the chat window's)", len(c.calls))
 	}
-	inv := c.calls[0]
-	if aws.ToString(inv.DistributionId) != "E2QWRUHAPOMQZL" || aws.ToString(inv.InvalidationBatch.CallerReference) != "req-7" ||
-		aws.ToInt32(inv.InvalidationBatch.Paths.Quantity) != int32(len(Pages)) {
-		t.Errorf("invalidation = %+v %+v", inv, inv.InvalidationBatch)
-	}
-	if diff := cmp.Diff(Pages, inv.InvalidationBatch.Paths.Items); diff != "" {
-		t.Errorf("invalidated paths (-want +got):\n%s", diff)
+	for i, want := range []struct {
+		distribution string
+		paths        []string
+	}{{"E2QWRUHAPOMQZL", Pages}, {"E3WIDGETWINDOW", WidgetPages}} {
+		inv := c.calls[i]
+		if aws.ToString(inv.DistributionId) != want.distribution || aws.ToString(inv.InvalidationBatch.CallerReference) != "req-7" ||
+			aws.ToInt32(inv.InvalidationBatch.Paths.Quantity) != int32(len(want.paths)) {
+			t.Errorf("invalidation %d = %+v %+v", i, inv, inv.InvalidationBatch)
+		}
+		if diff := cmp.Diff(want.paths, inv.InvalidationBatch.Paths.Items); diff != "" {
+			t.Errorf("invalidated paths on %s (-want +got):\n%s", want.distribution, diff)
+		}
 	}
 }
 
@@ -163,6 +169,8 @@ func TestResourceRefuses(t *testing.T) {
 		puts  bool // whether some files may have been written
 	}{
 		{"no bucket", builtFiles(), func(p map[string]any) { delete(p, "Bucket"); delete(p, "DistributionId") }, nil, nil, "properties missing: Bucket, DistributionId", false},
+		{"no chat window distribution", builtFiles(), func(p map[string]any) { delete(p, "WidgetDistributionId") }, nil, nil, "properties missing: WidgetDistributionId", false},
+		{"no chat window URL", builtFiles(), func(p map[string]any) { delete(p, "WidgetUrl") }, nil, nil, "chat window URL", false},
 		{"script URL", builtFiles(), func(p map[string]any) { p["HttpApiUrl"] = `https://x.example.com/"+alert(1)+"` }, nil, nil, "not a plain absolute URL", false},
 		{"no client id", builtFiles(), func(p map[string]any) { p["OidcClientId"] = "" }, nil, nil, "client id is empty", false},
 		{"not a string", builtFiles(), func(p map[string]any) { p["Bucket"] = []any{"a"} }, nil, nil, "properties:", false},

@@ -28,12 +28,16 @@ type Properties struct {
 	OIDCTokenURL     string `json:"OidcTokenUrl"`
 	OIDCLogoutURL    string `json:"OidcLogoutUrl"`
 	OIDCClientID     string `json:"OidcClientId"`
+	// WidgetURL is the chat window's page, WidgetDistributionID the
+	// distribution serving it: an origin of its own.
+	WidgetURL            string `json:"WidgetUrl"`
+	WidgetDistributionID string `json:"WidgetDistributionId"`
 }
 
 func (p Properties) env() Env {
 	return Env{HTTPAPI: p.HTTPAPIURL, WidgetConfig: p.WidgetConfigURL, WebSocket: p.WebSocketURL, OIDC: OIDC{
 		Authorize: p.OIDCAuthorizeURL, Token: p.OIDCTokenURL, Logout: p.OIDCLogoutURL, ClientID: p.OIDCClientID,
-	}}
+	}, Widget: p.WidgetURL}
 }
 
 // Resource is the custom resource Custom::WebPublish: on Create and Update
@@ -63,11 +67,11 @@ func (r *Resource) Run(ctx context.Context, ev cfn.Event) (string, map[string]an
 	if err != nil {
 		return "", nil, err
 	}
-	inv, err := r.pub.Publish(ctx, props.Bucket, props.DistributionID, ev.RequestID, files)
+	inv, err := r.pub.Publish(ctx, props.Bucket, Distributions{Web: props.DistributionID, Widget: props.WidgetDistributionID}, ev.RequestID, files)
 	if err != nil {
 		return "", nil, err
 	}
-	return props.Bucket, map[string]any{"Files": len(files), "InvalidationId": inv}, nil
+	return props.Bucket, map[string]any{"Files": len(files), "InvalidationId": inv[0], "WidgetInvalidationId": inv[1]}, nil
 }
 
 func decodeProperties(raw map[string]any) (Properties, error) {
@@ -85,6 +89,9 @@ func decodeProperties(raw map[string]any) (Properties, error) {
 	}
 	if p.DistributionID == "" {
 		missing = append(missing, "DistributionId")
+	}
+	if p.WidgetDistributionID == "" {
+		missing = append(missing, "WidgetDistributionId")
 	}
 	if len(missing) > 0 {
 		return p, errors.New("webpublish: properties missing: " + strings.Join(missing, ", "))

@@ -33,12 +33,16 @@ type Env struct {
 	// AWS (stack output WidgetConfigUrl), the HTTP API locally. Only the
 	// loader has it: the chat window's CSP allows the API, not the CDN.
 	WidgetConfig string `json:"-"`
+	// Widget is the chat window's page (widget/frame.html on its own
+	// origin), which the loader frames; the pages need not know it.
+	Widget string `json:"-"`
 }
 
 // The placeholders web/build.mjs leaves in the built files.
 const (
-	apiPlaceholder = "__PARLEY_API__"
-	envPlaceholder = "__PARLEY_ENV__"
+	apiPlaceholder    = "__PARLEY_API__"
+	widgetPlaceholder = "__PARLEY_FRAME__"
+	envPlaceholder    = "__PARLEY_ENV__"
 )
 
 func checkURL(name, raw string, schemes ...string) error {
@@ -63,6 +67,7 @@ func (e Env) Validate() error {
 		checkURL("authorize URL", e.OIDC.Authorize, "http", "https"),
 		checkURL("token URL", e.OIDC.Token, "http", "https"),
 		checkURL("logout URL", e.OIDC.Logout, "http", "https"),
+		checkURL("chat window URL", e.Widget, "http", "https"),
 	}
 	if e.OIDC.ClientID == "" {
 		errs = append(errs, errors.New("webpublish: the inbox's OIDC client id is empty"))
@@ -94,10 +99,13 @@ func Render(dist fs.FS, env Env) (map[string][]byte, error) {
 		}
 		switch {
 		case p == "widget/loader.js":
-			if !bytes.Contains(b, []byte(apiPlaceholder)) {
-				return fmt.Errorf("webpublish: %s has no %s placeholder (stale build?)", p, apiPlaceholder)
+			for _, ph := range []string{apiPlaceholder, widgetPlaceholder} {
+				if !bytes.Contains(b, []byte(ph)) {
+					return fmt.Errorf("webpublish: %s has no %s placeholder (stale build?)", p, ph)
+				}
 			}
 			b = bytes.ReplaceAll(b, []byte(apiPlaceholder), []byte(env.WidgetConfig))
+			b = bytes.ReplaceAll(b, []byte(widgetPlaceholder), []byte(env.Widget))
 		case strings.HasSuffix(p, ".html"):
 			b = bytes.ReplaceAll(b, []byte(envPlaceholder), attr)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/plaintext"
 )
 
 // contactAnswer is the answer of PUT /widget/contact. It is the same
@@ -37,6 +38,7 @@ func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return apigw.Error(ctx, err)
 	}
+	in.Name = plaintext.Line(in.Name)
 	c, err := h.email.SetContact(ctx, p, in, confirmPageURL(req))
 	if err != nil {
 		return apigw.Error(ctx, err)

@@ -178,11 +178,11 @@ func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPReque
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	limit, err := apigw.Int(req.QueryStringParameters, "limit")
+	limit, err := apigw.Limit(req.QueryStringParameters)
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}
-	msgs, more, err := h.svc.Messages(ctx, p, req.PathParameters["id"], chat.PageQuery{After: after, Limit: int(limit)})
+	msgs, more, err := h.svc.Messages(ctx, p, req.PathParameters["id"], chat.PageQuery{After: after, Limit: limit})
 	if err != nil {
 		return apigw.Error(ctx, err)
 	}

@@ -81,7 +81,12 @@ func setup(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := auth.NewAllowlist(channels, nil, nil)
+	// The fixtures' Origin is the chat window's.
+	chatWindow, err := auth.ParseOrigins([]string{"https://www.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow, err := auth.NewAllowlist(channels, chatWindow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

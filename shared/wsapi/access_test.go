@@ -20,7 +20,7 @@ func (a *agentState) AgentAccess(context.Context, string) (access.State, error) 
 func (a *agentState) AgentRecord(context.Context, string) (access.Record, error) {
 	return access.Record{State: a.State}, nil
 }
-func (a *agentState) SetAgentDisabled(context.Context, string, bool) error { return nil }
+func (a *agentState) SetAgentDisabled(context.Context, string, bool, access.Admin) error { return nil }
 func (a *agentState) SetAgentSignedOut(context.Context, string, time.Time) error {
 	return nil
 }
@@ -31,11 +31,11 @@ func (a *agentState) DeleteConnection(context.Context, string) error { return ni
 
 func TestConnectAccess(t *testing.T) {
 	h := newHarness(t)
-	site, _ := auth.ParseOrigins([]string{"https://www.example.com"})
+	chatWindow, _ := auth.ParseOrigins([]string{"https://www.example.com"})
 	inbox, _ := auth.ParseOrigins([]string{"https://inbox.example.net"})
 	state := &agentState{}
 	limiter := ratelimit.New(h.store, ratelimit.Limits{PerIP: chat.RateLimit{Limit: 2, Window: time.Hour}}, func() time.Time { return h.now })
-	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": site}, nil, inbox)
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": nil}, chatWindow, inbox)
 	if err != nil {
 		t.Fatal(err)
 	}

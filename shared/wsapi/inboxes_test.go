@@ -18,7 +18,7 @@ import (
 func TestOutsiderSocketGetsTheUnknownIDAnswer(t *testing.T) {
 	h := newHarness(t)
 	cat := chat.Principal{Role: chat.RoleAgent, ID: "cat-sub", Name: "Cat"}
-	if err := h.store.PutAgent(t.Context(), chat.Agent{ID: cat.ID, DisplayName: "Cat", Inboxes: []string{"sales"}}); err != nil {
+	if _, err := h.store.EnsureAgent(t.Context(), chat.Agent{ID: cat.ID, DisplayName: "Cat", Inboxes: []string{"sales"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.open(t, "vis-1", visitor)

@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/shared/apigw"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/plaintext"
 	"github.com/parleychat/parley/shared/ratelimit"
 )
 
@@ -154,7 +155,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	}
 	switch f.Action {
 	case "sendMessage":
-		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: f.Body})
+		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: plaintext.Body(f.Body)})
 		if err == nil {
 			slog.InfoContext(ctx, "message stored", "connectionId", connID, "conversationId", m.ConversationID, "seq", m.Seq)
 		}

@@ -113,15 +113,15 @@ func newService(t *testing.T, st *store.Store, gw push.Poster, limiter *ratelimi
 	return svc
 }
 
-// testOrigins allows the fixtures' Origin for the default channel's
-// widget and for the inbox.
+// testOrigins allows the fixtures' Origin as the chat window's, on the
+// default channel, and as the inbox's.
 func testOrigins(t *testing.T) *auth.Allowlist {
 	t.Helper()
 	o, err := auth.ParseOrigins([]string{"https://www.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": o}, nil, o)
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": nil}, o, o)
 	if err != nil {
 		t.Fatal(err)
 	}

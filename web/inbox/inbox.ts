@@ -3,7 +3,7 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { Attachment, Channel, Notification, Preferences, Summary } from "../shared/wire";
+import type { Attachment, Channel, Notification, Preferences, ReplyScope, Summary } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -12,11 +12,12 @@ import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
 import { type Alert, wants } from "./state/preferences";
-import { alertText, errorText } from "./text";
+import { alertText, closingText, errorText } from "./text";
 
 /** Dialog is a dialog to open over the inbox. */
 export type Dialog =
   | { kind: "profile" }
+  | { kind: "replies" }
   | { kind: "contact"; conversationId: string; email?: string }
   | { kind: "transcript"; conversationId: string; contact?: string }
   | { kind: "preferences" };
@@ -33,6 +34,8 @@ export interface InboxOptions {
   signedOut: Signal<string | null>;
   /** signOut ends the session at the identity provider (a redirect). */
   signOut: () => void;
+  /** ended forgets the session that the server ended, saying why (sets signedOut). */
+  ended: (reason: string) => void;
 }
 
 export class Inbox {
@@ -45,6 +48,8 @@ export class Inbox {
   readonly now = signal(Date.now());
   /** focusComposer moves when the reply editor should take the focus (a thread was read). */
   readonly focusComposer = signal(0);
+  /** loadingMore is true while "load more" reads. */
+  readonly loadingMore = signal(false);
   private readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
@@ -56,6 +61,7 @@ export class Inbox {
   /** viewing is the conversation this inbox told the server it views. */
   private viewing: string | null = null;
   private viewTimer: ReturnType<typeof setInterval> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: InboxOptions) {
     this.api = o.api;
@@ -68,6 +74,7 @@ export class Inbox {
       url: o.webSocket,
       ticket: async () => (await this.api.ticket()).ticket,
       onOpen: () => this.reconnected(),
+      onClosing: (reason) => o.ended(closingText(reason)),
       onFrame: (f) => {
         const out = this.state.frame(f);
         if (out.refreshFacts) void this.refreshFacts(true);
@@ -149,10 +156,79 @@ export class Inbox {
     const mark = this.state.list.mark();
     try {
       const r = await this.api.conversations(f);
-      this.state.list.page(f, r.conversations, mark);
+      this.state.list.page(f, r.conversations, mark, r.nextCursor);
     } catch (e) {
       this.state.notices.fail(e);
     }
+  }
+
+  /**
+   * loadMore reads the conversations below the list's cursor and, at the
+   * same time, its first page again: what moved up since the list was
+   * read comes with it, so nothing is missed (state/list.ts, more).
+   */
+  async loadMore(): Promise<void> {
+    const { list } = this.state;
+    const f = list.filter.peek();
+    const cursor = list.next.peek();
+    if (!cursor || this.loadingMore.peek()) return;
+    const mark = list.mark();
+    this.loadingMore.value = true;
+    try {
+      const [below, head] = await Promise.all([this.api.conversations(f, 100, cursor), this.api.conversations(f)]);
+      list.more(f, below.conversations, head.conversations, mark, below.nextCursor || "");
+    } catch (e) {
+      this.state.notices.fail(e);
+    } finally {
+      this.loadingMore.value = false;
+    }
+  }
+
+  /** searchFor takes what the agent types into the search box: the search runs once the typing pauses. */
+  searchFor(q: string): void {
+    const n = this.state.search.typed(q);
+    clearTimeout(this.searchTimer);
+    if (n) this.searchTimer = setTimeout(() => void this.runSearch(n, ""), 250);
+  }
+
+  /** searchMore reads the older results of the search shown. */
+  searchMore(): void {
+    const { search } = this.state;
+    const n = search.current();
+    if (n && search.next.peek() && search.status.peek() !== "searching") void this.runSearch(n, search.next.peek());
+  }
+
+  private async runSearch(n: number, cursor: string): Promise<void> {
+    const { search } = this.state;
+    search.status.value = "searching";
+    try {
+      search.found(n, await this.api.search(search.query.peek().trim(), cursor), cursor !== "");
+    } catch (e) {
+      search.failed(n, errorText(e));
+    }
+  }
+
+  /** loadReplies reads the saved replies, once unless asked again. */
+  async loadReplies(again = false): Promise<void> {
+    const { replies } = this.state;
+    if (replies.loaded.peek() && !again) return;
+    try {
+      replies.take(await this.api.savedReplies());
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
+  async saveReply(scope: ReplyScope, r: { title: string; body: string; category: string }, id?: string): Promise<void> {
+    await this.api.saveReply(scope, r, id);
+    await this.loadReplies(true);
+    this.state.notices.say(`Saved reply "${r.title.trim()}" saved`);
+  }
+
+  async deleteReply(scope: ReplyScope, id: string): Promise<void> {
+    await this.api.deleteReply(scope, id);
+    await this.loadReplies(true);
+    this.state.notices.say("Saved reply deleted");
   }
 
   /** openThread reads a conversation and follows it live. */

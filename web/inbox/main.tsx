@@ -24,14 +24,13 @@ async function start(): Promise<void> {
   const env = readEnv<Env>();
   const auth = new Auth(env.oidc);
   const signedOut = signal<string | null>(null);
-  const api = new InboxAPI(new HTTPClient({
-    base: env.httpApi,
-    token: () => auth.token(),
-    unauthorized: (reason) => {
-      auth.forget();
-      signedOut.value = reason;
-    },
-  }));
+  // The server ended the session: a 401, or the socket closed for a
+  // sign-out elsewhere or a disabled agent.
+  const ended = (reason: string) => {
+    auth.forget();
+    signedOut.value = reason;
+  };
+  const api = new InboxAPI(new HTTPClient({ base: env.httpApi, token: () => auth.token(), unauthorized: ended }));
   let inbox: Inbox;
   try {
     if (!(await auth.signIn())) return;
@@ -40,7 +39,7 @@ async function start(): Promise<void> {
     const router = new Router(home);
     const r = router.route.peek();
     const state = new InboxState(me, agents, filterOf(r.page === "inbox" ? r : home));
-    inbox = new Inbox({ api, router, state, webSocket: env.webSocket, signedOut, signOut: () => auth.signOut() });
+    inbox = new Inbox({ api, router, state, webSocket: env.webSocket, signedOut, signOut: () => auth.signOut(), ended });
   } catch (e) {
     auth.forget();
     document.body.replaceChildren();

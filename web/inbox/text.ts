@@ -1,6 +1,6 @@
 // What the inbox says about people, times, sizes and system events. Pure
 // functions of their input, shared by the views and the notifications.
-import type { Message } from "../shared/wire";
+import type { ClosingFrame, Message } from "../shared/wire";
 import type { Alert } from "./state/preferences";
 
 /** errorText is what went wrong, for people. */
@@ -8,8 +8,13 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function visitorName(visitorId: string): string {
+export function visitorName(visitorId = ""): string {
   return "Visitor " + visitorId.slice(0, 4).toUpperCase();
+}
+
+/** closingText says why the server closed the agent's socket. */
+export function closingText(reason: ClosingFrame["reason"]): string {
+  return reason === "disabled" ? "An admin turned off your access." : "You signed out here or in another window.";
 }
 
 /** ago is how long ago iso was, as the list shows it, seen at now (ms). */

@@ -39,6 +39,15 @@ export class Live<F = unknown> {
     void this.connect();
   }
 
+  /**
+   * stop closes the socket with code and reason and connects no more (its
+   * close handler tidies up; later() sees stopped).
+   */
+  stop(code?: number, reason?: string): void {
+    this.stopped = true;
+    this.ws?.close(code, reason);
+  }
+
   /** send returns false when the socket is down; the caller keeps the frame. */
   send(frame: object): boolean {
     if (!this.connected) return false;

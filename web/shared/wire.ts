@@ -19,7 +19,8 @@ export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "r
 
 export interface Author {
   type: Role;
-  id: string;
+  /** id is absent from what visitors receive when an agent wrote: an agent's internal id reaches no visitor. */
+  id?: string;
   name?: string;
   avatarUrl?: string;
 }
@@ -76,6 +77,8 @@ export interface Summary {
   lastActivityAt: string;
   visitorOnline: boolean;
   contactEmail?: string;
+  /** contactName is the contact's name, where one is known. */
+  contactName?: string;
   /** contactVerified is false while a typed address awaits its owner's confirmation. */
   contactVerified?: boolean;
   suggestedChannel?: Channel;
@@ -101,6 +104,9 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
+/** TeamRole is what an agent may do: admins manage settings and the team. */
+export type TeamRole = "admin" | "agent";
+
 /** AgentStatus is available or away. */
 export type AgentStatus = "available" | "away";
 
@@ -115,6 +121,7 @@ export interface Agent {
   avatarUrl?: string;
   meetingsUrl?: string;
   inboxes: string[];
+  role: TeamRole;
   status: AgentStatus;
   presence: AgentStatus;
 }
@@ -170,6 +177,18 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+/**
+ * ClosingFrame comes just before the server closes an agent's socket
+ * (signed out everywhere, or disabled by an admin). API Gateway closes with
+ * code 1000 and no reason, so the close code (4001 signed out, 4003
+ * disabled) and the reason travel here: the inbox closes with them and says why.
+ */
+export interface ClosingFrame {
+  type: "closing";
+  closeCode: number;
+  reason: "signed_out" | "disabled";
+}
+
 /** AgentProfileFrame tells an agent's sockets that its status changed. */
 export interface AgentProfileFrame {
   type: "agent";
@@ -186,6 +205,7 @@ export type AgentFrame =
   | ViewersFrame
   | ErrorFrame
   | PongFrame
+  | ClosingFrame
   | AgentProfileFrame;
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
@@ -439,6 +459,72 @@ export interface AgentAccess {
   disabled: boolean;
 }
 
+/** Highlight marks a part of a snippet, from start up to end, in UTF-16 code units (JavaScript string indices). */
+export interface Highlight {
+  start: number;
+  end: number;
+}
+
+/** Snippet is the text a search matched; the inbox renders every piece of it as text. */
+export interface Snippet {
+  text: string;
+  highlights?: Highlight[];
+}
+
+/** SearchMatch says what a search result matched: the contact's name or address, a message, a note. */
+export type SearchMatch = "contact" | "message" | "note";
+
+/** SearchResult is a conversation a search found, at its newest match. */
+export interface SearchResult {
+  conversation: Summary;
+  match: SearchMatch;
+  /** seq is the matching message; absent for the contact. */
+  seq?: number;
+  at: string;
+  snippet: Snippet;
+}
+
+/** SearchPage is a page of results, newest first; nextCursor asks for older ones. */
+export interface SearchPage {
+  results: SearchResult[];
+  nextCursor?: string;
+}
+
+export type ReplyScope = "shared" | "personal";
+
+/** SavedReply is a text agents insert into the reply editor; its placeholders are filled on insert. */
+export interface SavedReply {
+  id: string;
+  scope: ReplyScope;
+  title: string;
+  body: string;
+  category?: string;
+  updatedAt: string;
+}
+
+/** SavedReplies are the team's shared replies and the agent's own. */
+export interface SavedReplies {
+  replies: SavedReply[];
+  canEditShared: boolean;
+}
+
+/** TeamMember is an agent as admins manage it (the Team page). */
+export interface TeamMember {
+  id: string;
+  displayName: string;
+  email: string;
+  avatarUrl?: string;
+  role: TeamRole;
+  /** roleFromGroup: admin through the identity provider's admin group; the product cannot revoke it. */
+  roleFromGroup: boolean;
+  inboxIds: string[];
+  disabled: boolean;
+  /** invited: invited and never signed in yet. */
+  invited: boolean;
+  status: AgentStatus;
+  presence: AgentStatus;
+}
+
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
  * of its success answer. (GET and POST /widget/contact/confirm answer with
@@ -477,6 +563,17 @@ export interface Answers {
   "POST /agent/notifications/read": { unread: number };
   "GET /agent/me/preferences": Preferences;
   "PUT /agent/me/preferences": Preferences;
+  "GET /agent/search": SearchPage;
+  "GET /agent/saved-replies": SavedReplies;
+  "POST /agent/saved-replies/personal": { reply: SavedReply };
+  "PUT /agent/saved-replies/personal/{id}": { reply: SavedReply };
+  "DELETE /agent/saved-replies/personal/{id}": { deleted: string };
+  "POST /agent/saved-replies/shared": { reply: SavedReply };
+  "PUT /agent/saved-replies/shared/{id}": { reply: SavedReply };
+  "DELETE /agent/saved-replies/shared/{id}": { deleted: string };
+  "GET /agent/team": { members: TeamMember[] };
+  "POST /agent/team": TeamMember;
+  "PUT /agent/team/{id}": TeamMember;
   "PUT /agent/me/status": Agent;
   "GET /agent/inboxes": { inboxes: InboxRef[] };
   "GET /agent/settings/channels": { channels: ChatChannel[] };

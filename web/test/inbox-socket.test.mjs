@@ -7,10 +7,52 @@ import { pathToFileURL } from "node:url";
 const { agentFrame } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-socket.mjs")).href);
 
 test("known frames pass, anything else is dropped", () => {
-  for (const f of [{ type: "message" }, { type: "messages" }, { type: "conversation" }, { type: "typing" }, { type: "error" }, { type: "pong" }]) {
+  for (const f of [{ type: "message" }, { type: "messages" }, { type: "conversation" }, { type: "typing" }, { type: "error" }, { type: "pong" }, { type: "closing" }, { type: "agent" }]) {
     assert.equal(agentFrame(f), f);
   }
-  for (const f of [null, 42, "message", [], {}, { type: 1 }, { type: "presence" }, { action: "sendMessage" }]) {
+  for (const f of [null, 42, "message", [], {}, { type: 1 }, { type: "presence" }, { type: "toString" }, { action: "sendMessage" }]) {
     assert.equal(agentFrame(f), null, JSON.stringify(f));
   }
+});
+
+test("a closing frame closes the socket with its code and reason, says why, and connects no more", async () => {
+  const { AgentSocket } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-socket.mjs")).href);
+  const made = [];
+  globalThis.WebSocket = class {
+    static OPEN = 1;
+    readyState = 0;
+    constructor(url) {
+      this.url = url;
+      made.push(this);
+    }
+    close(code, reason) {
+      this.closedWith = [code, reason];
+      this.readyState = 3;
+      this.onclose?.();
+    }
+    send() {}
+  };
+  globalThis.addEventListener ??= () => {};
+  let tickets = 0;
+  const frames = [];
+  const closing = [];
+  const s = new AgentSocket({
+    url: "wss://example.test/live",
+    ticket: async () => "t" + ++tickets,
+    onOpen: () => {},
+    onFrame: (f) => frames.push(f),
+    onClosing: (reason) => closing.push(reason),
+  });
+  s.start();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(made.length, 1);
+  made[0].readyState = 1;
+  made[0].onopen();
+  made[0].onmessage({ data: JSON.stringify({ type: "closing", closeCode: 4001, reason: "signed_out" }) });
+  assert.deepEqual(made[0].closedWith, [4001, "signed_out"]);
+  assert.deepEqual(closing, ["signed_out"]);
+  assert.deepEqual(frames, []);
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(made.length, 1, "no reconnect after closing");
+  assert.equal(tickets, 1);
 });

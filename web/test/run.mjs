@@ -20,6 +20,8 @@ await esbuild.build({
     "inbox-state": join(root, "inbox/state/inbox.ts"),
     "inbox-compose": join(root, "inbox/state/compose.ts"),
     "inbox-preferences": join(root, "inbox/state/preferences.ts"),
+    "inbox-search": join(root, "inbox/state/search.ts"),
+    "inbox-replies": join(root, "inbox/state/replies.ts"),
     "inbox-router": join(root, "inbox/router.ts"),
     "inbox-text": join(root, "inbox/text.ts"),
     "inbox-socket": join(root, "inbox/live/socket.ts"),

@@ -4,15 +4,18 @@
 //
 // It draws the launcher in a shadow root (host CSS can't reach it), fetches
 // the channel's public look once, and does nothing else until the visitor
-// opens the chat: then it creates the chat window, a cross-origin iframe,
-// and talks to it only with postMessage and exact origin checks. No cookie,
-// no storage, no socket on the host page, ever.
+// opens the chat: then it creates the chat window, an iframe on the chat
+// window's own origin (neither the site's nor the inbox's), and talks to it
+// only with postMessage and exact origin checks. No cookie, no storage, no
+// socket on the host page, ever.
 import { icons, svg } from "../shared/dom";
 import type { WidgetConfig } from "../shared/wire";
 import { pickLocale, type Locale } from "./locale";
 
-// Written by infra/webpublish when the file is served or deployed.
+// Written by shared/webpublish when the file is served or deployed: the
+// base URL of the widget's config (its CDN), and the chat window's page.
 const API = "__PARLEY_API__";
+const FRAME = "__PARLEY_FRAME__";
 
 type Listener = (detail?: unknown) => void;
 type EventName = "ready" | "opened" | "closed" | "message";
@@ -62,8 +65,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   const channel = ds.channel || "main";
   const locale = pickLocale(ds.locale, navigator.languages || [navigator.language]);
   const hash = ds.openHash || "#chat-open";
-  const base = new URL(".", script.src);
-  const frameOrigin = base.origin;
+  const frameOrigin = new URL(FRAME).origin;
   const [openLabel, closeLabel, unreadLabel] = labels[locale];
 
   const listeners: Record<EventName, Set<Listener>> = { ready: new Set(), opened: new Set(), closed: new Set(), message: new Set() };
@@ -139,7 +141,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     if (!frame) {
       frame = document.createElement("iframe");
       const q = new URLSearchParams({ channel, locale, origin: location.origin });
-      frame.src = new URL("frame.html?" + q, base).href;
+      frame.src = FRAME + "?" + q;
       frame.title = team || "Chat";
       panel.append(frame);
     }

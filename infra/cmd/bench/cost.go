@@ -126,7 +126,7 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	fmt.Printf("  %d conversations in %s (%.1f conversations/s, %d at a time)\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), workers)
 	printCosts("  calls per conversation", n, beforeStats, afterStats)
 
-	u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage)
+	u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage, b.infrequent())
 	u.LogBytes = float64(afterLogs-beforeLogs) + u.LambdaRequests*platformLogBytes
 	u.ConnectionMinutes = float64(n) * visitorMinutes
 	printEstimate(n, u)
@@ -135,7 +135,7 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	fmt.Printf("  DynamoDB write units per conversation: %.1f, of which index writes:", u.DynamoWriteUnits/float64(n))
+	fmt.Printf("  DynamoDB write units per conversation: %.1f (search index: %.1f), of which index writes:", (u.DynamoWriteUnits+u.DynamoIAWriteUnits)/float64(n), u.DynamoIAWriteUnits/float64(n))
 	for _, name := range names {
 		d := afterUsage.Capacity.IndexWriteUnits[name] - beforeUsage.Capacity.IndexWriteUnits[name]
 		fmt.Printf(" %s %.1f", name[strings.LastIndex(name, "/")+1:], d/float64(n))
@@ -144,9 +144,19 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	return nil
 }
 
+// infrequent names the tables of the Standard-IA class, whose request
+// units are priced apart.
+func (b *bench) infrequent() map[string]bool {
+	out := map[string]bool{}
+	for _, t := range b.cloud.Model().Tables {
+		out[t.Name] = t.TableClass == "STANDARD_INFREQUENT_ACCESS"
+	}
+	return out
+}
+
 // usageBetween is what the cloud metered between two snapshots, in the
-// units AWS bills.
-func usageBetween(bs, as localcloud.Stats, bu, au localcloud.Usage) cost.Usage {
+// units AWS bills; the units of the tables in ia are Standard-IA's.
+func usageBetween(bs, as localcloud.Stats, bu, au localcloud.Usage, ia map[string]bool) cost.Usage {
 	var u cost.Usage
 	for id, f := range au.Functions {
 		prev := bu.Functions[id]
@@ -162,10 +172,18 @@ func usageBetween(bs, as localcloud.Stats, bu, au localcloud.Usage) cost.Usage {
 		u.LambdaGBSeconds += billed.Seconds() * float64(f.MemoryMB) / 1024
 	}
 	for table, v := range au.Capacity.WriteUnits {
-		u.DynamoWriteUnits += v - bu.Capacity.WriteUnits[table]
+		if ia[table] {
+			u.DynamoIAWriteUnits += v - bu.Capacity.WriteUnits[table]
+		} else {
+			u.DynamoWriteUnits += v - bu.Capacity.WriteUnits[table]
+		}
 	}
 	for table, v := range au.Capacity.ReadUnits {
-		u.DynamoReadUnits += v - bu.Capacity.ReadUnits[table]
+		if ia[table] {
+			u.DynamoIAReadUnits += v - bu.Capacity.ReadUnits[table]
+		} else {
+			u.DynamoReadUnits += v - bu.Capacity.ReadUnits[table]
+		}
 	}
 	u.WebSocketMessages = float64(au.WebSocketFramesIn-bu.WebSocketFramesIn) + float64(au.Pushes-bu.Pushes)
 	u.HTTPRequests = float64(au.HTTPRequests - bu.HTTPRequests)

@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,latency,sweep,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak]
 package main
 
 import (
@@ -41,7 +41,8 @@ func run() error {
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
 	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
-	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,latency,sweep,web,soak", "the runs to do, comma-separated")
+	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -72,7 +73,7 @@ func run() error {
 	}
 	defer cloud.Close()
 	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
-		origin: strings.TrimSuffix(cloud.Endpoints().DemoSite, "/"), root: root}
+		origin: cloud.Endpoints().WidgetOrigin(), root: root}
 
 	if want["cold"] {
 		if err := b.coldStarts(ctx, *starts); err != nil {
@@ -107,6 +108,11 @@ func run() error {
 	if want["sweep"] {
 		if err := b.sweeps(ctx, *sweepN); err != nil {
 			return fmt.Errorf("sweep run: %w", err)
+		}
+	}
+	if want["search"] {
+		if err := b.searchRun(ctx, *searchRounds); err != nil {
+			return fmt.Errorf("search run: %w", err)
 		}
 	}
 	if want["web"] {

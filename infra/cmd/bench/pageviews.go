@@ -130,7 +130,7 @@ func (b *bench) measureConfig(ctx context.Context, channel string, n int, cold b
 		wire += w
 	}
 	as, au := b.cloud.Stats(), b.cloud.Usage()
-	u := usageBetween(bs, as, bu, au)
+	u := usageBetween(bs, as, bu, au, b.infrequent())
 	per := float64(n)
 	c := pageViewCost{
 		invocations: float64(as.Invocations["WidgetApiFunction"]-bs.Invocations["WidgetApiFunction"]) / per,

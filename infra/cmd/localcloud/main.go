@@ -73,6 +73,7 @@ Parley is running (started in %s). Ctrl-C stops it.
   Demo site       %s
   Agent inbox     %s
   Widget loader   %s
+  Chat window     %s   (the widget's frame, on an origin of its own)
   HTTP API        %s
   WebSocket API   %s
   @connections    %s
@@ -85,7 +86,7 @@ Parley is running (started in %s). Ctrl-C stops it.
   Inbound SMTP    %s   (mail for the receipt rules' domains)
   Events          %s
 
-`, time.Since(start).Round(100*time.Millisecond), e.DemoSite, orNone(e.Inbox), orNone(e.WidgetLoader),
+`, time.Since(start).Round(100*time.Millisecond), e.DemoSite, orNone(e.Inbox), orNone(e.WidgetLoader), orNone(e.WidgetFrame),
 		e.HTTPAPI, e.WebSocket, e.Callback, e.OIDCIssuer, e.AWS, e.UserPoolID, e.Dashboard, cloud.URL(), e.Mailbox, e.SMTP, e.EventsPage)
 
 	<-ctx.Done()

@@ -185,6 +185,9 @@ func (s *Server) serveItemOp(ctx context.Context, op string, body []byte) *httpt
 		field = "Item"
 	}
 	req.set("TableName", s.itemPartition(meta, req.attrs(field)))
+	if op == "UpdateItem" {
+		return s.updateItem(ctx, meta, req)
+	}
 	return s.rawDynamo(ctx, op, req.body())
 }
 
@@ -342,6 +345,10 @@ func (s *Server) createTable(ctx context.Context, body []byte) *httptest.Respons
 	if err != nil {
 		return errorRecorder(http.StatusInternalServerError, "InternalServerError", err.Error())
 	}
+	req.set("TableName", name)
+	if rec := s.createScratch(ctx, req); rec.Code != http.StatusOK {
+		return rec
+	}
 	s.tables[name] = metaOf(name, desc)
 	desc.TableName = &name
 	return jsonRecorder(map[string]any{"TableDescription": desc})
@@ -425,6 +432,7 @@ func (s *Server) deleteTable(ctx context.Context, body []byte) *httptest.Respons
 			first = rec
 		}
 	}
+	s.rawDynamoJSON(ctx, "DeleteTable", map[string]string{"TableName": scratchTable(meta.name)})
 	delete(s.tables, meta.name)
 	delete(s.ttl, meta.name)
 	desc, err := decodeDescription(first, "TableDescription")

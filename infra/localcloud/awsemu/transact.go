@@ -28,6 +28,7 @@ const maxTransactItems = 100
 // partition.
 type transactAction struct {
 	op        string // PutItem, UpdateItem, DeleteItem, or "" for a ConditionCheck
+	meta      *tableMeta
 	partition string
 	key       map[string]*server.AttributeValue
 	body      any
@@ -101,7 +102,7 @@ func (s *Server) serveTransactWrite(ctx context.Context, body []byte) *httptest.
 				TransactItems: []server.TransactWriteItem{{ConditionCheck: a.check}},
 			})
 		} else {
-			rec = s.rawDynamoJSON(ctx, a.op, a.body)
+			rec = s.apply(ctx, a)
 		}
 		if rec.Code == http.StatusOK {
 			a.applied = a.check == nil
@@ -132,6 +133,20 @@ func (s *Server) serveTransactWrite(ctx context.Context, body []byte) *httptest.
 		"message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
 		"CancellationReasons": reasons,
 	})
+}
+
+// apply runs one Put, Update or Delete of a transaction on its partition.
+// The caller holds dbMu.
+func (s *Server) apply(ctx context.Context, a *transactAction) *httptest.ResponseRecorder {
+	if a.op != "UpdateItem" {
+		return s.rawDynamoJSON(ctx, a.op, a.body)
+	}
+	body, err := json.Marshal(a.body)
+	req, ok := decodeRaw(body)
+	if err != nil || !ok {
+		return errorRecorder(http.StatusInternalServerError, "InternalServerError", "encode UpdateItem")
+	}
+	return s.updateItem(ctx, a.meta, req)
 }
 
 // resolveAction finds an action's partition and key and builds the
@@ -170,7 +185,7 @@ func (s *Server) resolveAction(item server.TransactWriteItem) (*transactAction, 
 	if meta == nil {
 		return nil, errorRecorder(http.StatusBadRequest, "ResourceNotFoundException", "Requested resource not found")
 	}
-	a.partition = s.itemPartition(meta, key)
+	a.meta, a.partition = meta, s.itemPartition(meta, key)
 	a.key = map[string]*server.AttributeValue{}
 	for _, k := range meta.key.attrs() {
 		if v, ok := key[k]; ok {

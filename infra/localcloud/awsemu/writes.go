@@ -49,6 +49,9 @@ type write struct {
 	key     Image // nil until known (a Put carries the whole item)
 	item    Image // a Put's item
 	removes []string
+	// deletes are the attributes an update's DELETE clause takes set
+	// elements from: gone when it takes the last one.
+	deletes []string
 }
 
 type updateLike struct {
@@ -75,7 +78,9 @@ func writesOf(op string, body []byte) []write {
 	case "UpdateItem", "DeleteItem":
 		var in updateLike
 		if json.Unmarshal(body, &in) == nil {
-			out = append(out, write{table: in.TableName, key: in.Key, removes: removedNames(in.UpdateExpression, in.ExpressionAttributeNames)})
+			out = append(out, write{table: in.TableName, key: in.Key,
+				removes: clauseNames(in.UpdateExpression, in.ExpressionAttributeNames, "REMOVE"),
+				deletes: clauseNames(in.UpdateExpression, in.ExpressionAttributeNames, "DELETE")})
 		}
 	case "BatchWriteItem":
 		var in struct {
@@ -111,7 +116,8 @@ func writesOf(op string, body []byte) []write {
 					out = append(out, write{table: it.Put.TableName, item: it.Put.Item})
 				case it.Update != nil:
 					out = append(out, write{table: it.Update.TableName, key: it.Update.Key,
-						removes: removedNames(it.Update.UpdateExpression, it.Update.ExpressionAttributeNames)})
+						removes: clauseNames(it.Update.UpdateExpression, it.Update.ExpressionAttributeNames, "REMOVE"),
+						deletes: clauseNames(it.Update.UpdateExpression, it.Update.ExpressionAttributeNames, "DELETE")})
 				case it.Delete != nil:
 					out = append(out, write{table: it.Delete.TableName, key: it.Delete.Key})
 				}
@@ -123,13 +129,13 @@ func writesOf(op string, body []byte) []write {
 
 var clauseKeyword = regexp.MustCompile(`(?i)\b(SET|REMOVE|ADD|DELETE)\b`)
 
-// removedNames returns the top-level attributes an update expression's
-// REMOVE clause names (nested paths are left out).
-func removedNames(expr string, names map[string]string) []string {
+// clauseNames returns the top-level attributes an update expression's
+// clause (REMOVE, or DELETE) names (nested paths are left out).
+func clauseNames(expr string, names map[string]string, clause string) []string {
 	locs := clauseKeyword.FindAllStringSubmatchIndex(expr, -1)
 	var out []string
 	for i, loc := range locs {
-		if !strings.EqualFold(expr[loc[2]:loc[3]], "REMOVE") {
+		if !strings.EqualFold(expr[loc[2]:loc[3]], clause) {
 			continue
 		}
 		end := len(expr)
@@ -137,7 +143,8 @@ func removedNames(expr string, names map[string]string) []string {
 			end = locs[i+1][0]
 		}
 		for _, part := range strings.Split(expr[loc[1]:end], ",") {
-			name := strings.TrimSpace(part)
+			// A DELETE names the attribute, then the value to take out.
+			name, _, _ := strings.Cut(strings.TrimSpace(part), " ")
 			if name == "" || strings.ContainsAny(name, ".[") {
 				continue
 			}
@@ -221,8 +228,8 @@ func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 // in, changed or not, for the capacity meter. The caller holds dbMu.
 func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []Change {
 	for _, w := range ws {
-		if len(w.removes) > 0 {
-			s.applyRemoves(ctx, w.table, w.key, w.removes)
+		if len(w.removes) > 0 || len(w.deletes) > 0 {
+			s.applyRemoves(ctx, w.table, w.key, w.removes, w.deletes)
 		}
 	}
 	byTable := map[string][]Change{}
@@ -249,8 +256,10 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []
 // so the emulator writes the item back without the removed attributes.
 // Writing it with PutItem keeps minidyn's index bookkeeping consistent: an
 // index entry whose key attribute is gone no longer matches any query. The
-// caller holds dbMu.
-func (s *Server) applyRemoves(ctx context.Context, table string, key Image, removes []string) {
+// caller holds dbMu. Likewise minidyn keeps a set whose last element a
+// DELETE took out as an empty set, which DynamoDB never stores (the
+// attribute goes) and a stream reader cannot read.
+func (s *Server) applyRemoves(ctx context.Context, table string, key Image, removes, deletes []string) {
 	it := s.getImage(ctx, table, key)
 	if it == nil {
 		return
@@ -262,12 +271,37 @@ func (s *Server) applyRemoves(ctx context.Context, table string, key Image, remo
 			changed = true
 		}
 	}
+	for _, name := range deletes {
+		if v, ok := it[name]; ok && emptySet(v) {
+			delete(it, name)
+			changed = true
+		}
+	}
 	if !changed {
 		return
 	}
 	if err := s.itemCall(ctx, "PutItem", map[string]any{"TableName": table, "Item": it}, nil); err != nil {
 		s.log.Warn("apply REMOVE", "table", table, "error", err)
 	}
+}
+
+// emptySet tells whether an attribute value is a set with no elements
+// (minidyn writes it as {} or with an empty list).
+func emptySet(v json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(v, &m) != nil {
+		return false
+	}
+	if len(m) == 0 {
+		return true
+	}
+	for _, t := range []string{"SS", "NS", "BS"} {
+		if l, ok := m[t]; ok && len(m) == 1 {
+			var elems []json.RawMessage
+			return json.Unmarshal(l, &elems) == nil && len(elems) == 0
+		}
+	}
+	return false
 }
 
 func sameImage(a, b Image) bool {

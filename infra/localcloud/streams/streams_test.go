@@ -253,3 +253,47 @@ func TestExhaustedRetriesGoToTheDestination(t *testing.T) {
 		t.Errorf("on-failure record to %s: %+v", queue, rec)
 	}
 }
+
+// TestSetEmptiedByDelete: an update whose DELETE takes a set's last
+// element removes the attribute, as DynamoDB does, so the stream's image
+// (and the item) can be read by a Lambda function.
+func TestSetEmptiedByDelete(t *testing.T) {
+	fn := &function{}
+	db, m := setup(t, fn, template.EventSourceMapping{MaxRetries: -1})
+	k := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "AGENT#1"}, "sk": &types.AttributeValueMemberS{Value: "PRESENCE"},
+	}
+	update := func(expr string, vals map[string]types.AttributeValue) {
+		t.Helper()
+		if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: k,
+			UpdateExpression: aws.String(expr), ExpressionAttributeValues: vals}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := map[string]types.AttributeValue{":s": &types.AttributeValueMemberSS{Value: []string{"conn-1"}}}
+	update("ADD sockets :s", set)
+	update("DELETE sockets :s SET closedAt = :at", map[string]types.AttributeValue{
+		":s": set[":s"], ":at": &types.AttributeValueMemberS{Value: "2026-12-07T02:00:00Z"},
+	})
+	waitIdle(t, m)
+	var images []string
+	for _, r := range fn.records() {
+		var names []string
+		for n := range r.Change.NewImage {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		images = append(images, r.EventName+" "+strings.Join(names, ","))
+	}
+	want := []string{"INSERT pk,sk,sockets", "MODIFY closedAt,pk,sk"}
+	if diff := cmp.Diff(want, images); diff != "" {
+		t.Errorf("records' images (-want +got):\n%s", diff)
+	}
+	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Item["sockets"]; ok {
+		t.Errorf("item %v still has the emptied set", out.Item)
+	}
+}

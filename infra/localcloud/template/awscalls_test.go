@@ -48,11 +48,12 @@ var sdkServices = map[string]func(op string) string{
 		}
 		return "s3:" + op
 	},
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge":    func(op string) string { return "events:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": func(op string) string { return "secretsmanager:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/sqs":            func(op string) string { return "sqs:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/sns":            func(op string) string { return "sns:" + op },
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront":     func(op string) string { return "cloudfront:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":             func(op string) string { return "events:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager":          func(op string) string { return "secretsmanager:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/sqs":                     func(op string) string { return "sqs:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/sns":                     func(op string) string { return "sns:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront":              func(op string) string { return "cloudfront:" + op },
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider": func(op string) string { return "cognito-idp:" + op },
 }
 
 // The kinds of item of a TransactWriteItems call and the action each needs.

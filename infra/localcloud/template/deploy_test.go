@@ -131,10 +131,22 @@ func TestTemplateDeployWiring(t *testing.T) {
 // Least privilege: no function gets a managed CRUD policy; each lists the
 // DynamoDB actions it uses on the chat table (indexes only where it
 // queries them), and only the functions that sign or verify tokens and
-// tickets may read the signing secret, on that secret alone.
+// tickets may read the signing secret, on that secret alone. The search
+// table is written by the indexer alone and read by the agent routes
+// alone: no visitor-facing function may touch it.
 func TestTemplateFunctionPermissions(t *testing.T) {
 	doc, m := resolvedRealTemplate(t)
-	tableARN := "arn:aws:dynamodb:" + m.Region + ":" + m.AccountID + ":table/" + m.Tables[0].Name
+	arnOf := func(logicalID string) string {
+		for _, tb := range m.Tables {
+			if tb.LogicalID == logicalID {
+				return "arn:aws:dynamodb:" + m.Region + ":" + m.AccountID + ":table/" + tb.Name
+			}
+		}
+		t.Fatalf("no table %s", logicalID)
+		return ""
+	}
+	tableARN, searchARN := arnOf("ChatTable"), arnOf("SearchTable")
+	searchReads := map[string]bool{"dynamodb:Query": true, "dynamodb:BatchGetItem": true}
 	allowed := map[string]bool{}
 	for _, a := range []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem", "ConditionCheckItem"} {
 		allowed["dynamodb:"+a] = true
@@ -199,7 +211,18 @@ func TestTemplateFunctionPermissions(t *testing.T) {
 						resources = []any{r}
 					}
 					for _, r := range resources {
-						if r != tableARN && r != tableARN+"/index/*" {
+						switch {
+						case r == tableARN || r == tableARN+"/index/*":
+						case r == searchARN && strings.Contains(string(main), ".Indexer("):
+						case r == searchARN && strings.Contains(string(main), ".Finder("):
+							for _, a := range actions {
+								if !searchReads[asString(a)] {
+									t.Errorf("%s: %v on the search table, which it only reads", id, a)
+								}
+							}
+						case r == searchARN:
+							t.Errorf("%s: DynamoDB access to the search table, which only the indexer writes and the agent routes read", id)
+						default:
 							t.Errorf("%s: DynamoDB access to %v, want only the chat table and its indexes", id, r)
 						}
 					}

@@ -391,7 +391,10 @@ func deriveTables(m *Model, tpl *cloudformation.Template, r *resolver) error {
 		if err != nil {
 			return err
 		}
-		out := &Table{LogicalID: id, Name: name}
+		out := &Table{LogicalID: id, Name: name, TableClass: "STANDARD"}
+		if t.TableClass != nil {
+			out.TableClass = *t.TableClass
+		}
 		for _, a := range t.AttributeDefinitions {
 			out.AttributeDefinitions = append(out.AttributeDefinitions, Attribute{Name: a.AttributeName, Type: a.AttributeType})
 		}

@@ -104,6 +104,9 @@ func deriveEvents(m *Model, doc map[string]any, r *resolver) error {
 			}
 		}
 	}
+	if err := streamReaders(m.EventSourceMappings); err != nil {
+		return err
+	}
 	for _, rule := range m.Rules {
 		rule.ARN = ruleARN(r.opts.Region, r.opts.AccountID, rule.Bus, rule.Name)
 		if rule.Bus != DefaultBus {
@@ -206,6 +209,27 @@ func number(v any) (int, bool) {
 		return i, err == nil
 	}
 	return 0, false
+}
+
+// MaxStreamReaders is how many event source mappings may read one
+// DynamoDB stream: DynamoDB Streams serve at most two readers per shard at
+// once, and a third throttles them all (AWS's DynamoDB Streams and Lambda
+// guide). A further consumer subscribes to the event bus instead.
+const MaxStreamReaders = 2
+
+// streamReaders refuses a stream with more readers than DynamoDB serves.
+func streamReaders(esms []*EventSourceMapping) error {
+	readers := map[string][]string{}
+	for _, e := range esms {
+		readers[e.Table] = append(readers[e.Table], e.Source)
+	}
+	for _, table := range sortedKeys(readers) {
+		if rs := readers[table]; len(rs) > MaxStreamReaders {
+			return fmt.Errorf("the stream of table %s has %d readers (%s); DynamoDB Streams serve at most %d per shard: subscribe the others to the event bus",
+				table, len(rs), strings.Join(rs, ", "), MaxStreamReaders)
+		}
+	}
+	return nil
 }
 
 func streamMapping(m *Model, fid, where string, p map[string]any) (*EventSourceMapping, error) {

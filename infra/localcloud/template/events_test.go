@@ -28,6 +28,15 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Targets: []Target{{ID: "InactivitySweeperFunction", Function: "InactivitySweeperFunction", MaxRetries: 2,
 			MaxEventAge: time.Minute, DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-InactivitySweeperDLQ"}},
 	}, {
+		Source: "RouterFunction.Routing", Name: "parley-local-RouterFunctionRouting",
+		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-RouterFunctionRouting",
+		Bus: "parley-local-events", Enabled: true,
+		Pattern: json.RawMessage(`{"$or":[{"detail-type":["conversation.created","conversation.closed","conversation.reopened"]},` +
+			`{"detail":{"actor":{"type":[{"anything-but":["system"]}]}},"detail-type":["conversation.assigned"]},` +
+			`{"detail":{"presence":["available"]},"detail-type":["agent.status"]}],"source":["parley.chat"]}`),
+		Targets: []Target{{ID: "RouterFunction", Function: "RouterFunction", MaxRetries: 8, MaxEventAge: time.Hour,
+			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-RouterDLQ"}},
+	}, {
 		Source: "TranscriptFunction.Closed", Name: "parley-local-TranscriptFunctionClosed",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-TranscriptFunctionClosed",
 		Bus: "parley-local-events", Pattern: json.RawMessage(`{"detail-type":["conversation.closed"],"source":["parley.chat"]}`), Enabled: true,
@@ -41,8 +50,21 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Source: "EventPublisherFunction.TableStream", Function: "EventPublisherFunction",
 		StreamARN: m.Tables[0].StreamARN, Table: "parley-local-ChatTable", StartingPosition: "TRIM_HORIZON",
 		BatchSize: 100, MaxRetries: 20, BisectOnError: true, ReportBatchItemFailures: true,
-		Filters:      []json.RawMessage{json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}}}}`)},
+		Filters: []json.RawMessage{
+			json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}}}}`),
+			json.RawMessage(`{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"sk":{"S":["PRESENCE"]}}}}`),
+		},
 		OnFailureARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-EventPublisherDLQ", Enabled: true,
+	}, {
+		Source: "SearchIndexerFunction.TableStream", Function: "SearchIndexerFunction",
+		StreamARN: m.Tables[0].StreamARN, Table: "parley-local-ChatTable", StartingPosition: "TRIM_HORIZON",
+		BatchSize: 100, MaxRetries: 20, BisectOnError: true, ReportBatchItemFailures: true,
+		Filters: []json.RawMessage{
+			json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}},"NewImage":{"kind":{"S":[{"anything-but":["event"]}]}}}}`),
+			json.RawMessage(`{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"CONV#"}]},"sk":{"S":[{"prefix":"MSG#"},"META"]}}}}`),
+			json.RawMessage(`{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"VISITOR#"}]},"sk":{"S":["CONTACT"]}}}}`),
+		},
+		OnFailureARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-SearchIndexerDLQ", Enabled: true,
 	}}
 	if diff := cmp.Diff(wantESM, m.EventSourceMappings); diff != "" {
 		t.Errorf("event source mappings (-want +got):\n%s", diff)
@@ -132,6 +154,67 @@ Resources:
 			}
 			if diff := cmp.Diff(tt.want, m.Rules[0]); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A table's stream takes two readers, as DynamoDB Streams serve; a third
+// is refused when the template loads, not found throttled in AWS.
+func TestLoadStreamReaders(t *testing.T) {
+	const table = `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{ AttributeName: pk, AttributeType: S }]
+      KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+      StreamSpecification: { StreamViewType: NEW_IMAGE }
+`
+	reader := func(name string) string {
+		return `  ` + name + `:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: provided.al2023
+      Handler: bootstrap
+      CodeUri: .
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties: { Stream: !GetAtt Table.StreamArn, StartingPosition: LATEST }
+`
+	}
+	tests := []struct {
+		name    string
+		readers []string
+		wantErr string
+	}{
+		{"two readers", []string{"OneFunction", "TwoFunction"}, ""},
+		{"three readers", []string{"OneFunction", "TwoFunction", "ThreeFunction"},
+			"the stream of table parley-local-Table has 3 readers (OneFunction.Stream, ThreeFunction.Stream, TwoFunction.Stream); DynamoDB Streams serve at most 2 per shard"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := table
+			for _, r := range tt.readers {
+				body += reader(r)
+			}
+			path := filepath.Join(t.TempDir(), "template.yaml")
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Load(path, Options{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to say %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.EventSourceMappings) != len(tt.readers) {
+				t.Errorf("%d mappings, want %d", len(m.EventSourceMappings), len(tt.readers))
 			}
 		})
 	}

@@ -34,7 +34,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"WS_CALLBACK_URL":              callback,
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "https://www.example.com",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "parley-local-events",
 		"MAIL_BUCKET":                  bucket,
 		"MAIL_CONFIGURATION_SET":       "parley-local-mail",
@@ -65,8 +65,10 @@ func TestLoadRealTemplate(t *testing.T) {
 		"InboundMailFunction":       "functions/inbound-mail",
 		"MailFeedbackFunction":      "functions/mail-feedback",
 		"EventPublisherFunction":    "functions/event-publisher",
+		"SearchIndexerFunction":     "functions/search-indexer",
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 		"WebPublisherFunction":      "functions/web-publisher",
+		"RouterFunction":            "functions/router",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -91,6 +93,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["InboundMailFunction"].Async.DeadLetterARN = dlq("InboundMailDLQ")
 	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
 	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
+	want["RouterFunction"].Async.DeadLetterARN = dlq("RouterDLQ")
 	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
@@ -99,7 +102,13 @@ func TestLoadRealTemplate(t *testing.T) {
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
 	agentEnv["INBOX_URL"] = "https://" + cdn + "/"
+	agentEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
+	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
+	indexerEnv := maps.Clone(env)
+	indexerEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
+	want["SearchIndexerFunction"].Env = indexerEnv
+	want["SearchIndexerFunction"].Timeout = 30 * time.Second
 	want["InactivitySweeperFunction"].Timeout = time.Minute
 	if diff := cmp.Diff(want, m.Functions); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
@@ -118,6 +127,9 @@ func TestLoadRealTemplate(t *testing.T) {
 			TopicARN: "arn:aws:sns:us-east-1:000000000000:parley-local-MailEventsTopic", Function: "MailFeedbackFunction",
 		}},
 		EventRules: []EventRule{{
+			// Its detail types are in an $or of the pattern.
+			Function: "RouterFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
+		}, {
 			Function: "TranscriptFunction", EventBus: "parley-local-events",
 			Source: []string{"parley.chat"}, DetailTypes: []string{"conversation.closed"},
 		}},
@@ -166,6 +178,14 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/notifications"),
 		agent("POST", "/agent/notifications/read"),
 		agent("GET", "/agent/quarantine"),
+		agent("GET", "/agent/saved-replies"),
+		agent("POST", "/agent/saved-replies/personal"),
+		agent("DELETE", "/agent/saved-replies/personal/{id}"),
+		agent("PUT", "/agent/saved-replies/personal/{id}"),
+		agent("POST", "/agent/saved-replies/shared"),
+		agent("DELETE", "/agent/saved-replies/shared/{id}"),
+		agent("PUT", "/agent/saved-replies/shared/{id}"),
+		agent("GET", "/agent/search"),
 		agent("GET", "/agent/settings/channels"),
 		agent("POST", "/agent/settings/channels"),
 		agent("GET", "/agent/settings/channels/{id}"),
@@ -174,6 +194,9 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/settings/inboxes"),
 		agent("PUT", "/agent/settings/inboxes/{id}"),
 		agent("POST", "/agent/signout"),
+		agent("GET", "/agent/team"),
+		agent("POST", "/agent/team"),
+		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
@@ -201,7 +224,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantCORS := &CORS{
 		AllowOrigins: []string{"*"},
 		AllowHeaders: []string{"authorization", "content-type"},
-		AllowMethods: []string{"GET", "POST", "PUT", "OPTIONS"},
+		AllowMethods: []string{"GET", "POST", "PUT", "DELETE", "OPTIONS"},
 		MaxAge:       600,
 	}
 	if diff := cmp.Diff(wantCORS, api.CORS); diff != "" {
@@ -246,6 +269,13 @@ func TestLoadRealTemplate(t *testing.T) {
 		TTLAttribute:   "expiresAt",
 		StreamViewType: "NEW_IMAGE",
 		StreamARN:      "arn:aws:dynamodb:us-east-1:000000000000:table/parley-local-ChatTable/stream/1970-01-01T00:00:00.000",
+		TableClass:     "STANDARD",
+	}, {
+		LogicalID:            "SearchTable",
+		Name:                 "parley-local-SearchTable",
+		AttributeDefinitions: []Attribute{{"pk", "S"}, {"sk", "S"}},
+		KeySchema:            []Key{key("pk", "HASH"), key("sk", "RANGE")},
+		TableClass:           "STANDARD_INFREQUENT_ACCESS",
 	}}
 	if diff := cmp.Diff(wantTables, m.Tables); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
@@ -259,26 +289,28 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 
 	wantOutputs := map[string]string{
-		"HttpApiUrl":         "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
-		"WebSocketUrl":       "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
-		"CallbackUrl":        callback,
-		"TableName":          "parley-local-ChatTable",
-		"MailBucketName":     bucket,
-		"InboundRuleSetName": "parley-local-inbound",
-		"AgentIssuer":        "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
-		"AgentClientId":      client,
-		"AgentSignInDomain":  "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
-		"EventBusName":       "parley-local-events",
-		"IdentitySecretArn":  "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
-		"WebBucketName":      m.Outputs["WebBucketName"],
-		"WebDistributionId":  m.Outputs["WebDistributionId"],
-		"InboxUrl":           "https://" + cdn + "/",
-		"WidgetLoaderUrl":    "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":    "https://" + configCDN,
-		"EmbedSnippet":       `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":           "https://" + filesCDN,
-		"AlarmTopicArn":      "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
-		"DashboardUrl":       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
+		"HttpApiUrl":           "https://" + httpID + ".execute-api.us-east-1.amazonaws.com",
+		"WebSocketUrl":         "wss://" + ws + ".execute-api.us-east-1.amazonaws.com/live",
+		"CallbackUrl":          callback,
+		"TableName":            "parley-local-ChatTable",
+		"MailBucketName":       bucket,
+		"InboundRuleSetName":   "parley-local-inbound",
+		"AgentIssuer":          "https://cognito-idp.us-east-1.amazonaws.com/" + pool,
+		"AgentClientId":        client,
+		"AgentSignInDomain":    "https://parley-local-000000000000.auth.us-east-1.amazoncognito.com",
+		"EventBusName":         "parley-local-events",
+		"IdentitySecretArn":    "arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-local-IdentitySecret-AbCdEf",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:us-east-1:000000000000:parley-local-AlarmTopic",
+		"DashboardUrl":         "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/parley-local",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -308,7 +340,7 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"WS_CALLBACK_URL":              "https://" + ws + ".execute-api.eu-west-1.amazonaws.com/dev",
 		"DEFAULT_CHANNEL_ID":           "main",
 		"ALLOWED_ORIGINS":              "http://localhost:3000,http://127.0.0.1:3000",
-		"WIDGET_ORIGINS":               "https://" + cdn,
+		"WIDGET_ORIGINS":               "https://" + widgetCDN,
 		"EVENT_BUS_NAME":               "demo-events",
 		"MAIL_BUCKET":                  strings.ToLower("demo-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
 		"MAIL_CONFIGURATION_SET":       "demo-mail",
@@ -334,6 +366,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 	}
 	if fn.Name != "demo-WsMessageFunction" {
 		t.Errorf("function name = %q", fn.Name)
+	}
+	// Without the user pool the agent routes invite nobody.
+	if id, ok := m.Functions["AgentApiFunction"].Env["USER_POOL_ID"]; !ok || id != "" {
+		t.Errorf("AgentApiFunction USER_POOL_ID = %q (set: %v), want set and empty", id, ok)
 	}
 	wantAuth := map[string]JWTAuthorizer{"AgentJwt": {
 		Name:           "AgentJwt",
@@ -361,15 +397,17 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"EventBusName":       "demo-events",
 		"IdentitySecretArn":  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:demo-IdentitySecret-AbCdEf",
 		// The static web hosting does not depend on the sign-in choice.
-		"WebBucketName":     m.Outputs["WebBucketName"],
-		"WebDistributionId": m.Outputs["WebDistributionId"],
-		"InboxUrl":          "https://" + cdn + "/",
-		"WidgetLoaderUrl":   "https://" + cdn + "/widget/loader.js",
-		"WidgetConfigUrl":   "https://" + configCDN,
-		"EmbedSnippet":      `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
-		"FilesUrl":          "https://" + filesCDN,
-		"AlarmTopicArn":     "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
-		"DashboardUrl":      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
+		"WebBucketName":        m.Outputs["WebBucketName"],
+		"WebDistributionId":    m.Outputs["WebDistributionId"],
+		"InboxUrl":             "https://" + cdn + "/",
+		"WidgetLoaderUrl":      "https://" + cdn + "/widget/loader.js",
+		"WidgetConfigUrl":      "https://" + configCDN,
+		"WidgetFrameUrl":       "https://" + widgetCDN + "/widget/frame.html",
+		"WidgetDistributionId": m.Outputs["WidgetDistributionId"],
+		"EmbedSnippet":         `<script src="https://` + cdn + `/widget/loader.js" data-channel="main" async></script>`,
+		"FilesUrl":             "https://" + filesCDN,
+		"AlarmTopicArn":        "arn:aws:sns:eu-west-1:123456789012:demo-AlarmTopic",
+		"DashboardUrl":         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/demo",
 	}
 	if diff := cmp.Diff(wantOutputs, m.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -620,6 +658,9 @@ func TestKebab(t *testing.T) {
 
 // cdn is the distribution's domain name as the template reader makes it up.
 var cdn = "d" + stableID("WebDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+// widgetCDN is the chat window's distribution, an origin of its own.
+var widgetCDN = "d" + stableID("WidgetDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
 
 // filesCDN is the attachment downloads' distribution, a domain of its own.
 var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"

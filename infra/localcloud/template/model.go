@@ -131,6 +131,10 @@ type Table struct {
 	// "" without a stream. StreamARN is what Fn::GetAtt .StreamArn gives.
 	StreamViewType string
 	StreamARN      string
+	// TableClass is STANDARD (the default) or STANDARD_INFREQUENT_ACCESS,
+	// whose request units cost more and storage less: the cost meter
+	// prices each table's units by it.
+	TableClass string
 }
 
 // Attribute is an attribute definition.

@@ -104,7 +104,7 @@ func TestTemplateDataRetained(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"AWS::DynamoDB::Table":        {"ChatTable"},
+		"AWS::DynamoDB::Table":        {"ChatTable", "SearchTable"},
 		"AWS::S3::Bucket":             {"MailBucket", "WebBucket"},
 		"AWS::Cognito::UserPool":      {"AgentUserPool"},
 		"AWS::SecretsManager::Secret": {"IdentitySecret", "SigningSecret"},
@@ -399,18 +399,21 @@ func TestTemplateCustomDomains(t *testing.T) {
 	}
 
 	tests := []struct {
-		name          string
-		params        map[string]string
-		web, api, wss string // custom names expected; "" the generated one
-		cert          string // the web distribution's certificate
+		name                  string
+		params                map[string]string
+		web, widget, api, wss string // custom names expected; "" the generated one
+		cert                  string // the web distributions' certificate
 	}{
 		{name: "generated names", params: nil},
 		{name: "web only", params: map[string]string{"WebDomainName": "chat.example.com", "WebCertificateArn": testWebCertificate},
 			web: "chat.example.com", cert: testWebCertificate},
 		{name: "APIs only", params: map[string]string{"ApiDomainName": "api.example.com", "WsDomainName": "ws.example.com", "CertificateArn": testCertificate},
 			api: "api.example.com", wss: "ws.example.com"},
-		{name: "all, one certificate", params: map[string]string{"WebDomainName": "chat.example.com", "ApiDomainName": "api.example.com",
-			"WsDomainName": "ws.example.com", "CertificateArn": testCertificate}, web: "chat.example.com", api: "api.example.com", wss: "ws.example.com", cert: testCertificate},
+		{name: "chat window only", params: map[string]string{"WidgetDomainName": "chat-window.example.com", "WebCertificateArn": testWebCertificate},
+			widget: "chat-window.example.com", cert: testWebCertificate},
+		{name: "all, one certificate", params: map[string]string{"WebDomainName": "chat.example.com", "WidgetDomainName": "chat-window.example.com",
+			"ApiDomainName": "api.example.com", "WsDomainName": "ws.example.com", "CertificateArn": testCertificate},
+			web: "chat.example.com", widget: "chat-window.example.com", api: "api.example.com", wss: "ws.example.com", cert: testCertificate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,7 +423,14 @@ func TestTemplateCustomDomains(t *testing.T) {
 			doc, m := resolvedWith(t, tt.params)
 			httpAPI, ws := m.HTTPAPIs[0], m.WebSocketAPIs[0]
 			cdn := "https://" + asString(asMap(asMap(doc["Outputs"])["WebDomainTarget"])["Value"])
+			// The chat window's CloudFront name: where its custom name
+			// points, or the page's own origin without one.
+			widgetCDN := strings.TrimSuffix(m.Outputs["WidgetFrameUrl"], "/widget/frame.html")
+			if tt.widget != "" {
+				widgetCDN = "https://" + m.Outputs["WidgetDomainTarget"]
+			}
 			dist := asMap(resourcesOfType(doc, "AWS::CloudFront::Distribution")["WebDistribution"]["DistributionConfig"])
+			widgetDist := asMap(resourcesOfType(doc, "AWS::CloudFront::Distribution")["WidgetDistribution"]["DistributionConfig"])
 			wantHTTP := "https://" + httpAPI.ID + ".execute-api.us-east-1.amazonaws.com"
 			wantWS := "wss://" + ws.ID + ".execute-api.us-east-1.amazonaws.com/" + ws.StageName
 			domains := map[string]map[string]any{}
@@ -485,10 +495,41 @@ func TestTemplateCustomDomains(t *testing.T) {
 					t.Errorf("output %s = %s, want %s", k, m.Outputs[k], v)
 				}
 			}
+			widgetOrigin := widgetCDN
+			if tt.widget == "" {
+				if widgetDist["Aliases"] != nil || widgetDist["ViewerCertificate"] != nil {
+					t.Errorf("chat window distribution aliases %v certificate %v without WidgetDomainName", widgetDist["Aliases"], widgetDist["ViewerCertificate"])
+				}
+			} else {
+				widgetOrigin = "https://" + tt.widget
+				if !cmp.Equal(widgetDist["Aliases"], []any{tt.widget}) || asMap(widgetDist["ViewerCertificate"])["AcmCertificateArn"] != tt.cert {
+					t.Errorf("chat window distribution aliases %v certificate %v", widgetDist["Aliases"], widgetDist["ViewerCertificate"])
+				}
+				if m.Outputs["WidgetDomainTarget"] == "" {
+					t.Error("no WidgetDomainTarget output")
+				}
+			}
+			if want := widgetOrigin + "/widget/frame.html"; m.Outputs["WidgetFrameUrl"] != want {
+				t.Errorf("output WidgetFrameUrl = %s, want %s", m.Outputs["WidgetFrameUrl"], want)
+			}
+			// Visitors' tokens work from the chat window's origins only,
+			// agents' sockets from the inbox's: the lists share nothing.
 			for _, fn := range m.Functions {
-				for _, v := range []string{"WIDGET_ORIGINS", "INBOX_ORIGINS"} {
-					if origins := strings.Split(fn.Env[v], ","); !slices.Contains(origins, webOrigin) || (tt.web != "" && !slices.Contains(origins, cdn)) {
-						t.Errorf("%s: %s = %s, want %s (and the CloudFront name)", fn.LogicalID, v, fn.Env[v], webOrigin)
+				inbox := []string{webOrigin}
+				if tt.web != "" {
+					inbox = append(inbox, cdn)
+				}
+				for v, want := range map[string][]string{"WIDGET_ORIGINS": {widgetOrigin, widgetCDN}, "INBOX_ORIGINS": inbox} {
+					origins := strings.Split(fn.Env[v], ",")
+					for _, o := range want {
+						if !slices.Contains(origins, o) {
+							t.Errorf("%s: %s = %s, want %s", fn.LogicalID, v, fn.Env[v], o)
+						}
+					}
+				}
+				for _, o := range strings.Split(fn.Env["WIDGET_ORIGINS"], ",") {
+					if slices.Contains(strings.Split(fn.Env["INBOX_ORIGINS"], ","), o) {
+						t.Errorf("%s: %s is in both WIDGET_ORIGINS and INBOX_ORIGINS", fn.LogicalID, o)
 					}
 				}
 			}
@@ -511,6 +552,9 @@ func TestTemplateCustomDomains(t *testing.T) {
 
 			// The web publisher writes the URLs the outputs give.
 			wp := resourcesOfType(doc, "Custom::WebPublish")["WebPublish"]
+			if wp["WidgetUrl"] != m.Outputs["WidgetFrameUrl"] || wp["WidgetDistributionId"] != m.Outputs["WidgetDistributionId"] {
+				t.Errorf("WebPublish frames the chat window at %v on %v, outputs say %s %s", wp["WidgetUrl"], wp["WidgetDistributionId"], m.Outputs["WidgetFrameUrl"], m.Outputs["WidgetDistributionId"])
+			}
 			if wp["HttpApiUrl"] != m.Outputs["HttpApiUrl"] || wp["WebSocketUrl"] != m.Outputs["WebSocketUrl"] || wp["OidcClientId"] != m.Outputs["AgentClientId"] {
 				t.Errorf("WebPublish writes %v %v %v, outputs say %s %s %s", wp["HttpApiUrl"], wp["WebSocketUrl"], wp["OidcClientId"],
 					m.Outputs["HttpApiUrl"], m.Outputs["WebSocketUrl"], m.Outputs["AgentClientId"])
@@ -528,6 +572,8 @@ func TestTemplateCustomDomains(t *testing.T) {
 		{map[string]string{"ApiDomainName": "api.example.com"}, []string{"ApiDomainsNeedCertificate"}},
 		{map[string]string{"WsDomainName": "ws.example.com", "WebCertificateArn": testWebCertificate}, []string{"ApiDomainsNeedCertificate"}},
 		{map[string]string{"WebDomainName": "chat.example.com"}, []string{"WebDomainNeedsCertificate"}},
+		{map[string]string{"WidgetDomainName": "chat-window.example.com"}, []string{"WidgetDomainNeedsCertificate"}},
+		{map[string]string{"WebDomainName": "chat.example.com", "WidgetDomainName": "chat.example.com", "WebCertificateArn": testWebCertificate}, []string{"WidgetDomainNeedsCertificate"}},
 	}
 	for _, r := range refusals {
 		if got := refusingRules(t, r.params); !cmp.Equal(got, r.want) {
@@ -545,7 +591,8 @@ func TestTemplateCustomDomains(t *testing.T) {
 }
 
 // The web publisher may write only the web bucket's folders it publishes
-// and invalidate only the web distribution; the custom resource names the
+// and invalidate only the two web distributions (the inbox's and the
+// chat window's); the custom resource names the
 // function's version (so new files publish again), the bucket and the
 // distribution, and CloudFormation waits for it longer than it can run.
 // The build ships the web files where the function reads them.
@@ -560,8 +607,10 @@ func TestTemplateWebPublisher(t *testing.T) {
 	}
 	want := []any{map[string]any{"Statement": []any{
 		map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": wantPuts},
-		map[string]any{"Effect": "Allow", "Action": "cloudfront:CreateInvalidation",
-			"Resource": "arn:aws:cloudfront::" + m.AccountID + ":distribution/" + m.Outputs["WebDistributionId"]},
+		map[string]any{"Effect": "Allow", "Action": "cloudfront:CreateInvalidation", "Resource": []any{
+			"arn:aws:cloudfront::" + m.AccountID + ":distribution/" + m.Outputs["WebDistributionId"],
+			"arn:aws:cloudfront::" + m.AccountID + ":distribution/" + m.Outputs["WidgetDistributionId"],
+		}},
 	}}}
 	if diff := cmp.Diff(want, asMap(res["Properties"])["Policies"]); diff != "" {
 		t.Errorf("WebPublisherFunction policies (-want +got):\n%s", diff)

@@ -55,6 +55,29 @@ func (s *Server) NewTable(tb testing.TB) string {
 	return name
 }
 
+// NewSearchTable creates a fresh table shaped like template.yaml's
+// SearchTable (pk and sk, no index) and returns its name.
+func (s *Server) NewSearchTable(tb testing.TB) string {
+	tb.Helper()
+	name := fmt.Sprintf("search-%d", s.tables.Add(1))
+	_, err := s.client.CreateTable(tb.Context(), &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		tb.Fatalf("create search table: %v", err)
+	}
+	return name
+}
+
 // CreateTable creates the chat table: pk/sk, GSI1 and GSI2 with all
 // attributes projected and the keys-only timer index GSI3, as template.yaml
 // declares them.

@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, Thread, Ticket } from "../../shared/wire";
+import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -37,8 +37,9 @@ export class InboxAPI {
     return this.http.request("POST", "/agent/signout");
   }
 
-  conversations(f: Filter, limit = 100): Promise<ConversationPage> {
+  conversations(f: Filter, limit = 100, cursor = ""): Promise<ConversationPage> {
     const q = new URLSearchParams({ status: f.status, view: f.view, limit: String(limit) });
+    if (cursor) q.set("cursor", cursor);
     return this.http.request("GET", "/agent/conversations?" + q);
   }
 
@@ -73,6 +74,26 @@ export class InboxAPI {
 
   download(id: string, attachmentId: string): Promise<Download> {
     return this.http.request("GET", `${conv(id)}/attachments/${encodeURIComponent(attachmentId)}`);
+  }
+
+  search(q: string, cursor = ""): Promise<SearchPage> {
+    const p = new URLSearchParams({ q });
+    if (cursor) p.set("cursor", cursor);
+    return this.http.request("GET", "/agent/search?" + p);
+  }
+
+  savedReplies(): Promise<SavedReplies> {
+    return this.http.request("GET", "/agent/saved-replies");
+  }
+
+  /** saveReply creates a reply of scope, or changes the one with id. */
+  saveReply(scope: ReplyScope, r: { title: string; body: string; category: string }, id?: string): Promise<Answers["POST /agent/saved-replies/personal"]> {
+    const path = "/agent/saved-replies/" + scope;
+    return id ? this.http.request("PUT", path + "/" + encodeURIComponent(id), r) : this.http.request("POST", path, r);
+  }
+
+  deleteReply(scope: ReplyScope, id: string): Promise<Answers["DELETE /agent/saved-replies/personal/{id}"]> {
+    return this.http.request("DELETE", `/agent/saved-replies/${scope}/${encodeURIComponent(id)}`);
   }
 
   quarantine(limit = 100): Promise<Answers["GET /agent/quarantine"]> {

@@ -1,9 +1,14 @@
 // The agent's socket: the shared reconnecting WebSocket, with the frames it
 // receives narrowed to AgentFrame and the frames it sends to AgentAction.
 import { Live } from "../../shared/live";
-import type { AgentAction, AgentFrame } from "../../shared/wire";
+import type { AgentAction, AgentFrame, ClosingFrame } from "../../shared/wire";
 
-const frameTypes = new Set<string>(["message", "messages", "conversation", "typing", "notification", "viewers", "error", "pong"] satisfies AgentFrame["type"][]);
+const names = ["message", "messages", "conversation", "typing", "notification", "viewers", "error", "pong", "closing", "agent"] as const satisfies readonly AgentFrame["type"][];
+const frameTypes = new Set<string>(names);
+// A type of AgentFrame missing from names would never reach the app: tsc
+// fails here until it is added.
+type MustBeNever<T extends never> = T;
+export type UnnamedFrameTypes = MustBeNever<Exclude<AgentFrame["type"], (typeof names)[number]>>;
 
 /** agentFrame is f as an agent's frame, or null for anything else (a newer server's frame, say). */
 export function agentFrame(f: unknown): AgentFrame | null {
@@ -12,10 +17,15 @@ export function agentFrame(f: unknown): AgentFrame | null {
   return typeof type === "string" && frameTypes.has(type) ? (f as AgentFrame) : null;
 }
 
+/** LiveFrame is every frame the socket hands on: all but closing, which it handles. */
+export type LiveFrame = Exclude<AgentFrame, ClosingFrame>;
+
 export interface AgentSocketOptions {
   url: string;
   ticket: () => Promise<string>;
-  onFrame: (f: AgentFrame) => void;
+  onFrame: (f: LiveFrame) => void;
+  /** onClosing hears that the server closes the socket and why; the socket connects no more. */
+  onClosing: (reason: ClosingFrame["reason"]) => void;
   /** onOpen runs after every (re)connect: the time to catch up and resend. */
   onOpen: () => void;
 }
@@ -30,7 +40,14 @@ export class AgentSocket {
       onOpen: o.onOpen,
       onFrame: (raw) => {
         const f = agentFrame(raw);
-        if (f) o.onFrame(f);
+        if (f?.type === "closing") {
+          // The server closes the socket next, with 1000 and no reason:
+          // close first, with the code and reason it gave.
+          this.live.stop(f.closeCode, f.reason);
+          o.onClosing(f.reason);
+        } else if (f) {
+          o.onFrame(f);
+        }
       },
     });
   }

@@ -5,10 +5,10 @@ import { computed, signal } from "@preact/signals";
 import type { Channel, Summary } from "../../shared/wire";
 
 /** EmailFacts are what a read of one conversation adds to its summary. */
-export type EmailFacts = Pick<Summary, "contactEmail" | "contactVerified" | "suggestedChannel" | "emailBlocked">;
+export type EmailFacts = Pick<Summary, "contactEmail" | "contactName" | "contactVerified" | "suggestedChannel" | "emailBlocked">;
 
 export function emailFacts(s: Summary): EmailFacts {
-  return { contactEmail: s.contactEmail, contactVerified: s.contactVerified, suggestedChannel: s.suggestedChannel, emailBlocked: s.emailBlocked };
+  return { contactEmail: s.contactEmail, contactName: s.contactName, contactVerified: s.contactVerified, suggestedChannel: s.suggestedChannel, emailBlocked: s.emailBlocked };
 }
 
 export class EmailState {

@@ -3,7 +3,7 @@
 // touches the DOM or the network; what needs the network comes back as an
 // outcome for the caller to act on.
 import { batch } from "@preact/signals";
-import type { Agent, AgentFrame, Thread, Summary } from "../../shared/wire";
+import type { Agent, AgentFrame, ClosingFrame, Thread, Summary } from "../../shared/wire";
 import { CollisionState } from "./collision";
 import { ComposeState } from "./compose";
 import { EmailState, emailFacts } from "./email";
@@ -14,6 +14,8 @@ import { PendingState } from "./pending";
 import { type Alert, PreferencesState } from "./preferences";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
+import { RepliesState } from "./replies";
+import { SearchState } from "./search";
 import { ThreadState } from "./thread";
 import { TypingState } from "./typing";
 
@@ -44,6 +46,8 @@ export class InboxState {
   readonly collision: CollisionState;
   readonly notifications = new NotificationsState();
   readonly preferences = new PreferencesState();
+  readonly search = new SearchState();
+  readonly replies = new RepliesState();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);
@@ -71,7 +75,7 @@ export class InboxState {
   }
 
   /** frame applies a frame of the agent's socket. */
-  frame(f: AgentFrame): FrameOutcome {
+  frame(f: Exclude<AgentFrame, ClosingFrame>): FrameOutcome {
     switch (f.type) {
       case "message": {
         const m = f.message;
@@ -79,7 +83,7 @@ export class InboxState {
         return batch(() => {
           const meId = this.profile.me.peek().id;
           if (m.author.type === "visitor") this.typing.clear(m.conversationId);
-          else this.collision.wrote(m.conversationId, m.author.id);
+          else if (m.author.id) this.collision.wrote(m.conversationId, m.author.id);
           this.pending.ack([m]);
           const before = this.thread.lastSeq.peek();
           const out: FrameOutcome = {};
@@ -115,7 +119,7 @@ export class InboxState {
         return { refreshFacts: this.show(f.conversation, true) };
       case "typing":
         if (f.author.type === "visitor") this.typing.set(f.conversationId, f.on);
-        else this.collision.typed(f.conversationId, { id: f.author.id, name: f.author.name || "Another agent", note: !!f.note }, f.on);
+        else if (f.author.id) this.collision.typed(f.conversationId, { id: f.author.id, name: f.author.name || "Another agent", note: !!f.note }, f.on);
         return {};
       case "viewers":
         this.collision.seen(f.conversationId, f.viewers);

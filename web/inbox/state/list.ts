@@ -32,8 +32,12 @@ export class ListState {
   readonly items = signal<ReadonlyMap<string, Summary>>(new Map());
   /** loaded is false until a page of the current filter has arrived. */
   readonly loaded = signal(false);
+  /** next is the cursor of the conversations below the rows loaded; "" when the list is loaded to its end. */
+  readonly next = signal("");
   readonly rows = computed(() => [...this.items.value.values()].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)));
   private heardCount = 0;
+  /** deeper is true once "load more" added rows below the first page. */
+  private deeper = false;
   private readonly heardLive = new Map<string, { n: number; s: Summary }>();
   private readonly latest = new Map<string, Summary>();
 
@@ -54,6 +58,8 @@ export class ListState {
     if (sameFilter(f, this.filter.peek())) return false;
     this.filter.value = f;
     this.loaded.value = false;
+    this.next.value = "";
+    this.deeper = false;
     this.items.value = new Map([...this.items.peek()].filter(([, s]) => this.matches(s, f)));
     return true;
   }
@@ -93,12 +99,19 @@ export class ListState {
 
   /**
    * page replaces the list with a page read for filter f since mark, plus
-   * what was heard live meanwhile. The answer of a filter no longer shown
-   * is dropped (the agent switched while it was under way).
+   * what was heard live meanwhile; cursor asks for the conversations below
+   * it. Read again (after a reconnect) once "load more" went further, it
+   * keeps the rows below the page and the list's cursor, so the agent's
+   * place in a long list survives a reconnect. The answer of a filter no
+   * longer shown is dropped (the agent switched while it was under way).
    */
-  page(f: Filter, conversations: readonly Summary[], mark: number): boolean {
+  page(f: Filter, conversations: readonly Summary[], mark: number, cursor = ""): boolean {
     if (!sameFilter(f, this.filter.peek())) return false;
-    const next = new Map<string, Summary>();
+    const last = conversations[conversations.length - 1];
+    const below = this.deeper && cursor && last ? [...this.items.peek().values()].filter((s) => Date.parse(s.lastActivityAt) < Date.parse(last.lastActivityAt)) : [];
+    this.deeper = below.length > 0;
+    if (!this.deeper) this.next.value = cursor;
+    const next = new Map<string, Summary>(below.map((s) => [s.id, s]));
     for (const c of conversations) {
       const s = this.newest(this.fresher(c, mark));
       if (this.matches(s)) next.set(s.id, s);
@@ -106,6 +119,29 @@ export class ListState {
     for (const { n, s } of this.heardLive.values()) if (n > mark && this.matches(s)) next.set(s.id, s);
     this.items.value = next;
     this.loaded.value = true;
+    return true;
+  }
+
+  /**
+   * more adds what "load more" read for filter f since mark: the page
+   * below the cursor, whose next cursor becomes the list's, and the first
+   * page read again, which brings the conversations that moved up since
+   * the list was read (a push announces most such moves, not all: an
+   * agent's reply that changes no unread dot is not pushed). Rows merge by
+   * conversation, so none shows twice and none already shown moves unless
+   * its state changed.
+   */
+  more(f: Filter, below: readonly Summary[], head: readonly Summary[], mark: number, next: string): boolean {
+    if (!sameFilter(f, this.filter.peek())) return false;
+    const items = new Map(this.items.peek());
+    for (const c of [...below, ...head]) {
+      const s = this.newest(this.fresher(c, mark));
+      if (this.matches(s)) items.set(s.id, s);
+      else items.delete(s.id);
+    }
+    this.items.value = items;
+    this.next.value = next;
+    this.deeper = true;
     return true;
   }
 

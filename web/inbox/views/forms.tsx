@@ -4,6 +4,7 @@ import type { OpenDialog } from "../inbox";
 import { errorText } from "../text";
 import { useInbox } from "./context";
 import { Preferences } from "./preferences";
+import { RepliesForm } from "./replies-manage";
 
 type Of<K extends OpenDialog["kind"]> = Extract<OpenDialog, { kind: K }>;
 
@@ -18,6 +19,8 @@ export function Form({ d }: { d: OpenDialog }) {
       return <Transcript d={d} />;
     case "preferences":
       return <Preferences />;
+    case "replies":
+      return <RepliesForm />;
   }
 }
 

@@ -1,9 +1,12 @@
-// The side bar: the list's filters and the conversations, newest first.
+// The side bar: the search box, the list's filters and the conversations,
+// newest first (or, while searching, what the search found).
 import type { Summary } from "../../shared/wire";
 import { routeHash } from "../router";
 import { ago, visitorName } from "../text";
 import { useInbox } from "./context";
+import { Lazy } from "./lazy";
 import { Avatar, Segmented } from "./parts";
+import { SearchBox } from "./searchbox";
 
 const statusOptions = [["open", "Open"], ["closed", "Closed"]] as const;
 const viewOptions = [["mine", "Mine"], ["unassigned", "Unassigned"], ["all", "All"]] as const;
@@ -12,25 +15,45 @@ export function Side() {
   const inbox = useInbox();
   const { list } = inbox.state;
   const f = list.filter.value;
+  // One search box whatever shows below it: typing the first letter
+  // swaps the list for the results, not the box the agent types in.
   return (
     <nav class="side" aria-label="Conversations">
-      <div class="filters">
-        <Segmented label="Status" options={statusOptions} value={f.status} onPick={(status) => inbox.setFilter({ status })} />
-        <Segmented label="Show" options={viewOptions} value={f.view} onPick={(view) => inbox.setFilter({ view })} />
-      </div>
-      <Conversations />
-      <p class="list-empty" hidden={!list.loaded.value || list.rows.value.length > 0}>No conversations here.</p>
+      <SearchBox />
+      {inbox.state.search.active.value ? <Lazy key="search" load={() => import("./search")} props={{}} /> : (
+        <>
+          <div class="filters">
+            <Segmented label="Status" options={statusOptions} value={f.status} onPick={(status) => inbox.setFilter({ status })} />
+            <Segmented label="Show" options={viewOptions} value={f.view} onPick={(view) => inbox.setFilter({ view })} />
+          </div>
+          <Conversations />
+          <p class="list-empty" hidden={!list.loaded.value || list.rows.value.length > 0}>No conversations here.</p>
+        </>
+      )}
     </nav>
   );
 }
 
 // Keyed by conversation: a live update changes a row in place or moves
-// it, and never replaces the node under the agent's pointer.
+// it, and never replaces the node under the agent's pointer; "load more"
+// adds rows below without touching those shown.
 function Conversations() {
   const inbox = useInbox();
   const current = inbox.state.thread.id.value;
   const now = inbox.now.value;
-  return <ul class="list">{inbox.state.list.rows.value.map((s) => <Row key={s.id} s={s} current={s.id === current} now={now} />)}</ul>;
+  const { list } = inbox.state;
+  return (
+    <ul class="list">
+      {list.rows.value.map((s) => <Row key={s.id} s={s} current={s.id === current} now={now} />)}
+      {list.next.value ? (
+        <li class="more-row" key="more">
+          <button class="ghost more" type="button" disabled={inbox.loadingMore.value} onClick={() => void inbox.loadMore()}>
+            {inbox.loadingMore.value ? "Loading…" : "Load more"}
+          </button>
+        </li>
+      ) : null}
+    </ul>
+  );
 }
 
 function Row({ s, current, now }: { s: Summary; current: boolean; now: number }) {

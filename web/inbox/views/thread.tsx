@@ -10,6 +10,7 @@ import { useInbox } from "./context";
 import { ExtractionNote } from "./extraction";
 import { MentionPicker, ModeSwitch, NoteRow } from "./notes";
 import { Avatar, LinkedText } from "./parts";
+import { SavedReplies } from "./replies";
 
 export function Thread() {
   const inbox = useInbox();
@@ -269,6 +270,7 @@ function Composer({ hidden }: { hidden: boolean }) {
         <ModeSwitch />
         {note ? null : <ChannelSwitch />}
         <button class="ghost" type="button" hidden={!meetings || note} onClick={insertMeeting}>Insert meetings link</button>
+        {note ? null : <SavedReplies textarea={ref} />}
         <span class="spacer" />
         <button class="primary" type="submit">{note ? "Add note" : byEmail ? "Send email" : "Send"}</button>
       </div>

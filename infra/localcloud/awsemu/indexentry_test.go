@@ -1,0 +1,110 @@
+package awsemu_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleychat/parley/infra/localcloud/awsemu"
+)
+
+// TestUpdateIntoAnIndex: an update that gives an item an index's keys for
+// the first time (a new item, or one outside the index) adds it to the
+// index and keeps every other entry there, alone or in a transaction;
+// its condition, its answer and a failed transaction behave as without
+// the index.
+func TestUpdateIntoAnIndex(t *testing.T) {
+	e := newEnv(t, awsemu.Options{Partitions: 1})
+	ctx := t.Context()
+	for _, sk := range []string{"MEMBER#main", "PROFILE"} {
+		e.put(t, map[string]types.AttributeValue{"pk": str("AGENT#ben"), "sk": str(sk), "gsi2pk": str("TEAM"), "gsi2sk": str("ben#" + sk)})
+	}
+	e.put(t, map[string]types.AttributeValue{"pk": str("AGENT#ann"), "sk": str("ACCESS"), "signedOutAt": num(5)})
+	team := func() []string {
+		t.Helper()
+		out, err := e.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: aws.String(tableName), IndexName: aws.String("GSI2"),
+			KeyConditionExpression:    aws.String("gsi2pk = :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("TEAM")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range out.Items {
+			got = append(got, sval(it, "gsi2sk"))
+		}
+		return got
+	}
+	enter := func(pk, sk, cond string) *dynamodb.UpdateItemInput {
+		in := &dynamodb.UpdateItemInput{
+			TableName: aws.String(tableName), Key: key(pk, sk),
+			UpdateExpression:          aws.String("SET disabled = :d, #pk2 = :team, gsi2sk = :sk"),
+			ExpressionAttributeNames:  map[string]string{"#pk2": "gsi2pk"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": str("true"), ":team": str("TEAM"), ":sk": str(pk[6:] + "#" + sk)},
+			ReturnValues:              types.ReturnValueAllNew,
+		}
+		if cond != "" {
+			in.ConditionExpression = aws.String(cond)
+		}
+		return in
+	}
+
+	// A new item enters the index.
+	out, err := e.db.UpdateItem(ctx, enter("AGENT#ben", "ACCESS", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sval(out.Attributes, "disabled") != "true" || sval(out.Attributes, "gsi2sk") != "ben#ACCESS" {
+		t.Errorf("answer = %v, want the new item", out.Attributes)
+	}
+	if diff := cmp.Diff([]string{"ben#ACCESS", "ben#MEMBER#main", "ben#PROFILE"}, team()); diff != "" {
+		t.Errorf("after a new item entered (-want +got):\n%s", diff)
+	}
+
+	// An existing item outside the index: its condition holds on what it
+	// was, and it keeps its other attributes.
+	var ccf *types.ConditionalCheckFailedException
+	if _, err := e.db.UpdateItem(ctx, enter("AGENT#ann", "ACCESS", "attribute_not_exists(signedOutAt)")); !errors.As(err, &ccf) {
+		t.Errorf("a false condition: %v, want ConditionalCheckFailed", err)
+	}
+	if diff := cmp.Diff([]string{"ben#ACCESS", "ben#MEMBER#main", "ben#PROFILE"}, team()); diff != "" {
+		t.Errorf("after a refused update (-want +got):\n%s", diff)
+	}
+	in := enter("AGENT#ann", "ACCESS", "signedOutAt = :five")
+	in.ExpressionAttributeValues[":five"] = num(5)
+	if _, err := e.db.UpdateItem(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(t, "AGENT#ann", "ACCESS"); sval(got, "signedOutAt") != "5" || sval(got, "disabled") != "true" {
+		t.Errorf("ann's access = %v, want signedOutAt kept and disabled set", got)
+	}
+
+	// In a transaction; one that fails leaves the index as it was.
+	cancelled := &types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: aws.String(tableName), Key: key("AGENT#ben", "PROFILE"), ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}
+	u := enter("AGENT#cy", "ACCESS", "")
+	update := types.TransactWriteItem{Update: &types.Update{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues}}
+	if _, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{update, *cancelled}}); err == nil {
+		t.Fatal("a transaction with a false condition committed")
+	}
+	want := []string{"ann#ACCESS", "ben#ACCESS", "ben#MEMBER#main", "ben#PROFILE"}
+	if diff := cmp.Diff(want, team()); diff != "" {
+		t.Errorf("after a cancelled transaction (-want +got):\n%s", diff)
+	}
+	if _, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{update}}); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "cy#ACCESS")
+	slices.Sort(want)
+	if diff := cmp.Diff(want, team()); diff != "" {
+		t.Errorf("after a transaction (-want +got):\n%s", diff)
+	}
+}
