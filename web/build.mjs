@@ -53,6 +53,9 @@ async function app(name, entry, outdir, htmlIn, htmlOut, publicPath, splitting =
   return Object.keys(outputs).filter((p) => !p.endsWith(".map")).map((p) => basename(p));
 }
 
-const frame = await app("frame", "widget/frame.ts", "widget", "widget/frame.html", "widget/frame.html", "");
+// The chat window loads the upload tray on the first file attached.
+const frame = await app("frame", "widget/frame.ts", "widget", "widget/frame.html", "widget/frame.html", "", true);
+// The page an email's file link opens.
+const file = await app("file", "widget/file.ts", "widget", "widget/file.html", "widget/file.html", "");
 const inbox = await app("app", "inbox/main.tsx", "inbox", "inbox/index.html", "inbox/index.html", "/inbox/", true);
-console.log(`web: built dist/widget/loader.js, dist/widget/{frame.html,${frame.join(",")}}, dist/inbox/{index.html,${inbox.join(",")}}`);
+console.log(`web: built dist/widget/loader.js, dist/widget/{frame.html,${frame.join(",")},file.html,${file.join(",")}}, dist/inbox/{index.html,${inbox.join(",")}}`);

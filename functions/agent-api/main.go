@@ -18,7 +18,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.Chat(st, env.Limiter(st), channels)
+		bucket, err := env.Files(channels)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.ChatWithFiles(st, env.Limiter(st), channels, bucket)
 		if err != nil {
 			return nil, err
 		}
@@ -30,11 +34,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st, channels)
+		files, err := env.Attachments(svc, bucket, signer)
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Attachments(svc)
+		mail, err := env.EmailWithFiles(key, svc, st, channels, files)
 		if err != nil {
 			return nil, err
 		}

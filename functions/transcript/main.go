@@ -25,7 +25,20 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st, channels)
+		// Transcripts link the conversation's files.
+		signer, err := env.Signer(key)
+		if err != nil {
+			return nil, err
+		}
+		bucket, err := env.Files(channels)
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc, bucket, signer)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.EmailWithFiles(key, svc, st, channels, files)
 		if err != nil {
 			return nil, err
 		}

@@ -42,13 +42,21 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		bucket, err := env.Files(channels)
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc, bucket, signer)
+		if err != nil {
+			return nil, err
+		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
 		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users, Settings: admin,
+			Email: mail, Identity: users, Settings: admin, Files: files,
 		})
 		if err != nil {
 			return nil, err

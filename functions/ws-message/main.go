@@ -19,7 +19,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.Chat(st, limiter, channels)
+		files, err := env.Files(channels)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.ChatWithFiles(st, limiter, channels, files)
 		if err != nil {
 			return nil, err
 		}

@@ -154,6 +154,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		call             call
 	}{
 		{"GET /widget/conversations/{id}/messages", widgetOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
+		{"POST /widget/conversations/{id}/attachments/{attachmentId}", widgetOrigin(), stranger.Token, visitorConv, "", call{"POST", "/widget/conversations/{id}/attachments/" + b64url(uuid.NewString()+"/1-a.pdf"), ""}},
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
 		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},
@@ -168,6 +169,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
+		{"POST /agent/conversations/{id}/uploads", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/uploads", `{"filename":"a.pdf","size":10}`}},
 		// Only admins manage agents and settings: anyone else is refused
 		// (403, below), whatever the id.
 		{"PUT /agent/agents/{id}/access", "", agentToken(t, "ben"), aliceSub, "", call{"PUT", "/agent/agents/{id}/access", `{"disabled":true}`}},

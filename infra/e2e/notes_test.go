@@ -137,7 +137,7 @@ func TestNoteNeverReachesTheVisitor(t *testing.T) {
 	if n := len(resumed.Messages); n != 2 || resumed.HasMore {
 		t.Errorf("resume from the start: %d messages (hasMore %v), want the visitor's and the reply", n, resumed.HasMore)
 	}
-	status, history := rawCall(t, http.MethodGet, "/widget/conversations/"+convID+"/messages?limit=100", siteOrigin(), v.Token, "")
+	status, history := rawCall(t, http.MethodGet, "/widget/conversations/"+convID+"/messages?limit=100", widgetOrigin(), v.Token, "")
 	if status != http.StatusOK {
 		t.Fatalf("history: %d %s", status, history)
 	}

@@ -153,6 +153,31 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "POST /agent/conversations/{id}/read", threadPath+"/read", map[string]int64{"seq": mustMsg(t, f).Seq}, http.StatusOK)
 	rec.frame("read by the agent", "visitor", vtab, isConversation(conv))
 
+	// Files both ways: the visitor's screenshot over the socket, the
+	// agent's invoice over HTTP; each side downloads the other's.
+	var shot, invoice slot
+	body = rec.answer("", visitor, "POST /widget/uploads", "/widget/uploads", map[string]any{"conversationId": conv, "filename": "shot.png", "size": len(pngBytes)}, http.StatusOK)
+	if err := json.Unmarshal(body, &shot); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postForm(t, shot, pngBytes, nil); status != http.StatusNoContent {
+		t.Fatalf("upload = %d %s", status, body)
+	}
+	withFile := uuid.NewString()
+	sendFrame(t, vtab, map[string]any{"action": "sendMessage", "clientId": withFile, "conversationId": conv, "body": "A screenshot", "attachments": []any{shot.upload(len(pngBytes))}})
+	shotFrame := rec.frame("with files", "visitor", vtab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
+	rec.frame("with files", "agent", atab, func(f chatclient.Frame) bool { return msgClientID(f) == withFile })
+	rec.answer("", visitor, "POST /widget/conversations/{id}/attachments/{attachmentId}", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, shotFrame)[0].ID, nil, http.StatusOK)
+	pdf := []byte("%PDF-1.4 invoice")
+	body = rec.answer("", alice, "POST /agent/conversations/{id}/uploads", threadPath+"/uploads", map[string]any{"filename": "invoice.pdf", "size": len(pdf)}, http.StatusOK)
+	if err := json.Unmarshal(body, &invoice); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postForm(t, invoice, pdf, nil); status != http.StatusNoContent {
+		t.Fatalf("upload = %d %s", status, body)
+	}
+	rec.answer("with files", alice, replyRoute, threadPath+"/messages", map[string]any{"clientId": uuid.NewString(), "body": "Your invoice", "attachments": []any{invoice.upload(len(pdf))}}, http.StatusCreated)
+
 	// Pings, and frames refused: too long, and a store that fails.
 	sendFrame(t, vtab, map[string]string{"action": "ping"})
 	rec.frame("", "visitor", vtab, chatclient.IsType("pong"))
@@ -191,6 +216,13 @@ func TestWireSamples(t *testing.T) {
 		t.Fatalf("%d replies mailed to %s, want 1", len(sent), addr)
 	}
 	replyTo, inReplyTo := sent[0].Headers["Reply-To"], strings.Trim(sent[0].Headers["Message-Id"], "<>")
+	// The email links the conversation's files; the widget's file page
+	// trades a link's token for a download.
+	_, token, ok := strings.Cut(linkIn(t, sent[0].Text, "shot.png"), "#")
+	if !ok {
+		t.Fatalf("the email does not link shot.png:\n%s", sent[0].Text)
+	}
+	rec.answer("", site, "POST /widget/downloads", "/widget/downloads", map[string]string{"token": token}, http.StatusOK)
 	sendSMTP(t, addr, replyTo, fmt.Sprintf("From: Ada Lovelace <%[1]s>\nTo: %[2]s\nSubject: Re: Your conversation\nMessage-ID: <%[3]s@mail.visitor.test>\nIn-Reply-To: <%[4]s>\nMIME-Version: 1.0\n"+
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe receipt is attached.\n"+
 		"--b\nContent-Type: image/png\nContent-Disposition: attachment; filename=\"receipt-%[3]s.png\"\nContent-Transfer-Encoding: base64\n\n%[5]s\n--b--\n",
@@ -205,8 +237,8 @@ func TestWireSamples(t *testing.T) {
 	})
 	rec.keep("", "GET /agent/conversations/{id}/attachments", http.StatusOK, files)
 	var list struct{ Attachments []struct{ ID string } }
-	if err := json.Unmarshal(files, &list); err != nil || len(list.Attachments) != 1 {
-		t.Fatalf("attachments %s: %v", files, err)
+	if err := json.Unmarshal(files, &list); err != nil || len(list.Attachments) != 3 {
+		t.Fatalf("attachments %s: %v; want the chat's two and the mailed one", files, err)
 	}
 	rec.answer("", alice, "GET /agent/conversations/{id}/attachments/{attachmentId}", threadPath+"/attachments/"+list.Attachments[0].ID, nil, http.StatusOK)
 	eventually(t, "the mailed answer in the thread", func() error {

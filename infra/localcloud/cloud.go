@@ -393,6 +393,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// Mention emails link to the inbox this cloud serves.
 		env["INBOX_URL"] = c.base + "/inbox/"
 	}
+	if _, ok := env["FILE_LINK_URL"]; ok {
+		// The file page is the chat window's: served on its origin.
+		env["FILE_LINK_URL"] = c.widget.base + "/widget/file.html"
+	}
 	if _, ok := env["WIDGET_ORIGINS"]; ok {
 		// The chat window is served on its own origin, as from the
 		// widget distribution (widget.go).

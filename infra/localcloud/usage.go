@@ -24,8 +24,9 @@ type Usage struct {
 	// @connections POSTs (API Gateway bills both as messages).
 	WebSocketFramesIn int64 `json:"webSocketFramesIn"`
 	Pushes            int64 `json:"pushes"`
-	// SES and S3 are the requests the functions made to each, with the
-	// bytes of their request bodies.
+	// SES and S3 are the requests each received (SES: the functions';
+	// S3: the functions' and the browsers' uploads and downloads), with
+	// the bytes of their request bodies.
 	SES Requests `json:"ses"`
 	S3  Requests `json:"s3"`
 	// EventEntries is the events put on the bus (EventBridge bills each).

@@ -151,7 +151,9 @@ func (c *Cloud) Invalidations(logicalID string) []cloudfrontemu.Invalidation {
 // served on its own origin (widget.go): its 'self' is that origin.
 func (c *Cloud) csp(name string) string {
 	// A source with a path matches only that path unless it ends in "/".
-	connect := c.endpoints.HTTPAPI + "/ " + c.endpoints.WebSocket
+	// Files are uploaded to the local S3's own origin, as to the bucket's
+	// in AWS.
+	connect := c.endpoints.HTTPAPI + "/ " + c.endpoints.WebSocket + " " + c.mail.s3URL
 	common := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; base-uri 'none'; "
 	if strings.HasPrefix(name, "widget/") {
 		// The chat window may be framed only by the sites of the channel.

@@ -116,6 +116,7 @@ func (h *Handler) routeTable() map[string]route {
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
+		"POST /agent/conversations/{id}/uploads":                   {h.upload, reads},
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
@@ -312,6 +313,8 @@ type replyRequest struct {
 	Body     string `json:"body"`
 	// Channel is "chat" (the default) or "email".
 	Channel string `json:"channel"`
+	// Attachments are uploads the reply carries.
+	Attachments []chat.Upload `json:"attachments"`
 }
 
 func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -324,7 +327,7 @@ func (h *Handler) reply(ctx context.Context, a auth.Agent, req events.APIGateway
 		created bool
 		err     error
 	)
-	send := chat.SendInput{ClientID: in.ClientID, Body: plaintext.Body(in.Body)}
+	send := chat.SendInput{ClientID: in.ClientID, Body: plaintext.Body(in.Body), Attachments: in.Attachments}
 	switch {
 	case in.Channel == "" || in.Channel == chat.ChannelChat:
 		msg, created, err = h.svc.Reply(ctx, a.Principal, req.PathParameters["id"], send)

@@ -88,6 +88,22 @@ func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.P
 	return nil, errNoAWS
 }
 
+func (noAWS) PresignPostObject(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) GetObjectTagging(context.Context, *s3.GetObjectTaggingInput, ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
+	return nil, errNoAWS
+}
+
+func (noAWS) DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
+	return nil, errNoAWS
+}
+
 // deps are a handler's dependencies over st, as the function wires them.
 func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) agentapi.Deps {
 	t.Helper()
@@ -118,10 +134,18 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := attachment.New(svc, bucket, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
-		Attachments: attachment.New(svc, noAWS{}, noAWS{}, "mail"),
+		Attachments: files,
 		Mentions:    mentions,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),

@@ -27,6 +27,8 @@ const (
 	CodeUnknownAction  = "unknown_action"
 	CodeRateLimited    = "rate_limited"
 	CodeClientIDReused = "client_id_reused"
+	CodeBlocked        = "blocked"
+	CodePending        = "pending"
 	CodeForbidden      = "forbidden"
 )
 
@@ -44,6 +46,8 @@ var categories = []struct {
 	{chat.ErrClientIDReused, http.StatusConflict, CodeClientIDReused, "this clientId was used for another request"},
 	{chat.ErrTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge, "too large"},
 	{chat.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited, "too many requests, retry later"},
+	{chat.ErrBlocked, http.StatusForbidden, CodeBlocked, "not available"},
+	{chat.ErrPending, http.StatusConflict, CodePending, "not ready yet, retry shortly"},
 }
 
 // ErrorBody is the error object of every error response and frame.

@@ -1,9 +1,13 @@
-// Package attachment lists the files a conversation received (inbound
-// email attachments, kept in S3) and hands out downloads: short-lived
-// presigned GET URLs on an origin of their own (the files distribution in
-// front of the bucket, or the bucket's), never the API's or the inbox's,
-// that make the browser save anything it could execute instead of
-// rendering it.
+// Package attachment keeps the files of conversations in S3: files people
+// attach in the chat (uploaded by the browser straight to S3 under a
+// policy the server signs, then committed with their message) and files
+// that arrive with inbound email. It hands out upload slots, commits
+// uploads (chat.Files), lists a conversation's files, and serves
+// downloads: short-lived presigned GET URLs on an origin of their own (the
+// files distribution in front of the bucket, or the bucket's), never the
+// API's or the inbox's, that make the browser save anything it could
+// execute instead of rendering it, and that are never given for a file a
+// malware scan found infected.
 package attachment
 
 import (
@@ -24,12 +28,13 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/parleychat/parley/shared/chat"
 )
 
-// Folder is where attachments live in the mail bucket:
-// attachments/<conversation id>/<mail id>/<n>-<file name>.
+// Folder is where the files of conversations live:
+// attachments/<conversation id>/… (keys.go).
 const Folder = "attachments/"
 
 // URLTTL is how long a download URL works.
@@ -38,60 +43,87 @@ const URLTTL = 5 * time.Minute
 // maxList bounds one listing (a conversation keeps at most 10 per mail).
 const maxList = 1000
 
-// inlineTypes are the only types a browser may show in place: raster
-// images, which run nothing. Everything else (SVG, HTML, XML, PDF, …)
-// downloads as application/octet-stream.
-var inlineTypes = map[string]string{
-	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-}
-
 // S3 is the part of the S3 client used here.
 type S3 interface {
 	ListObjectsV2(ctx context.Context, params *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	HeadObject(ctx context.Context, params *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	GetObjectTagging(ctx context.Context, params *s3.GetObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error)
+	CopyObject(ctx context.Context, params *s3.CopyObjectInput, optFns ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
+	DeleteObjects(ctx context.Context, params *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 }
 
 // Presigner is the part of s3.PresignClient used here.
 type Presigner interface {
 	PresignGetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignPostObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error)
 }
 
-// Access checks that a principal may reach a conversation
-// (chat.Service.CheckAccess).
+// Access tells whether a principal may reach a conversation, and its chat
+// channel (chat.Service.ConversationChannel).
 type Access interface {
-	CheckAccess(ctx context.Context, p chat.Principal, conversationID string) error
+	ConversationChannel(ctx context.Context, p chat.Principal, conversationID string) (string, error)
 }
 
-// Service lists and hands out attachments.
-type Service struct {
-	access  Access
+// Bucket is the files in one S3 bucket: what every use needs, with no
+// caller's access checked (Service checks it).
+type Bucket struct {
 	s3      S3
 	presign Presigner
-	bucket  string
+	name    string
+	limits  Limits
 	// origin serves the downloads when set (ServeFrom, origin.go).
 	origin *url.URL
+	// scanned: a file is served only once a malware scan found it clean
+	// (ServeScanned, scan.go).
+	scanned bool
+	// now signs upload policies (PresignPostAt); nil is the system clock.
+	now func() time.Time
 }
 
-// Option sets an optional part of a Service.
-type Option func(*Service)
+// Option sets an optional part of a Bucket.
+type Option func(*Bucket)
 
-// New returns a Service for the attachments in bucket.
-func New(access Access, c S3, p Presigner, bucket string, opts ...Option) *Service {
-	s := &Service{access: access, s3: c, presign: p, bucket: bucket}
-	for _, o := range opts {
-		o(s)
+// NewBucket returns the files of bucket, uploads bounded by limits.
+func NewBucket(c S3, p Presigner, bucket string, limits Limits, opts ...Option) (*Bucket, error) {
+	if c == nil || p == nil || bucket == "" || limits == nil {
+		return nil, errors.New("attachment: the files need an S3 client, a presigner, a bucket and the channels' limits")
 	}
-	return s
+	b := &Bucket{s3: c, presign: p, name: bucket, limits: limits, now: time.Now}
+	for _, o := range opts {
+		o(b)
+	}
+	return b, nil
 }
+
+// SignAt makes upload policies signed at now() (the local cloud's clock;
+// see clock.go) rather than the system clock.
+func SignAt(now func() time.Time) Option {
+	return func(b *Bucket) { b.now = now }
+}
+
+// Service is the files of conversations as callers reach them: every use
+// is checked against the caller's access to the conversation.
+type Service struct {
+	access Access
+	bucket *Bucket
+	links  Links
+}
+
+// New returns the Service over b; access checks every caller, links signs
+// and verifies the links emails carry (links.go).
+func New(access Access, b *Bucket, links Links) (*Service, error) {
+	if access == nil || b == nil || links == nil {
+		return nil, errors.New("attachment: the service needs the access check, the bucket and the link signer")
+	}
+	return &Service{access: access, bucket: b, links: links}, nil
+}
+
+// Bucket is the files the service serves (what the chat commits to).
+func (s *Service) Bucket() *Bucket { return s.bucket }
 
 // Attachment is a file of a conversation as clients see it.
-type Attachment struct {
-	ID       string `json:"id"`
-	Filename string `json:"filename"`
-	Size     int64  `json:"size"`
-	// Inline is true for the raster images a browser may show in place.
-	Inline bool `json:"inline"`
-}
+type Attachment = chat.Attachment
 
 // Download is where to fetch an attachment from, until it expires.
 type Download struct {
@@ -103,9 +135,11 @@ type Download struct {
 
 func notFound() error { return &chat.Error{Kind: chat.ErrNotFound, Message: "attachment not found"} }
 
+func invalid(msg string) error { return &chat.Error{Kind: chat.ErrInvalid, Message: msg} }
+
 // An attachment's id is its key below the conversation's folder
-// (<mail id>/<n>-<name>), base64url-encoded: opaque to clients, and
-// meaningless under any other conversation.
+// (<mail id or upload id>/<n>-<name>), base64url-encoded: opaque to
+// clients, and meaningless under any other conversation.
 func encodeID(rest string) string { return base64.RawURLEncoding.EncodeToString([]byte(rest)) }
 
 func decodeID(id string) (string, bool) {
@@ -125,7 +159,7 @@ func decodeID(id string) (string, bool) {
 	return rest, true
 }
 
-// filename is the name the mail gave the file: the key's last part after
+// filename is the name the file was sent with: the key's last part after
 // its "<n>-" position prefix.
 func filename(rest string) string {
 	base := path.Base(rest)
@@ -135,56 +169,59 @@ func filename(rest string) string {
 	return base
 }
 
-// List returns the attachments of a conversation p may reach.
+// fileOf is the attachment a key below a conversation's folder stands for.
+func fileOf(rest string, size int64) Attachment {
+	name := filename(rest)
+	ctype, inline := typeOf(name)
+	return Attachment{ID: encodeID(rest), Filename: name, Size: size, ContentType: ctype, Inline: inline}
+}
+
+// List returns the files of a conversation p may reach.
 func (s *Service) List(ctx context.Context, p chat.Principal, conversationID string) ([]Attachment, error) {
-	if err := s.access.CheckAccess(ctx, p, conversationID); err != nil {
+	if _, err := s.access.ConversationChannel(ctx, p, conversationID); err != nil {
 		return nil, err
 	}
 	prefix := Folder + conversationID + "/"
-	out, err := s.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix, MaxKeys: aws.Int32(maxList)})
+	out, err := s.bucket.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket.name, Prefix: &prefix, MaxKeys: aws.Int32(maxList)})
 	if err != nil {
 		return nil, fmt.Errorf("list attachments of %s: %w", conversationID, err)
 	}
 	list := make([]Attachment, 0, len(out.Contents))
 	for _, o := range out.Contents {
-		rest := strings.TrimPrefix(aws.ToString(o.Key), prefix)
-		name := filename(rest)
-		_, inline := inlineTypes[strings.ToLower(path.Ext(name))]
-		list = append(list, Attachment{ID: encodeID(rest), Filename: name, Size: aws.ToInt64(o.Size), Inline: inline})
+		list = append(list, fileOf(strings.TrimPrefix(aws.ToString(o.Key), prefix), aws.ToInt64(o.Size)))
 	}
 	return list, nil
 }
 
-// Get returns a download of an attachment of a conversation p may reach.
-// An id of another conversation's attachment is unknown here: ids are
-// looked up under this conversation's folder only.
+// Get returns a download of a file of a conversation p may reach. An id
+// of another conversation's file is unknown here: ids are looked up under
+// this conversation's folder only.
 func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID, id string) (Download, error) {
-	if err := s.access.CheckAccess(ctx, p, conversationID); err != nil {
+	if _, err := s.access.ConversationChannel(ctx, p, conversationID); err != nil {
 		return Download{}, err
 	}
+	return s.bucket.download(ctx, conversationID, id)
+}
+
+// download presigns a file's download once the file is known to be there
+// and servable.
+func (b *Bucket) download(ctx context.Context, conversationID, id string) (Download, error) {
 	rest, ok := decodeID(id)
 	if !ok {
 		return Download{}, notFound()
 	}
-	key := Folder + conversationID + "/" + rest
-	if _, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key}); err != nil {
-		var nf *types.NotFound
-		var nk *types.NoSuchKey
-		if errors.As(err, &nf) || errors.As(err, &nk) || forbidden(err) {
-			return Download{}, notFound()
-		}
-		return Download{}, fmt.Errorf("attachment %s: %w", key, err)
+	key := fileKey(conversationID, rest)
+	if err := b.servable(ctx, key); err != nil {
+		return Download{}, err
 	}
 	name := filename(rest)
-	ctype, inline := inlineTypes[strings.ToLower(path.Ext(name))]
-	disposition := "attachment"
-	if inline {
-		disposition = "inline"
-	} else {
-		ctype = "application/octet-stream"
+	ctype, inline := typeOf(name)
+	disposition := "inline"
+	if !inline {
+		ctype, disposition = "application/octet-stream", "attachment"
 	}
-	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket: &s.bucket, Key: &key,
+	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket: &b.name, Key: &key,
 		ResponseContentType:        aws.String(ctype),
 		ResponseContentDisposition: aws.String(contentDisposition(disposition, name)),
 		ResponseCacheControl:       aws.String("private, no-store"),
@@ -192,7 +229,7 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID, id 
 	if err != nil {
 		return Download{}, fmt.Errorf("presign %s: %w", key, err)
 	}
-	link, err := rebase(req.URL, s.origin)
+	link, err := rebase(req.URL, b.origin)
 	if err != nil {
 		return Download{}, err
 	}
@@ -200,7 +237,7 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID, id 
 }
 
 // contentDisposition names the file safely: an ASCII fallback and the
-// UTF-8 name (RFC 6266), no quotes or line breaks from the mail.
+// UTF-8 name (RFC 6266), no quotes or line breaks from the name.
 func contentDisposition(kind, name string) string {
 	v := mime.FormatMediaType(kind, map[string]string{"filename": name})
 	if v == "" {
@@ -218,11 +255,21 @@ func contentDisposition(kind, name string) string {
 	return v
 }
 
-// forbidden reports S3's 403 to a HEAD: without an unconditional
-// s3:ListBucket (the function may list the attachments folder only), S3
-// answers a missing key with 403, not 404, so as not to reveal whether it
-// exists. The key was built from an id the caller sent, so it is unknown.
-func forbidden(err error) bool {
+// missing reports S3's answers for a key that is not there: NotFound and
+// NoSuchKey (modelled or not: CopyObject and GetObjectTagging do not
+// model it), and the 403 S3 gives a caller without an unconditional
+// s3:ListBucket so as not to reveal whether a key exists. Keys built from
+// what a caller sent are unknown then.
+func missing(err error) bool {
+	var nf *types.NotFound
+	var nk *types.NoSuchKey
+	if errors.As(err, &nf) || errors.As(err, &nk) {
+		return true
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+		return true
+	}
 	var re *awshttp.ResponseError
 	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
 }

@@ -14,7 +14,7 @@ import (
 // not send (X-Content-Type-Options: nosniff, a sandboxing
 // Content-Security-Policy). A nil origin keeps the bucket's host.
 func ServeFrom(origin *url.URL) Option {
-	return func(s *Service) { s.origin = origin }
+	return func(b *Bucket) { b.origin = origin }
 }
 
 // rebase puts signed on origin, keeping its path and query byte for byte:

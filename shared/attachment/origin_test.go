@@ -21,9 +21,9 @@ type signedBucket struct {
 
 func newSignedBucket(keys ...string) *signedBucket {
 	c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session-token")})
-	b := &signedBucket{bucket: bucket{keys: map[string]bool{}}, presign: s3.NewPresignClient(c)}
+	b := &signedBucket{bucket: *newBucket(), presign: s3.NewPresignClient(c)}
 	for _, k := range keys {
-		b.keys[k] = true
+		b.objects[k] = object{}
 	}
 	return b
 }
@@ -59,7 +59,7 @@ func TestGetServedFromFilesOrigin(t *testing.T) {
 					}
 					opts = append(opts, ServeFrom(o))
 				}
-				svc := New(allow{}, b, b.presign, "mail", opts...)
+				svc := newService(t, b, b.presign, opts...)
 				d, err := svc.Get(t.Context(), chat.Principal{Role: chat.RoleAgent, ID: "a"}, conv, encodeID(f))
 				if err != nil {
 					t.Fatal(err)
@@ -84,7 +84,7 @@ func TestGetServedFromFilesOrigin(t *testing.T) {
 					t.Errorf("response-content-disposition = %q", got)
 				}
 				// The same signature as a URL for the bucket's own host.
-				direct := New(allow{}, b, b.presign, "mail")
+				direct := newService(t, b, b.presign)
 				d2, err := direct.Get(t.Context(), chat.Principal{Role: chat.RoleAgent, ID: "a"}, conv, encodeID(f))
 				if err != nil {
 					t.Fatal(err)

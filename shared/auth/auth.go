@@ -42,6 +42,7 @@ var (
 type Signer struct {
 	visitorKey []byte
 	ticketKey  []byte
+	fileKey    []byte
 	now        func() time.Time
 }
 
@@ -53,7 +54,7 @@ func NewSigner(secret []byte, now func() time.Time) (*Signer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Signer{visitorKey: derive(secret, "visitor-token"), ticketKey: derive(secret, "ws-ticket"), now: now}, nil
+	return &Signer{visitorKey: derive(secret, "visitor-token"), ticketKey: derive(secret, "ws-ticket"), fileKey: derive(secret, "file-link"), now: now}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -170,6 +171,26 @@ func (s *Signer) VerifyTicket(token string) (chat.Ticket, error) {
 		ChannelID: p.Channel,
 		IssuedAt:  time.Unix(p.IssuedAt, 0),
 	}, nil
+}
+
+// FileLink signs a link to a conversation's file (the links emails carry),
+// valid for ttl.
+func (s *Signer) FileLink(conversationID, attachmentID string, ttl time.Duration) string {
+	now := s.now()
+	return sign(s.fileKey, payload{Purpose: "file", Subject: conversationID, ID: attachmentID, IssuedAt: now.Unix(), ExpiresAt: now.Add(ttl).Unix()})
+}
+
+// VerifyFileLink checks a file link's token and returns the conversation
+// and the file it names.
+func (s *Signer) VerifyFileLink(token string) (conversationID, attachmentID string, err error) {
+	p, err := s.verify(s.fileKey, "file", token)
+	if err != nil {
+		return "", "", err
+	}
+	if !chat.ValidID(p.Subject) || p.ID == "" {
+		return "", "", ErrForged
+	}
+	return p.Subject, p.ID, nil
 }
 
 // Agent is the identity API Gateway's JWT authorizer vouched for.

@@ -82,3 +82,14 @@ func (s *Service) CheckAccess(ctx context.Context, p Principal, conversationID s
 	_, err := s.conversation(ctx, p, conversationID)
 	return err
 }
+
+// ConversationChannel returns the chat channel of a conversation p may
+// reach (its files follow the channel's limits); a forbidden id answers
+// exactly like an unknown one.
+func (s *Service) ConversationChannel(ctx context.Context, p Principal, conversationID string) (string, error) {
+	if err := checkID("conversationId", conversationID); err != nil {
+		return "", err
+	}
+	c, err := s.conversation(ctx, p, conversationID)
+	return c.ChannelID, err
+}

@@ -11,18 +11,25 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"strconv"
 )
 
 // requestFields are what a client id is bound to: the conversation the
 // request names (empty for a visitor's first message: a retry names none
 // either) and everything it asks to store. A new field of a message that a
-// client sends (attachments, …) is added here, as a name and a value.
+// client sends is added here, as a name and a value.
 func (in SendInput) requestFields() []string {
 	channel := in.Channel
 	if channel == "" {
 		channel = ChannelChat
 	}
-	return []string{"conversation", in.ConversationID, "channel", channel, "body", in.Body}
+	fields := []string{"conversation", in.ConversationID, "channel", channel, "body", in.Body}
+	// Each upload as its message names it: the same key with another size
+	// or type is another request.
+	for _, u := range in.Attachments {
+		fields = append(fields, "attachment", u.Key+"\n"+strconv.FormatInt(u.Size, 10)+"\n"+u.ContentType)
+	}
+	return fields
 }
 
 // requestDigest is the digest stored with a client id: SHA-256 over the

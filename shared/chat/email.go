@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // ClientLookup finds the message a client key stored, so that a retried
@@ -16,9 +17,10 @@ type ClientLookup interface {
 }
 
 // Deliver sends a reply outside the chat (by email) before it is stored.
-// It gets the conversation and its latest messages, ascending, and returns
-// the Message-ID of what it sent.
-type Deliver func(ctx context.Context, conv Conversation, history []Message) (mailID string, err error)
+// It gets the conversation, its latest messages, ascending, and the
+// reply's files (committed to the conversation already), and returns the
+// Message-ID of what it sent.
+type Deliver func(ctx context.Context, conv Conversation, history []Message, files []Attachment) (mailID string, err error)
 
 // SendClaims is how a reply sent on another channel is claimed before it
 // is sent, so that two concurrent attempts with the same client id do not
@@ -43,7 +45,7 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 		return Message{}, false, err
 	}
 	key := clientKey(agent, in.ClientID)
-	request := SendInput{ConversationID: conversationID, Channel: channel, Body: in.Body}.requestDigest()
+	request := SendInput{ConversationID: conversationID, Channel: channel, Body: in.Body, Attachments: in.Attachments}.requestDigest()
 	prior := func() (Message, bool, error) {
 		lookup, ok := s.store.(ClientLookup)
 		if !ok {
@@ -74,13 +76,18 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 			return Message{}, false, &Error{Kind: ErrConflict, Message: "this reply is being sent by another request; retry with the same clientId to get it"}
 		}
 	}
+	// A retry after a send that was not stored commits the same files again.
+	if err := s.attach(ctx, agent, &in, conv); err != nil {
+		s.release(ctx, claims, claiming, key)
+		return Message{}, false, err
+	}
 	// The email goes to the visitor: no note in its history.
 	history, _, err := s.publicPage(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
 	if err != nil {
 		s.release(ctx, claims, claiming, key)
 		return Message{}, false, fmt.Errorf("history of %s: %w", conversationID, err)
 	}
-	mailID, err := deliver(ctx, conv, history)
+	mailID, err := deliver(ctx, conv, history, in.files)
 	if err != nil {
 		s.release(ctx, claims, claiming, key)
 		return Message{}, false, err
@@ -166,11 +173,17 @@ type EmailInput struct {
 	// Extraction is ExtractionFull when Body is the whole mail (its new
 	// text could not be separated from the quote).
 	Extraction string
+	// Attachments are the mail's files, stored in the conversation
+	// already; with them the body may be empty.
+	Attachments []Attachment
 }
 
 func (in EmailInput) validate() error {
 	if in.Dedupe == "" {
 		return invalid("an email needs an id")
+	}
+	if len(in.Attachments) > 0 && strings.TrimSpace(in.Body) == "" {
+		return nil
 	}
 	return checkBody(in.Body)
 }
@@ -241,7 +254,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 		Current: conv,
 		Message: Message{
 			Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-			Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
+			Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction, Attachments: in.Attachments,
 		},
 		ClientKey: key,
 		Change: func(c *Conversation) error {
@@ -249,7 +262,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 				return errClosed
 			}
 			defer stampListed(c, unread(*c), contact.Role)
-			c.Preview = preview(in.Body)
+			c.Preview = previewOf(in.Body, in.Attachments)
 			c.LastActivityAt = now
 			stopTimer(c)
 			return nil
@@ -279,11 +292,11 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	cid := s.newID()
 	msg := Message{
 		ConversationID: cid, Seq: 1, Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-		Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction,
+		Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction, Attachments: in.Attachments,
 	}
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,
-		LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+		LastSeq: 1, Preview: previewOf(in.Body, in.Attachments), CreatedAt: now, LastActivityAt: now,
 	}
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: "email#" + in.Dedupe})
 	if err != nil {

@@ -20,6 +20,12 @@ var (
 	// ErrClientIDReused: a client id that stored one request came with
 	// another (see clientid.go).
 	ErrClientIDReused = errors.New("client id reused")
+	// ErrBlocked: it exists but is never served (a file a malware scan
+	// found infected).
+	ErrBlocked = errors.New("blocked")
+	// ErrPending: not ready yet; the same request may succeed a little
+	// later (a file still being scanned).
+	ErrPending = errors.New("pending")
 )
 
 // Error is a domain error with a message that is safe to show to clients.

@@ -469,3 +469,17 @@ func newService(t *testing.T, st chat.Storer, n chat.Notifier, o chat.Options) *
 	}
 	return svc
 }
+
+// ClientMessage implements chat.ClientLookup.
+func (f *fakeStore) ClientMessage(_ context.Context, key, request string) (chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok, err := f.dup(key, request)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	if !ok {
+		return chat.Message{}, chat.ErrNotFound
+	}
+	return d.Message, nil
+}

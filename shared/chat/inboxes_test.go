@@ -41,7 +41,7 @@ func TestOutsiderIsAnsweredLikeAnUnknownID(t *testing.T) {
 			return err
 		}},
 		{"reply by email", func(ctx context.Context, svc *chat.Service, id string) error {
-			_, _, err := svc.ReplyVia(ctx, cat, id, chat.ChannelEmail, send, func(context.Context, chat.Conversation, []chat.Message) (string, error) {
+			_, _, err := svc.ReplyVia(ctx, cat, id, chat.ChannelEmail, send, func(context.Context, chat.Conversation, []chat.Message, []chat.Attachment) (string, error) {
 				return "", errors.New("must not deliver")
 			})
 			return err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 )
 
 // SendInput is a message written by a client.
@@ -19,6 +20,13 @@ type SendInput struct {
 	// Channel and MailID are set for replies sent by email.
 	Channel string
 	MailID  string
+	// Attachments are the uploads the message carries (files.go); with
+	// them the body may be empty.
+	Attachments []Upload
+
+	// files are the uploads once committed to filesIn (attach).
+	files   []Attachment
+	filesIn string
 }
 
 func (in SendInput) validate() error {
@@ -29,6 +37,12 @@ func (in SendInput) validate() error {
 		if err := checkID("conversationId", in.ConversationID); err != nil {
 			return err
 		}
+	}
+	if err := in.validateUploads(); err != nil {
+		return err
+	}
+	if len(in.Attachments) > 0 && strings.TrimSpace(in.Body) == "" {
+		return nil
 	}
 	return checkBody(in.Body)
 }
@@ -59,17 +73,25 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		if !exists {
 			return Message{}, notFound()
 		}
+		if err := s.attach(ctx, p, &in, conv); err != nil {
+			return Message{}, err
+		}
 		res, err := s.reply(ctx, p, conv, listeners, in)
 		return res.Message, err
 	}
 	if exists && conv.Status == StatusOpen {
+		if err := s.attach(ctx, p, &in, conv); err != nil {
+			return Message{}, err
+		}
 		res, err := s.appendText(ctx, p, conv, in)
 		switch {
 		case errors.Is(err, errClosed):
 			// Closed between our read and our write: start a new one.
+			s.unattach(ctx, &in)
 		case err != nil:
 			return Message{}, err
 		default:
+			s.settle(ctx, in, res)
 			if err := s.repeat(ctx, connectionID, res); err != nil {
 				return Message{}, err
 			}
@@ -85,19 +107,23 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	}
 	now := s.now().UTC()
 	cid := s.newID()
+	if err := s.attach(ctx, p, &in, Conversation{ID: cid, ChannelID: ch.ID}); err != nil {
+		return Message{}, err
+	}
 	msg := Message{
 		ConversationID: cid, Seq: 1, Kind: KindText, ClientID: in.ClientID,
-		Author: author(p), Body: in.Body, CreatedAt: now,
+		Author: author(p), Body: in.Body, CreatedAt: now, Attachments: in.files,
 	}
 	c := Conversation{
 		ID: cid, ChannelID: ch.ID, InboxID: ch.InboxID, VisitorID: p.ID, Status: StatusOpen,
-		VisitorOnline: true, LastSeq: 1, Preview: preview(in.Body), CreatedAt: now, LastActivityAt: now,
+		VisitorOnline: true, LastSeq: 1, Preview: previewOf(in.Body, in.files), CreatedAt: now, LastActivityAt: now,
 	}
 	armTimer(&c, ch.Inactivity, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})
 	if err != nil {
 		return Message{}, fmt.Errorf("create conversation: %w", err)
 	}
+	s.settle(ctx, in, res)
 	if err := s.repeat(ctx, connectionID, res); err != nil {
 		return Message{}, err
 	}
@@ -138,7 +164,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 		Current: conv,
 		Message: Message{
 			Kind: KindText, ClientID: in.ClientID, Author: author(p), Body: in.Body, CreatedAt: now,
-			Channel: in.Channel, MailID: in.MailID,
+			Channel: in.Channel, MailID: in.MailID, Attachments: in.files,
 		},
 		ClientKey: clientKey(p, in.ClientID),
 		Request:   in.requestDigest(),
@@ -148,7 +174,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 				return errClosed
 			}
 			defer stampListed(c, unread(*c), p.Role)
-			c.Preview = preview(in.Body)
+			c.Preview = previewOf(in.Body, in.files)
 			c.LastActivityAt = now
 			if p.Role == RoleAgent {
 				// Replying means the agent has seen everything before it.
@@ -194,6 +220,9 @@ func (s *Service) Reply(ctx context.Context, agent Principal, conversationID str
 	if err != nil {
 		return Message{}, false, err
 	}
+	if err := s.attach(ctx, agent, &in, conv); err != nil {
+		return Message{}, false, err
+	}
 	res, err := s.reply(ctx, agent, conv, listeners, in)
 	return res.Message, !res.Duplicate, err
 }
@@ -223,6 +252,7 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 	if err != nil {
 		return Appended{}, err
 	}
+	s.settle(ctx, in, res)
 	// A retry fans out again, as for visitors' messages. Whether the first
 	// attempt changed the list is not known any more (the conversation was
 	// read back), so a retry tells the whole inbox.

@@ -127,6 +127,8 @@ type Message struct {
 	// could not be separated from the quoted history: the body is the
 	// whole mail. Agents only (ForVisitor strips it).
 	Extraction string `json:"extraction,omitempty"`
+	// Attachments are the files the message carries (files.go).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // ExtractionFull marks a message stored with the whole text of its email.

@@ -41,6 +41,10 @@ type Options struct {
 	// ProfileURLs are the rules for agents' avatar and meetings URLs
 	// (public https; loopback http too in the local cloud).
 	ProfileURLs publicurl.Options
+	// Files commits the uploads messages carry (files.go). Without it a
+	// message with attachments is refused: only the functions that take
+	// messages from clients have it.
+	Files Files
 }
 
 // Service carries out the chat's use cases.
@@ -57,6 +61,7 @@ type Service struct {
 	visitorMessages RateLimit
 	socketFrames    FrameCounter
 	profileURLs     publicurl.Options
+	files           Files
 }
 
 // repeat counts a repeated message; a refusal stops it before its pushes.
@@ -78,6 +83,7 @@ func NewService(st Storer, n Notifier, o Options) (*Service, error) {
 	s.visitorMessages = o.VisitorMessages
 	s.socketFrames = o.SocketFrames
 	s.profileURLs = o.ProfileURLs
+	s.files = o.Files
 	if s.now == nil {
 		s.now = time.Now
 	}

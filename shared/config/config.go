@@ -54,6 +54,9 @@ type Config struct {
 	// Access holds the inbox's origins, the rate limits and the admin
 	// group (access.go).
 	Access Access
+	// Files holds the limits of the files messages carry and whether they
+	// are scanned for malware (files.go).
+	Files Files
 	// IdentitySecretARN is the secret host sites sign their users' ids
 	// with (IDENTITY_SECRET_ARN; set for the widget routes only).
 	IdentitySecretARN string
@@ -121,6 +124,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	c.Access = readAccess(optional, &bad)
+	c.Files = readFiles(optional, &bad)
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
 	c.UserPoolID = optional("USER_POOL_ID", "")

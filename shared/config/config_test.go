@@ -28,13 +28,13 @@ func TestFromLookup(t *testing.T) {
 			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
 			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
 			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
-			Access: defaultAccess,
+			Access: defaultAccess, Files: defaultFiles,
 		}},
 		{name: "set but empty origins allow none", set: map[string]string{"ALLOWED_ORIGINS": " "}, want: config.Config{
 			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
 			DefaultChannelID: "main", AllowedOrigins: nil,
 			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
-			Access: defaultAccess,
+			Access: defaultAccess, Files: defaultFiles,
 		}},
 		{name: "access settings", set: map[string]string{
 			"INBOX_ORIGINS": "https://d1.cloudfront.net, http://localhost:3000/inbox/", "RATE_LIMIT_PER_IP": "0",
@@ -47,15 +47,24 @@ func TestFromLookup(t *testing.T) {
 				InboxOrigins: []string{"https://d1.cloudfront.net", "http://localhost:3000/inbox/"},
 				PerIP:        0, VisitorMessages: 5, ConnectionFrames: 7, RateWindow: time.Minute, AdminGroup: "ops",
 			},
+			Files: defaultFiles,
 		}},
 		{name: "local cloud", set: map[string]string{"PARLEY_LOCAL_CLOUD": "true"}, want: config.Config{
 			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
 			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
 			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
-			Access: defaultAccess, LocalCloud: true,
+			Access: defaultAccess, Files: defaultFiles, LocalCloud: true,
 		}},
 		{name: "local cloud flag that is no boolean", set: map[string]string{"PARLEY_LOCAL_CLOUD": "yes"},
 			wantErr: `config: PARLEY_LOCAL_CLOUD="yes" is not true or false`},
+		{name: "file settings", set: map[string]string{"FILES_MAX_MEGABYTES": "25", "FILES_PER_MESSAGE": "10", "MALWARE_SCANNING": "Enabled"}, want: config.Config{
+			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
+			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
+			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
+			Access: defaultAccess, Files: config.Files{MaxBytes: 25 << 20, MaxFiles: 10, Scanning: true},
+		}},
+		{name: "file settings out of bounds", set: map[string]string{"FILES_MAX_MEGABYTES": "0", "FILES_PER_MESSAGE": "11", "MALWARE_SCANNING": "yes"},
+			wantErr: `config: FILES_MAX_MEGABYTES="0" is not a whole number from 1 to 100; FILES_PER_MESSAGE="11" is not a whole number from 1 to 10; MALWARE_SCANNING="yes" is neither Enabled nor Disabled`},
 		{name: "a limit that is no count", set: map[string]string{"RATE_LIMIT_PER_IP": "-1", "RATE_LIMIT_VISITOR_MESSAGES": "many"},
 			wantErr: `config: RATE_LIMIT_PER_IP="-1" is not a count (0 or more); RATE_LIMIT_VISITOR_MESSAGES="many" is not a count (0 or more)`},
 		{name: "lists every missing variable", drop: []string{"TABLE_NAME", "WS_CALLBACK_URL", "ALLOWED_ORIGINS"},
@@ -89,6 +98,8 @@ func TestFromLookup(t *testing.T) {
 		})
 	}
 }
+
+var defaultFiles = config.Files{MaxBytes: 10 << 20, MaxFiles: 5}
 
 var defaultAccess = config.Access{
 	PerIP: config.DefaultPerIP, VisitorMessages: config.DefaultVisitorMessages,

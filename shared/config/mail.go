@@ -27,6 +27,9 @@ type Mail struct {
 	// InboxURL is where the inbox is served (INBOX_URL, inbox.go), for
 	// the links of emails to agents; nil where no function sends them.
 	InboxURL *url.URL
+	// FileLinkURL is the widget's page the files links of emails point at
+	// (FILE_LINK_URL).
+	FileLinkURL string
 }
 
 // LoadMail reads the email channel's variables.
@@ -58,6 +61,9 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 	m.FilesURL = files
 	if m.InboxURL, err = readInboxURL(lookup); err != nil {
 		return Mail{}, err
+	}
+	if v, ok := lookup("FILE_LINK_URL"); ok {
+		m.FileLinkURL = strings.TrimSpace(v)
 	}
 	return m, nil
 }

@@ -126,6 +126,9 @@ type Service struct {
 	// inboxURL is where agents open a conversation (#/c/{id}).
 	inboxURL string
 	now      func() time.Time
+	// files and attachUpTo: see files.go.
+	files      Files
+	attachUpTo int64
 }
 
 // Options configure a Service.
@@ -137,6 +140,12 @@ type Options struct {
 	// InboxURL is where the inbox runs, for links to a conversation in
 	// a transcript an agent sends to another address (empty: none).
 	InboxURL string
+	// Files reads and links the files emails carry; without it they are
+	// named only.
+	Files Files
+	// AttachUpTo is the most bytes of files a reply by email attaches;
+	// the rest, and all of them when it is 0, go as links.
+	AttachUpTo int64
 }
 
 // New returns a Service.
@@ -144,7 +153,8 @@ func New(svc *chat.Service, st Store, channels Channels, ses SES, s3c S3, tokens
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now}
+	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now,
+		files: o.Files, attachUpTo: o.AttachUpTo}
 }
 
 // AddressKey is how addresses are compared and indexed.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -277,7 +278,7 @@ func TestInboundHandler(t *testing.T) {
 		wantQuarantine string
 	}{
 		{name: "appended once when delivered twice", deliveries: 2,
-			wantBody: "Thanks, the photo of the parcel is attached.\n\n[attachment: parcel.png, 8 bytes]"},
+			wantBody: "Thanks, the photo of the parcel is attached. + parcel.png (8 bytes, image/png, inline true)"},
 		{name: "failing DMARC is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) { r.DMARCVerdict.Status = "FAIL" }, wantQuarantine: "DMARC"},
 		{name: "a virus is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) { r.VirusVerdict.Status = "FAIL" }, wantQuarantine: "virus"},
 		{name: "a forged token is quarantined", deliveries: 1, mutate: func(r *events.SimpleEmailReceipt) {
@@ -309,7 +310,11 @@ func TestInboundHandler(t *testing.T) {
 			var emailed []string
 			for _, m := range msgs[1:] {
 				if m.Channel == chat.ChannelEmail && m.Author.Type == chat.RoleVisitor {
-					emailed = append(emailed, m.Body)
+					line := m.Body
+					for _, a := range m.Attachments {
+						line += fmt.Sprintf(" + %s (%d bytes, %s, inline %v)", a.Filename, a.Size, a.ContentType, a.Inline)
+					}
+					emailed = append(emailed, line)
 				}
 			}
 			q, err := f.email.Quarantine(t.Context(), f.agent, 10)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,7 +77,6 @@ const (
 	maxAttachments      = 10
 	maxAttachmentBytes  = 10 << 20
 	truncatedNote       = "\n\n[The email was longer; the rest was cut.]"
-	attachmentsFolder   = attachment.Folder
 	emptyReplyBody      = "(empty email)"
 	quarantinePreviewMx = 200
 )
@@ -144,11 +142,11 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if !known || mail.Key(c.Email) != in.From {
 			return s.quarantine(ctx, r, rawKey, in, conv.ID, "the sender is not the conversation's contact")
 		}
-		body, err = s.storeAttachments(ctx, conv.ID, r.SESMessageID, in, body)
+		body, files, err := s.storeAttachments(ctx, conv.ID, r.SESMessageID, in, body)
 		if err != nil {
 			return Outcome{}, err
 		}
-		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body, Extraction: extraction})
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body, Extraction: extraction, Attachments: files})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -167,12 +165,12 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if created && len(in.Attachments) > 0 {
 		// The conversation id exists only now; the attachments follow in a
 		// second message so the first write stays idempotent.
-		withFiles, err := s.storeAttachments(ctx, msg.ConversationID, r.SESMessageID, in, "")
+		notes, files, err := s.storeAttachments(ctx, msg.ConversationID, r.SESMessageID, in, "")
 		if err != nil {
 			return Outcome{}, err
 		}
-		if strings.TrimSpace(withFiles) != "" {
-			if _, _, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), msg.ConversationID, chat.EmailInput{Dedupe: dedupe + "#attachments", Body: strings.TrimSpace(withFiles)}); err != nil {
+		if strings.TrimSpace(notes) != "" || len(files) > 0 {
+			if _, _, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), msg.ConversationID, chat.EmailInput{Dedupe: dedupe + "#attachments", Body: strings.TrimSpace(notes), Attachments: files}); err != nil {
 				return Outcome{}, err
 			}
 		}
@@ -276,37 +274,41 @@ func (s *Service) body(in *mail.Inbound) (body, extraction string) {
 	return body, extraction
 }
 
-// storeAttachments puts a mail's attachments in S3 and lists them under
-// the body.
-func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID string, in *mail.Inbound, body string) (string, error) {
-	var lines []string
+// storeAttachments puts a mail's attachments in S3 and returns them as
+// the message's files, with the body and a note for each file not kept.
+func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID string, in *mail.Inbound, body string) (string, []chat.Attachment, error) {
+	var notes []string
+	var files []chat.Attachment
 	for i, a := range in.Attachments {
 		if i >= maxAttachments {
-			lines = append(lines, fmt.Sprintf("[%d more attachments were not kept]", len(in.Attachments)-maxAttachments))
+			notes = append(notes, fmt.Sprintf("[%d more attachments were not kept]", len(in.Attachments)-maxAttachments))
 			break
 		}
 		if len(a.Data) > maxAttachmentBytes {
-			lines = append(lines, fmt.Sprintf("[attachment %s was larger than 10 MB and not kept]", a.Filename))
+			notes = append(notes, fmt.Sprintf("[attachment %s was larger than 10 MB and not kept]", a.Filename))
 			continue
 		}
-		key := attachmentsFolder + conversationID + "/" + sesID + "/" + fmt.Sprint(i+1) + "-" + path.Base(a.Filename)
+		key, file := attachment.Mailed(conversationID, sesID, i+1, a.Filename, int64(len(a.Data)))
 		_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(s.cfg.MailBucket), Key: aws.String(key), Body: bytes.NewReader(a.Data),
 			ContentType:        aws.String("application/octet-stream"),
 			ContentDisposition: aws.String(fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(a.Filename, `"`, ""))),
 		})
 		if err != nil {
-			return "", fmt.Errorf("store attachment: %w", err)
+			return "", nil, fmt.Errorf("store attachment: %w", err)
 		}
-		lines = append(lines, fmt.Sprintf("[attachment: %s, %d bytes]", a.Filename, len(a.Data)))
+		files = append(files, file)
 	}
-	if len(lines) == 0 {
-		return body, nil
+	if body == emptyReplyBody && len(files) > 0 {
+		body = ""
+	}
+	if len(notes) == 0 {
+		return body, files, nil
 	}
 	if body == emptyReplyBody {
 		body = ""
 	}
-	return strings.TrimSpace(body + "\n\n" + strings.Join(lines, "\n")), nil
+	return strings.TrimSpace(body + "\n\n" + strings.Join(notes, "\n")), files, nil
 }
 
 func (s *Service) quarantine(ctx context.Context, r Received, rawKey string, in *mail.Inbound, conversationID, reason string) (Outcome, error) {

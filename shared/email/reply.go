@@ -13,7 +13,7 @@ import (
 // the email cannot be sent; a retry with the same client id returns the
 // stored message and sends nothing.
 func (s *Service) Reply(ctx context.Context, agent chat.Principal, conversationID string, in chat.SendInput) (chat.Message, bool, error) {
-	return s.chat.ReplyVia(ctx, agent, conversationID, chat.ChannelEmail, in, func(ctx context.Context, conv chat.Conversation, history []chat.Message) (string, error) {
+	return s.chat.ReplyVia(ctx, agent, conversationID, chat.ChannelEmail, in, func(ctx context.Context, conv chat.Conversation, history []chat.Message, files []chat.Attachment) (string, error) {
 		c, ok, err := s.contactOf(ctx, conv.VisitorID)
 		if err != nil {
 			return "", err
@@ -32,12 +32,18 @@ func (s *Service) Reply(ctx context.Context, agent chat.Principal, conversationI
 			}
 		}
 		mailID := fmt.Sprintf("%s.%s@%s", conv.ID, in.ClientID, senderDomain(s.cfg.SenderAddress))
+		attached, lead, err := s.carried(ctx, conv.ID, files)
+		if err != nil {
+			return "", err
+		}
+		earlier := s.entries(conv.ID, history, c.Name)
 		return s.send(ctx, outgoing{
-			conv: conv, to: c.Email, toName: c.Name, fromName: agent.Name, subject: subject, history: history, mailID: mailID,
+			conv: conv, to: c.Email, toName: c.Name, fromName: agent.Name, subject: subject, history: history, mailID: mailID, files: attached,
 			thread: mail.Thread{
-				Lead: in.Body, LeadBy: agent.Name, Title: "Earlier in this conversation",
-				StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: entries(history, c.Name),
-				Footer: "Reply to this email to continue the conversation.",
+				Lead: in.Body, LeadFiles: lead, LeadBy: agent.Name, Title: "Earlier in this conversation",
+				StartedAt: conv.CreatedAt, PageURL: c.PageURL, Entries: earlier,
+				FilesNote: filesNote(lead, earlier),
+				Footer:    "Reply to this email to continue the conversation.",
 			},
 		})
 	})

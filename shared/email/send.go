@@ -23,6 +23,7 @@ type outgoing struct {
 	thread   mail.Thread
 	history  []chat.Message
 	mailID   string
+	files    []mail.Attachment
 }
 
 // errBlocked is the refusal to write to an undeliverable address.
@@ -82,7 +83,7 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	}
 	raw, err := mail.Build(mail.Message{
 		From: from, To: to, ReplyTo: replyTo, Subject: subject, MessageID: o.mailID,
-		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody,
+		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody, Attachments: o.files,
 	})
 	if err != nil {
 		return "", toDomain(err)
@@ -105,8 +106,9 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 }
 
 // entries turns a conversation's messages into what an email shows:
-// text messages only (system events and internal notes stay in the inbox).
-func entries(msgs []chat.Message, visitorName string) []mail.Entry {
+// text messages only (system events and internal notes stay in the
+// inbox), their files as links.
+func (s *Service) entries(conversationID string, msgs []chat.Message, visitorName string) []mail.Entry {
 	out := make([]mail.Entry, 0, len(msgs))
 	for _, m := range msgs {
 		if m.Kind != chat.KindText {
@@ -124,7 +126,8 @@ func entries(msgs []chat.Message, visitorName string) []mail.Entry {
 		if name == "" {
 			name = "You"
 		}
-		out = append(out, mail.Entry{At: m.CreatedAt, Author: name, Body: m.Body, Email: m.Channel == chat.ChannelEmail})
+		out = append(out, mail.Entry{At: m.CreatedAt, Author: name, Body: m.Body, Email: m.Channel == chat.ChannelEmail,
+			Files: s.linked(conversationID, m.Attachments)})
 	}
 	return out
 }

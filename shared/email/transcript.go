@@ -27,11 +27,13 @@ const DefaultTranscriptSubject = "Transcript of your conversation"
 // transcriptBudget bounds what a transcript's messages add to the email.
 // A body byte costs at most 8 bytes on the wire (quoted-printable in the
 // text part; escaped, then quoted-printable, in the HTML part) and an
-// entry's own lines a few hundred (entryCost); the rest of the email fits
-// in what is left of mail.MaxRawBytes.
-const transcriptBudget = mail.MaxRawBytes * 3 / 4
+// entry's own lines a few hundred (entryCost); a file it lists (name,
+// size, link, in both parts) a few hundred more. A transcript attaches no
+// files, so it stays far under mail.MaxRawBytes (sized for a reply's
+// attachments): 1.5 MB of text is already more than anyone reads.
+const transcriptBudget = 3 << 19
 
-func entryCost(m chat.Message) int { return 8*len(m.Body) + 600 }
+func entryCost(m chat.Message) int { return 8*len(m.Body) + 600 + 1200*len(m.Attachments) }
 
 // transcriptView is what a transcript shows of a conversation.
 type transcriptView struct {
@@ -107,9 +109,11 @@ func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, t
 	if !strings.EqualFold(to, c.Email) {
 		name = ""
 	}
+	all := s.entries(v.conv.ID, v.msgs, c.Name)
 	t := mail.Thread{
-		Title: "Your conversation", StartedAt: v.conv.CreatedAt, PageURL: c.PageURL, Entries: entries(v.msgs, c.Name),
-		Footer: "Reply to this email to write to us again about this conversation.",
+		Title: "Your conversation", StartedAt: v.conv.CreatedAt, PageURL: c.PageURL, Entries: all,
+		FilesNote: filesNote(nil, all),
+		Footer:    "Reply to this email to write to us again about this conversation.",
 	}
 	if v.omitted > 0 {
 		t.Omitted, t.Rest = v.omitted, s.restLink(v.conv, c, to)

@@ -390,3 +390,64 @@ func TestParseAttachments(t *testing.T) {
 		t.Errorf("attachments (-want +got):\n%s", diff)
 	}
 }
+
+// TestBuildWithFiles: files travel as attachments after the text and HTML,
+// their names encoded (never a raw quote or line break in a header), and
+// parse back whole; the bodies name every file, with its link when it has
+// one, and no link markup comes from a name.
+func TestBuildWithFiles(t *testing.T) {
+	files := []parleymail.File{
+		{Name: "invoice.pdf", Size: "12 KB", Attached: true},
+		{Name: `Zoë "big".zip`, Size: "8.2 MB", URL: "https://d1.cloudfront.net/widget/file.html#v1.abc.def"},
+		{Name: "<b>x</b>.png", Size: "1 KB", URL: "javascript:alert(1)"},
+	}
+	text, htmlBody, err := parleymail.Render(parleymail.Thread{
+		Lead: "Here you are.", LeadFiles: files, LeadBy: "Alice", Title: "Earlier",
+		Entries:   []parleymail.Entry{{At: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), Author: "Zoë", Files: files[1:2]}},
+		FilesNote: "File links work for 7 days.",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"[file] invoice.pdf (12 KB), attached", `[file] Zoë "big".zip (8.2 MB): https://d1.cloudfront.net/widget/file.html#v1.abc.def`,
+		"File links work for 7 days.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(htmlBody, "<b>x</b>") || strings.Contains(htmlBody, `href="javascript:`) ||
+		!strings.Contains(htmlBody, `<a href="https://d1.cloudfront.net/widget/file.html#v1.abc.def">Zoë &#34;big&#34;.zip</a>`) {
+		t.Errorf("HTML body: names must stay text and links http(s):\n%s", htmlBody)
+	}
+	from, _ := parleymail.FormatAddress("Alice", "support@example.com")
+	data := []byte("%PDF-1.4 " + strings.Repeat("x", 200))
+	raw, err := parleymail.Build(parleymail.Message{
+		From: from, To: "zoe@visitor.test", Subject: "Files", MessageID: "m1@example.com", Text: text, HTML: htmlBody,
+		Attachments: []parleymail.Attachment{
+			{Filename: "invoice.pdf", ContentType: "application/pdf", Data: data},
+			{Filename: "Zoë \"q\"\r\nBcc: x@evil.test.txt", ContentType: "text/plain\r\nX-Evil: 1", Data: []byte("hi")},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "\r\nBcc:") || strings.Contains(string(raw), "\r\nX-Evil") {
+		t.Fatalf("a file's name or type broke into the headers:\n%s", raw)
+	}
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []parleymail.Attachment{
+		{Filename: "invoice.pdf", ContentType: "application/pdf", Data: data},
+		{Filename: "Zoë \"q\"__Bcc: x@evil.test.txt", ContentType: "application/octet-stream", Data: []byte("hi")},
+	}
+	if diff := cmp.Diff(want, in.Attachments); diff != "" {
+		t.Errorf("attachments parsed back (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(in.Text, "Here you are.") {
+		t.Errorf("text part lost: %q", in.Text)
+	}
+}

@@ -3,8 +3,11 @@ package mail
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/textproto"
@@ -12,10 +15,10 @@ import (
 	"time"
 )
 
-// MaxRawBytes bounds an outgoing message (SES v2 accepts up to 40 MB; a
-// chat reply with its history is far below this, so more means a bug or an
-// abuse).
-const MaxRawBytes = 2 << 20
+// MaxRawBytes bounds an outgoing message (SES v2 accepts up to 40 MB): a
+// reply with its history and up to 5 MB of files, base64-encoded, is far
+// below this, so more means a bug or an abuse.
+const MaxRawBytes = 10 << 20
 
 // Message is an outgoing email. Addresses are header values made by
 // FormatAddress; Subject is a value made by Subject.
@@ -34,6 +37,8 @@ type Message struct {
 	// Headers are extra headers (for example SES tags); names and values
 	// must be safe ASCII.
 	Headers map[string]string
+	// Attachments travel after the text and HTML (multipart/mixed).
+	Attachments []Attachment
 }
 
 // NewMessageID returns a fresh Message-ID (without brackets) at domain.
@@ -109,31 +114,100 @@ func Build(m Message) ([]byte, error) {
 		}
 		fmt.Fprintf(&buf, "%s: %s\r\n", name, value)
 	}
-	mw := multipart.NewWriter(&buf)
-	fmt.Fprintf(&buf, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", mw.Boundary())
-	for _, p := range []struct{ typ, body string }{{"text/plain; charset=utf-8", m.Text}, {"text/html; charset=utf-8", m.HTML}} {
+	ctype, body, err := alternative(m.Text, m.HTML)
+	if err == nil && len(m.Attachments) > 0 {
+		ctype, body, err = mixed(ctype, body, m.Attachments)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(&buf, "Content-Type: %s\r\n\r\n", ctype)
+	buf.Write(body)
+	if buf.Len() > MaxRawBytes {
+		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the email would be %d bytes, more than the limit of %d", buf.Len(), MaxRawBytes)}
+	}
+	return buf.Bytes(), nil
+}
+
+// alternative is the text and HTML bodies as one multipart/alternative
+// body, with its content type.
+func alternative(text, html string) (string, []byte, error) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, p := range []struct{ typ, body string }{{"text/plain; charset=utf-8", text}, {"text/html; charset=utf-8", html}} {
 		w, err := mw.CreatePart(textproto.MIMEHeader{
 			"Content-Type":              {p.typ},
 			"Content-Transfer-Encoding": {"quoted-printable"},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("mime part: %w", err)
+			return "", nil, fmt.Errorf("mime part: %w", err)
 		}
 		qp := quotedprintable.NewWriter(w)
 		if _, err := qp.Write([]byte(crlf(p.body))); err != nil {
-			return nil, fmt.Errorf("mime part: %w", err)
+			return "", nil, fmt.Errorf("mime part: %w", err)
 		}
 		if err := qp.Close(); err != nil {
-			return nil, fmt.Errorf("mime part: %w", err)
+			return "", nil, fmt.Errorf("mime part: %w", err)
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("mime: %w", err)
+		return "", nil, fmt.Errorf("mime: %w", err)
 	}
-	if buf.Len() > MaxRawBytes {
-		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the email would be %d bytes, more than the limit of %d", buf.Len(), MaxRawBytes)}
+	return fmt.Sprintf("multipart/alternative; boundary=%q", mw.Boundary()), b.Bytes(), nil
+}
+
+// mixed puts a body (of type ctype) and files into one multipart/mixed
+// body. File names go into the headers encoded (RFC 2231), never raw; a
+// content type that does not parse is sent as an octet stream.
+func mixed(ctype string, body []byte, files []Attachment) (string, []byte, error) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {ctype}})
+	if err == nil {
+		_, err = w.Write(body)
 	}
-	return buf.Bytes(), nil
+	if err != nil {
+		return "", nil, fmt.Errorf("mime part: %w", err)
+	}
+	for _, f := range files {
+		t, _, err := mime.ParseMediaType(f.ContentType)
+		if err != nil || !safeHeaderValue(f.ContentType) {
+			t = "application/octet-stream"
+		}
+		name := strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return '_'
+			}
+			return r
+		}, f.Filename)
+		disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+		typ := mime.FormatMediaType(t, map[string]string{"name": name})
+		if disposition == "" || typ == "" {
+			disposition, typ = "attachment", t
+		}
+		w, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {typ},
+			"Content-Disposition":       {disposition},
+			"Content-Transfer-Encoding": {"base64"},
+		})
+		if err != nil {
+			return "", nil, fmt.Errorf("mime part: %w", err)
+		}
+		enc := base64.StdEncoding.EncodeToString(f.Data)
+		for len(enc) > 76 {
+			if _, err := io.WriteString(w, enc[:76]+"\r\n"); err != nil {
+				return "", nil, fmt.Errorf("mime part: %w", err)
+			}
+			enc = enc[76:]
+		}
+		if _, err := io.WriteString(w, enc+"\r\n"); err != nil {
+			return "", nil, fmt.Errorf("mime part: %w", err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return "", nil, fmt.Errorf("mime: %w", err)
+	}
+	return fmt.Sprintf("multipart/mixed; boundary=%q", mw.Boundary()), b.Bytes(), nil
 }
 
 // crlf normalises line ends to CRLF, as MIME wants.

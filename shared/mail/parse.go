@@ -23,7 +23,7 @@ const (
 	maxRefs         = 50
 )
 
-// Attachment is a file carried by an inbound message.
+// Attachment is a file a message carries, inbound or outgoing.
 type Attachment struct {
 	Filename    string
 	ContentType string

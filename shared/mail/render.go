@@ -15,12 +15,23 @@ type Entry struct {
 	Author string
 	Body   string
 	Email  bool // sent or received by email rather than chat
+	Files  []File
+}
+
+// File is a file an email names: carried by the email itself, behind a
+// link, or named only.
+type File struct {
+	Name     string
+	Size     string // as people read it: "120 KB"
+	URL      string
+	Attached bool
 }
 
 // Thread is what a continuation email or a transcript shows: an optional
-// lead text (the agent's reply), then the conversation.
+// lead text (the agent's reply) with its files, then the conversation.
 type Thread struct {
 	Lead      string
+	LeadFiles []File
 	LeadBy    string
 	Title     string // heading above the history, e.g. "Your conversation"
 	StartedAt time.Time
@@ -29,14 +40,18 @@ type Thread struct {
 	// Omitted counts the earlier messages left out to keep the email under
 	// its size limit; Rest is where the whole conversation can be read
 	// (shown as a link when http(s)).
-	Omitted  int
-	Rest     string
-	Footer   string
-	Location *time.Location
+	Omitted int
+	Rest    string
+	// FilesNote says how long file links work, under the files.
+	FilesNote string
+	Footer    string
+	Location  *time.Location
 }
 
-var textTmpl = template.Must(template.New("text").Parse(`{{if .Lead}}{{.Lead}}
-
+var textTmpl = template.Must(template.New("text").Parse(`{{define "files"}}{{range .}}[file] {{.Name}} ({{.Size}}){{if .URL}}: {{.URL}}{{else if .Attached}}, attached{{end}}
+{{end}}{{end}}{{if or .Lead .LeadFiles}}{{if .Lead}}{{.Lead}}
+{{end}}{{if .LeadFiles}}
+{{template "files" .LeadFiles}}{{end}}
 {{if .LeadBy}}— {{.LeadBy}}
 {{end}}
 {{end}}{{.Title}}
@@ -45,15 +60,19 @@ var textTmpl = template.Must(template.New("text").Parse(`{{if .Lead}}{{.Lead}}
 The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} The whole conversation: {{.SafeRest}}{{end}}
 {{end}}{{range .Entries}}
 [{{.When}}] {{.Author}}{{if .Email}} (email){{end}}:
-{{.Body}}
-{{end}}
-{{.Footer}}
+{{if .Body}}{{.Body}}
+{{end}}{{template "files" .Files}}{{end}}
+{{if .FilesNote}}{{.FilesNote}}
+{{end}}{{.Footer}}
 `))
 
-var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`{{define "files"}}{{if .}}<ul style="margin:4px 0 0 0;padding-left:18px">
+{{range .}}<li>{{if .URL}}<a href="{{.URL}}">{{.Name}}</a>{{else}}{{.Name}}{{end}} <span style="color:#59636e">({{.Size}}{{if .Attached}}, attached{{end}})</span></li>
+{{end}}</ul>{{end}}{{end}}<!doctype html>
 <html><head><meta charset="utf-8"></head>
 <body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328">
-{{if .Lead}}<div style="white-space:pre-wrap">{{.Lead}}</div>
+{{if or .Lead .LeadFiles}}{{if .Lead}}<div style="white-space:pre-wrap">{{.Lead}}</div>
+{{end}}{{template "files" .LeadFiles}}
 {{if .LeadBy}}<p style="color:#59636e">— {{.LeadBy}}</p>{{end}}
 <hr style="border:none;border-top:1px solid #d1d9e0">
 {{end}}<h3 style="font-size:15px">{{.Title}}</h3>
@@ -61,8 +80,9 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 {{if .Omitted}}<p style="color:#59636e">The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} <a href="{{.SafeRest}}">Read the whole conversation</a>.{{end}}</p>
 {{end}}{{range .Entries}}<div style="margin:0 0 12px 0">
 <div style="color:#59636e;font-size:12px">{{.When}} · <strong>{{.Author}}</strong>{{if .Email}} · email{{end}}</div>
-<div style="white-space:pre-wrap">{{.Body}}</div>
+{{if .Body}}<div style="white-space:pre-wrap">{{.Body}}</div>{{end}}{{template "files" .Files}}
 </div>
+{{end}}{{if .FilesNote}}<p style="color:#59636e;font-size:12px">{{.FilesNote}}</p>
 {{end}}<p style="color:#59636e;font-size:12px">{{.Footer}}</p>
 </body></html>
 `))

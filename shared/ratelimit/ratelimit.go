@@ -26,6 +26,9 @@ type Limits struct {
 	// ConnectionFrames bounds the frames of one socket other than
 	// sendMessage (typing, read, resume, ping, unknown actions).
 	ConnectionFrames chat.RateLimit
+	// Uploads bounds the upload slots one visitor asks for, all its tabs
+	// together.
+	Uploads chat.RateLimit
 }
 
 // Limiter checks requests against Limits; a limit of 0 (by configuration)
@@ -75,6 +78,11 @@ func (l *Limiter) Connection(ctx context.Context, connectionID string) error {
 		return nil
 	}
 	return l.hit(ctx, l.limits.ConnectionFrames, "conn#"+connectionID)
+}
+
+// Upload counts one upload slot a visitor asks for.
+func (l *Limiter) Upload(ctx context.Context, visitorID string) error {
+	return l.hit(ctx, l.limits.Uploads, "upload#"+visitorID)
 }
 
 func (l *Limiter) hit(ctx context.Context, r chat.RateLimit, key string) error {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
@@ -70,6 +71,7 @@ type entry struct {
 var (
 	_ chat.Channels       = (*Cache)(nil)
 	_ auth.ChannelOrigins = (*Cache)(nil)
+	_ attachment.Limits   = (*Cache)(nil)
 )
 
 // NewCache returns the cache over st. now is the clock the cache's age is
@@ -205,4 +207,21 @@ func (c *Cache) ChannelEmail(ctx context.Context, id string) (email.Settings, er
 	}
 	m := e.ch.Email
 	return email.Settings{ChannelID: id, TranscriptOnClose: m.TranscriptOnClose, SenderAddress: m.SenderAddress, SenderName: m.SenderName}, nil
+}
+
+// FileLimits implements attachment.Limits: the channel's own limits, the
+// deployment's where the channel keeps 0.
+func (c *Cache) FileLimits(ctx context.Context, id string) (attachment.FileLimits, error) {
+	e, err := c.get(ctx, id)
+	if err != nil {
+		return attachment.FileLimits{}, err
+	}
+	l := c.seed.Files
+	if f := e.ch.Files; f.MaxMegabytes > 0 {
+		l.MaxBytes = int64(f.MaxMegabytes) << 20
+	}
+	if f := e.ch.Files; f.PerMessage > 0 {
+		l.MaxFiles = f.PerMessage
+	}
+	return l, nil
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/availability"
 )
 
@@ -25,6 +26,9 @@ type Seed struct {
 	// SenderDomain the domain every channel's sender must be at.
 	SenderAddress string
 	SenderDomain  string
+	// Files are the deployment's file limits (the MaxFileMegabytes and
+	// MaxFilesPerMessage parameters): those of every channel that keeps 0.
+	Files attachment.FileLimits
 }
 
 // Defaults of what no parameter sets.

@@ -26,6 +26,7 @@ type Channel struct {
 	TypicalReplyTime string                `json:"typicalReplyTime"`
 	Email            Email                 `json:"email"`
 	Inactivity       Inactivity            `json:"inactivity"`
+	Files            Files                 `json:"files"`
 }
 
 // Look is how the widget looks on the host page.
@@ -70,6 +71,14 @@ type Inactivity struct {
 	TimeoutMinutes int    `json:"timeoutMinutes"`
 	WarningMinutes int    `json:"warningMinutes"`
 	WarningText    string `json:"warningText"`
+}
+
+// Files bounds the files sent in the channel's conversations: the largest
+// file and the most files one message carries. 0 keeps the deployment's
+// limit (the MaxFileMegabytes and MaxFilesPerMessage parameters).
+type Files struct {
+	MaxMegabytes int `json:"maxMegabytes"`
+	PerMessage   int `json:"perMessage"`
 }
 
 // Inbox is a team's inbox: its members and channels, and how new

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/shared/access"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/ratelimit"
@@ -40,6 +41,7 @@ var seed = settings.Seed{
 	AllowedOrigins: []string{"https://www.example.com", "not an origin", "http://localhost:3000"}, Language: "it",
 	Inactivity:    settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
 	SenderAddress: "chat@example.com", SenderDomain: "example.com",
+	Files: attachment.FileLimits{MaxBytes: 10 << 20, MaxFiles: 5},
 }
 
 type nopNotifier struct{}
@@ -284,6 +286,8 @@ func TestPutChannelValidates(t *testing.T) {
 			c.Availability = availability.Settings{Mode: availability.Hours, TimeZone: "Mars/Olympus", Week: availability.Week{Mon: []availability.Interval{{Start: "18:00", End: "09:00"}}}}
 		}, []string{"availability.timeZone: is not a known time zone", "availability.week.mon[0].end: must be after the start"}},
 		{"no inbox", func(c *settings.Channel) { c.InboxID = "nowhere" }, []string{"inboxId: must name an inbox"}},
+		{"file limits out of range", func(c *settings.Channel) { c.Files = settings.Files{MaxMegabytes: 101, PerMessage: -1} },
+			[]string{"files.maxMegabytes: must be between 0 (the deployment's limit) and 100", "files.perMessage: must be between 0 (the deployment's limit) and 10"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,6 +325,48 @@ func TestPutChannelValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFileLimits: a channel takes the deployment's file limits until an
+// admin sets its own; each limit falls back on its own, and a new limit
+// holds once the cache window has passed.
+func TestFileLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		files settings.Files
+		want  attachment.FileLimits
+	}{
+		{"the deployment's", settings.Files{}, attachment.FileLimits{MaxBytes: 10 << 20, MaxFiles: 5}},
+		{"the channel's size", settings.Files{MaxMegabytes: 25}, attachment.FileLimits{MaxBytes: 25 << 20, MaxFiles: 5}},
+		{"the channel's own", settings.Files{MaxMegabytes: 1, PerMessage: 2}, attachment.FileLimits{MaxBytes: 1 << 20, MaxFiles: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ch, err := f.svc.Channel(t.Context(), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch.Files = tt.files
+			if _, err := f.svc.PutChannel(t.Context(), "main", ch); err != nil {
+				t.Fatal(err)
+			}
+			f.now = f.now.Add(settings.CacheTTL + time.Second)
+			got, err := f.newCache(t).FileLimits(t.Context(), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("file limits (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("unknown channel", func(t *testing.T) {
+		f := newFixture(t)
+		if _, err := f.cache.FileLimits(t.Context(), "nowhere"); !errors.Is(err, chat.ErrNotFound) {
+			t.Errorf("FileLimits of an unknown channel = %v, want ErrNotFound", err)
+		}
+	})
 }
 
 // TestPutChannelStoresText: markup is text like any other, kept as given;

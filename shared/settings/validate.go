@@ -32,6 +32,9 @@ const (
 	MaxWarningMinutes    = 60
 	MaxCapacity          = 100
 	MaxMembers           = 500
+	// MaxFileMegabytes is the largest file any channel may take, as the
+	// MaxFileMegabytes parameter's own bound.
+	MaxFileMegabytes = 100
 	// MinContrast is the least contrast ratio of white on the theme
 	// colour: WCAG 2.1's 3:1 for graphical objects (1.4.11, the launcher's
 	// icon and the header's buttons) and large text (1.4.3, the header's
@@ -159,6 +162,13 @@ func checkChannel(ch Channel, senderDomain string) (Channel, error) {
 		c.add("inactivity.warningMinutes", "must be less than the timeout")
 	}
 	in.WarningText = c.text("inactivity.warningText", in.WarningText, MaxWarningTextRunes, false, false)
+
+	if f := ch.Files; f.MaxMegabytes < 0 || f.MaxMegabytes > MaxFileMegabytes {
+		c.add("files.maxMegabytes", "must be between 0 (the deployment's limit) and %d", MaxFileMegabytes)
+	}
+	if f := ch.Files; f.PerMessage < 0 || f.PerMessage > chat.MaxUploadsPerMessage {
+		c.add("files.perMessage", "must be between 0 (the deployment's limit) and %d", chat.MaxUploadsPerMessage)
+	}
 	return ch, c.err("the channel")
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
@@ -78,15 +79,31 @@ func (e Env) Limiter(st *store.Store) *ratelimit.Limiter {
 	return ratelimit.New(st, ratelimit.Limits{
 		PerIP:            chat.RateLimit{Limit: a.PerIP, Window: a.RateWindow},
 		ConnectionFrames: chat.RateLimit{Limit: a.ConnectionFrames, Window: a.RateWindow},
+		// A visitor's upload slots are bounded like its messages.
+		Uploads: chat.RateLimit{Limit: a.VisitorMessages, Window: a.RateWindow},
 	}, nil)
 }
 
 // Chat returns the chat domain over st, pushing through the @connections
 // API, with the chat channels of the stored settings. An agent without a
-// profile is a member of the first inbox.
+// profile is a member of the first inbox. It takes no files with
+// messages: ChatWithFiles is for the functions that take messages from
+// clients.
 func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter, channels *settings.Cache) (*chat.Service, error) {
+	return chat.NewService(st, push.New(e.callbacks()), e.chatOptions(limiter, channels))
+}
+
+// ChatWithFiles is Chat whose messages may carry files, committed to
+// files.
+func (e Env) ChatWithFiles(st *store.Store, limiter *ratelimit.Limiter, channels *settings.Cache, files chat.Files) (*chat.Service, error) {
+	o := e.chatOptions(limiter, channels)
+	o.Files = files
+	return chat.NewService(st, push.New(e.callbacks()), o)
+}
+
+func (e Env) chatOptions(limiter *ratelimit.Limiter, channels *settings.Cache) chat.Options {
 	cfg := e.Config
-	return chat.NewService(st, push.New(e.callbacks()), chat.Options{
+	return chat.Options{
 		ChannelID:       cfg.DefaultChannelID,
 		Channels:        channels,
 		AgentInboxes:    []string{config.DefaultInboxID},
@@ -94,7 +111,7 @@ func (e Env) Chat(st *store.Store, limiter *ratelimit.Limiter, channels *setting
 		VisitorMessages: chat.RateLimit{Limit: cfg.Access.VisitorMessages, Window: cfg.Access.RateWindow},
 		SocketFrames:    limiter,
 		ProfileURLs:     publicurl.Options{LoopbackHTTP: cfg.LocalCloud},
-	})
+	}
 }
 
 // Channels returns the cache of the stored chat channels; the first inbox
@@ -113,6 +130,7 @@ func (e Env) Channels(st *store.Store) (*settings.Cache, error) {
 			TimeoutMinutes: minutes(cfg.InactivityTimeout), WarningMinutes: minutes(cfg.InactivityWarning), WarningText: cfg.WarningText,
 		},
 		SenderAddress: m.SenderAddress, SenderDomain: m.SenderDomain,
+		Files: attachment.FileLimits{MaxBytes: cfg.Files.MaxBytes, MaxFiles: cfg.Files.MaxFiles},
 	}, clock.New(cfg.ClockFile))
 }
 

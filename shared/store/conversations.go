@@ -139,6 +139,7 @@ func toDBMessage(m chat.Message) item {
 	putOpt(it, "mailId", m.MailID)
 	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
+	putFiles(it, m.Attachments)
 	return it
 }
 
@@ -159,6 +160,7 @@ func toMessage(it item) chat.Message {
 		Mentions:   getMentions(it),
 		Extraction: getS(it, "extraction"),
 	}
+	m.Attachments = getFiles(it)
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}

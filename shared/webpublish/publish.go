@@ -36,7 +36,7 @@ var Prefixes = []string{"widget/", "inbox/"}
 // origin, of its own.
 var (
 	Pages       = []string{"/", "/inbox/index.html", "/widget/loader.js"}
-	WidgetPages = []string{"/widget/frame.html"}
+	WidgetPages = []string{"/widget/frame.html", "/widget/file.html"}
 )
 
 // Distributions are the CloudFront distributions (ids) the files are

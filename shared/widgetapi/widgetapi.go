@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
+	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/email"
@@ -27,6 +28,7 @@ type Handler struct {
 	limit    *ratelimit.Limiter
 	email    *email.Service
 	identity *identity.Service
+	files    *attachment.Service
 	settings *settings.Service
 }
 
@@ -49,18 +51,20 @@ type Deps struct {
 	Email *email.Service
 	// Identity verifies POST /widget/identify.
 	Identity *identity.Service
+	// Files hands out upload slots and downloads (files.go).
+	Files *attachment.Service
 	// Settings answers the channels' public config.
 	Settings *settings.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Settings == nil {
-		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service and the settings")
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Settings == nil || d.Files == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service, the settings and the files")
 	}
 	return &Handler{
 		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
-		email: d.Email, identity: d.Identity, settings: d.Settings,
+		email: d.Email, identity: d.Identity, settings: d.Settings, files: d.Files,
 	}, nil
 }
 
@@ -86,6 +90,12 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.identify(ctx, req), nil
 	case "PUT /widget/contact":
 		return h.contact(ctx, req), nil
+	case "POST /widget/uploads":
+		return h.upload(ctx, req), nil
+	case "POST /widget/conversations/{id}/attachments/{attachmentId}":
+		return h.download(ctx, req), nil
+	case "POST /widget/downloads":
+		return h.openLink(ctx, req), nil
 	}
 	return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
 }

@@ -103,10 +103,18 @@ func setup(t *testing.T) *harness {
 		Identity: identity.NewService([]byte("identity-secret-identity-secret!"), st, svc),
 		Settings: h.settings,
 	}
+	h.deps.Files = files(t, svc, &fakeBucket{}, signer)
+	h.build(t)
+	return h
+}
+
+// build makes the harness's handler of its deps.
+func (h *harness) build(t *testing.T) {
+	t.Helper()
+	var err error
 	if h.h, err = widgetapi.New(h.deps); err != nil {
 		t.Fatal(err)
 	}
-	return h
 }
 
 func request(t *testing.T, route, body string) events.APIGatewayV2HTTPRequest {

@@ -115,6 +115,8 @@ type frame struct {
 	Note           bool   `json:"note"`
 	Seq            int64  `json:"seq"`
 	AfterSeq       int64  `json:"afterSeq"`
+	// Attachments are the uploads a message carries.
+	Attachments []chat.Upload `json:"attachments"`
 }
 
 // Handle decodes the frame, runs its action and answers the sender on
@@ -155,7 +157,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	}
 	switch f.Action {
 	case "sendMessage":
-		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: plaintext.Body(f.Body)})
+		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: plaintext.Body(f.Body), Attachments: f.Attachments})
 		if err == nil {
 			slog.InfoContext(ctx, "message stored", "connectionId", connID, "conversationId", m.ConversationID, "seq", m.Seq)
 		}

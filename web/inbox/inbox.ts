@@ -3,7 +3,8 @@
 // only read the state and call these methods; nothing here draws.
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
-import type { Attachment, Channel, Notification, Preferences, ReplyScope, Summary } from "../shared/wire";
+import type { Item } from "../shared/upload";
+import type { Attachment, Channel, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -13,6 +14,10 @@ import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
 import { type Alert, wants } from "./state/preferences";
 import { alertText, closingText, errorText } from "./text";
+
+let filesChunk: Promise<typeof import("./views/files")> | undefined;
+/** files loads the files chunk (previews, cards, the upload tray, the files mailed in) once. */
+export const files = () => (filesChunk ||= import("./views/files"));
 
 /** Dialog is a dialog to open over the inbox. */
 export type Dialog =
@@ -50,7 +55,9 @@ export class Inbox {
   readonly focusComposer = signal(0);
   /** loadingMore is true while "load more" reads. */
   readonly loadingMore = signal(false);
-  private readonly api: InboxAPI;
+  /** uploads are the files attached to the reply being written, as the tray shows them. */
+  readonly uploads = signal<readonly Item[]>([]);
+  readonly api: InboxAPI;
   private readonly socket: AgentSocket;
   private readonly signOutAtIssuer: () => void;
   private dialogs = 0;
@@ -241,7 +248,7 @@ export class Inbox {
       this.state.email.reset();
       this.state.compose.reset();
     }
-    void this.loadFiles(id);
+    void files().then((f) => f.opened(this, id, fresh));
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -275,6 +282,7 @@ export class Inbox {
     this.state.thread.close();
     this.state.email.reset();
     this.state.compose.reset();
+    void files().then((f) => f.clearFiles(this));
   }
 
   /**
@@ -321,16 +329,6 @@ export class Inbox {
     } catch (e) {
       this.state.notices.fail(e);
     }
-  }
-
-  private async loadFiles(id: string): Promise<void> {
-    let list: Attachment[];
-    try {
-      list = (await this.api.attachments(id)).attachments;
-    } catch {
-      return; // the thread shows without its files
-    }
-    if (this.state.thread.id.peek() === id) this.state.thread.files.value = list;
   }
 
   async loadQuarantine(): Promise<void> {
@@ -415,19 +413,26 @@ export class Inbox {
     }
   }
 
-  /** send sends the draft of the open conversation on the chosen channel, or as a note for the team. */
+  /**
+   * send sends the draft of the open conversation, with its files, on the
+   * chosen channel, or as a note for the team (a note carries no files:
+   * they stay for the next reply). A reply with files waits for their
+   * uploads; the ones that failed or were cancelled stay out of it.
+   */
   send(): void {
     const { thread, pending, email, compose } = this.state;
     const id = thread.id.peek();
     const body = thread.draft.peek().trim();
-    if (!id || !body) return;
     const note = compose.mode.peek() === "note";
+    const withFiles = !note && this.uploads.peek().length > 0;
+    if (!id || (!body && !withFiles)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel: note ? "chat" : channel, createdAt: new Date().toISOString(), note });
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel: note ? "chat" : channel, createdAt: new Date().toISOString(), note, uploading: withFiles });
     thread.draft.value = "";
     compose.overtaken.value = null;
     this.stopTyping();
     if (note) void this.sendNote(id, p.clientId, body);
+    else if (withFiles) void files().then((f) => f.sendWithFiles(this, p));
     else if (channel === "email") void this.sendEmail(id, p.clientId, body);
     else this.sendNext();
   }
@@ -435,12 +440,14 @@ export class Inbox {
   /**
    * sendNext sends the next chat reply once the one before it is answered
    * (PendingState.next); one whose answer is overdue (a lost push) goes
-   * again with its client id, so it cannot hold the others back.
+   * again with its client id, so it cannot hold the others back. A reply
+   * waiting for its files holds the ones after it until they are uploaded.
    */
-  private sendNext(again = false): void {
+  sendNext(again = false): void {
     const p = this.state.pending.next(again);
     if (!p) return;
-    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+    const attachments = p.files?.map((f) => f.ref);
+    this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
     clearTimeout(this.overdue);
     this.overdue = setTimeout(() => this.state.pending.unsent()[0] === p && this.sendNext(true), 30000);
   }
@@ -450,12 +457,13 @@ export class Inbox {
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
    * emails it and only then stores it. When sending fails nothing is
-   * stored, and the text goes back into the editor with the reason.
+   * stored, and the text goes back into the editor with the reason. A
+   * reply with files comes here from the files chunk once they are uploaded.
    */
-  private async sendEmail(id: string, clientId: string, body: string): Promise<void> {
+  async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
     const { thread, pending, notices, email } = this.state;
     try {
-      const r = await this.api.replyByEmail(id, clientId, body);
+      const r = await this.api.replyByEmail(id, clientId, body, attachments);
       batch(() => {
         pending.drop(clientId);
         thread.add([r.message]);

@@ -49,6 +49,8 @@ export interface Message {
   mailId?: string;
   /** mentions are the agents a note names, as the server read them from its text. */
   mentions?: Mention[];
+  /** attachments are the files the message carries. */
+  attachments?: Attachment[];
   /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
   extraction?: "full";
 }
@@ -367,6 +369,8 @@ export interface ChatChannel {
   typicalReplyTime: ReplyTime;
   email: { transcriptOnClose: boolean; senderName: string; senderAddress: string };
   inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
+  /** files: 0 keeps the deployment's limit. */
+  files: { maxMegabytes: number; perMessage: number };
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
@@ -397,13 +401,38 @@ export interface Quarantined {
   receivedAt: string;
 }
 
-/** Attachment is a file a conversation received by email. */
+/** Attachment is a file of a conversation: sent in the chat or received by email. */
 export interface Attachment {
   id: string;
   filename: string;
   size: number;
+  /** contentType is what the file's extension stands for. */
+  contentType: string;
   /** inline is true for the raster images a browser may show in place. */
   inline: boolean;
+}
+
+/**
+ * UploadSlot is a presigned upload of one file: the browser posts fields
+ * (any order) then the file as multipart/form-data to url, and the message
+ * that carries the file names key, size and contentType (an UploadRef).
+ */
+export interface UploadSlot {
+  key: string;
+  url: string;
+  fields: Record<string, string>;
+  contentType: string;
+  expiresIn: number;
+  /** maxBytes and maxFiles are the channel's limits on files. */
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** UploadRef names an uploaded file in the message that carries it. */
+export interface UploadRef {
+  key: string;
+  size: number;
+  contentType: string;
 }
 
 /** Download is a short-lived URL of an attachment on the files origin. */
@@ -537,6 +566,9 @@ export interface Answers {
   "POST /widget/ticket": Ticket;
   "GET /widget/conversations/{id}/messages": MessagePage;
   "PUT /widget/contact": { contact: VisitorContact };
+  "POST /widget/uploads": UploadSlot;
+  "POST /widget/conversations/{id}/attachments/{attachmentId}": Download;
+  "POST /widget/downloads": Download;
   "POST /agent/ticket": Ticket;
   "GET /agent/me": Agent;
   "PUT /agent/me": Agent;
@@ -555,6 +587,7 @@ export interface Answers {
   "PUT /agent/conversations/{id}/contact": { contact: Contact };
   "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
   "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
+  "POST /agent/conversations/{id}/uploads": UploadSlot;
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
@@ -593,6 +626,7 @@ export interface SendMessageAction {
   clientId: string;
   conversationId?: string;
   body: string;
+  attachments?: UploadRef[];
 }
 export interface TypingAction {
   action: "typing";

@@ -315,6 +315,20 @@ describe("pending replies", () => {
     st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z" });
     assert.deepEqual(st.pending.unsent(), []);
   });
+
+  test("a reply waiting for its files is not sent until they are uploaded, then goes with them, before the ones after it", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-3", conversationId: "a", body: "", channel: "chat", createdAt: "2026-01-01T10:00:00Z", uploading: true });
+    st.pending.add({ clientId: "c-4", conversationId: "a", body: "And this", channel: "chat", createdAt: "2026-01-01T10:00:01Z" });
+    assert.equal(st.pending.next(), undefined, "nothing goes before its files");
+    assert.equal(st.pending.next(true), undefined, "a reconnect does not send it before its files either");
+    const files = [{ ref: { key: "uploads/a/x/1/a.pdf", size: 3, contentType: "application/pdf" }, name: "a.pdf", size: 3 }];
+    st.pending.uploaded("c-3", files);
+    const p = st.pending.next();
+    assert.equal(p?.clientId, "c-3");
+    assert.equal(p?.uploading, false);
+    assert.deepEqual(p?.files, files);
+  });
 });
 
 describe("typing", () => {

@@ -17,6 +17,7 @@ await esbuild.build({
   entryPoints: {
     links: join(root, "shared/links.ts"),
     live: join(root, "shared/live.ts"),
+    upload: join(root, "shared/upload.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
     "inbox-compose": join(root, "inbox/state/compose.ts"),
     "inbox-preferences": join(root, "inbox/state/preferences.ts"),

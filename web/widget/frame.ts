@@ -2,8 +2,11 @@
 // so the host page can read neither the conversation nor the tokens.
 import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
 import { Live } from "../shared/live";
-import type { Answers, Author, Message, Ticket, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
+import type { Sent } from "../shared/upload";
+import type { Answers, Author, Download, Message, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
+import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
+import { fileList, sentList } from "./files";
 import { pickLocale } from "./locale";
 import { fill, strings } from "./strings";
 import "./frame.css";
@@ -25,6 +28,9 @@ interface Pending {
   sent?: boolean;
   // refused: the server refused it; it stays shown, marked, never resent.
   refused?: boolean;
+  // Its files, and whether they are still uploading (sent once they are).
+  files?: Sent[];
+  uploading?: boolean;
 }
 
 const env = readEnv<Env>();
@@ -89,9 +95,16 @@ const ended = h("div", { class: "ended", hidden: true }, h("p", {}, t.ended), st
 
 const input = h("textarea", { class: "input", rows: "1", placeholder: t.placeholder, "aria-label": t.placeholder, maxlength: "5000" });
 const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
-const composer = h("form", { class: "composer" }, input, sendBtn);
+const app = h("main", { class: "app", "aria-labelledby": "title", "data-drop": t.drop });
+const attach = new Attach({
+  ask: (filename, size) => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size }),
+  locale, t, drops: app, input, changed: () => undefined,
+});
+const composer = h("form", { class: "composer" }, attach.button, attach.picker, input, sendBtn);
+const fetchFile = (conversationId: string, a: { id: string }) => api<Download>("POST", `/widget/conversations/${conversationId}/attachments/${encodeURIComponent(a.id)}`);
 
-document.body.append(h("main", { class: "app", "aria-labelledby": "title" }, header, notice, log, receipt, typing, ended, capture.bar, composer));
+app.append(header, notice, log, receipt, typing, ended, capture.bar, attach.tray, composer);
+document.body.append(app);
 
 function setHeader(): void {
   const b = conv?.assignee;
@@ -123,13 +136,13 @@ function eventText(m: Message): string {
   return "";
 }
 
-function bubble(text: string, mine: boolean, author: Author | null, at: string, state: string): HTMLElement {
-  const body = h("div", { class: "bubble" });
-  renderText(body, text);
+function bubble(text: string, mine: boolean, author: Author | null, at: string, state: string, files?: HTMLElement): HTMLElement {
+  const body = text ? h("div", { class: "bubble" }) : null;
+  if (body) renderText(body, text);
   const who = mine ? t.you : author?.name || team.teamName;
   return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
     mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
-    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
 }
 
 function render(): void {
@@ -154,13 +167,16 @@ function render(): void {
     const mine = m.author.type === "visitor";
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
-    out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "")));
+    out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
     if (mine && !wrote && !capture.open && capture.shown(conv?.status === "open")) out.push(capture.card);
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
-  for (const p of shown) out.push(rows.row("p" + p.clientId + (p.refused ? "r" : ""), "", () => bubble(p.body, true, null, "", p.refused ? "pending refused" : "pending")));
+  for (const p of shown) {
+    const files = p.files?.length ? sentList(p.files, t) : undefined;
+    out.push(rows.row("p" + p.clientId + (p.refused ? "r" : ""), p.files ? "f" : "", () => bubble(p.body, true, null, "", p.refused ? "pending refused" : "pending", files)));
+  }
   if (capture.open) out.push(capture.card);
   rows.done();
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -320,14 +336,19 @@ function flush(): void {
 // or when its answer is overdue: a lost push must not hold the queue).
 function pump(again = false): void {
   const p = pending.find((q) => !q.held && !q.refused);
-  if (!p || (p.sent && !again)) return;
+  if (!p || p.uploading || (p.sent && !again)) return;
   if (!p.sent) p.conversationId = conv && conv.status === "open" ? conv.id : undefined;
   p.sent = true;
-  live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+  live.send(out(p));
   clearTimeout(overdue);
   overdue = setTimeout(() => pending.includes(p) && pump(true), 30000);
 }
 let overdue: ReturnType<typeof setTimeout> | undefined;
+
+// out is a pending message's frame.
+function out(p: Pending) {
+  return { action: "sendMessage" as const, clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments: p.files?.map((f) => f.ref) };
+}
 
 function adopt(c: VisitorConversation): void {
   if (conv?.id !== c.id) {
@@ -401,7 +422,7 @@ function onFrame(f: VisitorFrame): void {
         const wait = Math.max(1, Number(f.retryAfter) || 5) * 1000;
         setTimeout(() => {
           const p = pending.find((q) => q.clientId === f.clientId);
-          if (p) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+          if (p) live.send(out(p));
         }, wait);
         break;
       }
@@ -413,7 +434,7 @@ function onFrame(f: VisitorFrame): void {
         if (p) {
           p.retries = (p.retries || 0) + 1;
           setTimeout(() => {
-            if (pending.includes(p)) live.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body });
+            if (pending.includes(p)) live.send(out(p));
           }, Math.min(30000, 500 * 2 ** p.retries));
           break;
         }
@@ -452,12 +473,25 @@ function newConversation(): void {
 
 function send(): void {
   const body = input.value.trim();
-  if (!body) return;
+  const files = attach.size() > 0;
+  if (!body && !files) return;
   input.value = "";
   autosize();
-  pending.push({ clientId: uuid(), body, held: identifying });
+  const p: Pending = { clientId: uuid(), body, held: identifying, uploading: files };
+  pending.push(p);
   stopTyping();
-  pump();
+  if (files) {
+    // The message waits for its files (and holds the ones after it); those
+    // that failed or were cancelled are left out, and a message left with
+    // nothing is dropped.
+    void attach.take().then((sent) => {
+      p.uploading = false;
+      p.files = sent;
+      if (!p.body && !sent.length) pending = pending.filter((q) => q !== p);
+      pump();
+      render();
+    });
+  } else pump();
   render();
 }
 

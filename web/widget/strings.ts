@@ -37,6 +37,11 @@ const en = {
   closedInactive: "The conversation was closed after a period of inactivity",
   you: "You",
   agentSaid: "{name}:",
+  attach: "Attach files",
+  drop: "Drop files to attach them",
+  download: "Download",
+  fileBlocked: "Not available: the malware scan stopped this file",
+  fileScanning: "Checking this file for malware…",
 };
 export type Strings = typeof en;
 
@@ -78,6 +83,11 @@ const all: Record<Locale, Strings> = {
     closedInactive: "Die Unterhaltung wurde wegen Inaktivität geschlossen",
     you: "Sie",
     agentSaid: "{name}:",
+    attach: "Dateien anhängen",
+    drop: "Dateien hier ablegen, um sie anzuhängen",
+    download: "Herunterladen",
+    fileBlocked: "Nicht verfügbar: Die Malware-Prüfung hat diese Datei gestoppt",
+    fileScanning: "Diese Datei wird auf Malware geprüft…",
   },
   it: {
     greeting: "Ciao! Come possiamo aiutarti?",
@@ -115,6 +125,11 @@ const all: Record<Locale, Strings> = {
     closedInactive: "La conversazione è stata chiusa per inattività",
     you: "Tu",
     agentSaid: "{name}:",
+    attach: "Allega file",
+    drop: "Rilascia i file per allegarli",
+    download: "Scarica",
+    fileBlocked: "Non disponibile: il controllo antimalware ha bloccato questo file",
+    fileScanning: "Controllo antimalware del file in corso…",
   },
   fr: {
     greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
@@ -152,6 +167,11 @@ const all: Record<Locale, Strings> = {
     closedInactive: "La conversation a été fermée pour inactivité",
     you: "Vous",
     agentSaid: "{name} :",
+    attach: "Joindre des fichiers",
+    drop: "Déposez des fichiers pour les joindre",
+    download: "Télécharger",
+    fileBlocked: "Indisponible : l'analyse antivirus a bloqué ce fichier",
+    fileScanning: "Analyse antivirus du fichier en cours…",
   },
   pl: {
     greeting: "Cześć! W czym możemy pomóc?",
@@ -189,6 +209,11 @@ const all: Record<Locale, Strings> = {
     closedInactive: "Rozmowa została zamknięta z powodu braku aktywności",
     you: "Ty",
     agentSaid: "{name}:",
+    attach: "Dołącz pliki",
+    drop: "Upuść pliki, aby je dołączyć",
+    download: "Pobierz",
+    fileBlocked: "Niedostępny: skanowanie antywirusowe zatrzymało ten plik",
+    fileScanning: "Sprawdzanie pliku pod kątem złośliwego oprogramowania…",
   },
 };
 

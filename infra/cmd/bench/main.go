@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,search,web,soak]
 package main
 
 import (
@@ -40,9 +40,10 @@ func run() error {
 	costWorkers := flag.Int("cost-workers", 8, "conversations at a time in the cost meter")
 	starts := flag.Int("cold-starts", 7, "cold starts per function")
 	fanN := flag.Int("fanout-messages", 20, "messages each way per fan-out step")
+	filesN := flag.Int("files", 50, "attachments for the files run")
 	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
 	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
-	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,latency,sweep,search,web,soak", "the runs to do, comma-separated")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -93,6 +94,11 @@ func run() error {
 	if want["messages"] {
 		if err := b.costs(ctx, *perMsg); err != nil {
 			return fmt.Errorf("cost run: %w", err)
+		}
+	}
+	if want["files"] {
+		if err := b.files(ctx, *filesN); err != nil {
+			return fmt.Errorf("files run: %w", err)
 		}
 	}
 	if want["pageviews"] {

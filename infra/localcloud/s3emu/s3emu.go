@@ -1,6 +1,7 @@
 // Package s3emu is the local cloud's S3: an in-memory, path-style
 // S3-compatible endpoint (PutObject, GetObject, HeadObject, DeleteObject,
-// ListObjectsV2, and browser uploads by POST under a signed policy) for
+// ListObjectsV2, CopyObject, DeleteObjects, object tags, and browser
+// uploads by POST under a signed policy) for
 // the template's buckets, with their lifecycle expiration and CORS rules,
 // reached by the functions' S3 clients through AWS_ENDPOINT_URL_S3 and by
 // browsers on an origin of its own.
@@ -36,7 +37,9 @@ type Object struct {
 	CacheControl       string
 	// Metadata is the user metadata (x-amz-meta-*), by lower-case name
 	// without the prefix, as the SDK hands it out.
-	Metadata     map[string]string
+	Metadata map[string]string
+	// Tags are the object's tags (at most 10), by key.
+	Tags         map[string]string
 	ETag         string
 	LastModified time.Time
 }
@@ -54,6 +57,8 @@ type Server struct {
 	// now is S3's clock: signatures expire, objects are written and
 	// lifecycle rules expire them by it.
 	now func() time.Time
+	// scan, when set, tags every object as it is created (Scan).
+	scan func(bucket, key string, data []byte) map[string]string
 }
 
 type bucket struct {
@@ -96,6 +101,16 @@ func (s *Server) Configure(name string, cfg template.BucketConfig) error {
 	return nil
 }
 
+// Scan makes every object created from now on (put, posted or copied) get
+// the tags scan returns for it, added to its own: the local stand-in for
+// a service that scans new objects and tags them, as GuardDuty Malware
+// Protection for S3 does.
+func (s *Server) Scan(scan func(bucket, key string, data []byte) map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scan = scan
+}
+
 // Put stores an object directly (the local SES receipt rule's S3 action).
 func (s *Server) Put(bucket, key string, o Object) error {
 	_, err := s.put(bucket, key, o)
@@ -114,6 +129,18 @@ func (s *Server) put(bucket, key string, o Object) (Object, error) {
 	o.ETag = `"` + hex.EncodeToString(sum[:]) + `"`
 	if o.LastModified.IsZero() {
 		o.LastModified = s.now().UTC()
+	}
+	if s.scan != nil {
+		if verdict := s.scan(bucket, key, o.Data); len(verdict) > 0 {
+			tags := make(map[string]string, len(o.Tags)+len(verdict))
+			for k, v := range o.Tags {
+				tags[k] = v
+			}
+			for k, v := range verdict {
+				tags[k] = v
+			}
+			o.Tags = tags
+		}
 	}
 	b.objects[key] = o
 	return o, nil
@@ -208,27 +235,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2":
 			s.list(w, name, r.URL.Query().Get("prefix"))
+		case r.Method == http.MethodPost && r.URL.Query().Has("delete"):
+			s.deleteObjects(w, r, name)
 		case r.Method == http.MethodPost:
 			s.post(w, r, name)
 		default:
-			writeError(w, r, http.StatusNotImplemented, "NotImplemented", "the local S3 serves object operations, POST uploads and ListObjectsV2")
+			writeError(w, r, http.StatusNotImplemented, "NotImplemented", "the local S3 serves object operations, POST uploads, DeleteObjects and ListObjectsV2")
 		}
+		return
+	}
+	tags := r.URL.Query().Has("tagging")
+	switch {
+	case tags && r.Method == http.MethodGet:
+		s.getTagging(w, r, name, key)
+		return
+	case tags && r.Method == http.MethodPut:
+		s.putTagging(w, r, name, key)
+		return
+	case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":
+		s.copyObject(w, r, name, key)
 		return
 	}
 	switch r.Method {
 	case http.MethodPut:
-		if r.Header.Get("X-Amz-Copy-Source") != "" {
-			writeError(w, r, http.StatusNotImplemented, "NotImplemented", "CopyObject is not served locally")
-			return
-		}
 		data, err := readBody(r)
 		if err != nil {
 			writeError(w, r, http.StatusBadRequest, "IncompleteBody", err.Error())
 			return
 		}
+		objectTags, e := parseTagHeader(r.Header.Get("X-Amz-Tagging"))
+		if e != nil {
+			e.write(w, r)
+			return
+		}
 		o := Object{
 			Data: data, ContentType: r.Header.Get("Content-Type"), ContentDisposition: r.Header.Get("Content-Disposition"),
-			CacheControl: r.Header.Get("Cache-Control"), Metadata: metadataOf(r.Header),
+			CacheControl: r.Header.Get("Cache-Control"), Metadata: metadataOf(r.Header), Tags: objectTags,
 		}
 		stored, err := s.put(name, key, o)
 		if err != nil {
@@ -273,6 +315,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set(metaPrefix+k, v)
 		}
 		s.setExpiration(w.Header(), name, key, o)
+		if len(o.Tags) > 0 {
+			w.Header().Set("X-Amz-Tagging-Count", strconv.Itoa(len(o.Tags)))
+		}
 		w.Header().Set("ETag", o.ETag)
 		w.Header().Set("Last-Modified", o.LastModified.Format(http.TimeFormat))
 		w.Header().Set("Content-Length", strconv.Itoa(len(o.Data)))

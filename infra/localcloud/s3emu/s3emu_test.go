@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/parleychat/parley/infra/localcloud/s3emu"
 )
@@ -109,5 +110,81 @@ func TestObjects(t *testing.T) {
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("other"), Key: aws.String("k"), Body: strings.NewReader("x")})
 	if err == nil || !strings.Contains(err.Error(), "NoSuchBucket") {
 		t.Errorf("put to an unknown bucket: %v, want NoSuchBucket", err)
+	}
+}
+
+// TestCopyTagsAndBatchDelete: CopyObject keeps the source's type,
+// metadata and tags; tags are read and replaced; DeleteObjects removes
+// every key it names; a scanner tags every object as it is created.
+func TestCopyTagsAndBatchDelete(t *testing.T) {
+	s, c := client(t)
+	ctx := t.Context()
+	s.Scan(func(bucket, key string, data []byte) map[string]string {
+		if !strings.HasPrefix(key, "attachments/") {
+			return nil
+		}
+		if bytes.Contains(data, []byte("bad")) {
+			return map[string]string{"Verdict": "BAD"}
+		}
+		return map[string]string{"Verdict": "OK"}
+	})
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String("mail"), Key: aws.String("uploads/u1/photo 1.png"), Body: strings.NewReader("png bad bytes"),
+		ContentType: aws.String("image/png"), Metadata: map[string]string{"by": "v1"}, Tagging: aws.String("stage=pending"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := s.Get("mail", "uploads/u1/photo 1.png"); o.Tags["Verdict"] != "" || o.Tags["stage"] != "pending" {
+		t.Errorf("tags outside the scanned prefix = %v, want only the put's", o.Tags)
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket: aws.String("mail"), Key: aws.String("attachments/c1/u1/1-photo 1.png"), CopySource: aws.String("mail/uploads/u1/photo%201.png"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("mail"), Key: aws.String("attachments/c1/u1/1-photo 1.png")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(head.ContentType) != "image/png" || head.Metadata["by"] != "v1" || aws.ToInt64(head.ContentLength) != 13 || aws.ToInt32(head.TagCount) != 2 {
+		t.Errorf("copy: type %q, metadata %v, length %d, %d tags", aws.ToString(head.ContentType), head.Metadata, aws.ToInt64(head.ContentLength), aws.ToInt32(head.TagCount))
+	}
+	tags, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("mail"), Key: aws.String("attachments/c1/u1/1-photo 1.png")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, tg := range tags.TagSet {
+		got[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	if got["stage"] != "pending" || got["Verdict"] != "BAD" {
+		t.Errorf("tags of the copy = %v, want the source's and the scanner's", got)
+	}
+	if _, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String("mail"), Key: aws.String("attachments/c1/u1/1-photo 1.png"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("Verdict"), Value: aws.String("OK")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := s.Get("mail", "attachments/c1/u1/1-photo 1.png"); len(o.Tags) != 1 || o.Tags["Verdict"] != "OK" {
+		t.Errorf("tags after PutObjectTagging = %v, want only Verdict=OK", o.Tags)
+	}
+	// CopyObject's errors are not modelled: S3's code tells.
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("mail"), Key: aws.String("x"), CopySource: aws.String("mail/missing")})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "NoSuchKey" {
+		t.Errorf("copy of a missing key: %v, want NoSuchKey", err)
+	}
+	_, err = c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("mail"), Key: aws.String("missing")})
+	if err == nil || !strings.Contains(err.Error(), "NoSuchKey") {
+		t.Errorf("tags of a missing key: %v, want NoSuchKey", err)
+	}
+
+	out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("mail"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("uploads/u1/photo 1.png")}, {Key: aws.String("attachments/c1/u1/1-photo 1.png")}, {Key: aws.String("never-there")},
+	}}})
+	if err != nil || len(out.Deleted) != 3 || len(out.Errors) != 0 {
+		t.Fatalf("DeleteObjects = %+v, %v; want 3 deleted", out, err)
+	}
+	if keys := s.Keys("mail", ""); len(keys) != 0 {
+		t.Errorf("after DeleteObjects the bucket holds %v", keys)
 	}
 }

@@ -39,12 +39,18 @@ var sdkServices = map[string]func(op string) string{
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi": func(string) string { return "execute-api:ManageConnections" },
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":                   func(op string) string { return "ses:" + op },
 	"github.com/aws/aws-sdk-go-v2/service/s3": func(op string) string {
-		// IAM names S3's reads by what they read, not by the operation.
+		// IAM names S3's calls by what they read or write, not by the
+		// operation. A copy also reads its source (s3:GetObject: see
+		// alsoNeeds).
 		switch op {
 		case "HeadObject":
 			return "s3:GetObject"
 		case "ListObjectsV2":
 			return "s3:ListBucket"
+		case "CopyObject":
+			return "s3:PutObject"
+		case "DeleteObjects":
+			return "s3:DeleteObject"
 		}
 		return "s3:" + op
 	},
@@ -54,6 +60,12 @@ var sdkServices = map[string]func(op string) string{
 	"github.com/aws/aws-sdk-go-v2/service/sns":                     func(op string) string { return "sns:" + op },
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront":              func(op string) string { return "cloudfront:" + op },
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider": func(op string) string { return "cognito-idp:" + op },
+}
+
+// alsoNeeds are the actions an SDK input needs besides the one
+// sdkServices names.
+var alsoNeeds = map[string][]string{
+	"github.com/aws/aws-sdk-go-v2/service/s3.CopyObjectInput": {"s3:GetObject"},
 }
 
 // The kinds of item of a TransactWriteItems call and the action each needs.
@@ -154,6 +166,9 @@ func callsFrom(main *ssa.Package) awsCalls {
 					for _, arg := range in.Common().Args {
 						if a := actionOfInput(arg.Type()); a != "" {
 							calls.Actions[a] = true
+							for _, more := range alsoNeeds[strings.TrimPrefix(arg.Type().String(), "*")] {
+								calls.Actions[more] = true
+							}
 						}
 					}
 				case *ssa.FieldAddr:

@@ -200,8 +200,13 @@ func stringifyEnv(props map[string]any) {
 	}
 }
 
-// withoutSAMOnly returns doc without the samOnly properties (doc is not
-// changed).
+// untyped are the resource types the local cloud reads from the plain
+// document itself (deriveMail) and goformation does not know yet: they are
+// left out of what goformation types.
+var untyped = map[string]bool{"AWS::GuardDuty::MalwareProtectionPlan": true}
+
+// withoutSAMOnly returns doc without the samOnly properties and the
+// untyped resources (doc is not changed).
 func withoutSAMOnly(doc map[string]any) map[string]any {
 	out := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -210,6 +215,9 @@ func withoutSAMOnly(doc map[string]any) map[string]any {
 	resources := map[string]any{}
 	for id, raw := range asMap(doc["Resources"]) {
 		res := asMap(raw)
+		if untyped[asString(res["Type"])] {
+			continue
+		}
 		drop := samOnly[asString(res["Type"])]
 		props := asMap(res["Properties"])
 		if len(drop) == 0 || props == nil {

@@ -53,6 +53,10 @@ func TestLoadRealTemplate(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"FILES_MAX_MEGABYTES":          "10",
+		"FILES_PER_MESSAGE":            "5",
+		"MALWARE_SCANNING":             "Disabled",
+		"FILE_LINK_URL":                "https://" + widgetCDN + "/widget/file.html",
 		"METRICS_NAMESPACE":            "Parley/parley-local",
 	}
 	wantFns := map[string]string{
@@ -116,8 +120,18 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantMail := &Mail{
 		// The local S3 serves every bucket of the template: mail and web.
 		Buckets: []string{bucket, strings.ToLower("parley-local-WebBucket-" + stableID("WebBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))},
-		// Raw inbound mail expires locally as in AWS.
-		BucketConfigs: map[string]BucketConfig{bucket: {Expiration: []ExpirationRule{{ID: "expire-raw-inbound-mail", Prefix: "inbound/", Days: 90}}}},
+		// Raw inbound mail and uncommitted uploads expire locally as in
+		// AWS; browsers upload from the inbox's and the chat window's origins.
+		BucketConfigs: map[string]BucketConfig{bucket: {
+			Expiration: []ExpirationRule{
+				{ID: "expire-raw-inbound-mail", Prefix: "inbound/", Days: 90},
+				{ID: "expire-uncommitted-uploads", Prefix: "uploads/", Days: 1},
+			},
+			CORS: []CORSRule{{
+				ID: "browser-uploads", AllowedOrigins: []string{"https://" + cdn, "https://" + widgetCDN},
+				AllowedMethods: []string{"POST"}, AllowedHeaders: []string{"*"}, MaxAge: 3000,
+			}},
+		}},
 		ReceiptRules: []ReceiptRule{{
 			Name: "parley-local-to-conversations", Recipients: []string{"reply.example.com"},
 			Bucket: bucket, Prefix: "inbound/", Function: "InboundMailFunction",
@@ -169,6 +183,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/conversations/{id}/takeover"),
 		agent("POST", "/agent/conversations/{id}/transcript"),
 		agent("POST", "/agent/conversations/{id}/unassign"),
+		agent("POST", "/agent/conversations/{id}/uploads"),
 		agent("GET", "/agent/inboxes"),
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
@@ -202,10 +217,13 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
+		public("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
 		public("GET", "/widget/conversations/{id}/messages"),
+		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
+		public("POST", "/widget/uploads"),
 	}
 	if diff := cmp.Diff(wantRoutes, api.Routes); diff != "" {
 		t.Errorf("HTTP routes (-want +got):\n%s", diff)
@@ -359,6 +377,10 @@ func TestLoadRealTemplateOverrides(t *testing.T) {
 		"RATE_LIMIT_VISITOR_MESSAGES":  "60",
 		"RATE_LIMIT_CONNECTION_FRAMES": "120",
 		"ADMIN_GROUP":                  "admins",
+		"FILES_MAX_MEGABYTES":          "10",
+		"FILES_PER_MESSAGE":            "5",
+		"MALWARE_SCANNING":             "Disabled",
+		"FILE_LINK_URL":                "https://" + widgetCDN + "/widget/file.html",
 		"METRICS_NAMESPACE":            "Parley/demo",
 	}
 	if diff := cmp.Diff(wantEnv, fn.Env); diff != "" {
@@ -666,3 +688,30 @@ var widgetCDN = "d" + stableID("WidgetDistribution", 13, "0123456789abcdefghijkl
 var filesCDN = "d" + stableID("FilesDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
 
 var configCDN = "d" + stableID("WidgetConfigDistribution", 13, "0123456789abcdefghijklmnopqrstuvwxyz") + ".cloudfront.net"
+
+// TestLoadMalwareScanning: with MalwareScanning on, the template's plan
+// (a resource goformation does not type) says which bucket and prefix are
+// scanned and tagged; off, there is no plan and nothing is scanned.
+func TestLoadMalwareScanning(t *testing.T) {
+	bucket := strings.ToLower("parley-local-MailBucket-" + stableID("MailBucket", 12, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+	for _, tt := range []struct {
+		param string
+		want  []MalwareScan
+	}{
+		{"Disabled", nil},
+		{"Enabled", []MalwareScan{{Bucket: bucket, Prefixes: []string{"attachments/"}, Tagging: true}}},
+	} {
+		t.Run(tt.param, func(t *testing.T) {
+			m, err := Load(realTemplate, Options{Parameters: map[string]string{"MalwareScanning": tt.param}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Mail.MalwareScans); diff != "" {
+				t.Errorf("malware scans (-want +got):\n%s", diff)
+			}
+			if got := m.Functions["WidgetApiFunction"].Env["MALWARE_SCANNING"]; got != tt.param {
+				t.Errorf("MALWARE_SCANNING = %q, want %q", got, tt.param)
+			}
+		})
+	}
+}

@@ -19,6 +19,18 @@ type Mail struct {
 	// EventRules are EventBridge rules of functions (SAM EventBridgeRule
 	// events), for consumers of domain events.
 	EventRules []EventRule
+	// MalwareScans are the buckets GuardDuty Malware Protection plans
+	// scan (AWS::GuardDuty::MalwareProtectionPlan).
+	MalwareScans []MalwareScan
+}
+
+// MalwareScan is a GuardDuty Malware Protection plan: the objects created
+// in Bucket under one of Prefixes (every object when empty) are scanned,
+// and with Tagging get the GuardDutyMalwareScanStatus tag.
+type MalwareScan struct {
+	Bucket   string
+	Prefixes []string
+	Tagging  bool
 }
 
 // ReceiptRule is an AWS::SES::ReceiptRule with an S3 action followed by a
@@ -125,6 +137,16 @@ func deriveMail(m *Model, doc map[string]any, r *resolver) error {
 				return fmt.Errorf("receipt rule %s: the local cloud needs an S3 action and a Lambda action", id)
 			}
 			mail.ReceiptRules = append(mail.ReceiptRules, rr)
+		case "AWS::GuardDuty::MalwareProtectionPlan":
+			b := asMap(asMap(props["ProtectedResource"])["S3Bucket"])
+			scan := MalwareScan{Prefixes: stringList(b["ObjectPrefixes"])}
+			scan.Bucket, _ = b["BucketName"].(string)
+			if !slices.Contains(mail.Buckets, scan.Bucket) {
+				return fmt.Errorf("malware protection plan %s: bucket %q is not a bucket of this template", id, scan.Bucket)
+			}
+			status, _ := asMap(asMap(props["Actions"])["Tagging"])["Status"].(string)
+			scan.Tagging = status == "ENABLED"
+			mail.MalwareScans = append(mail.MalwareScans, scan)
 		case "AWS::SES::ConfigurationSetEventDestination":
 			dest := asMap(props["EventDestination"])
 			topic, _ := asMap(dest["SnsDestination"])["TopicARN"].(string)

@@ -724,6 +724,10 @@ func (r *resolver) getAtt(logicalID, attr, at string) (any, error) {
 		if attr == "Id" {
 			return id, nil
 		}
+	case "AWS::IAM::Role":
+		if attr == "Arn" {
+			return fmt.Sprintf("arn:aws:iam::%s:role/%s", acct, id), nil
+		}
 	case "AWS::CloudFront::Function":
 		if attr == "FunctionMetadata.FunctionARN" {
 			return fmt.Sprintf("arn:aws:cloudfront::%s:function/%s", acct, id), nil

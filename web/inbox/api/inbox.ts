@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket } from "../../shared/wire";
+import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -56,8 +56,13 @@ export class InboxAPI {
   }
 
   /** replyByEmail sends a reply on the email channel: emailed first, then stored. */
-  replyByEmail(id: string, clientId: string, body: string): Promise<MessageAnswer> {
-    return this.http.request("POST", `${conv(id)}/messages`, { clientId, body, channel: "email" });
+  replyByEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<MessageAnswer> {
+    return this.http.request("POST", `${conv(id)}/messages`, { clientId, body, channel: "email", attachments });
+  }
+
+  /** uploadSlot is where a file of a reply goes, straight to S3. */
+  uploadSlot(id: string, filename: string, size: number): Promise<UploadSlot> {
+    return this.http.request("POST", `${conv(id)}/uploads`, { filename, size });
   }
 
   setContact(id: string, email: string, name?: string): Promise<Answers["PUT /agent/conversations/{id}/contact"]> {

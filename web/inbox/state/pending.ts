@@ -2,6 +2,7 @@
 // client id, so sending one again after a reconnect is safe; the server's
 // echo of the stored message (same client id) acknowledges it.
 import { signal } from "@preact/signals";
+import type { Sent } from "../../shared/upload";
 import type { Channel, Message } from "../../shared/wire";
 
 export interface PendingReply {
@@ -14,6 +15,9 @@ export interface PendingReply {
   note?: boolean;
   /** failed: the server refused it; it stays in the thread, marked. */
   failed: boolean;
+  /** uploading: it waits for its files, which then go with it. */
+  uploading?: boolean;
+  files?: Sent[];
 }
 
 export class PendingState {
@@ -41,6 +45,11 @@ export class PendingState {
     return true;
   }
 
+  /** uploaded gives a reply waiting for its files the ones that made it. */
+  uploaded(clientId: string, files: Sent[]): void {
+    this.replies.value = this.replies.peek().map((p) => (p.clientId === clientId ? { ...p, uploading: false, files } : p));
+  }
+
   drop(clientId: string): void {
     this.replies.value = this.replies.peek().filter((p) => p.clientId !== clientId);
   }
@@ -55,11 +64,12 @@ export class PendingState {
    * time, the next once the server answered it (stored or refused): API
    * Gateway runs a socket's frames concurrently, so only this stores
    * replies in the order written. again sends the one in flight again
-   * (after a reconnect).
+   * (after a reconnect). One waiting for its files goes once they are
+   * uploaded, and holds the ones after it.
    */
   next(again = false): PendingReply | undefined {
     const p = this.unsent()[0];
-    if (!p || (p.clientId === this.inFlight && !again)) return undefined;
+    if (!p || p.uploading || (p.clientId === this.inFlight && !again)) return undefined;
     this.inFlight = p.clientId;
     return p;
   }

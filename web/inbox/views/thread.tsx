@@ -1,16 +1,35 @@
 // The open conversation: its header and actions, files, messages, the
 // visitor's typing, and the reply editor.
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { Attachment, Message, Summary } from "../../shared/wire";
-import type { Inbox } from "../inbox";
+import type { Message, Summary } from "../../shared/wire";
+import { files, type Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
-import { clock, eventText, fileSize, visitorName } from "../text";
+import { clock, eventText, visitorName } from "../text";
 import { AgentsTyping, Overtaken, Viewers } from "./collision";
 import { useInbox } from "./context";
 import { ExtractionNote } from "./extraction";
+import type { FilesProps } from "./files";
+import { useChunk } from "./lazy";
 import { MentionPicker, ModeSwitch, NoteRow } from "./notes";
 import { Avatar, LinkedText } from "./parts";
 import { SavedReplies } from "./replies";
+
+// Files (previews, cards, the upload tray) are a chunk of their own.
+function Files(p: FilesProps) {
+  const { chunk } = useChunk(files);
+  return chunk ? <chunk.Files {...p} /> : null;
+}
+
+// Files dropped on the reply editor, pasted into it or picked go with the
+// next reply (the files chunk uploads them); the browser does nothing else
+// with them.
+const dragOver = (e: DragEvent) => e.dataTransfer?.types.includes("Files") && e.preventDefault();
+function attach(inbox: Inbox, e: Event, list?: FileList | null) {
+  if (list?.length && inbox.state.thread.id.peek()) {
+    e.preventDefault();
+    void files().then((f) => f.attach(inbox, Array.from(list)));
+  }
+}
 
 export function Thread() {
   const inbox = useInbox();
@@ -29,7 +48,7 @@ export function Thread() {
   return (
     <>
       {s ? <Head s={s} /> : <div class="thead" aria-busy="true" />}
-      <Files />
+      <Files kind="other" />
       <Log />
       <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
       {thread.id.value ? <AgentsTyping id={thread.id.value} /> : null}
@@ -115,44 +134,6 @@ function Contact({ id }: { id: string }) {
   );
 }
 
-/**
- * Files lists what the conversation received by email. A click asks for a
- * short-lived download URL on the files origin and opens it: the file is
- * never fetched into the inbox's origin.
- */
-function Files() {
-  const inbox = useInbox();
-  const { thread } = inbox.state;
-  const files = thread.files.value;
-  const id = thread.id.value;
-  return (
-    <p class="files" hidden={!files.length}>
-      {files.length ? "Files: " : null}
-      {files.map((a) => (
-        <button key={a.id} class="link file" type="button" title={a.inline ? "Open" : "Download"} onClick={() => id && void openFile(inbox, id, a)}>
-          {`${a.filename} (${fileSize(a.size)})`}
-        </button>
-      ))}
-    </p>
-  );
-}
-
-async function openFile(inbox: Inbox, conversationId: string, a: Attachment): Promise<void> {
-  // Open the tab in the click, so no popup blocker stops it; point it at
-  // the download once the URL is known.
-  const tab = window.open("", "_blank");
-  try {
-    const url = await inbox.downloadURL(conversationId, a);
-    if (tab) {
-      tab.opener = null;
-      tab.location.href = url;
-    }
-  } catch (e) {
-    tab?.close();
-    inbox.state.notices.fail(e);
-  }
-}
-
 // Keyed by seq (replies not stored yet by client id): a new message adds
 // one row, and the live region announces only that row.
 function Log() {
@@ -210,6 +191,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
+        {m.attachments?.length ? <Files kind="message" m={m} /> : null}
         <ExtractionNote message={m} />
       </div>
     </article>
@@ -248,9 +230,15 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "") + (note ? " note-mode" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }}>
+    <form
+      class={"composer" + (byEmail ? " by-email" : "") + (note ? " note-mode" : "")} hidden={hidden}
+      onSubmit={(e) => { e.preventDefault(); inbox.send(); }}
+      // A note carries no files: in note mode the editor takes none.
+      onDragOver={note ? undefined : dragOver} onDrop={note ? undefined : (e) => attach(inbox, e, e.dataTransfer?.files)}
+    >
       <Overtaken />
       <MentionPicker textarea={ref} />
+      {note ? null : <Files kind="tray" />}
       <textarea
         ref={ref} class="reply" rows={3} aria-label={note ? "Note" : "Reply"}
         placeholder={(note ? "Note for your team, never shown to the visitor; @ mentions an agent…" : byEmail ? "Reply by email…" : "Reply…") + hint}
@@ -265,10 +253,12 @@ function Composer({ hidden }: { hidden: boolean }) {
             inbox.send();
           }
         }}
+        onPaste={note ? undefined : (e) => attach(inbox, e, e.clipboardData?.files)}
       />
       <div class="composer-bar">
         <ModeSwitch />
         {note ? null : <ChannelSwitch />}
+        {note ? null : <Files kind="picker" />}
         <button class="ghost" type="button" hidden={!meetings || note} onClick={insertMeeting}>Insert meetings link</button>
         {note ? null : <SavedReplies textarea={ref} />}
         <span class="spacer" />

@@ -1,0 +1,157 @@
+package attachment
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// Committing: the uploads a message names become files of its
+// conversation. Each must be the sender's own, made for the conversation
+// the message names (a visitor's, for a message without one, may go to
+// whichever conversation the message starts), there in the bucket, and of
+// the size and type declared. It is then copied into the conversation's
+// folder, where downloads, listings and erasure find it; the upload
+// itself is removed once the message is stored (Settle), or expires.
+
+var _ chat.Files = (*Bucket)(nil)
+
+// uploadNotFound answers every upload that is not one the sender may use
+// here: missing, expired, another sender's, another conversation's.
+func uploadNotFound() error {
+	return &chat.Error{Kind: chat.ErrNotFound, Message: "upload not found: it expired, or it is not yours for this conversation"}
+}
+
+// Commit implements chat.Files.
+func (b *Bucket) Commit(ctx context.Context, c chat.FileCommit) (files []chat.Attachment, err error) {
+	limits, err := b.limits.FileLimits(ctx, c.ChannelID)
+	if err != nil {
+		return nil, fmt.Errorf("file limits of %s: %w", c.ChannelID, err)
+	}
+	if len(c.Uploads) > limits.MaxFiles {
+		return nil, invalid(fmt.Sprintf("a message carries at most %d files", limits.MaxFiles))
+	}
+	defer func() {
+		if err != nil {
+			b.Discard(ctx, c.ConversationID, files)
+			files = nil
+		}
+	}()
+	seen := map[string]bool{}
+	for _, u := range c.Uploads {
+		k, ok := parseUploadKey(u.Key)
+		if !ok || seen[k.id] || k.uploader != uploader(c.By) ||
+			!(k.scope == c.Scope || (k.scope == newScope && c.By.Role == chat.RoleVisitor)) {
+			return files, uploadNotFound()
+		}
+		seen[k.id] = true
+		if ctype, _ := acceptedType(k.name); ctype != u.ContentType {
+			return files, invalid(fmt.Sprintf("%s is not of type %s", k.name, u.ContentType))
+		}
+		if err := checkSize(u.Size, limits); err != nil {
+			return files, err
+		}
+		f, err := b.commit(ctx, c.ConversationID, k, u)
+		if err != nil {
+			return files, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// acceptedType is the type an accepted name stands for ("" for others).
+func acceptedType(name string) (string, bool) {
+	_, ctype, err := acceptedName(name)
+	return ctype, err == nil
+}
+
+// commit checks one upload against what was declared and copies it into
+// the conversation's folder.
+func (b *Bucket) commit(ctx context.Context, conversationID string, k uploadKey, u chat.Upload) (chat.Attachment, error) {
+	src := k.String()
+	head, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: &src})
+	if missing(err) {
+		return chat.Attachment{}, uploadNotFound()
+	}
+	if err != nil {
+		return chat.Attachment{}, fmt.Errorf("upload %s: %w", src, err)
+	}
+	if aws.ToInt64(head.ContentLength) != u.Size || aws.ToString(head.ContentType) != u.ContentType {
+		return chat.Attachment{}, invalid(fmt.Sprintf("the upload of %s is not the file declared (%d bytes of %s)", k.name, u.Size, u.ContentType))
+	}
+	rest := k.fileRest()
+	dst := fileKey(conversationID, rest)
+	_, err = b.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &b.name, Key: &dst, CopySource: aws.String(b.name + "/" + escapeKey(src))})
+	if missing(err) {
+		// Expired between the two calls.
+		return chat.Attachment{}, uploadNotFound()
+	}
+	if err != nil {
+		return chat.Attachment{}, fmt.Errorf("copy %s: %w", src, err)
+	}
+	return fileOf(rest, u.Size), nil
+}
+
+// escapeKey escapes a key for x-amz-copy-source, keeping its slashes.
+func escapeKey(key string) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+// Settle implements chat.Files.
+func (b *Bucket) Settle(ctx context.Context, uploads []chat.Upload) {
+	keys := make([]string, 0, len(uploads))
+	for _, u := range uploads {
+		keys = append(keys, u.Key)
+	}
+	if err := b.deleteKeys(ctx, keys); err != nil {
+		// They expire with the uploads folder's lifecycle rule anyway.
+		slog.ErrorContext(ctx, "remove committed uploads", "error", err)
+	}
+}
+
+// Discard implements chat.Files.
+func (b *Bucket) Discard(ctx context.Context, conversationID string, files []chat.Attachment) {
+	keys := make([]string, 0, len(files))
+	for _, f := range files {
+		if rest, ok := decodeID(f.ID); ok {
+			keys = append(keys, fileKey(conversationID, rest))
+		}
+	}
+	if err := b.deleteKeys(ctx, keys); err != nil {
+		slog.ErrorContext(ctx, "remove files of an unwritten message", "conversationId", conversationID, "error", err)
+	}
+}
+
+// deleteKeys removes keys, 1,000 a call.
+func (b *Bucket) deleteKeys(ctx context.Context, keys []string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 1000)
+		objs := make([]types.ObjectIdentifier, 0, n)
+		for _, k := range keys[:n] {
+			objs = append(objs, types.ObjectIdentifier{Key: aws.String(k)})
+		}
+		out, err := b.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &b.name, Delete: &types.Delete{Objects: objs, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete %d objects: %w", n, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete %s: %s", aws.ToString(e.Key), aws.ToString(e.Code))
+		}
+		keys = keys[n:]
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package attachment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/parleychat/parley/shared/chat"
+)
+
+// DeleteConversation removes every file of a conversation, mailed in or
+// attached in the chat, and the uploads still waiting to be committed to
+// it, for when retention or an erasure removes the conversation. It
+// returns how many objects it removed; running it again removes nothing
+// more and is no error.
+func (b *Bucket) DeleteConversation(ctx context.Context, conversationID string) (int, error) {
+	// A UUID cannot climb out of its folder or name another's.
+	if !chat.ValidID(conversationID) {
+		return 0, invalid("conversation id must be a UUID")
+	}
+	removed := 0
+	for _, prefix := range []string{Folder + conversationID + "/", UploadFolder + conversationID + "/"} {
+		var token *string
+		for {
+			out, err := b.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.name, Prefix: &prefix, ContinuationToken: token})
+			if err != nil {
+				return removed, fmt.Errorf("list %s: %w", prefix, err)
+			}
+			keys := make([]string, 0, len(out.Contents))
+			for _, o := range out.Contents {
+				keys = append(keys, aws.ToString(o.Key))
+			}
+			if err := b.deleteKeys(ctx, keys); err != nil {
+				return removed, err
+			}
+			removed += len(keys)
+			if !aws.ToBool(out.IsTruncated) {
+				break
+			}
+			token = out.NextContinuationToken
+		}
+	}
+	return removed, nil
+}
