@@ -91,7 +91,7 @@ func postForm(t *testing.T, s slot, data []byte, set map[string]string) (int, st
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", siteOrigin())
+	req.Header.Set("Origin", widgetOrigin())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -267,8 +267,8 @@ func TestFilesUploadAndCommit(t *testing.T) {
 	// Another visitor's download of this conversation's file answers as an
 	// unknown one does.
 	stranger := newVisitor(t)
-	fs, fb := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
-	us, ub := rawCall(t, "POST", "/widget/conversations/"+uuid.NewString()+"/attachments/"+files[0].ID, siteOrigin(), stranger.Token, "")
+	fs, fb := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+files[0].ID, widgetOrigin(), stranger.Token, "")
+	us, ub := rawCall(t, "POST", "/widget/conversations/"+uuid.NewString()+"/attachments/"+files[0].ID, widgetOrigin(), stranger.Token, "")
 	if fs != http.StatusNotFound || fs != us || fb != ub {
 		t.Errorf("a stranger's download: %d %s; unknown: %d %s; want the same 404", fs, fb, us, ub)
 	}
@@ -276,7 +276,7 @@ func TestFilesUploadAndCommit(t *testing.T) {
 	// file is unknown like any other.
 	_, strangers, _ := startConversation(t, stranger, "my own thread")
 	for _, id := range []string{pdfFile.ID, b64url(uuid.NewString() + "/1-x.png")} {
-		st, sb := rawCall(t, "POST", "/widget/conversations/"+strangers+"/attachments/"+id, siteOrigin(), stranger.Token, "")
+		st, sb := rawCall(t, "POST", "/widget/conversations/"+strangers+"/attachments/"+id, widgetOrigin(), stranger.Token, "")
 		if st != http.StatusNotFound || sb != `{"error":{"code":"not_found","message":"attachment not found"}}` {
 			t.Errorf("file %s in another's own conversation: %d %s", id, st, sb)
 		}
@@ -495,19 +495,19 @@ func TestFilesByEmail(t *testing.T) {
 		t.Errorf("attachments of the email = %v, want the invoice only", keysOf(parts))
 	}
 	link := linkIn(t, sent.Text, "archive.zip")
-	if !strings.HasPrefix(link, cloud.URL()+"/widget/file.html#") {
+	if !strings.HasPrefix(link, widgetOrigin()+"/widget/file.html#") {
 		t.Fatalf("link %q is not the widget's file page", link)
 	}
 	token := strings.SplitN(link, "#", 2)[1]
 	var d download
-	if status, body := rawCall(t, "POST", "/widget/downloads", siteOrigin(), "", `{"token":"`+token+`"}`); status != 200 || json.Unmarshal([]byte(body), &d) != nil {
+	if status, body := rawCall(t, "POST", "/widget/downloads", widgetOrigin(), "", `{"token":"`+token+`"}`); status != 200 || json.Unmarshal([]byte(body), &d) != nil {
 		t.Fatalf("POST /widget/downloads = %d %s", status, body)
 	}
 	if status, _, body := fetchURL(t, d.URL); status != 200 || len(body) != len(large) || d.Filename != "archive.zip" {
 		t.Errorf("the link's file = %d, %d bytes, %q", status, len(body), d.Filename)
 	}
 	for name, tok := range map[string]string{"forged": token[:len(token)-3] + "AAA", "garbage": "x"} {
-		if status, body := rawCall(t, "POST", "/widget/downloads", siteOrigin(), "", `{"token":"`+tok+`"}`); status != http.StatusNotFound {
+		if status, body := rawCall(t, "POST", "/widget/downloads", widgetOrigin(), "", `{"token":"`+tok+`"}`); status != http.StatusNotFound {
 			t.Errorf("%s token = %d %s, want 404", name, status, body)
 		}
 	}
@@ -606,7 +606,7 @@ func TestFilesDeletedWithConversation(t *testing.T) {
 	if left := cloud.S3().Keys(bucket, "attachments/"+otherConv+"/"); len(left) != 1 {
 		t.Errorf("another conversation's files = %v, want its one file kept", left)
 	}
-	status, body := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, siteOrigin(), v.Token, "")
+	status, body := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, widgetOrigin(), v.Token, "")
 	if status != http.StatusNotFound || !strings.Contains(body, "attachment not found") {
 		t.Errorf("download of a deleted file = %d %s, want 404", status, body)
 	}
@@ -623,7 +623,7 @@ func TestFilesChannelLimits(t *testing.T) {
 	putChannel(t, admin, ch)
 	pastTheCaches(t)
 
-	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), siteOrigin(), ch["id"].(string), "")
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), ch["id"].(string), "")
 	if err != nil {
 		t.Fatal(err)
 	}
