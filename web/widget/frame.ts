@@ -55,6 +55,9 @@ let identifying = false;
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
+// Every seq up to through is held or is an agents' note, which the visitor
+// never gets: a resume answer holds every visible message up to its last.
+let through = 0;
 let pending: Pending[] = [];
 // cfg is the channel's public config: from the loader (which fetches it
 // again every minute and when availability changes), or read at start.
@@ -314,6 +317,7 @@ async function identify(externalId: string, signature: string): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
+  through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
@@ -347,8 +351,8 @@ const live = new Live<VisitorFrame>({
 });
 
 function lastSeq(): number {
-  let n = 0;
-  for (const seq of messages.keys()) if (seq === n + 1) n = seq;
+  let n = through;
+  while (messages.has(n + 1)) n++;
   return n;
 }
 
@@ -378,7 +382,10 @@ function out(p: Pending) {
 }
 
 function adopt(c: VisitorConversation): void {
-  if (conv?.id !== c.id) messages = new Map();
+  if (conv?.id !== c.id) {
+    messages = new Map();
+    through = 0;
+  }
   conv = c;
 }
 
@@ -411,6 +418,7 @@ function onFrame(f: VisitorFrame): void {
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
+        through = Math.max(through, m.seq);
       }
       if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
       else if (resuming) {
@@ -487,6 +495,7 @@ document.addEventListener("visibilitychange", markRead);
 function newConversation(): void {
   conv = null;
   messages = new Map();
+  through = 0;
   render();
   input.focus();
 }
