@@ -238,7 +238,7 @@ func (r *wireRecorder) keepFrame(variant, to string, f chatclient.Frame) {
 
 // checkCoverage fails for every route of the template without a sample
 // and every frame type the Go code builds without a sample to agents and
-// one to visitors (only to the side that gets them, for some).
+// one to visitors (one side only for the frames only that side gets).
 func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) {
 	t.Helper()
 	sampled := map[string]bool{}
@@ -256,11 +256,12 @@ func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) 
 			t.Errorf("route %s has no wire sample: add a call to TestWireSamples and its answer type to Answers in web/shared/wire.ts", route)
 		}
 	}
-	// Frames only one side ever gets: an agent's own profile and status;
-	// a visitor's moves to the agents with the thread open; the closing
-	// frame (the server closes only agents' sockets itself: sign-out, an
-	// agent disabled, saying why).
-	only := map[string]string{"agent": "agent", "visit": "agent", "closing": "agent"}
+	// Frames only one side ever gets: an agent's own profile and status,
+	// its notifications, the viewers of a conversation, a visitor's moves
+	// to the agents with the thread open; the closing frame (the server
+	// closes only agents' sockets itself: sign-out, an agent disabled,
+	// saying why).
+	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent", "visit": "agent", "closing": "agent"}
 	for _, typ := range frameTypes {
 		for _, to := range []string{"agent", "visitor"} {
 			if side, ok := only[typ]; ok && side != to {

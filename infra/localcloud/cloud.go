@@ -62,6 +62,11 @@ type Config struct {
 	// Agents are more agents the OIDC issuer knows, beside the demo agents
 	// (the soak signs in ten).
 	Agents []oidc.Agent
+	// PagesDir, when set, is a folder whose .html files the demo site also
+	// serves, at /pages/<name>.html: more pages of the customer's site, to
+	// try an embed snippet on (the browser tests paste the one the settings
+	// page copies).
+	PagesDir string
 }
 
 // Endpoints are the URLs a developer or a test uses, as served by
@@ -389,6 +394,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["INBOX_URL"]; ok {
+		// Mention emails link to the inbox this cloud serves.
+		env["INBOX_URL"] = c.base + "/inbox/"
+	}
 	if _, ok := env["FILE_LINK_URL"]; ok {
 		// The file page is the chat window's: served on its origin.
 		env["FILE_LINK_URL"] = c.widget.base + "/widget/file.html"
@@ -460,6 +469,7 @@ func (c *Cloud) routes() http.Handler {
 	mux.HandleFunc("GET /hostile", c.serveHostile)
 	mux.HandleFunc("GET /demo.css", c.serveDemoCSS)
 	mux.HandleFunc("GET /hostile.css", c.serveHostileCSS)
+	mux.HandleFunc("GET /pages/{name}", c.servePage)
 	mux.HandleFunc("GET /_local/avatars/{name}", serveAvatar)
 	// Functions build links to their own routes from the request's domain,
 	// as on API Gateway's default stage where routes sit at the root; the

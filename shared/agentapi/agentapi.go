@@ -32,6 +32,7 @@ type Handler struct {
 	email       *email.Service
 	attachments *attachment.Service
 	contacts    *contact.Service
+	mentions    *email.Mentions
 	finder      *searchindex.Finder
 	replies     *savedreplies.Service
 	settings    *settings.Service
@@ -53,6 +54,8 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Contacts serves the card of who a conversation's visitor is.
 	Contacts *contact.Service
+	// Mentions stores notes and emails the agents they mention.
+	Mentions *email.Mentions
 	// Search answers the agents' searches; Replies keeps saved replies.
 	Search  *searchindex.Finder
 	Replies *savedreplies.Service
@@ -65,10 +68,10 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the settings, the search, the saved replies and the team")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the mentions, the settings, the search, the saved replies and the team")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -122,6 +125,11 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"POST /agent/conversations/{id}/notes":                     {h.note, writes},
+		"GET /agent/notifications":                                 {h.notifications, reads},
+		"POST /agent/notifications/read":                           {h.readNotifications, reads},
+		"GET /agent/me/preferences":                                {h.preferences, reads},
+		"PUT /agent/me/preferences":                                {h.setPreferences, reads},
 		"GET /agent/search":                                        {h.search, reads},
 		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
 		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},
@@ -256,7 +264,11 @@ func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if err != nil {
 		return 0, nil, err
 	}
-	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
+	p := a.Principal
+	if inbox := q["inboxId"]; inbox != "" {
+		p = p.Within(inbox)
+	}
+	convs, next, err := h.svc.List(ctx, p, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
 	return http.StatusOK, listResponse{Conversations: convs, NextCursor: next}, err
 }
 

@@ -134,6 +134,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	mailer := email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
+	mentions, err := email.NewMentions(mailer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -144,9 +149,10 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
-		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
+		Email:       mailer,
 		Attachments: files,
 		Contacts:    contacts,
+		Mentions:    mentions,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,

@@ -29,6 +29,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
 		{"contacts", func(d *agentapi.Deps) { d.Contacts = nil }},
+		{"mentions", func(d *agentapi.Deps) { d.Mentions = nil }},
 		{"search", func(d *agentapi.Deps) { d.Search = nil }},
 		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},
 		{"team", func(d *agentapi.Deps) { d.Team = nil }},

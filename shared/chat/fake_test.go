@@ -38,6 +38,7 @@ type fakeStore struct {
 	// visits (visits_test.go), made on first use.
 	names  map[string]string
 	visits map[string]chat.Visit
+	workspace
 }
 
 func newFakeStore() *fakeStore {

@@ -49,6 +49,9 @@ type Kind string
 const (
 	KindText  Kind = "text"
 	KindEvent Kind = "event"
+	// KindNote is an agents' internal note: it never reaches a visitor
+	// (notes.go).
+	KindNote Kind = "note"
 )
 
 // EventType names a system event stored in the message stream.
@@ -118,6 +121,8 @@ type Message struct {
 	Channel string `json:"channel,omitempty"`
 	// MailID is the Message-ID of the email that carried the message.
 	MailID string `json:"mailId,omitempty"`
+	// Mentions are the agents a note names (notes.go).
+	Mentions []Mention `json:"mentions,omitempty"`
 	// Extraction is ExtractionFull for an emailed message whose new text
 	// could not be separated from the quoted history: the body is the
 	// whole mail. Agents only (ForVisitor strips it).

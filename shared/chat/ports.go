@@ -104,6 +104,8 @@ type Storer interface {
 	RecordPage(ctx context.Context, conversationID string, report Visit) (Visit, error)
 	// Visit returns a conversation's visit; ErrNotFound before any report.
 	Visit(ctx context.Context, conversationID string) (Visit, error)
+
+	Workspace
 }
 
 // Notifier pushes frames to live connections. A failed push is its own

@@ -141,6 +141,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
 	return it
@@ -160,6 +161,7 @@ func toMessage(it item) chat.Message {
 		CreatedAt:  getTime(it, "createdAt"),
 		Channel:    getS(it, "channel"),
 		MailID:     getS(it, "mailId"),
+		Mentions:   getMentions(it),
 		Extraction: getS(it, "extraction"),
 	}
 	m.Attachments = getFiles(it)

@@ -1,16 +1,17 @@
 // The chat window: runs in a cross-origin iframe on the chat's own origin,
 // so the host page can read neither the conversation nor the tokens.
-import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
+import { avatar, h, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
+import { downIcon, sendIcon } from "../shared/icons";
 import { Live } from "../shared/live";
 import type { Sent } from "../shared/upload";
 import type { Answers, Author, Download, Message, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
-import { History } from "./history";
+import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale } from "./locale";
-import { type Assertion, Site } from "./site";
-import { fill, strings } from "./strings";
+import type { Assertion, Site } from "./site";
+import { fill, replyTime, strings } from "./strings";
 import "./frame.css";
 
 interface Env {
@@ -40,7 +41,7 @@ const clockIcon = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20Zm0 2a8 8 0 1 0 0 16 8
 const params = new URLSearchParams(location.search);
 const channel = params.get("channel") || "main";
 const parentOrigin = params.get("origin") || "";
-const locale = pickLocale(params.get("locale") || undefined, navigator.languages || []);
+const locale = pickLocale([params.get("locale") || undefined, ...(navigator.languages || [])]);
 const t = strings(locale);
 document.documentElement.lang = locale;
 const tokenKey = "parley.visitor." + channel;
@@ -58,8 +59,15 @@ let identifyDone: Promise<unknown> = Promise.resolve();
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
+// Every seq up to through is held or is an agents' note, which the visitor
+// never gets: a resume answer holds every visible message up to its last.
+let through = 0;
 let pending: Pending[] = [];
-let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
+// cfg is the channel's public config: from the loader (which fetches it
+// again every minute and when availability changes), or read at start.
+let cfg: Partial<WidgetConfig> = {};
+// away is true while the channel's team is unavailable.
+let away = false;
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();
@@ -74,7 +82,7 @@ let resuming = false;
 
 const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
-const headSub = h("p", { class: "head-sub" }, t.replyTime);
+const headSub = h("p", { class: "head-sub" });
 const capture = new EmailCapture(t, async (email) => {
   const r = await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email });
   return r.contact;
@@ -83,9 +91,8 @@ const capture = new EmailCapture(t, async (email) => {
   if (capture.open) capture.card.scrollIntoView({ block: "nearest" });
 }, "parley.contact." + channel);
 const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => capture.ask() }, svg(mailIcon, 20));
-const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
-const past = new History(locale, (c) => showPast(c), () => render());
-const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), past.button, mailBtn, minimize);
+const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(downIcon, 22));
+const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
 const receipt = h("p", { class: "receipt" });
@@ -96,24 +103,39 @@ const startNew = h("button", { class: "start-new", type: "button", onclick: () =
 const ended = h("div", { class: "ended", hidden: true }, h("p", {}, t.ended), startNew);
 
 const input = h("textarea", { class: "input", rows: "1", placeholder: t.placeholder, "aria-label": t.placeholder, maxlength: "5000" });
-const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
+const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(sendIcon, 20));
 const app = h("main", { class: "app", "aria-labelledby": "title", "data-drop": t.drop });
 const attach = new Attach({
   ask: (filename, size) => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size }),
   locale, t, drops: app, input, changed: () => undefined,
 });
 const composer = h("form", { class: "composer" }, attach.button, attach.picker, input, sendBtn);
+const powered = h("p", { class: "powered", hidden: true }, t.poweredBy);
 const fetchFile = (conversationId: string, a: { id: string }) => api<Download>("POST", `/widget/conversations/${conversationId}/attachments/${encodeURIComponent(a.id)}`);
 
-app.append(header, notice, past.panel, log, receipt, typing, ended, capture.bar, attach.tray, composer);
+app.append(header, notice, log, receipt, typing, ended, capture.bar, attach.tray, composer, powered);
 document.body.append(app);
 
 function setHeader(): void {
   const b = conv?.assignee;
-  const name = b?.name || team.teamName || "Chat";
+  const name = b?.name || cfg.teamName || "Chat";
   headName.textContent = name;
-  headSub.textContent = b ? team.teamName : t.replyTime;
-  headAvatar.replaceChildren(avatar(name, b?.avatarUrl, "avatar lg"));
+  headSub.textContent = b ? cfg.teamName || "" : away ? t.awayNow : replyTime(t, cfg.typicalReplyTime);
+  const url = b ? b.avatarUrl : cfg.teamAvatarUrl;
+  // The avatar is drawn again only when it changes, so a picture does not reload.
+  if (headAvatar.dataset.sig !== name + url) {
+    headAvatar.dataset.sig = name + url;
+    headAvatar.replaceChildren(avatar(name, url, "avatar lg"));
+  }
+}
+
+/** config takes the channel's config: its look, and whether its team is available. */
+function config(c: WidgetConfig): void {
+  cfg = c;
+  away = c.available === false;
+  if (/^#[0-9a-f]{6}$/i.test(c.color)) document.documentElement.style.setProperty("--c", c.color);
+  powered.hidden = !c.poweredBy;
+  render();
 }
 
 function time(iso: string): string {
@@ -141,7 +163,7 @@ function eventText(m: Message): string {
 function bubble(text: string, mine: boolean, author: Author | null, at: string, state: string, files?: HTMLElement): HTMLElement {
   const body = text ? h("div", { class: "bubble" }) : null;
   if (body) renderText(body, text);
-  const who = mine ? t.you : author?.name || team.teamName;
+  const who = mine ? t.you : author?.name || cfg.teamName || "";
   return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
     mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
     h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
@@ -149,7 +171,13 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
 
 function render(): void {
   setHeader();
-  const out: HTMLElement[] = [rows.row("greeting", team.teamName, () => bubble(t.greeting, false, null, "", "greeting"))];
+  // While away, the greeting is the away message, and the email prompt
+  // follows it at once: the answer will come by email.
+  const greeting = away ? cfg.away?.message || t.awayText : cfg.greeting || t.greeting;
+  const author = { type: "system", id: "", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl } as const;
+  const out: HTMLElement[] = [rows.row("greeting", away + greeting + "\n" + cfg.teamName + cfg.teamAvatarUrl, () => bubble(greeting, false, author, "", away ? "greeting away" : "greeting"))];
+  let asked = away && !capture.open && capture.shown(true);
+  if (asked) out.push(capture.card);
   const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
   let last: "mine" | "theirs" | "" = "";
   let lastMineSeq = 0;
@@ -171,7 +199,10 @@ function render(): void {
     if (mine) lastMineSeq = m.seq;
     out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
-    if (mine && !wrote && !capture.open && capture.shown(conv?.status === "open")) out.push(capture.card);
+    if (mine && !wrote && !asked && !capture.open && capture.shown(conv?.status === "open")) {
+      out.push(capture.card);
+      asked = true;
+    }
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
@@ -187,10 +218,10 @@ function render(): void {
   receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
   const closed = conv?.status === "closed";
-  past.render(conv?.id);
-  log.hidden = past.open;
-  ended.hidden = !closed || past.open;
-  composer.hidden = closed || past.open;
+  const listed = renderPast();
+  log.hidden = listed;
+  ended.hidden = !closed || listed;
+  composer.hidden = closed || listed;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -210,10 +241,12 @@ addEventListener("message", (e: MessageEvent) => {
     markRead();
   } else if (d.type === "hidden") {
     visible = false;
+  } else if (d.type === "config") {
+    config((d as { config: WidgetConfig }).config);
   } else if (d.type === "site") {
-    const news = site.seen(d as Record<string, unknown>);
-    if (news.identify) identifyDone = identify(news.identify);
-    if (news.attributes) void setAttributes(news.attributes);
+    said = d as Record<string, unknown>;
+    // A message written before the chunk is here waits for the identify.
+    if (!site && said.identity) identifying = true;
     reportPage();
   }
 });
@@ -252,10 +285,11 @@ async function session(): Promise<void> {
     // none of its conversations stay on screen.
     conv = null;
     messages = new Map();
+    through = 0;
   }
   token = s.visitorToken;
   visitorId = s.visitorId;
-  past.set(s.conversations);
+  convs = [...s.conversations];
   if (asUser) {
     identified = token;
   } else {
@@ -299,9 +333,10 @@ async function identify(a: Assertion): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
-  past.set(s.conversations);
+  convs = [...s.conversations];
   // The page's attributes describe the user too.
-  site.forgetAttributes();
+  site?.forgetAttributes();
+  through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
@@ -321,17 +356,63 @@ async function setAttributes(attributes: object): Promise<void> {
   }
 }
 
-// The page is reported for the conversation shown, while it is open.
-const site = new Site((f) => live.send(f));
+// What the loader last said of the host page. site.ts, a chunk, makes
+// sense of it once there is something to do: the site identifies its user
+// or sets attributes, or a conversation is open to report the page for.
+let said: Record<string, unknown> | null = null;
+let site: Site | undefined;
+let siteChunk: Promise<void> | undefined;
+
+// reportPage acts on what the site said: an identify or attributes that
+// are new, and the page, for the conversation shown while it is open.
 function reportPage(): void {
-  site.report(conv?.status === "open" ? conv.id : undefined);
+  const open = conv?.status === "open";
+  if (!site && !open && !said?.identity && JSON.stringify(said?.attributes || {}) === "{}") return;
+  siteChunk ||= import("./site").then(({ Site }) => {
+    site = new Site((f) => live.send(f));
+  }, () => {
+    identifying = false;
+    pump();
+  });
+  void siteChunk.then(() => {
+    if (!site) return;
+    const news = said ? site.seen(said) : {};
+    if (news.identify) identifyDone = identify(news.identify);
+    if (news.attributes) void setAttributes(news.attributes);
+    site.report(conv?.status === "open" ? conv.id : undefined);
+  });
+}
+
+// The visitor's conversations, newest first; with more than one, the list
+// of them (history.ts, a chunk: most visitors never have two) joins the
+// header.
+let convs: VisitorConversation[] = [];
+let past: History | undefined;
+let pastChunk: Promise<void> | undefined;
+
+function remember(c: VisitorConversation): void {
+  convs = [c, ...convs.filter((x) => x.id !== c.id)].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+// renderPast draws the list's button (loading it the first time there is
+// more than one conversation) and says whether the list is shown.
+function renderPast(): boolean {
+  if (!pastChunk && (convs.length > 1 || (convs.length === 1 && convs[0].id !== conv?.id))) {
+    pastChunk = import("./history").then(({ History }) => {
+      past = new History(locale, showPast, render);
+      header.insertBefore(past.button, mailBtn);
+      app.insertBefore(past.panel, log);
+      render();
+    });
+  }
+  past?.render(convs, conv?.id);
+  return !!past?.open;
 }
 
 // showPast shows one of the visitor's conversations from the list.
 function showPast(c: VisitorConversation): void {
   if (conv?.id !== c.id) {
-    conv = c;
-    messages = new Map();
+    adopt(c);
     live.send({ action: "resume", conversationId: c.id, afterSeq: 0 });
   }
   render();
@@ -367,8 +448,8 @@ const live = new Live<VisitorFrame>({
 });
 
 function lastSeq(): number {
-  let n = 0;
-  for (const seq of messages.keys()) if (seq === n + 1) n = seq;
+  let n = through;
+  while (messages.has(n + 1)) n++;
   return n;
 }
 
@@ -398,7 +479,10 @@ function out(p: Pending) {
 }
 
 function adopt(c: VisitorConversation): void {
-  if (conv?.id !== c.id) messages = new Map();
+  if (conv?.id !== c.id) {
+    messages = new Map();
+    through = 0;
+  }
   conv = c;
 }
 
@@ -414,7 +498,7 @@ function onFrame(f: VisitorFrame): void {
       } else {
         conv = f.conversation;
       }
-      past.put(f.conversation);
+      remember(f.conversation);
       reportPage();
       pending = pending.filter((p) => p.clientId !== m.clientId);
       pump();
@@ -433,6 +517,7 @@ function onFrame(f: VisitorFrame): void {
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
+        through = Math.max(through, m.seq);
       }
       if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
       else if (resuming) {
@@ -448,12 +533,12 @@ function onFrame(f: VisitorFrame): void {
         conv = f.conversation;
         render();
       }
-      past.put(f.conversation);
+      remember(f.conversation);
       break;
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;
       clearTimeout(agentTypingTimer);
-      typing.textContent = f.on ? fill(t.typing, f.author.name || team.teamName) : "";
+      typing.textContent = f.on ? fill(t.typing, f.author.name || cfg.teamName || "") : "";
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
       break;
     case "error":
@@ -510,6 +595,7 @@ document.addEventListener("visibilitychange", markRead);
 function newConversation(): void {
   conv = null;
   messages = new Map();
+  through = 0;
   render();
   input.focus();
 }
@@ -578,14 +664,15 @@ input.addEventListener("input", () => {
 async function start(): Promise<void> {
   render();
   toParent({ type: "ready" });
-  const look = fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
-    .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
-    .catch(() => null);
   started = session().catch(() => undefined);
-  const [cfg] = await Promise.all([look, started]);
-  if (cfg) {
-    team = cfg;
-    if (/^#[0-9a-f]{6}$/i.test(cfg.color)) document.documentElement.style.setProperty("--c", cfg.color);
+  await started;
+  // The loader hands over the config it has (answering "ready"); the
+  // window reads it itself only when the loader had none.
+  if (!cfg.channelId) {
+    const c = await fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
+      .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
+      .catch(() => null);
+    if (c && !cfg.channelId) config(c);
   }
   render();
   live.start();

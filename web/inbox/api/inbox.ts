@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
+import type { Agent, AgentStatus, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -15,7 +15,8 @@ export interface ProfileUpdate {
 const conv = (id: string) => "/agent/conversations/" + encodeURIComponent(id);
 
 export class InboxAPI {
-  constructor(private readonly http: HTTPClient) {}
+  /** http is the client, for the routes of the pages loaded on demand (api/settings.ts). */
+  constructor(readonly http: HTTPClient) {}
 
   me(): Promise<Agent> {
     return this.http.request("GET", "/agent/me");
@@ -23,6 +24,14 @@ export class InboxAPI {
 
   updateMe(p: ProfileUpdate): Promise<Agent> {
     return this.http.request("PUT", "/agent/me", p);
+  }
+
+  setStatus(status: AgentStatus): Promise<Agent> {
+    return this.http.request("PUT", "/agent/me/status", { status });
+  }
+
+  inboxes(): Promise<Answers["GET /agent/inboxes"]> {
+    return this.http.request("GET", "/agent/inboxes");
   }
 
   agents(): Promise<Answers["GET /agent/agents"]> {
@@ -38,7 +47,7 @@ export class InboxAPI {
   }
 
   conversations(f: Filter, limit = 100, cursor = ""): Promise<ConversationPage> {
-    const q = new URLSearchParams({ status: f.status, view: f.view, limit: String(limit) });
+    const q = new URLSearchParams({ inboxId: f.inboxId, status: f.status, view: f.view, limit: String(limit) });
     if (cursor) q.set("cursor", cursor);
     return this.http.request("GET", "/agent/conversations?" + q);
   }
@@ -108,5 +117,28 @@ export class InboxAPI {
 
   quarantine(limit = 100): Promise<Answers["GET /agent/quarantine"]> {
     return this.http.request("GET", "/agent/quarantine?limit=" + limit);
+  }
+
+  /** note stores a note for the team; a retry with the same client id answers with the stored one. */
+  note(id: string, clientId: string, body: string): Promise<MessageAnswer> {
+    return this.http.request("POST", `${conv(id)}/notes`, { clientId, body });
+  }
+
+  notifications(cursor?: string, limit = 30): Promise<NotificationPage> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set("cursor", cursor);
+    return this.http.request("GET", "/agent/notifications?" + q);
+  }
+
+  readNotifications(ids: readonly string[] | "all"): Promise<Answers["POST /agent/notifications/read"]> {
+    return this.http.request("POST", "/agent/notifications/read", ids === "all" ? { all: true } : { ids });
+  }
+
+  preferences(): Promise<Preferences> {
+    return this.http.request("GET", "/agent/me/preferences");
+  }
+
+  setPreferences(p: Preferences): Promise<Preferences> {
+    return this.http.request("PUT", "/agent/me/preferences", p);
   }
 }
