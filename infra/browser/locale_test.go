@@ -21,7 +21,8 @@ new MutationObserver(() => {
 
 // TestWidgetLanguageChunk: a German visitor's chat window loads its texts
 // as a chunk of their own and shows German from its first drawing, never
-// English first; when that chunk cannot load, the window works in English.
+// English first, and tells the launcher its word for unread messages; when
+// that chunk cannot load, the window works in English.
 func TestWidgetLanguageChunk(t *testing.T) {
 	ch := newChannel(t, "main", "Sprache", nil)
 	b := newBrowser(t)
@@ -43,6 +44,15 @@ func TestWidgetLanguageChunk(t *testing.T) {
 	if n := eval[int](t, chat, `window.__seen.length`); n == 0 {
 		t.Error("the chat window's drawing was not seen")
 	}
+
+	// The launcher counts what came while the chat was closed, in words of
+	// the chat window's language.
+	step(t, tab, "close the chat", chromedp.Click(launcher))
+	eval[bool](t, chat, `(parent.postMessage({ parley: 1, type: "message", author: "agent" }, new URLSearchParams(location.search).get("origin")), true)`)
+	waitFor(t, tab, "the launcher says one unread, in German", `(() => {
+		const l = document.querySelector("parley-chat").shadowRoot.querySelector(".launcher");
+		return l.getAttribute("aria-label") === "Chat öffnen (1 ungelesen)" && l.querySelector(".badge").textContent === "1" })()`)
+	step(t, tab, "open the chat again", chromedp.Click(launcher))
 
 	step(t, chat, "the German texts cannot load", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {

@@ -678,7 +678,7 @@ input.addEventListener("input", () => {
 
 async function start(): Promise<void> {
   render();
-  toParent({ type: "ready" });
+  toParent({ type: "ready", unread: t.unread });
   started = session().catch(() => undefined);
   await started;
   // The loader hands over the config it has (answering "ready"); the

@@ -52,6 +52,8 @@ export const english = {
   download: "Download",
   fileBlocked: "Not available: the malware scan stopped this file",
   fileScanning: "Checking this file for malware…",
+  // The launcher's "(2 unread)", on the site's page.
+  unread: "unread",
 };
 export type Strings = typeof english;
 

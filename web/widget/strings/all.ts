@@ -6,7 +6,7 @@ import it from "./it";
 import pl from "./pl";
 
 // Every language at once, for the inbox's preview of the widget in its
-// settings; the chat window loads only its visitor's (see strings).
+// settings; the chat window loads only its visitor's (see frame.ts).
 const all: Record<Locale, Strings> = { en: english, de, it, fr, pl };
 
 /** stringsNow are the chat window's texts in l, or in English. */

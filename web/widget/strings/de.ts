@@ -48,5 +48,6 @@ const de: Strings = {
   download: "Herunterladen",
   fileBlocked: "Nicht verfügbar: Die Malware-Prüfung hat diese Datei gestoppt",
   fileScanning: "Diese Datei wird auf Malware geprüft…",
+  unread: "ungelesen",
 };
 export default de;

@@ -48,5 +48,6 @@ const fr: Strings = {
   download: "Télécharger",
   fileBlocked: "Indisponible : l'analyse antivirus a bloqué ce fichier",
   fileScanning: "Analyse antivirus du fichier en cours…",
+  unread: "non lus",
 };
 export default fr;

@@ -48,5 +48,6 @@ const it: Strings = {
   download: "Scarica",
   fileBlocked: "Non disponibile: il controllo antimalware ha bloccato questo file",
   fileScanning: "Controllo antimalware del file in corso…",
+  unread: "non letti",
 };
 export default it;

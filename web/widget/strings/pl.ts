@@ -48,5 +48,6 @@ const pl: Strings = {
   download: "Pobierz",
   fileBlocked: "Niedostępny: skanowanie antywirusowe zatrzymało ten plik",
   fileScanning: "Sprawdzanie pliku pod kątem złośliwego oprogramowania…",
+  unread: "nieprzeczytane",
 };
 export default pl;
