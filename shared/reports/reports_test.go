@@ -71,15 +71,15 @@ func at(min, sec int) time.Time {
 func scripted() []*script {
 	answered := (&script{cid: "c1", inbox: "main"}).
 		visitor(at(0, 0)).assign(at(0, 5), "alice").reply(at(0, 40), "alice"). // first response 40 s
-		visitor(at(2, 0)).visitor(at(2, 30)).reply(at(4, 0), "alice"). // reply 120 s, from the first waiting message
-		close(at(10, 0), "agent") // time to close 600 s
+		visitor(at(2, 0)).visitor(at(2, 30)).reply(at(4, 0), "alice").         // reply 120 s, from the first waiting message
+		close(at(10, 0), "agent")                                              // time to close 600 s
 	missed := (&script{cid: "c2", inbox: "main"}).
 		email(at(60, 0)).close(at(90, 0), "inactivity") // missed, time to close 1800 s
 	reopened := (&script{cid: "c3", inbox: "main"}).
 		visitor(at(120, 0)).assign(at(120, 10), "bob").reply(at(121, 0), "bob"). // first response 60 s
-		close(at(125, 0), "agent"). // time to close 300 s
-		reopen(at(180, 0)).visitor(at(190, 0)).reply(at(192, 0), "bob"). // new first response 120 s, not 72 min
-		close(at(200, 0), "agent") // time to close 1200 s, from the reopening
+		close(at(125, 0), "agent").                                              // time to close 300 s
+		reopen(at(180, 0)).visitor(at(190, 0)).reply(at(192, 0), "bob").         // new first response 120 s, not 72 min
+		close(at(200, 0), "agent")                                               // time to close 1200 s, from the reopening
 	return []*script{answered, missed, reopened}
 }
 
