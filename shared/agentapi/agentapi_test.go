@@ -29,6 +29,7 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/reports"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
@@ -142,6 +143,10 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	reader, err := reports.NewReader(st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
@@ -151,6 +156,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
 		Team:        members,
+		Reports:     reader,
 	}
 }
 

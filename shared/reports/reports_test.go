@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/reports"
 )
 
@@ -360,8 +361,8 @@ func TestReportRefusesBadRanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := rd.Report(t.Context(), tt.dim, tt.id, tt.from, tt.to); !errors.Is(err, reports.ErrInvalid) {
-				t.Errorf("err = %v, want ErrInvalid", err)
+			if _, err := rd.Report(t.Context(), tt.dim, tt.id, tt.from, tt.to); !errors.Is(err, chat.ErrInvalid) {
+				t.Errorf("err = %v, want chat.ErrInvalid", err)
 			}
 		})
 	}

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// ErrInvalid marks a report request that cannot be answered as asked
-// (dates, range, dimension); its message says what to fix.
-var ErrInvalid = errors.New("reports: invalid request")
+	"github.com/parleychat/parley/shared/chat"
+)
 
 // MaxDays is the longest range one report reads.
 const MaxDays = 366
@@ -110,6 +108,10 @@ func quantile(c Counters, m string, n, pct int64) int64 {
 	return Bounds[len(Bounds)-1]
 }
 
+// invalid is a request that cannot be answered as asked; the message says
+// what to fix.
+func invalid(msg string) error { return &chat.Error{Kind: chat.ErrInvalid, Message: msg} }
+
 // Reader answers reports from the rollups.
 type Reader struct{ st Store }
 
@@ -125,17 +127,17 @@ func NewReader(st Store) (*Reader, error) {
 // of an inbox (dim DimInbox) or an agent (DimAgent).
 func (r *Reader) Report(ctx context.Context, dim, id, from, to string) (Report, error) {
 	if dim != DimInbox && dim != DimAgent || id == "" {
-		return Report{}, fmt.Errorf("%w: name an inbox (inboxId) or an agent (agentId)", ErrInvalid)
+		return Report{}, invalid("name an inbox (inboxId) or an agent (agentId)")
 	}
 	f, errF := time.Parse(time.DateOnly, from)
 	t, errT := time.Parse(time.DateOnly, to)
 	switch {
 	case errF != nil || errT != nil:
-		return Report{}, fmt.Errorf("%w: from and to are dates (YYYY-MM-DD)", ErrInvalid)
+		return Report{}, invalid("from and to are dates (YYYY-MM-DD)")
 	case t.Before(f):
-		return Report{}, fmt.Errorf("%w: to is before from", ErrInvalid)
+		return Report{}, invalid("to is before from")
 	case t.Sub(f) >= MaxDays*24*time.Hour:
-		return Report{}, fmt.Errorf("%w: a report covers at most %d days", ErrInvalid, MaxDays)
+		return Report{}, invalid(fmt.Sprintf("a report covers at most %d days", MaxDays))
 	}
 	days, err := r.st.ReportDays(ctx, dim, id, from, to)
 	if err != nil {
