@@ -19,7 +19,6 @@ const (
 	actorVisitor    = "visitor"
 	actorAgent      = "agent"
 	schemaVersion1  = "1"
-	maxEntriesKept  = 5000
 	messageKindText = "text"
 )
 

@@ -56,6 +56,15 @@ func NewRecorder(st Store, loc *time.Location) (*Recorder, error) {
 	return &Recorder{st: st, loc: loc}, nil
 }
 
+// MaxEntries bounds the events kept per conversation: the state stays
+// under 200 KB, well inside DynamoDB's 400 KB item, and its write cost
+// bounded. Events past it are not counted (logged, see Record).
+const MaxEntries = 2000
+
+// ErrTooLong is what Record answers for an event of a conversation that
+// already has MaxEntries events: retrying does not help.
+var ErrTooLong = errors.New("reports: conversation has too many events to count")
+
 // maxAttempts bounds the re-reads when events of one conversation are
 // recorded at the same moment.
 const maxAttempts = 8
@@ -70,15 +79,14 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 			return false, fmt.Errorf("reports: load %s: %w", ev.ConversationID, err)
 		}
 		c := s.Conversation
-		c.Entries = append([]Entry(nil), c.Entries...)
 		if c.InboxID == "" {
 			c.InboxID = ev.InboxID
 		}
 		if !c.Add(ev.Entry) {
 			return false, nil
 		}
-		if len(c.Entries) > maxEntriesKept {
-			return false, fmt.Errorf("reports: %s has more than %d events", ev.ConversationID, maxEntriesKept)
+		if len(c.Entries) > MaxEntries {
+			return false, fmt.Errorf("%w: %s has %d", ErrTooLong, ev.ConversationID, MaxEntries)
 		}
 		next := c.Rollups(r.loc)
 		err = r.st.SaveReportState(ctx, ev.ConversationID, State{Conversation: c, Added: next, Version: s.Version}, Diff(s.Added, next))
