@@ -96,15 +96,13 @@ func timing(c Counters, m string) Timing {
 func quantile(c Counters, m string, n, pct int64) int64 {
 	rank := (n*pct + 99) / 100
 	var seen int64
-	for i := range Buckets {
+	for i, bound := range Bounds {
 		seen += c[BucketName(m, i)]
-		if seen >= rank && i < len(Bounds) {
-			return Bounds[i]
-		}
 		if seen >= rank {
-			break
+			return bound
 		}
 	}
+	// The last, unbounded bucket: a week or more.
 	return Bounds[len(Bounds)-1]
 }
 
