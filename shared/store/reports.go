@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,7 +75,8 @@ func (s *Store) LoadReportState(ctx context.Context, cid string) (reports.State,
 }
 
 // SaveReportState implements reports.Store: one transaction of the state's
-// conditional put and an ADD of the delta to each rollup it changes.
+// conditional put and an ADD of the delta to each rollup it changes (the
+// conditional put alone when none changes).
 func (s *Store) SaveReportState(ctx context.Context, cid string, st reports.State, delta reports.Rollups) error {
 	if len(delta) > maxReportUpdates {
 		return fmt.Errorf("report state of %s: %d rollups change at once, more than %d", cid, len(delta), maxReportUpdates)
@@ -99,6 +101,21 @@ func (s *Store) SaveReportState(ctx context.Context, cid string, st reports.Stat
 	if st.Version > 0 {
 		put.ConditionExpression = ptr("version = :v")
 		put.ExpressionAttributeValues = item{":v": num(st.Version)}
+	}
+	if len(delta) == 0 {
+		// Most events change no counter (a visitor's message while it
+		// waits, an assignment): the state alone, at half a transaction's
+		// write units.
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: state,
+			ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return fmt.Errorf("report state of %s: %w", cid, reports.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("report state of %s: %w", cid, translate(err))
+		}
+		return nil
 	}
 	items := []types.TransactWriteItem{{Put: put}}
 	for k, c := range delta {
