@@ -181,6 +181,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/conversations/{id}/attachments"),
 		agent("GET", "/agent/conversations/{id}/attachments/{attachmentId}"),
 		agent("POST", "/agent/conversations/{id}/close"),
+		agent("GET", "/agent/conversations/{id}/contact"),
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
@@ -221,6 +222,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/team"),
 		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
+		public("PUT", "/widget/attributes"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
@@ -229,6 +231,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
+		public("POST", "/widget/identify/revoke"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
 		public("POST", "/widget/uploads"),
@@ -272,6 +275,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
 			"ping":        "WsMessageFunction",
+			"page":        "WsMessageFunction",
 		},
 	}}
 	if diff := cmp.Diff(wantWS, m.WebSocketAPIs); diff != "" {

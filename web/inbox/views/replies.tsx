@@ -52,6 +52,11 @@ export function SavedReplies({ textarea }: { textarea: RefObject<HTMLTextAreaEle
   };
   const keys = (e: KeyboardEvent): void => {
     if (e.isComposing) return;
+    // This listener goes with the next effect, which may run a frame after
+    // an insert: a key pressed meanwhile (Enter to send the inserted
+    // reply) is the editor's once no "/" is being typed.
+    const el = textarea.current;
+    if (!el || !slashAt(el.value, el.selectionStart ?? el.value.length)) return;
     if (e.key === "ArrowDown") setActive((i) => (i + 1) % Math.max(found.length, 1));
     else if (e.key === "ArrowUp") setActive((i) => (i - 1 + found.length) % Math.max(found.length, 1));
     else if ((e.key === "Enter" || e.key === "Tab") && chosen) insert(chosen);
