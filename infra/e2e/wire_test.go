@@ -458,6 +458,10 @@ func TestWireSamples(t *testing.T) {
 	_, body = rec.call(alice, "GET /agent/team", "/agent/team", nil, http.StatusOK)
 	rec.keep("", "GET /agent/team", http.StatusOK, keepEntries(t, body, "members", func(e map[string]any) bool { return e["id"] == aliceSub || e["id"] == invited.ID }))
 
+	// ---- reports: a conversation of an inbox of its own, answered and
+	// closed by Alice, so every number of the day is there.
+	recordReport(t, rec, alice, aliceSub)
+
 	// ---- rate limits, on a cloud of their own with low limits.
 	recordLimits(t, rec, aliceSub)
 
@@ -618,4 +622,27 @@ func keepEntries(t *testing.T, body []byte, key string, keep func(map[string]any
 		t.Fatal(err)
 	}
 	return out
+}
+
+// recordReport records GET /agent/reports for an inbox whose one
+// conversation Alice answered and closed today.
+func recordReport(t *testing.T, rec *wireRecorder, alice caller, aliceSub string) {
+	t.Helper()
+	admin := newAgent(t, "alice")
+	inbox, channel := newInbox(t, admin, "Wire reports "+time.Now().Format("150405.000"))
+	setInbox(t, admin, inbox, "Wire reports", []member{{ID: aliceSub}}, "manual", 5)
+	_, conv := visit(t, channel, "Hello")
+	if _, err := admin.Reply(wait(t), conv, "Hi!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Act(wait(t), conv, "assign", map[string]string{"agentId": aliceSub, "expectedAssigneeId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Act(wait(t), conv, "close", map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	reportsSettled(t, []string{conv})
+	today := cloud.Now().UTC()
+	q := url.Values{"inboxId": {inbox}, "from": {today.AddDate(0, 0, -1).Format(time.DateOnly)}, "to": {today.AddDate(0, 0, 1).Format(time.DateOnly)}}
+	rec.answer("", alice, "GET /agent/reports", "/agent/reports?"+q.Encode(), nil, http.StatusOK)
 }

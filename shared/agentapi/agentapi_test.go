@@ -30,6 +30,7 @@ import (
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/reports"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
@@ -147,6 +148,10 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	reader, err := reports.NewReader(st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
@@ -157,6 +162,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
 		Team:        members,
+		Reports:     reader,
 	}
 }
 

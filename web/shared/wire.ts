@@ -598,6 +598,41 @@ export interface SavedReplies {
   canEditShared: boolean;
 }
 
+/**
+ * ReportTiming summarises one time metric over days, in seconds (docs/reports.md).
+ * medianSeconds and p90Seconds are the upper bounds of the histogram buckets
+ * the quantiles fall in; all three are absent when count is 0.
+ */
+export interface ReportTiming {
+  count: number;
+  averageSeconds?: number;
+  medianSeconds?: number;
+  p90Seconds?: number;
+}
+
+/** ReportSummary is what a range or a day of an inbox or an agent adds up to. */
+export interface ReportSummary {
+  new: { chat: number; email: number };
+  closed: { agent: number; inactivity: number };
+  /** missed: closed (or closed after a reopening) without an agent's reply. */
+  missed: number;
+  reopened: number;
+  firstResponse: ReportTiming;
+  replyTime: ReportTiming;
+  timeToClose: ReportTiming;
+}
+
+/** Report is GET /agent/reports: a date range's total and its days with numbers. */
+export interface Report {
+  dimension: "inbox" | "agent";
+  id: string;
+  /** from and to: YYYY-MM-DD, days in the account's time zone. */
+  from: string;
+  to: string;
+  total: ReportSummary;
+  days: (ReportSummary & { date: string })[];
+}
+
 /** TeamMember is an agent as admins manage it (the Team page). */
 export interface TeamMember {
   id: string;
@@ -669,6 +704,7 @@ export interface Answers {
   "PUT /agent/saved-replies/shared/{id}": { reply: SavedReply };
   "DELETE /agent/saved-replies/shared/{id}": { deleted: string };
   "GET /agent/team": { members: TeamMember[] };
+  "GET /agent/reports": Report;
   "POST /agent/team": TeamMember;
   "PUT /agent/team/{id}": TeamMember;
   "PUT /agent/me/status": Agent;
