@@ -28,6 +28,7 @@ import (
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/privacy"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
@@ -137,6 +138,14 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	rights, err := privacy.New(st, bucket, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := attachment.LinkPage("https://chat.example.com/widget/file.html")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
@@ -145,6 +154,8 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
 		Team:        members,
+		Privacy:     rights,
+		FileLinks:   files.Mail(page),
 	}
 }
 

@@ -118,6 +118,9 @@ type Message struct {
 	Channel string `json:"channel,omitempty"`
 	// MailID is the Message-ID of the email that carried the message.
 	MailID string `json:"mailId,omitempty"`
+	// RawMail is the object key of a received email as it arrived; it
+	// never leaves the backend.
+	RawMail string `json:"-"`
 	// Extraction is ExtractionFull for an emailed message whose new text
 	// could not be separated from the quoted history: the body is the
 	// whole mail. Agents only (ForVisitor strips it).

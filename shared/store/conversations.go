@@ -137,6 +137,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putOpt(it, "rawMail", m.RawMail)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
 	return it
@@ -156,6 +157,7 @@ func toMessage(it item) chat.Message {
 		CreatedAt:  getTime(it, "createdAt"),
 		Channel:    getS(it, "channel"),
 		MailID:     getS(it, "mailId"),
+		RawMail:    getS(it, "rawMail"),
 		Extraction: getS(it, "extraction"),
 	}
 	m.Attachments = getFiles(it)
@@ -343,7 +345,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
-	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c, in.ClientKey)), s.newPut(ref))
 	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
@@ -419,7 +421,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
-		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next, in.ClientKey)))
 		routed := s.routingWrites(cur, next, in.Claim)
 		claimAt := len(items)
 		items = append(items, routed.items...)
