@@ -89,12 +89,13 @@ func (s *Service) Export(ctx context.Context, visitorID string, links Links) (Ex
 	case err == nil:
 		out.Contact.Name, out.Contact.Email, out.Contact.PageURL = c.Name, c.Email, c.PageURL
 		a := Address{Email: c.Email, Verified: c.Verified(), Status: "deliverable"}
+		// An address never marked is deliverable (not found).
 		st, err := s.store.AddressStatus(ctx, c.Email)
-		if err != nil {
-			return Export{}, fmt.Errorf("export address status: %w", err)
-		}
-		if st.Kind != "" {
+		switch {
+		case err == nil && st.Kind != "":
 			a.Status, a.Reason, a.StatusAt = st.Kind, st.Reason, &st.At
+		case err != nil && !errors.Is(err, chat.ErrNotFound):
+			return Export{}, fmt.Errorf("export address status: %w", err)
 		}
 		out.Addresses = append(out.Addresses, a)
 	case !errors.Is(err, chat.ErrNotFound):

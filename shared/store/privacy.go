@@ -62,7 +62,7 @@ func keyOf(it item) privacy.Key { return privacy.Key{PK: getS(it, "pk"), SK: get
 // (META last), the visitor's entry for it, its messages' idempotency
 // records, and the raw mails its messages came in.
 func (s *Store) ConversationRecords(ctx context.Context, conversationID string) (privacy.Records, error) {
-	items, err := s.partition(ctx, convPK(conversationID), "rawMail", "clientKey", "visitorId", "createdAt")
+	items, err := s.partition(ctx, convPK(conversationID), "rawMail", "clientKey", "eventType", "seq", "visitorId", "createdAt")
 	if err != nil {
 		return privacy.Records{}, fmt.Errorf("records of conversation %s: %w", conversationID, err)
 	}
@@ -77,6 +77,12 @@ func (s *Store) ConversationRecords(ctx context.Context, conversationID string) 
 		r.Items = append(r.Items, k)
 		if ck := getS(it, "clientKey"); ck != "" {
 			r.Items = append(r.Items, privacy.Key{PK: clientPK(ck), SK: "CLIENT"})
+		}
+		if getS(it, "eventType") == string(chat.EventClosed) {
+			// The transcript's claim, named by the close event's id
+			// (events.ID: <conversation>:<seq>).
+			claim := email.TranscriptClaim(fmt.Sprintf("%s:%d", conversationID, getN(it, "seq")))
+			r.Items = append(r.Items, privacy.Key{PK: "ONCE#" + claim, SK: "ONCE"})
 		}
 		if raw := getS(it, "rawMail"); raw != "" {
 			r.RawMail = append(r.RawMail, raw)
@@ -93,7 +99,19 @@ func (s *Store) VisitorRecords(ctx context.Context, visitorID string) (privacy.R
 	if err != nil {
 		return privacy.Records{}, fmt.Errorf("records of visitor %s: %w", visitorID, err)
 	}
+	// The counters of the visitor's messages and uploads (chat's and
+	// ratelimit's keys) expire within minutes; an erasure takes them
+	// anyway.
 	var r privacy.Records
+	for _, counter := range []string{"visitor#", "upload#"} {
+		counters, err := s.partition(ctx, "RATE#"+counter+visitorID)
+		if err != nil {
+			return privacy.Records{}, fmt.Errorf("records of visitor %s: %w", visitorID, err)
+		}
+		for _, it := range counters {
+			r.Items = append(r.Items, keyOf(it))
+		}
+	}
 	for _, it := range items {
 		k := keyOf(it)
 		r.Items = append(r.Items, k)
