@@ -113,8 +113,8 @@ type exportedContact struct {
 }
 
 // TestContactExportAndErasure: an admin exports everything about a
-// contact who chatted, sent files, continued by email and answered a
-// mail with a file: the export has every message of every conversation,
+// contact who chatted, sent files, continued by email, answered a mail
+// with a file and sent one that was quarantined: the export has every message of every conversation,
 // the files with working links and the address with its status. Then the
 // admin erases the contact by its address: a scan of the chat table and
 // the mail bucket finds nothing of them (only the audit event, which
@@ -150,6 +150,11 @@ func TestContactExportAndErasure(t *testing.T) {
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe receipt %[3]s is attached.\n"+
 		"--b\nContent-Type: image/png\nContent-Disposition: attachment; filename=\"receipt-%[3]s.png\"\nContent-Transfer-Encoding: base64\n\n%[5]s\n--b--\n",
 		addr, replyTo, tag, inReplyTo, b64("\x89PNG\r\n\x1a\n receipt")))
+	// A mail from the address that failed the checks, kept aside.
+	sendSMTP(t, addr, replyTo, replyMail(addr, replyTo, uuid.NewString()+"@x", inReplyTo, "X-Parley-Local-Verdict: dmarc=fail\n", "Held back "+tag))
+	if !slices.ContainsFunc(quarantine(t, alice), func(q quarantined) bool { return q.Preview == "Held back "+tag }) {
+		t.Fatal("the failing mail was not quarantined")
+	}
 	if _, err := alice.Act(wait(t), first, "close", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -253,9 +258,9 @@ func TestContactExportAndErasure(t *testing.T) {
 	if err := alice.Call(wait(t), http.MethodDelete, "/agent/contacts/"+addr, nil, &erased); err != nil {
 		t.Fatal(err)
 	}
-	// The screenshot, the mailed receipt, the raw mail.
-	if e := erased.Erased; e.VisitorID != v.ID || e.Conversations != 2 || e.Objects != 3 || e.Items == 0 {
-		t.Errorf("erased = %+v, want the visitor's 2 conversations and 3 objects", e)
+	// The screenshot, the mailed receipt, the two raw mails.
+	if e := erased.Erased; e.VisitorID != v.ID || e.Conversations != 2 || e.Objects != 4 || e.Items == 0 {
+		t.Errorf("erased = %+v, want the visitor's 2 conversations and 4 objects", e)
 	}
 	indexed(t)
 

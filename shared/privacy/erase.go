@@ -34,10 +34,11 @@ type Audit struct {
 const AuditContactErased = "contact.erased"
 
 // Erase removes everything about the contact visitorID (Resolve): each of
-// its conversations with their messages, notes, files and raw mails (and
-// so their search entries), then its profile, contact, addresses, their
-// status, its identity link and its connections; then records who erased
-// whom. Running it again after a failure finishes what the first run left.
+// its conversations with their messages, notes, files, raw mails and the
+// mail quarantined for them (and so their search entries), then its
+// profile, contact, address, its status, the mail quarantined from it,
+// its identity link, its connections and counters; then records who
+// erased whom. Running it again after a failure finishes what the first run left.
 func (s *Service) Erase(ctx context.Context, by chat.Principal, visitorID string) (Erasure, error) {
 	res := Erasure{VisitorID: visitorID}
 	ids, err := s.store.VisitorConversationIDs(ctx, visitorID)
@@ -56,6 +57,11 @@ func (s *Service) Erase(ctx context.Context, by chat.Principal, visitorID string
 	rec, err := s.store.VisitorRecords(ctx, visitorID)
 	if err != nil {
 		return res, fmt.Errorf("erase: %w", err)
+	}
+	n, err := s.files.DeleteInbound(ctx, rec.RawMail)
+	res.Objects += n
+	if err != nil {
+		return res, fmt.Errorf("erase quarantined mail: %w", err)
 	}
 	if err := s.store.DeleteRecords(ctx, rec); err != nil {
 		return res, fmt.Errorf("erase visitor: %w", err)

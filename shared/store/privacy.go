@@ -72,6 +72,11 @@ func (s *Store) ConversationRecords(ctx context.Context, conversationID string) 
 		if k.SK == metaSK {
 			r.Last = append(r.Last, k)
 			r.Items = append(r.Items, privacy.Key{PK: visitorPK(getS(it, "visitorId")), SK: "CONV#" + getS(it, "createdAt") + "#" + conversationID})
+			// Mail kept aside that names the conversation goes with it.
+			err := s.quarantined(ctx, &r, func(q item) bool { return getS(q, "conversationId") == conversationID })
+			if err != nil {
+				return privacy.Records{}, fmt.Errorf("records of conversation %s: %w", conversationID, err)
+			}
 			continue
 		}
 		r.Items = append(r.Items, k)
@@ -131,9 +136,37 @@ func (s *Store) VisitorRecords(ctx context.Context, visitorID string) (privacy.R
 				return privacy.Records{}, fmt.Errorf("owner of the address of %s: %w", visitorID, err)
 			}
 			r.Items = append(r.Items, privacy.Key{PK: emailPK(addr), SK: "STATUS"})
+			// Mail from the address kept aside.
+			if err := s.quarantined(ctx, &r, func(q item) bool { return email.AddressKey(getS(q, "from")) == addr }); err != nil {
+				return privacy.Records{}, fmt.Errorf("records of visitor %s: %w", visitorID, err)
+			}
 		}
 	}
 	return r, nil
+}
+
+// quarantined adds to r the quarantined mails of every inbox that match,
+// with their raw mails: one Query for the inboxes, one per inbox.
+func (s *Store) quarantined(ctx context.Context, r *privacy.Records, match func(item) bool) error {
+	inboxes, err := s.Inboxes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, in := range inboxes {
+		items, err := s.partition(ctx, "QUARANTINE#"+in.ID, "from", "conversationId", "rawKey")
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if match(it) {
+				r.Items = append(r.Items, keyOf(it))
+				if raw := getS(it, "rawKey"); raw != "" {
+					r.RawMail = append(r.RawMail, raw)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // DeleteRecords implements privacy.Store. A conversation's META item
