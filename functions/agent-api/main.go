@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/setup"
 )
 
@@ -41,6 +42,10 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		mentions, err := email.NewMentions(mail)
+		if err != nil {
+			return nil, err
+		}
 		finder, err := env.Finder(st)
 		if err != nil {
 			return nil, err
@@ -64,7 +69,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
+			Email: mail, Attachments: files, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
 			Privacy: rights, FileLinks: links,
 		})
 		if err != nil {

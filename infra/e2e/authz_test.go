@@ -158,6 +158,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},
 		{"POST /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/messages", `{"clientId":"` + uuid.NewString() + `","body":"hello"}`}},
+		{"POST /agent/conversations/{id}/notes", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/notes", `{"clientId":"` + uuid.NewString() + `","body":"@Alice Moreau hello"}`}},
 		{"POST /agent/conversations/{id}/assign", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/assign", `{"agentId":"` + aliceSub + `","expectedAssigneeId":""}`}},
 		{"POST /agent/conversations/{id}/takeover", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/takeover", `{"expectedAssigneeId":""}`}},
 		{"POST /agent/conversations/{id}/unassign", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/unassign", `{}`}},
@@ -261,6 +262,8 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		for _, fr := range []string{
 			`{"action":"sendMessage","clientId":"{clientId}","conversationId":"{id}","body":"let me in"}`,
 			`{"action":"typing","conversationId":"{id}","on":true}`,
+			`{"action":"typing","conversationId":"{id}","on":true,"note":true}`,
+			`{"action":"view","conversationId":"{id}","on":true}`,
 			`{"action":"read","conversationId":"{id}","seq":1}`,
 			`{"action":"resume","conversationId":"{id}","afterSeq":0}`,
 		} {

@@ -317,8 +317,8 @@ func TestAgentMessagesAfter(t *testing.T) {
 	}
 }
 
-// TestTextNormalisedAtTheEdge: what clients send as message bodies and
-// names is stored without NUL and other control characters; the line and
+// TestTextNormalisedAtTheEdge: what clients send as message bodies, notes
+// and names is stored without NUL and other control characters; the line and
 // paragraph separators and NEL become newlines; emoji, joiners and
 // right-to-left text with its marks are kept exactly.
 func TestTextNormalisedAtTheEdge(t *testing.T) {
@@ -345,6 +345,13 @@ func TestTextNormalisedAtTheEdge(t *testing.T) {
 	}
 	if reply.Body != want {
 		t.Errorf("agent's body stored as %q, want %q", reply.Body, want)
+	}
+	var note noteAnswer
+	if err := a.Call(wait(t), http.MethodPost, "/agent/conversations/"+f.ConversationID+"/notes", map[string]string{"clientId": uuid.NewString(), "body": sent}, &note); err != nil {
+		t.Fatal(err)
+	}
+	if note.Message.Body != want {
+		t.Errorf("note's body stored as %q, want %q", note.Message.Body, want)
 	}
 	var contact struct {
 		Contact struct{ Name string } `json:"contact"`

@@ -114,7 +114,8 @@ type exportedContact struct {
 
 // TestContactExportAndErasure: an admin exports everything about a
 // contact who chatted, sent files, continued by email, answered a mail
-// with a file and sent one that was quarantined: the export has every message of every conversation,
+// with a file, sent one that was quarantined, and whose conversation has
+// a note mentioning an agent: the export has every message of every conversation,
 // the files with working links and the address with its status. Then the
 // admin erases the contact by its address: a scan of the chat table and
 // the mail bucket finds nothing of them (only the audit event, which
@@ -164,6 +165,29 @@ func TestContactExportAndErasure(t *testing.T) {
 		}
 		return nil
 	})
+	// A note that mentions Ben: his notification quotes it.
+	ensureProfiles(t, "alice", "ben")
+	var note struct {
+		Message struct {
+			Mentions []struct{ Name string } `json:"mentions"`
+		} `json:"message"`
+	}
+	if err := alice.Call(wait(t), http.MethodPost, "/agent/conversations/"+first+"/notes", map[string]string{"clientId": uuid.NewString(), "body": "@Ben Richter refund " + tag + "?"}, &note); err != nil || len(note.Message.Mentions) != 1 {
+		t.Fatalf("note = %+v, %v; want Ben mentioned", note, err)
+	}
+	ben := newAgent(t, "ben")
+	eventually(t, "Ben's notification of the note", func() error {
+		var page struct {
+			Notifications []struct{ ConversationID string } `json:"notifications"`
+		}
+		if err := ben.Call(wait(t), http.MethodGet, "/agent/notifications?limit=100", nil, &page); err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(page.Notifications, func(n struct{ ConversationID string }) bool { return n.ConversationID == first }) {
+			return fmt.Errorf("%d notifications, none of %s", len(page.Notifications), first)
+		}
+		return nil
+	})
 	// A second conversation, open and assigned: its agent's load goes
 	// back when it is erased.
 	tab2, second, _ := startConversation(t, v, "One more question "+tag)
@@ -187,7 +211,6 @@ func TestContactExportAndErasure(t *testing.T) {
 	loadBefore := routeLoad(t, aliceSub)
 
 	// Neither route is an agent's.
-	ben := newAgent(t, "ben")
 	var apiErr *chatclient.APIError
 	if err := ben.Call(wait(t), http.MethodGet, "/agent/contacts/"+v.ID+"/export", nil, nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden {
 		t.Errorf("an agent's export = %v, want 403", err)

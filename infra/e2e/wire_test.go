@@ -113,6 +113,31 @@ func TestWireSamples(t *testing.T) {
 	sendFrame(t, vtab, map[string]any{"action": "typing", "conversationId": conv, "on": true})
 	rec.frame("the visitor types", "agent", atab, chatclient.IsType("typing", conv))
 
+	// Agents together: Ben's inbox is open; Alice views the thread, Ben
+	// types a note, Alice's note mentions Ben (twice, so his
+	// notifications have a second page), Ben reads one.
+	btab := connect(t, newAgent(t, "ben"))
+	sendFrame(t, atab, map[string]any{"action": "view", "conversationId": conv, "on": true})
+	rec.frame("", "agent", atab, chatclient.IsType("viewers", conv))
+	sendFrame(t, btab, map[string]any{"action": "typing", "conversationId": conv, "on": true, "note": true})
+	rec.frame("a note", "agent", atab, func(f chatclient.Frame) bool {
+		return f.Type == "typing" && strings.Contains(string(f.Raw), `"note":true`)
+	})
+	noteBody := map[string]string{"clientId": uuid.NewString(), "body": "@Ben Richter the customer is a reseller, see the CRM"}
+	rec.answer("note", alice, "POST /agent/conversations/{id}/notes", threadPath+"/notes", noteBody, http.StatusCreated)
+	rec.frame("note", "agent", atab, func(f chatclient.Frame) bool { m, err := f.Msg(); return err == nil && m.Kind == "note" })
+	rec.frame("", "agent", btab, chatclient.IsType("notification"))
+	rec.call(alice, "POST /agent/conversations/{id}/notes", threadPath+"/notes", map[string]string{"clientId": uuid.NewString(), "body": "@Ben Richter and the invoice"}, http.StatusCreated)
+	ben := caller{base: api, bearer: agentToken(t, "ben")}
+	body = rec.answer("", ben, "GET /agent/notifications", "/agent/notifications?limit=1", nil, http.StatusOK)
+	var notes struct{ Notifications []struct{ ID string } }
+	if err := json.Unmarshal(body, &notes); err != nil || len(notes.Notifications) != 1 {
+		t.Fatalf("notifications %s: %v", body, err)
+	}
+	rec.answer("", ben, "POST /agent/notifications/read", "/agent/notifications/read", map[string]any{"ids": []string{notes.Notifications[0].ID}}, http.StatusOK)
+	rec.answer("", ben, "GET /agent/me/preferences", "/agent/me/preferences", nil, http.StatusOK)
+	rec.answer("", ben, "PUT /agent/me/preferences", "/agent/me/preferences", map[string]any{"sound": false, "desktop": map[string]bool{"newConversations": true, "assigned": true, "mentions": true, "messages": false}}, http.StatusOK)
+
 	// A reply, and read markers both ways.
 	body = rec.answer("chat", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "It ships today."}, http.StatusCreated)
 	sendFrame(t, vtab, map[string]any{"action": "read", "conversationId": conv, "seq": seqOf(t, body)})

@@ -238,7 +238,7 @@ func (r *wireRecorder) keepFrame(variant, to string, f chatclient.Frame) {
 
 // checkCoverage fails for every route of the template without a sample
 // and every frame type the Go code builds without a sample to agents and
-// one to visitors.
+// one to visitors (one side only for the frames only that side gets).
 func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) {
 	t.Helper()
 	sampled := map[string]bool{}
@@ -256,10 +256,11 @@ func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) 
 			t.Errorf("route %s has no wire sample: add a call to TestWireSamples and its answer type to Answers in web/shared/wire.ts", route)
 		}
 	}
-	// Frames only one side ever gets: an agent's own profile and status;
-	// the closing frame (the server closes only agents' sockets itself:
-	// sign-out, an agent disabled, saying why).
-	only := map[string]string{"agent": "agent", "closing": "agent"}
+	// Frames only one side ever gets: an agent's own profile and status,
+	// its notifications, the viewers of a conversation; the closing frame
+	// (the server closes only agents' sockets itself: sign-out, an agent
+	// disabled, saying why).
+	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent", "closing": "agent"}
 	for _, typ := range frameTypes {
 		for _, to := range []string{"agent", "visitor"} {
 			if side, ok := only[typ]; ok && side != to {

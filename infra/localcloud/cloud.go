@@ -389,6 +389,10 @@ func (c *Cloud) functionEnv(fn *template.Function) map[string]string {
 		// distribution in AWS: a port no page shares, with nosniff.
 		env["FILES_BASE_URL"] = c.mail.s3URL
 	}
+	if _, ok := env["INBOX_URL"]; ok {
+		// Mention emails link to the inbox this cloud serves.
+		env["INBOX_URL"] = c.base + "/inbox/"
+	}
 	if _, ok := env["FILE_LINK_URL"]; ok {
 		// The file page is the chat window's: served on its origin.
 		env["FILE_LINK_URL"] = c.widget.base + "/widget/file.html"

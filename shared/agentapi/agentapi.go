@@ -31,6 +31,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	mentions    *email.Mentions
 	finder      *searchindex.Finder
 	replies     *savedreplies.Service
 	settings    *settings.Service
@@ -52,6 +53,8 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Mentions stores notes and emails the agents they mention.
+	Mentions *email.Mentions
 	// Search answers the agents' searches; Replies keeps saved replies.
 	Search  *searchindex.Finder
 	Replies *savedreplies.Service
@@ -68,10 +71,10 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil || d.Privacy == nil || d.FileLinks == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the settings, the search, the saved replies, the team, the data rights and the file links")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil || d.Privacy == nil || d.FileLinks == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the mentions, the settings, the search, the saved replies, the team, the data rights and the file links")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team, privacy: d.Privacy, fileLinks: d.FileLinks}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team, privacy: d.Privacy, fileLinks: d.FileLinks}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -124,6 +127,11 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/quarantine":                                    {h.quarantine, reads},
 		"POST /agent/signout":                                      {h.signOut, reads},
 		"PUT /agent/agents/{id}/access":                            {h.setAccess, admins},
+		"POST /agent/conversations/{id}/notes":                     {h.note, writes},
+		"GET /agent/notifications":                                 {h.notifications, reads},
+		"POST /agent/notifications/read":                           {h.readNotifications, reads},
+		"GET /agent/me/preferences":                                {h.preferences, reads},
+		"PUT /agent/me/preferences":                                {h.setPreferences, reads},
 		"GET /agent/search":                                        {h.search, reads},
 		"GET /agent/saved-replies":                                 {h.savedReplies, reads},
 		"POST /agent/saved-replies/personal":                       {h.createReply(savedreplies.Personal), reads},

@@ -130,6 +130,11 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	mailer := email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
+	mentions, err := email.NewMentions(mailer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -148,8 +153,9 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
-		Email:       email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main"}),
+		Email:       mailer,
 		Attachments: files,
+		Mentions:    mentions,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,

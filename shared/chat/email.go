@@ -81,7 +81,8 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 		s.release(ctx, claims, claiming, key)
 		return Message{}, false, err
 	}
-	history, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
+	// The email goes to the visitor: no note in its history.
+	history, _, err := s.publicPage(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: MaxPageSize})
 	if err != nil {
 		s.release(ctx, claims, claiming, key)
 		return Message{}, false, fmt.Errorf("history of %s: %w", conversationID, err)
@@ -108,7 +109,8 @@ func (s *Service) release(ctx context.Context, claims SendClaims, claiming bool,
 }
 
 // Thread returns a conversation and its latest messages, ascending, for
-// the system's own use (transcripts); no principal is checked.
+// the system's own use; no principal is checked. What goes to a visitor
+// reads ThreadBack, which leaves notes out.
 func (s *Service) Thread(ctx context.Context, conversationID string, limit int) (Conversation, []Message, error) {
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, nil, err
@@ -131,7 +133,8 @@ func (s *Service) Thread(ctx context.Context, conversationID string, limit int) 
 }
 
 // ThreadBack reads a conversation and its whole seq stream from the newest
-// message back, a page at a time: page gets each page, ascending.
+// message back, a page at a time: page gets each page, ascending, as the
+// visitor may see it (no notes; a page of notes only comes empty).
 func (s *Service) ThreadBack(ctx context.Context, conversationID string, page func([]Message)) (Conversation, error) {
 	if err := checkID("conversation id", conversationID); err != nil {
 		return Conversation{}, err
@@ -151,7 +154,7 @@ func (s *Service) ThreadBack(ctx context.Context, conversationID string, page fu
 		if len(msgs) == 0 {
 			break
 		}
-		page(msgs)
+		page(forVisitor(msgs))
 		if !more {
 			break
 		}

@@ -34,6 +34,7 @@ type fakeStore struct {
 	subscribeErr error
 	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
 	deletedVia []string
+	workspace
 }
 
 func newFakeStore() *fakeStore {

@@ -22,13 +22,14 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 			continue
 		}
 		seen[l.ConnectionID] = true
-		if l.Principal.Role == RoleAgent {
+		switch {
+		case l.Principal.Role == RoleAgent:
 			watchers = append(watchers, l.ConnectionID)
-		} else {
+		case !msg.Internal(): // a note never reaches a visitor's tab
 			subscribed = append(subscribed, l.ConnectionID)
 		}
 	}
-	if created {
+	if created && !msg.Internal() {
 		all, err := s.store.VisitorListeners(ctx, conv.VisitorID)
 		if err != nil {
 			slog.ErrorContext(ctx, "list visitor connections", "conversationId", conv.ID, "error", err)

@@ -76,7 +76,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		{name: "a reply that makes it read flips the dot for every list", do: annSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a second reply changes no dot: the open thread and the visitor only", do: annSays, want: []string{"aconn", "vconn"}},
 		{name: "visitor typing reaches the open thread only", do: func(t *testing.T) {
-			if err := svc.Typing(t.Context(), "vconn", cid, true); err != nil {
+			if err := svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
 				t.Fatal(err)
 			}
 		}, want: []string{"aconn"}},

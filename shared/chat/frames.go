@@ -26,6 +26,8 @@ type TypingFrame struct {
 	ConversationID string `json:"conversationId"`
 	Author         Author `json:"author"`
 	On             bool   `json:"on"`
+	// Note: an agent is writing a note (agents only ever hear these).
+	Note bool `json:"note,omitempty"`
 }
 
 type ErrorFrame struct {

@@ -62,8 +62,9 @@ func (s *Service) ReadFromConnection(ctx context.Context, connectionID, conversa
 }
 
 // Typing relays a typing indicator: a visitor's to the agents, an agent's
-// to the visitor and the other agents. Nothing is stored.
-func (s *Service) Typing(ctx context.Context, connectionID, conversationID string, on bool) error {
+// to the visitor and the other agents. An agent writing a note (note set)
+// is shown to the other agents only. Nothing is stored.
+func (s *Service) Typing(ctx context.Context, connectionID, conversationID string, on, note bool) error {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return err
 	}
@@ -71,8 +72,11 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	if err != nil {
 		return err
 	}
-	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on}
-	if p.Role == RoleAgent {
+	if note && p.Role != RoleAgent {
+		return invalid("only agents write notes")
+	}
+	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Note: note}
+	if p.Role == RoleAgent && !note {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
 			visitors := frame
 			visitors.Author = frame.Author.ForVisitor()

@@ -49,6 +49,9 @@ type Kind string
 const (
 	KindText  Kind = "text"
 	KindEvent Kind = "event"
+	// KindNote is an agents' internal note: it never reaches a visitor
+	// (notes.go).
+	KindNote Kind = "note"
 )
 
 // EventType names a system event stored in the message stream.
@@ -121,6 +124,8 @@ type Message struct {
 	// RawMail is the object key of a received email as it arrived; it
 	// never leaves the backend.
 	RawMail string `json:"-"`
+	// Mentions are the agents a note names (notes.go).
+	Mentions []Mention `json:"mentions,omitempty"`
 	// Extraction is ExtractionFull for an emailed message whose new text
 	// could not be separated from the quoted history: the body is the
 	// whole mail. Agents only (ForVisitor strips it).

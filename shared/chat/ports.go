@@ -91,6 +91,8 @@ type Storer interface {
 	// SetAssigneeProfile copies an agent's display name and avatar into the
 	// open conversations assigned to it and returns them.
 	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
+
+	Workspace
 }
 
 // Notifier pushes frames to live connections. A failed push is its own

@@ -46,12 +46,12 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID stri
 	if q.Latest {
 		mq.Before = conv.LastSeq + 1
 	}
+	if p.Role == RoleVisitor {
+		return s.publicPage(ctx, mq)
+	}
 	msgs, more, err := s.store.Messages(ctx, mq)
 	if err != nil {
 		return nil, false, fmt.Errorf("messages of %s: %w", conversationID, err)
-	}
-	if p.Role == RoleVisitor {
-		msgs = forVisitor(msgs)
 	}
 	return msgs, more, nil
 }
@@ -133,7 +133,13 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 			return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, err)
 		}
 	}
-	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, After: afterSeq, Limit: MaxPageSize})
+	// A visitor's page skips notes (publicPage): the widget takes the
+	// answer as complete up to its last seq, holes included.
+	page := s.store.Messages
+	if p.Role == RoleVisitor {
+		page = s.publicPage
+	}
+	msgs, more, err := page(ctx, MessageQuery{ConversationID: conversationID, After: afterSeq, Limit: MaxPageSize})
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", conversationID, err)
 	}
@@ -141,9 +147,6 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	// the page shorter, and hasMore asks for the rest.
 	msgs, cut := fitFrame(msgs)
 	more = more || cut
-	if p.Role == RoleVisitor {
-		msgs = forVisitor(msgs)
-	}
 	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
 	return nil
 }

@@ -56,3 +56,50 @@ func TestMailFilesURL(t *testing.T) {
 		})
 	}
 }
+
+func TestMailInboxURL(t *testing.T) {
+	tests := []struct {
+		value   string
+		set     bool
+		want    string // "" for none
+		wantErr bool
+	}{
+		{set: false},
+		{value: "", set: true},
+		{value: "https://d111111abcdef8.cloudfront.net/", set: true, want: "https://d111111abcdef8.cloudfront.net/"},
+		{value: "https://d111111abcdef8.cloudfront.net", set: true, want: "https://d111111abcdef8.cloudfront.net/"},
+		{value: "http://127.0.0.1:3000/inbox/", set: true, want: "http://127.0.0.1:3000/inbox/"},
+		{value: "inbox.example.com", set: true, wantErr: true},
+		{value: "javascript:alert(1)", set: true, wantErr: true},
+		{value: "https://inbox.example.com/#/c/x", set: true, wantErr: true},
+		{value: "https://inbox.example.com/?a=b", set: true, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			env := map[string]string{
+				"MAIL_SENDER_ADDRESS": "chat@example.com", "MAIL_INBOUND_DOMAIN": "reply.example.com",
+				"MAIL_BUCKET": "parley-mailbucket", "MAIL_INBOUND_PREFIX": "inbound/", "MAIL_CONFIGURATION_SET": "parley-mail",
+			}
+			if tt.set {
+				env["INBOX_URL"] = tt.value
+			}
+			m, err := config.MailFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "INBOX_URL") {
+					t.Errorf("err = %v, want INBOX_URL refused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if m.InboxURL != nil {
+				got = m.InboxURL.String()
+			}
+			if got != tt.want {
+				t.Errorf("InboxURL = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

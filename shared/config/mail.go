@@ -24,6 +24,9 @@ type Mail struct {
 	// FilesURL is the origin attachments are downloaded from
 	// (FILES_BASE_URL, files.go); nil keeps the bucket's own.
 	FilesURL *url.URL
+	// InboxURL is where the inbox is served (INBOX_URL, inbox.go), for
+	// the links of emails to agents; nil where no function sends them.
+	InboxURL *url.URL
 	// FileLinkURL is the widget's page the files links of emails point at
 	// (FILE_LINK_URL).
 	FileLinkURL string
@@ -56,6 +59,9 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 		return Mail{}, err
 	}
 	m.FilesURL = files
+	if m.InboxURL, err = readInboxURL(lookup); err != nil {
+		return Mail{}, err
+	}
 	if v, ok := lookup("FILE_LINK_URL"); ok {
 		m.FileLinkURL = strings.TrimSpace(v)
 	}

@@ -91,7 +91,7 @@ func (s *Service) restLink(conv chat.Conversation, c Contact, to string) string 
 		if s.inboxURL == "" {
 			return ""
 		}
-		return strings.TrimSuffix(s.inboxURL, "/") + "/#/c/" + conv.ID
+		return s.inboxLink(conv.ID)
 	}
 	page, err := url.Parse(c.PageURL)
 	if err != nil || (page.Scheme != "https" && page.Scheme != "http") || page.Host == "" {
@@ -171,6 +171,9 @@ type Closed struct {
 	ID             string `json:"id"`
 	ConversationID string `json:"conversationId"`
 	Reason         string `json:"reason"`
+	// Visibility is "public" ("" before events carried it); a transcript
+	// goes to the visitor, so it is built from public events only.
+	Visibility string `json:"visibility"`
 }
 
 // OnClosed sends the transcript of a conversation that just closed, once
@@ -182,6 +185,10 @@ type Closed struct {
 func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if ev.Version != "1" || ev.ID == "" || !chat.ValidID(ev.ConversationID) {
 		return fmt.Errorf("conversation.closed event %q: unsupported version %q or missing ids", ev.ID, ev.Version)
+	}
+	if ev.Visibility != "" && ev.Visibility != "public" {
+		slog.InfoContext(ctx, "transcript skipped", "why", "not a public event", "eventId", ev.ID)
+		return nil
 	}
 	v, err := s.readTranscript(ctx, ev.ConversationID)
 	if err != nil {

@@ -56,6 +56,25 @@ type Envelope struct {
 	InboxID        string `json:"inboxId"`
 	VisitorID      string `json:"visitorId"`
 	Actor          Actor  `json:"actor"`
+	// Visibility is VisibilityPublic for what the visitor sees too and
+	// VisibilityInternal for what only agents see (notes): a consumer
+	// that writes to visitors (transcripts, a CRM timeline shown to
+	// customers) reads public events only.
+	Visibility string `json:"visibility"`
+}
+
+// Visibilities of an event.
+const (
+	VisibilityPublic   = "public"
+	VisibilityInternal = "internal"
+)
+
+// visibility is the visibility of the event of a stored entry.
+func visibility(m chat.Message) string {
+	if m.Internal() {
+		return VisibilityInternal
+	}
+	return VisibilityPublic
 }
 
 // Message is a text message inside a Detail.
@@ -66,6 +85,22 @@ type Message struct {
 	Author    Actor  `json:"author"`
 	Channel   string `json:"channel"`
 	CreatedAt string `json:"createdAt"`
+	// Mentions are the agents a note names.
+	Mentions []Mention `json:"mentions,omitempty"`
+}
+
+// Mention is an agent a note names.
+type Mention struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func mentions(ms []chat.Mention) []Mention {
+	var out []Mention
+	for _, m := range ms {
+		out = append(out, Mention(m))
+	}
+	return out
 }
 
 // Assignee is the agent a conversation is assigned to.
@@ -128,16 +163,17 @@ func FromMessage(sm store.StreamMessage) []Event {
 	env := Envelope{
 		Version: SchemaVersion, ID: ID(m.ConversationID, m.Seq), ConversationID: m.ConversationID, Seq: m.Seq,
 		OccurredAt: formatTime(m.CreatedAt), ChannelID: sm.ChannelID, InboxID: sm.InboxID, VisitorID: sm.VisitorID,
-		Actor: actor(m.Author),
+		Actor: actor(m.Author), Visibility: visibility(m),
 	}
 	one := func(dt string, d any) []Event { return []Event{{DetailType: dt, Time: m.CreatedAt, Detail: d}} }
 	switch {
-	case m.Kind == chat.KindText:
+	case m.Kind == chat.KindText || m.Kind == chat.KindNote:
 		msg := MessageDetail{Envelope: env, Message: Message{
 			Seq: m.Seq, Kind: string(m.Kind), Body: m.Body, Author: actor(m.Author), Channel: channel(m), CreatedAt: formatTime(m.CreatedAt),
+			Mentions: mentions(m.Mentions),
 		}}
 		out := one(MessageCreated, msg)
-		if m.Seq == 1 {
+		if m.Seq == 1 && m.Kind == chat.KindText {
 			out = append(one(ConversationCreated, msg), out...)
 		}
 		return out

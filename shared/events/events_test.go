@@ -58,6 +58,8 @@ var examples = []struct {
 		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonInactivity}}))},
 	{"conversation.reopened.json", events.ConversationReopened, events.FromMessage(stored(chat.Message{Seq: 8, Kind: chat.KindEvent, Author: alice,
 		Event: &chat.Event{Type: chat.EventReopened}}))},
+	{"message.created.note.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 6, Kind: chat.KindNote, Author: alice,
+		Body: "@Ben Okafor can you check the refund?", Mentions: []chat.Mention{{ID: "b0b00000-0000-4000-8000-000000000002", Name: "Ben Okafor"}}}))},
 	{"agent.status.json", events.AgentStatus, []events.Event{events.FromPresence(aid, chat.Presence{
 		Sockets: []chat.AgentSocket{{ConnectionID: "Yk2fXcDcIAMCJ0A=", ExpiresAt: at.Add(2 * time.Hour)}},
 	}, "000000000000000000042", at)}},
@@ -139,6 +141,39 @@ func TestDocumentedExamples(t *testing.T) {
 	}
 }
 
+// TestVisibility: a note's event is internal, every other event public,
+// so that a consumer writing to visitors can keep to public events.
+func TestVisibility(t *testing.T) {
+	tests := []struct {
+		name string
+		msg  chat.Message
+		want string
+	}{
+		{"visitor's message", chat.Message{Seq: 1, Kind: chat.KindText, Author: visitor, Body: "hi"}, events.VisibilityPublic},
+		{"agent's reply", chat.Message{Seq: 2, Kind: chat.KindText, Author: alice, Body: "hello"}, events.VisibilityPublic},
+		{"note", chat.Message{Seq: 3, Kind: chat.KindNote, Author: alice, Body: "internal"}, events.VisibilityInternal},
+		{"close", chat.Message{Seq: 4, Kind: chat.KindEvent, Author: alice, Event: &chat.Event{Type: chat.EventClosed}}, events.VisibilityPublic},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs := events.FromMessage(stored(tt.msg))
+			if len(evs) == 0 {
+				t.Fatal("no event")
+			}
+			for _, e := range evs {
+				b, _ := json.Marshal(e.Detail)
+				var env events.Envelope
+				if err := json.Unmarshal(b, &env); err != nil {
+					t.Fatal(err)
+				}
+				if env.Visibility != tt.want {
+					t.Errorf("%s visibility = %q, want %q", e.DetailType, env.Visibility, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestFromMessage(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -155,6 +190,8 @@ func TestFromMessage(t *testing.T) {
 			[]string{events.MessageCreated}, "email"},
 		{"take over is an assignment", chat.Message{Seq: 2, Kind: chat.KindEvent, Author: alice, Event: &chat.Event{Type: chat.EventTakenOver, AgentID: aid}},
 			[]string{events.ConversationAssigned}, ""},
+		{"note is a message, never the conversation's start", chat.Message{Seq: 1, Kind: chat.KindNote, Author: alice, Body: "internal"},
+			[]string{events.MessageCreated}, "chat"},
 		{"warning is no domain event", chat.Message{Seq: 6, Kind: chat.KindEvent, Author: system, Event: &chat.Event{Type: chat.EventWarning}, Body: "still there?"}, nil, ""},
 	}
 	for _, tt := range tests {

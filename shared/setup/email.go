@@ -53,7 +53,11 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, channels *set
 		return nil, err
 	}
 	o.ChannelID, o.Team, o.Now = e.Config.DefaultChannelID, e.Config.TeamName, clock.New(e.Config.ClockFile)
-	if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
+	// INBOX_URL says where the inbox is (the agent routes have it); the
+	// first inbox origin is the web distribution's root, where it is too.
+	if cfg.InboxURL != nil {
+		o.InboxURL = cfg.InboxURL.String()
+	} else if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
 		o.InboxURL = inbox[0]
 	}
 	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil

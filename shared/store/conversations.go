@@ -138,6 +138,7 @@ func toDBMessage(m chat.Message) item {
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
 	putOpt(it, "rawMail", m.RawMail)
+	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
 	return it
@@ -158,6 +159,7 @@ func toMessage(it item) chat.Message {
 		Channel:    getS(it, "channel"),
 		MailID:     getS(it, "mailId"),
 		RawMail:    getS(it, "rawMail"),
+		Mentions:   getMentions(it),
 		Extraction: getS(it, "extraction"),
 	}
 	m.Attachments = getFiles(it)

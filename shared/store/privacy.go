@@ -60,9 +60,10 @@ func keyOf(it item) privacy.Key { return privacy.Key{PK: getS(it, "pk"), SK: get
 
 // ConversationRecords implements privacy.Store: the conversation's items
 // (META last), the visitor's entry for it, its messages' idempotency
-// records, and the raw mails its messages came in.
+// records, the notifications its notes' mentions made, and the raw mails
+// its messages came in.
 func (s *Store) ConversationRecords(ctx context.Context, conversationID string) (privacy.Records, error) {
-	items, err := s.partition(ctx, convPK(conversationID), "rawMail", "clientKey", "eventType", "seq", "visitorId", "createdAt")
+	items, err := s.partition(ctx, convPK(conversationID), "rawMail", "clientKey", "eventType", "seq", "mentions", "visitorId", "createdAt")
 	if err != nil {
 		return privacy.Records{}, fmt.Errorf("records of conversation %s: %w", conversationID, err)
 	}
@@ -91,6 +92,15 @@ func (s *Store) ConversationRecords(ctx context.Context, conversationID string) 
 		}
 		if raw := getS(it, "rawMail"); raw != "" {
 			r.RawMail = append(r.RawMail, raw)
+		}
+		// The notifications a note's mentions made carry its preview; the
+		// claims of their emails name the conversation.
+		if ms := getMentions(it); len(ms) > 0 {
+			id := chat.MentionID(chat.Message{ConversationID: conversationID, Seq: getN(it, "seq"), CreatedAt: getTime(it, "createdAt")})
+			for _, m := range ms {
+				r.Items = append(r.Items, privacy.Key{PK: notifyPK(m.ID), SK: notifyPrefix + id},
+					privacy.Key{PK: "ONCE#" + email.MentionClaim(m.ID, conversationID, getN(it, "seq")), SK: "ONCE"})
+			}
 		}
 	}
 	return r, nil

@@ -88,7 +88,7 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
 
-// Message serves sendMessage, typing, read, resume, ping and $default.
+// Message serves sendMessage, typing, view, read, resume, ping and $default.
 // Without route responses API Gateway drops the integration's return
 // value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
@@ -112,6 +112,7 @@ type frame struct {
 	ConversationID string `json:"conversationId"`
 	Body           string `json:"body"`
 	On             bool   `json:"on"`
+	Note           bool   `json:"note"`
 	Seq            int64  `json:"seq"`
 	AfterSeq       int64  `json:"afterSeq"`
 	// Attachments are the uploads a message carries.
@@ -162,7 +163,9 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 		}
 		return err
 	case "typing":
-		return h.svc.Typing(ctx, connID, f.ConversationID, f.On)
+		return h.svc.Typing(ctx, connID, f.ConversationID, f.On, f.Note)
+	case "view":
+		return h.svc.View(ctx, connID, f.ConversationID, f.On)
 	case "read":
 		return h.svc.ReadFromConnection(ctx, connID, f.ConversationID, f.Seq)
 	case "resume":

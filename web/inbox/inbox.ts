@@ -4,7 +4,7 @@
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
 import type { Item } from "../shared/upload";
-import type { Attachment, Channel, ReplyScope, Summary, UploadRef } from "../shared/wire";
+import type { Attachment, Channel, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -12,7 +12,8 @@ import { Notifier } from "./notify";
 import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
-import { closingText, errorText, visitorName } from "./text";
+import { type Alert, wants } from "./state/preferences";
+import { alertText, closingText, errorText } from "./text";
 
 let filesChunk: Promise<typeof import("./views/files")> | undefined;
 /** files loads the files chunk (previews, cards, the upload tray, the files mailed in) once. */
@@ -23,7 +24,8 @@ export type Dialog =
   | { kind: "profile" }
   | { kind: "replies" }
   | { kind: "contact"; conversationId: string; email?: string }
-  | { kind: "transcript"; conversationId: string; contact?: string };
+  | { kind: "transcript"; conversationId: string; contact?: string }
+  | { kind: "preferences" };
 
 /** OpenDialog is the dialog open now; serial tells one opening from the next, so each starts with fresh fields. */
 export type OpenDialog = Dialog & { serial: number };
@@ -60,8 +62,12 @@ export class Inbox {
   private readonly signOutAtIssuer: () => void;
   private dialogs = 0;
   private typingIn: string | null = null;
+  private typingNote = false;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** viewing is the conversation this inbox told the server it views. */
+  private viewing: string | null = null;
+  private viewTimer: ReturnType<typeof setInterval> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: InboxOptions) {
@@ -81,10 +87,7 @@ export class Inbox {
         if (out.refreshFacts) void this.refreshFacts(true);
         if (out.read) this.markRead(out.read);
         if (out.resumeAfter !== undefined) this.resume(out.resumeAfter);
-        if (out.alert) {
-          this.state.notices.say(`New message from ${visitorName(out.alert.conversation.visitorId)}`);
-          this.notifier.alert(out.alert.conversation, out.alert.message);
-        }
+        if (out.alert) this.alert(out.alert);
         if (out.failure) this.state.notices.fail(out.failure);
         this.sendNext();
       },
@@ -100,8 +103,11 @@ export class Inbox {
     document.addEventListener("visibilitychange", () => {
       const s = this.state.thread.summary.peek();
       if (s) this.markRead(s);
+      this.view();
     });
     setInterval(() => (this.now.value = Date.now()), 60_000);
+    void this.loadNotifications();
+    void this.loadPreferences();
     await this.loadList();
     this.socket.start();
   }
@@ -238,7 +244,9 @@ export class Inbox {
     const fresh = thread.open(id);
     if (fresh) {
       this.stopTyping();
+      this.unview();
       this.state.email.reset();
+      this.state.compose.reset();
     }
     void files().then((f) => f.opened(this, id, fresh));
     try {
@@ -251,6 +259,7 @@ export class Inbox {
       // (the rest of the inbox hears only what changes the list), and the
       // answer brings whatever was written since the read above.
       this.resume(thread.lastSeq.peek());
+      this.view();
       if (shown.refreshFacts) void this.refreshFacts(true);
       this.markRead(shown.summary);
       this.focusComposer.value++;
@@ -269,9 +278,39 @@ export class Inbox {
   private leaveThread(): void {
     if (this.state.thread.id.peek() === null) return;
     this.stopTyping();
+    this.unview();
     this.state.thread.close();
     this.state.email.reset();
+    this.state.compose.reset();
     void files().then((f) => f.clearFiles(this));
+  }
+
+  /**
+   * view tells the server this inbox views the open thread, while the tab
+   * is visible, and again every minute (a viewer that stops saying so
+   * drops out of the others' lists); a hidden tab stops viewing. Each
+   * "view" is answered with who else views the thread.
+   */
+  private view(): void {
+    const id = this.state.thread.id.peek();
+    if (!id || document.hidden || !this.state.thread.summary.peek()) {
+      this.unview();
+      return;
+    }
+    if (this.viewing !== id) this.unview();
+    this.viewing = id;
+    this.socket.send({ action: "view", conversationId: id, on: true });
+    clearInterval(this.viewTimer);
+    this.viewTimer = setInterval(() => this.view(), 60_000);
+  }
+
+  private unview(): void {
+    clearInterval(this.viewTimer);
+    if (this.viewing) {
+      this.socket.send({ action: "view", conversationId: this.viewing, on: false });
+      this.state.collision.left(this.viewing);
+    }
+    this.viewing = null;
   }
 
   /**
@@ -313,6 +352,53 @@ export class Inbox {
     if (this.state.answered(s, mark)) void this.refreshFacts(true);
   }
 
+  /** alert announces a to screen readers and, when the agent's preferences ask for it, notifies. */
+  private alert(a: Alert): void {
+    const prefs = this.state.preferences.prefs.peek();
+    this.state.notices.say(alertText(a).title);
+    if (wants(prefs, a, this.state.profile.me.peek().id)) this.notifier.alert(a, prefs.sound);
+  }
+
+  // ------------------------------------------------------------ notifications and preferences
+
+  /** loadNotifications reads the first page of the agent's notifications (the unread count with it), or with more the next one. */
+  async loadNotifications(more = false): Promise<void> {
+    const n = this.state.notifications;
+    try {
+      n.page(await this.api.notifications(more ? n.next.peek() : undefined), !more);
+    } catch (e) {
+      if (more) this.state.notices.fail(e);
+    }
+  }
+
+  /** openNotification marks an entry read and opens its conversation. */
+  openNotification(n: Notification): void {
+    if (!n.read) void this.readNotifications([n.id]);
+    this.open(n.conversationId);
+  }
+
+  async readNotifications(ids: readonly string[] | "all"): Promise<void> {
+    this.state.notifications.read(ids);
+    try {
+      this.state.notifications.read(ids, (await this.api.readNotifications(ids)).unread);
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
+  private async loadPreferences(): Promise<void> {
+    try {
+      this.state.preferences.prefs.value = await this.api.preferences();
+    } catch {
+      // The defaults stand until the next sign-in.
+    }
+  }
+
+  async savePreferences(p: Preferences): Promise<void> {
+    this.state.preferences.prefs.value = await this.api.setPreferences(p);
+    this.state.notices.say("Notification preferences saved");
+  }
+
   // ------------------------------------------------------------ actions
 
   /** act assigns, takes over, unassigns, closes or reopens. */
@@ -329,20 +415,24 @@ export class Inbox {
 
   /**
    * send sends the draft of the open conversation, with its files, on the
-   * chosen channel. A reply with files waits for their uploads; the ones
-   * that failed or were cancelled stay out of it.
+   * chosen channel, or as a note for the team (a note carries no files:
+   * they stay for the next reply). A reply with files waits for their
+   * uploads; the ones that failed or were cancelled stay out of it.
    */
   send(): void {
-    const { thread, pending, email } = this.state;
+    const { thread, pending, email, compose } = this.state;
     const id = thread.id.peek();
     const body = thread.draft.peek().trim();
-    const withFiles = this.uploads.peek().length > 0;
+    const note = compose.mode.peek() === "note";
+    const withFiles = !note && this.uploads.peek().length > 0;
     if (!id || (!body && !withFiles)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel, createdAt: new Date().toISOString(), uploading: withFiles });
+    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel: note ? "chat" : channel, createdAt: new Date().toISOString(), note, uploading: withFiles });
     thread.draft.value = "";
+    compose.overtaken.value = null;
     this.stopTyping();
-    if (withFiles) void files().then((f) => f.sendWithFiles(this, p));
+    if (note) void this.sendNote(id, p.clientId, body);
+    else if (withFiles) void files().then((f) => f.sendWithFiles(this, p));
     else if (channel === "email") void this.sendEmail(id, p.clientId, body);
     else this.sendNext();
   }
@@ -388,15 +478,56 @@ export class Inbox {
     }
   }
 
-  /** typed tells the visitor the agent is typing, at most every 3 s, and that they stopped after 4 s of quiet. */
+  /**
+   * sendNote stores a note over HTTP. A failure on the way (network,
+   * server) is tried again with the same client id, which stores it once;
+   * a refusal puts the text back into the editor, in note mode.
+   */
+  private async sendNote(id: string, clientId: string, body: string): Promise<void> {
+    const { thread, pending, notices, compose } = this.state;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.api.note(id, clientId, body);
+        batch(() => {
+          pending.drop(clientId);
+          thread.add([r.message]);
+        });
+        return;
+      } catch (e) {
+        const refused = e instanceof APIError && e.status < 500 && e.status !== 429;
+        if (!refused && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
+          continue;
+        }
+        pending.drop(clientId);
+        if (thread.id.peek() === id && !thread.draft.peek()) {
+          thread.draft.value = body;
+          compose.mode.value = "note";
+        }
+        notices.fail(e instanceof Error ? "Note not saved: " + e.message : e);
+        return;
+      }
+    }
+  }
+
+  /**
+   * typed tells the others the agent is writing (the visitor too for a
+   * reply, only agents for a note), at most every 3 s and at once when
+   * the mode changes, and that they stopped when the editor empties or
+   * after 4 s of quiet.
+   */
   typed(): void {
     const id = this.state.thread.id.peek();
     if (!id) return;
     const text = this.state.thread.draft.peek();
+    if (!text.trim()) this.state.compose.overtaken.value = null;
+    const note = this.state.compose.mode.peek() === "note";
+    if (note !== this.typingNote) this.stopTyping();
     if (text && Date.now() - this.typingSentAt > 3000) {
       this.typingSentAt = Date.now();
       this.typingIn = id;
-      this.socket.send({ action: "typing", conversationId: id, on: true });
+      this.typingNote = note;
+      this.socket.send({ action: "typing", conversationId: id, on: true, note });
     }
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.stopTyping(), text ? 4000 : 0);
@@ -404,8 +535,9 @@ export class Inbox {
 
   private stopTyping(): void {
     clearTimeout(this.typingTimer);
-    if (this.typingIn) this.socket.send({ action: "typing", conversationId: this.typingIn, on: false });
+    if (this.typingIn) this.socket.send({ action: "typing", conversationId: this.typingIn, on: false, note: this.typingNote });
     this.typingIn = null;
+    this.typingNote = false;
     this.typingSentAt = 0;
   }
 
@@ -452,7 +584,10 @@ export class Inbox {
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
     this.sendNext(true);
+    // A new socket views nothing yet (openThread says so again).
+    this.viewing = null;
     void this.loadList();
+    void this.loadNotifications();
     const id = this.state.thread.id.peek();
     if (id) void this.openThread(id);
   }

@@ -1,9 +1,10 @@
-// Sound and desktop notifications for visitors' messages while the inbox's
-// tab is hidden. Browsers allow sound only after a gesture, so the audio
-// context is made on the first click.
+// Sound and desktop notifications while the inbox's tab is hidden, of what
+// the agent's preferences ask for (state/preferences.ts). Browsers allow
+// sound only after a gesture, so the audio context is made on the first
+// click.
 import { signal } from "@preact/signals";
-import type { Message, Summary } from "../shared/wire";
-import { visitorName } from "./text";
+import type { Alert } from "./state/preferences";
+import { alertText } from "./text";
 
 const supported = typeof Notification !== "undefined";
 
@@ -26,16 +27,16 @@ export class Notifier {
     this.permission.value = Notification.permission;
   }
 
-  /** alert tells an agent who is elsewhere that a visitor wrote. */
-  alert(s: Summary, m: Message): void {
+  /** alert tells an agent who is elsewhere of a, with a chime when sound is on. */
+  alert(a: Alert, sound: boolean): void {
     if (!document.hidden) return;
-    this.chime();
+    if (sound) this.chime();
     if (!supported || Notification.permission !== "granted") return;
-    const name = visitorName(s.visitorId);
-    const n = new Notification(m.seq === 1 ? `New chat from ${name}` : `${name} wrote`, { body: s.preview, tag: s.id });
+    const t = alertText(a);
+    const n = new Notification(t.title, { body: t.body, tag: t.conversationId });
     n.onclick = () => {
       focus();
-      this.open(s.id);
+      this.open(t.conversationId);
       n.close();
     };
   }

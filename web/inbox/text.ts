@@ -1,6 +1,7 @@
 // What the inbox says about people, times, sizes and system events. Pure
 // functions of their input, shared by the views and the notifications.
 import type { ClosingFrame, Message } from "../shared/wire";
+import type { Alert } from "./state/preferences";
 
 /** errorText is what went wrong, for people. */
 export function errorText(e: unknown): string {
@@ -81,4 +82,22 @@ export function inactivityText(close: Message, thread: readonly Message[]): stri
   if (minutes < 1) return "Closed for inactivity: the visitor stopped replying";
   const span = minutes >= 120 && minutes % 60 === 0 ? `${minutes / 60} hours` : minutes === 1 ? "1 minute" : `${minutes} minutes`;
   return `Closed after ${span} without a reply from the visitor`;
+}
+
+/** alertText is what a notification of a says: a title, a body, and the conversation a click opens. */
+export function alertText(a: Alert): { title: string; body: string; conversationId: string } {
+  switch (a.kind) {
+    case "message": {
+      const name = visitorName(a.conversation.visitorId);
+      return { title: a.message.seq === 1 ? `New chat from ${name}` : `${name} wrote`, body: a.conversation.preview, conversationId: a.conversation.id };
+    }
+    case "assigned":
+      return {
+        title: `${a.message.author.name || "An agent"} assigned you a conversation`,
+        body: `${visitorName(a.conversation.visitorId)}: ${a.conversation.preview}`,
+        conversationId: a.conversation.id,
+      };
+    case "mention":
+      return { title: `${a.notification.author.name || "An agent"} mentioned you`, body: a.notification.preview, conversationId: a.notification.conversationId };
+  }
 }

@@ -11,7 +11,8 @@
 
 export type Role = "visitor" | "agent" | "system";
 export type Status = "open" | "closed";
-export type MessageKind = "text" | "event";
+/** MessageKind: "note" is an agents' internal note, never sent to a visitor. */
+export type MessageKind = "text" | "event" | "note";
 /** Channel is how a message travelled: live chat or email. */
 export type Channel = "chat" | "email";
 export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "reopened" | "transcript_sent" | "warning";
@@ -46,10 +47,18 @@ export interface Message {
   createdAt: string;
   channel?: Channel;
   mailId?: string;
+  /** mentions are the agents a note names, as the server read them from its text. */
+  mentions?: Mention[];
   /** attachments are the files the message carries. */
   attachments?: Attachment[];
   /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
   extraction?: "full";
+}
+
+/** Mention is an agent a note names. */
+export interface Mention {
+  id: string;
+  name: string;
 }
 
 /** Summary is a conversation as agents see it in the list. */
@@ -143,6 +152,19 @@ export interface TypingFrame {
   conversationId: string;
   author: Author;
   on: boolean;
+  /** note: an agent is writing a note (only agents hear these). */
+  note?: boolean;
+}
+/** NotificationFrame brings an agent a new entry of its notifications. */
+export interface NotificationFrame {
+  type: "notification";
+  notification: Notification;
+}
+/** ViewersFrame lists the agents who have a conversation open, each once. */
+export interface ViewersFrame {
+  type: "viewers";
+  conversationId: string;
+  viewers: Viewer[];
 }
 export interface ErrorFrame {
   type: "error";
@@ -181,6 +203,8 @@ export type AgentFrame =
   | MessagesFrame
   | ConversationFrame<Summary>
   | TypingFrame
+  | NotificationFrame
+  | ViewersFrame
   | ErrorFrame
   | PongFrame
   | ClosingFrame
@@ -421,6 +445,45 @@ export interface Download {
   inline: boolean;
 }
 
+/** Notification is an entry of an agent's notifications: a note that mentions it. */
+export interface Notification {
+  /** id is opaque; it sorts by time. */
+  id: string;
+  type: "mention";
+  conversationId: string;
+  inboxId: string;
+  seq: number;
+  author: Author;
+  preview: string;
+  createdAt: string;
+  read: boolean;
+}
+
+/** NotificationPage is a page of an agent's notifications, newest first; unread counts up to 99. */
+export interface NotificationPage {
+  notifications: Notification[];
+  unread: number;
+  nextCursor?: string;
+}
+
+/** Viewer is an agent who has a conversation open. */
+export interface Viewer {
+  id: string;
+  name: string;
+  avatarUrl?: string;
+}
+
+/** Preferences are an agent's notification preferences. */
+export interface Preferences {
+  sound: boolean;
+  desktop: {
+    newConversations: boolean;
+    assigned: boolean;
+    mentions: boolean;
+    messages: boolean;
+  };
+}
+
 /** AgentAccess is whether an agent may use the inbox. */
 export interface AgentAccess {
   agentId: string;
@@ -584,6 +647,11 @@ export interface Answers {
   "GET /agent/quarantine": { mails: Quarantined[] };
   "POST /agent/signout": { signedOut: true };
   "PUT /agent/agents/{id}/access": AgentAccess;
+  "POST /agent/conversations/{id}/notes": MessageAnswer;
+  "GET /agent/notifications": NotificationPage;
+  "POST /agent/notifications/read": { unread: number };
+  "GET /agent/me/preferences": Preferences;
+  "PUT /agent/me/preferences": Preferences;
   "GET /agent/search": SearchPage;
   "GET /agent/saved-replies": SavedReplies;
   "POST /agent/saved-replies/personal": { reply: SavedReply };
@@ -622,6 +690,14 @@ export interface TypingAction {
   action: "typing";
   conversationId: string;
   on: boolean;
+  /** note: the agent is writing a note; the visitor is not told. */
+  note?: boolean;
+}
+/** ViewAction says the inbox shows the conversation (on) or stopped (off). */
+export interface ViewAction {
+  action: "view";
+  conversationId: string;
+  on: boolean;
 }
 export interface ResumeAction {
   action: "resume";
@@ -629,4 +705,4 @@ export interface ResumeAction {
   afterSeq: number;
 }
 /** AgentAction is every frame the inbox sends (the socket itself sends pings). */
-export type AgentAction = SendMessageAction | TypingAction | ResumeAction;
+export type AgentAction = SendMessageAction | TypingAction | ResumeAction | ViewAction;

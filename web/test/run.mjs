@@ -19,6 +19,8 @@ await esbuild.build({
     live: join(root, "shared/live.ts"),
     upload: join(root, "shared/upload.ts"),
     "inbox-state": join(root, "inbox/state/inbox.ts"),
+    "inbox-compose": join(root, "inbox/state/compose.ts"),
+    "inbox-preferences": join(root, "inbox/state/preferences.ts"),
     "inbox-search": join(root, "inbox/state/search.ts"),
     "inbox-replies": join(root, "inbox/state/replies.ts"),
     "inbox-router": join(root, "inbox/router.ts"),

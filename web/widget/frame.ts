@@ -54,6 +54,9 @@ let identifying = false;
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
+// Every seq up to through is held or is an agents' note, which the visitor
+// never gets: a resume answer holds every visible message up to its last.
+let through = 0;
 let pending: Pending[] = [];
 let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
 let visible = false;
@@ -283,6 +286,7 @@ async function identify(externalId: string, signature: string): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
+  through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
@@ -316,8 +320,8 @@ const live = new Live<VisitorFrame>({
 });
 
 function lastSeq(): number {
-  let n = 0;
-  for (const seq of messages.keys()) if (seq === n + 1) n = seq;
+  let n = through;
+  while (messages.has(n + 1)) n++;
   return n;
 }
 
@@ -347,7 +351,10 @@ function out(p: Pending) {
 }
 
 function adopt(c: VisitorConversation): void {
-  if (conv?.id !== c.id) messages = new Map();
+  if (conv?.id !== c.id) {
+    messages = new Map();
+    through = 0;
+  }
   conv = c;
 }
 
@@ -380,6 +387,7 @@ function onFrame(f: VisitorFrame): void {
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
+        through = Math.max(through, m.seq);
       }
       if (f.hasMore) live.send({ action: "resume", conversationId: f.conversationId, afterSeq: lastSeq() });
       else if (resuming) {
@@ -456,6 +464,7 @@ document.addEventListener("visibilitychange", markRead);
 function newConversation(): void {
   conv = null;
   messages = new Map();
+  through = 0;
   render();
   input.focus();
 }

@@ -208,17 +208,26 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 	}
 
 	handed := time.Now()
+	bill := func() {
+		billed := time.Since(handed)
+		if r := billed % time.Millisecond; r != 0 {
+			billed += time.Millisecond - r
+		}
+		f.count(func(s *FunctionStats) { s.Billed += billed })
+	}
 	if f.takeCrash() {
-		// The process has taken the invocation: it dies mid-way.
+		// The process has taken the invocation: it dies mid-way. An answer
+		// a fast handler may already have posted dies with it, as when the
+		// host fails: the invocation always fails, whatever the timing.
 		r.log.Info("killing a function process mid-invocation (fault injection)", "function", name)
 		p.kill()
+		err := p.crash("during the invocation")
+		bill()
+		r.release(f, p, err)
+		return nil, fmt.Errorf("invoke %s: %w", name, err)
 	}
 	res, err := p.await(ctx, inv, deadline)
-	billed := time.Since(handed)
-	if r := billed % time.Millisecond; r != 0 {
-		billed += time.Millisecond - r
-	}
-	f.count(func(s *FunctionStats) { s.Billed += billed })
+	bill()
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The caller left, but the function runs on, as in Lambda; the
 		// process returns to the pool (or dies) when it is done.

@@ -105,6 +105,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["WidgetApiFunction"].Env = widgetEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
+	agentEnv["INBOX_URL"] = "https://" + cdn + "/"
 	agentEnv["SEARCH_TABLE_NAME"] = "parley-local-SearchTable"
 	agentEnv["USER_POOL_ID"] = "us-east-1_" + stableID("AgentUserPool", 9, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 	want["AgentApiFunction"].Env = agentEnv
@@ -178,6 +179,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
+		agent("POST", "/agent/conversations/{id}/notes"),
 		agent("POST", "/agent/conversations/{id}/read"),
 		agent("POST", "/agent/conversations/{id}/reopen"),
 		agent("POST", "/agent/conversations/{id}/takeover"),
@@ -187,7 +189,11 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/inboxes"),
 		agent("GET", "/agent/me"),
 		agent("PUT", "/agent/me"),
+		agent("GET", "/agent/me/preferences"),
+		agent("PUT", "/agent/me/preferences"),
 		agent("PUT", "/agent/me/status"),
+		agent("GET", "/agent/notifications"),
+		agent("POST", "/agent/notifications/read"),
 		agent("GET", "/agent/quarantine"),
 		agent("GET", "/agent/saved-replies"),
 		agent("POST", "/agent/saved-replies/personal"),
@@ -256,6 +262,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"$default":    "WsMessageFunction",
 			"sendMessage": "WsMessageFunction",
 			"typing":      "WsMessageFunction",
+			"view":        "WsMessageFunction",
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
 			"ping":        "WsMessageFunction",

@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
+import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -103,5 +103,28 @@ export class InboxAPI {
 
   quarantine(limit = 100): Promise<Answers["GET /agent/quarantine"]> {
     return this.http.request("GET", "/agent/quarantine?limit=" + limit);
+  }
+
+  /** note stores a note for the team; a retry with the same client id answers with the stored one. */
+  note(id: string, clientId: string, body: string): Promise<MessageAnswer> {
+    return this.http.request("POST", `${conv(id)}/notes`, { clientId, body });
+  }
+
+  notifications(cursor?: string, limit = 30): Promise<NotificationPage> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set("cursor", cursor);
+    return this.http.request("GET", "/agent/notifications?" + q);
+  }
+
+  readNotifications(ids: readonly string[] | "all"): Promise<Answers["POST /agent/notifications/read"]> {
+    return this.http.request("POST", "/agent/notifications/read", ids === "all" ? { all: true } : { ids });
+  }
+
+  preferences(): Promise<Preferences> {
+    return this.http.request("GET", "/agent/me/preferences");
+  }
+
+  setPreferences(p: Preferences): Promise<Preferences> {
+    return this.http.request("PUT", "/agent/me/preferences", p);
   }
 }

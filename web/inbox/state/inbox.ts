@@ -3,11 +3,15 @@
 // touches the DOM or the network; what needs the network comes back as an
 // outcome for the caller to act on.
 import { batch } from "@preact/signals";
-import type { Agent, AgentFrame, ClosingFrame, Thread, Message, Summary } from "../../shared/wire";
+import type { Agent, AgentFrame, ClosingFrame, Thread, Summary } from "../../shared/wire";
+import { CollisionState } from "./collision";
+import { ComposeState } from "./compose";
 import { EmailState, emailFacts } from "./email";
 import { type Filter, ListState } from "./list";
 import { Notices } from "./notices";
+import { NotificationsState } from "./notifications";
 import { PendingState } from "./pending";
+import { type Alert, PreferencesState } from "./preferences";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
 import { RepliesState } from "./replies";
@@ -19,8 +23,8 @@ import { TypingState } from "./typing";
 export interface FrameOutcome {
   /** read: the open conversation changed while the agent looks at it. */
   read?: Summary;
-  /** alert: a visitor wrote. */
-  alert?: { conversation: Summary; message: Message };
+  /** alert: something the agent may be notified of (a visitor wrote, a conversation was assigned to it, a note mentions it). */
+  alert?: Alert;
   /** resumeAfter: the open thread misses messages after this seq (a gap, or a resume answer with more). */
   resumeAfter?: number;
   /** refreshFacts: the open conversation's visitor came or went, so the email facts are to be read again. */
@@ -38,12 +42,18 @@ export class InboxState {
   readonly email = new EmailState();
   readonly notices = new Notices();
   readonly quarantine = new QuarantineState();
+  readonly compose = new ComposeState();
+  readonly collision: CollisionState;
+  readonly notifications = new NotificationsState();
+  readonly preferences = new PreferencesState();
   readonly search = new SearchState();
   readonly replies = new RepliesState();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);
-    this.list = new ListState(() => this.profile.me.peek().id, filter);
+    const meId = () => this.profile.me.peek().id;
+    this.list = new ListState(meId, filter);
+    this.collision = new CollisionState(meId);
   }
 
   /**
@@ -71,17 +81,28 @@ export class InboxState {
         const m = f.message;
         const s = f.conversation;
         return batch(() => {
+          const meId = this.profile.me.peek().id;
           if (m.author.type === "visitor") this.typing.clear(m.conversationId);
+          else if (m.author.id) this.collision.wrote(m.conversationId, m.author.id);
           this.pending.ack([m]);
           const before = this.thread.lastSeq.peek();
           const out: FrameOutcome = {};
+          const fresh = this.thread.add([m]).length > 0;
           // A message past a gap: the ones before it were pushed late, or
           // their push was lost; the resume answer brings them either way.
-          if (this.thread.add([m]).length && before > 0 && m.seq > before + 1) out.resumeAfter = before;
+          if (fresh && before > 0 && m.seq > before + 1) out.resumeAfter = before;
+          // Another agent answered the visitor while this one was writing.
+          if (fresh && m.kind === "text" && m.author.type === "agent" && m.author.id !== meId && this.thread.draft.peek().trim()) {
+            this.compose.overtaken.value = m.author.name || "Another agent";
+          }
           if (!s) return out;
           out.refreshFacts = this.show(s, true);
           if (s.id === this.thread.id.peek()) out.read = s;
-          if (m.author.type === "visitor" && m.kind === "text") out.alert = { conversation: s, message: m };
+          if (m.author.type === "visitor" && m.kind === "text") out.alert = { kind: "message", conversation: s, message: m };
+          const ev = m.event;
+          if (m.kind === "event" && (ev?.type === "assigned" || ev?.type === "taken_over") && ev.agentId === meId && m.author.id !== meId) {
+            out.alert = { kind: "assigned", conversation: s, message: m };
+          }
           return out;
         });
       }
@@ -98,7 +119,13 @@ export class InboxState {
         return { refreshFacts: this.show(f.conversation, true) };
       case "typing":
         if (f.author.type === "visitor") this.typing.set(f.conversationId, f.on);
+        else if (f.author.id) this.collision.typed(f.conversationId, { id: f.author.id, name: f.author.name || "Another agent", note: !!f.note }, f.on);
         return {};
+      case "viewers":
+        this.collision.seen(f.conversationId, f.viewers);
+        return {};
+      case "notification":
+        return this.notifications.heard(f.notification) ? { alert: { kind: "mention", notification: f.notification } } : {};
       case "error":
         if (f.clientId) this.pending.fail(f.clientId);
         return { failure: f.message || "The server refused the message." };

@@ -11,6 +11,8 @@ export interface PendingReply {
   body: string;
   channel: Channel;
   createdAt: string;
+  /** note: a note for the team, sent over HTTP (not resent over the socket). */
+  note?: boolean;
   /** failed: the server refused it; it stays in the thread, marked. */
   failed: boolean;
   /** uploading: it waits for its files, which then go with it. */
@@ -54,7 +56,7 @@ export class PendingState {
 
   /** unsent are the chat replies not stored yet, oldest first. */
   unsent(): PendingReply[] {
-    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat");
+    return this.replies.peek().filter((p) => !p.failed && p.channel === "chat" && !p.note);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The whole screen: the top bar, the list, the main pane (the place the
 // route names), the dialog, and the live regions.
 import type { Inbox } from "../inbox";
+import { Bell } from "./bell";
 import { InboxContext, useInbox } from "./context";
 import { Dialogs } from "./dialogs";
 import { Side } from "./list";
@@ -71,6 +72,7 @@ function Top() {
       <button class="ghost" type="button" hidden={inbox.notifier.permission.value !== "default"} onClick={() => void inbox.notifier.ask()}>
         Enable notifications
       </button>
+      <Bell />
       <button class="me" type="button" aria-label={`Your profile: ${me.displayName}`} onClick={() => inbox.openDialog({ kind: "profile" })}>
         <Avatar name={me.displayName} url={me.avatarUrl} size="sm" />
         <span>{me.displayName}</span>

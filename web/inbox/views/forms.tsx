@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { OpenDialog } from "../inbox";
 import { errorText } from "../text";
 import { useInbox } from "./context";
+import { Preferences } from "./preferences";
 import { RepliesForm } from "./replies-manage";
 
 type Of<K extends OpenDialog["kind"]> = Extract<OpenDialog, { kind: K }>;
@@ -16,6 +17,8 @@ export function Form({ d }: { d: OpenDialog }) {
       return <Contact d={d} />;
     case "transcript":
       return <Transcript d={d} />;
+    case "preferences":
+      return <Preferences />;
     case "replies":
       return <RepliesForm />;
   }

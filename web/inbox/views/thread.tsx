@@ -5,10 +5,12 @@ import type { Message, Summary } from "../../shared/wire";
 import { files, type Inbox } from "../inbox";
 import type { PendingReply } from "../state/pending";
 import { clock, eventText, visitorName } from "../text";
+import { AgentsTyping, Overtaken, Viewers } from "./collision";
 import { useInbox } from "./context";
 import { ExtractionNote } from "./extraction";
 import type { FilesProps } from "./files";
 import { useChunk } from "./lazy";
+import { MentionPicker, ModeSwitch, NoteRow } from "./notes";
 import { Avatar, LinkedText } from "./parts";
 import { SavedReplies } from "./replies";
 
@@ -49,13 +51,15 @@ export function Thread() {
       <Files kind="other" />
       <Log />
       <p class="typing" aria-live="polite">{thread.id.value && inbox.state.typing.visitors.value.has(thread.id.value) ? "Visitor is typing…" : ""}</p>
+      {thread.id.value ? <AgentsTyping id={thread.id.value} /> : null}
       <div class="closed-note" hidden={!closed}>
         <p>This conversation is closed. Reopen it to reply.</p>
         <button class="ghost" type="button" onClick={() => s && inbox.openDialog({ kind: "transcript", conversationId: s.id, contact: inbox.state.email.facts.peek().contactEmail })}>
           Send transcript
         </button>
+        <button class="ghost" type="button" onClick={() => (inbox.state.compose.mode.value = "note")}>Add a note</button>
       </div>
-      <Composer hidden={closed} />
+      <Composer hidden={closed && inbox.state.compose.mode.value !== "note"} />
     </>
   );
 }
@@ -86,6 +90,7 @@ function Head({ s }: { s: Summary }) {
           </p>
           <Contact id={s.id} />
         </div>
+        <Viewers id={s.id} />
       </div>
       <div class="actions">
         {s.assigneeId === me.id ? null : (
@@ -153,13 +158,14 @@ function Log() {
 
 function pendingMessage(p: PendingReply, me: { id: string; displayName: string; avatarUrl?: string }): Message {
   return {
-    conversationId: p.conversationId, seq: 0, kind: "text", clientId: p.clientId,
+    conversationId: p.conversationId, seq: 0, kind: p.note ? "note" : "text", clientId: p.clientId,
     author: { type: "agent", id: me.id, name: me.displayName, avatarUrl: me.avatarUrl },
     body: p.body, createdAt: p.createdAt, channel: p.channel,
   };
 }
 
 function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed" }) {
+  if (m.kind === "note") return <NoteRow m={m} state={state} />;
   const time = <time dateTime={m.createdAt}>{clock(m.createdAt)}</time>;
   if (m.kind === "event" && m.event?.type === "warning") {
     return (
@@ -211,7 +217,8 @@ function Composer({ hidden }: { hidden: boolean }) {
     focused.current = focus;
     ref.current?.focus();
   }, [focus]);
-  const byEmail = email.channel.value === "email";
+  const note = inbox.state.compose.mode.value === "note";
+  const byEmail = !note && email.channel.value === "email";
   const meetings = profile.me.value.meetingsUrl;
   const insertMeeting = () => {
     const el = ref.current;
@@ -223,10 +230,18 @@ function Composer({ hidden }: { hidden: boolean }) {
     el.setSelectionRange(at + text.length, at + text.length);
   };
   return (
-    <form class={"composer" + (byEmail ? " by-email" : "")} hidden={hidden} onSubmit={(e) => { e.preventDefault(); inbox.send(); }} onDragOver={dragOver} onDrop={(e) => attach(inbox, e, e.dataTransfer?.files)}>
-      <Files kind="tray" />
+    <form
+      class={"composer" + (byEmail ? " by-email" : "") + (note ? " note-mode" : "")} hidden={hidden}
+      onSubmit={(e) => { e.preventDefault(); inbox.send(); }}
+      // A note carries no files: in note mode the editor takes none.
+      onDragOver={note ? undefined : dragOver} onDrop={note ? undefined : (e) => attach(inbox, e, e.dataTransfer?.files)}
+    >
+      <Overtaken />
+      <MentionPicker textarea={ref} />
+      {note ? null : <Files kind="tray" />}
       <textarea
-        ref={ref} class="reply" rows={3} aria-label="Reply" placeholder={(byEmail ? "Reply by email…" : "Reply…") + hint}
+        ref={ref} class="reply" rows={3} aria-label={note ? "Note" : "Reply"}
+        placeholder={(note ? "Note for your team, never shown to the visitor; @ mentions an agent…" : byEmail ? "Reply by email…" : "Reply…") + hint}
         value={thread.draft}
         onInput={(e) => {
           thread.draft.value = e.currentTarget.value;
@@ -238,17 +253,18 @@ function Composer({ hidden }: { hidden: boolean }) {
             inbox.send();
           }
         }}
-        onPaste={(e) => attach(inbox, e, e.clipboardData?.files)}
+        onPaste={note ? undefined : (e) => attach(inbox, e, e.clipboardData?.files)}
       />
       <div class="composer-bar">
-        <ChannelSwitch />
-        <Files kind="picker" />
-        <button class="ghost" type="button" hidden={!meetings} onClick={insertMeeting}>Insert meetings link</button>
-        <SavedReplies textarea={ref} />
+        <ModeSwitch />
+        {note ? null : <ChannelSwitch />}
+        {note ? null : <Files kind="picker" />}
+        <button class="ghost" type="button" hidden={!meetings || note} onClick={insertMeeting}>Insert meetings link</button>
+        {note ? null : <SavedReplies textarea={ref} />}
         <span class="spacer" />
-        <button class="primary" type="submit">{byEmail ? "Send email" : "Send"}</button>
+        <button class="primary" type="submit">{note ? "Add note" : byEmail ? "Send email" : "Send"}</button>
       </div>
-      <ChannelNote />
+      {note ? null : <ChannelNote />}
     </form>
   );
 }
