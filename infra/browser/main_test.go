@@ -27,6 +27,9 @@ var (
 	cloud    *localcloud.Cloud
 	chromium string
 	repoRoot string
+	// pagesDir holds more pages of the demo site (/pages/<name>.html),
+	// written by the tests that embed a chat channel's snippet.
+	pagesDir string
 
 	updateScreenshots = flag.Bool("update-screenshots", false,
 		"also write the screenshots into docs/screenshots (make screenshots)")
@@ -52,12 +55,18 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "browser tests: chromium is not installed; `make test` installs it (apt-get install -y chromium)")
 		return 1
 	}
+	if pagesDir, err = os.MkdirTemp("", "parley-pages-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(pagesDir)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cloud, err = localcloud.Start(ctx, localcloud.Config{
 		Addr:     "127.0.0.1:0",
 		RepoRoot: repoRoot,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		PagesDir: pagesDir,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local cloud:", err)

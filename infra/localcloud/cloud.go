@@ -62,6 +62,11 @@ type Config struct {
 	// Agents are more agents the OIDC issuer knows, beside the demo agents
 	// (the soak signs in ten).
 	Agents []oidc.Agent
+	// PagesDir, when set, is a folder whose .html files the demo site also
+	// serves, at /pages/<name>.html: more pages of the customer's site, to
+	// try an embed snippet on (the browser tests paste the one the settings
+	// page copies).
+	PagesDir string
 }
 
 // Endpoints are the URLs a developer or a test uses, as served by
@@ -463,6 +468,7 @@ func (c *Cloud) routes() http.Handler {
 	mux.HandleFunc("GET /hostile", c.serveHostile)
 	mux.HandleFunc("GET /demo.css", c.serveDemoCSS)
 	mux.HandleFunc("GET /hostile.css", c.serveHostileCSS)
+	mux.HandleFunc("GET /pages/{name}", c.servePage)
 	mux.HandleFunc("GET /_local/avatars/{name}", serveAvatar)
 	// Functions build links to their own routes from the request's domain,
 	// as on API Gateway's default stage where routes sit at the root; the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -133,6 +135,25 @@ func (c *Cloud) serveDemoCSS(w http.ResponseWriter, r *http.Request) {
 func (c *Cloud) serveHostileCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	_, _ = w.Write([]byte(hostileCSS))
+}
+
+var pageName = regexp.MustCompile(`^[a-z0-9-]{1,40}\.html$`)
+
+// servePage serves a page of Config.PagesDir on the demo site.
+func (c *Cloud) servePage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if c.cfg.PagesDir == "" || !pageName.MatchString(name) {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(c.cfg.PagesDir, name))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
 }
 
 var avatarName = regexp.MustCompile(`^([a-z]{1,20})\.svg$`)

@@ -268,7 +268,11 @@ func (h *Handler) list(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if err != nil {
 		return 0, nil, err
 	}
-	convs, next, err := h.svc.List(ctx, a.Principal, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
+	p := a.Principal
+	if inbox := q["inboxId"]; inbox != "" {
+		p = p.Within(inbox)
+	}
+	convs, next, err := h.svc.List(ctx, p, chat.Status(q["status"]), chat.View(q["view"]), limit, q["cursor"])
 	return http.StatusOK, listResponse{Conversations: convs, NextCursor: next}, err
 }
 

@@ -119,3 +119,15 @@ func SignAs(agent Principal, profile *Agent) Principal {
 	}
 	return agent
 }
+
+// Within returns p as a member of inboxID alone, or of no inbox when p is
+// not a member of it: the inbox list's switcher reads one inbox at a time,
+// and an inbox outside the agent's answers like an empty one.
+func (p Principal) Within(inboxID string) Principal {
+	if slices.Contains(p.Inboxes, inboxID) {
+		p.Inboxes = []string{inboxID}
+	} else {
+		p.Inboxes = nil
+	}
+	return p
+}

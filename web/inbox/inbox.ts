@@ -4,7 +4,7 @@
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
 import type { Item } from "../shared/upload";
-import type { Attachment, Channel, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
+import type { AgentStatus, Attachment, Channel, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -89,6 +89,7 @@ export class Inbox {
         if (out.resumeAfter !== undefined) this.resume(out.resumeAfter);
         if (out.alert) this.alert(out.alert);
         if (out.failure) this.state.notices.fail(out.failure);
+        if (out.inboxes) void this.loadInboxes();
         this.sendNext();
       },
     });
@@ -106,6 +107,7 @@ export class Inbox {
       this.view();
     });
     setInterval(() => (this.now.value = Date.now()), 60_000);
+    void this.loadInboxes();
     void this.loadNotifications();
     void this.loadPreferences();
     await this.loadList();
@@ -326,6 +328,15 @@ export class Inbox {
       const d = await this.api.conversation(id, 1);
       // The visitor came or went while the facts were read: read again.
       if (this.state.factsRead(d.conversation, mark, follow) === "again") void this.refreshFacts(follow);
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
+  }
+
+  /** loadInboxes reads the names of the agent's inboxes, for the switcher. */
+  async loadInboxes(): Promise<void> {
+    try {
+      this.state.profile.inboxes.value = (await this.api.inboxes()).inboxes;
     } catch (e) {
       this.state.notices.fail(e);
     }
@@ -567,6 +578,16 @@ export class Inbox {
     this.socket.renew();
     this.state.profile.agents.value = (await this.api.agents()).agents;
     this.state.notices.say("Profile saved");
+  }
+
+  /** setStatus makes the agent available or away (routing and the widgets' team status follow). */
+  async setStatus(status: AgentStatus): Promise<void> {
+    try {
+      this.state.profile.heard(await this.api.setStatus(status));
+      this.state.notices.say(status === "away" ? "You are away" : "You are available");
+    } catch (e) {
+      this.state.notices.fail(e);
+    }
   }
 
   /** signOut ends the session on the server first: every token issued so far is refused and every inbox socket of this agent closed. */

@@ -35,7 +35,10 @@ async function start(): Promise<void> {
   try {
     if (!(await auth.signIn())) return;
     const [me, { agents }] = await Promise.all([api.me(), api.agents()]);
-    const home = { page: "inbox", inboxId: me.inboxes[0] || "main", view: "all", status: "open" } as const;
+    // The first inbox, main, when the agent is in it: memberships come
+    // sorted by id, so "first" would otherwise be an accident of ids.
+    const first = me.inboxes.includes("main") ? "main" : me.inboxes[0] || "main";
+    const home = { page: "inbox", inboxId: first, view: "all", status: "open" } as const;
     const router = new Router(home);
     const r = router.route.peek();
     const state = new InboxState(me, agents, filterOf(r.page === "inbox" ? r : home));

@@ -1,5 +1,6 @@
 // Small DOM helpers. Text only ever enters the page as text nodes or
 // textContent, never as HTML.
+import { initials } from "./initials";
 import { linkSegments } from "./links";
 
 type Attrs = Record<string, string | boolean | number | undefined | ((e: Event) => void)>;
@@ -34,12 +35,6 @@ export function svg(d: string, size = 20): SVGSVGElement {
   return s;
 }
 
-export const icons = {
-  chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm3 6.5a1.5 1.5 0 1 0 0 .01V10.5Zm5 0a1.5 1.5 0 1 0 0 .01V10.5Zm5 0a1.5 1.5 0 1 0 0 .01V10.5Z",
-  down: "M6.7 8.3 12 13.6l5.3-5.3 1.4 1.4L12 16.4 5.3 9.7l1.4-1.4Z",
-  send: "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2v6.4Z",
-};
-
 /**
  * renderText puts text into el as text nodes, with http(s) URLs as links
  * that open in a new tab and leak nothing back. Anything else, including
@@ -50,13 +45,6 @@ export function renderText(el: HTMLElement, text: string): void {
   for (const s of linkSegments(text)) {
     el.append(s.href ? h("a", { href: s.href, target: "_blank", rel: "noopener noreferrer nofollow ugc" }, s.text) : s.text);
   }
-}
-
-/** initials of a name for a text avatar. */
-export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const s = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : (parts[0] || "?").slice(0, 2);
-  return s.toUpperCase();
 }
 
 /** avatar shows a picture when there is a safe one, initials otherwise. */

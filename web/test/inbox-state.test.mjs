@@ -8,8 +8,8 @@ import { pathToFileURL } from "node:url";
 
 const { InboxState } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-state.mjs")).href);
 
-const me = { id: "agent-me", displayName: "Alice", inboxes: ["main"] };
-const other = { id: "agent-other", displayName: "Ben", inboxes: ["main"] };
+const me = { id: "agent-me", displayName: "Alice", inboxes: ["main"], role: "admin", status: "available", presence: "available" };
+const other = { id: "agent-other", displayName: "Ben", inboxes: ["main"], role: "agent", status: "available", presence: "available" };
 const allOpen = { inboxId: "main", status: "open", view: "all" };
 
 function summary(id, over = {}) {
@@ -413,13 +413,35 @@ describe("email facts and the reply channel", () => {
   });
 });
 
-describe("the agent's own status", () => {
-  test("a status changed in another tab shows here; another agent's frame changes nothing", () => {
+describe("agents: status and memberships", () => {
+  test("the agent's own status and role, changed elsewhere, reach this tab", () => {
     const st = newState();
-    assert.deepEqual(st.frame({ type: "agent", agent: { ...me, status: "away", presence: "away" } }), {});
+    const out = st.frame({ type: "agent", agent: { ...me, role: "agent", status: "away", presence: "away" } });
     assert.equal(st.profile.me.value.status, "away");
-    st.frame({ type: "agent", agent: { ...other, status: "available", presence: "available" } });
-    assert.equal(st.profile.me.value.id, me.id);
-    assert.equal(st.profile.me.value.status, "away");
+    assert.equal(st.profile.me.value.role, "agent");
+    assert.equal(out.inboxes, false, "the memberships did not change");
+    assert.equal(st.profile.agents.value.find((a) => a.id === me.id).status, "away");
+  });
+
+  test("another agent's change updates the agents to assign to, not the signed-in agent", () => {
+    const st = newState();
+    st.frame({ type: "agent", agent: { ...other, displayName: "Ben R.", presence: "away" } });
+    assert.equal(st.profile.me.value.displayName, "Alice");
+    assert.deepEqual(st.profile.agents.value.map((a) => a.displayName), ["Alice", "Ben R."]);
+  });
+
+  test("new memberships ask for the inbox names again", () => {
+    const st = newState();
+    assert.equal(st.frame({ type: "agent", agent: { ...me, inboxes: ["main", "sales"] } }).inboxes, true);
+  });
+
+  test("the list shows one inbox: conversations of another inbox heard live stay out", () => {
+    const st = newState();
+    st.frame({ type: "conversation", conversation: summary("s", { inboxId: "sales" }) });
+    st.frame({ type: "conversation", conversation: summary("m") });
+    assert.deepEqual(ids(st), ["m"]);
+    st.list.setFilter({ ...allOpen, inboxId: "sales" });
+    st.list.page({ ...allOpen, inboxId: "sales" }, [summary("s", { inboxId: "sales" })], st.list.mark());
+    assert.deepEqual(ids(st), ["s"]);
   });
 });

@@ -3,6 +3,7 @@
 // file loads the upload chunk (tray.ts), which uploads each file and shows
 // it, with its progress and a way to cancel it, until a message takes it.
 import { h, svg } from "../shared/dom";
+import { clipIcon } from "../shared/icons";
 import type { Sent } from "../shared/upload";
 import type { UploadSlot } from "../shared/wire";
 import type { Locale } from "./locale";
@@ -21,8 +22,6 @@ export interface AttachOptions {
   changed: () => void;
 }
 
-const clip = "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5Z";
-
 const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes("Files");
 
 export class Attach {
@@ -33,7 +32,7 @@ export class Attach {
   private loaded?: TrayView;
 
   constructor(private readonly o: AttachOptions) {
-    this.button = h("button", { class: "icon-btn attach", type: "button", "aria-label": o.t.attach, title: o.t.attach, onclick: () => this.picker.click() }, svg(clip, 20));
+    this.button = h("button", { class: "icon-btn attach", type: "button", "aria-label": o.t.attach, title: o.t.attach, onclick: () => this.picker.click() }, svg(clipIcon, 20));
     this.picker.addEventListener("change", () => {
       this.add(Array.from(this.picker.files || []));
       this.picker.value = "";

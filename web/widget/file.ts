@@ -15,7 +15,7 @@ const texts = {
   pl: ["Otwieranie pliku…", "Ten link wygasł lub plik nie jest już dostępny. Odpowiedz na e-mail, aby poprosić o niego ponownie.", "Ten plik jest niedostępny: skanowanie antywirusowe go zatrzymało."],
 };
 
-const locale = pickLocale(undefined, navigator.languages || []);
+const locale = pickLocale(navigator.languages || []);
 const [opening, gone, blocked] = texts[locale];
 document.documentElement.lang = locale;
 const status = document.getElementById("status") as HTMLElement;

@@ -1,6 +1,7 @@
 // The chat window: runs in a cross-origin iframe on the chat's own origin,
 // so the host page can read neither the conversation nor the tokens.
-import { avatar, h, icons, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
+import { avatar, h, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
+import { downIcon, sendIcon } from "../shared/icons";
 import { Live } from "../shared/live";
 import type { Sent } from "../shared/upload";
 import type { Answers, Author, Download, Message, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
@@ -8,7 +9,7 @@ import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
 import { fileList, sentList } from "./files";
 import { pickLocale } from "./locale";
-import { fill, strings } from "./strings";
+import { fill, replyTime, strings } from "./strings";
 import "./frame.css";
 
 interface Env {
@@ -38,7 +39,7 @@ const clockIcon = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20Zm0 2a8 8 0 1 0 0 16 8
 const params = new URLSearchParams(location.search);
 const channel = params.get("channel") || "main";
 const parentOrigin = params.get("origin") || "";
-const locale = pickLocale(params.get("locale") || undefined, navigator.languages || []);
+const locale = pickLocale([params.get("locale") || undefined, ...(navigator.languages || [])]);
 const t = strings(locale);
 document.documentElement.lang = locale;
 const tokenKey = "parley.visitor." + channel;
@@ -58,7 +59,11 @@ let messages = new Map<number, Message>();
 // never gets: a resume answer holds every visible message up to its last.
 let through = 0;
 let pending: Pending[] = [];
-let team: Pick<WidgetConfig, "teamName" | "color"> = { teamName: "", color: "" };
+// cfg is the channel's public config: from the loader (which fetches it
+// again every minute and when availability changes), or read at start.
+let cfg: Partial<WidgetConfig> = {};
+// away is true while the channel's team is unavailable.
+let away = false;
 let visible = false;
 // started settles when the first session is known.
 let started: Promise<unknown> = Promise.resolve();
@@ -73,7 +78,7 @@ let resuming = false;
 
 const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
-const headSub = h("p", { class: "head-sub" }, t.replyTime);
+const headSub = h("p", { class: "head-sub" });
 const capture = new EmailCapture(t, async (email) => {
   const r = await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email });
   return r.contact;
@@ -82,7 +87,7 @@ const capture = new EmailCapture(t, async (email) => {
   if (capture.open) capture.card.scrollIntoView({ block: "nearest" });
 }, "parley.contact." + channel);
 const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => capture.ask() }, svg(mailIcon, 20));
-const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(icons.down, 22));
+const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(downIcon, 22));
 const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
@@ -94,24 +99,39 @@ const startNew = h("button", { class: "start-new", type: "button", onclick: () =
 const ended = h("div", { class: "ended", hidden: true }, h("p", {}, t.ended), startNew);
 
 const input = h("textarea", { class: "input", rows: "1", placeholder: t.placeholder, "aria-label": t.placeholder, maxlength: "5000" });
-const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(icons.send, 20));
+const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(sendIcon, 20));
 const app = h("main", { class: "app", "aria-labelledby": "title", "data-drop": t.drop });
 const attach = new Attach({
   ask: (filename, size) => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size }),
   locale, t, drops: app, input, changed: () => undefined,
 });
 const composer = h("form", { class: "composer" }, attach.button, attach.picker, input, sendBtn);
+const powered = h("p", { class: "powered", hidden: true }, t.poweredBy);
 const fetchFile = (conversationId: string, a: { id: string }) => api<Download>("POST", `/widget/conversations/${conversationId}/attachments/${encodeURIComponent(a.id)}`);
 
-app.append(header, notice, log, receipt, typing, ended, capture.bar, attach.tray, composer);
+app.append(header, notice, log, receipt, typing, ended, capture.bar, attach.tray, composer, powered);
 document.body.append(app);
 
 function setHeader(): void {
   const b = conv?.assignee;
-  const name = b?.name || team.teamName || "Chat";
+  const name = b?.name || cfg.teamName || "Chat";
   headName.textContent = name;
-  headSub.textContent = b ? team.teamName : t.replyTime;
-  headAvatar.replaceChildren(avatar(name, b?.avatarUrl, "avatar lg"));
+  headSub.textContent = b ? cfg.teamName || "" : away ? t.awayNow : replyTime(t, cfg.typicalReplyTime);
+  const url = b ? b.avatarUrl : cfg.teamAvatarUrl;
+  // The avatar is drawn again only when it changes, so a picture does not reload.
+  if (headAvatar.dataset.sig !== name + url) {
+    headAvatar.dataset.sig = name + url;
+    headAvatar.replaceChildren(avatar(name, url, "avatar lg"));
+  }
+}
+
+/** config takes the channel's config: its look, and whether its team is available. */
+function config(c: WidgetConfig): void {
+  cfg = c;
+  away = c.available === false;
+  if (/^#[0-9a-f]{6}$/i.test(c.color)) document.documentElement.style.setProperty("--c", c.color);
+  powered.hidden = !c.poweredBy;
+  render();
 }
 
 function time(iso: string): string {
@@ -139,7 +159,7 @@ function eventText(m: Message): string {
 function bubble(text: string, mine: boolean, author: Author | null, at: string, state: string, files?: HTMLElement): HTMLElement {
   const body = text ? h("div", { class: "bubble" }) : null;
   if (body) renderText(body, text);
-  const who = mine ? t.you : author?.name || team.teamName;
+  const who = mine ? t.you : author?.name || cfg.teamName || "";
   return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
     mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
     h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
@@ -147,7 +167,13 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
 
 function render(): void {
   setHeader();
-  const out: HTMLElement[] = [rows.row("greeting", team.teamName, () => bubble(t.greeting, false, null, "", "greeting"))];
+  // While away, the greeting is the away message, and the email prompt
+  // follows it at once: the answer will come by email.
+  const greeting = away ? cfg.away?.message || t.awayText : cfg.greeting || t.greeting;
+  const author = { type: "system", id: "", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl } as const;
+  const out: HTMLElement[] = [rows.row("greeting", away + greeting + "\n" + cfg.teamName + cfg.teamAvatarUrl, () => bubble(greeting, false, author, "", away ? "greeting away" : "greeting"))];
+  let asked = away && !capture.open && capture.shown(true);
+  if (asked) out.push(capture.card);
   const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
   let last: "mine" | "theirs" | "" = "";
   let lastMineSeq = 0;
@@ -169,7 +195,10 @@ function render(): void {
     if (mine) lastMineSeq = m.seq;
     out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
-    if (mine && !wrote && !capture.open && capture.shown(conv?.status === "open")) out.push(capture.card);
+    if (mine && !wrote && !asked && !capture.open && capture.shown(conv?.status === "open")) {
+      out.push(capture.card);
+      asked = true;
+    }
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
@@ -206,6 +235,8 @@ addEventListener("message", (e: MessageEvent) => {
     markRead();
   } else if (d.type === "hidden") {
     visible = false;
+  } else if (d.type === "config") {
+    config((d as { config: WidgetConfig }).config);
   } else if (d.type === "identify") {
     const id = d as { externalId?: unknown; signature?: unknown };
     void identify(String(id.externalId ?? ""), String(id.signature ?? ""));
@@ -407,7 +438,7 @@ function onFrame(f: VisitorFrame): void {
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;
       clearTimeout(agentTypingTimer);
-      typing.textContent = f.on ? fill(t.typing, f.author.name || team.teamName) : "";
+      typing.textContent = f.on ? fill(t.typing, f.author.name || cfg.teamName || "") : "";
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
       break;
     case "error":
@@ -533,14 +564,15 @@ input.addEventListener("input", () => {
 async function start(): Promise<void> {
   render();
   toParent({ type: "ready" });
-  const look = fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
-    .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
-    .catch(() => null);
   started = session().catch(() => undefined);
-  const [cfg] = await Promise.all([look, started]);
-  if (cfg) {
-    team = cfg;
-    if (/^#[0-9a-f]{6}$/i.test(cfg.color)) document.documentElement.style.setProperty("--c", cfg.color);
+  await started;
+  // The loader hands over the config it has (answering "ready"); the
+  // window reads it itself only when the loader had none.
+  if (!cfg.channelId) {
+    const c = await fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
+      .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
+      .catch(() => null);
+    if (c && !cfg.channelId) config(c);
   }
   render();
   live.start();

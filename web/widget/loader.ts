@@ -3,13 +3,18 @@
 //   <script src="https://chat.example.com/widget/loader.js" data-channel="main" async></script>
 //
 // It draws the launcher in a shadow root (host CSS can't reach it), fetches
-// the channel's public look once, and does nothing else until the visitor
-// opens the chat: then it creates the chat window, an iframe on the chat
-// window's own origin (neither the site's nor the inbox's), and talks to it
-// only with postMessage and exact origin checks. No cookie, no storage, no
-// socket on the host page, ever.
-import { icons, svg } from "../shared/dom";
+// the channel's public config (look, available or away), and does nothing
+// else until the visitor opens the chat: then it creates the chat window, an
+// iframe on the chat window's own origin (neither the site's nor the
+// inbox's), and talks to it only with postMessage and exact origin checks.
+// No cookie, no storage, no socket on the host page, ever. The config is
+// fetched again every 30 seconds while the page is visible, and at the
+// moment the schedule says availability changes, so a change of the
+// settings reaches the page within a minute; never while it is hidden.
+import { svg } from "../shared/dom";
+import { chatIcon, downIcon } from "../shared/icons";
 import type { WidgetConfig } from "../shared/wire";
+import css from "./loader.css?sheet";
 import { pickLocale, type Locale } from "./locale";
 
 // Written by shared/webpublish when the file is served or deployed: the
@@ -28,33 +33,6 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   pl: ["Otwórz czat", "Zamknij czat", "nieprzeczytane"],
 };
 
-const css = `
-:host{all:initial}
-*{box-sizing:border-box}
-.launcher{position:fixed;bottom:20px;right:20px;width:60px;height:60px;border-radius:50%;border:0;padding:0;margin:0;
- background:var(--c,#2f5bea);color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;
- box-shadow:0 6px 20px rgba(16,24,40,.28);transition:transform .16s ease,box-shadow .16s ease}
-.launcher:hover{transform:scale(1.06);box-shadow:0 8px 26px rgba(16,24,40,.34)}
-.launcher:focus-visible{outline:3px solid #fff;outline-offset:-6px;box-shadow:0 0 0 4px var(--c,#2f5bea),0 6px 20px rgba(16,24,40,.28)}
-.launcher svg{transition:transform .2s ease,opacity .2s ease;position:absolute}
-.launcher .shut,.open .launcher .chat{opacity:0;transform:rotate(-90deg)}
-.open .launcher .shut{opacity:1;transform:none}
-.badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#e5484d;
- color:#fff;font:700 12px/22px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;text-align:center;border:2px solid #fff}
-.badge[hidden]{display:none}
-.panel{position:fixed;bottom:96px;right:20px;width:384px;height:min(640px,calc(100vh - 120px));border-radius:18px;overflow:hidden;
- background:#fff;box-shadow:0 16px 56px rgba(16,24,40,.28);opacity:0;transform:translateY(16px) scale(.98);
- transform-origin:bottom right;transition:opacity .18s ease,transform .18s ease;pointer-events:none}
-.open .panel{opacity:1;transform:none;pointer-events:auto}
-.panel[hidden]{display:none}
-.left .launcher{right:auto;left:20px}.left .panel{right:auto;left:20px;transform-origin:bottom left}
-iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
-@media (max-width:480px){
- .panel{inset:0;width:auto;height:auto;border-radius:0;bottom:0;right:0}
- .open .launcher{display:none}
-}
-@media (prefers-reduced-motion:reduce){.launcher,.panel,.launcher svg{transition:none}}
-`;
 
 (() => {
   const w = window as unknown as { Parley?: unknown };
@@ -63,13 +41,13 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
 
   const ds = script.dataset;
   const channel = ds.channel || "main";
-  const locale = pickLocale(ds.locale, navigator.languages || [navigator.language]);
+  const langs = [ds.locale, ...(navigator.languages || [navigator.language])];
+  let locale = pickLocale(langs);
   const hash = ds.openHash || "#chat-open";
   const frameOrigin = new URL(FRAME).origin;
-  const [openLabel, closeLabel, unreadLabel] = labels[locale];
 
-  const listeners: Record<EventName, Set<Listener>> = { ready: new Set(), opened: new Set(), closed: new Set(), message: new Set() };
-  const emit = (ev: EventName, detail?: unknown) => listeners[ev].forEach((fn) => {
+  const listeners: Partial<Record<EventName, Set<Listener>>> = {};
+  const emit = (ev: EventName, detail?: unknown) => listeners[ev]?.forEach((fn) => {
     try {
       fn(detail);
     } catch (e) {
@@ -78,14 +56,10 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   });
 
   // The host element: inline !important declarations win over any site
-  // stylesheet, including "* { … !important }" resets.
+  // stylesheet, including "* { … !important }" resets; all:initial pins
+  // every property the lines after it do not set.
   const host = document.createElement("parley-chat");
-  const pin: Record<string, string> = {
-    all: "initial", position: "fixed", "z-index": "2147483647", display: "block", visibility: "visible",
-    opacity: "1", transform: "none", filter: "none", contain: "none", width: "0", height: "0",
-    bottom: "0", right: "0", top: "auto", left: "auto", margin: "0", padding: "0", "pointer-events": "auto",
-  };
-  for (const [k, v] of Object.entries(pin)) host.style.setProperty(k, v, "important");
+  host.style.cssText = "all:initial;position:fixed;z-index:2147483647;display:block;width:0;height:0;bottom:0;right:0".replace(/;|$/g, "!important;");
   const root = host.attachShadow({ mode: "open" });
   // A constructed stylesheet needs no 'unsafe-inline' in the site's CSP.
   const sheet = new CSSStyleSheet();
@@ -93,7 +67,6 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   root.adoptedStyleSheets = [sheet];
 
   const wrap = document.createElement("div");
-  if (ds.position === "left") wrap.className = "left";
   const panel = document.createElement("div");
   panel.className = "panel";
   panel.id = "parley-panel";
@@ -102,16 +75,15 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   launcher.className = "launcher";
   launcher.type = "button";
   launcher.setAttribute("aria-controls", panel.id);
-  launcher.setAttribute("aria-expanded", "false");
-  launcher.setAttribute("aria-label", openLabel);
-  const icon = svg(icons.chat, 28);
-  const shut = svg(icons.down, 30);
+  const icon = svg(chatIcon, 28);
+  const shut = svg(downIcon, 30);
   icon.classList.add("chat");
   shut.classList.add("shut");
   const badge = document.createElement("span");
   badge.className = "badge";
   badge.hidden = true;
-  launcher.append(icon, shut, badge);
+  const text = document.createElement("span");
+  launcher.append(icon, shut, text, badge);
   wrap.append(panel, launcher);
   root.append(wrap);
 
@@ -120,6 +92,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   let frameReady = false;
   let unread = 0;
   let team = "";
+  let cfg: WidgetConfig | null = null;
   // The host site's signed user id (identify), handed to the chat window
   // whenever it (re)starts.
   let identity: object | null = null;
@@ -127,12 +100,19 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   const toFrame = (msg: object) => {
     if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
   };
+  const configToFrame = () => cfg && toFrame({ type: "config", config: cfg });
 
-  const setUnread = (n: number) => {
+  // paint draws the launcher's state: its label, the unread count, and
+  // whether it shows at all (hidden while away, if the channel says so,
+  // unless the chat is open).
+  const paint = (n = unread) => {
+    const [openLabel, closeLabel, unreadLabel] = labels[locale];
     unread = n;
     badge.hidden = n === 0;
     badge.textContent = n > 9 ? "9+" : String(n);
-    launcher.setAttribute("aria-label", (isOpen ? closeLabel : openLabel) + (n ? ` (${n} ${unreadLabel})` : ""));
+    launcher.setAttribute("aria-label", (isOpen ? closeLabel : text.textContent || openLabel) + (n ? ` (${n} ${unreadLabel})` : ""));
+    launcher.setAttribute("aria-expanded", String(isOpen));
+    launcher.hidden = !isOpen && cfg?.available === false && cfg.away?.mode === "hide";
   };
 
   const open = () => {
@@ -148,8 +128,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     panel.hidden = false;
     // Let the panel lay out before it animates in.
     requestAnimationFrame(() => wrap.classList.add("open"));
-    launcher.setAttribute("aria-expanded", "true");
-    setUnread(0);
+    paint(0);
     toFrame({ type: "open" });
     emit("opened");
   };
@@ -158,8 +137,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     if (!isOpen) return;
     isOpen = false;
     wrap.classList.remove("open");
-    launcher.setAttribute("aria-expanded", "false");
-    setUnread(unread);
+    paint();
     toFrame({ type: "hidden" });
     setTimeout(() => {
       if (!isOpen) panel.hidden = true;
@@ -169,6 +147,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   };
 
   const toggle = () => (isOpen ? close() : open());
+  paint();
   launcher.addEventListener("click", toggle);
 
   addEventListener("message", (e: MessageEvent) => {
@@ -178,6 +157,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
     switch (d.type) {
       case "ready":
         frameReady = true;
+        configToFrame();
         if (identity) toFrame(identity);
         if (isOpen) toFrame({ type: "open" });
         break;
@@ -186,7 +166,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
         break;
       case "message":
         // The site learns that a message came, never what it says.
-        if (d.author === "agent" && !isOpen) setUnread(unread + 1);
+        if (d.author === "agent" && !isOpen) paint(unread + 1);
         emit("message", { author: d.author === "agent" ? "agent" : "visitor" });
         break;
     }
@@ -209,7 +189,7 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
       toFrame(identity);
     },
     on(ev: EventName, fn: Listener) {
-      listeners[ev]?.add(fn);
+      (listeners[ev] ||= new Set()).add(fn);
     },
     off(ev: EventName, fn: Listener) {
       listeners[ev]?.delete(fn);
@@ -224,16 +204,37 @@ iframe{border:0;width:100%;height:100%;display:block;color-scheme:light}
   else mount();
 
   // The one request before the visitor opens the chat: public, cacheable,
-  // without cookies.
-  fetch(`${API}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
-    .then((r) => (r.ok ? r.json() : null))
-    .catch(() => null)
-    .then((cfg: WidgetConfig | null) => {
-      if (cfg?.color && /^#[0-9a-f]{6}$/i.test(cfg.color)) host.style.setProperty("--c", cfg.color);
-      if (cfg?.teamName) {
-        team = cfg.teamName;
-        if (frame) frame.title = team;
-      }
-      emit("ready");
-    });
+  // without cookies. Again every 30 s while the page is visible, and at
+  // the next change of availability (a few seconds after it, so that not
+  // every page of a busy site asks at the same instant); a timer that
+  // fires while the page is hidden waits until it is visible again.
+  let timer: ReturnType<typeof setTimeout>;
+  let due = false;
+  const load = () => {
+    due = document.hidden;
+    if (due) return;
+    fetch(`${API}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)
+      .then((c: WidgetConfig | null) => {
+        const first = !timer;
+        const wait = c?.nextChange ? Date.parse(c.nextChange) - Date.now() + Math.random() * 3e3 : 0;
+        timer = setTimeout(load, wait > 0 && wait < 3e4 ? wait : 3e4);
+        if (c) {
+          cfg = c;
+          if (/^#[0-9a-f]{6}$/i.test(c.color)) host.style.setProperty("--c", c.color);
+          wrap.classList.toggle("left", (ds.position || c.position) === "left");
+          text.textContent = c.launcherText || "";
+          launcher.classList.toggle("text", !!c.launcherText);
+          locale = pickLocale([...langs, c.language]);
+          team = c.teamName;
+          if (frame) frame.title = team;
+          configToFrame();
+          paint();
+        }
+        if (first) emit("ready");
+      });
+  };
+  addEventListener("visibilitychange", () => due && load());
+  load();
 })();

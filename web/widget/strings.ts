@@ -1,9 +1,15 @@
+import type { ReplyTime } from "../shared/wire";
 import type { Locale } from "./locale";
 
 // Every string the chat window shows, per language. {name} is replaced.
 const en = {
   greeting: "Hi there! How can we help you today?",
-  replyTime: "We usually reply within a few minutes",
+  replyMinutes: "We usually reply within a few minutes",
+  replyHours: "We usually reply within a few hours",
+  replyDay: "We usually reply within a day",
+  awayNow: "We're away right now",
+  awayText: "We're away right now. Leave your email address and we'll answer by email.",
+  poweredBy: "Powered by Parley",
   placeholder: "Write a message…",
   send: "Send",
   minimize: "Minimize chat",
@@ -49,7 +55,12 @@ const all: Record<Locale, Strings> = {
   en,
   de: {
     greeting: "Hallo! Wie können wir Ihnen helfen?",
-    replyTime: "Wir antworten meist innerhalb weniger Minuten",
+    replyMinutes: "Wir antworten meist innerhalb weniger Minuten",
+    replyHours: "Wir antworten meist innerhalb weniger Stunden",
+    replyDay: "Wir antworten meist innerhalb eines Tages",
+    awayNow: "Wir sind gerade nicht erreichbar",
+    awayText: "Wir sind gerade nicht erreichbar. Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir per E-Mail.",
+    poweredBy: "Bereitgestellt von Parley",
     placeholder: "Nachricht schreiben…",
     send: "Senden",
     minimize: "Chat minimieren",
@@ -91,7 +102,12 @@ const all: Record<Locale, Strings> = {
   },
   it: {
     greeting: "Ciao! Come possiamo aiutarti?",
-    replyTime: "Di solito rispondiamo in pochi minuti",
+    replyMinutes: "Di solito rispondiamo in pochi minuti",
+    replyHours: "Di solito rispondiamo in poche ore",
+    replyDay: "Di solito rispondiamo entro un giorno",
+    awayNow: "Al momento non siamo disponibili",
+    awayText: "Al momento non siamo disponibili. Lascia il tuo indirizzo email e ti risponderemo via email.",
+    poweredBy: "Con tecnologia Parley",
     placeholder: "Scrivi un messaggio…",
     send: "Invia",
     minimize: "Riduci la chat",
@@ -133,7 +149,12 @@ const all: Record<Locale, Strings> = {
   },
   fr: {
     greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
-    replyTime: "Nous répondons généralement en quelques minutes",
+    replyMinutes: "Nous répondons généralement en quelques minutes",
+    replyHours: "Nous répondons généralement en quelques heures",
+    replyDay: "Nous répondons généralement dans la journée",
+    awayNow: "Nous sommes absents pour le moment",
+    awayText: "Nous sommes absents pour le moment. Laissez votre adresse e-mail et nous vous répondrons par e-mail.",
+    poweredBy: "Propulsé par Parley",
     placeholder: "Écrivez un message…",
     send: "Envoyer",
     minimize: "Réduire le chat",
@@ -175,7 +196,12 @@ const all: Record<Locale, Strings> = {
   },
   pl: {
     greeting: "Cześć! W czym możemy pomóc?",
-    replyTime: "Zwykle odpowiadamy w ciągu kilku minut",
+    replyMinutes: "Zwykle odpowiadamy w ciągu kilku minut",
+    replyHours: "Zwykle odpowiadamy w ciągu kilku godzin",
+    replyDay: "Zwykle odpowiadamy w ciągu jednego dnia",
+    awayNow: "Teraz nas nie ma",
+    awayText: "Teraz nas nie ma. Zostaw swój adres e-mail, a odpowiemy e-mailem.",
+    poweredBy: "Obsługiwane przez Parley",
     placeholder: "Napisz wiadomość…",
     send: "Wyślij",
     minimize: "Zminimalizuj czat",
@@ -219,6 +245,13 @@ const all: Record<Locale, Strings> = {
 
 export function strings(l: Locale): Strings {
   return all[l] || en;
+}
+
+const replyKeys: Record<ReplyTime, "replyMinutes" | "replyHours" | "replyDay"> = { minutes: "replyMinutes", hours: "replyHours", day: "replyDay" };
+
+/** replyTime is the "we usually reply within …" line of a typical reply time. */
+export function replyTime(t: Strings, r: ReplyTime | undefined): string {
+  return t[replyKeys[r!] || "replyMinutes"];
 }
 
 export function fill(s: string, name: string): string {

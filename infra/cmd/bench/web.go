@@ -20,7 +20,7 @@ import (
 // Budgets of the widget and the inbox (web/).
 const (
 	loaderBudget = 3 * 1024
-	openBudget   = 30 * 1024
+	openBudget   = 20 * 1024
 	// inboxBudget is the inbox's first load: its page, entry script, the
 	// chunks the page preloads, and its CSS: the list, the thread, the
 	// search box and the saved replies' picker among them.

@@ -32,6 +32,7 @@ func run() error {
 	root := flag.String("root", "", "repository root holding template.yaml (default: found from the working directory)")
 	idle := flag.Duration("idle-timeout", 10*time.Minute, "WebSocket idle timeout")
 	verbose := flag.Bool("v", false, "log the local cloud's own debug messages")
+	pages := flag.String("pages", "", "a folder whose .html files the demo site also serves at /pages/<name>.html (to try an embed snippet)")
 	flag.Parse()
 
 	if *root == "" {
@@ -60,6 +61,7 @@ func run() error {
 		Logger:         logger,
 		FunctionOutput: os.Stderr,
 		Progress:       os.Stdout,
+		PagesDir:       *pages,
 	})
 	if err != nil {
 		return err

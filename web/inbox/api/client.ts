@@ -1,6 +1,6 @@
 // The HTTP client of the agent routes: a bearer token on every request,
 // JSON both ways, and every failure as one APIError.
-import type { APIErrorBody } from "../../shared/wire";
+import type { APIErrorBody, FieldError } from "../../shared/wire";
 
 type ErrorFields = APIErrorBody["error"];
 
@@ -14,6 +14,8 @@ export class APIError extends Error {
   readonly code: string;
   readonly assigneeId?: string;
   readonly retryAfter?: number;
+  /** fields are the refused fields of a 400, by their path in the request's body. */
+  readonly fields?: FieldError[];
 
   constructor(status: number, e: Partial<ErrorFields>) {
     super(e.message || `request failed (${status})`);
@@ -21,6 +23,7 @@ export class APIError extends Error {
     this.code = e.code || "";
     this.assigneeId = e.assigneeId;
     this.retryAfter = e.retryAfter;
+    this.fields = e.fields;
   }
 }
 

@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
+import type { Agent, AgentStatus, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -15,7 +15,8 @@ export interface ProfileUpdate {
 const conv = (id: string) => "/agent/conversations/" + encodeURIComponent(id);
 
 export class InboxAPI {
-  constructor(private readonly http: HTTPClient) {}
+  /** http is the client, for the routes of the pages loaded on demand (api/settings.ts). */
+  constructor(readonly http: HTTPClient) {}
 
   me(): Promise<Agent> {
     return this.http.request("GET", "/agent/me");
@@ -23,6 +24,14 @@ export class InboxAPI {
 
   updateMe(p: ProfileUpdate): Promise<Agent> {
     return this.http.request("PUT", "/agent/me", p);
+  }
+
+  setStatus(status: AgentStatus): Promise<Agent> {
+    return this.http.request("PUT", "/agent/me/status", { status });
+  }
+
+  inboxes(): Promise<Answers["GET /agent/inboxes"]> {
+    return this.http.request("GET", "/agent/inboxes");
   }
 
   agents(): Promise<Answers["GET /agent/agents"]> {
@@ -38,7 +47,7 @@ export class InboxAPI {
   }
 
   conversations(f: Filter, limit = 100, cursor = ""): Promise<ConversationPage> {
-    const q = new URLSearchParams({ status: f.status, view: f.view, limit: String(limit) });
+    const q = new URLSearchParams({ inboxId: f.inboxId, status: f.status, view: f.view, limit: String(limit) });
     if (cursor) q.set("cursor", cursor);
     return this.http.request("GET", "/agent/conversations?" + q);
   }

@@ -31,6 +31,8 @@ export interface FrameOutcome {
   refreshFacts?: boolean;
   /** failure: the server refused a frame, for this reason. */
   failure?: string;
+  /** inboxes: the agent's inbox memberships changed. */
+  inboxes?: boolean;
 }
 
 export class InboxState {
@@ -129,11 +131,9 @@ export class InboxState {
       case "error":
         if (f.clientId) this.pending.fail(f.clientId);
         return { failure: f.message || "The server refused the message." };
-      case "pong":
-        return {};
       case "agent":
-        // The agent's own status, changed in another tab.
-        if (f.agent.id === this.profile.me.peek().id) this.profile.me.value = f.agent;
+        return { inboxes: this.profile.heard(f.agent) };
+      case "pong":
         return {};
     }
   }

@@ -6,7 +6,7 @@ import { InboxContext, useInbox } from "./context";
 import { Dialogs } from "./dialogs";
 import { Side } from "./list";
 import { Lazy } from "./lazy";
-import { Avatar } from "./parts";
+import { Avatar, Segmented } from "./parts";
 import { Thread } from "./thread";
 
 export function App({ inbox }: { inbox: Inbox }) {
@@ -59,16 +59,21 @@ export function Stop({ title, reason, action }: { title: string; reason: string;
   );
 }
 
+const statuses = [["available", "Available"], ["away", "Away"]] as const;
+
 function Top() {
   const inbox = useInbox();
   const me = inbox.state.profile.me.value;
+  const page = inbox.router.route.value.page;
   return (
     <header class="top">
       <span class="brand"><span class="logo" aria-hidden="true">P</span>Parley</span>
       <span class="spacer" />
-      <button class="ghost quarantine-btn" type="button" aria-pressed={inbox.router.route.value.page === "quarantine"} onClick={() => inbox.showQuarantine()}>
+      <Segmented label="Your status" options={statuses} value={me.status} onPick={(v) => void inbox.setStatus(v)} />
+      <button class="ghost quarantine-btn" type="button" aria-pressed={page === "quarantine"} onClick={() => inbox.showQuarantine()}>
         Quarantined mail
       </button>
+      <a class="ghost" href="#/settings" aria-current={page === "settings" ? "page" : undefined}>Settings</a>
       <button class="ghost" type="button" hidden={inbox.notifier.permission.value !== "default"} onClick={() => void inbox.notifier.ask()}>
         Enable notifications
       </button>

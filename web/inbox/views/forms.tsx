@@ -5,6 +5,10 @@ import { errorText } from "../text";
 import { useInbox } from "./context";
 import { Preferences } from "./preferences";
 import { RepliesForm } from "./replies-manage";
+import css from "./forms.css?sheet";
+import { adopt } from "./sheet";
+
+adopt(css);
 
 type Of<K extends OpenDialog["kind"]> = Extract<OpenDialog, { kind: K }>;
 
@@ -12,7 +16,7 @@ type Of<K extends OpenDialog["kind"]> = Extract<OpenDialog, { kind: K }>;
 export function Form({ d }: { d: OpenDialog }) {
   switch (d.kind) {
     case "profile":
-      return <Profile />;
+      return <ProfileForm />;
     case "contact":
       return <Contact d={d} />;
     case "transcript":
@@ -40,34 +44,36 @@ function Err({ text }: { text: string }) {
 
 // The fields are read from the DOM when the form is sent: whatever put a
 // value there (typing, pasting, autofill) counts.
-function Profile() {
+/** ProfileForm edits the agent's own profile: in the dialog, or on the settings page (page). */
+export function ProfileForm({ page }: { page?: boolean }) {
   const inbox = useInbox();
   const me = inbox.state.profile.me.peek();
   const [err, setErr] = useState("");
   const name = useRef<HTMLInputElement>(null);
   const avatar = useRef<HTMLInputElement>(null);
   const meet = useRef<HTMLInputElement>(null);
+  const p = page ? "sp" : "p";
   const save = async (e: Event) => {
     e.preventDefault();
     try {
       await inbox.saveProfile({ displayName: name.current!.value, avatarUrl: avatar.current!.value.trim(), meetingsUrl: meet.current!.value.trim() });
-      inbox.closeDialog();
+      if (!page) inbox.closeDialog();
     } catch (e) {
       setErr(errorText(e));
     }
   };
   return (
     <form method="dialog" class="profile-form" onSubmit={save}>
-      <h2 id="dialog-title">Your profile</h2>
+      {page ? null : <h2 id="dialog-title">Your profile</h2>}
       <p class="sub">Visitors see your name and picture when you take a conversation.</p>
-      <label for="p-name">Display name</label>
-      <input ref={name} id="p-name" required maxLength={80} autocomplete="name" defaultValue={me.displayName} />
-      <label for="p-avatar">Avatar URL</label>
-      <input ref={avatar} id="p-avatar" type="url" placeholder="https://…" autocomplete="photo" defaultValue={me.avatarUrl || ""} />
-      <label for="p-meet">Meetings link</label>
-      <input ref={meet} id="p-meet" type="url" placeholder="https://…" defaultValue={me.meetingsUrl || ""} />
+      <label for={p + "-name"}>Display name</label>
+      <input ref={name} id={p + "-name"} required maxLength={80} autocomplete="name" defaultValue={me.displayName} />
+      <label for={p + "-avatar"}>Avatar URL</label>
+      <input ref={avatar} id={p + "-avatar"} type="url" placeholder="https://…" autocomplete="photo" defaultValue={me.avatarUrl || ""} />
+      <label for={p + "-meet"}>Meetings link</label>
+      <input ref={meet} id={p + "-meet"} type="url" placeholder="https://…" defaultValue={me.meetingsUrl || ""} />
       <Err text={err} />
-      <Bar submit="Save" />
+      {page ? <div class="dialog-bar"><button class="primary" type="submit">Save profile</button></div> : <Bar submit="Save" />}
     </form>
   );
 }

@@ -23,6 +23,7 @@ export function Side() {
       {inbox.state.search.active.value ? <Lazy key="search" load={() => import("./search")} props={{}} /> : (
         <>
           <div class="filters">
+            <Switcher />
             <Segmented label="Status" options={statusOptions} value={f.status} onPick={(status) => inbox.setFilter({ status })} />
             <Segmented label="Show" options={viewOptions} value={f.view} onPick={(view) => inbox.setFilter({ view })} />
           </div>
@@ -31,6 +32,18 @@ export function Side() {
         </>
       )}
     </nav>
+  );
+}
+
+/** Switcher picks the inbox the list shows, when the agent is in more than one. */
+function Switcher() {
+  const inbox = useInbox();
+  const list = inbox.state.profile.inboxes.value;
+  if (list.length < 2) return null;
+  return (
+    <select class="switcher" aria-label="Inbox" value={inbox.state.list.filter.value.inboxId} onChange={(e) => inbox.setFilter({ inboxId: e.currentTarget.value })}>
+      {list.map((i) => <option key={i.id} value={i.id}>{i.name}</option>)}
+    </select>
   );
 }
 

@@ -1,6 +1,6 @@
 // Small pieces the views share.
 import { useState } from "preact/hooks";
-import { initials } from "../../shared/dom";
+import { initials } from "../../shared/initials";
 import { linkSegments } from "../../shared/links";
 
 /** Avatar shows a picture when there is a safe one that loads, initials otherwise. */

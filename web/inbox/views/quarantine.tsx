@@ -3,6 +3,10 @@
 import type { Quarantined } from "../../shared/wire";
 import { when } from "../text";
 import { useInbox } from "./context";
+import css from "./quarantine.css?sheet";
+import { adopt } from "./sheet";
+
+adopt(css);
 
 export function Page() {
   const inbox = useInbox();
