@@ -54,6 +54,10 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		contacts, err := env.Contacts(st, svc)
+		if err != nil {
+			return nil, err
+		}
 		guard := env.AgentGuard(st)
 		members, err := env.Team(st, guard, admin)
 		if err != nil {
@@ -69,7 +73,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
+			Email: mail, Attachments: files, Contacts: contacts, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
 			Privacy: rights, FileLinks: links,
 		})
 		if err != nil {

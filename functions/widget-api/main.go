@@ -54,9 +54,13 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		contacts, err := env.Contacts(st, svc)
+		if err != nil {
+			return nil, err
+		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users, Settings: admin, Files: files,
+			Email: mail, Identity: users, Contacts: contacts, Settings: admin, Files: files,
 		})
 		if err != nil {
 			return nil, err

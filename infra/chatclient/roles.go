@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/contact"
 )
 
 // Visitor is a website visitor: a session on one chat channel and sockets.
@@ -39,6 +41,12 @@ func NewVisitor(ctx context.Context, ep Endpoints, origin, channelID, token stri
 	}
 	v.ID, v.Token, v.bearer = s.VisitorID, s.VisitorToken, s.VisitorToken
 	return v, &s, nil
+}
+
+// NewVisitorWithToken is a visitor that uses token as it is, without
+// asking for a session first (a token kept from before).
+func NewVisitorWithToken(ep Endpoints, origin, visitorID, token string) *Visitor {
+	return &Visitor{client: client{ep: ep, http: &http.Client{Timeout: 30 * time.Second}, origin: origin, ticketP: "/widget/ticket", bearer: token}, ID: visitorID, Token: token}
 }
 
 // Connect opens one tab's WebSocket.
@@ -136,4 +144,14 @@ func (a *Agent) Act(ctx context.Context, id, action string, in any) (Conversatio
 	}
 	err := a.Call(ctx, http.MethodPost, "/agent/conversations/"+url.PathEscape(id)+"/"+action, in, &out)
 	return out.Conversation, err
+}
+
+// Card reads who a conversation's visitor is (GET
+// /agent/conversations/{id}/contact).
+func (a *Agent) Card(ctx context.Context, id string) (contact.Card, error) {
+	var out struct {
+		Card contact.Card `json:"card"`
+	}
+	err := a.Call(ctx, http.MethodGet, "/agent/conversations/"+url.PathEscape(id)+"/contact", nil, &out)
+	return out.Card, err
 }

@@ -167,6 +167,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"POST /agent/conversations/{id}/read", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/read", `{"seq":1}`}},
 		{"POST /agent/conversations/{id}/transcript", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/transcript", `{"to":"someone@example.com"}`}},
 		{"PUT /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"PUT", "/agent/conversations/{id}/contact", `{"email":"someone@example.com"}`}},
+		{"GET /agent/conversations/{id}/contact", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/contact", ""}},
 		{"GET /agent/conversations/{id}/attachments", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments", ""}},
 		{"GET /agent/conversations/{id}/attachments/{attachmentId}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/attachments/" + b64url("m/1-a.pdf"), ""}},
 		{"POST /agent/conversations/{id}/uploads", "", agentBearer, otherConv, "", call{"POST", "/agent/conversations/{id}/uploads", `{"filename":"a.pdf","size":10}`}},
@@ -266,6 +267,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			`{"action":"view","conversationId":"{id}","on":true}`,
 			`{"action":"read","conversationId":"{id}","seq":1}`,
 			`{"action":"resume","conversationId":"{id}","afterSeq":0}`,
+			`{"action":"page","conversationId":"{id}","url":"https://www.example.com/"}`,
 		} {
 			frames = append(frames, struct {
 				who       string
@@ -368,6 +370,7 @@ func TestEachPrincipalFromItsOwnOrigin(t *testing.T) {
 		{"history", http.MethodGet, "/widget/conversations/" + convID + "/messages", v.Token, nil},
 		{"contact", http.MethodPut, "/widget/contact", v.Token, map[string]string{"email": "origin-" + uuid.NewString()[:8] + "@visitor.test"}},
 		{"identify", http.MethodPost, "/widget/identify", v.Token, map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}},
+		{"attributes", http.MethodPut, "/widget/attributes", v.Token, map[string]any{"attributes": map[string]any{"plan": "pro"}}},
 	}
 	for _, r := range visitorRoutes {
 		t.Run("visitor "+r.name, func(t *testing.T) {

@@ -320,6 +320,51 @@ func TestWireSamples(t *testing.T) {
 	}
 	rec.answer("", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main", "visitorToken": v.Token}, http.StatusOK)
 
+	// ---- who the visitor is: a user the site identifies with a name and
+	// an address, two conversations, attributes, the page the chat window
+	// is on (in a country), the card beside the thread; then the site
+	// revokes the user.
+	if err := cloud.SetViewer(localcloud.Viewer{Country: "IT"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cloud.SetViewer(localcloud.Viewer{}) })
+	secret := identitySecret(t)
+	asserted := identity.Assertion{ExternalID: "wire-asserted-" + tag, Name: "Grace Hopper", Email: "grace-" + tag + "@visitor.test", IssuedAt: cloud.Now().Unix()}
+	asserted.Signature = identity.SignAssertion(secret, asserted)
+	body = rec.answer("signed name and address", site, "POST /widget/identify", "/widget/identify", asserted, http.StatusOK)
+	var grace struct{ VisitorID, VisitorToken string }
+	if err := json.Unmarshal(body, &grace); err != nil {
+		t.Fatal(err)
+	}
+	user2 := chatclient.NewVisitorWithToken(endpoints(), widgetOrigin(), grace.VisitorID, grace.VisitorToken)
+	gtab, earlier, _ := startConversation(t, user2, "Where is my invoice?")
+	rec.call(alice, "POST /agent/conversations/{id}/close", "/agent/conversations/"+earlier+"/close", nil, http.StatusOK)
+	if _, err := gtab.Next(wait(t), isEvent(earlier, "closed")); err != nil {
+		t.Fatal(err)
+	}
+	later := uuid.NewString()
+	if err := chatclient.SendMessageWithID(wait(t), gtab, later, "", "And the receipt?"); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := gtab.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == later })
+	if err != nil {
+		t.Fatal(err)
+	}
+	gconv := latest.ConversationID
+	rec.answer("", caller{base: api, origin: widgetOrigin(), bearer: grace.VisitorToken}, "PUT /widget/attributes", "/widget/attributes",
+		map[string]any{"attributes": map[string]any{"plan": "pro", "seats": 12, "trial": false}}, http.StatusOK)
+	sendFrame(t, atab, map[string]any{"action": "resume", "conversationId": gconv, "afterSeq": 0})
+	if _, err := atab.Next(wait(t), chatclient.IsType("messages", gconv)); err != nil {
+		t.Fatal(err)
+	}
+	sendFrame(t, gtab, map[string]any{"action": "page", "conversationId": gconv, "url": "https://shop.example.com/invoices?year=2026",
+		"title": "Invoices – Shop", "referrer": "https://search.example.com/", "language": "en-GB"})
+	rec.frame("", "agent", atab, chatclient.IsType("visit", gconv))
+	rec.answer("", alice, "GET /agent/conversations/{id}/contact", "/agent/conversations/"+gconv+"/contact", nil, http.StatusOK)
+	now := cloud.Now().Unix()
+	rec.answer("", anyone, "POST /widget/identify/revoke", "/widget/identify/revoke",
+		identity.Revocation{ExternalID: asserted.ExternalID, IssuedAt: now, Signature: identity.SignRevoke(secret, asserted.ExternalID, now)}, http.StatusOK)
+
 	// ---- settings (an inbox and a channel of this test's own, in business
 	// hours with every optional member), the caller's inboxes, its status.
 	admin := alice

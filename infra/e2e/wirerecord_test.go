@@ -257,10 +257,11 @@ func (r *wireRecorder) checkCoverage(t *testing.T, routes, frameTypes []string) 
 		}
 	}
 	// Frames only one side ever gets: an agent's own profile and status,
-	// its notifications, the viewers of a conversation; the closing frame
-	// (the server closes only agents' sockets itself: sign-out, an agent
-	// disabled, saying why).
-	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent", "closing": "agent"}
+	// its notifications, the viewers of a conversation, a visitor's moves
+	// to the agents with the thread open; the closing frame (the server
+	// closes only agents' sockets itself: sign-out, an agent disabled,
+	// saying why).
+	only := map[string]string{"agent": "agent", "notification": "agent", "viewers": "agent", "visit": "agent", "closing": "agent"}
 	for _, typ := range frameTypes {
 		for _, to := range []string{"agent", "visitor"} {
 			if side, ok := only[typ]; ok && side != to {

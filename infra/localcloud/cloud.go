@@ -461,6 +461,7 @@ func (c *Cloud) routes() http.Handler {
 	})
 	c.mailRoutes(mux)
 	c.faultRoutes(mux)
+	c.viewerRoutes(mux)
 	mux.HandleFunc("GET /_local/{$}", c.serveDashboard)
 	mux.HandleFunc("GET /_local/events.json", c.serveEventsJSON)
 	mux.HandleFunc("GET /_local/events", c.serveEventsPage)

@@ -14,6 +14,7 @@ import (
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/plaintext"
 	"github.com/parleychat/parley/shared/privacy"
@@ -31,6 +32,7 @@ type Handler struct {
 	adminGroup  string
 	email       *email.Service
 	attachments *attachment.Service
+	contacts    *contact.Service
 	mentions    *email.Mentions
 	finder      *searchindex.Finder
 	replies     *savedreplies.Service
@@ -53,6 +55,8 @@ type Deps struct {
 	AdminGroup  string
 	Email       *email.Service
 	Attachments *attachment.Service
+	// Contacts serves the card of who a conversation's visitor is.
+	Contacts *contact.Service
 	// Mentions stores notes and emails the agents they mention.
 	Mentions *email.Mentions
 	// Search answers the agents' searches; Replies keeps saved replies.
@@ -71,10 +75,10 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil || d.Privacy == nil || d.FileLinks == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the mentions, the settings, the search, the saved replies, the team, the data rights and the file links")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil || d.Privacy == nil || d.FileLinks == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the mentions, the settings, the search, the saved replies, the team, the data rights and the file links")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team, privacy: d.Privacy, fileLinks: d.FileLinks}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team, privacy: d.Privacy, fileLinks: d.FileLinks}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -121,6 +125,7 @@ func (h *Handler) routeTable() map[string]route {
 		"POST /agent/conversations/{id}/read":                      {h.read, reads},
 		"POST /agent/conversations/{id}/transcript":                {h.transcript, writes},
 		"PUT /agent/conversations/{id}/contact":                    {h.setContact, writes},
+		"GET /agent/conversations/{id}/contact":                    {h.contactCard, reads},
 		"GET /agent/conversations/{id}/attachments":                {h.listAttachments, reads},
 		"GET /agent/conversations/{id}/attachments/{attachmentId}": {h.downloadAttachment, reads},
 		"POST /agent/conversations/{id}/uploads":                   {h.upload, reads},

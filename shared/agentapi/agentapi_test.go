@@ -26,6 +26,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 	"github.com/parleychat/parley/shared/privacy"
@@ -130,6 +131,10 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	contacts, err := contact.New(st, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	mailer := email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
 	mentions, err := email.NewMentions(mailer)
 	if err != nil {
@@ -155,6 +160,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
 		Attachments: files,
+		Contacts:    contacts,
 		Mentions:    mentions,
 		Search:      searchindex.NewFinder(store.NewSearchIndex(ddb.Client(), ddb.NewSearchTable(t)), st),
 		Replies:     savedreplies.New(st, nil),

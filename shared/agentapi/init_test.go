@@ -28,6 +28,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"chat service", func(d *agentapi.Deps) { d.Chat = nil }},
 		{"email service", func(d *agentapi.Deps) { d.Email = nil }},
 		{"attachments", func(d *agentapi.Deps) { d.Attachments = nil }},
+		{"contacts", func(d *agentapi.Deps) { d.Contacts = nil }},
 		{"mentions", func(d *agentapi.Deps) { d.Mentions = nil }},
 		{"search", func(d *agentapi.Deps) { d.Search = nil }},
 		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},

@@ -21,10 +21,14 @@ import (
 	"github.com/parleychat/parley/shared/plaintext"
 )
 
-// Lifetimes.
+// Lifetimes. An identified visitor's token (the host site's user) lives
+// in the chat window's memory only and is renewed by every identify, so
+// it can be short; an anonymous visitor's is the device's memory of its
+// conversations.
 const (
-	VisitorTokenTTL = 365 * 24 * time.Hour
-	TicketTTL       = 60 * time.Second
+	VisitorTokenTTL    = 365 * 24 * time.Hour
+	IdentifiedTokenTTL = 30 * 24 * time.Hour
+	TicketTTL          = 60 * time.Second
 )
 
 const version = "v1"
@@ -64,12 +68,16 @@ func derive(secret []byte, purpose string) []byte {
 }
 
 type payload struct {
-	Purpose   string `json:"p"`
-	Subject   string `json:"sub"`
-	Role      string `json:"role,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Avatar    string `json:"av,omitempty"`
-	Channel   string `json:"ch,omitempty"`
+	Purpose string `json:"p"`
+	Subject string `json:"sub"`
+	Role    string `json:"role,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Avatar  string `json:"av,omitempty"`
+	Channel string `json:"ch,omitempty"`
+	// External and Gen name the host site's user an identified visitor
+	// token was issued to, and the generation of that user's tokens.
+	External  string `json:"x,omitempty"`
+	Gen       int64  `json:"gen,omitempty"`
 	ID        string `json:"jti,omitempty"`
 	IssuedAt  int64  `json:"iat"`
 	ExpiresAt int64  `json:"exp"`
@@ -111,11 +119,15 @@ func (s *Signer) verify(key []byte, purpose, token string) (payload, error) {
 	return p, nil
 }
 
-// VisitorClaims is what a valid visitor token says.
+// VisitorClaims is what a valid visitor token says. ExternalID is set on
+// an identified visitor's token: it stands only while the identification
+// does (identity.Service.CheckToken with Gen).
 type VisitorClaims struct {
-	VisitorID string
-	ChannelID string
-	ExpiresAt time.Time
+	VisitorID  string
+	ChannelID  string
+	ExternalID string
+	Gen        int64
+	ExpiresAt  time.Time
 }
 
 // VisitorToken issues a token naming a visitor of a channel.
@@ -127,13 +139,23 @@ func (s *Signer) VisitorToken(visitorID, channelID string) string {
 	})
 }
 
+// IdentifiedToken issues the token of a visitor the host site identified
+// as its user externalID, at generation gen of the user's tokens.
+func (s *Signer) IdentifiedToken(visitorID, channelID, externalID string, gen int64) string {
+	now := s.now()
+	return sign(s.visitorKey, payload{
+		Purpose: "visitor", Subject: visitorID, Channel: channelID, External: externalID, Gen: gen,
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(IdentifiedTokenTTL).Unix(),
+	})
+}
+
 // VerifyVisitorToken checks a visitor token in constant time.
 func (s *Signer) VerifyVisitorToken(token string) (VisitorClaims, error) {
 	p, err := s.verify(s.visitorKey, "visitor", token)
 	if err != nil {
 		return VisitorClaims{}, err
 	}
-	return VisitorClaims{VisitorID: p.Subject, ChannelID: p.Channel, ExpiresAt: time.Unix(p.ExpiresAt, 0)}, nil
+	return VisitorClaims{VisitorID: p.Subject, ChannelID: p.Channel, ExternalID: p.External, Gen: p.Gen, ExpiresAt: time.Unix(p.ExpiresAt, 0)}, nil
 }
 
 // Ticket issues a single-use WebSocket ticket for p.

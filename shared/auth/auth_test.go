@@ -65,6 +65,36 @@ func TestVisitorToken(t *testing.T) {
 	}
 }
 
+// TestIdentifiedToken: an identified visitor's token names the site's user
+// and the generation of the user's tokens, and lives 30 days, not a year.
+func TestIdentifiedToken(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s, err := auth.NewSigner(secret, clockAt(&now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := s.IdentifiedToken("v-1", "main", "user-42", 3)
+	got, err := s.VerifyVisitorToken(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := auth.VisitorClaims{VisitorID: "v-1", ChannelID: "main", ExternalID: "user-42", Gen: 3, ExpiresAt: now.Add(auth.IdentifiedTokenTTL)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("claims (-want +got):\n%s", diff)
+	}
+	now = now.Add(auth.IdentifiedTokenTTL - time.Second)
+	if _, err := s.VerifyVisitorToken(tok); err != nil {
+		t.Errorf("a second before 30 days: %v", err)
+	}
+	now = now.Add(time.Second)
+	if _, err := s.VerifyVisitorToken(tok); !errors.Is(err, auth.ErrExpired) {
+		t.Errorf("after 30 days: %v, want ErrExpired", err)
+	}
+	if anon, _ := s.VerifyVisitorToken(s.VisitorToken("v-2", "main")); anon.ExternalID != "" || anon.Gen != 0 {
+		t.Errorf("an anonymous token claims %+v", anon)
+	}
+}
+
 // tamper flips one character of the payload part.
 func tamper(tok string) string {
 	parts := strings.Split(tok, ".")

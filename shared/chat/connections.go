@@ -27,6 +27,7 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 		c.Inboxes = t.Principal.Inboxes
 	case RoleVisitor:
 		c.Principal.ChannelID = t.ChannelID
+		c.Device = t.Device
 	}
 	if err := s.store.SaveConnection(ctx, c); err != nil {
 		return fmt.Errorf("save connection %s: %w", connectionID, err)

@@ -297,9 +297,11 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 		ConversationID: cid, Seq: 1, Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
 		Channel: ChannelEmail, MailID: in.MailID, RawMail: in.RawMail, Extraction: in.Extraction, Attachments: in.Attachments,
 	}
+	first := previewOf(in.Body, in.Attachments)
 	c := Conversation{
 		ID: cid, ChannelID: s.channel, InboxID: inbox, VisitorID: contact.ID, Status: StatusOpen,
-		LastSeq: 1, Preview: previewOf(in.Body, in.Attachments), CreatedAt: now, LastActivityAt: now,
+		LastSeq: 1, Preview: first, CreatedAt: now, LastActivityAt: now,
+		VisitorName: s.visitorName(ctx, contact.ID), FirstLine: first,
 	}
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: "email#" + in.Dedupe})
 	if err != nil {

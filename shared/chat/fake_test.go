@@ -34,6 +34,10 @@ type fakeStore struct {
 	subscribeErr error
 	// deletedVia records DeleteConnectionVia's calls as "id via kind id".
 	deletedVia []string
+	// names and visits: the contacts' names and the conversations'
+	// visits (visits_test.go), made on first use.
+	names  map[string]string
+	visits map[string]chat.Visit
 	workspace
 }
 

@@ -114,9 +114,11 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		ConversationID: cid, Seq: 1, Kind: KindText, ClientID: in.ClientID,
 		Author: author(p), Body: in.Body, CreatedAt: now, Attachments: in.files,
 	}
+	first := previewOf(in.Body, in.files)
 	c := Conversation{
 		ID: cid, ChannelID: ch.ID, InboxID: ch.InboxID, VisitorID: p.ID, Status: StatusOpen,
-		VisitorOnline: true, LastSeq: 1, Preview: previewOf(in.Body, in.files), CreatedAt: now, LastActivityAt: now,
+		VisitorOnline: true, LastSeq: 1, Preview: first, CreatedAt: now, LastActivityAt: now,
+		VisitorName: s.visitorName(ctx, p.ID), FirstLine: first,
 	}
 	armTimer(&c, ch.Inactivity, now)
 	res, err := s.store.CreateConversation(ctx, NewConversation{Conversation: c, Message: msg, ClientKey: clientKey(p, in.ClientID), Request: in.requestDigest(), Quota: s.visitorQuota(p)})

@@ -151,7 +151,12 @@ type Conversation struct {
 	AssigneeAvatarURL string
 	// VisitorOnline is true while the visitor has a live connection; it
 	// changes on the visitor's connect and disconnect, never per message.
-	VisitorOnline  bool
+	VisitorOnline bool
+	// VisitorName is how agents call the visitor: the contact's name, or
+	// its email address; copied when the contact changes (visitors.go).
+	VisitorName string
+	// FirstLine is the preview of the conversation's first message.
+	FirstLine      string
 	LastSeq        int64
 	VisitorReadSeq int64
 	AgentReadSeq   int64
@@ -198,6 +203,8 @@ type Summary struct {
 	EmailBlocked      string `json:"emailBlocked,omitempty"`
 	AssigneeAvatarURL string `json:"assigneeAvatarUrl,omitempty"`
 	VisitorOnline     bool   `json:"visitorOnline"`
+	// VisitorName is the contact's name or email address, when known.
+	VisitorName string `json:"visitorName,omitempty"`
 }
 
 // VisitorConversation is the visitor's view of a conversation: no internal
@@ -220,7 +227,7 @@ func (c Conversation) AgentSummary() Summary {
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
-		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline,
+		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, VisitorName: c.VisitorName,
 		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 	}
@@ -289,6 +296,8 @@ type Connection struct {
 	// listen to their own visitor id instead.
 	Inboxes     []string
 	ConnectedAt time.Time
+	// Device is what a visitor's socket said of its browser.
+	Device Device
 }
 
 // Listener is a connection subscribed to a conversation.
@@ -307,6 +316,9 @@ type Ticket struct {
 	// IssuedAt is when the ticket was issued (agents' sign-out refuses
 	// what was issued before it).
 	IssuedAt time.Time
+	// Device is what the socket's upgrade request said of the browser
+	// ($connect fills it in; the ticket does not carry it).
+	Device Device
 }
 
 // ValidID reports whether id is a UUID in canonical form.

@@ -92,6 +92,19 @@ type Storer interface {
 	// open conversations assigned to it and returns them.
 	SetAssigneeProfile(ctx context.Context, inboxID string, a Agent) ([]Conversation, error)
 
+	// VisitorName returns the name agents call a visitor by: its contact's
+	// name, or address; "" when it has none.
+	VisitorName(ctx context.Context, visitorID string) (string, error)
+	// SetVisitorName writes name into the visitor's recent conversations
+	// and returns those whose name changed.
+	SetVisitorName(ctx context.Context, visitorID, name string) ([]Conversation, error)
+	// RecordPage adds a report to a conversation's visit: the first one
+	// sets where it started; each sets the language and the device and
+	// adds its page, keeping the newest MaxPages. It returns the visit.
+	RecordPage(ctx context.Context, conversationID string, report Visit) (Visit, error)
+	// Visit returns a conversation's visit; ErrNotFound before any report.
+	Visit(ctx context.Context, conversationID string) (Visit, error)
+
 	Workspace
 }
 

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
@@ -40,8 +42,8 @@ func checkContact(in ContactInput) (string, error) {
 	if err != nil {
 		return "", toDomain(err)
 	}
-	if len([]rune(in.Name)) > mail.MaxDisplayNameLen {
-		return "", &chat.Error{Kind: chat.ErrInvalid, Message: "name is longer than 80 characters"}
+	if err := checkName(in.Name); err != nil {
+		return "", err
 	}
 	if in.PageURL != "" {
 		u, err := url.Parse(in.PageURL)
@@ -50,6 +52,18 @@ func checkContact(in ContactInput) (string, error) {
 		}
 	}
 	return addr, nil
+}
+
+// checkName validates a contact's name: at most 80 characters, on one
+// line.
+func checkName(name string) error {
+	if len([]rune(name)) > mail.MaxDisplayNameLen {
+		return &chat.Error{Kind: chat.ErrInvalid, Message: "name is longer than 80 characters"}
+	}
+	if strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
+		return &chat.Error{Kind: chat.ErrInvalid, Message: "name must be one line of text"}
+	}
+	return nil
 }
 
 // merged is the contact in given for visitorID on top of what was known:
@@ -113,6 +127,7 @@ func (s *Service) SetContact(ctx context.Context, visitor chat.Principal, in Con
 	if err != nil {
 		return Contact{}, fmt.Errorf("set contact: %w", err)
 	}
+	s.renamed(ctx, prev, c)
 	if !send {
 		return c, nil
 	}
@@ -133,13 +148,35 @@ func (s *Service) SetContact(ctx context.Context, visitor chat.Principal, in Con
 // SetContactAsAgent sets the address of the contact of a conversation the
 // agent can see. The agent vouches for it: the address counts as
 // verified and is bound to the contact, unless it is another contact's
-// (409, which the agent may know).
+// (409, which the agent may know). A name without an address renames the
+// contact and keeps its address.
 func (s *Service) SetContactAsAgent(ctx context.Context, agent chat.Principal, conversationID string, in ContactInput) (Contact, error) {
 	sum, _, _, err := s.chat.ConversationDetail(ctx, agent, conversationID, 1)
 	if err != nil {
 		return Contact{}, err
 	}
+	if in.Email == "" && in.Name != "" {
+		return s.rename(ctx, sum.VisitorID, in.Name)
+	}
 	return s.setVerified(ctx, sum.VisitorID, in)
+}
+
+// rename sets a contact's name alone.
+func (s *Service) rename(ctx context.Context, visitorID, name string) (Contact, error) {
+	if err := checkName(name); err != nil {
+		return Contact{}, err
+	}
+	prev, err := s.store.Contact(ctx, visitorID)
+	if err != nil && !errors.Is(err, chat.ErrNotFound) {
+		return Contact{}, fmt.Errorf("contact: %w", err)
+	}
+	c := prev
+	c.VisitorID, c.Name, c.UpdatedAt = visitorID, name, s.now().UTC().Truncate(time.Millisecond)
+	if err := s.store.PutContact(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("rename contact: %w", err)
+	}
+	s.renamed(ctx, prev, c)
+	return c, nil
 }
 
 // setVerified stores a verified contact and binds its address to it.
@@ -148,7 +185,7 @@ func (s *Service) setVerified(ctx context.Context, visitorID string, in ContactI
 	if err != nil {
 		return Contact{}, err
 	}
-	c, _, err := s.merged(ctx, visitorID, addr, in)
+	c, prev, err := s.merged(ctx, visitorID, addr, in)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -161,6 +198,7 @@ func (s *Service) setVerified(ctx context.Context, visitorID string, in ContactI
 		}
 		return Contact{}, fmt.Errorf("set contact: %w", err)
 	}
+	s.renamed(ctx, prev, c)
 	return c, nil
 }
 

@@ -84,6 +84,9 @@ type Store interface {
 	// it, whoever held it before; ErrConflict when the stored contact's
 	// address is no longer c.Email (a new contact has none).
 	ConfirmContact(ctx context.Context, c Contact) error
+	// BindContact stores a verified contact and binds its address to it,
+	// whoever held it before.
+	BindContact(ctx context.Context, c Contact) error
 	VisitorByEmail(ctx context.Context, addr string) (string, error)
 	CreateVisitor(ctx context.Context, v chat.Visitor) error
 	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)

@@ -69,6 +69,9 @@ func (s *Store) SaveConnection(ctx context.Context, c chat.Connection) error {
 		conn["subs"] = &types.AttributeValueMemberSS{Value: hs}
 	}
 	conn["connectedAt"] = str(formatTime(c.ConnectedAt))
+	putOpt(conn, "browser", c.Device.Browser)
+	putOpt(conn, "os", c.Device.OS)
+	putOpt(conn, "country", c.Device.Country)
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: conn}}}
 	for _, pk := range hs {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: s.listenerItem(pk, c.ID, c.Principal, exp)}})
@@ -92,7 +95,8 @@ func (s *Store) Connection(ctx context.Context, id string) (chat.Connection, err
 		return chat.Connection{}, fmt.Errorf("get connection %s: %w", id, err)
 	}
 	l := toListener(it)
-	c := chat.Connection{ID: id, Principal: l.Principal, ConnectedAt: getTime(it, "connectedAt")}
+	c := chat.Connection{ID: id, Principal: l.Principal, ConnectedAt: getTime(it, "connectedAt"),
+		Device: chat.Device{Browser: getS(it, "browser"), OS: getS(it, "os"), Country: getS(it, "country")}}
 	for _, pk := range getList(it, "subs") {
 		if in, ok := strings.CutPrefix(pk, "INBOX#"); ok {
 			c.Inboxes = append(c.Inboxes, in)

@@ -82,6 +82,8 @@ func toDBConversation(c chat.Conversation) item {
 	it["visitorReadSeq"] = num(c.VisitorReadSeq)
 	it["agentReadSeq"] = num(c.AgentReadSeq)
 	putOpt(it, "preview", c.Preview)
+	putOpt(it, "visitorName", c.VisitorName)
+	putOpt(it, "firstLine", c.FirstLine)
 	it["createdAt"] = str(formatTime(c.CreatedAt))
 	it["lastActivityAt"] = str(formatTime(c.LastActivityAt))
 	for k, v := range indexKeys(c) {
@@ -112,6 +114,8 @@ func toConversation(it item) chat.Conversation {
 		TimerStage:        chat.TimerStage(getS(it, "timerStage")),
 		AssigneeAvatarURL: getS(it, "assigneeAvatarUrl"),
 		VisitorOnline:     getBool(it, "visitorOnline"),
+		VisitorName:       getS(it, "visitorName"),
+		FirstLine:         getS(it, "firstLine"),
 	}
 }
 

@@ -145,6 +145,19 @@ func (s *Store) ConfirmContact(ctx context.Context, c email.Contact) error {
 	return nil
 }
 
+// BindContact implements email.Store: the contact and its address index
+// pointing to it, whoever it pointed to before.
+func (s *Store) BindContact(ctx context.Context, c email.Contact) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: contactItem(c)}},
+		{Put: &types.Put{TableName: &s.table, Item: addressItem(c)}},
+	}})
+	if err != nil {
+		return fmt.Errorf("bind contact %s: %w", c.VisitorID, translate(err))
+	}
+	return nil
+}
+
 // VisitorByEmail implements email.Store.
 func (s *Store) VisitorByEmail(ctx context.Context, addr string) (string, error) {
 	it, err := s.get(ctx, emailPK(email.AddressKey(addr)), "CONTACT")

@@ -5,7 +5,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/identity"
 )
 
 // TestLinkVisitor: an external id is linked once, a visitor once, and of
@@ -13,7 +16,7 @@ import (
 func TestLinkVisitor(t *testing.T) {
 	ctx := t.Context()
 	st, _ := newStore(t)
-	if _, err := st.IdentifiedVisitor(ctx, "main", "user-1"); !errors.Is(err, chat.ErrNotFound) {
+	if _, err := st.IdentityLink(ctx, "main", "user-1"); !errors.Is(err, chat.ErrNotFound) {
 		t.Fatalf("unlinked id: %v, want ErrNotFound", err)
 	}
 	if err := st.LinkVisitor(ctx, "main", "user-1", "v1"); err != nil {
@@ -36,8 +39,8 @@ func TestLinkVisitor(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	if v, err := st.IdentifiedVisitor(ctx, "main", "user-1"); err != nil || v != "v1" {
-		t.Errorf("user-1 is linked to %q, %v; want v1", v, err)
+	if l, err := st.IdentityLink(ctx, "main", "user-1"); err != nil || l.VisitorID != "v1" {
+		t.Errorf("user-1 is linked to %+v, %v; want v1", l, err)
 	}
 
 	var wg sync.WaitGroup
@@ -59,5 +62,41 @@ func TestLinkVisitor(t *testing.T) {
 	wg.Wait()
 	if won != 1 {
 		t.Errorf("%d racing links won, want exactly 1", won)
+	}
+}
+
+// TestRevokeIdentity: each revocation raises the generation, the latest
+// time stays, and a user revoked before the first identify can still be
+// linked once.
+func TestRevokeIdentity(t *testing.T) {
+	ctx := t.Context()
+	st, _ := newStore(t)
+	steps := []struct {
+		name string
+		do   func() (identity.Link, error)
+		want identity.Link
+	}{
+		{"revoked before any identify", func() (identity.Link, error) { return st.RevokeIdentity(ctx, "main", "u", 100) }, identity.Link{Gen: 1, RevokedAt: 100}},
+		{"then linked", func() (identity.Link, error) {
+			if err := st.LinkVisitor(ctx, "main", "u", "v1"); err != nil {
+				return identity.Link{}, err
+			}
+			return st.IdentityLink(ctx, "main", "u")
+		}, identity.Link{VisitorID: "v1", Gen: 1, RevokedAt: 100}},
+		{"revoked later", func() (identity.Link, error) { return st.RevokeIdentity(ctx, "main", "u", 200) }, identity.Link{VisitorID: "v1", Gen: 2, RevokedAt: 200}},
+		{"an older revocation arriving late", func() (identity.Link, error) { return st.RevokeIdentity(ctx, "main", "u", 150) }, identity.Link{VisitorID: "v1", Gen: 3, RevokedAt: 200}},
+		{"read back", func() (identity.Link, error) { return st.IdentityLink(ctx, "main", "u") }, identity.Link{VisitorID: "v1", Gen: 3, RevokedAt: 200}},
+	}
+	for _, s := range steps {
+		got, err := s.do()
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if diff := cmp.Diff(s.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", s.name, diff)
+		}
+	}
+	if err := st.LinkVisitor(ctx, "main", "u", "v2"); !errors.Is(err, chat.ErrConflict) {
+		t.Errorf("linking a revoked, linked user again: %v, want ErrConflict", err)
 	}
 }

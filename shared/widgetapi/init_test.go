@@ -21,6 +21,7 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"channel id", func(d *widgetapi.Deps) { d.ChannelID = "" }},
 		{"email service", func(d *widgetapi.Deps) { d.Email = nil }},
 		{"identity service", func(d *widgetapi.Deps) { d.Identity = nil }},
+		{"contacts", func(d *widgetapi.Deps) { d.Contacts = nil }},
 		{"files", func(d *widgetapi.Deps) { d.Files = nil }},
 		{"settings", func(d *widgetapi.Deps) { d.Settings = nil }},
 	}

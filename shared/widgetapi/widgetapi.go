@@ -13,6 +13,7 @@ import (
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/ratelimit"
@@ -28,6 +29,7 @@ type Handler struct {
 	limit    *ratelimit.Limiter
 	email    *email.Service
 	identity *identity.Service
+	contacts *contact.Service
 	files    *attachment.Service
 	settings *settings.Service
 }
@@ -49,8 +51,11 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Email serves email capture and the address confirmation page.
 	Email *email.Service
-	// Identity verifies POST /widget/identify.
+	// Identity verifies POST /widget/identify, revokes, and checks
+	// identified visitors' tokens.
 	Identity *identity.Service
+	// Contacts stores the attributes a site sets.
+	Contacts *contact.Service
 	// Files hands out upload slots and downloads (files.go).
 	Files *attachment.Service
 	// Settings answers the channels' public config.
@@ -59,12 +64,12 @@ type Deps struct {
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Settings == nil || d.Files == nil {
-		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service, the settings and the files")
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Contacts == nil || d.Settings == nil || d.Files == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service, the contacts, the settings and the files")
 	}
 	return &Handler{
 		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
-		email: d.Email, identity: d.Identity, settings: d.Settings, files: d.Files,
+		email: d.Email, identity: d.Identity, contacts: d.Contacts, settings: d.Settings, files: d.Files,
 	}, nil
 }
 
@@ -88,6 +93,10 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.messages(ctx, req), nil
 	case "POST /widget/identify":
 		return h.identify(ctx, req), nil
+	case "POST /widget/identify/revoke":
+		return h.revoke(ctx, req), nil
+	case "PUT /widget/attributes":
+		return h.attributes(ctx, req), nil
 	case "PUT /widget/contact":
 		return h.contact(ctx, req), nil
 	case "POST /widget/uploads":
@@ -125,9 +134,11 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
 		return apigw.Error(ctx, err)
 	}
-	// An invalid or expired token is no error: the visitor starts afresh.
+	// An invalid, expired or revoked token is no error: the visitor starts
+	// afresh.
 	var visitorID string
-	if claims, err := h.signer.VerifyVisitorToken(in.VisitorToken); err == nil && claims.ChannelID == in.ChannelID {
+	claims, err := h.signer.VerifyVisitorToken(in.VisitorToken)
+	if err == nil && claims.ChannelID == in.ChannelID && h.standing(ctx, claims) == nil {
 		visitorID = claims.VisitorID
 	}
 	v, convs, err := h.svc.Session(ctx, in.ChannelID, visitorID)
@@ -137,11 +148,27 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 	if v.ID != visitorID {
 		slog.InfoContext(ctx, "visitor created", "visitorId", v.ID)
 	}
-	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: h.signer.VisitorToken(v.ID, v.ChannelID), Conversations: convs})
+	token := h.signer.VisitorToken(v.ID, v.ChannelID)
+	if v.ID == visitorID && claims.ExternalID != "" {
+		// Only identify renews an identified visitor's token.
+		token = in.VisitorToken
+	}
+	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: token, Conversations: convs})
 }
 
-// visitor authenticates the visitor token of the Authorization header and
-// checks the Origin against the list of the token's channel.
+// standing checks that an identified visitor's token was not revoked
+// since it was issued (one GetItem); an anonymous visitor's token stands
+// as long as it verifies.
+func (h *Handler) standing(ctx context.Context, claims auth.VisitorClaims) error {
+	if claims.ExternalID == "" {
+		return nil
+	}
+	return h.identity.CheckToken(ctx, claims.ChannelID, claims.ExternalID, claims.VisitorID, claims.Gen)
+}
+
+// visitor authenticates the visitor token of the Authorization header
+// (an identified visitor's only while it stands) and checks the Origin
+// against the list of the token's channel.
 func (h *Handler) visitor(ctx context.Context, req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
 	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
 	channel := h.channel
@@ -152,6 +179,9 @@ func (h *Handler) visitor(ctx context.Context, req events.APIGatewayV2HTTPReques
 		return chat.Principal{}, oerr
 	}
 	if err != nil {
+		return chat.Principal{}, err
+	}
+	if err := h.standing(ctx, claims); err != nil {
 		return chat.Principal{}, err
 	}
 	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID, ChannelID: claims.ChannelID}, nil

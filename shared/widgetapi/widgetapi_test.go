@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/config"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/mail"
@@ -100,8 +102,13 @@ func setup(t *testing.T) *harness {
 	h.deps = widgetapi.Deps{
 		Chat: svc, Signer: signer, ChannelID: "main", Origins: allow, Limiter: limiter,
 		Email:    email.New(svc, st, channels, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
-		Identity: identity.NewService([]byte("identity-secret-identity-secret!"), st, svc),
 		Settings: h.settings,
+	}
+	if h.deps.Identity, err = identity.NewService([]byte("identity-secret-identity-secret!"), st, svc, noSockets{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h.deps.Contacts, err = contact.New(st, svc); err != nil {
+		t.Fatal(err)
 	}
 	h.deps.Files = files(t, svc, &fakeBucket{}, signer)
 	h.build(t)
@@ -254,4 +261,11 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noSockets closes no socket: these tests open none.
+type noSockets struct{}
+
+func (noSockets) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
+	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
 }

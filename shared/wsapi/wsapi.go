@@ -55,6 +55,7 @@ func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 		t, err = h.admit(ctx, t, auth.Header(req.Headers, "Origin"))
 	}
 	if err == nil {
+		t.Device = device(req.Headers)
 		err = h.svc.Connect(ctx, connID, t)
 	}
 	if err == nil && t.Principal.Role == chat.RoleAgent {
@@ -88,7 +89,7 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
 
-// Message serves sendMessage, typing, view, read, resume, ping and $default.
+// Message serves sendMessage, typing, view, read, resume, ping, page and $default.
 // Without route responses API Gateway drops the integration's return
 // value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
@@ -115,6 +116,11 @@ type frame struct {
 	Note           bool   `json:"note"`
 	Seq            int64  `json:"seq"`
 	AfterSeq       int64  `json:"afterSeq"`
+	// page: where the visitor's chat window is shown.
+	URL      string `json:"url"`
+	Title    string `json:"title"`
+	Referrer string `json:"referrer"`
+	Language string `json:"language"`
 	// Attachments are the uploads a message carries.
 	Attachments []chat.Upload `json:"attachments"`
 }
@@ -173,6 +179,8 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	case "ping":
 		h.svc.Answer(ctx, connID, chat.PongFrame{Type: "pong"})
 		return nil
+	case "page":
+		return h.svc.RecordPage(ctx, connID, chat.PageReport{ConversationID: f.ConversationID, URL: f.URL, Title: f.Title, Referrer: f.Referrer, Language: f.Language})
 	}
 	return errUnknownAction
 }

@@ -251,6 +251,7 @@ export class Inbox {
       this.state.compose.reset();
     }
     void files().then((f) => f.opened(this, id, fresh));
+    void this.loadCard(id);
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -283,6 +284,7 @@ export class Inbox {
     this.unview();
     this.state.thread.close();
     this.state.email.reset();
+    this.state.sidebar.open(null);
     this.state.compose.reset();
     void files().then((f) => f.clearFiles(this));
   }
@@ -330,6 +332,17 @@ export class Inbox {
       if (this.state.factsRead(d.conversation, mark, follow) === "again") void this.refreshFacts(follow);
     } catch (e) {
       this.state.notices.fail(e);
+    }
+  }
+
+  /** loadCard reads who the conversation's visitor is, for the sidebar. */
+  private async loadCard(id: string): Promise<void> {
+    const { sidebar } = this.state;
+    const mark = sidebar.open(id);
+    try {
+      sidebar.loaded(id, (await this.api.card(id)).card, mark);
+    } catch (e) {
+      sidebar.failed(id, errorText(e));
     }
   }
 
@@ -555,7 +568,18 @@ export class Inbox {
   /** contactSaved hears the contact dialog's new address. */
   contactSaved(conversationId: string, email: string): void {
     this.state.notices.say(`Email address saved: ${email}`);
-    if (conversationId === this.state.thread.id.peek()) void this.refreshFacts(true);
+    if (conversationId !== this.state.thread.id.peek()) return;
+    void this.refreshFacts(true);
+    void this.loadCard(conversationId);
+  }
+
+  /** saveContact sets the visitor's name and address from the sidebar; an empty address keeps the one known. */
+  async saveContact(conversationId: string, name: string, email: string): Promise<void> {
+    await this.api.setContact(conversationId, email, name || undefined);
+    this.state.notices.say("Contact saved");
+    if (conversationId !== this.state.thread.id.peek()) return;
+    void this.refreshFacts(true);
+    void this.loadCard(conversationId);
   }
 
   setContact(conversationId: string, email: string, name?: string): Promise<string> {

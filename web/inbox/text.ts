@@ -8,8 +8,9 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function visitorName(visitorId = ""): string {
-  return "Visitor " + visitorId.slice(0, 4).toUpperCase();
+/** visitorName is how the inbox calls a visitor: by the contact's name (or address) when known. */
+export function visitorName(visitorId = "", name?: string): string {
+  return name || "Visitor " + visitorId.slice(0, 4).toUpperCase();
 }
 
 /** closingText says why the server closed the agent's socket. */
@@ -88,13 +89,13 @@ export function inactivityText(close: Message, thread: readonly Message[]): stri
 export function alertText(a: Alert): { title: string; body: string; conversationId: string } {
   switch (a.kind) {
     case "message": {
-      const name = visitorName(a.conversation.visitorId);
+      const name = visitorName(a.conversation.visitorId, a.conversation.visitorName);
       return { title: a.message.seq === 1 ? `New chat from ${name}` : `${name} wrote`, body: a.conversation.preview, conversationId: a.conversation.id };
     }
     case "assigned":
       return {
         title: `${a.message.author.name || "An agent"} assigned you a conversation`,
-        body: `${visitorName(a.conversation.visitorId)}: ${a.conversation.preview}`,
+        body: `${visitorName(a.conversation.visitorId, a.conversation.visitorName)}: ${a.conversation.preview}`,
         conversationId: a.conversation.id,
       };
     case "mention":

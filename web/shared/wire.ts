@@ -85,6 +85,8 @@ export interface Summary {
   contactVerified?: boolean;
   suggestedChannel?: Channel;
   emailBlocked?: string;
+  /** visitorName is the contact's name, or its address, when known. */
+  visitorName?: string;
 }
 
 /** Badge is the assigned agent as the visitor sees them. */
@@ -106,6 +108,55 @@ export interface VisitorConversation {
   lastActivityAt: string;
 }
 
+/** Page is a page the visitor was on, and since when. */
+export interface Page {
+  url: string;
+  title?: string;
+  at: string;
+}
+
+/**
+ * Visit is where a conversation's visitor is: the page the chat started
+ * on with its referrer, the newest pages since (oldest first), and what
+ * the browser and the platform said ("" when they said nothing).
+ */
+export interface Visit {
+  startedAt: string;
+  url: string;
+  title?: string;
+  referrer?: string;
+  language?: string;
+  browser: string;
+  os: string;
+  /** country is an ISO 3166 code from the CloudFront viewer headers, "" when no request carried one. */
+  country: string;
+  pages: Page[];
+}
+
+/** PastConversation is another conversation of the same visitor. */
+export interface PastConversation {
+  id: string;
+  status: Status;
+  firstLine: string;
+  createdAt: string;
+  lastActivityAt: string;
+}
+
+/** Attributes are what the site set with Parley.setAttributes: unverified. */
+export type Attributes = Record<string, string | number | boolean>;
+
+/** ContactCard is who a conversation's visitor is, for the sidebar. */
+export interface ContactCard {
+  visitorId: string;
+  name?: string;
+  email?: string;
+  emailVerified: boolean;
+  /** externalId is the site's user id of a visitor the site identified. */
+  externalId?: string;
+  attributes: Attributes;
+  visit?: Visit;
+  conversations: PastConversation[];
+}
 /** TeamRole is what an agent may do: admins manage settings and the team. */
 export type TeamRole = "admin" | "agent";
 
@@ -179,6 +230,14 @@ export interface ErrorFrame {
 export interface PongFrame {
   type: "pong";
 }
+
+/** VisitFrame: the visitor of a conversation the agent has open moved to another page (agents only). */
+export interface VisitFrame {
+  type: "visit";
+  conversationId: string;
+  visit: Visit;
+}
+
 /**
  * ClosingFrame comes just before the server closes an agent's socket
  * (signed out everywhere, or disabled by an admin). API Gateway closes with
@@ -208,7 +267,9 @@ export type AgentFrame =
   | ErrorFrame
   | PongFrame
   | ClosingFrame
-  | AgentProfileFrame;
+  | AgentProfileFrame
+  | VisitFrame;
+
 /** VisitorFrame is every frame a visitor's socket receives. */
 export type VisitorFrame =
   | MessageFrame<VisitorConversation>
@@ -619,6 +680,8 @@ export interface Answers {
   "GET /widget/config": WidgetConfig;
   "POST /widget/session": VisitorSession;
   "POST /widget/identify": VisitorSession;
+  "POST /widget/identify/revoke": { revoked: true; closedSockets: number };
+  "PUT /widget/attributes": { attributes: Attributes };
   "POST /widget/ticket": Ticket;
   "GET /widget/conversations/{id}/messages": MessagePage;
   "PUT /widget/contact": { contact: VisitorContact };
@@ -641,6 +704,7 @@ export interface Answers {
   "POST /agent/conversations/{id}/read": ConversationAnswer;
   "POST /agent/conversations/{id}/transcript": MessageAnswer;
   "PUT /agent/conversations/{id}/contact": { contact: Contact };
+  "GET /agent/conversations/{id}/contact": { card: ContactCard };
   "GET /agent/conversations/{id}/attachments": { attachments: Attachment[] };
   "GET /agent/conversations/{id}/attachments/{attachmentId}": Download;
   "POST /agent/conversations/{id}/uploads": UploadSlot;
@@ -703,6 +767,15 @@ export interface ResumeAction {
   action: "resume";
   conversationId: string;
   afterSeq: number;
+}
+/** PageAction: the chat window reports the page it is shown on, for an open conversation. */
+export interface PageAction {
+  action: "page";
+  conversationId: string;
+  url: string;
+  title: string;
+  referrer: string;
+  language: string;
 }
 /** AgentAction is every frame the inbox sends (the socket itself sends pings). */
 export type AgentAction = SendMessageAction | TypingAction | ResumeAction | ViewAction;

@@ -7,10 +7,10 @@ import { pathToFileURL } from "node:url";
 const { agentFrame } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-socket.mjs")).href);
 
 test("known frames pass, anything else is dropped", () => {
-  for (const f of [{ type: "message" }, { type: "messages" }, { type: "conversation" }, { type: "typing" }, { type: "error" }, { type: "pong" }, { type: "closing" }, { type: "agent" }]) {
+  for (const f of [{ type: "message" }, { type: "messages" }, { type: "conversation" }, { type: "typing" }, { type: "error" }, { type: "pong" }, { type: "closing" }, { type: "agent" }, { type: "visit" }]) {
     assert.equal(agentFrame(f), f);
   }
-  for (const f of [null, 42, "message", [], {}, { type: 1 }, { type: "presence" }, { type: "toString" }, { action: "sendMessage" }]) {
+  for (const f of [null, 42, "message", [], {}, { type: 1 }, { type: "presence" }, { type: "toString" }, { type: "__proto__" }, { action: "sendMessage" }]) {
     assert.equal(agentFrame(f), null, JSON.stringify(f));
   }
 });

@@ -413,6 +413,53 @@ describe("email facts and the reply channel", () => {
   });
 });
 
+describe("contact sidebar: the card and live pages", () => {
+  const visit = (...pages) => ({
+    startedAt: "2026-01-01T10:00:00Z", url: "https://shop.example/", browser: "Firefox", os: "Linux", country: "",
+    pages: pages.map((p, i) => ({ url: "https://shop.example/" + p, at: new Date(Date.UTC(2026, 0, 1, 10, i + 1)).toISOString() })),
+  });
+  const card = (v) => ({ visitorId: "v-a", name: "Dana", emailVerified: false, attributes: {}, visit: v, conversations: [] });
+  const visitFrame = (id, v) => ({ type: "visit", conversationId: id, visit: v });
+
+  test("a page heard while the card was read stays", () => {
+    const st = newState();
+    const mark = st.sidebar.open("a");
+    st.frame(visitFrame("a", visit("one", "two")));
+    assert.equal(st.sidebar.card.value, null, "no card yet: the frame waits for it");
+    st.sidebar.loaded("a", card(visit("one")), mark);
+    st.frame(visitFrame("a", visit("one", "two")));
+    assert.deepEqual(st.sidebar.card.value.visit.pages.map((p) => p.url), ["https://shop.example/one", "https://shop.example/two"]);
+    // A read that started before that frame does not take it back.
+    const again = st.sidebar.open("a");
+    st.sidebar.loaded("a", card(visit("one")), again);
+    assert.equal(st.sidebar.card.value.visit.pages.length, 2);
+    assert.equal(st.sidebar.card.value.name, "Dana");
+  });
+
+  test("another conversation's card, or an overtaken read, changes nothing", () => {
+    const st = newState();
+    const first = st.sidebar.open("a");
+    const second = st.sidebar.open("a");
+    st.sidebar.loaded("a", card(visit("late")), first);
+    assert.equal(st.sidebar.card.value, null, "the older read is dropped");
+    st.sidebar.loaded("a", card(visit("now")), second);
+    st.sidebar.open("b");
+    assert.equal(st.sidebar.card.value, null, "switching threads clears the card");
+    st.sidebar.loaded("a", card(visit("now")), second);
+    st.frame(visitFrame("a", visit("elsewhere")));
+    assert.equal(st.sidebar.card.value, null);
+  });
+
+  test("a failed read says why, for its own conversation only", () => {
+    const st = newState();
+    st.sidebar.open("a");
+    st.sidebar.failed("b", "nope");
+    assert.equal(st.sidebar.failure.value, null);
+    st.sidebar.failed("a", "forbidden");
+    assert.equal(st.sidebar.failure.value, "forbidden");
+  });
+});
+
 describe("agents: status and memberships", () => {
   test("the agent's own status and role, changed elsewhere, reach this tab", () => {
     const st = newState();

@@ -45,6 +45,8 @@ test("an inactivity close says how long the visitor was quiet", () => {
   }
 });
 
-test("visitors are named by their id", () => {
+test("visitors are named by their contact's name, else by their id", () => {
   assert.equal(visitorName("abcd1234-0000"), "Visitor ABCD");
+  assert.equal(visitorName("abcd1234-0000", ""), "Visitor ABCD");
+  assert.equal(visitorName("abcd1234-0000", "Dana Scully"), "Dana Scully");
 });

@@ -7,8 +7,10 @@ import type { Sent } from "../shared/upload";
 import type { Answers, Author, Download, Message, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
+import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale } from "./locale";
+import type { Assertion, Site } from "./site";
 import { fill, replyTime, strings } from "./strings";
 import "./frame.css";
 
@@ -50,8 +52,10 @@ let token = "";
 // identified is the site's user's token once identify succeeded: kept in
 // this page only, never in localStorage (see identify).
 let identified = "";
-// identifying is set while an identify is answered.
+// identifying is set while an identify is answered; identified settles
+// when it is.
 let identifying = false;
+let identifyDone: Promise<unknown> = Promise.resolve();
 let visitorId = "";
 let conv: VisitorConversation | null = null;
 let messages = new Map<number, Message>();
@@ -214,8 +218,10 @@ function render(): void {
   receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
   const closed = conv?.status === "closed";
-  ended.hidden = !closed;
-  composer.hidden = closed;
+  const listed = renderPast();
+  log.hidden = listed;
+  ended.hidden = !closed || listed;
+  composer.hidden = closed || listed;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -237,9 +243,11 @@ addEventListener("message", (e: MessageEvent) => {
     visible = false;
   } else if (d.type === "config") {
     config((d as { config: WidgetConfig }).config);
-  } else if (d.type === "identify") {
-    const id = d as { externalId?: unknown; signature?: unknown };
-    void identify(String(id.externalId ?? ""), String(id.signature ?? ""));
+  } else if (d.type === "site") {
+    said = d as Record<string, unknown>;
+    // A message written before the chunk is here waits for the identify.
+    if (!site && said.identity) identifying = true;
+    reportPage();
   }
 });
 
@@ -272,8 +280,16 @@ async function session(): Promise<void> {
   // An identify answered meanwhile: this session is of the visitor it
   // replaced.
   if (identified !== asUser) return;
+  if (visitorId && s.visitorId !== visitorId) {
+    // Not the visitor this window showed (its identification was revoked):
+    // none of its conversations stay on screen.
+    conv = null;
+    messages = new Map();
+    through = 0;
+  }
   token = s.visitorToken;
   visitorId = s.visitorId;
+  convs = [...s.conversations];
   if (asUser) {
     identified = token;
   } else {
@@ -292,12 +308,12 @@ async function session(): Promise<void> {
 // visitor writes while the identify is answered waits for the answer and
 // goes as whoever it says the visitor is: never into the anonymous
 // visitor's conversation, which the next person on this browser would see.
-async function identify(externalId: string, signature: string): Promise<void> {
+async function identify(a: Assertion): Promise<void> {
   identifying = true;
   let s: VisitorSession | null;
   try {
     await started;
-    s = await api("POST", "/widget/identify", { externalId, signature });
+    s = await api("POST", "/widget/identify", { channelId: channel, ...a });
   } catch {
     s = null;
   }
@@ -317,11 +333,89 @@ async function identify(externalId: string, signature: string): Promise<void> {
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
+  convs = [...s.conversations];
+  // The page's attributes describe the user too.
+  site?.forgetAttributes();
   through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
   live.renew();
+}
+
+// setAttributes stores what the page set with Parley.setAttributes, as the
+// visitor the window is (after an identify under way). Refused values
+// change nothing; the page may set them again.
+async function setAttributes(attributes: object): Promise<void> {
+  try {
+    await started;
+    await identifyDone;
+    await api("PUT", "/widget/attributes", { attributes });
+  } catch {
+    // Nothing to show the visitor: attributes are for the agents.
+  }
+}
+
+// What the loader last said of the host page. site.ts, a chunk, makes
+// sense of it once there is something to do: the site identifies its user
+// or sets attributes, or a conversation is open to report the page for.
+let said: Record<string, unknown> | null = null;
+let site: Site | undefined;
+let siteChunk: Promise<void> | undefined;
+
+// reportPage acts on what the site said: an identify or attributes that
+// are new, and the page, for the conversation shown while it is open.
+function reportPage(): void {
+  const open = conv?.status === "open";
+  if (!site && !open && !said?.identity && JSON.stringify(said?.attributes || {}) === "{}") return;
+  siteChunk ||= import("./site").then(({ Site }) => {
+    site = new Site((f) => live.send(f));
+  }, () => {
+    identifying = false;
+    pump();
+  });
+  void siteChunk.then(() => {
+    if (!site) return;
+    const news = said ? site.seen(said) : {};
+    if (news.identify) identifyDone = identify(news.identify);
+    if (news.attributes) void setAttributes(news.attributes);
+    site.report(conv?.status === "open" ? conv.id : undefined);
+  });
+}
+
+// The visitor's conversations, newest first; with more than one, the list
+// of them (history.ts, a chunk: most visitors never have two) joins the
+// header.
+let convs: VisitorConversation[] = [];
+let past: History | undefined;
+let pastChunk: Promise<void> | undefined;
+
+function remember(c: VisitorConversation): void {
+  convs = [c, ...convs.filter((x) => x.id !== c.id)].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+// renderPast draws the list's button (loading it the first time there is
+// more than one conversation) and says whether the list is shown.
+function renderPast(): boolean {
+  if (!pastChunk && (convs.length > 1 || (convs.length === 1 && convs[0].id !== conv?.id))) {
+    pastChunk = import("./history").then(({ History }) => {
+      past = new History(locale, showPast, render);
+      header.insertBefore(past.button, mailBtn);
+      app.insertBefore(past.panel, log);
+      render();
+    });
+  }
+  past?.render(convs, conv?.id);
+  return !!past?.open;
+}
+
+// showPast shows one of the visitor's conversations from the list.
+function showPast(c: VisitorConversation): void {
+  if (conv?.id !== c.id) {
+    adopt(c);
+    live.send({ action: "resume", conversationId: c.id, afterSeq: 0 });
+  }
+  render();
 }
 
 const live = new Live<VisitorFrame>({
@@ -331,7 +425,9 @@ const live = new Live<VisitorFrame>({
     try {
       return (await api<Ticket>("POST", "/widget/ticket")).ticket;
     } catch (e) {
-      // The token may have been rotated away: start a fresh session.
+      // The token may have been rotated away, or the site revoked its
+      // user's: start a fresh session, as this browser's own visitor.
+      if (token === identified) identified = "";
       token = "";
       throw e;
     }
@@ -341,6 +437,7 @@ const live = new Live<VisitorFrame>({
     resuming = !!conv;
     if (conv) live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
     else flush();
+    reportPage();
     render();
   },
   onState: (up) => {
@@ -401,6 +498,8 @@ function onFrame(f: VisitorFrame): void {
       } else {
         conv = f.conversation;
       }
+      remember(f.conversation);
+      reportPage();
       pending = pending.filter((p) => p.clientId !== m.clientId);
       pump();
       messages.set(m.seq, m);
@@ -434,6 +533,7 @@ function onFrame(f: VisitorFrame): void {
         conv = f.conversation;
         render();
       }
+      remember(f.conversation);
       break;
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;

@@ -93,13 +93,19 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   let unread = 0;
   let team = "";
   let cfg: WidgetConfig | null = null;
-  // The host site's signed user id (identify), handed to the chat window
-  // whenever it (re)starts.
-  let identity: object | null = null;
+  // What the host site says (identify, setAttributes) and the page the
+  // chat window is shown on, handed to the window when it (re)starts, when
+  // the site calls, and every second (so single-page navigation is seen
+  // within one; a full load starts a new window). The window exists only
+  // once the visitor opened it; it sends on what is new, the page only
+  // while a conversation is open.
+  let identity: object | undefined;
+  const attributes = {};
 
   const toFrame = (msg: object) => {
     if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
   };
+  const site = () => toFrame({ type: "site", identity, attributes, url: location.href, title: document.title, referrer: document.referrer });
   const configToFrame = () => cfg && toFrame({ type: "config", config: cfg });
 
   // paint draws the launcher's state: its label, the unread count, and
@@ -124,6 +130,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
       frame.src = FRAME + "?" + q;
       frame.title = team || "Chat";
       panel.append(frame);
+      setInterval(site, 1e3);
     }
     panel.hidden = false;
     // Let the panel lay out before it animates in.
@@ -158,7 +165,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
       case "ready":
         frameReady = true;
         configToFrame();
-        if (identity) toFrame(identity);
+        site();
         if (isOpen) toFrame({ type: "open" });
         break;
       case "close":
@@ -182,11 +189,16 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
     close: () => close(false),
     toggle,
     isOpen: () => isOpen,
-    // identify({externalId, signature}): signature is what the site's
-    // backend computed, hex(HMAC-SHA256(identity secret, externalId)).
-    identify(o: { externalId: string; signature: string }) {
-      identity = { type: "identify", externalId: String(o.externalId), signature: String(o.signature) };
-      toFrame(identity);
+    // identify({externalId, name?, email?, issuedAt?, signature}): what the
+    // site's backend signed (docs/identify.md); the chat window checks it.
+    identify(o: object) {
+      identity = o;
+      site();
+    },
+    // setAttributes({plan: "pro", …}): kept unverified; null removes one.
+    setAttributes(o: object) {
+      Object.assign(attributes, o);
+      site();
     },
     on(ev: EventName, fn: Listener) {
       (listeners[ev] ||= new Set()).add(fn);

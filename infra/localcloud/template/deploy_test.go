@@ -103,8 +103,9 @@ func TestTemplateDeployWiring(t *testing.T) {
 					continue
 				}
 				want := "arn:aws:execute-api:" + m.Region + ":" + m.AccountID + ":" + ws.ID + "/" + ws.StageName + "/POST/@connections/*"
-				// Closing sockets (agents' sign-out) is the agent API's alone.
-				if id == "AgentApiFunction" {
+				// Closing sockets is the agent API's (agents' sign-out)
+				// and the widget API's (a site revoking its user) alone.
+				if id == "AgentApiFunction" || id == "WidgetApiFunction" {
 					closeARN := strings.Replace(want, "/POST/", "/DELETE/", 1)
 					if diff := cmp.Diff([]any{want, closeARN}, s["Resource"]); diff != "" {
 						t.Errorf("%s: ManageConnections (-want +got):\n%s", id, diff)

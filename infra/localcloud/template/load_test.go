@@ -176,6 +176,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/conversations/{id}/attachments"),
 		agent("GET", "/agent/conversations/{id}/attachments/{attachmentId}"),
 		agent("POST", "/agent/conversations/{id}/close"),
+		agent("GET", "/agent/conversations/{id}/contact"),
 		agent("PUT", "/agent/conversations/{id}/contact"),
 		agent("GET", "/agent/conversations/{id}/messages"),
 		agent("POST", "/agent/conversations/{id}/messages"),
@@ -215,6 +216,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("POST", "/agent/team"),
 		agent("PUT", "/agent/team/{id}"),
 		agent("POST", "/agent/ticket"),
+		public("PUT", "/widget/attributes"),
 		public("GET", "/widget/config"),
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
@@ -223,6 +225,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
+		public("POST", "/widget/identify/revoke"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
 		public("POST", "/widget/uploads"),
@@ -266,6 +269,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
 			"ping":        "WsMessageFunction",
+			"page":        "WsMessageFunction",
 		},
 	}}
 	if diff := cmp.Diff(wantWS, m.WebSocketAPIs); diff != "" {

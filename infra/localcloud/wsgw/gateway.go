@@ -71,6 +71,8 @@ type Gateway struct {
 	// Fault injection (faults.go).
 	dropDisconnect atomic.Bool
 	dropped        atomic.Int64
+	// viewerCountry: see SetViewerCountry.
+	viewerCountry atomic.Value
 }
 
 // New prepares the gateway for the API's routes.
@@ -260,6 +262,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) connect(ctx context.Context, fn string, c *connection, r *http.Request, now time.Time) (int, string, error) {
 	ev := g.baseEvent(c, "$connect", "CONNECT", now)
 	headers, multi := requestHeaders(r, c.sourceIP)
+	if country := g.ViewerCountry(); country != "" {
+		headers["CloudFront-Viewer-Country"], multi["CloudFront-Viewer-Country"] = country, []string{country}
+	}
 	ev.Headers, ev.MultiValueHeaders = headers, multi
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.QueryStringParameters = map[string]string{}

@@ -78,6 +78,11 @@ export class InboxAPI {
     return this.http.request("PUT", `${conv(id)}/contact`, { email, name });
   }
 
+  /** card is who the conversation's visitor is (the sidebar). */
+  card(id: string): Promise<Answers["GET /agent/conversations/{id}/contact"]> {
+    return this.http.request("GET", `${conv(id)}/contact`);
+  }
+
   sendTranscript(id: string, to: string, subject: string): Promise<MessageAnswer> {
     return this.http.request("POST", `${conv(id)}/transcript`, { to, subject });
   }

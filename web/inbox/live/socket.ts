@@ -3,7 +3,7 @@
 import { Live } from "../../shared/live";
 import type { AgentAction, AgentFrame, ClosingFrame } from "../../shared/wire";
 
-const names = ["message", "messages", "conversation", "typing", "notification", "viewers", "error", "pong", "closing", "agent"] as const satisfies readonly AgentFrame["type"][];
+const names = ["message", "messages", "conversation", "typing", "notification", "viewers", "error", "pong", "closing", "agent", "visit"] as const satisfies readonly AgentFrame["type"][];
 const frameTypes = new Set<string>(names);
 // A type of AgentFrame missing from names would never reach the app: tsc
 // fails here until it is added.

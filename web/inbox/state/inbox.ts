@@ -14,6 +14,7 @@ import { PendingState } from "./pending";
 import { type Alert, PreferencesState } from "./preferences";
 import { ProfileState } from "./profile";
 import { QuarantineState } from "./quarantine";
+import { SidebarState } from "./sidebar";
 import { RepliesState } from "./replies";
 import { SearchState } from "./search";
 import { ThreadState } from "./thread";
@@ -44,6 +45,7 @@ export class InboxState {
   readonly email = new EmailState();
   readonly notices = new Notices();
   readonly quarantine = new QuarantineState();
+  readonly sidebar = new SidebarState();
   readonly compose = new ComposeState();
   readonly collision: CollisionState;
   readonly notifications = new NotificationsState();
@@ -131,6 +133,9 @@ export class InboxState {
       case "error":
         if (f.clientId) this.pending.fail(f.clientId);
         return { failure: f.message || "The server refused the message." };
+      case "visit":
+        this.sidebar.visit(f.conversationId, f.visit);
+        return {};
       case "agent":
         return { inboxes: this.profile.heard(f.agent) };
       case "pong":

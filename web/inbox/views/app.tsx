@@ -7,6 +7,7 @@ import { Dialogs } from "./dialogs";
 import { Side } from "./list";
 import { Lazy } from "./lazy";
 import { Avatar, Segmented } from "./parts";
+import "./sidebar.css";
 import { Thread } from "./thread";
 
 export function App({ inbox }: { inbox: Inbox }) {
@@ -114,5 +115,10 @@ function Main() {
         </div>
       );
   }
-  return <section class="thread" aria-label={labels[r.page]}>{page}</section>;
+  return (
+    <>
+      <section class="thread" aria-label={labels[r.page]}>{page}</section>
+      {r.page === "conversation" ? <Lazy key="contact" load={() => import("./sidebar")} props={{}} /> : null}
+    </>
+  );
 }

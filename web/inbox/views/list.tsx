@@ -72,7 +72,7 @@ function Conversations() {
 function Row({ s, current, now }: { s: Summary; current: boolean; now: number }) {
   const inbox = useInbox();
   const unread = s.agentReadSeq < s.lastSeq;
-  const name = visitorName(s.visitorId);
+  const name = visitorName(s.visitorId, s.visitorName);
   const open = (e: MouseEvent) => {
     // A modified click opens the link in another tab, as links do.
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;

@@ -51,7 +51,7 @@ function Result({ r }: { r: SearchResult }) {
       <a class="item result" href={routeHash({ page: "conversation", id: r.conversation.id })} aria-current={current ? "true" : undefined} data-id={r.conversation.id} onClick={open}>
         <span class="item-main">
           <span class="item-top">
-            <span class="name">{visitorName(r.conversation.visitorId)}</span>
+            <span class="name">{visitorName(r.conversation.visitorId, r.conversation.visitorName)}</span>
             <time dateTime={r.at}>{ago(r.at, inbox.now.value)}</time>
           </span>
           <span class={"match " + r.match}>{matchLabel[r.match]}</span>

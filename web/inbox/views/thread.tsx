@@ -68,7 +68,7 @@ function Head({ s }: { s: Summary }) {
   const inbox = useInbox();
   const me = inbox.state.profile.me.value;
   const agents = inbox.state.profile.agents.value;
-  const name = visitorName(s.visitorId);
+  const name = visitorName(s.visitorId, s.visitorName);
   const assign = (e: Event) => {
     const select = e.currentTarget as HTMLSelectElement;
     const agentId = select.value;
@@ -143,6 +143,7 @@ function Log() {
   const messages = thread.messages.value;
   const mine = pending.replies.value.filter((p) => p.conversationId === id);
   const me = profile.me.value;
+  const contact = thread.summary.value?.visitorName;
   const ref = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     const el = ref.current;
@@ -150,7 +151,7 @@ function Log() {
   }, [messages.length, mine.length]);
   return (
     <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
-      {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} />)}
+      {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} />)}
       {mine.map((p) => <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} />)}
     </div>
   );
@@ -164,7 +165,7 @@ function pendingMessage(p: PendingReply, me: { id: string; displayName: string; 
   };
 }
 
-function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed" }) {
+function Row({ m, thread, state, contact }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed"; contact?: string }) {
   if (m.kind === "note") return <NoteRow m={m} state={state} />;
   const time = <time dateTime={m.createdAt}>{clock(m.createdAt)}</time>;
   if (m.kind === "event" && m.event?.type === "warning") {
@@ -180,7 +181,7 @@ function Row({ m, thread, state }: { m: Message; thread: readonly Message[]; sta
     return <p class={"event" + kind}>{eventText(m, thread)}{" · "}{time}</p>;
   }
   const visitor = m.author.type === "visitor";
-  const name = visitor ? visitorName(m.author.id) : m.author.name || "Agent";
+  const name = visitor ? visitorName(m.author.id, contact) : m.author.name || "Agent";
   return (
     <article class={"msg " + (visitor ? "from-visitor" : "from-agent") + (state ? " " + state : "")}>
       <Avatar name={name} url={m.author.avatarUrl} size="md" />
