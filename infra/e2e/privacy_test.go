@@ -124,6 +124,7 @@ type exportedContact struct {
 // contact's are untouched, and the agent who held the open one gets its
 // capacity back. An agent may do neither.
 func TestContactExportAndErasure(t *testing.T) {
+	t.Cleanup(func() { deliveriesDone(t) })
 	tag := "r" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	addr := "erase-" + tag + "@visitor.test"
 	alice := newAgent(t, "alice") // an admin
@@ -341,6 +342,26 @@ func TestContactExportAndErasure(t *testing.T) {
 	}
 }
 
+// deliveriesDone waits until the table's streams and the event bus have
+// delivered everything, so the transcripts and routing that this test's
+// closes (and its sweep's) set off are not counted by the next test.
+func deliveriesDone(t *testing.T) {
+	t.Helper()
+	eventually(t, "the streams and the bus settled", func() error {
+		if !cloud.StreamsIdle() {
+			return errors.New("streams busy")
+		}
+		for _, ev := range cloud.Events().Recent("") {
+			for _, d := range ev.Deliveries {
+				if d.Status == "pending" {
+					return fmt.Errorf("%s to %s pending", ev.DetailType, d.Function)
+				}
+			}
+		}
+		return nil
+	})
+}
+
 // routeLoad is an agent's routing load in the main inbox.
 func routeLoad(t *testing.T, agentID string) int {
 	t.Helper()
@@ -356,6 +377,7 @@ func routeLoad(t *testing.T, agentID string) int {
 // files and its search entries; a conversation of the channel closed
 // later, one still open and another channel's closed one are kept.
 func TestRetention(t *testing.T) {
+	t.Cleanup(func() { deliveriesDone(t) })
 	tag := "k" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	alice := newAgent(t, "alice")
 	ch := newChannel(t, alice, "Retention "+tag)
