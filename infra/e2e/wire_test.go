@@ -199,7 +199,7 @@ func TestWireSamples(t *testing.T) {
 
 	// ---- email: the visitor leaves an address and confirms it.
 	addr := "wire-" + tag + "@visitor.test"
-	rec.answer("", visitor, "PUT /widget/contact", "/widget/contact", map[string]string{"email": addr, "name": "Ada Lovelace"}, http.StatusOK)
+	rec.answer("", visitor, "PUT /widget/contact", "/widget/contact", map[string]string{"email": addr, "name": "Ada Lovelace", "pageUrl": "https://shop.example.com/orders"}, http.StatusOK)
 	link := confirmLink(t, addr, 1)
 	rec.page("GET /widget/contact/confirm", link, "")
 	u, err := url.Parse(link)
@@ -313,7 +313,11 @@ func TestWireSamples(t *testing.T) {
 	// ---- the widget again: identified, and the visitor's conversation
 	// with its assignee's badge.
 	user := "wire-" + tag
-	rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
+	body = rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
+	var identified struct{ VisitorID string }
+	if err := json.Unmarshal(body, &identified); err != nil {
+		t.Fatal(err)
+	}
 	rec.answer("", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main", "visitorToken": v.Token}, http.StatusOK)
 
 	// ---- who the visitor is: a user the site identifies with a name and
@@ -379,6 +383,7 @@ func TestWireSamples(t *testing.T) {
 	hours := []map[string]string{{"start": "09:00", "end": "12:30"}, {"start": "14:00", "end": "18:00"}}
 	ch["allowedOrigins"] = []string{siteOrigin()}
 	ch["look"].(map[string]any)["teamAvatarUrl"] = "https://cdn.example.com/team.png"
+	ch["retention"] = map[string]any{"closedDays": 90}
 	ch["availability"] = map[string]any{"mode": "hours", "timeZone": "Europe/Rome",
 		"week": map[string]any{"mon": hours, "tue": hours, "wed": hours, "thu": hours, "fri": hours,
 			"sat": []map[string]string{{"start": "10:00", "end": "12:00"}}, "sun": []map[string]string{{"start": "00:00", "end": "24:00"}}},
@@ -461,6 +466,14 @@ func TestWireSamples(t *testing.T) {
 	// ---- reports: a conversation of an inbox of its own, answered and
 	// closed by Alice, so every number of the day is there.
 	recordReport(t, rec, alice, aliceSub)
+
+	// ---- the conversation's contact: everything about them exported
+	// (messages by chat and email, files, the address), then erased.
+	// The one whose address bounced, and a host site's user, too.
+	rec.answer("", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v.ID+"/export", nil, http.StatusOK)
+	rec.answer("bounced address", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v2.ID+"/export", nil, http.StatusOK)
+	rec.answer("identified", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+identified.VisitorID+"/export", nil, http.StatusOK)
+	rec.answer("", alice, "DELETE /agent/contacts/{id}", "/agent/contacts/"+v.ID, nil, http.StatusOK)
 
 	// ---- rate limits, on a cloud of their own with low limits.
 	recordLimits(t, rec, aliceSub)

@@ -29,6 +29,7 @@ import (
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/privacy"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/reports"
 	"github.com/parleychat/parley/shared/savedreplies"
@@ -152,6 +153,14 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	rights, err := privacy.New(st, bucket, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := attachment.LinkPage("https://chat.example.com/widget/file.html")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
@@ -163,6 +172,8 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Settings:    admin,
 		Team:        members,
 		Reports:     reader,
+		Privacy:     rights,
+		FileLinks:   files.Mail(page),
 	}
 }
 

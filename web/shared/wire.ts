@@ -432,6 +432,8 @@ export interface ChatChannel {
   inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
   /** files: 0 keeps the deployment's limit. */
   files: { maxMegabytes: number; perMessage: number };
+  /** retention: closed conversations are deleted closedDays after they closed; 0 keeps them forever. */
+  retention: { closedDays: number };
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
@@ -650,6 +652,60 @@ export interface TeamMember {
   presence: AgentStatus;
 }
 
+/** ExportedFile is an attachment with a signed link to the chat window's file page. */
+export interface ExportedFile extends Attachment {
+  url: string;
+}
+
+/** ExportedMessage is a stored message (notes included) with links to its files. */
+export interface ExportedMessage extends Omit<Message, "attachments"> {
+  attachments?: ExportedFile[];
+}
+
+/** ContactAddress is an email address of a contact and what is known of it. */
+export interface ContactAddress {
+  email: string;
+  verified: boolean;
+  /** status: "deliverable", or "bounce" / "complaint" since statusAt. */
+  status: "deliverable" | "bounce" | "complaint";
+  reason?: string;
+  statusAt?: string;
+}
+
+/** ContactExport is everything about a contact (GET /agent/contacts/{id}/export, admins). */
+export interface ContactExport {
+  exportedAt: string;
+  contact: {
+    visitorId: string;
+    channelId?: string;
+    /** createdAt is absent for a contact who only ever wrote by email. */
+    createdAt?: string;
+    externalId?: string;
+    name?: string;
+    email?: string;
+    pageUrl?: string;
+  };
+  addresses: ContactAddress[];
+  conversations: {
+    id: string;
+    channelId: string;
+    inboxId: string;
+    status: Status;
+    assigneeName?: string;
+    createdAt: string;
+    lastActivityAt: string;
+    messages: ExportedMessage[];
+  }[];
+}
+
+/** ContactErasure counts what erasing a contact removed (DELETE /agent/contacts/{id}, admins). */
+export interface ContactErasure {
+  visitorId: string;
+  conversations: number;
+  items: number;
+  objects: number;
+}
+
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
  * of its success answer. (GET and POST /widget/contact/confirm answer with
@@ -716,6 +772,8 @@ export interface Answers {
   "GET /agent/settings/inboxes": { inboxes: Inbox[] };
   "POST /agent/settings/inboxes": Inbox;
   "PUT /agent/settings/inboxes/{id}": Inbox;
+  "GET /agent/contacts/{id}/export": ContactExport;
+  "DELETE /agent/contacts/{id}": { erased: ContactErasure };
 }
 
 // ---------------------------------------------------------------- actions

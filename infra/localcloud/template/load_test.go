@@ -175,6 +175,8 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantRoutes := []HTTPRoute{
 		agent("GET", "/agent/agents"),
 		agent("PUT", "/agent/agents/{id}/access"),
+		agent("DELETE", "/agent/contacts/{id}"),
+		agent("GET", "/agent/contacts/{id}/export"),
 		agent("GET", "/agent/conversations"),
 		agent("GET", "/agent/conversations/{id}"),
 		agent("POST", "/agent/conversations/{id}/assign"),
