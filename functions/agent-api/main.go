@@ -63,9 +63,22 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		rights, err := env.Privacy(st, bucket)
+		if err != nil {
+			return nil, err
+		}
+		links, err := env.FileLinks(files)
+		if err != nil {
+			return nil, err
+		}
+		rd, err := env.Reports(st)
+		if err != nil {
+			return nil, err
+		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
 			Email: mail, Attachments: files, Contacts: contacts, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
+			Reports: rd, Privacy: rights, FileLinks: links,
 		})
 		if err != nil {
 			return nil, err

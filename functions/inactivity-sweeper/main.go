@@ -1,6 +1,6 @@
 // Command inactivity-sweeper is InactivitySweeperFunction: every minute it
-// warns quiet visitors and closes conversations whose inactivity timeout
-// passed.
+// warns quiet visitors, closes conversations whose inactivity timeout
+// passed and deletes closed conversations past their channel's retention.
 package main
 
 import (
@@ -23,6 +23,18 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return sweeper.New(svc, st).Handle, nil
+		files, err := env.Files(channels)
+		if err != nil {
+			return nil, err
+		}
+		rights, err := env.Privacy(st, files)
+		if err != nil {
+			return nil, err
+		}
+		h, err := sweeper.New(svc, st, rights, st)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
 	}))
 }

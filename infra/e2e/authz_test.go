@@ -185,6 +185,10 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{"GET /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"GET", "/agent/settings/channels/{id}", ""}},
 		{"PUT /agent/settings/channels/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/channels/{id}", `{"name":"Taken over"}`}},
 		{"PUT /agent/settings/inboxes/{id}", "", agentToken(t, "ben"), "main", "", call{"PUT", "/agent/settings/inboxes/{id}", `{"name":"Taken over","memberIds":[],"routing":{"mode":"manual","capacity":5}}`}},
+		// A contact's export and erasure are the admins': an agent is
+		// refused, whatever the contact.
+		{"GET /agent/contacts/{id}/export", "", agentToken(t, "ben"), owner.ID, "", call{"GET", "/agent/contacts/{id}/export", ""}},
+		{"DELETE /agent/contacts/{id}", "", agentToken(t, "ben"), owner.ID, "", call{"DELETE", "/agent/contacts/{id}", ""}},
 	}
 	// The admins' routes refuse an agent with 403 whatever the id; every
 	// other route answers 404.
@@ -192,6 +196,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		"PUT /agent/agents/{id}/access": true, "PUT /agent/team/{id}": true, "GET /agent/settings/channels/{id}": true,
 		"PUT /agent/settings/channels/{id}": true, "PUT /agent/settings/inboxes/{id}": true,
 		"PUT /agent/saved-replies/shared/{id}": true, "DELETE /agent/saved-replies/shared/{id}": true,
+		"GET /agent/contacts/{id}/export": true, "DELETE /agent/contacts/{id}": true,
 	}
 	// The table covers every id-bearing route of the template.
 	covered := map[string]bool{}

@@ -283,7 +283,10 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 	alice := newAgent(t, "alice")
 
 	// A write that fails past the SDK's three attempts: the socket is told,
-	// nothing is stored, and the retry stores the message once.
+	// nothing is stored, and the retry stores the message once. The event
+	// consumers write transactions too: the faults go to the visitor's
+	// write only once they are done with what came before.
+	eventsDelivered(t)
 	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal)
 	t.Cleanup(func() { cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal) })
 	failedID := uuid.NewString()
@@ -310,6 +313,7 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 
 	// A write whose answer is lost every time: it is stored at once, the
 	// socket is told it failed, and the retry finds it by its client id.
+	eventsDelivered(t)
 	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultLostAnswer)
 	lostID := uuid.NewString()
 	if err := chatclient.SendMessageWithID(wait(t), tab, lostID, convID, "Stored, but the answer is lost"); err != nil {
@@ -898,4 +902,24 @@ func TestFaultsAPIRefusesBadInput(t *testing.T) {
 	if diff := cmp.Diff(localcloud.Faults{AWS: []awsemu.RateFault{}, DropDisconnect: true}, getFaults(t).Faults); diff != "" {
 		t.Errorf("faults after refused changes (-want +got):\n%s", diff)
 	}
+}
+
+// eventsDelivered waits until the table's stream is read and every event
+// on the bus has reached its consumers, so that no consumer's write is
+// under way.
+func eventsDelivered(t *testing.T) {
+	t.Helper()
+	eventually(t, "every event delivered", func() error {
+		if !cloud.StreamsIdle() {
+			return errors.New("the table's stream is still being read")
+		}
+		for _, ev := range cloud.Events().Recent("") {
+			for _, d := range ev.Deliveries {
+				if d.Status == "pending" {
+					return fmt.Errorf("%s to %s pending", ev.DetailType, d.Function)
+				}
+			}
+		}
+		return nil
+	})
 }

@@ -199,7 +199,7 @@ func TestWireSamples(t *testing.T) {
 
 	// ---- email: the visitor leaves an address and confirms it.
 	addr := "wire-" + tag + "@visitor.test"
-	rec.answer("", visitor, "PUT /widget/contact", "/widget/contact", map[string]string{"email": addr, "name": "Ada Lovelace"}, http.StatusOK)
+	rec.answer("", visitor, "PUT /widget/contact", "/widget/contact", map[string]string{"email": addr, "name": "Ada Lovelace", "pageUrl": "https://shop.example.com/orders"}, http.StatusOK)
 	link := confirmLink(t, addr, 1)
 	rec.page("GET /widget/contact/confirm", link, "")
 	u, err := url.Parse(link)
@@ -313,7 +313,11 @@ func TestWireSamples(t *testing.T) {
 	// ---- the widget again: identified, and the visitor's conversation
 	// with its assignee's badge.
 	user := "wire-" + tag
-	rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
+	body = rec.answer("", site, "POST /widget/identify", "/widget/identify", map[string]string{"externalId": user, "signature": identity.Sign(identitySecret(t), user)}, http.StatusOK)
+	var identified struct{ VisitorID string }
+	if err := json.Unmarshal(body, &identified); err != nil {
+		t.Fatal(err)
+	}
 	rec.answer("", site, "POST /widget/session", "/widget/session", map[string]string{"channelId": "main", "visitorToken": v.Token}, http.StatusOK)
 
 	// ---- who the visitor is: a user the site identifies with a name and
@@ -379,6 +383,7 @@ func TestWireSamples(t *testing.T) {
 	hours := []map[string]string{{"start": "09:00", "end": "12:30"}, {"start": "14:00", "end": "18:00"}}
 	ch["allowedOrigins"] = []string{siteOrigin()}
 	ch["look"].(map[string]any)["teamAvatarUrl"] = "https://cdn.example.com/team.png"
+	ch["retention"] = map[string]any{"closedDays": 90}
 	ch["availability"] = map[string]any{"mode": "hours", "timeZone": "Europe/Rome",
 		"week": map[string]any{"mon": hours, "tue": hours, "wed": hours, "thu": hours, "fri": hours,
 			"sat": []map[string]string{{"start": "10:00", "end": "12:00"}}, "sun": []map[string]string{{"start": "00:00", "end": "24:00"}}},
@@ -457,6 +462,18 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "PUT /agent/team/{id}", "/agent/team/"+invited.ID, map[string]any{"role": "admin", "inboxIds": []string{"main"}}, http.StatusOK)
 	_, body = rec.call(alice, "GET /agent/team", "/agent/team", nil, http.StatusOK)
 	rec.keep("", "GET /agent/team", http.StatusOK, keepEntries(t, body, "members", func(e map[string]any) bool { return e["id"] == aliceSub || e["id"] == invited.ID }))
+
+	// ---- reports: a conversation of an inbox of its own, answered and
+	// closed by Alice, so every number of the day is there.
+	recordReport(t, rec, alice, aliceSub)
+
+	// ---- the conversation's contact: everything about them exported
+	// (messages by chat and email, files, the address), then erased.
+	// The one whose address bounced, and a host site's user, too.
+	rec.answer("", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v.ID+"/export", nil, http.StatusOK)
+	rec.answer("bounced address", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v2.ID+"/export", nil, http.StatusOK)
+	rec.answer("identified", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+identified.VisitorID+"/export", nil, http.StatusOK)
+	rec.answer("", alice, "DELETE /agent/contacts/{id}", "/agent/contacts/"+v.ID, nil, http.StatusOK)
 
 	// ---- rate limits, on a cloud of their own with low limits.
 	recordLimits(t, rec, aliceSub)
@@ -618,4 +635,27 @@ func keepEntries(t *testing.T, body []byte, key string, keep func(map[string]any
 		t.Fatal(err)
 	}
 	return out
+}
+
+// recordReport records GET /agent/reports for an inbox whose one
+// conversation Alice answered and closed today.
+func recordReport(t *testing.T, rec *wireRecorder, alice caller, aliceSub string) {
+	t.Helper()
+	admin := newAgent(t, "alice")
+	inbox, channel := newInbox(t, admin, "Wire reports "+time.Now().Format("150405.000"))
+	setInbox(t, admin, inbox, "Wire reports", []member{{ID: aliceSub}}, "manual", 5)
+	_, conv := visit(t, channel, "Hello")
+	if _, err := admin.Reply(wait(t), conv, "Hi!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Act(wait(t), conv, "assign", map[string]string{"agentId": aliceSub, "expectedAssigneeId": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Act(wait(t), conv, "close", map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	reportsSettled(t, []string{conv})
+	today := cloud.Now().UTC()
+	q := url.Values{"inboxId": {inbox}, "from": {today.AddDate(0, 0, -1).Format(time.DateOnly)}, "to": {today.AddDate(0, 0, 1).Format(time.DateOnly)}}
+	rec.answer("", alice, "GET /agent/reports", "/agent/reports?"+q.Encode(), nil, http.StatusOK)
 }

@@ -288,6 +288,7 @@ func TestQueuesOfTheTemplate(t *testing.T) {
 		{"InactivitySweeperDLQ", "InactivitySweeperFunction", "lambda, rule"},
 		{"InboundMailDLQ", "InboundMailFunction", "lambda"},
 		{"MailFeedbackDLQ", "MailFeedbackFunction", "lambda"},
+		{"ReportsDLQ", "ReportsFunction", "lambda, rule"},
 		{"RouterDLQ", "RouterFunction", "lambda, rule"},
 		{"SearchIndexerDLQ", "SearchIndexerFunction", "stream"},
 		{"TranscriptDLQ", "TranscriptFunction", "lambda, rule"},

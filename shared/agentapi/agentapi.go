@@ -17,6 +17,8 @@ import (
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/plaintext"
+	"github.com/parleychat/parley/shared/privacy"
+	"github.com/parleychat/parley/shared/reports"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
@@ -37,6 +39,9 @@ type Handler struct {
 	replies     *savedreplies.Service
 	settings    *settings.Service
 	team        *team.Service
+	reports     *reports.Reader
+	privacy     *privacy.Service
+	fileLinks   privacy.Links
 	routes      map[string]route
 }
 
@@ -64,14 +69,20 @@ type Deps struct {
 	// Team serves the admins' team routes (list, invite, role,
 	// memberships, disabling).
 	Team *team.Service
+	// Reports reads the reports' rollups.
+	Reports *reports.Reader
+	// Privacy serves the admins' export and erasure of a contact;
+	// FileLinks link the exported files.
+	Privacy   *privacy.Service
+	FileLinks privacy.Links
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil {
-		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the mentions, the settings, the search, the saved replies and the team")
+	if d.Chat == nil || d.Signer == nil || d.Access == nil || d.AdminGroup == "" || d.Email == nil || d.Attachments == nil || d.Contacts == nil || d.Mentions == nil || d.Settings == nil || d.Search == nil || d.Replies == nil || d.Team == nil || d.Reports == nil || d.Privacy == nil || d.FileLinks == nil {
+		return nil, errors.New("agentapi: the agent routes need the chat service, the signer, the access guard, the admin group, the email service, the attachments, the contacts, the mentions, the settings, the search, the saved replies, the team, the reports, the data rights and the file links")
 	}
-	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team}
+	h := &Handler{svc: d.Chat, signer: d.Signer, guard: d.Access, adminGroup: d.AdminGroup, email: d.Email, attachments: d.Attachments, contacts: d.Contacts, mentions: d.Mentions, settings: d.Settings, finder: d.Search, replies: d.Replies, team: d.Team, reports: d.Reports, privacy: d.Privacy, fileLinks: d.FileLinks}
 	h.routes = h.routeTable()
 	return h, nil
 }
@@ -150,6 +161,9 @@ func (h *Handler) routeTable() map[string]route {
 		"GET /agent/settings/inboxes":                              {h.listInboxes, admins},
 		"POST /agent/settings/inboxes":                             {h.createInbox, admins},
 		"PUT /agent/settings/inboxes/{id}":                         {h.putInbox, admins},
+		"GET /agent/reports":                                       {h.report, admins},
+		"GET /agent/contacts/{id}/export":                          {h.exportContact, admins},
+		"DELETE /agent/contacts/{id}":                              {h.eraseContact, admins},
 	}
 }
 

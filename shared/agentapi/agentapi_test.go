@@ -29,7 +29,9 @@ import (
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
+	"github.com/parleychat/parley/shared/privacy"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/reports"
 	"github.com/parleychat/parley/shared/savedreplies"
 	"github.com/parleychat/parley/shared/searchindex"
 	"github.com/parleychat/parley/shared/settings"
@@ -147,6 +149,18 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	reader, err := reports.NewReader(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rights, err := privacy.New(st, bucket, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := attachment.LinkPage("https://chat.example.com/widget/file.html")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
@@ -157,6 +171,9 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Replies:     savedreplies.New(st, nil),
 		Settings:    admin,
 		Team:        members,
+		Reports:     reader,
+		Privacy:     rights,
+		FileLinks:   files.Mail(page),
 	}
 }
 

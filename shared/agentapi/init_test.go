@@ -34,6 +34,9 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 		{"saved replies", func(d *agentapi.Deps) { d.Replies = nil }},
 		{"team", func(d *agentapi.Deps) { d.Team = nil }},
 		{"settings", func(d *agentapi.Deps) { d.Settings = nil }},
+		{"reports", func(d *agentapi.Deps) { d.Reports = nil }},
+		{"data rights", func(d *agentapi.Deps) { d.Privacy = nil }},
+		{"file links", func(d *agentapi.Deps) { d.FileLinks = nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,6 +112,9 @@ func TestAdminRoutesRefuseAgents(t *testing.T) {
 		"POST /agent/saved-replies/shared":        {"", `{"title":"Hi","body":"Hello"}`},
 		"PUT /agent/saved-replies/shared/{id}":    {"r-1", `{"title":"Hi","body":"Hello"}`},
 		"DELETE /agent/saved-replies/shared/{id}": {"r-1", ""},
+		"GET /agent/reports":                      {"", ""},
+		"GET /agent/contacts/{id}/export":         {"ann@example.com", ""},
+		"DELETE /agent/contacts/{id}":             {"ann@example.com", ""},
 	}
 	for _, route := range agentapi.AdminRoutes(f.h) {
 		row, ok := rows[route]

@@ -3,6 +3,7 @@ package attachment
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -43,4 +44,19 @@ func (b *Bucket) DeleteConversation(ctx context.Context, conversationID string) 
 		}
 	}
 	return removed, nil
+}
+
+// DeleteInbound removes raw inbound mails by key (the messages they
+// became record theirs), for retention and erasure. Keys of the files'
+// own folders are refused: those go with their conversation.
+func (b *Bucket) DeleteInbound(ctx context.Context, keys []string) (int, error) {
+	for _, k := range keys {
+		if k == "" || strings.HasPrefix(k, Folder) || strings.HasPrefix(k, UploadFolder) {
+			return 0, invalid("not a raw mail's key")
+		}
+	}
+	if err := b.deleteKeys(ctx, keys); err != nil {
+		return 0, err
+	}
+	return len(keys), nil
 }

@@ -169,7 +169,10 @@ type EmailInput struct {
 	// service's id): the same email appended twice is stored once.
 	Dedupe string
 	MailID string
-	Body   string
+	// RawMail is where the mail is kept as received (its object key), so
+	// retention and erasure find it.
+	RawMail string
+	Body    string
 	// Extraction is ExtractionFull when Body is the whole mail (its new
 	// text could not be separated from the quote).
 	Extraction string
@@ -254,7 +257,7 @@ func (s *Service) appendEmail(ctx context.Context, contact Principal, conv Conve
 		Current: conv,
 		Message: Message{
 			Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-			Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction, Attachments: in.Attachments,
+			Channel: ChannelEmail, MailID: in.MailID, RawMail: in.RawMail, Extraction: in.Extraction, Attachments: in.Attachments,
 		},
 		ClientKey: key,
 		Change: func(c *Conversation) error {
@@ -292,7 +295,7 @@ func (s *Service) StartByEmail(ctx context.Context, contact Principal, in EmailI
 	cid := s.newID()
 	msg := Message{
 		ConversationID: cid, Seq: 1, Kind: KindText, Author: author(contact), Body: in.Body, CreatedAt: now,
-		Channel: ChannelEmail, MailID: in.MailID, Extraction: in.Extraction, Attachments: in.Attachments,
+		Channel: ChannelEmail, MailID: in.MailID, RawMail: in.RawMail, Extraction: in.Extraction, Attachments: in.Attachments,
 	}
 	first := previewOf(in.Body, in.Attachments)
 	c := Conversation{

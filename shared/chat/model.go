@@ -121,6 +121,9 @@ type Message struct {
 	Channel string `json:"channel,omitempty"`
 	// MailID is the Message-ID of the email that carried the message.
 	MailID string `json:"mailId,omitempty"`
+	// RawMail is the object key of a received email as it arrived; it
+	// never leaves the backend.
+	RawMail string `json:"-"`
 	// Mentions are the agents a note names (notes.go).
 	Mentions []Mention `json:"mentions,omitempty"`
 	// Extraction is ExtractionFull for an emailed message whose new text

@@ -99,11 +99,17 @@ const notificationTime = "2006-01-02T15:04:05.000Z"
 // id depends only on the note, so the same note makes the same entry.
 func mentionOf(conv Conversation, note Message) Notification {
 	return Notification{
-		ID:   note.CreatedAt.UTC().Format(notificationTime) + "#" + note.ConversationID + "#" + strconv.FormatInt(note.Seq, 10),
+		ID:   MentionID(note),
 		Type: NotificationMention, ConversationID: note.ConversationID, InboxID: conv.InboxID, Seq: note.Seq,
 		Author: note.Author, Preview: preview(note.Body), CreatedAt: note.CreatedAt,
 		ExpiresAt: note.CreatedAt.Add(notificationTTL),
 	}
+}
+
+// MentionID is the id of the notifications a note's mentions make, the
+// same for every agent it names (erasure finds them by it).
+func MentionID(note Message) string {
+	return note.CreatedAt.UTC().Format(notificationTime) + "#" + note.ConversationID + "#" + strconv.FormatInt(note.Seq, 10)
 }
 
 // ValidNotificationID reports whether id has the shape of a notification's.

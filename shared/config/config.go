@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Time zones (REPORTS_TIME_ZONE) without the system's zoneinfo.
+	_ "time/tzdata"
 )
 
 // DefaultInboxID is the first inbox: the default channel is seeded into
@@ -67,6 +69,9 @@ type Config struct {
 	// routes only): empty when agents sign in at an external OIDC issuer,
 	// and then nobody can be invited.
 	UserPoolID string
+	// ReportsTimeZone is the account's time zone, whose days the reports
+	// count (REPORTS_TIME_ZONE, an IANA name; empty: UTC).
+	ReportsTimeZone string
 }
 
 // Load reads the process environment.
@@ -128,6 +133,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.IdentitySecretARN = optional("IDENTITY_SECRET_ARN", "")
 	c.MetricsNamespace = optional("METRICS_NAMESPACE", "")
 	c.UserPoolID = optional("USER_POOL_ID", "")
+	c.ReportsTimeZone = optional("REPORTS_TIME_ZONE", "")
+	if _, err := time.LoadLocation(c.ReportsTimeZone); err != nil {
+		bad = append(bad, fmt.Sprintf("REPORTS_TIME_ZONE=%q is not a known time zone", c.ReportsTimeZone))
+	}
 	if len(bad) > 0 {
 		return Config{}, errors.New("config: " + strings.Join(bad, "; "))
 	}

@@ -67,6 +67,14 @@ func TestFromLookup(t *testing.T) {
 			wantErr: `config: FILES_MAX_MEGABYTES="0" is not a whole number from 1 to 100; FILES_PER_MESSAGE="11" is not a whole number from 1 to 10; MALWARE_SCANNING="yes" is neither Enabled nor Disabled`},
 		{name: "a limit that is no count", set: map[string]string{"RATE_LIMIT_PER_IP": "-1", "RATE_LIMIT_VISITOR_MESSAGES": "many"},
 			wantErr: `config: RATE_LIMIT_PER_IP="-1" is not a count (0 or more); RATE_LIMIT_VISITOR_MESSAGES="many" is not a count (0 or more)`},
+		{name: "reports' time zone", set: map[string]string{"REPORTS_TIME_ZONE": "Europe/Rome"}, want: config.Config{
+			TableName: "chat", SigningSecretARN: full["SIGNING_SECRET_ARN"], WSCallbackURL: full["WS_CALLBACK_URL"],
+			DefaultChannelID: "main", AllowedOrigins: []string{"https://a.example.com", "http://localhost:3000"},
+			InactivityTimeout: 30 * time.Minute, InactivityWarning: 2 * time.Minute, WidgetLanguage: "en",
+			Access: defaultAccess, Files: defaultFiles, ReportsTimeZone: "Europe/Rome",
+		}},
+		{name: "reports' time zone unknown", set: map[string]string{"REPORTS_TIME_ZONE": "Mars/Olympus"},
+			wantErr: `config: REPORTS_TIME_ZONE="Mars/Olympus" is not a known time zone`},
 		{name: "lists every missing variable", drop: []string{"TABLE_NAME", "WS_CALLBACK_URL", "ALLOWED_ORIGINS"},
 			wantErr: "config: missing environment variables: TABLE_NAME, WS_CALLBACK_URL, ALLOWED_ORIGINS"},
 	}

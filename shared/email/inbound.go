@@ -146,7 +146,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
-		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, Body: body, Extraction: extraction, Attachments: files})
+		msg, created, err := s.chat.AppendEmail(ctx, s.contactPrincipal(c), conv.ID, chat.EmailInput{Dedupe: conv.ID + "#" + dedupe, MailID: in.MessageID, RawMail: rawKey, Body: body, Extraction: extraction, Attachments: files})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -158,7 +158,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	msg, created, err := s.chat.StartByEmail(ctx, s.contactPrincipal(c), chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, Body: body, Extraction: extraction})
+	msg, created, err := s.chat.StartByEmail(ctx, s.contactPrincipal(c), chat.EmailInput{Dedupe: dedupe, MailID: in.MessageID, RawMail: rawKey, Body: body, Extraction: extraction})
 	if err != nil {
 		return Outcome{}, err
 	}

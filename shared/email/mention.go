@@ -52,7 +52,7 @@ func (m *Mentions) send(ctx context.Context, to chat.Agent, conv chat.Conversati
 		return nil
 	}
 	s := m.mail
-	claim := "mention#" + to.ID + "#" + conv.ID + ":" + strconv.FormatInt(note.Seq, 10)
+	claim := MentionClaim(to.ID, conv.ID, note.Seq)
 	if err := s.store.Once(ctx, claim); err != nil {
 		if errors.Is(err, chat.ErrConflict) {
 			return nil
@@ -129,4 +129,10 @@ func (m *Mentions) deliver(ctx context.Context, to chat.Agent, conv chat.Convers
 		return fmt.Errorf("ses send: %w", err)
 	}
 	return nil
+}
+
+// MentionClaim is the key of the Once claim of the email to agentID about
+// the note at seq, for erasure to find it.
+func MentionClaim(agentID, conversationID string, seq int64) string {
+	return "mention#" + agentID + "#" + conversationID + ":" + strconv.FormatInt(seq, 10)
 }

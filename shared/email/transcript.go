@@ -222,7 +222,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 		log.InfoContext(ctx, "transcript skipped", "why", "address not confirmed")
 		return nil
 	}
-	claim := "transcript#" + ev.ID
+	claim := TranscriptClaim(ev.ID)
 	if err := s.store.Once(ctx, claim); err != nil {
 		if errors.Is(err, chat.ErrConflict) {
 			log.InfoContext(ctx, "transcript already sent for this event")
@@ -252,3 +252,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	log.InfoContext(ctx, "transcript sent")
 	return nil
 }
+
+// TranscriptClaim is the key of the Once claim of the transcript of the
+// close event eventID (events.ID), for erasure to find it.
+func TranscriptClaim(eventID string) string { return "transcript#" + eventID }

@@ -27,6 +27,7 @@ type Channel struct {
 	Email            Email                 `json:"email"`
 	Inactivity       Inactivity            `json:"inactivity"`
 	Files            Files                 `json:"files"`
+	Retention        Retention             `json:"retention"`
 }
 
 // Look is how the widget looks on the host page.
@@ -80,6 +81,18 @@ type Files struct {
 	MaxMegabytes int `json:"maxMegabytes"`
 	PerMessage   int `json:"perMessage"`
 }
+
+// Retention is how long the channel's closed conversations are kept:
+// ClosedDays days after they closed (their last activity), then they are
+// deleted with their messages, notes, files and raw mails; 0 keeps them
+// forever (docs/data-rights.md).
+type Retention struct {
+	ClosedDays int `json:"closedDays"`
+}
+
+// MaxRetentionDays is the longest retention a channel sets (10 years);
+// longer is forever, 0.
+const MaxRetentionDays = 3650
 
 // Inbox is a team's inbox: its members and channels, and how new
 // conversations are routed.

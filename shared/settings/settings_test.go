@@ -288,6 +288,10 @@ func TestPutChannelValidates(t *testing.T) {
 		{"no inbox", func(c *settings.Channel) { c.InboxID = "nowhere" }, []string{"inboxId: must name an inbox"}},
 		{"file limits out of range", func(c *settings.Channel) { c.Files = settings.Files{MaxMegabytes: 101, PerMessage: -1} },
 			[]string{"files.maxMegabytes: must be between 0 (the deployment's limit) and 100", "files.perMessage: must be between 0 (the deployment's limit) and 10"}},
+		{"retention below zero", func(c *settings.Channel) { c.Retention.ClosedDays = -1 },
+			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
+		{"retention past ten years", func(c *settings.Channel) { c.Retention.ClosedDays = 3651 },
+			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

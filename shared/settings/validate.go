@@ -169,6 +169,9 @@ func checkChannel(ch Channel, senderDomain string) (Channel, error) {
 	if f := ch.Files; f.PerMessage < 0 || f.PerMessage > chat.MaxUploadsPerMessage {
 		c.add("files.perMessage", "must be between 0 (the deployment's limit) and %d", chat.MaxUploadsPerMessage)
 	}
+	if d := ch.Retention.ClosedDays; d < 0 || d > MaxRetentionDays {
+		c.add("retention.closedDays", "must be between 0 (keep forever) and %d", MaxRetentionDays)
+	}
 	return ch, c.err("the channel")
 }
 

@@ -141,6 +141,7 @@ func toDBMessage(m chat.Message) item {
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
 	putOpt(it, "mailId", m.MailID)
+	putOpt(it, "rawMail", m.RawMail)
 	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
@@ -161,6 +162,7 @@ func toMessage(it item) chat.Message {
 		CreatedAt:  getTime(it, "createdAt"),
 		Channel:    getS(it, "channel"),
 		MailID:     getS(it, "mailId"),
+		RawMail:    getS(it, "rawMail"),
 		Mentions:   getMentions(it),
 		Extraction: getS(it, "extraction"),
 	}
@@ -349,7 +351,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	}
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
-	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c)), s.newPut(ref))
+	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c, in.ClientKey)), s.newPut(ref))
 	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
@@ -425,7 +427,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
-		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next)))
+		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next, in.ClientKey)))
 		routed := s.routingWrites(cur, next, in.Claim)
 		claimAt := len(items)
 		items = append(items, routed.items...)

@@ -12,9 +12,12 @@ import (
 // messageItem is a message item with the facts about its conversation that
 // consumers of the table's stream need (channel, inbox, visitor), so one
 // stream record is enough to describe what happened. They ride in the
-// message transaction: no extra call.
-func messageItem(m chat.Message, c chat.Conversation) item {
+// message transaction: no extra call. clientKey, the key of the write's
+// idempotency record, is kept so that retention and erasure find the
+// record (it may name an email's sender).
+func messageItem(m chat.Message, c chat.Conversation, clientKey string) item {
 	it := toDBMessage(m)
+	putOpt(it, "clientKey", clientKey)
 	putOpt(it, "channelId", c.ChannelID)
 	putOpt(it, "inboxId", c.InboxID)
 	putOpt(it, "visitorId", c.VisitorID)

@@ -432,6 +432,8 @@ export interface ChatChannel {
   inactivity: { timeoutMinutes: number; warningMinutes: number; warningText: string };
   /** files: 0 keeps the deployment's limit. */
   files: { maxMegabytes: number; perMessage: number };
+  /** retention: closed conversations are deleted closedDays after they closed; 0 keeps them forever. */
+  retention: { closedDays: number };
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
@@ -598,6 +600,41 @@ export interface SavedReplies {
   canEditShared: boolean;
 }
 
+/**
+ * ReportTiming summarises one time metric over days, in seconds (docs/reports.md).
+ * medianSeconds and p90Seconds are the upper bounds of the histogram buckets
+ * the quantiles fall in; all three are absent when count is 0.
+ */
+export interface ReportTiming {
+  count: number;
+  averageSeconds?: number;
+  medianSeconds?: number;
+  p90Seconds?: number;
+}
+
+/** ReportSummary is what a range or a day of an inbox or an agent adds up to. */
+export interface ReportSummary {
+  new: { chat: number; email: number };
+  closed: { agent: number; inactivity: number };
+  /** missed: closed (or closed after a reopening) without an agent's reply. */
+  missed: number;
+  reopened: number;
+  firstResponse: ReportTiming;
+  replyTime: ReportTiming;
+  timeToClose: ReportTiming;
+}
+
+/** Report is GET /agent/reports: a date range's total and its days with numbers. */
+export interface Report {
+  dimension: "inbox" | "agent";
+  id: string;
+  /** from and to: YYYY-MM-DD, days in the account's time zone. */
+  from: string;
+  to: string;
+  total: ReportSummary;
+  days: (ReportSummary & { date: string })[];
+}
+
 /** TeamMember is an agent as admins manage it (the Team page). */
 export interface TeamMember {
   id: string;
@@ -613,6 +650,60 @@ export interface TeamMember {
   invited: boolean;
   status: AgentStatus;
   presence: AgentStatus;
+}
+
+/** ExportedFile is an attachment with a signed link to the chat window's file page. */
+export interface ExportedFile extends Attachment {
+  url: string;
+}
+
+/** ExportedMessage is a stored message (notes included) with links to its files. */
+export interface ExportedMessage extends Omit<Message, "attachments"> {
+  attachments?: ExportedFile[];
+}
+
+/** ContactAddress is an email address of a contact and what is known of it. */
+export interface ContactAddress {
+  email: string;
+  verified: boolean;
+  /** status: "deliverable", or "bounce" / "complaint" since statusAt. */
+  status: "deliverable" | "bounce" | "complaint";
+  reason?: string;
+  statusAt?: string;
+}
+
+/** ContactExport is everything about a contact (GET /agent/contacts/{id}/export, admins). */
+export interface ContactExport {
+  exportedAt: string;
+  contact: {
+    visitorId: string;
+    channelId?: string;
+    /** createdAt is absent for a contact who only ever wrote by email. */
+    createdAt?: string;
+    externalId?: string;
+    name?: string;
+    email?: string;
+    pageUrl?: string;
+  };
+  addresses: ContactAddress[];
+  conversations: {
+    id: string;
+    channelId: string;
+    inboxId: string;
+    status: Status;
+    assigneeName?: string;
+    createdAt: string;
+    lastActivityAt: string;
+    messages: ExportedMessage[];
+  }[];
+}
+
+/** ContactErasure counts what erasing a contact removed (DELETE /agent/contacts/{id}, admins). */
+export interface ContactErasure {
+  visitorId: string;
+  conversations: number;
+  items: number;
+  objects: number;
 }
 
 /**
@@ -669,6 +760,7 @@ export interface Answers {
   "PUT /agent/saved-replies/shared/{id}": { reply: SavedReply };
   "DELETE /agent/saved-replies/shared/{id}": { deleted: string };
   "GET /agent/team": { members: TeamMember[] };
+  "GET /agent/reports": Report;
   "POST /agent/team": TeamMember;
   "PUT /agent/team/{id}": TeamMember;
   "PUT /agent/me/status": Agent;
@@ -680,6 +772,8 @@ export interface Answers {
   "GET /agent/settings/inboxes": { inboxes: Inbox[] };
   "POST /agent/settings/inboxes": Inbox;
   "PUT /agent/settings/inboxes/{id}": Inbox;
+  "GET /agent/contacts/{id}/export": ContactExport;
+  "DELETE /agent/contacts/{id}": { erased: ContactErasure };
 }
 
 // ---------------------------------------------------------------- actions

@@ -26,6 +26,7 @@ function newChannel(over = {}) {
     email: { transcriptOnClose: true, senderName: "", senderAddress: "" },
     inactivity: { timeoutMinutes: 30, warningMinutes: 2, warningText: "" },
     files: { maxMegabytes: 0, perMessage: 0 },
+    retention: { closedDays: 0 },
     ...over,
   };
 }

@@ -28,6 +28,14 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Targets: []Target{{ID: "InactivitySweeperFunction", Function: "InactivitySweeperFunction", MaxRetries: 2,
 			MaxEventAge: time.Minute, DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-InactivitySweeperDLQ"}},
 	}, {
+		Source: "ReportsFunction.Rollups", Name: "parley-local-ReportsFunctionRollups",
+		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-ReportsFunctionRollups",
+		Bus: "parley-local-events", Enabled: true,
+		Pattern: json.RawMessage(`{"$or":[{"detail":{"visibility":["public"]},"detail-type":["message.created"]},` +
+			`{"detail-type":["conversation.assigned","conversation.closed","conversation.reopened"]}],"source":["parley.chat"]}`),
+		Targets: []Target{{ID: "ReportsFunction", Function: "ReportsFunction", MaxRetries: 8, MaxEventAge: time.Hour,
+			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-ReportsDLQ"}},
+	}, {
 		Source: "RouterFunction.Routing", Name: "parley-local-RouterFunctionRouting",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-RouterFunctionRouting",
 		Bus: "parley-local-events", Enabled: true,

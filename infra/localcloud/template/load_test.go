@@ -73,6 +73,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		"InactivitySweeperFunction": "functions/inactivity-sweeper",
 		"WebPublisherFunction":      "functions/web-publisher",
 		"RouterFunction":            "functions/router",
+		"ReportsFunction":           "functions/reports",
 	}
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
@@ -98,6 +99,10 @@ func TestLoadRealTemplate(t *testing.T) {
 	want["MailFeedbackFunction"].Async.DeadLetterARN = dlq("MailFeedbackDLQ")
 	want["InactivitySweeperFunction"].Async.DeadLetterARN = dlq("InactivitySweeperDLQ")
 	want["RouterFunction"].Async.DeadLetterARN = dlq("RouterDLQ")
+	want["ReportsFunction"].Async.DeadLetterARN = dlq("ReportsDLQ")
+	reportsEnv := maps.Clone(env)
+	reportsEnv["REPORTS_TIME_ZONE"] = "UTC"
+	want["ReportsFunction"].Env = reportsEnv
 	want["WebPublisherFunction"].Timeout = 2 * time.Minute
 	want["InboundMailFunction"].Timeout = 30 * time.Second
 	widgetEnv := maps.Clone(env)
@@ -142,6 +147,8 @@ func TestLoadRealTemplate(t *testing.T) {
 		}},
 		EventRules: []EventRule{{
 			// Its detail types are in an $or of the pattern.
+			Function: "ReportsFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
+		}, {
 			Function: "RouterFunction", EventBus: "parley-local-events", Source: []string{"parley.chat"},
 		}, {
 			Function: "TranscriptFunction", EventBus: "parley-local-events",
@@ -168,6 +175,8 @@ func TestLoadRealTemplate(t *testing.T) {
 	wantRoutes := []HTTPRoute{
 		agent("GET", "/agent/agents"),
 		agent("PUT", "/agent/agents/{id}/access"),
+		agent("DELETE", "/agent/contacts/{id}"),
+		agent("GET", "/agent/contacts/{id}/export"),
 		agent("GET", "/agent/conversations"),
 		agent("GET", "/agent/conversations/{id}"),
 		agent("POST", "/agent/conversations/{id}/assign"),
@@ -194,6 +203,7 @@ func TestLoadRealTemplate(t *testing.T) {
 		agent("GET", "/agent/notifications"),
 		agent("POST", "/agent/notifications/read"),
 		agent("GET", "/agent/quarantine"),
+		agent("GET", "/agent/reports"),
 		agent("GET", "/agent/saved-replies"),
 		agent("POST", "/agent/saved-replies/personal"),
 		agent("DELETE", "/agent/saved-replies/personal/{id}"),

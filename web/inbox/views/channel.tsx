@@ -1,6 +1,6 @@
 // The chat channels: their list, a new one, and one channel's settings
 // (look with a live preview of the widget, availability, away, email,
-// inactivity, files, the sites that embed it, the embed snippet), sent as
+// inactivity, files, retention, the sites that embed it, the embed snippet), sent as
 // one document.
 import { useEffect, useState } from "preact/hooks";
 import type { Availability, ChatChannel, ReplyTime, WidgetLanguage } from "../../shared/wire";
@@ -145,6 +145,12 @@ function Editor({ ed }: { ed: ChannelEditor }) {
                 {(a) => <input {...a} type="number" min={0} value={c.files.perMessage} onInput={(e) => set((x) => ({ ...x, files: { ...x.files, perMessage: num(e.currentTarget) } }))} />}
               </Field>
             </div>
+          </section>
+          <section class="card" aria-labelledby="retention-title">
+            <h4 id="retention-title">Retention</h4>
+            <Field form={f} path="retention.closedDays" label="Delete closed conversations after (days)" hint="0 keeps them forever; otherwise their messages, notes, files and mail are deleted that many days after they close" class="narrow">
+              {(a) => <input {...a} type="number" min={0} max={3650} value={c.retention.closedDays} onInput={(e) => set((x) => ({ ...x, retention: { closedDays: num(e.currentTarget) } }))} />}
+            </Field>
           </section>
           <Embed ed={ed} />
         </div>

@@ -1,0 +1,256 @@
+// Package reports computes the daily rollups of docs/reports.md from the
+// domain events: volumes, first response, reply and close times per day
+// (in the account's time zone), per inbox and per agent, as fixed
+// histograms that any date range adds up to medians and p90s.
+//
+// A conversation's events are kept as its entries (one per seq); its
+// contribution to the rollups is a pure function of them (Conversation.
+// Rollups), so an event seen twice changes nothing and a late event
+// changes the contribution to what it would have been in order: the
+// consumer stores what it added and applies the difference.
+package reports
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Kinds of entries: the parts of the seq stream the metrics read.
+const (
+	KindVisitor  = "v" // a visitor's message (seq 1: the conversation's creation)
+	KindAgent    = "a" // an agent's public reply
+	KindAssigned = "s" // an assignment change (Agent "" when unassigned)
+	KindClosed   = "x" // the conversation closed (Reason)
+	KindReopened = "r" // a closed conversation reopened
+)
+
+// Entry is one event of a conversation, reduced to what the metrics need.
+type Entry struct {
+	Seq  int64  `json:"q"`
+	Kind string `json:"k"`
+	// At is the event's time in Unix milliseconds.
+	At int64 `json:"t"`
+	// Agent is the replying agent (KindAgent) or the assignee
+	// (KindAssigned).
+	Agent string `json:"a,omitempty"`
+	// Channel is the creating message's channel, chat or email (seq 1).
+	Channel string `json:"c,omitempty"`
+	// Reason is why it closed, agent or inactivity (KindClosed).
+	Reason string `json:"r,omitempty"`
+}
+
+func (e Entry) time() time.Time { return time.UnixMilli(e.At) }
+
+// Conversation is what the consumer keeps of one conversation.
+type Conversation struct {
+	InboxID string  `json:"i"`
+	Entries []Entry `json:"e"`
+}
+
+// Add inserts e in seq order. It reports false when an entry of the same
+// seq is already there: a duplicate event.
+func (c *Conversation) Add(e Entry) bool {
+	i := sort.Search(len(c.Entries), func(i int) bool { return c.Entries[i].Seq >= e.Seq })
+	if i < len(c.Entries) && c.Entries[i].Seq == e.Seq {
+		return false
+	}
+	c.Entries = append(c.Entries, Entry{})
+	copy(c.Entries[i+1:], c.Entries[i:])
+	c.Entries[i] = e
+	return true
+}
+
+// Dimensions of a rollup.
+const (
+	DimInbox = "inbox"
+	DimAgent = "agent"
+)
+
+// Key names one rollup: a day (YYYY-MM-DD in the account's zone) of an
+// inbox or an agent.
+type Key struct {
+	Dim, ID, Day string
+}
+
+// Counters are a rollup's numbers by name (docs/reports.md): counts, and
+// per time metric its count (_n), sum in milliseconds (_ms) and histogram
+// buckets (_b00 … _b27).
+type Counters map[string]int64
+
+// Rollups are counters by rollup.
+type Rollups map[Key]Counters
+
+func (r Rollups) add(k Key, name string, v int64) {
+	c := r[k]
+	if c == nil {
+		c = Counters{}
+		r[k] = c
+	}
+	c[name] += v
+}
+
+// Names of the counts.
+const (
+	NewChat          = "new_chat"
+	NewEmail         = "new_email"
+	ClosedAgent      = "closed_agent"
+	ClosedInactivity = "closed_inactivity"
+	Missed           = "missed"
+	Reopened         = "reopened"
+)
+
+// Time metrics, the prefixes of their counters.
+const (
+	FirstResponse = "frt"
+	ReplyTime     = "rt"
+	TimeToClose   = "ttc"
+)
+
+// Bounds are the upper bounds of the histogram buckets, in seconds: bucket
+// i holds durations in [Bounds[i-1], Bounds[i]) (bucket 0 from zero), and
+// a last bucket holds what is a week or longer. A quantile read from the
+// histogram is the upper bound of its bucket, so it is at most one bucket
+// above the exact value: 15 s up to a minute, then 20-50%.
+var Bounds = []int64{
+	15, 30, 45, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800,
+	2700, 3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200, 86400,
+	172800, 345600, 604800,
+}
+
+// Buckets is the number of histogram buckets (the last one unbounded).
+var Buckets = len(Bounds) + 1
+
+// bucket is the index of the bucket holding d.
+func bucket(d time.Duration) int {
+	s := int64(d / time.Second)
+	return sort.Search(len(Bounds), func(i int) bool { return s < Bounds[i] })
+}
+
+// BucketName is the counter of bucket i of metric m.
+func BucketName(m string, i int) string {
+	if i < 10 {
+		return m + "_b0" + strconv.Itoa(i)
+	}
+	return m + "_b" + strconv.Itoa(i)
+}
+
+// sample adds one measured duration of metric m to k's rollup.
+func (r Rollups) sample(k Key, m string, d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	r.add(k, m+"_n", 1)
+	r.add(k, m+"_ms", d.Milliseconds())
+	r.add(k, BucketName(m, bucket(d)), 1)
+}
+
+// segment is the part of a conversation between its creation or a reopen
+// and the next close: each is measured on its own, so a reopening starts
+// a new first response instead of inflating the first.
+type segment struct {
+	started    bool
+	start      time.Time
+	firstAsked time.Time // first visitor message, zero until one
+	answered   bool      // an agent replied in this segment
+	waiting    time.Time // oldest visitor message not yet answered
+}
+
+// Rollups is the conversation's contribution to the daily rollups, days
+// taken in loc. Every measured time counts on the day it ends (the reply,
+// the close), so a past day's numbers do not wait for later events.
+func (c Conversation) Rollups(loc *time.Location) Rollups {
+	r := Rollups{}
+	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
+	inbox := func(t time.Time) Key { return Key{DimInbox, c.InboxID, day(t)} }
+	agent := func(id string, t time.Time) (Key, bool) { return Key{DimAgent, id, day(t)}, id != "" }
+	var (
+		seg      segment
+		assignee string
+	)
+	for _, e := range c.Entries {
+		t := e.time()
+		switch e.Kind {
+		case KindVisitor:
+			if e.Seq == 1 {
+				name := NewChat
+				if e.Channel == "email" {
+					name = NewEmail
+				}
+				r.add(inbox(t), name, 1)
+				seg = segment{started: true, start: t}
+			}
+			if seg.firstAsked.IsZero() {
+				seg.firstAsked = t
+			}
+			if seg.waiting.IsZero() {
+				seg.waiting = t
+			}
+		case KindAgent:
+			if !seg.waiting.IsZero() {
+				r.sample(inbox(t), ReplyTime, t.Sub(seg.waiting))
+				if k, ok := agent(e.Agent, t); ok {
+					r.sample(k, ReplyTime, t.Sub(seg.waiting))
+				}
+				seg.waiting = time.Time{}
+			}
+			if !seg.answered && !seg.firstAsked.IsZero() {
+				r.sample(inbox(t), FirstResponse, t.Sub(seg.firstAsked))
+				if k, ok := agent(e.Agent, t); ok {
+					r.sample(k, FirstResponse, t.Sub(seg.firstAsked))
+				}
+			}
+			seg.answered = true
+		case KindAssigned:
+			assignee = e.Agent
+		case KindClosed:
+			name := ClosedAgent
+			if e.Reason == "inactivity" {
+				name = ClosedInactivity
+			}
+			r.add(inbox(t), name, 1)
+			k, byAgent := agent(assignee, t)
+			if byAgent {
+				r.add(k, name, 1)
+			}
+			if seg.started {
+				r.sample(inbox(t), TimeToClose, t.Sub(seg.start))
+				if byAgent {
+					r.sample(k, TimeToClose, t.Sub(seg.start))
+				}
+				if !seg.answered {
+					r.add(inbox(t), Missed, 1)
+				}
+			}
+			seg = segment{}
+		case KindReopened:
+			r.add(inbox(t), Reopened, 1)
+			if k, ok := agent(assignee, t); ok {
+				r.add(k, Reopened, 1)
+			}
+			seg = segment{started: true, start: t}
+		}
+	}
+	return r
+}
+
+// Diff is what turns the rollups from old into next: next minus old,
+// without the counters that do not change.
+func Diff(old, next Rollups) Rollups {
+	d := Rollups{}
+	for k, c := range next {
+		for name, v := range c {
+			if v != old[k][name] {
+				d.add(k, name, v-old[k][name])
+			}
+		}
+	}
+	for k, c := range old {
+		for name, v := range c {
+			if _, ok := next[k][name]; !ok && v != 0 {
+				d.add(k, name, -v)
+			}
+		}
+	}
+	return d
+}

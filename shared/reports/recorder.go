@@ -1,0 +1,108 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// ErrConflict is what Store.Save answers when the conversation's state
+// changed since Load: another event of it was recorded meanwhile.
+var ErrConflict = errors.New("reports: conversation changed meanwhile")
+
+// State is what the consumer keeps per conversation: its entries and the
+// rollups they added, at a version.
+type State struct {
+	Conversation Conversation
+	// Added is what the entries added to the rollups when last saved
+	// (kept rather than recomputed, so a change of the time zone never
+	// subtracts what was not added).
+	Added   Rollups
+	Version int64
+}
+
+// Store keeps the conversations' states and the rollups.
+type Store interface {
+	// LoadReportState returns the conversation's state (Version 0 when
+	// none is stored).
+	LoadReportState(ctx context.Context, conversationID string) (State, error)
+	// SaveReportState stores s as version s.Version+1 if the stored
+	// version is still s.Version, and adds delta to the rollups in the
+	// same transaction; ErrConflict otherwise.
+	SaveReportState(ctx context.Context, conversationID string, s State, delta Rollups) error
+	// ReportDays returns the rollups of the dimension's days in [from, to].
+	ReportDays(ctx context.Context, dim, id, from, to string) ([]Day, error)
+}
+
+// Day is one day's rollup.
+type Day struct {
+	Date     string
+	Counters Counters
+}
+
+// Recorder applies events to the rollups.
+type Recorder struct {
+	st  Store
+	loc *time.Location
+}
+
+// NewRecorder returns a recorder writing to st with days in loc.
+func NewRecorder(st Store, loc *time.Location) (*Recorder, error) {
+	if st == nil || loc == nil {
+		return nil, errors.New("reports: the recorder needs its store and the account's time zone")
+	}
+	return &Recorder{st: st, loc: loc}, nil
+}
+
+// MaxEntries bounds the events kept per conversation: the state stays
+// under 200 KB, well inside DynamoDB's 400 KB item, and its write cost
+// bounded. Events past it are not counted (logged, see Record).
+const MaxEntries = 2000
+
+// ErrTooLong is what Record answers for an event of a conversation that
+// already has MaxEntries events: retrying does not help.
+var ErrTooLong = errors.New("reports: conversation has too many events to count")
+
+// maxAttempts bounds the re-reads when events of one conversation are
+// recorded at the same moment.
+const maxAttempts = 8
+
+// Record adds ev to its conversation and applies the change of the
+// conversation's contribution to the rollups. It reports false for an
+// event already recorded (nothing changes).
+func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := r.st.LoadReportState(ctx, ev.ConversationID)
+		if err != nil {
+			return false, fmt.Errorf("reports: load %s: %w", ev.ConversationID, err)
+		}
+		c := s.Conversation
+		if c.InboxID == "" {
+			c.InboxID = ev.InboxID
+		}
+		if !c.Add(ev.Entry) {
+			return false, nil
+		}
+		if len(c.Entries) > MaxEntries {
+			return false, fmt.Errorf("%w: %s has %d", ErrTooLong, ev.ConversationID, MaxEntries)
+		}
+		next := c.Rollups(r.loc)
+		err = r.st.SaveReportState(ctx, ev.ConversationID, State{Conversation: c, Added: next, Version: s.Version}, Diff(s.Added, next))
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt+1 >= maxAttempts {
+			return false, fmt.Errorf("reports: save %s: %w", ev.ConversationID, err)
+		}
+		// Full jitter, so writers of one conversation do not collide again.
+		wait := time.NewTimer(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4))))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return false, ctx.Err()
+		case <-wait.C:
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleychat/parley/shared/reports"
+)
+
+// Reports keep (docs/reports.md):
+//
+//	RCONV#<cid>          REPORT       the conversation's entries and what they added to the
+//	                                  rollups (JSON), version; expires reportStateTTL after its last event
+//	REPORT#<dim>#<id>    DAY#<date>   one day's counters of an inbox or agent, one number attribute each
+//
+// The state and the counters it changes are written in one transaction,
+// conditional on the state's version, so an event counts once whatever
+// runs beside it.
+
+// reportStateTTL outlives every redelivery of an event: EventBridge retries
+// for at most a day, and a dead-letter queue keeps events for 14 days.
+const reportStateTTL = 30 * 24 * time.Hour
+
+const (
+	reportStateSK = "REPORT"
+	// maxReportUpdates is what one transaction holds beside the state.
+	maxReportUpdates = 99
+)
+
+func reportStatePK(cid string) string     { return "RCONV#" + cid }
+func reportPK(dim, id string) string      { return "REPORT#" + dim + "#" + id }
+func reportDaySK(date string) string      { return "DAY#" + date }
+func reportDate(sk string) (string, bool) { return strings.CutPrefix(sk, "DAY#") }
+
+var _ reports.Store = (*Store)(nil)
+
+// addedRollup is one rollup of a state's Added, as stored.
+type addedRollup struct {
+	Dim      string           `json:"d"`
+	ID       string           `json:"i"`
+	Day      string           `json:"y"`
+	Counters reports.Counters `json:"c"`
+}
+
+// LoadReportState implements reports.Store with one consistent GetItem.
+func (s *Store) LoadReportState(ctx context.Context, cid string) (reports.State, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(reportStatePK(cid), reportStateSK), ConsistentRead: ptr(true)})
+	if err != nil {
+		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, translate(err))
+	}
+	st := reports.State{Added: reports.Rollups{}}
+	if len(out.Item) == 0 {
+		return st, nil
+	}
+	var added []addedRollup
+	if err := json.Unmarshal([]byte(getS(out.Item, "conv")), &st.Conversation); err != nil {
+		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, err)
+	}
+	if err := json.Unmarshal([]byte(getS(out.Item, "added")), &added); err != nil {
+		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, err)
+	}
+	for _, a := range added {
+		st.Added[reports.Key{Dim: a.Dim, ID: a.ID, Day: a.Day}] = a.Counters
+	}
+	st.Version = getN(out.Item, "version")
+	return st, nil
+}
+
+// SaveReportState implements reports.Store: one transaction of the state's
+// conditional put and an ADD of the delta to each rollup it changes (the
+// conditional put alone when none changes).
+func (s *Store) SaveReportState(ctx context.Context, cid string, st reports.State, delta reports.Rollups) error {
+	if len(delta) > maxReportUpdates {
+		return fmt.Errorf("report state of %s: %d rollups change at once, more than %d", cid, len(delta), maxReportUpdates)
+	}
+	conv, err := json.Marshal(st.Conversation)
+	if err != nil {
+		return fmt.Errorf("report state of %s: %w", cid, err)
+	}
+	added := make([]addedRollup, 0, len(st.Added))
+	for k, c := range st.Added {
+		added = append(added, addedRollup{Dim: k.Dim, ID: k.ID, Day: k.Day, Counters: c})
+	}
+	addedJSON, err := json.Marshal(added)
+	if err != nil {
+		return fmt.Errorf("report state of %s: %w", cid, err)
+	}
+	state := key(reportStatePK(cid), reportStateSK)
+	state["conv"], state["added"] = str(string(conv)), str(string(addedJSON))
+	state["version"] = num(st.Version + 1)
+	state["expiresAt"] = num(s.now().Add(reportStateTTL).Unix())
+	put := &types.Put{TableName: &s.table, Item: state, ConditionExpression: ptr("attribute_not_exists(pk)")}
+	if st.Version > 0 {
+		put.ConditionExpression = ptr("version = :v")
+		put.ExpressionAttributeValues = item{":v": num(st.Version)}
+	}
+	if len(delta) == 0 {
+		// Most events change no counter (a visitor's message while it
+		// waits, an assignment): the state alone, at half a transaction's
+		// write units.
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: state,
+			ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return fmt.Errorf("report state of %s: %w", cid, reports.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("report state of %s: %w", cid, translate(err))
+		}
+		return nil
+	}
+	items := []types.TransactWriteItem{{Put: put}}
+	for k, c := range delta {
+		items = append(items, s.rollupUpdate(k, c))
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if rs, ok := reasons(err); ok && (reasonAt(rs, 0) == reasonConditionFailed || anyConflict(rs)) {
+		return fmt.Errorf("report state of %s: %w", cid, reports.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("report state of %s: %w", cid, translate(err))
+	}
+	return nil
+}
+
+// rollupUpdate adds c to one day's counters.
+func (s *Store) rollupUpdate(k reports.Key, c reports.Counters) types.TransactWriteItem {
+	names, values := map[string]string{}, item{}
+	adds := make([]string, 0, len(c))
+	i := 0
+	for name, v := range c {
+		n, val := "#c"+strconv.Itoa(i), ":c"+strconv.Itoa(i)
+		names[n], values[val] = name, num(v)
+		adds = append(adds, n+" "+val)
+		i++
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: key(reportPK(k.Dim, k.ID), reportDaySK(k.Day)),
+		UpdateExpression:         ptr("ADD " + strings.Join(adds, ", ")),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}
+}
+
+// ReportDays implements reports.Store: one Query of the dimension's
+// partition between the two days (a page holds about a year of days).
+func (s *Store) ReportDays(ctx context.Context, dim, id, from, to string) ([]reports.Day, error) {
+	var (
+		days  []reports.Day
+		start item
+	)
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    ptr("pk = :pk AND sk BETWEEN :from AND :to"),
+			ExpressionAttributeValues: item{":pk": str(reportPK(dim, id)), ":from": str(reportDaySK(from)), ":to": str(reportDaySK(to))},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("report days of %s %s: %w", dim, id, translate(err))
+		}
+		for _, it := range out.Items {
+			date, ok := reportDate(getS(it, "sk"))
+			if !ok {
+				continue
+			}
+			c := reports.Counters{}
+			for name, v := range it {
+				if n, isNum := v.(*types.AttributeValueMemberN); isNum {
+					c[name], _ = strconv.ParseInt(n.Value, 10, 64)
+				}
+			}
+			days = append(days, reports.Day{Date: date, Counters: c})
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return days, nil
+		}
+		start = out.LastEvaluatedKey
+	}
+}
