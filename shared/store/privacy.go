@@ -31,28 +31,34 @@ func (s *Store) partition(ctx context.Context, pk string, proj ...string) ([]ite
 		names[n] = p
 		expr = append(expr, n)
 	}
-	var (
-		all   []item
-		start item
-	)
+	all, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ptr("#pk = :pk"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: item{":pk": str(pk)},
+		ProjectionExpression:      ptr(strings.Join(expr, ", ")),
+		ConsistentRead:            ptr(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", strings.SplitN(pk, "#", 2)[0], err)
+	}
+	return all, nil
+}
+
+// queryAll reads every page of in (its ExclusiveStartKey moves along);
+// the error is translated to the domain's sentinels.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]item, error) {
+	var all []item
 	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    ptr("#pk = :pk"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: item{":pk": str(pk)},
-			ProjectionExpression:      ptr(strings.Join(expr, ", ")),
-			ConsistentRead:            ptr(true),
-			ExclusiveStartKey:         start,
-		})
+		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", strings.SplitN(pk, "#", 2)[0], translate(err))
+			return nil, translate(err)
 		}
 		all = append(all, out.Items...)
 		if len(out.LastEvaluatedKey) == 0 {
 			return all, nil
 		}
-		start = out.LastEvaluatedKey
+		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
 

@@ -371,31 +371,22 @@ func (x *SearchIndex) DeletePostings(ctx context.Context, k search.Key, lists []
 // VisitorConversationIDs lists every conversation of a visitor (its
 // contact card is on each of them), newest first.
 func (s *Store) VisitorConversationIDs(ctx context.Context, visitorID string) ([]string, error) {
-	var (
-		ids   []string
-		start item
-	)
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conv)"),
-			ExpressionAttributeValues: item{":pk": str(visitorPK(visitorID)), ":conv": str("CONV#")},
-			ProjectionExpression:      ptr("conversationId"),
-			ScanIndexForward:          ptr(false),
-			ConsistentRead:            ptr(true),
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("conversations of visitor %s: %w", visitorID, translate(err))
-		}
-		for _, it := range out.Items {
-			ids = append(ids, getS(it, "conversationId"))
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return ids, nil
-		}
-		start = out.LastEvaluatedKey
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ptr("pk = :pk AND begins_with(sk, :conv)"),
+		ExpressionAttributeValues: item{":pk": str(visitorPK(visitorID)), ":conv": str("CONV#")},
+		ProjectionExpression:      ptr("conversationId"),
+		ScanIndexForward:          ptr(false),
+		ConsistentRead:            ptr(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversations of visitor %s: %w", visitorID, err)
 	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, getS(it, "conversationId"))
+	}
+	return ids, nil
 }
 
 // MessageRef names one message of a conversation.

@@ -126,27 +126,18 @@ func (s *Store) SetMemberships(ctx context.Context, inboxID string, add, remove 
 
 // InboxMembers returns the ids of an inbox's members: one Query of GSI1.
 func (s *Store) InboxMembers(ctx context.Context, inboxID string) ([]string, error) {
-	var (
-		ids   []string
-		start item
-	)
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			IndexName:                 ptr("GSI1"),
-			KeyConditionExpression:    ptr("gsi1pk = :pk"),
-			ExpressionAttributeValues: item{":pk": str(membersPK(inboxID))},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("members of %s: %w", inboxID, translate(err))
-		}
-		for _, it := range out.Items {
-			ids = append(ids, getS(it, "agentId"))
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return ids, nil
-		}
-		start = out.LastEvaluatedKey
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 ptr("GSI1"),
+		KeyConditionExpression:    ptr("gsi1pk = :pk"),
+		ExpressionAttributeValues: item{":pk": str(membersPK(inboxID))},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", inboxID, err)
 	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, getS(it, "agentId"))
+	}
+	return ids, nil
 }
