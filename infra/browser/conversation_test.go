@@ -44,10 +44,14 @@ func TestConversation(t *testing.T) {
 	waitFor(t, chat, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
 
 	// The agent sees the new chat live, unread, with the visitor online.
+	// Other tests share the inbox: this one looks only at its own item
+	// (found by its first message; the preview changes with each reply).
 	waitFor(t, agent, "the new chat is listed", `[...document.querySelectorAll(".item")].some(i => i.textContent.includes("Huila") && i.querySelector(".dot") && i.querySelector(".online"))`)
-	step(t, agent, "open the chat", chromedp.Click(chromedp.CSS(".item")))
+	id := eval[string](t, agent, `[...document.querySelectorAll(".item")].find(i => i.textContent.includes("Huila")).dataset.id`)
+	item := `[...document.querySelectorAll(".item")].find(i => i.dataset.id === ` + js(id) + `)`
+	eval[bool](t, agent, `(`+item+`).click() || true`)
 	waitFor(t, agent, "the thread shows the message", `document.querySelector(".tlog").textContent.includes("Is the Huila still in stock?")`)
-	waitFor(t, agent, "reading clears the unread dot", `document.querySelector(".item .dot") === null`)
+	waitFor(t, agent, "reading clears the unread dot", `(`+item+`).querySelector(".dot") === null`)
 
 	// Typing, visitor to agent.
 	typeInto(t, chat, "textarea.input", "And do you grind it")
@@ -73,7 +77,7 @@ func TestConversation(t *testing.T) {
 	// Close: the widget shows the closed state and starts anew.
 	step(t, agent, "close the chat", chromedp.Click(chromedp.CSS(`.actions button:last-child`)))
 	waitFor(t, chat, "the closed state shows", `!document.querySelector(".ended").hidden && document.querySelector(".composer").hidden`)
-	waitFor(t, agent, "the closed thread leaves the open list", `document.querySelectorAll(".item").length === 0`)
+	waitFor(t, agent, "the closed thread leaves the open list", `(`+item+`) === undefined`)
 	step(t, chat, "start a new conversation", chromedp.Click(chromedp.CSS(".start-new")))
 	waitFor(t, chat, "the composer is back", `!document.querySelector(".composer").hidden && document.querySelectorAll(".log .row").length === 1`)
 	typeInto(t, chat, "textarea.input", "One more thing: do you ship to Austria?\r")

@@ -68,6 +68,9 @@ export class Inbox {
   /** viewing is the conversation this inbox told the server it views. */
   private viewing: string | null = null;
   private viewTimer: ReturnType<typeof setInterval> | undefined;
+  /** cardAfter is the open thread whose card waits for its resume's answer. */
+  private cardAfter: string | null = null;
+  private cardTimer: ReturnType<typeof setTimeout> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: InboxOptions) {
@@ -83,6 +86,7 @@ export class Inbox {
       onOpen: () => this.reconnected(),
       onClosing: (reason) => o.ended(closingText(reason)),
       onFrame: (f) => {
+        if (f.type === "messages") this.followed(f.conversationId);
         const out = this.state.frame(f);
         if (out.refreshFacts) void this.refreshFacts(true);
         if (out.read) this.markRead(out.read);
@@ -251,7 +255,7 @@ export class Inbox {
       this.state.compose.reset();
     }
     void files().then((f) => f.opened(this, id, fresh));
-    void this.loadCard(id);
+    this.state.sidebar.open(id);
     try {
       const mark = this.state.list.mark();
       const d = await this.api.conversation(id, 100);
@@ -261,7 +265,7 @@ export class Inbox {
       // Follow the open thread: its every message comes live from now on
       // (the rest of the inbox hears only what changes the list), and the
       // answer brings whatever was written since the read above.
-      this.resume(thread.lastSeq.peek());
+      this.cardOnceFollowed(id, this.resume(thread.lastSeq.peek()));
       this.view();
       if (shown.refreshFacts) void this.refreshFacts(true);
       this.markRead(shown.summary);
@@ -273,9 +277,37 @@ export class Inbox {
     }
   }
 
-  private resume(afterSeq: number): void {
+  private resume(afterSeq: number): boolean {
     const id = this.state.thread.id.peek();
-    if (id) this.socket.send({ action: "resume", conversationId: id, afterSeq });
+    return !!id && this.socket.send({ action: "resume", conversationId: id, afterSeq });
+  }
+
+  /**
+   * cardOnceFollowed reads the sidebar's card once the server answered the
+   * open thread's resume: from then on the socket hears the visitor's
+   * pages, so a page reported while the card is read is either in it or
+   * arrives live (read before, it could fall in between and be lost until
+   * the thread is opened again). With the socket down the card is read at
+   * once (the reconnect opens the thread again); an answer that does not
+   * come within 5 s (the server refused the resume) reads it anyway.
+   */
+  private cardOnceFollowed(id: string, resumed: boolean): void {
+    clearTimeout(this.cardTimer);
+    if (!resumed) {
+      this.cardAfter = null;
+      void this.loadCard(id);
+      return;
+    }
+    this.cardAfter = id;
+    this.cardTimer = setTimeout(() => this.followed(id), 5000);
+  }
+
+  /** followed reads the card a thread's resume answer waited for. */
+  private followed(id: string): void {
+    if (this.cardAfter !== id) return;
+    this.cardAfter = null;
+    clearTimeout(this.cardTimer);
+    if (this.state.thread.id.peek() === id) void this.loadCard(id);
   }
 
   private leaveThread(): void {

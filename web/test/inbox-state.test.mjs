@@ -427,6 +427,7 @@ describe("contact sidebar: the card and live pages", () => {
     st.frame(visitFrame("a", visit("one", "two")));
     assert.equal(st.sidebar.card.value, null, "no card yet: the frame waits for it");
     st.sidebar.loaded("a", card(visit("one")), mark);
+    assert.deepEqual(st.sidebar.card.value.visit.pages.map((p) => p.url), ["https://shop.example/one", "https://shop.example/two"], "the frame heard before the card is shown with it");
     st.frame(visitFrame("a", visit("one", "two")));
     assert.deepEqual(st.sidebar.card.value.visit.pages.map((p) => p.url), ["https://shop.example/one", "https://shop.example/two"]);
     // A read that started before that frame does not take it back.
@@ -434,6 +435,20 @@ describe("contact sidebar: the card and live pages", () => {
     st.sidebar.loaded("a", card(visit("one")), again);
     assert.equal(st.sidebar.card.value.visit.pages.length, 2);
     assert.equal(st.sidebar.card.value.name, "Dana");
+  });
+
+  test("a page heard before the card, with no visit read yet, shows with it", () => {
+    const st = newState();
+    const mark = st.sidebar.open("a");
+    st.frame(visitFrame("a", visit()));
+    st.frame(visitFrame("b", visit("elsewhere")));
+    st.sidebar.loaded("a", card(undefined), mark);
+    assert.equal(st.sidebar.card.value.visit.url, "https://shop.example/");
+    assert.equal(st.sidebar.card.value.visit.pages.length, 0);
+    // Another thread forgets what was heard for this one.
+    const b = st.sidebar.open("b");
+    st.sidebar.loaded("b", card(undefined), b);
+    assert.equal(st.sidebar.card.value.visit, undefined);
   });
 
   test("another conversation's card, or an overtaken read, changes nothing", () => {

@@ -12,11 +12,16 @@ export class SidebarState {
   /** failure is why the card could not be read. */
   readonly failure = signal<string | null>(null);
   private serial = 0;
+  /** heard is the latest visit frame of the conversation heard before its card. */
+  private heard: Visit | null = null;
 
   /** open starts the card of a conversation; it returns a mark for loaded. */
   open(id: string | null): number {
     batch(() => {
-      if (this.id.peek() !== id) this.card.value = null;
+      if (this.id.peek() !== id) {
+        this.card.value = null;
+        this.heard = null;
+      }
       this.id.value = id;
       this.failure.value = null;
     });
@@ -26,9 +31,11 @@ export class SidebarState {
   /** loaded takes a card read since mark; a read overtaken by a newer one, or of another conversation, changes nothing. */
   loaded(id: string, card: ContactCard, mark: number): void {
     if (id !== this.id.peek() || mark !== this.serial) return;
-    // Pages heard live while the card was read stay.
-    const live = this.card.peek()?.visit;
-    const visit = card.visit && live && newest(live) > newest(card.visit) ? live : card.visit;
+    // Pages heard live while the card was read stay, whether a card was
+    // shown already or not.
+    const live = this.card.peek()?.visit || this.heard;
+    this.heard = null;
+    const visit = live && (!card.visit || newest(live) > newest(card.visit)) ? live : card.visit;
     this.card.value = { ...card, visit };
   }
 
@@ -39,7 +46,11 @@ export class SidebarState {
   /** visit takes a visit frame: the open conversation's visitor moved to another page. */
   visit(conversationId: string, v: Visit): void {
     const card = this.card.peek();
-    if (conversationId !== this.id.peek() || !card) return;
+    if (conversationId !== this.id.peek()) return;
+    if (!card) {
+      if (!this.heard || newest(v) >= newest(this.heard)) this.heard = v;
+      return;
+    }
     if (card.visit && newest(card.visit) > newest(v)) return;
     this.card.value = { ...card, visit: v };
   }
