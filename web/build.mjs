@@ -29,8 +29,10 @@ const sheets = {
   },
 };
 
+// Top-level await (every browser with ES modules and constructed
+// stylesheets has it) lets the chat window wait for its language's chunk.
 const common = {
-  bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning",
+  bundle: true, minify: true, target: "es2020", supported: { "top-level-await": true }, legalComments: "none", logLevel: "warning",
   jsx: "automatic", jsxImportSource: "preact", plugins: [sheets],
 };
 

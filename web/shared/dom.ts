@@ -24,10 +24,9 @@ export function svg(d: string, size = 20): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
   const s = document.createElementNS(ns, "svg");
   s.setAttribute("viewBox", "0 0 24 24");
-  s.setAttribute("width", String(size));
-  s.setAttribute("height", String(size));
+  s.setAttribute("width", "" + size);
+  s.setAttribute("height", "" + size);
   s.setAttribute("aria-hidden", "true");
-  s.setAttribute("focusable", "false");
   const p = document.createElementNS(ns, "path");
   p.setAttribute("d", d);
   p.setAttribute("fill", "currentColor");

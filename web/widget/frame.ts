@@ -9,9 +9,9 @@ import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
 import type { History } from "./history";
 import { fileList, sentList } from "./files";
-import { pickLocale } from "./locale";
+import { pickLocale, type Locale } from "./locale";
 import type { Assertion, Site } from "./site";
-import { fill, replyTime, strings } from "./strings";
+import { english, fill, replyTime, type Strings } from "./strings";
 import "./frame.css";
 
 interface Env {
@@ -42,8 +42,23 @@ const params = new URLSearchParams(location.search);
 const channel = params.get("channel") || "main";
 const parentOrigin = params.get("origin") || "";
 const locale = pickLocale([params.get("locale") || undefined, ...(navigator.languages || [])]);
-const t = strings(locale);
-document.documentElement.lang = locale;
+// The other languages: chunks, only the visitor's is loaded.
+const others: Record<Exclude<Locale, "en">, () => Promise<{ default: Strings }>> = {
+  de: () => import("./strings/de"),
+  it: () => import("./strings/it"),
+  fr: () => import("./strings/fr"),
+  pl: () => import("./strings/pl"),
+};
+
+/** strings are the chat window's texts in l: English at once, another language once its chunk is here, English if it cannot load. */
+async function strings(l: Locale): Promise<Strings> {
+  return l === "en" ? english : others[l]().then((m) => m.default, () => english);
+}
+
+// Nothing is drawn before the visitor's language is here (English needs no
+// chunk): the window never shows English first and then switches.
+const t = await strings(locale);
+document.documentElement.lang = t.lang;
 const tokenKey = "parley.visitor." + channel;
 
 // ---------------------------------------------------------------- state
@@ -663,7 +678,7 @@ input.addEventListener("input", () => {
 
 async function start(): Promise<void> {
   render();
-  toParent({ type: "ready" });
+  toParent({ type: "ready", unread: t.unread });
   started = session().catch(() => undefined);
   await started;
   // The loader hands over the config it has (answering "ready"); the

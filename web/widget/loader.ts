@@ -25,12 +25,14 @@ const FRAME = "__PARLEY_FRAME__";
 type Listener = (detail?: unknown) => void;
 type EventName = "ready" | "opened" | "closed" | "message";
 
-const labels: Record<Locale, [open: string, close: string, unread: string]> = {
-  en: ["Open chat", "Close chat", "unread"],
-  de: ["Chat öffnen", "Chat schließen", "ungelesen"],
-  it: ["Apri la chat", "Chiudi la chat", "non letti"],
-  fr: ["Ouvrir le chat", "Fermer le chat", "non lus"],
-  pl: ["Otwórz czat", "Zamknij czat", "nieprzeczytane"],
+// The launcher's labels. The word for unread messages comes from the chat
+// window (with its "ready"): only the window reports messages.
+const labels: Record<Locale, [open: string, close: string]> = {
+  en: ["Open chat", "Close chat"],
+  de: ["Chat öffnen", "Chat schließen"],
+  it: ["Apri la chat", "Chiudi la chat"],
+  fr: ["Ouvrir le chat", "Fermer le chat"],
+  pl: ["Otwórz czat", "Zamknij czat"],
 };
 
 
@@ -41,7 +43,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
 
   const ds = script.dataset;
   const channel = ds.channel || "main";
-  const langs = [ds.locale, ...(navigator.languages || [navigator.language])];
+  const langs = [ds.locale, ...(navigator.languages || [])];
   let locale = pickLocale(langs);
   const hash = ds.openHash || "#chat-open";
   const frameOrigin = new URL(FRAME).origin;
@@ -89,8 +91,11 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
 
   let isOpen = false;
   let frame: HTMLIFrameElement | null = null;
-  let frameReady = false;
+  // The chat window, once it said it is ready: before that, a message
+  // would reach a document of another origin, or no listener.
+  let ready: Window | null = null;
   let unread = 0;
+  let unreadLabel = "";
   let team = "";
   let cfg: WidgetConfig | null = null;
   // What the host site says (identify, setAttributes) and the page the
@@ -102,9 +107,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   let identity: object | undefined;
   const attributes = {};
 
-  const toFrame = (msg: object) => {
-    if (frame?.contentWindow && frameReady) frame.contentWindow.postMessage({ parley: 1, ...msg }, frameOrigin);
-  };
+  const toFrame = (msg: object) => ready?.postMessage({ parley: 1, ...msg }, frameOrigin);
   const site = () => toFrame({ type: "site", identity, attributes, url: location.href, title: document.title, referrer: document.referrer });
   const configToFrame = () => cfg && toFrame({ type: "config", config: cfg });
 
@@ -112,7 +115,7 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
   // whether it shows at all (hidden while away, if the channel says so,
   // unless the chat is open).
   const paint = (n = unread) => {
-    const [openLabel, closeLabel, unreadLabel] = labels[locale];
+    const [openLabel, closeLabel] = labels[locale];
     unread = n;
     badge.hidden = n === 0;
     badge.textContent = n > 9 ? "9+" : String(n);
@@ -159,11 +162,12 @@ const labels: Record<Locale, [open: string, close: string, unread: string]> = {
 
   addEventListener("message", (e: MessageEvent) => {
     if (!frame || e.source !== frame.contentWindow || e.origin !== frameOrigin) return;
-    const d = e.data as { parley?: number; type?: string; author?: string };
+    const d = e.data as { parley?: number; type?: string; author?: string; unread?: string };
     if (!d || d.parley !== 1) return;
     switch (d.type) {
       case "ready":
-        frameReady = true;
+        ready = e.source as Window;
+        unreadLabel = "" + d.unread;
         configToFrame();
         site();
         if (isOpen) toFrame({ type: "open" });

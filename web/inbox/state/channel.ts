@@ -2,7 +2,8 @@
 // colour check the server makes, the embed snippet, the time zones to
 // choose from, and what the live preview of the widget shows.
 import type { ChatChannel, Holiday, WidgetLanguage } from "../../shared/wire";
-import { replyTime, strings, type Strings } from "../../widget/strings";
+import { replyTime, type Strings } from "../../widget/strings";
+import { stringsNow } from "../../widget/strings/all";
 
 export const languages: readonly (readonly [WidgetLanguage, string])[] = [["en", "English"], ["de", "German"], ["it", "Italian"], ["fr", "French"], ["pl", "Polish"]];
 
@@ -89,7 +90,7 @@ export interface Preview {
 
 /** preview is what the widget would show for c: an empty greeting or away message shows the built-in one, in the channel's language. */
 export function preview(c: ChatChannel, away: boolean): Preview {
-  const t = strings(c.look.language);
+  const t = stringsNow(c.look.language);
   return {
     t,
     color: isColor(c.look.color) ? c.look.color : "#2f5bea",
