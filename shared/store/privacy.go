@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,28 +165,59 @@ func (s *Store) VisitorRecords(ctx context.Context, visitorID string) (privacy.R
 	return r, nil
 }
 
-// quarantined adds to r the quarantined mails of every inbox that match,
-// with their raw mails: one Query for the inboxes, one per inbox.
+// quarantined adds to r the quarantined mails that match, with their raw
+// mails.
 func (s *Store) quarantined(ctx context.Context, r *privacy.Records, match func(item) bool) error {
-	inboxes, err := s.Inboxes(ctx)
+	items, err := s.quarantinedItems(ctx, match, "from", "conversationId", "rawKey")
 	if err != nil {
 		return err
 	}
-	for _, in := range inboxes {
-		items, err := s.partition(ctx, "QUARANTINE#"+in.ID, "from", "conversationId", "rawKey")
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			if match(it) {
-				r.Items = append(r.Items, keyOf(it))
-				if raw := getS(it, "rawKey"); raw != "" {
-					r.RawMail = append(r.RawMail, raw)
-				}
-			}
+	for _, it := range items {
+		r.Items = append(r.Items, keyOf(it))
+		if raw := getS(it, "rawKey"); raw != "" {
+			r.RawMail = append(r.RawMail, raw)
 		}
 	}
 	return nil
+}
+
+// quarantinedItems returns the quarantined mails of every inbox that
+// match, with the attributes proj names: one Query for the inboxes, one
+// per inbox.
+func (s *Store) quarantinedItems(ctx context.Context, match func(item) bool, proj ...string) ([]item, error) {
+	inboxes, err := s.Inboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []item
+	for _, in := range inboxes {
+		items, err := s.partition(ctx, "QUARANTINE#"+in.ID, proj...)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if match(it) {
+				out = append(out, it)
+			}
+		}
+	}
+	return out, nil
+}
+
+// QuarantinedOf implements privacy.Store.
+func (s *Store) QuarantinedOf(ctx context.Context, addr string, conversationIDs []string) ([]email.Quarantined, error) {
+	key := email.AddressKey(addr)
+	items, err := s.quarantinedItems(ctx, func(q item) bool {
+		return (addr != "" && email.AddressKey(getS(q, "from")) == key) || slices.Contains(conversationIDs, getS(q, "conversationId"))
+	}, quarantineAttrs...)
+	if err != nil {
+		return nil, fmt.Errorf("quarantined mail of %s: %w", addr, err)
+	}
+	out := make([]email.Quarantined, 0, len(items))
+	for _, it := range items {
+		out = append(out, toQuarantined(it))
+	}
+	return out, nil
 }
 
 // DeleteRecords implements privacy.Store. A conversation's META item
