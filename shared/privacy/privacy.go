@@ -64,8 +64,13 @@ type Store interface {
 	// RecordAudit stores an audit event.
 	RecordAudit(ctx context.Context, e Audit) error
 	// ClosedBefore lists up to limit closed conversations of a channel
-	// (in its inbox) with no activity since before.
-	ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, limit int) ([]chat.Conversation, error)
+	// (in its inbox) with no activity since before, after the place
+	// from; it returns the place after the last one it read.
+	ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, from Cursor, limit int) ([]chat.Conversation, Cursor, error)
+	// RetentionCursor is where the channel's last retention pass stopped
+	// (the zero Cursor before the first); SaveRetentionCursor stores it.
+	RetentionCursor(ctx context.Context, channelID string) (Cursor, error)
+	SaveRetentionCursor(ctx context.Context, channelID string, c Cursor) error
 }
 
 // Files is what the data rights remove from the mail bucket.
