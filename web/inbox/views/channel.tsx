@@ -192,7 +192,7 @@ function General({ ed }: { ed: ChannelEditor }) {
           )}
         </Field>
       </div>
-      <Group form={f} path="allowedOrigins" legend="Sites that embed the widget" hint="Where this channel's widget is embedded, as exact origins: scheme, host and port, like https://www.example.com. The chat window opens only on the sites in the deployment's AllowedOrigins parameter, so add a new site there too; that takes effect at the next deploy.">
+      <Group form={f} path="allowedOrigins" legend="Sites that embed the widget" hint="Where this channel's chat works, as exact origins: scheme, host and port, like https://www.example.com. A change applies within a minute: a site taken off gets no new chats. The site must also be within the deployment's AllowedOrigins parameter, which bounds where the chat window may be framed at all.">
         {origins.map((o, i) => (
           <div class="line" key={i}>
             <Field form={f} path={`allowedOrigins[${i}]`} label={`Site ${i + 1}`} class="inline">
