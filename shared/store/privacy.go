@@ -292,8 +292,8 @@ func (s *Store) RecordAudit(ctx context.Context, e privacy.Audit) error {
 // ClosedBefore implements privacy.Store from the inbox's closed list
 // (GSI1), whose sort key begins with the last activity: each shard is
 // read oldest first below the cutoff, after the position the cursor
-// holds (retentionPosition of the last one read), keeping the channel's. The
-// channel is kept client side, not by a filter, so that the position
+// holds (retentionPosition of the last one read), keeping the channel's.
+// The channel is kept client side, not by a filter, so that the position
 // moves over the other channels' conversations too; they are read once a
 // round, not at every pass.
 func (s *Store) ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, from privacy.Cursor, limit int) ([]chat.Conversation, privacy.Cursor, error) {
@@ -324,7 +324,7 @@ func (s *Store) ClosedBefore(ctx context.Context, inboxID, channelID string, bef
 			}
 			for _, it := range page.Items {
 				sk := getS(it, "gsi1sk")
-				if (pos != "" && strings.HasPrefix(sk, pos)) || sk >= upper {
+				if pos != "" && strings.HasPrefix(sk, pos) {
 					continue
 				}
 				next.Positions[sh] = retentionPosition(sk)

@@ -207,7 +207,7 @@ function Erase({ d }: { d: Of<"erase"> }) {
       await inbox.eraseContact(c.visitorId);
       inbox.closeDialog();
     } catch (e) {
-      setErr("Nothing was erased: " + errorText(e));
+      setErr("The erasure failed: " + errorText(e) + ". Try again: it finishes what it started.");
       setBusy(false);
     }
   };
