@@ -131,13 +131,21 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 		if !errors.Is(err, ErrConflict) || attempt+1 >= maxAttempts {
 			return false, fmt.Errorf("reports: save %s: %w", ev.ConversationID, err)
 		}
-		// Full jitter, so writers of one conversation do not collide again.
-		wait := time.NewTimer(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4))))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return false, ctx.Err()
-		case <-wait.C:
+		if err := backoff(ctx, attempt); err != nil {
+			return false, err
 		}
+	}
+}
+
+// backoff waits before another attempt to save a conversation's state:
+// full jitter, so writers of one conversation do not collide again.
+func backoff(ctx context.Context, attempt int) error {
+	wait := time.NewTimer(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4))))
+	defer wait.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-wait.C:
+		return nil
 	}
 }
