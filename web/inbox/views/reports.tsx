@@ -231,7 +231,8 @@ function Chart(p: { id: string; title: string; summary: string; legend: { name: 
 }
 
 function BarChart({ id, title, points, bars }: { id: string; title: string; points: DayPoint[]; bars: { key: Countable; name: string; cls: string }[] }) {
-  const max = niceMax(Math.max(...points.flatMap((pt) => bars.map((b) => pt[b.key]))));
+  // Counts are whole: the four gridlines fall on whole numbers.
+  const max = Math.ceil(niceMax(Math.max(4, ...points.flatMap((pt) => bars.map((b) => pt[b.key])))) / 4) * 4;
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const slot = plotW / points.length;
