@@ -110,8 +110,8 @@ const (
 const (
 	FirstResponse = "frt"
 	// FirstResponseFromAssignment is the first response measured from
-	// the assignment to the replying agent's team, when that came after
-	// the visitor's first message.
+	// the assignment in effect at the reply when that came after the
+	// visitor's first message (from the message otherwise).
 	FirstResponseFromAssignment = "fra"
 	ReplyTime                   = "rt"
 	TimeToClose                 = "ttc"
