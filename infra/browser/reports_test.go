@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,8 +45,12 @@ func TestReportsPage(t *testing.T) {
 		}
 		return r
 	}
-	// Signed in once, Alice is an agent conversations can go to.
-	if err := alice.Call(t.Context(), http.MethodGet, "/agent/me", nil, nil); err != nil {
+	// Signed in once, Alice is an agent conversations can go to; her
+	// name is the one her profile has now (other tests change it).
+	var me struct {
+		DisplayName string `json:"displayName"`
+	}
+	if err := alice.Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil {
 		t.Fatal(err)
 	}
 	before := report(url.Values{"agentId": {aliceSub}}).Total.FirstResponse.Count
@@ -110,14 +115,15 @@ func TestReportsPage(t *testing.T) {
 	checkCSV(t, exported(t, tab), "total", "", account.Total)
 
 	fill(t, tab, ".reports select[name=agent]", aliceSub)
-	waitFor(t, tab, "alice's days are shown", `document.querySelector(".reports .rep-note")?.textContent === `+js("Alice Moreau, "+from+" to "+to)+` &&
+	waitFor(t, tab, "alice's days are shown", `document.querySelector(".reports .rep-note")?.textContent === `+js(me.DisplayName+", "+from+" to "+to)+` &&
 		document.querySelectorAll(".rep-table tbody tr").length === 1`)
 	mine := report(url.Values{"agentId": {aliceSub}})
 	rows := exported(t, tab)
 	checkCSV(t, rows, "total", "", mine.Total)
 	checkCSV(t, rows, "agent", aliceSub, mine.Total)
-	if got := eval[string](t, tab, `document.querySelector(".rep-csv").getAttribute("download")`); got != "parley-report-alice-moreau-"+from+"-"+to+".csv" {
-		t.Errorf("export's file name = %q", got)
+	slug := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(me.DisplayName), "-"), "-")
+	if got := eval[string](t, tab, `document.querySelector(".rep-csv").getAttribute("download")`); got != "parley-report-"+slug+"-"+from+"-"+to+".csv" {
+		t.Errorf("export's file name = %q, want %s's and the range's", got, me.DisplayName)
 	}
 }
 
