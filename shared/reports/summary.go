@@ -32,6 +32,7 @@ type Summary struct {
 	FirstResponse Timing `json:"firstResponse"`
 	ReplyTime     Timing `json:"replyTime"`
 	TimeToClose   Timing `json:"timeToClose"`
+	CSAT          CSAT   `json:"csat"`
 }
 
 // Volume is the new conversations by channel.
@@ -78,6 +79,7 @@ func Summarize(cs ...Counters) Summary {
 		FirstResponse: timing(sum, FirstResponse),
 		ReplyTime:     timing(sum, ReplyTime),
 		TimeToClose:   timing(sum, TimeToClose),
+		CSAT:          csatSummary(sum),
 	}
 }
 
