@@ -81,6 +81,10 @@ The {{.Omitted}} earlier messages are not in this email: it would be too large t
 {{if .Body}}{{.Body}}
 {{end}}{{template "files" .Files}}{{end}}
 {{if .FilesNote}}{{.FilesNote}}
+{{end}}{{if .Links}}
+{{.Question}} Choose a rating:
+{{range .Links}}{{.Score}} - {{.Label}}: {{.URL}}
+{{end}}
 {{end}}{{.Footer}}
 `))
 
