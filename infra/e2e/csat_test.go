@@ -63,6 +63,28 @@ func csatOf(t *testing.T, admin *chatclient.Agent, dim, id string) reports.CSAT 
 
 func ratio(v float64) *float64 { return &v }
 
+// ratingLinks waits for the transcript to addr and returns its survey
+// links by score.
+func ratingLinks(t *testing.T, addr string) map[string]string {
+	t.Helper()
+	var links map[string]string
+	eventually(t, "the transcript with the survey to "+addr, func() error {
+		mails := mailTo(t, addr, email.DefaultTranscriptSubject)
+		if len(mails) != 1 {
+			return fmt.Errorf("%d transcripts", len(mails))
+		}
+		links = map[string]string{}
+		for _, m := range ratingLinkRE.FindAllStringSubmatch(mails[0].Text, -1) {
+			links[m[1]] = m[0]
+		}
+		if len(links) != 5 {
+			return fmt.Errorf("survey links %v in:\n%s", links, mails[0].Text)
+		}
+		return nil
+	})
+	return links
+}
+
 // TestCSATFromWidgetAndEmail: a channel with the survey on asks on close
 // (the visitor's socket hears a close with survey set); the visitor rates
 // in the widget and changes its mind; the transcript carries five signed
@@ -165,21 +187,10 @@ func TestCSATFromWidgetAndEmail(t *testing.T) {
 	}
 
 	// The transcript's links.
-	var links map[string]string
-	eventually(t, "the transcript with the survey to "+addr, func() error {
-		mails := mailTo(t, addr, email.DefaultTranscriptSubject)
-		if len(mails) != 1 {
-			return fmt.Errorf("%d transcripts", len(mails))
-		}
-		links = map[string]string{}
-		for _, m := range ratingLinkRE.FindAllStringSubmatch(mails[0].Text, -1) {
-			links[m[1]] = m[0]
-		}
-		if len(links) != 5 || !strings.Contains(mails[0].HTML, "How was this conversation?") {
-			return fmt.Errorf("survey links %v in:\n%s", links, mails[0].Text)
-		}
-		return nil
-	})
+	links := ratingLinks(t, addr)
+	if mails := mailTo(t, addr, email.DefaultTranscriptSubject); !strings.Contains(mails[0].HTML, "How was this conversation?") {
+		t.Errorf("the transcript's HTML part does not ask:\n%s", mails[0].HTML)
+	}
 	// A GET (a mail scanner, or the reader opening the link) records
 	// nothing: it shows the form with the link's score chosen.
 	status, page := openConfirmPage(t, http.MethodGet, links["1"], "")

@@ -649,7 +649,7 @@ export interface ReportCSAT {
   responses: number;
   responseRate?: number;
   average?: number;
-  distribution: [number, number, number, number, number];
+  distribution: number[];
 }
 
 /** Report is GET /agent/reports: a date range's total and its days with numbers. */
