@@ -85,6 +85,7 @@ export class Survey {
       this.fail(this.t.surveyFailed);
     } finally {
       this.send.disabled = false;
+      this.status.scrollIntoView({ block: "nearest" });
     }
   }
 
