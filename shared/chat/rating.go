@@ -96,15 +96,9 @@ func (s *Service) Rate(ctx context.Context, visitor Principal, conversationID st
 // conversation (the transcript email's): it acts as the conversation's
 // visitor. An unknown conversation answers like Rate's.
 func (s *Service) RateAsVisitor(ctx context.Context, conversationID string, r Rating) (Conversation, error) {
-	if err := checkID("conversation id", conversationID); err != nil {
-		return Conversation{}, err
-	}
-	c, err := s.store.Conversation(ctx, conversationID)
+	c, err := s.linked(ctx, conversationID)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Conversation{}, notFound()
-		}
-		return Conversation{}, fmt.Errorf("conversation %s: %w", conversationID, err)
+		return Conversation{}, err
 	}
 	return s.Rate(ctx, Principal{Role: RoleVisitor, ID: c.VisitorID, Name: c.VisitorName}, conversationID, r)
 }
@@ -112,15 +106,25 @@ func (s *Service) RateAsVisitor(ctx context.Context, conversationID string, r Ra
 // RatingOf returns the current rating of a conversation, for the page of
 // a signed link (nil before any), and whether it asked for one.
 func (s *Service) RatingOf(ctx context.Context, conversationID string) (*Rating, bool, error) {
-	if err := checkID("conversation id", conversationID); err != nil {
+	c, err := s.linked(ctx, conversationID)
+	if err != nil {
 		return nil, false, err
 	}
-	c, err := s.store.Conversation(ctx, conversationID)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, false, notFound()
-		}
-		return nil, false, fmt.Errorf("conversation %s: %w", conversationID, err)
-	}
 	return c.rating(), c.Survey, nil
+}
+
+// linked reads the conversation a signed link names: the link is the
+// proof, there is no principal to check.
+func (s *Service) linked(ctx context.Context, conversationID string) (Conversation, error) {
+	if err := checkID("conversation id", conversationID); err != nil {
+		return Conversation{}, err
+	}
+	c, err := s.store.Conversation(ctx, conversationID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Conversation{}, notFound()
+	case err != nil:
+		return Conversation{}, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	return c, nil
 }

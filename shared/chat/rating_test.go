@@ -20,7 +20,7 @@ func surveyEnv(t *testing.T, on bool) *env {
 	return e
 }
 
-// events are the types and ratings of the conversation's stored events.
+// ratedEvents are the conversation's stored closes and ratings.
 func ratedEvents(t *testing.T, e *env, id string) []chat.Event {
 	t.Helper()
 	var out []chat.Event
