@@ -259,10 +259,24 @@ func TestCSATFromWidgetAndEmail(t *testing.T) {
 	}
 }
 
-// TestCSATOffAsksNothing: with the survey off (the default) a close asks
-// nothing, the widget cannot rate, and the transcript has no links.
+// TestCSATOffAsksNothing: a channel starts with the survey off, and a
+// setting that is not a boolean is refused and changes nothing; with the
+// survey off a close asks nothing and the widget cannot rate.
 func TestCSATOffAsksNothing(t *testing.T) {
 	admin := newAgent(t, "alice")
+	ch := newChannel(t, admin, "No survey "+time.Now().Format("150405.000"))
+	if ch["csat"] != false {
+		t.Errorf("a new channel's csat = %v, want false", ch["csat"])
+	}
+	ch["csat"] = "yes"
+	var api *chatclient.APIError
+	if err := admin.Call(wait(t), http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), ch, nil); !errors.As(err, &api) || api.Status != http.StatusBadRequest {
+		t.Errorf("csat \"yes\" = %v, want 400", err)
+	}
+	var stored channelDoc
+	if err := admin.Call(wait(t), http.MethodGet, "/agent/settings/channels/"+ch["id"].(string), nil, &stored); err != nil || stored["csat"] != false {
+		t.Errorf("after the refusal csat = %v (%v), want false", stored["csat"], err)
+	}
 	v := newVisitor(t)
 	tab, conv, _ := startConversation(t, v, "Hello there")
 	if _, err := admin.Act(wait(t), conv, "close", map[string]string{}); err != nil {
