@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func TestCSATRollups(t *testing.T) {
 	for name, evs := range map[string][]reports.Event{"in order": events, "reversed": reversed, "every event twice": twice} {
 		t.Run(name, func(t *testing.T) {
 			st := newMemStore()
-			rec, err := reports.NewRecorder(st, rome)
+			rec, err := reports.NewRecorder(st, rome, hoursOf{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +58,7 @@ func TestCSATRollups(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rd, err := reports.NewReader(st)
+			rd, err := reports.NewReader(st, st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,17 +92,27 @@ func TestCSATRatingBeforeItsClose(t *testing.T) {
 	c.InboxID = "main"
 	c.Add(s.events[0].Entry)
 	c.Add(s.events[2].Entry)
-	early := c.Rollups(rome)
+	early := c.Rollups(rome, nil)
 	if got := early[reports.Key{Dim: reports.DimInbox, ID: "main", Day: "2026-12-08"}][reports.CSATResponses]; got != 1 {
 		t.Errorf("rating alone: responses on its day = %d, want 1", got)
 	}
 	c.Add(s.events[1].Entry)
-	late := c.Rollups(rome)
-	d := reports.Diff(early, late)
+	late := c.Rollups(rome, nil)
+	// The survey's counters of what the close's arrival changes.
+	d := reports.Rollups{}
+	for k, c := range reports.Diff(early, late) {
+		for name, v := range c {
+			if strings.HasPrefix(name, "csat_") {
+				if d[k] == nil {
+					d[k] = reports.Counters{}
+				}
+				d[k][name] = v
+			}
+		}
+	}
 	want := reports.Rollups{
 		{Dim: reports.DimInbox, ID: "main", Day: "2026-12-08"}: {reports.CSATResponses: -1, reports.CSATSum: -4, reports.CSATScoreName(4): -1},
-		{Dim: reports.DimInbox, ID: "main", Day: "2026-12-07"}: {reports.CSATAsked: 1, reports.CSATResponses: 1, reports.CSATSum: 4, reports.CSATScoreName(4): 1,
-			reports.ClosedAgent: 1, reports.TimeToClose + "_n": 1, reports.TimeToClose + "_ms": 300000, reports.BucketName(reports.TimeToClose, 9): 1, reports.Missed: 1},
+		{Dim: reports.DimInbox, ID: "main", Day: "2026-12-07"}: {reports.CSATAsked: 1, reports.CSATResponses: 1, reports.CSATSum: 4, reports.CSATScoreName(4): 1},
 	}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("what the close's arrival changes (-want +got):\n%s", diff)
