@@ -190,6 +190,19 @@ func checkCSV(t *testing.T, rows [][]string, kind, agentID string, want reports.
 			BusinessHours: reports.Times{FirstResponse: timing("bh_frt"), FirstResponseFromAssignment: timing("bh_fra"),
 				ReplyTime: timing("bh_rt"), TimeToClose: timing("bh_ttc")},
 		}
+		got.CSAT = reports.CSAT{Asked: n("csat_asked"), Responses: n("csat_responses")}
+		for i := range got.CSAT.Distribution {
+			got.CSAT.Distribution[i] = n("csat_" + strconv.Itoa(i+1))
+		}
+		for name, dst := range map[string]**float64{"csat_response_rate": &got.CSAT.ResponseRate, "csat_average": &got.CSAT.Average} {
+			if v := row[col[name]]; v != "" {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("%s = %q: %v", name, v, err)
+				}
+				*dst = &f
+			}
+		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("CSV %s row (-API +CSV):\n%s", kind, diff)
 		}

@@ -154,6 +154,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		call             call
 	}{
 		{"GET /widget/conversations/{id}/messages", widgetOrigin(), stranger.Token, visitorConv, "", call{"GET", "/widget/conversations/{id}/messages", ""}},
+		{"PUT /widget/conversations/{id}/rating", widgetOrigin(), stranger.Token, visitorConv, "", call{"PUT", "/widget/conversations/{id}/rating", `{"score":1}`}},
 		{"POST /widget/conversations/{id}/attachments/{attachmentId}", widgetOrigin(), stranger.Token, visitorConv, "", call{"POST", "/widget/conversations/{id}/attachments/" + b64url(uuid.NewString()+"/1-a.pdf"), ""}},
 		{"GET /agent/conversations/{id}", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}", ""}},
 		{"GET /agent/conversations/{id}/messages", "", agentBearer, otherConv, "", call{"GET", "/agent/conversations/{id}/messages", ""}},

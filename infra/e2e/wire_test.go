@@ -640,13 +640,24 @@ func keepEntries(t *testing.T, body []byte, key string, keep func(map[string]any
 }
 
 // recordReport records GET /agent/reports for an inbox whose one
-// conversation Alice answered and closed today.
+// conversation Alice answered and closed today with the survey on, and
+// the visitor rated: in the widget, then from the transcript's link (the
+// rating routes and pages, the rated thread).
 func recordReport(t *testing.T, rec *wireRecorder, alice caller, aliceSub string) {
 	t.Helper()
 	admin := newAgent(t, "alice")
 	inbox, channel := newInbox(t, admin, "Wire reports "+time.Now().Format("150405.000"))
 	setInbox(t, admin, inbox, "Wire reports", []member{{ID: aliceSub}}, "manual", 5)
-	_, conv := visit(t, channel, "Hello")
+	setCSAT(t, admin, channel, true)
+	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), channel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, conv, _ := startConversation(t, v, "Hello")
+	tab.Close()
+	addr := "wire-rated-" + strings.ToLower(conv[:8]) + "@visitor.test"
+	giveAddress(t, v, addr)
+	confirmAddress(t, addr)
 	if _, err := admin.Reply(wait(t), conv, "Hi!"); err != nil {
 		t.Fatal(err)
 	}
@@ -656,6 +667,16 @@ func recordReport(t *testing.T, rec *wireRecorder, alice caller, aliceSub string
 	if _, err := admin.Act(wait(t), conv, "close", map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
+	visitor := caller{base: alice.base, origin: widgetOrigin(), bearer: v.Token}
+	rec.answer("", visitor, "PUT /widget/conversations/{id}/rating", "/widget/conversations/"+conv+"/rating", map[string]any{"score": 5, "comment": "Quick, thanks"}, http.StatusOK)
+	links := ratingLinks(t, addr)
+	rec.page("GET /widget/rating", links["4"], "")
+	u, err := url.Parse(links["4"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.page("POST /widget/rating", u.Scheme+"://"+u.Host+u.Path, url.Values{"token": {u.Query().Get("token")}, "score": {"4"}, "comment": {"Quick, thanks"}}.Encode())
+	rec.answer("rated", alice, "GET /agent/conversations/{id}", "/agent/conversations/"+conv, nil, http.StatusOK)
 	reportsSettled(t, []string{conv})
 	today := cloud.Now().UTC()
 	q := url.Values{"inboxId": {inbox}, "from": {today.AddDate(0, 0, -1).Format(time.DateOnly)}, "to": {today.AddDate(0, 0, 1).Format(time.DateOnly)}}

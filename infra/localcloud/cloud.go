@@ -438,7 +438,8 @@ func (c *Cloud) localURL(v string) string {
 		}
 		return c.callbackURL(apiID, stage) + rest
 	}
-	return c.base + "/api" + rest
+	// The HTTP API serves its default stage: the path is the route's.
+	return c.base + "/api" + m[3] + rest
 }
 
 func (c *Cloud) callbackURL(apiID, stage string) string {

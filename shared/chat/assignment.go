@@ -150,9 +150,14 @@ func (s *Service) Close(ctx context.Context, agent Principal, conversationID str
 		if c.Status == StatusClosed {
 			return nil, nil
 		}
+		survey, err := s.surveyOf(ctx, *c)
+		if err != nil {
+			return nil, err
+		}
 		c.Status = StatusClosed
 		stopTimer(c)
-		return &Event{Type: EventClosed, Reason: CloseReasonAgent}, nil
+		c.Survey = c.Survey || survey
+		return &Event{Type: EventClosed, Reason: CloseReasonAgent, Survey: survey}, nil
 	})
 }
 

@@ -12,11 +12,13 @@ import (
 )
 
 // Channel is what the domain needs to know of a chat channel: the inbox
-// its conversations land in and its inactivity timer.
+// its conversations land in, its inactivity timer and whether a close asks
+// the visitor for a rating (Survey).
 type Channel struct {
 	ID         string
 	InboxID    string
 	Inactivity Inactivity
+	Survey     bool
 }
 
 // Channels answers for the chat channels; the stored settings do

@@ -68,6 +68,9 @@ const (
 	// EventWarning tells the visitor the conversation is about to close
 	// for inactivity; the message body is the text shown.
 	EventWarning EventType = "warning"
+	// EventRated records the visitor's answer to the satisfaction survey
+	// (rating.go); a later answer is another EventRated that replaces it.
+	EventRated EventType = "rated"
 )
 
 // Channels a message travels on.
@@ -104,6 +107,11 @@ type Event struct {
 	// Reason says why a conversation closed: CloseReasonAgent or
 	// CloseReasonInactivity.
 	Reason string `json:"reason,omitempty"`
+	// Survey is set on a close that asked the visitor for a rating (the
+	// channel's satisfaction survey was on).
+	Survey bool `json:"survey,omitempty"`
+	// Rating is the visitor's answer (EventRated).
+	Rating *Rating `json:"rating,omitempty"`
 }
 
 // Message is one immutable entry of a conversation's seq stream.
@@ -167,6 +175,12 @@ type Conversation struct {
 	// does then; zero when no timer runs (closed, or no timeout configured).
 	TimerAt    time.Time
 	TimerStage TimerStage
+	// Survey is true once a close asked the visitor for a rating;
+	// Rating is the current answer (Score 0: none yet) and Ratings how
+	// many answers were given (rating.go).
+	Survey  bool
+	Rating  Rating
+	Ratings int
 	// ListChange is set by the change a message makes to the conversation
 	// when the message changes what every agent's list shows (see
 	// stampListed); it is not stored.
@@ -205,6 +219,9 @@ type Summary struct {
 	VisitorOnline     bool   `json:"visitorOnline"`
 	// VisitorName is the contact's name or email address, when known.
 	VisitorName string `json:"visitorName,omitempty"`
+	// Rating is the visitor's answer to the satisfaction survey, once
+	// given.
+	Rating *Rating `json:"rating,omitempty"`
 }
 
 // VisitorConversation is the visitor's view of a conversation: no internal
@@ -230,6 +247,7 @@ func (c Conversation) AgentSummary() Summary {
 		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, VisitorName: c.VisitorName,
 		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
+		Rating: c.rating(),
 	}
 }
 

@@ -128,10 +128,11 @@ func (s *Service) Expire(ctx context.Context, conversationID string) (ExpireOutc
 		return ExpireNone, fmt.Errorf("expire %s: %w", conversationID, err)
 	}
 	now := s.now()
-	in, err := s.inactivityOf(ctx, conv)
+	ch, err := s.channelOf(ctx, conv.ChannelID)
 	if err != nil {
 		return ExpireNone, fmt.Errorf("expire %s: %w", conversationID, err)
 	}
+	in := ch.Inactivity
 	decide := func(c *Conversation) (*Event, string) {
 		if c.Status != StatusOpen || c.TimerAt.IsZero() || c.TimerAt.After(now) {
 			return nil, ""
@@ -142,7 +143,8 @@ func (s *Service) Expire(ctx context.Context, conversationID string) (ExpireOutc
 		}
 		c.Status = StatusClosed
 		stopTimer(c)
-		return &Event{Type: EventClosed, Reason: CloseReasonInactivity}, ""
+		c.Survey = c.Survey || ch.Survey
+		return &Event{Type: EventClosed, Reason: CloseReasonInactivity, Survey: ch.Survey}, ""
 	}
 	probe := conv
 	ev, body := decide(&probe)

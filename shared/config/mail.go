@@ -30,6 +30,9 @@ type Mail struct {
 	// FileLinkURL is the widget's page the files links of emails point at
 	// (FILE_LINK_URL).
 	FileLinkURL string
+	// RatingURL is the page the survey links of transcripts open, the
+	// widget API's /widget/rating (RATING_URL; TranscriptFunction only).
+	RatingURL string
 }
 
 // LoadMail reads the email channel's variables.
@@ -64,6 +67,9 @@ func MailFromLookup(lookup func(string) (string, bool)) (Mail, error) {
 	}
 	if v, ok := lookup("FILE_LINK_URL"); ok {
 		m.FileLinkURL = strings.TrimSpace(v)
+	}
+	if v, ok := lookup("RATING_URL"); ok {
+		m.RatingURL = strings.TrimSpace(v)
 	}
 	return m, nil
 }

@@ -123,9 +123,11 @@ type Service struct {
 	ses      SES
 	s3       S3
 	tokens   *mail.Tokens
-	cfg      config.Mail
-	channel  string
-	team     string
+	// ratingURL is Options.RatingURL.
+	ratingURL string
+	cfg       config.Mail
+	channel   string
+	team      string
 	// inboxURL is where agents open a conversation (#/c/{id}).
 	inboxURL string
 	now      func() time.Time
@@ -149,6 +151,9 @@ type Options struct {
 	// AttachUpTo is the most bytes of files a reply by email attaches;
 	// the rest, and all of them when it is 0, go as links.
 	AttachUpTo int64
+	// RatingURL is the page the survey links of a transcript open (the
+	// widget API's /widget/rating); empty: transcripts carry none.
+	RatingURL string
 }
 
 // New returns a Service.
@@ -157,7 +162,7 @@ func New(svc *chat.Service, st Store, channels Channels, ses SES, s3c S3, tokens
 		o.Now = time.Now
 	}
 	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now,
-		files: o.Files, attachUpTo: o.AttachUpTo}
+		files: o.Files, attachUpTo: o.AttachUpTo, ratingURL: o.RatingURL}
 }
 
 // AddressKey is how addresses are compared and indexed.

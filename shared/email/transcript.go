@@ -101,7 +101,7 @@ func (s *Service) restLink(conv chat.Conversation, c Contact, to string) string 
 	return page.String()
 }
 
-func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, to, subject, fromName string) (string, error) {
+func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, to, subject, fromName string, survey []string) (string, error) {
 	if subject == "" {
 		subject = DefaultTranscriptSubject
 	}
@@ -112,8 +112,8 @@ func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, t
 	all := s.entries(v.conv.ID, v.msgs, c.Name)
 	t := mail.Thread{
 		Title: "Your conversation", StartedAt: v.conv.CreatedAt, PageURL: c.PageURL, Entries: all,
-		FilesNote: filesNote(nil, all),
-		Footer:    "Reply to this email to write to us again about this conversation.",
+		FilesNote: filesNote(nil, all), Survey: survey,
+		Footer: "Reply to this email to write to us again about this conversation.",
 	}
 	if v.omitted > 0 {
 		t.Omitted, t.Rest = v.omitted, s.restLink(v.conv, c, to)
@@ -151,7 +151,7 @@ func (s *Service) Transcript(ctx context.Context, agent chat.Principal, conversa
 	if _, err := mail.Subject(orDefault(subject)); err != nil {
 		return chat.Message{}, toDomain(err)
 	}
-	if _, err := s.transcript(ctx, v, c, to, subject, agent.Name); err != nil {
+	if _, err := s.transcript(ctx, v, c, to, subject, agent.Name, nil); err != nil {
 		return chat.Message{}, err
 	}
 	return s.chat.RecordEvent(ctx, agent, conversationID, chat.Event{Type: chat.EventTranscriptSent, Email: to, Subject: orDefault(subject)})
@@ -174,6 +174,9 @@ type Closed struct {
 	// Visibility is "public" ("" before events carried it); a transcript
 	// goes to the visitor, so it is built from public events only.
 	Visibility string `json:"visibility"`
+	// Survey: the close asked for a rating, so the transcript carries
+	// the survey's links.
+	Survey bool `json:"survey"`
 }
 
 // OnClosed sends the transcript of a conversation that just closed, once
@@ -222,6 +225,12 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 		log.InfoContext(ctx, "transcript skipped", "why", "address not confirmed")
 		return nil
 	}
+	var survey []string
+	if ev.Survey {
+		if survey, err = s.surveyLinks(conv.ID); err != nil {
+			return fmt.Errorf("survey links of %s: %w", conv.ID, err)
+		}
+	}
 	claim := TranscriptClaim(ev.ID)
 	if err := s.store.Once(ctx, claim); err != nil {
 		if errors.Is(err, chat.ErrConflict) {
@@ -234,7 +243,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if fromName == "" {
 		fromName = "Support"
 	}
-	if _, err := s.transcript(ctx, v, c, c.Email, "", fromName); err != nil {
+	if _, err := s.transcript(ctx, v, c, c.Email, "", fromName, survey); err != nil {
 		var de *chat.Error
 		if errors.As(err, &de) {
 			// Undeliverable or refused: retrying will not help.

@@ -26,12 +26,13 @@ const (
 	ConversationAssigned = "conversation.assigned"
 	ConversationClosed   = "conversation.closed"
 	ConversationReopened = "conversation.reopened"
+	ConversationRated    = "conversation.rated"
 	AgentStatus          = "agent.status"
 )
 
 // DetailTypes lists every DetailType Parley publishes.
 func DetailTypes() []string {
-	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, AgentStatus}
+	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, ConversationRated, AgentStatus}
 }
 
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
@@ -127,6 +128,16 @@ type AssignedDetail struct {
 type ClosedDetail struct {
 	Envelope
 	Reason string `json:"reason"`
+	// Survey is true when the close asked the visitor for a rating.
+	Survey bool `json:"survey"`
+}
+
+// RatedDetail is the Detail of conversation.rated: the visitor's answer
+// to the satisfaction survey. A later answer of the same conversation
+// (a higher seq) replaces an earlier one.
+type RatedDetail struct {
+	Envelope
+	Rating chat.Rating `json:"rating"`
 }
 
 // ReopenedDetail is the Detail of conversation.reopened.
@@ -191,9 +202,14 @@ func FromMessage(sm store.StreamMessage) []Event {
 		if reason == "" {
 			reason = chat.CloseReasonAgent
 		}
-		return one(ConversationClosed, ClosedDetail{Envelope: env, Reason: reason})
+		return one(ConversationClosed, ClosedDetail{Envelope: env, Reason: reason, Survey: m.Event.Survey})
 	case chat.EventReopened:
 		return one(ConversationReopened, ReopenedDetail{Envelope: env})
+	case chat.EventRated:
+		if m.Event.Rating == nil {
+			return nil
+		}
+		return one(ConversationRated, RatedDetail{Envelope: env, Rating: *m.Event.Rating})
 	}
 	return nil
 }

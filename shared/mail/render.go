@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -44,8 +45,25 @@ type Thread struct {
 	Rest    string
 	// FilesNote says how long file links work, under the files.
 	FilesNote string
-	Footer    string
-	Location  *time.Location
+	// Survey, when set, are the links that rate the conversation, for
+	// scores 1 to 5 in order (a transcript of a channel with the survey
+	// on); only http(s) links are shown.
+	Survey   []string
+	Footer   string
+	Location *time.Location
+}
+
+// SurveyQuestion and ScoreLabels are how a transcript asks for a rating
+// (the widget asks the same, in the visitor's language).
+const SurveyQuestion = "How was this conversation?"
+
+// ScoreLabels name the scores 1 to 5.
+var ScoreLabels = [5]string{"Very bad", "Bad", "OK", "Good", "Very good"}
+
+type surveyLink struct {
+	Score int
+	Label string
+	URL   string
 }
 
 var textTmpl = template.Must(template.New("text").Parse(`{{define "files"}}{{range .}}[file] {{.Name}} ({{.Size}}){{if .URL}}: {{.URL}}{{else if .Attached}}, attached{{end}}
@@ -63,6 +81,10 @@ The {{.Omitted}} earlier messages are not in this email: it would be too large t
 {{if .Body}}{{.Body}}
 {{end}}{{template "files" .Files}}{{end}}
 {{if .FilesNote}}{{.FilesNote}}
+{{end}}{{if .Links}}
+{{.Question}} Choose a rating:
+{{range .Links}}{{.Score}} - {{.Label}}: {{.URL}}
+{{end}}
 {{end}}{{.Footer}}
 `))
 
@@ -83,6 +105,9 @@ var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`{{define "files
 {{if .Body}}<div style="white-space:pre-wrap">{{.Body}}</div>{{end}}{{template "files" .Files}}
 </div>
 {{end}}{{if .FilesNote}}<p style="color:#59636e;font-size:12px">{{.FilesNote}}</p>
+{{end}}{{if .Links}}<p style="margin:16px 0 6px 0"><strong>{{.Question}}</strong></p>
+<p>{{range .Links}}<a href="{{.URL}}" style="display:inline-block;margin:0 6px 6px 0;padding:6px 10px;border:1px solid #d1d9e0;border-radius:6px;color:#1f2328;text-decoration:none">{{.Score}} · {{.Label}}</a>
+{{end}}</p>
 {{end}}<p style="color:#59636e;font-size:12px">{{.Footer}}</p>
 </body></html>
 `))
@@ -98,6 +123,8 @@ type threadView struct {
 	SafePage string
 	SafeRest string
 	Entries  []entryView
+	Question string
+	Links    []surveyLink
 }
 
 // Render returns the plain text and HTML bodies of t. Every piece of
@@ -117,6 +144,12 @@ func Render(t Thread) (text, htmlBody string, err error) {
 	}
 	if httpURL(t.Rest) {
 		v.SafeRest = t.Rest
+	}
+	if len(t.Survey) == len(ScoreLabels) && !slices.ContainsFunc(t.Survey, func(u string) bool { return !httpURL(u) }) {
+		v.Question = SurveyQuestion
+		for i, u := range t.Survey {
+			v.Links = append(v.Links, surveyLink{Score: i + 1, Label: ScoreLabels[i], URL: u})
+		}
 	}
 	for _, e := range t.Entries {
 		v.Entries = append(v.Entries, entryView{Entry: e, When: e.At.In(loc).Format(layout)})

@@ -15,6 +15,7 @@ const (
 	assigned        = "conversation.assigned"
 	closed          = "conversation.closed"
 	reopened        = "conversation.reopened"
+	rated           = "conversation.rated"
 	publicVisible   = "public"
 	actorVisitor    = "visitor"
 	actorAgent      = "agent"
@@ -58,6 +59,10 @@ type detail struct {
 		ID string `json:"id"`
 	} `json:"assignee"`
 	Reason string `json:"reason"`
+	Survey bool   `json:"survey"`
+	Rating *struct {
+		Score int `json:"score"`
+	} `json:"rating"`
 }
 
 // Parse reads an event's Detail. It answers false for an event the
@@ -68,7 +73,7 @@ func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 		return Event{}, false, nil
 	}
 	switch detailType {
-	case messageCreated, assigned, closed, reopened:
+	case messageCreated, assigned, closed, reopened, rated:
 	default:
 		return Event{}, false, nil
 	}
@@ -102,9 +107,14 @@ func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 			ev.Entry.Agent = d.Assignee.ID
 		}
 	case closed:
-		ev.Entry.Kind, ev.Entry.Reason = KindClosed, d.Reason
+		ev.Entry.Kind, ev.Entry.Reason, ev.Entry.Survey = KindClosed, d.Reason, d.Survey
 	case reopened:
 		ev.Entry.Kind = KindReopened
+	case rated:
+		if d.Rating == nil || d.Rating.Score < 1 || d.Rating.Score > 5 {
+			return Event{}, false, fmt.Errorf("%w: %s without a score of 1 to 5", ErrMalformed, detailType)
+		}
+		ev.Entry.Kind, ev.Entry.Score = KindRated, d.Rating.Score
 	}
 	return ev, true, nil
 }

@@ -40,6 +40,10 @@ type Entry struct {
 	Channel string `json:"c,omitempty"`
 	// Reason is why it closed, agent or inactivity (KindClosed).
 	Reason string `json:"r,omitempty"`
+	// Survey is set on a close that asked for a rating (KindClosed);
+	// Score is the rating given (KindRated, csat.go).
+	Survey bool `json:"y,omitempty"`
+	Score  int  `json:"s,omitempty"`
 }
 
 func (e Entry) time() time.Time { return time.UnixMilli(e.At) }
@@ -270,6 +274,7 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 			seg = segment{started: true, start: t}
 		}
 	}
+	c.csat(r, loc)
 	return r
 }
 

@@ -397,6 +397,10 @@ func TestParseDocumentedEvents(t *testing.T) {
 		{"agent.status.json", reports.Event{}, false},
 		{"conversation.closed.inactivity.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
 			Entry: reports.Entry{Seq: 9, Kind: reports.KindClosed, Reason: "inactivity", At: ms("2026-11-21T19:42:10.123Z")}}, true},
+		{"conversation.closed.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
+			Entry: reports.Entry{Seq: 7, Kind: reports.KindClosed, Reason: "agent", Survey: true, At: ms("2026-11-21T19:42:10.123Z")}}, true},
+		{"conversation.rated.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
+			Entry: reports.Entry{Seq: 10, Kind: reports.KindRated, Score: 4, At: ms("2026-11-21T19:42:10.123Z")}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -418,6 +422,12 @@ func TestParseDocumentedEvents(t *testing.T) {
 	for _, bad := range []string{`{`, `{"version":"1"}`, `{"version":"1","conversationId":"c","inboxId":"main","seq":2,"occurredAt":"2026-11-21T19:42:10Z"}`} {
 		if _, _, err := reports.Parse("parley.chat", "message.created", []byte(bad)); !errors.Is(err, reports.ErrMalformed) {
 			t.Errorf("Parse(%s) = %v, want ErrMalformed", bad, err)
+		}
+	}
+	for _, bad := range []string{`{"version":"1","conversationId":"c","inboxId":"main","seq":2,"occurredAt":"2026-11-21T19:42:10Z"}`,
+		`{"version":"1","conversationId":"c","inboxId":"main","seq":2,"occurredAt":"2026-11-21T19:42:10Z","rating":{"score":6}}`} {
+		if _, _, err := reports.Parse("parley.chat", "conversation.rated", []byte(bad)); !errors.Is(err, reports.ErrMalformed) {
+			t.Errorf("Parse(rated %s) = %v, want ErrMalformed", bad, err)
 		}
 	}
 }

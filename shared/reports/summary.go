@@ -36,6 +36,7 @@ type Summary struct {
 	// BusinessHours are the same times counting only the channels'
 	// opening hours.
 	BusinessHours Times `json:"businessHours"`
+	CSAT          CSAT  `json:"csat"`
 }
 
 // Times are the time metrics of one kind of clock.
@@ -97,6 +98,7 @@ func Summarize(cs ...Counters) Summary {
 			ReplyTime:                   timing(sum, Business(ReplyTime)),
 			TimeToClose:                 timing(sum, Business(TimeToClose)),
 		},
+		CSAT: csatSummary(sum),
 	}
 }
 

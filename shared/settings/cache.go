@@ -190,7 +190,7 @@ func (c *Cache) Channel(ctx context.Context, id string) (chat.Channel, error) {
 	return chat.Channel{ID: e.ch.ID, InboxID: e.ch.InboxID, Inactivity: chat.Inactivity{
 		Timeout: time.Duration(in.TimeoutMinutes) * time.Minute, Warning: time.Duration(in.WarningMinutes) * time.Minute,
 		Language: e.ch.Look.Language, WarningText: in.WarningText,
-	}}, nil
+	}, Survey: e.ch.CSAT}, nil
 }
 
 // ChannelOrigins implements auth.ChannelOrigins.

@@ -28,6 +28,10 @@ type Channel struct {
 	Inactivity       Inactivity            `json:"inactivity"`
 	Files            Files                 `json:"files"`
 	Retention        Retention             `json:"retention"`
+	// CSAT turns the satisfaction survey on: a close asks the visitor to
+	// rate the conversation, in the widget and in the transcript email
+	// (docs/reports.md, "Satisfaction"). Off by default.
+	CSAT bool `json:"csat"`
 }
 
 // Look is how the widget looks on the host page.

@@ -53,6 +53,7 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, channels *set
 		return nil, err
 	}
 	o.ChannelID, o.Team, o.Now = e.Config.DefaultChannelID, e.Config.TeamName, clock.New(e.Config.ClockFile)
+	o.RatingURL = cfg.RatingURL
 	// INBOX_URL says where the inbox is (the agent routes have it); the
 	// first inbox origin is the web distribution's root, where it is too.
 	if cfg.InboxURL != nil {

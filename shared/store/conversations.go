@@ -84,6 +84,9 @@ func toDBConversation(c chat.Conversation) item {
 	putOpt(it, "preview", c.Preview)
 	putOpt(it, "visitorName", c.VisitorName)
 	putOpt(it, "firstLine", c.FirstLine)
+	for k, v := range ratingAttrs(c) {
+		it[k] = v
+	}
 	it["createdAt"] = str(formatTime(c.CreatedAt))
 	it["lastActivityAt"] = str(formatTime(c.LastActivityAt))
 	for k, v := range indexKeys(c) {
@@ -116,7 +119,28 @@ func toConversation(it item) chat.Conversation {
 		VisitorOnline:     getBool(it, "visitorOnline"),
 		VisitorName:       getS(it, "visitorName"),
 		FirstLine:         getS(it, "firstLine"),
+		Survey:            getBool(it, "survey"),
+		Rating:            chat.Rating{Score: int(getN(it, "ratingScore")), Comment: getS(it, "ratingComment")},
+		Ratings:           int(getN(it, "ratings")),
 	}
+}
+
+// ratingAttrs are the conversation item's survey attributes (none until a
+// close asks): whether it asked, the current rating and how many answers
+// were given.
+func ratingAttrs(c chat.Conversation) item {
+	it := item{}
+	if c.Survey {
+		it["survey"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	if c.Rating.Score > 0 {
+		it["ratingScore"] = num(int64(c.Rating.Score))
+		it["ratings"] = num(int64(c.Ratings))
+		if c.Rating.Comment != "" {
+			it["ratingComment"] = str(c.Rating.Comment)
+		}
+	}
+	return it
 }
 
 func toDBMessage(m chat.Message) item {
@@ -137,6 +161,13 @@ func toDBMessage(m chat.Message) item {
 		putOpt(it, "eventEmail", m.Event.Email)
 		putOpt(it, "eventSubject", m.Event.Subject)
 		putOpt(it, "eventReason", m.Event.Reason)
+		if m.Event.Survey {
+			it["eventSurvey"] = &types.AttributeValueMemberBOOL{Value: true}
+		}
+		if r := m.Event.Rating; r != nil {
+			it["eventScore"] = num(int64(r.Score))
+			putOpt(it, "eventComment", r.Comment)
+		}
 	}
 	it["createdAt"] = str(formatTime(m.CreatedAt))
 	putOpt(it, "channel", m.Channel)
@@ -169,7 +200,11 @@ func toMessage(it item) chat.Message {
 	m.Attachments = getFiles(it)
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
-			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}
+			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason"),
+			Survey: getBool(it, "eventSurvey")}
+		if score := getN(it, "eventScore"); score > 0 {
+			m.Event.Rating = &chat.Rating{Score: int(score), Comment: getS(it, "eventComment")}
+		}
 	}
 	return m
 }
@@ -536,6 +571,15 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	if next.AgentReadSeq > cur.AgentReadSeq {
 		set = append(set, "agentReadSeq = :ars")
 		vals[":ars"] = num(next.AgentReadSeq)
+	}
+	// The survey's attributes only ever appear or change (a rating is
+	// replaced, never removed) except the comment an answer leaves out.
+	for k, v := range ratingAttrs(next) {
+		set = append(set, k+" = :"+k)
+		vals[":"+k] = v
+	}
+	if next.Rating.Score > 0 && next.Rating.Comment == "" {
+		remove = append(remove, "ratingComment")
 	}
 	if timer := timerAttrs(next); len(timer) > 0 {
 		for k, v := range timer {

@@ -41,8 +41,15 @@ const maxConfirmBody = 1024
 
 func (h *Handler) page(ctx context.Context, status int, v confirmView) events.APIGatewayV2HTTPResponse {
 	v.Color = template.CSS(h.settings.Color(ctx, h.channel)) // always #rrggbb
+	return htmlPage(status, confirmPage, v)
+}
+
+// htmlPage renders one of the widget API's own pages (the confirmation
+// and rating pages): no script, no referrer, never cached, no framing, and
+// a form may post only back to the API.
+func htmlPage(status int, t *template.Template, v any) events.APIGatewayV2HTTPResponse {
 	var b bytes.Buffer
-	if err := confirmPage.Execute(&b, v); err != nil {
+	if err := t.Execute(&b, v); err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Body: "internal error", Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}
 	}
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: b.String(), Headers: map[string]string{

@@ -85,6 +85,12 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.confirmForm(ctx, req), nil
 	case "POST " + confirmPath:
 		return h.confirm(ctx, req), nil
+	case "GET " + ratingPath:
+		return h.ratingForm(ctx, req), nil
+	case "POST " + ratingPath:
+		return h.rateByLink(ctx, req), nil
+	case "PUT /widget/conversations/{id}/rating":
+		return h.rate(ctx, req), nil
 	case "POST /widget/session":
 		return h.session(ctx, req), nil
 	case "POST /widget/ticket":

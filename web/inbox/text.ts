@@ -69,9 +69,15 @@ export function eventText(m: Message, thread: readonly Message[]): string {
       return `${who} took over the conversation`;
     case "unassigned":
       return `${who} unassigned ${target}`;
-    case "closed":
-      if (m.event.reason === "inactivity") return inactivityText(m, thread);
-      return `${who} closed the conversation`;
+    case "closed": {
+      const text = m.event.reason === "inactivity" ? inactivityText(m, thread) : `${who} closed the conversation`;
+      return m.event.survey ? text + "; the visitor was asked for a rating" : text;
+    }
+    case "rated": {
+      const score = `${m.event.rating?.score ?? "?"} of 5`;
+      const again = thread.some((x) => x.seq < m.seq && x.event?.type === "rated");
+      return `${visitorName(m.author.id)} ${again ? "changed the rating to" : "rated the conversation"} ${score}`;
+    }
     case "reopened":
       if (m.author.type === "visitor") return `${visitorName(m.author.id)} reopened the conversation by email`;
       return `${who} reopened the conversation`;

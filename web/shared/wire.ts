@@ -15,7 +15,13 @@ export type Status = "open" | "closed";
 export type MessageKind = "text" | "event" | "note";
 /** Channel is how a message travelled: live chat or email. */
 export type Channel = "chat" | "email";
-export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "reopened" | "transcript_sent" | "warning";
+export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "reopened" | "transcript_sent" | "warning" | "rated";
+
+/** Rating is a visitor's answer to the satisfaction survey: score 1 to 5, an optional comment. */
+export interface Rating {
+  score: number;
+  comment?: string;
+}
 
 export interface Author {
   type: Role;
@@ -33,6 +39,10 @@ export interface ConversationEvent {
   email?: string;
   subject?: string;
   reason?: string;
+  /** survey: this close asked the visitor for a rating (the channel's csat setting was on). */
+  survey?: boolean;
+  /** rating: the visitor's answer (type "rated"); a later one replaces it. */
+  rating?: Rating;
 }
 
 /** Message is one entry of a conversation's seq stream. */
@@ -87,6 +97,8 @@ export interface Summary {
   emailBlocked?: string;
   /** visitorName is the contact's name, or its address, when known. */
   visitorName?: string;
+  /** rating is the visitor's answer to the satisfaction survey, once given. */
+  rating?: Rating;
 }
 
 /** Badge is the assigned agent as the visitor sees them. */
@@ -434,6 +446,8 @@ export interface ChatChannel {
   files: { maxMegabytes: number; perMessage: number };
   /** retention: closed conversations are deleted closedDays after they closed; 0 keeps them forever. */
   retention: { closedDays: number };
+  /** csat: a close asks the visitor to rate the conversation (widget and transcript email); off by default. */
+  csat: boolean;
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */
@@ -630,6 +644,20 @@ export interface ReportSummary extends ReportTimes {
   reopened: number;
   /** businessHours: the same times counting only the channels' opening hours (equal to them for a channel without hours). */
   businessHours: ReportTimes;
+  csat: ReportCSAT;
+}
+
+/**
+ * ReportCSAT is the satisfaction survey over days (docs/reports.md): conversations
+ * whose close asked, those rated, the rate (absent when none was asked), the average
+ * score (absent without responses) and the responses per score 1 to 5.
+ */
+export interface ReportCSAT {
+  asked: number;
+  responses: number;
+  responseRate?: number;
+  average?: number;
+  distribution: number[];
 }
 
 /** Report is GET /agent/reports: a date range's total and its days with numbers. */
@@ -731,8 +759,8 @@ export interface ContactErasure {
 
 /**
  * Answers maps every JSON route of the HTTP API (template.yaml) to the body
- * of its success answer. (GET and POST /widget/contact/confirm answer with
- * an HTML page.)
+ * of its success answer. (GET and POST /widget/contact/confirm and
+ * /widget/rating answer with an HTML page.)
  */
 export interface Answers {
   "GET /widget/config": WidgetConfig;
@@ -746,6 +774,7 @@ export interface Answers {
   "POST /widget/uploads": UploadSlot;
   "POST /widget/conversations/{id}/attachments/{attachmentId}": Download;
   "POST /widget/downloads": Download;
+  "PUT /widget/conversations/{id}/rating": { rating: Rating };
   "POST /agent/ticket": Ticket;
   "GET /agent/me": Agent;
   "PUT /agent/me": Agent;

@@ -12,7 +12,8 @@ const r = await load("inbox-reports");
 const timing = (count, average, median, p90) => (count ? { count, averageSeconds: average, medianSeconds: median, p90Seconds: p90 } : { count: 0 });
 function summary(o = {}) {
   const t = { firstResponse: timing(0), firstResponseFromAssignment: timing(0), replyTime: timing(0), timeToClose: timing(0) };
-  return { new: { chat: 0, email: 0 }, closed: { agent: 0, inactivity: 0 }, missed: 0, reopened: 0, ...t, businessHours: { ...t }, ...o };
+  const csat = { asked: 0, responses: 0, distribution: [0, 0, 0, 0, 0] };
+  return { new: { chat: 0, email: 0 }, closed: { agent: 0, inactivity: 0 }, missed: 0, reopened: 0, ...t, businessHours: { ...t }, csat, ...o };
 }
 
 // Two days with numbers in a range of four; the business-hours first
@@ -25,7 +26,8 @@ const day1 = summary({
 const day3 = summary({ new: { chat: 1, email: 0 }, reopened: 1 });
 const report = {
   dimension: "inbox", id: "main", from: "2026-12-01", to: "2026-12-04",
-  total: summary({ new: { chat: 3, email: 1 }, closed: { agent: 1, inactivity: 1 }, missed: 1, reopened: 1, firstResponse: timing(2, 67.5, 90, 120), timeToClose: timing(2, 1234.567, 1800, 2700) }),
+  total: summary({ new: { chat: 3, email: 1 }, closed: { agent: 1, inactivity: 1 }, missed: 1, reopened: 1, firstResponse: timing(2, 67.5, 90, 120), timeToClose: timing(2, 1234.567, 1800, 2700),
+    csat: { asked: 3, responses: 2, responseRate: 2 / 3, average: 3.5, distribution: [0, 1, 0, 0, 1] } }),
   days: [{ date: "2026-12-01", ...day1 }, { date: "2026-12-03", ...day3 }],
 };
 
@@ -83,6 +85,8 @@ describe("CSV", () => {
     assert.equal(Number(col(d1, "frt_median_s")), 90);
     assert.equal(Number(col(d1, "bh_frt_average_s")), 7.25);
     assert.equal(col(d1, "fra_median_s"), "", "nothing measured is an empty cell, not 0");
+    assert.equal(col(d1, "csat_average"), "", "no rating: no average");
+    assert.deepEqual(["csat_asked", "csat_responses", "csat_response_rate", "csat_average", "csat_2", "csat_5"].map((n) => Number(col(total, n))), [3, 2, 2 / 3, 3.5, 1, 1]);
   });
   test("an agent's name with quotes and commas survives", () => {
     const a = rows[4];

@@ -26,9 +26,19 @@ test("each event reads plainly", () => {
     [event(1, alice, { type: "transcript_sent", email: "g@visitor.test", subject: "Our chat" }), "Alice emailed the transcript to g@visitor.test (“Our chat”)"],
     [event(1, { type: "system", id: "" }, { type: "transcript_sent", email: "g@visitor.test" }), "Transcript emailed to g@visitor.test"],
     [event(1, { type: "system", id: "" }, { type: "transcript_sent" }), "Transcript emailed to the visitor"],
+    [event(1, alice, { type: "closed", survey: true }), "Alice closed the conversation; the visitor was asked for a rating"],
+    [event(1, { type: "visitor", id: "abcd1234" }, { type: "rated", rating: { score: 4, comment: "Thanks" } }), "Visitor ABCD rated the conversation 4 of 5"],
   ]) {
     assert.equal(eventText(m, []), want);
   }
+});
+
+test("a second rating reads as a change", () => {
+  const v = { type: "visitor", id: "abcd1234" };
+  const first = event(5, v, { type: "rated", rating: { score: 2 } });
+  const second = event(6, v, { type: "rated", rating: { score: 5 } });
+  assert.equal(eventText(second, [first, second]), "Visitor ABCD changed the rating to 5 of 5");
+  assert.equal(eventText(first, [first, second]), "Visitor ABCD rated the conversation 2 of 5");
 });
 
 test("an inactivity close says how long the visitor was quiet", () => {

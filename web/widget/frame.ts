@@ -4,13 +4,14 @@ import { avatar, h, readEnv, reconcile, renderText, Rows, svg, uuid } from "../s
 import { downIcon, sendIcon } from "../shared/icons";
 import { Live } from "../shared/live";
 import type { Sent } from "../shared/upload";
-import type { Answers, Author, Download, Message, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
+import type { Answers, Author, Download, Message, Rating, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { Attach } from "./attach";
 import { EmailCapture, mailIcon } from "./capture";
 import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale, type Locale } from "./locale";
 import type { Assertion, Site } from "./site";
+import type { Survey } from "./survey";
 import { english, fill, replyTime, type Strings } from "./strings";
 import "./frame.css";
 
@@ -229,6 +230,8 @@ function render(): void {
     }
     wrote ||= mine;
   }
+  const asking = surveyCard(sorted);
+  if (asking) out.push(asking);
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
   for (const p of shown) {
     const files = p.files?.length ? sentList(p.files, t) : undefined;
@@ -246,6 +249,33 @@ function render(): void {
   log.hidden = listed;
   ended.hidden = !closed || listed;
   composer.hidden = closed || listed || notHere;
+}
+
+// The satisfaction survey (survey.ts, a chunk): loaded once a conversation
+// shown closed with the survey on (its close event says so), and shown
+// below it with the current rating, which the visitor may change.
+let survey: Survey | undefined;
+let surveyChunk: Promise<void> | undefined;
+
+function surveyCard(sorted: Message[]): HTMLElement | null {
+  if (conv?.status !== "closed") return null;
+  let asked = false;
+  let rating: Rating | undefined;
+  for (const m of sorted) {
+    if (m.event?.type === "closed" && m.event.survey) asked = true;
+    if (m.event?.type === "rated") rating = m.event.rating;
+  }
+  if (!asked) return null;
+  surveyChunk ||= import("./survey").then(({ Survey }) => {
+    survey = new Survey(t, (id, score, comment) =>
+      api<Answers["PUT /widget/conversations/{id}/rating"]>("PUT", `/widget/conversations/${encodeURIComponent(id)}/rating`, { score, comment }).then((r) => r.rating));
+    render();
+  }, () => {
+    // Not loaded (offline): the next drawing tries again.
+    surveyChunk = undefined;
+  });
+  survey?.show(conv.id, rating);
+  return survey ? survey.card : null;
 }
 
 // ---------------------------------------------------------------- parent page

@@ -53,6 +53,15 @@ export const english = {
   download: "Download",
   fileBlocked: "Not available: the malware scan stopped this file",
   fileScanning: "Checking this file for malware…",
+  // The satisfaction survey after a close (survey.ts); the five scores'
+  // labels, 1 to 5, are separated by "|".
+  surveyQuestion: "How was this conversation?",
+  surveyScores: "Very bad|Bad|OK|Good|Very good",
+  surveyComment: "Tell us more (optional)",
+  surveySend: "Send rating",
+  surveyThanks: "Thank you for your feedback! You can change your rating.",
+  surveyPick: "Choose a rating from 1 to 5.",
+  surveyFailed: "Your rating could not be sent. Please try again.",
   // The launcher's "(2 unread)", on the site's page.
   unread: "unread",
 };

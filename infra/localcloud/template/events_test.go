@@ -32,7 +32,7 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-ReportsFunctionRollups",
 		Bus: "parley-local-events", Enabled: true,
 		Pattern: json.RawMessage(`{"$or":[{"detail":{"visibility":["public"]},"detail-type":["message.created"]},` +
-			`{"detail-type":["conversation.assigned","conversation.closed","conversation.reopened"]}],"source":["parley.chat"]}`),
+			`{"detail-type":["conversation.assigned","conversation.closed","conversation.reopened","conversation.rated"]}],"source":["parley.chat"]}`),
 		Targets: []Target{{ID: "ReportsFunction", Function: "ReportsFunction", MaxRetries: 8, MaxEventAge: time.Hour,
 			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-ReportsDLQ"}},
 	}, {

@@ -108,6 +108,9 @@ func TestLoadRealTemplate(t *testing.T) {
 	widgetEnv := maps.Clone(env)
 	widgetEnv["IDENTITY_SECRET_ARN"] = identityARN
 	want["WidgetApiFunction"].Env = widgetEnv
+	transcriptEnv := maps.Clone(env)
+	transcriptEnv["RATING_URL"] = "https://" + httpID + ".execute-api.us-east-1.amazonaws.com/widget/rating"
+	want["TranscriptFunction"].Env = transcriptEnv
 	agentEnv := maps.Clone(env)
 	agentEnv["FILES_BASE_URL"] = "https://" + filesCDN
 	agentEnv["INBOX_URL"] = "https://" + cdn + "/"
@@ -231,9 +234,12 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("POST", "/widget/contact/confirm"),
 		public("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
 		public("GET", "/widget/conversations/{id}/messages"),
+		public("PUT", "/widget/conversations/{id}/rating"),
 		public("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
 		public("POST", "/widget/identify/revoke"),
+		public("GET", "/widget/rating"),
+		public("POST", "/widget/rating"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
 		public("POST", "/widget/uploads"),

@@ -145,6 +145,7 @@ export const csvColumns = [
   "row", "date", "agent", "agentId",
   "new_chat", "new_email", "closed_agent", "closed_inactivity", "missed", "reopened",
   ...(["frt", "fra", "rt", "ttc", "bh_frt", "bh_fra", "bh_rt", "bh_ttc"] as const).flatMap((m) => [`${m}_count`, `${m}_median_s`, `${m}_p90_s`, `${m}_average_s`]),
+  "csat_asked", "csat_responses", "csat_response_rate", "csat_average", "csat_1", "csat_2", "csat_3", "csat_4", "csat_5",
 ] as const;
 
 function timingCells(t: ReportTiming): (number | string)[] {
@@ -156,6 +157,7 @@ function summaryCells(s: ReportSummary): (number | string)[] {
   return [
     s.new.chat, s.new.email, s.closed.agent, s.closed.inactivity, s.missed, s.reopened,
     ...[s.firstResponse, s.firstResponseFromAssignment, s.replyTime, s.timeToClose, b.firstResponse, b.firstResponseFromAssignment, b.replyTime, b.timeToClose].flatMap(timingCells),
+    s.csat.asked, s.csat.responses, s.csat.responseRate ?? "", s.csat.average ?? "", ...s.csat.distribution,
   ];
 }
 

@@ -121,6 +121,15 @@ function Editor({ ed }: { ed: ChannelEditor }) {
               </Field>
             </div>
           </section>
+          <section class="card" aria-labelledby="csat-title">
+            <h4 id="csat-title">Satisfaction survey</h4>
+            <label class="check">
+              <input type="checkbox" id={f.input("csat")} checked={c.csat} aria-describedby="csat-hint" onChange={(e) => set((x) => ({ ...x, csat: e.currentTarget.checked }))} />
+              Ask the visitor to rate the conversation when it is closed
+            </label>
+            <p class="hint" id="csat-hint">"How was this conversation?" from 1 to 5 with an optional comment: in the chat window if it is open, and as links in the transcript email (when transcripts are on). Ratings show in the thread, the contact panel and the reports.</p>
+            <FieldError id={f.input("csat")} text={f.error("csat")} />
+          </section>
           <section class="card" aria-labelledby="inact-title">
             <h4 id="inact-title">Inactivity</h4>
             <div class="row">

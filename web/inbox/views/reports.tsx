@@ -150,6 +150,8 @@ function Totals({ total, clock }: { total: ReportSummary; clock: Clock }) {
     ["From assignment, median", duration(t.firstResponseFromAssignment.medianSeconds), `p90 ${duration(t.firstResponseFromAssignment.p90Seconds)}`],
     ["Reply time, median", duration(t.replyTime.medianSeconds), `p90 ${duration(t.replyTime.p90Seconds)}`],
     ["Time to close, median", duration(t.timeToClose.medianSeconds), `p90 ${duration(t.timeToClose.p90Seconds)}, average ${duration(t.timeToClose.averageSeconds)}`],
+    ["Satisfaction, average", total.csat.average === undefined ? "–" : `${total.csat.average.toFixed(1)} of 5`,
+      `${total.csat.responses} of ${total.csat.asked} rated${total.csat.responseRate === undefined ? "" : ` (${Math.round(total.csat.responseRate * 100)}%)`}; 1–5: ${total.csat.distribution.join(" · ")}`],
   ];
   return (
     <dl class="rep-tiles">

@@ -1,7 +1,8 @@
 // Who the visitor is (I10), beside the thread: the contact (the agent may
 // edit its name and address), what the site said of it, where the chat
 // started and the pages since (live), the browser, and the visitor's
-// other conversations, each a click away. Everything here came from a
+// other conversations, each a click away; the visitor's rating of this
+// conversation once given (live: the thread's state carries it). Everything here came from a
 // browser or a site: it is shown as text, and only http(s) URLs become
 // links. A chunk of its own, loaded with the first thread.
 import { useState } from "preact/hooks";
@@ -32,6 +33,7 @@ function Card({ id, c }: { id: string; c: ContactCard }) {
         <h2 class="csb-name">{name}</h2>
         <Contact id={id} c={c} />
       </section>
+      <Satisfaction id={id} />
       {attributes.length ? (
         <section class="csb-part">
           <h3>Attributes <span class="pill unconfirmed" title="Set by the site's page: anyone can change them">Unverified</span></h3>
@@ -44,6 +46,23 @@ function Card({ id, c }: { id: string; c: ContactCard }) {
       <Past c={c} />
       <Rights c={c} />
     </>
+  );
+}
+
+/** Satisfaction is the visitor's rating of the open conversation, once given. */
+function Satisfaction({ id }: { id: string }) {
+  const s = useInbox().state.thread.summary.value;
+  const r = s?.id === id ? s.rating : undefined;
+  if (!r) return null;
+  return (
+    <section class="csb-part csb-rating" aria-labelledby="csb-rating-title">
+      <h3 id="csb-rating-title">Satisfaction</h3>
+      <p class="csb-score">
+        <span aria-hidden="true">{"★".repeat(r.score) + "☆".repeat(5 - r.score)}</span>{" "}
+        <strong>{r.score} of 5</strong>
+      </p>
+      {r.comment ? <p class="csb-quote">{r.comment}</p> : null}
+    </section>
   );
 }
 

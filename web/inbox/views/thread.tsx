@@ -176,6 +176,14 @@ function Row({ m, thread, state, contact }: { m: Message; thread: readonly Messa
       </div>
     );
   }
+  if (m.kind === "event" && m.event?.type === "rated") {
+    return (
+      <div class="event-rating">
+        <p><strong>{eventText(m, thread)}</strong>{" · "}{time}</p>
+        {m.event.rating?.comment ? <p class="quote">{m.event.rating.comment}</p> : null}
+      </div>
+    );
+  }
   if (m.kind === "event") {
     const kind = m.event?.type === "closed" && m.event.reason === "inactivity" ? " inactivity" : m.event?.type === "transcript_sent" ? " transcript" : "";
     return <p class={"event" + kind}>{eventText(m, thread)}{" · "}{time}</p>;

@@ -49,6 +49,13 @@ const de: Strings = {
   download: "Herunterladen",
   fileBlocked: "Nicht verfügbar: Die Malware-Prüfung hat diese Datei gestoppt",
   fileScanning: "Diese Datei wird auf Malware geprüft…",
+  surveyQuestion: "Wie war diese Unterhaltung?",
+  surveyScores: "Sehr schlecht|Schlecht|Okay|Gut|Sehr gut",
+  surveyComment: "Erzählen Sie uns mehr (optional)",
+  surveySend: "Bewertung senden",
+  surveyThanks: "Vielen Dank für Ihr Feedback! Sie können Ihre Bewertung ändern.",
+  surveyPick: "Wählen Sie eine Bewertung von 1 bis 5.",
+  surveyFailed: "Ihre Bewertung konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
   unread: "ungelesen",
 };
 export default de;

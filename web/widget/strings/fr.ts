@@ -49,6 +49,13 @@ const fr: Strings = {
   download: "Télécharger",
   fileBlocked: "Indisponible : l'analyse antivirus a bloqué ce fichier",
   fileScanning: "Analyse antivirus du fichier en cours…",
+  surveyQuestion: "Comment s'est passée cette conversation ?",
+  surveyScores: "Très mauvaise|Mauvaise|Correcte|Bonne|Très bonne",
+  surveyComment: "Dites-nous en plus (facultatif)",
+  surveySend: "Envoyer la note",
+  surveyThanks: "Merci pour votre avis ! Vous pouvez modifier votre note.",
+  surveyPick: "Choisissez une note de 1 à 5.",
+  surveyFailed: "Votre note n'a pas pu être envoyée. Veuillez réessayer.",
   unread: "non lus",
 };
 export default fr;

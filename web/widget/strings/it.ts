@@ -49,6 +49,13 @@ const it: Strings = {
   download: "Scarica",
   fileBlocked: "Non disponibile: il controllo antimalware ha bloccato questo file",
   fileScanning: "Controllo antimalware del file in corso…",
+  surveyQuestion: "Com'è andata questa conversazione?",
+  surveyScores: "Molto male|Male|Così così|Bene|Molto bene",
+  surveyComment: "Raccontaci di più (facoltativo)",
+  surveySend: "Invia valutazione",
+  surveyThanks: "Grazie per il tuo feedback! Puoi cambiare la tua valutazione.",
+  surveyPick: "Scegli una valutazione da 1 a 5.",
+  surveyFailed: "Non è stato possibile inviare la valutazione. Riprova.",
   unread: "non letti",
 };
 export default it;

@@ -49,6 +49,13 @@ const pl: Strings = {
   download: "Pobierz",
   fileBlocked: "Niedostępny: skanowanie antywirusowe zatrzymało ten plik",
   fileScanning: "Sprawdzanie pliku pod kątem złośliwego oprogramowania…",
+  surveyQuestion: "Jak oceniasz tę rozmowę?",
+  surveyScores: "Bardzo źle|Źle|Przeciętnie|Dobrze|Bardzo dobrze",
+  surveyComment: "Napisz nam więcej (opcjonalnie)",
+  surveySend: "Wyślij ocenę",
+  surveyThanks: "Dziękujemy za opinię! Możesz zmienić swoją ocenę.",
+  surveyPick: "Wybierz ocenę od 1 do 5.",
+  surveyFailed: "Nie udało się wysłać oceny. Spróbuj ponownie.",
   unread: "nieprzeczytane",
 };
 export default pl;
