@@ -18,7 +18,7 @@ import (
 func (e Env) Team(st *store.Store, guard *access.Guard, inboxes *settings.Service) (*team.Service, error) {
 	var dir team.Directory
 	if id := e.Config.UserPoolID; id != "" {
-		pool, err := userpool.New(cognitoidentityprovider.NewFromConfig(e.AWS), id)
+		pool, err := userpool.New(cognitoidentityprovider.NewFromConfig(e.AWS, func(o *cognitoidentityprovider.Options) { o.BaseEndpoint = Endpoint("COGNITO_IDENTITY_PROVIDER") }), id)
 		if err != nil {
 			return nil, err
 		}
