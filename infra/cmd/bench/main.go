@@ -357,6 +357,7 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	var mu sync.Mutex
 	var v2a, a2v []time.Duration
 	var firstErr error
+	before := b.cloud.Usage()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, p := range pairs {
@@ -390,7 +391,27 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	fmt.Printf("  agent -> visitor   p50 %-8s p99 %-8s max %s\n", pct(a2v, 50), pct(a2v, 99), pct(a2v, 100))
 	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
 		len(v2a)+len(a2v), elapsed.Round(time.Millisecond), float64(len(v2a)+len(a2v))/elapsed.Seconds(), len(agents))
+	printFunctionTimes(before, b.cloud.Usage())
 	return nil
+}
+
+// printFunctionTimes lists, per function invoked between the two
+// snapshots, the mean time an invocation ran and the mean time it waited
+// for a free process of the local cloud (at most a few per function).
+func printFunctionTimes(before, after localcloud.Usage) {
+	var names []string
+	for name, f := range after.Functions {
+		if f.Invocations > before.Functions[name].Invocations {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	fmt.Println("  per invocation: mean run time, mean wait for a free local process")
+	for _, name := range names {
+		a, b := after.Functions[name], before.Functions[name]
+		n := time.Duration(a.Invocations - b.Invocations)
+		fmt.Printf("    %-28s %6d invocations  run %-8s wait %s\n", name, n, ((a.Billed - b.Billed) / n).Round(100*time.Microsecond), ((a.Queued - b.Queued) / n).Round(100*time.Microsecond))
+	}
 }
 
 func pct(ds []time.Duration, p int) string {
