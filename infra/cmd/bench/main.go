@@ -22,6 +22,7 @@ import (
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/infra/soak"
 )
 
 func main() {
@@ -392,6 +393,23 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
 		len(v2a)+len(a2v), elapsed.Round(time.Millisecond), float64(len(v2a)+len(a2v))/elapsed.Seconds(), len(agents))
 	printFunctionTimes(before, b.cloud.Usage())
+
+	// The floor: a bare WebSocket relay in this process (soak.Baseline)
+	// with the same conversations, messages and agents, right after.
+	base, err := soak.Baseline(ctx, soak.Config{Visitors: convs, Agents: len(agents), Messages: convs * rounds * 2})
+	if err != nil {
+		return err
+	}
+	ratio := func(sys []time.Duration, p int, floor time.Duration) string {
+		if floor <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1fx", float64(percentile(sys, p))/float64(floor))
+	}
+	fmt.Printf("  bare relay: visitor -> agent p50 %s p99 %s; agent -> visitor p50 %s p99 %s\n",
+		base.V2A.P50.Round(100*time.Microsecond), base.V2A.P99.Round(100*time.Microsecond), base.A2V.P50.Round(100*time.Microsecond), base.A2V.P99.Round(100*time.Microsecond))
+	fmt.Printf("  system / relay: visitor -> agent p50 %s p99 %s; agent -> visitor p50 %s p99 %s\n",
+		ratio(v2a, 50, base.V2A.P50), ratio(v2a, 99, base.V2A.P99), ratio(a2v, 50, base.A2V.P50), ratio(a2v, 99, base.A2V.P99))
 	return nil
 }
 
@@ -418,11 +436,12 @@ func pct(ds []time.Duration, p int) string {
 	if len(ds) == 0 {
 		return "-"
 	}
+	return percentile(ds, p).Round(100 * time.Microsecond).String()
+}
+
+// percentile is the p-th percentile of ds (nearest rank); ds is not empty.
+func percentile(ds []time.Duration, p int) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := (len(s)*p+99)/100 - 1
-	if i < 0 {
-		i = 0
-	}
-	return s[i].Round(100 * time.Microsecond).String()
+	return s[max((len(s)*p+99)/100-1, 0)]
 }
