@@ -44,7 +44,8 @@ func run() error {
 	filesN := flag.Int("files", 50, "attachments for the files run")
 	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
 	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
-	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,web,soak", "the runs to do, comma-separated")
+	reportRounds := flag.Int("report-rounds", 30, "reads of each report in the reports run")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,reports,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -120,6 +121,11 @@ func run() error {
 	if want["search"] {
 		if err := b.searchRun(ctx, *searchRounds); err != nil {
 			return fmt.Errorf("search run: %w", err)
+		}
+	}
+	if want["reports"] {
+		if err := b.reportReads(ctx, *reportRounds); err != nil {
+			return fmt.Errorf("reports run: %w", err)
 		}
 	}
 	if want["web"] {
