@@ -9,6 +9,7 @@ import (
 	"github.com/parleychat/parley/shared/agentapi"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/setup"
+	"github.com/parleychat/parley/shared/userpool"
 )
 
 func main() {
@@ -59,7 +60,11 @@ func main() {
 			return nil, err
 		}
 		guard := env.AgentGuard(st)
-		members, err := env.Team(st, guard, admin)
+		users, err := userpool.Directory(env.AWS, setup.Endpoint("COGNITO_IDENTITY_PROVIDER"), env.Config.UserPoolID)
+		if err != nil {
+			return nil, err
+		}
+		members, err := env.Team(st, guard, admin, users)
 		if err != nil {
 			return nil, err
 		}

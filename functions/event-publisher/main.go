@@ -20,7 +20,7 @@ func main() {
 		if env.Config.EventBusName == "" {
 			return nil, errors.New("EVENT_BUS_NAME is not set")
 		}
-		pub := events.NewPublisher(eventbridge.NewFromConfig(env.AWS), env.Config.EventBusName)
+		pub := events.NewPublisher(eventbridge.NewFromConfig(env.AWS, func(o *eventbridge.Options) { o.BaseEndpoint = setup.Endpoint("EVENTBRIDGE") }), env.Config.EventBusName)
 		return events.NewStreamHandler(pub, clock.New(env.Config.ClockFile)).Handle, nil
 	}))
 }

@@ -28,8 +28,11 @@ func main() {
 		}
 		dist := os.DirFS(filepath.Join(filepath.Dir(bootstrap), webpublish.ArtifactDir))
 		// A custom endpoint (the local cloud's S3) is addressed path-style.
-		bucket := s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = o.BaseEndpoint != nil })
-		pub := webpublish.NewPublisher(bucket, cloudfront.NewFromConfig(env.AWS))
+		bucket := s3.NewFromConfig(env.AWS, func(o *s3.Options) {
+			o.BaseEndpoint = setup.Endpoint("S3")
+			o.UsePathStyle = o.BaseEndpoint != nil
+		})
+		pub := webpublish.NewPublisher(bucket, cloudfront.NewFromConfig(env.AWS, func(o *cloudfront.Options) { o.BaseEndpoint = setup.Endpoint("CLOUDFRONT") }))
 		return customresource.New(webpublish.NewResource(dist, pub).Run, &http.Client{Timeout: 10 * time.Second}).Handle, nil
 	}))
 }

@@ -41,6 +41,10 @@ type FunctionUsage struct {
 	// function's process to its answer, as measured on this machine.
 	Billed   time.Duration `json:"billedNs"`
 	MemoryMB int           `json:"memoryMb"`
+	// Queued is the summed time invocations waited for one of the
+	// function's processes (the local cloud runs at most a few per
+	// function; Lambda would start more).
+	Queued time.Duration `json:"queuedNs"`
 	// InitDurations: per cold start, process start to its first poll of
 	// the Runtime API.
 	InitDurations []time.Duration `json:"initDurationsNs"`
@@ -110,7 +114,7 @@ func (c *Cloud) Usage() Usage {
 	byName := c.runtime.Stats()
 	for id, fn := range c.model.Functions {
 		s := byName[fn.Name]
-		u.Functions[id] = FunctionUsage{Invocations: s.Invocations, ColdStarts: s.ColdStarts, Billed: s.Billed,
+		u.Functions[id] = FunctionUsage{Invocations: s.Invocations, ColdStarts: s.ColdStarts, Billed: s.Billed, Queued: s.Queued,
 			MemoryMB: fn.MemoryMB, InitDurations: s.InitDurations}
 	}
 	for _, n := range c.http.Stats().Requests {

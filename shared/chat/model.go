@@ -181,6 +181,11 @@ type Conversation struct {
 	Survey  bool
 	Rating  Rating
 	Ratings int
+	// TimerListedAt is the deadline under which the timer index lists the
+	// conversation, at or before TimerAt (the store's: it moves the entry
+	// only when TimerAt runs ahead of it by more than a little, and the
+	// sweeper decides on TimerAt). Zero when not listed.
+	TimerListedAt time.Time
 	// ListChange is set by the change a message makes to the conversation
 	// when the message changes what every agent's list shows (see
 	// stampListed); it is not stored.

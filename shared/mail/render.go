@@ -1,12 +1,9 @@
 package mail
 
 import (
-	"bytes"
-	"fmt"
-	htmltemplate "html/template"
 	"slices"
+	"strconv"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -60,73 +57,6 @@ const SurveyQuestion = "How was this conversation?"
 // ScoreLabels name the scores 1 to 5.
 var ScoreLabels = [5]string{"Very bad", "Bad", "OK", "Good", "Very good"}
 
-type surveyLink struct {
-	Score int
-	Label string
-	URL   string
-}
-
-var textTmpl = template.Must(template.New("text").Parse(`{{define "files"}}{{range .}}[file] {{.Name}} ({{.Size}}){{if .URL}}: {{.URL}}{{else if .Attached}}, attached{{end}}
-{{end}}{{end}}{{if or .Lead .LeadFiles}}{{if .Lead}}{{.Lead}}
-{{end}}{{if .LeadFiles}}
-{{template "files" .LeadFiles}}{{end}}
-{{if .LeadBy}}— {{.LeadBy}}
-{{end}}
-{{end}}{{.Title}}
-{{if not .StartedAt.IsZero}}Started {{.Started}}{{if .PageURL}} on {{.PageURL}}{{end}}
-{{end}}{{if .Omitted}}
-The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} The whole conversation: {{.SafeRest}}{{end}}
-{{end}}{{range .Entries}}
-[{{.When}}] {{.Author}}{{if .Email}} (email){{end}}:
-{{if .Body}}{{.Body}}
-{{end}}{{template "files" .Files}}{{end}}
-{{if .FilesNote}}{{.FilesNote}}
-{{end}}{{if .Links}}
-{{.Question}} Choose a rating:
-{{range .Links}}{{.Score}} - {{.Label}}: {{.URL}}
-{{end}}
-{{end}}{{.Footer}}
-`))
-
-var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`{{define "files"}}{{if .}}<ul style="margin:4px 0 0 0;padding-left:18px">
-{{range .}}<li>{{if .URL}}<a href="{{.URL}}">{{.Name}}</a>{{else}}{{.Name}}{{end}} <span style="color:#59636e">({{.Size}}{{if .Attached}}, attached{{end}})</span></li>
-{{end}}</ul>{{end}}{{end}}<!doctype html>
-<html><head><meta charset="utf-8"></head>
-<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328">
-{{if or .Lead .LeadFiles}}{{if .Lead}}<div style="white-space:pre-wrap">{{.Lead}}</div>
-{{end}}{{template "files" .LeadFiles}}
-{{if .LeadBy}}<p style="color:#59636e">— {{.LeadBy}}</p>{{end}}
-<hr style="border:none;border-top:1px solid #d1d9e0">
-{{end}}<h3 style="font-size:15px">{{.Title}}</h3>
-{{if not .StartedAt.IsZero}}<p style="color:#59636e">Started {{.Started}}{{if .SafePage}} on <a href="{{.SafePage}}">{{.PageURL}}</a>{{end}}</p>{{end}}
-{{if .Omitted}}<p style="color:#59636e">The {{.Omitted}} earlier messages are not in this email: it would be too large to send.{{if .SafeRest}} <a href="{{.SafeRest}}">Read the whole conversation</a>.{{end}}</p>
-{{end}}{{range .Entries}}<div style="margin:0 0 12px 0">
-<div style="color:#59636e;font-size:12px">{{.When}} · <strong>{{.Author}}</strong>{{if .Email}} · email{{end}}</div>
-{{if .Body}}<div style="white-space:pre-wrap">{{.Body}}</div>{{end}}{{template "files" .Files}}
-</div>
-{{end}}{{if .FilesNote}}<p style="color:#59636e;font-size:12px">{{.FilesNote}}</p>
-{{end}}{{if .Links}}<p style="margin:16px 0 6px 0"><strong>{{.Question}}</strong></p>
-<p>{{range .Links}}<a href="{{.URL}}" style="display:inline-block;margin:0 6px 6px 0;padding:6px 10px;border:1px solid #d1d9e0;border-radius:6px;color:#1f2328;text-decoration:none">{{.Score}} · {{.Label}}</a>
-{{end}}</p>
-{{end}}<p style="color:#59636e;font-size:12px">{{.Footer}}</p>
-</body></html>
-`))
-
-type entryView struct {
-	Entry
-	When string
-}
-
-type threadView struct {
-	Thread
-	Started  string
-	SafePage string
-	SafeRest string
-	Entries  []entryView
-	Question string
-	Links    []surveyLink
-}
-
 // Render returns the plain text and HTML bodies of t. Every piece of
 // content is escaped in the HTML body; nothing from a message is ever
 // inserted as markup.
@@ -136,32 +66,133 @@ func Render(t Thread) (text, htmlBody string, err error) {
 		loc = time.UTC
 	}
 	const layout = "2 Jan 2006 15:04 MST"
-	v := threadView{Thread: t, Started: t.StartedAt.In(loc).Format(layout)}
+	started := t.StartedAt.In(loc).Format(layout)
+	page, rest := "", ""
 	if httpURL(t.PageURL) {
-		v.SafePage = t.PageURL
-	} else {
-		v.PageURL = ""
+		page = t.PageURL
 	}
 	if httpURL(t.Rest) {
-		v.SafeRest = t.Rest
+		rest = t.Rest
 	}
-	if len(t.Survey) == len(ScoreLabels) && !slices.ContainsFunc(t.Survey, func(u string) bool { return !httpURL(u) }) {
-		v.Question = SurveyQuestion
-		for i, u := range t.Survey {
-			v.Links = append(v.Links, surveyLink{Score: i + 1, Label: ScoreLabels[i], URL: u})
+	var tb, hb strings.Builder
+	hb.WriteString(bodyStart)
+	if t.Lead != "" || len(t.LeadFiles) > 0 {
+		if t.Lead != "" {
+			tb.WriteString(t.Lead + "\n")
+			hb.WriteString(`<div style="white-space:pre-wrap">` + htmlText(t.Lead) + "</div>\n")
 		}
+		if len(t.LeadFiles) > 0 {
+			tb.WriteString("\n")
+			textFiles(&tb, t.LeadFiles)
+		}
+		tb.WriteString("\n")
+		htmlFiles(&hb, t.LeadFiles)
+		hb.WriteString("\n")
+		if t.LeadBy != "" {
+			tb.WriteString("— " + t.LeadBy + "\n")
+			hb.WriteString(`<p style="color:#59636e">— ` + htmlText(t.LeadBy) + "</p>")
+		}
+		tb.WriteString("\n")
+		hb.WriteString("\n" + `<hr style="border:none;border-top:1px solid #d1d9e0">` + "\n")
+	}
+	tb.WriteString(t.Title + "\n")
+	hb.WriteString(`<h3 style="font-size:15px">` + htmlText(t.Title) + "</h3>\n")
+	if !t.StartedAt.IsZero() {
+		tb.WriteString("Started " + started)
+		hb.WriteString(`<p style="color:#59636e">Started ` + htmlText(started))
+		if page != "" {
+			tb.WriteString(" on " + page)
+			hb.WriteString(` on <a href="` + htmlURL(page) + `">` + htmlText(page) + "</a>")
+		}
+		tb.WriteString("\n")
+		hb.WriteString("</p>")
+	}
+	hb.WriteString("\n")
+	if t.Omitted != 0 {
+		n := strconv.Itoa(t.Omitted)
+		tb.WriteString("\nThe " + n + " earlier messages are not in this email: it would be too large to send.")
+		hb.WriteString(`<p style="color:#59636e">The ` + n + " earlier messages are not in this email: it would be too large to send.")
+		if rest != "" {
+			tb.WriteString(" The whole conversation: " + rest)
+			hb.WriteString(` <a href="` + htmlURL(rest) + `">Read the whole conversation</a>.`)
+		}
+		tb.WriteString("\n")
+		hb.WriteString("</p>\n")
 	}
 	for _, e := range t.Entries {
-		v.Entries = append(v.Entries, entryView{Entry: e, When: e.At.In(loc).Format(layout)})
+		when := e.At.In(loc).Format(layout)
+		tb.WriteString("\n[" + when + "] " + e.Author)
+		hb.WriteString(`<div style="margin:0 0 12px 0">` + "\n" + `<div style="color:#59636e;font-size:12px">` + htmlText(when) + " · <strong>" + htmlText(e.Author) + "</strong>")
+		if e.Email {
+			tb.WriteString(" (email)")
+			hb.WriteString(" · email")
+		}
+		tb.WriteString(":\n")
+		hb.WriteString("</div>\n")
+		if e.Body != "" {
+			tb.WriteString(e.Body + "\n")
+			hb.WriteString(`<div style="white-space:pre-wrap">` + htmlText(e.Body) + "</div>")
+		}
+		textFiles(&tb, e.Files)
+		htmlFiles(&hb, e.Files)
+		hb.WriteString("\n</div>\n")
 	}
-	var tb, hb bytes.Buffer
-	if err := textTmpl.Execute(&tb, v); err != nil {
-		return "", "", fmt.Errorf("render text: %w", err)
+	tb.WriteString("\n")
+	if t.FilesNote != "" {
+		tb.WriteString(t.FilesNote + "\n")
+		hb.WriteString(`<p style="color:#59636e;font-size:12px">` + htmlText(t.FilesNote) + "</p>\n")
 	}
-	if err := htmlTmpl.Execute(&hb, v); err != nil {
-		return "", "", fmt.Errorf("render html: %w", err)
+	if len(t.Survey) == len(ScoreLabels) && !slices.ContainsFunc(t.Survey, func(u string) bool { return !httpURL(u) }) {
+		tb.WriteString("\n" + SurveyQuestion + " Choose a rating:\n")
+		hb.WriteString(`<p style="margin:16px 0 6px 0"><strong>` + SurveyQuestion + "</strong></p>\n<p>")
+		for i, u := range t.Survey {
+			score := strconv.Itoa(i + 1)
+			tb.WriteString(score + " - " + ScoreLabels[i] + ": " + u + "\n")
+			hb.WriteString(`<a href="` + htmlURL(u) + `" style="display:inline-block;margin:0 6px 6px 0;padding:6px 10px;border:1px solid #d1d9e0;border-radius:6px;color:#1f2328;text-decoration:none">` + score + " · " + ScoreLabels[i] + "</a>\n")
+		}
+		tb.WriteString("\n")
+		hb.WriteString("</p>\n")
 	}
+	tb.WriteString(t.Footer + "\n")
+	hb.WriteString(`<p style="color:#59636e;font-size:12px">` + htmlText(t.Footer) + "</p>\n" + bodyEnd)
 	return tb.String(), hb.String(), nil
+}
+
+// textFiles writes one line per file: its name and size, and its link or
+// whether the email carries it.
+func textFiles(b *strings.Builder, files []File) {
+	for _, f := range files {
+		b.WriteString("[file] " + f.Name + " (" + f.Size + ")")
+		if f.URL != "" {
+			b.WriteString(": " + f.URL)
+		} else if f.Attached {
+			b.WriteString(", attached")
+		}
+		b.WriteString("\n")
+	}
+}
+
+// htmlFiles writes the files as a list, each name a link when the file
+// has an http(s) one.
+func htmlFiles(b *strings.Builder, files []File) {
+	if len(files) == 0 {
+		return
+	}
+	b.WriteString(`<ul style="margin:4px 0 0 0;padding-left:18px">` + "\n")
+	for _, f := range files {
+		b.WriteString("<li>")
+		if httpURL(f.URL) {
+			b.WriteString(`<a href="` + htmlURL(f.URL) + `">` + htmlText(f.Name) + "</a>")
+		} else {
+			b.WriteString(htmlText(f.Name))
+		}
+		b.WriteString(` <span style="color:#59636e">(` + htmlText(f.Size))
+		if f.Attached {
+			b.WriteString(", attached")
+		}
+		b.WriteString(")</span></li>\n")
+	}
+	b.WriteString("</ul>")
 }
 
 func httpURL(s string) bool {

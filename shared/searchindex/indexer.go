@@ -143,6 +143,9 @@ func (x *Indexer) ContactChanged(ctx context.Context, visitorID string) error {
 // document item always lists every posting of the card, even after a
 // writer died half way.
 func (x *Indexer) SyncCard(ctx context.Context, conversationID string) error {
+	if settled, err := x.cardSettled(ctx, conversationID); err != nil || settled {
+		return err
+	}
 	owner := uuid.NewString()
 	have, err := x.lease(ctx, conversationID, owner)
 	if err != nil {
@@ -194,6 +197,30 @@ func (x *Indexer) SyncCard(ctx context.Context, conversationID string) error {
 		return x.index.DeleteDocument(ctx, store.SearchDoc{PK: have.PK, SK: have.SK})
 	}
 	return x.index.Settle(ctx, store.SearchDoc{PK: have.PK, SK: have.SK, InboxID: inbox, Key: want.Key, Lists: want.Lists}, owner)
+}
+
+// cardSettled tells whether the conversation's card is already what the
+// contact makes it, with no writer at it: most contact changes (the
+// address confirmed, a change of another field) change no card, and a
+// read of the document item costs less than its lease and release. The
+// card is read first and computed after, so a card that matches reflects
+// the contact at least as new as the change being synced.
+func (x *Indexer) cardSettled(ctx context.Context, conversationID string) (bool, error) {
+	have, err := x.index.Document(ctx, docPK(conversationID), cardSK)
+	if err != nil && !errors.Is(err, chat.ErrNotFound) {
+		return false, err
+	}
+	if have.Leased || len(have.PendingLists) > 0 {
+		return false, nil
+	}
+	want, inbox, err := x.card(ctx, conversationID)
+	if err != nil {
+		return false, err
+	}
+	if !have.Exists() {
+		return len(want.Lists) == 0, nil
+	}
+	return have.Key == want.Key && have.InboxID == inbox && sameSet(have.Lists, want.Lists), nil
 }
 
 // card computes the contact card a conversation should have now, and the

@@ -268,14 +268,18 @@ func TestContactCards(t *testing.T) {
 		}
 	}
 
-	// Unchanged: nothing is written.
-	w.counted.Calls()
-	if err := w.x.SyncCard(t.Context(), first.ID); err != nil {
-		t.Fatal(err)
-	}
-	calls := w.counted.Calls()
-	if calls["BatchWriteItem"] != 0 {
-		t.Errorf("an unchanged card wrote postings: %v", calls)
+	// Unchanged (the address confirmed, another field changed), or no
+	// card to have: nothing is written, not even the lease.
+	anonymous := w.conversation("main", uuid.NewString(), "no contact", t0)
+	for _, id := range []string{first.ID, anonymous.ID} {
+		w.counted.Calls()
+		if err := w.x.SyncCard(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+		calls := w.counted.Calls()
+		if calls["BatchWriteItem"]+calls["UpdateItem"]+calls["PutItem"]+calls["DeleteItem"] != 0 {
+			t.Errorf("syncing a card that needs no change wrote: %v", calls)
+		}
 	}
 
 	// Erased: no card, no document item.

@@ -16,7 +16,7 @@ import (
 // and email reply addresses are signed with. Only functions whose policy
 // lets them read the secret call it.
 func (e Env) SigningKey(ctx context.Context) ([]byte, error) {
-	return secret.Load(ctx, secretsmanager.NewFromConfig(e.AWS), e.Config.SigningSecretARN)
+	return secret.Load(ctx, e.secrets(), e.Config.SigningSecretARN)
 }
 
 // Signer returns the signer of visitor tokens and tickets.
@@ -43,4 +43,9 @@ func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
 // @connections API.
 func (e Env) AgentGuard(st *store.Store) *access.Guard {
 	return access.New(st, e.callbacks(), nil)
+}
+
+// secrets is the Secrets Manager client.
+func (e Env) secrets() *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(e.AWS, func(o *secretsmanager.Options) { o.BaseEndpoint = Endpoint("SECRETS_MANAGER") })
 }

@@ -61,7 +61,7 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, channels *set
 	} else if inbox := e.Config.Access.InboxOrigins; len(inbox) > 0 {
 		o.InboxURL = inbox[0]
 	}
-	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS), e.s3(), tokens, cfg, o), nil
+	return email.New(svc, st, channels, sesv2.NewFromConfig(e.AWS, func(o *sesv2.Options) { o.BaseEndpoint = Endpoint("SESV2") }), e.s3(), tokens, cfg, o), nil
 }
 
 // s3 is the S3 client. A custom endpoint (the local cloud's S3) is
@@ -69,6 +69,7 @@ func (e Env) email(key []byte, svc *chat.Service, st *store.Store, channels *set
 // downloads come from the bucket's own domain.
 func (e Env) s3() *s3.Client {
 	return s3.NewFromConfig(e.AWS, func(o *s3.Options) {
+		o.BaseEndpoint = Endpoint("S3")
 		o.UsePathStyle = o.BaseEndpoint != nil
 	})
 }

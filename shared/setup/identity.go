@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/contact"
@@ -21,7 +19,7 @@ func (e Env) Identity(ctx context.Context, st *store.Store, svc *chat.Service) (
 	if e.Config.IdentitySecretARN == "" {
 		return nil, errors.New("config: missing environment variables: IDENTITY_SECRET_ARN")
 	}
-	key, err := secret.Load(ctx, secretsmanager.NewFromConfig(e.AWS), e.Config.IdentitySecretARN)
+	key, err := secret.Load(ctx, e.secrets(), e.Config.IdentitySecretARN)
 	if err != nil {
 		return nil, err
 	}

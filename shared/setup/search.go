@@ -1,8 +1,6 @@
 package setup
 
 import (
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/config"
 	"github.com/parleychat/parley/shared/searchindex"
@@ -15,7 +13,7 @@ func (e Env) searchTable() (*store.SearchIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.NewSearchIndex(dynamodb.NewFromConfig(e.AWS), name), nil
+	return store.NewSearchIndex(e.dynamoDB(), name), nil
 }
 
 // Indexer writes the search index from what st (the chat table) holds.

@@ -114,6 +114,7 @@ func toConversation(it item) chat.Conversation {
 		CreatedAt:         getTime(it, "createdAt"),
 		LastActivityAt:    getTime(it, "lastActivityAt"),
 		TimerAt:           getTime(it, "timerAt"),
+		TimerListedAt:     timerListedAt(it),
 		TimerStage:        chat.TimerStage(getS(it, "timerStage")),
 		AssigneeAvatarURL: getS(it, "assigneeAvatarUrl"),
 		VisitorOnline:     getBool(it, "visitorOnline"),
@@ -380,6 +381,7 @@ func (s *Store) duplicate(ctx context.Context, clientKey, request string) (chat.
 func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation) (chat.Appended, error) {
 	c, m := in.Conversation, in.Message
 	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
+	c.TimerListedAt = listedTimer(c)
 	var items []types.TransactWriteItem
 	if in.ClientKey != "" {
 		items = append(items, s.clientPut(in.ClientKey, in.Request, m))
@@ -455,6 +457,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 			}
 		}
 		next.LastSeq = cur.LastSeq + 1
+		next.TimerListedAt = listedTimer(next)
 		m := in.Message
 		m.ConversationID, m.Seq = cur.ID, next.LastSeq
 

@@ -161,6 +161,9 @@ type SearchDoc struct {
 	Lists        []string
 	PendingKey   search.Key
 	PendingLists []string
+	// Leased is true while a writer holds the item's lease, or held it and
+	// died (LeaseDocument).
+	Leased bool
 }
 
 // Exists tells whether the item was read (an empty SearchDoc was not).
@@ -171,6 +174,7 @@ func toSearchDoc(it item) SearchDoc {
 		PK: getS(it, "pk"), SK: getS(it, "sk"), InboxID: getS(it, "inboxId"),
 		Key: search.Key(getS(it, "key")), Lists: getList(it, "lists"),
 		PendingKey: search.Key(getS(it, "pendingKey")), PendingLists: getList(it, "pendingLists"),
+		Leased: it["lockOwner"] != nil,
 	}
 }
 

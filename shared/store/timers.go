@@ -34,19 +34,49 @@ func timerShard(conversationID string) int {
 
 func timerPK(shard int) string { return fmt.Sprintf("TIMER#%02d", shard) }
 
-// timerAttrs are the attributes that place a conversation in the timer
-// index; none when its timer is stopped.
-func timerAttrs(c chat.Conversation) map[string]string {
+// TimerSlack is how far a timer may run ahead of its index entry before
+// the entry moves. Every visitor message pushes the deadline back; moving
+// the entry each time is a delete and a put in GSI3, so it moves only once
+// the deadline is TimerSlack past where it is listed. The entry is then
+// due up to TimerSlack early: the sweeper (every minute) reads the
+// conversation, finds its timer not yet due and leaves it, at most a
+// couple of times, which costs a read instead of a write per message.
+const TimerSlack = 2 * time.Minute
+
+// listedTimer is where the timer index is to list c: where it is listed
+// (c.TimerListedAt) while that is at or before the deadline and within
+// TimerSlack of it, else at the deadline; zero when no timer runs.
+func listedTimer(c chat.Conversation) time.Time {
 	if c.TimerAt.IsZero() || c.TimerStage == "" {
+		return time.Time{}
+	}
+	listed := c.TimerListedAt
+	if listed.IsZero() || listed.After(c.TimerAt) || c.TimerAt.Sub(listed) > TimerSlack {
+		return c.TimerAt
+	}
+	return listed
+}
+
+// timerAttrs are the attributes that place a conversation in the timer
+// index (GSI3), none when no timer runs.
+func timerAttrs(c chat.Conversation) map[string]string {
+	listed := listedTimer(c)
+	if listed.IsZero() {
 		return nil
 	}
-	at := formatTime(c.TimerAt)
 	return map[string]string{
-		"timerAt":    at,
+		"timerAt":    formatTime(c.TimerAt),
 		"timerStage": string(c.TimerStage),
 		"timerpk":    timerPK(timerShard(c.ID)),
-		"timersk":    at + "#" + c.ID,
+		"timersk":    formatTime(listed) + "#" + c.ID,
 	}
+}
+
+// timerListedAt reads where the index lists the conversation.
+func timerListedAt(it item) time.Time {
+	at, _, _ := strings.Cut(getS(it, "timersk"), "#")
+	t, _ := time.Parse(time.RFC3339Nano, at)
+	return t
 }
 
 // TimerShards implements chat.TimerIndex.

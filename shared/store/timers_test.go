@@ -131,3 +131,60 @@ func TestDueTimers(t *testing.T) {
 		t.Errorf("close event read back = %+v, want reason inactivity", msgs)
 	}
 }
+
+// TestTimerListedWithSlack: a deadline pushed back by a visitor's message
+// keeps its index entry while it is within TimerSlack of where it is
+// listed (the entry is then due a little early, never late), and moves
+// once it runs further ahead or comes earlier.
+func TestTimerListedWithSlack(t *testing.T) {
+	s, _ := newStore(t)
+	cid, vid := uuid.NewString(), uuid.NewString()
+	first := t0.Add(10 * time.Minute)
+	created, err := s.CreateConversation(t.Context(), chat.NewConversation{Conversation: chat.Conversation{
+		ID: cid, ChannelID: "main", InboxID: "main", VisitorID: vid, Status: chat.StatusOpen,
+		CreatedAt: t0, LastActivityAt: t0, TimerAt: first, TimerStage: chat.TimerClose,
+	}, Message: chat.Message{Kind: chat.KindText, Author: chat.Author{Type: chat.RoleVisitor, ID: vid}, Body: "hello", CreatedAt: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := created.Conversation
+	steps := []struct {
+		name    string
+		timerAt time.Time
+		listed  time.Time // where the index lists it afterwards
+	}{
+		{"pushed back within the slack: the entry stays", first.Add(time.Minute), first},
+		{"pushed back to the slack's end: it still stays", first.Add(store.TimerSlack), first},
+		{"pushed back past the slack: the entry moves", first.Add(store.TimerSlack + time.Second), first.Add(store.TimerSlack + time.Second)},
+		{"brought earlier: the entry moves with it", first, first},
+	}
+	for _, st := range steps {
+		res, err := s.Append(t.Context(), chat.Append{
+			Current: cur,
+			Message: chat.Message{Kind: chat.KindText, Author: chat.Author{Type: chat.RoleVisitor, ID: vid}, Body: "more", CreatedAt: t0},
+			Change: func(n *chat.Conversation) error {
+				n.TimerAt = st.timerAt
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Conversation.TimerListedAt.Equal(st.listed) {
+			t.Errorf("%s: the append answers listed at %v, want %v", st.name, res.Conversation.TimerListedAt, st.listed)
+		}
+		cur, err = s.Conversation(t.Context(), cid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cur.TimerAt.Equal(st.timerAt) || !cur.TimerListedAt.Equal(st.listed) {
+			t.Errorf("%s: timer at %v listed at %v, want at %v listed at %v", st.name, cur.TimerAt, cur.TimerListedAt, st.timerAt, st.listed)
+		}
+		if got := dueIDs(t, s, st.listed.Add(-time.Millisecond), 10); len(got) != 0 {
+			t.Errorf("%s: due before where it is listed: %v", st.name, got)
+		}
+		if diff := cmp.Diff([]string{cid}, dueIDs(t, s, st.listed, 10)); diff != "" {
+			t.Errorf("%s: not due where it is listed (-want +got):\n%s", st.name, diff)
+		}
+	}
+}

@@ -34,6 +34,18 @@ type Pool struct {
 
 var _ team.Directory = (*Pool)(nil)
 
+// Directory is the deployment's user directory: the pool id through a
+// Cognito client of cfg at endpoint (nil for AWS's), or none when id is
+// empty (agents sign in at an external OIDC issuer). It is built here,
+// not in shared/setup, so that only the function that manages the team
+// links the Cognito client.
+func Directory(cfg aws.Config, endpoint *string, id string) (team.Directory, error) {
+	if id == "" {
+		return nil, nil
+	}
+	return New(cip.NewFromConfig(cfg, func(o *cip.Options) { o.BaseEndpoint = endpoint }), id)
+}
+
 // New returns the pool id at api.
 func New(api API, id string) (*Pool, error) {
 	if api == nil || id == "" {

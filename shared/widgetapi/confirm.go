@@ -1,14 +1,14 @@
 package widgetapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
-	"html/template"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -21,38 +21,42 @@ import (
 // POSTs the token back and confirms. It is a public page opened from a
 // mail client: no origin check, no visitor token (the link's token is
 // the proof).
-var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
-<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:{{.Color}};color:#fff;cursor:pointer}</style></head>
-<body><h1 style="font-size:1.3rem">{{.Title}}</h1><p>{{.Text}}</p>
-{{if .Token}}<form method="post" action="confirm"><input type="hidden" name="token" value="{{.Token}}"><button type="submit">Confirm my address</button></form>{{end}}
-</body></html>
-`))
-
 type confirmView struct {
 	Title, Text, Token string
-	Color              template.CSS
+}
+
+// render writes the page with a strings.Builder, every value escaped,
+// rather than html/template: executing a template makes the linker keep
+// every exported method in the binary (see shared/mail). color is the
+// channel's, always #rrggbb (settings.Service.Color).
+func (v confirmView) render(color string) string {
+	title := html.EscapeString(v.Title)
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>` + title + `</title>
+<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:` + color + `;color:#fff;cursor:pointer}</style></head>
+<body><h1 style="font-size:1.3rem">` + title + `</h1><p>` + html.EscapeString(v.Text) + "</p>\n")
+	if v.Token != "" {
+		b.WriteString(`<form method="post" action="confirm"><input type="hidden" name="token" value="` + html.EscapeString(v.Token) + `"><button type="submit">Confirm my address</button></form>`)
+	}
+	b.WriteString("\n</body></html>\n")
+	return b.String()
 }
 
 // maxConfirmBody bounds the confirmation form's body.
 const maxConfirmBody = 1024
 
 func (h *Handler) page(ctx context.Context, status int, v confirmView) events.APIGatewayV2HTTPResponse {
-	v.Color = template.CSS(h.settings.Color(ctx, h.channel)) // always #rrggbb
-	return htmlPage(status, confirmPage, v)
+	return htmlPage(status, v.render(h.settings.Color(ctx, h.channel)))
 }
 
-// htmlPage renders one of the widget API's own pages (the confirmation
-// and rating pages): no script, no referrer, never cached, no framing, and
-// a form may post only back to the API.
-func htmlPage(status int, t *template.Template, v any) events.APIGatewayV2HTTPResponse {
-	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Body: "internal error", Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}
-	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: b.String(), Headers: map[string]string{
+// htmlPage answers with one of the widget API's own pages (the
+// confirmation and rating pages): no script, no referrer, never cached,
+// no framing, and a form may post only back to the API.
+func htmlPage(status int, body string) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: body, Headers: map[string]string{
 		"Content-Type":            "text/html; charset=utf-8",
 		"Cache-Control":           "no-store",
 		"Referrer-Policy":         "no-referrer",

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"html/template"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -58,22 +59,43 @@ func (h *Handler) rate(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 // it shows the question with the link's score chosen, a comment field and
 // a button; the button POSTs the form back and records the rating. The
 // link's token is the proof: no origin check, no visitor token.
-var ratingPage = template.Must(template.New("rating").Parse(`<!doctype html>
+//
+// render writes the page with a strings.Builder, every value escaped (see
+// confirmView.render); color is the channel's, always #rrggbb.
+func (v ratingView) render(color string) string {
+	esc := html.EscapeString
+	title := esc(v.Title)
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<meta name="referrer" content="no-referrer"><title>` + title + `</title>
 <style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
 fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}label{display:block;margin:.25rem 0}
 textarea{width:100%;box-sizing:border-box;font:inherit;min-height:5rem}
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:{{.Color}};color:#fff;cursor:pointer}</style></head>
-<body><h1 style="font-size:1.3rem">{{.Title}}</h1>{{if .Text}}<p>{{.Text}}</p>{{end}}
-{{if .Token}}<form method="post" action="rating"><input type="hidden" name="token" value="{{.Token}}">
-<fieldset><legend>{{.Question}}</legend>
-{{range .Scores}}<label><input type="radio" name="score" value="{{.Score}}" required{{if .Checked}} checked{{end}}> {{.Score}} · {{.Label}}</label>
-{{end}}</fieldset>
-<p><label for="comment">Comment (optional)</label><textarea id="comment" name="comment" maxlength="{{.MaxComment}}">{{.Comment}}</textarea></p>
-<button type="submit">Send my rating</button></form>{{end}}
-</body></html>
-`))
+button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:` + color + `;color:#fff;cursor:pointer}</style></head>
+<body><h1 style="font-size:1.3rem">` + title + `</h1>`)
+	if v.Text != "" {
+		b.WriteString("<p>" + esc(v.Text) + "</p>")
+	}
+	b.WriteString("\n")
+	if v.Token != "" {
+		b.WriteString(`<form method="post" action="rating"><input type="hidden" name="token" value="` + esc(v.Token) + `">
+<fieldset><legend>` + esc(v.Question) + "</legend>\n")
+		for _, c := range v.Scores {
+			n := strconv.Itoa(c.Score)
+			b.WriteString(`<label><input type="radio" name="score" value="` + n + `" required`)
+			if c.Checked {
+				b.WriteString(" checked")
+			}
+			b.WriteString("> " + n + " · " + esc(c.Label) + "</label>\n")
+		}
+		b.WriteString(`</fieldset>
+<p><label for="comment">Comment (optional)</label><textarea id="comment" name="comment" maxlength="` + strconv.Itoa(v.MaxComment) + `">` + esc(v.Comment) + `</textarea></p>
+<button type="submit">Send my rating</button></form>`)
+	}
+	b.WriteString("\n</body></html>\n")
+	return b.String()
+}
 
 type scoreChoice struct {
 	Score   int
@@ -85,7 +107,6 @@ type ratingView struct {
 	Title, Text, Token, Question, Comment string
 	Scores                                []scoreChoice
 	MaxComment                            int
-	Color                                 template.CSS
 }
 
 // maxRatingBody bounds the rating form's body: the token and a comment
@@ -94,8 +115,7 @@ type ratingView struct {
 const maxRatingBody = 512 + chat.MaxRatingCommentRunes*4*3
 
 func (h *Handler) ratingView(ctx context.Context, status int, v ratingView) events.APIGatewayV2HTTPResponse {
-	v.Color = template.CSS(h.settings.Color(ctx, h.channel)) // always #rrggbb
-	return htmlPage(status, ratingPage, v)
+	return htmlPage(status, v.render(h.settings.Color(ctx, h.channel)))
 }
 
 // ratingFailed is the page of a link or a form that cannot rate.

@@ -141,7 +141,28 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 		fmt.Printf(" %s %.1f", name[strings.LastIndex(name, "/")+1:], d/float64(n))
 	}
 	fmt.Println()
+	printKindWrites(n, beforeUsage.Capacity.KindWriteUnits, afterUsage.Capacity.KindWriteUnits)
 	return nil
+}
+
+// printKindWrites lists the write units per conversation by the kind of
+// item written (index writes included), the dearest first.
+func printKindWrites(n int, before, after map[string]float64) {
+	type kind struct {
+		name  string
+		units float64
+	}
+	var kinds []kind
+	for name, v := range after {
+		if d := v - before[name]; d > 0 {
+			kinds = append(kinds, kind{name, d / float64(n)})
+		}
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i].units > kinds[j].units })
+	fmt.Println("  write units per conversation by item (table/partition kind/sort kind, index writes included):")
+	for _, k := range kinds {
+		fmt.Printf("    %-50s %6.1f\n", k.name, k.units)
+	}
 }
 
 // infrequent names the tables of the Standard-IA class, whose request

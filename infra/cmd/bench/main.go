@@ -22,6 +22,7 @@ import (
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/infra/soak"
 )
 
 func main() {
@@ -363,6 +364,7 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	var mu sync.Mutex
 	var v2a, a2v []time.Duration
 	var firstErr error
+	before := b.cloud.Usage()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, p := range pairs {
@@ -396,18 +398,56 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	fmt.Printf("  agent -> visitor   p50 %-8s p99 %-8s max %s\n", pct(a2v, 50), pct(a2v, 99), pct(a2v, 100))
 	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
 		len(v2a)+len(a2v), elapsed.Round(time.Millisecond), float64(len(v2a)+len(a2v))/elapsed.Seconds(), len(agents))
+	printFunctionTimes(before, b.cloud.Usage())
+
+	// The floor: a bare WebSocket relay in this process (soak.Baseline)
+	// with the same conversations, messages and agents, right after.
+	base, err := soak.Baseline(ctx, soak.Config{Visitors: convs, Agents: len(agents), Messages: convs * rounds * 2})
+	if err != nil {
+		return err
+	}
+	ratio := func(sys []time.Duration, p int, floor time.Duration) string {
+		if floor <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1fx", float64(percentile(sys, p))/float64(floor))
+	}
+	fmt.Printf("  bare relay: visitor -> agent p50 %s p99 %s; agent -> visitor p50 %s p99 %s\n",
+		base.V2A.P50.Round(100*time.Microsecond), base.V2A.P99.Round(100*time.Microsecond), base.A2V.P50.Round(100*time.Microsecond), base.A2V.P99.Round(100*time.Microsecond))
+	fmt.Printf("  system / relay: visitor -> agent p50 %s p99 %s; agent -> visitor p50 %s p99 %s\n",
+		ratio(v2a, 50, base.V2A.P50), ratio(v2a, 99, base.V2A.P99), ratio(a2v, 50, base.A2V.P50), ratio(a2v, 99, base.A2V.P99))
 	return nil
+}
+
+// printFunctionTimes lists, per function invoked between the two
+// snapshots, the mean time an invocation ran and the mean time it waited
+// for a free process of the local cloud (at most a few per function).
+func printFunctionTimes(before, after localcloud.Usage) {
+	var names []string
+	for name, f := range after.Functions {
+		if f.Invocations > before.Functions[name].Invocations {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	fmt.Println("  per invocation: mean run time, mean wait for a free local process")
+	for _, name := range names {
+		a, b := after.Functions[name], before.Functions[name]
+		n := time.Duration(a.Invocations - b.Invocations)
+		fmt.Printf("    %-28s %6d invocations  run %-8s wait %s\n", name, n, ((a.Billed - b.Billed) / n).Round(100*time.Microsecond), ((a.Queued - b.Queued) / n).Round(100*time.Microsecond))
+	}
 }
 
 func pct(ds []time.Duration, p int) string {
 	if len(ds) == 0 {
 		return "-"
 	}
+	return percentile(ds, p).Round(100 * time.Microsecond).String()
+}
+
+// percentile is the p-th percentile of ds (nearest rank); ds is not empty.
+func percentile(ds []time.Duration, p int) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := (len(s)*p+99)/100 - 1
-	if i < 0 {
-		i = 0
-	}
-	return s[i].Round(100 * time.Microsecond).String()
+	return s[max((len(s)*p+99)/100-1, 0)]
 }

@@ -39,6 +39,10 @@ type Capacity struct {
 	ReadUnits       map[string]float64 `json:"readUnits"`
 	WriteUnits      map[string]float64 `json:"writeUnits"`
 	IndexWriteUnits map[string]float64 `json:"indexWriteUnits"`
+	// KindWriteUnits are the write units again, index writes included,
+	// by "table/kind": the kind of item written, its key attributes' values
+	// up to their first '#' ("CONV/MSG", "VISITOR/CONTACT").
+	KindWriteUnits map[string]float64 `json:"kindWriteUnits"`
 }
 
 type indexMeter struct {
@@ -53,6 +57,7 @@ type capacityMeter struct {
 	read    map[string]float64
 	write   map[string]float64
 	index   map[string]float64
+	kind    map[string]float64
 }
 
 // MeterCapacity starts counting request units for every later DynamoDB
@@ -60,7 +65,7 @@ type capacityMeter struct {
 // Metering reads every written item before and after the write, so it is
 // off unless a benchmark turns it on.
 func (s *Server) MeterCapacity(tables []*template.Table) {
-	m := &capacityMeter{indexes: map[string]map[string]indexMeter{}, base: map[string][]string{}, read: map[string]float64{}, write: map[string]float64{}, index: map[string]float64{}}
+	m := &capacityMeter{indexes: map[string]map[string]indexMeter{}, base: map[string][]string{}, read: map[string]float64{}, write: map[string]float64{}, index: map[string]float64{}, kind: map[string]float64{}}
 	for _, t := range tables {
 		idx := map[string]indexMeter{}
 		for _, g := range t.GSIs {
@@ -97,7 +102,7 @@ func (s *Server) Capacity() Capacity {
 	s.dbMu.Lock()
 	m := s.meter
 	s.dbMu.Unlock()
-	out := Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}}
+	out := Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}, KindWriteUnits: map[string]float64{}}
 	if m == nil {
 		return out
 	}
@@ -111,6 +116,9 @@ func (s *Server) Capacity() Capacity {
 	}
 	for k, v := range m.index {
 		out.IndexWriteUnits[k] = v
+	}
+	for k, v := range m.kind {
+		out.KindWriteUnits[k] = v
 	}
 	return out
 }
@@ -166,19 +174,23 @@ func (s *Server) meterAfter(m *metered, status int, answer []byte, changes []Cha
 	meter.mu.Lock()
 	defer meter.mu.Unlock()
 	for _, c := range m.checks {
-		meter.write[c.table] += m.factor * writeUnits(itemSize(c.item))
+		units := m.factor * writeUnits(itemSize(c.item))
+		meter.write[c.table] += units
+		meter.kind[c.table+"/"+meter.kindOf(c.table, c.item)] += units
 	}
 	for _, c := range changes {
 		after := c.Old
 		if status == 200 {
 			after = c.New
 		}
-		meter.write[c.Table] += m.factor * writeUnits(max(itemSize(c.Old), itemSize(after)))
+		units := m.factor * writeUnits(max(itemSize(c.Old), itemSize(after)))
 		if status == 200 && !sameImage(c.Old, after) {
 			// Index updates propagate outside the transaction, at the
 			// standard rate.
-			meter.write[c.Table] += meter.indexWrites(c.Table, c.Old, after)
+			units += meter.indexWrites(c.Table, c.Old, after)
 		}
+		meter.write[c.Table] += units
+		meter.kind[c.Table+"/"+meter.kindOf(c.Table, c.Keys)] += units
 	}
 	if status != 200 {
 		return
@@ -230,6 +242,23 @@ func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
 		}
 	}
 	return units
+}
+
+// kindOf names the kind of the item with these keys: the leading capitals
+// of each key attribute's string value, joined by '/' ("CONV#…" and
+// "MSG#…" are CONV/MSG; a date or an id is "").
+func (m *capacityMeter) kindOf(table string, keys Image) string {
+	parts := make([]string, 0, 2)
+	for _, n := range m.base[table] {
+		var v struct{ S string }
+		_ = json.Unmarshal(keys[n], &v)
+		end := strings.IndexFunc(v.S, func(r rune) bool { return (r < 'A' || r > 'Z') && r != '_' })
+		if end < 0 {
+			end = len(v.S)
+		}
+		parts = append(parts, v.S[:end])
+	}
+	return strings.Join(parts, "/")
 }
 
 func sameKeys(a, b Image, k keySchema) bool {

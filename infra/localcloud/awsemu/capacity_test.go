@@ -29,6 +29,8 @@ func TestCapacityMeter(t *testing.T) {
 		read  float64
 		write float64
 		index float64 // of the write units, GSI1's
+		// kinds are the write units by kind of item, when not all P/S's.
+		kinds map[string]float64
 	}{
 		{
 			name:  "a 1 KB put is one write unit",
@@ -121,6 +123,7 @@ func TestCapacityMeter(t *testing.T) {
 				return err
 			},
 			write: 2*2 + 2*1,
+			kinds: map[string]float64{tableName + "/P/S": 2 * 2, tableName + "/P/C": 2 * 1},
 		},
 	}
 	for _, tc := range tcs {
@@ -133,7 +136,7 @@ func TestCapacityMeter(t *testing.T) {
 			if err := tc.act(t, e); err != nil {
 				t.Fatal(err)
 			}
-			want := awsemu.Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}}
+			want := awsemu.Capacity{ReadUnits: map[string]float64{}, WriteUnits: map[string]float64{}, IndexWriteUnits: map[string]float64{}, KindWriteUnits: map[string]float64{}}
 			if tc.index > 0 {
 				want.IndexWriteUnits[tableName+"/GSI1"] = tc.index
 			}
@@ -142,6 +145,10 @@ func TestCapacityMeter(t *testing.T) {
 			}
 			if tc.write > 0 {
 				want.WriteUnits[tableName] = tc.write
+				want.KindWriteUnits[tableName+"/P/S"] = tc.write
+			}
+			if tc.kinds != nil {
+				want.KindWriteUnits = tc.kinds
 			}
 			if diff := cmp.Diff(want, e.srv.Capacity()); diff != "" {
 				t.Errorf("capacity (-want +got):\n%s", diff)

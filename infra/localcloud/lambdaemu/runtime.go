@@ -65,6 +65,10 @@ type FunctionStats struct {
 	// to its answer, each rounded up to the millisecond as Lambda bills
 	// duration (init is in InitDurations; Lambda bills it too).
 	Billed time.Duration
+	// Queued is the summed time invocations waited for a free process
+	// (Options.MaxConcurrency): a local limit, where Lambda would start
+	// more environments.
+	Queued time.Duration
 }
 
 // Runtime runs registered functions as processes.
@@ -166,6 +170,7 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 		return nil, fmt.Errorf("invoke %s: %w", name, ErrUnknownFunction)
 	}
 
+	arrived := time.Now()
 	select {
 	case f.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -173,7 +178,8 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) ([]by
 	case <-r.closing:
 		return nil, fmt.Errorf("invoke %s: %w", name, ErrClosed)
 	}
-	f.count(func(s *FunctionStats) { s.Invocations++ })
+	queued := time.Since(arrived)
+	f.count(func(s *FunctionStats) { s.Invocations++; s.Queued += queued })
 
 	inv := newInvocation(payload, f.timeoutNow())
 	var p *process

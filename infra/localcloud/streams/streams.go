@@ -236,6 +236,9 @@ func (m *Mapping) run(sh *shard) {
 		case <-sh.signal:
 		}
 		for {
+			if !m.waitForBatch(sh) {
+				return
+			}
 			sh.mu.Lock()
 			var batch []record
 			taken := 0
@@ -262,6 +265,32 @@ func (m *Mapping) run(sh *shard) {
 			if m.ctx.Err() != nil {
 				return
 			}
+		}
+	}
+}
+
+// waitForBatch holds the shard's records until the oldest has waited the
+// batching window or a full batch is queued, as Lambda does with
+// MaximumBatchingWindowInSeconds. It reports false once the mapping closes.
+func (m *Mapping) waitForBatch(sh *shard) bool {
+	for {
+		sh.mu.Lock()
+		var wait time.Duration
+		if n := len(sh.queue); n > 0 && n < m.esm.BatchSize {
+			wait = m.esm.BatchingWindow - time.Since(sh.queue[0].arrived)
+		}
+		sh.mu.Unlock()
+		if wait <= 0 {
+			return true
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-m.ctx.Done():
+			t.Stop()
+			return false
+		case <-sh.signal: // more records: is the batch full now?
+			t.Stop()
+		case <-t.C:
 		}
 	}
 }

@@ -186,6 +186,23 @@ func TestOrderPerKeyAndNoLoss(t *testing.T) {
 	}
 }
 
+// TestBatchingWindow: records wait for the batch to fill (or the window to
+// pass): ten records in batches of five are two invocations, never ten.
+func TestBatchingWindow(t *testing.T) {
+	fn := &function{}
+	db, m := setup(t, fn, template.EventSourceMapping{MaxRetries: -1, BatchSize: 5, BatchingWindow: time.Hour})
+	for i := range 10 {
+		put(t, db, "CONV#1", fmt.Sprintf("MSG#%d", i), "hi")
+	}
+	waitIdle(t, m)
+	if got := len(fn.records()); got != 10 {
+		t.Errorf("delivered %d records, want 10", got)
+	}
+	if fn.calls != 2 {
+		t.Errorf("%d invocations, want 2 (two full batches)", fn.calls)
+	}
+}
+
 func TestRecordsAndFilter(t *testing.T) {
 	fn := &function{}
 	db, m := setup(t, fn, template.EventSourceMapping{MaxRetries: -1,

@@ -248,6 +248,9 @@ func streamMapping(m *Model, fid, where string, p map[string]any) (*EventSourceM
 	if n, ok := number(p["BatchSize"]); ok {
 		esm.BatchSize = n
 	}
+	if n, ok := number(p["MaximumBatchingWindowInSeconds"]); ok {
+		esm.BatchingWindow = time.Duration(n) * time.Second
+	}
 	if n, ok := number(p["MaximumRetryAttempts"]); ok {
 		esm.MaxRetries = n
 	}

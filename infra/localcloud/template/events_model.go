@@ -61,6 +61,9 @@ type EventSourceMapping struct {
 	Table            string // physical table name the stream belongs to
 	StartingPosition string
 	BatchSize        int // default 100
+	// BatchingWindow is how long records wait for more to fill a batch
+	// (MaximumBatchingWindowInSeconds); zero invokes at once.
+	BatchingWindow time.Duration
 	// MaxRetries of a failing batch; -1 retries until the records expire.
 	MaxRetries              int
 	BisectOnError           bool

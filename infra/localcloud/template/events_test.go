@@ -66,7 +66,7 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 	}, {
 		Source: "SearchIndexerFunction.TableStream", Function: "SearchIndexerFunction",
 		StreamARN: m.Tables[0].StreamARN, Table: "parley-local-ChatTable", StartingPosition: "TRIM_HORIZON",
-		BatchSize: 100, MaxRetries: 20, BisectOnError: true, ReportBatchItemFailures: true,
+		BatchSize: 100, BatchingWindow: time.Second, MaxRetries: 20, BisectOnError: true, ReportBatchItemFailures: true,
 		Filters: []json.RawMessage{
 			json.RawMessage(`{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MSG#"}]}},"NewImage":{"kind":{"S":[{"anything-but":["event"]}]}}}}`),
 			json.RawMessage(`{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"CONV#"}]},"sk":{"S":[{"prefix":"MSG#"},"META"]}}}}`),
