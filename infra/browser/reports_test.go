@@ -20,7 +20,7 @@ import (
 
 // TestReportsPage: an agent has no way to the reports; an admin opens them
 // from the top bar, picks the days around the conversation just answered,
-// sees the three charts (each with its title, axis labels and table),
+// sees the four charts (each with its title, axis labels and table),
 // filters by agent, and exports CSV files that parse back to the numbers
 // the API answers for the account and for that agent.
 func TestReportsPage(t *testing.T) {
@@ -112,6 +112,18 @@ func TestReportsPage(t *testing.T) {
 	}
 	screenshot(t, tab, "reports.png")
 	account := report(url.Values{})
+	// The ratings chart: a described image and one row per score, each
+	// the account's count of it.
+	var want []string
+	for _, n := range account.Total.CSAT.Distribution {
+		want = append(want, strconv.FormatInt(n, 10))
+	}
+	if got := eval[string](t, tab, `(() => {
+		const svg = document.querySelector("svg[data-chart=csat]"), fig = svg.closest("figure");
+		if (svg.getAttribute("role") !== "img" || fig.querySelector("h3").textContent !== "Satisfaction ratings" || fig.querySelectorAll("details tbody tr").length !== 5) return "";
+		return [...fig.querySelectorAll("details tbody td")].map(td => td.textContent).join(",") })()`); got != strings.Join(want, ",") {
+		t.Errorf("the ratings chart shows %q, want the account's %q", got, strings.Join(want, ","))
+	}
 	checkCSV(t, exported(t, tab), "total", "", account.Total)
 
 	fill(t, tab, ".reports select[name=agent]", aliceSub)

@@ -1,9 +1,9 @@
 // Reports, a page of its own (a chunk, with its own styles), loaded when
-// an admin goes there: the range and filters, the totals, three charts
+// an admin goes there: the range and filters, the totals, four charts
 // drawn as SVG (each with a title, axis labels and its table), the
 // per-agent table and the CSV export of what is shown.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Report, ReportSummary } from "../../shared/wire";
+import type { Report, ReportCSAT, ReportSummary } from "../../shared/wire";
 import { Reports } from "../reports";
 import { type AgentRow, type Clock, csvName, type DayPoint, duration, isEmpty, presets, rangeProblem, series, times, toCSV } from "../state/reports";
 import { useInbox } from "./context";
@@ -133,6 +133,7 @@ function Shown({ report }: { report: Report }) {
           { key: "ttcMedian", name: "Median", cls: "s1" },
           { key: "ttcP90", name: "90th percentile", cls: "s2 dashed" },
         ]} />
+        <ScoreChart id="csat" csat={report.total.csat} />
       </div>
       <Agents clock={clock} />
     </>
@@ -292,6 +293,45 @@ function LineChart({ id, title, points, lines }: { id: string; title: string; po
             {points.map((pt, i) => (pt[l.key] === null ? null : <circle key={pt.date} cx={x(i)} cy={y(pt[l.key] as number)} r={2.5} />))}
           </g>
         );
+      })}
+    </Chart>
+  );
+}
+
+/** ScoreChart draws how the range's ratings spread over the scores 1 to 5 (each conversation's latest answer). */
+function ScoreChart({ id, csat }: { id: string; csat: ReportCSAT }) {
+  const labels = ["1 Very bad", "2 Bad", "3 OK", "4 Good", "5 Very good"];
+  const max = Math.ceil(niceMax(Math.max(4, ...csat.distribution)) / 4) * 4;
+  const plotW = W - M.left - M.right;
+  const plotH = H - M.top - M.bottom;
+  const slot = plotW / labels.length;
+  const summary = csat.responses === 0
+    ? "No rating in this range."
+    : `${csat.responses} ratings, average ${csat.average?.toFixed(1)} of 5: ` + labels.map((l, i) => `${l} ${csat.distribution[i]}`).join(", ") + ".";
+  return (
+    <Chart id={id} title="Satisfaction ratings" legend={[{ name: "Ratings", cls: "s1" }]} summary={summary} table={
+      <table>
+        <thead><tr><th scope="col">Score</th><th scope="col">Ratings</th></tr></thead>
+        <tbody>{labels.map((l, i) => <tr key={l}><th scope="row">{l}</th><td>{csat.distribution[i]}</td></tr>)}</tbody>
+      </table>
+    }>
+      <g class="axes" aria-hidden="true">
+        {[0, 0.25, 0.5, 0.75, 1].map((f) => {
+          const y = M.top + plotH - f * plotH;
+          return (
+            <g key={f}>
+              <line x1={M.left} x2={M.left + plotW} y1={y} y2={y} class="grid" />
+              <text x={M.left - 6} y={y + 4} text-anchor="end">{f * max}</text>
+            </g>
+          );
+        })}
+        {labels.map((l, i) => <text key={l} x={M.left + (i + 0.5) * slot} y={H - M.bottom + 16} text-anchor="middle">{l}</text>)}
+        <text class="label" x={M.left + plotW / 2} y={H - 4} text-anchor="middle">Score</text>
+        <text class="label" transform={`translate(14 ${M.top + plotH / 2}) rotate(-90)`} text-anchor="middle">Ratings</text>
+      </g>
+      {csat.distribution.map((n, i) => {
+        const h = (n / max) * plotH;
+        return h > 0 ? <rect key={i} class="bar s1" x={M.left + i * slot + slot * 0.2} y={M.top + plotH - h} width={slot * 0.6} height={h} /> : null;
       })}
     </Chart>
   );
