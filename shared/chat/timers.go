@@ -142,6 +142,8 @@ func (s *Service) Expire(ctx context.Context, conversationID string) (ExpireOutc
 		}
 		c.Status = StatusClosed
 		stopTimer(c)
+		// A bot left waiting (its session timeout) stops with the close.
+		c.Bot.Wait = ""
 		return &Event{Type: EventClosed, Reason: CloseReasonInactivity}, ""
 	}
 	probe := conv

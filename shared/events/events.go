@@ -26,12 +26,15 @@ const (
 	ConversationAssigned = "conversation.assigned"
 	ConversationClosed   = "conversation.closed"
 	ConversationReopened = "conversation.reopened"
-	AgentStatus          = "agent.status"
+	// ConversationHandedOver: the bot handed the conversation to the
+	// inbox's routing.
+	ConversationHandedOver = "conversation.handed_over"
+	AgentStatus            = "agent.status"
 )
 
 // DetailTypes lists every DetailType Parley publishes.
 func DetailTypes() []string {
-	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, AgentStatus}
+	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, ConversationHandedOver, AgentStatus}
 }
 
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
@@ -194,6 +197,8 @@ func FromMessage(sm store.StreamMessage) []Event {
 		return one(ConversationClosed, ClosedDetail{Envelope: env, Reason: reason})
 	case chat.EventReopened:
 		return one(ConversationReopened, ReopenedDetail{Envelope: env})
+	case chat.EventHandedOver:
+		return one(ConversationHandedOver, ReopenedDetail{Envelope: env})
 	}
 	return nil
 }

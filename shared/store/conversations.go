@@ -92,6 +92,9 @@ func toDBConversation(c chat.Conversation) item {
 	for k, v := range timerAttrs(c) {
 		it[k] = str(v)
 	}
+	if b := botAttr(c.Bot); b != "" {
+		it["bot"] = str(b)
+	}
 	return it
 }
 
@@ -116,6 +119,7 @@ func toConversation(it item) chat.Conversation {
 		VisitorOnline:     getBool(it, "visitorOnline"),
 		VisitorName:       getS(it, "visitorName"),
 		FirstLine:         getS(it, "firstLine"),
+		Bot:               toBotState(getS(it, "bot")),
 	}
 }
 
@@ -145,6 +149,13 @@ func toDBMessage(m chat.Message) item {
 	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
+	if m.Ask != nil {
+		it["askType"] = str(m.Ask.Type)
+		if len(m.Ask.Buttons) > 0 {
+			it["askButtons"] = strList(m.Ask.Buttons)
+		}
+		it["askFreeText"] = &types.AttributeValueMemberBOOL{Value: m.Ask.FreeText}
+	}
 	return it
 }
 
@@ -167,6 +178,9 @@ func toMessage(it item) chat.Message {
 		Extraction: getS(it, "extraction"),
 	}
 	m.Attachments = getFiles(it)
+	if t := getS(it, "askType"); t != "" {
+		m.Ask = &chat.Ask{Type: t, Buttons: getList(it, "askButtons"), FreeText: getBool(it, "askFreeText")}
+	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason")}
@@ -344,7 +358,8 @@ func (s *Store) duplicate(ctx context.Context, clientKey, request string) (chat.
 // message, the visitor's index entry and the client id in one transaction.
 func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation) (chat.Appended, error) {
 	c, m := in.Conversation, in.Message
-	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
+	follow := numbered(c.ID, 1, in.Follow)
+	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, int64(1+len(follow))
 	var items []types.TransactWriteItem
 	if in.ClientKey != "" {
 		items = append(items, s.clientPut(in.ClientKey, in.Request, m))
@@ -352,6 +367,9 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c, in.ClientKey)), s.newPut(ref))
+	for _, f := range follow {
+		items = append(items, s.newPut(messageItem(f, c, "")))
+	}
 	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
@@ -359,7 +377,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	for attempt := range maxAttempts {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return chat.Appended{Conversation: c, Message: m}, nil
+			return chat.Appended{Conversation: c, Message: m, Follow: follow}, nil
 		}
 		rs, ok := reasons(err)
 		if !ok {
@@ -419,15 +437,22 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 				return chat.Appended{}, err
 			}
 		}
-		next.LastSeq = cur.LastSeq + 1
+		var follow []chat.Message
+		if in.Follow != nil {
+			follow = numbered(cur.ID, cur.LastSeq+1, in.Follow())
+		}
+		next.LastSeq = cur.LastSeq + 1 + int64(len(follow))
 		m := in.Message
-		m.ConversationID, m.Seq = cur.ID, next.LastSeq
+		m.ConversationID, m.Seq = cur.ID, cur.LastSeq+1
 
 		var items []types.TransactWriteItem
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next, in.ClientKey)))
+		for _, f := range follow {
+			items = append(items, s.newPut(messageItem(f, next, "")))
+		}
 		routed := s.routingWrites(cur, next, in.Claim)
 		claimAt := len(items)
 		items = append(items, routed.items...)
@@ -436,7 +461,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return chat.Appended{Conversation: next, Message: m}, nil
+			return chat.Appended{Conversation: next, Message: m, Follow: follow}, nil
 		}
 		rs, ok := reasons(err)
 		if !ok {
@@ -536,6 +561,12 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	if next.AgentReadSeq > cur.AgentReadSeq {
 		set = append(set, "agentReadSeq = :ars")
 		vals[":ars"] = num(next.AgentReadSeq)
+	}
+	if b := botAttr(next.Bot); b != "" {
+		set = append(set, "bot = :bot")
+		vals[":bot"] = str(b)
+	} else {
+		remove = append(remove, "bot")
 	}
 	if timer := timerAttrs(next); len(timer) > 0 {
 		for k, v := range timer {
