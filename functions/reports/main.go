@@ -13,7 +13,12 @@ import (
 
 func main() {
 	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
-		rec, err := env.Recorder(env.Store())
+		st := env.Store()
+		channels, err := env.Channels(st)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := env.Recorder(st, channels)
 		if err != nil {
 			return nil, err
 		}

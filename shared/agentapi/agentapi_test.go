@@ -149,7 +149,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := reports.NewReader(st)
+	reader, err := reports.NewReader(st, st)
 	if err != nil {
 		t.Fatal(err)
 	}

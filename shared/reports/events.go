@@ -30,6 +30,7 @@ var ErrMalformed = errors.New("reports: malformed event")
 type Event struct {
 	ConversationID string
 	InboxID        string
+	ChannelID      string
 	Entry          Entry
 }
 
@@ -39,6 +40,7 @@ type detail struct {
 	Seq            int64     `json:"seq"`
 	OccurredAt     time.Time `json:"occurredAt"`
 	InboxID        string    `json:"inboxId"`
+	ChannelID      string    `json:"channelId"`
 	Visibility     string    `json:"visibility"`
 	Actor          struct {
 		Type string `json:"type"`
@@ -77,7 +79,7 @@ func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 	if d.Version != schemaVersion1 || d.ConversationID == "" || d.InboxID == "" || d.Seq < 1 || d.OccurredAt.IsZero() {
 		return Event{}, false, fmt.Errorf("%w: %s: version, conversationId, inboxId, seq or occurredAt missing", ErrMalformed, detailType)
 	}
-	ev := Event{ConversationID: d.ConversationID, InboxID: d.InboxID, Entry: Entry{Seq: d.Seq, At: d.OccurredAt.UnixMilli()}}
+	ev := Event{ConversationID: d.ConversationID, InboxID: d.InboxID, ChannelID: d.ChannelID, Entry: Entry{Seq: d.Seq, At: d.OccurredAt.UnixMilli()}}
 	switch detailType {
 	case messageCreated:
 		if d.Message == nil {

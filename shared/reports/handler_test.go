@@ -51,7 +51,7 @@ func TestHandlerFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec, err := reports.NewRecorder(tt.store, rome)
+			rec, err := reports.NewRecorder(tt.store, rome, hoursOf{})
 			if err != nil {
 				t.Fatal(err)
 			}

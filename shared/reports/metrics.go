@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/parleychat/parley/shared/availability"
 )
 
 // Kinds of entries: the parts of the seq stream the metrics read.
@@ -44,8 +46,11 @@ func (e Entry) time() time.Time { return time.UnixMilli(e.At) }
 
 // Conversation is what the consumer keeps of one conversation.
 type Conversation struct {
-	InboxID string  `json:"i"`
-	Entries []Entry `json:"e"`
+	InboxID string `json:"i"`
+	// ChannelID is the chat channel whose business hours the
+	// business-hours times follow.
+	ChannelID string  `json:"h,omitempty"`
+	Entries   []Entry `json:"e"`
 }
 
 // Add inserts e in seq order. It reports false when an entry of the same
@@ -100,12 +105,21 @@ const (
 	Reopened         = "reopened"
 )
 
-// Time metrics, the prefixes of their counters.
+// Time metrics, the prefixes of their counters. Each has a business-hours
+// variant (Business).
 const (
 	FirstResponse = "frt"
-	ReplyTime     = "rt"
-	TimeToClose   = "ttc"
+	// FirstResponseFromAssignment is the first response measured from
+	// the assignment in effect at the reply when that came after the
+	// visitor's first message (from the message otherwise).
+	FirstResponseFromAssignment = "fra"
+	ReplyTime                   = "rt"
+	TimeToClose                 = "ttc"
 )
+
+// Business is the counters' prefix of metric m's business-hours variant:
+// only the time inside the channel's opening hours counts.
+func Business(m string) string { return m + "b" }
 
 // Bounds are the upper bounds of the histogram buckets, in seconds: bucket
 // i holds durations in [Bounds[i-1], Bounds[i]) (bucket 0 from zero), and
@@ -157,16 +171,28 @@ type segment struct {
 }
 
 // Rollups is the conversation's contribution to the daily rollups, days
-// taken in loc. Every measured time counts on the day it ends (the reply,
-// the close), so a past day's numbers do not wait for later events.
-func (c Conversation) Rollups(loc *time.Location) Rollups {
+// taken in loc, business-hours times by hours (nil: the channel has no
+// opening hours, and they equal the wall-clock times). Every measured
+// time counts on the day it ends (the reply, the close), so a past day's
+// numbers do not wait for later events.
+func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) Rollups {
 	r := Rollups{}
+	measure := func(k Key, m string, from, to time.Time) {
+		r.sample(k, m, to.Sub(from))
+		open := to.Sub(from)
+		if hours != nil {
+			open = hours.OpenDuration(from, to)
+		}
+		r.sample(k, Business(m), open)
+	}
 	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
 	inbox := func(t time.Time) Key { return Key{DimInbox, c.InboxID, day(t)} }
 	agent := func(id string, t time.Time) (Key, bool) { return Key{DimAgent, id, day(t)}, id != "" }
 	var (
 		seg      segment
 		assignee string
+		// assignedAt is when the conversation went to its assignee.
+		assignedAt time.Time
 	)
 	for _, e := range c.Entries {
 		t := e.time()
@@ -187,22 +213,35 @@ func (c Conversation) Rollups(loc *time.Location) Rollups {
 				seg.waiting = t
 			}
 		case KindAgent:
+			k, byAgent := agent(e.Agent, t)
 			if !seg.waiting.IsZero() {
-				r.sample(inbox(t), ReplyTime, t.Sub(seg.waiting))
-				if k, ok := agent(e.Agent, t); ok {
-					r.sample(k, ReplyTime, t.Sub(seg.waiting))
+				measure(inbox(t), ReplyTime, seg.waiting, t)
+				if byAgent {
+					measure(k, ReplyTime, seg.waiting, t)
 				}
 				seg.waiting = time.Time{}
 			}
 			if !seg.answered && !seg.firstAsked.IsZero() {
-				r.sample(inbox(t), FirstResponse, t.Sub(seg.firstAsked))
-				if k, ok := agent(e.Agent, t); ok {
-					r.sample(k, FirstResponse, t.Sub(seg.firstAsked))
+				measure(inbox(t), FirstResponse, seg.firstAsked, t)
+				if byAgent {
+					measure(k, FirstResponse, seg.firstAsked, t)
+				}
+				// From the assignment, or from the question when it was
+				// assigned before; not measured when nobody was assigned.
+				if assignee != "" {
+					from := seg.firstAsked
+					if assignedAt.After(from) {
+						from = assignedAt
+					}
+					measure(inbox(t), FirstResponseFromAssignment, from, t)
+					if byAgent {
+						measure(k, FirstResponseFromAssignment, from, t)
+					}
 				}
 			}
 			seg.answered = true
 		case KindAssigned:
-			assignee = e.Agent
+			assignee, assignedAt = e.Agent, t
 		case KindClosed:
 			name := ClosedAgent
 			if e.Reason == "inactivity" {
@@ -214,9 +253,9 @@ func (c Conversation) Rollups(loc *time.Location) Rollups {
 				r.add(k, name, 1)
 			}
 			if seg.started {
-				r.sample(inbox(t), TimeToClose, t.Sub(seg.start))
+				measure(inbox(t), TimeToClose, seg.start, t)
 				if byAgent {
-					r.sample(k, TimeToClose, t.Sub(seg.start))
+					measure(k, TimeToClose, seg.start, t)
 				}
 				if !seg.answered {
 					r.add(inbox(t), Missed, 1)

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chat"
 )
 
 // ErrConflict is what Store.Save answers when the conversation's state
@@ -42,18 +45,44 @@ type Day struct {
 	Counters Counters
 }
 
-// Recorder applies events to the rollups.
-type Recorder struct {
-	st  Store
-	loc *time.Location
+// Hours reads the chat channels' opening hours (the settings' cache
+// implements it). A channel that is not found has none.
+type Hours interface {
+	ChannelSchedule(ctx context.Context, channelID string) (*availability.Schedule, error)
 }
 
-// NewRecorder returns a recorder writing to st with days in loc.
-func NewRecorder(st Store, loc *time.Location) (*Recorder, error) {
-	if st == nil || loc == nil {
-		return nil, errors.New("reports: the recorder needs its store and the account's time zone")
+// Recorder applies events to the rollups.
+type Recorder struct {
+	st    Store
+	loc   *time.Location
+	hours Hours
+}
+
+// NewRecorder returns a recorder writing to st with days in loc and
+// business hours from hours.
+func NewRecorder(st Store, loc *time.Location, hours Hours) (*Recorder, error) {
+	if st == nil || loc == nil || hours == nil {
+		return nil, errors.New("reports: the recorder needs its store, the account's time zone and the channels' hours")
 	}
-	return &Recorder{st: st, loc: loc}, nil
+	return &Recorder{st: st, loc: loc, hours: hours}, nil
+}
+
+// rollups computes c's contribution with its channel's hours: a channel
+// without opening hours (always open, team status) or not found measures
+// business hours as wall-clock time.
+func (r *Recorder) rollups(ctx context.Context, c Conversation) (Rollups, error) {
+	var hours *availability.Schedule
+	if c.ChannelID != "" {
+		sch, err := r.hours.ChannelSchedule(ctx, c.ChannelID)
+		switch {
+		case errors.Is(err, chat.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("reports: hours of channel %s: %w", c.ChannelID, err)
+		default:
+			hours = sch
+		}
+	}
+	return c.Rollups(r.loc, hours), nil
 }
 
 // MaxEntries bounds the events kept per conversation: the state stays
@@ -82,13 +111,19 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 		if c.InboxID == "" {
 			c.InboxID = ev.InboxID
 		}
+		if c.ChannelID == "" {
+			c.ChannelID = ev.ChannelID
+		}
 		if !c.Add(ev.Entry) {
 			return false, nil
 		}
 		if len(c.Entries) > MaxEntries {
 			return false, fmt.Errorf("%w: %s has %d", ErrTooLong, ev.ConversationID, MaxEntries)
 		}
-		next := c.Rollups(r.loc)
+		next, err := r.rollups(ctx, c)
+		if err != nil {
+			return false, err
+		}
 		err = r.st.SaveReportState(ctx, ev.ConversationID, State{Conversation: c, Added: next, Version: s.Version}, Diff(s.Added, next))
 		if err == nil {
 			return true, nil
@@ -96,13 +131,21 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 		if !errors.Is(err, ErrConflict) || attempt+1 >= maxAttempts {
 			return false, fmt.Errorf("reports: save %s: %w", ev.ConversationID, err)
 		}
-		// Full jitter, so writers of one conversation do not collide again.
-		wait := time.NewTimer(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4))))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return false, ctx.Err()
-		case <-wait.C:
+		if err := backoff(ctx, attempt); err != nil {
+			return false, err
 		}
+	}
+}
+
+// backoff waits before another attempt to save a conversation's state:
+// full jitter, so writers of one conversation do not collide again.
+func backoff(ctx context.Context, attempt int) error {
+	wait := time.NewTimer(time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 4))))
+	defer wait.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-wait.C:
+		return nil
 	}
 }

@@ -90,17 +90,28 @@ func timing(n int64, avg float64, med, p90 int64) reports.Timing {
 
 // wantInbox is what the scripted conversations give their inbox: the
 // quantiles are the upper bounds of the buckets holding the exact values.
-var wantInbox = reports.Summary{
+var wantInbox = plainHours(reports.Summary{
 	New:      reports.Volume{Chat: 2, Email: 1},
 	Closed:   reports.Closes{Agent: 3, Inactivity: 1},
 	Missed:   1,
 	Reopened: 1,
 	// 40, 60, 120 s: median 60 → bucket [60, 90), p90 120 → [120, 180).
 	FirstResponse: timing(3, 220.0/3, 90, 180),
+	// From the assignments 5 and 10 s after the questions: 35, 50 s, and
+	// 120 s after the reopening (still assigned: from the question).
+	FirstResponseFromAssignment: timing(3, 205.0/3, 60, 180),
 	// 40, 120, 60, 120 s: median rank 2 is 60 → [60, 90).
 	ReplyTime: timing(4, 85, 90, 180),
 	// 600, 1800, 300, 1200 s: median rank 2 is 600 → [600, 900).
 	TimeToClose: timing(4, 975, 900, 2700),
+})
+
+// plainHours sets the business-hours times of s to its wall-clock ones:
+// what a channel without opening hours measures.
+func plainHours(s reports.Summary) reports.Summary {
+	s.BusinessHours = reports.Times{FirstResponse: s.FirstResponse, FirstResponseFromAssignment: s.FirstResponseFromAssignment,
+		ReplyTime: s.ReplyTime, TimeToClose: s.TimeToClose}
+	return s
 }
 
 func all(ss []*script) []reports.Event {
@@ -118,7 +129,7 @@ func TestRollupsOfKnownTimings(t *testing.T) {
 		for _, ev := range s.events {
 			c.Add(ev.Entry)
 		}
-		for k, cs := range c.Rollups(rome) {
+		for k, cs := range c.Rollups(rome, nil) {
 			for name, v := range cs {
 				if got[k] == nil {
 					got[k] = reports.Counters{}
@@ -132,14 +143,14 @@ func TestRollupsOfKnownTimings(t *testing.T) {
 		want reports.Summary
 	}{
 		{reports.Key{Dim: reports.DimInbox, ID: "main", Day: "2026-12-07"}, wantInbox},
-		{reports.Key{Dim: reports.DimAgent, ID: "alice", Day: "2026-12-07"}, reports.Summary{
-			Closed: reports.Closes{Agent: 1}, FirstResponse: timing(1, 40, 45, 45),
+		{reports.Key{Dim: reports.DimAgent, ID: "alice", Day: "2026-12-07"}, plainHours(reports.Summary{
+			Closed: reports.Closes{Agent: 1}, FirstResponse: timing(1, 40, 45, 45), FirstResponseFromAssignment: timing(1, 35, 45, 45),
 			ReplyTime: timing(2, 80, 45, 180), TimeToClose: timing(1, 600, 900, 900),
-		}},
-		{reports.Key{Dim: reports.DimAgent, ID: "bob", Day: "2026-12-07"}, reports.Summary{
-			Closed: reports.Closes{Agent: 2}, Reopened: 1, FirstResponse: timing(2, 90, 90, 180),
+		})},
+		{reports.Key{Dim: reports.DimAgent, ID: "bob", Day: "2026-12-07"}, plainHours(reports.Summary{
+			Closed: reports.Closes{Agent: 2}, Reopened: 1, FirstResponse: timing(2, 90, 90, 180), FirstResponseFromAssignment: timing(2, 85, 60, 180),
 			ReplyTime: timing(2, 90, 90, 180), TimeToClose: timing(2, 750, 420, 1800),
-		}},
+		})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key.Dim+"/"+tt.key.ID, func(t *testing.T) {
@@ -169,14 +180,14 @@ func TestDaysInTheAccountZone(t *testing.T) {
 	c.Add(reports.Entry{Seq: 1, Kind: reports.KindVisitor, At: late.UnixMilli()})
 	c.Add(reports.Entry{Seq: 2, Kind: reports.KindAgent, Agent: "alice", At: late.Add(40 * time.Minute).UnixMilli()})
 	got := map[string]reports.Summary{}
-	for k, cs := range c.Rollups(rome) {
+	for k, cs := range c.Rollups(rome, nil) {
 		if k.Dim == reports.DimInbox {
 			got[k.Day] = reports.Summarize(cs)
 		}
 	}
 	want := map[string]reports.Summary{
 		"2026-12-07": {New: reports.Volume{Chat: 1}},
-		"2026-12-08": {FirstResponse: timing(1, 2400, 2700, 2700), ReplyTime: timing(1, 2400, 2700, 2700)},
+		"2026-12-08": plainHours(reports.Summary{FirstResponse: timing(1, 2400, 2700, 2700), ReplyTime: timing(1, 2400, 2700, 2700)}),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("days (-want +got):\n%s", diff)
@@ -191,7 +202,7 @@ func TestQuantileWithinTheBucket(t *testing.T) {
 		c.Add(reports.Entry{Seq: 1, Kind: reports.KindVisitor, At: day0.UnixMilli()})
 		c.Add(reports.Entry{Seq: 2, Kind: reports.KindAgent, At: day0.Add(time.Duration(secs) * time.Second).UnixMilli()})
 		var s reports.Summary
-		for k, cs := range c.Rollups(time.UTC) {
+		for k, cs := range c.Rollups(time.UTC, nil) {
 			if k.Dim == reports.DimInbox && cs["frt_n"] == 1 {
 				s = reports.Summarize(cs)
 			}
@@ -312,7 +323,7 @@ func TestRecordDuplicatesAndOrder(t *testing.T) {
 					st.conflict[s.cid] = true
 				}
 			}
-			rec, err := reports.NewRecorder(st, rome)
+			rec, err := reports.NewRecorder(st, rome, hoursOf{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +340,7 @@ func TestRecordDuplicatesAndOrder(t *testing.T) {
 			if recorded != tt.recorded {
 				t.Errorf("recorded %d events, want %d (duplicates skipped)", recorded, tt.recorded)
 			}
-			rd, err := reports.NewReader(st)
+			rd, err := reports.NewReader(st, st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -348,7 +359,8 @@ func TestRecordDuplicatesAndOrder(t *testing.T) {
 }
 
 func TestReportRefusesBadRanges(t *testing.T) {
-	rd, err := reports.NewReader(newMemStore())
+	m := newMemStore()
+	rd, err := reports.NewReader(m, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,12 +390,12 @@ func TestParseDocumentedEvents(t *testing.T) {
 		want reports.Event
 		ok   bool
 	}{
-		{"message.created.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main",
+		{"message.created.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
 			Entry: reports.Entry{Seq: 3, Kind: reports.KindAgent, Agent: "a11ce000-0000-4000-8000-000000000001", At: ms("2026-11-21T19:42:10.123Z")}}, true},
 		{"message.created.note.json", reports.Event{}, false},
 		{"conversation.created.json", reports.Event{}, false},
 		{"agent.status.json", reports.Event{}, false},
-		{"conversation.closed.inactivity.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main",
+		{"conversation.closed.inactivity.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
 			Entry: reports.Entry{Seq: 9, Kind: reports.KindClosed, Reason: "inactivity", At: ms("2026-11-21T19:42:10.123Z")}}, true},
 	}
 	for _, tt := range tests {

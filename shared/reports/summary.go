@@ -25,13 +25,25 @@ type Timing struct {
 
 // Summary is what a range (or a day) of one dimension adds up to.
 type Summary struct {
-	New           Volume `json:"new"`
-	Closed        Closes `json:"closed"`
-	Missed        int64  `json:"missed"`
-	Reopened      int64  `json:"reopened"`
-	FirstResponse Timing `json:"firstResponse"`
-	ReplyTime     Timing `json:"replyTime"`
-	TimeToClose   Timing `json:"timeToClose"`
+	New                         Volume `json:"new"`
+	Closed                      Closes `json:"closed"`
+	Missed                      int64  `json:"missed"`
+	Reopened                    int64  `json:"reopened"`
+	FirstResponse               Timing `json:"firstResponse"`
+	FirstResponseFromAssignment Timing `json:"firstResponseFromAssignment"`
+	ReplyTime                   Timing `json:"replyTime"`
+	TimeToClose                 Timing `json:"timeToClose"`
+	// BusinessHours are the same times counting only the channels'
+	// opening hours.
+	BusinessHours Times `json:"businessHours"`
+}
+
+// Times are the time metrics of one kind of clock.
+type Times struct {
+	FirstResponse               Timing `json:"firstResponse"`
+	FirstResponseFromAssignment Timing `json:"firstResponseFromAssignment"`
+	ReplyTime                   Timing `json:"replyTime"`
+	TimeToClose                 Timing `json:"timeToClose"`
 }
 
 // Volume is the new conversations by channel.
@@ -71,13 +83,20 @@ func Summarize(cs ...Counters) Summary {
 		}
 	}
 	return Summary{
-		New:           Volume{Chat: sum[NewChat], Email: sum[NewEmail]},
-		Closed:        Closes{Agent: sum[ClosedAgent], Inactivity: sum[ClosedInactivity]},
-		Missed:        sum[Missed],
-		Reopened:      sum[Reopened],
-		FirstResponse: timing(sum, FirstResponse),
-		ReplyTime:     timing(sum, ReplyTime),
-		TimeToClose:   timing(sum, TimeToClose),
+		New:                         Volume{Chat: sum[NewChat], Email: sum[NewEmail]},
+		Closed:                      Closes{Agent: sum[ClosedAgent], Inactivity: sum[ClosedInactivity]},
+		Missed:                      sum[Missed],
+		Reopened:                    sum[Reopened],
+		FirstResponse:               timing(sum, FirstResponse),
+		FirstResponseFromAssignment: timing(sum, FirstResponseFromAssignment),
+		ReplyTime:                   timing(sum, ReplyTime),
+		TimeToClose:                 timing(sum, TimeToClose),
+		BusinessHours: Times{
+			FirstResponse:               timing(sum, Business(FirstResponse)),
+			FirstResponseFromAssignment: timing(sum, Business(FirstResponseFromAssignment)),
+			ReplyTime:                   timing(sum, Business(ReplyTime)),
+			TimeToClose:                 timing(sum, Business(TimeToClose)),
+		},
 	}
 }
 
@@ -111,21 +130,26 @@ func quantile(c Counters, m string, n, pct int64) int64 {
 func invalid(msg string) error { return &chat.Error{Kind: chat.ErrInvalid, Message: msg} }
 
 // Reader answers reports from the rollups.
-type Reader struct{ st Store }
+type Reader struct {
+	st      Store
+	inboxes Inboxes
+}
 
-// NewReader returns a reader over st.
-func NewReader(st Store) (*Reader, error) {
-	if st == nil {
-		return nil, errors.New("reports: the reader needs its store")
+// NewReader returns a reader over st; inboxes lists the inboxes an
+// account-wide report adds up.
+func NewReader(st Store, inboxes Inboxes) (*Reader, error) {
+	if st == nil || inboxes == nil {
+		return nil, errors.New("reports: the reader needs its store and the inboxes")
 	}
-	return &Reader{st: st}, nil
+	return &Reader{st: st, inboxes: inboxes}, nil
 }
 
 // Report reads the days from..to (YYYY-MM-DD, inclusive, at most MaxDays)
-// of an inbox (dim DimInbox) or an agent (DimAgent).
+// of an inbox (dim DimInbox), an agent (DimAgent) or every inbox
+// (DimAccount, id empty).
 func (r *Reader) Report(ctx context.Context, dim, id, from, to string) (Report, error) {
-	if dim != DimInbox && dim != DimAgent || id == "" {
-		return Report{}, invalid("name an inbox (inboxId) or an agent (agentId)")
+	if (dim == DimAccount) != (id == "") || dim != DimInbox && dim != DimAgent && dim != DimAccount {
+		return Report{}, invalid("name an inbox (inboxId) or an agent (agentId), or neither for the whole account")
 	}
 	f, errF := time.Parse(time.DateOnly, from)
 	t, errT := time.Parse(time.DateOnly, to)
@@ -137,7 +161,15 @@ func (r *Reader) Report(ctx context.Context, dim, id, from, to string) (Report, 
 	case t.Sub(f) >= MaxDays*24*time.Hour:
 		return Report{}, invalid(fmt.Sprintf("a report covers at most %d days", MaxDays))
 	}
-	days, err := r.st.ReportDays(ctx, dim, id, from, to)
+	var (
+		days []Day
+		err  error
+	)
+	if dim == DimAccount {
+		days, err = r.accountDays(ctx, from, to)
+	} else {
+		days, err = r.st.ReportDays(ctx, dim, id, from, to)
+	}
 	if err != nil {
 		return Report{}, fmt.Errorf("reports: read %s %s: %w", dim, id, err)
 	}

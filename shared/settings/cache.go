@@ -274,3 +274,10 @@ func (c *Cache) FileLimits(ctx context.Context, id string) (attachment.FileLimit
 	}
 	return l, nil
 }
+
+// ChannelSchedule is the channel's opening hours (reports.Hours): what its
+// widget's availability follows, parsed once per CacheTTL.
+func (c *Cache) ChannelSchedule(ctx context.Context, id string) (*availability.Schedule, error) {
+	e, err := c.get(ctx, id)
+	return e.schedule, err
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -18,16 +17,12 @@ import (
 // Reports keep (docs/reports.md):
 //
 //	RCONV#<cid>          REPORT       the conversation's entries and what they added to the
-//	                                  rollups (JSON), version; expires reportStateTTL after its last event
+//	                                  rollups (JSON), version; kept as long as the conversation
 //	REPORT#<dim>#<id>    DAY#<date>   one day's counters of an inbox or agent, one number attribute each
 //
 // The state and the counters it changes are written in one transaction,
 // conditional on the state's version, so an event counts once whatever
 // runs beside it.
-
-// reportStateTTL outlives every redelivery of an event: EventBridge retries
-// for at most a day, and a dead-letter queue keeps events for 14 days.
-const reportStateTTL = 30 * 24 * time.Hour
 
 const (
 	reportStateSK = "REPORT"
@@ -95,8 +90,9 @@ func (s *Store) SaveReportState(ctx context.Context, cid string, st reports.Stat
 	}
 	state := key(reportStatePK(cid), reportStateSK)
 	state["conv"], state["added"] = str(string(conv)), str(string(addedJSON))
+	// No expiry: what the state added is what a backfill subtracts when
+	// it recomputes the conversation (docs/reports.md, "Backfill").
 	state["version"] = num(st.Version + 1)
-	state["expiresAt"] = num(s.now().Add(reportStateTTL).Unix())
 	put := &types.Put{TableName: &s.table, Item: state, ConditionExpression: ptr("attribute_not_exists(pk)")}
 	if st.Version > 0 {
 		put.ConditionExpression = ptr("version = :v")

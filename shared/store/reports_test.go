@@ -1,12 +1,15 @@
 package store_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/reports"
 )
 
@@ -14,7 +17,7 @@ import (
 // rollups their entries give in order; a day's report is one Query.
 func TestReportRollupsConcurrentAndTwice(t *testing.T) {
 	s, db := newStore(t)
-	rec, err := reports.NewRecorder(s, time.UTC)
+	rec, err := reports.NewRecorder(s, time.UTC, noHours{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +56,7 @@ func TestReportRollupsConcurrentAndTwice(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	rd, err := reports.NewReader(s)
+	rd, err := reports.NewReader(s, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +75,17 @@ func TestReportRollupsConcurrentAndTwice(t *testing.T) {
 		Closed:   reports.Closes{Agent: 2, Inactivity: 2},
 		Missed:   2, // the reopened part had no reply
 		Reopened: 2,
-		// 50 s twice.
-		FirstResponse: reports.Timing{Count: 2, Average: avg(50), Median: sec(60), P90: sec(60)},
+		// 50 s twice, assigned at the first second: 49 s from it.
+		FirstResponse:               reports.Timing{Count: 2, Average: avg(50), Median: sec(60), P90: sec(60)},
+		FirstResponseFromAssignment: reports.Timing{Count: 2, Average: avg(49), Median: sec(60), P90: sec(60)},
 		// 50, 300, 50, 300 s.
 		ReplyTime: reports.Timing{Count: 4, Average: avg(175), Median: sec(60), P90: sec(420)},
 		// 1000 and 2000 s, twice.
 		TimeToClose: reports.Timing{Count: 4, Average: avg(1500), Median: sec(1200), P90: sec(2700)},
 	}
+	// No channel has opening hours: the business-hours times are the same.
+	want.BusinessHours = reports.Times{FirstResponse: want.FirstResponse, FirstResponseFromAssignment: want.FirstResponseFromAssignment,
+		ReplyTime: want.ReplyTime, TimeToClose: want.TimeToClose}
 	if diff := cmp.Diff(want, got.Total); diff != "" {
 		t.Errorf("total (-want +got):\n%s", diff)
 	}
@@ -89,4 +96,11 @@ func TestReportRollupsConcurrentAndTwice(t *testing.T) {
 	if agent.Total.Closed != (reports.Closes{Agent: 2, Inactivity: 2}) || agent.Total.FirstResponse.Count != 2 {
 		t.Errorf("alice's day = %+v, want her closes and first responses", agent.Total)
 	}
+}
+
+// noHours: no channel has opening hours.
+type noHours struct{}
+
+func (noHours) ChannelSchedule(context.Context, string) (*availability.Schedule, error) {
+	return nil, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
 }

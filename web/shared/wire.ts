@@ -687,21 +687,30 @@ export interface ReportTiming {
   p90Seconds?: number;
 }
 
-/** ReportSummary is what a range or a day of an inbox or an agent adds up to. */
-export interface ReportSummary {
+/** ReportTimes are the time metrics of one clock. */
+export interface ReportTimes {
+  firstResponse: ReportTiming;
+  /** firstResponseFromAssignment: from the assignment when it came after the question; replies nobody was assigned are not measured. */
+  firstResponseFromAssignment: ReportTiming;
+  replyTime: ReportTiming;
+  timeToClose: ReportTiming;
+}
+
+/** ReportSummary is what a range or a day of an inbox, an agent or the account adds up to. */
+export interface ReportSummary extends ReportTimes {
   new: { chat: number; email: number };
   closed: { agent: number; inactivity: number };
   /** missed: closed (or closed after a reopening) without an agent's reply. */
   missed: number;
   reopened: number;
-  firstResponse: ReportTiming;
-  replyTime: ReportTiming;
-  timeToClose: ReportTiming;
+  /** businessHours: the same times counting only the channels' opening hours (equal to them for a channel without hours). */
+  businessHours: ReportTimes;
 }
 
 /** Report is GET /agent/reports: a date range's total and its days with numbers. */
 export interface Report {
-  dimension: "inbox" | "agent";
+  /** account: every inbox added up (id empty). */
+  dimension: "inbox" | "agent" | "account";
   id: string;
   /** from and to: YYYY-MM-DD, days in the account's time zone. */
   from: string;

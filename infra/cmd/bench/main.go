@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,reports,web,soak]
 package main
 
 import (
@@ -44,7 +44,8 @@ func run() error {
 	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
 	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
 	botN := flag.Int("bot-steps", 50, "bot answers (and agent replies) in the bot run")
-	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,web,soak", "the runs to do, comma-separated")
+	reportRounds := flag.Int("report-rounds", 30, "reads of each report in the reports run")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,reports,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -125,6 +126,11 @@ func run() error {
 	if want["bot"] {
 		if err := b.botRun(ctx, *botN); err != nil {
 			return fmt.Errorf("bot run: %w", err)
+		}
+	}
+	if want["reports"] {
+		if err := b.reportReads(ctx, *reportRounds); err != nil {
+			return fmt.Errorf("reports run: %w", err)
 		}
 	}
 	if want["web"] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,7 +39,7 @@ func (b *bench) web(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	inbox, onDemand, err := b.inboxSize(ctx)
+	inbox, onDemand, chunks, err := b.inboxSize(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,10 @@ func (b *bench) web(ctx context.Context) error {
 		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
 	fmt.Printf("  inbox, first load (page + JS + CSS, gzip)     %6.2f KB  %s\n", kb(inbox), within(inbox, inboxBudget))
 	fmt.Printf("  inbox, chunks loaded on demand (gzip)         %6.2f KB\n", kb(onDemand))
+	names := slices.Sorted(maps.Keys(chunks))
+	for _, name := range names {
+		fmt.Printf("    %-42s  %6.2f KB\n", name, kb(chunks[name]))
+	}
 	return nil
 }
 
@@ -93,18 +98,19 @@ func gzipSize(ctx context.Context, url string) (int, error) {
 
 // inboxSize is what the inbox's page loads first (the page and the
 // scripts and styles it names, preloaded chunks included) and, apart, the
-// chunks its scripts import on demand (import("./…")), all gzipped.
-func (b *bench) inboxSize(ctx context.Context) (first, onDemand int, err error) {
+// chunks its scripts import on demand (import("./…")), all gzipped, with
+// each of those by name.
+func (b *bench) inboxSize(ctx context.Context) (first, onDemand int, chunks map[string]int, err error) {
 	page := b.cloud.Endpoints().Inbox
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	html, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if first, err = gzipSize(ctx, page); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	lazy := map[string]bool{}
 	for _, part := range strings.Split(string(html), `"`) {
@@ -113,27 +119,29 @@ func (b *bench) inboxSize(ctx context.Context) (first, onDemand int, err error) 
 		}
 		n, err := gzipSize(ctx, b.cloud.URL()+part)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		first += n
 		if strings.HasSuffix(part, ".js") {
 			js, err := get(ctx, b.cloud.URL()+part)
 			if err != nil {
-				return 0, 0, err
+				return 0, 0, nil, err
 			}
 			for _, m := range dynamicImport.FindAllStringSubmatch(js, -1) {
 				lazy["/inbox/"+m[1]] = true
 			}
 		}
 	}
+	chunks = map[string]int{}
 	for part := range lazy {
 		n, err := gzipSize(ctx, b.cloud.URL()+part)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		onDemand += n
+		chunks[strings.TrimPrefix(part, "/inbox/")] = n
 	}
-	return first, onDemand, nil
+	return first, onDemand, chunks, nil
 }
 
 // dynamicImport finds the chunks a built script imports on demand.

@@ -74,6 +74,7 @@ function Top() {
       <button class="ghost quarantine-btn" type="button" aria-pressed={page === "quarantine"} onClick={() => inbox.showQuarantine()}>
         Quarantined mail
       </button>
+      {me.role === "admin" ? <a class="ghost" href="#/reports" aria-current={page === "reports" ? "page" : undefined}>Reports</a> : null}
       <a class="ghost" href="#/settings" aria-current={page === "settings" ? "page" : undefined}>Settings</a>
       <button class="ghost" type="button" hidden={inbox.notifier.permission.value !== "default"} onClick={() => void inbox.notifier.ask()}>
         Enable notifications
