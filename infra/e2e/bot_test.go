@@ -501,3 +501,25 @@ func TestBotSessionTimeout(t *testing.T) {
 		t.Errorf("%d transcripts of a bot-only conversation, want none", len(got))
 	}
 }
+
+// TestStartBotRefused: only a visitor starts a bot, and only on a channel
+// whose chatflow is one; a refusal stores nothing.
+func TestStartBotRefused(t *testing.T) {
+	visitor := connect(t, newVisitor(t)) // the main channel: live chat
+	agent := connect(t, newAgent(t, "alice"))
+	for _, tt := range []struct {
+		name string
+		tab  *chatclient.Socket
+	}{{"a visitor of a channel without a bot", visitor}, {"an agent", agent}} {
+		t.Run(tt.name, func(t *testing.T) {
+			id := uuid.NewString()
+			if err := chatclient.StartBot(wait(t), tt.tab, id); err != nil {
+				t.Fatal(err)
+			}
+			f, err := tt.tab.Next(wait(t), func(f chatclient.Frame) bool { return f.Type == "error" || f.Type == "message" })
+			if err != nil || f.Type != "error" || f.Code != "invalid_request" || f.ClientID != id {
+				t.Errorf("answer %s, %v; want invalid_request for the client id", f.Raw, err)
+			}
+		})
+	}
+}

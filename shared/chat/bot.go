@@ -49,12 +49,6 @@ type BotState struct {
 // Running reports whether the bot waits for the visitor's answer.
 func (b BotState) Running() bool { return b.Wait != "" }
 
-// BotOnly reports whether only the bot spoke for the team: a bot took
-// part and no person took the conversation.
-func (b BotState) BotOnly() bool {
-	return b.FlowID != "" && b.Outcome != BotHandedOver && b.Outcome != BotTakenOver
-}
-
 // BotSummary is what agents see of the bot's part.
 type BotSummary struct {
 	FlowID  string            `json:"flowId"`
