@@ -157,3 +157,82 @@ func TestOriginsOnConnect(t *testing.T) {
 		s.Close()
 	})
 }
+
+// TestChannelSitesAtRuntime: the sites a channel lists are those its chat
+// window works on, as stored now. A site the admin takes off the list gets
+// no session and no ticket (403, for a visitor who started there before
+// too) once the functions' settings cache has passed, without a redeploy;
+// put back, it works again. A site never listed is refused all along; the
+// channel's other site is not touched.
+func TestChannelSitesAtRuntime(t *testing.T) {
+	admin := newAgent(t, "alice")
+	shop := "https://shop-" + strings.ReplaceAll(uuid.NewString()[:8], "-", "") + ".example.com"
+	ch := newChannel(t, admin, "Sites")
+	id := ch["id"].(string)
+	ch["allowedOrigins"] = []string{siteOrigin(), shop}
+	ch = putChannel(t, admin, ch)
+	pastTheCaches(t)
+
+	caller := chatclient.NewVisitorWithToken(endpoints(), widgetOrigin(), "", "")
+	session := func(embedder, token string) (string, int) {
+		t.Helper()
+		var s struct{ VisitorToken string }
+		err := caller.Call(wait(t), http.MethodPost, "/widget/session", map[string]string{"channelId": id, "embedder": embedder, "visitorToken": token}, &s)
+		return s.VisitorToken, status(t, err)
+	}
+	ticket := func(embedder, token string) int {
+		t.Helper()
+		v := chatclient.NewVisitorWithToken(endpoints(), widgetOrigin(), "", token)
+		return status(t, v.Call(wait(t), http.MethodPost, "/widget/ticket", map[string]string{"embedder": embedder}, nil))
+	}
+
+	token, code := session(shop, "")
+	if code != http.StatusOK {
+		t.Fatalf("a session on a listed site = %d, want 200", code)
+	}
+	if code := ticket(shop, token); code != http.StatusOK {
+		t.Fatalf("a ticket on a listed site = %d, want 200", code)
+	}
+	if _, code := session("https://evil.example", ""); code != http.StatusForbidden {
+		t.Errorf("a session on a site never listed = %d, want 403", code)
+	}
+
+	// Taken off the list: refused, the visitor who started there too.
+	ch["allowedOrigins"] = []string{siteOrigin()}
+	ch = putChannel(t, admin, ch)
+	pastTheCaches(t)
+	if _, code := session(shop, token); code != http.StatusForbidden {
+		t.Errorf("a session on a site taken off the list = %d, want 403", code)
+	}
+	if code := ticket(shop, token); code != http.StatusForbidden {
+		t.Errorf("a ticket on a site taken off the list = %d, want 403", code)
+	}
+	if _, code := session(siteOrigin(), token); code != http.StatusOK {
+		t.Errorf("a session on the site still listed = %d, want 200", code)
+	}
+
+	// Put back: it works again.
+	ch["allowedOrigins"] = []string{siteOrigin(), shop}
+	putChannel(t, admin, ch)
+	pastTheCaches(t)
+	if _, code := session(shop, token); code != http.StatusOK {
+		t.Errorf("a session on a site put back = %d, want 200", code)
+	}
+	if code := ticket(shop, token); code != http.StatusOK {
+		t.Errorf("a ticket on a site put back = %d, want 200", code)
+	}
+}
+
+// status is the HTTP status an API call answered with.
+func status(t *testing.T, err error) int {
+	t.Helper()
+	var apiErr *chatclient.APIError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &apiErr):
+		return apiErr.Status
+	}
+	t.Fatal(err)
+	return 0
+}

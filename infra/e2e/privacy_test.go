@@ -89,27 +89,20 @@ func bucketObjectsNaming(t *testing.T, needles ...string) []string {
 
 type exportedContact struct {
 	Contact struct {
-		VisitorID string `json:"visitorId"`
-		Email     string `json:"email"`
-		Name      string `json:"name"`
+		VisitorID  string         `json:"visitorId"`
+		CreatedAt  string         `json:"createdAt"`
+		ExternalID string         `json:"externalId"`
+		Email      string         `json:"email"`
+		Name       string         `json:"name"`
+		Attributes map[string]any `json:"attributes"`
 	} `json:"contact"`
 	Addresses []struct {
 		Email    string `json:"email"`
 		Verified bool   `json:"verified"`
 		Status   string `json:"status"`
 	} `json:"addresses"`
-	Conversations []struct {
-		ID       string `json:"id"`
-		Messages []struct {
-			Seq         int64  `json:"seq"`
-			Body        string `json:"body"`
-			Channel     string `json:"channel"`
-			Attachments []struct {
-				Filename string `json:"filename"`
-				URL      string `json:"url"`
-			} `json:"attachments"`
-		} `json:"messages"`
-	} `json:"conversations"`
+	QuarantinedMail []heldMail             `json:"quarantinedMail"`
+	Conversations   []exportedConversation `json:"conversations"`
 }
 
 // TestContactExportAndErasure: an admin exports everything about a
@@ -130,6 +123,20 @@ func TestContactExportAndErasure(t *testing.T) {
 	alice := newAgent(t, "alice") // an admin
 	v := newVisitor(t)
 	tab, first, _ := startConversation(t, v, "Hello, my order "+tag)
+	// The site's attributes, and the pages the visitor went through.
+	if err := v.Call(wait(t), http.MethodPut, "/widget/attributes", map[string]any{"attributes": map[string]any{"plan": "gold-" + tag}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	pricing := "https://shop.example.com/pricing?ref=" + tag
+	sendFrame(t, tab, map[string]any{"action": "page", "conversationId": first, "url": "https://shop.example.com/", "title": "Shop"})
+	sendFrame(t, tab, map[string]any{"action": "page", "conversationId": first, "url": pricing, "title": "Pricing"})
+	eventually(t, "the pages are recorded", func() error {
+		vis, err := chatStore(t).Visit(wait(t), first)
+		if err != nil || len(vis.Pages) != 2 {
+			return fmt.Errorf("visit %+v, %v", vis, err)
+		}
+		return nil
+	})
 	shot := uploadFile(t, v, first, "shot-"+tag+".png", pngBytes)
 	sendFiles(t, tab, uuid.NewString(), first, "A screenshot "+tag, shot.upload(len(pngBytes)))
 	if err := v.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": addr, "name": "Erin " + tag}, nil); err != nil {
@@ -229,11 +236,15 @@ func TestContactExportAndErasure(t *testing.T) {
 		}
 	}
 
-	// ---- the export: every message, the files, the address.
+	// ---- the export: every message, the files, the address, the
+	// attributes, the pages, the mail kept aside; and of every kind of
+	// item the erasure is about to remove, what it says of the contact.
+	stored := chatItemsNaming(t, v.ID, first, second, addr, tag)
 	var exp exportedContact
 	if err := alice.Call(wait(t), http.MethodGet, "/agent/contacts/"+v.ID+"/export", nil, &exp); err != nil {
 		t.Fatal(err)
 	}
+	checkExportCovers(t, stored, exp, coverage{conversations: []string{first, second}, addr: addr, attribute: "gold-" + tag, page: pricing, held: "Held back " + tag})
 	if exp.Contact.VisitorID != v.ID || exp.Contact.Email != addr || exp.Contact.Name != "Erin "+tag {
 		t.Errorf("exported contact = %+v", exp.Contact)
 	}
@@ -339,6 +350,120 @@ func TestContactExportAndErasure(t *testing.T) {
 	// Erased is unknown from now on.
 	if err := alice.Call(wait(t), http.MethodDelete, "/agent/contacts/"+v.ID, nil, nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
 		t.Errorf("erasing again = %v, want 404", err)
+	}
+}
+
+// coverage is what a test's contact left in each kind of item.
+type coverage struct {
+	conversations   []string
+	addr, attribute string
+	page, held      string
+}
+
+// exportHolds says, for each kind of item about a contact ("<pk prefix>
+// <sk prefix>", itemKind), how to tell that the export holds what the
+// item says of the person; nil for the kinds that say nothing of them
+// beyond what other items export. An item kind the erasure removes and
+// this table lacks fails checkExportCovers: a new kind of item about
+// contacts must go into the export (or here, with why it need not).
+var exportHolds = map[string]func(exportedContact, coverage) bool{
+	"VISITOR PROFILE": func(e exportedContact, _ coverage) bool { return e.Contact.CreatedAt != "" },
+	"VISITOR CONTACT": func(e exportedContact, c coverage) bool { return e.Contact.Email == c.addr },
+	"VISITOR ATTRIBUTES": func(e exportedContact, c coverage) bool {
+		return e.Contact.Attributes["plan"] == c.attribute
+	},
+	"VISITOR IDENTITY": func(e exportedContact, _ coverage) bool { return e.Contact.ExternalID != "" },
+	"EXTERNAL VISITOR": func(e exportedContact, _ coverage) bool { return e.Contact.ExternalID != "" },
+	"VISITOR CONV":     hasConversations,
+	"CONV META":        hasConversations,
+	"CONV MSG": func(e exportedContact, _ coverage) bool {
+		return len(e.Conversations) > 0 && len(e.Conversations[0].Messages) > 0
+	},
+	"CONV VISIT": func(e exportedContact, c coverage) bool {
+		return slices.ContainsFunc(e.Conversations, func(cv exportedConversation) bool {
+			return cv.Visit != nil && slices.Contains(cv.Visit.Pages, visitedPage{URL: c.page})
+		})
+	},
+	"EMAIL CONTACT": func(e exportedContact, c coverage) bool {
+		return len(e.Addresses) == 1 && e.Addresses[0].Email == c.addr
+	},
+	"EMAIL STATUS": func(e exportedContact, _ coverage) bool { return len(e.Addresses) == 1 && e.Addresses[0].Status != "" },
+	"QUARANTINE ": func(e exportedContact, c coverage) bool {
+		return slices.Contains(e.QuarantinedMail, heldMail{From: c.addr, Preview: c.held})
+	},
+	// Counters, live connections and their listeners, agents viewing.
+	"VISITOR PRESENCE": nil, "VISITOR CONN": nil, "CONN CONN": nil, "CONV CONN": nil, "CONV VIEW": nil, "RATE W": nil,
+	// A message's idempotency record points at the message; a done-once
+	// claim names a conversation's event.
+	"CLIENT CLIENT": nil, "ONCE ONCE": nil,
+	// The times of the conversation's events, which its messages carry.
+	"RCONV REPORT": nil,
+	// A mention's notification quotes the note, exported in full.
+	"NOTIFY N": nil,
+}
+
+type heldMail struct {
+	From    string `json:"from"`
+	Preview string `json:"preview"`
+}
+
+type visitedPage struct {
+	URL string `json:"url"`
+}
+
+type exportedConversation struct {
+	ID    string `json:"id"`
+	Visit *struct {
+		URL   string        `json:"url"`
+		Pages []visitedPage `json:"pages"`
+	} `json:"visit"`
+	Messages []struct {
+		Seq         int64  `json:"seq"`
+		Body        string `json:"body"`
+		Channel     string `json:"channel"`
+		Attachments []struct {
+			Filename string `json:"filename"`
+			URL      string `json:"url"`
+		} `json:"attachments"`
+	} `json:"messages"`
+}
+
+func hasConversations(e exportedContact, c coverage) bool {
+	var got []string
+	for _, cv := range e.Conversations {
+		got = append(got, cv.ID)
+	}
+	return !slices.ContainsFunc(c.conversations, func(id string) bool { return !slices.Contains(got, id) })
+}
+
+// itemKind is an item's pk up to its first "#" and its sk's leading
+// capitals: "CONV MSG", "VISITOR CONTACT", "QUARANTINE " (a time).
+func itemKind(pkSK string) string {
+	pk, sk, _ := strings.Cut(pkSK, " | ")
+	pk, _, _ = strings.Cut(pk, "#")
+	end := strings.IndexFunc(sk, func(r rune) bool { return r < 'A' || r > 'Z' })
+	if end < 0 {
+		end = len(sk)
+	}
+	return pk + " " + sk[:end]
+}
+
+// checkExportCovers fails for every kind of the stored items that the
+// export does not account for.
+func checkExportCovers(t *testing.T, stored map[string]map[string]types.AttributeValue, exp exportedContact, c coverage) {
+	t.Helper()
+	kinds := map[string]string{}
+	for k := range stored {
+		kinds[itemKind(k)] = k
+	}
+	for _, kind := range slices.Sorted(maps.Keys(kinds)) {
+		holds, known := exportHolds[kind]
+		switch {
+		case !known:
+			t.Errorf("the contact has %s items (%s) that the export does not account for", kind, kinds[kind])
+		case holds != nil && !holds(exp, c):
+			t.Errorf("the export misses what the %s item %s says of the contact", kind, kinds[kind])
+		}
 	}
 }
 

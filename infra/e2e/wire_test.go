@@ -505,10 +505,12 @@ func TestWireSamples(t *testing.T) {
 
 	// ---- the conversation's contact: everything about them exported
 	// (messages by chat and email, files, the address), then erased.
-	// The one whose address bounced, and a host site's user, too.
+	// The one whose address bounced, a host site's user, and the user
+	// with attributes and pages, too.
 	rec.answer("", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v.ID+"/export", nil, http.StatusOK)
 	rec.answer("bounced address", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+v2.ID+"/export", nil, http.StatusOK)
 	rec.answer("identified", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+identified.VisitorID+"/export", nil, http.StatusOK)
+	rec.answer("attributes and pages", alice, "GET /agent/contacts/{id}/export", "/agent/contacts/"+grace.VisitorID+"/export", nil, http.StatusOK)
 	rec.answer("", alice, "DELETE /agent/contacts/{id}", "/agent/contacts/"+v.ID, nil, http.StatusOK)
 
 	// ---- rate limits, on a cloud of their own with low limits.

@@ -71,6 +71,32 @@ func (a *Allowlist) Channel(ctx context.Context, channelID, origin string) error
 	return ErrOrigin
 }
 
+// ErrSite refuses the chat window of a channel embedded in a site the
+// channel does not list.
+var ErrSite = &chat.Error{Kind: chat.ErrForbidden, Message: "this chat is not enabled on this site"}
+
+// Site checks that the site the chat window is embedded in (embedder: the
+// parent page's origin, which the window verified by postMessage) is one
+// of channelID's allowed origins, as stored now: ErrSite, or the error of
+// reading the channel. An empty embedder passes: the chat window always
+// sends it, and a caller outside a browser can claim any origin anyway
+// (docs/security.md, "Origins").
+func (a *Allowlist) Site(ctx context.Context, channelID, embedder string) error {
+	if embedder == "" {
+		return nil
+	}
+	sites, err := a.channels.ChannelOrigins(ctx, channelID)
+	switch {
+	case errors.Is(err, chat.ErrNotFound):
+		return ErrOrigin
+	case err != nil:
+		return fmt.Errorf("origins of channel %s: %w", channelID, err)
+	case sites.Allows(embedder):
+		return nil
+	}
+	return ErrSite
+}
+
 // Inbox reports whether origin may open an agent's socket.
 func (a *Allowlist) Inbox(origin string) bool { return a.inbox.Allows(origin) }
 

@@ -183,3 +183,32 @@ func TestClaims(t *testing.T) {
 		t.Errorf("IssuedAt without iat = %v, want zero", got)
 	}
 }
+
+// TestSite: the site a chat window is embedded in must be on its channel's
+// list, matched exactly; an unknown channel allows no site.
+func TestSite(t *testing.T) {
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": mustOrigins(t, "https://example.com", "https://shop.example.com")},
+		mustOrigins(t, "https://chat.example.net"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		channel, embedder string
+		want              error
+	}{
+		{"main", "https://example.com", nil},
+		{"main", "https://shop.example.com", nil},
+		{"main", "", nil},
+		{"main", "https://evil.example", auth.ErrSite},
+		{"main", "https://example.com.evil.io", auth.ErrSite},
+		{"main", "http://example.com", auth.ErrSite},
+		{"main", "https://chat.example.net", auth.ErrSite},
+		{"main", "null", auth.ErrSite},
+		{"nope", "https://example.com", auth.ErrOrigin},
+	}
+	for _, tt := range tests {
+		if err := allow.Site(t.Context(), tt.channel, tt.embedder); !errors.Is(err, tt.want) {
+			t.Errorf("Site(%s, %q) = %v, want %v", tt.channel, tt.embedder, err, tt.want)
+		}
+	}
+}

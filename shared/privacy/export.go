@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 )
 
 // Export is everything about a contact, as one document.
@@ -15,6 +16,10 @@ type Export struct {
 	Contact       Profile        `json:"contact"`
 	Addresses     []Address      `json:"addresses"`
 	Conversations []Conversation `json:"conversations"`
+	// QuarantinedMail is the mail from the contact's address, or for
+	// one of its conversations, that failed the checks and was kept
+	// aside for agents.
+	QuarantinedMail []HeldMail `json:"quarantinedMail"`
 }
 
 // Profile is the contact as the widget and the email channel know it.
@@ -27,6 +32,8 @@ type Profile struct {
 	Name       string     `json:"name,omitempty"`
 	Email      string     `json:"email,omitempty"`
 	PageURL    string     `json:"pageUrl,omitempty"`
+	// Attributes are what the host site set (setAttributes).
+	Attributes contact.Attributes `json:"attributes"`
 }
 
 // Address is an email address of the contact and what is known of it.
@@ -49,7 +56,22 @@ type Conversation struct {
 	AssigneeName   string      `json:"assigneeName,omitempty"`
 	CreatedAt      time.Time   `json:"createdAt"`
 	LastActivityAt time.Time   `json:"lastActivityAt"`
-	Messages       []Message   `json:"messages"`
+	// Visit is where the chat started and the pages visited since, with
+	// the browser; absent for a conversation begun by email.
+	Visit    *chat.Visit `json:"visit,omitempty"`
+	Messages []Message   `json:"messages"`
+}
+
+// HeldMail is a quarantined mail as agents see it (the raw mail itself
+// stays in the bucket until the erasure).
+type HeldMail struct {
+	InboxID        string    `json:"inboxId"`
+	From           string    `json:"from"`
+	Subject        string    `json:"subject,omitempty"`
+	Preview        string    `json:"preview,omitempty"`
+	Reason         string    `json:"reason"`
+	ConversationID string    `json:"conversationId,omitempty"`
+	ReceivedAt     time.Time `json:"receivedAt"`
 }
 
 // Message is a stored message with links to its files.
@@ -70,7 +92,8 @@ const exportPage = 100
 // Export gathers everything about the contact visitorID (Resolve), its
 // files linked through links.
 func (s *Service) Export(ctx context.Context, visitorID string, links Links) (Export, error) {
-	out := Export{ExportedAt: s.now().UTC(), Contact: Profile{VisitorID: visitorID}, Addresses: []Address{}, Conversations: []Conversation{}}
+	out := Export{ExportedAt: s.now().UTC(), Contact: Profile{VisitorID: visitorID}, Addresses: []Address{}, Conversations: []Conversation{},
+		QuarantinedMail: []HeldMail{}}
 	v, err := s.store.Visitor(ctx, visitorID)
 	switch {
 	case err == nil:
@@ -84,6 +107,9 @@ func (s *Service) Export(ctx context.Context, visitorID string, links Links) (Ex
 		return Export{}, fmt.Errorf("export visitor: %w", err)
 	}
 	out.Contact.ExternalID = rec.ExternalID
+	if out.Contact.Attributes, _, err = s.store.Attributes(ctx, visitorID); err != nil {
+		return Export{}, fmt.Errorf("export attributes: %w", err)
+	}
 	c, err := s.store.Contact(ctx, visitorID)
 	switch {
 	case err == nil:
@@ -115,6 +141,14 @@ func (s *Service) Export(ctx context.Context, visitorID string, links Links) (Ex
 		}
 		out.Conversations = append(out.Conversations, conv)
 	}
+	held, err := s.store.QuarantinedOf(ctx, out.Contact.Email, ids)
+	if err != nil {
+		return Export{}, fmt.Errorf("export quarantined mail: %w", err)
+	}
+	for _, q := range held {
+		out.QuarantinedMail = append(out.QuarantinedMail, HeldMail{InboxID: q.InboxID, From: q.From, Subject: q.Subject, Preview: q.Preview,
+			Reason: q.Reason, ConversationID: q.ConversationID, ReceivedAt: q.ReceivedAt})
+	}
 	return out, nil
 }
 
@@ -125,6 +159,12 @@ func (s *Service) conversation(ctx context.Context, id string, links Links) (Con
 	}
 	out := Conversation{ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, Status: c.Status, AssigneeName: c.AssigneeName,
 		CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt, Messages: []Message{}}
+	switch v, err := s.store.Visit(ctx, id); {
+	case err == nil:
+		out.Visit = &v
+	case !errors.Is(err, chat.ErrNotFound):
+		return Conversation{}, fmt.Errorf("export visit of %s: %w", id, err)
+	}
 	for after := int64(0); ; {
 		page, more, err := s.store.Messages(ctx, chat.MessageQuery{ConversationID: id, After: after, Limit: exportPage})
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
 )
 
@@ -49,6 +50,12 @@ type Store interface {
 	VisitorConversationIDs(ctx context.Context, visitorID string) ([]string, error)
 	Conversation(ctx context.Context, id string) (chat.Conversation, error)
 	Messages(ctx context.Context, q chat.MessageQuery) ([]chat.Message, bool, error)
+	Attributes(ctx context.Context, visitorID string) (contact.Attributes, int64, error)
+	// Visit is where a conversation's visitor was (not found: none).
+	Visit(ctx context.Context, conversationID string) (chat.Visit, error)
+	// QuarantinedOf lists the quarantined mails from addr (none when
+	// empty) or for one of the conversations.
+	QuarantinedOf(ctx context.Context, addr string, conversationIDs []string) ([]email.Quarantined, error)
 	// ConversationRecords and VisitorRecords list what DeleteRecords
 	// removes; a visitor's records leave out its conversations.
 	ConversationRecords(ctx context.Context, conversationID string) (Records, error)
@@ -57,8 +64,13 @@ type Store interface {
 	// RecordAudit stores an audit event.
 	RecordAudit(ctx context.Context, e Audit) error
 	// ClosedBefore lists up to limit closed conversations of a channel
-	// (in its inbox) with no activity since before.
-	ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, limit int) ([]chat.Conversation, error)
+	// (in its inbox) with no activity since before, after the place
+	// from; it returns the place after the last one it read.
+	ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, from Cursor, limit int) ([]chat.Conversation, Cursor, error)
+	// RetentionCursor is where the channel's last retention pass stopped
+	// (the zero Cursor before the first); SaveRetentionCursor stores it.
+	RetentionCursor(ctx context.Context, channelID string) (Cursor, error)
+	SaveRetentionCursor(ctx context.Context, channelID string, c Cursor) error
 }
 
 // Files is what the data rights remove from the mail bucket.

@@ -23,9 +23,15 @@ type fakeStore struct {
 	deleted []string
 }
 
-func (f *fakeStore) ClosedBefore(_ context.Context, _, _ string, _ time.Time, _ int) ([]chat.Conversation, error) {
-	return f.listed, nil
+func (f *fakeStore) ClosedBefore(_ context.Context, _, _ string, _ time.Time, from privacy.Cursor, _ int) ([]chat.Conversation, privacy.Cursor, error) {
+	return f.listed, from, nil
 }
+
+func (f *fakeStore) RetentionCursor(context.Context, string) (privacy.Cursor, error) {
+	return privacy.Cursor{}, nil
+}
+
+func (f *fakeStore) SaveRetentionCursor(context.Context, string, privacy.Cursor) error { return nil }
 
 func (f *fakeStore) Conversation(_ context.Context, id string) (chat.Conversation, error) {
 	c, ok := f.current[id]

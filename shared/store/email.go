@@ -248,11 +248,18 @@ func (s *Store) QuarantinedMail(ctx context.Context, inboxID string, limit int) 
 	}
 	qs := make([]email.Quarantined, 0, len(out.Items))
 	for _, it := range out.Items {
-		qs = append(qs, email.Quarantined{
-			ID: getS(it, "id"), InboxID: getS(it, "inboxId"), From: getS(it, "from"), Subject: getS(it, "subject"),
-			Reason: getS(it, "reason"), ConversationID: getS(it, "conversationId"), RawKey: getS(it, "rawKey"),
-			Preview: getS(it, "preview"), ReceivedAt: getTime(it, "receivedAt"),
-		})
+		qs = append(qs, toQuarantined(it))
 	}
 	return qs, nil
+}
+
+// quarantineAttrs are the attributes of a quarantined mail.
+var quarantineAttrs = []string{"id", "inboxId", "from", "subject", "reason", "conversationId", "rawKey", "preview", "receivedAt"}
+
+func toQuarantined(it item) email.Quarantined {
+	return email.Quarantined{
+		ID: getS(it, "id"), InboxID: getS(it, "inboxId"), From: getS(it, "from"), Subject: getS(it, "subject"),
+		Reason: getS(it, "reason"), ConversationID: getS(it, "conversationId"), RawKey: getS(it, "rawKey"),
+		Preview: getS(it, "preview"), ReceivedAt: getTime(it, "receivedAt"),
+	}
 }

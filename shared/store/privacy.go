@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 // Items of the data rights (docs/data-rights.md):
 //
 //	AUDIT#<yyyy-mm>  <at>#<id>   an audit event: action, agent, visitor id, counts
+//	RETAIN#<channel> CURSOR      where the channel's retention passes are: s0..s3, since
 //
 // Everything else they read or delete is described with its owner.
 
@@ -164,28 +166,59 @@ func (s *Store) VisitorRecords(ctx context.Context, visitorID string) (privacy.R
 	return r, nil
 }
 
-// quarantined adds to r the quarantined mails of every inbox that match,
-// with their raw mails: one Query for the inboxes, one per inbox.
+// quarantined adds to r the quarantined mails that match, with their raw
+// mails.
 func (s *Store) quarantined(ctx context.Context, r *privacy.Records, match func(item) bool) error {
-	inboxes, err := s.Inboxes(ctx)
+	items, err := s.quarantinedItems(ctx, match, "from", "conversationId", "rawKey")
 	if err != nil {
 		return err
 	}
-	for _, in := range inboxes {
-		items, err := s.partition(ctx, "QUARANTINE#"+in.ID, "from", "conversationId", "rawKey")
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			if match(it) {
-				r.Items = append(r.Items, keyOf(it))
-				if raw := getS(it, "rawKey"); raw != "" {
-					r.RawMail = append(r.RawMail, raw)
-				}
-			}
+	for _, it := range items {
+		r.Items = append(r.Items, keyOf(it))
+		if raw := getS(it, "rawKey"); raw != "" {
+			r.RawMail = append(r.RawMail, raw)
 		}
 	}
 	return nil
+}
+
+// quarantinedItems returns the quarantined mails of every inbox that
+// match, with the attributes proj names: one Query for the inboxes, one
+// per inbox.
+func (s *Store) quarantinedItems(ctx context.Context, match func(item) bool, proj ...string) ([]item, error) {
+	inboxes, err := s.Inboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []item
+	for _, in := range inboxes {
+		items, err := s.partition(ctx, "QUARANTINE#"+in.ID, proj...)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if match(it) {
+				out = append(out, it)
+			}
+		}
+	}
+	return out, nil
+}
+
+// QuarantinedOf implements privacy.Store.
+func (s *Store) QuarantinedOf(ctx context.Context, addr string, conversationIDs []string) ([]email.Quarantined, error) {
+	key := email.AddressKey(addr)
+	items, err := s.quarantinedItems(ctx, func(q item) bool {
+		return (addr != "" && email.AddressKey(getS(q, "from")) == key) || slices.Contains(conversationIDs, getS(q, "conversationId"))
+	}, quarantineAttrs...)
+	if err != nil {
+		return nil, fmt.Errorf("quarantined mail of %s: %w", addr, err)
+	}
+	out := make([]email.Quarantined, 0, len(items))
+	for _, it := range items {
+		out = append(out, toQuarantined(it))
+	}
+	return out, nil
 }
 
 // DeleteRecords implements privacy.Store. A conversation's META item
@@ -258,36 +291,102 @@ func (s *Store) RecordAudit(ctx context.Context, e privacy.Audit) error {
 
 // ClosedBefore implements privacy.Store from the inbox's closed list
 // (GSI1), whose sort key begins with the last activity: each shard is
-// read oldest first below the cutoff, keeping the channel's.
-func (s *Store) ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, limit int) ([]chat.Conversation, error) {
+// read oldest first below the cutoff, after the position the cursor
+// holds (retentionPosition of the last one read), keeping the channel's.
+// The channel is kept client side, not by a filter, so that the position
+// moves over the other channels' conversations too; they are read once a
+// round, not at every pass.
+func (s *Store) ClosedBefore(ctx context.Context, inboxID, channelID string, before time.Time, from privacy.Cursor, limit int) ([]chat.Conversation, privacy.Cursor, error) {
+	next := privacy.Cursor{Positions: make([]string, Shards), Since: from.Since}
+	copy(next.Positions, from.Positions)
+	upper := formatTime(before)
 	var out []chat.Conversation
 	for sh := range Shards {
-		var start item
-		for len(out) < limit {
-			page, err := s.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:              &s.table,
-				IndexName:              ptr("GSI1"),
-				KeyConditionExpression: ptr("gsi1pk = :pk AND gsi1sk < :before"),
-				FilterExpression:       ptr("channelId = :ch"),
-				ExpressionAttributeValues: item{
-					":pk": str(listPK(inboxID, chat.StatusClosed, sh)), ":before": str(formatTime(before)), ":ch": str(channelID),
-				},
-				Limit:             ptr(int32(limit)),
-				ExclusiveStartKey: start,
-			})
+		pos := next.Positions[sh]
+		if len(out) >= limit || (pos != "" && pos >= upper) {
+			continue
+		}
+		cond, vals := "gsi1pk = :pk AND gsi1sk < :before", item{":pk": str(listPK(inboxID, chat.StatusClosed, sh)), ":before": str(upper)}
+		if pos != "" {
+			// From the last one read, which may still be there (kept)
+			// and is passed over.
+			cond, vals[":from"] = "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :before", str(pos)
+		}
+		in := &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: ptr("GSI1"), KeyConditionExpression: &cond, ExpressionAttributeValues: vals,
+			Limit: ptr(int32(retentionPage)),
+		}
+	pages:
+		for {
+			page, err := s.db.Query(ctx, in)
 			if err != nil {
-				return nil, fmt.Errorf("closed conversations of %s: %w", channelID, translate(err))
+				return nil, from, fmt.Errorf("closed conversations of %s: %w", channelID, translate(err))
 			}
 			for _, it := range page.Items {
-				if len(out) < limit {
+				sk := getS(it, "gsi1sk")
+				if pos != "" && strings.HasPrefix(sk, pos) {
+					continue
+				}
+				next.Positions[sh] = retentionPosition(sk)
+				if getS(it, "channelId") == channelID {
 					out = append(out, toConversation(it))
+					if len(out) >= limit {
+						break pages
+					}
 				}
 			}
 			if len(page.LastEvaluatedKey) == 0 {
 				break
 			}
-			start = page.LastEvaluatedKey
+			in.ExclusiveStartKey = page.LastEvaluatedKey
 		}
 	}
-	return out, nil
+	return out, next, nil
 }
+
+// retentionPosition is where a pass that read the list entry sk stopped:
+// its time and the first 8 characters of the conversation's id. That
+// orders it among the entries of the same millisecond without naming a
+// conversation that retention or an erasure deletes (nothing left in the
+// table names it).
+func retentionPosition(sk string) string {
+	if i := strings.IndexByte(sk, '#'); i >= 0 && len(sk) > i+9 {
+		return sk[:i+9]
+	}
+	return sk
+}
+
+// retentionPage is how many items of a closed list one Query of a
+// retention pass reads.
+const retentionPage = 100
+
+// RetentionCursor implements privacy.Store.
+func (s *Store) RetentionCursor(ctx context.Context, channelID string) (privacy.Cursor, error) {
+	it, err := s.get(ctx, retentionPK(channelID), "CURSOR")
+	if errors.Is(err, chat.ErrNotFound) {
+		return privacy.Cursor{}, nil
+	}
+	if err != nil {
+		return privacy.Cursor{}, fmt.Errorf("retention cursor of %s: %w", channelID, err)
+	}
+	c := privacy.Cursor{Since: getTime(it, "since")}
+	for sh := range Shards {
+		c.Positions = append(c.Positions, getS(it, fmt.Sprintf("s%d", sh)))
+	}
+	return c, nil
+}
+
+// SaveRetentionCursor implements privacy.Store.
+func (s *Store) SaveRetentionCursor(ctx context.Context, channelID string, c privacy.Cursor) error {
+	it := key(retentionPK(channelID), "CURSOR")
+	it["since"] = str(formatTime(c.Since))
+	for sh, pos := range c.Positions {
+		putOpt(it, fmt.Sprintf("s%d", sh), pos)
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it}); err != nil {
+		return fmt.Errorf("save retention cursor of %s: %w", channelID, translate(err))
+	}
+	return nil
+}
+
+func retentionPK(channelID string) string { return "RETAIN#" + channelID }

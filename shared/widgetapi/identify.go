@@ -19,6 +19,8 @@ type identifyRequest struct {
 	// ChannelID is the chat channel the widget runs on (default: the
 	// default channel).
 	ChannelID string `json:"channelId"`
+	// Embedder is the origin of the page the chat window is embedded in.
+	Embedder string `json:"embedder"`
 	identity.Assertion
 }
 
@@ -36,6 +38,9 @@ func (h *Handler) identify(ctx context.Context, req events.APIGatewayV2HTTPReque
 	}
 	channel := cmp.Or(in.ChannelID, h.channel)
 	if err := h.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
+	}
+	if err := h.allow.Site(ctx, channel, in.Embedder); err != nil {
 		return apigw.Error(ctx, err)
 	}
 	// Each identify may create a visitor: it counts with the session and

@@ -112,6 +112,13 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 type sessionRequest struct {
 	ChannelID    string `json:"channelId"`
 	VisitorToken string `json:"visitorToken"`
+	// Embedder is the origin of the page the chat window is embedded in.
+	Embedder string `json:"embedder"`
+}
+
+// ticketRequest is the optional body of POST /widget/ticket.
+type ticketRequest struct {
+	Embedder string `json:"embedder"`
 }
 
 type sessionResponse struct {
@@ -129,6 +136,9 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 		in.ChannelID = h.channel
 	}
 	if err := h.allow.Channel(ctx, in.ChannelID, auth.Header(req.Headers, "Origin")); err != nil {
+		return apigw.Error(ctx, err)
+	}
+	if err := h.allow.Site(ctx, in.ChannelID, in.Embedder); err != nil {
 		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {
@@ -193,8 +203,17 @@ type ticketResponse struct {
 }
 
 func (h *Handler) ticket(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	var in ticketRequest
+	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
+		return apigw.Error(ctx, err)
+	}
 	p, err := h.visitor(ctx, req)
 	if err != nil {
+		return apigw.Error(ctx, err)
+	}
+	// Checked at every ticket: a site taken off the channel's list loses
+	// the chat at the next (re)connect, not only at the next session.
+	if err := h.allow.Site(ctx, p.ChannelID, in.Embedder); err != nil {
 		return apigw.Error(ctx, err)
 	}
 	if err := h.limit.IP(ctx, sourceIP(req)); err != nil {

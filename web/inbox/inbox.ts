@@ -4,7 +4,7 @@
 import { batch, effect, type Signal, signal, untracked } from "@preact/signals";
 import { uuid } from "../shared/dom";
 import type { Item } from "../shared/upload";
-import type { AgentStatus, Attachment, Channel, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
+import type { AgentStatus, Attachment, Channel, ContactCard, ContactErasure, Notification, Preferences, ReplyScope, Summary, UploadRef } from "../shared/wire";
 import { APIError } from "./api/client";
 import type { Action, InboxAPI, ProfileUpdate } from "./api/inbox";
 import { AgentSocket } from "./live/socket";
@@ -13,7 +13,7 @@ import { filterOf, type Route, type Router } from "./router";
 import { InboxState } from "./state/inbox";
 import type { Filter } from "./state/list";
 import { type Alert, wants } from "./state/preferences";
-import { alertText, closingText, errorText } from "./text";
+import { alertText, closingText, errorText, exportFileName } from "./text";
 
 let filesChunk: Promise<typeof import("./views/files")> | undefined;
 /** files loads the files chunk (previews, cards, the upload tray, the files mailed in) once. */
@@ -25,6 +25,7 @@ export type Dialog =
   | { kind: "replies" }
   | { kind: "contact"; conversationId: string; email?: string }
   | { kind: "transcript"; conversationId: string; contact?: string }
+  | { kind: "erase"; card: ContactCard }
   | { kind: "preferences" };
 
 /** OpenDialog is the dialog open now; serial tells one opening from the next, so each starts with fresh fields. */
@@ -612,6 +613,40 @@ export class Inbox {
     if (conversationId !== this.state.thread.id.peek()) return;
     void this.refreshFacts(true);
     void this.loadCard(conversationId);
+  }
+
+  /** exportContact downloads everything about the card's contact as one JSON file (admins); it returns the file's name. */
+  async exportContact(card: ContactCard): Promise<string> {
+    const doc = await this.api.exportContact(card.visitorId);
+    const name = exportFileName(card, doc.exportedAt);
+    const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    // The download has read the blob by the time the page is used again.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    this.state.notices.say("Export downloaded: " + name);
+    return name;
+  }
+
+  /**
+   * eraseContact deletes everything about a contact (admins): its
+   * conversations leave the list, and the thread shown closes when it
+   * was one of them.
+   */
+  async eraseContact(visitorId: string): Promise<ContactErasure> {
+    const { erased } = await this.api.eraseContact(visitorId);
+    const open = this.state.thread.summary.peek();
+    this.state.list.forget(visitorId);
+    if (open?.visitorId === visitorId || this.state.sidebar.card.peek()?.visitorId === visitorId) {
+      this.router.go({ page: "inbox", ...this.state.list.filter.peek() });
+    }
+    const n = erased.conversations;
+    this.state.notices.say(`Contact erased with ${n} conversation${n === 1 ? "" : "s"}`);
+    return erased;
   }
 
   setContact(conversationId: string, email: string, name?: string): Promise<string> {

@@ -13,6 +13,23 @@ export function visitorName(visitorId = "", name?: string): string {
   return name || "Visitor " + visitorId.slice(0, 4).toUpperCase();
 }
 
+/** exportFileName names a contact's export: who (the address, else the name, else the visitor id) and the day, safe as a file name. */
+export function exportFileName(c: { visitorId: string; name?: string; email?: string }, exportedAt: string): string {
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9@._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 60);
+  const who = slug(c.email || "") || slug(c.name || "") || slug(c.visitorId);
+  return `contact-${who}-${exportedAt.slice(0, 10)}.json`;
+}
+
+/** erasePhrase is what an admin types to confirm a contact's erasure: its address, else its name as the inbox shows it. */
+export function erasePhrase(c: { visitorId: string; name?: string; email?: string }): string {
+  return c.email || visitorName(c.visitorId, c.name);
+}
+
+/** confirmsErasure says whether typed is the erase phrase (case and surrounding spaces aside). */
+export function confirmsErasure(phrase: string, typed: string): boolean {
+  return typed.trim().toLowerCase() === phrase.trim().toLowerCase();
+}
+
 /** closingText says why the server closed the agent's socket. */
 export function closingText(reason: ClosingFrame["reason"]): string {
   return reason === "disabled" ? "An admin turned off your access." : "You signed out here or in another window.";

@@ -768,6 +768,8 @@ export interface ContactExport {
     name?: string;
     email?: string;
     pageUrl?: string;
+    /** attributes: what the host site set (setAttributes). */
+    attributes: Attributes;
   };
   addresses: ContactAddress[];
   conversations: {
@@ -778,7 +780,19 @@ export interface ContactExport {
     assigneeName?: string;
     createdAt: string;
     lastActivityAt: string;
+    /** visit: where the chat started and the pages since; absent for a conversation begun by email. */
+    visit?: Visit;
     messages: ExportedMessage[];
+  }[];
+  /** quarantinedMail: mail from the contact's address, or for one of its conversations, kept aside. */
+  quarantinedMail: {
+    inboxId: string;
+    from: string;
+    subject?: string;
+    preview?: string;
+    reason: string;
+    conversationId?: string;
+    receivedAt: string;
   }[];
 }
 

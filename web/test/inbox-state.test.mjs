@@ -38,6 +38,17 @@ const ids = (st) => st.list.rows.value.map((s) => s.id);
 const seqs = (st) => st.thread.messages.value.map((m) => m.seq);
 
 describe("list: an HTTP page and live frames", () => {
+  test("an erased visitor's conversations leave the list; the others stay", () => {
+    const st = newState();
+    const mark = st.list.mark();
+    st.list.page(allOpen, [summary("a", { visitorId: "gone" }), summary("b"), summary("c", { visitorId: "gone", lastActivityAt: "2026-01-01T10:01:00Z" })], mark);
+    assert.deepEqual(ids(st), ["c", "a", "b"]);
+    st.list.forget("gone");
+    assert.deepEqual(ids(st), ["b"]);
+    st.list.forget("nobody");
+    assert.deepEqual(ids(st), ["b"]);
+  });
+
   test("a frame heard while the page was read wins over the page's older state", () => {
     const st = newState();
     const mark = st.list.mark();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 
-const { eventText, visitorName } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-text.mjs")).href);
+const { confirmsErasure, erasePhrase, eventText, exportFileName, visitorName } = await import(pathToFileURL(join(process.env.PARLEY_TEST_BUNDLES, "inbox-text.mjs")).href);
 
 const alice = { type: "agent", id: "a-1", name: "Alice" };
 const at = (min) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
@@ -49,4 +49,35 @@ test("visitors are named by their contact's name, else by their id", () => {
   assert.equal(visitorName("abcd1234-0000"), "Visitor ABCD");
   assert.equal(visitorName("abcd1234-0000", ""), "Visitor ABCD");
   assert.equal(visitorName("abcd1234-0000", "Dana Scully"), "Dana Scully");
+});
+
+test("an export's file is named for the contact and the day, safely", () => {
+  const at = "2026-12-07T05:40:00.123Z";
+  for (const [c, want] of [
+    [{ visitorId: "abcd1234", email: "Ada.L@Example.com", name: "Ada" }, "contact-ada.l@example.com-2026-12-07.json"],
+    [{ visitorId: "abcd1234", name: "Zoë O'Brien / Sales" }, "contact-zo-o-brien-sales-2026-12-07.json"],
+    [{ visitorId: "abcd1234", name: "../../etc" }, "contact-etc-2026-12-07.json"],
+    [{ visitorId: "abcd1234", name: "日本" }, "contact-abcd1234-2026-12-07.json"],
+    [{ visitorId: "abcd1234" }, "contact-abcd1234-2026-12-07.json"],
+  ]) {
+    assert.equal(exportFileName(c, at), want);
+  }
+});
+
+test("an erasure is confirmed by the address, else the name shown, typed out", () => {
+  const withAddress = { visitorId: "abcd1234", email: "ada@example.com", name: "Ada" };
+  const anonymous = { visitorId: "abcd1234" };
+  assert.equal(erasePhrase(withAddress), "ada@example.com");
+  assert.equal(erasePhrase({ visitorId: "abcd1234", name: "Ada" }), "Ada");
+  assert.equal(erasePhrase(anonymous), "Visitor ABCD");
+  for (const [phrase, typed, want] of [
+    ["ada@example.com", "ada@example.com", true],
+    ["ada@example.com", "  ADA@example.com ", true],
+    ["ada@example.com", "ada@example.co", false],
+    ["ada@example.com", "", false],
+    ["ada@example.com", "Ada", false],
+    ["Visitor ABCD", "visitor abcd", true],
+  ]) {
+    assert.equal(confirmsErasure(phrase, typed), want, `${JSON.stringify(typed)} for ${phrase}`);
+  }
 });

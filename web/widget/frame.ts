@@ -41,6 +41,15 @@ const clockIcon = "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20Zm0 2a8 8 0 1 0 0 16 8
 const params = new URLSearchParams(location.search);
 const channel = params.get("channel") || "main";
 const parentOrigin = params.get("origin") || "";
+// embedded settles at the first message from the parent page with exactly
+// the origin the loader named: the browser vouches for it, and only then is
+// it sent as the site the chat runs on (the server checks it against the
+// channel's sites). A page that named another origin never hears the
+// window's "ready", never answers, and gets no chat.
+let confirmEmbedder = () => {};
+const embedded = new Promise<void>((resolve) => (confirmEmbedder = resolve));
+// notHere is set once the server said the channel does not run on this site.
+let notHere = false;
 const locale = pickLocale([params.get("locale") || undefined, ...(navigator.languages || [])]);
 // The other languages: chunks, only the visitor's is loaded.
 const others: Record<Exclude<Locale, "en">, () => Promise<{ default: Strings }>> = {
@@ -236,7 +245,7 @@ function render(): void {
   const listed = renderPast();
   log.hidden = listed;
   ended.hidden = !closed || listed;
-  composer.hidden = closed || listed;
+  composer.hidden = closed || listed || notHere;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -249,6 +258,7 @@ addEventListener("message", (e: MessageEvent) => {
   if (e.source !== window.parent || e.origin !== parentOrigin) return;
   const d = e.data as { parley?: number; type?: string };
   if (!d || d.parley !== 1) return;
+  confirmEmbedder();
   if (d.type === "open") {
     visible = true;
     if (!composer.hidden) input.focus();
@@ -281,6 +291,22 @@ async function api<T>(method: string, path: string, body?: object): Promise<T> {
   return (await r.json()) as T;
 }
 
+/**
+ * refused passes an API error on; a 403 (the channel does not run on this
+ * site, since an admin took it off the list) also ends the chat here and
+ * says why.
+ */
+function refused(e: unknown): never {
+  if ((e as { status?: number }).status === 403 && !notHere) {
+    notHere = true;
+    live.stop();
+    notice.textContent = t.notHere;
+    notice.hidden = false;
+    composer.hidden = true;
+  }
+  throw e;
+}
+
 async function session(): Promise<void> {
   const asUser = identified;
   let saved = asUser;
@@ -291,7 +317,8 @@ async function session(): Promise<void> {
       saved = "";
     }
   }
-  const s = await api<VisitorSession>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined });
+  await embedded;
+  const s = await api<VisitorSession>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined, embedder: parentOrigin }).catch(refused);
   // An identify answered meanwhile: this session is of the visitor it
   // replaced.
   if (identified !== asUser) return;
@@ -328,7 +355,7 @@ async function identify(a: Assertion): Promise<void> {
   let s: VisitorSession | null;
   try {
     await started;
-    s = await api("POST", "/widget/identify", { channelId: channel, ...a });
+    s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
   } catch {
     s = null;
   }
@@ -438,7 +465,7 @@ const live = new Live<VisitorFrame>({
   ticket: async () => {
     if (!token) await session();
     try {
-      return (await api<Ticket>("POST", "/widget/ticket")).ticket;
+      return (await api<Ticket>("POST", "/widget/ticket", { embedder: parentOrigin }).catch(refused)).ticket;
     } catch (e) {
       // The token may have been rotated away, or the site revoked its
       // user's: start a fresh session, as this browser's own visitor.

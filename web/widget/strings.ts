@@ -32,6 +32,7 @@ export const english = {
   closed: "The conversation was closed",
   reopened: "The conversation was reopened",
   offline: "Reconnecting… Messages you write are sent as soon as the connection is back.",
+  notHere: "This chat is not available on this website.",
   emailAsk: "Get replies by email",
   emailAskSub: "Leave your email address and we'll answer there if you're not around.",
   emailLabel: "Your email address",

@@ -1,5 +1,5 @@
 // The agent routes the inbox calls, one typed method each.
-import type { Agent, AgentStatus, Answers, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
+import type { Agent, AgentStatus, Answers, ContactExport, ConversationAnswer, ConversationPage, Download, MessageAnswer, NotificationPage, Preferences, ReplyScope, SavedReplies, SearchPage, Thread, Ticket, UploadRef, UploadSlot } from "../../shared/wire";
 import type { Filter } from "../state/list";
 import type { HTTPClient } from "./client";
 
@@ -81,6 +81,16 @@ export class InboxAPI {
   /** card is who the conversation's visitor is (the sidebar). */
   card(id: string): Promise<Answers["GET /agent/conversations/{id}/contact"]> {
     return this.http.request("GET", `${conv(id)}/contact`);
+  }
+
+  /** exportContact is everything about a contact, named by its visitor id (admins). */
+  exportContact(visitorId: string): Promise<ContactExport> {
+    return this.http.request("GET", `/agent/contacts/${encodeURIComponent(visitorId)}/export`);
+  }
+
+  /** eraseContact deletes everything about a contact (admins). */
+  eraseContact(visitorId: string): Promise<Answers["DELETE /agent/contacts/{id}"]> {
+    return this.http.request("DELETE", `/agent/contacts/${encodeURIComponent(visitorId)}`);
   }
 
   sendTranscript(id: string, to: string, subject: string): Promise<MessageAnswer> {

@@ -145,6 +145,20 @@ export class ListState {
     return true;
   }
 
+  /** forget takes out the conversations of an erased visitor, and keeps no state of them. */
+  forget(visitorId: string): void {
+    const gone = [...this.latest.values()].filter((s) => s.visitorId === visitorId).map((s) => s.id);
+    for (const s of this.items.peek().values()) if (s.visitorId === visitorId) gone.push(s.id);
+    if (!gone.length) return;
+    const items = new Map(this.items.peek());
+    for (const id of gone) {
+      items.delete(id);
+      this.latest.delete(id);
+      this.heardLive.delete(id);
+    }
+    this.items.value = items;
+  }
+
   /**
    * put shows s when it matches the filter, and takes it out otherwise. It
    * returns the latest state seen: s, or the newer one that makes s stale

@@ -37,7 +37,7 @@ function ChannelList() {
             <li key={c.id} class="card">
               <span class="swatch" style={{ background: c.look.color }} aria-hidden="true" />
               <a href={settingsHash("channels/" + c.id)}>{c.name || c.id}</a>
-              <span class="hint">{inboxes.find((i) => i.id === c.inboxId)?.name || c.inboxId} · {c.availability.mode === "always" ? "always available" : c.availability.mode === "team" ? "available by team status" : "business hours"}</span>
+              <span class="hint">{inboxes.find((i) => i.id === c.inboxId)?.name || c.inboxId} · {c.availability.mode === "always" ? "always available" : c.availability.mode === "team" ? "available by team status" : "business hours"} · {retentionText(c.retention.closedDays)}</span>
             </li>
           ))}
         </ul>
@@ -151,6 +151,7 @@ function Editor({ ed }: { ed: ChannelEditor }) {
             <Field form={f} path="retention.closedDays" label="Delete closed conversations after (days)" hint="0 keeps them forever; otherwise their messages, notes, files and mail are deleted that many days after they close" class="narrow">
               {(a) => <input {...a} type="number" min={0} max={3650} value={c.retention.closedDays} onInput={(e) => set((x) => ({ ...x, retention: { closedDays: num(e.currentTarget) } }))} />}
             </Field>
+            <p class="hint" role="status">Saved: {retentionText(f.saved.value.retention.closedDays)}.</p>
           </section>
           <Embed ed={ed} />
         </div>
@@ -191,7 +192,7 @@ function General({ ed }: { ed: ChannelEditor }) {
           )}
         </Field>
       </div>
-      <Group form={f} path="allowedOrigins" legend="Sites that embed the widget" hint="Where this channel's widget is embedded, as exact origins: scheme, host and port, like https://www.example.com. The chat window opens only on the sites in the deployment's AllowedOrigins parameter, so add a new site there too; that takes effect at the next deploy.">
+      <Group form={f} path="allowedOrigins" legend="Sites that embed the widget" hint="Where this channel's chat works, as exact origins: scheme, host and port, like https://www.example.com. A change applies within a minute: a site taken off gets no new chats. The site must also be within the deployment's AllowedOrigins parameter, which bounds where the chat window may be framed at all.">
         {origins.map((o, i) => (
           <div class="line" key={i}>
             <Field form={f} path={`allowedOrigins[${i}]`} label={`Site ${i + 1}`} class="inline">
@@ -345,4 +346,10 @@ function Embed({ ed }: { ed: ChannelEditor }) {
       </div>
     </section>
   );
+}
+
+/** retentionText says what a channel does with its closed conversations. */
+function retentionText(days: number): string {
+  if (!days) return "closed conversations are kept forever";
+  return `closed conversations are deleted ${days} day${days === 1 ? "" : "s"} after they close`;
 }

@@ -1,7 +1,7 @@
 // The forms of the inbox's dialog (views/dialogs.tsx), a chunk of their own.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OpenDialog } from "../inbox";
-import { errorText } from "../text";
+import { confirmsErasure, erasePhrase, errorText, visitorName } from "../text";
 import { useInbox } from "./context";
 import { Preferences } from "./preferences";
 import { RepliesForm } from "./replies-manage";
@@ -25,6 +25,8 @@ export function Form({ d }: { d: OpenDialog }) {
       return <Preferences />;
     case "replies":
       return <RepliesForm />;
+    case "erase":
+      return <Erase d={d} />;
   }
 }
 
@@ -175,6 +177,58 @@ function Transcript({ d }: { d: Of<"transcript"> }) {
       <input ref={subject} id="t-subject" required maxLength={200} defaultValue={defaultSubject} autofocus={!!contact} />
       <Err text={err} />
       <Bar submit="Send transcript" />
+    </form>
+  );
+}
+
+/**
+ * Erase deletes a contact for good. The dialog says what goes and what
+ * stays, and the button works only once the admin typed the contact's
+ * address (or name): a click alone erases nobody.
+ */
+function Erase({ d }: { d: Of<"erase"> }) {
+  const inbox = useInbox();
+  const c = d.card;
+  const phrase = erasePhrase(c);
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState("");
+  const ready = confirmsErasure(phrase, typed);
+  const others = c.conversations.length;
+  const erase = async (e: Event) => {
+    e.preventDefault();
+    if (!ready) {
+      setErr(`Type ${phrase} to confirm.`);
+      return;
+    }
+    setBusy(true);
+    setErr("");
+    try {
+      await inbox.eraseContact(c.visitorId);
+      inbox.closeDialog();
+    } catch (e) {
+      setErr("The erasure failed: " + errorText(e) + ". Try again: it finishes what it started.");
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="profile-form erase-form" noValidate onSubmit={erase}>
+      <h2 id="dialog-title">Erase {visitorName(c.visitorId, c.name || c.email)}?</h2>
+      <p class="sub">This deletes everything stored about this contact, in every inbox:</p>
+      <ul class="erase-what">
+        <li>{others ? `this conversation and ${others} other${others === 1 ? "" : "s"}` : "this conversation"}, with every message, note and file, and the emails they came in</li>
+        <li>the name, the email address{c.email ? ` (${c.email})` : ""} and whether mail to it bounced</li>
+        <li>the site's attributes and user id, the pages visited, the browser</li>
+        <li>mail from the contact kept aside in the quarantine</li>
+      </ul>
+      <p class="erase-warn"><strong>It cannot be undone.</strong> The audit log records that you erased a contact, and nothing about them. Emails already sent to them stay in their mailbox.</p>
+      <label for="erase-confirm">Type <strong>{phrase}</strong> to confirm</label>
+      <input id="erase-confirm" autocomplete="off" spellcheck={false} value={typed} onInput={(e) => setTyped(e.currentTarget.value)} autofocus />
+      <Err text={err} />
+      <div class="dialog-bar">
+        <button class="ghost" type="button" onClick={() => inbox.closeDialog()}>Cancel</button>
+        <button class="primary danger" type="submit" disabled={!ready || busy}>{busy ? "Erasing…" : "Erase contact"}</button>
+      </div>
     </form>
   );
 }

@@ -42,6 +42,7 @@ function Card({ id, c }: { id: string; c: ContactCard }) {
       ) : null}
       {c.visit ? <Where v={c.visit} /> : null}
       <Past c={c} />
+      <Rights c={c} />
     </>
   );
 }
@@ -176,6 +177,40 @@ function Past({ c }: { c: ContactCard }) {
           ))}
         </ul>
       ) : <p class="csb-note">None before this one.</p>}
+    </section>
+  );
+}
+
+/**
+ * Rights lets an admin hand the contact everything stored about them (one
+ * JSON file) or erase it, after a confirmation (views/forms.tsx). Agents
+ * do not see it; the routes refuse them anyway.
+ */
+function Rights({ c }: { c: ContactCard }) {
+  const inbox = useInbox();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState("");
+  if (inbox.state.profile.me.value.role !== "admin") return null;
+  const exportData = async () => {
+    setBusy(true);
+    setFailure("");
+    try {
+      await inbox.exportContact(c);
+    } catch (e) {
+      setFailure("The export failed: " + errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="csb-part csb-rights" aria-labelledby="csb-rights-title">
+      <h3 id="csb-rights-title">Data rights</h3>
+      <p class="csb-note">Everything stored about this contact: give them a copy, or delete it for good.</p>
+      <div class="csb-actions">
+        <button class="ghost" type="button" disabled={busy} onClick={exportData}>{busy ? "Exporting…" : "Export data"}</button>
+        <button class="ghost danger" type="button" onClick={() => inbox.openDialog({ kind: "erase", card: c })}>Erase contact</button>
+      </div>
+      {failure ? <p class="error" role="alert">{failure}</p> : null}
     </section>
   );
 }

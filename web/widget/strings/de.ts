@@ -28,6 +28,7 @@ const de: Strings = {
   closed: "Die Unterhaltung wurde geschlossen",
   reopened: "Die Unterhaltung wurde wieder geöffnet",
   offline: "Verbindung wird wiederhergestellt… Ihre Nachrichten werden danach gesendet.",
+  notHere: "Dieser Chat ist auf dieser Website nicht verfügbar.",
   emailAsk: "Antworten per E-Mail erhalten",
   emailAskSub: "Hinterlassen Sie Ihre E-Mail-Adresse, dann antworten wir dort, falls Sie nicht mehr da sind.",
   emailLabel: "Ihre E-Mail-Adresse",

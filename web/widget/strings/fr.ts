@@ -28,6 +28,7 @@ const fr: Strings = {
   closed: "La conversation a été fermée",
   reopened: "La conversation a été rouverte",
   offline: "Reconnexion… Vos messages partiront dès le retour de la connexion.",
+  notHere: "Ce chat n'est pas disponible sur ce site.",
   emailAsk: "Recevoir les réponses par e-mail",
   emailAskSub: "Laissez votre adresse e-mail : si vous n'êtes plus là, nous vous répondrons par e-mail.",
   emailLabel: "Votre adresse e-mail",

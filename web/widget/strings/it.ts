@@ -28,6 +28,7 @@ const it: Strings = {
   closed: "La conversazione è stata chiusa",
   reopened: "La conversazione è stata riaperta",
   offline: "Riconnessione… I messaggi verranno inviati appena la connessione torna.",
+  notHere: "Questa chat non è disponibile su questo sito.",
   emailAsk: "Ricevi le risposte via email",
   emailAskSub: "Lascia il tuo indirizzo email: se non ci sei, ti risponderemo lì.",
   emailLabel: "Il tuo indirizzo email",

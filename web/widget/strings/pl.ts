@@ -28,6 +28,7 @@ const pl: Strings = {
   closed: "Rozmowa została zamknięta",
   reopened: "Rozmowa została ponownie otwarta",
   offline: "Ponowne łączenie… Wiadomości zostaną wysłane po przywróceniu połączenia.",
+  notHere: "Ten czat nie jest dostępny na tej stronie.",
   emailAsk: "Otrzymuj odpowiedzi e-mailem",
   emailAskSub: "Zostaw swój adres e-mail, a jeśli Cię nie będzie, odpowiemy tam.",
   emailLabel: "Twój adres e-mail",
