@@ -65,6 +65,15 @@ type Message struct {
 	Event     json.RawMessage `json:"event"`
 	Channel   string          `json:"channel"`
 	CreatedAt time.Time       `json:"createdAt"`
+	// Ask is set on a bot's question.
+	Ask *Ask `json:"ask"`
+}
+
+// Ask is how a bot's question may be answered.
+type Ask struct {
+	Type     string   `json:"type"`
+	Buttons  []string `json:"buttons"`
+	FreeText bool     `json:"freeText"`
 }
 
 // Author says who wrote a message.
@@ -78,12 +87,15 @@ type Author struct {
 // Conversation is the part of a conversation view the clients look at; the
 // agent's summary has more fields, kept in Raw.
 type Conversation struct {
-	ID         string          `json:"id"`
-	Status     string          `json:"status"`
-	AssigneeID string          `json:"assigneeId"`
-	LastSeq    int64           `json:"lastSeq"`
-	Assignee   *Author         `json:"assignee"`
-	Raw        json.RawMessage `json:"-"`
+	ID         string  `json:"id"`
+	Status     string  `json:"status"`
+	AssigneeID string  `json:"assigneeId"`
+	LastSeq    int64   `json:"lastSeq"`
+	Assignee   *Author `json:"assignee"`
+	// Bot is the bot's name and picture while it holds the conversation
+	// (the visitor's view).
+	Bot *Author         `json:"bot"`
+	Raw json.RawMessage `json:"-"`
 }
 
 // UnmarshalJSON keeps the raw summary beside the decoded fields.

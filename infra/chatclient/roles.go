@@ -155,3 +155,9 @@ func (a *Agent) Card(ctx context.Context, id string) (contact.Card, error) {
 	err := a.Call(ctx, http.MethodGet, "/agent/conversations/"+url.PathEscape(id)+"/contact", nil, &out)
 	return out.Card, err
 }
+
+// StartBot writes a startBot frame (the widget opened on a channel whose
+// chatflow is a bot) with the given client id.
+func StartBot(ctx context.Context, s *Socket, clientID string) error {
+	return s.Send(ctx, map[string]any{"action": "startBot", "clientId": clientID})
+}

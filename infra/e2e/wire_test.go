@@ -402,6 +402,42 @@ func TestWireSamples(t *testing.T) {
 	rec.answer("", alice, "PUT /agent/me/status", "/agent/me/status", map[string]string{"status": "away"}, http.StatusOK)
 	rec.frame("", "agent", atab, chatclient.IsType("agent"))
 
+	// ---- a bot: a channel of an inbox of its own whose chatflow uses
+	// every member of a flow; a visitor runs it to the handover.
+	flow := botFlow("How many seats?")
+	flow["bot"] = map[string]any{"name": "Robin", "avatarUrl": "https://cdn.example.com/robin.png"}
+	flow["sessionMinutes"] = 30
+	steps := flow["steps"].([]map[string]any)
+	steps[0]["freeText"], steps[0]["next"] = true, "route"
+	flow["steps"] = append(steps, map[string]any{"id": "route", "type": "branch", "on": "topic",
+		"cases": []map[string]any{{"equals": "sales", "next": "seats"}}, "next": "problem"})
+	botCh, bea, beaTab := botChannel(t, newAgent(t, "alice"), flow)
+	rec.answer("a bot", admin, "GET /agent/settings/channels/{id}", "/agent/settings/channels/"+botCh, nil, http.StatusOK)
+	rec.answer("a bot", anyone, "GET /widget/config", "/widget/config?channelId="+botCh, nil, http.StatusOK)
+	bot := openBot(t, botCh)
+	f = rec.frame("a bot's question", "visitor", bot.tab, func(f chatclient.Frame) bool { m, err := f.Msg(); return err == nil && m.Ask != nil })
+	m := mustMsg(t, f)
+	bot.conv, bot.entries[m.Seq] = f.ConversationID, m
+	rec.frame("a bot's conversation", "agent", beaTab, chatclient.IsType("message", bot.conv))
+	// The welcome came before the question the recorder waited for.
+	heard, err := bot.v.Messages(wait(t), bot.conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range heard {
+		bot.entries[m.Seq] = m
+	}
+	for _, answer := range []string{"Sales", "12", "ana@example.com"} {
+		bot.answer(t, answer)
+	}
+	beaTok, err := cloud.Issuer().Mint(bea.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	beaCaller := caller{base: api, bearer: beaTok}
+	rec.answer("a bot handed over", beaCaller, conversationRoute, "/agent/conversations/"+bot.conv, nil, http.StatusOK)
+	rec.answer("bot answers", beaCaller, "GET /agent/conversations/{id}/contact", "/agent/conversations/"+bot.conv+"/contact", nil, http.StatusOK)
+
 	// ---- search: a reply naming the run's tag, then the tag found in it
 	// (one a page: a cursor follows) and in the contact's address.
 	rec.call(alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "Order " + tag + " left the warehouse."}, http.StatusCreated)

@@ -43,6 +43,10 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 				return errNoop
 			}
 			c.LastActivityAt = now
+			// A person's hand on the conversation stops the bot at once.
+			if agent.Role == RoleAgent || e.Type == EventAssigned || e.Type == EventTakenOver {
+				stopBot(c)
+			}
 			// Acting on a thread means the agent has seen it, as replying does.
 			if agent.Role == RoleAgent {
 				c.AgentReadSeq = c.LastSeq + 1

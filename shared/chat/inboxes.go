@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chatflow"
 )
 
 // Channel is what the domain needs to know of a chat channel: the inbox
@@ -19,6 +22,10 @@ type Channel struct {
 	InboxID    string
 	Inactivity Inactivity
 	Survey     bool
+	// Flow is the channel's chatflow (nil: live chat); Hours its business
+	// hours (nil: always available).
+	Flow  *chatflow.Flow
+	Hours *availability.Schedule
 }
 
 // Channels answers for the chat channels; the stored settings do
@@ -27,6 +34,9 @@ type Channels interface {
 	// Channel returns a chat channel; ErrNotFound for one that does not
 	// exist.
 	Channel(ctx context.Context, channelID string) (Channel, error)
+	// FlowVersion returns a version of a channel's chatflow, as it was
+	// saved (versions never change); ErrNotFound for one never saved.
+	FlowVersion(ctx context.Context, channelID, flowID string, version int) (chatflow.Flow, error)
 }
 
 // StaticChannels is a fixed set of chat channels by id (tests, tools).
@@ -63,6 +73,20 @@ func (m ChannelInboxes) Channel(_ context.Context, channelID string) (Channel, e
 		return Channel{ID: channelID, InboxID: inbox, Inactivity: Inactivity{Timeout: DefaultInactivityTimeout}}, nil
 	}
 	return Channel{}, errChannelNotFound()
+}
+
+// FlowVersion implements Channels: the channel's current flow, when it is
+// that version.
+func (m StaticChannels) FlowVersion(_ context.Context, channelID, flowID string, version int) (chatflow.Flow, error) {
+	if f := m[channelID].Flow; f != nil && f.ID == flowID && f.Version == version {
+		return *f, nil
+	}
+	return chatflow.Flow{}, &Error{Kind: ErrNotFound, Message: "flow not found"}
+}
+
+// FlowVersion implements Channels: these channels have no flows.
+func (m ChannelInboxes) FlowVersion(context.Context, string, string, int) (chatflow.Flow, error) {
+	return chatflow.Flow{}, &Error{Kind: ErrNotFound, Message: "flow not found"}
 }
 
 func errChannelNotFound() error { return &Error{Kind: ErrNotFound, Message: "channel not found"} }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 )
 
 // SendInput is a message written by a client.
@@ -144,6 +145,19 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 	// A retry fans out again: the first attempt may have stored the
 	// message and stopped before its pushes. Clients de-duplicate by seq.
 	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
+	follow := res.Follow
+	if res.Duplicate && res.Conversation.Bot.FlowID != "" {
+		// The bot's entries stored with the message go out again too.
+		all, err := s.botFollowing(ctx, res.Message)
+		if err != nil {
+			slog.ErrorContext(ctx, "bot entries of a repeated message", "conversationId", res.Message.ConversationID, "error", err)
+		} else {
+			follow = all[1:]
+		}
+	}
+	for _, m := range follow {
+		s.fanout(ctx, res.Conversation, m, listeners, false)
+	}
 	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
 		// The first answer may have been lost: the sender hears it again.
 		s.Answer(ctx, connectionID, MessageFrame{
@@ -155,14 +169,22 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 
 func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation, in SendInput) (Appended, error) {
 	now := s.now().UTC()
-	var timer Inactivity
+	var (
+		timer  Inactivity
+		bot    func(c *Conversation, now time.Time) []Message
+		follow []Message
+	)
 	if p.Role == RoleVisitor {
 		var err error
 		if timer, err = s.inactivityOf(ctx, conv); err != nil {
 			return Appended{}, err
 		}
+		if bot, err = s.botAnswer(ctx, conv, in.Body); err != nil {
+			return Appended{}, err
+		}
 	}
 	res, err := s.store.Append(ctx, Append{
+		Follow:  func() []Message { return follow },
 		Current: conv,
 		Message: Message{
 			Kind: KindText, ClientID: in.ClientID, Author: author(p), Body: in.Body, CreatedAt: now,
@@ -181,9 +203,19 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if p.Role == RoleAgent {
 				// Replying means the agent has seen everything before it.
 				c.AgentReadSeq = c.LastSeq + 1
+				stopBot(c)
+			}
+			follow = nil
+			if bot != nil {
+				follow = bot(c, now)
+				if len(follow) > 0 {
+					if b := follow[len(follow)-1].Body; b != "" {
+						c.Preview = preview(b)
+					}
+				}
 			}
 			if p.Role == RoleVisitor {
-				armTimer(c, timer, now)
+				armTimer(c, s.botTimer(*c, timer), now)
 			}
 			if in.Channel == ChannelEmail {
 				// The conversation continues by email: no chat timer.

@@ -19,6 +19,8 @@ const (
 	RoleAgent   Role = "agent"
 	// RoleSystem authors what the system does by itself (timers).
 	RoleSystem Role = "system"
+	// RoleBot authors what a channel's chatflow says (bot.go).
+	RoleBot Role = "bot"
 )
 
 // Principal is the authenticated caller.
@@ -71,6 +73,9 @@ const (
 	// EventRated records the visitor's answer to the satisfaction survey
 	// (rating.go); a later answer is another EventRated that replaces it.
 	EventRated EventType = "rated"
+	// EventHandedOver records that the bot handed the conversation to the
+	// inbox's routing.
+	EventHandedOver EventType = "handed_over"
 )
 
 // Channels a message travels on.
@@ -140,6 +145,8 @@ type Message struct {
 	Extraction string `json:"extraction,omitempty"`
 	// Attachments are the files the message carries (files.go).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Ask is set on a bot's question: how the visitor may answer (bot.go).
+	Ask *Ask `json:"ask,omitempty"`
 }
 
 // ExtractionFull marks a message stored with the whole text of its email.
@@ -186,6 +193,9 @@ type Conversation struct {
 	// only when TimerAt runs ahead of it by more than a little, and the
 	// sweeper decides on TimerAt). Zero when not listed.
 	TimerListedAt time.Time
+	// Bot is the state of the chatflow's bot in the conversation; zero
+	// when no bot took part (bot.go).
+	Bot BotState
 	// ListChange is set by the change a message makes to the conversation
 	// when the message changes what every agent's list shows (see
 	// stampListed); it is not stored.
@@ -227,14 +237,19 @@ type Summary struct {
 	// Rating is the visitor's answer to the satisfaction survey, once
 	// given.
 	Rating *Rating `json:"rating,omitempty"`
+	// Bot is the bot's part in the conversation, when one took part.
+	Bot *BotSummary `json:"bot,omitempty"`
 }
 
 // VisitorConversation is the visitor's view of a conversation: no internal
 // ids beyond what the widget needs.
 type VisitorConversation struct {
-	ID             string    `json:"id"`
-	Status         Status    `json:"status"`
-	Assignee       *Badge    `json:"assignee,omitempty"`
+	ID       string `json:"id"`
+	Status   Status `json:"status"`
+	Assignee *Badge `json:"assignee,omitempty"`
+	// Bot is the bot's name and picture while no person owns the
+	// conversation and a bot took part.
+	Bot            *Badge    `json:"bot,omitempty"`
 	LastSeq        int64     `json:"lastSeq"`
 	AgentReadSeq   int64     `json:"agentReadSeq"`
 	VisitorReadSeq int64     `json:"visitorReadSeq"`
@@ -252,14 +267,14 @@ func (c Conversation) AgentSummary() Summary {
 		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, VisitorName: c.VisitorName,
 		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
-		Rating: c.rating(),
+		Rating: c.rating(), Bot: c.Bot.summary(),
 	}
 }
 
 // VisitorSummary converts a conversation to the visitor's view.
 func (c Conversation) VisitorSummary() VisitorConversation {
 	return VisitorConversation{
-		ID: c.ID, Status: c.Status, Assignee: c.badge(), LastSeq: c.LastSeq,
+		ID: c.ID, Status: c.Status, Assignee: c.badge(), Bot: c.Bot.badge(c), LastSeq: c.LastSeq,
 		AgentReadSeq: c.AgentReadSeq, VisitorReadSeq: c.VisitorReadSeq, Preview: c.Preview,
 		CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 	}

@@ -144,6 +144,9 @@ type NewConversation struct {
 	Request string
 	// Quota, when set, counts the write; see Append.Quota.
 	Quota *Quota
+	// Follow are entries stored after Message in the same write (the
+	// bot's), with the seqs after it.
+	Follow []Message
 }
 
 // Append is one message added to an existing conversation.
@@ -169,6 +172,10 @@ type Append struct {
 	// Claim, set by an automatic assignment, is what the assignment takes
 	// in the same write (see Claim).
 	Claim *Claim
+	// Follow, when set, is called after each Change: the entries it
+	// returns are stored after Message in the same write (the bot's
+	// answer), with the seqs after it.
+	Follow func() []Message
 }
 
 // Appended is the result of a write to the seq stream.
@@ -178,6 +185,9 @@ type Appended struct {
 	// Duplicate is true when the client key had been used: Message is the
 	// one stored the first time and nothing new was written.
 	Duplicate bool
+	// Follow are the entries stored after Message in the same write
+	// (none on a duplicate: Service.botFollowing reads them).
+	Follow []Message
 }
 
 // MessageQuery selects a page of a conversation's messages: those after

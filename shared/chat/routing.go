@@ -43,7 +43,10 @@ var routingAuthor = Author{Type: RoleSystem, ID: "routing"}
 
 // Waiting tells whether a conversation waits for an agent: open and
 // unassigned.
-func Waiting(c Conversation) bool { return c.Status == StatusOpen && c.AssigneeID == "" }
+// A conversation the bot still holds (not handed over) waits for nobody.
+func Waiting(c Conversation) bool {
+	return c.Status == StatusOpen && c.AssigneeID == "" && (c.Bot.FlowID == "" || c.Bot.Outcome != "")
+}
 
 // AssignWaiting assigns a conversation of inboxID that waits for an agent
 // to agent, with what claim takes: the assigned event (author system)
@@ -71,6 +74,7 @@ func (s *Service) AssignWaiting(ctx context.Context, inboxID, conversationID str
 			}
 			c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = agent.ID, agent.DisplayName, agent.AvatarURL
 			c.LastActivityAt = now
+			stopBot(c)
 			return nil
 		},
 	})

@@ -144,6 +144,8 @@ func (s *Service) Expire(ctx context.Context, conversationID string) (ExpireOutc
 		c.Status = StatusClosed
 		stopTimer(c)
 		c.Survey = c.Survey || ch.Survey
+		// A bot left waiting (its session timeout) stops with the close.
+		c.Bot.Wait = ""
 		return &Event{Type: EventClosed, Reason: CloseReasonInactivity, Survey: ch.Survey}, ""
 	}
 	probe := conv

@@ -92,6 +92,9 @@ type Card struct {
 	// Conversations are the visitor's others in the agent's inboxes,
 	// newest first.
 	Conversations []chat.PastConversation `json:"conversations"`
+	// BotAnswers are what the chatflow's bot collected in this
+	// conversation, by the name each step saves under.
+	BotAnswers map[string]string `json:"botAnswers,omitempty"`
 }
 
 // Card returns the card of a conversation the agent can see; any other
@@ -110,7 +113,7 @@ func (s *Service) Card(ctx context.Context, agent chat.Principal, conversationID
 	}
 	return Card{
 		VisitorID: conv.VisitorID, Name: p.Name, Email: p.Email, EmailVerified: p.EmailVerified, ExternalID: p.ExternalID,
-		Attributes: p.Attributes, Visit: visit, Conversations: past,
+		Attributes: p.Attributes, Visit: visit, Conversations: past, BotAnswers: conv.Bot.Answers,
 	}, nil
 }
 

@@ -26,13 +26,16 @@ const (
 	ConversationAssigned = "conversation.assigned"
 	ConversationClosed   = "conversation.closed"
 	ConversationReopened = "conversation.reopened"
-	ConversationRated    = "conversation.rated"
-	AgentStatus          = "agent.status"
+	// ConversationHandedOver: the bot handed the conversation to the
+	// inbox's routing.
+	ConversationHandedOver = "conversation.handed_over"
+	ConversationRated      = "conversation.rated"
+	AgentStatus            = "agent.status"
 )
 
 // DetailTypes lists every DetailType Parley publishes.
 func DetailTypes() []string {
-	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, ConversationRated, AgentStatus}
+	return []string{ConversationCreated, MessageCreated, ConversationAssigned, ConversationClosed, ConversationReopened, ConversationHandedOver, ConversationRated, AgentStatus}
 }
 
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
@@ -210,6 +213,8 @@ func FromMessage(sm store.StreamMessage) []Event {
 			return nil
 		}
 		return one(ConversationRated, RatedDetail{Envelope: env, Rating: *m.Event.Rating})
+	case chat.EventHandedOver:
+		return one(ConversationHandedOver, ReopenedDetail{Envelope: env})
 	}
 	return nil
 }

@@ -62,6 +62,8 @@ var examples = []struct {
 		Event: &chat.Event{Type: chat.EventRated, Rating: &chat.Rating{Score: 4, Comment: "Quick and friendly, thanks."}}}))},
 	{"message.created.note.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 6, Kind: chat.KindNote, Author: alice,
 		Body: "@Ben Okafor can you check the refund?", Mentions: []chat.Mention{{ID: "b0b00000-0000-4000-8000-000000000002", Name: "Ben Okafor"}}}))},
+	{"conversation.handed_over.json", events.ConversationHandedOver, events.FromMessage(stored(chat.Message{Seq: 5, Kind: chat.KindEvent,
+		Author: chat.Author{Type: chat.RoleBot, Name: "Robin"}, Event: &chat.Event{Type: chat.EventHandedOver}}))},
 	{"agent.status.json", events.AgentStatus, []events.Event{events.FromPresence(aid, chat.Presence{
 		Sockets: []chat.AgentSocket{{ConnectionID: "Yk2fXcDcIAMCJ0A=", ExpiresAt: at.Add(2 * time.Hour)}},
 	}, "000000000000000000042", at)}},

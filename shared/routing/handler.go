@@ -16,6 +16,8 @@ const (
 	assigned     = "conversation.assigned"
 	closed       = "conversation.closed"
 	reopened     = "conversation.reopened"
+	handedOver   = "conversation.handed_over"
+	botActor     = "bot"
 	agentStatus  = "agent.status"
 	unassignedTo = "unassigned"
 	systemActor  = "system"
@@ -72,7 +74,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		n, err = h.r.Available(ctx, d.AgentID)
 	case d.InboxID == "":
 		return nil
-	case ev.DetailType == created, ev.DetailType == reopened, ev.DetailType == assigned && d.Change == unassignedTo:
+	case ev.DetailType == created && d.Actor.Type == botActor:
+		// The bot holds it until it hands over (conversation.handed_over).
+		return nil
+	case ev.DetailType == created, ev.DetailType == reopened, ev.DetailType == handedOver, ev.DetailType == assigned && d.Change == unassignedTo:
 		n, err = h.r.Route(ctx, d.InboxID, waits)
 	case ev.DetailType == closed, ev.DetailType == assigned && d.Actor.Type != systemActor:
 		n, err = h.r.Route(ctx, d.InboxID, nil)

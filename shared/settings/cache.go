@@ -12,6 +12,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/chatflow"
 	"github.com/parleychat/parley/shared/email"
 )
 
@@ -43,6 +44,13 @@ type Store interface {
 	// LegacyEmail reads the email settings a channel had before channels
 	// were stored whole, for the seed.
 	LegacyEmail(ctx context.Context, channelID string) (Email, error)
+	// PutFlowVersion stores a version of a channel's flow; ErrConflict
+	// when that version exists (versions never change).
+	PutFlowVersion(ctx context.Context, channelID string, f chatflow.Flow) error
+	// FlowVersion reads a stored version; LatestFlowVersion the highest
+	// stored (0 for none).
+	FlowVersion(ctx context.Context, channelID, flowID string, version int) (chatflow.Flow, error)
+	LatestFlowVersion(ctx context.Context, channelID, flowID string) (int, error)
 }
 
 // Cache answers the hot paths from the stored channels, keeping each one
@@ -57,6 +65,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[string]entry
+	flows   map[flowKey]chatflow.Flow
 }
 
 // entry is a channel as read at some instant, with what is derived from it.
@@ -83,7 +92,7 @@ func NewCache(st Store, seed Seed, now func() time.Time) (*Cache, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{store: st, seed: seed, now: now, entries: map[string]entry{}}, nil
+	return &Cache{store: st, seed: seed, now: now, entries: map[string]entry{}, flows: map[flowKey]chatflow.Flow{}}, nil
 }
 
 // get returns the channel, read again once CacheTTL has passed.
@@ -128,7 +137,15 @@ func (c *Cache) read(ctx context.Context, id string) (Channel, error) {
 	if err != nil {
 		return Channel{}, fmt.Errorf("read channel %s: %w", id, err)
 	}
-	return ch, nil
+	return listed(ch), nil
+}
+
+// listed gives a channel stored before it had chatflows an empty list.
+func listed(ch Channel) Channel {
+	if ch.Chatflows == nil {
+		ch.Chatflows = []chatflow.Flow{}
+	}
+	return ch
 }
 
 // derive keeps with a channel what the hot paths need of it, parsed once.
@@ -187,10 +204,42 @@ func (c *Cache) Channel(ctx context.Context, id string) (chat.Channel, error) {
 		return chat.Channel{}, err
 	}
 	in := e.ch.Inactivity
-	return chat.Channel{ID: e.ch.ID, InboxID: e.ch.InboxID, Inactivity: chat.Inactivity{
+	ch := chat.Channel{ID: e.ch.ID, InboxID: e.ch.InboxID, Inactivity: chat.Inactivity{
 		Timeout: time.Duration(in.TimeoutMinutes) * time.Minute, Warning: time.Duration(in.WarningMinutes) * time.Minute,
 		Language: e.ch.Look.Language, WarningText: in.WarningText,
-	}, Survey: e.ch.CSAT}, nil
+	}, Hours: e.schedule, Survey: e.ch.CSAT}
+	if len(e.ch.Chatflows) > 0 {
+		ch.Flow = &e.ch.Chatflows[0]
+	}
+	return ch, nil
+}
+
+// FlowVersion implements chat.Channels: versions never change, so each
+// is read once per function and kept.
+func (c *Cache) FlowVersion(ctx context.Context, channelID, flowID string, version int) (chatflow.Flow, error) {
+	k := flowKey{channelID, flowID, version}
+	c.mu.Lock()
+	f, ok := c.flows[k]
+	c.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	f, err := c.store.FlowVersion(ctx, channelID, flowID, version)
+	if err != nil {
+		return chatflow.Flow{}, fmt.Errorf("flow %s v%d: %w", flowID, version, err)
+	}
+	c.mu.Lock()
+	if len(c.flows) >= maxCached {
+		clear(c.flows)
+	}
+	c.flows[k] = f
+	c.mu.Unlock()
+	return f, nil
+}
+
+type flowKey struct {
+	channel, flow string
+	version       int
 }
 
 // ChannelOrigins implements auth.ChannelOrigins.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chatflow"
 )
 
 // Seed is what the first inbox and its channel start from: the
@@ -71,7 +72,7 @@ func (s Seed) channel() Channel {
 // sees and fixes the stored value.
 func (s Seed) defaults(id, inboxID, name string) Channel {
 	ch := Channel{
-		ID: id, InboxID: inboxID, Name: name, AllowedOrigins: []string{},
+		ID: id, InboxID: inboxID, Name: name, AllowedOrigins: []string{}, Chatflows: []chatflow.Flow{},
 		Look: Look{
 			Color: DefaultColor, Position: PositionRight, TeamName: s.teamName(),
 			Greeting: DefaultGreeting, PoweredBy: true, Language: defaultLanguage,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/chatflow"
 )
 
 // Team is what the settings need to know of the agents (the chat domain
@@ -79,6 +80,9 @@ func (s *Service) Channels(ctx context.Context) ([]Channel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
+	for i := range list {
+		list[i] = listed(list[i])
+	}
 	if slices.ContainsFunc(list, func(c Channel) bool { return c.ID == s.seed.ChannelID }) {
 		return list, nil
 	}
@@ -87,6 +91,9 @@ func (s *Service) Channels(ctx context.Context) ([]Channel, error) {
 	}
 	if list, err = s.store.Channels(ctx); err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	for i := range list {
+		list[i] = listed(list[i])
 	}
 	return list, nil
 }
@@ -153,11 +160,12 @@ func (s *Service) inbox(ctx context.Context, id string) (Inbox, error) {
 // The change reaches the functions' caches within CacheTTL, this one's at
 // once.
 func (s *Service) PutChannel(ctx context.Context, id string, ch Channel) (Channel, error) {
-	if _, err := s.Channel(ctx, id); err != nil {
+	stored, err := s.Channel(ctx, id)
+	if err != nil {
 		return Channel{}, err
 	}
 	ch.ID = id
-	ch, err := checkChannel(ch, s.seed.SenderDomain)
+	ch, err = checkChannel(ch, s.seed.SenderDomain)
 	var v *chat.ValidationError
 	if err != nil && !errors.As(err, &v) {
 		return Channel{}, err
@@ -170,6 +178,9 @@ func (s *Service) PutChannel(ctx context.Context, id string, ch Channel) (Channe
 		return Channel{}, err
 	}
 	if err := c.err("the channel"); err != nil {
+		return Channel{}, err
+	}
+	if ch.Chatflows, err = s.versions(ctx, id, stored.Chatflows, ch.Chatflows); err != nil {
 		return Channel{}, err
 	}
 	if err := s.store.PutChannel(ctx, ch); err != nil {
@@ -303,4 +314,31 @@ func (s *Service) AgentInboxes(ctx context.Context, agent chat.Principal) ([]Inb
 		out = append(out, ref)
 	}
 	return out, nil
+}
+
+// versions numbers the edited flows (a changed flow gets the version
+// after the highest ever stored for its id, so a flow deleted and made
+// again never reuses a number) and stores each new version before the
+// channel names it: a conversation started on any version finds it.
+func (s *Service) versions(ctx context.Context, channelID string, stored, edited []chatflow.Flow) ([]chatflow.Flow, error) {
+	flows := chatflow.Versioned(stored, edited)
+	for _, f := range chatflow.Changed(stored, flows) {
+		latest, err := s.store.LatestFlowVersion(ctx, channelID, f.ID)
+		if err != nil {
+			return nil, fmt.Errorf("versions of flow %s: %w", f.ID, err)
+		}
+		f.Version = max(f.Version, latest+1)
+		if err := s.store.PutFlowVersion(ctx, channelID, f); err != nil {
+			if errors.Is(err, chat.ErrConflict) {
+				return nil, &chat.Error{Kind: chat.ErrConflict, Message: "the chatflow was saved meanwhile: reload it"}
+			}
+			return nil, fmt.Errorf("store flow %s v%d: %w", f.ID, f.Version, err)
+		}
+		for i := range flows {
+			if flows[i].ID == f.ID {
+				flows[i].Version = f.Version
+			}
+		}
+	}
+	return flows, nil
 }

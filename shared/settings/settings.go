@@ -10,6 +10,7 @@ package settings
 
 import (
 	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chatflow"
 )
 
 // Channel is a chat channel as admins edit it and the API sends it.
@@ -32,6 +33,10 @@ type Channel struct {
 	// rate the conversation, in the widget and in the transcript email
 	// (docs/reports.md, "Satisfaction"). Off by default.
 	CSAT bool `json:"csat"`
+	// Chatflows are what the widget does when a visitor opens the chat;
+	// the first one runs on every page (none: live chat with the
+	// greeting). docs/chatflows.md.
+	Chatflows []chatflow.Flow `json:"chatflows"`
 }
 
 // Look is how the widget looks on the host page.

@@ -20,6 +20,7 @@ import (
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/chatflow"
 	"github.com/parleychat/parley/shared/ratelimit"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
@@ -118,6 +119,7 @@ func TestSeed(t *testing.T) {
 		Away:           settings.Away{Mode: "message", Message: settings.DefaultAwayMessage}, TypicalReplyTime: "minutes",
 		Email:      settings.Email{TranscriptOnClose: true, SenderAddress: "chat@example.com"},
 		Inactivity: settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
+		Chatflows:  []chatflow.Flow{},
 	}
 	if diff := cmp.Diff(want, ch); diff != "" {
 		t.Errorf("seeded channel (-want +got):\n%s", diff)

@@ -16,6 +16,7 @@ import (
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/chatflow"
 	"github.com/parleychat/parley/shared/mail"
 )
 
@@ -32,6 +33,7 @@ const (
 	MaxWarningMinutes    = 60
 	MaxCapacity          = 100
 	MaxMembers           = 500
+	MaxChatflows         = 10
 	// MaxFileMegabytes is the largest file any channel may take, as the
 	// MaxFileMegabytes parameter's own bound.
 	MaxFileMegabytes = 100
@@ -172,7 +174,31 @@ func checkChannel(ch Channel, senderDomain string) (Channel, error) {
 	if d := ch.Retention.ClosedDays; d < 0 || d > MaxRetentionDays {
 		c.add("retention.closedDays", "must be between 0 (keep forever) and %d", MaxRetentionDays)
 	}
+	ch.Chatflows = c.chatflows(ch.Chatflows)
 	return ch, c.err("the channel")
+}
+
+// chatflows checks each flow (its problems named by their JSON path, the
+// step in the message) and that no two share an id.
+func (c *checker) chatflows(flows []chatflow.Flow) []chatflow.Flow {
+	if len(flows) > MaxChatflows {
+		c.add("chatflows", "must hold at most %d flows", MaxChatflows)
+		return flows
+	}
+	seen := map[string]bool{}
+	for i, f := range flows {
+		at := fmt.Sprintf("chatflows[%d]", i)
+		checked, problems := chatflow.Check(f, func(u string) bool { return httpsURL(u) })
+		for _, p := range problems {
+			c.add(at+"."+p.Field, "%s", p.Message)
+		}
+		if seen[checked.ID] {
+			c.add(at+".id", "flow %q is defined twice", checked.ID)
+		}
+		seen[checked.ID] = true
+		flows[i] = checked
+	}
+	return flows
 }
 
 // origins checks the allowed origins: https, except http on the local

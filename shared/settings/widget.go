@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chatflow"
 )
 
 // WidgetMaxAge is how long browsers and the CDN may keep a widget config
@@ -38,6 +39,31 @@ type WidgetConfig struct {
 	// NextChange is when Available flips next by the schedule (business
 	// hours); absent when nothing is scheduled.
 	NextChange *time.Time `json:"nextChange,omitempty"`
+	// Flow is the channel's chatflow as the widget shows it on open;
+	// absent for live chat with the greeting.
+	Flow *WidgetFlow `json:"flow,omitempty"`
+}
+
+// WidgetFlow is what the widget needs of a chatflow: the welcome message
+// it shows on open and, for a bot, its name and picture (the bot's steps
+// come from the server once the visitor opens the chat).
+type WidgetFlow struct {
+	ID      string            `json:"id"`
+	Kind    string            `json:"kind"`
+	Welcome string            `json:"welcome,omitempty"`
+	Bot     *chatflow.Persona `json:"bot,omitempty"`
+}
+
+func widgetFlow(flows []chatflow.Flow) *WidgetFlow {
+	if len(flows) == 0 {
+		return nil
+	}
+	f := flows[0]
+	w := &WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
+	if f.Kind == chatflow.KindBot {
+		w.Bot = &f.Bot
+	}
+	return w
 }
 
 // WidgetConfig returns a channel's public config and how long it may be
@@ -62,6 +88,7 @@ func (s *Service) WidgetConfig(ctx context.Context, channelID string) (WidgetCon
 		ChannelID: e.ch.ID, TeamName: l.TeamName, Color: l.Color, TeamAvatarURL: l.TeamAvatarURL,
 		LauncherText: l.LauncherText, Position: l.Position, Greeting: l.Greeting, PoweredBy: l.PoweredBy,
 		Language: l.Language, TypicalReplyTime: e.ch.TypicalReplyTime, Available: st.Available, Away: e.ch.Away,
+		Flow: widgetFlow(e.ch.Chatflows),
 	}
 	maxAge := WidgetMaxAge
 	if !st.NextChange.IsZero() {

@@ -95,6 +95,9 @@ func toDBConversation(c chat.Conversation) item {
 	for k, v := range timerAttrs(c) {
 		it[k] = str(v)
 	}
+	if b := botAttr(c.Bot); b != "" {
+		it["bot"] = str(b)
+	}
 	return it
 }
 
@@ -123,6 +126,7 @@ func toConversation(it item) chat.Conversation {
 		Survey:            getBool(it, "survey"),
 		Rating:            chat.Rating{Score: int(getN(it, "ratingScore")), Comment: getS(it, "ratingComment")},
 		Ratings:           int(getN(it, "ratings")),
+		Bot:               toBotState(getS(it, "bot")),
 	}
 }
 
@@ -177,6 +181,13 @@ func toDBMessage(m chat.Message) item {
 	putMentions(it, m.Mentions)
 	putOpt(it, "extraction", m.Extraction)
 	putFiles(it, m.Attachments)
+	if m.Ask != nil {
+		it["askType"] = str(m.Ask.Type)
+		if len(m.Ask.Buttons) > 0 {
+			it["askButtons"] = strList(m.Ask.Buttons)
+		}
+		it["askFreeText"] = &types.AttributeValueMemberBOOL{Value: m.Ask.FreeText}
+	}
 	return it
 }
 
@@ -199,6 +210,9 @@ func toMessage(it item) chat.Message {
 		Extraction: getS(it, "extraction"),
 	}
 	m.Attachments = getFiles(it)
+	if t := getS(it, "askType"); t != "" {
+		m.Ask = &chat.Ask{Type: t, Buttons: getList(it, "askButtons"), FreeText: getBool(it, "askFreeText")}
+	}
 	if t := getS(it, "eventType"); t != "" {
 		m.Event = &chat.Event{Type: chat.EventType(t), AgentID: getS(it, "eventAgentId"), AgentName: getS(it, "eventAgentName"),
 			Email: getS(it, "eventEmail"), Subject: getS(it, "eventSubject"), Reason: getS(it, "eventReason"),
@@ -380,7 +394,8 @@ func (s *Store) duplicate(ctx context.Context, clientKey, request string) (chat.
 // message, the visitor's index entry and the client id in one transaction.
 func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation) (chat.Appended, error) {
 	c, m := in.Conversation, in.Message
-	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, 1
+	follow := numbered(c.ID, 1, in.Follow)
+	m.ConversationID, m.Seq, c.LastSeq = c.ID, 1, int64(1+len(follow))
 	c.TimerListedAt = listedTimer(c)
 	var items []types.TransactWriteItem
 	if in.ClientKey != "" {
@@ -389,6 +404,9 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c, in.ClientKey)), s.newPut(ref))
+	for _, f := range follow {
+		items = append(items, s.newPut(messageItem(f, c, "")))
+	}
 	items = append(items, s.routingWrites(chat.Conversation{}, c, nil).items...)
 	if in.Quota != nil {
 		items = append(items, s.quotaItem(*in.Quota))
@@ -396,7 +414,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	for attempt := range maxAttempts {
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return chat.Appended{Conversation: c, Message: m}, nil
+			return chat.Appended{Conversation: c, Message: m, Follow: follow}, nil
 		}
 		rs, ok := reasons(err)
 		if !ok {
@@ -456,16 +474,23 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 				return chat.Appended{}, err
 			}
 		}
-		next.LastSeq = cur.LastSeq + 1
+		var follow []chat.Message
+		if in.Follow != nil {
+			follow = numbered(cur.ID, cur.LastSeq+1, in.Follow())
+		}
+		next.LastSeq = cur.LastSeq + 1 + int64(len(follow))
 		next.TimerListedAt = listedTimer(next)
 		m := in.Message
-		m.ConversationID, m.Seq = cur.ID, next.LastSeq
+		m.ConversationID, m.Seq = cur.ID, cur.LastSeq+1
 
 		var items []types.TransactWriteItem
 		if in.ClientKey != "" {
 			items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 		}
 		items = append(items, s.metaUpdate(cur, next), s.newPut(messageItem(m, next, in.ClientKey)))
+		for _, f := range follow {
+			items = append(items, s.newPut(messageItem(f, next, "")))
+		}
 		routed := s.routingWrites(cur, next, in.Claim)
 		claimAt := len(items)
 		items = append(items, routed.items...)
@@ -474,7 +499,7 @@ func (s *Store) Append(ctx context.Context, in chat.Append) (chat.Appended, erro
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return chat.Appended{Conversation: next, Message: m}, nil
+			return chat.Appended{Conversation: next, Message: m, Follow: follow}, nil
 		}
 		rs, ok := reasons(err)
 		if !ok {
@@ -583,6 +608,12 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	}
 	if next.Rating.Score > 0 && next.Rating.Comment == "" {
 		remove = append(remove, "ratingComment")
+	}
+	if b := botAttr(next.Bot); b != "" {
+		set = append(set, "bot = :bot")
+		vals[":bot"] = str(b)
+	} else {
+		remove = append(remove, "bot")
 	}
 	if timer := timerAttrs(next); len(timer) > 0 {
 		for k, v := range timer {

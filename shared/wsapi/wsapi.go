@@ -89,7 +89,7 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
 
-// Message serves sendMessage, typing, view, read, resume, ping, page and $default.
+// Message serves sendMessage, startBot, typing, view, read, resume, ping, page and $default.
 // Without route responses API Gateway drops the integration's return
 // value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
@@ -166,6 +166,12 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 		m, err := h.svc.SendFromConnection(ctx, connID, chat.SendInput{ClientID: f.ClientID, ConversationID: f.ConversationID, Body: plaintext.Body(f.Body), Attachments: f.Attachments})
 		if err == nil {
 			slog.InfoContext(ctx, "message stored", "connectionId", connID, "conversationId", m.ConversationID, "seq", m.Seq)
+		}
+		return err
+	case "startBot":
+		c, entries, err := h.svc.StartBot(ctx, connID, f.ClientID)
+		if err == nil {
+			slog.InfoContext(ctx, "bot started", "connectionId", connID, "conversationId", c.ID, "entries", len(entries))
 		}
 		return err
 	case "typing":

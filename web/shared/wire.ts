@@ -9,13 +9,15 @@
 // types" in docs/architecture.md for how to add a member, a route or a
 // frame.
 
-export type Role = "visitor" | "agent" | "system";
+/** Role: "bot" authors what a channel's chatflow says (docs/chatflows.md). */
+export type Role = "visitor" | "agent" | "system" | "bot";
 export type Status = "open" | "closed";
 /** MessageKind: "note" is an agents' internal note, never sent to a visitor. */
 export type MessageKind = "text" | "event" | "note";
 /** Channel is how a message travelled: live chat or email. */
 export type Channel = "chat" | "email";
-export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "reopened" | "transcript_sent" | "warning" | "rated";
+/** EventType: "handed_over" is the bot giving the conversation to the inbox's routing. */
+export type EventType = "assigned" | "taken_over" | "unassigned" | "closed" | "reopened" | "transcript_sent" | "warning" | "rated" | "handed_over";
 
 /** Rating is a visitor's answer to the satisfaction survey: score 1 to 5, an optional comment. */
 export interface Rating {
@@ -63,6 +65,26 @@ export interface Message {
   attachments?: Attachment[];
   /** extraction "full" (agents only): an emailed reply that could not be separated from its quote, stored whole. */
   extraction?: "full";
+  /** ask is set on a bot's question: how the visitor may answer it. */
+  ask?: Ask;
+}
+
+/** Ask is how a bot's question is answered: buttons (quick replies), free text or an email address; freeText tells whether typing is taken. */
+export interface Ask {
+  type: "buttons" | "text" | "email";
+  buttons?: string[];
+  freeText: boolean;
+}
+
+/** BotSummary is the bot's part in a conversation, for agents: running while it waits for the visitor; outcome once it stopped. */
+export interface BotSummary {
+  flowId: string;
+  version: number;
+  name: string;
+  running: boolean;
+  outcome?: "handed_over" | "ended" | "taken_over";
+  /** answers are what the bot collected, by the name each step saves under. */
+  answers?: Record<string, string>;
 }
 
 /** Mention is an agent a note names. */
@@ -99,6 +121,8 @@ export interface Summary {
   visitorName?: string;
   /** rating is the visitor's answer to the satisfaction survey, once given. */
   rating?: Rating;
+  /** bot is set when a chatflow's bot took part. */
+  bot?: BotSummary;
 }
 
 /** Badge is the assigned agent as the visitor sees them. */
@@ -112,6 +136,8 @@ export interface VisitorConversation {
   id: string;
   status: Status;
   assignee?: Badge;
+  /** bot is the bot's name and picture while it holds the conversation (no assignee). */
+  bot?: Badge;
   lastSeq: number;
   agentReadSeq: number;
   visitorReadSeq: number;
@@ -168,6 +194,8 @@ export interface ContactCard {
   attributes: Attributes;
   visit?: Visit;
   conversations: PastConversation[];
+  /** botAnswers are what the chatflow's bot collected in this conversation. */
+  botAnswers?: Record<string, string>;
 }
 /** TeamRole is what an agent may do: admins manage settings and the team. */
 export type TeamRole = "admin" | "agent";
@@ -342,6 +370,51 @@ export interface WidgetConfig {
   available: boolean;
   away: Away;
   nextChange?: string;
+  /** flow is the channel's chatflow as the widget shows it on open; absent for live chat with the greeting. */
+  flow?: WidgetFlow;
+}
+
+/** WidgetFlow: the welcome message shown on open, and for a bot its name and picture. */
+export interface WidgetFlow {
+  id: string;
+  kind: FlowKind;
+  welcome?: string;
+  bot?: Persona;
+}
+
+export type FlowKind = "live" | "bot";
+export type StepType = "message" | "buttons" | "text" | "email" | "branch" | "handover" | "end";
+
+/** Persona is how a bot appears to visitors. */
+export interface Persona {
+  name: string;
+  avatarUrl?: string;
+}
+
+/** Chatflow is one chatflow of a channel (docs/chatflows.md); version is the server's. */
+export interface Chatflow {
+  id: string;
+  name: string;
+  version: number;
+  kind: FlowKind;
+  welcome: string;
+  bot: Persona;
+  sessionMinutes: number;
+  steps: FlowStep[];
+}
+
+/** FlowStep is one step of a bot; which members it uses depends on its type. */
+export interface FlowStep {
+  id: string;
+  type: StepType;
+  text?: string;
+  buttons?: { label: string; next: string }[];
+  freeText?: boolean;
+  save?: string;
+  on?: string;
+  cases?: { equals: string; next: string }[];
+  next?: string;
+  away?: string;
 }
 
 /** VisitorSession is a visitor's token and its conversations. */
@@ -448,6 +521,8 @@ export interface ChatChannel {
   retention: { closedDays: number };
   /** csat: a close asks the visitor to rate the conversation (widget and transcript email); off by default. */
   csat: boolean;
+  /** chatflows: the first runs on every page; none is live chat with the greeting. */
+  chatflows: Chatflow[];
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */

@@ -3,7 +3,7 @@
 // delivery takes, visitor to agent and agent to visitor, with many
 // conversations at once.
 //
-//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,search,web,soak]
+//	go run ./infra/cmd/bench [-conversations 50] [-rounds 10] [-runs cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,reports,web,soak]
 package main
 
 import (
@@ -44,8 +44,9 @@ func run() error {
 	filesN := flag.Int("files", 50, "attachments for the files run")
 	pageN := flag.Int("page-views", 50, "config requests per page-view measurement")
 	searchRounds := flag.Int("search-rounds", 50, "rounds of the search run's queries")
+	botN := flag.Int("bot-steps", 50, "bot answers (and agent replies) in the bot run")
 	reportRounds := flag.Int("report-rounds", 30, "reads of each report in the reports run")
-	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,reports,web,soak", "the runs to do, comma-separated")
+	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,reports,web,soak", "the runs to do, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -121,6 +122,11 @@ func run() error {
 	if want["search"] {
 		if err := b.searchRun(ctx, *searchRounds); err != nil {
 			return fmt.Errorf("search run: %w", err)
+		}
+	}
+	if want["bot"] {
+		if err := b.botRun(ctx, *botN); err != nil {
+			return fmt.Errorf("bot run: %w", err)
 		}
 	}
 	if want["reports"] {

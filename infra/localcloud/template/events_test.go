@@ -39,7 +39,7 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Source: "RouterFunction.Routing", Name: "parley-local-RouterFunctionRouting",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-RouterFunctionRouting",
 		Bus: "parley-local-events", Enabled: true,
-		Pattern: json.RawMessage(`{"$or":[{"detail-type":["conversation.created","conversation.closed","conversation.reopened"]},` +
+		Pattern: json.RawMessage(`{"$or":[{"detail-type":["conversation.created","conversation.closed","conversation.reopened","conversation.handed_over"]},` +
 			`{"detail":{"actor":{"type":[{"anything-but":["system"]}]}},"detail-type":["conversation.assigned"]},` +
 			`{"detail":{"presence":["available"]},"detail-type":["agent.status"]}],"source":["parley.chat"]}`),
 		Targets: []Target{{ID: "RouterFunction", Function: "RouterFunction", MaxRetries: 8, MaxEventAge: time.Hour,

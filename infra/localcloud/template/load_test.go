@@ -278,6 +278,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"$disconnect": "WsDisconnectFunction",
 			"$default":    "WsMessageFunction",
 			"sendMessage": "WsMessageFunction",
+			"startBot":    "WsMessageFunction",
 			"typing":      "WsMessageFunction",
 			"view":        "WsMessageFunction",
 			"read":        "WsMessageFunction",

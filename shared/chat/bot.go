@@ -1,0 +1,327 @@
+package chat
+
+// Bot: a channel's chatflow in its conversations. The engine
+// (shared/chatflow) runs in the message path: the bot's entries are
+// stored in the same write as the visitor's answer that prompts them, so
+// they reach the visitor with the echo of the answer, and a retried or
+// duplicated frame finds them stored with it (docs/chatflows.md).
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chatflow"
+)
+
+// Outcomes of a bot's part in a conversation.
+const (
+	// BotHandedOver: the bot gave the conversation to the inbox's routing
+	// (it may still be running the away branch).
+	BotHandedOver = "handed_over"
+	// BotEnded: the bot ended the conversation; no person took part.
+	BotEnded = "ended"
+	// BotTakenOver: an agent took the conversation from the bot.
+	BotTakenOver = "taken_over"
+)
+
+// CloseReasonBot closes a conversation the bot ended.
+const CloseReasonBot = "bot"
+
+// BotState is the bot's part in a conversation: the flow version it runs,
+// the step waiting for the visitor ("" once the bot has stopped talking),
+// the answers collected and how it went.
+type BotState struct {
+	FlowID    string
+	Version   int
+	Name      string
+	AvatarURL string
+	Wait      string
+	Answers   map[string]string
+	Outcome   string
+	// SessionTimeout is the flow's own timeout for a visitor who leaves
+	// the bot waiting (0: the channel's inactivity timeout).
+	SessionTimeout time.Duration
+}
+
+// Running reports whether the bot waits for the visitor's answer.
+func (b BotState) Running() bool { return b.Wait != "" }
+
+// BotSummary is what agents see of the bot's part.
+type BotSummary struct {
+	FlowID  string            `json:"flowId"`
+	Version int               `json:"version"`
+	Name    string            `json:"name"`
+	Running bool              `json:"running"`
+	Outcome string            `json:"outcome,omitempty"`
+	Answers map[string]string `json:"answers,omitempty"`
+}
+
+func (b BotState) summary() *BotSummary {
+	if b.FlowID == "" {
+		return nil
+	}
+	return &BotSummary{FlowID: b.FlowID, Version: b.Version, Name: b.Name, Running: b.Running(), Outcome: b.Outcome, Answers: b.Answers}
+}
+
+func (b BotState) badge(c Conversation) *Badge {
+	if b.FlowID == "" || c.AssigneeID != "" {
+		return nil
+	}
+	return &Badge{Name: b.Name, AvatarURL: b.AvatarURL}
+}
+
+// Ask is how the visitor may answer a bot's question.
+type Ask struct {
+	// Type is the step's: buttons, text or email.
+	Type    string   `json:"type"`
+	Buttons []string `json:"buttons,omitempty"`
+	// FreeText tells that a typed answer is taken.
+	FreeText bool `json:"freeText"`
+}
+
+// botAuthor is the author of the bot's entries: its persona.
+func (b BotState) author() Author {
+	return Author{Type: RoleBot, Name: b.Name, AvatarURL: b.AvatarURL}
+}
+
+// botEntries turns a turn of the engine into entries of the seq stream,
+// and the handover and the end into their events.
+func botEntries(b BotState, t chatflow.Turn, now time.Time) []Message {
+	var out []Message
+	for _, e := range t.Entries {
+		m := Message{Kind: KindText, Author: b.author(), Body: e.Text, CreatedAt: now}
+		if e.Ask != "" {
+			m.Ask = &Ask{Type: e.Ask, Buttons: e.Buttons, FreeText: e.FreeText}
+		}
+		out = append(out, m)
+	}
+	if t.Handover && b.Outcome != BotHandedOver {
+		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventHandedOver}, CreatedAt: now})
+	}
+	if t.End && b.Outcome != BotHandedOver {
+		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventClosed, Reason: CloseReasonBot}, CreatedAt: now})
+	}
+	return out
+}
+
+// applyTurn moves the conversation's bot state by a turn of the engine.
+func applyTurn(c *Conversation, t chatflow.Turn) {
+	c.Bot.Wait, c.Bot.Answers = t.Wait, t.Answers
+	if t.Handover {
+		c.Bot.Outcome = BotHandedOver
+	}
+	if t.End {
+		c.Bot.Wait = ""
+		if c.Bot.Outcome != BotHandedOver {
+			c.Bot.Outcome = BotEnded
+			c.Status = StatusClosed
+			stopTimer(c)
+		}
+	}
+}
+
+// stopBot is what an agent's hand on the conversation does to the bot:
+// it stops at once, mid-flow.
+func stopBot(c *Conversation) {
+	if c.Bot.FlowID == "" {
+		return
+	}
+	c.Bot.Wait = ""
+	if c.Bot.Outcome == "" {
+		c.Bot.Outcome = BotTakenOver
+	}
+}
+
+// flowOf returns the flow version a conversation's bot runs: the
+// channel's current one when it is that version, else the stored one.
+func (s *Service) flowOf(ctx context.Context, conv Conversation) (chatflow.Flow, error) {
+	ch, err := s.channelOf(ctx, conv.ChannelID)
+	if err != nil {
+		return chatflow.Flow{}, err
+	}
+	if f := ch.Flow; f != nil && f.ID == conv.Bot.FlowID && f.Version == conv.Bot.Version {
+		return *f, nil
+	}
+	f, err := s.channels.FlowVersion(ctx, conv.ChannelID, conv.Bot.FlowID, conv.Bot.Version)
+	if err != nil {
+		return chatflow.Flow{}, fmt.Errorf("flow %s v%d of %s: %w", conv.Bot.FlowID, conv.Bot.Version, conv.ChannelID, err)
+	}
+	return f, nil
+}
+
+// available tells whether a person could take a conversation of the
+// channel now: its business hours, or in team mode whether a member of
+// its inbox is available.
+func (s *Service) available(ctx context.Context, ch Channel) (bool, error) {
+	if ch.Hours == nil {
+		return true, nil
+	}
+	team := false
+	if ch.Hours.Mode() == availability.Team {
+		var err error
+		if team, err = s.TeamAvailable(ctx, ch.InboxID); err != nil {
+			return false, err
+		}
+	}
+	return ch.Hours.Status(s.now(), team).Available, nil
+}
+
+func (s *Service) channelAvailable(ctx context.Context, channelID string) (bool, error) {
+	ch, err := s.channelOf(ctx, channelID)
+	if err != nil {
+		return false, err
+	}
+	return s.available(ctx, ch)
+}
+
+// botAnswer runs the engine on the visitor's message to a conversation
+// whose bot waits: it returns the change to make to the conversation and
+// the bot's entries, which the visitor's write stores with the message.
+// The engine is a pure function of the state read inside the write, so a
+// write that retries on a fresh state answers what that state asks.
+func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string) (func(c *Conversation, now time.Time) []Message, error) {
+	if !conv.Bot.Running() {
+		return nil, nil
+	}
+	flow, err := s.flowOf(ctx, conv)
+	if err != nil {
+		return nil, err
+	}
+	// Who is available is read only when the answer leads to a handover
+	// (a probe on the state read; the write decides on its own state).
+	avail := true
+	if flow.Answer(conv.Bot.Wait, conv.Bot.Answers, body, true).Handover {
+		if avail, err = s.channelAvailable(ctx, conv.ChannelID); err != nil {
+			return nil, err
+		}
+	}
+	return func(c *Conversation, now time.Time) []Message {
+		if !c.Bot.Running() || c.Bot.FlowID != flow.ID || c.Bot.Version != flow.Version {
+			return nil
+		}
+		t := flow.Answer(c.Bot.Wait, c.Bot.Answers, body, avail)
+		prev := c.Bot
+		applyTurn(c, t)
+		return botEntries(prev, t, now)
+	}, nil
+}
+
+// StartBot starts the bot of the visitor's channel: a new conversation
+// whose first entries are the welcome message and the flow's first
+// steps, up to its first question. clientID makes it idempotent: a retry
+// answers with the conversation it started. A channel without a bot is
+// invalid_request.
+func (s *Service) StartBot(ctx context.Context, connectionID, clientID string) (Conversation, []Message, error) {
+	if err := checkID("clientId", clientID); err != nil {
+		return Conversation{}, nil, err
+	}
+	p, err := s.Principal(ctx, connectionID)
+	if err != nil {
+		return Conversation{}, nil, err
+	}
+	if p.Role != RoleVisitor {
+		return Conversation{}, nil, invalid("only visitors start a bot")
+	}
+	ch, err := s.channelOf(ctx, p.ChannelID)
+	if err != nil {
+		return Conversation{}, nil, err
+	}
+	if ch.Flow == nil || ch.Flow.Kind != chatflow.KindBot {
+		return Conversation{}, nil, invalid("the channel has no bot")
+	}
+	f := *ch.Flow
+	t := f.Start(true)
+	if t.Handover {
+		avail, err := s.available(ctx, ch)
+		if err != nil {
+			return Conversation{}, nil, err
+		}
+		t = f.Start(avail)
+	}
+	now := s.now().UTC()
+	cid := s.newID()
+	c := Conversation{
+		ID: cid, ChannelID: ch.ID, InboxID: ch.InboxID, VisitorID: p.ID, Status: StatusOpen,
+		VisitorOnline: true, CreatedAt: now, LastActivityAt: now, VisitorName: s.visitorName(ctx, p.ID),
+		Bot: BotState{FlowID: f.ID, Version: f.Version, Name: f.Bot.Name, AvatarURL: f.Bot.AvatarURL,
+			SessionTimeout: time.Duration(f.SessionMinutes) * time.Minute},
+	}
+	prev := c.Bot
+	applyTurn(&c, t)
+	entries := botEntries(prev, t, now)
+	if f.Welcome != "" {
+		entries = append([]Message{{Kind: KindText, Author: prev.author(), Body: f.Welcome, CreatedAt: now}}, entries...)
+	}
+	if len(entries) == 0 {
+		return Conversation{}, nil, invalid("the bot has nothing to say")
+	}
+	c.Preview, c.FirstLine = preview(entries[0].Body), preview(entries[0].Body)
+	for _, m := range entries {
+		if m.Body != "" {
+			c.Preview = preview(m.Body)
+		}
+	}
+	if c.Status == StatusOpen {
+		armTimer(&c, s.botTimer(c, ch.Inactivity), now)
+	}
+	first := entries[0]
+	first.ClientID = clientID
+	in := NewConversation{Conversation: c, Message: first, Follow: entries[1:], ClientKey: clientKey(p, clientID), Request: botStartDigest, Quota: s.visitorQuota(p)}
+	res, err := s.store.CreateConversation(ctx, in)
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("start bot: %w", err)
+	}
+	all := append([]Message{res.Message}, res.Follow...)
+	if res.Duplicate {
+		if all, err = s.botFollowing(ctx, res.Message); err != nil {
+			return Conversation{}, nil, err
+		}
+	}
+	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p); err != nil {
+		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
+	}
+	// The first entry goes to every tab of the visitor and to the inbox
+	// (a new conversation); the rest to the tab that started it (other
+	// tabs resume from the gap).
+	s.fanout(ctx, res.Conversation, all[0], nil, true)
+	tab := []Listener{{ConnectionID: connectionID, Principal: p}}
+	for _, m := range all[1:] {
+		s.fanout(ctx, res.Conversation, m, tab, false)
+	}
+	return res.Conversation, all, nil
+}
+
+// botStartDigest binds a start's client id to a start (any other request
+// with it is client_id_reused).
+const botStartDigest = "bot-start"
+
+// botFollowing reads, after a duplicate, the message m and the bot's
+// entries stored with it (the following entries the bot wrote), so a
+// retry sends them again.
+func (s *Service) botFollowing(ctx context.Context, m Message) ([]Message, error) {
+	page, _, err := s.store.Messages(ctx, MessageQuery{ConversationID: m.ConversationID, After: m.Seq, Limit: chatflow.MaxSteps + 3})
+	if err != nil {
+		return nil, fmt.Errorf("bot entries after %d: %w", m.Seq, err)
+	}
+	out := []Message{m}
+	for _, e := range page {
+		if e.Author.Type != RoleBot || e.ClientID != "" {
+			break
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// botTimer is the timer of a conversation whose bot waits for the
+// visitor: the flow's session timeout when it has one (no warning), the
+// channel's inactivity timer otherwise.
+func (s *Service) botTimer(c Conversation, in Inactivity) Inactivity {
+	if c.Bot.Running() && c.Bot.SessionTimeout > 0 {
+		return Inactivity{Timeout: c.Bot.SessionTimeout, Language: in.Language}
+	}
+	return in
+}
