@@ -96,20 +96,9 @@ func (h *Handler) confirmForm(ctx context.Context, req events.APIGatewayV2HTTPRe
 // confirm answers POST /widget/contact/confirm (the page's button, a form
 // post with the token): it confirms the address.
 func (h *Handler) confirm(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	body := req.Body
-	if req.IsBase64Encoded {
-		raw, err := base64.StdEncoding.DecodeString(body)
-		if err != nil {
-			return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
-		}
-		body = string(raw)
-	}
-	if len(body) > maxConfirmBody {
-		return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form is too large."})
-	}
-	form, err := url.ParseQuery(body)
+	form, err := readForm(req, maxConfirmBody)
 	if err != nil {
-		return h.failed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
+		return h.failed(ctx, err)
 	}
 	token := form.Get("token")
 	if token == "" {
@@ -120,4 +109,25 @@ func (h *Handler) confirm(ctx context.Context, req events.APIGatewayV2HTTPReques
 		return h.failed(ctx, err)
 	}
 	return h.page(ctx, http.StatusOK, confirmView{Title: "Address confirmed", Text: "Thank you: " + c.Email + " is confirmed. You can close this page."})
+}
+
+// readForm reads the form a page of the widget API posts back: at most
+// max bytes, URL-encoded.
+func readForm(req events.APIGatewayV2HTTPRequest, max int) (url.Values, error) {
+	body := req.Body
+	if req.IsBase64Encoded {
+		raw, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			return nil, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."}
+		}
+		body = string(raw)
+	}
+	if len(body) > max {
+		return nil, &chat.Error{Kind: chat.ErrInvalid, Message: "The form is too large."}
+	}
+	form, err := url.ParseQuery(body)
+	if err != nil {
+		return nil, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."}
+	}
+	return form, nil
 }

@@ -2,12 +2,10 @@ package widgetapi
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"html"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -174,20 +172,9 @@ func ratingChoices(v ratingView, score int) ratingView {
 // rateByLink answers POST /widget/rating (the page's form): it records the
 // rating, replacing an earlier one.
 func (h *Handler) rateByLink(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	body := req.Body
-	if req.IsBase64Encoded {
-		raw, err := base64.StdEncoding.DecodeString(body)
-		if err != nil {
-			return h.ratingFailed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
-		}
-		body = string(raw)
-	}
-	if len(body) > maxRatingBody {
-		return h.ratingFailed(ctx, &chat.Error{Kind: chat.ErrTooLarge, Message: "The form is too large."})
-	}
-	form, err := url.ParseQuery(body)
+	form, err := readForm(req, maxRatingBody)
 	if err != nil {
-		return h.ratingFailed(ctx, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."})
+		return h.ratingFailed(ctx, err)
 	}
 	cid, err := h.email.RatingLink(form.Get("token"))
 	if err != nil {
