@@ -451,6 +451,10 @@ func TestManyGoneConnections(t *testing.T) {
 		t.Fatalf("without $disconnect the inbox should still list the %d dead sockets, lists %d", deadAgents, len(got))
 	}
 
+	// A minute on: the dead sockets are past the grace a connection gets
+	// while its $connect may still run (chat.connectGrace).
+	advance(t, time.Minute)
+
 	// The visitor writes: the live agent and the sender get it; the gone
 	// connections answer 410 and are forgotten.
 	goneBefore := cloud.Stats().GoneAnswers

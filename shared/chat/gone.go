@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 )
 
 // pushVia pushes frame to connections found in the listener set via and
@@ -24,16 +25,31 @@ func (s *Service) Answer(ctx context.Context, connectionID string, frame any) {
 	s.pushVia(ctx, Via{}, []string{connectionID}, frame)
 }
 
+// connectGrace is how long after its $connect a connection is kept when a
+// push finds it gone. API Gateway answers PostToConnection with 410 until
+// the $connect integration has returned (29 s at most), but $connect
+// stores the connection and its listener items before returning: a push
+// racing a new socket's $connect must not delete it, or the socket stays
+// open with a connection the system no longer knows (no pushes reach it,
+// its frames are refused). A connection that really went away that soon is
+// deleted by its $disconnect, or by a push after the grace.
+const connectGrace = 30 * time.Second
+
 // forget deletes a connection a push found gone (that one, never the
 // sender's), with the listener item of via it was found through, and,
 // once a visitor's last tab is gone, marks the visitor offline and tells
-// the inbox. Failures are logged: the push is done, and the connection's
-// TTL removes what stays.
+// the inbox. A connection younger than connectGrace is kept; its age is
+// read on the clock that stamped it (the service's: the local cloud's
+// test clock moves it, not the store's). Failures are logged: the push is
+// done, and the connection's TTL removes what stays.
 func (s *Service) forget(ctx context.Context, id string, via Via) {
 	// Who it was is read before the item goes.
 	c, err := s.store.Connection(ctx, id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
+		return
+	}
+	if err == nil && via.Kind != "" && s.now().Sub(c.ConnectedAt) < connectGrace {
 		return
 	}
 	if via.Kind == "" {

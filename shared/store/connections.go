@@ -124,20 +124,9 @@ func viaPK(via chat.Via) string {
 	return ""
 }
 
-// connectGrace is how long after its $connect a connection is kept when a
-// push finds it gone. API Gateway answers PostToConnection with 410 until
-// the $connect integration has returned (29 s at most), but $connect
-// stores the connection and its listener items before returning: a push
-// racing a new socket's $connect must not delete it, or the socket stays
-// open with a connection the system no longer knows (no pushes reach it,
-// its frames are refused). A connection that really went away that soon is
-// deleted by its $disconnect, or by a push after the grace.
-const connectGrace = 30 * time.Second
-
 // DeleteConnectionVia is DeleteConnection for a connection a push found
 // gone through the listener set via: that listener item is deleted even
-// when the connection item is gone already (TTL, a lost subscription). A
-// connection younger than connectGrace is left alone.
+// when the connection item is gone already (TTL, a lost subscription).
 func (s *Store) DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error {
 	pk := viaPK(via)
 	if pk == "" || via.ID == "" {
@@ -152,11 +141,6 @@ func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) error {
 		return fmt.Errorf("delete connection %s: %w", id, err)
 	}
 	if err != nil && viaPK == "" {
-		return nil
-	}
-	// The local cloud's timer tests move the service's clock (which stamps
-	// connectedAt) ahead of the store's: an age is a distance either way.
-	if age := s.now().Sub(getTime(it, "connectedAt")); err == nil && viaPK != "" && age < connectGrace && age > -connectGrace {
 		return nil
 	}
 	seen := map[string]bool{}

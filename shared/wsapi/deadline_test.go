@@ -47,14 +47,14 @@ func TestSlowStoreStillAnswersTheSender(t *testing.T) {
 	conn.RequestContext.ConnectionID = "vis-1"
 	conn.QueryStringParameters["ticket"] = tok
 	noLimits := ratelimit.New(fast, ratelimit.Limits{}, nil)
-	h.svc = newService(t, fast, h.gw, noLimits)
+	h.svc = newService(t, fast, h.gw, noLimits, nil)
 	if res, err := h.newConnect(t, testOrigins(t), noLimits, access.New(fast, nil, nil)).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
 		t.Fatalf("connect = %d, %v", res.StatusCode, err)
 	}
 	h.gw.take()
 
 	slow := store.New(stalledDB{ddb.Client()}, table, nil)
-	handler, err := wsapi.NewMessage(newService(t, slow, deadlineGateway{h.gw}, noLimits), noLimits)
+	handler, err := wsapi.NewMessage(newService(t, slow, deadlineGateway{h.gw}, noLimits, nil), noLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

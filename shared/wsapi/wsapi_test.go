@@ -71,29 +71,32 @@ func (g *fakeGateway) take() map[string][]map[string]any {
 }
 
 type harness struct {
-	db      *storetest.Counting
-	store   *store.Store
-	gw      *fakeGateway
-	signer  *auth.Signer
-	now     time.Time
-	svc     *chat.Service
-	connect *wsapi.Connect
-	message *wsapi.Message
-	discon  *wsapi.Disconnect
+	db     *storetest.Counting
+	store  *store.Store
+	gw     *fakeGateway
+	signer *auth.Signer
+	now    time.Time
+	// storeAhead moves the store's clock from the service's, as the local
+	// cloud's test clock does (it moves the service's only).
+	storeAhead time.Duration
+	svc        *chat.Service
+	connect    *wsapi.Connect
+	message    *wsapi.Message
+	discon     *wsapi.Disconnect
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{gw: &fakeGateway{frames: map[string][]map[string]any{}, gone: map[string]bool{}}, now: time.Now()}
 	h.db = storetest.NewCounting(ddb.Client())
-	h.store = store.New(h.db, ddb.NewTable(t), func() time.Time { return h.now })
+	h.store = store.New(h.db, ddb.NewTable(t), func() time.Time { return h.now.Add(h.storeAhead) })
 	signer, err := auth.NewSigner([]byte("test-secret-test-secret-test-sec"), func() time.Time { return h.now })
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.signer = signer
 	limiter := ratelimit.New(h.store, ratelimit.Limits{}, nil)
-	h.svc = newService(t, h.store, h.gw, limiter)
+	h.svc = newService(t, h.store, h.gw, limiter, func() time.Time { return h.now })
 	h.connect = h.newConnect(t, testOrigins(t), limiter, access.New(h.store, nil, nil))
 	if h.message, err = wsapi.NewMessage(h.svc, limiter); err != nil {
 		t.Fatal(err)
@@ -103,10 +106,10 @@ func newHarness(t *testing.T) *harness {
 }
 
 // newService is the chat service over st that pushes through gw, as the
-// functions wire it.
-func newService(t *testing.T, st *store.Store, gw push.Poster, limiter *ratelimit.Limiter) *chat.Service {
+// functions wire it, on the clock now (nil: the system's).
+func newService(t *testing.T, st *store.Store, gw push.Poster, limiter *ratelimit.Limiter, now func() time.Time) *chat.Service {
 	t.Helper()
-	svc, err := chat.NewService(st, push.New(gw), chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter})
+	svc, err := chat.NewService(st, push.New(gw), chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, SocketFrames: limiter, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,16 +499,19 @@ func TestPushRacingConnectKeepsTheConnection(t *testing.T) {
 		name        string
 		push        func(*testing.T, *harness, string)
 		age         time.Duration
+		storeAhead  time.Duration
 		wantDeleted bool
 	}{
-		{"message while connecting", message, 0, false},
-		{"presence while connecting", leaves, 0, false},
-		{"message a minute after connecting", message, time.Minute, true},
-		{"presence a minute after connecting", leaves, time.Minute, true},
+		{"message while connecting", message, 0, 0, false},
+		{"presence while connecting", leaves, 0, 0, false},
+		{"message while connecting, the store's clock an hour off", message, 0, time.Hour, false},
+		{"message a minute after connecting", message, time.Minute, 0, true},
+		{"presence a minute after connecting", leaves, time.Minute, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
+			h.storeAhead = tt.storeAhead
 			h.open(t, "vis-1", visitor)
 			h.send(t, "vis-1", `{"action":"sendMessage","clientId":"`+uuid.NewString()+`","body":"hello"}`)
 			// The agent's socket is between its stored connection and
