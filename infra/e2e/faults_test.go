@@ -546,8 +546,10 @@ func TestDisconnectNeverArrives(t *testing.T) {
 		t.Fatal("the vanished tab's listener item should still be there without $disconnect")
 	}
 
-	// The agent writes: the push finds the tab gone, its items go, and the
-	// conversation reads offline.
+	// A minute on (past the grace a connection gets while its $connect
+	// may still run), the agent writes: the push finds the tab gone, its
+	// items go, and the conversation reads offline.
+	advance(t, time.Minute)
 	reply, err := alice.Reply(wait(t), convID, "Are you still with us?")
 	if err != nil {
 		t.Fatal(err)
