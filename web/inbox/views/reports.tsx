@@ -187,10 +187,11 @@ function unit(maxSeconds: number): { div: number; name: string } {
   return { div: 86400, name: "days" };
 }
 
-function Axes({ dates, max, yLabel }: { dates: string[]; max: number; yLabel: string }) {
+/** Axes draws the grid, the value ticks up to max, one label per slot along x (at most 8 shown) and the axis names. */
+function Axes({ slots, max, xLabel, yLabel }: { slots: string[]; max: number; xLabel: string; yLabel: string }) {
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const every = Math.max(1, Math.ceil(dates.length / 8));
+  const every = Math.max(1, Math.ceil(slots.length / 8));
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
   return (
     <g class="axes" aria-hidden="true">
@@ -203,8 +204,8 @@ function Axes({ dates, max, yLabel }: { dates: string[]; max: number; yLabel: st
           </g>
         );
       })}
-      {dates.map((d, i) => (i % every === 0 ? <text key={d} x={M.left + ((i + 0.5) * plotW) / dates.length} y={H - M.bottom + 16} text-anchor="middle">{d.slice(5)}</text> : null))}
-      <text class="label" x={M.left + plotW / 2} y={H - 4} text-anchor="middle">Day</text>
+      {slots.map((d, i) => (i % every === 0 ? <text key={i} x={M.left + ((i + 0.5) * plotW) / slots.length} y={H - M.bottom + 16} text-anchor="middle">{d}</text> : null))}
+      <text class="label" x={M.left + plotW / 2} y={H - 4} text-anchor="middle">{xLabel}</text>
       <text class="label" transform={`translate(14 ${M.top + plotH / 2}) rotate(-90)`} text-anchor="middle">{yLabel}</text>
     </g>
   );
@@ -248,7 +249,7 @@ function BarChart({ id, title, points, bars }: { id: string; title: string; poin
         <tbody>{points.map((pt) => <tr key={pt.date}><th scope="row">{pt.date}</th>{bars.map((b) => <td key={b.key}>{pt[b.key]}</td>)}</tr>)}</tbody>
       </table>
     }>
-      <Axes dates={points.map((pt) => pt.date)} max={max} yLabel="Conversations" />
+      <Axes slots={points.map((pt) => pt.date.slice(5))} max={max} xLabel="Day" yLabel="Conversations" />
       {points.map((pt, i) => bars.map((b, j) => {
         const h = (pt[b.key] / max) * plotH;
         return h > 0 ? <rect key={pt.date + b.key} class={"bar " + b.cls} x={M.left + i * slot + slot * 0.1 + j * bw} y={M.top + plotH - h} width={bw} height={h} /> : null;
@@ -273,7 +274,7 @@ function LineChart({ id, title, points, lines }: { id: string; title: string; po
         <tbody>{points.map((pt) => <tr key={pt.date}><th scope="row">{pt.date}</th>{lines.map((l) => <td key={l.key}>{duration(pt[l.key])}</td>)}</tr>)}</tbody>
       </table>
     }>
-      <Axes dates={points.map((pt) => pt.date)} max={max} yLabel={`Time (${u.name})`} />
+      <Axes slots={points.map((pt) => pt.date.slice(5))} max={max} xLabel="Day" yLabel={`Time (${u.name})`} />
       {lines.map((l) => {
         // A day without a measurement breaks the line rather than drawing zero.
         let d = "";
@@ -315,20 +316,7 @@ function ScoreChart({ id, csat }: { id: string; csat: ReportCSAT }) {
         <tbody>{labels.map((l, i) => <tr key={l}><th scope="row">{l}</th><td>{csat.distribution[i]}</td></tr>)}</tbody>
       </table>
     }>
-      <g class="axes" aria-hidden="true">
-        {[0, 0.25, 0.5, 0.75, 1].map((f) => {
-          const y = M.top + plotH - f * plotH;
-          return (
-            <g key={f}>
-              <line x1={M.left} x2={M.left + plotW} y1={y} y2={y} class="grid" />
-              <text x={M.left - 6} y={y + 4} text-anchor="end">{f * max}</text>
-            </g>
-          );
-        })}
-        {labels.map((l, i) => <text key={l} x={M.left + (i + 0.5) * slot} y={H - M.bottom + 16} text-anchor="middle">{l}</text>)}
-        <text class="label" x={M.left + plotW / 2} y={H - 4} text-anchor="middle">Score</text>
-        <text class="label" transform={`translate(14 ${M.top + plotH / 2}) rotate(-90)`} text-anchor="middle">Ratings</text>
-      </g>
+      <Axes slots={labels} max={max} xLabel="Score" yLabel="Ratings" />
       {csat.distribution.map((n, i) => {
         const h = (n / max) * plotH;
         return h > 0 ? <rect key={i} class="bar s1" x={M.left + i * slot + slot * 0.2} y={M.top + plotH - h} width={slot * 0.6} height={h} /> : null;
