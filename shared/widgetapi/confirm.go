@@ -30,14 +30,9 @@ type confirmView struct {
 // every exported method in the binary (see shared/mail). color is the
 // channel's, always #rrggbb (settings.Service.Color).
 func (v confirmView) render(color string) string {
-	title := html.EscapeString(v.Title)
 	var b strings.Builder
-	b.WriteString(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>` + title + `</title>
-<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:` + color + `;color:#fff;cursor:pointer}</style></head>
-<body><h1 style="font-size:1.3rem">` + title + `</h1><p>` + html.EscapeString(v.Text) + "</p>\n")
+	pageStart(&b, v.Title, color, "")
+	b.WriteString("<p>" + html.EscapeString(v.Text) + "</p>\n")
 	if v.Token != "" {
 		b.WriteString(`<form method="post" action="confirm"><input type="hidden" name="token" value="` + html.EscapeString(v.Token) + `"><button type="submit">Confirm my address</button></form>`)
 	}
@@ -130,4 +125,17 @@ func readForm(req events.APIGatewayV2HTTPRequest, max int) (url.Values, error) {
 		return nil, &chat.Error{Kind: chat.ErrInvalid, Message: "The form could not be read."}
 	}
 	return form, nil
+}
+
+// pageStart writes the head of the widget API's own pages and their
+// heading: title escaped, the channel's color (always #rrggbb) on the
+// button, css (trusted, the page's own) added to the styles.
+func pageStart(b *strings.Builder, title, color, css string) {
+	title = html.EscapeString(title)
+	b.WriteString(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>` + title + `</title>
+<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
+` + css + `button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:` + color + `;color:#fff;cursor:pointer}</style></head>
+<body><h1 style="font-size:1.3rem">` + title + `</h1>`)
 }

@@ -62,16 +62,10 @@ func (h *Handler) rate(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 // confirmView.render); color is the channel's, always #rrggbb.
 func (v ratingView) render(color string) string {
 	esc := html.EscapeString
-	title := esc(v.Title)
 	var b strings.Builder
-	b.WriteString(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>` + title + `</title>
-<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328;line-height:1.5}
-fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}label{display:block;margin:.25rem 0}
+	pageStart(&b, v.Title, color, `fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}label{display:block;margin:.25rem 0}
 textarea{width:100%;box-sizing:border-box;font:inherit;min-height:5rem}
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:` + color + `;color:#fff;cursor:pointer}</style></head>
-<body><h1 style="font-size:1.3rem">` + title + `</h1>`)
+`)
 	if v.Text != "" {
 		b.WriteString("<p>" + esc(v.Text) + "</p>")
 	}
