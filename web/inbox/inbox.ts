@@ -579,15 +579,18 @@ export class Inbox {
     const text = this.state.thread.draft.peek();
     if (!text.trim()) this.state.compose.overtaken.value = null;
     const note = this.state.compose.mode.peek() === "note";
-    if (note !== this.typingNote) this.stopTyping();
-    if (text && Date.now() - this.typingSentAt > 3000) {
+    // An emptied editor says "off" at once, not from a timer: a timer in a
+    // background tab may fire only after the next key.
+    if (note !== this.typingNote || !text) this.stopTyping();
+    if (!text) return;
+    if (Date.now() - this.typingSentAt > 3000) {
       this.typingSentAt = Date.now();
       this.typingIn = id;
       this.typingNote = note;
       this.socket.send({ action: "typing", conversationId: id, on: true, note });
     }
     clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => this.stopTyping(), text ? 4000 : 0);
+    this.typingTimer = setTimeout(() => this.stopTyping(), 4000);
   }
 
   private stopTyping(): void {
