@@ -123,6 +123,17 @@ const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-r
 const receipt = h("p", { class: "receipt" });
 const typing = h("p", { class: "typing", "aria-live": "polite" });
 const rows = new Rows();
+// stick: new rows scroll the log to its end. Only the visitor scrolling up
+// unsticks it, and reaching the end again sticks it: neither the smooth
+// scroll to a row that came a moment ago nor a bar appearing below the
+// log (the saved address, files) leaves the next rows out of sight.
+let stick = true;
+let lastTop = 0;
+log.addEventListener("scroll", () => {
+  if (log.scrollHeight - log.scrollTop - log.clientHeight < 40) stick = true;
+  else if (log.scrollTop < lastTop) stick = false;
+  lastTop = log.scrollTop;
+});
 const notice = h("p", { class: "notice", role: "status", hidden: true }, t.offline);
 const startNew = h("button", { class: "start-new", type: "button", onclick: () => newConversation() }, t.startNew);
 const ended = h("div", { class: "ended", hidden: true }, h("p", {}, t.ended), startNew);
@@ -239,9 +250,8 @@ function render(): void {
   }
   if (capture.open) out.push(capture.card);
   rows.done();
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   reconcile(log, out);
-  if (atBottom || shown.length) log.scrollTop = log.scrollHeight;
+  if (stick || shown.length) log.scrollTop = log.scrollHeight;
   receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
   const closed = conv?.status === "closed";
