@@ -940,5 +940,16 @@ export interface PageAction {
   referrer: string;
   language: string;
 }
+/**
+ * StartBotAction: the chat window opened on a channel whose chatflow is a
+ * bot, with no conversation yet (docs/chatflows.md). A retry with the same
+ * clientId answers with the conversation the first one started.
+ */
+export interface StartBotAction {
+  action: "startBot";
+  clientId: string;
+  /** flowId is the chatflow the window was given (config.flow.id). */
+  flowId?: string;
+}
 /** AgentAction is every frame the inbox sends (the socket itself sends pings). */
 export type AgentAction = SendMessageAction | TypingAction | ResumeAction | ViewAction;

@@ -83,27 +83,37 @@ export class EmailCapture {
     this.changed();
   }
 
-  private async send(): Promise<void> {
-    const email = this.input.value.trim();
-    if (!looksLikeEmail.test(email)) {
-      this.error(this.t.emailInvalid);
-      return;
-    }
-    this.submit.disabled = true;
+  /** isAddress is the widget's check of an address, before the server's. */
+  isAddress(email: string): boolean {
+    return looksLikeEmail.test(email);
+  }
+
+  /**
+   * give saves an address as the contact's, as the form does (the
+   * confirmation email, its limits): the form's, or one the visitor gave
+   * the bot's email step. It says how it went and never rejects.
+   */
+  async give(email: string): Promise<"saved" | "invalid" | "taken" | "failed"> {
+    if (!looksLikeEmail.test(email)) return "invalid";
     try {
       const c = await this.save(email);
       this.saved = c.email;
       this.verified = c.verified;
       this.open = false;
       this.remember();
-      this.paint();
       this.changed();
+      return "saved";
     } catch (e) {
       const status = (e as { status?: number }).status;
-      this.error(status === 400 ? this.t.emailInvalid : status === 409 ? this.t.emailTaken : this.t.emailFailed);
-    } finally {
-      this.submit.disabled = false;
+      return status === 400 ? "invalid" : status === 409 ? "taken" : "failed";
     }
+  }
+
+  private async send(): Promise<void> {
+    this.submit.disabled = true;
+    const r = await this.give(this.input.value.trim());
+    this.submit.disabled = false;
+    if (r !== "saved") this.error(r === "invalid" ? this.t.emailInvalid : r === "taken" ? this.t.emailTaken : this.t.emailFailed);
   }
 
   private error(text: string): void {

@@ -4,8 +4,9 @@ import { avatar, h, readEnv, reconcile, renderText, Rows, svg, uuid } from "../s
 import { downIcon, sendIcon } from "../shared/icons";
 import { Live } from "../shared/live";
 import type { Sent } from "../shared/upload";
-import type { Answers, Author, Download, Message, Rating, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
+import type { Answers, Author, Download, Message, Rating, StartBotAction, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { Attach } from "./attach";
+import type { Bot } from "./bot";
 import { EmailCapture, mailIcon } from "./capture";
 import type { History } from "./history";
 import { fileList, sentList } from "./files";
@@ -32,9 +33,11 @@ interface Pending {
   sent?: boolean;
   // refused: the server refused it; it stays shown, marked, never resent.
   refused?: boolean;
-  // Its files, and whether they are still uploading (sent once they are).
+  // Its files. waiting: its files are still uploading, or (the bot's
+  // email step) its address is being given to the contact; it is sent
+  // once they are, and holds the messages after it.
   files?: Sent[];
-  uploading?: boolean;
+  waiting?: boolean;
 }
 
 const env = readEnv<Env>();
@@ -102,6 +105,13 @@ let agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
 // After a reconnect, pending messages wait for the resume answer: by then
 // this connection follows the conversation and hears their echo.
 let resuming = false;
+// botStart is the client id of the bot's start once it went out, until it
+// is answered (a retry reuses it, and the server answers with the
+// conversation it started). botOff is set once the server refused to
+// start a bot (the channel's flow is no bot any more): live chat for this
+// page view.
+let botStart = "";
+let botOff = false;
 
 // ---------------------------------------------------------------- view
 
@@ -154,10 +164,15 @@ document.body.append(app);
 
 function setHeader(): void {
   const b = conv?.assignee;
-  const name = b?.name || cfg.teamName || "Chat";
+  // The bot's name and picture while it holds the conversation (and, on a
+  // channel whose flow is a bot, before it starts one); the agent's once
+  // someone owns it.
+  const bot = b ? undefined : conv ? conv.bot : botFlow() ? cfg.flow?.bot || { name: "" } : undefined;
+  const who = b || bot;
+  const name = who?.name || cfg.teamName || "Chat";
   headName.textContent = name;
-  headSub.textContent = b ? cfg.teamName || "" : away ? t.awayNow : replyTime(t, cfg.typicalReplyTime);
-  const url = b ? b.avatarUrl : cfg.teamAvatarUrl;
+  headSub.textContent = b ? cfg.teamName || "" : bot ? t.botSub : away ? t.awayNow : replyTime(t, cfg.typicalReplyTime);
+  const url = who ? who.avatarUrl : cfg.teamAvatarUrl;
   // The avatar is drawn again only when it changes, so a picture does not reload.
   if (headAvatar.dataset.sig !== name + url) {
     headAvatar.dataset.sig = name + url;
@@ -171,7 +186,14 @@ function config(c: WidgetConfig): void {
   away = c.available === false;
   if (/^#[0-9a-f]{6}$/i.test(c.color)) document.documentElement.style.setProperty("--c", c.color);
   powered.hidden = !c.poweredBy;
+  // A flow that is a bot starts its conversation once the window can.
+  pump();
   render();
+}
+
+/** botFlow tells whether the window's flow is a bot that starts the conversations. */
+function botFlow(): boolean {
+  return cfg.flow?.kind === "bot" && !botOff;
 }
 
 function time(iso: string): string {
@@ -207,14 +229,23 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
 
 function render(): void {
   setHeader();
-  // While away, the greeting is the away message, and the email prompt
-  // follows it at once: the answer will come by email.
-  const greeting = away ? cfg.away?.message || t.awayText : cfg.greeting || t.greeting;
-  const author = { type: "system", id: "", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl } as const;
-  const out: HTMLElement[] = [rows.row("greeting", away + greeting + "\n" + cfg.teamName + cfg.teamAvatarUrl, () => bubble(greeting, false, author, "", away ? "greeting away" : "greeting"))];
-  let asked = away && !capture.open && capture.shown(true);
-  if (asked) out.push(capture.card);
   const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
+  // A conversation the bot took part in carries its welcome and asks what
+  // it needs (the address too) itself; before the bot starts one, its
+  // welcome is the greeting. Otherwise, while away, the greeting is the
+  // away message, and the email prompt follows it at once: the answer will
+  // come by email.
+  const botConv = !!conv?.bot || sorted[0]?.author.type === "bot";
+  const botFirst = !conv && botFlow();
+  const awayNow = away && !botConv && !botFirst;
+  const greeting = botConv ? "" : botFirst ? cfg.flow?.welcome || "" : awayNow ? cfg.away?.message || t.awayText
+    : (cfg.flow?.kind === "live" && cfg.flow.welcome) || cfg.greeting || t.greeting;
+  const persona = botFirst ? cfg.flow?.bot : undefined;
+  const author: Author = persona ? { type: "bot", ...persona } : { type: "system", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl };
+  const out: HTMLElement[] = [];
+  if (greeting) out.push(rows.row("greeting", awayNow + greeting + "\n" + author.name + author.avatarUrl, () => bubble(greeting, false, author, "", awayNow ? "greeting away" : "greeting")));
+  let asked = awayNow && !capture.open && capture.shown(true);
+  if (asked) out.push(capture.card);
   let last: "mine" | "theirs" | "" = "";
   let lastMineSeq = 0;
   let wrote = false;
@@ -235,15 +266,17 @@ function render(): void {
     if (mine) lastMineSeq = m.seq;
     out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
-    if (mine && !wrote && !asked && !capture.open && capture.shown(conv?.status === "open")) {
+    if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
       out.push(capture.card);
       asked = true;
     }
     wrote ||= mine;
   }
+  const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
+  const replies = botReplies(sorted, botConv, shown.length > 0);
+  if (replies) out.push(replies);
   const asking = surveyCard(sorted);
   if (asking) out.push(asking);
-  const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
   for (const p of shown) {
     const files = p.files?.length ? sentList(p.files, t) : undefined;
     out.push(rows.row("p" + p.clientId + (p.refused ? "r" : ""), p.files ? "f" : "", () => bubble(p.body, true, null, "", p.refused ? "pending refused" : "pending", files)));
@@ -286,6 +319,24 @@ function surveyCard(sorted: Message[]): HTMLElement | null {
   });
   survey?.show(conv.id, rating);
   return survey ? survey.card : null;
+}
+
+// The bot's questions (bot.ts, a chunk): loaded on a channel whose flow
+// is a bot, or for a conversation a bot took part in; it returns the open
+// question's buttons and sets the composer for the answer.
+let bot: Bot | undefined;
+let botChunk: Promise<void> | undefined;
+
+function botReplies(sorted: Message[], botConv: boolean, answering: boolean): HTMLElement | null {
+  if (!botConv && !botFlow()) return bot ? bot.render([], false, false) : null;
+  botChunk ||= import("./bot").then(({ Bot }) => {
+    bot = new Bot({ t, input, composer, capture, answer: (text) => post(text) });
+    render();
+  }, () => {
+    // Not loaded (offline): the next drawing tries again.
+    botChunk = undefined;
+  });
+  return bot ? bot.render(sorted, conv?.status === "open", answering) : null;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -545,8 +596,20 @@ function flush(): void {
 // first one started). again resends the one in flight (after a reconnect,
 // or when its answer is overdue: a lost push must not hold the queue).
 function pump(again = false): void {
+  if (!conv && botFlow()) {
+    // The bot's conversation comes first (as the visitor the site's
+    // identify makes it); what the visitor wrote meanwhile goes to it, as
+    // the answer to its first question.
+    if (identifying || (botStart && !again)) return;
+    const id = botStart || uuid();
+    if (!live.send({ action: "startBot", clientId: id, flowId: cfg.flow?.id } satisfies StartBotAction)) return;
+    botStart = id;
+    clearTimeout(overdue);
+    overdue = setTimeout(() => !conv && pump(true), 30000);
+    return;
+  }
   const p = pending.find((q) => !q.held && !q.refused);
-  if (!p || p.uploading || (p.sent && !again)) return;
+  if (!p || p.waiting || (p.sent && !again)) return;
   if (!p.sent) p.conversationId = conv && conv.status === "open" ? conv.id : undefined;
   p.sent = true;
   live.send(out(p));
@@ -566,6 +629,8 @@ function adopt(c: VisitorConversation): void {
     through = 0;
   }
   conv = c;
+  // A start of the bot answered (or overtaken): the next one is another.
+  botStart = "";
 }
 
 function onFrame(f: VisitorFrame): void {
@@ -624,6 +689,17 @@ function onFrame(f: VisitorFrame): void {
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
       break;
     case "error":
+      if (f.clientId && f.clientId === botStart) {
+        // The bot's start: the system was busy, it goes again after a
+        // while; refused, the chat is live chat.
+        if (f.retryable || f.code === "rate_limited") setTimeout(pump, 2000 + 1000 * (f.retryAfter || 0), true);
+        else {
+          botOff = true;
+          flush();
+          render();
+        }
+        break;
+      }
       if (resuming && !f.clientId) {
         // The resume was refused (the thread is gone): send what waits anyway.
         resuming = false;
@@ -678,6 +754,7 @@ function newConversation(): void {
   conv = null;
   messages = new Map();
   through = 0;
+  pump();
   render();
   input.focus();
 }
@@ -688,19 +765,33 @@ function send(): void {
   const body = input.value.trim();
   const files = attach.size() > 0;
   if (!body && !files) return;
+  if (!files && bot && !bot.check(body)) return;
   input.value = "";
   autosize();
-  const p: Pending = { clientId: uuid(), body, held: identifying, uploading: files };
-  pending.push(p);
   stopTyping();
+  post(body, files);
+}
+
+// post sends what the visitor wrote (or the label of a bot's button
+// pressed), with the files attached when files is set.
+function post(body: string, files = false): void {
+  const giving = files ? undefined : bot?.give(body);
+  const p: Pending = { clientId: uuid(), body, held: identifying, waiting: files || !!giving };
+  pending.push(p);
   if (files) {
     // The message waits for its files (and holds the ones after it); those
     // that failed or were cancelled are left out, and a message left with
     // nothing is dropped.
     void attach.take().then((sent) => {
-      p.uploading = false;
+      p.waiting = false;
       p.files = sent;
       if (!p.body && !sent.length) pending = pending.filter((q) => q !== p);
+      pump();
+      render();
+    });
+  } else if (giving) {
+    void giving.then(() => {
+      p.waiting = false;
       pump();
       render();
     });

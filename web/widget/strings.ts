@@ -62,6 +62,10 @@ export const english = {
   surveyThanks: "Thank you for your feedback! You can change your rating.",
   surveyPick: "Choose a rating from 1 to 5.",
   surveyFailed: "Your rating could not be sent. Please try again.",
+  // The chatflow's bot (bot.ts): the header's line under the bot's name,
+  // and the composer's hint while a question takes only its buttons.
+  botSub: "Automated assistant",
+  botPick: "Choose an option above",
   // The launcher's "(2 unread)", on the site's page.
   unread: "unread",
 };

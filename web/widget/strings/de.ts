@@ -56,6 +56,8 @@ const de: Strings = {
   surveyThanks: "Vielen Dank für Ihr Feedback! Sie können Ihre Bewertung ändern.",
   surveyPick: "Wählen Sie eine Bewertung von 1 bis 5.",
   surveyFailed: "Ihre Bewertung konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
+  botSub: "Automatischer Assistent",
+  botPick: "Oben eine Option wählen",
   unread: "ungelesen",
 };
 export default de;

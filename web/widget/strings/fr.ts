@@ -56,6 +56,8 @@ const fr: Strings = {
   surveyThanks: "Merci pour votre avis ! Vous pouvez modifier votre note.",
   surveyPick: "Choisissez une note de 1 à 5.",
   surveyFailed: "Votre note n'a pas pu être envoyée. Veuillez réessayer.",
+  botSub: "Assistant automatique",
+  botPick: "Choisissez une option",
   unread: "non lus",
 };
 export default fr;

@@ -56,6 +56,8 @@ const it: Strings = {
   surveyThanks: "Grazie per il tuo feedback! Puoi cambiare la tua valutazione.",
   surveyPick: "Scegli una valutazione da 1 a 5.",
   surveyFailed: "Non è stato possibile inviare la valutazione. Riprova.",
+  botSub: "Assistente automatico",
+  botPick: "Scegli un'opzione sopra",
   unread: "non letti",
 };
 export default it;

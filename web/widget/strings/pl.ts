@@ -56,6 +56,8 @@ const pl: Strings = {
   surveyThanks: "Dziękujemy za opinię! Możesz zmienić swoją ocenę.",
   surveyPick: "Wybierz ocenę od 1 do 5.",
   surveyFailed: "Nie udało się wysłać oceny. Spróbuj ponownie.",
+  botSub: "Automatyczny asystent",
+  botPick: "Wybierz opcję powyżej",
   unread: "nieprzeczytane",
 };
 export default pl;
