@@ -1,0 +1,246 @@
+package browser
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/google/uuid"
+
+	"github.com/parleychat/parley/shared/settings"
+)
+
+// The chatflow's bot in the chat window (web/widget/bot.ts): each test
+// runs on a chat channel of its own whose flow is a bot, saved through the
+// settings API as an admin would, embedded in a page of its own.
+
+const (
+	// botAvatar is the bot's picture: an https URL (as the flow's
+	// validation wants) that cannot load here, so the widget shows the
+	// bot's initials in its place.
+	botAvatar = "https://cdn.example.com/robin.png"
+	// firstQuestion is the bot's first question, with two buttons.
+	firstQuestion = "What brings you here?"
+	// hostileQuestion and hostileButton are a question and a button label
+	// with markup: the widget shows them as text.
+	hostileQuestion = `What went wrong? <img src=x onerror="window.__xss='q'">`
+	hostileButton   = `<svg onload=window.__xss=1>`
+)
+
+// botChannel makes a channel of the main inbox whose chatflow is a bot:
+// a question with two buttons; for Sales a question whose buttons (the
+// second one's label is markup) or typed text answer, for Support a
+// free-text question with markup in it; the email address; the handover.
+// Every function's settings cache has it once it returns.
+func botChannel(t *testing.T, tag string) doc {
+	t.Helper()
+	flow := doc{
+		"id": "greeter", "name": "Greeter", "kind": "bot", "welcome": "Hi! I am Robin, the bot of Northwind.",
+		"bot": doc{"name": "Robin", "avatarUrl": botAvatar}, "sessionMinutes": 0,
+		"steps": []doc{
+			{"id": "topic", "type": "buttons", "text": firstQuestion, "save": "topic",
+				"buttons": []doc{{"label": "Sales", "next": "plan"}, {"label": "Support", "next": "problem"}}},
+			{"id": "plan", "type": "buttons", "text": "Which plan?", "save": "plan", "freeText": true, "next": "email",
+				"buttons": []doc{{"label": "Team", "next": "email"}, {"label": hostileButton, "next": "email"}}},
+			{"id": "problem", "type": "text", "text": hostileQuestion, "save": "problem", "next": "email"},
+			{"id": "email", "type": "email", "text": "Your email address?", "save": "email", "next": "handover"},
+			{"id": "handover", "type": "handover", "text": "Passing you to the team.", "away": "away"},
+			{"id": "away", "type": "message", "text": "Nobody is in; we will write to you.", "next": "done"},
+			{"id": "done", "type": "end"},
+		},
+	}
+	ch := newChannel(t, "main", "Bot "+tag, func(c doc) { c["chatflows"] = []doc{flow} })
+	if err := cloud.Advance(settings.CacheTTL); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// inert is a condition: nothing of markup in a message or a button was
+// drawn or ran.
+const inert = `document.querySelectorAll(".log img:not(.avatar img), .log svg:not(.warn svg)").length === 0 && window.__xss === undefined`
+
+// Conditions on the chat window.
+const (
+	// botReplies is the open question's group of buttons.
+	botReplies = `document.querySelector(".log .bot-replies[role=group]")`
+	// replyLabels are the labels of its buttons, "|"-separated.
+	replyLabels = `[...document.querySelectorAll(".log .bot-replies button")].map(b => b.textContent).join("|")`
+)
+
+// headIs is a condition: the header shows name, its line under it sub,
+// and the picture at url, or (a picture that cannot load) the initials.
+func headIs(name, sub, url, initials string) string {
+	return `(() => { const img = document.querySelector(".head-avatar img"), av = document.querySelector(".head-avatar .avatar");
+		return document.querySelector(".head-name").textContent === ` + js(name) + ` && document.querySelector(".head-sub").textContent === ` + js(sub) + ` &&
+			(img ? img.getAttribute("src") === ` + js(url) + ` : ` + js(initials) + ` !== "" && av.textContent === ` + js(initials) + `) })()`
+}
+
+// asked is a condition: the bot's newest entry is question, with the
+// buttons labels ("|"-separated, "" for none).
+func asked(question, labels string) string {
+	return `(() => { const rows = [...document.querySelectorAll(".log .row")], last = rows[rows.length - 1];
+		return last && last.classList.contains("theirs") && last.querySelector(".bubble").textContent === ` + js(question) + ` &&
+			` + replyLabels + ` === ` + js(labels) + ` })()`
+}
+
+// openBotChat opens the page embedding channel in a new visitor's tab and
+// the chat; the chat window shows the bot before anything is written.
+func openBotChat(t *testing.T, b context.Context, channel string) (site, chat context.Context) {
+	t.Helper()
+	site = newTab(t, b)
+	step(t, site, "open a page of the site", chromedp.Navigate(sitePage(t, embed(channel))), chromedp.WaitVisible(launcher))
+	eval[bool](t, site, `(document.querySelector("parley-chat").shadowRoot.querySelector(".launcher").focus(), true)`)
+	step(t, site, "open the chat with the keyboard", chromedp.KeyEvent(kb.Enter))
+	chat = frame(t, site)
+	waitFor(t, chat, "the bot is in the header", headIs("Robin", "Automated assistant", botAvatar, "RO"))
+	waitFor(t, chat, "the bot welcomes and asks", asked(firstQuestion, "Sales|Support"))
+	return site, chat
+}
+
+// TestBotInTheWidget: a visitor opens the chat on a channel whose flow is
+// a bot: the bot's name and picture in the header, its welcome and first
+// question with two buttons in a group named by the question. Typed text
+// where only the buttons answer is sent and asked again; a button's label
+// goes as the answer and its buttons go; a reload shows the same
+// conversation at the same question; free text, markup in the question
+// shown as text; an address that is not one is kept in the composer with
+// a hint, a real one goes to the contact (the email capture's bar) and as
+// the answer; the bot hands over. An agent takes the conversation in the
+// inbox: the widget shows the agent's name and picture.
+func TestBotInTheWidget(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag)
+	benAvatar := cloud.URL() + "/_local/avatars/ben.svg"
+	ben := apiAs(t, "ben")
+	if err := ben.Call(t.Context(), http.MethodPut, "/agent/me", doc{"avatarUrl": benAvatar}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var me doc
+	if err := ben.Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	agent := newTab(t, b)
+	signIn(t, agent, "ben")
+	site, chat := openBotChat(t, b, ch["id"].(string))
+
+	group := eval[doc](t, chat, `(() => { const g = `+botReplies+`; return {label: g.getAttribute("aria-label"), buttons: [...g.querySelectorAll("button")].map(b => b.type).join()} })()`)
+	if group["label"] != firstQuestion || group["buttons"] != "button,button" {
+		t.Errorf("the buttons' group is %v; want real buttons, named by the question", group)
+	}
+	if got := eval[string](t, chat, `document.querySelector("textarea.input").placeholder`); got != "Choose an option above" {
+		t.Errorf("the composer says %q while only the buttons answer", got)
+	}
+	screenshot(t, site, "widget-bot.png")
+
+	// Typing is still taken where only the buttons answer: the bot asks again.
+	typeInto(t, chat, "textarea.input", "Can I just ask?\r")
+	waitFor(t, chat, "the bot asks again", `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Can I just ask?") && `+asked(firstQuestion, "Sales|Support"))
+	if n := eval[int](t, chat, `document.querySelectorAll(".log .bot-replies").length`); n != 1 {
+		t.Errorf("%d groups of buttons; the answered question's must go", n)
+	}
+	step(t, chat, "press Support", chromedp.Click(chromedp.CSS(".log .bot-replies button:last-child")))
+	waitFor(t, chat, "the free-text question, its markup as text", asked(hostileQuestion, ""))
+	waitFor(t, chat, "the label went as the visitor's answer", `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Support")`)
+
+	// A reload shows the same conversation, at the same question.
+	old := frameID(chat)
+	step(t, site, "reload", chromedp.Reload())
+	step(t, site, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat = frame(t, site, old)
+	waitFor(t, chat, "the conversation is back", asked(hostileQuestion, "")+` && document.querySelector(".log").textContent.includes("Can I just ask?")`)
+	if n := eval[int](t, chat, `[...document.querySelectorAll(".log .bubble")].filter(b => b.textContent.startsWith("Hi! I am Robin")).length`); n != 1 {
+		t.Errorf("the welcome shows %d times after a reload; the bot must not start again", n)
+	}
+	if got := eval[string](t, chat, `document.querySelector("textarea.input").placeholder`); got != "Write a message…" {
+		t.Errorf("the composer says %q on a free-text question", got)
+	}
+	typeInto(t, chat, "textarea.input", "The grinder jams\r")
+
+	// The email step: the widget checks the address before sending it.
+	waitFor(t, chat, "the email question", asked("Your email address?", "")+` && document.querySelector("textarea.input").placeholder === "Your email address"`)
+	// (Sent with the button: a typed Enter's key events would leave a new
+	// line behind in the composer, which counts as editing the address.)
+	step(t, chat, "type an address that is not one", chromedp.SetValue(chromedp.CSS("textarea.input"), "grace at home"), chromedp.Click(chromedp.CSS("button.send")))
+	waitFor(t, chat, "a hint says why, and the text stays", `(() => { const e = document.querySelector(".bot-err"), i = document.querySelector("textarea.input");
+		return !e.hidden && e.textContent.includes("valid email address") && i.value === "grace at home" && i.getAttribute("aria-invalid") === "true" })()`)
+	if eval[bool](t, chat, `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "grace at home")`) {
+		t.Error("an address that is not one was sent")
+	}
+	addr := "grace-" + tag + "@visitor.test"
+	step(t, chat, "type the address", chromedp.SetValue(chromedp.CSS("textarea.input"), addr), chromedp.Click(chromedp.CSS("button.send")))
+	waitFor(t, chat, "the contact has the address", `!document.querySelector(".cap-bar").hidden && document.querySelector(".cap-bar").textContent.includes(`+js(addr)+`)`)
+	waitFor(t, chat, "the bot hands over", `document.querySelector(".log").textContent.includes("Passing you to the team.") && `+botReplies+` === null`)
+	waitFor(t, chat, "the bot is still in the header", headIs("Robin", "Automated assistant", botAvatar, "RO"))
+	waitMail(t, addr, "Confirm your email address", "")
+
+	// An agent takes it: the widget switches to the agent.
+	openConversation(t, agent, addr)
+	step(t, agent, "take the chat", chromedp.Click(chromedp.CSS(".actions .primary")))
+	name := me["displayName"].(string)
+	waitFor(t, chat, "the widget shows the agent", headIs(name, obj(ch, "look")["teamName"].(string), benAvatar, ""))
+	waitFor(t, chat, "the agent joined", `document.querySelector(".log").textContent.includes(`+js(name+" joined the conversation")+`)`)
+	// The address's bar appeared below the log meanwhile; the log still
+	// follows the rows that came after it.
+	waitFor(t, chat, "the log shows its end", `(() => { const l = document.querySelector(".log"); return l.scrollHeight - l.scrollTop - l.clientHeight < 2 })()`)
+	screenshot(t, site, "widget-bot-agent.png")
+	if !eval[bool](t, chat, inert) {
+		t.Error("the widget rendered markup from the bot's question")
+	}
+}
+
+// TestBotByKeyboard: the bot's buttons without a mouse. From the composer
+// (focused on open) Shift+Tab reaches the buttons, Enter presses one; the
+// next question's first button takes the focus, Tab moves to the next,
+// Space presses it (its label is markup: it goes as text); the email
+// question gives the focus to the composer.
+func TestBotByKeyboard(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag)
+	site, chat := openBotChat(t, newBrowser(t), ch["id"].(string))
+	focused := `document.activeElement.textContent`
+
+	waitFor(t, chat, "the composer has the focus", `document.activeElement === document.querySelector("textarea.input")`)
+	for range 4 {
+		if eval[bool](t, chat, `document.activeElement.classList.contains("bot-reply")`) {
+			break
+		}
+		step(t, chat, "Shift+Tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	}
+	if got := eval[string](t, chat, focused); got != "Support" {
+		t.Fatalf("Shift+Tab from the composer reached %q, want the last button", got)
+	}
+	step(t, chat, "back to the first button", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if got := eval[string](t, chat, focused); got != "Sales" {
+		t.Fatalf("the focus is on %q, want Sales", got)
+	}
+	step(t, chat, "press Sales with Enter", chromedp.KeyEvent(kb.Enter))
+
+	waitFor(t, chat, "the next question", asked("Which plan?", "Team|"+hostileButton))
+	waitFor(t, chat, "its first button has the focus", focused+` === "Team" && document.activeElement.closest(".bot-replies")`)
+	if got := eval[string](t, chat, `document.querySelector("textarea.input").placeholder`); got != "Write a message…" {
+		t.Errorf("the composer says %q where buttons and typing both answer", got)
+	}
+	step(t, chat, "Tab to the next button", chromedp.KeyEvent(kb.Tab))
+	waitFor(t, chat, "it has the focus", focused+` === `+js(hostileButton))
+	step(t, chat, "press it with Space", chromedp.KeyEvent(" "))
+
+	waitFor(t, chat, "the email question", asked("Your email address?", ""))
+	waitFor(t, chat, "the composer has the focus", `document.activeElement === document.querySelector("textarea.input")`)
+	addr := "kay-" + tag + "@visitor.test"
+	step(t, chat, "type the address", chromedp.KeyEvent(addr+"\r"))
+	waitFor(t, chat, "the bot hands over", `document.querySelector(".log").textContent.includes("Passing you to the team.")`)
+	answers := eval[string](t, chat, `[...document.querySelectorAll(".log .row.mine .bubble")].map(b => b.textContent).join("|")`)
+	if want := "Sales|" + hostileButton + "|" + addr; answers != want {
+		t.Errorf("the visitor answered %q, want %q", answers, want)
+	}
+	if !eval[bool](t, chat, inert) {
+		t.Error("the widget rendered markup from a button's label")
+	}
+	if eval[bool](t, site, `window.__xss !== undefined`) {
+		t.Error("markup of the bot ran on the host page")
+	}
+}
