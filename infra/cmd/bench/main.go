@@ -65,8 +65,14 @@ func run() error {
 	}
 	fmt.Println("starting the local cloud (building every function)...")
 	logs := &logMeter{}
+	// More pages of the demo site: the web run embeds a channel of its own.
+	pages, err := os.MkdirTemp("", "parley-bench-pages-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(pages)
 	cloud, err := localcloud.Start(ctx, localcloud.Config{
-		Addr: "127.0.0.1:0", RepoRoot: root,
+		Addr: "127.0.0.1:0", RepoRoot: root, PagesDir: pages,
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		FunctionOutput: logs,
 		// Sweeps run when the benchmark fires them, not on the schedule.
@@ -77,7 +83,7 @@ func run() error {
 	}
 	defer cloud.Close()
 	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
-		origin: cloud.Endpoints().WidgetOrigin(), root: root}
+		origin: cloud.Endpoints().WidgetOrigin(), root: root, pages: pages}
 
 	if want["cold"] {
 		if err := b.coldStarts(ctx, *starts); err != nil {
@@ -152,6 +158,8 @@ type bench struct {
 	ep     chatclient.Endpoints
 	origin string
 	root   string
+	// pages is the folder of the demo site's more pages (/pages/<name>.html).
+	pages string
 }
 
 func (b *bench) agent(name string) (*chatclient.Agent, error) {

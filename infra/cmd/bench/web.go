@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // Budgets of the widget and the inbox (web/).
@@ -47,9 +50,17 @@ func (b *bench) web(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("the web run needs Debian's chromium (make bench installs it): %w", err)
 	}
-	open, err := b.openTransfer(ctx, chromium)
+	open, err := b.openTransfer(ctx, chromium, b.cloud.Endpoints().DemoSite)
 	if err != nil {
 		return fmt.Errorf("measure the bytes of opening: %w", err)
+	}
+	page, err := b.botPage(ctx)
+	if err != nil {
+		return fmt.Errorf("a page with a bot: %w", err)
+	}
+	botOpen, err := b.openTransfer(ctx, chromium, page)
+	if err != nil {
+		return fmt.Errorf("measure the bytes of opening a bot: %w", err)
 	}
 	times, err := b.clickToInput(ctx, chromium)
 	if err != nil {
@@ -64,6 +75,13 @@ func (b *bench) web(ctx context.Context) error {
 	fmt.Printf("  loader (loader.js, gzip)                      %6.2f KB  %s\n", kb(loader), within(loader, loaderBudget))
 	fmt.Printf("  widget, page load + open (HTTP + WebSocket)   %6.2f KB  %s\n", kb(open.total()), within(open.total(), openBudget))
 	for _, l := range open.lines() {
+		fmt.Println("      " + l)
+	}
+	// A bot starts its conversation on open: its frames and the page's
+	// report (site.js) come with it, which live chat pays with the
+	// visitor's first message instead.
+	fmt.Printf("  widget, the same on a bot's channel           %6.2f KB  with the conversation the bot starts\n", kb(botOpen.total()))
+	for _, l := range botOpen.lines() {
 		fmt.Println("      " + l)
 	}
 	slices.Sort(times)
@@ -216,12 +234,49 @@ func (t *transfer) lines() []string {
 	return append(out, fmt.Sprintf("%6.2f KB  WebSocket frames, both ways", kb(t.ws)))
 }
 
-// openTransfer loads the demo site and opens the chat, counting every byte
-// the widget moves (headers included): the loader, the config, the chat
-// window's page, script and style, the session, the ticket and the
-// socket's frames. Site isolation is off here only so that one tab sees
-// the iframe's traffic too; the bytes are the same either way.
-func (b *bench) openTransfer(ctx context.Context, chromium string) (*transfer, error) {
+// botPage makes a chat channel whose chatflow is a bot (a welcome, a
+// question with three buttons) and a page of the demo site that embeds
+// it, and returns the page's URL.
+func (b *bench) botPage(ctx context.Context) (string, error) {
+	admin, err := b.agent("alice")
+	if err != nil {
+		return "", err
+	}
+	var ch map[string]any
+	if err := admin.Call(ctx, http.MethodPost, "/agent/settings/channels", map[string]string{"inboxId": "main", "name": "Bench web bot"}, &ch); err != nil {
+		return "", err
+	}
+	ch["allowedOrigins"] = []string{strings.TrimSuffix(b.cloud.Endpoints().DemoSite, "/")}
+	ch["chatflows"] = []map[string]any{{
+		"id": "web", "name": "Web", "kind": "bot", "welcome": "Hi! I am Robin, the shop's assistant.",
+		"bot": map[string]any{"name": "Robin", "avatarUrl": "https://cdn.example.com/robin.png"},
+		"steps": []map[string]any{
+			{"id": "topic", "type": "buttons", "text": "What can I help you with?", "save": "topic", "buttons": []map[string]any{
+				{"label": "An order", "next": "handover"}, {"label": "Our coffees", "next": "handover"}, {"label": "Something else", "next": "handover"}}},
+			{"id": "handover", "type": "handover", "text": "Passing you to the team."},
+		},
+	}}
+	if err := admin.Call(ctx, http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), ch, nil); err != nil {
+		return "", err
+	}
+	if err := b.cloud.Advance(settings.CacheTTL); err != nil {
+		return "", err
+	}
+	html := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Northwind Coffee · a page with the bot</title></head><body>
+<script src="` + b.cloud.Endpoints().WidgetLoader + `" data-channel="` + ch["id"].(string) + `" async></script></body></html>`
+	if err := os.WriteFile(filepath.Join(b.pages, "bench-bot.html"), []byte(html), 0o644); err != nil {
+		return "", err
+	}
+	return b.cloud.Endpoints().DemoSite + "pages/bench-bot.html", nil
+}
+
+// openTransfer loads page (of the demo site) and opens the chat, counting
+// every byte the widget moves (headers included): the loader, the config,
+// the chat window's page, script and style, the session, the ticket, the
+// chunks it loads and the socket's frames. Site isolation is off here only
+// so that one tab sees the iframe's traffic too; the bytes are the same
+// either way.
+func (b *bench) openTransfer(ctx context.Context, chromium, page string) (*transfer, error) {
 	dir, err := os.MkdirTemp("", "parley-bench-")
 	if err != nil {
 		return nil, err
@@ -242,11 +297,12 @@ func (b *bench) openTransfer(ctx context.Context, chromium string) (*transfer, e
 	launcher := chromedp.JSPath(`document.querySelector("parley-chat").shadowRoot.querySelector(".launcher")`)
 	sctx, scancel := context.WithTimeout(tab, 30*time.Second)
 	defer scancel()
-	if err := chromedp.Do(sctx, chromedp.Navigate(b.cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Sleep(300*time.Millisecond), chromedp.Click(launcher)); err != nil {
+	if err := chromedp.Do(sctx, chromedp.Navigate(page), chromedp.WaitVisible(launcher), chromedp.Sleep(300*time.Millisecond), chromedp.Click(launcher)); err != nil {
 		return nil, err
 	}
 	// Wait until the socket has answered the session (the greeting and the
-	// team name are drawn) and a second more for anything trailing.
+	// team name are drawn; the bot's first question) and a second more for
+	// anything trailing.
 	time.Sleep(1500 * time.Millisecond)
 	// Only the widget's bytes: drop the host page's own document and CSS.
 	site := b.cloud.Endpoints().DemoSite
