@@ -29,7 +29,7 @@ import (
 //
 // The state is written at every event, and a write costs a unit per KB
 // (two in a transaction): as JSON it passes 1 KB after about ten events,
-// deflated it stays under it for most conversations (a fifth of the
+// deflated it stays under it for most conversations (a quarter of the
 // size). States written before, as the JSON strings conv and added, are
 // read as they are and rewritten deflated at their next event.
 
