@@ -51,9 +51,9 @@ func getChannel(t *testing.T, admin *chatclient.Agent, channel string) channelDo
 }
 
 // TestTargetingInTheConfig: the widget's config carries the rules as
-// saved (the host in lower case) and the flows they name, as the widget
-// shows them, with the flow of the pages no rule matches: one config for
-// every page of the channel.
+// saved (host/path, the host in lower case) and the flows they name, by
+// id, as the widget shows them, with the flow of the pages no rule
+// matches: one config for every page of the channel.
 func TestTargetingInTheConfig(t *testing.T) {
 	_, channel, _, _ := targetedChannel(t)
 	cfg, _ := widgetConfig(t, channel)
@@ -69,7 +69,7 @@ func TestTargetingInTheConfig(t *testing.T) {
 			}
 			OtherPages struct{ Flow string }
 		}
-		Flows []flow
+		Flows map[string]flow
 		Flow  *flow
 	}
 	b, _ := json.Marshal(cfg)
@@ -79,21 +79,22 @@ func TestTargetingInTheConfig(t *testing.T) {
 	wantRules := []struct {
 		Pages, Flow string
 		Hide        bool
-	}{{"example.com/pricing*", "sales", false}, {"/checkout*", "", true}, {"*.example.com/help/*", "help", false}}
+	}{{"example.com/pricing*", "sales", false}, {"*/checkout*", "", true}, {"*.example.com/help/*", "help", false}}
 	if diff := cmp.Diff(wantRules, got.Targeting.Rules); diff != "" || got.Targeting.OtherPages.Flow != "greeter" {
 		t.Errorf("targeting (-want +got):\n%s\nother pages %q, want greeter", diff, got.Targeting.OtherPages.Flow)
 	}
-	wantFlows := []flow{
-		{ID: "greeter", Kind: "bot", Welcome: "Hi! I am Robin.", Bot: &struct{ Name string }{"Robin"}},
-		{ID: "sales", Kind: "bot", Welcome: "Sales here.", Bot: &struct{ Name string }{"Sally"}},
-		{ID: "help", Kind: "live", Welcome: "Ask us anything."},
+	wantFlows := map[string]flow{
+		"greeter": {ID: "greeter", Kind: "bot", Welcome: "Hi! I am Robin.", Bot: &struct{ Name string }{"Robin"}},
+		"sales":   {ID: "sales", Kind: "bot", Welcome: "Sales here.", Bot: &struct{ Name string }{"Sally"}},
+		"help":    {ID: "help", Kind: "live", Welcome: "Ask us anything."},
 	}
 	if diff := cmp.Diff(wantFlows, got.Flows); diff != "" {
 		t.Errorf("flows (-want +got):\n%s", diff)
 	}
 	// The flow as sent is the one of pages no rule matches; the loader
 	// replaces it with the page's.
-	if diff := cmp.Diff(&wantFlows[0], got.Flow); diff != "" {
+	greeter := wantFlows["greeter"]
+	if diff := cmp.Diff(&greeter, got.Flow); diff != "" {
 		t.Errorf("flow (-want +got):\n%s", diff)
 	}
 }

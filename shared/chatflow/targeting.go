@@ -39,8 +39,9 @@ type Show struct {
 
 // Rule gives the pages its pattern matches what its Show says.
 type Rule struct {
-	// Pages is the pattern: [host][/path], * standing for any characters
-	// ("example.com/pricing*", "/docs/*", "*.example.com").
+	// Pages is the pattern: host/path, * standing for any characters
+	// ("example.com/pricing*"); typed without a host or a path
+	// ("/docs/*", "*.example.com") it is saved with "*" there.
 	Pages string `json:"pages"`
 	Show
 }
@@ -59,40 +60,26 @@ func (t Targeting) Pick(host, path string) Show {
 	return t.OtherPages
 }
 
-// Match reports whether a pattern matches the page at host (without its
-// port) and path. A pattern is a host pattern, a path pattern (from its
-// first "/"), or both; * stands for any characters, including none, and
-// the rest must match exactly. A host pattern alone matches every path of
-// the host, a path pattern alone every host. The query and the fragment
-// never count.
+// Match reports whether a pattern as CheckTargeting saves it, host/path
+// with * standing for any characters (including none), matches the page
+// at host (without its port) and path; the query and the fragment never
+// count. Host and path go between line breaks (never in either, nor in a
+// pattern), and so does the pattern, its first "/" (where its path
+// starts) getting one before it. Then the pattern's first piece between
+// its * can only start the page, its last only end it, and the piece
+// with the middle break only sit at the end of the host, so a * of the
+// host never reaches into the path; each piece is found after the one
+// before, as early as it can be (the earliest place never loses a match):
+// linear in the page's address.
 func Match(pattern, host, path string) bool {
-	h, p, hasPath := strings.Cut(pattern, "/")
-	if !hasPath {
-		return glob(h, host)
-	}
-	return glob("/"+p, path) && (h == "" || glob(h, host))
-}
-
-// glob matches s against a pattern whose * stand for any characters: the
-// text before the first * starts s, the text after the last ends it, and
-// the pieces between are found in order, each as early as it can be (the
-// earliest place never loses a match).
-func glob(pattern, s string) bool {
-	pieces := strings.Split(pattern, "*")
-	if len(pieces) == 1 {
-		return pattern == s
-	}
-	first, last := pieces[0], pieces[len(pieces)-1]
-	if len(s) < len(first)+len(last) || !strings.HasPrefix(s, first) || !strings.HasSuffix(s, last) {
-		return false
-	}
-	s = s[len(first) : len(s)-len(last)]
-	for _, piece := range pieces[1 : len(pieces)-1] {
-		i := strings.Index(s, piece)
-		if i < 0 {
+	page := "\n" + host + "\n" + path + "\n"
+	i := 0
+	for _, piece := range strings.Split("\n"+strings.Replace(pattern, "/", "\n/", 1)+"\n", "*") {
+		j := strings.Index(page[i:], piece)
+		if j < 0 {
 			return false
 		}
-		s = s[i+len(piece):]
+		i += j + len(piece)
 	}
 	return true
 }
@@ -144,11 +131,12 @@ func hasFlow(flows []Flow, id string) bool {
 	return false
 }
 
-// normalPattern checks a pattern and returns it as Match compares it: the
-// host in lower case, the path with what browsers percent-encode in a
-// path (letters beyond ASCII, "<>`{} and the double quote) encoded, so
-// that "/café" matches the page a browser calls "/caf%C3%A9". It says
-// what is wrong, or "".
+// normalPattern checks a pattern and returns it as Match takes it: host
+// and path both there ("/docs/*" is "*/docs/*", "example.com" is
+// "example.com/*"), the host in lower case, the path with what browsers
+// percent-encode in a path (letters beyond ASCII, "<>`{} and the double
+// quote) encoded, so that "/café" matches the page a browser calls
+// "/caf%C3%A9". It says what is wrong, or "".
 func normalPattern(p string) (string, string) {
 	p = strings.TrimSpace(p)
 	switch {
@@ -170,8 +158,10 @@ func normalPattern(p string) (string, string) {
 		return p, "the port is not matched: leave it out"
 	case !hostPattern.MatchString(host):
 		return p, "a host holds letters, digits, -, . and * (an international name in its xn-- form): like *.example.com/pricing*"
+	case host == "":
+		host = "*"
 	case !hasPath:
-		return host, ""
+		path = "*"
 	}
 	var b strings.Builder
 	b.WriteString(host + "/")

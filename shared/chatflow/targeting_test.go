@@ -80,8 +80,8 @@ func TestCheckTargeting(t *testing.T) {
 		problems  []chatflow.Problem
 	}{
 		{"none", chatflow.Targeting{}, []string{}, nil},
-		{"normalised", rules(" Example.COM/Pricing* ", "/café/*", "*.Shop.example.com", `/a"b`),
-			[]string{"example.com/Pricing*", "/caf%C3%A9/*", "*.shop.example.com", "/a%22b"}, nil},
+		{"normalised", rules(" Example.COM/Pricing* ", "/café/*", "*.Shop.example.com", `/a"b`, "*", "/"),
+			[]string{"example.com/Pricing*", "*/caf%C3%A9/*", "*.shop.example.com/*", "*/a%22b", "*/*", "*/"}, nil},
 		{"bad patterns", rules("", "https://example.com/x", "/pricing?plan=pro", "/a#b", "/a b", "example.com:8080/x", "exa_mple.com", "bücher.de/x", "/"+strings.Repeat("a", 200)),
 			nil, []chatflow.Problem{
 				{Field: "rules[0].pages", Message: "is required"},

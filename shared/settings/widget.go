@@ -40,14 +40,14 @@ type WidgetConfig struct {
 	// hours); absent when nothing is scheduled.
 	NextChange *time.Time `json:"nextChange,omitempty"`
 	// Targeting says which pages get which of Flows (the chatflows it
-	// names) or no widget: the loader matches the rules on the page (the
-	// page's address never comes here) and hands the chat window the
+	// names, by id) or no widget: the loader matches the rules on the page
+	// (the page's address never comes here) and hands the chat window the
 	// config with Flow set to the page's flow. Flow as sent is the one
 	// pages no rule matches get. All three are absent when every page
 	// gets live chat with the greeting.
-	Targeting *chatflow.Targeting `json:"targeting,omitempty"`
-	Flows     []WidgetFlow        `json:"flows,omitempty"`
-	Flow      *WidgetFlow         `json:"flow,omitempty"`
+	Targeting *chatflow.Targeting   `json:"targeting,omitempty"`
+	Flows     map[string]WidgetFlow `json:"flows,omitempty"`
+	Flow      *WidgetFlow           `json:"flow,omitempty"`
 }
 
 // WidgetFlow is what the widget needs of a chatflow: the welcome message
@@ -72,7 +72,7 @@ func (cfg *WidgetConfig) targeting(ch Channel) {
 	for _, r := range t.Rules {
 		named[r.Flow] = true
 	}
-	cfg.Targeting = &t
+	cfg.Targeting, cfg.Flows = &t, map[string]WidgetFlow{}
 	for _, f := range ch.Chatflows {
 		if !named[f.ID] {
 			continue
@@ -81,7 +81,7 @@ func (cfg *WidgetConfig) targeting(ch Channel) {
 		if f.Kind == chatflow.KindBot {
 			w.Bot = &f.Bot
 		}
-		cfg.Flows = append(cfg.Flows, w)
+		cfg.Flows[f.ID] = w
 		if f.ID == t.OtherPages.Flow {
 			cfg.Flow = &w
 		}

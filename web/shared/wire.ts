@@ -377,7 +377,7 @@ export interface WidgetConfig {
    * page gets live chat with the greeting (docs/chatflows.md, "Targeting").
    */
   targeting?: Targeting;
-  flows?: WidgetFlow[];
+  flows?: Record<string, WidgetFlow>;
   flow?: WidgetFlow;
 }
 
@@ -393,7 +393,7 @@ export interface PageShows {
   flow?: string;
 }
 
-/** TargetRule: the pages its pattern ([host][/path], * for any characters) matches get what it shows. */
+/** TargetRule: the pages its pattern (host/path, * for any characters; typed without one, saved with "*" there) matches get what it shows. */
 export interface TargetRule extends PageShows {
   pages: string;
 }

@@ -32,6 +32,7 @@ await esbuild.build({
     "inbox-channel": join(root, "inbox/state/channel.ts"),
     "inbox-reports": join(root, "inbox/state/reports.ts"),
     "widget-locale": join(root, "widget/locale.ts"),
+    "widget-pages": join(root, "widget/pages.ts"),
   },
   outdir: out,
   outExtension: { ".js": ".mjs" },
