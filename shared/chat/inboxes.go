@@ -30,7 +30,7 @@ type Channel struct {
 	Hours       *availability.Schedule
 }
 
-// flow returns the channel's flow id at its current version.
+// flow returns the channel's flow of that id, at its current version.
 func (c Channel) flow(id string) (chatflow.Flow, bool) {
 	for _, f := range c.Flows {
 		if f.ID == id {

@@ -12,7 +12,7 @@ import (
 )
 
 // targetingCases are the cases the loader's matcher runs too
-// (web/test/pages.test.mjs): the two must agree.
+// (web/test/widget-pages.test.mjs): the two must agree.
 type targetingCases struct {
 	Match []struct {
 		Pattern, Host, Path string
