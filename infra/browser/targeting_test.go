@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -104,5 +105,47 @@ func TestTargetingOnThePage(t *testing.T) {
 				t.Error("Parley.open() opened the chat")
 			}
 		})
+	}
+}
+
+// TestTargetingEditor: an admin gives a flow the pricing pages in the
+// channel's settings, typing the address with its scheme first: the
+// server's refusal shows beside the rule; put right, the rule saves as the
+// server keeps it (host/path), the flow says where it runs, and the pages
+// no rule matches get no widget.
+func TestTargetingEditor(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	id := newChannel(t, "main", "Rules "+tag, func(c doc) {
+		c["chatflows"] = []doc{{"id": "pricing", "name": "Pricing", "kind": "live", "welcome": "Questions about plans?"}}
+	})["id"].(string)
+	tab := newTab(t, newBrowser(t))
+	openSettings(t, tab, "alice", "channels/"+id)
+	waitFor(t, tab, "the flow says it runs nowhere yet", `document.querySelector("#ch-chatflows-0 .flow-where")?.textContent.includes("Nowhere yet")`)
+
+	click(t, tab, "button", "Add a rule")
+	waitFor(t, tab, "the rule shows", `document.querySelector("#ch-targeting-rules-0-pages")`)
+	fill(t, tab, "#ch-targeting-rules-0-pages", "https://example.com/pricing*")
+	fill(t, tab, "#ch-targeting-rules-0-flow", "flow:pricing")
+	fill(t, tab, "#ch-targeting-otherPages-flow", "hide")
+	saveSettings(t, tab, "Not saved")
+	waitFor(t, tab, "the refusal shows beside the rule", `(() => {
+		const input = document.querySelector("#ch-targeting-rules-0-pages"), err = document.querySelector("#ch-targeting-rules-0-pages-err");
+		return err && err.textContent.startsWith("Leave out the scheme") && input.getAttribute("aria-invalid") === "true" })()`)
+
+	fill(t, tab, "#ch-targeting-rules-0-pages", "/pricing*")
+	saveSettings(t, tab, "Saved")
+	waitFor(t, tab, "the rule shows as saved, and the flow where it runs", `document.querySelector("#ch-targeting-rules-0-pages").value === "*/pricing*" &&
+		document.querySelector("#ch-chatflows-0 .flow-where").textContent.includes("On */pricing*.")`)
+	var saved struct {
+		Targeting struct {
+			Rules      []struct{ Pages, Flow string }
+			OtherPages struct{ Hide bool }
+		}
+	}
+	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if r := saved.Targeting.Rules; len(r) != 1 || r[0].Pages != "*/pricing*" || r[0].Flow != "pricing" || !saved.Targeting.OtherPages.Hide {
+		t.Errorf("saved targeting %+v, want */pricing* → pricing, other pages hidden", saved.Targeting)
 	}
 }

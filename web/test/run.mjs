@@ -31,6 +31,7 @@ await esbuild.build({
     "inbox-form": join(root, "inbox/state/form.ts"),
     "inbox-channel": join(root, "inbox/state/channel.ts"),
     "inbox-flows": join(root, "inbox/state/flows.ts"),
+    "inbox-targeting": join(root, "inbox/state/targeting.ts"),
     "inbox-reports": join(root, "inbox/state/reports.ts"),
     "widget-locale": join(root, "widget/locale.ts"),
     "widget-pages": join(root, "widget/pages.ts"),
