@@ -29,14 +29,12 @@ const (
 	hostileButton   = `<svg onload=window.__xss=1>`
 )
 
-// botChannel makes a channel of the main inbox whose chatflow is a bot:
-// a question with two buttons; for Sales a question whose buttons (the
-// second one's label is markup) or typed text answer, for Support a
-// free-text question with markup in it; the email address; the handover.
-// Every function's settings cache has it once it returns.
-func botChannel(t *testing.T, tag string) doc {
-	t.Helper()
-	flow := doc{
+// greeter is a bot: a question with two buttons; for Sales a question
+// whose buttons (the second one's label is markup) or typed text answer,
+// for Support a free-text question with markup in it; the email address;
+// the handover.
+func greeter() doc {
+	return doc{
 		"id": "greeter", "name": "Greeter", "kind": "bot", "welcome": "Hi! I am Robin, the bot of Northwind.",
 		"bot": doc{"name": "Robin", "avatarUrl": botAvatar}, "sessionMinutes": 0,
 		"steps": []doc{
@@ -51,7 +49,17 @@ func botChannel(t *testing.T, tag string) doc {
 			{"id": "done", "type": "end"},
 		},
 	}
-	ch := newChannel(t, "main", "Bot "+tag, func(c doc) { c["chatflows"] = []doc{flow} })
+}
+
+// botChannel makes a channel of the main inbox with the chatflows flows
+// and the rules; other pages get greeter. Every function's settings cache
+// has it once it returns.
+func botChannel(t *testing.T, tag string, flows []doc, rules []doc) doc {
+	t.Helper()
+	ch := newChannel(t, "main", "Bot "+tag, func(c doc) {
+		c["chatflows"] = flows
+		c["targeting"] = doc{"rules": rules, "otherPages": doc{"flow": "greeter"}}
+	})
 	if err := cloud.Advance(settings.CacheTTL); err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +94,23 @@ func asked(question, labels string) string {
 			` + replyLabels + ` === ` + js(labels) + ` })()`
 }
 
-// openBotChat opens the page embedding channel in a new visitor's tab and
-// the chat; the chat window shows the bot before anything is written.
-func openBotChat(t *testing.T, b context.Context, channel string) (site, chat context.Context) {
+// openByKeyboard opens page in a new visitor's tab, and the chat with the
+// keyboard.
+func openByKeyboard(t *testing.T, b context.Context, page string) (site, chat context.Context) {
 	t.Helper()
 	site = newTab(t, b)
-	step(t, site, "open a page of the site", chromedp.Navigate(sitePage(t, embed(channel))), chromedp.WaitVisible(launcher))
+	step(t, site, "open a page of the site", chromedp.Navigate(page), chromedp.WaitVisible(launcher))
 	eval[bool](t, site, `(document.querySelector("parley-chat").shadowRoot.querySelector(".launcher").focus(), true)`)
 	step(t, site, "open the chat with the keyboard", chromedp.KeyEvent(kb.Enter))
-	chat = frame(t, site)
+	return site, frame(t, site)
+}
+
+// openBotChat opens a page embedding channel (whose other pages get
+// greeter) and the chat; the chat window shows the bot before anything is
+// written.
+func openBotChat(t *testing.T, b context.Context, channel string) (site, chat context.Context) {
+	t.Helper()
+	site, chat = openByKeyboard(t, b, sitePage(t, embed(channel)))
 	waitFor(t, chat, "the bot is in the header", headIs("Robin", "Automated assistant", botAvatar, "RO"))
 	waitFor(t, chat, "the bot welcomes and asks", asked(firstQuestion, "Sales|Support"))
 	return site, chat
@@ -112,7 +128,7 @@ func openBotChat(t *testing.T, b context.Context, channel string) (site, chat co
 // inbox: the widget shows the agent's name and picture.
 func TestBotInTheWidget(t *testing.T) {
 	tag := uuid.NewString()[:8]
-	ch := botChannel(t, tag)
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
 	benAvatar := cloud.URL() + "/_local/avatars/ben.svg"
 	ben := apiAs(t, "ben")
 	if err := ben.Call(t.Context(), http.MethodPut, "/agent/me", doc{"avatarUrl": benAvatar}, nil); err != nil {
@@ -199,7 +215,7 @@ func TestBotInTheWidget(t *testing.T) {
 // question gives the focus to the composer.
 func TestBotByKeyboard(t *testing.T) {
 	tag := uuid.NewString()[:8]
-	ch := botChannel(t, tag)
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
 	site, chat := openBotChat(t, newBrowser(t), ch["id"].(string))
 	focused := `document.activeElement.textContent`
 
@@ -242,5 +258,27 @@ func TestBotByKeyboard(t *testing.T) {
 	}
 	if eval[bool](t, site, `window.__xss !== undefined`) {
 		t.Error("markup of the bot ran on the host page")
+	}
+}
+
+// TestBotChosenByPage: the channel's rules give its pricing pages a bot of
+// their own, and every other page greeter. On a pricing page the chat
+// window starts the pricing bot: its name in the header, its welcome and
+// its question.
+func TestBotChosenByPage(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	sales := doc{
+		"id": "sales", "name": "Sales", "kind": "bot", "welcome": "Hi! Sam from sales here.", "bot": doc{"name": "Sam"},
+		"steps": []doc{
+			{"id": "seats", "type": "text", "text": "How many seats do you need?", "save": "seats", "next": "handover"},
+			{"id": "handover", "type": "handover", "text": "Passing you to sales."},
+		},
+	}
+	ch := botChannel(t, tag, []doc{greeter(), sales}, []doc{{"pages": "/pages/pricing-" + tag + "*", "flow": "sales"}})
+	_, chat := openByKeyboard(t, newBrowser(t), sitePageAt(t, "pricing-"+tag+".html", embed(ch["id"].(string))))
+	waitFor(t, chat, "the pricing bot is in the header", headIs("Sam", "Automated assistant", "", "SA"))
+	waitFor(t, chat, "it welcomes and asks", asked("How many seats do you need?", "")+` && document.querySelector(".log").textContent.includes("Hi! Sam from sales here.")`)
+	if eval[bool](t, chat, `document.querySelector(".log").textContent.includes("Robin")`) {
+		t.Error("the channel's other bot spoke on the pricing page")
 	}
 }

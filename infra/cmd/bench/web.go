@@ -234,9 +234,9 @@ func (t *transfer) lines() []string {
 	return append(out, fmt.Sprintf("%6.2f KB  WebSocket frames, both ways", kb(t.ws)))
 }
 
-// botPage makes a chat channel whose chatflow is a bot (a welcome, a
-// question with three buttons) and a page of the demo site that embeds
-// it, and returns the page's URL.
+// botPage makes a chat channel whose chatflow on every page is a bot (a
+// welcome, a question with three buttons) and a page of the demo site
+// that embeds it, and returns the page's URL.
 func (b *bench) botPage(ctx context.Context) (string, error) {
 	admin, err := b.agent("alice")
 	if err != nil {
@@ -256,6 +256,7 @@ func (b *bench) botPage(ctx context.Context) (string, error) {
 			{"id": "handover", "type": "handover", "text": "Passing you to the team."},
 		},
 	}}
+	ch["targeting"] = map[string]any{"rules": []any{}, "otherPages": map[string]any{"flow": "web"}}
 	if err := admin.Call(ctx, http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), ch, nil); err != nil {
 		return "", err
 	}
