@@ -196,8 +196,9 @@ func checkCSV(t *testing.T, rows [][]string, kind, agentID string, want reports.
 		}
 		got := reports.Summary{
 			New:    reports.Volume{Chat: n("new_chat"), Email: n("new_email")},
-			Closed: reports.Closes{Agent: n("closed_agent"), Inactivity: n("closed_inactivity")},
+			Closed: reports.Closes{Agent: n("closed_agent"), Inactivity: n("closed_inactivity"), Bot: n("closed_bot")},
 			Missed: n("missed"), Reopened: n("reopened"),
+			Bot:           reports.Bot{Started: n("bot_started"), HandedOver: n("bot_handed_over"), Resolved: n("bot_resolved"), Abandoned: n("bot_abandoned")},
 			FirstResponse: timing("frt"), FirstResponseFromAssignment: timing("fra"), ReplyTime: timing("rt"), TimeToClose: timing("ttc"),
 			BusinessHours: reports.Times{FirstResponse: timing("bh_frt"), FirstResponseFromAssignment: timing("bh_fra"),
 				ReplyTime: timing("bh_rt"), TimeToClose: timing("bh_ttc")},

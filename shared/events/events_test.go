@@ -34,6 +34,7 @@ var (
 	visitor = chat.Author{Type: chat.RoleVisitor, ID: vid}
 	alice   = chat.Author{Type: chat.RoleAgent, ID: aid, Name: "Alice Moreau"}
 	system  = chat.Author{Type: chat.RoleSystem, ID: "inactivity"}
+	robin   = chat.Author{Type: chat.RoleBot, Name: "Robin"}
 )
 
 // examples are the stored entries the documented examples come from: one
@@ -63,7 +64,10 @@ var examples = []struct {
 	{"message.created.note.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 6, Kind: chat.KindNote, Author: alice,
 		Body: "@Ben Okafor can you check the refund?", Mentions: []chat.Mention{{ID: "b0b00000-0000-4000-8000-000000000002", Name: "Ben Okafor"}}}))},
 	{"conversation.handed_over.json", events.ConversationHandedOver, events.FromMessage(stored(chat.Message{Seq: 5, Kind: chat.KindEvent,
-		Author: chat.Author{Type: chat.RoleBot, Name: "Robin"}, Event: &chat.Event{Type: chat.EventHandedOver}}))},
+		Author: robin, Event: &chat.Event{Type: chat.EventHandedOver}}))},
+	{"message.created.bot.json", events.MessageCreated, events.FromMessage(stored(chat.Message{Seq: 1, Kind: chat.KindText, Author: robin, Body: "Hi! I am Robin."}))},
+	{"conversation.closed.bot.json", events.ConversationClosed, events.FromMessage(stored(chat.Message{Seq: 4, Kind: chat.KindEvent, Author: robin,
+		Event: &chat.Event{Type: chat.EventClosed, Reason: chat.CloseReasonBot}}))},
 	{"agent.status.json", events.AgentStatus, []events.Event{events.FromPresence(aid, chat.Presence{
 		Sockets: []chat.AgentSocket{{ConnectionID: "Yk2fXcDcIAMCJ0A=", ExpiresAt: at.Add(2 * time.Hour)}},
 	}, "000000000000000000042", at)}},

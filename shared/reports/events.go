@@ -16,9 +16,11 @@ const (
 	closed          = "conversation.closed"
 	reopened        = "conversation.reopened"
 	rated           = "conversation.rated"
+	handedOver      = "conversation.handed_over"
 	publicVisible   = "public"
 	actorVisitor    = "visitor"
 	actorAgent      = "agent"
+	actorBot        = "bot"
 	schemaVersion1  = "1"
 	messageKindText = "text"
 )
@@ -67,13 +69,14 @@ type detail struct {
 
 // Parse reads an event's Detail. It answers false for an event the
 // metrics do not count (notes, other types, an agent's message that is not
-// text), and an error wrapping ErrMalformed for one that cannot be read.
+// text, the bot's messages but the first), and an error wrapping
+// ErrMalformed for one that cannot be read.
 func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 	if source != eventSource {
 		return Event{}, false, nil
 	}
 	switch detailType {
-	case messageCreated, assigned, closed, reopened, rated:
+	case messageCreated, assigned, closed, reopened, rated, handedOver:
 	default:
 		return Event{}, false, nil
 	}
@@ -98,6 +101,13 @@ func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 			ev.Entry.Kind, ev.Entry.Channel = KindVisitor, d.Message.Channel
 		case actorAgent:
 			ev.Entry.Kind, ev.Entry.Agent = KindAgent, d.Message.Author.ID
+		case actorBot:
+			// The bot's first message started the conversation; what it
+			// says after that is no reply and changes no number.
+			if d.Seq != 1 {
+				return Event{}, false, nil
+			}
+			ev.Entry.Kind, ev.Entry.Channel = KindBot, d.Message.Channel
 		default:
 			return Event{}, false, nil
 		}
@@ -110,6 +120,8 @@ func Parse(source, detailType string, raw []byte) (Event, bool, error) {
 		ev.Entry.Kind, ev.Entry.Reason, ev.Entry.Survey = KindClosed, d.Reason, d.Survey
 	case reopened:
 		ev.Entry.Kind = KindReopened
+	case handedOver:
+		ev.Entry.Kind = KindHandedOver
 	case rated:
 		if d.Rating == nil || d.Rating.Score < 1 || d.Rating.Score > 5 {
 			return Event{}, false, fmt.Errorf("%w: %s without a score of 1 to 5", ErrMalformed, detailType)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/shared/availability"
+	"github.com/parleychat/parley/shared/chat"
 )
 
 // Kinds of entries: the parts of the seq stream the metrics read.
@@ -25,6 +26,12 @@ const (
 	KindAssigned = "s" // an assignment change (Agent "" when unassigned)
 	KindClosed   = "x" // the conversation closed (Reason)
 	KindReopened = "r" // a closed conversation reopened
+	// KindBot is the bot's first message: a chatflow's bot started the
+	// conversation (seq 1) and has it until a handover or a person's
+	// hand.
+	KindBot = "b"
+	// KindHandedOver: the bot handed the conversation to the team.
+	KindHandedOver = "h"
 )
 
 // Entry is one event of a conversation, reduced to what the metrics need.
@@ -38,7 +45,7 @@ type Entry struct {
 	Agent string `json:"a,omitempty"`
 	// Channel is the creating message's channel, chat or email (seq 1).
 	Channel string `json:"c,omitempty"`
-	// Reason is why it closed, agent or inactivity (KindClosed).
+	// Reason is why it closed, agent, inactivity or bot (KindClosed).
 	Reason string `json:"r,omitempty"`
 	// Survey is set on a close that asked for a rating (KindClosed);
 	// Score is the rating given (KindRated, csat.go).
@@ -105,9 +112,21 @@ const (
 	NewEmail         = "new_email"
 	ClosedAgent      = "closed_agent"
 	ClosedInactivity = "closed_inactivity"
+	ClosedBot        = "closed_bot"
 	Missed           = "missed"
 	Reopened         = "reopened"
+	// The chatflows' bot, per inbox: conversations it started, handed to
+	// the team, ended itself (an end step), and those whose visitor left
+	// it (closed for inactivity before a handover or a person's hand).
+	BotStarted    = "bot_started"
+	BotHandedOver = "bot_handed_over"
+	BotResolved   = "bot_resolved"
+	BotAbandoned  = "bot_abandoned"
 )
+
+// Counts lists every count (the time metrics and the survey aside).
+var Counts = []string{NewChat, NewEmail, ClosedAgent, ClosedInactivity, ClosedBot, Missed, Reopened,
+	BotStarted, BotHandedOver, BotResolved, BotAbandoned}
 
 // Time metrics, the prefixes of their counters. Each has a business-hours
 // variant (Business).
@@ -165,13 +184,26 @@ func (r Rollups) sample(k Key, m string, d time.Duration) {
 
 // segment is the part of a conversation between its creation or a reopen
 // and the next close: each is measured on its own, so a reopening starts
-// a new first response instead of inflating the first.
+// a new first response instead of inflating the first. In a conversation
+// the bot started, the team's segment starts when the bot hands over or a
+// person takes part (assignment, reply): the bot's time counts nowhere.
 type segment struct {
 	started    bool
 	start      time.Time
 	firstAsked time.Time // first visitor message, zero until one
 	answered   bool      // an agent replied in this segment
 	waiting    time.Time // oldest visitor message not yet answered
+}
+
+// closeName is the counter of a close by reason.
+func closeName(reason string) string {
+	switch reason {
+	case chat.CloseReasonInactivity:
+		return ClosedInactivity
+	case chat.CloseReasonBot:
+		return ClosedBot
+	}
+	return ClosedAgent
 }
 
 // Rollups is the conversation's contribution to the daily rollups, days
@@ -197,18 +229,51 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 		assignee string
 		// assignedAt is when the conversation went to its assignee.
 		assignedAt time.Time
+		// withBot: the bot has the conversation (it started it, and
+		// neither handed it over nor saw a person's hand yet); asked:
+		// the visitor wrote to it meanwhile.
+		withBot, asked bool
 	)
+	// team starts the team's segment of a bot conversation at t.
+	team := func(t time.Time) {
+		withBot = false
+		seg = segment{started: true, start: t}
+	}
+	// opened counts the conversation as new, by its channel.
+	opened := func(e Entry, t time.Time) {
+		name := NewChat
+		if e.Channel == chat.ChannelEmail {
+			name = NewEmail
+		}
+		r.add(inbox(t), name, 1)
+	}
 	for _, e := range c.Entries {
 		t := e.time()
 		switch e.Kind {
+		case KindBot:
+			opened(e, t)
+			r.add(inbox(t), BotStarted, 1)
+			withBot = true
+		case KindHandedOver:
+			if !withBot {
+				continue
+			}
+			r.add(inbox(t), BotHandedOver, 1)
+			team(t)
+			// The visitor's answers to the bot are the question the team
+			// now has: it waits from the handover. A visitor who said
+			// nothing yet waits from their first message after it.
+			if asked {
+				seg.firstAsked, seg.waiting = t, t
+			}
 		case KindVisitor:
 			if e.Seq == 1 {
-				name := NewChat
-				if e.Channel == "email" {
-					name = NewEmail
-				}
-				r.add(inbox(t), name, 1)
+				opened(e, t)
 				seg = segment{started: true, start: t}
+			}
+			if withBot {
+				asked = true
+				continue
 			}
 			if seg.firstAsked.IsZero() {
 				seg.firstAsked = t
@@ -217,6 +282,9 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 				seg.waiting = t
 			}
 		case KindAgent:
+			if withBot {
+				team(t)
+			}
 			k, byAgent := agent(e.Agent, t)
 			if !seg.waiting.IsZero() {
 				measure(inbox(t), ReplyTime, seg.waiting, t)
@@ -245,16 +313,27 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 			}
 			seg.answered = true
 		case KindAssigned:
+			if withBot {
+				team(t)
+			}
 			assignee, assignedAt = e.Agent, t
 		case KindClosed:
-			name := ClosedAgent
-			if e.Reason == "inactivity" {
-				name = ClosedInactivity
-			}
+			name := closeName(e.Reason)
 			r.add(inbox(t), name, 1)
 			k, byAgent := agent(assignee, t)
 			if byAgent {
 				r.add(k, name, 1)
+			}
+			if withBot {
+				// No person took part: nothing was missed, no time is the
+				// team's. The bot ended it, or its visitor left it.
+				switch e.Reason {
+				case chat.CloseReasonBot:
+					r.add(inbox(t), BotResolved, 1)
+				case chat.CloseReasonInactivity:
+					r.add(inbox(t), BotAbandoned, 1)
+				}
+				withBot = false
 			}
 			if seg.started {
 				measure(inbox(t), TimeToClose, seg.start, t)

@@ -401,6 +401,12 @@ func TestParseDocumentedEvents(t *testing.T) {
 			Entry: reports.Entry{Seq: 7, Kind: reports.KindClosed, Reason: "agent", Survey: true, At: ms("2026-11-21T19:42:10.123Z")}}, true},
 		{"conversation.rated.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
 			Entry: reports.Entry{Seq: 10, Kind: reports.KindRated, Score: 4, At: ms("2026-11-21T19:42:10.123Z")}}, true},
+		{"message.created.bot.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
+			Entry: reports.Entry{Seq: 1, Kind: reports.KindBot, Channel: "chat", At: ms("2026-11-21T19:42:10.123Z")}}, true},
+		{"conversation.handed_over.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
+			Entry: reports.Entry{Seq: 5, Kind: reports.KindHandedOver, At: ms("2026-11-21T19:42:10.123Z")}}, true},
+		{"conversation.closed.bot.json", reports.Event{ConversationID: "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10", InboxID: "main", ChannelID: "main",
+			Entry: reports.Entry{Seq: 4, Kind: reports.KindClosed, Reason: "bot", At: ms("2026-11-21T19:42:10.123Z")}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -418,6 +424,12 @@ func TestParseDocumentedEvents(t *testing.T) {
 				t.Errorf("event (-want +got):\n%s", diff)
 			}
 		})
+	}
+	// The bot's later messages are no reply and count for nothing.
+	later := `{"version":"1","conversationId":"c","inboxId":"main","seq":2,"occurredAt":"2026-11-21T19:42:10Z","visibility":"public",
+		"message":{"kind":"text","channel":"chat","author":{"type":"bot","id":""}}}`
+	if _, ok, err := reports.Parse("parley.chat", "message.created", []byte(later)); ok || err != nil {
+		t.Errorf("Parse(the bot's second message) = %v, %v; want not counted", ok, err)
 	}
 	for _, bad := range []string{`{`, `{"version":"1"}`, `{"version":"1","conversationId":"c","inboxId":"main","seq":2,"occurredAt":"2026-11-21T19:42:10Z"}`} {
 		if _, _, err := reports.Parse("parley.chat", "message.created", []byte(bad)); !errors.Is(err, reports.ErrMalformed) {

@@ -29,6 +29,7 @@ type Summary struct {
 	Closed                      Closes `json:"closed"`
 	Missed                      int64  `json:"missed"`
 	Reopened                    int64  `json:"reopened"`
+	Bot                         Bot    `json:"bot"`
 	FirstResponse               Timing `json:"firstResponse"`
 	FirstResponseFromAssignment Timing `json:"firstResponseFromAssignment"`
 	ReplyTime                   Timing `json:"replyTime"`
@@ -57,6 +58,18 @@ type Volume struct {
 type Closes struct {
 	Agent      int64 `json:"agent"`
 	Inactivity int64 `json:"inactivity"`
+	Bot        int64 `json:"bot"`
+}
+
+// Bot is what the chatflows' bot did with the conversations it started:
+// handed them to the team, ended them itself (Resolved), or saw its
+// visitor leave (Abandoned: closed for inactivity before a handover or a
+// person's hand). The rest were taken over by an agent or are still open.
+type Bot struct {
+	Started    int64 `json:"started"`
+	HandedOver int64 `json:"handedOver"`
+	Resolved   int64 `json:"resolved"`
+	Abandoned  int64 `json:"abandoned"`
 }
 
 // DaySummary is one day of a report.
@@ -85,9 +98,10 @@ func Summarize(cs ...Counters) Summary {
 	}
 	return Summary{
 		New:                         Volume{Chat: sum[NewChat], Email: sum[NewEmail]},
-		Closed:                      Closes{Agent: sum[ClosedAgent], Inactivity: sum[ClosedInactivity]},
+		Closed:                      Closes{Agent: sum[ClosedAgent], Inactivity: sum[ClosedInactivity], Bot: sum[ClosedBot]},
 		Missed:                      sum[Missed],
 		Reopened:                    sum[Reopened],
+		Bot:                         Bot{Started: sum[BotStarted], HandedOver: sum[BotHandedOver], Resolved: sum[BotResolved], Abandoned: sum[BotAbandoned]},
 		FirstResponse:               timing(sum, FirstResponse),
 		FirstResponseFromAssignment: timing(sum, FirstResponseFromAssignment),
 		ReplyTime:                   timing(sum, ReplyTime),

@@ -712,14 +712,30 @@ export interface ReportTimes {
 
 /** ReportSummary is what a range or a day of an inbox, an agent or the account adds up to. */
 export interface ReportSummary extends ReportTimes {
+  /** new: a conversation a chatflow's bot started counts as a chat. */
   new: { chat: number; email: number };
-  closed: { agent: number; inactivity: number };
-  /** missed: closed (or closed after a reopening) without an agent's reply. */
+  /** closed.bot: ended by the bot (an end step before any handover). */
+  closed: { agent: number; inactivity: number; bot: number };
+  /** missed: closed (or closed after a reopening) without an agent's reply; a conversation no person took part in is not missed. */
   missed: number;
   reopened: number;
+  bot: ReportBot;
   /** businessHours: the same times counting only the channels' opening hours (equal to them for a channel without hours). */
   businessHours: ReportTimes;
   csat: ReportCSAT;
+}
+
+/**
+ * ReportBot is what the chatflows' bot did with the conversations it started
+ * (per inbox): handed to the team, ended itself (resolved), or left by its
+ * visitor (abandoned: closed for inactivity before a handover or a person's
+ * hand). The rest were taken over by an agent or are still open.
+ */
+export interface ReportBot {
+  started: number;
+  handedOver: number;
+  resolved: number;
+  abandoned: number;
 }
 
 /**

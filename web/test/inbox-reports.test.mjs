@@ -13,20 +13,24 @@ const timing = (count, average, median, p90) => (count ? { count, averageSeconds
 function summary(o = {}) {
   const t = { firstResponse: timing(0), firstResponseFromAssignment: timing(0), replyTime: timing(0), timeToClose: timing(0) };
   const csat = { asked: 0, responses: 0, distribution: [0, 0, 0, 0, 0] };
-  return { new: { chat: 0, email: 0 }, closed: { agent: 0, inactivity: 0 }, missed: 0, reopened: 0, ...t, businessHours: { ...t }, csat, ...o };
+  const bot = { started: 0, handedOver: 0, resolved: 0, abandoned: 0 };
+  return { new: { chat: 0, email: 0 }, closed: { agent: 0, inactivity: 0, bot: 0 }, missed: 0, reopened: 0, bot, ...t, businessHours: { ...t }, csat, ...o };
 }
 
 // Two days with numbers in a range of four; the business-hours first
 // response of the first day is shorter than its wall-clock one.
 const day1 = summary({
-  new: { chat: 2, email: 1 }, closed: { agent: 1, inactivity: 1 }, missed: 1,
+  new: { chat: 2, email: 1 }, closed: { agent: 1, inactivity: 1, bot: 0 }, missed: 1,
   firstResponse: timing(2, 67.5, 90, 120), timeToClose: timing(2, 1234.567, 1800, 2700),
   businessHours: { ...summary().businessHours, firstResponse: timing(2, 7.25, 15, 15) },
 });
-const day3 = summary({ new: { chat: 1, email: 0 }, reopened: 1 });
+// The third day: a reopened chat, and two conversations a bot started,
+// one handed over, one the bot ended itself.
+const day3 = summary({ new: { chat: 3, email: 0 }, closed: { agent: 0, inactivity: 0, bot: 1 }, reopened: 1, bot: { started: 2, handedOver: 1, resolved: 1, abandoned: 0 } });
 const report = {
   dimension: "inbox", id: "main", from: "2026-12-01", to: "2026-12-04",
-  total: summary({ new: { chat: 3, email: 1 }, closed: { agent: 1, inactivity: 1 }, missed: 1, reopened: 1, firstResponse: timing(2, 67.5, 90, 120), timeToClose: timing(2, 1234.567, 1800, 2700),
+  total: summary({ new: { chat: 5, email: 1 }, closed: { agent: 1, inactivity: 1, bot: 1 }, missed: 1, reopened: 1, bot: { started: 2, handedOver: 1, resolved: 1, abandoned: 0 },
+    firstResponse: timing(2, 67.5, 90, 120), timeToClose: timing(2, 1234.567, 1800, 2700),
     csat: { asked: 3, responses: 2, responseRate: 2 / 3, average: 3.5, distribution: [0, 1, 0, 0, 1] } }),
   days: [{ date: "2026-12-01", ...day1 }, { date: "2026-12-03", ...day3 }],
 };
@@ -53,12 +57,17 @@ describe("series", () => {
   test("every day of the range, zero counts and no time where nothing happened", () => {
     const s = r.series(report, "wall");
     assert.deepEqual(s.map((p) => p.date), ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]);
-    assert.deepEqual(s.map((p) => [p.newConversations, p.closed, p.missed]), [[3, 2, 1], [0, 0, 0], [1, 0, 0], [0, 0, 0]]);
+    assert.deepEqual(s.map((p) => [p.newConversations, p.closed, p.missed]), [[3, 2, 1], [0, 0, 0], [3, 1, 0], [0, 0, 0]], "the bot's conversations are new and its ends closes");
     assert.deepEqual(s.map((p) => [p.frtMedian, p.frtP90, p.ttcMedian, p.ttcP90]), [[90, 120, 1800, 2700], [null, null, null, null], [null, null, null, null], [null, null, null, null]]);
   });
   test("business hours switch the times, not the counts", () => {
     const s = r.series(report, "business");
     assert.deepEqual([s[0].newConversations, s[0].frtMedian, s[0].frtP90, s[0].ttcMedian], [3, 15, 15, null]);
+  });
+  test("the bot's numbers show where a bot started conversations", () => {
+    assert.equal(r.hasBot(report.total), true);
+    assert.equal(r.hasBot(day1), false);
+    assert.equal(r.closedCount(report.total), 3);
   });
   test("a report without days is empty", () => {
     assert.equal(r.isEmpty({ ...report, days: [] }), true);
@@ -67,7 +76,7 @@ describe("series", () => {
 });
 
 describe("CSV", () => {
-  const agents = [{ id: "a1", name: 'Ann "The Closer", Jr.', total: summary({ closed: { agent: 1, inactivity: 0 }, firstResponse: timing(1, 35.125, 45, 45) }) }];
+  const agents = [{ id: "a1", name: 'Ann "The Closer", Jr.', total: summary({ closed: { agent: 1, inactivity: 0, bot: 0 }, firstResponse: timing(1, 35.125, 45, 45) }) }];
   const text = r.toCSV(report, agents);
   const rows = r.parseCSV(text);
   const header = rows[0];
@@ -80,7 +89,8 @@ describe("CSV", () => {
   });
   test("parses back to the API's numbers, averages with their decimals", () => {
     const [, total, d1] = rows;
-    assert.deepEqual([col(total, "new_chat"), col(total, "new_email"), col(total, "missed"), col(total, "reopened")].map(Number), [3, 1, 1, 1]);
+    assert.deepEqual([col(total, "new_chat"), col(total, "new_email"), col(total, "missed"), col(total, "reopened")].map(Number), [5, 1, 1, 1]);
+    assert.deepEqual(["closed_bot", "bot_started", "bot_handed_over", "bot_resolved", "bot_abandoned"].map((n) => Number(col(total, n))), [1, 2, 1, 1, 0]);
     assert.equal(Number(col(total, "ttc_average_s")), 1234.567);
     assert.equal(Number(col(d1, "frt_median_s")), 90);
     assert.equal(Number(col(d1, "bh_frt_average_s")), 7.25);

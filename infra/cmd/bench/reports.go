@@ -116,7 +116,7 @@ func (b *bench) reportReads(ctx context.Context, rounds int) error {
 // fullDay is a day's item with every counter of docs/reports.md.
 func fullDay() reports.Counters {
 	c := reports.Counters{}
-	for _, name := range []string{reports.NewChat, reports.NewEmail, reports.ClosedAgent, reports.ClosedInactivity, reports.Missed, reports.Reopened} {
+	for _, name := range reports.Counts {
 		c[name] = 120
 	}
 	for _, m := range []string{reports.FirstResponse, reports.FirstResponseFromAssignment, reports.ReplyTime, reports.TimeToClose} {

@@ -31,8 +31,9 @@ func TestLoadEventsOfRealTemplate(t *testing.T) {
 		Source: "ReportsFunction.Rollups", Name: "parley-local-ReportsFunctionRollups",
 		ARN: "arn:aws:events:us-east-1:000000000000:rule/parley-local-events/parley-local-ReportsFunctionRollups",
 		Bus: "parley-local-events", Enabled: true,
-		Pattern: json.RawMessage(`{"$or":[{"detail":{"visibility":["public"]},"detail-type":["message.created"]},` +
-			`{"detail-type":["conversation.assigned","conversation.closed","conversation.reopened","conversation.rated"]}],"source":["parley.chat"]}`),
+		Pattern: json.RawMessage(`{"$or":[{"detail":{"message":{"author":{"type":["visitor","agent"]}},"visibility":["public"]},"detail-type":["message.created"]},` +
+			`{"detail":{"seq":[1],"visibility":["public"]},"detail-type":["message.created"]},` +
+			`{"detail-type":["conversation.assigned","conversation.closed","conversation.reopened","conversation.rated","conversation.handed_over"]}],"source":["parley.chat"]}`),
 		Targets: []Target{{ID: "ReportsFunction", Function: "ReportsFunction", MaxRetries: 8, MaxEventAge: time.Hour,
 			DeadLetterARN: "arn:aws:sqs:us-east-1:000000000000:parley-local-ReportsDLQ"}},
 	}, {

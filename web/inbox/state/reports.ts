@@ -72,6 +72,16 @@ export function times(s: ReportSummary, clock: Clock): ReportTimes {
   return clock === "business" ? s.businessHours : s;
 }
 
+/** closedCount is a summary's closes, whatever the reason. */
+export function closedCount(s: ReportSummary): number {
+  return s.closed.agent + s.closed.inactivity + s.closed.bot;
+}
+
+/** hasBot: a chatflow's bot started conversations in the summary's days. */
+export function hasBot(s: ReportSummary): boolean {
+  return s.bot.started > 0 || s.bot.handedOver > 0 || s.closed.bot > 0;
+}
+
 /** DayPoint is one day of the charts: every day of the range, zero when nothing happened. */
 export interface DayPoint {
   date: string;
@@ -96,7 +106,7 @@ export function series(r: Report, clock: Clock): DayPoint[] {
     return {
       date,
       newConversations: d ? d.new.chat + d.new.email : 0,
-      closed: d ? d.closed.agent + d.closed.inactivity : 0,
+      closed: d ? closedCount(d) : 0,
       missed: d ? d.missed : 0,
       frtMedian: none(t?.firstResponse, "medianSeconds"),
       frtP90: none(t?.firstResponse, "p90Seconds"),
@@ -143,7 +153,8 @@ export function duration(s: number | null | undefined): string {
 /** csvColumns are the export's columns: the numbers the page shows, both clocks. */
 export const csvColumns = [
   "row", "date", "agent", "agentId",
-  "new_chat", "new_email", "closed_agent", "closed_inactivity", "missed", "reopened",
+  "new_chat", "new_email", "closed_agent", "closed_inactivity", "closed_bot", "missed", "reopened",
+  "bot_started", "bot_handed_over", "bot_resolved", "bot_abandoned",
   ...(["frt", "fra", "rt", "ttc", "bh_frt", "bh_fra", "bh_rt", "bh_ttc"] as const).flatMap((m) => [`${m}_count`, `${m}_median_s`, `${m}_p90_s`, `${m}_average_s`]),
   "csat_asked", "csat_responses", "csat_response_rate", "csat_average", "csat_1", "csat_2", "csat_3", "csat_4", "csat_5",
 ] as const;
@@ -155,7 +166,8 @@ function timingCells(t: ReportTiming): (number | string)[] {
 function summaryCells(s: ReportSummary): (number | string)[] {
   const b = s.businessHours;
   return [
-    s.new.chat, s.new.email, s.closed.agent, s.closed.inactivity, s.missed, s.reopened,
+    s.new.chat, s.new.email, s.closed.agent, s.closed.inactivity, s.closed.bot, s.missed, s.reopened,
+    s.bot.started, s.bot.handedOver, s.bot.resolved, s.bot.abandoned,
     ...[s.firstResponse, s.firstResponseFromAssignment, s.replyTime, s.timeToClose, b.firstResponse, b.firstResponseFromAssignment, b.replyTime, b.timeToClose].flatMap(timingCells),
     s.csat.asked, s.csat.responses, s.csat.responseRate ?? "", s.csat.average ?? "", ...s.csat.distribution,
   ];

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Report, ReportCSAT, ReportSummary } from "../../shared/wire";
 import { Reports } from "../reports";
-import { type AgentRow, type Clock, csvName, type DayPoint, duration, isEmpty, presets, rangeProblem, series, times, toCSV } from "../state/reports";
+import { type AgentRow, type Clock, closedCount, csvName, type DayPoint, duration, hasBot, isEmpty, presets, rangeProblem, series, times, toCSV } from "../state/reports";
 import { useInbox } from "./context";
 import css from "./reports.css?sheet";
 import { adopt } from "./sheet";
@@ -144,9 +144,11 @@ function Totals({ total, clock }: { total: ReportSummary; clock: Clock }) {
   const t = times(total, clock);
   const tiles: [string, string, string?][] = [
     ["New", String(total.new.chat + total.new.email), `${total.new.chat} chat, ${total.new.email} email`],
-    ["Closed", String(total.closed.agent + total.closed.inactivity), `${total.closed.agent} by agents, ${total.closed.inactivity} inactive`],
+    ["Closed", String(closedCount(total)), `${total.closed.agent} by agents, ${total.closed.inactivity} inactive` + (total.closed.bot ? `, ${total.closed.bot} by the bot` : "")],
     ["Missed", String(total.missed)],
     ["Reopened", String(total.reopened)],
+    ...(hasBot(total) ? [["Started by the bot", String(total.bot.started),
+      `${total.bot.handedOver} handed over, ${total.bot.resolved} resolved by the bot, ${total.bot.abandoned} left with the bot`] as [string, string, string]] : []),
     ["First response, median", duration(t.firstResponse.medianSeconds), `p90 ${duration(t.firstResponse.p90Seconds)}, average ${duration(t.firstResponse.averageSeconds)}`],
     ["From assignment, median", duration(t.firstResponseFromAssignment.medianSeconds), `p90 ${duration(t.firstResponseFromAssignment.p90Seconds)}`],
     ["Reply time, median", duration(t.replyTime.medianSeconds), `p90 ${duration(t.replyTime.p90Seconds)}`],
@@ -370,7 +372,7 @@ function AgentTable({ rows, clock }: { rows: AgentRow[]; clock: Clock }) {
               <td>{duration(t.firstResponse.p90Seconds)}</td>
               <td>{duration(t.firstResponse.averageSeconds)}</td>
               <td>{duration(t.firstResponseFromAssignment.medianSeconds)}</td>
-              <td>{row.total.closed.agent + row.total.closed.inactivity}</td>
+              <td>{closedCount(row.total)}</td>
               <td>{duration(t.timeToClose.medianSeconds)}</td>
             </tr>
           );
