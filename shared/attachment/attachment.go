@@ -1,5 +1,5 @@
 // Package attachment keeps the files of conversations in the mail bucket
-// (its Objects; shared/bucket is them in S3): files people
+// (through its Objects port; shared/bucket is S3): files people
 // attach in the chat (uploaded by the browser straight to S3 under a
 // policy the server signs, then committed with their message) and files
 // that arrive with inbound email. It hands out upload slots, commits

@@ -3,9 +3,9 @@
 // as, and the presigned URLs and upload policies browsers reach them with.
 // S3's answers for a key that is not there become chat.ErrNotFound.
 //
-// It is the one package that imports the S3 client, and only the
-// functions that read or write the bucket import it: the client costs a
-// function that never calls it about 1 MB of binary (docs/cost.md).
+// Only the functions that read or write the mail bucket import it: the S3
+// client costs a function that never calls it about 1 MB of binary
+// (docs/cost.md).
 package bucket
 
 import (

@@ -138,9 +138,8 @@ type Mailbox interface {
 	Put(ctx context.Context, key string, data []byte, contentType, disposition string) error
 }
 
-// errNoSender and errNoMailbox are the email channel of a function wired
-// without the part: none of its handlers sends email, or reads inbound
-// mail.
+// errNoSender and errNoMailbox answer a use of a part the function was
+// wired without: its handlers send no email, or read no inbound mail.
 var (
 	errNoSender  = errors.New("email: this function was wired without a sender")
 	errNoMailbox = errors.New("email: this function was wired without the mailbox")
