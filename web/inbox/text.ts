@@ -1,6 +1,7 @@
-// What the inbox says about people, times, sizes and system events. Pure
-// functions of their input, shared by the views and the notifications.
-import type { ClosingFrame, Message } from "../shared/wire";
+// What the inbox says about people, times, sizes, system events and a
+// chatflow's bot. Pure functions of their input, shared by the views and
+// the notifications.
+import type { BotSummary, ClosingFrame, ContactCard, Message, Summary } from "../shared/wire";
 import type { Alert } from "./state/preferences";
 
 /** errorText is what went wrong, for people. */
@@ -11,6 +12,47 @@ export function errorText(e: unknown): string {
 /** visitorName is how the inbox calls a visitor: by the contact's name (or address) when known. */
 export function visitorName(visitorId = "", name?: string): string {
   return name || "Visitor " + visitorId.slice(0, 4).toUpperCase();
+}
+
+/**
+ * BotLabel is the list's "bot" label of a conversation a chatflow's bot
+ * took part in: what it says, what its title adds, and whether the bot
+ * is talking with the visitor now.
+ */
+export interface BotLabel {
+  text: string;
+  title: string;
+  running: boolean;
+}
+
+/** botLabel says where a conversation's bot is: talking, handed over, resolved, taken over, or left by the visitor; null without a bot. */
+export function botLabel(bot: BotSummary | undefined): BotLabel | null {
+  if (!bot) return null;
+  const name = bot.name || "The bot";
+  if (bot.running) {
+    const away = bot.outcome === "handed_over" ? ", in the away steps after the handover" : "";
+    return { text: "Bot", title: `${name} (bot) is talking with the visitor${away}`, running: true };
+  }
+  switch (bot.outcome) {
+    case "handed_over":
+      return { text: "Bot · handed over", title: `${name} (bot) handed the conversation to the team`, running: false };
+    case "ended":
+      return { text: "Resolved by bot", title: `${name} (bot) ended the conversation; no person took part`, running: false };
+    case "taken_over":
+      return { text: "Bot · taken over", title: `An agent took the conversation from ${name} (bot)`, running: false };
+  }
+  return { text: "Bot · visitor left", title: `The visitor left ${name} (bot) without an answer`, running: false };
+}
+
+/**
+ * botAnswers are what a chatflow's bot collected in a conversation, by
+ * the name each answer is saved under, for the contact sidebar: from the
+ * conversation's latest state when it is the card's (the answers grow
+ * live while the bot asks), else from the card as read.
+ */
+export function botAnswers(card: ContactCard, conversation: Summary | null): [string, string][] {
+  const answers = conversation?.bot ? conversation.bot.answers : card.botAnswers;
+  return Object.entries(answers || {});
 }
 
 /** exportFileName names a contact's export: who (the address, else the name, else the visitor id) and the day, safe as a file name. */
@@ -61,6 +103,7 @@ export function fileSize(n: number): string {
 /** eventText says what a system event of the thread did; thread is the conversation's messages. */
 export function eventText(m: Message, thread: readonly Message[]): string {
   const who = m.author.name || "An agent";
+  const bot = m.author.name ? `${m.author.name} (bot)` : "The bot";
   const target = m.event?.agentName || "";
   switch (m.event?.type) {
     case "assigned":
@@ -69,8 +112,12 @@ export function eventText(m: Message, thread: readonly Message[]): string {
       return `${who} took over the conversation`;
     case "unassigned":
       return `${who} unassigned ${target}`;
+    case "handed_over":
+      return `${bot} handed the conversation to the team`;
     case "closed": {
-      const text = m.event.reason === "inactivity" ? inactivityText(m, thread) : `${who} closed the conversation`;
+      const text = m.event.reason === "inactivity" ? inactivityText(m, thread)
+        : m.event.reason === "bot" ? `${bot} ended the conversation`
+        : `${who} closed the conversation`;
       return m.event.survey ? text + "; the visitor was asked for a rating" : text;
     }
     case "rated": {

@@ -30,6 +30,7 @@ await esbuild.build({
     "inbox-week": join(root, "inbox/state/week.ts"),
     "inbox-form": join(root, "inbox/state/form.ts"),
     "inbox-channel": join(root, "inbox/state/channel.ts"),
+    "inbox-flows": join(root, "inbox/state/flows.ts"),
     "inbox-reports": join(root, "inbox/state/reports.ts"),
     "widget-locale": join(root, "widget/locale.ts"),
   },

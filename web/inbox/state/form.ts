@@ -110,6 +110,22 @@ export class Form<T> {
     this.note.value = r.fields?.length ? "Not saved: please correct the fields marked below." : "Not saved: " + r.message;
   }
 
+  /**
+   * moveErrors follows a change that moved or removed items of a list:
+   * each placed error goes to its item's new path (rewrite), or away with
+   * the item (null).
+   */
+  moveErrors(rewrite: (path: string) => string | null): void {
+    const { fields, general } = this.errors.peek();
+    if (!fields.size) return;
+    const moved = new Map<string, string>();
+    for (const [p, text] of fields) {
+      const to = rewrite(p);
+      if (to !== null) moved.set(to, text);
+    }
+    this.errors.value = { fields: moved, general };
+  }
+
   /** reset replaces what is edited with a stored value, from the server. */
   reset(v: T): void {
     this.done(v, "");

@@ -1,9 +1,11 @@
 // The settings pages' state: the inboxes, chat channels and team as read
 // from the API, the forms that edit them, and the chat channel being
-// edited with its week grid and its live preview of the widget.
+// edited with its week grid, its chatflows and its live preview of the
+// widget.
 import { computed, signal } from "@preact/signals";
 import type { ChatChannel, Inbox, TeamMember, TeamRole } from "../../shared/wire";
 import { colorProblem, preview } from "./channel";
+import { FlowsEditor } from "./flows";
 import { Form } from "./form";
 import { begin, type Cursor, extend, move, type Stroke, type Week } from "./week";
 
@@ -57,9 +59,12 @@ export class ChannelEditor {
   /** cursor is the grid cell that has the keyboard focus. */
   readonly cursor = signal<Cursor>({ row: 0, slot: 18 });
   private stroke: Stroke | null = null;
+  /** flows edits the channel's chatflows, inside the form. */
+  readonly flows: FlowsEditor;
 
   constructor(c: ChatChannel) {
     this.form = new Form(c, "ch");
+    this.flows = new FlowsEditor(this.form);
   }
 
   get week(): Week {

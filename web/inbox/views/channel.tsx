@@ -1,11 +1,12 @@
 // The chat channels: their list, a new one, and one channel's settings
-// (look with a live preview of the widget, availability, away, email,
-// inactivity, files, retention, the sites that embed it, the embed snippet), sent as
-// one document.
+// (look with a live preview of the widget, availability, away, the
+// chatflows, email, inactivity, files, retention, the sites that embed
+// it, the embed snippet), sent as one document.
 import { useEffect, useState } from "preact/hooks";
 import type { Availability, ChatChannel, ReplyTime, WidgetLanguage } from "../../shared/wire";
 import { browserZones, languages, snippet, timeZones } from "../state/channel";
 import type { ChannelEditor } from "../state/settings";
+import { Chatflows } from "./flows";
 import { Preview } from "./preview";
 import { Field, FieldError, Group, Loading, SaveBar, settingsHash, useSettings } from "./settings";
 import { Holidays, WeekEditor } from "./week";
@@ -105,6 +106,7 @@ function Editor({ ed }: { ed: ChannelEditor }) {
             {c.availability.mode === "hours" ? <Hours ed={ed} /> : null}
           </section>
           <Away ed={ed} />
+          <Chatflows ed={ed} />
           <section class="card" aria-labelledby="email-title">
             <h4 id="email-title">Email</h4>
             <label class="check">

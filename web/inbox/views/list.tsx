@@ -2,7 +2,7 @@
 // newest first (or, while searching, what the search found).
 import type { Summary } from "../../shared/wire";
 import { routeHash } from "../router";
-import { ago, visitorName } from "../text";
+import { ago, botLabel, visitorName } from "../text";
 import { useInbox } from "./context";
 import { Lazy } from "./lazy";
 import { Avatar, Segmented } from "./parts";
@@ -73,6 +73,7 @@ function Row({ s, current, now }: { s: Summary; current: boolean; now: number })
   const inbox = useInbox();
   const unread = s.agentReadSeq < s.lastSeq;
   const name = visitorName(s.visitorId, s.visitorName);
+  const bot = botLabel(s.bot);
   const open = (e: MouseEvent) => {
     // A modified click opens the link in another tab, as links do.
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -92,7 +93,10 @@ function Row({ s, current, now }: { s: Summary; current: boolean; now: number })
             <span class="preview">{s.preview}</span>
             {unread ? <span class="dot" title="Unread"><span class="sr">unread</span></span> : null}
           </span>
-          {s.assigneeName ? <span class="assignee">{s.assigneeName}</span> : <span class="assignee none">Unassigned</span>}
+          <span class="item-foot">
+            {s.assigneeName ? <span class="assignee">{s.assigneeName}</span> : <span class="assignee none">Unassigned</span>}
+            {bot ? <span class={"pill bot" + (bot.running ? " running" : "")} title={bot.title}>{bot.text}</span> : null}
+          </span>
         </span>
       </a>
     </li>

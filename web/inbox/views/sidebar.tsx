@@ -2,13 +2,14 @@
 // edit its name and address), what the site said of it, where the chat
 // started and the pages since (live), the browser, and the visitor's
 // other conversations, each a click away; the visitor's rating of this
-// conversation once given (live: the thread's state carries it). Everything here came from a
+// conversation once given and the answers a chatflow's bot collected
+// (live: the thread's state carries them). Everything here came from a
 // browser or a site: it is shown as text, and only http(s) URLs become
 // links. A chunk of its own, loaded with the first thread.
 import { useState } from "preact/hooks";
 import type { ContactCard, Page as Visited, Visit } from "../../shared/wire";
 import { routeHash } from "../router";
-import { errorText, visitorName, when } from "../text";
+import { botAnswers, errorText, visitorName, when } from "../text";
 import { useInbox } from "./context";
 import { Avatar } from "./parts";
 
@@ -34,6 +35,7 @@ function Card({ id, c }: { id: string; c: ContactCard }) {
         <Contact id={id} c={c} />
       </section>
       <Satisfaction id={id} />
+      <BotAnswers id={id} c={c} />
       {attributes.length ? (
         <section class="csb-part">
           <h3>Attributes <span class="pill unconfirmed" title="Set by the site's page: anyone can change them">Unverified</span></h3>
@@ -62,6 +64,26 @@ function Satisfaction({ id }: { id: string }) {
         <strong>{r.score} of 5</strong>
       </p>
       {r.comment ? <p class="csb-quote">{r.comment}</p> : null}
+    </section>
+  );
+}
+
+/** BotAnswers are the visitor's answers to the bot, by the name each step saved them under. */
+function BotAnswers({ id, c }: { id: string; c: ContactCard }) {
+  const s = useInbox().state.thread.summary.value;
+  const open = s?.id === id ? s : null;
+  const answers = botAnswers(c, open);
+  if (!answers.length) return null;
+  const bot = open?.bot?.name;
+  return (
+    <section class="csb-part csb-bot" aria-labelledby="csb-bot-title">
+      <h3 id="csb-bot-title">
+        {bot ? `Answers to ${bot}` : "Answers to the bot"}
+        <span class="pill unconfirmed" title="Typed or chosen by the visitor in the chat with the bot">Unverified</span>
+      </h3>
+      <dl class="csb-facts">
+        {answers.map(([k, v]) => <Fact key={k} label={k} value={v} />)}
+      </dl>
     </section>
   );
 }

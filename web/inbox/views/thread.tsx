@@ -1,5 +1,6 @@
-// The open conversation: its header and actions, files, messages, the
-// visitor's typing, and the reply editor.
+// The open conversation: its header and actions (taking it over from a
+// chatflow's bot too), files, messages (the bot's with the buttons it
+// offered), the visitor's typing, and the reply editor.
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Message, Summary } from "../../shared/wire";
 import { files, type Inbox } from "../inbox";
@@ -69,6 +70,8 @@ function Head({ s }: { s: Summary }) {
   const me = inbox.state.profile.me.value;
   const agents = inbox.state.profile.agents.value;
   const name = visitorName(s.visitorId, s.visitorName);
+  // The bot waits for the visitor: taking over stops it at once.
+  const botTalking = !s.assigneeId && !!s.bot?.running;
   const assign = (e: Event) => {
     const select = e.currentTarget as HTMLSelectElement;
     const agentId = select.value;
@@ -86,7 +89,7 @@ function Head({ s }: { s: Summary }) {
             {" · "}
             <span class={"pill " + s.status}>{s.status === "open" ? "Open" : "Closed"}</span>
             {" · "}
-            {s.assigneeName ? `Assigned to ${s.assigneeName}` : "Unassigned"}
+            {s.assigneeName ? `Assigned to ${s.assigneeName}` : botTalking ? `${s.bot!.name || "The bot"} (bot) is talking with the visitor` : "Unassigned"}
           </p>
           <Contact id={s.id} />
         </div>
@@ -94,8 +97,9 @@ function Head({ s }: { s: Summary }) {
       </div>
       <div class="actions">
         {s.assigneeId === me.id ? null : (
-          <button class="primary" type="button" onClick={() => void inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" })}>
-            {s.assigneeId ? "Take over" : "Take it"}
+          <button class="primary" type="button" title={botTalking ? "Stops the bot at once; the visitor sees you from now on" : undefined}
+            onClick={() => void inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" })}>
+            {s.assigneeId || botTalking ? "Take over" : "Take it"}
           </button>
         )}
         <select aria-label="Assign to" onChange={assign}>
@@ -189,21 +193,39 @@ function Row({ m, thread, state, contact }: { m: Message; thread: readonly Messa
     return <p class={"event" + kind}>{eventText(m, thread)}{" · "}{time}</p>;
   }
   const visitor = m.author.type === "visitor";
-  const name = visitor ? visitorName(m.author.id, contact) : m.author.name || "Agent";
+  const bot = m.author.type === "bot";
+  const name = visitor ? visitorName(m.author.id, contact) : m.author.name || (bot ? "Bot" : "Agent");
   return (
-    <article class={"msg " + (visitor ? "from-visitor" : "from-agent") + (state ? " " + state : "")}>
+    <article class={"msg " + (visitor ? "from-visitor" : bot ? "from-bot" : "from-agent") + (state ? " " + state : "")}>
       <Avatar name={name} url={m.author.avatarUrl} size="md" />
       <div class="msg-main">
         <header>
           <strong>{name}</strong>
+          {bot ? <span class="pill bot">Bot</span> : null}
           {time}
           {m.channel === "email" ? <span class="channel email">Email</span> : <span class="channel">Chat</span>}
         </header>
         <div class="body"><LinkedText text={m.body || ""} /></div>
+        {m.ask ? <Ask ask={m.ask} /> : null}
         {m.attachments?.length ? <Files kind="message" m={m} /> : null}
         <ExtractionNote message={m} />
       </div>
     </article>
+  );
+}
+
+/** Ask shows how the bot's question let the visitor answer: its buttons, or what it asked for. */
+function Ask({ ask }: { ask: NonNullable<Message["ask"]> }) {
+  const typed = ask.type === "email" ? "Asks for an email address" : ask.type === "text" ? "Asks for a typed answer" : ask.freeText ? "A typed answer is taken too" : "";
+  return (
+    <div class="ask">
+      {ask.buttons?.length ? (
+        <ul class="ask-buttons" aria-label="Buttons offered">
+          {ask.buttons.map((b, i) => <li key={i}>{b}</li>)}
+        </ul>
+      ) : null}
+      {typed ? <p class="ask-note">{typed}</p> : null}
+    </div>
   );
 }
 
