@@ -150,7 +150,7 @@ func TestBotConversationInInbox(t *testing.T) {
 		}
 		return f
 	}
-	if err := chatclient.StartBot(t.Context(), sock, uuid.NewString()); err != nil {
+	if err := chatclient.StartBot(t.Context(), sock, uuid.NewString(), ""); err != nil {
 		t.Fatal(err)
 	}
 	conv := asked("buttons").ConversationID

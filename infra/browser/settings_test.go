@@ -83,7 +83,13 @@ func saveChannel(t *testing.T, ch doc) doc {
 // returns its URL.
 func sitePage(t *testing.T, snippet string) string {
 	t.Helper()
-	name := "p-" + uuid.NewString()[:8] + ".html"
+	return sitePageAt(t, "p-"+uuid.NewString()[:8]+".html", snippet)
+}
+
+// sitePageAt writes the page /pages/<name> of the demo site, which embeds
+// snippet, and returns its URL.
+func sitePageAt(t *testing.T, name, snippet string) string {
+	t.Helper()
 	html := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Northwind Coffee · another page</title></head>
 <body><h1>Another page of the site</h1><p>It embeds the widget with the snippet from the settings page.</p>
 ` + snippet + "\n</body></html>\n"

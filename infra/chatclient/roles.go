@@ -156,8 +156,13 @@ func (a *Agent) Card(ctx context.Context, id string) (contact.Card, error) {
 	return out.Card, err
 }
 
-// StartBot writes a startBot frame (the widget opened on a channel whose
-// chatflow is a bot) with the given client id.
-func StartBot(ctx context.Context, s *Socket, clientID string) error {
-	return s.Send(ctx, map[string]any{"action": "startBot", "clientId": clientID})
+// StartBot writes a startBot frame (the widget opened on a page whose
+// chatflow is a bot) with the given client id and the flow the page's
+// targeting chose ("": none named, the channel's default).
+func StartBot(ctx context.Context, s *Socket, clientID, flowID string) error {
+	f := map[string]any{"action": "startBot", "clientId": clientID}
+	if flowID != "" {
+		f["flowId"] = flowID
+	}
+	return s.Send(ctx, f)
 }

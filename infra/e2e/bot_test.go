@@ -75,12 +75,19 @@ type botVisitor struct {
 
 func openBot(t *testing.T, channel string) *botVisitor {
 	t.Helper()
+	return openFlow(t, channel, "")
+}
+
+// openFlow opens the chat on a page whose targeting chose the bot flowID
+// ("": none named).
+func openFlow(t *testing.T, channel, flowID string) *botVisitor {
+	t.Helper()
 	v, _, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), channel, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &botVisitor{v: v, tab: connect(t, v), entries: map[int64]chatclient.Message{}}
-	if err := chatclient.StartBot(wait(t), b.tab, uuid.NewString()); err != nil {
+	if err := chatclient.StartBot(wait(t), b.tab, uuid.NewString(), flowID); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -513,7 +520,7 @@ func TestStartBotRefused(t *testing.T) {
 	}{{"a visitor of a channel without a bot", visitor}, {"an agent", agent}} {
 		t.Run(tt.name, func(t *testing.T) {
 			id := uuid.NewString()
-			if err := chatclient.StartBot(wait(t), tt.tab, id); err != nil {
+			if err := chatclient.StartBot(wait(t), tt.tab, id, ""); err != nil {
 				t.Fatal(err)
 			}
 			f, err := tt.tab.Next(wait(t), func(f chatclient.Frame) bool { return f.Type == "error" || f.Type == "message" })

@@ -411,7 +411,15 @@ func TestWireSamples(t *testing.T) {
 	steps[0]["freeText"], steps[0]["next"] = true, "route"
 	flow["steps"] = append(steps, map[string]any{"id": "route", "type": "branch", "on": "topic",
 		"cases": []map[string]any{{"equals": "sales", "next": "seats"}}, "next": "problem"})
-	botCh, bea, beaTab := botChannel(t, newAgent(t, "alice"), flow)
+	botAdmin := newAgent(t, "alice")
+	botCh, bea, beaTab := botChannel(t, botAdmin, flow)
+	botDoc := getChannel(t, botAdmin, botCh)
+	botDoc["targeting"] = map[string]any{"rules": []any{
+		map[string]any{"pages": "example.com/pricing*", "flow": "greeter"},
+		map[string]any{"pages": "/checkout*", "hide": true},
+	}, "otherPages": map[string]any{"flow": "greeter"}}
+	putChannel(t, botAdmin, botDoc)
+	pastTheCaches(t)
 	rec.answer("a bot", admin, "GET /agent/settings/channels/{id}", "/agent/settings/channels/"+botCh, nil, http.StatusOK)
 	rec.answer("a bot", anyone, "GET /widget/config", "/widget/config?channelId="+botCh, nil, http.StatusOK)
 	bot := openBot(t, botCh)

@@ -142,8 +142,8 @@ func (s *Service) flowOf(ctx context.Context, conv Conversation) (chatflow.Flow,
 	if err != nil {
 		return chatflow.Flow{}, err
 	}
-	if f := ch.Flow; f != nil && f.ID == conv.Bot.FlowID && f.Version == conv.Bot.Version {
-		return *f, nil
+	if f, ok := ch.flow(conv.Bot.FlowID); ok && f.Version == conv.Bot.Version {
+		return f, nil
 	}
 	f, err := s.channels.FlowVersion(ctx, conv.ChannelID, conv.Bot.FlowID, conv.Bot.Version)
 	if err != nil {
@@ -209,12 +209,14 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 	}, nil
 }
 
-// StartBot starts the bot of the visitor's channel: a new conversation
+// StartBot starts a bot of the visitor's channel: a new conversation
 // whose first entries are the welcome message and the flow's first
-// steps, up to its first question. clientID makes it idempotent: a retry
-// answers with the conversation it started. A channel without a bot is
-// invalid_request.
-func (s *Service) StartBot(ctx context.Context, connectionID, clientID string) (Conversation, []Message, error) {
+// steps, up to its first question. flowID is the flow the loader chose
+// for the page by the channel's targeting rules ("": the channel's
+// default flow, or its first bot). clientID makes it idempotent: a retry
+// answers with the conversation it started. A flow id that names no bot
+// of the channel, or a channel without one, is invalid_request.
+func (s *Service) StartBot(ctx context.Context, connectionID, clientID, flowID string) (Conversation, []Message, error) {
 	if err := checkID("clientId", clientID); err != nil {
 		return Conversation{}, nil, err
 	}
@@ -229,10 +231,10 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID string) (
 	if err != nil {
 		return Conversation{}, nil, err
 	}
-	if ch.Flow == nil || ch.Flow.Kind != chatflow.KindBot {
-		return Conversation{}, nil, invalid("the channel has no bot")
+	f, err := ch.bot(flowID)
+	if err != nil {
+		return Conversation{}, nil, err
 	}
-	f := *ch.Flow
 	t := f.Start(true)
 	if t.Handover {
 		avail, err := s.available(ctx, ch)
@@ -269,7 +271,7 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID string) (
 	}
 	first := entries[0]
 	first.ClientID = clientID
-	in := NewConversation{Conversation: c, Message: first, Follow: entries[1:], ClientKey: clientKey(p, clientID), Request: botStartDigest, Quota: s.visitorQuota(p)}
+	in := NewConversation{Conversation: c, Message: first, Follow: entries[1:], ClientKey: clientKey(p, clientID), Request: botStartDigest + flowID, Quota: s.visitorQuota(p)}
 	res, err := s.store.CreateConversation(ctx, in)
 	if err != nil {
 		return Conversation{}, nil, fmt.Errorf("start bot: %w", err)
@@ -294,9 +296,34 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID string) (
 	return res.Conversation, all, nil
 }
 
-// botStartDigest binds a start's client id to a start (any other request
-// with it is client_id_reused).
-const botStartDigest = "bot-start"
+// botStartDigest binds a start's client id to a start of the flow it
+// asked for (any other request with it is client_id_reused).
+const botStartDigest = "bot-start:"
+
+// bot returns the bot flow a start runs: the one named, which must be a
+// bot of the channel; without a name, the default flow when it is a bot,
+// else the channel's first bot.
+func (c Channel) bot(flowID string) (chatflow.Flow, error) {
+	if flowID != "" {
+		f, ok := c.flow(flowID)
+		switch {
+		case !ok:
+			return chatflow.Flow{}, invalid("flowId names no chatflow of this channel")
+		case f.Kind != chatflow.KindBot:
+			return chatflow.Flow{}, invalid("flowId names a live chat flow, not a bot")
+		}
+		return f, nil
+	}
+	if f, ok := c.flow(c.DefaultFlow); ok && f.Kind == chatflow.KindBot {
+		return f, nil
+	}
+	for _, f := range c.Flows {
+		if f.Kind == chatflow.KindBot {
+			return f, nil
+		}
+	}
+	return chatflow.Flow{}, invalid("the channel has no bot")
+}
 
 // botFollowing reads, after a duplicate, the message m and the bot's
 // entries stored with it (the following entries the bot wrote), so a

@@ -22,10 +22,22 @@ type Channel struct {
 	InboxID    string
 	Inactivity Inactivity
 	Survey     bool
-	// Flow is the channel's chatflow (nil: live chat); Hours its business
-	// hours (nil: always available).
-	Flow  *chatflow.Flow
-	Hours *availability.Schedule
+	// Flows are the channel's chatflows, at their current versions;
+	// DefaultFlow names the one pages no targeting rule matches get ("":
+	// none). Hours are its business hours (nil: always available).
+	Flows       []chatflow.Flow
+	DefaultFlow string
+	Hours       *availability.Schedule
+}
+
+// flow returns the channel's flow of that id, at its current version.
+func (c Channel) flow(id string) (chatflow.Flow, bool) {
+	for _, f := range c.Flows {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return chatflow.Flow{}, false
 }
 
 // Channels answers for the chat channels; the stored settings do
@@ -78,8 +90,8 @@ func (m ChannelInboxes) Channel(_ context.Context, channelID string) (Channel, e
 // FlowVersion implements Channels: the channel's current flow, when it is
 // that version.
 func (m StaticChannels) FlowVersion(_ context.Context, channelID, flowID string, version int) (chatflow.Flow, error) {
-	if f := m[channelID].Flow; f != nil && f.ID == flowID && f.Version == version {
-		return *f, nil
+	if f, ok := m[channelID].flow(flowID); ok && f.Version == version {
+		return f, nil
 	}
 	return chatflow.Flow{}, &Error{Kind: ErrNotFound, Message: "flow not found"}
 }

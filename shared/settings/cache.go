@@ -140,10 +140,14 @@ func (c *Cache) read(ctx context.Context, id string) (Channel, error) {
 	return listed(ch), nil
 }
 
-// listed gives a channel stored before it had chatflows an empty list.
+// listed gives a channel stored before it had chatflows or targeting
+// rules empty lists.
 func listed(ch Channel) Channel {
 	if ch.Chatflows == nil {
 		ch.Chatflows = []chatflow.Flow{}
+	}
+	if ch.Targeting.Rules == nil {
+		ch.Targeting.Rules = []chatflow.Rule{}
 	}
 	return ch
 }
@@ -207,10 +211,7 @@ func (c *Cache) Channel(ctx context.Context, id string) (chat.Channel, error) {
 	ch := chat.Channel{ID: e.ch.ID, InboxID: e.ch.InboxID, Inactivity: chat.Inactivity{
 		Timeout: time.Duration(in.TimeoutMinutes) * time.Minute, Warning: time.Duration(in.WarningMinutes) * time.Minute,
 		Language: e.ch.Look.Language, WarningText: in.WarningText,
-	}, Hours: e.schedule, Survey: e.ch.CSAT}
-	if len(e.ch.Chatflows) > 0 {
-		ch.Flow = &e.ch.Chatflows[0]
-	}
+	}, Hours: e.schedule, Survey: e.ch.CSAT, Flows: e.ch.Chatflows, DefaultFlow: e.ch.Targeting.OtherPages.Flow}
 	return ch, nil
 }
 

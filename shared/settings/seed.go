@@ -73,6 +73,7 @@ func (s Seed) channel() Channel {
 func (s Seed) defaults(id, inboxID, name string) Channel {
 	ch := Channel{
 		ID: id, InboxID: inboxID, Name: name, AllowedOrigins: []string{}, Chatflows: []chatflow.Flow{},
+		Targeting: chatflow.Targeting{Rules: []chatflow.Rule{}},
 		Look: Look{
 			Color: DefaultColor, Position: PositionRight, TeamName: s.teamName(),
 			Greeting: DefaultGreeting, PoweredBy: true, Language: defaultLanguage,

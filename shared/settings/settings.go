@@ -34,9 +34,10 @@ type Channel struct {
 	// (docs/reports.md, "Satisfaction"). Off by default.
 	CSAT bool `json:"csat"`
 	// Chatflows are what the widget does when a visitor opens the chat;
-	// the first one runs on every page (none: live chat with the
-	// greeting). docs/chatflows.md.
-	Chatflows []chatflow.Flow `json:"chatflows"`
+	// Targeting says which pages get which (none: live chat with the
+	// greeting everywhere). docs/chatflows.md.
+	Chatflows []chatflow.Flow    `json:"chatflows"`
+	Targeting chatflow.Targeting `json:"targeting"`
 }
 
 // Look is how the widget looks on the host page.

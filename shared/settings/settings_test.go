@@ -120,6 +120,7 @@ func TestSeed(t *testing.T) {
 		Email:      settings.Email{TranscriptOnClose: true, SenderAddress: "chat@example.com"},
 		Inactivity: settings.Inactivity{TimeoutMinutes: 30, WarningMinutes: 2},
 		Chatflows:  []chatflow.Flow{},
+		Targeting:  chatflow.Targeting{Rules: []chatflow.Rule{}},
 	}
 	if diff := cmp.Diff(want, ch); diff != "" {
 		t.Errorf("seeded channel (-want +got):\n%s", diff)
@@ -294,6 +295,17 @@ func TestPutChannelValidates(t *testing.T) {
 			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
 		{"retention past ten years", func(c *settings.Channel) { c.Retention.ClosedDays = 3651 },
 			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
+		{"targeting: bad patterns and a flow the channel lacks", func(c *settings.Channel) {
+			c.Chatflows = []chatflow.Flow{{ID: "hello", Name: "Hello", Kind: chatflow.KindLive}}
+			c.Targeting = chatflow.Targeting{Rules: []chatflow.Rule{
+				{Pages: "https://example.com/pricing", Show: chatflow.Show{Flow: "hello"}},
+				{Pages: "/pricing?plan=pro", Show: chatflow.Show{Hide: true}},
+				{Pages: "/docs/*", Show: chatflow.Show{Flow: "sales"}},
+			}, OtherPages: chatflow.Show{Flow: "gone"}}
+		}, []string{
+			"targeting.rules[0].pages: leave out the scheme", "targeting.rules[1].pages: the query and the fragment are not matched",
+			`targeting.rules[2].flow: "sales" is no chatflow of this channel`, `targeting.otherPages.flow: "gone" is no chatflow of this channel`,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -175,7 +175,17 @@ func checkChannel(ch Channel, senderDomain string) (Channel, error) {
 		c.add("retention.closedDays", "must be between 0 (keep forever) and %d", MaxRetentionDays)
 	}
 	ch.Chatflows = c.chatflows(ch.Chatflows)
+	ch.Targeting = c.targeting(ch.Targeting, ch.Chatflows)
 	return ch, c.err("the channel")
+}
+
+// targeting checks the rules' patterns and the flows they name.
+func (c *checker) targeting(t chatflow.Targeting, flows []chatflow.Flow) chatflow.Targeting {
+	t, problems := chatflow.CheckTargeting(t, flows)
+	for _, p := range problems {
+		c.add("targeting."+p.Field, "%s", p.Message)
+	}
+	return t
 }
 
 // chatflows checks each flow (its problems named by their JSON path, the

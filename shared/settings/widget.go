@@ -39,9 +39,15 @@ type WidgetConfig struct {
 	// NextChange is when Available flips next by the schedule (business
 	// hours); absent when nothing is scheduled.
 	NextChange *time.Time `json:"nextChange,omitempty"`
-	// Flow is the channel's chatflow as the widget shows it on open;
-	// absent for live chat with the greeting.
-	Flow *WidgetFlow `json:"flow,omitempty"`
+	// Targeting says which pages get which of Flows (the chatflows it
+	// names, by id) or no widget: the loader matches the rules on the page
+	// (the page's address never comes here) and hands the chat window the
+	// config with Flow set to the page's flow. Flow as sent is the one
+	// pages no rule matches get. All three are absent when every page
+	// gets live chat with the greeting.
+	Targeting *chatflow.Targeting   `json:"targeting,omitempty"`
+	Flows     map[string]WidgetFlow `json:"flows,omitempty"`
+	Flow      *WidgetFlow           `json:"flow,omitempty"`
 }
 
 // WidgetFlow is what the widget needs of a chatflow: the welcome message
@@ -54,16 +60,32 @@ type WidgetFlow struct {
 	Bot     *chatflow.Persona `json:"bot,omitempty"`
 }
 
-func widgetFlow(flows []chatflow.Flow) *WidgetFlow {
-	if len(flows) == 0 {
-		return nil
+// targeting sets a config's rules, the flows they name as the widget
+// takes them, and the flow of the pages no rule matches; nothing when
+// every page gets live chat with the greeting.
+func (cfg *WidgetConfig) targeting(ch Channel) {
+	t := ch.Targeting
+	if t.Zero() {
+		return
 	}
-	f := flows[0]
-	w := &WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
-	if f.Kind == chatflow.KindBot {
-		w.Bot = &f.Bot
+	named := map[string]bool{t.OtherPages.Flow: true}
+	for _, r := range t.Rules {
+		named[r.Flow] = true
 	}
-	return w
+	cfg.Targeting, cfg.Flows = &t, map[string]WidgetFlow{}
+	for _, f := range ch.Chatflows {
+		if !named[f.ID] {
+			continue
+		}
+		w := WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
+		if f.Kind == chatflow.KindBot {
+			w.Bot = &f.Bot
+		}
+		cfg.Flows[f.ID] = w
+		if f.ID == t.OtherPages.Flow {
+			cfg.Flow = &w
+		}
+	}
 }
 
 // WidgetConfig returns a channel's public config and how long it may be
@@ -88,8 +110,8 @@ func (s *Service) WidgetConfig(ctx context.Context, channelID string) (WidgetCon
 		ChannelID: e.ch.ID, TeamName: l.TeamName, Color: l.Color, TeamAvatarURL: l.TeamAvatarURL,
 		LauncherText: l.LauncherText, Position: l.Position, Greeting: l.Greeting, PoweredBy: l.PoweredBy,
 		Language: l.Language, TypicalReplyTime: e.ch.TypicalReplyTime, Available: st.Available, Away: e.ch.Away,
-		Flow: widgetFlow(e.ch.Chatflows),
 	}
+	cfg.targeting(e.ch)
 	maxAge := WidgetMaxAge
 	if !st.NextChange.IsZero() {
 		next := st.NextChange.UTC()

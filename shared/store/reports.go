@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -17,12 +20,18 @@ import (
 // Reports keep (docs/reports.md):
 //
 //	RCONV#<cid>          REPORT       the conversation's entries and what they added to the
-//	                                  rollups (JSON), version; kept as long as the conversation
+//	                                  rollups (deflated JSON), version; kept as long as the conversation
 //	REPORT#<dim>#<id>    DAY#<date>   one day's counters of an inbox or agent, one number attribute each
 //
 // The state and the counters it changes are written in one transaction,
 // conditional on the state's version, so an event counts once whatever
 // runs beside it.
+//
+// The state is written at every event, and a write costs a unit per KB
+// (two in a transaction): as JSON it passes 1 KB after about ten events,
+// deflated it stays under it for most conversations (a quarter of the
+// size). States written before, as the JSON strings conv and added, are
+// read as they are and rewritten deflated at their next event.
 
 const (
 	reportStateSK = "REPORT"
@@ -45,27 +54,80 @@ type addedRollup struct {
 	Counters reports.Counters `json:"c"`
 }
 
+// storedState is what the state item's attribute state holds, deflated.
+type storedState struct {
+	Conversation reports.Conversation `json:"c"`
+	Added        []addedRollup        `json:"a"`
+}
+
+// maxStateBytes bounds what a stored state may inflate to: a state's JSON
+// stays under 200 KB (reports.MaxEntries), so more is not a state this
+// store wrote.
+const maxStateBytes = 1 << 20
+
+func encodeState(st reports.State) ([]byte, error) {
+	stored := storedState{Conversation: st.Conversation, Added: make([]addedRollup, 0, len(st.Added))}
+	for k, c := range st.Added {
+		stored.Added = append(stored.Added, addedRollup{Dim: k.Dim, ID: k.ID, Day: k.Day, Counters: c})
+	}
+	raw, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeState reads a stored state item: deflated, or the JSON strings
+// of before.
+func decodeState(it item) (reports.State, error) {
+	var stored storedState
+	if b, ok := it["state"].(*types.AttributeValueMemberB); ok {
+		raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b.Value)), maxStateBytes))
+		if err != nil {
+			return reports.State{}, err
+		}
+		if err := json.Unmarshal(raw, &stored); err != nil {
+			return reports.State{}, err
+		}
+	} else {
+		if err := json.Unmarshal([]byte(getS(it, "conv")), &stored.Conversation); err != nil {
+			return reports.State{}, err
+		}
+		if err := json.Unmarshal([]byte(getS(it, "added")), &stored.Added); err != nil {
+			return reports.State{}, err
+		}
+	}
+	st := reports.State{Conversation: stored.Conversation, Added: reports.Rollups{}, Version: getN(it, "version")}
+	for _, a := range stored.Added {
+		st.Added[reports.Key{Dim: a.Dim, ID: a.ID, Day: a.Day}] = a.Counters
+	}
+	return st, nil
+}
+
 // LoadReportState implements reports.Store with one consistent GetItem.
 func (s *Store) LoadReportState(ctx context.Context, cid string) (reports.State, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(reportStatePK(cid), reportStateSK), ConsistentRead: ptr(true)})
 	if err != nil {
 		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, translate(err))
 	}
-	st := reports.State{Added: reports.Rollups{}}
 	if len(out.Item) == 0 {
-		return st, nil
+		return reports.State{Added: reports.Rollups{}}, nil
 	}
-	var added []addedRollup
-	if err := json.Unmarshal([]byte(getS(out.Item, "conv")), &st.Conversation); err != nil {
+	st, err := decodeState(out.Item)
+	if err != nil {
 		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, err)
 	}
-	if err := json.Unmarshal([]byte(getS(out.Item, "added")), &added); err != nil {
-		return reports.State{}, fmt.Errorf("report state of %s: %w", cid, err)
-	}
-	for _, a := range added {
-		st.Added[reports.Key{Dim: a.Dim, ID: a.ID, Day: a.Day}] = a.Counters
-	}
-	st.Version = getN(out.Item, "version")
 	return st, nil
 }
 
@@ -76,20 +138,12 @@ func (s *Store) SaveReportState(ctx context.Context, cid string, st reports.Stat
 	if len(delta) > maxReportUpdates {
 		return fmt.Errorf("report state of %s: %d rollups change at once, more than %d", cid, len(delta), maxReportUpdates)
 	}
-	conv, err := json.Marshal(st.Conversation)
-	if err != nil {
-		return fmt.Errorf("report state of %s: %w", cid, err)
-	}
-	added := make([]addedRollup, 0, len(st.Added))
-	for k, c := range st.Added {
-		added = append(added, addedRollup{Dim: k.Dim, ID: k.ID, Day: k.Day, Counters: c})
-	}
-	addedJSON, err := json.Marshal(added)
+	enc, err := encodeState(st)
 	if err != nil {
 		return fmt.Errorf("report state of %s: %w", cid, err)
 	}
 	state := key(reportStatePK(cid), reportStateSK)
-	state["conv"], state["added"] = str(string(conv)), str(string(addedJSON))
+	state["state"] = &types.AttributeValueMemberB{Value: enc}
 	// No expiry: what the state added is what a backfill subtracts when
 	// it recomputes the conversation (docs/reports.md, "Backfill").
 	state["version"] = num(st.Version + 1)

@@ -2,15 +2,21 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/shared/availability"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/reports"
+	"github.com/parleychat/parley/shared/store"
+	"github.com/parleychat/parley/shared/store/storetest"
 )
 
 // Events of two conversations recorded concurrently, each twice, give the
@@ -104,3 +110,111 @@ type noHours struct{}
 func (noHours) ChannelSchedule(context.Context, string) (*availability.Schedule, error) {
 	return nil, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
 }
+
+// A state stored before states were deflated (the JSON strings conv and
+// added) is read as it was: the next event adds to what it lists and
+// subtracts what it added, and the state goes on from it.
+func TestReportStateOfBefore(t *testing.T) {
+	table := ddb.NewTable(t)
+	s := store.New(storetest.NewCounting(ddb.Client()), table, nil)
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC).UnixMilli()
+	raw := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "RCONV#c1"}, "sk": &types.AttributeValueMemberS{Value: "REPORT"},
+		"conv":    &types.AttributeValueMemberS{Value: `{"i":"main","e":[{"q":1,"k":"v","t":` + itoa(t0) + `,"c":"chat"},{"q":2,"k":"s","t":` + itoa(t0+1000) + `,"a":"alice"}]}`},
+		"added":   &types.AttributeValueMemberS{Value: `[{"d":"inbox","i":"main","y":"2026-12-07","c":{"new_chat":1}}]`},
+		"version": &types.AttributeValueMemberN{Value: "2"},
+	}
+	rollup := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "REPORT#inbox#main"}, "sk": &types.AttributeValueMemberS{Value: "DAY#2026-12-07"},
+		"new_chat": &types.AttributeValueMemberN{Value: "1"},
+	}
+	for _, it := range []map[string]types.AttributeValue{raw, rollup} {
+		if _, err := ddb.Client().PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := reports.NewRecorder(s, time.UTC, noHours{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := reports.Event{ConversationID: "c1", InboxID: "main", Entry: reports.Entry{Seq: 3, Kind: reports.KindAgent, Agent: "alice", At: t0 + 50_000}}
+	if ok, err := rec.Record(t.Context(), reply); err != nil || !ok {
+		t.Fatalf("Record = %v, %v; want it recorded", ok, err)
+	}
+	rd, err := reports.NewReader(s, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rd.Report(t.Context(), reports.DimInbox, "main", "2026-12-07", "2026-12-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total.New.Chat != 1 || got.Total.FirstResponse.Count != 1 || got.Total.FirstResponseFromAssignment.Count != 1 {
+		t.Errorf("day = %+v, want the one chat counted once and its first response, from the assignment too", got.Total)
+	}
+	st, err := s.LoadReportState(t.Context(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Version != 3 || len(st.Conversation.Entries) != 3 {
+		t.Errorf("state = version %d with %d entries, want version 3 with 3", st.Version, len(st.Conversation.Entries))
+	}
+}
+
+// A conversation's state is written at every event: the cost meter's
+// conversation (14 events) keeps it within one write unit.
+func TestReportStateSize(t *testing.T) {
+	table := ddb.NewTable(t)
+	s := store.New(storetest.NewCounting(ddb.Client()), table, nil)
+	rec, err := reports.NewRecorder(s, time.UTC, noHours{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const agent = "6f1c2a9e-3b7d-4e21-9c55-0d8e4f7a1b23"
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC).UnixMilli()
+	entries := []reports.Entry{{Kind: reports.KindVisitor, Channel: "chat"}, {Kind: reports.KindAssigned, Agent: agent}}
+	for i := range 6 {
+		if i > 0 {
+			entries = append(entries, reports.Entry{Kind: reports.KindVisitor})
+		}
+		entries = append(entries, reports.Entry{Kind: reports.KindAgent, Agent: agent})
+	}
+	entries = append(entries, reports.Entry{Kind: reports.KindClosed, Reason: "agent", Survey: true}, reports.Entry{Kind: reports.KindRated, Score: 4})
+	for i, e := range entries {
+		at += 37_000
+		e.Seq, e.At = int64(i+1), at
+		ev := reports.Event{ConversationID: "5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f", InboxID: "main", ChannelID: "main", Entry: e}
+		if _, err := rec.Record(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := ddb.Client().GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "RCONV#5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f"}, "sk": &types.AttributeValueMemberS{Value: "REPORT"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := itemSize(out.Item); n > 1024 {
+		t.Errorf("the state of %d events is %d bytes, want at most 1 KB", len(entries), n)
+	}
+}
+
+// itemSize is an item's size as DynamoDB counts it, for the attribute
+// types a state item has (numbers at most their digits).
+func itemSize(it map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range it {
+		n += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			n += len(v.Value)
+		case *types.AttributeValueMemberB:
+			n += len(v.Value)
+		case *types.AttributeValueMemberN:
+			n += len(v.Value)
+		}
+	}
+	return n
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

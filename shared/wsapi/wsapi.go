@@ -123,6 +123,8 @@ type frame struct {
 	Language string `json:"language"`
 	// Attachments are the uploads a message carries.
 	Attachments []chat.Upload `json:"attachments"`
+	// FlowID: the chatflow startBot runs, as the page's targeting chose it.
+	FlowID string `json:"flowId"`
 }
 
 // Handle decodes the frame, runs its action and answers the sender on
@@ -169,7 +171,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 		}
 		return err
 	case "startBot":
-		c, entries, err := h.svc.StartBot(ctx, connID, f.ClientID)
+		c, entries, err := h.svc.StartBot(ctx, connID, f.ClientID, f.FlowID)
 		if err == nil {
 			slog.InfoContext(ctx, "bot started", "connectionId", connID, "conversationId", c.ID, "entries", len(entries))
 		}

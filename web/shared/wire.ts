@@ -370,8 +370,32 @@ export interface WidgetConfig {
   available: boolean;
   away: Away;
   nextChange?: string;
-  /** flow is the channel's chatflow as the widget shows it on open; absent for live chat with the greeting. */
+  /**
+   * targeting: which pages get which of flows (the chatflows it names), or no widget; the loader
+   * matches it on the page and hands the chat window this config with flow set to the page's flow.
+   * flow as the server sends it is the one of pages no rule matches. All three are absent when every
+   * page gets live chat with the greeting (docs/chatflows.md, "Targeting").
+   */
+  targeting?: Targeting;
+  flows?: Record<string, WidgetFlow>;
   flow?: WidgetFlow;
+}
+
+/** Targeting: the rules are tried in order, the first whose pattern matches the page decides; otherPages is what a page no rule matches gets. */
+export interface Targeting {
+  rules: TargetRule[];
+  otherPages: PageShows;
+}
+
+/** PageShows is what a page gets: no widget (hide), the chatflow flow, or with neither live chat with the greeting. */
+export interface PageShows {
+  hide?: boolean;
+  flow?: string;
+}
+
+/** TargetRule: the pages its pattern (host/path, * for any characters; typed without one, saved with "*" there) matches get what it shows. */
+export interface TargetRule extends PageShows {
+  pages: string;
 }
 
 /** WidgetFlow: the welcome message shown on open, and for a bot its name and picture. */
@@ -521,8 +545,9 @@ export interface ChatChannel {
   retention: { closedDays: number };
   /** csat: a close asks the visitor to rate the conversation (widget and transcript email); off by default. */
   csat: boolean;
-  /** chatflows: the first runs on every page; none is live chat with the greeting. */
+  /** chatflows: what the widget does on open, on the pages targeting gives them; none is live chat with the greeting. */
   chatflows: Chatflow[];
+  targeting: Targeting;
 }
 
 /** Inbox is an inbox's settings: its members, its channels, its routing. */

@@ -2,20 +2,26 @@
 //
 //   <script src="https://chat.example.com/widget/loader.js" data-channel="main" async></script>
 //
-// It draws the launcher in a shadow root (host CSS can't reach it), fetches
-// the channel's public config (look, available or away), and does nothing
-// else until the visitor opens the chat: then it creates the chat window, an
-// iframe on the chat window's own origin (neither the site's nor the
-// inbox's), and talks to it only with postMessage and exact origin checks.
-// No cookie, no storage, no socket on the host page, ever. The config is
-// fetched again every 30 seconds while the page is visible, and at the
+// It fetches the channel's public config (look, available or away, and the
+// targeting rules, which it matches against the page's address here: the
+// address never leaves the page), draws the launcher in a shadow root (host
+// CSS can't reach it) once the config says the page gets the widget (never
+// before: no launcher that then goes), and does nothing else until the
+// visitor opens the chat: then it creates the chat window, an iframe on the
+// chat window's own origin (neither the site's nor the inbox's), hands it
+// the config with the flow the rules chose for the page, and talks to it
+// only with postMessage and exact origin checks. No cookie, no storage, no
+// socket on the host page, ever. The config is fetched again, and the rules
+// matched again, every 30 seconds while the page is visible, and at the
 // moment the schedule says availability changes, so a change of the
-// settings reaches the page within a minute; never while it is hidden.
+// settings (or a single-page site's move to another page) reaches the
+// launcher within a minute; never while the page is hidden.
 import { svg } from "../shared/dom";
 import { chatIcon, downIcon } from "../shared/icons";
 import type { WidgetConfig } from "../shared/wire";
 import css from "./loader.css?sheet";
 import { pickLocale, type Locale } from "./locale";
+import { target } from "./pages";
 
 // Written by shared/webpublish when the file is served or deployed: the
 // base URL of the widget's config (its CDN), and the chat window's page.
@@ -44,18 +50,14 @@ const labels: Record<Locale, [open: string, close: string]> = {
   const ds = script.dataset;
   const channel = ds.channel || "main";
   const langs = [ds.locale, ...(navigator.languages || [])];
-  let locale = pickLocale(langs);
+  let locale: Locale = "en";
   const hash = ds.openHash || "#chat-open";
   const frameOrigin = new URL(FRAME).origin;
 
   const listeners: Partial<Record<EventName, Set<Listener>>> = {};
-  const emit = (ev: EventName, detail?: unknown) => listeners[ev]?.forEach((fn) => {
-    try {
-      fn(detail);
-    } catch (e) {
-      console.error(e);
-    }
-  });
+  // Each listener runs on its own, after the event: one that throws
+  // stops neither the others nor the widget.
+  const emit = (ev: EventName, detail?: unknown) => listeners[ev]?.forEach((fn) => setTimeout(fn, 0, detail));
 
   // The host element: inline !important declarations win over any site
   // stylesheet, including "* { … !important }" resets; all:initial pins
@@ -96,8 +98,12 @@ const labels: Record<Locale, [open: string, close: string]> = {
   let ready: Window | null = null;
   let unread = 0;
   let unreadLabel = "";
-  let team = "";
   let cfg: WidgetConfig | null = null;
+  // off: the page gets no widget: until a config came, or when the
+  // channel's rules say so. asked: the site opened the chat before the
+  // config came; the config opens it (unless it says no widget).
+  let off = true;
+  let asked = false;
   // What the host site says (identify, setAttributes) and the page the
   // chat window is shown on, handed to the window when it (re)starts, when
   // the site calls, and every second (so single-page navigation is seen
@@ -109,29 +115,30 @@ const labels: Record<Locale, [open: string, close: string]> = {
 
   const toFrame = (msg: object) => ready?.postMessage({ parley: 1, ...msg }, frameOrigin);
   const site = () => toFrame({ type: "site", identity, attributes, url: location.href, title: document.title, referrer: document.referrer });
-  const configToFrame = () => cfg && toFrame({ type: "config", config: cfg });
+  const configToFrame = () => toFrame({ type: "config", config: cfg });
 
   // paint draws the launcher's state: its label, the unread count, and
-  // whether it shows at all (hidden while away, if the channel says so,
-  // unless the chat is open).
+  // whether it shows at all: not on a page without the widget, nor while
+  // away if the channel says so, unless the chat is open (it closes it).
   const paint = (n = unread) => {
     const [openLabel, closeLabel] = labels[locale];
     unread = n;
-    badge.hidden = n === 0;
-    badge.textContent = n > 9 ? "9+" : String(n);
+    badge.hidden = !n;
+    badge.textContent = n > 9 ? "9+" : "" + n;
     launcher.setAttribute("aria-label", (isOpen ? closeLabel : text.textContent || openLabel) + (n ? ` (${n} ${unreadLabel})` : ""));
-    launcher.setAttribute("aria-expanded", String(isOpen));
-    launcher.hidden = !isOpen && cfg?.available === false && cfg.away?.mode === "hide";
+    launcher.setAttribute("aria-expanded", "" + isOpen);
+    launcher.hidden = !isOpen && (off || (!cfg!.available && cfg!.away.mode === "hide"));
   };
 
   const open = () => {
-    if (isOpen) return;
+    asked = !cfg;
+    if (isOpen || off) return;
     isOpen = true;
     if (!frame) {
       frame = document.createElement("iframe");
       const q = new URLSearchParams({ channel, locale, origin: location.origin });
       frame.src = FRAME + "?" + q;
-      frame.title = team || "Chat";
+      frame.title = cfg!.teamName;
       panel.append(frame);
       setInterval(site, 1e3);
     }
@@ -149,21 +156,18 @@ const labels: Record<Locale, [open: string, close: string]> = {
     wrap.classList.remove("open");
     paint();
     toFrame({ type: "hidden" });
-    setTimeout(() => {
-      if (!isOpen) panel.hidden = true;
-    }, 200);
+    setTimeout(() => (panel.hidden = !isOpen), 200);
     if (focusLauncher) launcher.focus();
     emit("closed");
   };
 
   const toggle = () => (isOpen ? close() : open());
-  paint();
   launcher.addEventListener("click", toggle);
 
   addEventListener("message", (e: MessageEvent) => {
-    if (!frame || e.source !== frame.contentWindow || e.origin !== frameOrigin) return;
+    if (e.source !== frame?.contentWindow || e.origin !== frameOrigin) return;
     const d = e.data as { parley?: number; type?: string; author?: string; unread?: string };
-    if (!d || d.parley !== 1) return;
+    if (d?.parley !== 1) return;
     switch (d.type) {
       case "ready":
         ready = e.source as Window;
@@ -188,7 +192,7 @@ const labels: Record<Locale, [open: string, close: string]> = {
   };
   addEventListener("hashchange", byHash);
 
-  w.Parley = Object.freeze({
+  w.Parley = {
     open,
     close: () => close(false),
     toggle,
@@ -210,14 +214,7 @@ const labels: Record<Locale, [open: string, close: string]> = {
     off(ev: EventName, fn: Listener) {
       listeners[ev]?.delete(fn);
     },
-  });
-
-  const mount = () => {
-    document.documentElement.append(host);
-    byHash();
   };
-  if (document.readyState === "loading") addEventListener("DOMContentLoaded", mount);
-  else mount();
 
   // The one request before the visitor opens the chat: public, cacheable,
   // without cookies. Again every 30 s while the page is visible, and at
@@ -233,22 +230,29 @@ const labels: Record<Locale, [open: string, close: string]> = {
       .then((r) => (r.ok ? r.json() : null))
       .catch(() => null)
       .then((c: WidgetConfig | null) => {
-        const first = !timer;
         const wait = c?.nextChange ? Date.parse(c.nextChange) - Date.now() + Math.random() * 3e3 : 0;
-        timer = setTimeout(load, wait > 0 && wait < 3e4 ? wait : 3e4);
         if (c) {
+          off = !target(c, location);
           cfg = c;
           if (/^#[0-9a-f]{6}$/i.test(c.color)) host.style.setProperty("--c", c.color);
           wrap.classList.toggle("left", (ds.position || c.position) === "left");
           text.textContent = c.launcherText || "";
           launcher.classList.toggle("text", !!c.launcherText);
           locale = pickLocale([...langs, c.language]);
-          team = c.teamName;
-          if (frame) frame.title = team;
+          if (frame) frame.title = c.teamName;
           configToFrame();
-          paint();
         }
-        if (first) emit("ready");
+        paint();
+        // The first answer mounts the host element (nothing in it shows
+        // unless the config said so) and opens the chat if the site or the
+        // page's address asked before it.
+        if (!timer) {
+          document.documentElement.append(host);
+          emit("ready");
+          byHash();
+        }
+        timer = setTimeout(load, wait > 0 && wait < 3e4 ? wait : 3e4);
+        if (asked) open();
       });
   };
   addEventListener("visibilitychange", () => due && load());

@@ -49,7 +49,7 @@ func (b *bench) botRun(ctx context.Context, n int) error {
 		return err
 	}
 	defer s.Close()
-	if err := chatclient.StartBot(ctx, s, uuid.NewString()); err != nil {
+	if err := chatclient.StartBot(ctx, s, uuid.NewString(), ""); err != nil {
 		return err
 	}
 	f, err := botQuestion(ctx, s)

@@ -56,9 +56,15 @@ type env struct {
 
 func newEnv(t testing.TB, opts awsemu.Options) *env {
 	t.Helper()
+	return newEnvOf(t, opts, chatTable())
+}
+
+// newEnvOf is newEnv with the table shaped by table (named tableName).
+func newEnvOf(t testing.TB, opts awsemu.Options, table *template.Table) *env {
+	t.Helper()
 	srv := awsemu.New(opts)
 	t.Cleanup(srv.Close)
-	if err := srv.CreateTables(t.Context(), []*template.Table{chatTable()}); err != nil {
+	if err := srv.CreateTables(t.Context(), []*template.Table{table}); err != nil {
 		t.Fatalf("CreateTables: %v", err)
 	}
 	hs := httptest.NewServer(srv)

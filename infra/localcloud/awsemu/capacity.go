@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 
@@ -24,7 +23,12 @@ import (
 //   - a write costs one unit per 1 KB of the larger of the item before and
 //     after it (rounded up, at least one), and the same again for each
 //     global secondary index the write puts an entry into or takes one out
-//     of (an index whose key changes costs a delete and a put);
+//     of (an index whose key changes costs a delete and a put), or whose
+//     entry it changes: an index entry is what the index projects (the
+//     table's and the index's keys, plus every attribute for ALL or the
+//     listed ones for INCLUDE), sized as an item, and a write that changes
+//     none of it costs the index nothing ("Provisioned throughput
+//     considerations for Global Secondary Indexes" in the guide);
 //   - transactions cost twice: 2 units per 4 KB read, 2 per 1 KB written
 //     to the table (index updates, which DynamoDB applies asynchronously
 //     outside the transaction, are counted at the standard rate).
@@ -45,9 +49,12 @@ type Capacity struct {
 	KindWriteUnits map[string]float64 `json:"kindWriteUnits"`
 }
 
+// indexMeter is what an index holds of an item: its key, and all the
+// item's attributes or, when include is not nil, the table's and the
+// index's keys and the attributes include lists (none for KEYS_ONLY).
 type indexMeter struct {
-	key      keySchema
-	keysOnly bool
+	key     keySchema
+	include map[string]bool
 }
 
 type capacityMeter struct {
@@ -77,7 +84,17 @@ func (s *Server) MeterCapacity(tables []*template.Table) {
 					k.rng = e.Name
 				}
 			}
-			idx[g.Name] = indexMeter{key: k, keysOnly: g.ProjectionType == "KEYS_ONLY"}
+			im := indexMeter{key: k}
+			if g.ProjectionType == "KEYS_ONLY" || g.ProjectionType == "INCLUDE" {
+				im.include = map[string]bool{}
+				for _, n := range t.KeySchema {
+					im.include[n.Name] = true
+				}
+				for _, n := range append(k.attrs(), g.NonKeyAttributes...) {
+					im.include[n] = true
+				}
+			}
+			idx[g.Name] = im
 		}
 		m.indexes[t.Name] = idx
 		for _, e := range t.KeySchema {
@@ -202,39 +219,20 @@ func (s *Server) meterAfter(m *metered, status int, answer []byte, changes []Cha
 // the table's global secondary indexes.
 func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
 	var units float64
-	base := m.base[table]
 	for name, idx := range m.indexes[table] {
 		var u float64
-		in := func(it Image) bool {
-			if it == nil || it[idx.key.hash] == nil {
-				return false
-			}
-			return idx.key.rng == "" || it[idx.key.rng] != nil
-		}
-		size := func(it Image) int {
-			if !idx.keysOnly {
-				return itemSize(it)
-			}
-			keys := Image{}
-			for _, n := range append(slices.Clone(base), idx.key.attrs()...) {
-				if v, ok := it[n]; ok {
-					keys[n] = v
-				}
-			}
-			return itemSize(keys)
-		}
-		was, is := in(before), in(after)
+		was, is := idx.holds(before), idx.holds(after)
 		switch {
 		case was && is && sameKeys(before, after, idx.key):
-			if !idx.keysOnly {
-				u = writeUnits(size(after))
+			if b, a := idx.entry(before), idx.entry(after); !sameImage(b, a) {
+				u = writeUnits(itemSize(a))
 			}
 		case was && is:
-			u = writeUnits(size(before)) + writeUnits(size(after))
+			u = writeUnits(itemSize(idx.entry(before))) + writeUnits(itemSize(idx.entry(after)))
 		case was:
-			u = writeUnits(size(before))
+			u = writeUnits(itemSize(idx.entry(before)))
 		case is:
-			u = writeUnits(size(after))
+			u = writeUnits(itemSize(idx.entry(after)))
 		}
 		if u > 0 {
 			m.index[table+"/"+name] += u
@@ -242,6 +240,29 @@ func (m *capacityMeter) indexWrites(table string, before, after Image) float64 {
 		}
 	}
 	return units
+}
+
+// holds tells whether the index has an entry for the item: it has the
+// index's keys.
+func (idx indexMeter) holds(it Image) bool {
+	if it == nil || it[idx.key.hash] == nil {
+		return false
+	}
+	return idx.key.rng == "" || it[idx.key.rng] != nil
+}
+
+// entry is the item's entry in the index: what the index projects.
+func (idx indexMeter) entry(it Image) Image {
+	if idx.include == nil {
+		return it
+	}
+	out := Image{}
+	for n, v := range it {
+		if idx.include[n] {
+			out[n] = v
+		}
+	}
+	return out
 }
 
 // kindOf names the kind of the item with these keys: the leading capitals

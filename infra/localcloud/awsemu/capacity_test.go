@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleychat/parley/infra/localcloud/awsemu"
 	"github.com/parleychat/parley/infra/localcloud/template"
@@ -21,9 +22,35 @@ func sized(sk string, n int) map[string]types.AttributeValue {
 	return it
 }
 
+// includeTable is chatTable with GSI1 projecting the attribute p alone
+// beside the keys, and no GSI2.
+func includeTable() *template.Table {
+	t := chatTable()
+	t.GSIs = t.GSIs[:1]
+	t.GSIs[0].ProjectionType, t.GSIs[0].NonKeyAttributes = "INCLUDE", []string{"p"}
+	return t
+}
+
+// indexed is an item of n bytes in GSI1 (at "G"/"1") with p set.
+func indexed(n int) map[string]types.AttributeValue {
+	it := sized("S", n-len("gsi1pkG")-len("gsi1sk1")-len("pv"))
+	it["gsi1pk"], it["gsi1sk"], it["p"] = str("G"), str("1"), str("v")
+	return it
+}
+
+func update(t *testing.T, e *env, expr string, v types.AttributeValue) error {
+	_, err := e.db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(tableName), Key: key("P", "S"), UpdateExpression: aws.String(expr),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": v},
+	})
+	return err
+}
+
 func TestCapacityMeter(t *testing.T) {
 	tcs := []struct {
-		name  string
+		name string
+		// table is chatTable unless set.
+		table *template.Table
 		setup func(t *testing.T, e *env)
 		act   func(t *testing.T, e *env) error
 		read  float64
@@ -125,14 +152,55 @@ func TestCapacityMeter(t *testing.T) {
 			write: 2*2 + 2*1,
 			kinds: map[string]float64{tableName + "/P/S": 2 * 2, tableName + "/P/C": 2 * 1},
 		},
+		{
+			name:  "an INCLUDE index's entry is the keys and the attributes it lists",
+			table: includeTable(),
+			act:   func(t *testing.T, e *env) error { return put(t, e, indexed(3000)) },
+			write: 3 + 1,
+			index: 1,
+		},
+		{
+			name:  "an update that changes nothing an INCLUDE index holds costs it nothing",
+			table: includeTable(),
+			setup: func(t *testing.T, e *env) { e.put(t, indexed(500)) },
+			act:   func(t *testing.T, e *env) error { return update(t, e, "SET q = :v", num(7)) },
+			write: 1,
+		},
+		{
+			name:  "an update of a listed attribute rewrites the entry",
+			table: includeTable(),
+			setup: func(t *testing.T, e *env) { e.put(t, indexed(500)) },
+			act:   func(t *testing.T, e *env) error { return update(t, e, "SET p = :v", str("w")) },
+			write: 1 + 1,
+			index: 1,
+		},
+		{
+			name:  "an update of the index's sort key deletes the entry and puts it again",
+			table: includeTable(),
+			setup: func(t *testing.T, e *env) { e.put(t, indexed(500)) },
+			act:   func(t *testing.T, e *env) error { return update(t, e, "SET gsi1sk = :v", str("2")) },
+			write: 1 + 2,
+			index: 2,
+		},
+		{
+			name:  "an ALL index pays for any change of the item",
+			setup: func(t *testing.T, e *env) { e.put(t, indexed(500)) },
+			act:   func(t *testing.T, e *env) error { return update(t, e, "SET q = :v", num(7)) },
+			write: 1 + 1,
+			index: 1,
+		},
 	}
 	for _, tc := range tcs {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, awsemu.Options{})
+			table := tc.table
+			if table == nil {
+				table = chatTable()
+			}
+			e := newEnvOf(t, awsemu.Options{}, table)
 			if tc.setup != nil {
 				tc.setup(t, e)
 			}
-			e.srv.MeterCapacity([]*template.Table{chatTable()})
+			e.srv.MeterCapacity([]*template.Table{table})
 			if err := tc.act(t, e); err != nil {
 				t.Fatal(err)
 			}
@@ -154,6 +222,28 @@ func TestCapacityMeter(t *testing.T) {
 				t.Errorf("capacity (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestIncludeProjection: a Query of an INCLUDE index answers with the
+// keys and the listed attributes only, as DynamoDB does, so code that
+// reads an attribute the index leaves out fails its tests.
+func TestIncludeProjection(t *testing.T) {
+	e := newEnvOf(t, awsemu.Options{}, includeTable())
+	it := indexed(500)
+	it["q"] = num(7)
+	e.put(t, it)
+	out, err := e.db.Query(t.Context(), &dynamodb.QueryInput{
+		TableName: aws.String(tableName), IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :g"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": str("G")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]types.AttributeValue{{"pk": str("P"), "sk": str("S"), "gsi1pk": str("G"), "gsi1sk": str("1"), "p": str("v")}}
+	if diff := cmp.Diff(want, out.Items, cmpopts.IgnoreUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})); diff != "" {
+		t.Errorf("index entries (-want +got):\n%s", diff)
 	}
 }
 

@@ -144,7 +144,10 @@ type attributeDefinition struct {
 	AttributeType string
 }
 
-type projection struct{ ProjectionType string }
+type projection struct {
+	ProjectionType   string
+	NonKeyAttributes []string `json:",omitempty"`
+}
 
 type globalSecondaryIndex struct {
 	IndexName  string
@@ -177,7 +180,7 @@ func (s *Server) CreateTables(ctx context.Context, tables []*template.Table) err
 				p = "ALL"
 			}
 			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, globalSecondaryIndex{
-				IndexName: g.Name, KeySchema: toKeySchema(g.KeySchema), Projection: projection{p},
+				IndexName: g.Name, KeySchema: toKeySchema(g.KeySchema), Projection: projection{p, g.NonKeyAttributes},
 			})
 		}
 		body, err := json.Marshal(in)

@@ -411,6 +411,7 @@ func deriveTables(m *Model, tpl *cloudformation.Template, r *resolver) error {
 			}
 			if g.Projection != nil && g.Projection.ProjectionType != nil {
 				idx.ProjectionType = *g.Projection.ProjectionType
+				idx.NonKeyAttributes = g.Projection.NonKeyAttributes
 			}
 			out.GSIs = append(out.GSIs, idx)
 		}

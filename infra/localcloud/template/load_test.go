@@ -736,3 +736,33 @@ func TestLoadMalwareScanning(t *testing.T) {
 		})
 	}
 }
+
+// An INCLUDE index keeps the attributes it lists: the local DynamoDB
+// answers its Queries with them alone and the cost meter sizes its
+// entries by them.
+func TestLoadIndexProjection(t *testing.T) {
+	const body = `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{ AttributeName: pk, AttributeType: S }, { AttributeName: g, AttributeType: S }]
+      KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+      GlobalSecondaryIndexes:
+        - IndexName: ByG
+          KeySchema: [{ AttributeName: g, KeyType: HASH }]
+          Projection: { ProjectionType: INCLUDE, NonKeyAttributes: [name, preview] }
+`
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Index{{Name: "ByG", KeySchema: []Key{{Name: "g", KeyType: "HASH"}}, ProjectionType: "INCLUDE", NonKeyAttributes: []string{"name", "preview"}}}
+	if diff := cmp.Diff(want, m.Tables[0].GSIs); diff != "" {
+		t.Errorf("indexes (-want +got):\n%s", diff)
+	}
+}

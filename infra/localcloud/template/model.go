@@ -148,6 +148,8 @@ type Index struct {
 	Name           string
 	KeySchema      []Key
 	ProjectionType string
+	// NonKeyAttributes are what an INCLUDE index holds beside the keys.
+	NonKeyAttributes []string
 }
 
 // Secret is an AWS::SecretsManager::Secret with GenerateSecretString.

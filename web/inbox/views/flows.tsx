@@ -10,17 +10,9 @@ import type { Chatflow, FlowKind, FlowStep, StepType } from "../../shared/wire";
 import { asks, maxButtons, maxFlows, maxSteps, preview, savedKeys, stepTypes } from "../state/flows";
 import { inputId } from "../state/form";
 import type { ChannelEditor } from "../state/settings";
-import { Field, FieldError, Group } from "./settings";
-
-/** focusSoon focuses the element of id once the change that moved it is drawn (keyboard users keep their place). */
-function focusSoon(...ids: string[]) {
-  requestAnimationFrame(() => {
-    for (const id of ids) {
-      const el = document.getElementById(id) as HTMLButtonElement | null;
-      if (el && !el.disabled) return el.focus();
-    }
-  });
-}
+import { where } from "../state/targeting";
+import { Field, FieldError, focusSoon, Group } from "./settings";
+import { Targeting } from "./targeting";
 
 export function Chatflows({ ed }: { ed: ChannelEditor }) {
   const f = ed.form;
@@ -44,6 +36,7 @@ export function Chatflows({ ed }: { ed: ChannelEditor }) {
         }}>Add a flow</button>
         {flows.length >= maxFlows ? <span class="hint">A channel has at most {maxFlows} flows.</span> : null}
       </div>
+      <Targeting ed={ed} />
     </section>
   );
 }
@@ -72,7 +65,7 @@ function Flow({ ed, i, flow }: { ed: ChannelEditor; i: number; flow: Chatflow })
           <span id={id + "-title"} class="flow-title">{title}</span>
         </button>
         <span class={"pill " + flow.kind}>{flow.kind === "bot" ? "Bot" : "Live chat"}</span>
-        {i === 0 ? <span class="pill first">Runs on every page</span> : null}
+        {f.value.value.targeting.otherPages.flow === flow.id ? <span class="pill first">Other pages</span> : null}
         {problems ? <span class="pill bad">{problems === 1 ? "1 problem" : `${problems} problems`}</span> : null}
         <span class="spacer" />
         <button class="ghost small" type="button" id={id + "-up"} disabled={i === 0} aria-label={`Move flow ${title} up`} onClick={() => moveTo(i - 1)}>↑</button>
@@ -100,10 +93,10 @@ function Flow({ ed, i, flow }: { ed: ChannelEditor; i: number; flow: Chatflow })
             ))}
           </Group>
         </div>
-        {/* Which pages the flow runs on: the flow's targeting rules have their place here, between what the flow is and what it says. */}
+        {/* Which pages the flow runs on, by the rules under the flows. */}
         <fieldset class="group flow-where">
           <legend>Where it runs</legend>
-          <p class="hint">{i === 0 ? "On every page of the channel's sites: the first flow runs." : "Nowhere for now: only the first flow runs. Move it up to use it."}</p>
+          <p class="hint">{where(f.value.value.targeting, flow.id)}</p>
         </fieldset>
         <Field form={f} path={at + ".welcome"} label="Welcome message" hint="Shown when the visitor opens the chat, never before. Empty: the bot starts with its first step.">
           {(a) => <textarea {...a} rows={2} maxLength={1000} value={flow.welcome} onInput={(e) => set((x) => ({ ...x, welcome: e.currentTarget.value }))} />}

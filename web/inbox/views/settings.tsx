@@ -96,6 +96,16 @@ export function attrs(id: string, hint: boolean, err: string | undefined): Attrs
   return { id, "aria-describedby": by || undefined, "aria-invalid": err ? "true" : undefined };
 }
 
+/** focusSoon focuses the first enabled element of ids once the change that moved it is drawn (keyboard users keep their place). */
+export function focusSoon(...ids: string[]) {
+  requestAnimationFrame(() => {
+    for (const id of ids) {
+      const el = document.getElementById(id) as HTMLButtonElement | null;
+      if (el && !el.disabled) return el.focus();
+    }
+  });
+}
+
 export function FieldError({ id, text }: { id: string; text?: string }) {
   return text ? <p class="field-err" id={id + "-err"}>{text}</p> : null;
 }
