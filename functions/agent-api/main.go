@@ -7,7 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/agentapi"
+	"github.com/parleychat/parley/shared/bucket"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mailer"
+	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/userpool"
 )
@@ -19,15 +22,23 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		bucket, err := env.Files(channels)
+		mailCfg, err := env.Mail()
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.ChatWithFiles(st, env.Limiter(st), channels, bucket)
+		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
 		if err != nil {
 			return nil, err
 		}
-		key, err := env.SigningKey(ctx)
+		files, err := env.Files(channels, objects)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := env.ChatWithFiles(st, env.Limiter(st), channels, files)
+		if err != nil {
+			return nil, err
+		}
+		key, err := env.SigningKey(ctx, secret.New(env.AWS, setup.Endpoint("SECRETS_MANAGER")))
 		if err != nil {
 			return nil, err
 		}
@@ -35,11 +46,19 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Attachments(svc, bucket, signer)
+		attachments, err := env.Attachments(svc, files, signer)
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.EmailWithFiles(key, svc, st, channels, files)
+		links, err := env.FileLinks(signer)
+		if err != nil {
+			return nil, err
+		}
+		sender, err := mailer.New(env.AWS, setup.Endpoint("SESV2"), mailCfg.ConfigurationSet)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st, channels, setup.EmailParts{Sender: sender, Links: links, Files: files})
 		if err != nil {
 			return nil, err
 		}
@@ -68,11 +87,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		rights, err := env.Privacy(st, bucket)
-		if err != nil {
-			return nil, err
-		}
-		links, err := env.FileLinks(files)
+		rights, err := env.Privacy(st, files)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +97,7 @@ func main() {
 		}
 		h, err := agentapi.New(agentapi.Deps{
 			Chat: svc, Signer: signer, Access: guard, AdminGroup: env.Config.Access.AdminGroup,
-			Email: mail, Attachments: files, Contacts: contacts, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
+			Email: mail, Attachments: attachments, Contacts: contacts, Mentions: mentions, Search: finder, Replies: env.SavedReplies(st), Settings: admin, Team: members,
 			Reports: rd, Privacy: rights, FileLinks: links,
 		})
 		if err != nil {

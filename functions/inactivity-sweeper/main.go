@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/bucket"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/sweeper"
 )
@@ -23,7 +24,15 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Files(channels)
+		mailCfg, err := env.Mail()
+		if err != nil {
+			return nil, err
+		}
+		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Files(channels, objects)
 		if err != nil {
 			return nil, err
 		}

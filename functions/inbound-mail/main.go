@@ -6,7 +6,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/bucket"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
 )
 
@@ -21,11 +23,20 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		key, err := env.SigningKey(ctx)
+		key, err := env.SigningKey(ctx, secret.New(env.AWS, setup.Endpoint("SECRETS_MANAGER")))
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st, channels)
+		mailCfg, err := env.Mail()
+		if err != nil {
+			return nil, err
+		}
+		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
+		if err != nil {
+			return nil, err
+		}
+		// It reads inbound mail and sends none.
+		mail, err := env.Email(key, svc, st, channels, setup.EmailParts{Mailbox: objects})
 		if err != nil {
 			return nil, err
 		}

@@ -11,24 +11,11 @@ import (
 )
 
 func main() {
-	lambda.Start(setup.Handler(func(ctx context.Context, env setup.Env) (any, error) {
-		st := env.Store()
-		channels, err := env.Channels(st)
+	lambda.Start(setup.Handler(func(_ context.Context, env setup.Env) (any, error) {
+		h, err := email.NewFeedbackHandler(env.Store(), env.Clock())
 		if err != nil {
 			return nil, err
 		}
-		svc, err := env.Chat(st, env.Limiter(st), channels)
-		if err != nil {
-			return nil, err
-		}
-		key, err := env.SigningKey(ctx)
-		if err != nil {
-			return nil, err
-		}
-		mail, err := env.Email(key, svc, st, channels)
-		if err != nil {
-			return nil, err
-		}
-		return email.NewFeedbackHandler(mail).Handle, nil
+		return h.Handle, nil
 	}))
 }

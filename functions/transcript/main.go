@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mailer"
+	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
 )
 
@@ -21,24 +23,28 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		key, err := env.SigningKey(ctx)
+		key, err := env.SigningKey(ctx, secret.New(env.AWS, setup.Endpoint("SECRETS_MANAGER")))
 		if err != nil {
 			return nil, err
 		}
-		// Transcripts link the conversation's files.
+		// Transcripts link the conversation's files; they read none.
 		signer, err := env.Signer(key)
 		if err != nil {
 			return nil, err
 		}
-		bucket, err := env.Files(channels)
+		links, err := env.FileLinks(signer)
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Attachments(svc, bucket, signer)
+		mailCfg, err := env.Mail()
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.EmailWithFiles(key, svc, st, channels, files)
+		sender, err := mailer.New(env.AWS, setup.Endpoint("SESV2"), mailCfg.ConfigurationSet)
+		if err != nil {
+			return nil, err
+		}
+		mail, err := env.Email(key, svc, st, channels, setup.EmailParts{Sender: sender, Links: links})
 		if err != nil {
 			return nil, err
 		}

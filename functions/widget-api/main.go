@@ -6,6 +6,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/bucket"
+	"github.com/parleychat/parley/shared/mailer"
+	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/widgetapi"
 )
@@ -22,7 +25,8 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		key, err := env.SigningKey(ctx)
+		secrets := secret.New(env.AWS, setup.Endpoint("SECRETS_MANAGER"))
+		key, err := env.SigningKey(ctx, secrets)
 		if err != nil {
 			return nil, err
 		}
@@ -34,19 +38,31 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mail, err := env.Email(key, svc, st, channels)
+		mailCfg, err := env.Mail()
 		if err != nil {
 			return nil, err
 		}
-		users, err := env.Identity(ctx, st, svc)
+		sender, err := mailer.New(env.AWS, setup.Endpoint("SESV2"), mailCfg.ConfigurationSet)
 		if err != nil {
 			return nil, err
 		}
-		bucket, err := env.Files(channels)
+		mail, err := env.Email(key, svc, st, channels, setup.EmailParts{Sender: sender})
 		if err != nil {
 			return nil, err
 		}
-		files, err := env.Attachments(svc, bucket, signer)
+		users, err := env.Identity(ctx, secrets, st, svc)
+		if err != nil {
+			return nil, err
+		}
+		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
+		if err != nil {
+			return nil, err
+		}
+		stored, err := env.Files(channels, objects)
+		if err != nil {
+			return nil, err
+		}
+		files, err := env.Attachments(svc, stored, signer)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
 	"github.com/parleychat/parley/shared/wsapi"
 )
@@ -22,7 +23,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		key, err := env.SigningKey(ctx)
+		key, err := env.SigningKey(ctx, secret.New(env.AWS, setup.Endpoint("SECRETS_MANAGER")))
 		if err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,11 +14,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/bucket"
 	parleymail "github.com/parleychat/parley/shared/mail"
 )
 
@@ -582,14 +582,13 @@ func TestFilesDeletedWithConversation(t *testing.T) {
 	otherTab, otherConv, _ := startConversation(t, other, "files to keep")
 	sendFiles(t, otherTab, uuid.NewString(), otherConv, "", uploadFile(t, other, otherConv, "theirs.png", pngBytes).upload(len(pngBytes)))
 
-	c := s3.New(s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(cloud.S3URL()), UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
-		}),
-	})
-	bucket := bucketName(t)
-	files, err := attachment.NewBucket(c, s3.NewPresignClient(c), bucket, attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	name := bucketName(t)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	objects, err := bucket.New(cfg, aws.String(cloud.S3URL()), name, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := attachment.NewBucket(objects, attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,13 +596,13 @@ func TestFilesDeletedWithConversation(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("DeleteConversation = %d, %v; want the file and the waiting upload", n, err)
 	}
-	if left := append(cloud.S3().Keys(bucket, "attachments/"+conv+"/"), cloud.S3().Keys(bucket, "uploads/"+conv+"/")...); len(left) != 0 {
+	if left := append(cloud.S3().Keys(name, "attachments/"+conv+"/"), cloud.S3().Keys(name, "uploads/"+conv+"/")...); len(left) != 0 {
 		t.Errorf("left after the deletion: %v", left)
 	}
-	if _, ok := cloud.S3().Get(bucket, waiting.Key); ok {
+	if _, ok := cloud.S3().Get(name, waiting.Key); ok {
 		t.Error("the waiting upload survived")
 	}
-	if left := cloud.S3().Keys(bucket, "attachments/"+otherConv+"/"); len(left) != 1 {
+	if left := cloud.S3().Keys(name, "attachments/"+otherConv+"/"); len(left) != 1 {
 		t.Errorf("another conversation's files = %v, want its one file kept", left)
 	}
 	status, body := rawCall(t, "POST", "/widget/conversations/"+conv+"/attachments/"+filesOf(t, f)[0].ID, widgetOrigin(), v.Token, "")

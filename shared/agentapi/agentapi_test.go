@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -13,10 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
@@ -53,30 +51,37 @@ type nopNotifier struct{}
 
 func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
-// noAWS stands in for the SES, S3 and @connections clients: these tests
-// send no mail, read no files and close no sockets.
+// noAWS stands in for the mail service, the mail bucket and the
+// @connections client: these tests send no mail, read no files and close
+// no sockets.
 type noAWS struct{}
 
 var errNoAWS = errors.New("no AWS here")
 
-func (noAWS) SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	return nil, errNoAWS
+func (noAWS) Send(context.Context, email.Outgoing) error { return errNoAWS }
+
+func (noAWS) List(context.Context, string, string) ([]attachment.Object, string, error) {
+	return nil, "", nil
 }
 
-func (noAWS) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	return nil, errNoAWS
+func (noAWS) Head(context.Context, string) (attachment.Object, error) {
+	return attachment.Object{}, errNoAWS
 }
 
-func (noAWS) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	return nil, errNoAWS
+func (noAWS) Open(context.Context, string) (io.ReadCloser, error) { return nil, errNoAWS }
+
+func (noAWS) Tags(context.Context, string) (map[string]string, error) { return nil, errNoAWS }
+
+func (noAWS) Copy(context.Context, string, string) error { return errNoAWS }
+
+func (noAWS) Delete(context.Context, []string) error { return errNoAWS }
+
+func (noAWS) PresignGet(context.Context, string, attachment.Serving, time.Duration) (string, error) {
+	return "", errNoAWS
 }
 
-func (noAWS) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	return &s3.ListObjectsV2Output{}, nil
-}
-
-func (noAWS) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	return nil, errNoAWS
+func (noAWS) PresignPost(context.Context, string, int64, string, time.Duration) (string, map[string]string, error) {
+	return "", nil, errNoAWS
 }
 
 func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error) {
@@ -85,26 +90,6 @@ func (noAWS) PostToConnection(context.Context, *apigatewaymanagementapi.PostToCo
 
 func (noAWS) DeleteConnection(context.Context, *apigatewaymanagementapi.DeleteConnectionInput, ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error) {
 	return &apigatewaymanagementapi.DeleteConnectionOutput{}, nil
-}
-
-func (noAWS) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
-	return nil, errNoAWS
-}
-
-func (noAWS) PresignPostObject(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
-	return nil, errNoAWS
-}
-
-func (noAWS) GetObjectTagging(context.Context, *s3.GetObjectTaggingInput, ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
-	return nil, errNoAWS
-}
-
-func (noAWS) CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
-	return nil, errNoAWS
-}
-
-func (noAWS) DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
-	return nil, errNoAWS
 }
 
 // deps are a handler's dependencies over st, as the function wires them.
@@ -136,12 +121,12 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	mailer := email.New(svc, st, channels, noAWS{}, noAWS{}, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/"})
+	mailer := email.New(svc, st, channels, tokens, cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com/", Sender: noAWS{}})
 	mentions, err := email.NewMentions(mailer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket, err := attachment.NewBucket(noAWS{}, noAWS{}, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	bucket, err := attachment.NewBucket(noAWS{}, attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +146,10 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	links, err := attachment.NewMailLinks(signer, page)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return agentapi.Deps{
 		Chat: svc, Signer: signer, Access: guard, AdminGroup: "admins",
 		Email:       mailer,
@@ -173,7 +162,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		Team:        members,
 		Reports:     reader,
 		Privacy:     rights,
-		FileLinks:   files.Mail(page),
+		FileLinks:   links,
 	}
 }
 

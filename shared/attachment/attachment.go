@@ -1,4 +1,5 @@
-// Package attachment keeps the files of conversations in S3: files people
+// Package attachment keeps the files of conversations in the mail bucket
+// (through its Objects port; shared/bucket is S3): files people
 // attach in the chat (uploaded by the browser straight to S3 under a
 // policy the server signs, then committed with their message) and files
 // that arrive with inbound email. It hands out upload slots, commits
@@ -15,20 +16,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
-	"net/http"
 	"net/url"
 	"path"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/parleychat/parley/shared/chat"
 )
@@ -40,23 +34,39 @@ const Folder = "attachments/"
 // URLTTL is how long a download URL works.
 const URLTTL = 5 * time.Minute
 
-// maxList bounds one listing (a conversation keeps at most 10 per mail).
-const maxList = 1000
-
-// S3 is the part of the S3 client used here.
-type S3 interface {
-	ListObjectsV2(ctx context.Context, params *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
-	HeadObject(ctx context.Context, params *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	GetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	GetObjectTagging(ctx context.Context, params *s3.GetObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error)
-	CopyObject(ctx context.Context, params *s3.CopyObjectInput, optFns ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
-	DeleteObjects(ctx context.Context, params *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+// Objects are the mail bucket's objects, as the files use them
+// (shared/bucket keeps them in S3). A key that is not there is
+// chat.ErrNotFound.
+type Objects interface {
+	// List returns a page of the objects whose keys start with prefix,
+	// from the page token after ("" for the first), and the next page's
+	// token ("" after the last).
+	List(ctx context.Context, prefix, after string) ([]Object, string, error)
+	Head(ctx context.Context, key string) (Object, error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	Tags(ctx context.Context, key string) (map[string]string, error)
+	Copy(ctx context.Context, src, dst string) error
+	// Delete removes keys; keys not there are no error.
+	Delete(ctx context.Context, keys []string) error
+	// PresignGet is a URL that downloads key, served as s says, for ttl.
+	PresignGet(ctx context.Context, key string, s Serving, ttl time.Duration) (string, error)
+	// PresignPost is where and what a browser posts to upload a file of
+	// exactly size bytes of contentType as key, for ttl: the URL and the
+	// form's fields (its policy and signature; the file goes last).
+	PresignPost(ctx context.Context, key string, size int64, contentType string, ttl time.Duration) (string, map[string]string, error)
 }
 
-// Presigner is the part of s3.PresignClient used here.
-type Presigner interface {
-	PresignGetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
-	PresignPostObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error)
+// Object is an object of the bucket.
+type Object struct {
+	Key         string
+	Size        int64
+	ContentType string
+}
+
+// Serving is how a download is served: the headers the bucket answers it
+// with.
+type Serving struct {
+	ContentType, Disposition, CacheControl string
 }
 
 // Access tells whether a principal may reach a conversation, and its chat
@@ -65,41 +75,31 @@ type Access interface {
 	ConversationChannel(ctx context.Context, p chat.Principal, conversationID string) (string, error)
 }
 
-// Bucket is the files in one S3 bucket: what every use needs, with no
+// Bucket is the files in the mail bucket: what every use needs, with no
 // caller's access checked (Service checks it).
 type Bucket struct {
-	s3      S3
-	presign Presigner
-	name    string
+	objects Objects
 	limits  Limits
 	// origin serves the downloads when set (ServeFrom, origin.go).
 	origin *url.URL
 	// scanned: a file is served only once a malware scan found it clean
 	// (ServeScanned, scan.go).
 	scanned bool
-	// now signs upload policies (PresignPostAt); nil is the system clock.
-	now func() time.Time
 }
 
 // Option sets an optional part of a Bucket.
 type Option func(*Bucket)
 
-// NewBucket returns the files of bucket, uploads bounded by limits.
-func NewBucket(c S3, p Presigner, bucket string, limits Limits, opts ...Option) (*Bucket, error) {
-	if c == nil || p == nil || bucket == "" || limits == nil {
-		return nil, errors.New("attachment: the files need an S3 client, a presigner, a bucket and the channels' limits")
+// NewBucket returns the files kept as objects, uploads bounded by limits.
+func NewBucket(objects Objects, limits Limits, opts ...Option) (*Bucket, error) {
+	if objects == nil || limits == nil {
+		return nil, errors.New("attachment: the files need the bucket's objects and the channels' limits")
 	}
-	b := &Bucket{s3: c, presign: p, name: bucket, limits: limits, now: time.Now}
+	b := &Bucket{objects: objects, limits: limits}
 	for _, o := range opts {
 		o(b)
 	}
 	return b, nil
-}
-
-// SignAt makes upload policies signed at now() (the local cloud's clock;
-// see clock.go) rather than the system clock.
-func SignAt(now func() time.Time) Option {
-	return func(b *Bucket) { b.now = now }
 }
 
 // Service is the files of conversations as callers reach them: every use
@@ -182,13 +182,14 @@ func (s *Service) List(ctx context.Context, p chat.Principal, conversationID str
 		return nil, err
 	}
 	prefix := Folder + conversationID + "/"
-	out, err := s.bucket.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket.name, Prefix: &prefix, MaxKeys: aws.Int32(maxList)})
+	// One page: a conversation keeps far fewer files than a page holds.
+	objs, _, err := s.bucket.objects.List(ctx, prefix, "")
 	if err != nil {
 		return nil, fmt.Errorf("list attachments of %s: %w", conversationID, err)
 	}
-	list := make([]Attachment, 0, len(out.Contents))
-	for _, o := range out.Contents {
-		list = append(list, fileOf(strings.TrimPrefix(aws.ToString(o.Key), prefix), aws.ToInt64(o.Size)))
+	list := make([]Attachment, 0, len(objs))
+	for _, o := range objs {
+		list = append(list, fileOf(strings.TrimPrefix(o.Key, prefix), o.Size))
 	}
 	return list, nil
 }
@@ -220,16 +221,13 @@ func (b *Bucket) download(ctx context.Context, conversationID, id string) (Downl
 	if !inline {
 		ctype, disposition = "application/octet-stream", "attachment"
 	}
-	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket: &b.name, Key: &key,
-		ResponseContentType:        aws.String(ctype),
-		ResponseContentDisposition: aws.String(contentDisposition(disposition, name)),
-		ResponseCacheControl:       aws.String("private, no-store"),
-	}, s3.WithPresignExpires(URLTTL))
+	signed, err := b.objects.PresignGet(ctx, key, Serving{
+		ContentType: ctype, Disposition: contentDisposition(disposition, name), CacheControl: "private, no-store",
+	}, URLTTL)
 	if err != nil {
 		return Download{}, fmt.Errorf("presign %s: %w", key, err)
 	}
-	link, err := rebase(req.URL, b.origin)
+	link, err := rebase(signed, b.origin)
 	if err != nil {
 		return Download{}, err
 	}
@@ -253,23 +251,4 @@ func contentDisposition(kind, name string) string {
 		v = kind
 	}
 	return v
-}
-
-// missing reports S3's answers for a key that is not there: NotFound and
-// NoSuchKey (modelled or not: CopyObject and GetObjectTagging do not
-// model it), and the 403 S3 gives a caller without an unconditional
-// s3:ListBucket so as not to reveal whether a key exists. Keys built from
-// what a caller sent are unknown then.
-func missing(err error) bool {
-	var nf *types.NotFound
-	var nk *types.NoSuchKey
-	if errors.As(err, &nf) || errors.As(err, &nk) {
-		return true
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
-		return true
-	}
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
 }

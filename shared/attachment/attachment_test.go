@@ -4,19 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/shared/auth"
@@ -37,15 +32,23 @@ type object struct {
 	tags  map[string]string
 }
 
-// bucket is an in-memory S3 with the objects it holds; the presigner
-// records what it was asked to sign.
+// presigned is what the bucket was last asked to sign.
+type presigned struct {
+	key  string
+	s    Serving
+	ttl  time.Duration
+	size int64
+}
+
+// bucket is the mail bucket's objects in memory; it records what it was
+// asked to presign. (shared/bucket's tests cover S3 itself.)
 type bucket struct {
 	mu      sync.Mutex
 	objects map[string]object
-	signed  *s3.GetObjectInput
-	// missing is the HTTP status a missing key answers (404 when zero); S3
-	// answers 403 to a caller without an unconditional s3:ListBucket.
-	missing int
+	signed  *presigned
+	// missing is what a key that is not there answers (chat.ErrNotFound
+	// when nil).
+	missing error
 }
 
 func newBucket() *bucket { return &bucket{objects: map[string]object{}} }
@@ -69,90 +72,81 @@ func (b *bucket) keys(prefix string) []string {
 	return out
 }
 
-func (b *bucket) notThere() error {
-	if b.missing != 0 {
-		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: b.missing}},
-			Err:      errors.New(http.StatusText(b.missing)),
-		}}
+func (b *bucket) notThere(key string) error {
+	if b.missing != nil {
+		return b.missing
 	}
-	return &types.NotFound{}
+	return fmt.Errorf("object %s: %w", key, chat.ErrNotFound)
 }
 
-func (b *bucket) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	out := &s3.ListObjectsV2Output{}
-	for _, k := range b.keys(aws.ToString(in.Prefix)) {
-		out.Contents = append(out.Contents, types.Object{Key: aws.String(k), Size: aws.Int64(b.objects[k].size)})
-	}
-	return out, nil
-}
-
-func (b *bucket) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+func (b *bucket) get(key string) (object, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o, ok := b.objects[aws.ToString(in.Key)]
+	o, ok := b.objects[key]
 	if !ok {
-		return nil, b.notThere()
+		return object{}, b.notThere(key)
 	}
-	return &s3.HeadObjectOutput{ContentLength: aws.Int64(o.size), ContentType: aws.String(o.ctype)}, nil
+	return o, nil
 }
 
-func (b *bucket) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (b *bucket) List(_ context.Context, prefix, _ string) ([]Object, string, error) {
+	var out []Object
+	for _, k := range b.keys(prefix) {
+		o, _ := b.get(k)
+		out = append(out, Object{Key: k, Size: o.size})
+	}
+	return out, "", nil
+}
+
+func (b *bucket) Head(_ context.Context, key string) (Object, error) {
+	o, err := b.get(key)
+	return Object{Key: key, Size: o.size, ContentType: o.ctype}, err
+}
+
+func (b *bucket) Open(context.Context, string) (io.ReadCloser, error) {
 	return nil, errors.New("not read in these tests")
 }
 
-func (b *bucket) GetObjectTagging(_ context.Context, in *s3.GetObjectTaggingInput, _ ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	o, ok := b.objects[aws.ToString(in.Key)]
-	if !ok {
-		return nil, b.notThere()
-	}
-	out := &s3.GetObjectTaggingOutput{}
-	for k, v := range o.tags {
-		out.TagSet = append(out.TagSet, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	return out, nil
+func (b *bucket) Tags(_ context.Context, key string) (map[string]string, error) {
+	o, err := b.get(key)
+	return o.tags, err
 }
 
-func (b *bucket) CopyObject(_ context.Context, in *s3.CopyObjectInput, _ ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
-	src, err := url.PathUnescape(strings.TrimPrefix(aws.ToString(in.CopySource), "mail/"))
+func (b *bucket) Copy(_ context.Context, src, dst string) error {
+	o, err := b.get(src)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o, ok := b.objects[src]
-	if !ok {
-		return nil, b.notThere()
-	}
-	b.objects[aws.ToString(in.Key)] = o
-	return &s3.CopyObjectOutput{}, nil
+	b.objects[dst] = o
+	return nil
 }
 
-func (b *bucket) DeleteObjects(_ context.Context, in *s3.DeleteObjectsInput, _ ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
+func (b *bucket) Delete(_ context.Context, keys []string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, o := range in.Delete.Objects {
-		delete(b.objects, aws.ToString(o.Key))
+	for _, k := range keys {
+		delete(b.objects, k)
 	}
-	return &s3.DeleteObjectsOutput{}, nil
+	return nil
 }
 
-func (b *bucket) PresignGetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
-	b.signed = in
-	return &v4.PresignedHTTPRequest{URL: "https://mail.s3.amazonaws.com/" + url.PathEscape(aws.ToString(in.Key))}, nil
+func (b *bucket) PresignGet(_ context.Context, key string, s Serving, ttl time.Duration) (string, error) {
+	b.signed = &presigned{key: key, s: s, ttl: ttl}
+	return "https://mail.s3.amazonaws.com/" + url.PathEscape(key) + "?X-Amz-Signature=x", nil
 }
 
-func (b *bucket) PresignPostObject(context.Context, *s3.PutObjectInput, ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
-	return nil, errors.New("no upload slots in these tests")
+func (b *bucket) PresignPost(_ context.Context, key string, size int64, ctype string, ttl time.Duration) (string, map[string]string, error) {
+	b.signed = &presigned{key: key, s: Serving{ContentType: ctype}, ttl: ttl, size: size}
+	return "https://mail.s3.amazonaws.com", map[string]string{"key": key, "policy": "p", "Content-Type": ctype}, nil
 }
 
 var limits = DefaultLimits{MaxBytes: 1000, MaxFiles: 3}
 
-func newService(t *testing.T, c S3, p Presigner, opts ...Option) *Service {
+func newService(t *testing.T, objects Objects, opts ...Option) *Service {
 	t.Helper()
-	b, err := NewBucket(c, p, "mail", limits, opts...)
+	b, err := NewBucket(objects, limits, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +169,7 @@ func TestGet(t *testing.T) {
 	for _, f := range files {
 		b.put(Folder+conv+"/"+f, 1, "", nil)
 	}
-	svc := newService(t, b, b)
+	svc := newService(t, b)
 	tests := []struct {
 		rest, ctype, disposition string
 	}{
@@ -193,9 +187,8 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []string{aws.ToString(b.signed.ResponseContentType), aws.ToString(b.signed.ResponseContentDisposition), aws.ToString(b.signed.Key)}
-			want := []string{tt.ctype, tt.disposition, Folder + conv + "/" + tt.rest}
-			if diff := cmp.Diff(want, got); diff != "" {
+			want := &presigned{key: Folder + conv + "/" + tt.rest, s: Serving{ContentType: tt.ctype, Disposition: tt.disposition, CacheControl: "private, no-store"}, ttl: URLTTL}
+			if diff := cmp.Diff(want, b.signed, cmp.AllowUnexported(presigned{})); diff != "" {
 				t.Errorf("signed (-want +got):\n%s", diff)
 			}
 			if d.ExpiresIn != int(URLTTL.Seconds()) || d.Inline != (tt.ctype != "application/octet-stream") {
@@ -209,7 +202,7 @@ func TestGetRefusesIDsOutsideTheConversation(t *testing.T) {
 	b := newBucket()
 	b.put(Folder+"other-conv/m1/1-a.pdf", 1, "", nil)
 	b.put(Folder+conv+"/m1/1-a.pdf", 1, "", nil)
-	svc := newService(t, b, b)
+	svc := newService(t, b)
 	for _, id := range []string{
 		"", "!!!", encodeID("../other-conv/m1/1-a.pdf"), encodeID("m1/../../other-conv/m1/1-a.pdf"), encodeID("/m1/1-a.pdf"),
 		encodeID("m1"), encodeID("m1/"), encodeID("m1/1-a.pdf\n"), encodeID(`m1\1-a.pdf`), encodeID("m1/2-missing.pdf"),
@@ -221,23 +214,18 @@ func TestGetRefusesIDsOutsideTheConversation(t *testing.T) {
 		}
 	}
 	if b.signed != nil {
-		t.Errorf("presigned %s for a refused id", aws.ToString(b.signed.Key))
+		t.Errorf("presigned %s for a refused id", b.signed.key)
 	}
 }
 
-// TestGetMissingKeyWithoutListBucket: the 403 S3 answers for a missing key
-// (the function may not list the whole bucket) reads as an unknown id; any
-// other failure is an error, not a not-found.
-func TestGetMissingKeyWithoutListBucket(t *testing.T) {
+// TestGetFailingBucket: a bucket that fails (rather than saying the key
+// is not there) is an error, not an unknown id.
+func TestGetFailingBucket(t *testing.T) {
 	b := newBucket()
-	b.missing = http.StatusForbidden
-	svc := newService(t, b, b)
-	if _, err := svc.Get(t.Context(), agent, conv, encodeID("m1/1-a.pdf")); !errors.Is(err, chat.ErrNotFound) {
-		t.Errorf("403 for a missing key = %v, want not found", err)
-	}
-	b.missing = http.StatusServiceUnavailable
+	b.missing = errors.New("503 Service Unavailable")
+	svc := newService(t, b)
 	if _, err := svc.Get(t.Context(), agent, conv, encodeID("m1/1-a.pdf")); err == nil || errors.Is(err, chat.ErrNotFound) {
-		t.Errorf("503 = %v, want an error that is not a not-found", err)
+		t.Errorf("a failing bucket = %v, want an error that is not a not-found", err)
 	}
 }
 
@@ -274,7 +262,7 @@ func TestServeScanned(t *testing.T) {
 			if tt.scanned {
 				opts = append(opts, ServeScanned())
 			}
-			svc := newService(t, b, b, opts...)
+			svc := newService(t, b, opts...)
 			d, err := svc.Get(t.Context(), agent, conv, encodeID("m1/1-"+tt.name+".pdf"))
 			if !errors.Is(err, tt.want) || (err != nil && !strings.Contains(err.Error(), tt.message)) {
 				t.Fatalf("Get = %v, want %v (%q)", err, tt.want, tt.message)

@@ -2,14 +2,9 @@ package attachment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/parleychat/parley/shared/chat"
 )
@@ -78,20 +73,20 @@ func acceptedType(name string) (string, bool) {
 // the conversation's folder.
 func (b *Bucket) commit(ctx context.Context, conversationID string, k uploadKey, u chat.Upload) (chat.Attachment, error) {
 	src := k.String()
-	head, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: &src})
-	if missing(err) {
+	head, err := b.objects.Head(ctx, src)
+	if errors.Is(err, chat.ErrNotFound) {
 		return chat.Attachment{}, uploadNotFound()
 	}
 	if err != nil {
 		return chat.Attachment{}, fmt.Errorf("upload %s: %w", src, err)
 	}
-	if aws.ToInt64(head.ContentLength) != u.Size || aws.ToString(head.ContentType) != u.ContentType {
+	if head.Size != u.Size || head.ContentType != u.ContentType {
 		return chat.Attachment{}, invalid(fmt.Sprintf("the upload of %s is not the file declared (%d bytes of %s)", k.name, u.Size, u.ContentType))
 	}
 	rest := k.fileRest()
 	dst := fileKey(conversationID, rest)
-	_, err = b.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &b.name, Key: &dst, CopySource: aws.String(b.name + "/" + escapeKey(src))})
-	if missing(err) {
+	err = b.objects.Copy(ctx, src, dst)
+	if errors.Is(err, chat.ErrNotFound) {
 		// Expired between the two calls.
 		return chat.Attachment{}, uploadNotFound()
 	}
@@ -101,22 +96,13 @@ func (b *Bucket) commit(ctx context.Context, conversationID string, k uploadKey,
 	return fileOf(rest, u.Size), nil
 }
 
-// escapeKey escapes a key for x-amz-copy-source, keeping its slashes.
-func escapeKey(key string) string {
-	parts := strings.Split(key, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
-
 // Settle implements chat.Files.
 func (b *Bucket) Settle(ctx context.Context, uploads []chat.Upload) {
 	keys := make([]string, 0, len(uploads))
 	for _, u := range uploads {
 		keys = append(keys, u.Key)
 	}
-	if err := b.deleteKeys(ctx, keys); err != nil {
+	if err := b.objects.Delete(ctx, keys); err != nil {
 		// They expire with the uploads folder's lifecycle rule anyway.
 		slog.ErrorContext(ctx, "remove committed uploads", "error", err)
 	}
@@ -130,28 +116,7 @@ func (b *Bucket) Discard(ctx context.Context, conversationID string, files []cha
 			keys = append(keys, fileKey(conversationID, rest))
 		}
 	}
-	if err := b.deleteKeys(ctx, keys); err != nil {
+	if err := b.objects.Delete(ctx, keys); err != nil {
 		slog.ErrorContext(ctx, "remove files of an unwritten message", "conversationId", conversationID, "error", err)
 	}
-}
-
-// deleteKeys removes keys, 1,000 a call.
-func (b *Bucket) deleteKeys(ctx context.Context, keys []string) error {
-	for len(keys) > 0 {
-		n := min(len(keys), 1000)
-		objs := make([]types.ObjectIdentifier, 0, n)
-		for _, k := range keys[:n] {
-			objs = append(objs, types.ObjectIdentifier{Key: aws.String(k)})
-		}
-		out, err := b.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &b.name, Delete: &types.Delete{Objects: objs, Quiet: aws.Bool(true)}})
-		if err != nil {
-			return fmt.Errorf("delete %d objects: %w", n, err)
-		}
-		if len(out.Errors) > 0 {
-			e := out.Errors[0]
-			return fmt.Errorf("delete %s: %s", aws.ToString(e.Key), aws.ToString(e.Code))
-		}
-		keys = keys[n:]
-	}
-	return nil
 }

@@ -1,16 +1,12 @@
 package attachment
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
@@ -104,7 +100,7 @@ func TestCommit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBucket()
-			files := newService(t, b, b).Bucket()
+			files := newService(t, b).Bucket()
 			ups := tt.uploads(b)
 			got, err := files.Commit(t.Context(), chat.FileCommit{By: tt.by, Scope: tt.scope, ConversationID: conv, ChannelID: "main", Uploads: ups})
 			if !errors.Is(err, tt.want) {
@@ -149,41 +145,27 @@ func TestCommit(t *testing.T) {
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
-// TestSlotPolicy: the policy an upload slot carries fixes the key, the
-// exact size and the type, as S3 will check them.
-func TestSlotPolicy(t *testing.T) {
-	c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session-token")})
+// TestSlot: a slot is presigned for the key the server chose (the
+// uploader's, for the conversation, the name cleaned), the exact size
+// and the type the name stands for, for SlotTTL; the bucket's policy
+// makes S3 hold the upload to them (shared/bucket's tests).
+func TestSlot(t *testing.T) {
 	b := newBucket()
-	svc := newService(t, b, s3.NewPresignClient(c))
+	svc := newService(t, b)
 	slot, err := svc.Slot(t.Context(), ada, SlotRequest{ChannelID: "main", Filename: "Screen Shot.PNG", Size: 321})
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := base64.StdEncoding.DecodeString(slot.Fields["policy"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var policy struct {
-		Expiration time.Time `json:"expiration"`
-		Conditions []any     `json:"conditions"`
-	}
-	if err := json.Unmarshal(raw, &policy); err != nil {
-		t.Fatal(err)
-	}
-	conds, _ := json.Marshal(policy.Conditions)
-	for _, want := range []string{`["content-length-range",321,321]`, `{"Content-Type":"image/png"}`, `{"key":"` + slot.Key + `"}`, `{"bucket":"mail"}`} {
-		if !strings.Contains(string(conds), want) {
-			t.Errorf("policy conditions %s lack %s", conds, want)
-		}
-	}
-	if d := time.Until(policy.Expiration); d <= SlotTTL-time.Minute || d > SlotTTL {
-		t.Errorf("policy expires in %s, want %s", d, SlotTTL)
+	want := &presigned{key: slot.Key, s: Serving{ContentType: "image/png"}, ttl: SlotTTL, size: 321}
+	if diff := cmp.Diff(want, b.signed, cmp.AllowUnexported(presigned{})); diff != "" {
+		t.Errorf("presigned (-want +got):\n%s", diff)
 	}
 	k, ok := parseUploadKey(slot.Key)
 	if !ok || k.scope != newScope || k.uploader != uploader(ada) || k.name != "Screen Shot.PNG" {
 		t.Errorf("key %q: want a new-conversation upload of ada's named Screen Shot.PNG", slot.Key)
 	}
-	if slot.Fields["Content-Type"] != "image/png" || slot.Fields["key"] != slot.Key || slot.URL == "" || slot.ExpiresIn != int(SlotTTL.Seconds()) {
+	if slot.Fields["Content-Type"] != "image/png" || slot.Fields["key"] != slot.Key || slot.URL == "" || slot.ExpiresIn != int(SlotTTL.Seconds()) ||
+		slot.MaxBytes != limits.MaxBytes || slot.MaxFiles != limits.MaxFiles {
 		t.Errorf("slot = %+v", slot)
 	}
 	// An agent's slot needs a conversation.
@@ -208,7 +190,7 @@ func TestDeleteConversation(t *testing.T) {
 	} {
 		b.put(k, 1, "", nil)
 	}
-	files := newService(t, b, b).Bucket()
+	files := newService(t, b).Bucket()
 	n, err := files.DeleteConversation(t.Context(), conv)
 	if err != nil || n != 3 {
 		t.Fatalf("DeleteConversation = %d, %v; want 3 removed", n, err)
@@ -230,13 +212,17 @@ func TestDeleteConversation(t *testing.T) {
 func TestLinks(t *testing.T) {
 	b := newBucket()
 	b.put(Folder+conv+"/m1/1-report.pdf", 5, "", nil)
-	svc := newService(t, b, b)
+	svc := newService(t, b)
 	page, err := LinkPage("https://d1.cloudfront.net/widget/file.html")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := fileOf("m1/1-report.pdf", 5)
-	link := svc.Link(page, conv, f)
+	links, err := NewMailLinks(svc.links, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := links.Link(conv, f)
 	token, ok := strings.CutPrefix(link, "https://d1.cloudfront.net/widget/file.html#")
 	if !ok {
 		t.Fatalf("link %q is not the page with a fragment", link)
@@ -262,7 +248,7 @@ func TestLinks(t *testing.T) {
 		"another secret": func() error { _, err := svc.Open(t.Context(), stranger.FileLink(conv, f.ID, LinkTTL)); return err },
 		"expired":        func() error { _, err := expired.Open(t.Context(), token); return err },
 		"erased file": func() error {
-			_, err := svc.Open(t.Context(), strings.TrimPrefix(svc.Link(page, conv, fileOf("m1/2-gone.pdf", 1)), page.String()+"#"))
+			_, err := svc.Open(t.Context(), strings.TrimPrefix(links.Link(conv, fileOf("m1/2-gone.pdf", 1)), page.String()+"#"))
 			return err
 		},
 	} {

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/parleychat/parley/shared/chat"
 )
 
@@ -23,24 +20,23 @@ func (b *Bucket) DeleteConversation(ctx context.Context, conversationID string) 
 	}
 	removed := 0
 	for _, prefix := range []string{Folder + conversationID + "/", UploadFolder + conversationID + "/"} {
-		var token *string
-		for {
-			out, err := b.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.name, Prefix: &prefix, ContinuationToken: token})
+		for after := ""; ; {
+			objs, next, err := b.objects.List(ctx, prefix, after)
 			if err != nil {
 				return removed, fmt.Errorf("list %s: %w", prefix, err)
 			}
-			keys := make([]string, 0, len(out.Contents))
-			for _, o := range out.Contents {
-				keys = append(keys, aws.ToString(o.Key))
+			keys := make([]string, 0, len(objs))
+			for _, o := range objs {
+				keys = append(keys, o.Key)
 			}
-			if err := b.deleteKeys(ctx, keys); err != nil {
-				return removed, err
+			if err := b.objects.Delete(ctx, keys); err != nil {
+				return removed, fmt.Errorf("delete %d objects of %s: %w", len(keys), prefix, err)
 			}
 			removed += len(keys)
-			if !aws.ToBool(out.IsTruncated) {
+			if next == "" {
 				break
 			}
-			token = out.NextContinuationToken
+			after = next
 		}
 	}
 	return removed, nil
@@ -55,8 +51,8 @@ func (b *Bucket) DeleteInbound(ctx context.Context, keys []string) (int, error) 
 			return 0, invalid("not a raw mail's key")
 		}
 	}
-	if err := b.deleteKeys(ctx, keys); err != nil {
-		return 0, err
+	if err := b.objects.Delete(ctx, keys); err != nil {
+		return 0, fmt.Errorf("delete %d raw mails: %w", len(keys), err)
 	}
 	return len(keys), nil
 }

@@ -2,12 +2,11 @@ package attachment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/parleychat/parley/shared/chat"
 )
@@ -39,12 +38,27 @@ func LinkPage(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// Link is the link an email gives for a conversation's file: page, with
-// the file's signed token as its fragment.
-func (s *Service) Link(page *url.URL, conversationID string, a chat.Attachment) string {
-	u := *page
+// MailLinks link files where emails (and a contact's export) name them:
+// the widget's file page with the file's signed token as its fragment.
+// They need no bucket: a function that only links files reads none.
+type MailLinks struct {
+	links Links
+	page  *url.URL
+}
+
+// NewMailLinks returns the links to page signed by links.
+func NewMailLinks(links Links, page *url.URL) (MailLinks, error) {
+	if links == nil || page == nil {
+		return MailLinks{}, errors.New("attachment: file links need the link signer and the file page")
+	}
+	return MailLinks{links: links, page: page}, nil
+}
+
+// Link is the link to a conversation's file (email.Links, privacy.Links).
+func (m MailLinks) Link(conversationID string, a chat.Attachment) string {
+	u := *m.page
 	u.Fragment = ""
-	return u.String() + "#" + s.links.FileLink(conversationID, a.ID, LinkTTL)
+	return u.String() + "#" + m.links.FileLink(conversationID, a.ID, LinkTTL)
 }
 
 // Open trades a file link's token for a download of the file.
@@ -60,7 +74,8 @@ func (s *Service) Open(ctx context.Context, token string) (Download, error) {
 // parameters allow.
 const maxRead = 100 << 20
 
-// Read returns a file of a conversation whole, once it may be served.
+// Read returns a file of a conversation whole, once it may be served
+// (email.Files: the files a reply attaches).
 func (b *Bucket) Read(ctx context.Context, conversationID string, a chat.Attachment) ([]byte, error) {
 	rest, ok := decodeID(a.ID)
 	if !ok {
@@ -72,15 +87,15 @@ func (b *Bucket) Read(ctx context.Context, conversationID string, a chat.Attachm
 			return nil, err
 		}
 	}
-	out, err := b.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &key})
-	if missing(err) {
+	body, err := b.objects.Open(ctx, key)
+	if errors.Is(err, chat.ErrNotFound) {
 		return nil, notFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	defer out.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(out.Body, maxRead+1))
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, maxRead+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
@@ -88,25 +103,4 @@ func (b *Bucket) Read(ctx context.Context, conversationID string, a chat.Attachm
 		return nil, fmt.Errorf("read %s: larger than %d bytes", key, maxRead)
 	}
 	return data, nil
-}
-
-// Mail is what emails need of the files (email.Files): reading a file
-// whole, and a link to it.
-type Mail struct {
-	s    *Service
-	page *url.URL
-}
-
-// Mail returns the files for emails, linked to page (the widget's file
-// page, FILE_LINK_URL).
-func (s *Service) Mail(page *url.URL) Mail { return Mail{s: s, page: page} }
-
-// Read implements email.Files.
-func (m Mail) Read(ctx context.Context, conversationID string, a chat.Attachment) ([]byte, error) {
-	return m.s.bucket.Read(ctx, conversationID, a)
-}
-
-// Link implements email.Files.
-func (m Mail) Link(conversationID string, a chat.Attachment) string {
-	return m.s.Link(m.page, conversationID, a)
 }

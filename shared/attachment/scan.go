@@ -2,10 +2,8 @@ package attachment
 
 import (
 	"context"
+	"errors"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/parleychat/parley/shared/chat"
 )
@@ -37,8 +35,8 @@ var (
 // found it clean. With scanning on the tags answer both in one call.
 func (b *Bucket) servable(ctx context.Context, key string) error {
 	if !b.scanned {
-		_, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: &key})
-		if missing(err) {
+		_, err := b.objects.Head(ctx, key)
+		if errors.Is(err, chat.ErrNotFound) {
 			return notFound()
 		}
 		if err != nil {
@@ -46,25 +44,22 @@ func (b *Bucket) servable(ctx context.Context, key string) error {
 		}
 		return nil
 	}
-	out, err := b.s3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &b.name, Key: &key})
-	if missing(err) {
+	tags, err := b.objects.Tags(ctx, key)
+	if errors.Is(err, chat.ErrNotFound) {
 		return notFound()
 	}
 	if err != nil {
 		return fmt.Errorf("tags of attachment %s: %w", key, err)
 	}
-	for _, t := range out.TagSet {
-		if aws.ToString(t.Key) != ScanTag {
-			continue
-		}
-		switch aws.ToString(t.Value) {
-		case "NO_THREATS_FOUND":
-			return nil
-		case "THREATS_FOUND":
-			return errInfected
-		}
-		// UNSUPPORTED (encrypted archives, say), ACCESS_DENIED, FAILED.
-		return errUnscanned
+	verdict, ok := tags[ScanTag]
+	switch {
+	case !ok:
+		return errScanning
+	case verdict == "NO_THREATS_FOUND":
+		return nil
+	case verdict == "THREATS_FOUND":
+		return errInfected
 	}
-	return errScanning
+	// UNSUPPORTED (encrypted archives, say), ACCESS_DENIED, FAILED.
+	return errUnscanned
 }

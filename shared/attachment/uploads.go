@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -99,21 +97,12 @@ func (s *Service) Slot(ctx context.Context, p chat.Principal, r SlotRequest) (Sl
 		return Slot{}, err
 	}
 	key := uploadKey{scope: scope, uploader: uploader(p), id: uuid.NewString(), name: name}.String()
-	req, err := s.bucket.presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket.name, Key: aws.String(key)},
-		func(o *s3.PresignPostOptions) {
-			o.Expires = SlotTTL
-			o.Conditions = []any{[]any{"content-length-range", r.Size, r.Size}, map[string]string{"Content-Type": ctype}}
-		}, PresignPostAt(s.bucket.now))
+	url, fields, err := s.bucket.objects.PresignPost(ctx, key, r.Size, ctype, SlotTTL)
 	if err != nil {
 		return Slot{}, fmt.Errorf("presign upload: %w", err)
 	}
-	fields := make(map[string]string, len(req.Values)+1)
-	for k, v := range req.Values {
-		fields[k] = v
-	}
-	fields["Content-Type"] = ctype
 	return Slot{
-		Key: key, URL: req.URL, Fields: fields, ContentType: ctype, ExpiresIn: int(SlotTTL.Seconds()),
+		Key: key, URL: url, Fields: fields, ContentType: ctype, ExpiresIn: int(SlotTTL.Seconds()),
 		MaxBytes: limits.MaxBytes, MaxFiles: limits.MaxFiles,
 	}, nil
 }

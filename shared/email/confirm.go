@@ -10,10 +10,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
 )
@@ -112,19 +108,13 @@ func (s *Service) sendConfirmation(ctx context.Context, c Contact, channelID, co
 	if err != nil {
 		return toDomain(err)
 	}
-	_, err = s.ses.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress:     aws.String(st.SenderAddress),
-		Destination:          &sestypes.Destination{ToAddresses: []string{c.Email}},
-		Content:              &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
-		ConfigurationSetName: aws.String(s.cfg.ConfigurationSet),
-		EmailTags:            []sestypes.MessageTag{{Name: aws.String("purpose"), Value: aws.String("confirm-address")}},
-	})
+	err = s.deliver(ctx, Outgoing{From: st.SenderAddress, To: c.Email, Raw: raw, Tags: map[string]string{"purpose": "confirm-address"}})
 	if err != nil {
-		var rejected *sestypes.MessageRejected
+		var rejected *RejectedError
 		if errors.As(err, &rejected) {
-			return &chat.Error{Kind: chat.ErrConflict, Message: "the confirmation email was rejected by the mail service: " + aws.ToString(rejected.Message)}
+			return &chat.Error{Kind: chat.ErrConflict, Message: "the confirmation email was rejected by the mail service: " + rejected.Reason}
 		}
-		return fmt.Errorf("ses send confirmation: %w", err)
+		return fmt.Errorf("send confirmation: %w", err)
 	}
 	slog.InfoContext(ctx, "confirmation sent", "visitorId", c.VisitorID)
 	return nil

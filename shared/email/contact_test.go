@@ -27,10 +27,10 @@ func confirmLinks(t *testing.T, f *fixture, addr string) []string {
 	defer f.ses.mu.Unlock()
 	var out []string
 	for _, in := range f.ses.sent {
-		if !strings.EqualFold(in.Destination.ToAddresses[0], addr) {
+		if !strings.EqualFold(in.To, addr) {
 			continue
 		}
-		m, err := mail.Parse(in.Content.Raw.Data)
+		m, err := mail.Parse(in.Raw)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,17 +1,18 @@
 // Package email is the chat's email channel: replies continued by email,
 // transcripts, replies threaded back from inbound mail, and bounces. It
-// renders with shared/mail, sends with SES v2, keeps raw mail in S3 and
-// writes to conversations through the chat domain.
+// renders with shared/mail, sends through its Sender (shared/mailer: SES
+// v2), reads raw mail from its Mailbox (shared/bucket: S3) and writes to
+// conversations through the chat domain. It imports no AWS client: a
+// function links only the clients its wiring gives it.
 package email
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/config"
@@ -104,24 +105,53 @@ type Channels interface {
 	ChannelEmail(ctx context.Context, channelID string) (Settings, error)
 }
 
-// SES is the part of the SES v2 client used here.
-type SES interface {
-	SendEmail(ctx context.Context, params *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+// Sender sends rendered emails (shared/mailer: SES v2). A message the
+// mail service refuses is a *RejectedError.
+type Sender interface {
+	Send(ctx context.Context, m Outgoing) error
 }
 
-// S3 is the part of the S3 client used here.
-type S3 interface {
-	GetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+// Outgoing is a rendered email on its way out.
+type Outgoing struct {
+	// From is the sender's address (the envelope's; the message has its
+	// own From header), To the one recipient.
+	From, To string
+	// Raw is the whole MIME message.
+	Raw []byte
+	// Tags name what the email is about in the mail service's event
+	// records (bounces, complaints): conversationId, purpose.
+	Tags map[string]string
 }
+
+// RejectedError is the mail service refusing a message (SES's
+// MessageRejected: a sender not verified, say), with its reason.
+type RejectedError struct {
+	Reason string
+}
+
+func (e *RejectedError) Error() string { return "message rejected: " + e.Reason }
+
+// Mailbox is the raw mail in the mail bucket (shared/bucket: S3): the
+// inbound mails SES stored, and the attachments taken out of them.
+type Mailbox interface {
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	Put(ctx context.Context, key string, data []byte, contentType, disposition string) error
+}
+
+// errNoSender and errNoMailbox answer a use of a part the function was
+// wired without: its handlers send no email, or read no inbound mail.
+var (
+	errNoSender  = errors.New("email: this function was wired without a sender")
+	errNoMailbox = errors.New("email: this function was wired without the mailbox")
+)
 
 // Service carries out the email channel's use cases.
 type Service struct {
 	chat     *chat.Service
 	store    Store
 	channels Channels
-	ses      SES
-	s3       S3
+	sender   Sender
+	mailbox  Mailbox
 	tokens   *mail.Tokens
 	// ratingURL is Options.RatingURL.
 	ratingURL string
@@ -131,7 +161,8 @@ type Service struct {
 	// inboxURL is where agents open a conversation (#/c/{id}).
 	inboxURL string
 	now      func() time.Time
-	// files and attachUpTo: see files.go.
+	// links, files and attachUpTo: see files.go.
+	links      Links
 	files      Files
 	attachUpTo int64
 }
@@ -145,8 +176,17 @@ type Options struct {
 	// InboxURL is where the inbox runs, for links to a conversation in
 	// a transcript an agent sends to another address (empty: none).
 	InboxURL string
-	// Files reads and links the files emails carry; without it they are
-	// named only.
+	// Sender sends the emails; a function that sends none (inbound mail)
+	// has none, and a send fails.
+	Sender Sender
+	// Mailbox reads inbound mail and keeps its attachments; only the
+	// function that receives mail has it.
+	Mailbox Mailbox
+	// Links link the files emails name; without them files are named
+	// only.
+	Links Links
+	// Files reads the files a reply attaches; without it every file is
+	// linked.
 	Files Files
 	// AttachUpTo is the most bytes of files a reply by email attaches;
 	// the rest, and all of them when it is 0, go as links.
@@ -157,12 +197,20 @@ type Options struct {
 }
 
 // New returns a Service.
-func New(svc *chat.Service, st Store, channels Channels, ses SES, s3c S3, tokens *mail.Tokens, cfg config.Mail, o Options) *Service {
+func New(svc *chat.Service, st Store, channels Channels, tokens *mail.Tokens, cfg config.Mail, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{chat: svc, store: st, channels: channels, ses: ses, s3: s3c, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now,
-		files: o.Files, attachUpTo: o.AttachUpTo, ratingURL: o.RatingURL}
+	return &Service{chat: svc, store: st, channels: channels, sender: o.Sender, mailbox: o.Mailbox, tokens: tokens, cfg: cfg, channel: o.ChannelID, team: o.Team, inboxURL: o.InboxURL, now: o.Now,
+		links: o.Links, files: o.Files, attachUpTo: o.AttachUpTo, ratingURL: o.RatingURL}
+}
+
+// deliver sends m through the Sender.
+func (s *Service) deliver(ctx context.Context, m Outgoing) error {
+	if s.sender == nil {
+		return errNoSender
+	}
+	return s.sender.Send(ctx, m)
 }
 
 // AddressKey is how addresses are compared and indexed.

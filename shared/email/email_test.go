@@ -14,10 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
@@ -41,64 +39,64 @@ func TestMain(m *testing.M) {
 // The fixtures name this conversation.
 const fixtureConversation = "8b0c8a52-8d1c-4f0e-9f59-0d3c3f1f6a10"
 
-type fakeSES struct {
+type fakeSender struct {
 	mu   sync.Mutex
-	sent []*sesv2.SendEmailInput
+	sent []email.Outgoing
 	// delay makes every send take this long (to overlap concurrent sends).
 	delay time.Duration
 }
 
-func (f *fakeSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+func (f *fakeSender) Send(_ context.Context, m email.Outgoing) error {
 	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sent = append(f.sent, in)
-	return &sesv2.SendEmailOutput{MessageId: aws.String("ses-" + uuid.NewString())}, nil
+	f.sent = append(f.sent, m)
+	return nil
 }
 
-func (f *fakeSES) count() int {
+func (f *fakeSender) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.sent)
 }
 
-type fakeS3 struct {
+// fakeMailbox is the mail bucket's raw mail, by key.
+type fakeMailbox struct {
 	mu      sync.Mutex
 	objects map[string][]byte
 }
 
-func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (f *fakeMailbox) Open(_ context.Context, key string) (io.ReadCloser, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.objects[*in.Bucket+"/"+*in.Key]
+	b, ok := f.objects[key]
 	if !ok {
-		return nil, errors.New("NoSuchKey")
+		return nil, fmt.Errorf("object %s: %w", key, chat.ErrNotFound)
 	}
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
+	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
-func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	b, err := io.ReadAll(in.Body)
-	if err != nil {
-		return nil, err
-	}
+func (f *fakeMailbox) Put(_ context.Context, key string, data []byte, _, _ string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.objects[*in.Bucket+"/"+*in.Key] = b
-	return &s3.PutObjectOutput{}, nil
+	f.objects[key] = data
+	return nil
 }
 
 type fixture struct {
 	chat  *chat.Service
 	email *email.Service
 	store *store.Store
-	ses   *fakeSES
-	s3    *fakeS3
+	ses   *fakeSender
+	s3    *fakeMailbox
 	agent chat.Principal
 	// channels are the chat channels' email settings.
 	channels fakeChannels
 	// skew moves the email service's clock (link expiry, resends).
 	skew time.Duration
+	// tokens and cfg are what the email service was made with.
+	tokens *mail.Tokens
+	cfg    config.Mail
 }
 
 func setup(t *testing.T) *fixture {
@@ -120,11 +118,12 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{chat: svc, store: st, ses: &fakeSES{}, s3: &fakeS3{objects: map[string][]byte{}},
+	f := &fixture{chat: svc, store: st, ses: &fakeSender{}, s3: &fakeMailbox{objects: map[string][]byte{}},
 		channels: fakeChannels{"main": {ChannelID: "main", TranscriptOnClose: true, SenderAddress: "chat@example.com"}},
 		agent:    chat.Principal{Role: chat.RoleAgent, ID: "a11ce000-0000-4000-8000-000000000001", Name: "Alice Moreau", Inboxes: []string{"main"}}}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	f.email = email.New(svc, st, f.channels, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com",
+	f.tokens, f.cfg = tokens, cfg
+	f.email = email.New(svc, st, f.channels, tokens, cfg, email.Options{ChannelID: "main", Team: "Parcel Co", InboxURL: "https://inbox.example.com", Sender: f.ses, Mailbox: f.s3,
 		Now: func() time.Time { return time.Now().Add(f.skew) }})
 	return f
 }
@@ -235,13 +234,11 @@ func TestTranscriptHandler(t *testing.T) {
 				return
 			}
 			in := f.ses.sent[0]
-			if diff := cmp.Diff([]string{"ada@visitor.test"}, in.Destination.ToAddresses); diff != "" {
-				t.Errorf("recipients (-want +got):\n%s", diff)
+			if diff := cmp.Diff(email.Outgoing{From: "chat@example.com", To: "ada@visitor.test", Tags: map[string]string{"conversationId": fixtureConversation}}, in,
+				cmpopts.IgnoreFields(email.Outgoing{}, "Raw")); diff != "" {
+				t.Errorf("sent (-want +got):\n%s", diff)
 			}
-			if aws.ToString(in.ConfigurationSetName) != "parley-mail" {
-				t.Errorf("configuration set = %q", aws.ToString(in.ConfigurationSetName))
-			}
-			parsed, err := mail.Parse(in.Content.Raw.Data)
+			parsed, err := mail.Parse(in.Raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,6 +246,31 @@ func TestTranscriptHandler(t *testing.T) {
 				t.Errorf("transcript:\n%s\nReply-To %q", parsed.Text, parsed.Header.Get("Reply-To"))
 			}
 		})
+	}
+}
+
+// TestWiredWithoutParts: a function wired without a sender (inbound mail
+// sends nothing) or without the mailbox (only inbound mail reads it)
+// fails the use that needs the part, loudly, and sends and stores
+// nothing; mentions refuse to start without a sender.
+func TestWiredWithoutParts(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	bare := email.New(f.chat, f.store, f.channels, f.tokens, f.cfg, email.Options{ChannelID: "main", InboxURL: "https://inbox.example.com"})
+	closed := readFixture[events.EventBridgeEvent](t, "conversation-closed.json")
+	if err := email.NewTranscriptHandler(bare).Handle(t.Context(), closed); err == nil {
+		t.Error("a transcript without a sender: no error")
+	}
+	if got := transcriptEvents(t, f); got != 0 {
+		t.Errorf("%d transcript events in the thread, want none", got)
+	}
+	f.s3.objects["inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"] = []byte("From: ada@visitor.test\r\n\r\nHello")
+	inbound := readFixture[events.SimpleEmailEvent](t, "ses-receipt.json")
+	if err := email.NewInboundHandler(bare).Handle(t.Context(), inbound); err == nil {
+		t.Error("inbound mail without the mailbox: no error")
+	}
+	if _, err := email.NewMentions(bare); err == nil {
+		t.Error("mentions without a sender: no error")
 	}
 }
 
@@ -289,7 +311,7 @@ func TestInboundHandler(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
 			f.conversation(t, true)
-			f.s3.objects["mail/inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"] = raw
+			f.s3.objects["inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"] = raw
 			ev := base
 			ev.Records = []events.SimpleEmailRecord{base.Records[0]}
 			rec := &ev.Records[0].SES.Receipt
@@ -333,7 +355,7 @@ func TestInboundHandler(t *testing.T) {
 			if conv.Status != chat.StatusOpen {
 				t.Errorf("status = %s, want the closed conversation reopened", conv.Status)
 			}
-			if _, ok := f.s3.objects["mail/attachments/"+fixtureConversation+"/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1/1-parcel.png"]; !ok {
+			if _, ok := f.s3.objects["attachments/"+fixtureConversation+"/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1/1-parcel.png"]; !ok {
 				t.Errorf("attachment not stored; objects: %v", keys(f.s3.objects))
 			}
 		})
@@ -359,7 +381,7 @@ func TestInboundReplyBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
 			f.conversation(t, true)
-			f.s3.objects["mail/inbound/"+ev.Records[0].SES.Mail.MessageID] = []byte("From: Ada Lovelace <ada@visitor.test>\r\n" +
+			f.s3.objects["inbound/"+ev.Records[0].SES.Mail.MessageID] = []byte("From: Ada Lovelace <ada@visitor.test>\r\n" +
 				"To: reply@reply.example.com\r\nSubject: Re: Your conversation\r\nMessage-ID: <body@mail.visitor.test>\r\n" +
 				"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + tt.text)
 			if err := email.NewInboundHandler(f.email).Handle(t.Context(), ev); err != nil {
@@ -412,7 +434,11 @@ func TestFeedbackHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := setup(t)
-			if err := email.NewFeedbackHandler(f.email).Handle(t.Context(), tt.ev); err != nil {
+			h, err := email.NewFeedbackHandler(f.store, time.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Handle(t.Context(), tt.ev); err != nil {
 				t.Fatal(err)
 			}
 			st, err := f.store.AddressStatus(t.Context(), "gone@visitor.test")

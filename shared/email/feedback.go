@@ -37,11 +37,11 @@ type Feedback struct {
 	} `json:"complaint"`
 }
 
-// OnFeedback marks the addresses of a permanent bounce or a complaint
+// onFeedback marks the addresses of a permanent bounce or a complaint
 // undeliverable; transient bounces change nothing (SES retried already and
 // the next email may well arrive). Marking twice is harmless.
-func (s *Service) OnFeedback(ctx context.Context, f Feedback) error {
-	now := s.now().UTC()
+func (h *FeedbackHandler) onFeedback(ctx context.Context, f Feedback) error {
+	now := h.now().UTC()
 	var marks []AddressStatus
 	switch strings.ToLower(f.EventType) {
 	case "bounce":
@@ -73,7 +73,7 @@ func (s *Service) OnFeedback(ctx context.Context, f Feedback) error {
 			continue
 		}
 		m.Address = addr
-		if err := s.store.MarkUndeliverable(ctx, m); err != nil {
+		if err := h.marks.MarkUndeliverable(ctx, m); err != nil {
 			return fmt.Errorf("mark undeliverable: %w", err)
 		}
 		slog.InfoContext(ctx, "address marked undeliverable", "kind", m.Kind, "sesMessageId", f.Mail.MessageID)

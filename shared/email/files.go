@@ -23,20 +23,24 @@ import (
 // attachments.
 const DefaultAttachUpTo = 5 << 20
 
-// Files reads and links the files of conversations (shared/attachment's
-// Mail implements it).
-type Files interface {
-	Read(ctx context.Context, conversationID string, a chat.Attachment) ([]byte, error)
+// Links link the files of conversations (attachment.MailLinks).
+type Links interface {
 	Link(conversationID string, a chat.Attachment) string
 }
 
-// linked names files by links (or, without Files, by name only).
+// Files reads the files of conversations whole, for a reply to attach
+// them (attachment.Bucket).
+type Files interface {
+	Read(ctx context.Context, conversationID string, a chat.Attachment) ([]byte, error)
+}
+
+// linked names files by links (or, without Links, by name only).
 func (s *Service) linked(conversationID string, files []chat.Attachment) []mail.File {
 	out := make([]mail.File, 0, len(files))
 	for _, f := range files {
 		mf := mail.File{Name: f.Filename, Size: sizeText(f.Size)}
-		if s.files != nil {
-			mf.URL = s.files.Link(conversationID, f)
+		if s.links != nil {
+			mf.URL = s.links.Link(conversationID, f)
 		}
 		out = append(out, mf)
 	}

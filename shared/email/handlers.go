@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -68,11 +69,27 @@ func (h *InboundHandler) Handle(ctx context.Context, ev events.SimpleEmailEvent)
 }
 
 // FeedbackHandler serves MailFeedbackFunction: SES bounce and complaint
-// events delivered through the configuration set's SNS destination.
-type FeedbackHandler struct{ svc *Service }
+// events delivered through the configuration set's SNS destination. It
+// only marks addresses: it needs the store and a clock, nothing else of
+// the email channel.
+type FeedbackHandler struct {
+	marks Undeliverable
+	now   func() time.Time
+}
 
-// NewFeedbackHandler returns the handler.
-func NewFeedbackHandler(s *Service) *FeedbackHandler { return &FeedbackHandler{svc: s} }
+// Undeliverable marks addresses that must not be written to any more
+// (the DynamoDB store implements it, as part of Store).
+type Undeliverable interface {
+	MarkUndeliverable(ctx context.Context, st AddressStatus) error
+}
+
+// NewFeedbackHandler returns the handler, marking in marks at now().
+func NewFeedbackHandler(marks Undeliverable, now func() time.Time) (*FeedbackHandler, error) {
+	if marks == nil || now == nil {
+		return nil, errors.New("email: the feedback handler needs the store and a clock")
+	}
+	return &FeedbackHandler{marks: marks, now: now}, nil
+}
 
 // Handle marks the addresses of every bounce and complaint.
 func (h *FeedbackHandler) Handle(ctx context.Context, ev events.SNSEvent) error {
@@ -83,7 +100,7 @@ func (h *FeedbackHandler) Handle(ctx context.Context, ev events.SNSEvent) error 
 			slog.ErrorContext(ctx, "SES event unreadable", "snsMessageId", rec.SNS.MessageID, "error", err)
 			continue
 		}
-		if err := h.svc.OnFeedback(ctx, f); err != nil {
+		if err := h.onFeedback(ctx, f); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -1,7 +1,6 @@
 package email
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
@@ -91,12 +87,15 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("inbound mail without a usable id %q", r.SESMessageID)
 	}
 	rawKey := s.cfg.InboundPrefix + r.SESMessageID
-	obj, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.MailBucket), Key: aws.String(rawKey)})
+	if s.mailbox == nil {
+		return Outcome{}, errNoMailbox
+	}
+	obj, err := s.mailbox.Open(ctx, rawKey)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(obj.Body, mail.MaxInboundBytes+1))
-	obj.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(obj, mail.MaxInboundBytes+1))
+	obj.Close()
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
 	}
@@ -289,11 +288,7 @@ func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID st
 			continue
 		}
 		key, file := attachment.Mailed(conversationID, sesID, i+1, a.Filename, int64(len(a.Data)))
-		_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
-			Bucket: aws.String(s.cfg.MailBucket), Key: aws.String(key), Body: bytes.NewReader(a.Data),
-			ContentType:        aws.String("application/octet-stream"),
-			ContentDisposition: aws.String(fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(a.Filename, `"`, ""))),
-		})
+		err := s.mailbox.Put(ctx, key, a.Data, "application/octet-stream", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(a.Filename, `"`, "")))
 		if err != nil {
 			return "", nil, fmt.Errorf("store attachment: %w", err)
 		}

@@ -8,10 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
 )
@@ -22,11 +18,11 @@ type Mentions struct {
 	mail *Service
 }
 
-// NewMentions returns Mentions over the email channel s; it needs the
-// inbox's URL (Options.InboxURL) for the emails' links.
+// NewMentions returns Mentions over the email channel s; it needs its
+// sender and the inbox's URL (Options.InboxURL) for the emails' links.
 func NewMentions(s *Service) (*Mentions, error) {
-	if s == nil || s.inboxURL == "" {
-		return nil, errors.New("email: mentions need the email channel and the inbox's URL (INBOX_URL)")
+	if s == nil || s.sender == nil || s.inboxURL == "" {
+		return nil, errors.New("email: mentions need the email channel with its sender and the inbox's URL (INBOX_URL)")
 	}
 	return &Mentions{mail: s}, nil
 }
@@ -118,15 +114,9 @@ func (m *Mentions) deliver(ctx context.Context, to chat.Agent, conv chat.Convers
 	if err != nil {
 		return toDomain(err)
 	}
-	_, err = s.ses.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress:     aws.String(st.SenderAddress),
-		Destination:          &sestypes.Destination{ToAddresses: []string{to.Email}},
-		Content:              &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
-		ConfigurationSetName: aws.String(s.cfg.ConfigurationSet),
-		EmailTags:            []sestypes.MessageTag{{Name: aws.String("conversationId"), Value: aws.String(conv.ID)}},
-	})
+	err = s.deliver(ctx, Outgoing{From: st.SenderAddress, To: to.Email, Raw: raw, Tags: map[string]string{"conversationId": conv.ID}})
 	if err != nil {
-		return fmt.Errorf("ses send: %w", err)
+		return fmt.Errorf("send: %w", err)
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func TestTranscriptSurveyLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-		svc := email.New(f.chat, f.store, f.channels, f.ses, f.s3, tokens, cfg, email.Options{ChannelID: "main", RatingURL: "https://api.example.com/widget/rating",
+		svc := email.New(f.chat, f.store, f.channels, tokens, cfg, email.Options{ChannelID: "main", RatingURL: "https://api.example.com/widget/rating", Sender: f.ses,
 			Now: func() time.Time { return time.Now().Add(f.skew) }})
 		f.conversation(t, true)
 		if err := svc.OnClosed(t.Context(), email.Closed{Version: "1", ID: fixtureConversation + ":9", ConversationID: fixtureConversation, Survey: asked}); err != nil {
@@ -37,7 +37,7 @@ func TestTranscriptSurveyLinks(t *testing.T) {
 		if f.ses.count() != 1 {
 			t.Fatalf("%d emails, want the transcript", f.ses.count())
 		}
-		raw := f.ses.sent[0].Content.Raw.Data
+		raw := f.ses.sent[0].Raw
 		m, err := mail.Parse(raw)
 		if err != nil {
 			t.Fatal(err)

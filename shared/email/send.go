@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
 )
@@ -88,19 +84,13 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	if err != nil {
 		return "", toDomain(err)
 	}
-	_, err = s.ses.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress:     aws.String(st.SenderAddress),
-		Destination:          &sestypes.Destination{ToAddresses: []string{o.to}},
-		Content:              &sestypes.EmailContent{Raw: &sestypes.RawMessage{Data: raw}},
-		ConfigurationSetName: aws.String(s.cfg.ConfigurationSet),
-		EmailTags:            []sestypes.MessageTag{{Name: aws.String("conversationId"), Value: aws.String(o.conv.ID)}},
-	})
+	err = s.deliver(ctx, Outgoing{From: st.SenderAddress, To: o.to, Raw: raw, Tags: map[string]string{"conversationId": o.conv.ID}})
 	if err != nil {
-		var rejected *sestypes.MessageRejected
+		var rejected *RejectedError
 		if errors.As(err, &rejected) {
-			return "", &chat.Error{Kind: chat.ErrConflict, Message: "email rejected by the mail service: " + aws.ToString(rejected.Message)}
+			return "", &chat.Error{Kind: chat.ErrConflict, Message: "email rejected by the mail service: " + rejected.Reason}
 		}
-		return "", fmt.Errorf("ses send: %w", err)
+		return "", fmt.Errorf("send: %w", err)
 	}
 	return o.mailID, nil
 }

@@ -36,7 +36,7 @@ func receive(t *testing.T, f *fixture, from, to, messageID, body string) email.O
 	t.Helper()
 	sesID := strings.ReplaceAll(uuid.NewString(), "-", "")
 	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: Your conversation\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", from, to, messageID, body)
-	f.s3.objects["mail/inbound/"+sesID] = []byte(raw)
+	f.s3.objects["inbound/"+sesID] = []byte(raw)
 	out, err := f.email.Receive(t.Context(), email.Received{SESMessageID: sesID, Recipients: []string{to},
 		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}})
 	if err != nil {

@@ -82,7 +82,7 @@ func TestTranscriptOfALongConversation(t *testing.T) {
 			if f.ses.count() != 1 {
 				t.Fatalf("sent %d emails, want 1", f.ses.count())
 			}
-			raw := f.ses.sent[0].Content.Raw.Data
+			raw := f.ses.sent[0].Raw
 			if len(raw) > mail.MaxRawBytes {
 				t.Errorf("the email is %d bytes, over the limit %d", len(raw), mail.MaxRawBytes)
 			}

@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -23,73 +24,86 @@ func form(keyword, pattern string) headerForm {
 	return headerForm{keyword, regexp.MustCompile(`(?i)^(?:` + pattern + `)\s*$`)}
 }
 
-// quoteHeaders are the quote headers of Gmail, Apple Mail, iPhone,
-// Thunderbird and the big webmails in English, German, Italian, French,
-// Polish, Spanish, Portuguese, Dutch, Russian, Swedish, Danish, Norwegian,
-// Czech, Turkish, Japanese and Chinese. Each carries a date or a lead
-// word, so a line of ordinary text rarely matches: such a line ends the
-// reply even when no quoted lines follow it.
-var quoteHeaders = []headerForm{
-	form("wrote", `on\s.+\swrote:`),                                       // en: On Sat, 21 Nov 2026 at 19:42, Alice <a@x> wrote:
-	form("wrote", `.+\swrote\son\s.*\d.*:`),                               // en (Thunderbird): Alice wrote on 21/11/2026 19:42:
-	form("schrieb", `am\s.+\sschrieb\s?.*:`),                              // de: Am 21.11.2026 um 19:42 schrieb Alice:
-	form("ha scritto", `il\s.+\sha scritto:`),                             // it: Il giorno sab 21 nov 2026 alle ore 19:42 Alice ha scritto:
-	form("a écrit", `le\s.+\sa écrit\s?:`),                                // fr: Le sam. 21 nov. 2026 à 19:42, Alice a écrit :
-	form("w dniu", `w dniu\s.+\s(pisze|napisał\(a\)|napisał|napisała):`),  // pl (Thunderbird): W dniu 21.11.2026 o 19:42, Alice pisze:
-	form("napisał", `.+\snapisał(\(a\)|a)?:`),                             // pl (Gmail): sob., 21 lis 2026 o 19:42 Alice <a@x> napisał(a):
-	form("wiadomość napisana przez", `wiadomość napisana przez\s.+:`),     // pl (Apple Mail)
-	form("escribió", `el\s.+\sescribió\s?:`),                              // es: El sáb, 21 nov 2026 a las 19:42, Alice (<a@x>) escribió:
-	form("escribió", `.+\sescribió\sel\s.*\d.*:`),                         // es (Thunderbird): Alice escribió el 21/11/26 a las 19:42:
-	form("escreveu", `(em|às|a)\s.+\sescreveu\s?:`),                       // pt: Em sáb., 21 de nov. de 2026 às 19:42, Alice <a@x> escreveu:
-	form("escreveu", `.+\sescreveu\s(em|às|no dia)\s.*\d.*:`),             // pt: Alice escreveu às 19:42 de 21/11/2026:
-	form("schreef", `op\s.+\sschreef\s.+:`),                               // nl: Op za 21 nov 2026 om 19:42 schreef Alice <a@x>:
-	form("schreef", `.+\sschreef\sop\s.*\d.*:`),                           // nl (Thunderbird): Alice schreef op 21-11-2026 om 19:42:
-	form("geschreven", `op\s.+\sheeft\s.+\shet volgende geschreven\s?:`),  // nl (Apple Mail)
-	form("пишет", `.*\d.*\sпишет(\s.+)?:`),                                // ru (Thunderbird): 21.11.2026 19:42, Alice пишет:
-	form("написал", `.*\d.*\sнаписал(\(а\)|а)?(\s.+)?:`),                  // ru (Apple Mail): 21 нояб. 2026 г., в 19:42, Alice <a@x> написал(а):
-	form("г.", `.+\d{4}\sг\.,?\sв\s\d{1,2}:\d{2},\s.+:`),                  // ru (Gmail): сб, 21 нояб. 2026 г. в 19:42, Alice <a@x>:
-	form(" от ", `.+\d{1,2}:\d{2}.*\sот\s.+<.+@.+>:`),                     // ru (Mail.ru): Суббота, 21 ноября 2026, 19:42 +03:00 от Alice <a@x>:
-	form("@", `\d{1,2}\.\d{1,2}\.\d{2,4},?\s\d{1,2}:\d{2},?\s.+<.+@.+>:`), // ru (Yandex): 21.11.2026, 19:42, "Alice" <a@x>:
-	form("skre", `.*\d.*\s(skrev|skreiv)(\s.+)?:`),                        // sv, da, no: lör 21 nov. 2026 kl. 19:42 skrev Alice <a@x>:
-	form("napsal", `.*\d.*\snapsal(\(a\)|a)?(\s.+)?:`),                    // cs: Dne 21. 11. 2026 v 19:42 Alice napsal(a):
-	form("yazdı", `.*\d.*\s(şunu\s)?yazdı\s?:`),                           // tr: 21.11.2026 19:42 tarihinde Alice yazdı:
-	form("年", `\d{4}年\d{1,2}月\d{1,2}日.*\d{1,2}:\d{2}.*<.+@.+>\s?[:：]`),    // ja (Gmail): 2026年11月21日(土) 19:42 Alice <a@x>:
-	form("のメール", `.*\d.*のメール\s?[:：]`),                                     // ja (Apple Mail): 2026/11/21 19:42、Alice <a@x>のメール:
-	form("道", `.*\d.*(写道|寫道)\s?[:：]`),                                     // zh: Alice <a@x> 于2026年11月21日周六 19:42写道：
-	form("写于", `.+\s写于\s.*\d.*[:：]`),                                      // zh (Thunderbird): Alice 写于 2026/11/21 19:42:
+// replyPatterns tell a reply from what it quotes.
+type replyPatterns struct {
+	quoteHeaders []headerForm
+
+	attribution, originalMessage, outlookFrom, outlookSent, mobileSignature *regexp.Regexp
 }
 
-var (
-	// attribution matches the short form of a quote header, without a
-	// date ("Alice wrote:"). It is too close to ordinary text to end a
-	// reply, so it counts only right above quoted lines.
-	attribution = regexp.MustCompile(`(?i)^(` +
-		`.+\s(wrote|writes|schrieb|ha scritto|a écrit|pisze|napisał\(a\)|escribió|escreveu|schreef|пишет|skrev|skreiv|napsal\(a\)|yazdı)\s?:|` +
-		`(skrev|skreiv)\s.+:|` +
-		`.+(写道|寫道)\s?[:：]` +
-		`)\s*$`)
+// patterns are compiled on first use, not at init: only the function that
+// reads inbound mail extracts replies, and compiling them takes about 2 ms
+// and 1 MB, which every function importing this package would otherwise
+// pay at each cold start (docs/cost.md, "Cold start and binary size").
+var patterns = sync.OnceValue(func() *replyPatterns {
+	return &replyPatterns{
+		// quoteHeaders are the quote headers of Gmail, Apple Mail, iPhone,
+		// Thunderbird and the big webmails in English, German, Italian, French,
+		// Polish, Spanish, Portuguese, Dutch, Russian, Swedish, Danish, Norwegian,
+		// Czech, Turkish, Japanese and Chinese. Each carries a date or a lead
+		// word, so a line of ordinary text rarely matches: such a line ends the
+		// reply even when no quoted lines follow it.
+		quoteHeaders: []headerForm{
+			form("wrote", `on\s.+\swrote:`),                                       // en: On Sat, 21 Nov 2026 at 19:42, Alice <a@x> wrote:
+			form("wrote", `.+\swrote\son\s.*\d.*:`),                               // en (Thunderbird): Alice wrote on 21/11/2026 19:42:
+			form("schrieb", `am\s.+\sschrieb\s?.*:`),                              // de: Am 21.11.2026 um 19:42 schrieb Alice:
+			form("ha scritto", `il\s.+\sha scritto:`),                             // it: Il giorno sab 21 nov 2026 alle ore 19:42 Alice ha scritto:
+			form("a écrit", `le\s.+\sa écrit\s?:`),                                // fr: Le sam. 21 nov. 2026 à 19:42, Alice a écrit :
+			form("w dniu", `w dniu\s.+\s(pisze|napisał\(a\)|napisał|napisała):`),  // pl (Thunderbird): W dniu 21.11.2026 o 19:42, Alice pisze:
+			form("napisał", `.+\snapisał(\(a\)|a)?:`),                             // pl (Gmail): sob., 21 lis 2026 o 19:42 Alice <a@x> napisał(a):
+			form("wiadomość napisana przez", `wiadomość napisana przez\s.+:`),     // pl (Apple Mail)
+			form("escribió", `el\s.+\sescribió\s?:`),                              // es: El sáb, 21 nov 2026 a las 19:42, Alice (<a@x>) escribió:
+			form("escribió", `.+\sescribió\sel\s.*\d.*:`),                         // es (Thunderbird): Alice escribió el 21/11/26 a las 19:42:
+			form("escreveu", `(em|às|a)\s.+\sescreveu\s?:`),                       // pt: Em sáb., 21 de nov. de 2026 às 19:42, Alice <a@x> escreveu:
+			form("escreveu", `.+\sescreveu\s(em|às|no dia)\s.*\d.*:`),             // pt: Alice escreveu às 19:42 de 21/11/2026:
+			form("schreef", `op\s.+\sschreef\s.+:`),                               // nl: Op za 21 nov 2026 om 19:42 schreef Alice <a@x>:
+			form("schreef", `.+\sschreef\sop\s.*\d.*:`),                           // nl (Thunderbird): Alice schreef op 21-11-2026 om 19:42:
+			form("geschreven", `op\s.+\sheeft\s.+\shet volgende geschreven\s?:`),  // nl (Apple Mail)
+			form("пишет", `.*\d.*\sпишет(\s.+)?:`),                                // ru (Thunderbird): 21.11.2026 19:42, Alice пишет:
+			form("написал", `.*\d.*\sнаписал(\(а\)|а)?(\s.+)?:`),                  // ru (Apple Mail): 21 нояб. 2026 г., в 19:42, Alice <a@x> написал(а):
+			form("г.", `.+\d{4}\sг\.,?\sв\s\d{1,2}:\d{2},\s.+:`),                  // ru (Gmail): сб, 21 нояб. 2026 г. в 19:42, Alice <a@x>:
+			form(" от ", `.+\d{1,2}:\d{2}.*\sот\s.+<.+@.+>:`),                     // ru (Mail.ru): Суббота, 21 ноября 2026, 19:42 +03:00 от Alice <a@x>:
+			form("@", `\d{1,2}\.\d{1,2}\.\d{2,4},?\s\d{1,2}:\d{2},?\s.+<.+@.+>:`), // ru (Yandex): 21.11.2026, 19:42, "Alice" <a@x>:
+			form("skre", `.*\d.*\s(skrev|skreiv)(\s.+)?:`),                        // sv, da, no: lör 21 nov. 2026 kl. 19:42 skrev Alice <a@x>:
+			form("napsal", `.*\d.*\snapsal(\(a\)|a)?(\s.+)?:`),                    // cs: Dne 21. 11. 2026 v 19:42 Alice napsal(a):
+			form("yazdı", `.*\d.*\s(şunu\s)?yazdı\s?:`),                           // tr: 21.11.2026 19:42 tarihinde Alice yazdı:
+			form("年", `\d{4}年\d{1,2}月\d{1,2}日.*\d{1,2}:\d{2}.*<.+@.+>\s?[:：]`),    // ja (Gmail): 2026年11月21日(土) 19:42 Alice <a@x>:
+			form("のメール", `.*\d.*のメール\s?[:：]`),                                     // ja (Apple Mail): 2026/11/21 19:42、Alice <a@x>のメール:
+			form("道", `.*\d.*(写道|寫道)\s?[:：]`),                                     // zh: Alice <a@x> 于2026年11月21日周六 19:42写道：
+			form("写于", `.+\s写于\s.*\d.*[:：]`),                                      // zh (Thunderbird): Alice 写于 2026/11/21 19:42:
+		},
 
-	// originalMessage matches Outlook's and Thunderbird's separators.
-	originalMessage = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(original message|ursprüngliche nachricht|messaggio originale|message d'origine|wiadomość oryginalna|oryginalna wiadomość|` +
-		`mensaje original|mensagem original|oorspronkelijk bericht|исходное сообщение|ursprungligt meddelande|oprindelig meddelelse|opprinnelig melding|opphavleg melding|` +
-		`původní zpráva|özgün (i|İ)leti|orijinal mesaj|元のメッセージ|原始邮件|原始郵件|原始消息)\s*-{2,}|_{20,})\s*$`)
+		// attribution matches the short form of a quote header, without a
+		// date ("Alice wrote:"). It is too close to ordinary text to end a
+		// reply, so it counts only right above quoted lines.
+		attribution: regexp.MustCompile(`(?i)^(` +
+			`.+\s(wrote|writes|schrieb|ha scritto|a écrit|pisze|napisał\(a\)|escribió|escreveu|schreef|пишет|skrev|skreiv|napsal\(a\)|yazdı)\s?:|` +
+			`(skrev|skreiv)\s.+:|` +
+			`.+(写道|寫道)\s?[:：]` +
+			`)\s*$`),
 
-	// outlookFrom and outlookSent match the header block Outlook writes
-	// above the quoted message (From:/Sent:, Von:/Gesendet:, Da:/Inviato:,
-	// De :/Envoyé :, Od:/Wysłano:, De:/Enviado:, Van:/Verzonden:,
-	// От:/Отправлено:, Från:/Skickat:, Fra:/Sendt:, Od:/Odesláno:,
-	// Kimden:/Gönderildi:, 差出人:/送信日時:, 发件人:/发送时间:).
-	outlookFrom = regexp.MustCompile(`(?i)^\s*\*?(from|von|da|de|od|van|от|från|fra|kimden|差出人|发件人|寄件者|發件人)\s?[:：]\*?\s?\S`)
-	outlookSent = regexp.MustCompile(`(?i)^\s*\*?(sent|date|gesendet|datum|inviato|data|envoyé|wysłano|wysłane|enviado|enviada|fecha|verzonden|` +
-		`отправлено|дата|skickat|sendt|dato|odesláno|gönderildi|tarih|送信日時|日付|发送时间|发送日期|寄件日期|日期)\s?[:：]\*?\s?\S`)
+		// originalMessage matches Outlook's and Thunderbird's separators.
+		originalMessage: regexp.MustCompile(`(?i)^\s*(-{2,}\s*(original message|ursprüngliche nachricht|messaggio originale|message d'origine|wiadomość oryginalna|oryginalna wiadomość|` +
+			`mensaje original|mensagem original|oorspronkelijk bericht|исходное сообщение|ursprungligt meddelande|oprindelig meddelelse|opprinnelig melding|opphavleg melding|` +
+			`původní zpráva|özgün (i|İ)leti|orijinal mesaj|元のメッセージ|原始邮件|原始郵件|原始消息)\s*-{2,}|_{20,})\s*$`),
 
-	// mobileSignature matches the lines phones and apps add.
-	mobileSignature = regexp.MustCompile(`(?i)^\s*(sent from my \S.{0,40}|sent from (mail|outlook) for .{1,40}|get outlook for \S.{0,30}|` +
-		`von meinem \S.{0,40} gesendet|gesendet von meinem \S.{0,40}|inviato da(l mio)? \S.{0,40}|envoyé de mon \S.{0,40}|envoyé depuis mon \S.{0,40}|wysłane z (mojego )?\S.{0,40}|` +
-		`enviado desde mi \S.{0,40}|enviado d[oe] meu \S.{0,40}|(verzonden|verstuurd) (vanaf|met|van) mijn \S.{0,40}|отправлено с (моего )?\S.{0,40}|` +
-		`skickat från min \S.{0,40}|sendt fra min \S.{0,40}|odesláno z (mého )?\S.{0,40}|\S{1,40}'(umdan|dan|den|tan|ten) gönderildi|` +
-		`\S{1,40}から送信|[发發]自我的\s?\S.{0,40}|從我的\s?\S.{0,40}傳送)\s*$`)
-)
+		// outlookFrom and outlookSent match the header block Outlook writes
+		// above the quoted message (From:/Sent:, Von:/Gesendet:, Da:/Inviato:,
+		// De :/Envoyé :, Od:/Wysłano:, De:/Enviado:, Van:/Verzonden:,
+		// От:/Отправлено:, Från:/Skickat:, Fra:/Sendt:, Od:/Odesláno:,
+		// Kimden:/Gönderildi:, 差出人:/送信日時:, 发件人:/发送时间:).
+		outlookFrom: regexp.MustCompile(`(?i)^\s*\*?(from|von|da|de|od|van|от|från|fra|kimden|差出人|发件人|寄件者|發件人)\s?[:：]\*?\s?\S`),
+		outlookSent: regexp.MustCompile(`(?i)^\s*\*?(sent|date|gesendet|datum|inviato|data|envoyé|wysłano|wysłane|enviado|enviada|fecha|verzonden|` +
+			`отправлено|дата|skickat|sendt|dato|odesláno|gönderildi|tarih|送信日時|日付|发送时间|发送日期|寄件日期|日期)\s?[:：]\*?\s?\S`),
+
+		// mobileSignature matches the lines phones and apps add.
+		mobileSignature: regexp.MustCompile(`(?i)^\s*(sent from my \S.{0,40}|sent from (mail|outlook) for .{1,40}|get outlook for \S.{0,30}|` +
+			`von meinem \S.{0,40} gesendet|gesendet von meinem \S.{0,40}|inviato da(l mio)? \S.{0,40}|envoyé de mon \S.{0,40}|envoyé depuis mon \S.{0,40}|wysłane z (mojego )?\S.{0,40}|` +
+			`enviado desde mi \S.{0,40}|enviado d[oe] meu \S.{0,40}|(verzonden|verstuurd) (vanaf|met|van) mijn \S.{0,40}|отправлено с (моего )?\S.{0,40}|` +
+			`skickat från min \S.{0,40}|sendt fra min \S.{0,40}|odesláno z (mého )?\S.{0,40}|\S{1,40}'(umdan|dan|den|tan|ten) gönderildi|` +
+			`\S{1,40}から送信|[发發]自我的\s?\S.{0,40}|從我的\s?\S.{0,40}傳送)\s*$`),
+	}
+})
 
 // maxHeaderLen bounds the lines taken for a quote header (two lines when
 // a client wrapped it).
@@ -177,7 +191,7 @@ func classify(lines []string) ([]lineKind, int) {
 		for j := i + 1; j < n && j <= i+4; j++ {
 			if sent[j] == 0 {
 				sent[j] = 2
-				if outlookSent.MatchString(lines[j]) {
+				if patterns().outlookSent.MatchString(lines[j]) {
 					sent[j] = 1
 				}
 			}
@@ -216,7 +230,7 @@ func classify(lines []string) ([]lineKind, int) {
 			continue
 		}
 		if end == n && (isSeparator(trimmed) ||
-			outlookFrom.MatchString(line) && outlookBlock(i) ||
+			patterns().outlookFrom.MatchString(line) && outlookBlock(i) ||
 			line == "--" || // the signature delimiter "-- ", trimmed
 			isMobileSignature(trimmed)) {
 			end = i
@@ -313,7 +327,7 @@ func isQuoteHeader(s string) bool {
 		return false
 	}
 	lower := strings.ToLower(s)
-	for _, f := range quoteHeaders {
+	for _, f := range patterns().quoteHeaders {
 		if strings.Contains(lower, f.keyword) && f.re.MatchString(s) {
 			return true
 		}
@@ -329,7 +343,7 @@ func wrappedHeader(a, b string) bool {
 
 func isAttribution(s string) bool {
 	s = headerLine(s)
-	return s != "" && attribution.MatchString(s)
+	return s != "" && patterns().attribution.MatchString(s)
 }
 
 // maxMarkerLen bounds a separator line or a phone's line; longer lines
@@ -337,11 +351,11 @@ func isAttribution(s string) bool {
 const maxMarkerLen = 200
 
 func isSeparator(trimmed string) bool {
-	return len(trimmed) <= maxMarkerLen && originalMessage.MatchString(trimmed)
+	return len(trimmed) <= maxMarkerLen && patterns().originalMessage.MatchString(trimmed)
 }
 
 func isMobileSignature(trimmed string) bool {
-	return len(trimmed) <= maxMarkerLen && mobileSignature.MatchString(trimmed)
+	return len(trimmed) <= maxMarkerLen && patterns().mobileSignature.MatchString(trimmed)
 }
 
 // outlookReplyMarkers start the header block above the quoted message in

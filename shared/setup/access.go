@@ -3,20 +3,23 @@ package setup
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/parleychat/parley/shared/access"
 	"github.com/parleychat/parley/shared/auth"
-	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/settings"
 	"github.com/parleychat/parley/shared/store"
 )
 
+// Secrets reads the deployment's secrets (secret.New: Secrets Manager).
+// Only the functions that read one make it, and link its client.
+type Secrets interface {
+	Secret(ctx context.Context, arn string) ([]byte, error)
+}
+
 // SigningKey loads the signing secret, the key visitor tokens, tickets
 // and email reply addresses are signed with. Only functions whose policy
 // lets them read the secret call it.
-func (e Env) SigningKey(ctx context.Context) ([]byte, error) {
-	return secret.Load(ctx, e.secrets(), e.Config.SigningSecretARN)
+func (e Env) SigningKey(ctx context.Context, secrets Secrets) ([]byte, error) {
+	return secrets.Secret(ctx, e.Config.SigningSecretARN)
 }
 
 // Signer returns the signer of visitor tokens and tickets.
@@ -43,9 +46,4 @@ func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
 // @connections API.
 func (e Env) AgentGuard(st *store.Store) *access.Guard {
 	return access.New(st, e.callbacks(), nil)
-}
-
-// secrets is the Secrets Manager client.
-func (e Env) secrets() *secretsmanager.Client {
-	return secretsmanager.NewFromConfig(e.AWS, func(o *secretsmanager.Options) { o.BaseEndpoint = Endpoint("SECRETS_MANAGER") })
 }

@@ -8,18 +8,17 @@ import (
 	"github.com/parleychat/parley/shared/clock"
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/identity"
-	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/store"
 )
 
 // Identity loads the identity secret (once, at init) and returns the
 // service that verifies the host site's signed user ids and closes the
 // sockets of a user the site revokes, on the cloud's clock.
-func (e Env) Identity(ctx context.Context, st *store.Store, svc *chat.Service) (*identity.Service, error) {
+func (e Env) Identity(ctx context.Context, secrets Secrets, st *store.Store, svc *chat.Service) (*identity.Service, error) {
 	if e.Config.IdentitySecretARN == "" {
 		return nil, errors.New("config: missing environment variables: IDENTITY_SECRET_ARN")
 	}
-	key, err := secret.Load(ctx, e.secrets(), e.Config.IdentitySecretARN)
+	key, err := secrets.Secret(ctx, e.Config.IdentitySecretARN)
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,3 @@ import (
 func (e Env) Privacy(st *store.Store, files *attachment.Bucket) (*privacy.Service, error) {
 	return privacy.New(st, files, clock.New(e.Config.ClockFile))
 }
-
-// FileLinks links files as emails do (the chat window's file page), for
-// the export of a contact.
-func (e Env) FileLinks(files *attachment.Service) (attachment.Mail, error) {
-	return mailFiles(files)
-}

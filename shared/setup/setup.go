@@ -84,6 +84,13 @@ func awsConfig() (aws.Config, error) {
 	}, nil
 }
 
+// Clock is the function's clock: the system's, or the local cloud's test
+// clock (PARLEY_CLOCK_FILE).
+func (e Env) Clock() func() time.Time { return clock.New(e.Config.ClockFile) }
+
+// Mail is the email and mail bucket configuration (config.LoadMail).
+func (e Env) Mail() (config.Mail, error) { return config.LoadMail() }
+
 // Endpoint is the endpoint configured for the service whose identifier
 // is id (AWS_ENDPOINT_URL_<id>, else AWS_ENDPOINT_URL), as the SDK's
 // configuration files would take it: nil in AWS, the local cloud's

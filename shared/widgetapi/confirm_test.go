@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,9 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mail"
 )
 
@@ -24,25 +22,15 @@ type fakeSES struct {
 	sent []string // the text parts
 }
 
-func (f *fakeSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	m, err := mail.Parse(in.Content.Raw.Data)
+func (f *fakeSES) Send(_ context.Context, m email.Outgoing) error {
+	parsed, err := mail.Parse(m.Raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sent = append(f.sent, m.Text)
-	return &sesv2.SendEmailOutput{}, nil
-}
-
-type noS3 struct{}
-
-func (noS3) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	return nil, errors.New("no S3 here")
-}
-
-func (noS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	return nil, errors.New("no S3 here")
+	f.sent = append(f.sent, parsed.Text)
+	return nil
 }
 
 func (h *harness) putContact(t *testing.T, token, addr string) (int, string) {

@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/attachment"
@@ -23,43 +22,37 @@ type fakeBucket struct{ presigned int }
 
 var errNoObjects = errors.New("no objects here")
 
-func (b *fakeBucket) PresignPostObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.PresignPostOptions)) (*s3.PresignedPostRequest, error) {
+func (b *fakeBucket) PresignPost(_ context.Context, key string, _ int64, ctype string, _ time.Duration) (string, map[string]string, error) {
 	b.presigned++
-	return &s3.PresignedPostRequest{URL: "https://mail.s3.example.com", Values: map[string]string{"key": *in.Key, "policy": "p"}}, nil
+	return "https://mail.s3.example.com", map[string]string{"key": key, "policy": "p", "Content-Type": ctype}, nil
 }
 
-func (b *fakeBucket) PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+func (b *fakeBucket) PresignGet(context.Context, string, attachment.Serving, time.Duration) (string, error) {
+	return "", errNoObjects
+}
+
+func (b *fakeBucket) List(context.Context, string, string) ([]attachment.Object, string, error) {
+	return nil, "", errNoObjects
+}
+
+func (b *fakeBucket) Head(context.Context, string) (attachment.Object, error) {
+	return attachment.Object{}, errNoObjects
+}
+
+func (b *fakeBucket) Open(context.Context, string) (io.ReadCloser, error) { return nil, errNoObjects }
+
+func (b *fakeBucket) Tags(context.Context, string) (map[string]string, error) {
 	return nil, errNoObjects
 }
 
-func (b *fakeBucket) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	return nil, errNoObjects
-}
+func (b *fakeBucket) Copy(context.Context, string, string) error { return errNoObjects }
 
-func (b *fakeBucket) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	return nil, errNoObjects
-}
-
-func (b *fakeBucket) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	return nil, errNoObjects
-}
-
-func (b *fakeBucket) GetObjectTagging(context.Context, *s3.GetObjectTaggingInput, ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
-	return nil, errNoObjects
-}
-
-func (b *fakeBucket) CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
-	return nil, errNoObjects
-}
-
-func (b *fakeBucket) DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
-	return nil, errNoObjects
-}
+func (b *fakeBucket) Delete(context.Context, []string) error { return errNoObjects }
 
 // files is the attachment service over b, as the function wires it.
 func files(t *testing.T, svc *chat.Service, b *fakeBucket, signer attachment.Links) *attachment.Service {
 	t.Helper()
-	bucket, err := attachment.NewBucket(b, b, "mail", attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
+	bucket, err := attachment.NewBucket(b, attachment.DefaultLimits{MaxBytes: 10 << 20, MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

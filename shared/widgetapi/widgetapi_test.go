@@ -101,7 +101,7 @@ func setup(t *testing.T) *harness {
 	h.svc, h.signer, h.ses = svc, signer, ses
 	h.deps = widgetapi.Deps{
 		Chat: svc, Signer: signer, ChannelID: "main", Origins: allow, Limiter: limiter,
-		Email:    email.New(svc, st, channels, ses, noS3{}, tokens, cfg, email.Options{ChannelID: "main"}),
+		Email:    email.New(svc, st, channels, tokens, cfg, email.Options{ChannelID: "main", Sender: ses}),
 		Settings: h.settings,
 	}
 	if h.deps.Identity, err = identity.NewService([]byte("identity-secret-identity-secret!"), st, svc, noSockets{}, nil); err != nil {

@@ -25,7 +25,6 @@ import (
 
 	"github.com/parleychat/parley/infra/localcloud/s3emu"
 	"github.com/parleychat/parley/infra/localcloud/template"
-	"github.com/parleychat/parley/shared/attachment"
 )
 
 const (
@@ -81,15 +80,14 @@ func sdkClient(endpoint, secret string) *s3.Client {
 
 // presignPost presigns an upload of uploadKey the way the server will hand
 // slots out: 1 to 10 bytes of image/png, for five minutes.
-func presignPost(t *testing.T, endpoint, secret string, extra []any, opts ...func(*s3.PresignPostOptions)) *s3.PresignedPostRequest {
+func presignPost(t *testing.T, endpoint, secret string, extra []any) *s3.PresignedPostRequest {
 	t.Helper()
 	conditions := append([]any{[]any{"content-length-range", 1, 10}, map[string]string{"Content-Type": "image/png"}}, extra...)
-	opts = append([]func(*s3.PresignPostOptions){func(o *s3.PresignPostOptions) {
-		o.Expires = 5 * time.Minute
-		o.Conditions = conditions
-	}}, opts...)
 	req, err := s3.NewPresignClient(sdkClient(endpoint, secret)).PresignPostObject(t.Context(),
-		&s3.PutObjectInput{Bucket: aws.String(filesBucket), Key: aws.String(uploadKey)}, opts...)
+		&s3.PutObjectInput{Bucket: aws.String(filesBucket), Key: aws.String(uploadKey)}, func(o *s3.PresignPostOptions) {
+			o.Expires = 5 * time.Minute
+			o.Conditions = conditions
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,50 +456,4 @@ func sign(secret, credential, policy string) string {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(policy))
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// TestSigningOnTheCloudClock: the functions sign on the clock the local
-// S3 checks against (attachment.PresignAt, PresignPostAt). Once the clock
-// has moved, what they sign works, and what was signed on the system
-// clock before has expired, as it would in AWS that much later.
-func TestSigningOnTheCloudClock(t *testing.T) {
-	clock := &testClock{}
-	s, endpoint := filesServer(t, clock, template.BucketConfig{})
-	if err := s.Put(filesBucket, "attachments/c1/m1/1-a.pdf", s3emu.Object{Data: []byte("%PDF")}); err != nil {
-		t.Fatal(err)
-	}
-	sdk := sdkClient(endpoint, secretKey)
-	clock.advance(2 * time.Hour)
-
-	onSystemClock := presignPost(t, endpoint, secretKey, nil)
-	onCloudClock := presignPost(t, endpoint, secretKey, nil, attachment.PresignPostAt(clock.now))
-	if a := post(t, onSystemClock.URL, browserForm(onSystemClock)); a.err.Message != "Invalid according to Policy: Policy expired." {
-		t.Errorf("policy signed on the system clock: %d %s, want expired", a.status, a.body)
-	}
-	if a := post(t, onCloudClock.URL, browserForm(onCloudClock)); a.status != http.StatusNoContent {
-		t.Errorf("policy signed on the cloud's clock: %d %s, want 204", a.status, a.body)
-	}
-
-	get := &s3.GetObjectInput{Bucket: aws.String(filesBucket), Key: aws.String("attachments/c1/m1/1-a.pdf")}
-	for _, tt := range []struct {
-		name   string
-		opts   []func(*s3.PresignOptions)
-		status int
-	}{
-		{"URL signed on the system clock", nil, http.StatusForbidden},
-		{"URL signed on the cloud's clock", []func(*s3.PresignOptions){attachment.PresignAt(clock.now)}, http.StatusOK},
-	} {
-		req, err := s3.NewPresignClient(sdk, tt.opts...).PresignGetObject(t.Context(), get, s3.WithPresignExpires(5*time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.Get(req.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tt.status {
-			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.status)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package attachment
+package bucket
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 // clock too: a URL signed after the clock moved works, and one signed
 // before expires when the clock passes its end, as in AWS.
 
-// PresignAt makes a presign client sign at now() instead of the system
+// presignAt makes a presign client sign at now() instead of the system
 // clock (s3.NewPresignClient's option).
-func PresignAt(now func() time.Time) func(*s3.PresignOptions) {
+func presignAt(now func() time.Time) func(*s3.PresignOptions) {
 	return func(o *s3.PresignOptions) {
 		o.Presigner = clockedSigner{
 			// S3's own presigner leaves the path as it is (no double escaping).
@@ -40,9 +40,9 @@ func (c clockedSigner) PresignHTTP(ctx context.Context, creds aws.Credentials, r
 	return c.signer.PresignHTTP(ctx, creds, r, payloadHash, service, region, c.now(), optFns...)
 }
 
-// PresignPostAt makes PresignPostObject sign its policy at now() instead
+// presignPostAt makes PresignPostObject sign its policy at now() instead
 // of the system clock; the policy's expiration moves with it.
-func PresignPostAt(now func() time.Time) func(*s3.PresignPostOptions) {
+func presignPostAt(now func() time.Time) func(*s3.PresignPostOptions) {
 	return func(o *s3.PresignPostOptions) {
 		o.PostPresigner = clockedPostSigner{next: o.PostPresigner, now: now}
 	}
