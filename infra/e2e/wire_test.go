@@ -443,6 +443,21 @@ func TestWireSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	beaCaller := caller{base: api, bearer: beaTok}
+	// Routing gives the handed-over conversation to Bea, off the message
+	// path: the sample is taken once it has, or whether it names an
+	// assignee would depend on the timing.
+	eventually(t, "routing assigns the handed-over conversation", func() error {
+		var th struct {
+			Conversation struct{ AssigneeID string } `json:"conversation"`
+		}
+		if err := bea.Agent.Call(wait(t), http.MethodGet, "/agent/conversations/"+bot.conv, nil, &th); err != nil {
+			return err
+		}
+		if th.Conversation.AssigneeID != bea.ID {
+			return fmt.Errorf("assigned to %q", th.Conversation.AssigneeID)
+		}
+		return nil
+	})
 	rec.answer("a bot handed over", beaCaller, conversationRoute, "/agent/conversations/"+bot.conv, nil, http.StatusOK)
 	rec.answer("bot answers", beaCaller, "GET /agent/conversations/{id}/contact", "/agent/conversations/"+bot.conv+"/contact", nil, http.StatusOK)
 
