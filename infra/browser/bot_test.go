@@ -106,8 +106,8 @@ func openByKeyboard(t *testing.T, b context.Context, page string) (site, chat co
 }
 
 // openBotChat opens a page embedding channel (whose other pages get
-// greeter) and the chat; the chat window shows the bot before anything is
-// written.
+// greeter) and the chat; the chat window shows the bot's opening (from the
+// config: no conversation exists yet).
 func openBotChat(t *testing.T, b context.Context, channel string) (site, chat context.Context) {
 	t.Helper()
 	site, chat = openByKeyboard(t, b, sitePage(t, embed(channel)))
@@ -118,8 +118,10 @@ func openBotChat(t *testing.T, b context.Context, channel string) (site, chat co
 
 // TestBotInTheWidget: a visitor opens the chat on a channel whose flow is
 // a bot: the bot's name and picture in the header, its welcome and first
-// question with two buttons in a group named by the question. Typed text
-// where only the buttons answer is sent and asked again; a button's label
+// question with two buttons in a group named by the question, and no
+// conversation: a reload shows the opening again. Typed text where only
+// the buttons answer starts the conversation, whose entries take the
+// opening's place (none twice), and is asked again; a button's label
 // goes as the answer and its buttons go; a reload shows the same
 // conversation at the same question; free text, markup in the question
 // shown as text; an address that is not one is kept in the composer with
@@ -152,11 +154,33 @@ func TestBotInTheWidget(t *testing.T) {
 	}
 	screenshot(t, site, "widget-bot.png")
 
-	// Typing is still taken where only the buttons answer: the bot asks again.
+	// Opening the chat starts nothing, with the socket up and after a
+	// reload: the opening is shown again, and the channel has no
+	// conversation (none in the agents' list, none in the reports).
+	chID := ch["id"].(string)
+	waitVisitorSocket(t, chID)
+	opened := frameID(chat)
+	step(t, site, "reload before answering", chromedp.Reload())
+	step(t, site, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat = frame(t, site, opened)
+	waitFor(t, chat, "the opening again", asked(firstQuestion, "Sales|Support"))
+	if n := channelConversations(t, chID); n != 0 {
+		t.Fatalf("opening the chat made %d conversations; the visitor's first answer starts one", n)
+	}
+
+	// Typing is still taken where only the buttons answer: it starts the
+	// conversation, and the bot asks again.
 	typeInto(t, chat, "textarea.input", "Can I just ask?\r")
 	waitFor(t, chat, "the bot asks again", `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Can I just ask?") && `+asked(firstQuestion, "Sales|Support"))
 	if n := eval[int](t, chat, `document.querySelectorAll(".log .bot-replies").length`); n != 1 {
 		t.Errorf("%d groups of buttons; the answered question's must go", n)
+	}
+	said := eval[string](t, chat, `[...document.querySelectorAll(".log .bubble")].map(b => b.textContent).join("|")`)
+	if want := "Hi! I am Robin, the bot of Northwind.|" + firstQuestion + "|Can I just ask?|" + firstQuestion; said != want {
+		t.Errorf("the log says %q, want %q: the conversation's entries in place of the opening, once", said, want)
+	}
+	if n := channelConversations(t, chID); n != 1 {
+		t.Errorf("the first answer made %d conversations, want 1", n)
 	}
 	step(t, chat, "press Support", chromedp.Click(chromedp.CSS(".log .bot-replies button:last-child")))
 	waitFor(t, chat, "the free-text question, its markup as text", asked(hostileQuestion, ""))
@@ -263,8 +287,9 @@ func TestBotByKeyboard(t *testing.T) {
 
 // TestBotChosenByPage: the channel's rules give its pricing pages a bot of
 // their own, and every other page greeter. On a pricing page the chat
-// window starts the pricing bot: its name in the header, its welcome and
-// its question.
+// window shows the pricing bot's opening: its name in the header, its
+// welcome and its question; the visitor's answer starts that bot, which
+// hands over.
 func TestBotChosenByPage(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	sales := doc{
@@ -280,5 +305,35 @@ func TestBotChosenByPage(t *testing.T) {
 	waitFor(t, chat, "it welcomes and asks", asked("How many seats do you need?", "")+` && document.querySelector(".log").textContent.includes("Hi! Sam from sales here.")`)
 	if eval[bool](t, chat, `document.querySelector(".log").textContent.includes("Robin")`) {
 		t.Error("the channel's other bot spoke on the pricing page")
+	}
+	typeInto(t, chat, "textarea.input", "12\r")
+	waitFor(t, chat, "the pricing bot hands over", `document.querySelector(".log").textContent.includes("Passing you to sales.")`)
+	said := eval[string](t, chat, `[...document.querySelectorAll(".log .bubble")].map(b => b.textContent).join("|")`)
+	if want := "Hi! Sam from sales here.|How many seats do you need?|12|Passing you to sales."; said != want {
+		t.Errorf("the log says %q, want %q", said, want)
+	}
+}
+
+// TestBotRefusedStart: the channel's bot is gone (its flow is live chat
+// now) while a window still shows its opening. The visitor's answer asks
+// for the start, which the server refuses: the window turns to live chat
+// and the typed text goes as its first message, not lost.
+func TestBotRefusedStart(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
+	_, chat := openBotChat(t, newBrowser(t), ch["id"].(string))
+	ch["chatflows"] = []doc{{"id": "greeter", "name": "Greeter", "kind": "live", "welcome": "Live chat now."}}
+	saveChannel(t, ch)
+	if err := cloud.Advance(settings.CacheTTL); err != nil {
+		t.Fatal(err)
+	}
+	typeInto(t, chat, "textarea.input", "Hello, anyone there?\r")
+	waitFor(t, chat, "the text went as live chat", `document.querySelector(".receipt").textContent === "Sent" &&
+		[...document.querySelectorAll(".log .row.mine .bubble")].map(b => b.textContent).join("|") === "Hello, anyone there?"`)
+	if eval[bool](t, chat, `document.querySelector(".log").textContent.includes(`+js(firstQuestion)+`)`) {
+		t.Error("the bot's opening stays in live chat")
+	}
+	if n := channelConversations(t, ch["id"].(string)); n != 1 {
+		t.Errorf("%d conversations, want the live chat's", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -14,31 +15,50 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// visitorSockets lists the live connections of visitors, as the table
-// holds them.
-func visitorSockets(t *testing.T) []string {
+// scanTable returns the items of the table that the filter keeps.
+func scanTable(t *testing.T, filter string, names map[string]string, values map[string]types.AttributeValue) []map[string]types.AttributeValue {
 	t.Helper()
 	db := dynamodb.New(dynamodb.Options{
 		Region:       cloud.Model().Region,
 		BaseEndpoint: aws.String(cloud.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 	})
-	out, err := db.Scan(t.Context(), &dynamodb.ScanInput{
-		TableName:                 aws.String(cloud.Model().Tables[0].Name),
-		FilterExpression:          aws.String("sk = :conn AND #role = :visitor"),
-		ExpressionAttributeNames:  map[string]string{"#role": "role"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"}},
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName: aws.String(cloud.Model().Tables[0].Name), FilterExpression: aws.String(filter),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
-	if err != nil {
-		t.Fatal(err)
+	for p.HasMorePages() {
+		out, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, out.Items...)
 	}
+	return items
+}
+
+// visitorSockets lists the live connections of visitors, as the table
+// holds them.
+func visitorSockets(t *testing.T) []string {
+	t.Helper()
+	items := scanTable(t, "sk = :conn AND #role = :visitor", map[string]string{"#role": "role"},
+		map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"}})
 	var ids []string
-	for _, it := range out.Items {
+	for _, it := range items {
 		if v, ok := it["connectionId"].(*types.AttributeValueMemberS); ok {
 			ids = append(ids, v.Value)
 		}
 	}
 	return ids
+}
+
+// channelConversations counts the conversations of a channel, as the
+// table holds them.
+func channelConversations(t *testing.T, channelID string) int {
+	t.Helper()
+	return len(scanTable(t, "sk = :meta AND channelId = :ch AND attribute_exists(conversationId)", nil,
+		map[string]types.AttributeValue{":meta": &types.AttributeValueMemberS{Value: "META"}, ":ch": &types.AttributeValueMemberS{Value: channelID}}))
 }
 
 // TestReconnect: the visitor's socket drops; a message written while it is
@@ -102,5 +122,22 @@ func TestReconnect(t *testing.T) {
 	waitFor(t, agent, "the agent gets the message", `document.querySelector(".tlog").textContent.includes("Written while offline")`)
 	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === "Written while offline").length`); n != 1 {
 		t.Errorf("the agent sees the message %d times, want once", n)
+	}
+}
+
+// waitVisitorSocket waits until a visitor of the channel has a live
+// connection.
+func waitVisitorSocket(t *testing.T, channelID string) {
+	t.Helper()
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		items := scanTable(t, "sk = :conn AND #role = :visitor AND channelId = :ch", map[string]string{"#role": "role"},
+			map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"},
+				":ch": &types.AttributeValueMemberS{Value: channelID}})
+		if len(items) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no visitor of %s connected", channelID)
+		}
 	}
 }

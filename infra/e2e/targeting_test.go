@@ -52,14 +52,21 @@ func getChannel(t *testing.T, admin *chatclient.Agent, channel string) channelDo
 
 // TestTargetingInTheConfig: the widget's config carries the rules as
 // saved (host/path, the host in lower case) and the flows they name, by
-// id, as the widget shows them, with the flow of the pages no rule
-// matches: one config for every page of the channel.
+// id, as the widget shows them (a bot's with its opening), with the flow
+// of the pages no rule matches: one config for every page of the channel.
 func TestTargetingInTheConfig(t *testing.T) {
 	_, channel, _, _ := targetedChannel(t)
 	cfg, _ := widgetConfig(t, channel)
+	type ask struct {
+		Type     string
+		Buttons  []string
+		FreeText bool
+	}
 	type flow struct {
 		ID, Kind, Welcome string
 		Bot               *struct{ Name string }
+		Opening           []string
+		Ask               *ask
 	}
 	var got struct {
 		Targeting struct {
@@ -83,9 +90,12 @@ func TestTargetingInTheConfig(t *testing.T) {
 	if diff := cmp.Diff(wantRules, got.Targeting.Rules); diff != "" || got.Targeting.OtherPages.Flow != "greeter" {
 		t.Errorf("targeting (-want +got):\n%s\nother pages %q, want greeter", diff, got.Targeting.OtherPages.Flow)
 	}
+	// A bot's opening: what it says up to its first question, which the
+	// chat window shows before any conversation exists.
+	opening, topic := []string{"What brings you here?"}, &ask{Type: "buttons", Buttons: []string{"Sales", "Support"}}
 	wantFlows := map[string]flow{
-		"greeter": {ID: "greeter", Kind: "bot", Welcome: "Hi! I am Robin.", Bot: &struct{ Name string }{"Robin"}},
-		"sales":   {ID: "sales", Kind: "bot", Welcome: "Sales here.", Bot: &struct{ Name string }{"Sally"}},
+		"greeter": {ID: "greeter", Kind: "bot", Welcome: "Hi! I am Robin.", Bot: &struct{ Name string }{"Robin"}, Opening: opening, Ask: topic},
+		"sales":   {ID: "sales", Kind: "bot", Welcome: "Sales here.", Bot: &struct{ Name string }{"Sally"}, Opening: opening, Ask: topic},
 		"help":    {ID: "help", Kind: "live", Welcome: "Ask us anything."},
 	}
 	if diff := cmp.Diff(wantFlows, got.Flows); diff != "" {

@@ -74,13 +74,7 @@ func (b BotState) badge(c Conversation) *Badge {
 }
 
 // Ask is how the visitor may answer a bot's question.
-type Ask struct {
-	// Type is the step's: buttons, text or email.
-	Type    string   `json:"type"`
-	Buttons []string `json:"buttons,omitempty"`
-	// FreeText tells that a typed answer is taken.
-	FreeText bool `json:"freeText"`
-}
+type Ask = chatflow.Ask
 
 // botAuthor is the author of the bot's entries: its persona.
 func (b BotState) author() Author {
@@ -94,7 +88,7 @@ func botEntries(b BotState, t chatflow.Turn, now time.Time) []Message {
 	for _, e := range t.Entries {
 		m := Message{Kind: KindText, Author: b.author(), Body: e.Text, CreatedAt: now}
 		if e.Ask != "" {
-			m.Ask = &Ask{Type: e.Ask, Buttons: e.Buttons, FreeText: e.FreeText}
+			m.Ask = e.Asks()
 		}
 		out = append(out, m)
 	}

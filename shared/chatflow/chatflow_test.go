@@ -146,6 +146,44 @@ func TestEngine(t *testing.T) {
 	}
 }
 
+// TestOpening: what the chat window shows on open is what Start says up
+// to its first question, and never what depends on who is available.
+func TestOpening(t *testing.T) {
+	handover := chatflow.Step{ID: "handover", Type: chatflow.StepHandover, Text: "A person takes over.", Away: "away"}
+	away := chatflow.Step{ID: "away", Type: chatflow.StepText, Text: "Nobody is in. Your question?", Next: "end"}
+	end := chatflow.Step{ID: "end", Type: chatflow.StepEnd, Text: "Bye."}
+	tests := []struct {
+		name  string
+		steps []chatflow.Step
+		want  []chatflow.Entry
+	}{
+		{"messages up to the first question", twoBranches().Steps, []chatflow.Entry{
+			{Step: "hello", Text: "I am a bot."},
+			{Step: "topic", Text: "What brings you here?", Ask: chatflow.StepButtons, Buttons: []string{"Sales", "Support"}, FreeText: true},
+		}},
+		{"an email question first", []chatflow.Step{
+			{ID: "email", Type: chatflow.StepEmail, Text: "Your address?", Save: "email", Next: "end"}, end,
+		}, []chatflow.Entry{{Step: "email", Text: "Your address?", Ask: chatflow.StepEmail, FreeText: true}}},
+		{"stops before a handover and its away branch", []chatflow.Step{
+			{ID: "hello", Type: chatflow.StepMessage, Text: "I am a bot.", Next: "handover"}, handover, away, end,
+		}, []chatflow.Entry{{Step: "hello", Text: "I am a bot."}}},
+		{"stops before an end", []chatflow.Step{
+			{ID: "hello", Type: chatflow.StepMessage, Text: "I am a bot.", Next: "end"}, end,
+		}, []chatflow.Entry{{Step: "hello", Text: "I am a bot."}}},
+		{"a handover first says nothing", []chatflow.Step{handover, away, end}, nil},
+		{"no steps", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := twoBranches()
+			f.Steps = tt.steps
+			if diff := cmp.Diff(tt.want, f.Opening()); diff != "" {
+				t.Errorf("opening (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestVersioned(t *testing.T) {
 	v1 := twoBranches()
 	v1.Version = 1

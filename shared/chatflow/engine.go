@@ -21,6 +21,23 @@ type Entry struct {
 	FreeText bool
 }
 
+// Ask is how the visitor may answer a bot's question.
+type Ask struct {
+	// Type is the step's: buttons, text or email.
+	Type    string   `json:"type"`
+	Buttons []string `json:"buttons,omitempty"`
+	// FreeText tells that a typed answer is taken.
+	FreeText bool `json:"freeText"`
+}
+
+// Asks is how the visitor may answer the entry, nil for a plain message.
+func (e Entry) Asks() *Ask {
+	if e.Ask == "" {
+		return nil
+	}
+	return &Ask{Type: e.Ask, Buttons: e.Buttons, FreeText: e.FreeText}
+}
+
 // Turn is what one run of the engine does: the entries to store in order,
 // the step that then waits for the visitor ("" when the bot has stopped
 // talking), the answers collected so far, and whether the conversation
@@ -132,4 +149,20 @@ func (f Flow) run(t *Turn, id string, available bool) {
 			return
 		}
 	}
+}
+
+// Opening is what the bot says when the chat opens, before it depends on
+// the visitor: the entries Start stores up to and with its first
+// question, stopping before a handover (what follows one depends on who
+// is available) or an end. The chat window shows them from the channel's
+// config, and the conversation starts with the visitor's first answer.
+func (f Flow) Opening() []Entry {
+	var out []Entry
+	for _, e := range f.Start(true).Entries {
+		if s, _ := f.step(e.Step); s.Type == StepHandover || s.Type == StepEnd {
+			break
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -51,13 +51,19 @@ type WidgetConfig struct {
 }
 
 // WidgetFlow is what the widget needs of a chatflow: the welcome message
-// it shows on open and, for a bot, its name and picture (the bot's steps
-// come from the server once the visitor opens the chat).
+// it shows on open and, for a bot, its name and picture and its opening:
+// the texts it says after the welcome up to its first question
+// (chatflow.Flow.Opening), the question last, and how that question is
+// answered (Ask, absent when the opening stops before a handover or an
+// end). The window shows them on open; the conversation starts with the
+// visitor's first answer, and the rest of the steps come from the server.
 type WidgetFlow struct {
 	ID      string            `json:"id"`
 	Kind    string            `json:"kind"`
 	Welcome string            `json:"welcome,omitempty"`
 	Bot     *chatflow.Persona `json:"bot,omitempty"`
+	Opening []string          `json:"opening,omitempty"`
+	Ask     *chatflow.Ask     `json:"ask,omitempty"`
 }
 
 // targeting sets a config's rules, the flows they name as the widget
@@ -80,6 +86,9 @@ func (cfg *WidgetConfig) targeting(ch Channel) {
 		w := WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
 		if f.Kind == chatflow.KindBot {
 			w.Bot = &f.Bot
+			for _, e := range f.Opening() {
+				w.Opening, w.Ask = append(w.Opening, e.Text), e.Asks()
+			}
 		}
 		cfg.Flows[f.ID] = w
 		if f.ID == t.OtherPages.Flow {

@@ -398,12 +398,20 @@ export interface TargetRule extends PageShows {
   pages: string;
 }
 
-/** WidgetFlow: the welcome message shown on open, and for a bot its name and picture. */
+/**
+ * WidgetFlow: the welcome message shown on open, and for a bot its name and
+ * picture and its opening: what it says after the welcome up to its first
+ * question (the question last, answered as ask says; no ask when the
+ * opening stops before a handover or an end). The chat window shows them
+ * on open; the conversation starts with the visitor's first answer.
+ */
 export interface WidgetFlow {
   id: string;
   kind: FlowKind;
   welcome?: string;
   bot?: Persona;
+  opening?: string[];
+  ask?: Ask;
 }
 
 export type FlowKind = "live" | "bot";
@@ -982,9 +990,10 @@ export interface PageAction {
   language: string;
 }
 /**
- * StartBotAction: the chat window opened on a channel whose chatflow is a
- * bot, with no conversation yet (docs/chatflows.md). A retry with the same
- * clientId answers with the conversation the first one started.
+ * StartBotAction: the visitor's first answer to the opening of a bot (the
+ * window's flow), with no conversation yet (docs/chatflows.md); the answer
+ * follows as an ordinary message once it is answered. A retry with the
+ * same clientId answers with the conversation the first one started.
  */
 export interface StartBotAction {
   action: "startBot";

@@ -109,9 +109,11 @@ let resuming = false;
 // is answered (a retry reuses it, and the server answers with the
 // conversation it started). botOff is set once the server refused to
 // start a bot (the channel's flow is no bot any more): live chat for this
-// page view.
+// page view. opened is the conversation that start gave: the opening shown
+// stands in for its entries until they are here.
 let botStart = "";
 let botOff = false;
+let opened = "";
 
 // ---------------------------------------------------------------- view
 
@@ -186,14 +188,28 @@ function config(c: WidgetConfig): void {
   away = c.available === false;
   if (/^#[0-9a-f]{6}$/i.test(c.color)) document.documentElement.style.setProperty("--c", c.color);
   powered.hidden = !c.poweredBy;
-  // A flow that is a bot starts its conversation once the window can.
-  pump();
   render();
 }
 
 /** botFlow tells whether the window's flow is a bot that starts the conversations. */
 function botFlow(): boolean {
   return cfg.flow?.kind === "bot" && !botOff;
+}
+
+/**
+ * opening is the bot's opening (the config's) as its conversation will
+ * hold it: the welcome, what follows up to the first question, seq 1 on.
+ * It is shown while no conversation is, and in place of the entries of
+ * the one its start gave until they are here (they come one frame each),
+ * so nothing flickers or shows twice.
+ */
+function opening(): Message[] {
+  const f = cfg.flow;
+  if (!conv ? !botFlow() : conv.id !== opened || [...messages.values()].some((m) => m.author.type === "visitor")) return [];
+  const texts = [f?.welcome || "", ...(f?.opening || [])].filter((x) => x);
+  const author: Author = { type: "bot", name: "", ...f?.bot };
+  return texts.map((body, i): Message => ({ conversationId: "", seq: i + 1, kind: "text", author, body, createdAt: "", ask: i === texts.length - 1 ? f?.ask : undefined }))
+    .filter((m) => !messages.has(m.seq));
 }
 
 function time(iso: string): string {
@@ -229,19 +245,18 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
 
 function render(): void {
   setHeader();
-  const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
+  const sorted = [...messages.values(), ...opening()].sort((a, b) => a.seq - b.seq);
   // A conversation the bot took part in carries its welcome and asks what
-  // it needs (the address too) itself; before the bot starts one, its
-  // welcome is the greeting. Otherwise, while away, the greeting is the
+  // it needs (the address too) itself, and so does its opening, shown
+  // before the bot starts one. Otherwise, while away, the greeting is the
   // away message, and the email prompt follows it at once: the answer will
   // come by email.
-  const botConv = !!conv?.bot || sorted[0]?.author.type === "bot";
   const botFirst = !conv && botFlow();
-  const awayNow = away && !botConv && !botFirst;
-  const greeting = botConv ? "" : botFirst ? cfg.flow?.welcome || "" : awayNow ? cfg.away?.message || t.awayText
+  const botConv = !!conv?.bot || sorted[0]?.author.type === "bot" || botFirst;
+  const awayNow = away && !botConv;
+  const greeting = botConv ? "" : awayNow ? cfg.away?.message || t.awayText
     : (cfg.flow?.kind === "live" && cfg.flow.welcome) || cfg.greeting || t.greeting;
-  const persona = botFirst ? cfg.flow?.bot : undefined;
-  const author: Author = persona ? { type: "bot", ...persona } : { type: "system", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl };
+  const author: Author = { type: "system", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl };
   const out: HTMLElement[] = [];
   if (greeting) out.push(rows.row("greeting", awayNow + greeting + "\n" + author.name + author.avatarUrl, () => bubble(greeting, false, author, "", awayNow ? "greeting away" : "greeting")));
   let asked = awayNow && !capture.open && capture.shown(true);
@@ -264,7 +279,9 @@ function render(): void {
     const mine = m.author.type === "visitor";
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
-    out.push(rows.row("m" + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
+    // The opening's rows are the conversation's to be: their own keys, so
+    // the conversation's rows (with their times) take their places.
+    out.push(rows.row((m.conversationId ? "m" : "o") + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
     if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
       out.push(capture.card);
@@ -336,7 +353,7 @@ function botReplies(sorted: Message[], botConv: boolean, answering: boolean): HT
     // Not loaded (offline): the next drawing tries again.
     botChunk = undefined;
   });
-  return bot ? bot.render(sorted, conv?.status === "open", answering) : null;
+  return bot ? bot.render(sorted, !conv || conv.status === "open", answering) : null;
 }
 
 // ---------------------------------------------------------------- parent page
@@ -597,10 +614,10 @@ function flush(): void {
 // or when its answer is overdue: a lost push must not hold the queue).
 function pump(again = false): void {
   if (!conv && botFlow()) {
-    // The bot's conversation comes first (as the visitor the site's
-    // identify makes it); what the visitor wrote meanwhile goes to it, as
-    // the answer to its first question.
-    if (identifying || (botStart && !again)) return;
+    // The bot's conversation starts with the visitor's first answer to its
+    // opening (as the visitor the site's identify makes it); the answer
+    // goes to it once it is here.
+    if (identifying || !pending.some((q) => !q.refused) || (botStart && !again)) return;
     const id = botStart || uuid();
     if (!live.send({ action: "startBot", clientId: id, flowId: cfg.flow?.id } satisfies StartBotAction)) return;
     botStart = id;
@@ -638,6 +655,7 @@ function onFrame(f: VisitorFrame): void {
     case "message": {
       const m = f.message;
       const mine = pending.some((p) => p.clientId === m.clientId);
+      if (m.clientId && m.clientId === botStart) opened = f.conversationId;
       if (conv?.id !== f.conversationId) {
         // A new thread: ours, or one another tab of this visitor started.
         if (!mine && conv && conv.createdAt >= f.conversation.createdAt) return;
