@@ -44,7 +44,8 @@ type WidgetConfig struct {
 	// (the page's address never comes here) and hands the chat window the
 	// config with Flow set to the page's flow. Flow as sent is the one
 	// pages no rule matches get. All three are absent when every page
-	// gets live chat with the greeting.
+	// gets live chat with the greeting, and only Flow is sent when every
+	// page gets that flow (no rule, and the other pages are not hidden).
 	Targeting *chatflow.Targeting   `json:"targeting,omitempty"`
 	Flows     map[string]WidgetFlow `json:"flows,omitempty"`
 	Flow      *WidgetFlow           `json:"flow,omitempty"`
@@ -68,10 +69,21 @@ type WidgetFlow struct {
 
 // targeting sets a config's rules, the flows they name as the widget
 // takes them, and the flow of the pages no rule matches; nothing when
-// every page gets live chat with the greeting.
+// every page gets live chat with the greeting, and that flow alone when
+// every page gets it (the config stays small for the common case of one
+// flow on the whole site).
 func (cfg *WidgetConfig) targeting(ch Channel) {
 	t := ch.Targeting
 	if t.Zero() {
+		return
+	}
+	if len(t.Rules) == 0 && !t.OtherPages.Hide {
+		for _, f := range ch.Chatflows {
+			if f.ID == t.OtherPages.Flow {
+				w := widgetFlow(f)
+				cfg.Flow = &w
+			}
+		}
 		return
 	}
 	named := map[string]bool{t.OtherPages.Flow: true}
@@ -83,18 +95,24 @@ func (cfg *WidgetConfig) targeting(ch Channel) {
 		if !named[f.ID] {
 			continue
 		}
-		w := WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
-		if f.Kind == chatflow.KindBot {
-			w.Bot = &f.Bot
-			for _, e := range f.Opening() {
-				w.Opening, w.Ask = append(w.Opening, e.Text), e.Asks()
-			}
-		}
+		w := widgetFlow(f)
 		cfg.Flows[f.ID] = w
 		if f.ID == t.OtherPages.Flow {
 			cfg.Flow = &w
 		}
 	}
+}
+
+// widgetFlow is a flow as the widget takes it.
+func widgetFlow(f chatflow.Flow) WidgetFlow {
+	w := WidgetFlow{ID: f.ID, Kind: f.Kind, Welcome: f.Welcome}
+	if f.Kind == chatflow.KindBot {
+		w.Bot = &f.Bot
+		for _, e := range f.Opening() {
+			w.Opening, w.Ask = append(w.Opening, e.Text), e.Asks()
+		}
+	}
+	return w
 }
 
 // WidgetConfig returns a channel's public config and how long it may be

@@ -77,10 +77,9 @@ func (b *bench) web(ctx context.Context) error {
 	for _, l := range open.lines() {
 		fmt.Println("      " + l)
 	}
-	// A bot starts its conversation on open: its frames and the page's
-	// report (site.js) come with it, which live chat pays with the
-	// visitor's first message instead.
-	fmt.Printf("  widget, the same on a bot's channel           %6.2f KB  with the conversation the bot starts\n", kb(botOpen.total()))
+	// A bot's opening comes with the config and its questions' chunk; its
+	// conversation starts with the visitor's first answer, not on open.
+	fmt.Printf("  widget, the same on a bot's channel           %6.2f KB  %s (the bot's opening, no conversation)\n", kb(botOpen.total()), within(botOpen.total(), openBudget))
 	for _, l := range botOpen.lines() {
 		fmt.Println("      " + l)
 	}
@@ -302,7 +301,7 @@ func (b *bench) openTransfer(ctx context.Context, chromium, page string) (*trans
 		return nil, err
 	}
 	// Wait until the socket has answered the session (the greeting and the
-	// team name are drawn; the bot's first question) and a second more for
+	// team name are drawn; the bot's opening) and a second more for
 	// anything trailing.
 	time.Sleep(1500 * time.Millisecond)
 	// Only the widget's bytes: drop the host page's own document and CSS.
