@@ -169,7 +169,12 @@ func TestBotInTheWidget(t *testing.T) {
 	}
 
 	// Typing is still taken where only the buttons answer: it starts the
-	// conversation, and the bot asks again.
+	// conversation, and the bot asks again. The conversation's entries
+	// take the opening's rows over: the same nodes stay on the page, so
+	// nothing flickers and a screen reader hears nothing twice.
+	if !eval[bool](t, chat, `(window.__opening = [...document.querySelectorAll(".log .row")], window.__opening.length === 2)`) {
+		t.Fatal("the opening is not the welcome and the question")
+	}
 	typeInto(t, chat, "textarea.input", "Can I just ask?\r")
 	waitFor(t, chat, "the bot asks again", `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Can I just ask?") && `+asked(firstQuestion, "Sales|Support"))
 	if n := eval[int](t, chat, `document.querySelectorAll(".log .bot-replies").length`); n != 1 {
@@ -178,6 +183,9 @@ func TestBotInTheWidget(t *testing.T) {
 	said := eval[string](t, chat, `[...document.querySelectorAll(".log .bubble")].map(b => b.textContent).join("|")`)
 	if want := "Hi! I am Robin, the bot of Northwind.|" + firstQuestion + "|Can I just ask?|" + firstQuestion; said != want {
 		t.Errorf("the log says %q, want %q: the conversation's entries in place of the opening, once", said, want)
+	}
+	if !eval[bool](t, chat, `window.__opening.every((r) => r.isConnected)`) {
+		t.Error("the opening's rows were drawn again when the conversation came")
 	}
 	if n := channelConversations(t, chID); n != 1 {
 		t.Errorf("the first answer made %d conversations, want 1", n)

@@ -196,20 +196,12 @@ function botFlow(): boolean {
   return cfg.flow?.kind === "bot" && !botOff;
 }
 
-/**
- * opening is the bot's opening (the config's) as its conversation will
- * hold it: the welcome, what follows up to the first question, seq 1 on.
- * It is shown while no conversation is, and in place of the entries of
- * the one its start gave until they are here (they come one frame each),
- * so nothing flickers or shows twice.
- */
+/** opening is the bot's opening (the config's) as its conversation will hold it: the welcome, what follows up to the first question, seq 1 on. */
 function opening(): Message[] {
   const f = cfg.flow;
-  if (!conv ? !botFlow() : conv.id !== opened || [...messages.values()].some((m) => m.author.type === "visitor")) return [];
   const texts = [f?.welcome || "", ...(f?.opening || [])].filter((x) => x);
   const author: Author = { type: "bot", name: "", ...f?.bot };
-  return texts.map((body, i): Message => ({ conversationId: "", seq: i + 1, kind: "text", author, body, createdAt: "", ask: i === texts.length - 1 ? f?.ask : undefined }))
-    .filter((m) => !messages.has(m.seq));
+  return texts.map((body, i): Message => ({ conversationId: "", seq: i + 1, kind: "text", author, body, createdAt: "", ask: i === texts.length - 1 ? f?.ask : undefined }));
 }
 
 function time(iso: string): string {
@@ -245,13 +237,19 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
 
 function render(): void {
   setHeader();
-  const sorted = [...messages.values(), ...opening()].sort((a, b) => a.seq - b.seq);
-  // A conversation the bot took part in carries its welcome and asks what
-  // it needs (the address too) itself, and so does its opening, shown
-  // before the bot starts one. Otherwise, while away, the greeting is the
-  // away message, and the email prompt follows it at once: the answer will
-  // come by email.
+  // The bot's opening is shown while no conversation is. In the one its
+  // start gave, it stands in for the entries not here yet (they come one
+  // frame each) until the visitor's answer is, and the entries take its
+  // rows over (same key, same text): nothing flickers, and a screen
+  // reader does not hear it twice.
   const botFirst = !conv && botFlow();
+  const lead = botFirst || (conv && conv.id === opened) ? opening() : [];
+  const stand = botFirst || ![...messages.values()].some((m) => m.author.type === "visitor") ? lead.filter((m) => !messages.has(m.seq)) : [];
+  const sorted = [...messages.values(), ...stand].sort((a, b) => a.seq - b.seq);
+  // A conversation the bot took part in carries its welcome and asks what
+  // it needs (the address too) itself, and so does its opening. Otherwise,
+  // while away, the greeting is the away message, and the email prompt
+  // follows it at once: the answer will come by email.
   const botConv = !!conv?.bot || sorted[0]?.author.type === "bot" || botFirst;
   const awayNow = away && !botConv;
   const greeting = botConv ? "" : awayNow ? cfg.away?.message || t.awayText
@@ -279,9 +277,8 @@ function render(): void {
     const mine = m.author.type === "visitor";
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
-    // The opening's rows are the conversation's to be: their own keys, so
-    // the conversation's rows (with their times) take their places.
-    out.push(rows.row((m.conversationId ? "m" : "o") + m.seq, "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
+    const ours = m.seq <= lead.length;
+    out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
     if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
       out.push(capture.card);
