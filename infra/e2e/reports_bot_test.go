@@ -121,7 +121,9 @@ func TestReportsOfBotConversations(t *testing.T) {
 	advance(t, 5*time.Minute+time.Second)
 	sweep(t)
 	if _, err := left.tab.Next(wait(t), isEvent(left.conv, "closed")); err != nil {
-		t.Fatalf("no close after the bot's session timeout: %v", err)
+		c, cerr := chatStore(t).Conversation(t.Context(), left.conv)
+		t.Fatalf("no close after the bot's session timeout: %v; at %s the conversation is %s, its timer %s (%s), listed %s, bot %+v (%v)",
+			err, cloud.Now().UTC(), c.Status, c.TimerAt, c.TimerStage, c.TimerListedAt, c.Bot, cerr)
 	}
 
 	convs := []string{ended.conv, handed.conv, left.conv}
