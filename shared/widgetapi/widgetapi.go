@@ -131,6 +131,10 @@ type sessionResponse struct {
 	VisitorID     string                     `json:"visitorId"`
 	VisitorToken  string                     `json:"visitorToken"`
 	Conversations []chat.VisitorConversation `json:"conversations"`
+	// Ticket opens the socket that follows a session (as POST
+	// /widget/ticket's, valid auth.TicketTTL): the chat window connects
+	// one round trip sooner, with one request fewer.
+	Ticket string `json:"ticket,omitempty"`
 }
 
 func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
@@ -169,7 +173,10 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 		// Only identify renews an identified visitor's token.
 		token = in.VisitorToken
 	}
-	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: token, Conversations: convs})
+	// The checks a ticket needs (origin, site, the IP's limit, the
+	// visitor's standing) were all made above.
+	ticket, _ := h.signer.ChannelTicket(chat.Principal{Role: chat.RoleVisitor, ID: v.ID, ChannelID: v.ChannelID}, v.ChannelID)
+	return apigw.JSON(http.StatusOK, sessionResponse{VisitorID: v.ID, VisitorToken: token, Conversations: convs, Ticket: ticket})
 }
 
 // standing checks that an identified visitor's token was not revoked

@@ -142,6 +142,7 @@ type session struct {
 	VisitorID     string
 	VisitorToken  string
 	Conversations []chat.VisitorConversation
+	Ticket        string
 }
 
 func (h *harness) session(t *testing.T, body string) session {
@@ -162,6 +163,10 @@ func TestSessionTicketAndHistory(t *testing.T) {
 	first := h.session(t, `{"channelId":"main"}`)
 	if !chat.ValidID(first.VisitorID) || len(first.Conversations) != 0 {
 		t.Fatalf("new session = %+v", first)
+	}
+	// The session brings the ticket of the socket that follows it.
+	if got, err := h.signer.VerifyTicket(first.Ticket); err != nil || got.Principal.ID != first.VisitorID || got.Principal.Role != chat.RoleVisitor || got.ChannelID != "main" {
+		t.Errorf("the session's ticket verifies as %+v, %v", got, err)
 	}
 	// The visitor writes, then comes back with its token.
 	p := chat.Principal{Role: chat.RoleVisitor, ID: first.VisitorID}

@@ -454,6 +454,8 @@ export interface VisitorSession {
   visitorId: string;
   visitorToken: string;
   conversations: VisitorConversation[];
+  /** ticket opens the socket that follows the session, as a Ticket's (POST /widget/session only). */
+  ticket?: string;
 }
 
 /** Ticket opens one WebSocket, once, within expiresIn seconds. */

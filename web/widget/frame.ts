@@ -389,8 +389,11 @@ addEventListener("keydown", (e) => {
 
 async function api<T>(method: string, path: string, body?: object): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body) headers["content-type"] = "application/json";
+  // Without a token (the page's first session) the JSON goes as a simple
+  // request's text: no CORS preflight, one round trip fewer on open. The
+  // API reads JSON whatever the type, and checks the Origin either way.
   if (token) headers.authorization = "Bearer " + token;
+  if (body && token) headers["content-type"] = "application/json";
   const r = await fetch(env.httpApi + path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit" });
   if (!r.ok) throw Object.assign(new Error(`${method} ${path}: ${r.status}`), { status: r.status });
   return (await r.json()) as T;
@@ -411,6 +414,10 @@ function refused(e: unknown): never {
   }
   throw e;
 }
+
+// given is the socket ticket the last session brought, for the visitor
+// token it came with.
+let given: { ticket: string; token: string; at: number } | null = null;
 
 async function session(): Promise<void> {
   const asUser = identified;
@@ -435,6 +442,7 @@ async function session(): Promise<void> {
     through = 0;
   }
   token = s.visitorToken;
+  given = s.ticket ? { ticket: s.ticket, token, at: Date.now() } : null;
   visitorId = s.visitorId;
   convs = [...s.conversations];
   if (asUser) {
@@ -569,6 +577,11 @@ const live = new Live<VisitorFrame>({
   url: env.webSocket,
   ticket: async () => {
     if (!token) await session();
+    // The session's own ticket, once, while it is the visitor's and
+    // fresh (tickets last 60 s): one request and round trip fewer on open.
+    const g = given;
+    given = null;
+    if (g && g.token === token && Date.now() - g.at < 3e4) return g.ticket;
     try {
       return (await api<Ticket>("POST", "/widget/ticket", { embedder: parentOrigin }).catch(refused)).ticket;
     } catch (e) {
