@@ -20,11 +20,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		mailCfg, err := env.Mail()
-		if err != nil {
-			return nil, err
-		}
-		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
+		objects, err := bucket.Mail(env)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/setup"
 )
 
 // API is the part of the S3 client used here, with the SDK's signatures.
@@ -50,6 +51,16 @@ type Bucket struct {
 }
 
 var _ attachment.Objects = (*Bucket)(nil)
+
+// Mail is the stack's mail bucket (config.Mail's) through the function's
+// AWS config and S3 endpoint, signing on its clock.
+func Mail(env setup.Env) (*Bucket, error) {
+	m, err := env.Mail()
+	if err != nil {
+		return nil, err
+	}
+	return New(env.AWS, setup.Endpoint("S3"), m.MailBucket, env.Clock())
+}
 
 // New returns the bucket name through an S3 client of cfg at endpoint
 // (nil: AWS's), signing on now. A custom endpoint (the local cloud's S3)
