@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -425,25 +424,13 @@ func TestBotFlowValidation(t *testing.T) {
 				doc[k] = v
 			}
 			doc["chatflows"] = []any{tt.flow}
-			err := admin.Call(wait(t), http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), doc, nil)
-			var apiErr *chatclient.APIError
-			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
-				t.Fatalf("save = %v, want 400", err)
-			}
-			var body struct {
-				Error struct {
-					Fields []struct{ Field, Message string }
-				}
-			}
-			if err := json.Unmarshal([]byte(apiErr.Body), &body); err != nil {
-				t.Fatal(err)
-			}
+			fields := refusedSave(t, admin, ch["id"].(string), doc)
 			found := false
-			for _, f := range body.Error.Fields {
+			for _, f := range fields {
 				found = found || (f.Field == tt.field && strings.Contains(f.Message, tt.says))
 			}
 			if !found {
-				t.Errorf("fields %+v, want %s: %s", body.Error.Fields, tt.field, tt.says)
+				t.Errorf("fields %+v, want %s: %s", fields, tt.field, tt.says)
 			}
 			var stored channelDoc
 			if err := admin.Call(wait(t), http.MethodGet, "/agent/settings/channels/"+ch["id"].(string), nil, &stored); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleychat/parley/infra/backfill"
 	"github.com/parleychat/parley/shared/reports"
+	"github.com/parleychat/parley/shared/store"
 )
 
 // TestReportsHoursAssignmentAccountAndBackfill: a conversation of a channel
@@ -120,22 +121,14 @@ func TestReportsHoursAssignmentAccountAndBackfill(t *testing.T) {
 	if r := readReport(t, admin, "inbox", inbox); r.Total.New.Chat != 0 {
 		t.Fatalf("inbox report after deleting its rollups: %+v", r.Total)
 	}
-	st := chatStore(t)
-	zone, err := time.LoadLocation(cloud.Model().Functions["ReportsFunction"].Env["REPORTS_TIME_ZONE"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := reports.NewRecorder(st, zone, backfill.NewStoredHours(st))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, zone, rec := backfillRecorder(t)
 	today := cloud.Now().In(zone)
 	opts := backfill.Options{From: today.AddDate(0, 0, -1).Format(time.DateOnly), To: today.Format(time.DateOnly), Zone: zone,
 		PageSize: 1, Inboxes: []string{inbox}}
 	first, stop := context.WithCancel(wait(t))
 	defer stop()
 	var cursor string
-	_, err = backfill.Run(first, st, rec, opts, func(p backfill.Progress) {
+	_, err := backfill.Run(first, st, rec, opts, func(p backfill.Progress) {
 		if cursor == "" && p.Cursor != "" {
 			cursor = p.Cursor
 			stop() // interrupted after its first page
@@ -169,6 +162,23 @@ func TestReportsHoursAssignmentAccountAndBackfill(t *testing.T) {
 	if _, err := backfill.Run(wait(t), st, rec, backfill.Options{From: opts.To, To: opts.To, Zone: zone, Cursor: cursor}, func(backfill.Progress) {}); !errors.Is(err, backfill.ErrCursor) {
 		t.Errorf("cursor of another range: %v, want ErrCursor", err)
 	}
+}
+
+// backfillRecorder is what the backfill command records with: the chat
+// table, the reports' time zone of the template, and a recorder reading
+// the stored opening hours.
+func backfillRecorder(t *testing.T) (*store.Store, *time.Location, *reports.Recorder) {
+	t.Helper()
+	st := chatStore(t)
+	zone, err := time.LoadLocation(cloud.Model().Functions["ReportsFunction"].Env["REPORTS_TIME_ZONE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := reports.NewRecorder(st, zone, backfill.NewStoredHours(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, zone, rec
 }
 
 // forget deletes every item of a partition of the chat table.

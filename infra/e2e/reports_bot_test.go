@@ -168,15 +168,7 @@ func TestReportsOfBotConversations(t *testing.T) {
 	for _, c := range convs {
 		forget(t, "RCONV#"+c)
 	}
-	st := chatStore(t)
-	zone, err := time.LoadLocation(cloud.Model().Functions["ReportsFunction"].Env["REPORTS_TIME_ZONE"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := reports.NewRecorder(st, zone, backfill.NewStoredHours(st))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, zone, rec := backfillRecorder(t)
 	today := cloud.Now().In(zone)
 	p, err := backfill.Run(wait(t), st, rec, backfill.Options{From: today.AddDate(0, 0, -1).Format(time.DateOnly), To: today.Format(time.DateOnly),
 		Zone: zone, PageSize: 10, Inboxes: []string{inbox}}, func(backfill.Progress) {})

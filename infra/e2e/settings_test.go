@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -120,6 +121,24 @@ func TestSettingsReachTheWidget(t *testing.T) {
 			t.Errorf("a session from the site %s: %v, want 401", site, err)
 		}
 	}
+}
+
+// refusedSave saves doc as channel id, which the API must refuse with
+// 400, and returns the fields it names.
+func refusedSave(t *testing.T, admin *chatclient.Agent, id string, doc channelDoc) []chat.FieldError {
+	t.Helper()
+	err := admin.Call(wait(t), http.MethodPut, "/agent/settings/channels/"+id, doc, nil)
+	var apiErr *chatclient.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
+		t.Fatalf("save = %v, want 400", err)
+	}
+	var body struct {
+		Error struct{ Fields []chat.FieldError }
+	}
+	if err := json.Unmarshal([]byte(apiErr.Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Error.Fields
 }
 
 // TestSettingsValidation: every field at fault is named; hostile input is

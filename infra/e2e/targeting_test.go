@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -181,20 +180,7 @@ func TestTargetingValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := getChannel(t, admin, channel)
 			tt.change(doc)
-			err := admin.Call(wait(t), http.MethodPut, "/agent/settings/channels/"+channel, doc, nil)
-			var apiErr *chatclient.APIError
-			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
-				t.Fatalf("save = %v, want 400", err)
-			}
-			var body struct {
-				Error struct {
-					Fields []struct{ Field, Message string }
-				}
-			}
-			if err := json.Unmarshal([]byte(apiErr.Body), &body); err != nil {
-				t.Fatal(err)
-			}
-			if fs := body.Error.Fields; len(fs) != 1 || fs[0].Field != tt.field || !strings.Contains(fs[0].Message, tt.says) {
+			if fs := refusedSave(t, admin, channel, doc); len(fs) != 1 || fs[0].Field != tt.field || !strings.Contains(fs[0].Message, tt.says) {
 				t.Errorf("fields %+v, want %s: %s", fs, tt.field, tt.says)
 			}
 			if diff := cmp.Diff(saved, getChannel(t, admin, channel)); diff != "" {
