@@ -361,9 +361,10 @@ func TestBotRefusedStart(t *testing.T) {
 // visitor's first answer, and what the site says of its visitor is not
 // lost meanwhile. The page sets attributes; the visitor answers with a
 // button: the session starts then, and the conversation's contact holds
-// them. A signed-in user of the site answers in one browser and opens the
-// chat in another: the identify shows the user's conversation at once,
-// with no answer needed first.
+// them. Another visitor gives an address with the header's envelope
+// before answering: it is saved. A signed-in user of the site answers in
+// one browser and opens the chat in another: the identify shows the
+// user's conversation at once, with no answer needed first.
 func TestBotPageOfTheSite(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
@@ -406,6 +407,17 @@ func TestBotPageOfTheSite(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the contact's attributes (-want +got):\n%s", cmp.Diff(want, got))
 		}
+	}
+
+	// The envelope in the header, before any answer: the address is kept
+	// (the session starts for it), and no conversation starts.
+	_, chat = openBotChat(t, b, chID)
+	addr := "early-" + tag + "@visitor.test"
+	step(t, chat, "give an address with the envelope", chromedp.Click(chromedp.CSS(".head .icon-btn:not(.minimize)")),
+		chromedp.SetValue(chromedp.CSS("#cap-email"), addr), chromedp.Click(chromedp.CSS(".cap-save")))
+	waitFor(t, chat, "the address is saved", `!document.querySelector(".cap-bar").hidden && document.querySelector(".cap-bar").textContent.includes(`+js(addr)+`)`)
+	if n := channelConversations(t, chID); n != 1 {
+		t.Errorf("the channel has %d conversations after an address was given, want still 1", n)
 	}
 
 	user := "user-" + tag
