@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -188,14 +189,30 @@ func (c *client) Call(ctx context.Context, method, path string, in, out any) err
 	return nil
 }
 
-// Socket is one WebSocket connection with its incoming frames queued.
+// Socket is one WebSocket connection and the frames it received that no
+// Next has taken yet. Pushes carry no ordering guarantee, so a frame that
+// arrives while a caller waits for another is kept for a later wait, as a
+// real client keeps it in its state, rather than dropped.
 type Socket struct {
-	conn   *websocket.Conn
-	frames chan Frame
-	done   chan struct{}
-	err    error
-	mu     sync.Mutex
-	closed bool
+	conn *websocket.Conn
+	done chan struct{}
+
+	err error // why the socket closed, set before done is
+
+	mu    sync.Mutex
+	held  []heldFrame   // received, not taken, in arrival order
+	count int           // frames received so far
+	wake  chan struct{} // closed (and replaced) when a frame arrives
+
+	closeMu sync.Mutex
+	closed  bool
+}
+
+// heldFrame is a received frame with its arrival number, so a waiting Next
+// looks at each frame once however the others take frames meanwhile.
+type heldFrame struct {
+	n int
+	f Frame
 }
 
 // Dial opens a WebSocket with a fresh ticket.
@@ -228,25 +245,29 @@ func DialTicket(ctx context.Context, wsURL, ticket, origin string) (*Socket, err
 		return nil, err
 	}
 	conn.SetReadLimit(1 << 20)
-	s := &Socket{conn: conn, frames: make(chan Frame, 4096), done: make(chan struct{})}
+	s := &Socket{conn: conn, done: make(chan struct{}), wake: make(chan struct{})}
 	go s.read()
 	return s, nil
 }
 
 func (s *Socket) read() {
-	defer close(s.done)
-	defer close(s.frames)
 	for {
 		_, b, err := s.conn.Read(context.Background())
 		if err != nil {
 			s.err = err
+			close(s.done)
 			return
 		}
 		f := Frame{Raw: b, Received: time.Now()}
 		if err := json.Unmarshal(b, &f); err != nil {
 			f.Type = "unparsable"
 		}
-		s.frames <- f
+		s.mu.Lock()
+		s.count++
+		s.held = append(s.held, heldFrame{n: s.count, f: f})
+		close(s.wake)
+		s.wake = make(chan struct{})
+		s.mu.Unlock()
 	}
 }
 
@@ -267,37 +288,38 @@ func (s *Socket) Send(ctx context.Context, frame any) error {
 	return s.conn.Write(ctx, websocket.MessageText, b)
 }
 
-// Next returns the next frame for which match is true, dropping others.
+// Next takes the earliest received frame for which match is true (nil
+// matches any), waiting for one to arrive; the frames it passes over stay
+// for later calls. Once the socket has closed and no frame received
+// matches, it returns why the socket closed.
 func (s *Socket) Next(ctx context.Context, match func(Frame) bool) (Frame, error) {
+	seen := 0 // arrival number of the last frame this call looked at
 	for {
+		s.mu.Lock()
+		for i, h := range s.held {
+			if h.n <= seen {
+				continue
+			}
+			seen = h.n
+			if match == nil || match(h.f) {
+				s.held = slices.Delete(s.held, i, i+1)
+				s.mu.Unlock()
+				return h.f, nil
+			}
+		}
+		wake := s.wake
 		select {
-		case f, ok := <-s.frames:
-			if !ok {
-				return Frame{}, fmt.Errorf("socket closed: %w", s.err)
-			}
-			if match == nil || match(f) {
-				return f, nil
-			}
+		case <-s.done:
+			s.mu.Unlock()
+			return Frame{}, fmt.Errorf("socket closed: %w", s.err)
+		default:
+		}
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-s.done:
 		case <-ctx.Done():
 			return Frame{}, ctx.Err()
-		}
-	}
-}
-
-// Drain returns the frames that arrive within d.
-func (s *Socket) Drain(d time.Duration) []Frame {
-	var out []Frame
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case f, ok := <-s.frames:
-			if !ok {
-				return out
-			}
-			out = append(out, f)
-		case <-t.C:
-			return out
 		}
 	}
 }
@@ -317,8 +339,8 @@ func (s *Socket) Done() <-chan struct{} { return s.done }
 
 // Close closes the socket normally.
 func (s *Socket) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
 	if s.closed {
 		return
 	}
@@ -329,8 +351,8 @@ func (s *Socket) Close() {
 // Abort drops the TCP connection without a close handshake, like a phone
 // losing its network.
 func (s *Socket) Abort() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
 	s.closed = true
 	_ = s.conn.CloseNow()
 }

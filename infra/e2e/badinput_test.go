@@ -16,14 +16,18 @@ import (
 )
 
 // startConversation gives a visitor a conversation with one message and
-// returns the socket and the conversation id.
+// returns the socket, the conversation id and the message's seq. It takes
+// the message's own frame (by its client id): another entry of the new
+// conversation, such as routing's assignment, may arrive first and stays
+// on the socket for the test.
 func startConversation(t *testing.T, v *chatclient.Visitor, body string) (*chatclient.Socket, string, int64) {
 	t.Helper()
 	s := connect(t, v)
-	if _, err := chatclient.SendMessage(wait(t), s, "", body); err != nil {
+	id, err := chatclient.SendMessage(wait(t), s, "", body)
+	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := s.Next(wait(t), chatclient.IsType("message"))
+	f, err := s.Next(wait(t), func(f chatclient.Frame) bool { return msgClientID(f) == id })
 	if err != nil {
 		t.Fatalf("first message: %v", err)
 	}

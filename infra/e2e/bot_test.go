@@ -63,13 +63,15 @@ func setFlows(t *testing.T, admin *chatclient.Agent, channel string, flows ...ma
 	return saved["chatflows"].([]any)
 }
 
-// botVisitor is a scripted visitor: its tab, and the conversation's
-// entries heard so far by seq.
+// botVisitor is a scripted visitor: its tab, and what its widget holds:
+// the conversation's entries heard so far by seq, and the conversation as
+// the frame of each entry carried it (the widget's view after that entry).
 type botVisitor struct {
 	v       *chatclient.Visitor
 	tab     *chatclient.Socket
 	conv    string
 	entries map[int64]chatclient.Message
+	views   map[int64]*chatclient.Conversation
 }
 
 func openBot(t *testing.T, channel string) *botVisitor {
@@ -85,7 +87,7 @@ func openFlow(t *testing.T, channel, flowID string) *botVisitor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &botVisitor{v: v, tab: connect(t, v), entries: map[int64]chatclient.Message{}}
+	b := &botVisitor{v: v, tab: connect(t, v), entries: map[int64]chatclient.Message{}, views: map[int64]*chatclient.Conversation{}}
 	if err := chatclient.StartBot(wait(t), b.tab, uuid.NewString(), flowID); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +112,34 @@ func (b *botVisitor) until(t *testing.T, what string, done func(all []chatclient
 		}
 		m := mustMsg(t, f)
 		b.conv = f.ConversationID
-		b.entries[m.Seq] = m
+		b.entries[m.Seq], b.views[m.Seq] = m, f.Conversation
 	}
+}
+
+// firstAssignee waits until the entries heard, from the first on, include
+// one whose frame names an assignee, and returns the first such entry with
+// the conversation as its frame carried it. It reads the entries kept by
+// seq, so an assignment pushed before the entries a test waited for
+// earlier counts as well as one pushed after.
+func (b *botVisitor) firstAssignee(t *testing.T, what string) (chatclient.Message, chatclient.Conversation) {
+	t.Helper()
+	var (
+		m    chatclient.Message
+		view chatclient.Conversation
+	)
+	b.until(t, what, func(all []chatclient.Message) bool {
+		if !contiguous(all) {
+			return false
+		}
+		for _, e := range all {
+			if v := b.views[e.Seq]; v != nil && v.Assignee != nil {
+				m, view = e, *v
+				return true
+			}
+		}
+		return false
+	})
+	return m, view
 }
 
 func (b *botVisitor) all() []chatclient.Message {
@@ -224,12 +252,12 @@ func TestBotFlowHandsOver(t *testing.T) {
 		{"sales", "sales", "12", []string{
 			"bot: Hi! I am Robin.", "bot: What brings you here?", "visitor: sales", "bot: How many seats?", "visitor: 12",
 			"bot: Your email address?", "visitor: not an address", "bot: Your email address?", "visitor: ana@example.com",
-			"bot: Passing you to the team.", "bot: [handed_over]",
+			"bot: Passing you to the team.", "bot: [handed_over]", "system: [assigned]",
 		}, map[string]string{"topic": "Sales", "seats": "12", "email": "ana@example.com"}},
 		{"support", "Support", "It crashes", []string{
 			"bot: Hi! I am Robin.", "bot: What brings you here?", "visitor: Support", "bot: What went wrong?", "visitor: It crashes",
 			"bot: Your email address?", "visitor: not an address", "bot: Your email address?", "visitor: ana@example.com",
-			"bot: Passing you to the team.", "bot: [handed_over]",
+			"bot: Passing you to the team.", "bot: [handed_over]", "system: [assigned]",
 		}, map[string]string{"topic": "Support", "problem": "It crashes", "email": "ana@example.com"}},
 	}
 	for _, tt := range tests {
@@ -256,27 +284,22 @@ func TestBotFlowHandsOver(t *testing.T) {
 			if err := b.v.Call(wait(t), http.MethodPut, "/widget/contact", map[string]string{"email": "ana@example.com"}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if m := b.answer(t, "ana@example.com"); !entryIs(m, "handed_over") {
-				t.Fatalf("after the address: %+v", m)
-			}
-			if diff := cmp.Diff(tt.want, bodies(b.all())); diff != "" {
-				t.Errorf("the thread (-want +got):\n%s", diff)
+			handover := b.answer(t, "ana@example.com")
+			if !entryIs(handover, "handed_over") {
+				t.Fatalf("after the address: %+v", handover)
 			}
 
 			// Routing assigns it after the handover, and the widget
 			// switches from the bot to the agent.
-			f, err := b.tab.Next(wait(t), func(f chatclient.Frame) bool {
-				return f.Type == "message" && f.Conversation != nil && f.Conversation.Assignee != nil
-			})
-			if err != nil {
-				t.Fatalf("no assignment after the handover: %v", err)
+			m, view := b.firstAssignee(t, "an assignment after the handover")
+			if view.Assignee.Name != agent.Name || view.Bot != nil {
+				t.Errorf("the widget shows %+v and bot %+v; want %s and no bot", view.Assignee, view.Bot, agent.Name)
 			}
-			if f.Conversation.Assignee.Name != agent.Name || f.Conversation.Bot != nil {
-				t.Errorf("the widget shows %s; want %s and no bot", f.Raw, agent.Name)
+			if m.Seq <= handover.Seq {
+				t.Errorf("assigned at seq %d, before the handover at %d", m.Seq, handover.Seq)
 			}
-			handed := b.all()[len(b.all())-1].Seq
-			if m := mustMsg(t, f); m.Seq <= handed {
-				t.Errorf("assigned at seq %d, before the handover at %d", m.Seq, handed)
+			if diff := cmp.Diff(tt.want, bodies(b.all())); diff != "" {
+				t.Errorf("the thread (-want +got):\n%s", diff)
 			}
 			card, err := agent.Agent.Card(wait(t), b.conv)
 			if err != nil {
@@ -306,17 +329,14 @@ func TestBotTakeover(t *testing.T) {
 	if _, err := agent.Agent.Act(wait(t), b.conv, "takeover", map[string]string{"expectedAssigneeId": ""}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := b.tab.Next(wait(t), func(f chatclient.Frame) bool {
-		return f.Type == "message" && f.Conversation != nil && f.Conversation.Assignee != nil
-	})
-	if err != nil || f.Conversation.Assignee.Name != agent.Name || f.Conversation.Bot != nil {
-		t.Fatalf("takeover frame %s, %v", f.Raw, err)
+	m, view := b.firstAssignee(t, "the takeover")
+	if view.Assignee.Name != agent.Name || view.Bot != nil {
+		t.Fatalf("after the takeover the widget shows %+v and bot %+v", view.Assignee, view.Bot)
 	}
 	// Taken from the bot, though nobody was assigned.
-	if m := mustMsg(t, f); !entryIs(m, string(chat.EventTakenOver)) {
-		t.Errorf("the takeover's entry is %s, want taken_over", f.Raw)
+	if !entryIs(m, string(chat.EventTakenOver)) {
+		t.Errorf("the takeover's entry is %+v, want taken_over", m)
 	}
-	b.entries[mustMsg(t, f).Seq] = mustMsg(t, f)
 	if _, err := chatclient.SendMessage(wait(t), b.tab, b.conv, "Sales"); err != nil {
 		t.Fatal(err)
 	}

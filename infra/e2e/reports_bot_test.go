@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/backfill"
-	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/reports"
 )
@@ -101,11 +100,7 @@ func TestReportsOfBotConversations(t *testing.T) {
 	if m := handed.answer(t, "Ana"); !entryIs(m, "handed_over") {
 		t.Fatalf("after the name: %+v, want the handover", m)
 	}
-	if _, err := handed.tab.Next(wait(t), func(f chatclient.Frame) bool {
-		return f.Type == "message" && f.Conversation != nil && f.Conversation.Assignee != nil
-	}); err != nil {
-		t.Fatalf("no assignment after the handover: %v", err)
-	}
+	handed.firstAssignee(t, "an assignment after the handover")
 	advance(t, 40*time.Second)
 	if _, err := agent.Agent.Reply(wait(t), handed.conv, "Hi, I am Bo. How can I help?"); err != nil {
 		t.Fatal(err)
