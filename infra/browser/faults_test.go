@@ -16,8 +16,9 @@ func TestWidgetRetriesFailedWrite(t *testing.T) {
 
 	refused := func() int64 { return cloud.AWS().FaultCounts()[awsemu.ServiceDynamoDB]["TransactWriteItems"] }
 	before := refused()
-	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal)
-	t.Cleanup(func() { cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal) })
+	// The widget makes the client id; the fault targets the transactions
+	// that carry the message's text, not the background functions'.
+	t.Cleanup(cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal, "Through a failing store"))
 	typeInto(t, chat, "textarea.input", "Through a failing store\r")
 	waitFor(t, chat, "the message is stored after the widget's retry",
 		`document.querySelector(".log").textContent.includes("Through a failing store") && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)

@@ -284,12 +284,10 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 
 	// A write that fails past the SDK's three attempts: the socket is told,
 	// nothing is stored, and the retry stores the message once. The event
-	// consumers write transactions too: the faults go to the visitor's
-	// write only once they are done with what came before.
-	eventsDelivered(t)
-	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal)
-	t.Cleanup(func() { cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal) })
+	// consumers and the sweeper write transactions too, at any moment: the
+	// faults target the transactions that carry the message's client id.
 	failedID := uuid.NewString()
+	t.Cleanup(cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal, failedID))
 	if err := chatclient.SendMessageWithID(wait(t), tab, failedID, convID, "Written while the table fails"); err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +311,8 @@ func TestDynamoDBFaultsLoseNothing(t *testing.T) {
 
 	// A write whose answer is lost every time: it is stored at once, the
 	// socket is told it failed, and the retry finds it by its client id.
-	eventsDelivered(t)
-	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultLostAnswer)
 	lostID := uuid.NewString()
+	t.Cleanup(cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultLostAnswer, lostID))
 	if err := chatclient.SendMessageWithID(wait(t), tab, lostID, convID, "Stored, but the answer is lost"); err != nil {
 		t.Fatal(err)
 	}

@@ -188,14 +188,14 @@ func TestWireSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.frame("too long", "visitor", vtab, isError(long))
-	cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal)
-	t.Cleanup(func() { cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal) })
+	// The fault targets this message's write (its client id): the
+	// functions that run in the background write transactions too.
 	failed := uuid.NewString()
+	t.Cleanup(cloud.AWS().FailNext("TransactWriteItems", 3, awsemu.FaultInternal, failed))
 	if err := chatclient.SendMessageWithID(wait(t), atab, failed, conv, "Written while the table fails"); err != nil {
 		t.Fatal(err)
 	}
 	rec.frame("the store failed", "agent", atab, isError(failed))
-	cloud.AWS().FailNext("TransactWriteItems", 0, awsemu.FaultInternal)
 
 	// ---- email: the visitor leaves an address and confirms it.
 	addr := "wire-" + tag + "@visitor.test"

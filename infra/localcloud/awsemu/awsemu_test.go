@@ -707,8 +707,7 @@ func TestFaultInjection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e.srv.FailNext("GetItem", tc.failures, tc.kind)
-			t.Cleanup(func() { e.srv.FailNext("GetItem", 0, tc.kind) })
+			t.Cleanup(e.srv.FailNext("GetItem", tc.failures, tc.kind, tableName))
 			before := e.srv.Stats().Calls[awsemu.ServiceDynamoDB]["GetItem"]
 			err := getItem(t.Context())
 			if !tc.check(err) {

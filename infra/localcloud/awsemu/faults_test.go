@@ -143,7 +143,7 @@ func TestLostAnswerAndClientRequestToken(t *testing.T) {
 	noRetry := func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} }
 
 	// Without retries the caller sees the 500, yet the item is there.
-	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer)
+	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer, tableName)
 	_, err := e.db.TransactWriteItems(t.Context(), put("lost", "1"), noRetry)
 	var ise *types.InternalServerError
 	if !errors.As(err, &ise) {
@@ -156,7 +156,7 @@ func TestLostAnswerAndClientRequestToken(t *testing.T) {
 
 	// With the SDK's retries: the retry's token matches, so it succeeds
 	// although the condition would now fail.
-	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer)
+	e.srv.FailNext("TransactWriteItems", 1, awsemu.FaultLostAnswer, tableName)
 	if _, err := e.db.TransactWriteItems(t.Context(), put("retried", "1")); err != nil {
 		t.Fatalf("a retried transaction whose first answer was lost: %v", err)
 	}
@@ -180,6 +180,55 @@ func TestLostAnswerAndClientRequestToken(t *testing.T) {
 	got, err = e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key("T", "token")})
 	if err != nil || attrValue(got.Item["v"]) != "1" {
 		t.Errorf("item after the mismatch = %v, %v; want v 1", got.Item, err)
+	}
+}
+
+// TestFaultTargetsItsMarker: a fault armed for the calls that carry a
+// marker fails those calls only; the others (a background function's, in
+// the local cloud) pass and leave it armed, and a fault disarmed fails
+// nothing more.
+func TestFaultTargetsItsMarker(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	for _, pk := range []string{"MINE#1", "OTHER#1"} {
+		e.put(t, map[string]types.AttributeValue{"pk": str(pk), "sk": str("META")})
+	}
+	noRetry := func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} }
+	get := func(pk string) error {
+		_, err := e.db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: key(pk, "META")}, noRetry)
+		return err
+	}
+	failed := func(err error) bool {
+		var ise *types.InternalServerError
+		return errors.As(err, &ise)
+	}
+
+	disarm := e.srv.FailNext("GetItem", 2, awsemu.FaultInternal, "MINE#1")
+	t.Cleanup(disarm)
+	tests := []struct {
+		name string
+		pk   string
+		fail bool
+	}{
+		{"another caller's call passes", "OTHER#1", false},
+		{"the first marked call fails", "MINE#1", true},
+		{"another caller's call still passes", "OTHER#1", false},
+		{"the second marked call fails", "MINE#1", true},
+		{"the fault is spent", "MINE#1", false},
+	}
+	for _, tc := range tests {
+		if err := get(tc.pk); failed(err) != tc.fail || (!tc.fail && err != nil) {
+			t.Errorf("%s: GetItem %s = %v, want failed %v", tc.name, tc.pk, err, tc.fail)
+		}
+	}
+	if got := e.srv.FaultCounts()[awsemu.ServiceDynamoDB]["GetItem"]; got != 2 {
+		t.Errorf("%d calls refused, want the 2 marked", got)
+	}
+
+	// Disarmed before it fired, it fails nothing.
+	disarm = e.srv.FailNext("GetItem", 1, awsemu.FaultThrottle, "MINE#1")
+	disarm()
+	if err := get("MINE#1"); err != nil {
+		t.Errorf("GetItem after the fault was disarmed: %v", err)
 	}
 }
 
@@ -213,7 +262,7 @@ func TestResponsesCarryCRC32(t *testing.T) {
 	}
 	for _, fail := range []bool{false, true} {
 		if fail {
-			e.srv.FailNext("GetItem", 1, awsemu.FaultThrottle)
+			e.srv.FailNext("GetItem", 1, awsemu.FaultThrottle, tableName)
 		}
 		resp, body := call()
 		if want := strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10); resp.Header.Get("X-Amz-Crc32") != want {

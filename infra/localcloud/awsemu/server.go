@@ -16,6 +16,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,7 +102,7 @@ type Server struct {
 
 	statsMu sync.Mutex
 	calls   map[string]map[string]int64
-	faults  map[string]fault // by operation
+	faults  []*fault // armed by FailNext, oldest first
 
 	// Rate faults (faults.go) and the calls injected faults refused.
 	rates   []RateFault
@@ -112,7 +113,10 @@ type Server struct {
 	done     chan struct{}
 }
 
+// fault fails the next calls of one operation that carry a marker.
 type fault struct {
+	op        string
+	marker    []byte
 	kind      string
 	remaining int
 }
@@ -141,7 +145,6 @@ func New(opts Options) *Server {
 		tokens:     map[string]transactToken{},
 		secrets:    map[string]*secret{},
 		calls:      map[string]map[string]int64{},
-		faults:     map[string]fault{},
 		refused:    map[string]map[string]int64{},
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
@@ -189,7 +192,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if kind, ok := s.count(service, op); ok {
+	if kind, ok := s.count(service, op, body); ok {
 		s.log.Info("injected fault", "service", service, "operation", op, "kind", kind)
 		if kind == FaultLostAnswer {
 			s.serve(httptest.NewRecorder(), r, service, op, body)
@@ -213,29 +216,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, service, op strin
 
 // count records a call and reports whether it must fail with an injected
 // fault of the returned kind.
-func (s *Server) count(service, op string) (string, bool) {
+func (s *Server) count(service, op string, body []byte) (string, bool) {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	if s.calls[service] == nil {
 		s.calls[service] = map[string]int64{}
 	}
 	s.calls[service][op]++
-	f, ok := s.faults[op]
-	if !ok {
-		kind, ok := s.rateFault(service, op)
-		if ok {
-			s.refuse(service, op)
+	for i, f := range s.faults {
+		if f.op != op || !bytes.Contains(body, f.marker) {
+			continue
 		}
-		return kind, ok
+		s.refuse(service, op)
+		f.remaining--
+		if f.remaining <= 0 {
+			s.faults = slices.Delete(s.faults, i, i+1)
+		}
+		return f.kind, true
 	}
-	s.refuse(service, op)
-	f.remaining--
-	if f.remaining <= 0 {
-		delete(s.faults, op)
-	} else {
-		s.faults[op] = f
+	kind, ok := s.rateFault(service, op)
+	if ok {
+		s.refuse(service, op)
 	}
-	return f.kind, true
+	return kind, ok
 }
 
 // Stats returns a copy of the call counts so far.
@@ -250,22 +253,35 @@ func (s *Server) Stats() Stats {
 }
 
 // FailNext makes the next n calls of operation op (for example "PutItem" or
-// "GetSecretValue") fail before they take effect. kind is FaultThrottle
-// (ProvisionedThroughputExceededException, or ThrottlingException for
-// Secrets Manager), FaultInternal (a 500 InternalServerError) or
-// FaultLostAnswer (the call takes effect, then a 500). n <= 0
-// clears the fault. An unknown kind is a programming error and panics.
-func (s *Server) FailNext(op string, n int, kind string) {
-	if kind != FaultThrottle && kind != FaultInternal && kind != FaultLostAnswer {
+// "GetSecretValue") whose request body contains marker fail before they
+// take effect. kind is FaultThrottle (ProvisionedThroughputExceededException,
+// or ThrottlingException for Secrets Manager), FaultInternal (a 500
+// InternalServerError) or FaultLostAnswer (the call takes effect, then a
+// 500). The marker is what only the caller's own call carries (a client id,
+// a key, a table's name): the functions that run in the background (stream
+// consumers, scheduled sweeps, event rules) call the same operations at any
+// moment and must not take the fault meant for it. Calls without the
+// marker pass and leave the fault armed. A call that several faults target
+// takes the oldest. disarm removes what is left of the fault. An unknown
+// kind, an empty marker or n < 1 is a programming error and panics.
+func (s *Server) FailNext(op string, n int, kind, marker string) (disarm func()) {
+	switch {
+	case kind != FaultThrottle && kind != FaultInternal && kind != FaultLostAnswer:
 		panic(fmt.Sprintf("awsemu: unknown fault kind %q", kind))
+	case marker == "":
+		panic("awsemu: a fault without a marker would fail whichever caller comes first")
+	case n < 1:
+		panic(fmt.Sprintf("awsemu: fault of %d calls", n))
 	}
+	f := &fault{op: op, marker: []byte(marker), kind: kind, remaining: n}
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	if n <= 0 {
-		delete(s.faults, op)
-		return
+	s.faults = append(s.faults, f)
+	return func() {
+		s.statsMu.Lock()
+		defer s.statsMu.Unlock()
+		s.faults = slices.DeleteFunc(s.faults, func(g *fault) bool { return g == f })
 	}
-	s.faults[op] = fault{kind: kind, remaining: n}
 }
 
 func writeFault(w http.ResponseWriter, service, kind string) {
