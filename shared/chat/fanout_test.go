@@ -25,8 +25,8 @@ func who(frames map[string][]any) []string {
 // with two agents online: ann has it open (she resumed it), bob looks at
 // his list. Every message reaches the visitor and ann; bob hears of every
 // visitor message and state change, of an agent's reply or read only when
-// it flips the unread dot; typing and the visitor's read marker reach only
-// the open thread.
+// it flips the unread dot; typing reaches only the open thread, and the
+// visitor's read marker, which no inbox shows, no one.
 func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	st := newFakeStore()
 	p := &pushRecorder{}
@@ -80,12 +80,15 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, want: []string{"aconn"}},
-		{name: "the visitor's read marker reaches the open thread only", do: func(t *testing.T) {
+		{name: "the visitor's read marker reaches no one", do: func(t *testing.T) {
 			c := st.convs[cid]
 			if err := svc.ReadFromConnection(t.Context(), "vconn", cid, c.LastSeq); err != nil {
 				t.Fatal(err)
 			}
-		}, want: []string{"aconn"}},
+			if got := st.convs[cid].VisitorReadSeq; got != c.LastSeq {
+				t.Errorf("visitor read marker = %d, want %d stored", got, c.LastSeq)
+			}
+		}, want: []string{}},
 		{name: "a visitor message after the replies makes it unread", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "ann reads it: the dot flips back for every list, the visitor sees it read", do: func(t *testing.T) {
 			c := st.convs[cid]
