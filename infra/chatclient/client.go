@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -194,8 +195,9 @@ func (c *client) Call(ctx context.Context, method, path string, in, out any) err
 // arrives while a caller waits for another is kept for a later wait, as a
 // real client keeps it in its state, rather than dropped.
 type Socket struct {
-	conn *websocket.Conn
-	done chan struct{}
+	conn  *websocket.Conn
+	done  chan struct{}
+	tally atomic.Pointer[Tally]
 
 	err error // why the socket closed, set before done is
 
@@ -214,6 +216,37 @@ type heldFrame struct {
 	n int
 	f Frame
 }
+
+// Tally counts the frames sockets received, by type: what the cost meter
+// reports of the pushes, per kind of recipient.
+type Tally struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (t *Tally) add(typ string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == nil {
+		t.n = map[string]int64{}
+	}
+	t.n[typ]++
+}
+
+// Counts returns a copy of the counts by frame type.
+func (t *Tally) Counts() map[string]int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int64, len(t.n))
+	for k, v := range t.n {
+		out[k] = v
+	}
+	return out
+}
+
+// CountInto makes the socket count every frame it receives from now on
+// into t.
+func (s *Socket) CountInto(t *Tally) { s.tally.Store(t) }
 
 // Dial opens a WebSocket with a fresh ticket.
 func (c *client) dial(ctx context.Context) (*Socket, error) {
@@ -261,6 +294,9 @@ func (s *Socket) read() {
 		f := Frame{Raw: b, Received: time.Now()}
 		if err := json.Unmarshal(b, &f); err != nil {
 			f.Type = "unparsable"
+		}
+		if t := s.tally.Load(); t != nil {
+			t.add(f.Type)
 		}
 		s.mu.Lock()
 		s.count++

@@ -268,6 +268,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 			`{"action":"view","conversationId":"{id}","on":true}`,
 			`{"action":"read","conversationId":"{id}","seq":1}`,
 			`{"action":"resume","conversationId":"{id}","afterSeq":0}`,
+			`{"action":"leave","conversationId":"{id}","subscription":"{clientId}"}`,
 			`{"action":"page","conversationId":"{id}","url":"https://www.example.com/"}`,
 		} {
 			frames = append(frames, struct {

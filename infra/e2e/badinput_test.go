@@ -56,6 +56,10 @@ func TestBadFrames(t *testing.T) {
 		{"malformed conversation id", map[string]any{"action": "sendMessage", "clientId": uuid.NewString(), "conversationId": "../../etc", "body": "x"}, "invalid_request"},
 		{"body over 5000 characters", map[string]any{"action": "sendMessage", "clientId": uuid.NewString(), "conversationId": convID, "body": strings.Repeat("é", 5001)}, "too_large"},
 		{"resume with negative seq", map[string]any{"action": "resume", "conversationId": convID, "afterSeq": -1}, "invalid_request"},
+		{"resume with a malformed subscription", map[string]any{"action": "resume", "conversationId": convID, "afterSeq": 0, "subscription": "mine"}, "invalid_request"},
+		{"leave without a subscription", map[string]any{"action": "leave", "conversationId": convID}, "invalid_request"},
+		{"leave with a malformed conversation id", map[string]any{"action": "leave", "conversationId": "../x", "subscription": uuid.NewString()}, "invalid_request"},
+		{"leave by a visitor", map[string]any{"action": "leave", "conversationId": convID, "subscription": uuid.NewString()}, "invalid_request"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -140,8 +140,8 @@ func TestWireSamples(t *testing.T) {
 
 	// A reply, and read markers both ways.
 	body = rec.answer("chat", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "It ships today."}, http.StatusCreated)
+	// The visitor's read marker is stored and pushed to no one.
 	sendFrame(t, vtab, map[string]any{"action": "read", "conversationId": conv, "seq": seqOf(t, body)})
-	rec.frame("read by the visitor", "agent", atab, isConversation(conv))
 	second := uuid.NewString()
 	if err := chatclient.SendMessageWithID(wait(t), vtab, second, conv, "Great, thanks!"); err != nil {
 		t.Fatal(err)
@@ -152,6 +152,7 @@ func TestWireSamples(t *testing.T) {
 	}
 	rec.answer("", alice, "POST /agent/conversations/{id}/read", threadPath+"/read", map[string]int64{"seq": mustMsg(t, f).Seq}, http.StatusOK)
 	rec.frame("read by the agent", "visitor", vtab, isConversation(conv))
+	rec.frame("read by the agent", "agent", atab, isConversation(conv))
 
 	// Files both ways: the visitor's screenshot over the socket, the
 	// agent's invoice over HTTP; each side downloads the other's.

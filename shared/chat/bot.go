@@ -276,7 +276,7 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID, flowID s
 			return Conversation{}, nil, err
 		}
 	}
-	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p); err != nil {
+	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p, ""); err != nil {
 		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
 	}
 	// The first entry goes to every tab of the visitor and to the inbox

@@ -255,7 +255,7 @@ func (f *fakeStore) DeleteConnectionVia(ctx context.Context, id string, via chat
 	return f.DeleteConnection(ctx, id)
 }
 
-func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal) error {
+func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal, subscription string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.subscribeErr != nil {
@@ -264,9 +264,17 @@ func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Prin
 	if _, ok := f.conns[connID]; !ok {
 		return chat.ErrNotFound
 	}
-	if !slices.ContainsFunc(f.subs[cid], func(l chat.Listener) bool { return l.ConnectionID == connID }) {
-		f.subs[cid] = append(f.subs[cid], chat.Listener{ConnectionID: connID, Principal: p})
-	}
+	f.subs[cid] = append(slices.DeleteFunc(f.subs[cid], func(l chat.Listener) bool { return l.ConnectionID == connID }),
+		chat.Listener{ConnectionID: connID, Principal: p, Subscription: subscription})
+	return nil
+}
+
+func (f *fakeStore) Unsubscribe(_ context.Context, connID, cid, subscription string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subs[cid] = slices.DeleteFunc(f.subs[cid], func(l chat.Listener) bool {
+		return l.ConnectionID == connID && l.Subscription == subscription
+	})
 	return nil
 }
 

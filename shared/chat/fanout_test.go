@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"errors"
 	"sort"
 	"testing"
 	"time"
@@ -25,8 +26,9 @@ func who(frames map[string][]any) []string {
 // with two agents online: ann has it open (she resumed it), bob looks at
 // his list. Every message reaches the visitor and ann; bob hears of every
 // visitor message and state change, of an agent's reply or read only when
-// it flips the unread dot; typing and the visitor's read marker reach only
-// the open thread.
+// it flips the unread dot; typing reaches only the open thread, and the
+// visitor's read marker, which no inbox shows, no one. Once ann leaves the
+// thread she hears what bob hears.
 func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	st := newFakeStore()
 	p := &pushRecorder{}
@@ -51,7 +53,8 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	if diff := cmp.Diff([]string{"aconn", "bconn", "vconn"}, who(p.take())); diff != "" {
 		t.Fatalf("a new conversation reaches everyone (-want +got):\n%s", diff)
 	}
-	if err := svc.Resume(t.Context(), "aconn", cid, 1); err != nil {
+	sub := uuid.NewString()
+	if err := svc.Resume(t.Context(), "aconn", cid, 1, sub); err != nil {
 		t.Fatal(err)
 	}
 	p.take()
@@ -66,6 +69,11 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	visitorTypes := func(t *testing.T) {
+		if err := svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	steps := []struct {
 		name string
 		do   func(t *testing.T)
@@ -75,17 +83,16 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		{name: "so does the next one", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a reply that makes it read flips the dot for every list", do: annSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a second reply changes no dot: the open thread and the visitor only", do: annSays, want: []string{"aconn", "vconn"}},
-		{name: "visitor typing reaches the open thread only", do: func(t *testing.T) {
-			if err := svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
-				t.Fatal(err)
-			}
-		}, want: []string{"aconn"}},
-		{name: "the visitor's read marker reaches the open thread only", do: func(t *testing.T) {
+		{name: "visitor typing reaches the open thread only", do: visitorTypes, want: []string{"aconn"}},
+		{name: "the visitor's read marker reaches no one", do: func(t *testing.T) {
 			c := st.convs[cid]
 			if err := svc.ReadFromConnection(t.Context(), "vconn", cid, c.LastSeq); err != nil {
 				t.Fatal(err)
 			}
-		}, want: []string{"aconn"}},
+			if got := st.convs[cid].VisitorReadSeq; got != c.LastSeq {
+				t.Errorf("visitor read marker = %d, want %d stored", got, c.LastSeq)
+			}
+		}, want: []string{}},
 		{name: "a visitor message after the replies makes it unread", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "ann reads it: the dot flips back for every list, the visitor sees it read", do: func(t *testing.T) {
 			c := st.convs[cid]
@@ -99,11 +106,100 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, want: []string{"aconn", "bconn", "vconn"}},
+		{name: "ann leaves the thread: nobody hears of it", do: func(t *testing.T) {
+			if err := svc.Leave(t.Context(), "aconn", cid, sub); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{}},
+		{name: "visitor typing then reaches no one", do: visitorTypes, want: []string{}},
+		{name: "a visitor's message still reaches every list", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
+		{name: "a reply that changes no dot reaches the visitor only", do: func(t *testing.T) {
+			c := st.convs[cid]
+			if _, err := svc.MarkRead(t.Context(), bob, cid, c.LastSeq); err != nil {
+				t.Fatal(err)
+			}
+			p.take()
+			annSays(t)
+		}, want: []string{"vconn"}},
 	}
 	for _, step := range steps {
 		step.do(t)
 		if diff := cmp.Diff(step.want, who(p.take())); diff != "" {
 			t.Errorf("%s: pushed to (-want +got):\n%s", step.name, diff)
 		}
+	}
+}
+
+// TestLeave: an agent's socket leaves the thread it followed, once, and
+// only the subscription it names; anything else is refused or changes
+// nothing, and no leave is ever answered with a push.
+func TestLeave(t *testing.T) {
+	e := newEnv(t)
+	cid := e.start(t).ConversationID
+	first, second := uuid.NewString(), uuid.NewString()
+	following := func() bool {
+		for _, l := range e.store.subs[cid] {
+			if l.ConnectionID == "aconn" {
+				return true
+			}
+		}
+		return false
+	}
+	resume := func(t *testing.T, sub string) {
+		t.Helper()
+		if err := e.svc.Resume(t.Context(), "aconn", cid, 0, sub); err != nil {
+			t.Fatal(err)
+		}
+		e.push.take()
+	}
+
+	resume(t, first)
+	refused := []struct {
+		name, conn, conversation, sub string
+		want                          error
+	}{
+		{"an unknown conversation", "aconn", uuid.NewString(), first, chat.ErrNotFound},
+		{"a malformed conversation id", "aconn", "../x", first, chat.ErrInvalid},
+		{"no conversation id", "aconn", "", first, chat.ErrInvalid},
+		{"no subscription", "aconn", cid, "", chat.ErrInvalid},
+		{"a malformed subscription", "aconn", cid, "first", chat.ErrInvalid},
+		{"a visitor", "vconn", cid, first, chat.ErrInvalid},
+		{"another visitor's conversation", "oconn", cid, first, chat.ErrNotFound},
+		{"an unknown connection", "ghost", cid, first, chat.ErrUnauthorized},
+	}
+	for _, r := range refused {
+		if err := e.svc.Leave(t.Context(), r.conn, r.conversation, r.sub); !errors.Is(err, r.want) {
+			t.Errorf("%s: %v, want %v", r.name, err, r.want)
+		}
+	}
+	if !following() {
+		t.Fatal("a refused leave ended the subscription")
+	}
+	if err := e.svc.Resume(t.Context(), "aconn", cid, 0, "not-a-uuid"); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("resume with a malformed subscription: %v, want invalid", err)
+	}
+
+	// The thread opened again before the first leave landed: that leave
+	// names the older subscription and leaves the newer one alone.
+	resume(t, second)
+	if err := e.svc.Leave(t.Context(), "aconn", cid, first); err != nil {
+		t.Fatal(err)
+	}
+	if !following() {
+		t.Fatal("a late leave ended the newer subscription")
+	}
+	for range 2 { // idempotent
+		if err := e.svc.Leave(t.Context(), "aconn", cid, second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if following() {
+		t.Error("the socket still follows the thread it left")
+	}
+	if got := e.push.take(); len(got) != 0 {
+		t.Errorf("leaving pushed %v", got)
+	}
+	if _, ok := e.store.conns["aconn"]; !ok {
+		t.Error("leaving a thread closed the connection")
 	}
 }

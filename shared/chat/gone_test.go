@@ -106,7 +106,7 @@ func TestGoneSenderIsForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.push.gone = map[string]bool{"vtab2": true}
-	if err := e.svc.Resume(t.Context(), "vtab2", cid, 0); err != nil {
+	if err := e.svc.Resume(t.Context(), "vtab2", cid, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.Connection(t.Context(), "vtab2"); !errors.Is(err, chat.ErrNotFound) {

@@ -83,7 +83,10 @@ func TestOutsiderIsAnsweredLikeAnUnknownID(t *testing.T) {
 			return svc.ReadFromConnection(ctx, "cconn", id, 1)
 		}},
 		{"socket resume", func(ctx context.Context, svc *chat.Service, id string) error {
-			return svc.Resume(ctx, "cconn", id, 0)
+			return svc.Resume(ctx, "cconn", id, 0, "")
+		}},
+		{"socket leave", func(ctx context.Context, svc *chat.Service, id string) error {
+			return svc.Leave(ctx, "cconn", id, "0b5e2f4a-3c1d-4e6f-8a7b-9c0d1e2f3a4b")
 		}},
 	}
 	for _, tt := range tests {

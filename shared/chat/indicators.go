@@ -9,7 +9,11 @@ import (
 	"log/slog"
 )
 
-// MarkRead records that p has read up to seq and tells the other side.
+// MarkRead records that p has read up to seq and tells those who show it:
+// an agent's read reaches the visitor's tabs (the "Seen" under the
+// visitor's last message) and the inbox; a visitor's read is only stored
+// (the visitor's next session starts from it) and pushed to no one: the
+// inbox does not show it.
 func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID string, seq int64) (Conversation, error) {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return Conversation{}, err
@@ -28,13 +32,16 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 	if updated.VisitorReadSeq == conv.VisitorReadSeq && updated.AgentReadSeq == conv.AgentReadSeq {
 		return updated, nil
 	}
-	if p.Role == RoleAgent && len(listeners) > 0 {
-		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, listenerIDs(listeners, ""), ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
+	if p.Role == RoleVisitor {
+		return updated, nil
+	}
+	if ids := listenerIDs(listeners, ""); len(ids) > 0 {
+		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, ConversationFrame{Type: "conversation", Conversation: updated.VisitorSummary()})
 	}
 	agentFrame := ConversationFrame{Type: "conversation", Conversation: updated.AgentSummary()}
-	if p.Role == RoleVisitor || unread(updated) == unread(conv) {
-		// The list shows neither the visitor's read marker nor a read
-		// that leaves the unread dot as it was: only open threads hear.
+	if unread(updated) == unread(conv) {
+		// The list does not show a read that leaves the unread dot as it
+		// was: only open threads hear.
 		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
 			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
 		}

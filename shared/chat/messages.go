@@ -134,7 +134,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 	// subscribes again (idempotent), as the first attempt may have stopped
 	// before. The message is stored: a failure here only costs live
 	// pushes, which the tab's resume makes up for.
-	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p); err != nil {
+	if err := s.store.Subscribe(ctx, connectionID, res.Conversation.ID, p, ""); err != nil {
 		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
 	}
 	s.afterVisitorWrite(ctx, connectionID, res, nil, true)

@@ -342,6 +342,10 @@ type Connection struct {
 type Listener struct {
 	ConnectionID string
 	Principal    Principal
+	// Subscription names the resume that subscribed an agent's socket
+	// (the inbox picks one each time it opens a thread); Leave ends only
+	// that one. Empty for visitors' tabs.
+	Subscription string
 }
 
 // Ticket is a verified, not yet consumed WebSocket ticket.

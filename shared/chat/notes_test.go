@@ -76,7 +76,7 @@ func TestNoteNeverReachesTheVisitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, conn := range []string{"aconn", "vconn", "vtab2"} {
-		if err := e.svc.Resume(t.Context(), conn, cid, 1); err != nil {
+		if err := e.svc.Resume(t.Context(), conn, cid, 1, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func TestNoteNeverReachesTheVisitor(t *testing.T) {
 	}
 	// Resume from before the note: the answer holds every visible
 	// message after it, the note's seq a hole.
-	if err := e.svc.Resume(t.Context(), "vconn", cid, 1); err != nil {
+	if err := e.svc.Resume(t.Context(), "vconn", cid, 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	got := e.push.take()["vconn"]
@@ -123,7 +123,7 @@ func TestNoteNeverReachesTheVisitor(t *testing.T) {
 	}
 	// Resume from the last visible seq: the note after it is skipped, and
 	// the answer is empty, not a page that never ends.
-	if err := e.svc.Resume(t.Context(), "vconn", cid, reply.Seq); err != nil {
+	if err := e.svc.Resume(t.Context(), "vconn", cid, reply.Seq, ""); err != nil {
 		t.Fatal(err)
 	}
 	page = e.push.take()["vconn"][0].(chat.MessagesFrame)
@@ -408,7 +408,7 @@ func TestTypingANote(t *testing.T) {
 	e := newEnv(t)
 	cid := e.start(t).ConversationID
 	for _, conn := range []string{"aconn", "bconn", "vconn"} {
-		if err := e.svc.Resume(t.Context(), conn, cid, 1); err != nil {
+		if err := e.svc.Resume(t.Context(), conn, cid, 1, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -45,8 +45,13 @@ type Storer interface {
 	// in its $connect is kept (API Gateway answers 410 until $connect has
 	// returned).
 	DeleteConnectionVia(ctx context.Context, id string, via Via) error
-	// Subscribe adds a connection to a conversation's listeners.
-	Subscribe(ctx context.Context, connectionID, conversationID string, p Principal) error
+	// Subscribe adds a connection to a conversation's listeners (again,
+	// with another subscription, when it is one already).
+	Subscribe(ctx context.Context, connectionID, conversationID string, p Principal, subscription string) error
+	// Unsubscribe takes a connection out of a conversation's listeners
+	// when its listener item is still the one subscription made; without
+	// such an item it changes nothing.
+	Unsubscribe(ctx context.Context, connectionID, conversationID, subscription string) error
 	InboxListeners(ctx context.Context, inboxID string) ([]string, error)
 	VisitorListeners(ctx context.Context, visitorID string) ([]string, error)
 

@@ -6,6 +6,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // PageQuery asks for a page of messages: after a seq, before one, or (both
@@ -108,28 +109,30 @@ func (s *Service) List(ctx context.Context, agent Principal, status Status, view
 	return out, next, nil
 }
 
-// Resume subscribes a visitor's connection to a conversation and answers it
-// with the messages after afterSeq, in order.
-func (s *Service) Resume(ctx context.Context, connectionID, conversationID string, afterSeq int64) error {
+// Resume subscribes a connection to a conversation and answers it with the
+// messages after afterSeq, in order. subscription (a UUID, optional) names
+// the subscription, so that Leave can end it and no newer one.
+func (s *Service) Resume(ctx context.Context, connectionID, conversationID string, afterSeq int64, subscription string) error {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return err
 	}
 	if afterSeq < 0 {
 		return invalid("afterSeq must not be negative")
 	}
+	if subscription != "" && !ValidID(subscription) {
+		return invalid("subscription must be a UUID")
+	}
 	p, _, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
 	if err != nil {
 		return err
 	}
-	subscribed := false
-	for _, l := range listeners {
-		subscribed = subscribed || l.ConnectionID == connectionID
-	}
 	// An agent's inbox resumes the conversation it opens: it then hears
 	// every message of it (the rest of the inbox hears only what changes
-	// its list, see fanout).
-	if !subscribed {
-		if err := s.store.Subscribe(ctx, connectionID, conversationID, p); err != nil {
+	// its list, see fanout) until it leaves the thread.
+	if !slices.ContainsFunc(listeners, func(l Listener) bool {
+		return l.ConnectionID == connectionID && l.Subscription == subscription
+	}) {
+		if err := s.store.Subscribe(ctx, connectionID, conversationID, p, subscription); err != nil {
 			return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, err)
 		}
 	}
@@ -148,5 +151,37 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	msgs, cut := fitFrame(msgs)
 	more = more || cut
 	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
+	return nil
+}
+
+// Leave ends the subscription a connection's resume made (the inbox
+// leaves a thread when it closes it or opens another): the socket no
+// longer hears the conversation's every message, typing, pages and read
+// markers, only what its inbox's list hears. Frames of one socket race, so
+// a leave may land after the thread was opened again: that resume named
+// another subscription, which stays. Leaving twice, or a conversation not
+// followed, changes nothing.
+func (s *Service) Leave(ctx context.Context, connectionID, conversationID, subscription string) error {
+	if err := checkID("conversationId", conversationID); err != nil {
+		return err
+	}
+	if !ValidID(subscription) {
+		return invalid("subscription must be a UUID")
+	}
+	p, _, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
+	if err != nil {
+		return err
+	}
+	if p.Role != RoleAgent {
+		return invalid("only agents leave conversations")
+	}
+	if !slices.ContainsFunc(listeners, func(l Listener) bool {
+		return l.ConnectionID == connectionID && l.Subscription == subscription
+	}) {
+		return nil
+	}
+	if err := s.store.Unsubscribe(ctx, connectionID, conversationID, subscription); err != nil {
+		return fmt.Errorf("unsubscribe %s from %s: %w", connectionID, conversationID, err)
+	}
 	return nil
 }

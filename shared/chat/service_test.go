@@ -299,7 +299,7 @@ func TestResumeFramesStayUnderTheGatewayLimit(t *testing.T) {
 	var got []int64
 	after, frames := int64(0), 0
 	for {
-		if err := e.svc.Resume(t.Context(), "vconn", first.ConversationID, after); err != nil {
+		if err := e.svc.Resume(t.Context(), "vconn", first.ConversationID, after, ""); err != nil {
 			t.Fatal(err)
 		}
 		fs := e.push.take()["vconn"]
@@ -370,7 +370,7 @@ func TestVisitorCannotReachOthersConversation(t *testing.T) {
 		if !errors.As(err, &de) || de.Message != "conversation not found" {
 			t.Errorf("messages of %s: err = %v", id, err)
 		}
-		if err := e.svc.Resume(t.Context(), "oconn", id, 0); !errors.Is(err, chat.ErrNotFound) {
+		if err := e.svc.Resume(t.Context(), "oconn", id, 0, ""); !errors.Is(err, chat.ErrNotFound) {
 			t.Errorf("resume %s: err = %v", id, err)
 		}
 	}
@@ -493,7 +493,7 @@ func TestResumeAnswersMissingRange(t *testing.T) {
 	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "fresh", Principal: vis}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Resume(t.Context(), "fresh", m.ConversationID, 2); err != nil {
+	if err := e.svc.Resume(t.Context(), "fresh", m.ConversationID, 2, ""); err != nil {
 		t.Fatal(err)
 	}
 	frames := e.push.take()["fresh"]

@@ -51,7 +51,7 @@ func TestVisitorNeverSeesAgentOnlyDetails(t *testing.T) {
 	if !sawVisitor || !sawAgent {
 		t.Fatalf("frames: visitor %v, agent with the address %v; want both", sawVisitor, sawAgent)
 	}
-	if err := e.svc.Resume(t.Context(), "vconn", cid, 0); err != nil {
+	if err := e.svc.Resume(t.Context(), "vconn", cid, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range e.push.take()["vconn"] {

@@ -123,7 +123,7 @@ func TestRecordPage(t *testing.T) {
 	m := e.start(t)
 	cid := m.ConversationID
 	// Ann has the thread open; Bob only the list.
-	if err := e.svc.Resume(ctx, "aconn", cid, 0); err != nil {
+	if err := e.svc.Resume(ctx, "aconn", cid, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.push.take()

@@ -189,7 +189,7 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 // Subscribe implements chat.Storer. The connection item learns of the
 // subscription first (and must still exist), so DeleteConnection always
 // finds every listener item.
-func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID string, p chat.Principal) error {
+func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID string, p chat.Principal, subscription string) error {
 	pk := convPK(conversationID)
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
@@ -207,8 +207,47 @@ func (s *Store) Subscribe(ctx context.Context, connectionID, conversationID stri
 		return fmt.Errorf("subscribe %s: %w", connectionID, translate(err))
 	}
 	exp := getN(out.Attributes, "expiresAt")
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: s.listenerItem(pk, connectionID, p, exp)}); err != nil {
+	it := s.listenerItem(pk, connectionID, p, exp)
+	putOpt(it, "subscription", subscription)
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it}); err != nil {
 		return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, translate(err))
+	}
+	return nil
+}
+
+// Unsubscribe implements chat.Storer: the listener item goes only while it
+// is the subscription's (a resume that named another one since keeps
+// it), and then its partition leaves the connection item's subs. A resume
+// that lands between the two writes keeps its listener item but loses the
+// subs entry: the item then goes when a push finds the socket gone, or
+// with its TTL, as a lost subscription does.
+func (s *Store) Unsubscribe(ctx context.Context, connectionID, conversationID, subscription string) error {
+	pk := convPK(conversationID)
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 &s.table,
+		Key:                       key(pk, listenerSK(connectionID)),
+		ConditionExpression:       ptr("subscription = :sub"),
+		ExpressionAttributeValues: item{":sub": str(subscription)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("unsubscribe %s from %s: %w", connectionID, conversationID, translate(err))
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(connPK(connectionID), "CONN"),
+		UpdateExpression:          ptr("DELETE subs :sub"),
+		ConditionExpression:       ptr("attribute_exists(pk)"),
+		ExpressionAttributeValues: item{":sub": &types.AttributeValueMemberSS{Value: []string{pk}}},
+	})
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("unsubscribe %s from %s: %w", connectionID, conversationID, translate(err))
 	}
 	return nil
 }

@@ -232,6 +232,7 @@ func toListener(it item) chat.Listener {
 			Name: getS(it, "name"), AvatarURL: getS(it, "avatarUrl"), Inboxes: getList(it, "inboxes"),
 			ChannelID: getS(it, "channelId"),
 		},
+		Subscription: getS(it, "subscription"),
 	}
 }
 

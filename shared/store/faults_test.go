@@ -272,7 +272,7 @@ func TestConversationListenersSpanPages(t *testing.T) {
 		if err := s.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: vis, ConnectedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Subscribe(t.Context(), id, c.ID, vis); err != nil {
+		if err := s.Subscribe(t.Context(), id, c.ID, vis, ""); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, chat.Listener{ConnectionID: id, Principal: vis})
@@ -297,7 +297,7 @@ func TestGoneConnectionLosesTheListenerItemItWasReachedThrough(t *testing.T) {
 	}
 	// Subscribing twice lists the subscription once.
 	for range 2 {
-		if err := s.Subscribe(ctx, "v1", c.ID, vis); err != nil {
+		if err := s.Subscribe(ctx, "v1", c.ID, vis, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

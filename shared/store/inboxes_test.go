@@ -63,7 +63,7 @@ func TestListenerItemsCarryMemberships(t *testing.T) {
 	if err := s.SaveConnection(ctx, chat.Connection{ID: "a1", Principal: agent, Inboxes: agent.Inboxes, ConnectedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Subscribe(ctx, "a1", c.ID, agent); err != nil {
+	if err := s.Subscribe(ctx, "a1", c.ID, agent, ""); err != nil {
 		t.Fatal(err)
 	}
 	_, ls, err := s.ConversationListeners(ctx, c.ID)

@@ -379,10 +379,10 @@ func TestConnectionsAndSubscriptions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Subscribe(ctx, "v1", c.ID, vis); err != nil {
+	if err := s.Subscribe(ctx, "v1", c.ID, vis, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Subscribe(ctx, "gone", c.ID, vis); !errors.Is(err, chat.ErrNotFound) {
+	if err := s.Subscribe(ctx, "gone", c.ID, vis, ""); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("Subscribe unknown connection: err = %v, want ErrNotFound", err)
 	}
 

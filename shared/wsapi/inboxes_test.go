@@ -42,6 +42,9 @@ func TestOutsiderSocketGetsTheUnknownIDAnswer(t *testing.T) {
 		{"typing", func(id string) string { return `{"action":"typing","conversationId":"` + id + `","on":true}` }},
 		{"read", func(id string) string { return `{"action":"read","conversationId":"` + id + `","seq":1}` }},
 		{"resume", func(id string) string { return `{"action":"resume","conversationId":"` + id + `","afterSeq":0}` }},
+		{"leave", func(id string) string {
+			return `{"action":"leave","conversationId":"` + id + `","subscription":"` + clientID + `"}`
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

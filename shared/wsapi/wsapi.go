@@ -89,7 +89,7 @@ func (h *Disconnect) Handle(ctx context.Context, req events.APIGatewayWebsocketP
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
 
-// Message serves sendMessage, startBot, typing, view, read, resume, ping, page and $default.
+// Message serves sendMessage, startBot, typing, view, read, resume, leave, ping, page and $default.
 // Without route responses API Gateway drops the integration's return
 // value, so every answer to the sender is pushed (chat.Service.Answer).
 type Message struct {
@@ -116,6 +116,8 @@ type frame struct {
 	Note           bool   `json:"note"`
 	Seq            int64  `json:"seq"`
 	AfterSeq       int64  `json:"afterSeq"`
+	// Subscription names an agent's resume, which leave ends.
+	Subscription string `json:"subscription"`
 	// page: where the visitor's chat window is shown.
 	URL      string `json:"url"`
 	Title    string `json:"title"`
@@ -183,7 +185,9 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 	case "read":
 		return h.svc.ReadFromConnection(ctx, connID, f.ConversationID, f.Seq)
 	case "resume":
-		return h.svc.Resume(ctx, connID, f.ConversationID, f.AfterSeq)
+		return h.svc.Resume(ctx, connID, f.ConversationID, f.AfterSeq, f.Subscription)
+	case "leave":
+		return h.svc.Leave(ctx, connID, f.ConversationID, f.Subscription)
 	case "ping":
 		h.svc.Answer(ctx, connID, chat.PongFrame{Type: "pong"})
 		return nil

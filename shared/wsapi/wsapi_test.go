@@ -277,7 +277,8 @@ func TestConversationOverTheSocket(t *testing.T) {
 
 	// The agent opens the conversation: the inbox resumes it and from
 	// then on hears every message of it.
-	h.send(t, "agent-1", `{"action":"resume","conversationId":"`+cid+`","afterSeq":1}`)
+	sub := uuid.NewString()
+	h.send(t, "agent-1", `{"action":"resume","conversationId":"`+cid+`","afterSeq":1,"subscription":"`+sub+`"}`)
 	if frames = h.gw.take(); len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "messages" {
 		t.Fatalf("agent resume answer = %v", frames)
 	}
@@ -325,10 +326,26 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("resume answer = %v", got)
 	}
 
+	// The visitor's read marker is stored; the inbox does not show it, so
+	// nobody is pushed.
 	h.send(t, "vis-1", `{"action":"read","conversationId":"`+cid+`","seq":3}`)
-	frames = h.gw.take()
-	if len(frames["agent-1"]) != 1 || frames["agent-1"][0]["type"] != "conversation" {
-		t.Errorf("read pushes = %v", frames)
+	if frames = h.gw.take(); len(frames) != 0 {
+		t.Errorf("read pushes = %v, want none", frames)
+	}
+
+	// The agent leaves the thread (opens another, or goes back to the
+	// list): the leave is answered with nothing, and the visitor's typing
+	// no longer reaches the agent.
+	h.send(t, "agent-1", `{"action":"leave","conversationId":"`+cid+`","subscription":"`+sub+`"}`)
+	h.send(t, "vis-1", `{"action":"typing","conversationId":"`+cid+`","on":true}`)
+	if frames = h.gw.take(); len(frames) != 0 {
+		t.Errorf("pushes after the agent left = %v, want none", frames)
+	}
+	// Opened again, the thread is followed again.
+	h.send(t, "agent-1", `{"action":"resume","conversationId":"`+cid+`","afterSeq":3,"subscription":"`+uuid.NewString()+`"}`)
+	h.send(t, "vis-1", `{"action":"typing","conversationId":"`+cid+`","on":false}`)
+	if frames = h.gw.take(); len(frames["agent-1"]) != 2 || frames["agent-1"][1]["type"] != "typing" {
+		t.Errorf("pushes once the thread is open again = %v, want its resume answer and the typing", frames)
 	}
 
 	h.send(t, "vis-1", `{"action":"ping"}`)

@@ -66,6 +66,8 @@ export class Inbox {
   private typingNote = false;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** following is the thread this socket follows (its resumes subscribed it), and the subscription they named. */
+  private following: { id: string; subscription: string } | null = null;
   /** viewing is the conversation this inbox told the server it views. */
   private viewing: string | null = null;
   private viewTimer: ReturnType<typeof setInterval> | undefined;
@@ -248,6 +250,7 @@ export class Inbox {
   /** openThread reads a conversation and follows it live. */
   async openThread(id: string): Promise<void> {
     const { thread, notices } = this.state;
+    if (thread.id.peek() !== id) this.leave();
     const fresh = thread.open(id);
     if (fresh) {
       this.stopTyping();
@@ -278,9 +281,30 @@ export class Inbox {
     }
   }
 
+  /**
+   * resume follows the open thread: the socket hears its every message
+   * (and typing, pages) until leave. Each opening of a thread names a new
+   * subscription, so a leave that the server handles after the thread was
+   * opened again (frames of one socket race) leaves the new one alone.
+   */
   private resume(afterSeq: number): boolean {
     const id = this.state.thread.id.peek();
-    return !!id && this.socket.send({ action: "resume", conversationId: id, afterSeq });
+    if (!id) return false;
+    if (this.following?.id !== id) this.following = { id, subscription: uuid() };
+    return this.socket.send({ action: "resume", conversationId: id, afterSeq, subscription: this.following.subscription });
+  }
+
+  /**
+   * leave stops following the thread being left (still the one shown):
+   * what the list needs of it still comes, the rest no longer does. A
+   * closed conversation's stream is quiet until a reply reopens it, so
+   * leaving it would cost a frame and two writes for next to nothing
+   * (docs/cost.md, Fan-out): the socket keeps it until it closes.
+   */
+  private leave(): void {
+    const f = this.following;
+    this.following = null;
+    if (f && this.state.thread.summary.peek()?.status !== "closed") this.socket.send({ action: "leave", conversationId: f.id, subscription: f.subscription });
   }
 
   /**
@@ -315,6 +339,7 @@ export class Inbox {
     if (this.state.thread.id.peek() === null) return;
     this.stopTyping();
     this.unview();
+    this.leave();
     this.state.thread.close();
     this.state.email.reset();
     this.state.sidebar.open(null);
@@ -699,8 +724,9 @@ export class Inbox {
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
     this.sendNext(true);
-    // A new socket views nothing yet (openThread says so again).
+    // A new socket views and follows nothing yet (openThread says so again).
     this.viewing = null;
+    this.following = null;
     void this.loadList();
     void this.loadNotifications();
     const id = this.state.thread.id.peek();

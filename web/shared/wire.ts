@@ -981,6 +981,14 @@ export interface ResumeAction {
   action: "resume";
   conversationId: string;
   afterSeq: number;
+  /** subscription (a UUID the inbox picks each time it opens a thread) names the subscription LeaveAction ends. */
+  subscription?: string;
+}
+/** LeaveAction (agents): the inbox left the thread it followed; the socket stops hearing the thread's every message, typing and pages. */
+export interface LeaveAction {
+  action: "leave";
+  conversationId: string;
+  subscription: string;
 }
 /** PageAction: the chat window reports the page it is shown on, for an open conversation. */
 export interface PageAction {
@@ -1004,4 +1012,4 @@ export interface StartBotAction {
   flowId?: string;
 }
 /** AgentAction is every frame the inbox sends (the socket itself sends pings). */
-export type AgentAction = SendMessageAction | TypingAction | ResumeAction | ViewAction;
+export type AgentAction = SendMessageAction | TypingAction | ResumeAction | LeaveAction | ViewAction;

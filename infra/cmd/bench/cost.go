@@ -57,6 +57,9 @@ type costAgent struct {
 	api    *chatclient.Agent
 	sock   *chatclient.Socket
 	router *router
+	// visitors counts the frames the visitors' sockets of its
+	// conversations receive.
+	visitors *chatclient.Tally
 }
 
 // costMeter runs n scripted conversations, workers at a time, with the
@@ -66,7 +69,10 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	b.cloud.MeterCapacity()
 	// Metering slows every write: the runs after this one measure latency.
 	defer b.cloud.StopMeteringCapacity()
-	var agents []*costAgent
+	var (
+		agents                  []*costAgent
+		agentFrames, visitFrame chatclient.Tally
+	)
 	for _, name := range []string{"alice", "ben", "chiara"} {
 		a, err := b.agent(name)
 		if err != nil {
@@ -77,7 +83,8 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 			return err
 		}
 		defer s.Close()
-		agents = append(agents, &costAgent{api: a, sock: s, router: newRouter(s)})
+		s.CountInto(&agentFrames)
+		agents = append(agents, &costAgent{api: a, sock: s, router: newRouter(s), visitors: &visitFrame})
 	}
 	// One conversation first, so that every function is warm and the
 	// counters below start from a steady state.
@@ -90,6 +97,7 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	b.settle()
 
 	beforeStats, beforeUsage, beforeLogs := b.cloud.Stats(), b.cloud.Usage(), logs.n.Load()
+	beforeFrames := map[string]map[string]int64{"agent": agentFrames.Counts(), "visitor": visitFrame.Counts()}
 	start := time.Now()
 	var (
 		next     atomic.Int64
@@ -123,8 +131,13 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	b.settle()
 	elapsed := time.Since(start)
 	afterStats, afterUsage, afterLogs := b.cloud.Stats(), b.cloud.Usage(), logs.n.Load()
+	afterFrames := map[string]map[string]int64{"agent": agentFrames.Counts(), "visitor": visitFrame.Counts()}
 	fmt.Printf("  %d conversations in %s (%.1f conversations/s, %d at a time)\n", n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), workers)
 	printCosts("  calls per conversation", n, beforeStats, afterStats)
+	fmt.Printf("  WebSocket messages per conversation: %.1f (%.1f frames from clients, %.1f pushes)\n",
+		float64(afterUsage.WebSocketFramesIn-beforeUsage.WebSocketFramesIn+afterUsage.Pushes-beforeUsage.Pushes)/float64(n),
+		float64(afterUsage.WebSocketFramesIn-beforeUsage.WebSocketFramesIn)/float64(n), float64(afterUsage.Pushes-beforeUsage.Pushes)/float64(n))
+	printPushes(n, beforeFrames, afterFrames)
 
 	u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage, b.infrequent())
 	u.LogBytes = float64(afterLogs-beforeLogs) + u.LambdaRequests*platformLogBytes
@@ -143,6 +156,28 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	fmt.Println()
 	printKindWrites(n, beforeUsage.Capacity.KindWriteUnits, afterUsage.Capacity.KindWriteUnits)
 	return nil
+}
+
+// printPushes lists the frames the clients received per conversation, by
+// recipient (the three agents' sockets, the visitors' tabs) and frame type.
+func printPushes(n int, before, after map[string]map[string]int64) {
+	fmt.Println("  pushes received per conversation, by recipient and frame type:")
+	for _, role := range []string{"agent", "visitor"} {
+		var types []string
+		total := 0.0
+		for typ, v := range after[role] {
+			if v > before[role][typ] {
+				types = append(types, typ)
+				total += float64(v - before[role][typ])
+			}
+		}
+		sort.Strings(types)
+		fmt.Printf("    %-8s %5.1f:", role, total/float64(n))
+		for _, typ := range types {
+			fmt.Printf(" %s %.1f", typ, float64(after[role][typ]-before[role][typ])/float64(n))
+		}
+		fmt.Println()
+	}
 }
 
 // printKindWrites lists the write units per conversation by the kind of
@@ -303,7 +338,12 @@ func (b *bench) scriptedConversation(ctx context.Context, a *costAgent, tag stri
 	if err != nil {
 		return err
 	}
-	defer vs.Close()
+	vs.CountInto(a.visitors)
+	defer func() {
+		// The frames still on their way (the close) are counted too.
+		vs.Close()
+		<-vs.Done()
+	}()
 	addr := tag + "-" + uuid.NewString()[:8] + "@visitor.test"
 	convID := ""
 	for i := range costMessagesEachWay {

@@ -283,6 +283,7 @@ func TestLoadRealTemplate(t *testing.T) {
 			"view":        "WsMessageFunction",
 			"read":        "WsMessageFunction",
 			"resume":      "WsMessageFunction",
+			"leave":       "WsMessageFunction",
 			"ping":        "WsMessageFunction",
 			"page":        "WsMessageFunction",
 		},

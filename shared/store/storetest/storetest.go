@@ -156,6 +156,11 @@ func (c *Counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 	return c.DB.UpdateItem(ctx, in, o...)
 }
 
+func (c *Counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	c.count("DeleteItem")
+	return c.DB.DeleteItem(ctx, in, o...)
+}
+
 func (c *Counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	c.count("Query")
 	return c.DB.Query(ctx, in, o...)

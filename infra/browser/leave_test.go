@@ -1,0 +1,60 @@
+package browser
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// TestInboxLeavesTheThreadItLeaves: the inbox follows the thread it shows
+// and no other. Opening A, then B, sends "leave" for A with the
+// subscription A's resume named; going back to the list leaves B. A
+// closed thread, whose stream is quiet, is left without a frame.
+func TestInboxLeavesTheThreadItLeaves(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	a, b := newVisitor(t, "Parcel A "+tag), newVisitor(t, "Parcel B "+tag)
+	tab := newTab(t, newBrowser(t))
+	signIn(t, tab, "chiara")
+	// The frames the inbox sends, in the order it sends them.
+	eval[bool](t, tab, `(() => {
+		window.__sent = [];
+		const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (data) {
+			const f = JSON.parse(data);
+			if (f.action === "resume" || f.action === "leave") window.__sent.push(f);
+			return send.call(this, data);
+		};
+		return true;
+	})()`)
+	resumed := func(id string) string {
+		return `window.__sent.find(f => f.action === "resume" && f.conversationId === ` + js(id) + `)?.subscription`
+	}
+	left := func(id string) string {
+		return `window.__sent.filter(f => f.action === "leave" && f.conversationId === ` + js(id) + `)`
+	}
+
+	openConversation(t, tab, "Parcel A "+tag)
+	waitFor(t, tab, "A is followed with a subscription", resumed(a.conversation)+` !== undefined`)
+	openConversation(t, tab, "Parcel B "+tag)
+	waitFor(t, tab, "B is followed", resumed(b.conversation)+` !== undefined`)
+	if !eval[bool](t, tab, `(() => { const l = `+left(a.conversation)+`; return l.length === 1 && l[0].subscription === `+resumed(a.conversation)+`; })()`) {
+		t.Errorf("opening B did not leave A once, with A's subscription: sent %s", eval[string](t, tab, `JSON.stringify(window.__sent)`))
+	}
+	eval[bool](t, tab, `(location.hash = "#/inbox/main/all", true)`)
+	waitFor(t, tab, "going back to the list leaves B", left(b.conversation)+`.length === 1`)
+
+	if _, err := apiAgent(t, "chiara").Act(t.Context(), b.conversation, "close", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Closed, B is no longer in the list of open conversations: its link.
+	eval[bool](t, tab, `(location.hash = "#/c/`+b.conversation+`", true)`)
+	waitFor(t, tab, "the closed thread shows and is followed again", `document.querySelector(".tlog")?.textContent.includes(`+js("Parcel B "+tag)+`) && window.__sent.filter(f => f.action === "resume" && f.conversationId === `+js(b.conversation)+`).length >= 2`)
+	eval[bool](t, tab, `(location.hash = "#/inbox/main/all", true)`)
+	// Opening A again comes after the list: a leave for B would be sent
+	// before it.
+	openConversation(t, tab, "Parcel A "+tag)
+	waitFor(t, tab, "A is followed again", `window.__sent.filter(f => f.action === "resume" && f.conversationId === `+js(a.conversation)+`).length >= 2`)
+	if n := eval[int](t, tab, left(b.conversation)+`.length`); n != 1 {
+		t.Errorf("leaving the closed thread B sent %d leaves in all, want the first one only", n)
+	}
+}
