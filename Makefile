@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
-FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction SearchIndexerFunction InactivitySweeperFunction WebPublisherFunction RouterFunction ReportsFunction
+FUNCTIONS := WidgetApiFunction WidgetFilesFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction SearchIndexerFunction InactivitySweeperFunction WebPublisherFunction RouterFunction ReportsFunction
 # The local cloud and make bench build with the same flags (lambdaemu.BuildFlags).
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -gcflags github.com/aws/...=-l -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
