@@ -4,11 +4,15 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/parleychat/parley/shared/identity"
 	"github.com/parleychat/parley/shared/settings"
 )
 
@@ -154,11 +158,10 @@ func TestBotInTheWidget(t *testing.T) {
 	}
 	screenshot(t, site, "widget-bot.png")
 
-	// Opening the chat starts nothing, with the socket up and after a
-	// reload: the opening is shown again, and the channel has no
-	// conversation (none in the agents' list, none in the reports).
+	// Opening the chat starts nothing, before or after a reload: the
+	// opening is shown again, and the channel has no conversation (none in
+	// the agents' list, none in the reports).
 	chID := ch["id"].(string)
-	waitVisitorSocket(t, chID)
 	opened := frameID(chat)
 	step(t, site, "reload before answering", chromedp.Reload())
 	step(t, site, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
@@ -175,8 +178,16 @@ func TestBotInTheWidget(t *testing.T) {
 	if !eval[bool](t, chat, `(window.__opening = [...document.querySelectorAll(".log .row")], window.__opening.length === 2)`) {
 		t.Fatal("the opening is not the welcome and the question")
 	}
+	eval[bool](t, chat, `addEventListener("keydown", () => (window.__firstKey ??= performance.now()), true), true`)
 	typeInto(t, chat, "textarea.input", "Can I just ask?\r")
 	waitFor(t, chat, "the bot asks again", `[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Can I just ask?") && `+asked(firstQuestion, "Sales|Support"))
+	// A browser without a visitor asks for its session (whose answer
+	// carries the socket's ticket) only once the visitor writes.
+	calls := eval[[]string](t, chat, `performance.getEntriesByType("resource").filter((e) => /\/widget\/(session|ticket)$/.test(e.name))
+		.map((e) => e.name.replace(/.*\/widget\//, "") + (e.startTime >= window.__firstKey ? " after the first key" : " before it"))`)
+	if diff := cmp.Diff([]string{"session after the first key"}, calls); diff != "" {
+		t.Errorf("the chat window's session requests (-want +got):\n%s", diff)
+	}
 	if n := eval[int](t, chat, `document.querySelectorAll(".log .bot-replies").length`); n != 1 {
 		t.Errorf("%d groups of buttons; the answered question's must go", n)
 	}
@@ -344,4 +355,83 @@ func TestBotRefusedStart(t *testing.T) {
 	if n := channelConversations(t, ch["id"].(string)); n != 1 {
 		t.Errorf("%d conversations, want the live chat's", n)
 	}
+}
+
+// TestBotPageOfTheSite: on a bot's page the session waits for the
+// visitor's first answer, and what the site says of its visitor is not
+// lost meanwhile. The page sets attributes; the visitor answers with a
+// button: the session starts then, and the conversation's contact holds
+// them. Another visitor gives an address with the header's envelope
+// before answering: it is saved. A signed-in user of the site answers in
+// one browser and opens the chat in another: the identify shows the
+// user's conversation at once, with no answer needed first.
+func TestBotPageOfTheSite(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
+	chID := ch["id"].(string)
+	page := sitePage(t, embed(chID))
+	b := newBrowser(t)
+
+	site := newTab(t, b)
+	step(t, site, "open a page of the site", chromedp.Navigate(page), chromedp.WaitVisible(launcher))
+	eval[bool](t, site, `(window.Parley.setAttributes({plan: "pro-`+tag+`"}), true)`)
+	step(t, site, "open the chat", chromedp.Click(launcher))
+	chat := frame(t, site)
+	waitFor(t, chat, "the bot welcomes and asks", asked(firstQuestion, "Sales|Support"))
+	eval[bool](t, chat, `addEventListener("pointerdown", () => (window.__first ??= performance.now()), true), true`)
+	step(t, chat, "press Support", chromedp.Click(chromedp.CSS(".log .bot-replies button:last-child")))
+	waitFor(t, chat, "the next question", asked(hostileQuestion, ""))
+	calls := eval[[]string](t, chat, `performance.getEntriesByType("resource").filter((e) => /\/widget\/(session|ticket)$/.test(e.name))
+		.map((e) => e.name.replace(/.*\/widget\//, "") + (e.startTime >= window.__first ? " after the answer" : " before it"))`)
+	if diff := cmp.Diff([]string{"session after the answer"}, calls); diff != "" {
+		t.Errorf("the page's attributes started the session before the visitor answered (-want +got):\n%s", diff)
+	}
+	convs := scanTable(t, "sk = :meta AND channelId = :ch AND attribute_exists(conversationId)", nil,
+		map[string]types.AttributeValue{":meta": &types.AttributeValueMemberS{Value: "META"}, ":ch": &types.AttributeValueMemberS{Value: chID}})
+	if len(convs) != 1 {
+		t.Fatalf("the channel has %d conversations, want the one the answer started", len(convs))
+	}
+	id, _ := convs[0]["conversationId"].(*types.AttributeValueMemberS)
+	ben := apiAs(t, "ben")
+	want := doc{"plan": "pro-" + tag}
+	// The attributes go once the session is there, beside the answer.
+	var got doc
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var answer struct{ Card struct{ Attributes doc } }
+		if err := ben.Call(t.Context(), http.MethodGet, "/agent/conversations/"+id.Value+"/contact", nil, &answer); err != nil {
+			t.Fatal(err)
+		}
+		if got = answer.Card.Attributes; cmp.Equal(want, got) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the contact's attributes (-want +got):\n%s", cmp.Diff(want, got))
+		}
+	}
+
+	// The envelope in the header, before any answer: the address is kept
+	// (the session starts for it), and no conversation starts.
+	_, chat = openBotChat(t, b, chID)
+	addr := "early-" + tag + "@visitor.test"
+	step(t, chat, "give an address with the envelope", chromedp.Click(chromedp.CSS(".head .icon-btn:not(.minimize)")),
+		chromedp.SetValue(chromedp.CSS("#cap-email"), addr), chromedp.Click(chromedp.CSS(".cap-save")))
+	waitFor(t, chat, "the address is saved", `!document.querySelector(".cap-bar").hidden && document.querySelector(".cap-bar").textContent.includes(`+js(addr)+`)`)
+	if n := channelConversations(t, chID); n != 1 {
+		t.Errorf("the channel has %d conversations after an address was given, want still 1", n)
+	}
+
+	user := "user-" + tag
+	signedIn := func(name string) context.Context {
+		tab := newTab(t, b)
+		step(t, tab, name, chromedp.Navigate(page), chromedp.WaitVisible(launcher))
+		eval[bool](t, tab, `(window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(identitySecret(t), user))+`}), true)`)
+		step(t, tab, "open the chat", chromedp.Click(launcher))
+		return frame(t, tab)
+	}
+	first := signedIn("the user opens the page")
+	waitFor(t, first, "the bot welcomes and asks", asked(firstQuestion, "Sales|Support"))
+	step(t, first, "press Sales", chromedp.Click(chromedp.CSS(".log .bot-replies button:first-child")))
+	waitFor(t, first, "the next question", asked("Which plan?", "Team|"+hostileButton))
+	waitFor(t, signedIn("the user opens the page in another browser"), "the user's conversation, at its question",
+		`[...document.querySelectorAll(".log .row.mine .bubble")].some(b => b.textContent === "Sales") && `+asked("Which plan?", "Team|"+hostileButton))
 }

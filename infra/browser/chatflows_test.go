@@ -185,7 +185,7 @@ func TestBotConversationInInbox(t *testing.T) {
 	waitFor(t, agent, "the bot's conversation offers Take over", takeOver+`?.title.includes("Stops the bot")`)
 	eval[bool](t, agent, `(`+takeOver+`).click() || true`)
 	waitFor(t, agent, "the label says the bot was taken over", label+`?.textContent === "Bot · taken over" && !`+label+`.classList.contains("running") &&
-		document.querySelector(".tlog").textContent.includes("took the conversation") && !document.querySelector(".thead .sub").textContent.includes("is talking")`)
+		document.querySelector(".tlog").textContent.includes("took over the conversation") && !document.querySelector(".thead .sub").textContent.includes("is talking")`)
 	if !eval[bool](t, agent, `window.__xss === undefined`) {
 		t.Error("the inbox ran markup from the visitor's answer")
 	}

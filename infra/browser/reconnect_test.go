@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -122,22 +121,5 @@ func TestReconnect(t *testing.T) {
 	waitFor(t, agent, "the agent gets the message", `document.querySelector(".tlog").textContent.includes("Written while offline")`)
 	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === "Written while offline").length`); n != 1 {
 		t.Errorf("the agent sees the message %d times, want once", n)
-	}
-}
-
-// waitVisitorSocket waits until a visitor of the channel has a live
-// connection.
-func waitVisitorSocket(t *testing.T, channelID string) {
-	t.Helper()
-	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		items := scanTable(t, "sk = :conn AND #role = :visitor AND channelId = :ch", map[string]string{"#role": "role"},
-			map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"},
-				":ch": &types.AttributeValueMemberS{Value: channelID}})
-		if len(items) > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no visitor of %s connected", channelID)
-		}
 	}
 }

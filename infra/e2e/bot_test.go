@@ -312,6 +312,10 @@ func TestBotTakeover(t *testing.T) {
 	if err != nil || f.Conversation.Assignee.Name != agent.Name || f.Conversation.Bot != nil {
 		t.Fatalf("takeover frame %s, %v", f.Raw, err)
 	}
+	// Taken from the bot, though nobody was assigned.
+	if m := mustMsg(t, f); !entryIs(m, string(chat.EventTakenOver)) {
+		t.Errorf("the takeover's entry is %s, want taken_over", f.Raw)
+	}
 	b.entries[mustMsg(t, f).Seq] = mustMsg(t, f)
 	if _, err := chatclient.SendMessage(wait(t), b.tab, b.conv, "Sales"); err != nil {
 		t.Fatal(err)

@@ -119,6 +119,10 @@ func TestAgentSignOut(t *testing.T) {
 
 func TestAdminDisablesAgent(t *testing.T) {
 	admin := newAgent(t, "alice")
+	// The admin's profile, as the inbox's first request makes it.
+	if err := admin.Call(wait(t), http.MethodGet, "/agent/me", nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	ben := newAgent(t, "ben")
 	benSub := mustSub(t, "ben")
 	setAccessCtx := func(ctx context.Context, a *chatclient.Agent, sub string, disabled bool) error {

@@ -123,8 +123,9 @@ func (s *Service) TakeOver(ctx context.Context, agent Principal, conversationID,
 		if c.AssigneeID != expected {
 			return nil, &ConflictError{AssigneeID: c.AssigneeID}
 		}
+		// Taken from someone: another agent, or the bot while it runs.
 		typ := EventTakenOver
-		if c.AssigneeID == "" {
+		if c.AssigneeID == "" && !c.Bot.Running() {
 			typ = EventAssigned
 		}
 		c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = agent.ID, agent.Name, agent.AvatarURL

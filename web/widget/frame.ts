@@ -97,8 +97,11 @@ let cfg: Partial<WidgetConfig> = {};
 // away is true while the channel's team is unavailable.
 let away = false;
 let visible = false;
-// started settles when the first session is known.
-let started: Promise<unknown> = Promise.resolve();
+// starting settles once the first session is known and the socket is on
+// its way (see begin); begun settles when they are asked for.
+let starting: Promise<void> | undefined;
+let began = () => {};
+const begun = new Promise<void>((resolve) => (began = resolve));
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let typingSentAt = 0;
 let agentTypingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -121,6 +124,7 @@ const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
 const headSub = h("p", { class: "head-sub" });
 const capture = new EmailCapture(t, async (email) => {
+  await begin();
   const r = await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email });
   return r.contact;
 }, () => {
@@ -154,7 +158,7 @@ const input = h("textarea", { class: "input", rows: "1", placeholder: t.placehol
 const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(sendIcon, 20));
 const app = h("main", { class: "app", "aria-labelledby": "title", "data-drop": t.drop });
 const attach = new Attach({
-  ask: (filename, size) => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size }),
+  ask: (filename, size) => begin().then(() => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size })),
   locale, t, drops: app, input, changed: () => undefined,
 });
 const composer = h("form", { class: "composer" }, attach.button, attach.picker, input, sendBtn);
@@ -419,16 +423,18 @@ function refused(e: unknown): never {
 // token it came with.
 let given: { ticket: string; token: string; at: number } | null = null;
 
+/** savedToken is this browser's visitor token for the channel, "" when it has none. */
+function savedToken(): string {
+  try {
+    return localStorage.getItem(tokenKey) || "";
+  } catch {
+    return "";
+  }
+}
+
 async function session(): Promise<void> {
   const asUser = identified;
-  let saved = asUser;
-  if (!saved) {
-    try {
-      saved = localStorage.getItem(tokenKey) || "";
-    } catch {
-      saved = "";
-    }
-  }
+  const saved = asUser || savedToken();
   await embedded;
   const s = await api<VisitorSession>("POST", "/widget/session", { channelId: channel, visitorToken: saved || undefined, embedder: parentOrigin }).catch(refused);
   // An identify answered meanwhile: this session is of the visitor it
@@ -467,7 +473,7 @@ async function identify(a: Assertion): Promise<void> {
   identifying = true;
   let s: VisitorSession | null;
   try {
-    await started;
+    await starting;
     s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
   } catch {
     s = null;
@@ -496,14 +502,19 @@ async function identify(a: Assertion): Promise<void> {
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
   render();
   live.renew();
+  // On a bot's page the socket may wait for the visitor's first answer;
+  // the user's conversations are theirs to see at once.
+  void begin();
 }
 
 // setAttributes stores what the page set with Parley.setAttributes, as the
-// visitor the window is (after an identify under way). Refused values
-// change nothing; the page may set them again.
+// visitor the window is (after an identify under way), once there is one:
+// a visitor who only looked at a bot's opening leaves nothing. Refused
+// values change nothing; the page may set them again.
 async function setAttributes(attributes: object): Promise<void> {
   try {
-    await started;
+    await begun;
+    await starting;
     await identifyDone;
     await api("PUT", "/widget/attributes", { attributes });
   } catch {
@@ -803,6 +814,7 @@ function send(): void {
 // post sends what the visitor wrote (or the label of a bot's button
 // pressed), with the files attached when files is set.
 function post(body: string, files = false): void {
+  void begin();
   const giving = files ? undefined : bot?.give(body);
   const p: Pending = { clientId: uuid(), body, held: identifying, waiting: files || !!giving };
   pending.push(p);
@@ -838,6 +850,9 @@ function autosize(): void {
   input.style.height = Math.min(input.scrollHeight, 120) + "px";
 }
 
+log.addEventListener("pointerdown", (e) => {
+  if ((e.target as Element).closest("button")) void begin();
+});
 composer.addEventListener("submit", (e) => {
   e.preventDefault();
   send();
@@ -850,6 +865,9 @@ input.addEventListener("keydown", (e) => {
 });
 input.addEventListener("input", () => {
   autosize();
+  // A visitor who starts to write (or to press one of the opening's
+  // buttons, below) gets the session on its way before sending.
+  void begin();
   if (!conv || conv.status !== "open") return;
   const now = Date.now();
   if (input.value && now - typingSentAt > 3000) {
@@ -862,21 +880,42 @@ input.addEventListener("input", () => {
 
 // ---------------------------------------------------------------- start
 
+/**
+ * begin makes the first session (unless the visitor already has a token:
+ * an identify gave one) and starts the socket, once; it settles when the
+ * session is known.
+ */
+function begin(): Promise<void> {
+  began();
+  return (starting ||= (async () => {
+    // An identify under way gives the session: no anonymous one first.
+    await identifyDone;
+    if (!token) await session().catch(() => undefined);
+    live.start();
+  })());
+}
+
 async function start(): Promise<void> {
   render();
   toParent({ type: "ready", unread: t.unread });
-  started = session().catch(() => undefined);
-  await started;
-  // The loader hands over the config it has (answering "ready"); the
-  // window reads it itself only when the loader had none.
+  // The loader hands over the config it has (answering "ready", its
+  // first message); the window reads it itself only when the loader had
+  // none.
+  await embedded;
   if (!cfg.channelId) {
     const c = await fetch(`${env.httpApi}/widget/config?channelId=${encodeURIComponent(channel)}`, { credentials: "omit" })
       .then((r): Promise<WidgetConfig> | null => (r.ok ? r.json() : null))
       .catch(() => null);
     if (c && !cfg.channelId) config(c);
   }
+  // On a bot's channel a browser with no visitor yet has no conversation
+  // to resume: the opening comes from the config, and the session waits
+  // until the visitor answers (or writes, attaches, gives an address, or
+  // the site identifies its user). Looking costs nothing and leaves no
+  // visitor behind.
+  if (botFlow() && !savedToken()) return;
+  await begin();
   render();
-  live.start();
 }
 
 void start();
