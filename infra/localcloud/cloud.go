@@ -104,6 +104,9 @@ type Stats struct {
 	// DeadLetters is the number of messages each queue holds, by logical
 	// id.
 	DeadLetters map[string]int `json:"deadLetters"`
+	// FunctionCPU is the CPU time each function's processes used, by
+	// logical id (FunctionUsage.CPU).
+	FunctionCPU map[string]time.Duration `json:"functionCpuNs"`
 }
 
 // OIDCClientID is the inbox's client id at the local issuer.
@@ -486,23 +489,18 @@ func (c *Cloud) routes() http.Handler {
 	mux.Handle(cloudFrontPath+"/", http.StripPrefix(cloudFrontPath, c.cloudfront))
 	mux.Handle(responsePath+"/", http.StripPrefix(responsePath, c.stack))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if eventbus.IsRequest(r) {
-			c.events.ServeHTTP(w, r)
-			return
+		switch {
+		case eventbus.IsRequest(r):
+			profiled(componentEventBridge, c.events, w, r)
+		case cognitoidp.IsRequest(r):
+			profiled(componentOther, c.cognito, w, r)
+		case sqsemu.IsRequest(r):
+			profiled(componentOther, c.sqs, w, r)
+		case awsemu.IsAWSRequest(r):
+			profiled(componentAWS, c.aws, w, r)
+		default:
+			profiled(componentOfPath(r.URL.Path, wsAPI.StageName, cb), mux, w, r)
 		}
-		if cognitoidp.IsRequest(r) {
-			c.cognito.ServeHTTP(w, r)
-			return
-		}
-		if sqsemu.IsRequest(r) {
-			c.sqs.ServeHTTP(w, r)
-			return
-		}
-		if awsemu.IsAWSRequest(r) {
-			c.aws.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
 	})
 }
 
@@ -534,10 +532,11 @@ func (c *Cloud) AWS() *awsemu.Server { return c.aws }
 
 // Stats returns what the cloud counted since it started.
 func (c *Cloud) Stats() Stats {
-	s := Stats{Invocations: map[string]int64{}, AWS: c.aws.Stats().Calls}
+	s := Stats{Invocations: map[string]int64{}, AWS: c.aws.Stats().Calls, FunctionCPU: map[string]time.Duration{}}
 	byName := c.runtime.Stats()
 	for id, fn := range c.model.Functions {
 		s.Invocations[id] = int64(byName[fn.Name].Invocations)
+		s.FunctionCPU[id] = byName[fn.Name].CPU
 	}
 	ws := c.ws.Stats()
 	s.Pushes, s.GoneAnswers = ws.PushesPosted, ws.GoneAnswers

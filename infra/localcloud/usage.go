@@ -48,6 +48,9 @@ type FunctionUsage struct {
 	// InitDurations: per cold start, process start to its first poll of
 	// the Runtime API.
 	InitDurations []time.Duration `json:"initDurationsNs"`
+	// CPU is the CPU time (user + system) its processes used on this
+	// machine, init included (lambdaemu.FunctionStats.CPU).
+	CPU time.Duration `json:"cpuNs"`
 }
 
 // Requests counts requests to an emulated service by HTTP method.
@@ -115,7 +118,7 @@ func (c *Cloud) Usage() Usage {
 	for id, fn := range c.model.Functions {
 		s := byName[fn.Name]
 		u.Functions[id] = FunctionUsage{Invocations: s.Invocations, ColdStarts: s.ColdStarts, Billed: s.Billed, Queued: s.Queued,
-			MemoryMB: fn.MemoryMB, InitDurations: s.InitDurations}
+			MemoryMB: fn.MemoryMB, InitDurations: s.InitDurations, CPU: s.CPU}
 	}
 	for _, n := range c.http.Stats().Requests {
 		u.HTTPRequests += n

@@ -48,6 +48,7 @@ type Report struct {
 	V2A, A2V      Latency
 	Counts        map[string]int64
 	Memory        Memory
+	CPU           CPU
 	// Invocations, AWS calls and pushes during the run (not the audit).
 	Invocations map[string]int64
 	AWS         map[string]map[string]int64
@@ -155,6 +156,7 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "  agent -> visitor   %s\n", rep.A2V)
 	fmt.Fprintf(w, "  memory             Go heap in use peak %s (local cloud and clients, one process), process RSS peak %s, function processes RSS peak %s (%d processes)\n",
 		mib(rep.Memory.HeapPeak), mib(rep.Memory.RSSPeak), mib(rep.Memory.FunctionsRSSPeak), rep.Memory.FunctionProcs)
+	rep.CPU.print(w, rep.Texts, rep.Duration)
 	keys := make([]string, 0, len(rep.Counts))
 	for k := range rep.Counts {
 		keys = append(keys, k)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley/infra/chatclient"
+	"github.com/parleychat/parley/infra/localcloud"
 )
 
 // Config sizes a soak.
@@ -111,6 +112,7 @@ func Run(ctx context.Context, tgt Target, cfg Config, progress io.Writer) (*Repo
 	if err != nil {
 		return nil, err
 	}
+	cpuStart := localcloud.ProcessCPU()
 	seed := rand.NewPCG(cfg.Seed, 1)
 	for i := range cfg.Agents {
 		r.agents = append(r.agents, &agent{
@@ -158,6 +160,15 @@ func Run(ctx context.Context, tgt Target, cfg Config, progress io.Writer) (*Repo
 	}
 	wg.Wait()
 	rep.Duration = time.Since(start)
+	// The CPU of the load, before the audit adds its own (a run cut by
+	// its deadline still reads it).
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	loadEnd, err := r.stats(sctx)
+	scancel()
+	if err != nil {
+		return nil, err
+	}
+	rep.CPU = cpuOf(before, loadEnd, localcloud.ProcessCPU()-cpuStart)
 	close(done)
 	close(stop)
 	for range r.agents {
@@ -239,6 +250,7 @@ type Stats struct {
 	AWS         map[string]map[string]int64 `json:"aws"`
 	Pushes      int64                       `json:"pushes"`
 	GoneAnswers int64                       `json:"goneAnswers"`
+	FunctionCPU map[string]time.Duration    `json:"functionCpuNs"`
 }
 
 // audit reads every conversation's stored stream, as an agent, and checks

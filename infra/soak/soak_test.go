@@ -68,4 +68,9 @@ func TestShortSoak(t *testing.T) {
 			t.Errorf("%s: none happened", k)
 		}
 	}
+	// The report says where the CPU went: the message function's
+	// processes and this one (the local cloud and the clients).
+	if rep.CPU.Functions["WsMessageFunction"] <= 0 || rep.CPU.Process <= 0 {
+		t.Errorf("CPU of the load: WsMessageFunction %v, this process %v; want both counted", rep.CPU.Functions["WsMessageFunction"], rep.CPU.Process)
+	}
 }

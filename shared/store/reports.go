@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -75,10 +76,9 @@ func encodeState(st reports.State) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	w := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(w)
+	w.Reset(&buf)
 	if _, err := w.Write(raw); err != nil {
 		return nil, err
 	}
@@ -88,12 +88,33 @@ func encodeState(st reports.State) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A new flate writer allocates and clears some 800 KB of tables (its
+// hash chains and window): milliseconds of CPU, more than the rest of the
+// reports consumer's invocation, at every event. Writers and readers are
+// therefore reused; Reset makes each one as good as new.
+var (
+	deflaters = sync.Pool{New: func() any {
+		w, err := flate.NewWriter(nil, flate.BestCompression)
+		if err != nil {
+			// Only an invalid level fails, and the level is a constant.
+			panic(err)
+		}
+		return w
+	}}
+	inflaters = sync.Pool{New: func() any { return flate.NewReader(nil) }}
+)
+
 // decodeState reads a stored state item: deflated, or the JSON strings
 // of before.
 func decodeState(it item) (reports.State, error) {
 	var stored storedState
 	if b, ok := it["state"].(*types.AttributeValueMemberB); ok {
-		raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b.Value)), maxStateBytes))
+		r := inflaters.Get().(io.ReadCloser)
+		if err := r.(flate.Resetter).Reset(bytes.NewReader(b.Value), nil); err != nil {
+			return reports.State{}, err
+		}
+		raw, err := io.ReadAll(io.LimitReader(r, maxStateBytes))
+		inflaters.Put(r)
 		if err != nil {
 			return reports.State{}, err
 		}

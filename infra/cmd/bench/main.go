@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +49,7 @@ func run() error {
 	botN := flag.Int("bot-steps", 50, "bot answers (and agent replies) in the bot run")
 	reportRounds := flag.Int("report-rounds", 30, "reads of each report in the reports run")
 	runs := flag.String("runs", "cold,fanout,cost,messages,pageviews,files,latency,sweep,search,bot,reports,web,soak", "the runs to do, comma-separated")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the local cloud and the bench's clients, by pprof label \""+localcloud.ProfileLabel+"\") to this file")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*runs, ",") {
@@ -82,6 +85,14 @@ func run() error {
 		return err
 	}
 	defer cloud.Close()
+	stopProfile, err := localcloud.ProfileCPU(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile() //nolint:errcheck // the profile is best effort once the runs are done
+	// What this goroutine starts from here on is the bench's clients; the
+	// cloud labels its own work by component.
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels(localcloud.ProfileLabel, "bench clients")))
 	b := &bench{cloud: cloud, ep: chatclient.Endpoints{HTTPAPI: cloud.Endpoints().HTTPAPI, WebSocket: cloud.Endpoints().WebSocket, InboxOrigin: cloud.URL()},
 		origin: cloud.Endpoints().WidgetOrigin(), root: root, pages: pages}
 
@@ -378,7 +389,7 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	var mu sync.Mutex
 	var v2a, a2v []time.Duration
 	var firstErr error
-	before := b.cloud.Usage()
+	before, cpuBefore := b.cloud.Usage(), localcloud.ProcessCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, p := range pairs {
@@ -407,12 +418,21 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), localcloud.ProcessCPU()-cpuBefore
+	after := b.cloud.Usage()
 	fmt.Printf("  visitor -> agent   p50 %-8s p99 %-8s max %s\n", pct(v2a, 50), pct(v2a, 99), pct(v2a, 100))
 	fmt.Printf("  agent -> visitor   p50 %-8s p99 %-8s max %s\n", pct(a2v, 50), pct(a2v, 99), pct(a2v, 100))
+	n := len(v2a) + len(a2v)
 	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
-		len(v2a)+len(a2v), elapsed.Round(time.Millisecond), float64(len(v2a)+len(a2v))/elapsed.Seconds(), len(agents))
-	printFunctionTimes(before, b.cloud.Usage())
+		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), len(agents))
+	printFunctionTimes(before, after)
+	var fnCPU time.Duration
+	for name, f := range after.Functions {
+		fnCPU += f.CPU - before.Functions[name].CPU
+	}
+	fmt.Printf("  CPU: functions %s (%s per message), local cloud and clients %s (%s per message), over %s of wall time on %d cores\n",
+		fnCPU.Round(10*time.Millisecond), (fnCPU / time.Duration(n)).Round(10*time.Microsecond),
+		cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(10*time.Microsecond), elapsed.Round(10*time.Millisecond), runtime.NumCPU())
 
 	// The floor: a bare WebSocket relay in this process (soak.Baseline)
 	// with the same conversations, messages and agents, right after.
@@ -434,8 +454,9 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 }
 
 // printFunctionTimes lists, per function invoked between the two
-// snapshots, the mean time an invocation ran and the mean time it waited
-// for a free process of the local cloud (at most a few per function).
+// snapshots, the mean time an invocation ran, the CPU its processes used
+// per invocation and the mean time it waited for a free process of the
+// local cloud (at most a few per function).
 func printFunctionTimes(before, after localcloud.Usage) {
 	var names []string
 	for name, f := range after.Functions {
@@ -444,11 +465,12 @@ func printFunctionTimes(before, after localcloud.Usage) {
 		}
 	}
 	sort.Strings(names)
-	fmt.Println("  per invocation: mean run time, mean wait for a free local process")
+	fmt.Println("  per invocation: mean run time, CPU, mean wait for a free local process")
 	for _, name := range names {
 		a, b := after.Functions[name], before.Functions[name]
 		n := time.Duration(a.Invocations - b.Invocations)
-		fmt.Printf("    %-28s %6d invocations  run %-8s wait %s\n", name, n, ((a.Billed - b.Billed) / n).Round(100*time.Microsecond), ((a.Queued - b.Queued) / n).Round(100*time.Microsecond))
+		fmt.Printf("    %-28s %6d invocations  run %-8s cpu %-8s wait %s\n", name, n, ((a.Billed - b.Billed) / n).Round(100*time.Microsecond),
+			((a.CPU - b.CPU) / n).Round(100*time.Microsecond), ((a.Queued - b.Queued) / n).Round(100*time.Microsecond))
 	}
 }
 

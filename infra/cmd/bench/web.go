@@ -66,6 +66,10 @@ func (b *bench) web(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("measure click to input: %w", err)
 	}
+	answers, err := b.firstAnswer(ctx, chromium, page)
+	if err != nil {
+		return fmt.Errorf("measure a bot's first answer: %w", err)
+	}
 	within := func(n, budget int) string {
 		if n <= budget {
 			return fmt.Sprintf("within %d KB", budget/1024)
@@ -86,6 +90,9 @@ func (b *bench) web(ctx context.Context) error {
 	slices.Sort(times)
 	fmt.Printf("  click to usable chat input (%d cold opens)     median %s, min %s, max %s\n", clickRuns,
 		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+	slices.Sort(answers)
+	fmt.Printf("  a bot's first answer, click to its next entry  median %s, min %s, max %s (a browser with no visitor yet)\n",
+		answers[len(answers)/2].Round(time.Millisecond), answers[0].Round(time.Millisecond), answers[len(answers)-1].Round(time.Millisecond))
 	fmt.Printf("  inbox, first load (page + JS + CSS, gzip)     %6.2f KB  %s\n", kb(inbox), within(inbox, inboxBudget))
 	fmt.Printf("  inbox, chunks loaded on demand (gzip)         %6.2f KB\n", kb(onDemand))
 	names := slices.Sorted(maps.Keys(chunks))
@@ -320,6 +327,45 @@ func (b *bench) openTransfer(ctx context.Context, chromium, page string) (*trans
 // is drawn, focused and the channel's look has arrived, in fresh browser
 // contexts (cold caches) of one browser.
 func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Duration, error) {
+	return b.coldRuns(ctx, chromium, b.cloud.Endpoints().DemoSite, func(tab context.Context, open func() (context.Context, error)) (time.Duration, error) {
+		start := time.Now()
+		chat, err := open()
+		if err != nil {
+			return 0, err
+		}
+		err = poll(chat, `document.activeElement === document.querySelector("textarea.input") && document.querySelector(".head-name").textContent !== "Chat"`)
+		return time.Since(start), err
+	})
+}
+
+// firstAnswer opens the chat on page (a bot's, see botPage) and, once the
+// bot's opening is drawn, clicks its first button, then waits for the
+// bot's next entry: what a visitor this browser has no session for waits
+// for their first answer (the session, the socket, the conversation's
+// start, the answer), in fresh browser contexts. The click is a press and
+// release at once, so the session gets no head start from the press.
+func (b *bench) firstAnswer(ctx context.Context, chromium, page string) ([]time.Duration, error) {
+	return b.coldRuns(ctx, chromium, page, func(tab context.Context, open func() (context.Context, error)) (time.Duration, error) {
+		chat, err := open()
+		if err != nil {
+			return 0, err
+		}
+		if err := poll(chat, `document.querySelector(".log .bot-replies button") !== null`); err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		if err := chromedp.Do(chat, chromedp.Click(chromedp.CSS(".log .bot-replies button"))); err != nil {
+			return 0, err
+		}
+		err = poll(chat, `document.querySelector(".log").textContent.includes("Passing you to the team.")`)
+		return time.Since(start), err
+	})
+}
+
+// coldRuns loads page clickRuns times, each in a fresh browser context of
+// one browser (cold caches, no saved visitor), and times run; run's open
+// clicks the launcher and returns the chat window's frame.
+func (b *bench) coldRuns(ctx context.Context, chromium, page string, run func(tab context.Context, open func() (context.Context, error)) (time.Duration, error)) ([]time.Duration, error) {
 	dir, err := os.MkdirTemp("", "parley-bench-")
 	if err != nil {
 		return nil, err
@@ -339,40 +385,36 @@ func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Durat
 		d, err := func() (time.Duration, error) {
 			tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 			defer cancel()
-			if err := chromedp.Do(tab, chromedp.Navigate(b.cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher),
+			if err := chromedp.Do(tab, chromedp.Navigate(page), chromedp.WaitVisible(launcher),
 				chromedp.Sleep(300*time.Millisecond)); err != nil {
 				return 0, err
 			}
-			start := time.Now()
-			if err := chromedp.Do(tab, chromedp.Click(launcher)); err != nil {
-				return 0, err
-			}
-			deadline := time.Now().Add(20 * time.Second)
-			for time.Now().Before(deadline) {
-				infos, err := chromedp.Targets(tab)
-				if err != nil {
-					return 0, err
+			var frames []context.CancelFunc
+			defer func() {
+				for _, c := range frames {
+					c()
 				}
-				for _, info := range infos {
-					if info.Type != "iframe" || !strings.HasPrefix(info.URL, prefix) || info.BrowserContextID != chromedp.FromContext(tab).BrowserContextID {
-						continue
+			}()
+			return run(tab, func() (context.Context, error) {
+				if err := chromedp.Do(tab, chromedp.Click(launcher)); err != nil {
+					return nil, err
+				}
+				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+					infos, err := chromedp.Targets(tab)
+					if err != nil {
+						return nil, err
 					}
-					fctx, fcancel := chromedp.NewContext(tab, chromedp.WithTargetID(info.TargetID))
-					defer fcancel()
-					if err := chromedp.Do(fctx); err != nil {
-						return 0, err
-					}
-					for time.Now().Before(deadline) {
-						ok, err := chromedp.Run(fctx, chromedp.Evaluate[bool](`document.activeElement === document.querySelector("textarea.input") && document.querySelector(".head-name").textContent !== "Chat"`))
-						if err == nil && ok {
-							return time.Since(start), nil
+					for _, info := range infos {
+						if info.Type != "iframe" || !strings.HasPrefix(info.URL, prefix) || info.BrowserContextID != chromedp.FromContext(tab).BrowserContextID {
+							continue
 						}
-						time.Sleep(5 * time.Millisecond)
+						fctx, fcancel := chromedp.NewContext(tab, chromedp.WithTargetID(info.TargetID))
+						frames = append(frames, fcancel)
+						return fctx, chromedp.Do(fctx)
 					}
 				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			return 0, fmt.Errorf("the chat input never became usable")
+				return nil, fmt.Errorf("no chat window opened")
+			})
 		}()
 		if err != nil {
 			return nil, err
@@ -380,4 +422,15 @@ func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Durat
 		times = append(times, d)
 	}
 	return times, nil
+}
+
+// poll waits (20 s at most) until cond, a script, is true in the frame.
+func poll(frame context.Context, cond string) error {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		ok, err := chromedp.Run(frame, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("waiting for %s: timed out", cond)
 }

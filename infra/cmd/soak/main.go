@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -42,6 +43,7 @@ func run() (bool, error) {
 	flag.Uint64Var(&cfg.Seed, "seed", uint64(time.Now().UnixNano()), "random seed of the faults")
 	deadline := flag.Duration("deadline", 15*time.Minute, "stop the load after this long (the checks still run)")
 	baseline := flag.Bool("baseline", true, "also run the bare WebSocket relay with the same load")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load (the local cloud by pprof label \""+localcloud.ProfileLabel+"\", and the soak's clients) to this file")
 	flag.Parse()
 
 	// Ctrl-C stops the load and still closes the local cloud and its
@@ -65,7 +67,17 @@ func run() (bool, error) {
 	}
 	defer cloud.Close()
 	fmt.Printf("soak: %d visitors, %d agents, %d messages, seed %d, deadline %s\n", cfg.Visitors, cfg.Agents, cfg.Messages, cfg.Seed, *deadline)
-	rep, err := soak.Run(ctx, tgt, cfg, os.Stdout)
+	stopProfile, err := localcloud.ProfileCPU(*cpuProfile)
+	if err != nil {
+		return false, err
+	}
+	var rep *soak.Report
+	pprof.Do(ctx, pprof.Labels(localcloud.ProfileLabel, "soak clients"), func(ctx context.Context) {
+		rep, err = soak.Run(ctx, tgt, cfg, os.Stdout)
+	})
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return false, err
 	}

@@ -48,10 +48,24 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 		return
 	}
 
+	// Only the work on the tables holds the lock: reading the request
+	// before it and writing the answer to the client after it, so a slow
+	// client or a descheduled thread does not stall every other call.
+	writes := writesOf(op, body)
+	rec := s.serveDynamoLocked(r.Context(), op, body, writes)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	setCRC32(w, rec.Body.Bytes())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// serveDynamoLocked runs one DynamoDB request under dbMu, with the
+// stream hooks and the capacity meter around it.
+func (s *Server) serveDynamoLocked(ctx context.Context, op string, body []byte, writes []write) *httptest.ResponseRecorder {
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
-	ctx := r.Context()
-	writes := writesOf(op, body)
 	before := s.beforeWrite(ctx, writes)
 	metered := s.meterBefore(ctx, op, body)
 	var rec *httptest.ResponseRecorder
@@ -86,13 +100,7 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 		changes = s.afterWrite(ctx, writes, before)
 	}
 	s.meterAfter(metered, rec.Code, rec.Body.Bytes(), changes)
-
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	setCRC32(w, rec.Body.Bytes())
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
+	return rec
 }
 
 // rawDynamo hands one request to minidyn. The caller holds dbMu.

@@ -122,3 +122,68 @@ func (s *Server) getItem(ctx context.Context, table string, key map[string]*serv
 	}
 	return out.Item, nil
 }
+
+// Why an item that leaves an index is deleted and written again: minidyn
+// keeps an index as a map from item to entry and a sorted list of the
+// entries, and its Query walks the two side by side, skipping an item
+// whose entries do not line up. A write that takes an index's key
+// attributes from an item (a REMOVE, or a Put without them) leaves the
+// item's old entry in both, where no query matches it. Once that item is
+// deleted (also by the roll-back of a transaction that wrote it, see
+// rollBack), the map loses the entry but the list keeps it, and from then
+// on every entry after it in the partition's index is skipped by every
+// Query: items drop out of the index silently and for good (an open
+// conversation's inactivity timer that no sweep lists again). So when a
+// write took an item out of an index, the emulator puts the item back as
+// it was, deletes it, which takes its entries out of the map and the list
+// alike, and puts it as the write left it.
+
+// indexed tells whether table has secondary indexes. The caller holds
+// dbMu.
+func (s *Server) indexed(table string) bool {
+	meta := s.table(table)
+	return meta != nil && len(meta.indexes) > 0
+}
+
+// leaveIndexes takes an item that a write took out of an index out of
+// minidyn's bookkeeping of that index. The caller holds dbMu.
+func (s *Server) leaveIndexes(ctx context.Context, c Change) {
+	meta := s.table(c.Table)
+	if meta == nil || c.Old == nil || c.New == nil || !leftIndex(meta, c.Old, c.New) {
+		return
+	}
+	steps := []struct {
+		op string
+		in map[string]any
+	}{
+		{"PutItem", map[string]any{"TableName": c.Table, "Item": c.Old}},
+		{"DeleteItem", map[string]any{"TableName": c.Table, "Key": c.Keys}},
+		{"PutItem", map[string]any{"TableName": c.Table, "Item": c.New}},
+	}
+	for _, st := range steps {
+		if err := s.itemCall(ctx, st.op, st.in, nil); err != nil {
+			s.log.Error("take an item out of an index", "table", c.Table, "step", st.op, "error", err)
+			return
+		}
+	}
+}
+
+// leftIndex tells whether an item had the key attributes of one of the
+// table's indexes before a write and has them no longer.
+func leftIndex(meta *tableMeta, before, after Image) bool {
+	for _, ix := range meta.indexes {
+		if hasAttrs(before, ix.attrs()) && !hasAttrs(after, ix.attrs()) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAttrs(it Image, names []string) bool {
+	for _, n := range names {
+		if _, ok := it[n]; !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -56,7 +56,11 @@ const maxBody = 64 << 20
 // Options configure a Server.
 type Options struct {
 	Logger *slog.Logger
-	// TTLInterval is how often expired items are deleted; 0 means 3 seconds.
+	// TTLInterval is how often expired items are deleted; 0 means 30
+	// seconds. A sweep reads every item of every table with TTL enabled,
+	// so it costs in proportion to the tables' size; DynamoDB itself
+	// deletes expired items within days, and the functions never count
+	// on it (they treat an expired item as gone). Tests call SweepExpired.
 	TTLInterval time.Duration
 	// Partitions is how many minidyn tables each DynamoDB table is spread
 	// over, by a hash of the partition key (see partition.go); 0 means 256.
@@ -89,6 +93,8 @@ type Server struct {
 
 	// ClientRequestToken -> the transaction it completed (idempotency.go).
 	tokens map[string]transactToken
+	// tokenOrder is the keys of tokens, oldest first.
+	tokenOrder []string
 
 	secretsMu sync.RWMutex
 	secrets   map[string]*secret // by ARN and by name
@@ -120,7 +126,7 @@ func New(opts Options) *Server {
 	}
 	interval := opts.TTLInterval
 	if interval <= 0 {
-		interval = 3 * time.Second
+		interval = 30 * time.Second
 	}
 	partitions := opts.Partitions
 	if partitions <= 0 {

@@ -205,13 +205,14 @@ func (s *Server) getImage(ctx context.Context, table string, key Image) Image {
 }
 
 // beforeWrite reads the items a write will change on watched tables, for
-// the stream's INSERT/MODIFY decision, and on every table while capacity
+// the stream's INSERT/MODIFY decision, on tables with indexes, to see an
+// item leave an index (indexentry.go), and on every table while capacity
 // is metered (a write is charged by the larger of its before and after).
 // The caller holds dbMu.
 func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 	var out []Change
 	for _, w := range ws {
-		if s.sinks[w.table] == nil && s.meter == nil {
+		if s.sinks[w.table] == nil && s.meter == nil && !s.indexed(w.table) {
 			continue
 		}
 		key := s.keyOf(w)
@@ -223,9 +224,10 @@ func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 	return out
 }
 
-// afterWrite applies the REMOVE fix, then reads the new images and hands
-// the changes to the sinks. It returns before with every new image filled
-// in, changed or not, for the capacity meter. The caller holds dbMu.
+// afterWrite applies the REMOVE fix, then reads the new images, takes
+// the items that left an index out of it, and hands the changes to the
+// sinks. It returns before with every new image filled in, changed or
+// not, for the capacity meter. The caller holds dbMu.
 func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []Change {
 	for _, w := range ws {
 		if len(w.removes) > 0 || len(w.deletes) > 0 {
@@ -237,6 +239,7 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []
 	for i := range before {
 		before[i].New = s.getImage(ctx, before[i].Table, before[i].Keys)
 		c := before[i]
+		s.leaveIndexes(ctx, c)
 		if s.sinks[c.Table] == nil || c.Old == nil && c.New == nil || sameImage(c.Old, c.New) {
 			continue
 		}
@@ -253,12 +256,11 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []
 
 // applyRemoves makes an update's REMOVE clause take effect. minidyn
 // evaluates REMOVE but never deletes the attribute from the stored item,
-// so the emulator writes the item back without the removed attributes.
-// Writing it with PutItem keeps minidyn's index bookkeeping consistent: an
-// index entry whose key attribute is gone no longer matches any query. The
-// caller holds dbMu. Likewise minidyn keeps a set whose last element a
-// DELETE took out as an empty set, which DynamoDB never stores (the
-// attribute goes) and a stream reader cannot read.
+// so the emulator writes the item back without the removed attributes
+// (an item that loses an index's keys so is taken out of the index by
+// leaveIndexes). The caller holds dbMu. Likewise minidyn keeps a set
+// whose last element a DELETE took out as an empty set, which DynamoDB
+// never stores (the attribute goes) and a stream reader cannot read.
 func (s *Server) applyRemoves(ctx context.Context, table string, key Image, removes, deletes []string) {
 	it := s.getImage(ctx, table, key)
 	if it == nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,11 @@ import (
 )
 
 const apiPrefix = "/2018-06-01/runtime"
+
+// ProfileLabel is the pprof label key that names the part of the local
+// cloud a CPU sample belongs to; the Runtime API servers are
+// "lambda runtime api".
+const ProfileLabel = "component"
 
 // tailLines is how much of a process's output a crash error quotes.
 const tailLines = 15
@@ -104,7 +110,9 @@ func startProcess(name, bin string, env map[string]string, memoryMB int, out *sy
 	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/error", p.serveError)
 	mux.HandleFunc("POST "+apiPrefix+"/init/error", p.serveInitError)
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go p.srv.Serve(ln) //nolint:errcheck // returns when the process exits and the server closes
+	go pprof.Do(context.Background(), pprof.Labels(ProfileLabel, "lambda runtime api"), func(context.Context) {
+		p.srv.Serve(ln) //nolint:errcheck // returns when the process exits and the server closes
+	})
 
 	cmd := exec.Command(bin)
 	cmd.Dir = filepath.Dir(bin)

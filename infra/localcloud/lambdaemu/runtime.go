@@ -69,6 +69,12 @@ type FunctionStats struct {
 	// (Options.MaxConcurrency): a local limit, where Lambda would start
 	// more environments.
 	Queued time.Duration
+	// CPU is the CPU time (user + system) the function's processes used,
+	// init included: those that exited (their rusage) and those running
+	// (/proc, where there is one). Lambda bills wall time, not CPU; this
+	// says how much of Billed the function's own code took on this
+	// machine, the rest being waits (its AWS calls) and the machine's load.
+	CPU time.Duration
 }
 
 // Runtime runs registered functions as processes.
@@ -279,8 +285,12 @@ func (r *Runtime) acquire(f *function) (*process, bool, error) {
 	r.mu.Unlock()
 	go func() {
 		<-p.exited
+		cpu := p.exitedCPU()
 		r.mu.Lock()
 		delete(r.procs, p)
+		// Counted under r.mu with the removal, so Stats never sees the
+		// process both live and exited.
+		f.count(func(s *FunctionStats) { s.CPU += cpu })
 		r.mu.Unlock()
 		r.children.Done()
 	}()
@@ -346,6 +356,11 @@ func (r *Runtime) Stats() map[string]FunctionStats {
 		s.InitDurations = append([]time.Duration(nil), f.stats.InitDurations...)
 		f.mu.Unlock()
 		out[name] = s
+	}
+	for p := range r.procs {
+		s := out[p.fn]
+		s.CPU += p.liveCPU()
+		out[p.fn] = s
 	}
 	return out
 }

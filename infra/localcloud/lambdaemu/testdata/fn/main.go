@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -47,6 +48,13 @@ func handle(ctx context.Context, req request) (response, error) {
 		os.Exit(3)
 	case "sleep":
 		time.Sleep(time.Duration(req.SleepMS) * time.Millisecond)
+	case "spin":
+		// Busy until the process has used SleepMS of CPU time.
+		for cpuTime() < time.Duration(req.SleepMS)*time.Millisecond {
+			for range 100_000 {
+				spins++
+			}
+		}
 	case "env":
 		resp.Env = map[string]string{}
 		for _, k := range req.Env {
@@ -75,6 +83,17 @@ func handle(ctx context.Context, req request) (response, error) {
 		return resp, fmt.Errorf("unknown action %q", req.Action)
 	}
 	return resp, nil
+}
+
+// spins keeps the busy loop from being optimised away.
+var spins int
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func main() {
