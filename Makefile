@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
-FUNCTIONS := WidgetApiFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction SearchIndexerFunction InactivitySweeperFunction WebPublisherFunction RouterFunction ReportsFunction
-GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
+FUNCTIONS := WidgetApiFunction WidgetFilesFunction AgentApiFunction WsConnectFunction WsDisconnectFunction WsMessageFunction TranscriptFunction InboundMailFunction MailFeedbackFunction EventPublisherFunction SearchIndexerFunction InactivitySweeperFunction WebPublisherFunction RouterFunction ReportsFunction
+# The local cloud and make bench build with the same flags (lambdaemu.BuildFlags).
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -gcflags github.com/aws/...=-l -ldflags "-s -w"
 TEST_TIMEOUT ?= 30m
 
 .PHONY: help setup web browser dev test screenshots build bench soak fuzz lint deploy clean

@@ -1,4 +1,5 @@
-// Command widget-api is WidgetApiFunction: the public widget routes.
+// Command widget-api is WidgetApiFunction: the public widget routes but
+// the file routes (WidgetFilesFunction).
 package main
 
 import (
@@ -6,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/parleychat/parley/shared/bucket"
 	"github.com/parleychat/parley/shared/mailer"
 	"github.com/parleychat/parley/shared/secret"
 	"github.com/parleychat/parley/shared/setup"
@@ -54,18 +54,6 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		objects, err := bucket.New(env.AWS, setup.Endpoint("S3"), mailCfg.MailBucket, env.Clock())
-		if err != nil {
-			return nil, err
-		}
-		stored, err := env.Files(channels, objects)
-		if err != nil {
-			return nil, err
-		}
-		files, err := env.Attachments(svc, stored, signer)
-		if err != nil {
-			return nil, err
-		}
 		admin, err := env.Settings(channels, svc)
 		if err != nil {
 			return nil, err
@@ -76,7 +64,7 @@ func main() {
 		}
 		h, err := widgetapi.New(widgetapi.Deps{
 			Chat: svc, Signer: signer, ChannelID: env.Config.DefaultChannelID, Origins: origins, Limiter: limiter,
-			Email: mail, Identity: users, Contacts: contacts, Settings: admin, Files: files,
+			Email: mail, Identity: users, Contacts: contacts, Settings: admin,
 		})
 		if err != nil {
 			return nil, err

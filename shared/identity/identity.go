@@ -328,10 +328,34 @@ func (s *Service) Identify(ctx context.Context, channelID string, a Assertion) (
 var ErrRevoked = &chat.Error{Kind: chat.ErrUnauthorized, Message: "identification revoked: identify again"}
 
 // CheckToken tells whether a token issued to visitorID as the site's user
+// externalID, at generation gen, still stands (Tokens.CheckToken).
+func (s *Service) CheckToken(ctx context.Context, channelID, externalID, visitorID string, gen int64) error {
+	return Tokens{store: s.store}.CheckToken(ctx, channelID, externalID, visitorID, gen)
+}
+
+// Links reads identity links (Store.IdentityLink).
+type Links interface {
+	IdentityLink(ctx context.Context, channelID, externalID string) (Link, error)
+}
+
+// Tokens checks identified visitors' tokens and nothing else: what a
+// function that only authenticates visitors needs, without the identity
+// secret.
+type Tokens struct{ store Links }
+
+// NewTokens returns the token check reading links from st.
+func NewTokens(st Links) (Tokens, error) {
+	if st == nil {
+		return Tokens{}, errors.New("identity: the token check needs a store")
+	}
+	return Tokens{store: st}, nil
+}
+
+// CheckToken tells whether a token issued to visitorID as the site's user
 // externalID, at generation gen, still stands: the user is still linked to
 // that visitor and nothing was revoked since. One consistent GetItem.
-func (s *Service) CheckToken(ctx context.Context, channelID, externalID, visitorID string, gen int64) error {
-	link, err := s.store.IdentityLink(ctx, channelID, externalID)
+func (t Tokens) CheckToken(ctx context.Context, channelID, externalID, visitorID string, gen int64) error {
+	link, err := t.store.IdentityLink(ctx, channelID, externalID)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
 		return ErrRevoked

@@ -339,6 +339,18 @@ func TestRevoke(t *testing.T) {
 	if err := svc.CheckToken(ctx, "main", "alice", again.VisitorID, again.Gen); err != nil {
 		t.Errorf("a token issued after the revocation: %v", err)
 	}
+	// The check without the secret (identity.Tokens, the widget's file
+	// routes') answers the same.
+	tokens, err := identity.NewTokens(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.CheckToken(ctx, "main", "alice", first.VisitorID, first.Gen); !errors.Is(err, chat.ErrUnauthorized) {
+		t.Errorf("Tokens: a token issued before the revocation: %v, want ErrUnauthorized", err)
+	}
+	if err := tokens.CheckToken(ctx, "main", "alice", again.VisitorID, again.Gen); err != nil {
+		t.Errorf("Tokens: a token issued after the revocation: %v", err)
+	}
 	if err := svc.CheckToken(ctx, "main", "nobody", "v", 0); !errors.Is(err, chat.ErrUnauthorized) {
 		t.Errorf("a token of a user never identified: %v, want ErrUnauthorized", err)
 	}

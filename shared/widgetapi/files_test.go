@@ -15,6 +15,7 @@ import (
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/ratelimit"
+	"github.com/parleychat/parley/shared/widgetapi"
 )
 
 // fakeBucket presigns upload slots and counts them; it holds no object.
@@ -69,15 +70,20 @@ func files(t *testing.T, svc *chat.Service, b *fakeBucket, signer attachment.Lin
 func TestUploadSlot(t *testing.T) {
 	h := setup(t)
 	b := &fakeBucket{}
-	h.deps.Files = files(t, h.svc, b, h.signer)
-	h.deps.Limiter = ratelimit.New(h.st, ratelimit.Limits{Uploads: chat.RateLimit{Limit: 8, Window: time.Minute}}, nil)
-	h.build(t)
+	f, err := widgetapi.NewFiles(widgetapi.FilesDeps{
+		Signer: h.signer, ChannelID: "main", Origins: h.deps.Origins, Tokens: h.deps.Identity,
+		Limiter: ratelimit.New(h.st, ratelimit.Limits{Uploads: chat.RateLimit{Limit: 8, Window: time.Minute}}, nil),
+		Files:   files(t, h.svc, b, h.signer),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	token := h.signer.VisitorToken(uuid.NewString(), "main")
 	ask := func(origin, token, body string) (int, string) {
 		req := request(t, "POST /widget/uploads", body)
 		req.Headers["origin"] = origin
 		req.Headers["authorization"] = "Bearer " + token
-		res, err := h.h.Handle(t.Context(), req)
+		res, err := f.Handle(t.Context(), req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/apigw"
-	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/contact"
@@ -22,16 +21,28 @@ import (
 
 // Handler serves WidgetApiFunction.
 type Handler struct {
+	gate
 	svc      *chat.Service
-	signer   *auth.Signer
-	channel  string
-	allow    *auth.Allowlist
 	limit    *ratelimit.Limiter
 	email    *email.Service
 	identity *identity.Service
 	contacts *contact.Service
-	files    *attachment.Service
 	settings *settings.Service
+}
+
+// gate authenticates visitors and checks origins, for the widget's routes
+// and its file routes (Files) alike.
+type gate struct {
+	signer  *auth.Signer
+	channel string
+	allow   *auth.Allowlist
+	tokens  TokenCheck
+}
+
+// TokenCheck tells whether an identified visitor's token still stands
+// (identity.Tokens, identity.Service).
+type TokenCheck interface {
+	CheckToken(ctx context.Context, channelID, externalID, visitorID string, gen int64) error
 }
 
 // Deps are what the widget routes need. Every one is required: New
@@ -56,20 +67,19 @@ type Deps struct {
 	Identity *identity.Service
 	// Contacts stores the attributes a site sets.
 	Contacts *contact.Service
-	// Files hands out upload slots and downloads (files.go).
-	Files *attachment.Service
 	// Settings answers the channels' public config.
 	Settings *settings.Service
 }
 
 // New returns the Handler, or an error when a dependency is missing.
 func New(d Deps) (*Handler, error) {
-	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Contacts == nil || d.Settings == nil || d.Files == nil {
-		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service, the contacts, the settings and the files")
+	if d.Chat == nil || d.Signer == nil || d.ChannelID == "" || d.Origins == nil || d.Limiter == nil || d.Email == nil || d.Identity == nil || d.Contacts == nil || d.Settings == nil {
+		return nil, errors.New("widgetapi: the widget routes need the chat service, the signer, a channel id, the origin allowlist, a rate limiter, the email service, the identity service, the contacts and the settings")
 	}
 	return &Handler{
-		svc: d.Chat, signer: d.Signer, channel: d.ChannelID, allow: d.Origins, limit: d.Limiter,
-		email: d.Email, identity: d.Identity, contacts: d.Contacts, settings: d.Settings, files: d.Files,
+		gate: gate{signer: d.Signer, channel: d.ChannelID, allow: d.Origins, tokens: d.Identity},
+		svc:  d.Chat, limit: d.Limiter,
+		email: d.Email, identity: d.Identity, contacts: d.Contacts, settings: d.Settings,
 	}, nil
 }
 
@@ -105,14 +115,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.attributes(ctx, req), nil
 	case "PUT /widget/contact":
 		return h.contact(ctx, req), nil
-	case "POST /widget/uploads":
-		return h.upload(ctx, req), nil
-	case "POST /widget/conversations/{id}/attachments/{attachmentId}":
-		return h.download(ctx, req), nil
-	case "POST /widget/downloads":
-		return h.openLink(ctx, req), nil
 	}
-	return apigw.Error(ctx, &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}), nil
+	return apigw.Error(ctx, errNoRoute), nil
 }
 
 type sessionRequest struct {
@@ -182,29 +186,29 @@ func (h *Handler) session(ctx context.Context, req events.APIGatewayV2HTTPReques
 // standing checks that an identified visitor's token was not revoked
 // since it was issued (one GetItem); an anonymous visitor's token stands
 // as long as it verifies.
-func (h *Handler) standing(ctx context.Context, claims auth.VisitorClaims) error {
+func (g gate) standing(ctx context.Context, claims auth.VisitorClaims) error {
 	if claims.ExternalID == "" {
 		return nil
 	}
-	return h.identity.CheckToken(ctx, claims.ChannelID, claims.ExternalID, claims.VisitorID, claims.Gen)
+	return g.tokens.CheckToken(ctx, claims.ChannelID, claims.ExternalID, claims.VisitorID, claims.Gen)
 }
 
 // visitor authenticates the visitor token of the Authorization header
 // (an identified visitor's only while it stands) and checks the Origin
 // against the list of the token's channel.
-func (h *Handler) visitor(ctx context.Context, req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
-	claims, err := h.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
-	channel := h.channel
+func (g gate) visitor(ctx context.Context, req events.APIGatewayV2HTTPRequest) (chat.Principal, error) {
+	claims, err := g.signer.VerifyVisitorToken(auth.Bearer(req.Headers))
+	channel := g.channel
 	if err == nil {
 		channel = claims.ChannelID
 	}
-	if oerr := h.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); oerr != nil {
+	if oerr := g.allow.Channel(ctx, channel, auth.Header(req.Headers, "Origin")); oerr != nil {
 		return chat.Principal{}, oerr
 	}
 	if err != nil {
 		return chat.Principal{}, err
 	}
-	if err := h.standing(ctx, claims); err != nil {
+	if err := g.standing(ctx, claims); err != nil {
 		return chat.Principal{}, err
 	}
 	return chat.Principal{Role: chat.RoleVisitor, ID: claims.VisitorID, ChannelID: claims.ChannelID}, nil
@@ -262,6 +266,8 @@ func (h *Handler) messages(ctx context.Context, req events.APIGatewayV2HTTPReque
 }
 
 // sourceIP is the address API Gateway saw the request come from.
+var errNoRoute = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+
 func sourceIP(req events.APIGatewayV2HTTPRequest) string {
 	return req.RequestContext.HTTP.SourceIP
 }

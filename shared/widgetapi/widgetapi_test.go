@@ -110,7 +110,6 @@ func setup(t *testing.T) *harness {
 	if h.deps.Contacts, err = contact.New(st, svc); err != nil {
 		t.Fatal(err)
 	}
-	h.deps.Files = files(t, svc, &fakeBucket{}, signer)
 	h.build(t)
 	return h
 }

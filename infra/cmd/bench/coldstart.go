@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/parleychat/parley/infra/localcloud/lambdaemu"
 )
 
 // coldStarts reports each function's binary size, built for Lambda
@@ -58,12 +60,12 @@ func (b *bench) coldStarts(ctx context.Context, starts int) error {
 	return nil
 }
 
-// buildArm64 builds a function the way make build does and returns the
-// binary's size.
+// buildArm64 builds a function the way make build does (the same flags)
+// and returns the binary's size.
 func buildArm64(ctx context.Context, root, pkgDir, outDir string) (int64, error) {
 	bin := filepath.Join(outDir, "bootstrap")
 	pkg := "./" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(pkgDir)), "./")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bin, pkg)
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"build"}, lambdaemu.BuildFlags...), "-o", bin, pkg)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -61,6 +61,7 @@ func TestLoadRealTemplate(t *testing.T) {
 	}
 	wantFns := map[string]string{
 		"WidgetApiFunction":         "functions/widget-api",
+		"WidgetFilesFunction":       "functions/widget-files",
 		"AgentApiFunction":          "functions/agent-api",
 		"WsConnectFunction":         "functions/ws-connect",
 		"WsDisconnectFunction":      "functions/ws-disconnect",
@@ -175,6 +176,9 @@ func TestLoadRealTemplate(t *testing.T) {
 	public := func(method, path string) HTTPRoute {
 		return HTTPRoute{Method: method, Path: path, Function: "WidgetApiFunction", Authorizer: "NONE"}
 	}
+	files := func(method, path string) HTTPRoute {
+		return HTTPRoute{Method: method, Path: path, Function: "WidgetFilesFunction", Authorizer: "NONE"}
+	}
 	wantRoutes := []HTTPRoute{
 		agent("GET", "/agent/agents"),
 		agent("PUT", "/agent/agents/{id}/access"),
@@ -232,17 +236,17 @@ func TestLoadRealTemplate(t *testing.T) {
 		public("PUT", "/widget/contact"),
 		public("GET", "/widget/contact/confirm"),
 		public("POST", "/widget/contact/confirm"),
-		public("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
+		files("POST", "/widget/conversations/{id}/attachments/{attachmentId}"),
 		public("GET", "/widget/conversations/{id}/messages"),
 		public("PUT", "/widget/conversations/{id}/rating"),
-		public("POST", "/widget/downloads"),
+		files("POST", "/widget/downloads"),
 		public("POST", "/widget/identify"),
 		public("POST", "/widget/identify/revoke"),
 		public("GET", "/widget/rating"),
 		public("POST", "/widget/rating"),
 		public("POST", "/widget/session"),
 		public("POST", "/widget/ticket"),
-		public("POST", "/widget/uploads"),
+		files("POST", "/widget/uploads"),
 	}
 	if diff := cmp.Diff(wantRoutes, api.Routes); diff != "" {
 		t.Errorf("HTTP routes (-want +got):\n%s", diff)
