@@ -356,9 +356,17 @@ func TestTeamStatusAvailability(t *testing.T) {
 	// The grace starts when $disconnect has recorded the close.
 	benSub := mustSub(t, "ben")
 	eventually(t, "ben's socket closed", func() error {
-		p, err := chatStore(t).AgentPresence(wait(t), benSub)
+		st := chatStore(t)
+		p, err := st.AgentPresence(wait(t), benSub)
 		if err != nil || len(p.Sockets) > 0 {
-			return fmt.Errorf("presence %+v, %v", p, err)
+			// Whether each socket left is still a stored connection tells
+			// a $disconnect that never came from one that missed it.
+			var left []string
+			for _, s := range p.Sockets {
+				c, err := st.Connection(wait(t), s.ConnectionID)
+				left = append(left, fmt.Sprintf("%s: connected at %s, %v", s.ConnectionID, c.ConnectedAt, err))
+			}
+			return fmt.Errorf("presence %+v (sockets left: %v), %v", p, left, err)
 		}
 		return nil
 	})
