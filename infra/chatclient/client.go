@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -237,11 +238,7 @@ func (t *Tally) add(typ string) {
 func (t *Tally) Counts() map[string]int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := make(map[string]int64, len(t.n))
-	for k, v := range t.n {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(t.n)
 }
 
 // CountInto makes the socket count every frame it receives from now on

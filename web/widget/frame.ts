@@ -866,7 +866,7 @@ input.addEventListener("keydown", (e) => {
 input.addEventListener("input", () => {
   autosize();
   // A visitor who starts to write (or to press one of the opening's
-  // buttons, below) gets the session on its way before sending.
+  // buttons, above) gets the session on its way before sending.
   void begin();
   if (!conv || conv.status !== "open") return;
   const now = Date.now();

@@ -327,7 +327,7 @@ func (b *bench) openTransfer(ctx context.Context, chromium, page string) (*trans
 // is drawn, focused and the channel's look has arrived, in fresh browser
 // contexts (cold caches) of one browser.
 func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Duration, error) {
-	return b.coldRuns(ctx, chromium, b.cloud.Endpoints().DemoSite, func(tab context.Context, open func() (context.Context, error)) (time.Duration, error) {
+	return b.coldRuns(ctx, chromium, b.cloud.Endpoints().DemoSite, func(open func() (context.Context, error)) (time.Duration, error) {
 		start := time.Now()
 		chat, err := open()
 		if err != nil {
@@ -345,7 +345,7 @@ func (b *bench) clickToInput(ctx context.Context, chromium string) ([]time.Durat
 // start, the answer), in fresh browser contexts. The click is a press and
 // release at once, so the session gets no head start from the press.
 func (b *bench) firstAnswer(ctx context.Context, chromium, page string) ([]time.Duration, error) {
-	return b.coldRuns(ctx, chromium, page, func(tab context.Context, open func() (context.Context, error)) (time.Duration, error) {
+	return b.coldRuns(ctx, chromium, page, func(open func() (context.Context, error)) (time.Duration, error) {
 		chat, err := open()
 		if err != nil {
 			return 0, err
@@ -365,7 +365,7 @@ func (b *bench) firstAnswer(ctx context.Context, chromium, page string) ([]time.
 // coldRuns loads page clickRuns times, each in a fresh browser context of
 // one browser (cold caches, no saved visitor), and times run; run's open
 // clicks the launcher and returns the chat window's frame.
-func (b *bench) coldRuns(ctx context.Context, chromium, page string, run func(tab context.Context, open func() (context.Context, error)) (time.Duration, error)) ([]time.Duration, error) {
+func (b *bench) coldRuns(ctx context.Context, chromium, page string, run func(open func() (context.Context, error)) (time.Duration, error)) ([]time.Duration, error) {
 	dir, err := os.MkdirTemp("", "parley-bench-")
 	if err != nil {
 		return nil, err
@@ -395,7 +395,7 @@ func (b *bench) coldRuns(ctx context.Context, chromium, page string, run func(ta
 					c()
 				}
 			}()
-			return run(tab, func() (context.Context, error) {
+			return run(func() (context.Context, error) {
 				if err := chromedp.Do(tab, chromedp.Click(launcher)); err != nil {
 					return nil, err
 				}
