@@ -418,6 +418,9 @@ func (h *Handler) reopen(ctx context.Context, a auth.Agent, req events.APIGatewa
 
 type readRequest struct {
 	Seq int64 `json:"seq"`
+	// Subscription is the one the reading tab's resume named, if any:
+	// that tab's socket is not pushed the read it made.
+	Subscription string `json:"subscription"`
 }
 
 func (h *Handler) read(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -425,6 +428,6 @@ func (h *Handler) read(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
-	c, err := h.svc.MarkRead(ctx, a.Principal, req.PathParameters["id"], in.Seq)
+	c, err := h.svc.MarkRead(ctx, a.Principal, req.PathParameters["id"], in.Seq, in.Subscription)
 	return http.StatusOK, conversationBody(c), err
 }
