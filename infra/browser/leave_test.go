@@ -60,9 +60,9 @@ func TestInboxLeavesTheThreadItLeaves(t *testing.T) {
 }
 
 // TestInboxReadNamesItsThread: the inbox marks the thread it opens read
-// once its socket follows it, naming the subscription of that resume, so
-// the server spares this tab's socket the push; the unread dot clears from
-// the read's answer.
+// naming the subscription its resumes of that thread name, so the server
+// spares this tab's socket the push; the unread dot clears from the read's
+// answer.
 func TestInboxReadNamesItsThread(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	v := newVisitor(t, "Read receipt "+tag)
@@ -93,8 +93,11 @@ func TestInboxReadNamesItsThread(t *testing.T) {
 	if !eval[bool](t, tab, `(() => {
 		const reads = window.__reads.filter(r => r.url.includes(`+js(v.conversation)+`));
 		const subs = window.__sent.filter(f => f.conversationId === `+js(v.conversation)+`).map(f => f.subscription);
-		return reads.length === 1 && subs.length === 1 && reads[0].body.subscription === subs[0] && reads[0].body.seq === 1;
+		// A socket that opens as the thread does resumes it again (the
+		// reconnect follows the open thread), with the same subscription,
+		// and the thread may be read twice.
+		return reads.length >= 1 && subs.length >= 1 && subs.every(s => s === subs[0]) && reads.every(r => r.body.subscription === subs[0] && r.body.seq === 1);
 	})()`) {
-		t.Errorf("the read did not name the thread's one subscription, once: %s", got)
+		t.Errorf("the reads did not name the thread's subscription: %s", got)
 	}
 }
