@@ -58,3 +58,43 @@ func TestInboxLeavesTheThreadItLeaves(t *testing.T) {
 		t.Errorf("leaving the closed thread B sent %d leaves in all, want the first one only", n)
 	}
 }
+
+// TestInboxReadNamesItsThread: the inbox marks the thread it opens read
+// once its socket follows it, naming the subscription of that resume, so
+// the server spares this tab's socket the push; the unread dot clears from
+// the read's answer.
+func TestInboxReadNamesItsThread(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	v := newVisitor(t, "Read receipt "+tag)
+	tab := newTab(t, newBrowser(t))
+	signIn(t, tab, "chiara")
+	eval[bool](t, tab, `(() => {
+		window.__sent = [];
+		const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (data) {
+			const f = JSON.parse(data);
+			if (f.action === "resume") window.__sent.push(f);
+			return send.call(this, data);
+		};
+		window.__reads = [];
+		const fetch = window.fetch;
+		window.fetch = function (url, init) {
+			if (String(url).endsWith("/read")) window.__reads.push({ url: String(url), body: JSON.parse(init.body) });
+			return fetch.apply(this, arguments);
+		};
+		return true;
+	})()`)
+	item := `[...document.querySelectorAll(".item")].find(i => i.dataset.id === ` + js(v.conversation) + `)`
+	waitFor(t, tab, "the conversation is listed unread", `(`+item+`)?.querySelector(".dot") != null`)
+	openConversation(t, tab, "Read receipt "+tag)
+	waitFor(t, tab, "the thread is read", `window.__reads.some(r => r.url.includes(`+js(v.conversation)+`))`)
+	waitFor(t, tab, "reading clears the unread dot", `(`+item+`).querySelector(".dot") === null`)
+	got := eval[string](t, tab, `JSON.stringify({reads: window.__reads.filter(r => r.url.includes(`+js(v.conversation)+`)).map(r => r.body), resumes: window.__sent.filter(f => f.conversationId === `+js(v.conversation)+`).map(f => f.subscription)})`)
+	if !eval[bool](t, tab, `(() => {
+		const reads = window.__reads.filter(r => r.url.includes(`+js(v.conversation)+`));
+		const subs = window.__sent.filter(f => f.conversationId === `+js(v.conversation)+`).map(f => f.subscription);
+		return reads.length === 1 && subs.length === 1 && reads[0].body.subscription === subs[0] && reads[0].body.seq === 1;
+	})()`) {
+		t.Errorf("the read did not name the thread's one subscription, once: %s", got)
+	}
+}

@@ -90,11 +90,13 @@ type Author struct {
 // Conversation is the part of a conversation view the clients look at; the
 // agent's summary has more fields, kept in Raw.
 type Conversation struct {
-	ID         string  `json:"id"`
-	Status     string  `json:"status"`
-	AssigneeID string  `json:"assigneeId"`
-	LastSeq    int64   `json:"lastSeq"`
-	Assignee   *Author `json:"assignee"`
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	AssigneeID string `json:"assigneeId"`
+	LastSeq    int64  `json:"lastSeq"`
+	// AgentReadSeq is how far the agents have read (their view).
+	AgentReadSeq int64   `json:"agentReadSeq"`
+	Assignee     *Author `json:"assignee"`
 	// Bot is the bot's name and picture while it holds the conversation
 	// (the visitor's view).
 	Bot *Author         `json:"bot"`

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,6 +129,57 @@ func TestLeaveThread(t *testing.T) {
 			t.Errorf("alice heard a reply her list does not show after leaving A: %s", f.Raw)
 		case f.Type == "error":
 			t.Errorf("a frame of alice's was refused: %s", f.Raw)
+		}
+	}
+}
+
+// TestReadSparesTheReadingTab: an agent's read over HTTP names the
+// subscription of the thread its tab follows; that tab has the answer and
+// its socket is not pushed the change, while the agent's other tab, the
+// other agents' lists and the visitor are. A malformed subscription is
+// refused.
+func TestReadSparesTheReadingTab(t *testing.T) {
+	v := newVisitor(t)
+	vTab, convID, seq := startConversation(t, v, "Is the shop open on Sunday?")
+	alice, ben := newAgent(t, "alice"), newAgent(t, "ben")
+	reading, other, benTab := connect(t, alice), connect(t, alice), connect(t, ben)
+	sub := uuid.NewString()
+	follow(t, reading, convID, sub)
+	follow(t, other, convID, uuid.NewString())
+
+	var apiErr *chatclient.APIError
+	if _, err := alice.Act(wait(t), convID, "read", map[string]any{"seq": seq, "subscription": "not-a-uuid"}); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Code != "invalid_request" {
+		t.Fatalf("read naming a malformed subscription: err = %v, want 400 invalid_request", err)
+	}
+	got, err := alice.Act(wait(t), convID, "read", map[string]any{"seq": seq, "subscription": sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AgentReadSeq != seq {
+		t.Fatalf("the read's answer says agentReadSeq %d, want %d", got.AgentReadSeq, seq)
+	}
+	readBy := func(f chatclient.Frame) bool {
+		return f.Type == "conversation" && f.Conversation != nil && f.Conversation.ID == convID && f.Conversation.AgentReadSeq == seq
+	}
+	for name, s := range map[string]*chatclient.Socket{"alice's other tab": other, "ben's list": benTab} {
+		if _, err := s.Next(wait(t), readBy); err != nil {
+			t.Errorf("%s did not hear the read: %v", name, err)
+		}
+	}
+	if _, err := vTab.Next(wait(t), chatclient.IsType("conversation")); err != nil {
+		t.Errorf("the visitor did not hear the read (Seen): %v", err)
+	}
+	// The pushes of one request are written before its answer: a message
+	// sent after it closes the window on the reading tab.
+	if _, err := chatclient.SendMessage(wait(t), vTab, convID, "Or Monday?"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range framesUntil(t, reading, "the visitor's next message", func(f chatclient.Frame) bool {
+		m, err := f.Msg()
+		return err == nil && m.Body == "Or Monday?"
+	}) {
+		if readBy(f) {
+			t.Errorf("the tab that read was pushed its own read: %s", f.Raw)
 		}
 	}
 }

@@ -109,6 +109,15 @@ type route struct {
 	rule  rule
 }
 
+// prefetched are the routes whose use case opens by reading the
+// conversation {id} with its listeners (chat.Service.Prefetch): that read
+// overlaps the access check. TestPrefetchedRoutesTakeTheirRead keeps the
+// list true.
+var prefetched = map[string]bool{
+	"POST /agent/conversations/{id}/messages": true,
+	"POST /agent/conversations/{id}/read":     true,
+}
+
 // routeTable holds every route with its rule, one line each, so a route's
 // policy cannot drift from the list of routes.
 func (h *Handler) routeTable() map[string]route {
@@ -180,11 +189,18 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return apigw.Error(ctx, err), nil
 	}
+	r, ok := h.routes[req.RouteKey]
+	if prefetched[req.RouteKey] {
+		// The conversation is read while the access check runs; a refused
+		// agent's request ends the read unused.
+		var stop func()
+		ctx, stop = h.svc.Prefetch(ctx, req.PathParameters["id"])
+		defer stop()
+	}
 	profile, err := h.guard.Admit(ctx, a.Principal.ID, auth.IssuedAt(req))
 	if err != nil {
 		return apigw.Error(ctx, err), nil
 	}
-	r, ok := h.routes[req.RouteKey]
 	if !ok {
 		return apigw.Error(ctx, errNoRoute), nil
 	}
@@ -418,6 +434,9 @@ func (h *Handler) reopen(ctx context.Context, a auth.Agent, req events.APIGatewa
 
 type readRequest struct {
 	Seq int64 `json:"seq"`
+	// Subscription is the one the reading tab's resume named, if any:
+	// that tab's socket is not pushed the read it made.
+	Subscription string `json:"subscription"`
 }
 
 func (h *Handler) read(ctx context.Context, a auth.Agent, req events.APIGatewayV2HTTPRequest) (int, any, error) {
@@ -425,6 +444,6 @@ func (h *Handler) read(ctx context.Context, a auth.Agent, req events.APIGatewayV
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
-	c, err := h.svc.MarkRead(ctx, a.Principal, req.PathParameters["id"], in.Seq)
+	c, err := h.svc.MarkRead(ctx, a.Principal, req.PathParameters["id"], in.Seq, in.Subscription)
 	return http.StatusOK, conversationBody(c), err
 }

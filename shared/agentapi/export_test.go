@@ -11,3 +11,13 @@ func AdminRoutes(h *Handler) []string {
 	}
 	return out
 }
+
+// PrefetchedRoutes lists the routes whose conversation is read while the
+// access check runs.
+func PrefetchedRoutes() []string {
+	var out []string
+	for key := range prefetched {
+		out = append(out, key)
+	}
+	return out
+}

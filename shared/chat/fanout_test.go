@@ -96,7 +96,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		{name: "a visitor message after the replies makes it unread", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "ann reads it: the dot flips back for every list, the visitor sees it read", do: func(t *testing.T) {
 			c := st.convs[cid]
-			if _, err := svc.MarkRead(t.Context(), ann, cid, c.LastSeq); err != nil {
+			if _, err := svc.MarkRead(t.Context(), ann, cid, c.LastSeq, ""); err != nil {
 				t.Fatal(err)
 			}
 		}, want: []string{"aconn", "bconn", "vconn"}},
@@ -115,7 +115,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		{name: "a visitor's message still reaches every list", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a reply that changes no dot reaches the visitor only", do: func(t *testing.T) {
 			c := st.convs[cid]
-			if _, err := svc.MarkRead(t.Context(), bob, cid, c.LastSeq); err != nil {
+			if _, err := svc.MarkRead(t.Context(), bob, cid, c.LastSeq, ""); err != nil {
 				t.Fatal(err)
 			}
 			p.take()
@@ -127,6 +127,88 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		if diff := cmp.Diff(step.want, who(p.take())); diff != "" {
 			t.Errorf("%s: pushed to (-want +got):\n%s", step.name, diff)
 		}
+	}
+}
+
+// TestReadSkipsTheTabThatMadeIt: an agent's read names the subscription
+// of the thread its tab follows, and that tab's socket, which has the
+// read's answer, is not pushed the change; the agent's other tab, the
+// other lists and the visitor are. A subscription that is not the agent's
+// skips nobody; a malformed one is refused and changes nothing.
+func TestReadSkipsTheTabThatMadeIt(t *testing.T) {
+	st := newFakeStore()
+	p := &pushRecorder{}
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	svc := newService(t, st, p, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
+	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "vconn", Principal: vis}); err != nil {
+		t.Fatal(err)
+	}
+	for id, pr := range map[string]chat.Principal{"aconn": ann, "aconn2": ann, "bconn": bob} {
+		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr, Inboxes: []string{"main"}}); err != nil {
+			t.Fatal(err)
+		}
+		st.agents[pr.ID] = chat.Agent{ID: pr.ID, DisplayName: pr.Name, Inboxes: []string{"main"}}
+	}
+	first, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid := first.ConversationID
+	annTab, annOtherTab, bobTab := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	for conn, sub := range map[string]string{"aconn": annTab, "aconn2": annOtherTab} {
+		if err := svc.Resume(t.Context(), conn, cid, 1, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.take()
+	visitorSays := func(t *testing.T) {
+		if _, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: cid, Body: "more"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	annReads := func(seq int64, sub string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if _, err := svc.MarkRead(t.Context(), ann, cid, seq, sub); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	steps := []struct {
+		name string
+		do   func(t *testing.T)
+		want []string
+	}{
+		{name: "a read that flips the dot: every list but the reading tab's", do: annReads(1, annTab), want: []string{"aconn2", "bconn", "vconn"}},
+		{name: "two more visitor messages", do: func(t *testing.T) { visitorSays(t); visitorSays(t) }, want: []string{"aconn", "aconn2", "bconn", "vconn"}},
+		{name: "a read that leaves the dot: the open threads but the reading tab's", do: annReads(2, annTab), want: []string{"aconn2", "vconn"}},
+		{name: "read from the other tab", do: annReads(3, annOtherTab), want: []string{"aconn", "bconn", "vconn"}},
+		{name: "bob opens the thread", do: func(t *testing.T) {
+			if err := svc.Resume(t.Context(), "bconn", cid, 3, bobTab); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{"bconn"}},
+		{name: "another visitor message", do: visitorSays, want: []string{"aconn", "aconn2", "bconn", "vconn"}},
+		{name: "a subscription that is bob's skips nobody", do: annReads(4, bobTab), want: []string{"aconn", "aconn2", "bconn", "vconn"}},
+		{name: "another visitor message again", do: visitorSays, want: []string{"aconn", "aconn2", "bconn", "vconn"}},
+		{name: "a subscription nobody made skips nobody", do: annReads(5, uuid.NewString()), want: []string{"aconn", "aconn2", "bconn", "vconn"}},
+	}
+	for _, step := range steps {
+		step.do(t)
+		if diff := cmp.Diff(step.want, who(p.take())); diff != "" {
+			t.Errorf("%s: pushed to (-want +got):\n%s", step.name, diff)
+		}
+	}
+	visitorSays(t)
+	p.take()
+	before := st.convs[cid].AgentReadSeq
+	if _, err := svc.MarkRead(t.Context(), ann, cid, st.convs[cid].LastSeq, "not-a-uuid"); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("read naming a malformed subscription: err = %v, want ErrInvalid", err)
+	}
+	if got := st.convs[cid].AgentReadSeq; got != before {
+		t.Errorf("a refused read stored agentReadSeq %d, want %d", got, before)
+	}
+	if got := who(p.take()); len(got) > 0 {
+		t.Errorf("a refused read pushed to %v", got)
 	}
 }
 

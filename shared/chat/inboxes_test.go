@@ -67,7 +67,7 @@ func TestOutsiderIsAnsweredLikeAnUnknownID(t *testing.T) {
 			return err
 		}},
 		{"read marker", func(ctx context.Context, svc *chat.Service, id string) error {
-			_, err := svc.MarkRead(ctx, cat, id, 1)
+			_, err := svc.MarkRead(ctx, cat, id, 1, "")
 			return err
 		}},
 		{"socket message", func(ctx context.Context, svc *chat.Service, id string) error {

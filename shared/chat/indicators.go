@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 )
 
 // MarkRead records that p has read up to seq and tells those who show it:
@@ -14,14 +15,24 @@ import (
 // visitor's last message) and the inbox; a visitor's read is only stored
 // (the visitor's next session starts from it) and pushed to no one: the
 // inbox does not show it.
-func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID string, seq int64) (Conversation, error) {
+//
+// subscription (a UUID, or empty) names the agent's own thread: the
+// subscription its inbox's resume made on the socket of the tab that
+// reads. That tab has the read's answer, so its socket is not pushed the
+// change; the agent's other tabs are. A subscription that is not the
+// agent's changes nothing.
+func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID string, seq int64, subscription string) (Conversation, error) {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return Conversation{}, err
+	}
+	if subscription != "" && !ValidID(subscription) {
+		return Conversation{}, invalid("subscription must be a UUID")
 	}
 	conv, listeners, err := s.reach(ctx, p, conversationID)
 	if err != nil {
 		return Conversation{}, err
 	}
+	own := ownSocket(listeners, p, subscription)
 	if seq < 1 || seq > conv.LastSeq {
 		return Conversation{}, invalid("seq must be between 1 and %d", conv.LastSeq)
 	}
@@ -51,7 +62,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 	if unread(updated) == unread(conv) {
 		// The list does not show a read that leaves the unread dot as it
 		// was: only open threads hear.
-		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
+		if ids := watcherIDs(listeners, own); len(ids) > 0 {
 			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, agentFrame)
 		}
 		return updated, nil
@@ -61,6 +72,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		slog.ErrorContext(ctx, "list inbox connections", "conversationId", conversationID, "error", err)
 		return updated, nil
 	}
+	agents = slices.DeleteFunc(agents, func(id string) bool { return id == own })
 	if len(agents) > 0 {
 		s.pushVia(ctx, Via{Kind: ViaInbox, ID: updated.InboxID}, agents, agentFrame)
 	}
@@ -73,8 +85,23 @@ func (s *Service) ReadFromConnection(ctx context.Context, connectionID, conversa
 	if err != nil {
 		return err
 	}
-	_, err = s.MarkRead(ctx, p, conversationID, seq)
+	_, err = s.MarkRead(ctx, p, conversationID, seq, "")
 	return err
+}
+
+// ownSocket returns the connection of p's subscription among a
+// conversation's listeners, or "" when it has none there (no
+// subscription named, another principal's, or the socket left).
+func ownSocket(listeners []Listener, p Principal, subscription string) string {
+	if subscription == "" {
+		return ""
+	}
+	for _, l := range listeners {
+		if l.Subscription == subscription && l.Principal.Role == p.Role && l.Principal.ID == p.ID {
+			return l.ConnectionID
+		}
+	}
+	return ""
 }
 
 // Typing relays a typing indicator: a visitor's to the agents, an agent's

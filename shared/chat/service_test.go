@@ -517,10 +517,10 @@ func TestVisitorReadMarker(t *testing.T) {
 func TestMarkReadAndValidation(t *testing.T) {
 	e := newEnv(t)
 	m := e.start(t)
-	if _, err := e.svc.MarkRead(t.Context(), vis, m.ConversationID, 2); !errors.Is(err, chat.ErrInvalid) {
+	if _, err := e.svc.MarkRead(t.Context(), vis, m.ConversationID, 2, ""); !errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("read past lastSeq: err = %v", err)
 	}
-	c, err := e.svc.MarkRead(t.Context(), ann, m.ConversationID, 1)
+	c, err := e.svc.MarkRead(t.Context(), ann, m.ConversationID, 1, "")
 	if err != nil || c.AgentReadSeq != 1 {
 		t.Fatalf("agent read = %+v, %v", c, err)
 	}

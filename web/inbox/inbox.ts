@@ -269,10 +269,13 @@ export class Inbox {
       // Follow the open thread: its every message comes live from now on
       // (the rest of the inbox hears only what changes the list), and the
       // answer brings whatever was written since the read above.
-      this.cardOnceFollowed(id, this.resume(thread.lastSeq.peek()));
+      const resumed = this.resume(thread.lastSeq.peek());
+      this.cardOnceFollowed(id, resumed);
       this.view();
       if (shown.refreshFacts) void this.refreshFacts(true);
-      this.markRead(shown.summary);
+      // Once followed, the read names the thread's subscription and this
+      // socket is spared its push (followed reads then).
+      if (!resumed) this.markRead(shown.summary);
       this.focusComposer.value++;
     } catch (e) {
       if (thread.id.peek() !== id) return;
@@ -314,7 +317,8 @@ export class Inbox {
    * arrives live (read before, it could fall in between and be lost until
    * the thread is opened again). With the socket down the card is read at
    * once (the reconnect opens the thread again); an answer that does not
-   * come within 5 s (the server refused the resume) reads it anyway.
+   * come within 5 s (the server refused the resume) reads it, and marks
+   * the thread read, anyway.
    */
   private cardOnceFollowed(id: string, resumed: boolean): void {
     clearTimeout(this.cardTimer);
@@ -327,12 +331,15 @@ export class Inbox {
     this.cardTimer = setTimeout(() => this.followed(id), 5000);
   }
 
-  /** followed reads the card a thread's resume answer waited for. */
+  /** followed reads the card, and marks the thread read, once its resume is answered. */
   private followed(id: string): void {
     if (this.cardAfter !== id) return;
     this.cardAfter = null;
     clearTimeout(this.cardTimer);
-    if (this.state.thread.id.peek() === id) void this.loadCard(id);
+    if (this.state.thread.id.peek() !== id) return;
+    void this.loadCard(id);
+    const s = this.state.thread.summary.peek();
+    if (s) this.markRead(s);
   }
 
   private leaveThread(): void {
@@ -426,7 +433,9 @@ export class Inbox {
   private markRead(s: Summary): void {
     if (s.id !== this.state.thread.id.peek() || document.hidden || s.agentReadSeq >= s.lastSeq) return;
     const mark = this.state.list.mark();
-    this.api.read(s.id, s.lastSeq).then((r) => this.update(r.conversation, mark), () => undefined);
+    // The socket following this thread gets the answer here, not a push.
+    const sub = this.following?.id === s.id ? this.following.subscription : undefined;
+    this.api.read(s.id, s.lastSeq, sub).then((r) => this.update(r.conversation, mark), () => undefined);
   }
 
   /** update shows a conversation's state answered to a request begun at mark; the suggested channel follows the visitor's presence. */

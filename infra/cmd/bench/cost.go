@@ -345,7 +345,7 @@ func (b *bench) scriptedConversation(ctx context.Context, a *costAgent, tag stri
 		<-vs.Done()
 	}()
 	addr := tag + "-" + uuid.NewString()[:8] + "@visitor.test"
-	convID := ""
+	convID, sub := "", uuid.NewString()
 	for i := range costMessagesEachWay {
 		id := uuid.NewString()
 		got := a.router.expect(id)
@@ -373,11 +373,19 @@ func (b *bench) scriptedConversation(ctx context.Context, a *costAgent, tag stri
 			if _, err := a.api.Get(ctx, convID); err != nil {
 				return err
 			}
-			if err := openThread(ctx, a.sock, convID); err != nil {
+			// The inbox marks the thread read once its resume is
+			// answered, naming the resume's subscription.
+			resumed := a.router.expectResume(convID)
+			if err := openThread(ctx, a.sock, convID, sub); err != nil {
 				return err
 			}
+			select {
+			case <-resumed:
+			case <-ctx.Done():
+				return fmt.Errorf("the agent's resume was not answered: %w", ctx.Err())
+			}
 		}
-		if _, err := a.api.Act(ctx, convID, "read", map[string]int64{"seq": m.Seq}); err != nil {
+		if _, err := a.api.Act(ctx, convID, "read", map[string]any{"seq": m.Seq, "subscription": sub}); err != nil {
 			return err
 		}
 		if i == 1 {

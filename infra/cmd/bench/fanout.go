@@ -70,7 +70,7 @@ func (b *bench) fanOutWith(ctx context.Context, k, n int) error {
 	if _, err := owner.Get(ctx, convID); err != nil {
 		return err
 	}
-	if err := openThread(ctx, socks[0], convID); err != nil {
+	if err := openThread(ctx, socks[0], convID, uuid.NewString()); err != nil {
 		return err
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -160,9 +160,9 @@ func waitOne(ctx context.Context, ch chan arrival) chan time.Time {
 }
 
 // openThread does what the inbox does when an agent opens a conversation:
-// it resumes the conversation on the agent's socket, which from then on
-// hears every message of it. The answer (a "messages" frame) is left to
-// the socket's reader.
-func openThread(ctx context.Context, s *chatclient.Socket, convID string) error {
-	return s.Send(ctx, map[string]any{"action": "resume", "conversationId": convID, "afterSeq": 0})
+// it resumes the conversation on the agent's socket, naming a
+// subscription, and the socket from then on hears every message of it.
+// The answer (a "messages" frame) is left to the socket's reader.
+func openThread(ctx context.Context, s *chatclient.Socket, convID, subscription string) error {
+	return s.Send(ctx, map[string]any{"action": "resume", "conversationId": convID, "afterSeq": 0, "subscription": subscription})
 }

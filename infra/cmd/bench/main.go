@@ -215,7 +215,7 @@ func (b *bench) openConversation(ctx context.Context, agent *chatclient.Agent, i
 	}
 	// The agent opens the conversation, as the inbox does: its socket then
 	// hears every message of it.
-	if err := openThread(ctx, inbox.sock, p.convID); err != nil {
+	if err := openThread(ctx, inbox.sock, p.convID, uuid.NewString()); err != nil {
 		return nil, err
 	}
 	return p, nil

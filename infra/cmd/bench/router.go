@@ -20,16 +20,28 @@ type arrival struct {
 type router struct {
 	mu      sync.Mutex
 	waiting map[string]chan arrival
+	// resumed holds the waits for a conversation's resume answer.
+	resumed map[string]chan struct{}
 	sock    *chatclient.Socket
 }
 
 func newRouter(s *chatclient.Socket) *router {
-	r := &router{waiting: map[string]chan arrival{}, sock: s}
+	r := &router{waiting: map[string]chan arrival{}, resumed: map[string]chan struct{}{}, sock: s}
 	go func() {
 		for {
-			f, err := s.Next(context.Background(), chatclient.IsType("message"))
+			f, err := s.Next(context.Background(), func(f chatclient.Frame) bool { return f.Type == "message" || f.Type == "messages" })
 			if err != nil {
 				return
+			}
+			if f.Type == "messages" {
+				r.mu.Lock()
+				ch := r.resumed[f.ConversationID]
+				delete(r.resumed, f.ConversationID)
+				r.mu.Unlock()
+				if ch != nil {
+					close(ch)
+				}
+				continue
 			}
 			m, err := f.Msg()
 			if err != nil {
@@ -52,6 +64,16 @@ func (r *router) expect(clientID string) chan arrival {
 	ch := make(chan arrival, 1)
 	r.mu.Lock()
 	r.waiting[clientID] = ch
+	r.mu.Unlock()
+	return ch
+}
+
+// expectResume returns a channel closed when the answer to a resume of
+// convID arrives.
+func (r *router) expectResume(convID string) chan struct{} {
+	ch := make(chan struct{})
+	r.mu.Lock()
+	r.resumed[convID] = ch
 	r.mu.Unlock()
 	return ch
 }

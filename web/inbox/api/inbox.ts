@@ -60,8 +60,9 @@ export class InboxAPI {
     return this.http.request("POST", `${conv(id)}/${action}`, body);
   }
 
-  read(id: string, seq: number): Promise<ConversationAnswer> {
-    return this.http.request("POST", `${conv(id)}/read`, { seq });
+  /** read marks the thread read up to seq; subscription, the thread's on this tab's socket, spares that socket the push. */
+  read(id: string, seq: number, subscription?: string): Promise<ConversationAnswer> {
+    return this.http.request("POST", `${conv(id)}/read`, { seq, subscription });
   }
 
   /** replyByEmail sends a reply on the email channel: emailed first, then stored. */
