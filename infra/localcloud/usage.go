@@ -37,6 +37,11 @@ type Usage struct {
 type FunctionUsage struct {
 	Invocations int `json:"invocations"`
 	ColdStarts  int `json:"coldStarts"`
+	// Errors counts function errors, crashes and timeouts.
+	Errors int `json:"errors"`
+	// SystemLogLevel is the level of Lambda's own log records the
+	// function's LoggingConfig lets through (template.Function).
+	SystemLogLevel string `json:"systemLogLevel"`
 	// Billed is the summed time from handing each invocation to the
 	// function's process to its answer, as measured on this machine.
 	Billed   time.Duration `json:"billedNs"`
@@ -117,8 +122,8 @@ func (c *Cloud) Usage() Usage {
 	byName := c.runtime.Stats()
 	for id, fn := range c.model.Functions {
 		s := byName[fn.Name]
-		u.Functions[id] = FunctionUsage{Invocations: s.Invocations, ColdStarts: s.ColdStarts, Billed: s.Billed, Queued: s.Queued,
-			MemoryMB: fn.MemoryMB, InitDurations: s.InitDurations, CPU: s.CPU}
+		u.Functions[id] = FunctionUsage{Invocations: s.Invocations, ColdStarts: s.ColdStarts, Errors: s.Errors, SystemLogLevel: fn.SystemLogLevel,
+			Billed: s.Billed, Queued: s.Queued, MemoryMB: fn.MemoryMB, InitDurations: s.InitDurations, CPU: s.CPU}
 	}
 	for _, n := range c.http.Stats().Requests {
 		u.HTTPRequests += n

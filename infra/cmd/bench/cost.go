@@ -31,8 +31,9 @@ const (
 	// one conversation in real life; the scripted run takes about a second,
 	// so connection minutes are this assumption, not a measurement.
 	visitorMinutes = 15.0
-	// platformLogBytes is what Lambda itself writes to CloudWatch Logs per
-	// invocation (the START, END and REPORT records in JSON), an estimate.
+	// platformLogBytes is what Lambda itself writes to CloudWatch Logs for
+	// an invocation whose records its system log level lets through (the
+	// START, END and REPORT records in JSON), an estimate.
 	platformLogBytes = 350
 )
 
@@ -140,7 +141,7 @@ func (b *bench) costMeter(ctx context.Context, n, workers int, logs *logMeter) e
 	printPushes(n, beforeFrames, afterFrames)
 
 	u := usageBetween(beforeStats, afterStats, beforeUsage, afterUsage, b.infrequent())
-	u.LogBytes = float64(afterLogs-beforeLogs) + u.LambdaRequests*platformLogBytes
+	u.LogBytes = float64(afterLogs-beforeLogs) + platformRecords(beforeUsage, afterUsage)*platformLogBytes
 	u.ConnectionMinutes = float64(n) * visitorMinutes
 	printEstimate(n, u)
 	var names []string
@@ -208,6 +209,24 @@ func (b *bench) infrequent() map[string]bool {
 		out[t.Name] = t.TableClass == "STANDARD_INFREQUENT_ACCESS"
 	}
 	return out
+}
+
+// platformRecords counts the invocations between two snapshots for which
+// Lambda writes its own START, END and REPORT records to CloudWatch Logs:
+// all of them at system log level INFO (Lambda's default) or DEBUG; at
+// WARN, which the template sets, only the failed ones (a failed
+// invocation's records are WARN).
+func platformRecords(bu, au localcloud.Usage) float64 {
+	var n int
+	for id, f := range au.Functions {
+		prev := bu.Functions[id]
+		if f.SystemLogLevel == "WARN" {
+			n += f.Errors - prev.Errors
+		} else {
+			n += f.Invocations - prev.Invocations
+		}
+	}
+	return float64(n)
 }
 
 // usageBetween is what the cloud metered between two snapshots, in the
@@ -281,7 +300,8 @@ func printEstimate(n int, u cost.Usage) {
 	total := cost.Total(lines)
 	fmt.Printf("  %-16s %12.5f %14.7f\n", "TOTAL", total*per, total/float64(n))
 	fmt.Printf("  Lambda duration is the local processes' measured time at each function's MemorySize (an estimate of Lambda's);\n")
-	fmt.Printf("  connection minutes assume %.0f minutes per visitor tab; logs are the functions' output plus %d bytes a invocation.\n", visitorMinutes, platformLogBytes)
+	fmt.Printf("  connection minutes assume %.0f minutes per visitor tab; logs are the functions' output plus %d bytes for each invocation whose\n", visitorMinutes, platformLogBytes)
+	fmt.Printf("  START/END/REPORT records Lambda sends (system log level INFO or DEBUG; at WARN, the template's, only a failed invocation's).\n")
 	fmt.Printf("  Free tier (not applied): ")
 	var free []string
 	for _, p := range cost.Prices {

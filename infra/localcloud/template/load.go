@@ -98,18 +98,24 @@ var samOnly = map[string][]string{
 	"AWS::Serverless::Function": {"LoggingConfig"},
 }
 
-// deriveLogGroups sets each function's log group: its LoggingConfig's,
-// else Lambda's default /aws/lambda/<name>.
+// deriveLogGroups sets each function's log group and system log level:
+// its LoggingConfig's, merged over the Globals' key by key as SAM merges
+// maps, else Lambda's defaults (/aws/lambda/<name>, INFO).
 func deriveLogGroups(m *Model, doc map[string]any) {
-	global, _ := asMap(asMap(asMap(doc["Globals"])["Function"])["LoggingConfig"])["LogGroup"].(string)
+	global := asMap(asMap(asMap(doc["Globals"])["Function"])["LoggingConfig"])
 	for id, f := range m.Functions {
-		f.LogGroup = "/aws/lambda/" + f.Name
-		if global != "" {
-			f.LogGroup = global
+		own := asMap(asMap(asMap(asMap(doc["Resources"])[id])["Properties"])["LoggingConfig"])
+		setting := func(key, fallback string) string {
+			if v, _ := own[key].(string); v != "" {
+				return v
+			}
+			if v, _ := global[key].(string); v != "" {
+				return v
+			}
+			return fallback
 		}
-		if own, _ := asMap(asMap(asMap(asMap(doc["Resources"])[id])["Properties"])["LoggingConfig"])["LogGroup"].(string); own != "" {
-			f.LogGroup = own
-		}
+		f.LogGroup = setting("LogGroup", "/aws/lambda/"+f.Name)
+		f.SystemLogLevel = setting("SystemLogLevel", "INFO")
 	}
 }
 

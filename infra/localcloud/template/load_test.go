@@ -79,19 +79,20 @@ func TestLoadRealTemplate(t *testing.T) {
 	want := map[string]*Function{}
 	for id, dir := range wantFns {
 		want[id] = &Function{
-			LogicalID:     id,
-			Name:          "parley-local-" + id,
-			ARN:           "arn:aws:lambda:us-east-1:000000000000:function:parley-local-" + id,
-			Dir:           dir,
-			CodeURI:       ".",
-			Handler:       "bootstrap",
-			Runtime:       "provided.al2023",
-			Architectures: []string{"arm64"},
-			Timeout:       10 * time.Second,
-			MemoryMB:      256,
-			Env:           env,
-			LogGroup:      "/parley/parley-local/" + id,
-			Async:         AsyncConfig{MaxRetries: 2, MaxEventAge: 6 * time.Hour},
+			LogicalID:      id,
+			Name:           "parley-local-" + id,
+			ARN:            "arn:aws:lambda:us-east-1:000000000000:function:parley-local-" + id,
+			Dir:            dir,
+			CodeURI:        ".",
+			Handler:        "bootstrap",
+			Runtime:        "provided.al2023",
+			Architectures:  []string{"arm64"},
+			Timeout:        10 * time.Second,
+			MemoryMB:       256,
+			Env:            env,
+			LogGroup:       "/parley/parley-local/" + id,
+			SystemLogLevel: "WARN",
+			Async:          AsyncConfig{MaxRetries: 2, MaxEventAge: 6 * time.Hour},
 		}
 	}
 	dlq := func(name string) string { return "arn:aws:sqs:us-east-1:000000000000:parley-local-" + name }
@@ -769,5 +770,38 @@ Resources:
 	want := []Index{{Name: "ByG", KeySchema: []Key{{Name: "g", KeyType: "HASH"}}, ProjectionType: "INCLUDE", NonKeyAttributes: []string{"name", "preview"}}}
 	if diff := cmp.Diff(want, m.Tables[0].GSIs); diff != "" {
 		t.Errorf("indexes (-want +got):\n%s", diff)
+	}
+}
+
+// TestDeriveLogGroups: a function's log group and system log level are its
+// LoggingConfig's, key by key over the Globals' (SAM merges maps), else
+// Lambda's defaults.
+func TestDeriveLogGroups(t *testing.T) {
+	doc := map[string]any{
+		"Globals": map[string]any{"Function": map[string]any{"LoggingConfig": map[string]any{"LogFormat": "JSON", "SystemLogLevel": "WARN"}}},
+		"Resources": map[string]any{
+			"Own":     map[string]any{"Properties": map[string]any{"LoggingConfig": map[string]any{"LogGroup": "/own"}}},
+			"Verbose": map[string]any{"Properties": map[string]any{"LoggingConfig": map[string]any{"SystemLogLevel": "DEBUG"}}},
+			"Bare":    map[string]any{"Properties": map[string]any{}},
+		},
+	}
+	m := &Model{Functions: map[string]*Function{"Own": {Name: "own"}, "Verbose": {Name: "verbose"}, "Bare": {Name: "bare"}}}
+	deriveLogGroups(m, doc)
+	got := map[string][2]string{}
+	for id, f := range m.Functions {
+		got[id] = [2]string{f.LogGroup, f.SystemLogLevel}
+	}
+	want := map[string][2]string{
+		"Own":     {"/own", "WARN"},
+		"Verbose": {"/aws/lambda/verbose", "DEBUG"},
+		"Bare":    {"/aws/lambda/bare", "WARN"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log group and system log level (-want +got):\n%s", diff)
+	}
+	delete(doc, "Globals")
+	deriveLogGroups(m, doc)
+	if f := m.Functions["Bare"]; f.SystemLogLevel != "INFO" {
+		t.Errorf("without any LoggingConfig: system log level %q, want Lambda's default INFO", f.SystemLogLevel)
 	}
 }

@@ -69,6 +69,10 @@ type Function struct {
 	// LogGroup is where the function's logs go: its LoggingConfig's
 	// LogGroup, else /aws/lambda/<Name>.
 	LogGroup string
+	// SystemLogLevel is the level of Lambda's own records (START, END,
+	// REPORT are INFO) the function's LoggingConfig lets through: DEBUG,
+	// INFO (Lambda's default) or WARN.
+	SystemLogLevel string
 	// Async is what Lambda does with the function's asynchronous
 	// invocations (queues.go).
 	Async AsyncConfig
