@@ -38,7 +38,6 @@ func TestWidgetReadsEachSeqOnce(t *testing.T) {
 	}
 	id := metas[0]["conversationId"].(*types.AttributeValueMemberS).Value
 	alice := apiAgent(t, "alice")
-	reads := func() []int64 { return eval[[]int64](t, chat, `window.__reads`) }
 
 	step(t, chat, "record the reads of the chat window's next load", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readsSent})
@@ -60,7 +59,7 @@ func TestWidgetReadsEachSeqOnce(t *testing.T) {
 	waitFor(t, chat, "the agent's read shows", `document.querySelector(".receipt").textContent === "Seen"`)
 	// The window reads again when it becomes visible: nothing is new.
 	eval[bool](t, chat, `(document.dispatchEvent(new Event("visibilitychange")), true)`)
-	if got := reads(); len(got) != 2 || got[0] != 2 || got[1] != 3 {
+	if got := eval[[]int64](t, chat, `window.__reads`); len(got) != 2 || got[0] != 2 || got[1] != 3 {
 		t.Errorf("reads sent %v, want [2 3]", got)
 	}
 }

@@ -175,8 +175,9 @@ type Conversation struct {
 	LastSeq   int64
 	// VisitorReadSeq is the visitor's read marker. It is stored apart
 	// from the conversation (Storer.MarkVisitorRead) and read with the
-	// visitor's conversations; other reads hold no more than what
-	// conversations stored before that carried themselves.
+	// visitor's conversations; other reads return only the marker that
+	// conversations stored before the move carry on themselves (0 for
+	// later ones).
 	VisitorReadSeq int64
 	AgentReadSeq   int64
 	Preview        string
