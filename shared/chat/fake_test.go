@@ -38,6 +38,10 @@ type fakeStore struct {
 	// visits (visits_test.go), made on first use.
 	names  map[string]string
 	visits map[string]chat.Visit
+	// visitorRead holds the visitors' read markers by conversation, and
+	// visitorReads counts MarkVisitorRead's writes.
+	visitorRead  map[string]int64
+	visitorReads int
 	workspace
 }
 
@@ -142,17 +146,26 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 	return chat.Appended{}, chat.ErrConflict
 }
 
-func (f *fakeStore) MarkRead(_ context.Context, id string, role chat.Role, seq int64) (chat.Conversation, error) {
+func (f *fakeStore) MarkAgentRead(_ context.Context, id string, seq int64) (chat.Conversation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.convs[id]
-	if role == chat.RoleVisitor {
-		c.VisitorReadSeq = max(c.VisitorReadSeq, seq)
-	} else {
-		c.AgentReadSeq = max(c.AgentReadSeq, seq)
-	}
+	c.AgentReadSeq = max(c.AgentReadSeq, seq)
 	f.convs[id] = c
 	return c, nil
+}
+
+// MarkVisitorRead keeps the marker apart, as the store does: only
+// VisitorConversations reads it back.
+func (f *fakeStore) MarkVisitorRead(_ context.Context, c chat.Conversation, seq int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.visitorRead == nil {
+		f.visitorRead = map[string]int64{}
+	}
+	f.visitorRead[c.ID] = max(f.visitorRead[c.ID], seq)
+	f.visitorReads++
+	return nil
 }
 
 func (f *fakeStore) Messages(_ context.Context, q chat.MessageQuery) ([]chat.Message, bool, error) {
@@ -183,6 +196,7 @@ func (f *fakeStore) VisitorConversations(_ context.Context, vid string, _ int) (
 	var out []chat.Conversation
 	for _, c := range f.convs {
 		if c.VisitorID == vid {
+			c.VisitorReadSeq = max(c.VisitorReadSeq, f.visitorRead[c.ID])
 			out = append(out, c)
 		}
 	}

@@ -89,7 +89,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 			if err := svc.ReadFromConnection(t.Context(), "vconn", cid, c.LastSeq); err != nil {
 				t.Fatal(err)
 			}
-			if got := st.convs[cid].VisitorReadSeq; got != c.LastSeq {
+			if got := st.visitorRead[cid]; got != c.LastSeq {
 				t.Errorf("visitor read marker = %d, want %d stored", got, c.LastSeq)
 			}
 		}, want: []string{}},

@@ -36,14 +36,23 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 	if seq < 1 || seq > conv.LastSeq {
 		return Conversation{}, invalid("seq must be between 1 and %d", conv.LastSeq)
 	}
-	updated, err := s.store.MarkRead(ctx, conversationID, p.Role, seq)
+	if p.Role == RoleVisitor {
+		// conv holds the marker only as conversations stored before it
+		// moved to the visitor's entry had it: a read below that is old.
+		if seq <= conv.VisitorReadSeq {
+			return conv, nil
+		}
+		if err := s.store.MarkVisitorRead(ctx, conv, seq); err != nil {
+			return Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, err)
+		}
+		conv.VisitorReadSeq = seq
+		return conv, nil
+	}
+	updated, err := s.store.MarkAgentRead(ctx, conversationID, seq)
 	if err != nil {
 		return Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, err)
 	}
-	if updated.VisitorReadSeq == conv.VisitorReadSeq && updated.AgentReadSeq == conv.AgentReadSeq {
-		return updated, nil
-	}
-	if p.Role == RoleVisitor {
+	if updated.AgentReadSeq == conv.AgentReadSeq {
 		return updated, nil
 	}
 	if ids := listenerIDs(listeners, ""); len(ids) > 0 {

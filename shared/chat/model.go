@@ -171,8 +171,13 @@ type Conversation struct {
 	// its email address; copied when the contact changes (visitors.go).
 	VisitorName string
 	// FirstLine is the preview of the conversation's first message.
-	FirstLine      string
-	LastSeq        int64
+	FirstLine string
+	LastSeq   int64
+	// VisitorReadSeq is the visitor's read marker. It is stored apart
+	// from the conversation (Storer.MarkVisitorRead) and read with the
+	// visitor's conversations; other reads return only the marker that
+	// conversations stored before the move carry on themselves (0 for
+	// later ones).
 	VisitorReadSeq int64
 	AgentReadSeq   int64
 	Preview        string
@@ -212,7 +217,6 @@ type Summary struct {
 	AssigneeID     string    `json:"assigneeId,omitempty"`
 	AssigneeName   string    `json:"assigneeName,omitempty"`
 	LastSeq        int64     `json:"lastSeq"`
-	VisitorReadSeq int64     `json:"visitorReadSeq"`
 	AgentReadSeq   int64     `json:"agentReadSeq"`
 	Preview        string    `json:"preview"`
 	CreatedAt      time.Time `json:"createdAt"`
@@ -249,9 +253,12 @@ type VisitorConversation struct {
 	Assignee *Badge `json:"assignee,omitempty"`
 	// Bot is the bot's name and picture while no person owns the
 	// conversation and a bot took part.
-	Bot            *Badge    `json:"bot,omitempty"`
-	LastSeq        int64     `json:"lastSeq"`
-	AgentReadSeq   int64     `json:"agentReadSeq"`
+	Bot          *Badge `json:"bot,omitempty"`
+	LastSeq      int64  `json:"lastSeq"`
+	AgentReadSeq int64  `json:"agentReadSeq"`
+	// VisitorReadSeq is the visitor's read marker as the session reads
+	// it; a pushed conversation may carry a lower one (see
+	// Conversation.VisitorReadSeq), so the widget keeps the higher.
 	VisitorReadSeq int64     `json:"visitorReadSeq"`
 	Preview        string    `json:"preview"`
 	CreatedAt      time.Time `json:"createdAt"`
@@ -265,7 +272,7 @@ func (c Conversation) AgentSummary() Summary {
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
 		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, VisitorName: c.VisitorName,
-		LastSeq: c.LastSeq, VisitorReadSeq: c.VisitorReadSeq, AgentReadSeq: c.AgentReadSeq,
+		LastSeq: c.LastSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 		Rating: c.rating(), Bot: c.Bot.summary(),
 	}

@@ -19,8 +19,13 @@ type Storer interface {
 	// conversation in the same write; it retries when another writer took
 	// the seq first, calling Change again with the fresh state.
 	Append(ctx context.Context, in Append) (Appended, error)
-	// MarkRead raises the read marker of role to seq (never lowers it).
-	MarkRead(ctx context.Context, conversationID string, role Role, seq int64) (Conversation, error)
+	// MarkAgentRead raises the agents' read marker to seq (never lowers
+	// it) and returns the conversation.
+	MarkAgentRead(ctx context.Context, conversationID string, seq int64) (Conversation, error)
+	// MarkVisitorRead raises the visitor's read marker of c to seq (never
+	// lowers it). Only VisitorConversations reads it back: other reads
+	// of a conversation may return a lower VisitorReadSeq.
+	MarkVisitorRead(ctx context.Context, c Conversation, seq int64) error
 	// Messages returns a page of messages in ascending seq and whether more
 	// exist in the direction asked.
 	Messages(ctx context.Context, q MessageQuery) ([]Message, bool, error)

@@ -459,6 +459,61 @@ func TestConnectConsumesTicketOnce(t *testing.T) {
 	}
 }
 
+// TestVisitorReadMarker: the visitor's reads are stored for its next
+// session and pushed to no one; a read at or below the marker a
+// conversation stored before carries on itself writes nothing, and the
+// session reads the higher of the two.
+func TestVisitorReadMarker(t *testing.T) {
+	tests := []struct {
+		name       string
+		stored     int64 // on the conversation, as stored before
+		reads      []int64
+		wantWrites int
+		want       int64
+	}{
+		{name: "each read goes up", reads: []int64{1, 3, 2}, wantWrites: 3, want: 3},
+		{name: "reads of a conversation stored before, at or below its marker", stored: 2, reads: []int64{1, 2}, want: 2},
+		{name: "a read past the marker stored before", stored: 2, reads: []int64{3}, wantWrites: 1, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			m := e.start(t)
+			cid := m.ConversationID
+			for range 2 {
+				if _, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := e.store.convs[cid]
+			c.VisitorReadSeq = tt.stored
+			e.store.convs[cid] = c
+			e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+			e.push.take()
+			for _, seq := range tt.reads {
+				if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, seq); err != nil {
+					t.Fatalf("read %d: %v", seq, err)
+				}
+			}
+			// The fake stores every raise; the store's condition keeps
+			// the marker from going down.
+			if e.store.visitorReads != tt.wantWrites {
+				t.Errorf("%d writes, want %d", e.store.visitorReads, tt.wantWrites)
+			}
+			if pushes := e.push.take(); len(pushes) > 0 {
+				t.Errorf("the visitor's read was pushed: %v", pushes)
+			}
+			_, convs, err := e.svc.Session(t.Context(), "main", vis.ID)
+			if err != nil || len(convs) != 1 {
+				t.Fatalf("session = %v, %v; want one conversation", convs, err)
+			}
+			if convs[0].VisitorReadSeq != tt.want {
+				t.Errorf("the next session's marker = %d, want %d", convs[0].VisitorReadSeq, tt.want)
+			}
+		})
+	}
+}
+
 func TestMarkReadAndValidation(t *testing.T) {
 	e := newEnv(t)
 	m := e.start(t)

@@ -31,6 +31,13 @@ func inboxPK(id string) string    { return "INBOX#" + id }
 func connPK(id string) string     { return "CONN#" + id }
 func listenerSK(id string) string { return "CONN#" + id }
 
+// visitorConvSK is the sort key of the visitor's entry for a
+// conversation, in the visitor's partition: it lists the visitor's
+// threads and holds the visitor's read marker.
+func visitorConvSK(c chat.Conversation) string {
+	return "CONV#" + formatTime(c.CreatedAt) + "#" + c.ID
+}
+
 // shard spreads an inbox's conversations over Shards index partitions.
 func shard(conversationID string) int {
 	h := fnv.New32a()
@@ -79,7 +86,6 @@ func toDBConversation(c chat.Conversation) item {
 	putOpt(it, "assigneeAvatarUrl", c.AssigneeAvatarURL)
 	it["visitorOnline"] = &types.AttributeValueMemberBOOL{Value: c.VisitorOnline}
 	it["lastSeq"] = num(c.LastSeq)
-	it["visitorReadSeq"] = num(c.VisitorReadSeq)
 	it["agentReadSeq"] = num(c.AgentReadSeq)
 	putOpt(it, "preview", c.Preview)
 	putOpt(it, "visitorName", c.VisitorName)
@@ -103,14 +109,16 @@ func toDBConversation(c chat.Conversation) item {
 
 func toConversation(it item) chat.Conversation {
 	return chat.Conversation{
-		ID:                getS(it, "conversationId"),
-		ChannelID:         getS(it, "channelId"),
-		InboxID:           getS(it, "inboxId"),
-		VisitorID:         getS(it, "visitorId"),
-		Status:            chat.Status(getS(it, "status")),
-		AssigneeID:        getS(it, "assigneeId"),
-		AssigneeName:      getS(it, "assigneeName"),
-		LastSeq:           getN(it, "lastSeq"),
+		ID:           getS(it, "conversationId"),
+		ChannelID:    getS(it, "channelId"),
+		InboxID:      getS(it, "inboxId"),
+		VisitorID:    getS(it, "visitorId"),
+		Status:       chat.Status(getS(it, "status")),
+		AssigneeID:   getS(it, "assigneeId"),
+		AssigneeName: getS(it, "assigneeName"),
+		LastSeq:      getN(it, "lastSeq"),
+		// Conversations stored before the marker moved to the visitor's
+		// entry (MarkVisitorRead) still carry it here.
 		VisitorReadSeq:    getN(it, "visitorReadSeq"),
 		AgentReadSeq:      getN(it, "agentReadSeq"),
 		Preview:           getS(it, "preview"),
@@ -402,7 +410,7 @@ func (s *Store) CreateConversation(ctx context.Context, in chat.NewConversation)
 	if in.ClientKey != "" {
 		items = append(items, s.clientPut(in.ClientKey, in.Request, m))
 	}
-	ref := key(visitorPK(c.VisitorID), "CONV#"+formatTime(c.CreatedAt)+"#"+c.ID)
+	ref := key(visitorPK(c.VisitorID), visitorConvSK(c))
 	ref["conversationId"] = str(c.ID)
 	items = append(items, s.newPut(toDBConversation(c)), s.newPut(messageItem(m, c, in.ClientKey)), s.newPut(ref))
 	for _, f := range follow {
@@ -566,9 +574,9 @@ func seqRetryUntil(ctx context.Context) time.Time {
 }
 
 // metaUpdate moves the conversation from cur to next under the condition
-// that nobody else moved lastSeq meanwhile. Read markers are raised by
-// MarkRead without touching lastSeq, so they are only ever set here when
-// they go up past everything MarkRead may have written.
+// that nobody else moved lastSeq meanwhile. The agents' read marker is
+// raised by MarkAgentRead without touching lastSeq, so it is only ever set
+// here when it goes up past everything MarkAgentRead may have written.
 func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem {
 	vals := item{
 		":prev": num(cur.LastSeq), ":seq": num(next.LastSeq),
@@ -639,18 +647,14 @@ func (s *Store) metaUpdate(cur, next chat.Conversation) types.TransactWriteItem 
 	}}
 }
 
-// MarkRead implements chat.Storer; the condition keeps markers monotonic.
-func (s *Store) MarkRead(ctx context.Context, conversationID string, role chat.Role, seq int64) (chat.Conversation, error) {
-	attr := "visitorReadSeq"
-	if role == chat.RoleAgent {
-		attr = "agentReadSeq"
-	}
+// MarkAgentRead implements chat.Storer; the condition keeps the marker
+// monotonic.
+func (s *Store) MarkAgentRead(ctx context.Context, conversationID string, seq int64) (chat.Conversation, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(convPK(conversationID), metaSK),
-		UpdateExpression:          ptr("SET #m = :seq"),
-		ConditionExpression:       ptr("attribute_exists(pk) AND #m < :seq"),
-		ExpressionAttributeNames:  map[string]string{"#m": attr},
+		UpdateExpression:          ptr("SET agentReadSeq = :seq"),
+		ConditionExpression:       ptr("attribute_exists(pk) AND agentReadSeq < :seq"),
 		ExpressionAttributeValues: item{":seq": num(seq)},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
@@ -663,6 +667,26 @@ func (s *Store) MarkRead(ctx context.Context, conversationID string, role chat.R
 		return chat.Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, translate(err))
 	}
 	return toConversation(out.Attributes), nil
+}
+
+// MarkVisitorRead implements chat.Storer. The marker is kept on the
+// visitor's entry for the conversation, which no index holds: one write
+// unit, where the conversation item would cost one more in each list
+// index. The condition keeps it monotonic, and writes nothing once the
+// entry is erased.
+func (s *Store) MarkVisitorRead(ctx context.Context, c chat.Conversation, seq int64) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(visitorPK(c.VisitorID), visitorConvSK(c)),
+		UpdateExpression:          ptr("SET visitorReadSeq = :seq"),
+		ConditionExpression:       ptr("attribute_exists(pk) AND (attribute_not_exists(visitorReadSeq) OR visitorReadSeq < :seq)"),
+		ExpressionAttributeValues: item{":seq": num(seq)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("mark %s read by its visitor: %w", c.ID, translate(err))
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------- lists
@@ -763,9 +787,11 @@ func (s *Store) VisitorConversations(ctx context.Context, visitorID string, limi
 	}
 	keys := make([]item, 0, len(out.Items))
 	order := map[string]int{}
+	read := map[string]int64{}
 	for i, it := range out.Items {
 		cid := getS(it, "conversationId")
 		order[cid] = i
+		read[cid] = getN(it, "visitorReadSeq")
 		keys = append(keys, key(convPK(cid), metaSK))
 	}
 	// A partial history would look like lost conversations: batchGet
@@ -776,7 +802,9 @@ func (s *Store) VisitorConversations(ctx context.Context, visitorID string, limi
 	}
 	convs := make([]chat.Conversation, 0, len(metas))
 	for _, it := range metas {
-		convs = append(convs, toConversation(it))
+		c := toConversation(it)
+		c.VisitorReadSeq = max(c.VisitorReadSeq, read[c.ID])
+		convs = append(convs, c)
 	}
 	slices.SortFunc(convs, func(a, b chat.Conversation) int { return cmp.Compare(order[a.ID], order[b.ID]) })
 	return convs, nil

@@ -59,6 +59,9 @@ func TestDeleteConversationRecords(t *testing.T) {
 	if _, err := s.Append(t.Context(), chat.Append{Current: assigned.Conversation, Message: mail, ClientKey: "email#" + c.ID + "#ada@example.com#<m1@example.com>"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.MarkVisitorRead(t.Context(), c, 1); err != nil {
+		t.Fatal(err)
+	}
 	other := seed(t, s, t0)
 	if _, loads, err := s.Loads(t.Context(), "main"); err != nil || loads["agent-1"] != 1 {
 		t.Fatalf("load before = %v, %v; want 1", loads, err)
@@ -79,6 +82,13 @@ func TestDeleteConversationRecords(t *testing.T) {
 	}
 	if found := scanKeys(t, table, c.ID); len(found) > 0 {
 		t.Errorf("items naming the conversation after the deletion: %v", found)
+	}
+	// A read that raced the deletion stores nothing either.
+	if err := s.MarkVisitorRead(t.Context(), c, 2); err != nil {
+		t.Errorf("a read after the deletion: %v", err)
+	}
+	if found := scanKeys(t, table, c.ID); len(found) > 0 {
+		t.Errorf("items naming the conversation after a late read: %v", found)
 	}
 	if found := scanKeys(t, table, "ada@example.com"); len(found) > 0 {
 		t.Errorf("items naming the sender after the deletion: %v", found)

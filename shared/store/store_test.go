@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
@@ -234,7 +237,7 @@ func TestMessagesPages(t *testing.T) {
 	}
 }
 
-func TestMarkReadNeverLowers(t *testing.T) {
+func TestMarkAgentReadNeverLowers(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := t.Context()
 	c := seed(t, s, t0)
@@ -246,16 +249,117 @@ func TestMarkReadNeverLowers(t *testing.T) {
 	for _, step := range []struct {
 		seq, want int64
 	}{{3, 3}, {2, 3}, {4, 4}} {
-		got, err := s.MarkRead(ctx, c.ID, chat.RoleVisitor, step.seq)
+		got, err := s.MarkAgentRead(ctx, c.ID, step.seq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.VisitorReadSeq != step.want || got.AgentReadSeq != 0 {
-			t.Errorf("MarkRead(%d) = visitor %d agent %d, want %d 0", step.seq, got.VisitorReadSeq, got.AgentReadSeq, step.want)
+		if got.AgentReadSeq != step.want {
+			t.Errorf("MarkAgentRead(%d) = %d, want %d", step.seq, got.AgentReadSeq, step.want)
 		}
 	}
-	if _, err := s.MarkRead(ctx, uuid.NewString(), chat.RoleAgent, 1); !errors.Is(err, chat.ErrNotFound) {
-		t.Errorf("MarkRead unknown: err = %v, want ErrNotFound", err)
+	if _, err := s.MarkAgentRead(ctx, uuid.NewString(), 1); !errors.Is(err, chat.ErrNotFound) {
+		t.Errorf("MarkAgentRead unknown: err = %v, want ErrNotFound", err)
+	}
+}
+
+// visitorRead is the visitor's read marker of c as the visitor's next
+// session reads it.
+func visitorRead(t *testing.T, s *store.Store, c chat.Conversation) int64 {
+	t.Helper()
+	convs, err := s.VisitorConversations(t.Context(), c.VisitorID, 10)
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("VisitorConversations = %v, %v; want one", convs, err)
+	}
+	return convs[0].VisitorReadSeq
+}
+
+// TestMarkVisitorRead: the visitor's marker never goes down, costs one
+// UpdateItem, and is kept off the conversation item, so that neither the
+// conversation nor the inbox lists (the indexes that copy the
+// conversation item) hold it.
+func TestMarkVisitorRead(t *testing.T) {
+	s, db := newStore(t)
+	ctx := t.Context()
+	c := seed(t, s, t0)
+	for range 3 {
+		if _, err := s.Append(ctx, chat.Append{Current: c, Message: text("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		seq, want int64
+	}{{3, 3}, {2, 3}, {4, 4}} {
+		db.Calls()
+		if err := s.MarkVisitorRead(ctx, c, step.seq); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]int{"UpdateItem": 1}, db.Calls()); diff != "" {
+			t.Errorf("MarkVisitorRead(%d) calls (-want +got):\n%s", step.seq, diff)
+		}
+		if got := visitorRead(t, s, c); got != step.want {
+			t.Errorf("after MarkVisitorRead(%d): marker %d, want %d", step.seq, got, step.want)
+		}
+	}
+	meta, err := s.Conversation(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.VisitorReadSeq != 0 {
+		t.Errorf("the conversation item holds the visitor's marker: %d", meta.VisitorReadSeq)
+	}
+	for _, view := range []chat.View{chat.ViewAll, chat.ViewUnassigned} {
+		listed, _, err := s.Conversations(ctx, chat.ListQuery{InboxIDs: []string{"main"}, View: view, Status: chat.StatusOpen, Limit: 10})
+		if err != nil || len(listed) != 1 {
+			t.Fatalf("list %s = %v, %v; want one", view, listed, err)
+		}
+		if listed[0].VisitorReadSeq != 0 {
+			t.Errorf("list %s holds the visitor's marker: %d", view, listed[0].VisitorReadSeq)
+		}
+	}
+}
+
+// TestVisitorReadOfBefore: conversations stored before the visitor's
+// marker moved off the conversation item keep theirs there; a session
+// reads the higher of the two, so an upgrade loses no marker.
+func TestVisitorReadOfBefore(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		stored     int64 // the marker on the conversation item
+		mark, want int64
+	}{
+		{name: "the old marker alone", stored: 3, want: 3},
+		{name: "a lower read after it", stored: 3, mark: 2, want: 3},
+		{name: "a higher read after it", stored: 3, mark: 4, want: 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			table := ddb.NewTable(t)
+			s := store.New(ddb.Client(), table, nil)
+			c := seed(t, s, t0)
+			for range 3 {
+				if _, err := s.Append(t.Context(), chat.Append{Current: c, Message: text("x")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := ddb.Client().UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
+				TableName: &table,
+				Key: map[string]types.AttributeValue{
+					"pk": &types.AttributeValueMemberS{Value: "CONV#" + c.ID}, "sk": &types.AttributeValueMemberS{Value: "META"},
+				},
+				UpdateExpression:          aws.String("SET visitorReadSeq = :seq"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":seq": &types.AttributeValueMemberN{Value: fmt.Sprint(tt.stored)}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.mark > 0 {
+				if err := s.MarkVisitorRead(t.Context(), c, tt.mark); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := visitorRead(t, s, c); got != tt.want {
+				t.Errorf("marker %d, want %d", got, tt.want)
+			}
+		})
 	}
 }
 

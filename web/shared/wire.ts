@@ -104,7 +104,6 @@ export interface Summary {
   assigneeName?: string;
   assigneeAvatarUrl?: string;
   lastSeq: number;
-  visitorReadSeq: number;
   agentReadSeq: number;
   preview: string;
   createdAt: string;
@@ -140,6 +139,7 @@ export interface VisitorConversation {
   bot?: Badge;
   lastSeq: number;
   agentReadSeq: number;
+  /** visitorReadSeq is the visitor's read marker as the session reads it; a pushed conversation may carry a lower one. */
   visitorReadSeq: number;
   preview: string;
   createdAt: string;

@@ -18,7 +18,7 @@ const allOpen = { inboxId: "main", status: "open", view: "all" };
 function summary(id, minute, over = {}) {
   const at = new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
   return {
-    id, channelId: "main", inboxId: "main", visitorId: "v-" + id, status: "open", lastSeq: 1, visitorReadSeq: 0, agentReadSeq: 0,
+    id, channelId: "main", inboxId: "main", visitorId: "v-" + id, status: "open", lastSeq: 1, agentReadSeq: 0,
     preview: "hello", createdAt: at, lastActivityAt: at, visitorOnline: false, ...over,
   };
 }

@@ -19,7 +19,7 @@ const allOpen = { inboxId: "main", status: "open", view: "all" };
 
 function summary(id, over = {}) {
   return {
-    id, channelId: "main", inboxId: "main", visitorId: "v-" + id, status: "open", lastSeq: 1, visitorReadSeq: 0, agentReadSeq: 0,
+    id, channelId: "main", inboxId: "main", visitorId: "v-" + id, status: "open", lastSeq: 1, agentReadSeq: 0,
     preview: "hello", createdAt: "2026-01-01T10:00:00Z", lastActivityAt: "2026-01-01T10:00:00Z", visitorOnline: true, ...over,
   };
 }

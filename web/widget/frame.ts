@@ -671,7 +671,17 @@ function adopt(c: VisitorConversation): void {
   botStart = "";
 }
 
+// heard keeps, in a conversation a frame tells of, the visitor's read
+// marker this window holds when that is higher: the server keeps the
+// marker apart and a pushed conversation may carry a lower one, which
+// would have the window send reads it sent already.
+function heard(c: VisitorConversation): void {
+  const held = conv?.id === c.id ? conv : convs.find((x) => x.id === c.id);
+  if (held) c.visitorReadSeq = Math.max(c.visitorReadSeq, held.visitorReadSeq);
+}
+
 function onFrame(f: VisitorFrame): void {
+  if (f.type === "message" || f.type === "conversation") heard(f.conversation);
   switch (f.type) {
     case "message": {
       const m = f.message;
