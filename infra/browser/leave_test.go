@@ -1,10 +1,33 @@
 package browser
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/google/uuid"
 )
+
+// recordSent keeps in window.__sent, in the order the inbox sends them,
+// the frames of its socket whose action is one of actions.
+func recordSent(t *testing.T, tab context.Context, actions ...string) {
+	t.Helper()
+	list, err := json.Marshal(actions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, tab, `(() => {
+		window.__sent = [];
+		const actions = `+string(list)+`;
+		const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (data) {
+			const f = JSON.parse(data);
+			if (actions.includes(f.action)) window.__sent.push(f);
+			return send.call(this, data);
+		};
+		return true;
+	})()`)
+}
 
 // TestInboxLeavesTheThreadItLeaves: the inbox follows the thread it shows
 // and no other. Opening A, then B, sends "leave" for A with the
@@ -15,17 +38,7 @@ func TestInboxLeavesTheThreadItLeaves(t *testing.T) {
 	a, b := newVisitor(t, "Parcel A "+tag), newVisitor(t, "Parcel B "+tag)
 	tab := newTab(t, newBrowser(t))
 	signIn(t, tab, "chiara")
-	// The frames the inbox sends, in the order it sends them.
-	eval[bool](t, tab, `(() => {
-		window.__sent = [];
-		const send = WebSocket.prototype.send;
-		WebSocket.prototype.send = function (data) {
-			const f = JSON.parse(data);
-			if (f.action === "resume" || f.action === "leave") window.__sent.push(f);
-			return send.call(this, data);
-		};
-		return true;
-	})()`)
+	recordSent(t, tab, "resume", "leave")
 	resumed := func(id string) string {
 		return `window.__sent.find(f => f.action === "resume" && f.conversationId === ` + js(id) + `)?.subscription`
 	}
@@ -68,14 +81,8 @@ func TestInboxReadNamesItsThread(t *testing.T) {
 	v := newVisitor(t, "Read receipt "+tag)
 	tab := newTab(t, newBrowser(t))
 	signIn(t, tab, "chiara")
+	recordSent(t, tab, "resume")
 	eval[bool](t, tab, `(() => {
-		window.__sent = [];
-		const send = WebSocket.prototype.send;
-		WebSocket.prototype.send = function (data) {
-			const f = JSON.parse(data);
-			if (f.action === "resume") window.__sent.push(f);
-			return send.call(this, data);
-		};
 		window.__reads = [];
 		const fetch = window.fetch;
 		window.fetch = function (url, init) {

@@ -237,15 +237,23 @@ func TestMessagesPages(t *testing.T) {
 	}
 }
 
-func TestMarkAgentReadNeverLowers(t *testing.T) {
-	s, _ := newStore(t)
-	ctx := t.Context()
+// seedMessages seeds a conversation at t0 and appends n messages to it
+// (seq 2..n+1); it returns the conversation as seeded.
+func seedMessages(t *testing.T, s *store.Store, n int) chat.Conversation {
+	t.Helper()
 	c := seed(t, s, t0)
-	for range 3 {
-		if _, err := s.Append(ctx, chat.Append{Current: c, Message: text("x")}); err != nil {
+	for range n {
+		if _, err := s.Append(t.Context(), chat.Append{Current: c, Message: text("x")}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return c
+}
+
+func TestMarkAgentReadNeverLowers(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	c := seedMessages(t, s, 3)
 	for _, step := range []struct {
 		seq, want int64
 	}{{3, 3}, {2, 3}, {4, 4}} {
@@ -280,12 +288,7 @@ func visitorRead(t *testing.T, s *store.Store, c chat.Conversation) int64 {
 func TestMarkVisitorRead(t *testing.T) {
 	s, db := newStore(t)
 	ctx := t.Context()
-	c := seed(t, s, t0)
-	for range 3 {
-		if _, err := s.Append(ctx, chat.Append{Current: c, Message: text("x")}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c := seedMessages(t, s, 3)
 	for _, step := range []struct {
 		seq, want int64
 	}{{3, 3}, {2, 3}, {4, 4}} {
@@ -334,12 +337,7 @@ func TestVisitorReadOfBefore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			table := ddb.NewTable(t)
 			s := store.New(ddb.Client(), table, nil)
-			c := seed(t, s, t0)
-			for range 3 {
-				if _, err := s.Append(t.Context(), chat.Append{Current: c, Message: text("x")}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			c := seedMessages(t, s, 3)
 			_, err := ddb.Client().UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 				TableName: &table,
 				Key: map[string]types.AttributeValue{
