@@ -174,11 +174,11 @@ func TestBotConversationInInbox(t *testing.T) {
 		return bot.length === 4 && bot.every(m => m.querySelector("header strong").textContent === "Robin" && m.querySelector(".pill.bot")) &&
 			q && [...q.querySelectorAll(".ask-buttons li")].map(b => b.textContent).join() === "Sales,Support" &&
 			document.querySelector(".thead .sub").textContent.includes("Robin (bot) is talking with the visitor") })()`)
-	waitFor(t, agent, "the sidebar shows the answers by name, as text", `(() => {
+	waitFor(t, agent, "the sidebar shows the answers by name, in the order given, as text", `(() => {
 		const s = document.querySelector(".csb-bot");
 		if (!s) return false;
 		const facts = [...s.querySelectorAll(".csb-facts > div")].map(d => d.querySelector("dt").textContent + "=" + d.querySelector("dd").textContent);
-		return s.querySelector("h3").textContent.startsWith("Answers to Robin") && facts.join("|") === `+js("seats="+hostile+"|topic=Sales")+` && s.querySelectorAll("img").length === 0 })()`)
+		return s.querySelector("h3").textContent.startsWith("Answers to Robin") && facts.join("|") === `+js("topic=Sales|seats="+hostile)+` && s.querySelectorAll("img").length === 0 })()`)
 	screenshot(t, agent, "bot-conversation.png")
 
 	takeOver := `[...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Take over")`

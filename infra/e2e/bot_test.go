@@ -247,18 +247,18 @@ func TestBotFlowHandsOver(t *testing.T) {
 		button  string
 		text    string
 		want    []string
-		answers map[string]string
+		answers []chat.BotAnswer
 	}{
 		{"sales", "sales", "12", []string{
 			"bot: Hi! I am Robin.", "bot: What brings you here?", "visitor: sales", "bot: How many seats?", "visitor: 12",
 			"bot: Your email address?", "visitor: not an address", "bot: Your email address?", "visitor: ana@example.com",
 			"bot: Passing you to the team.", "bot: [handed_over]", "system: [assigned]",
-		}, map[string]string{"topic": "Sales", "seats": "12", "email": "ana@example.com"}},
+		}, []chat.BotAnswer{{Name: "topic", Value: "Sales"}, {Name: "seats", Value: "12"}, {Name: "email", Value: "ana@example.com"}}},
 		{"support", "Support", "It crashes", []string{
 			"bot: Hi! I am Robin.", "bot: What brings you here?", "visitor: Support", "bot: What went wrong?", "visitor: It crashes",
 			"bot: Your email address?", "visitor: not an address", "bot: Your email address?", "visitor: ana@example.com",
 			"bot: Passing you to the team.", "bot: [handed_over]", "system: [assigned]",
-		}, map[string]string{"topic": "Support", "problem": "It crashes", "email": "ana@example.com"}},
+		}, []chat.BotAnswer{{Name: "topic", Value: "Support"}, {Name: "problem", Value: "It crashes"}, {Name: "email", Value: "ana@example.com"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,7 +306,7 @@ func TestBotFlowHandsOver(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.answers, card.BotAnswers); diff != "" {
-				t.Errorf("answers in the contact sidebar (-want +got):\n%s", diff)
+				t.Errorf("answers in the contact sidebar, in the order given (-want +got):\n%s", diff)
 			}
 			if card.Email != "ana@example.com" {
 				t.Errorf("contact email %q", card.Email)

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/shared/availability"
@@ -40,7 +42,11 @@ type BotState struct {
 	AvatarURL string
 	Wait      string
 	Answers   map[string]string
-	Outcome   string
+	// AnswerOrder holds the names of Answers in the order the visitor
+	// first gave them (conversations stored before it have none: their
+	// answers come in name order).
+	AnswerOrder []string
+	Outcome     string
 	// SessionTimeout is the flow's own timeout for a visitor who leaves
 	// the bot waiting (0: the channel's inactivity timeout).
 	SessionTimeout time.Duration
@@ -51,19 +57,51 @@ func (b BotState) Running() bool { return b.Wait != "" }
 
 // BotSummary is what agents see of the bot's part.
 type BotSummary struct {
-	FlowID  string            `json:"flowId"`
-	Version int               `json:"version"`
-	Name    string            `json:"name"`
-	Running bool              `json:"running"`
-	Outcome string            `json:"outcome,omitempty"`
-	Answers map[string]string `json:"answers,omitempty"`
+	FlowID  string      `json:"flowId"`
+	Version int         `json:"version"`
+	Name    string      `json:"name"`
+	Running bool        `json:"running"`
+	Outcome string      `json:"outcome,omitempty"`
+	Answers []BotAnswer `json:"answers,omitempty"`
+}
+
+// BotAnswer is one answer the bot collected: the name its step saved it
+// under and what the visitor gave. Answers travel as a list, in the order
+// the visitor gave them: a JSON object would lose it (browsers put keys
+// that look like numbers first).
+type BotAnswer struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 func (b BotState) summary() *BotSummary {
 	if b.FlowID == "" {
 		return nil
 	}
-	return &BotSummary{FlowID: b.FlowID, Version: b.Version, Name: b.Name, Running: b.Running(), Outcome: b.Outcome, Answers: b.Answers}
+	return &BotSummary{FlowID: b.FlowID, Version: b.Version, Name: b.Name, Running: b.Running(), Outcome: b.Outcome, Answers: b.OrderedAnswers()}
+}
+
+// OrderedAnswers are the answers in the order the visitor first gave
+// them; names the order does not hold (answers stored before it) follow
+// in name order.
+func (b BotState) OrderedAnswers() []BotAnswer {
+	if len(b.Answers) == 0 {
+		return nil
+	}
+	out := make([]BotAnswer, 0, len(b.Answers))
+	seen := make(map[string]bool, len(b.Answers))
+	for _, name := range b.AnswerOrder {
+		if v, ok := b.Answers[name]; ok && !seen[name] {
+			seen[name] = true
+			out = append(out, BotAnswer{Name: name, Value: v})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.Answers)) {
+		if !seen[name] {
+			out = append(out, BotAnswer{Name: name, Value: b.Answers[name]})
+		}
+	}
+	return out
 }
 
 func (b BotState) badge(c Conversation) *Badge {
@@ -103,6 +141,17 @@ func botEntries(b BotState, t chatflow.Turn, now time.Time) []Message {
 
 // applyTurn moves the conversation's bot state by a turn of the engine.
 func applyTurn(c *Conversation, t chatflow.Turn) {
+	if len(c.Bot.AnswerOrder) == 0 && len(c.Bot.Answers) > 0 {
+		// Answers stored before their order was kept: name order.
+		c.Bot.AnswerOrder = slices.Sorted(maps.Keys(c.Bot.Answers))
+	}
+	// A turn saves at most one new answer; name order keeps it
+	// deterministic if a flow ever saves more.
+	for _, name := range slices.Sorted(maps.Keys(t.Answers)) {
+		if !slices.Contains(c.Bot.AnswerOrder, name) {
+			c.Bot.AnswerOrder = append(c.Bot.AnswerOrder, name)
+		}
+	}
 	c.Bot.Wait, c.Bot.Answers = t.Wait, t.Answers
 	if t.Handover {
 		c.Bot.Outcome = BotHandedOver

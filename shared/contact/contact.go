@@ -93,8 +93,9 @@ type Card struct {
 	// newest first.
 	Conversations []chat.PastConversation `json:"conversations"`
 	// BotAnswers are what the chatflow's bot collected in this
-	// conversation, by the name each step saves under.
-	BotAnswers map[string]string `json:"botAnswers,omitempty"`
+	// conversation, each by the name its step saves it under, in the
+	// order the visitor gave them.
+	BotAnswers []chat.BotAnswer `json:"botAnswers,omitempty"`
 }
 
 // Card returns the card of a conversation the agent can see; any other
@@ -113,7 +114,7 @@ func (s *Service) Card(ctx context.Context, agent chat.Principal, conversationID
 	}
 	return Card{
 		VisitorID: conv.VisitorID, Name: p.Name, Email: p.Email, EmailVerified: p.EmailVerified, ExternalID: p.ExternalID,
-		Attributes: p.Attributes, Visit: visit, Conversations: past, BotAnswers: conv.Bot.Answers,
+		Attributes: p.Attributes, Visit: visit, Conversations: past, BotAnswers: conv.Bot.OrderedAnswers(),
 	}, nil
 }
 

@@ -16,6 +16,7 @@ type botDoc struct {
 	AvatarURL      string            `json:"avatarUrl,omitempty"`
 	Wait           string            `json:"wait,omitempty"`
 	Answers        map[string]string `json:"answers,omitempty"`
+	AnswerOrder    []string          `json:"answerOrder,omitempty"`
 	Outcome        string            `json:"outcome,omitempty"`
 	SessionSeconds int64             `json:"sessionSeconds,omitempty"`
 }
@@ -26,7 +27,7 @@ func botAttr(b chat.BotState) string {
 	}
 	doc, _ := json.Marshal(botDoc{
 		FlowID: b.FlowID, Version: b.Version, Name: b.Name, AvatarURL: b.AvatarURL, Wait: b.Wait,
-		Answers: b.Answers, Outcome: b.Outcome, SessionSeconds: int64(b.SessionTimeout / time.Second),
+		Answers: b.Answers, AnswerOrder: b.AnswerOrder, Outcome: b.Outcome, SessionSeconds: int64(b.SessionTimeout / time.Second),
 	})
 	return string(doc)
 }
@@ -40,7 +41,7 @@ func toBotState(s string) chat.BotState {
 	}
 	return chat.BotState{
 		FlowID: d.FlowID, Version: d.Version, Name: d.Name, AvatarURL: d.AvatarURL, Wait: d.Wait,
-		Answers: d.Answers, Outcome: d.Outcome, SessionTimeout: time.Duration(d.SessionSeconds) * time.Second,
+		Answers: d.Answers, AnswerOrder: d.AnswerOrder, Outcome: d.Outcome, SessionTimeout: time.Duration(d.SessionSeconds) * time.Second,
 	}
 }
 

@@ -46,13 +46,14 @@ export function botLabel(bot: BotSummary | undefined): BotLabel | null {
 
 /**
  * botAnswers are what a chatflow's bot collected in a conversation, by
- * the name each answer is saved under, for the contact sidebar: from the
- * conversation's latest state when it is the card's (the answers grow
- * live while the bot asks), else from the card as read.
+ * the name each answer is saved under and in the order the visitor gave
+ * them, for the contact sidebar: from the conversation's latest state
+ * when it is the card's (the answers grow live while the bot asks), else
+ * from the card as read.
  */
 export function botAnswers(card: ContactCard, conversation: Summary | null): [string, string][] {
   const answers = conversation?.bot ? conversation.bot.answers : card.botAnswers;
-  return Object.entries(answers || {});
+  return (answers || []).map((a) => [a.name, a.value]);
 }
 
 /** exportFileName names a contact's export: who (the address, else the name, else the visitor id) and the day, safe as a file name. */

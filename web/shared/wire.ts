@@ -83,8 +83,14 @@ export interface BotSummary {
   name: string;
   running: boolean;
   outcome?: "handed_over" | "ended" | "taken_over";
-  /** answers are what the bot collected, by the name each step saves under. */
-  answers?: Record<string, string>;
+  /** answers are what the bot collected, each by the name its step saves under, in the order the visitor gave them. */
+  answers?: BotAnswer[];
+}
+
+/** BotAnswer is one answer a chatflow's bot collected. */
+export interface BotAnswer {
+  name: string;
+  value: string;
 }
 
 /** Mention is an agent a note names. */
@@ -194,8 +200,8 @@ export interface ContactCard {
   attributes: Attributes;
   visit?: Visit;
   conversations: PastConversation[];
-  /** botAnswers are what the chatflow's bot collected in this conversation. */
-  botAnswers?: Record<string, string>;
+  /** botAnswers are what the chatflow's bot collected in this conversation, in the order the visitor gave them. */
+  botAnswers?: BotAnswer[];
 }
 /** TeamRole is what an agent may do: admins manage settings and the team. */
 export type TeamRole = "admin" | "agent";

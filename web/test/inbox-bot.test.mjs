@@ -36,12 +36,13 @@ test("the bot's handover and end read plainly in the thread", () => {
   assert.equal(eventText(ev({ type: "handed_over" }, { type: "bot" }), []), "The bot handed the conversation to the team");
 });
 
-test("the sidebar shows the answers by their names: live from the open conversation, else from the card", () => {
-  const card = { visitorId: "v", emailVerified: false, attributes: {}, conversations: [], botAnswers: { topic: "Sales" } };
-  const open = { id: "c", bot: bot({ running: true, answers: { topic: "Sales", seats: "12" } }) };
-  assert.deepEqual(botAnswers(card, open), [["topic", "Sales"], ["seats", "12"]]);
+test("the sidebar shows the answers by their names, in the order given: live from the open conversation, else from the card", () => {
+  const card = { visitorId: "v", emailVerified: false, attributes: {}, conversations: [], botAnswers: [{ name: "topic", value: "Sales" }] };
+  // "2" would come first as an object key: the list keeps the visitor's order.
+  const open = { id: "c", bot: bot({ running: true, answers: [{ name: "topic", value: "Sales" }, { name: "seats", value: "12" }, { name: "2", value: "yes" }] }) };
+  assert.deepEqual(botAnswers(card, open), [["topic", "Sales"], ["seats", "12"], ["2", "yes"]]);
   assert.deepEqual(botAnswers(card, null), [["topic", "Sales"]]);
   assert.deepEqual(botAnswers({ ...card, botAnswers: undefined }, { id: "c" }), []);
-  const hostile = { ...card, botAnswers: { "<b>x</b>": `<img src=x onerror="alert(1)">` } };
+  const hostile = { ...card, botAnswers: [{ name: "<b>x</b>", value: `<img src=x onerror="alert(1)">` }] };
   assert.deepEqual(botAnswers(hostile, null), [["<b>x</b>", `<img src=x onerror="alert(1)">`]], "answers stay the visitor's text, for the view to show as text");
 });
