@@ -225,7 +225,15 @@ func TestSettingsAreTheAdmins(t *testing.T) {
 		method, path, _ := strings.Cut(route, " ")
 		for _, id := range []string{"main", "no-such-id"} {
 			status, got := rawCall(t, method, strings.ReplaceAll(path, "{id}", id), "", agent, body)
-			if status != http.StatusForbidden || got != `{"error":{"code":"forbidden","message":"only admins can change settings"}}` {
+			what := "change settings"
+			switch {
+			case strings.HasPrefix(path, "/agent/agents/"):
+				what = "turn an agent's access on or off"
+			case strings.HasPrefix(path, "/agent/team"):
+				what = "manage the team"
+			}
+			want := `{"error":{"code":"forbidden","message":"only admins can ` + what + `"}}`
+			if status != http.StatusForbidden || got != want {
 				t.Errorf("%s as an agent (id %s) = %d %s, want 403 forbidden", route, id, status, got)
 			}
 		}

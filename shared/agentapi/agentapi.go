@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -176,10 +177,28 @@ func (h *Handler) routeTable() map[string]route {
 	}
 }
 
-var (
-	errNoRoute   = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
-	errNotAdmins = &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can change settings"}
-)
+var errNoRoute = &chat.Error{Kind: chat.ErrNotFound, Message: "no such route"}
+
+// adminsOnly is the refusal of an admins' route to anyone else: the same
+// for every id, saying what the route's area is for.
+func adminsOnly(routeKey string) error {
+	_, path, _ := strings.Cut(routeKey, " ")
+	what := "do this"
+	for _, a := range []struct{ prefix, what string }{
+		{"/agent/settings/", "change settings"},
+		{"/agent/team", "manage the team"},
+		{"/agent/agents/", "turn an agent's access on or off"},
+		{"/agent/saved-replies/shared", "change the team's saved replies"},
+		{"/agent/reports", "read the reports"},
+		{"/agent/contacts/", "export or erase a contact"},
+	} {
+		if strings.HasPrefix(path, a.prefix) {
+			what = a.what
+			break
+		}
+	}
+	return &chat.Error{Kind: chat.ErrForbidden, Message: "only admins can " + what}
+}
 
 // Handle authenticates the agent from the authorizer's claims, admits it
 // (access state, profile and memberships in one read), decides whether it
@@ -207,7 +226,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	a.InAdminGroup = auth.InGroup(req, h.adminGroup)
 	a.Admin = chat.IsAdmin(a.InAdminGroup, profile)
 	if r.rule == admins && !a.Admin {
-		return apigw.Error(ctx, errNotAdmins), nil
+		return apigw.Error(ctx, adminsOnly(req.RouteKey)), nil
 	}
 	// Lists show the role the admin group gives as of the agent's last
 	// request: one write when it changed.

@@ -92,29 +92,35 @@ func (f *fixture) signIn(t *testing.T, claims map[string]string) {
 }
 
 // TestAdminRoutesRefuseAgents: every route whose rule is admins answers an
-// agent 403 forbidden, the same body each time, and writes nothing; a
-// route added with the admins rule and no row here fails this test.
+// agent 403 forbidden, with the same body whatever the id, saying what
+// only admins may do there, and writes nothing; a route added with the
+// admins rule and no row here fails this test.
 func TestAdminRoutesRefuseAgents(t *testing.T) {
 	f := newFixture(t)
 	f.signIn(t, bob)
-	rows := map[string]struct{ id, body string }{
-		"PUT /agent/agents/{id}/access":           {annSub, `{"disabled":true}`},
-		"GET /agent/team":                         {"", ""},
-		"POST /agent/team":                        {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`},
-		"PUT /agent/team/{id}":                    {"bob-sub", `{"role":"admin","inboxIds":["main"]}`},
-		"GET /agent/settings/channels":            {"", ""},
-		"POST /agent/settings/channels":           {"", `{"inboxId":"main","name":"Mine"}`},
-		"GET /agent/settings/channels/{id}":       {"main", ""},
-		"PUT /agent/settings/channels/{id}":       {"main", `{"name":"Mine"}`},
-		"GET /agent/settings/inboxes":             {"", ""},
-		"POST /agent/settings/inboxes":            {"", `{"name":"Mine"}`},
-		"PUT /agent/settings/inboxes/{id}":        {"main", `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`},
-		"POST /agent/saved-replies/shared":        {"", `{"title":"Hi","body":"Hello"}`},
-		"PUT /agent/saved-replies/shared/{id}":    {"r-1", `{"title":"Hi","body":"Hello"}`},
-		"DELETE /agent/saved-replies/shared/{id}": {"r-1", ""},
-		"GET /agent/reports":                      {"", ""},
-		"GET /agent/contacts/{id}/export":         {"ann@example.com", ""},
-		"DELETE /agent/contacts/{id}":             {"ann@example.com", ""},
+	const (
+		changeSettings = "change settings"
+		team           = "manage the team"
+		replies        = "change the team's saved replies"
+	)
+	rows := map[string]struct{ id, body, what string }{
+		"PUT /agent/agents/{id}/access":           {annSub, `{"disabled":true}`, "turn an agent's access on or off"},
+		"GET /agent/team":                         {"", "", team},
+		"POST /agent/team":                        {"", `{"email":"x@example.com","name":"X","role":"admin","inboxIds":["main"]}`, team},
+		"PUT /agent/team/{id}":                    {"bob-sub", `{"role":"admin","inboxIds":["main"]}`, team},
+		"GET /agent/settings/channels":            {"", "", changeSettings},
+		"POST /agent/settings/channels":           {"", `{"inboxId":"main","name":"Mine"}`, changeSettings},
+		"GET /agent/settings/channels/{id}":       {"main", "", changeSettings},
+		"PUT /agent/settings/channels/{id}":       {"main", `{"name":"Mine"}`, changeSettings},
+		"GET /agent/settings/inboxes":             {"", "", changeSettings},
+		"POST /agent/settings/inboxes":            {"", `{"name":"Mine"}`, changeSettings},
+		"PUT /agent/settings/inboxes/{id}":        {"main", `{"name":"Mine","memberIds":[],"routing":{"mode":"manual","capacity":5}}`, changeSettings},
+		"POST /agent/saved-replies/shared":        {"", `{"title":"Hi","body":"Hello"}`, replies},
+		"PUT /agent/saved-replies/shared/{id}":    {"r-1", `{"title":"Hi","body":"Hello"}`, replies},
+		"DELETE /agent/saved-replies/shared/{id}": {"r-1", "", replies},
+		"GET /agent/reports":                      {"", "", "read the reports"},
+		"GET /agent/contacts/{id}/export":         {"ann@example.com", "", "export or erase a contact"},
+		"DELETE /agent/contacts/{id}":             {"ann@example.com", "", "export or erase a contact"},
 	}
 	for _, route := range agentapi.AdminRoutes(f.h) {
 		row, ok := rows[route]
@@ -125,7 +131,7 @@ func TestAdminRoutesRefuseAgents(t *testing.T) {
 		t.Run(route, func(t *testing.T) {
 			f.db.Calls()
 			status, body := f.call(t, route, row.id, row.body, bob, nil)
-			want := `{"error":{"code":"forbidden","message":"only admins can change settings"}}`
+			want := `{"error":{"code":"forbidden","message":"only admins can ` + row.what + `"}}`
 			if status != http.StatusForbidden || body != want {
 				t.Errorf("agent = %d %s; want 403 %s", status, body, want)
 			}
