@@ -22,6 +22,27 @@ func who(frames map[string][]any) []string {
 	return out
 }
 
+// startWithSockets connects the visitor vis as "vconn" and the agents'
+// sockets of agents (by connection id, members of "main"), then has the
+// visitor start a conversation; it returns the conversation's id.
+func startWithSockets(t *testing.T, st *fakeStore, svc *chat.Service, agents map[string]chat.Principal) string {
+	t.Helper()
+	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "vconn", Principal: vis}); err != nil {
+		t.Fatal(err)
+	}
+	for id, pr := range agents {
+		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr, Inboxes: []string{"main"}}); err != nil {
+			t.Fatal(err)
+		}
+		st.agents[pr.ID] = chat.Agent{ID: pr.ID, DisplayName: pr.Name, Inboxes: []string{"main"}}
+	}
+	first, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first.ConversationID
+}
+
 // TestFanOutReachesTheInboxOnlyWhenItsListChanges follows one conversation
 // with two agents online: ann has it open (she resumed it), bob looks at
 // his list. Every message reaches the visitor and ann; bob hears of every
@@ -34,22 +55,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	p := &pushRecorder{}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	svc := newService(t, st, p, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
-	for id, pr := range map[string]chat.Principal{"vconn": vis} {
-		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for id, pr := range map[string]chat.Principal{"aconn": ann, "bconn": bob} {
-		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr, Inboxes: []string{"main"}}); err != nil {
-			t.Fatal(err)
-		}
-		st.agents[pr.ID] = chat.Agent{ID: pr.ID, DisplayName: pr.Name, Inboxes: []string{"main"}}
-	}
-	first, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cid := first.ConversationID
+	cid := startWithSockets(t, st, svc, map[string]chat.Principal{"aconn": ann, "bconn": bob})
 	if diff := cmp.Diff([]string{"aconn", "bconn", "vconn"}, who(p.take())); diff != "" {
 		t.Fatalf("a new conversation reaches everyone (-want +got):\n%s", diff)
 	}
@@ -140,20 +146,7 @@ func TestReadSkipsTheTabThatMadeIt(t *testing.T) {
 	p := &pushRecorder{}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	svc := newService(t, st, p, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
-	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "vconn", Principal: vis}); err != nil {
-		t.Fatal(err)
-	}
-	for id, pr := range map[string]chat.Principal{"aconn": ann, "aconn2": ann, "bconn": bob} {
-		if err := st.SaveConnection(t.Context(), chat.Connection{ID: id, Principal: pr, Inboxes: []string{"main"}}); err != nil {
-			t.Fatal(err)
-		}
-		st.agents[pr.ID] = chat.Agent{ID: pr.ID, DisplayName: pr.Name, Inboxes: []string{"main"}}
-	}
-	first, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cid := first.ConversationID
+	cid := startWithSockets(t, st, svc, map[string]chat.Principal{"aconn": ann, "aconn2": ann, "bconn": bob})
 	annTab, annOtherTab, bobTab := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	for conn, sub := range map[string]string{"aconn": annTab, "aconn2": annOtherTab} {
 		if err := svc.Resume(t.Context(), conn, cid, 1, sub); err != nil {

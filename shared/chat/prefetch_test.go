@@ -31,14 +31,7 @@ func TestPrefetch(t *testing.T) {
 	st := &countingStore{fakeStore: newFakeStore()}
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	svc := newService(t, st, &pushRecorder{}, chat.Options{ChannelID: "main", Channels: chat.ChannelInboxes{"main": "main"}, AgentInboxes: []string{"main"}, Now: func() time.Time { return now }})
-	if err := st.SaveConnection(t.Context(), chat.Connection{ID: "vconn", Principal: vis}); err != nil {
-		t.Fatal(err)
-	}
-	first, err := svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), Body: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cid := first.ConversationID
+	cid := startWithSockets(t, st.fakeStore, svc, nil)
 	reads := func() int32 { return st.reads.Swap(0) }
 	reads()
 
@@ -68,7 +61,7 @@ func TestPrefetch(t *testing.T) {
 
 	outsider := chat.Principal{Role: chat.RoleAgent, ID: "cat", Name: "Cat", Inboxes: []string{"sales"}}
 	ctx, stop = svc.Prefetch(t.Context(), cid)
-	_, _, err = svc.Reply(ctx, outsider, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "not mine"})
+	_, _, err := svc.Reply(ctx, outsider, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "not mine"})
 	stop()
 	if !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("an agent of another inbox replied after a prefetch: err = %v, want ErrNotFound", err)
