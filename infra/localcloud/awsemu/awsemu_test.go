@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +223,87 @@ func TestItemOperations(t *testing.T) {
 	}
 	if item := e.get(t, "CONV#1", "META"); item != nil {
 		t.Errorf("item after delete = %v, want none", item)
+	}
+}
+
+// TestSetDelete: an update's DELETE takes elements out of a set, the
+// attribute goes with its last element, and a DELETE of an attribute the
+// item does not have (a second close of the same socket) leaves the item
+// without it, as DynamoDB does: minidyn alone would write the elements to
+// take out as the attribute's new value. The same in a transaction, and
+// on an item that does not exist yet.
+func TestSetDelete(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	ctx := t.Context()
+	table := aws.String(tableName)
+	set := func(v ...string) types.AttributeValue { return &types.AttributeValueMemberSS{Value: v} }
+	sockets := func(pk string) []string {
+		t.Helper()
+		it := e.get(t, pk, "PRESENCE")
+		if it == nil {
+			return []string{"(no item)"}
+		}
+		v, ok := it["sockets"].(*types.AttributeValueMemberSS)
+		if !ok {
+			return nil
+		}
+		out := append([]string(nil), v.Value...)
+		slices.Sort(out)
+		return out
+	}
+	update := func(pk string, expr string, vals map[string]types.AttributeValue) {
+		t.Helper()
+		if _, err := e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: table, Key: key(pk, "PRESENCE"),
+			UpdateExpression: aws.String(expr), ExpressionAttributeValues: vals}); err != nil {
+			t.Fatalf("UpdateItem %s: %v", expr, err)
+		}
+	}
+	transact := func(pk string, expr string, vals map[string]types.AttributeValue) {
+		t.Helper()
+		if _, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+			TableName: table, Key: key(pk, "PRESENCE"), UpdateExpression: aws.String(expr), ExpressionAttributeValues: vals}}}}); err != nil {
+			t.Fatalf("TransactWriteItems %s: %v", expr, err)
+		}
+	}
+	for _, tt := range []struct {
+		name  string
+		write func(pk, expr string, vals map[string]types.AttributeValue)
+	}{{"UpdateItem", update}, {"TransactWriteItems", transact}} {
+		t.Run(tt.name, func(t *testing.T) {
+			pk := "AGENT#" + tt.name
+			closeSocket := func(id string) {
+				tt.write(pk, "DELETE sockets :s SET lastClosedAt = :at", map[string]types.AttributeValue{":s": set(id), ":at": str("t")})
+			}
+			tt.write(pk, "ADD sockets :s", map[string]types.AttributeValue{":s": set("a", "b")})
+			closeSocket("a")
+			if diff := cmp.Diff([]string{"b"}, sockets(pk)); diff != "" {
+				t.Errorf("after closing a (-want +got):\n%s", diff)
+			}
+			closeSocket("b")
+			if got := sockets(pk); got != nil {
+				t.Errorf("after closing the last socket: sockets %v, want no attribute", got)
+			}
+			closeSocket("b")
+			if got := sockets(pk); got != nil {
+				t.Errorf("after closing b again: sockets %v, want no attribute", got)
+			}
+			tt.write(pk, "ADD sockets :s", map[string]types.AttributeValue{":s": set("c")})
+			if diff := cmp.Diff([]string{"c"}, sockets(pk)); diff != "" {
+				t.Errorf("after opening c (-want +got):\n%s", diff)
+			}
+			// An item that does not exist yet gets the SET and no set.
+			fresh := pk + "-fresh"
+			createByClose := func() {
+				tt.write(fresh, "DELETE sockets :s SET lastClosedAt = :at", map[string]types.AttributeValue{":s": set("z"), ":at": str("t")})
+			}
+			createByClose()
+			if got := sockets(fresh); got != nil {
+				t.Errorf("a DELETE that created the item: sockets %v, want no attribute", got)
+			}
+			if got := sval(e.get(t, fresh, "PRESENCE"), "lastClosedAt"); got != "t" {
+				t.Errorf("a DELETE that created the item: lastClosedAt %q, want t", got)
+			}
+		})
 	}
 }
 

@@ -206,13 +206,14 @@ func (s *Server) getImage(ctx context.Context, table string, key Image) Image {
 
 // beforeWrite reads the items a write will change on watched tables, for
 // the stream's INSERT/MODIFY decision, on tables with indexes, to see an
-// item leave an index (indexentry.go), and on every table while capacity
-// is metered (a write is charged by the larger of its before and after).
-// The caller holds dbMu.
+// item leave an index (indexentry.go), on every table while capacity is
+// metered (a write is charged by the larger of its before and after), and
+// for every update with a DELETE clause (applyRemoves). The caller holds
+// dbMu.
 func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 	var out []Change
 	for _, w := range ws {
-		if s.sinks[w.table] == nil && s.meter == nil && !s.indexed(w.table) {
+		if s.sinks[w.table] == nil && s.meter == nil && !s.indexed(w.table) && len(w.deletes) == 0 {
 			continue
 		}
 		key := s.keyOf(w)
@@ -231,7 +232,7 @@ func (s *Server) beforeWrite(ctx context.Context, ws []write) []Change {
 func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []Change {
 	for _, w := range ws {
 		if len(w.removes) > 0 || len(w.deletes) > 0 {
-			s.applyRemoves(ctx, w.table, w.key, w.removes, w.deletes)
+			s.applyRemoves(ctx, w.table, w.key, w.removes, w.deletes, oldImage(before, w))
 		}
 	}
 	byTable := map[string][]Change{}
@@ -260,8 +261,12 @@ func (s *Server) afterWrite(ctx context.Context, ws []write, before []Change) []
 // (an item that loses an index's keys so is taken out of the index by
 // leaveIndexes). The caller holds dbMu. Likewise minidyn keeps a set
 // whose last element a DELETE took out as an empty set, which DynamoDB
-// never stores (the attribute goes) and a stream reader cannot read.
-func (s *Server) applyRemoves(ctx context.Context, table string, key Image, removes, deletes []string) {
+// never stores (the attribute goes) and a stream reader cannot read; and
+// a DELETE of an attribute the item does not have (old, the item before
+// the write) writes the elements to take out as the attribute's value,
+// where DynamoDB leaves the item without it. Two closes of one socket
+// would so put the socket back among an agent's open ones.
+func (s *Server) applyRemoves(ctx context.Context, table string, key Image, removes, deletes []string, old Image) {
 	it := s.getImage(ctx, table, key)
 	if it == nil {
 		return
@@ -274,7 +279,8 @@ func (s *Server) applyRemoves(ctx context.Context, table string, key Image, remo
 		}
 	}
 	for _, name := range deletes {
-		if v, ok := it[name]; ok && emptySet(v) {
+		_, had := old[name]
+		if v, ok := it[name]; ok && (emptySet(v) || !had) {
 			delete(it, name)
 			changed = true
 		}
@@ -285,6 +291,18 @@ func (s *Server) applyRemoves(ctx context.Context, table string, key Image, remo
 	if err := s.itemCall(ctx, "PutItem", map[string]any{"TableName": table, "Item": it}, nil); err != nil {
 		s.log.Warn("apply REMOVE", "table", table, "error", err)
 	}
+}
+
+// oldImage is the item w wrote as it was before the write (beforeWrite
+// reads it for every update with a DELETE clause); nil when it did not
+// exist.
+func oldImage(before []Change, w write) Image {
+	for _, c := range before {
+		if c.Table == w.table && sameImage(c.Keys, w.key) {
+			return c.Old
+		}
+	}
+	return nil
 }
 
 // emptySet tells whether an attribute value is a set with no elements
