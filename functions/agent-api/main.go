@@ -78,7 +78,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		guard := env.AgentGuard(st)
+		guard := env.AgentGuard(st, svc)
 		users, err := userpool.Directory(env.AWS, setup.Endpoint("COGNITO_IDENTITY_PROVIDER"), env.Config.UserPoolID)
 		if err != nil {
 			return nil, err

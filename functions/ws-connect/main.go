@@ -35,7 +35,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		h, err := wsapi.NewConnect(svc, signer, origins, limiter, env.AgentGuard(st))
+		h, err := wsapi.NewConnect(svc, signer, origins, limiter, env.AgentGuard(st, svc))
 		if err != nil {
 			return nil, err
 		}

@@ -81,6 +81,11 @@ func TestAgentSignOut(t *testing.T) {
 	if err := a.Call(wait(t), http.MethodPost, "/agent/signout", nil, nil); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}
+	// Both sockets left chiara's presence with the sign-out, whatever
+	// their $disconnect finds when it comes.
+	if p, err := chatStore(t).AgentPresence(wait(t), mustSub(t, "chiara")); err != nil || len(p.Sockets) > 0 {
+		t.Errorf("presence after the sign-out: %+v, %v; want no socket", p, err)
+	}
 	for _, s := range []*chatclient.Socket{s1, s2} {
 		toldWhy(t, s, "signed_out")
 		closedWithin(t, s, 5*time.Second)
@@ -157,6 +162,11 @@ func TestAdminDisablesAgent(t *testing.T) {
 	}
 	toldWhy(t, s, "disabled")
 	closedWithin(t, s, 5*time.Second)
+	// Ben's socket left his presence with the disabling, and its
+	// $disconnect, which may come before or after, does not put it back.
+	if p, err := chatStore(t).AgentPresence(wait(t), benSub); err != nil || len(p.Sockets) > 0 {
+		t.Errorf("presence after disabling: %+v, %v; want no socket", p, err)
+	}
 	if _, err := ben.List(wait(t), "open", "all", "", 0); apiStatus(err) != http.StatusUnauthorized {
 		t.Errorf("disabled agent: %v, want 401", err)
 	}

@@ -45,8 +45,13 @@ type Store interface {
 	SetAgentSignedOut(ctx context.Context, agentID string, at time.Time) error
 	// AgentConnections finds the agent's sockets among an inbox's.
 	AgentConnections(ctx context.Context, inboxID, agentID string) ([]string, error)
-	// DeleteConnection forgets a connection ($disconnect is best effort).
-	DeleteConnection(ctx context.Context, id string) error
+}
+
+// Sockets forgets a socket as its $disconnect would (chat.Service): the
+// connection, its listener items and its entry among the agent's open
+// sockets, so the agent's presence no longer counts it.
+type Sockets interface {
+	Disconnect(ctx context.Context, connectionID string) error
 }
 
 // Closer is the part of the @connections client that closes sockets and
@@ -80,17 +85,19 @@ var (
 
 // Guard checks and changes agents' access.
 type Guard struct {
-	store  Store
-	closer Closer
-	now    func() time.Time
+	store   Store
+	closer  Closer
+	sockets Sockets
+	now     func() time.Time
 }
 
-// New returns a Guard. closer may be nil in functions that only check.
-func New(st Store, closer Closer, now func() time.Time) *Guard {
+// New returns a Guard. closer and sockets may be nil in functions that
+// only check.
+func New(st Store, closer Closer, sockets Sockets, now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Guard{store: st, closer: closer, now: now}
+	return &Guard{store: st, closer: closer, sockets: sockets, now: now}
 }
 
 // Check refuses a disabled agent, or a token or ticket issued at or
@@ -159,7 +166,11 @@ func (g *Guard) CloseSockets(ctx context.Context, agent chat.Principal) (int, er
 }
 
 // closeSockets closes each of the agent's sockets through @connections
-// and forgets it: the gateway's $disconnect may never come. API Gateway
+// and forgets it as $disconnect would: the gateway's $disconnect may never
+// come, and when it comes after the connection is forgotten it finds
+// nothing to forget, so the socket must also leave the agent's presence
+// here (else the agent would count as in the inbox until the socket's
+// entry expired, two hours after it opened). API Gateway
 // closes a socket with code 1000 and no reason, so why, when there is one,
 // is pushed first, for the inbox to show and to close with.
 func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal, why *chat.ClosingFrame) (int, error) {
@@ -203,7 +214,7 @@ func (g *Guard) closeSockets(ctx context.Context, agent chat.Principal, why *cha
 		}
 		// Forgotten even when the close failed: a socket the table does not
 		// know gets no pushes and every frame it sends is refused.
-		if err := g.store.DeleteConnection(ctx, id); err != nil {
+		if err := g.sockets.Disconnect(ctx, id); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -19,7 +19,8 @@ import (
 // a1 is the agent the tests act on, a member of the one inbox.
 var a1 = chat.Principal{Role: chat.RoleAgent, ID: "a1", Inboxes: []string{"main"}}
 
-// fakeStore keeps one agent's state and sockets in memory.
+// fakeStore keeps one agent's state and sockets in memory, and forgets
+// sockets as chat.Service.Disconnect does.
 type fakeStore struct {
 	state     access.State
 	conns     []string
@@ -46,7 +47,7 @@ func (f *fakeStore) AgentConnections(context.Context, string, string) ([]string,
 	return f.conns, nil
 }
 
-func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
+func (f *fakeStore) Disconnect(_ context.Context, id string) error {
 	f.forgotten = append(f.forgotten, id)
 	return nil
 }
@@ -102,7 +103,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := access.New(&fakeStore{state: tt.state}, nil, nil)
+			g := access.New(&fakeStore{state: tt.state}, nil, nil, nil)
 			err := g.Check(t.Context(), "a1", tt.issuedAt)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Check = %v, want %v", err, tt.want)
@@ -118,7 +119,7 @@ func TestSignOutClosesSockets(t *testing.T) {
 	now := time.Unix(1_700_000_000, 700_000_000)
 	st := &fakeStore{conns: []string{"c1", "c2", "c3"}}
 	cl := &fakeCloser{gone: map[string]bool{"c2": true}}
-	g := access.New(st, cl, func() time.Time { return now })
+	g := access.New(st, cl, st, func() time.Time { return now })
 	n, err := g.SignOut(t.Context(), a1)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +154,7 @@ func TestSignOutClosesSockets(t *testing.T) {
 func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1", "c2"}}
 	cl := &fakeCloser{broken: map[string]bool{"c1": true}}
-	g := access.New(st, cl, time.Now)
+	g := access.New(st, cl, st, time.Now)
 	n, err := g.SignOut(t.Context(), a1)
 	if err == nil {
 		t.Error("SignOut reported no error although a close failed")
@@ -170,7 +171,7 @@ func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
 func TestSetDisabled(t *testing.T) {
 	st := &fakeStore{conns: []string{"c1"}}
 	cl := &fakeCloser{}
-	g := access.New(st, cl, nil)
+	g := access.New(st, cl, st, nil)
 	if _, err := g.SetDisabled(t.Context(), a1, true, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}

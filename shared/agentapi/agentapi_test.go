@@ -104,7 +104,7 @@ func deps(t *testing.T, svc *chat.Service, st *store.Store, dir team.Directory) 
 		t.Fatal(err)
 	}
 	cfg := config.Mail{SenderAddress: "chat@example.com", InboundDomain: "reply.example.com", MailBucket: "mail", InboundPrefix: "inbound/", ConfigurationSet: "parley-mail"}
-	guard := access.New(st, noAWS{}, nil)
+	guard := access.New(st, noAWS{}, svc, nil)
 	members, err := team.New(st, guard, chat.ChannelInboxes{"main": "main", "sales-chat": "sales"}, dir, time.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package agentapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -391,5 +392,51 @@ func TestDisableReachesTheUserPool(t *testing.T) {
 	}
 	if status, _ := f.call(t, "PUT /agent/agents/{id}/access", annSub, `{"disabled":true}`, boss, nil); status != http.StatusBadRequest {
 		t.Errorf("an admin disabling itself = %d, want 400", status)
+	}
+}
+
+// TestClosedSocketsLeaveThePresence: a socket closed by a sign-out, by
+// disabling the agent or by a change of its inboxes leaves the agent's
+// presence at once, as its $disconnect would have made it. That
+// $disconnect, when it comes after the connection is forgotten, finds
+// nothing to do; a socket still counted would keep the agent in the inbox
+// (a team-mode channel available, the team's list) until its entry
+// expired, two hours after it opened.
+func TestClosedSocketsLeaveThePresence(t *testing.T) {
+	for _, tt := range []struct {
+		name, route, id, body string
+		by                    map[string]string
+	}{
+		{"sign-out", "POST /agent/signout", "", "", bob},
+		{"disabled", "PUT /agent/agents/{id}/access", "bob-sub", `{"disabled":true}`, boss},
+		{"moved to another inbox", "PUT /agent/team/{id}", "bob-sub", `{"role":"agent","inboxIds":["sales"]}`, boss},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.signIn(t, boss)
+			f.signIn(t, bob)
+			ctx := t.Context()
+			tab := chat.Principal{Role: chat.RoleAgent, ID: "bob-sub", Inboxes: []string{"main"}}
+			if err := f.svc.Connect(ctx, "bob-tab", chat.Ticket{ID: uuid.NewString(), Principal: tab, ExpiresAt: time.Now().Add(time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			if p, err := f.st.AgentPresence(ctx, "bob-sub"); err != nil || len(p.Sockets) != 1 || !p.LastClosedAt.IsZero() {
+				t.Fatalf("before: presence %+v, %v; want bob's one socket", p, err)
+			}
+			if status, body := f.call(t, tt.route, tt.id, tt.body, tt.by, nil); status != http.StatusOK {
+				t.Fatalf("%s = %d %s", tt.route, status, body)
+			}
+			p, err := f.st.AgentPresence(ctx, "bob-sub")
+			if err != nil || len(p.Sockets) != 0 || p.LastClosedAt.IsZero() {
+				t.Errorf("after: presence %+v, %v; want no socket and the time it closed", p, err)
+			}
+			if _, err := f.st.Connection(ctx, "bob-tab"); !errors.Is(err, chat.ErrNotFound) {
+				t.Errorf("connection after = %v, want it forgotten", err)
+			}
+			// The gateway's $disconnect, late, finds nothing left to forget.
+			if err := f.svc.Disconnect(ctx, "bob-tab"); err != nil {
+				t.Errorf("late $disconnect: %v", err)
+			}
+		})
 	}
 }

@@ -78,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 	if f.svc, err = settings.NewService(f.cache, f.chat, nil); err != nil {
 		t.Fatal(err)
 	}
-	if f.members, err = team.New(f.st, access.New(f.st, noSockets{}, nil), f.svc, nil, func() time.Time { return f.now }); err != nil {
+	if f.members, err = team.New(f.st, access.New(f.st, noSockets{}, f.chat, nil), f.svc, nil, func() time.Time { return f.now }); err != nil {
 		t.Fatal(err)
 	}
 	return f

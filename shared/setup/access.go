@@ -43,7 +43,7 @@ func (e Env) Allowlist(channels *settings.Cache) (*auth.Allowlist, error) {
 }
 
 // AgentGuard checks agents' access and closes their sockets through the
-// @connections API.
-func (e Env) AgentGuard(st *store.Store) *access.Guard {
-	return access.New(st, e.callbacks(), nil)
+// @connections API; sockets forgets each as its $disconnect would.
+func (e Env) AgentGuard(st *store.Store, sockets access.Sockets) *access.Guard {
+	return access.New(st, e.callbacks(), sockets, nil)
 }

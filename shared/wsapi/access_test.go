@@ -39,7 +39,7 @@ func TestConnectAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.connect = h.newConnect(t, allow, limiter, access.New(state, nil, nil))
+	h.connect = h.newConnect(t, allow, limiter, access.New(state, nil, nil, nil))
 
 	visitor := chat.Principal{Role: chat.RoleVisitor, ID: "v-1"}
 	agent := chat.Principal{Role: chat.RoleAgent, ID: "a-1"}

@@ -48,7 +48,7 @@ func TestSlowStoreStillAnswersTheSender(t *testing.T) {
 	conn.QueryStringParameters["ticket"] = tok
 	noLimits := ratelimit.New(fast, ratelimit.Limits{}, nil)
 	h.svc = newService(t, fast, h.gw, noLimits, nil)
-	if res, err := h.newConnect(t, testOrigins(t), noLimits, access.New(fast, nil, nil)).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
+	if res, err := h.newConnect(t, testOrigins(t), noLimits, access.New(fast, nil, nil, nil)).Handle(t.Context(), conn); err != nil || res.StatusCode != 200 {
 		t.Fatalf("connect = %d, %v", res.StatusCode, err)
 	}
 	h.gw.take()

@@ -18,7 +18,7 @@ func TestHandlersRefuseMissingDependencies(t *testing.T) {
 	h := newHarness(t)
 	allow := testOrigins(t)
 	limiter := ratelimit.New(h.store, ratelimit.Limits{}, nil)
-	guard := access.New(h.store, nil, nil)
+	guard := access.New(h.store, nil, nil, nil)
 	connect := func(svc *chat.Service, signer *auth.Signer, allow *auth.Allowlist, limit *ratelimit.Limiter, agents *access.Guard) func() (any, error) {
 		return func() (any, error) { return wsapi.NewConnect(svc, signer, allow, limit, agents) }
 	}

@@ -97,7 +97,7 @@ func newHarness(t *testing.T) *harness {
 	h.signer = signer
 	limiter := ratelimit.New(h.store, ratelimit.Limits{}, nil)
 	h.svc = newService(t, h.store, h.gw, limiter, func() time.Time { return h.now })
-	h.connect = h.newConnect(t, testOrigins(t), limiter, access.New(h.store, nil, nil))
+	h.connect = h.newConnect(t, testOrigins(t), limiter, access.New(h.store, nil, nil, nil))
 	if h.message, err = wsapi.NewMessage(h.svc, limiter); err != nil {
 		t.Fatal(err)
 	}
