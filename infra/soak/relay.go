@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -163,8 +164,10 @@ func Baseline(ctx context.Context, cfg Config) (*BaselineReport, error) {
 	errs := make([]error, cfg.Visitors)
 	for i, s := range socks {
 		conv := strconv.Itoa(i)
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 		wg.Go(func() {
 			for k := range perVisitor {
+				sleep(ctx, thinkTime(rng, cfg.Think))
 				id := uuid.NewString()
 				mu.Lock()
 				sentAt[id] = time.Now()

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -37,6 +38,7 @@ func main() {
 func run() error {
 	convs := flag.Int("conversations", 50, "concurrent conversations for the latency run")
 	rounds := flag.Int("rounds", 10, "messages each way per conversation in the latency run")
+	think := flag.Duration("think", 2*time.Second, "the latency run's paced pass: a visitor's mean pause before each message (0 skips the pass)")
 	perMsg := flag.Int("messages", 20, "messages each way for the cost run")
 	sweepN := flag.Int("sweep", 200, "quiet conversations for the inactivity sweep run")
 	costN := flag.Int("cost-conversations", 1000, "scripted conversations for the cost meter")
@@ -127,7 +129,7 @@ func run() error {
 		}
 	}
 	if want["latency"] {
-		if err := b.latency(ctx, *convs, *rounds); err != nil {
+		if err := b.latency(ctx, *convs, *rounds, *think); err != nil {
 			return fmt.Errorf("latency run: %w", err)
 		}
 	}
@@ -359,8 +361,14 @@ func printCosts(label string, n int, before, after localcloud.Stats) {
 	fmt.Printf("  pushes      %-28s %s\n", "@connections POST", per(after.Pushes, before.Pushes))
 }
 
-// latency runs conversations at once and reports delivery percentiles.
-func (b *bench) latency(ctx context.Context, convs, rounds int) error {
+// latency runs conversations at once and reports delivery percentiles,
+// twice: first each conversation writes as soon as its last message is
+// answered, which loads the machine as much as it carries (the queue sets
+// the latency), then with a visitor's think time before each message,
+// which is a load the machine carries with room to spare (the path sets
+// it). Each is compared with a bare WebSocket relay carrying the same
+// load right after.
+func (b *bench) latency(ctx context.Context, convs, rounds int, think time.Duration) error {
 	fmt.Printf("\n## Delivery latency (%d concurrent conversations, %d messages each way per conversation)\n", convs, rounds)
 	subs := []string{"alice", "ben", "chiara"}
 	agents := make([]*chatclient.Agent, len(subs))
@@ -386,6 +394,28 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 		defer p.visitorSock.Close()
 		pairs[i] = p
 	}
+	phases := []struct {
+		title string
+		think time.Duration
+	}{
+		{"as fast as answers come (the machine saturated)", 0},
+		{fmt.Sprintf("paced: each visitor thinks %s on average before each message", think), think},
+	}
+	for n, ph := range phases {
+		if n > 0 && ph.think <= 0 {
+			continue
+		}
+		fmt.Printf("  %s\n", ph.title)
+		if err := b.latencyPhase(ctx, pairs, len(agents), rounds, ph.think, uint64(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// latencyPhase is one pass of the latency run over pairs, then the bare
+// relay with the same load.
+func (b *bench) latencyPhase(ctx context.Context, pairs []*pair, agents, rounds int, think time.Duration, seed uint64) error {
 	var mu sync.Mutex
 	var v2a, a2v []time.Duration
 	var firstErr error
@@ -393,8 +423,14 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, p := range pairs {
+		rng := rand.New(rand.NewPCG(seed, uint64(i)))
 		wg.Go(func() {
 			for r := range rounds {
+				if think > 0 {
+					// Uniform between half and one and a half of think,
+					// as the relay's visitors (soak.Config.Think).
+					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+				}
 				d1, err := p.visitorToAgent(ctx, fmt.Sprintf("c%d visitor %d", i, r))
 				if err == nil {
 					var d2 time.Duration
@@ -424,19 +460,20 @@ func (b *bench) latency(ctx context.Context, convs, rounds int) error {
 	fmt.Printf("  agent -> visitor   p50 %-8s p99 %-8s max %s\n", pct(a2v, 50), pct(a2v, 99), pct(a2v, 100))
 	n := len(v2a) + len(a2v)
 	fmt.Printf("  %d messages in %s (%.0f messages/s), %d agents online\n",
-		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), len(agents))
+		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), agents)
 	printFunctionTimes(before, after)
 	var fnCPU time.Duration
 	for name, f := range after.Functions {
 		fnCPU += f.CPU - before.Functions[name].CPU
 	}
-	fmt.Printf("  CPU: functions %s (%s per message), local cloud and clients %s (%s per message), over %s of wall time on %d cores\n",
+	busy := float64(fnCPU+cpu) / float64(elapsed) / float64(runtime.NumCPU())
+	fmt.Printf("  CPU: functions %s (%s per message), local cloud and clients %s (%s per message), over %s of wall time on %d cores (%.0f%% busy)\n",
 		fnCPU.Round(10*time.Millisecond), (fnCPU / time.Duration(n)).Round(10*time.Microsecond),
-		cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(10*time.Microsecond), elapsed.Round(10*time.Millisecond), runtime.NumCPU())
+		cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(10*time.Microsecond), elapsed.Round(10*time.Millisecond), runtime.NumCPU(), 100*busy)
 
 	// The floor: a bare WebSocket relay in this process (soak.Baseline)
-	// with the same conversations, messages and agents, right after.
-	base, err := soak.Baseline(ctx, soak.Config{Visitors: convs, Agents: len(agents), Messages: convs * rounds * 2})
+	// with the same conversations, messages, agents and pace, right after.
+	base, err := soak.Baseline(ctx, soak.Config{Visitors: len(pairs), Agents: agents, Messages: len(pairs) * rounds * 2, Think: think, Seed: seed})
 	if err != nil {
 		return err
 	}
