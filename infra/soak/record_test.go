@@ -1,9 +1,11 @@
 package soak
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -172,5 +174,44 @@ func TestResumePagesMustBeConsecutive(t *testing.T) {
 	r.resumed("visitor 1", "conv", []chatclient.Message{msg(3, "c"), msg(5, "e")})
 	if len(r.problems) != 1 || r.problems[0].Seq != 5 {
 		t.Errorf("page 3, 5: problems %v, want one at seq 5", r.problems)
+	}
+}
+
+// TestThinkTime: a pause is uniform between half and one and a half of
+// the mean, and no think time means no pause.
+func TestThinkTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	if d := thinkTime(rng, 0); d != 0 {
+		t.Errorf("no think time paused %s", d)
+	}
+	const mean = 2 * time.Second
+	var sum time.Duration
+	const n = 2000
+	for range n {
+		d := thinkTime(rng, mean)
+		if d < mean/2 || d >= mean*3/2 {
+			t.Fatalf("pause %s outside [1s, 3s)", d)
+		}
+		sum += d
+	}
+	if avg := sum / n; avg < mean*95/100 || avg > mean*105/100 {
+		t.Errorf("mean pause %s, want about %s", avg, mean)
+	}
+}
+
+// TestBaselineThinks: the relay's visitors pause before each message, so
+// a paced run takes at least the shortest pauses of one visitor, and
+// every message still arrives.
+func TestBaselineThinks(t *testing.T) {
+	const think = 40 * time.Millisecond
+	rep, err := Baseline(t.Context(), Config{Visitors: 4, Agents: 2, Messages: 4 * 3 * 2, Think: think, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Messages != 24 || rep.V2A.N != 12 || rep.A2V.N != 12 {
+		t.Errorf("relay carried %d messages (%d and %d timed), want 24 (12 each way)", rep.Messages, rep.V2A.N, rep.A2V.N)
+	}
+	if rep.Duration < 3*think/2 {
+		t.Errorf("3 messages a visitor with %s of think time took %s, less than 3 of the shortest pauses", think, rep.Duration)
 	}
 }
