@@ -118,7 +118,7 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	if note && p.Role != RoleAgent {
 		return invalid("only agents write notes")
 	}
-	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Note: note}
+	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Seq: conv.LastSeq, Note: note}
 	if p.Role == RoleAgent && !note {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
 			visitors := frame

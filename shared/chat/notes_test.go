@@ -434,6 +434,40 @@ func TestTypingANote(t *testing.T) {
 	}
 }
 
+// TestTypingCarriesTheLastSeq: a typing frame names the conversation's
+// last seq when it was relayed, so a client holding a later message of
+// the typist can drop an "on" that arrives after that message.
+func TestTypingCarriesTheLastSeq(t *testing.T) {
+	e := newEnv(t)
+	first := e.start(t)
+	cid := first.ConversationID
+	if err := e.svc.Resume(t.Context(), "aconn", cid, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	typed := func() int64 {
+		t.Helper()
+		e.push.take()
+		if err := e.svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
+			t.Fatal(err)
+		}
+		fs := e.push.take()["aconn"]
+		if len(fs) != 1 {
+			t.Fatalf("the open thread heard %v, want one typing frame", fs)
+		}
+		return fs[0].(chat.TypingFrame).Seq
+	}
+	if got := typed(); got != first.Seq {
+		t.Errorf("typing before a second message: seq %d, want %d", got, first.Seq)
+	}
+	m, err := e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: cid, Body: "and another thing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := typed(); got != m.Seq {
+		t.Errorf("typing after the message of seq %d: seq %d", m.Seq, got)
+	}
+}
+
 func TestPreferences(t *testing.T) {
 	e := newEnv(t)
 	p, err := e.svc.Preferences(t.Context(), ann)

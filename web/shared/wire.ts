@@ -249,6 +249,8 @@ export interface TypingFrame {
   conversationId: string;
   author: Author;
   on: boolean;
+  /** seq is the conversation's last seq when the indicator was relayed: an "on" older than a message of its author that is already here is stale (pushes come in any order). */
+  seq: number;
   /** note: an agent is writing a note (only agents hear these). */
   note?: boolean;
 }

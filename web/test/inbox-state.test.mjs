@@ -357,6 +357,18 @@ describe("typing", () => {
     assert.equal(st.typing.visitors.value.size, 0);
   });
 
+  test("a visitor's 'on' relayed before their message and arriving after it is dropped; one relayed later shows, whatever the agents wrote", () => {
+    const st = newState();
+    st.thread.open("a");
+    const typing = (seq) => ({ type: "typing", conversationId: "a", author: { type: "visitor", id: "v-a" }, on: true, seq });
+    st.frame(messageFrame(message("a", 2), summary("a", { lastSeq: 2 })));
+    st.frame(typing(1));
+    assert.ok(!st.typing.visitors.value.has("a"), "relayed at seq 1, before the message of seq 2");
+    st.frame(messageFrame(message("a", 3, { author: { type: "agent", id: me.id, name: "Alice" } }), summary("a", { lastSeq: 3 })));
+    st.frame(typing(2));
+    assert.ok(st.typing.visitors.value.has("a"), "relayed after the visitor's message; the agent's reply after it says nothing of the visitor");
+  });
+
   test("a visitor's 'stopped' frame turns it off", () => {
     const st = newState();
     st.frame({ type: "typing", conversationId: "a", author: { type: "visitor", id: "v-a" }, on: true });

@@ -113,6 +113,18 @@ describe("collision", () => {
     assert.equal(st.collision.typing.value.has("c"), false, "a lost 'off' frame: the quiet spell (ttl 0 here) ends it");
   });
 
+  test("another agent's 'on' relayed before their message and arriving after it is dropped; another author's message does not drop it", () => {
+    const st = newState();
+    st.thread.open("c");
+    const typing = (seq) => ({ type: "typing", conversationId: "c", author: { type: "agent", id: ben.id, name: "Ben Richter" }, on: true, seq });
+    st.frame({ type: "message", conversationId: "c", message: message("c", 2, { kind: "note", author: { type: "agent", id: ben.id, name: "Ben Richter" } }), conversation: summary("c", { lastSeq: 2 }) });
+    st.frame(typing(1));
+    assert.equal(st.collision.typing.value.has("c"), false, "relayed at seq 1, before his note of seq 2");
+    st.frame({ type: "message", conversationId: "c", message: message("c", 3), conversation: summary("c", { lastSeq: 3 }) });
+    st.frame(typing(2));
+    assert.deepEqual(st.collision.typing.value.get("c"), [{ id: ben.id, name: "Ben Richter", note: false }], "the visitor's message after it says nothing of Ben");
+  });
+
   test("another agent's reply while I write warns before I send; a note, my own reply or an empty draft does not", () => {
     const st = newState();
     st.thread.open("c");

@@ -733,6 +733,8 @@ function onFrame(f: VisitorFrame): void {
       break;
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;
+      // An "on" that arrives after an agent's next message is stale.
+      if (f.on && [...messages.values()].some((m) => m.author.type === "agent" && m.seq > f.seq)) return;
       clearTimeout(agentTypingTimer);
       typing.textContent = f.on ? fill(t.typing, f.author.name || cfg.teamName || "") : "";
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);

@@ -121,10 +121,14 @@ export class InboxState {
         });
       case "conversation":
         return { refreshFacts: this.show(f.conversation, true) };
-      case "typing":
-        if (f.author.type === "visitor") this.typing.set(f.conversationId, f.on);
-        else if (f.author.id) this.collision.typed(f.conversationId, { id: f.author.id, name: f.author.name || "Another agent", note: !!f.note }, f.on);
+      case "typing": {
+        const who = f.author;
+        // An "on" that arrives after its author's next message is stale.
+        if (f.on && this.thread.wroteSince(f.conversationId, f.seq, (m) => m.author.type === who.type && (who.type === "visitor" || m.author.id === who.id))) return {};
+        if (who.type === "visitor") this.typing.set(f.conversationId, f.on);
+        else if (who.id) this.collision.typed(f.conversationId, { id: who.id, name: who.name || "Another agent", note: !!f.note }, f.on);
         return {};
+      }
       case "viewers":
         this.collision.seen(f.conversationId, f.viewers);
         return {};

@@ -65,6 +65,15 @@ export class ThreadState {
     return fresh;
   }
 
+  /**
+   * wroteSince tells whether the open conversation holds a message written
+   * after seq by an author that by matches: a typing "on" relayed at seq is
+   * then older than that message, and stale.
+   */
+  wroteSince(conversationId: string, seq: number, by: (m: Message) => boolean): boolean {
+    return conversationId === this.id.peek() && this.messages.peek().some((m) => m.seq > seq && by(m));
+  }
+
   /** show takes the conversation's new state when it is the open one. */
   show(s: Summary): boolean {
     if (s.id !== this.id.peek()) return false;
