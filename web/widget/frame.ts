@@ -671,17 +671,21 @@ function adopt(c: VisitorConversation): void {
   botStart = "";
 }
 
-// heard keeps, in a conversation a frame tells of, the visitor's read
-// marker this window holds when that is higher: the server keeps the
-// marker apart and a pushed conversation may carry a lower one, which
-// would have the window send reads it sent already.
-function heard(c: VisitorConversation): void {
+// fresher is the state to keep of a conversation a frame tells of. Pushes
+// come in any order: a state whose lastSeq is below the held one's is
+// older (an agent's read pushed before the close that came after it) and
+// the held one stays, or the window would show a closed conversation
+// open again. Each read marker is the higher of the two: the server keeps
+// the visitor's apart, and a pushed conversation may carry a lower one,
+// which would have the window send reads it sent already.
+function fresher(c: VisitorConversation): VisitorConversation {
   const held = conv?.id === c.id ? conv : convs.find((x) => x.id === c.id);
-  if (held) c.visitorReadSeq = Math.max(c.visitorReadSeq, held.visitorReadSeq);
+  if (!held) return c;
+  return { ...(c.lastSeq < held.lastSeq ? held : c), agentReadSeq: Math.max(c.agentReadSeq, held.agentReadSeq), visitorReadSeq: Math.max(c.visitorReadSeq, held.visitorReadSeq) };
 }
 
 function onFrame(f: VisitorFrame): void {
-  if (f.type === "message" || f.type === "conversation") heard(f.conversation);
+  if (f.type === "message" || f.type === "conversation") f.conversation = fresher(f.conversation);
   switch (f.type) {
     case "message": {
       const m = f.message;
