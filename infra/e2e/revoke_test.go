@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/shared/chat"
 )
 
 // apiStatus is the status of an agent API call: 200 for success, the
@@ -82,9 +83,9 @@ func TestAgentSignOut(t *testing.T) {
 		t.Fatalf("sign out: %v", err)
 	}
 	// Both sockets left chiara's presence with the sign-out, whatever
-	// their $disconnect finds when it comes.
-	if p, err := chatStore(t).AgentPresence(wait(t), mustSub(t, "chiara")); err != nil || len(p.Sockets) > 0 {
-		t.Errorf("presence after the sign-out: %+v, %v; want no socket", p, err)
+	// their $disconnect finds when it comes, and she is away at once.
+	if p, err := chatStore(t).AgentPresence(wait(t), mustSub(t, "chiara")); err != nil || len(p.Sockets) > 0 || p.Effective(cloud.Now()) != chat.AgentAway {
+		t.Errorf("presence after the sign-out: %+v, %v; want no socket and away", p, err)
 	}
 	for _, s := range []*chatclient.Socket{s1, s2} {
 		toldWhy(t, s, "signed_out")
@@ -163,9 +164,10 @@ func TestAdminDisablesAgent(t *testing.T) {
 	toldWhy(t, s, "disabled")
 	closedWithin(t, s, 5*time.Second)
 	// Ben's socket left his presence with the disabling, and its
-	// $disconnect, which may come before or after, does not put it back.
-	if p, err := chatStore(t).AgentPresence(wait(t), benSub); err != nil || len(p.Sockets) > 0 {
-		t.Errorf("presence after disabling: %+v, %v; want no socket", p, err)
+	// $disconnect, which may come before or after, does not put it back;
+	// he is away at once.
+	if p, err := chatStore(t).AgentPresence(wait(t), benSub); err != nil || len(p.Sockets) > 0 || p.Effective(cloud.Now()) != chat.AgentAway {
+		t.Errorf("presence after disabling: %+v, %v; want no socket and away", p, err)
 	}
 	if _, err := ben.List(wait(t), "open", "all", "", 0); apiStatus(err) != http.StatusUnauthorized {
 		t.Errorf("disabled agent: %v, want 401", err)

@@ -49,9 +49,12 @@ type Store interface {
 
 // Sockets forgets a socket as its $disconnect would (chat.Service): the
 // connection, its listener items and its entry among the agent's open
-// sockets, so the agent's presence no longer counts it.
+// sockets, so the agent's presence no longer counts it. AgentLeft then
+// marks an agent who signed out or was disabled as gone at once, where a
+// closed socket alone leaves it available for a while (a reload).
 type Sockets interface {
 	Disconnect(ctx context.Context, connectionID string) error
+	AgentLeft(ctx context.Context, agentID string) error
 }
 
 // Closer is the part of the @connections client that closes sockets and
@@ -137,17 +140,18 @@ func (st State) check(issuedAt time.Time) error {
 }
 
 // SignOut refuses every token and ticket the agent holds now and closes
-// its sockets, found among those of its inboxes. It returns how many
-// sockets it closed.
+// its sockets, found among those of its inboxes; the agent then counts as
+// away at once. It returns how many sockets it closed.
 func (g *Guard) SignOut(ctx context.Context, agent chat.Principal) (int, error) {
 	if err := g.store.SetAgentSignedOut(ctx, agent.ID, g.now().Truncate(time.Second)); err != nil {
 		return 0, err
 	}
-	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseSignedOut, Reason: "signed_out"})
+	return g.leave(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseSignedOut, Reason: "signed_out"})
 }
 
 // SetDisabled disables or enables an agent, by an admin; disabling
-// closes its sockets, found among those of its inboxes.
+// closes its sockets, found among those of its inboxes, and the agent
+// counts as away at once.
 func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled bool, by Admin) (int, error) {
 	if err := g.store.SetAgentDisabled(ctx, agent.ID, disabled, by); err != nil {
 		return 0, err
@@ -155,7 +159,14 @@ func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled 
 	if !disabled {
 		return 0, nil
 	}
-	return g.closeSockets(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseDisabled, Reason: "disabled"})
+	return g.leave(ctx, agent, &chat.ClosingFrame{Type: "closing", CloseCode: chat.CloseDisabled, Reason: "disabled"})
+}
+
+// leave closes the agent's sockets, saying why, and marks it gone, even
+// when a socket could not be closed (it is forgotten all the same).
+func (g *Guard) leave(ctx context.Context, agent chat.Principal, why *chat.ClosingFrame) (int, error) {
+	n, err := g.closeSockets(ctx, agent, why)
+	return n, errors.Join(err, g.sockets.AgentLeft(ctx, agent.ID))
 }
 
 // CloseSockets closes each of the agent's sockets (found among those of

@@ -25,6 +25,12 @@ type fakeStore struct {
 	state     access.State
 	conns     []string
 	forgotten []string
+	left      int // AgentLeft calls
+}
+
+func (f *fakeStore) AgentLeft(context.Context, string) error {
+	f.left++
+	return nil
 }
 
 func (f *fakeStore) AgentAccess(context.Context, string) (access.State, error) { return f.state, nil }
@@ -139,6 +145,9 @@ func TestSignOutClosesSockets(t *testing.T) {
 	if diff := cmp.Diff([]string{"c1", "c2", "c3"}, st.forgotten); diff != "" {
 		t.Errorf("forgotten connections (-want +got):\n%s", diff)
 	}
+	if st.left != 1 {
+		t.Errorf("marked gone %d times, want once", st.left)
+	}
 	if !st.state.SignedOutAt.Equal(time.Unix(1_700_000_000, 0)) {
 		t.Errorf("SignedOutAt = %v, want the whole second", st.state.SignedOutAt)
 	}
@@ -175,8 +184,8 @@ func TestSetDisabled(t *testing.T) {
 	if _, err := g.SetDisabled(t.Context(), a1, true, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
-	if !st.state.Disabled || len(cl.closed) != 1 {
-		t.Errorf("disable: state %+v, closed %v", st.state, cl.closed)
+	if !st.state.Disabled || len(cl.closed) != 1 || st.left != 1 {
+		t.Errorf("disable: state %+v, closed %v, marked gone %d times; want disabled, closed and gone", st.state, cl.closed, st.left)
 	}
 	if diff := cmp.Diff([]string{`{"type":"closing","closeCode":4003,"reason":"disabled"}`}, cl.said["c1"]); diff != "" {
 		t.Errorf("said before closing (-want +got):\n%s", diff)
@@ -184,7 +193,7 @@ func TestSetDisabled(t *testing.T) {
 	if _, err := g.SetDisabled(t.Context(), a1, false, access.Admin{ID: "boss", ByGroup: true}); err != nil {
 		t.Fatal(err)
 	}
-	if st.state.Disabled || len(cl.closed) != 1 {
-		t.Errorf("enable: state %+v, closed %v; want enabled and no socket closed", st.state, cl.closed)
+	if st.state.Disabled || len(cl.closed) != 1 || st.left != 1 {
+		t.Errorf("enable: state %+v, closed %v, marked gone %d times; want enabled, no socket closed and not gone again", st.state, cl.closed, st.left)
 	}
 }

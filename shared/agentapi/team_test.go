@@ -401,15 +401,18 @@ func TestDisableReachesTheUserPool(t *testing.T) {
 // $disconnect, when it comes after the connection is forgotten, finds
 // nothing to do; a socket still counted would keep the agent in the inbox
 // (a team-mode channel available, the team's list) until its entry
-// expired, two hours after it opened.
+// expired, two hours after it opened. An agent who signed out or was
+// disabled is away at once; one whose inboxes changed gets the grace of a
+// reload (its inbox connects again at once).
 func TestClosedSocketsLeaveThePresence(t *testing.T) {
 	for _, tt := range []struct {
 		name, route, id, body string
 		by                    map[string]string
+		then                  chat.AgentStatus
 	}{
-		{"sign-out", "POST /agent/signout", "", "", bob},
-		{"disabled", "PUT /agent/agents/{id}/access", "bob-sub", `{"disabled":true}`, boss},
-		{"moved to another inbox", "PUT /agent/team/{id}", "bob-sub", `{"role":"agent","inboxIds":["sales"]}`, boss},
+		{"sign-out", "POST /agent/signout", "", "", bob, chat.AgentAway},
+		{"disabled", "PUT /agent/agents/{id}/access", "bob-sub", `{"disabled":true}`, boss, chat.AgentAway},
+		{"moved to another inbox", "PUT /agent/team/{id}", "bob-sub", `{"role":"agent","inboxIds":["sales"]}`, boss, chat.AgentAvailable},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -430,12 +433,18 @@ func TestClosedSocketsLeaveThePresence(t *testing.T) {
 			if err != nil || len(p.Sockets) != 0 || p.LastClosedAt.IsZero() {
 				t.Errorf("after: presence %+v, %v; want no socket and the time it closed", p, err)
 			}
+			if got := p.Effective(time.Now()); got != tt.then {
+				t.Errorf("after: bob is %s, want %s", got, tt.then)
+			}
 			if _, err := f.st.Connection(ctx, "bob-tab"); !errors.Is(err, chat.ErrNotFound) {
 				t.Errorf("connection after = %v, want it forgotten", err)
 			}
 			// The gateway's $disconnect, late, finds nothing left to forget.
 			if err := f.svc.Disconnect(ctx, "bob-tab"); err != nil {
 				t.Errorf("late $disconnect: %v", err)
+			}
+			if p, err := f.st.AgentPresence(ctx, "bob-sub"); err != nil || p.Effective(time.Now()) != tt.then {
+				t.Errorf("after the late $disconnect: presence %+v, %v; want bob %s", p, err, tt.then)
 			}
 		})
 	}

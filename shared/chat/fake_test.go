@@ -436,6 +436,15 @@ func (f *fakeStore) AgentSocketClosed(_ context.Context, c chat.Connection, at t
 	return nil
 }
 
+func (f *fakeStore) SetAgentLeft(_ context.Context, id string, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.presence[id]
+	p.LeftAt = at
+	f.presence[id] = p
+	return nil
+}
+
 // pushRecorder is a chat.Notifier that records what went where; the
 // connections in gone answer as closed sockets do.
 type pushRecorder struct {

@@ -89,6 +89,8 @@ type Storer interface {
 	// AgentSocketClosed forgets an agent's inbox socket and stamps when it
 	// closed (SaveConnection records an agent's socket as it opens).
 	AgentSocketClosed(ctx context.Context, c Connection, at time.Time) error
+	// SetAgentLeft stamps when the agent signed out or was disabled.
+	SetAgentLeft(ctx context.Context, agentID string, at time.Time) error
 
 	// PresenceTurn returns the visitor's next presence turn: a number that
 	// grows with every call (a counter on the visitor), taken by a connect

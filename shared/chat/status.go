@@ -34,7 +34,15 @@ type Presence struct {
 	Sockets []AgentSocket
 	// LastClosedAt is when the agent's last socket closed.
 	LastClosedAt time.Time
+	// LeftAt is when the agent signed out or an admin disabled it: the
+	// sockets that closed with it start no grace (LeaveWindow).
+	LeftAt time.Time
 }
+
+// LeaveWindow is how long after a sign-out or a disabling a socket's
+// close is taken as part of it: the $disconnect of a socket the sign-out
+// closed may come a little later.
+const LeaveWindow = time.Minute
 
 // AgentSocket is one of an agent's inbox sockets.
 type AgentSocket struct {
@@ -50,8 +58,10 @@ func (p Presence) Chosen() AgentStatus {
 	return AgentAvailable
 }
 
-// Effective is the agent's status at now: away when it chose away, or
-// when it has had no inbox socket for AwayAfter.
+// Effective is the agent's status at now: away when it chose away, when
+// it has had no inbox socket for AwayAfter, or at once when its last
+// socket closed with a sign-out or a disabling (an agent who left is not
+// reloading: routing and a team-mode channel stop counting it then).
 func (p Presence) Effective(now time.Time) AgentStatus {
 	if p.Chosen() == AgentAway {
 		return AgentAway
@@ -64,6 +74,9 @@ func (p Presence) Effective(now time.Time) AgentStatus {
 		if s.ExpiresAt.After(last) {
 			last = s.ExpiresAt
 		}
+	}
+	if !p.LeftAt.IsZero() && !last.After(p.LeftAt.Add(LeaveWindow)) {
+		return AgentAway
 	}
 	if !last.IsZero() && now.Sub(last) < AwayAfter {
 		return AgentAvailable
@@ -115,6 +128,16 @@ func (s *Service) SetStatus(ctx context.Context, agent Principal, email string, 
 	}
 	slog.InfoContext(ctx, "agent status", "agentId", agent.ID, "status", status)
 	return a, nil
+}
+
+// AgentLeft records that the agent signed out or was disabled, after its
+// sockets were closed (access.Guard): it counts as away at once, not
+// after AwayAfter.
+func (s *Service) AgentLeft(ctx context.Context, agentID string) error {
+	if err := s.store.SetAgentLeft(ctx, agentID, s.now()); err != nil {
+		return fmt.Errorf("agent %s left: %w", agentID, err)
+	}
+	return nil
 }
 
 // agentSocketClosed records that one of an agent's inbox sockets closed:

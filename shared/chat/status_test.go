@@ -24,6 +24,10 @@ func TestEffectivePresence(t *testing.T) {
 		{"closed 10 minutes ago", chat.Presence{LastClosedAt: now.Add(-chat.AwayAfter)}, chat.AgentAway},
 		{"a lost $disconnect, expired 5 minutes ago", chat.Presence{Sockets: []chat.AgentSocket{{ConnectionID: "x", ExpiresAt: now.Add(-5 * time.Minute)}}}, chat.AgentAvailable},
 		{"a lost $disconnect, expired an hour ago", chat.Presence{Sockets: []chat.AgentSocket{{ConnectionID: "x", ExpiresAt: now.Add(-time.Hour)}}}, chat.AgentAway},
+		{"signed out a minute ago, its socket closed with it", chat.Presence{LeftAt: now.Add(-time.Minute), LastClosedAt: now.Add(-time.Minute)}, chat.AgentAway},
+		{"signed out, its socket's $disconnect 59 s later", chat.Presence{LeftAt: now.Add(-2 * time.Minute), LastClosedAt: now.Add(-time.Minute - time.Second)}, chat.AgentAway},
+		{"signed out, in again, and its socket closed 2 minutes later", chat.Presence{LeftAt: now.Add(-5 * time.Minute), LastClosedAt: now.Add(-3 * time.Minute)}, chat.AgentAvailable},
+		{"signed out, and in again with a socket open", chat.Presence{LeftAt: now.Add(-time.Minute), LastClosedAt: now.Add(-time.Minute), Sockets: open}, chat.AgentAvailable},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Effective(now); got != tt.want {

@@ -222,7 +222,8 @@ func FromMessage(sm store.StreamMessage) []Event {
 // AgentStatusDetail is the Detail of agent.status: an agent's status or
 // inbox sockets changed. Status is what the agent chose, Presence what it
 // is in effect when the change is published (away too after
-// chat.AwayAfter without an inbox socket).
+// chat.AwayAfter without an inbox socket, and at once after a sign-out or
+// a disabling).
 type AgentStatusDetail struct {
 	Version string `json:"version"`
 	// ID is <agentId>:<stream sequence number>, unique per change.

@@ -18,8 +18,8 @@ import (
 // the profile (which PutAgent replaces whole) and the access state: the
 // status it chose, its open inbox sockets as a string set of
 // "<expiresAt>#<connectionId>" (added in the connection's own
-// transaction, removed on $disconnect or when a push finds it gone) and
-// when its last socket closed.
+// transaction, removed on $disconnect or when a push finds it gone), when
+// its last socket closed and when it last signed out or was disabled.
 
 const presenceSK = "PRESENCE"
 
@@ -40,7 +40,7 @@ func (s *Store) addSocket(c chat.Connection) types.TransactWriteItem {
 }
 
 func toPresence(it item) chat.Presence {
-	p := chat.Presence{Status: chat.AgentStatus(getS(it, "status")), LastClosedAt: getTime(it, "lastClosedAt")}
+	p := chat.Presence{Status: chat.AgentStatus(getS(it, "status")), LastClosedAt: getTime(it, "lastClosedAt"), LeftAt: getTime(it, "leftAt")}
 	for _, e := range getList(it, "sockets") {
 		exp, id, ok := strings.Cut(e, "#")
 		n, err := strconv.ParseInt(exp, 10, 64)
@@ -116,6 +116,20 @@ func (s *Store) SetAgentStatus(ctx context.Context, agentID string, status chat.
 		return chat.Presence{}, fmt.Errorf("set status of %s: %w", agentID, translate(err))
 	}
 	return toPresence(out.Attributes), nil
+}
+
+// SetAgentLeft implements chat.Storer.
+func (s *Store) SetAgentLeft(ctx context.Context, agentID string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(agentPK(agentID), presenceSK),
+		UpdateExpression:          ptr("SET leftAt = :at"),
+		ExpressionAttributeValues: item{":at": str(formatTime(at))},
+	})
+	if err != nil {
+		return fmt.Errorf("agent %s left: %w", agentID, translate(err))
+	}
+	return nil
 }
 
 // AgentSocketClosed implements chat.Storer. Entries of sockets whose
