@@ -181,14 +181,14 @@ func TestResumePagesMustBeConsecutive(t *testing.T) {
 // the mean, and no think time means no pause.
 func TestThinkTime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	if d := thinkTime(rng, 0); d != 0 {
+	if d := ThinkTime(rng, 0); d != 0 {
 		t.Errorf("no think time paused %s", d)
 	}
 	const mean = 2 * time.Second
 	var sum time.Duration
 	const n = 2000
 	for range n {
-		d := thinkTime(rng, mean)
+		d := ThinkTime(rng, mean)
 		if d < mean/2 || d >= mean*3/2 {
 			t.Fatalf("pause %s outside [1s, 3s)", d)
 		}

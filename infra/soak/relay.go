@@ -167,7 +167,7 @@ func Baseline(ctx context.Context, cfg Config) (*BaselineReport, error) {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 		wg.Go(func() {
 			for k := range perVisitor {
-				sleep(ctx, thinkTime(rng, cfg.Think))
+				sleep(ctx, ThinkTime(rng, cfg.Think))
 				id := uuid.NewString()
 				mu.Lock()
 				sentAt[id] = time.Now()

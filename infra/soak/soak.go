@@ -46,19 +46,20 @@ type Config struct {
 	// AgentDropEvery is the mean time between drops of an agent's socket;
 	// zero never drops.
 	AgentDropEvery time.Duration
-	// Think is the mean pause of a visitor before each of its messages,
-	// the first one too, so visitors do not all start at once: uniform
-	// between half of it and one and a half times it. Zero writes each
-	// message as soon as the last one is answered, which loads the system
-	// as much as it can carry.
+	// Think is the mean pause of a visitor before each message it writes
+	// (each burst, with Burst above 1), the first one too, so visitors do
+	// not all start at once: uniform between half of it and one and a
+	// half times it (ThinkTime). Zero writes as soon as the last answer
+	// came, which loads the system as much as it can carry.
 	Think time.Duration
 	// Settle bounds the wait, after the last answer, for the last pushes.
 	Settle time.Duration
 	Seed   uint64
 }
 
-// thinkTime is one pause of a visitor (Config.Think).
-func thinkTime(rng *rand.Rand, mean time.Duration) time.Duration {
+// ThinkTime is one pause of a visitor whose mean pause is mean
+// (Config.Think).
+func ThinkTime(rng *rand.Rand, mean time.Duration) time.Duration {
 	if mean <= 0 {
 		return 0
 	}

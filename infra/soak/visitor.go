@@ -149,7 +149,7 @@ func (v *visitor) live(ctx context.Context, messages int) error {
 		if k > 0 {
 			n = min(max(v.r.cfg.Burst, 1), messages-k)
 		}
-		sleep(ctx, thinkTime(v.rng, v.r.cfg.Think))
+		sleep(ctx, ThinkTime(v.rng, v.r.cfg.Think))
 		for range n {
 			id := uuid.NewString()
 			body := fmt.Sprintf("visitor %d message %d", v.n, k)

@@ -426,10 +426,18 @@ func (b *bench) latencyPhase(ctx context.Context, pairs []*pair, agents, rounds 
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
 		wg.Go(func() {
 			for r := range rounds {
-				if think > 0 {
-					// Uniform between half and one and a half of think,
-					// as the relay's visitors (soak.Config.Think).
-					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+				// The relay's visitors pause the same way (soak.Config.Think).
+				if d := soak.ThinkTime(rng, think); d > 0 {
+					select {
+					case <-time.After(d):
+					case <-ctx.Done():
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = ctx.Err()
+						}
+						mu.Unlock()
+						return
+					}
 				}
 				d1, err := p.visitorToAgent(ctx, fmt.Sprintf("c%d visitor %d", i, r))
 				if err == nil {

@@ -39,7 +39,7 @@ func run() (bool, error) {
 	flag.IntVar(&cfg.Burst, "burst", 3, "messages a visitor sends back to back, in flight at once, before it waits for the answers")
 	flag.Float64Var(&cfg.VisitorDrops, "visitor-drops", 0.05, "chance a visitor's socket drops after a message")
 	flag.DurationVar(&cfg.AgentDropEvery, "agent-drop-every", 2*time.Minute, "mean time between drops of an agent's socket (0: never)")
-	flag.DurationVar(&cfg.Think, "think", 0, "mean pause of a visitor before each message (0: as soon as the last one is answered)")
+	flag.DurationVar(&cfg.Think, "think", 0, "mean pause of a visitor before each message, or burst (0: as soon as the last answer came)")
 	flag.DurationVar(&cfg.Settle, "settle", time.Minute, "wait for the last pushes after the last answer")
 	flag.Uint64Var(&cfg.Seed, "seed", uint64(time.Now().UnixNano()), "random seed of the faults")
 	deadline := flag.Duration("deadline", 15*time.Minute, "stop the load after this long (the checks still run)")
