@@ -14,8 +14,15 @@ import (
 // framesHeld, in the chat window's next documents, holds back every
 // pushed frame that window.__holdIf(frame) accepts, until
 // window.__release() hands them on: a push that arrives late, as API
-// Gateway may deliver pushes in any order.
-const framesHeld = `window.__holdIf = null; window.__held = [];
+// Gateway may deliver pushes in any order. window.__typed lists the
+// typing actions the window sends.
+const framesHeld = `window.__holdIf = null; window.__held = []; window.__typed = [];
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+	const f = JSON.parse(data);
+	if (f.action === "typing") window.__typed.push(f);
+	return send.call(this, data);
+};
 window.__release = () => { const h = window.__held; window.__held = []; for (const [ws, e] of h) ws.__handler(e); };
 const set = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage").set;
 Object.defineProperty(WebSocket.prototype, "onmessage", { set(fn) {
@@ -49,8 +56,11 @@ func chatHoldingFrames(t *testing.T, first string) (context.Context, string) {
 }
 
 // TestWidgetDropsATypingFrameOlderThanTheMessage: an agent's "typing"
-// push that arrives after the agent's message (relayed before it was
-// written) does not show the agent typing; one relayed after it does.
+// push that arrives after the agent's message (sent before it) does not
+// show the agent typing, whether the push came late or the server ran
+// the two in the other order (the frame carries the seq the agent held);
+// one sent after the message does. The chat window's own typing says the
+// last seq it holds.
 func TestWidgetDropsATypingFrameOlderThanTheMessage(t *testing.T) {
 	chat, id := chatHoldingFrames(t, "Late typing "+uuid.NewString()[:8])
 	alice := apiAgent(t, "alice")
@@ -59,25 +69,47 @@ func TestWidgetDropsATypingFrameOlderThanTheMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	typing := func() {
+	typing := func(held int64) {
 		t.Helper()
-		if err := sock.Send(t.Context(), map[string]any{"action": "typing", "conversationId": id, "on": true}); err != nil {
+		f := map[string]any{"action": "typing", "conversationId": id, "on": true}
+		if held > 0 {
+			f["seq"] = held
+		}
+		if err := sock.Send(t.Context(), f); err != nil {
 			t.Fatal(err)
 		}
 	}
+	noTyping := func(what string) {
+		t.Helper()
+		if got := eval[string](t, chat, `document.querySelector(".typing").textContent`); got != "" {
+			t.Errorf("%s shows %q after the reply", what, got)
+		}
+	}
 	eval[bool](t, chat, `(window.__holdIf = (f) => f.type === "typing", true)`)
-	typing()
+	typing(0)
 	waitFor(t, chat, "the typing push is held", `window.__held.length === 1`)
-	if _, err := alice.Reply(t.Context(), id, "Here is the answer"); err != nil {
+	reply, err := alice.Reply(t.Context(), id, "Here is the answer")
+	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, chat, "the reply arrives", `document.querySelector(".log").textContent.includes("Here is the answer")`)
 	eval[bool](t, chat, `(window.__holdIf = null, window.__release(), true)`)
-	if got := eval[string](t, chat, `document.querySelector(".typing").textContent`); got != "" {
-		t.Errorf("a typing push relayed before the reply shows %q after it", got)
+	noTyping("a typing push relayed before the reply")
+	// Sent holding the seq before the reply, run by the server after it:
+	// held until it is here, to look once it was handled.
+	eval[bool](t, chat, `(window.__holdIf = (f) => f.type === "typing", true)`)
+	typing(reply.Seq - 1)
+	waitFor(t, chat, "the second typing push is here", `window.__held.length === 1`)
+	eval[bool](t, chat, `(window.__holdIf = null, window.__release(), true)`)
+	noTyping("a typing frame sent before the reply and run after it")
+	typing(reply.Seq)
+	waitFor(t, chat, "a typing frame sent after the reply shows", `document.querySelector(".typing").textContent.endsWith("is typing…")`)
+
+	typeInto(t, chat, "textarea.input", "Thanks")
+	waitFor(t, chat, "the window says it is typing", `window.__typed.some((f) => f.on)`)
+	if got := eval[float64](t, chat, `window.__typed.find((f) => f.on).seq`); int64(got) != reply.Seq {
+		t.Errorf("the window's typing says seq %v, want %d (the reply, the last it holds)", got, reply.Seq)
 	}
-	typing()
-	waitFor(t, chat, "a typing push relayed after the reply shows", `document.querySelector(".typing").textContent.endsWith("is typing…")`)
 }
 
 // TestWidgetKeepsTheNewerState: a pushed conversation state older than

@@ -163,10 +163,15 @@ func (g *Guard) SetDisabled(ctx context.Context, agent chat.Principal, disabled 
 }
 
 // leave closes the agent's sockets, saying why, and marks it gone, even
-// when a socket could not be closed (it is forgotten all the same).
+// when a socket could not be closed (it is forgotten all the same, and
+// counts no more once the agent is marked). Presence is a hint: a failure
+// to mark is logged, and the sign-out or disabling stands.
 func (g *Guard) leave(ctx context.Context, agent chat.Principal, why *chat.ClosingFrame) (int, error) {
 	n, err := g.closeSockets(ctx, agent, why)
-	return n, errors.Join(err, g.sockets.AgentLeft(ctx, agent.ID))
+	if lerr := g.sockets.AgentLeft(ctx, agent.ID); lerr != nil {
+		slog.ErrorContext(ctx, "mark agent gone", "agentId", agent.ID, "error", lerr)
+	}
+	return n, err
 }
 
 // CloseSockets closes each of the agent's sockets (found among those of

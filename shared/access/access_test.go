@@ -171,6 +171,9 @@ func TestSignOutForgetsSocketsItCannotClose(t *testing.T) {
 	if n != 1 {
 		t.Errorf("closed %d sockets, want 1", n)
 	}
+	if st.left != 1 {
+		t.Errorf("marked gone %d times, want once: the socket that could not be closed counts no more", st.left)
+	}
 	slices.Sort(st.forgotten)
 	if diff := cmp.Diff([]string{"c1", "c2"}, st.forgotten); diff != "" {
 		t.Errorf("forgotten connections (-want +got):\n%s", diff)

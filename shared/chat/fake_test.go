@@ -236,7 +236,7 @@ func (f *fakeStore) SaveConnection(_ context.Context, c chat.Connection) error {
 	f.conns[c.ID] = c
 	if c.Principal.Role == chat.RoleAgent {
 		p := f.presence[c.Principal.ID]
-		p.Sockets = append(p.Sockets, chat.AgentSocket{ConnectionID: c.ID, ExpiresAt: c.ConnectedAt.Add(2 * time.Hour)})
+		p.Sockets = append(p.Sockets, chat.AgentSocket{ConnectionID: c.ID, OpenedAt: c.ConnectedAt, ExpiresAt: c.ConnectedAt.Add(2 * time.Hour)})
 		f.presence[c.Principal.ID] = p
 	}
 	return nil
@@ -431,7 +431,7 @@ func (f *fakeStore) AgentSocketClosed(_ context.Context, c chat.Connection, at t
 	defer f.mu.Unlock()
 	p := f.presence[c.Principal.ID]
 	p.Sockets = slices.DeleteFunc(p.Sockets, func(s chat.AgentSocket) bool { return s.ConnectionID == c.ID })
-	p.LastClosedAt = at
+	p.LastClosedAt, p.LastClosedOpenedAt = at, c.ConnectedAt
 	f.presence[c.Principal.ID] = p
 	return nil
 }

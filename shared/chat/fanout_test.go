@@ -76,7 +76,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		}
 	}
 	visitorTypes := func(t *testing.T) {
-		if err := svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
+		if err := svc.Typing(t.Context(), "vconn", cid, true, false, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

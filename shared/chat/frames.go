@@ -26,11 +26,11 @@ type TypingFrame struct {
 	ConversationID string `json:"conversationId"`
 	Author         Author `json:"author"`
 	On             bool   `json:"on"`
-	// Seq is the conversation's last seq when the indicator was relayed.
-	// Pushes arrive in any order: a client that already holds a message of
-	// this author with a higher seq drops an "on" that was relayed before
-	// the message was written, rather than showing the author typing
-	// after they sent it.
+	// Seq is the last seq the typist held when it sent the indicator (the
+	// conversation's last seq when it did not say). Pushes arrive in any
+	// order: a client that already holds a message of this author with a
+	// higher seq drops the "on", which was sent before that message,
+	// rather than showing the author typing after they sent it.
 	Seq int64 `json:"seq"`
 	// Note: an agent is writing a note (agents only ever hear these).
 	Note bool `json:"note,omitempty"`

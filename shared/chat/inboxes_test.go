@@ -77,7 +77,7 @@ func TestOutsiderIsAnsweredLikeAnUnknownID(t *testing.T) {
 			return err
 		}},
 		{"socket typing", func(ctx context.Context, svc *chat.Service, id string) error {
-			return svc.Typing(ctx, "cconn", id, true, false)
+			return svc.Typing(ctx, "cconn", id, true, false, 0)
 		}},
 		{"socket read marker", func(ctx context.Context, svc *chat.Service, id string) error {
 			return svc.ReadFromConnection(ctx, "cconn", id, 1)
@@ -152,7 +152,7 @@ func TestInboxesDecideWhoHears(t *testing.T) {
 	if err := e.svc.CheckAccess(t.Context(), both, m.ConversationID); err != nil {
 		t.Errorf("agent of sales and main: %v", err)
 	}
-	if err := e.svc.Typing(t.Context(), "dconn", m.ConversationID, true, false); err != nil {
+	if err := e.svc.Typing(t.Context(), "dconn", m.ConversationID, true, false, 0); err != nil {
 		t.Errorf("typing from the agent of sales and main: %v", err)
 	}
 

@@ -106,10 +106,17 @@ func ownSocket(listeners []Listener, p Principal, subscription string) string {
 
 // Typing relays a typing indicator: a visitor's to the agents, an agent's
 // to the visitor and the other agents. An agent writing a note (note set)
-// is shown to the other agents only. Nothing is stored.
-func (s *Service) Typing(ctx context.Context, connectionID, conversationID string, on, note bool) error {
+// is shown to the other agents only. Nothing is stored. held is the last
+// seq the typist's client holds (0 when it does not say): the frame
+// carries the lower of it and the conversation's last seq, so an "on"
+// sent before the typist's next message is older than that message even
+// when API Gateway runs the two frames in the other order.
+func (s *Service) Typing(ctx context.Context, connectionID, conversationID string, on, note bool, held int64) error {
 	if err := checkID("conversationId", conversationID); err != nil {
 		return err
+	}
+	if held < 0 {
+		return invalid("seq must not be negative")
 	}
 	p, conv, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
 	if err != nil {
@@ -118,7 +125,11 @@ func (s *Service) Typing(ctx context.Context, connectionID, conversationID strin
 	if note && p.Role != RoleAgent {
 		return invalid("only agents write notes")
 	}
-	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Seq: conv.LastSeq, Note: note}
+	seq := conv.LastSeq
+	if held > 0 && held < seq {
+		seq = held
+	}
+	frame := TypingFrame{Type: "typing", ConversationID: conv.ID, Author: Author{Type: p.Role, ID: p.ID, Name: p.Name}, On: on, Seq: seq, Note: note}
 	if p.Role == RoleAgent && !note {
 		if ids := listenerIDs(listeners, connectionID); len(ids) > 0 {
 			visitors := frame

@@ -413,7 +413,7 @@ func TestTypingANote(t *testing.T) {
 		}
 	}
 	e.push.take()
-	if err := e.svc.Typing(t.Context(), "aconn", cid, true, true); err != nil {
+	if err := e.svc.Typing(t.Context(), "aconn", cid, true, true, 0); err != nil {
 		t.Fatal(err)
 	}
 	got := e.push.take()
@@ -423,20 +423,21 @@ func TestTypingANote(t *testing.T) {
 	if f := got["bconn"][0].(chat.TypingFrame); !f.Note || !f.On || f.Author.ID != "ann" {
 		t.Errorf("frame = %+v", f)
 	}
-	if err := e.svc.Typing(t.Context(), "aconn", cid, true, false); err != nil {
+	if err := e.svc.Typing(t.Context(), "aconn", cid, true, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"bconn", "vconn"}, who(e.push.take())); diff != "" {
 		t.Errorf("typing a reply reaches (-want +got):\n%s", diff)
 	}
-	if err := e.svc.Typing(t.Context(), "vconn", cid, true, true); !errors.Is(err, chat.ErrInvalid) {
+	if err := e.svc.Typing(t.Context(), "vconn", cid, true, true, 0); !errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("a visitor typing a note: %v, want invalid", err)
 	}
 }
 
-// TestTypingCarriesTheLastSeq: a typing frame names the conversation's
-// last seq when it was relayed, so a client holding a later message of
-// the typist can drop an "on" that arrives after that message.
+// TestTypingCarriesTheLastSeq: a typing frame names the last seq the
+// typist held (the conversation's when it did not say, never above it),
+// so a client holding a later message of the typist can drop an "on"
+// that arrives after that message, even one the server ran after it.
 func TestTypingCarriesTheLastSeq(t *testing.T) {
 	e := newEnv(t)
 	first := e.start(t)
@@ -444,10 +445,10 @@ func TestTypingCarriesTheLastSeq(t *testing.T) {
 	if err := e.svc.Resume(t.Context(), "aconn", cid, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	typed := func() int64 {
+	typed := func(held int64) int64 {
 		t.Helper()
 		e.push.take()
-		if err := e.svc.Typing(t.Context(), "vconn", cid, true, false); err != nil {
+		if err := e.svc.Typing(t.Context(), "vconn", cid, true, false, held); err != nil {
 			t.Fatal(err)
 		}
 		fs := e.push.take()["aconn"]
@@ -456,15 +457,24 @@ func TestTypingCarriesTheLastSeq(t *testing.T) {
 		}
 		return fs[0].(chat.TypingFrame).Seq
 	}
-	if got := typed(); got != first.Seq {
-		t.Errorf("typing before a second message: seq %d, want %d", got, first.Seq)
+	if got := typed(0); got != first.Seq {
+		t.Errorf("typing before a second message, no seq said: seq %d, want %d", got, first.Seq)
 	}
 	m, err := e.svc.SendFromConnection(t.Context(), "vconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: cid, Body: "and another thing"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := typed(); got != m.Seq {
-		t.Errorf("typing after the message of seq %d: seq %d", m.Seq, got)
+	for _, tt := range []struct{ held, want int64 }{
+		{0, m.Seq},             // not said: the conversation's
+		{first.Seq, first.Seq}, // sent before the message, run after it
+		{m.Seq + 5, m.Seq},     // never above the conversation's
+	} {
+		if got := typed(tt.held); got != tt.want {
+			t.Errorf("typing holding seq %d after the message of seq %d: seq %d, want %d", tt.held, m.Seq, got, tt.want)
+		}
+	}
+	if err := e.svc.Typing(t.Context(), "vconn", cid, true, false, -1); !errors.Is(err, chat.ErrInvalid) {
+		t.Errorf("a negative seq: %v, want invalid", err)
 	}
 }
 

@@ -32,22 +32,28 @@ type Presence struct {
 	// API Gateway closes it at the latest (2 hours after it opened), so a
 	// socket whose $disconnect was lost stops counting then.
 	Sockets []AgentSocket
-	// LastClosedAt is when the agent's last socket closed.
-	LastClosedAt time.Time
-	// LeftAt is when the agent signed out or an admin disabled it: the
-	// sockets that closed with it start no grace (LeaveWindow).
+	// LastClosedAt is when the agent's last socket closed, and
+	// LastClosedOpenedAt when that socket had opened.
+	LastClosedAt       time.Time
+	LastClosedOpenedAt time.Time
+	// LeftAt is when the agent last signed out or an admin disabled it.
+	// A socket opened before it no longer counts, open or closed: the
+	// sign-out closed it, whatever its $disconnect does and when.
 	LeftAt time.Time
 }
-
-// LeaveWindow is how long after a sign-out or a disabling a socket's
-// close is taken as part of it: the $disconnect of a socket the sign-out
-// closed may come a little later.
-const LeaveWindow = time.Minute
 
 // AgentSocket is one of an agent's inbox sockets.
 type AgentSocket struct {
 	ConnectionID string
-	ExpiresAt    time.Time
+	// OpenedAt is when it opened (to the second), ExpiresAt when API
+	// Gateway closes it at the latest.
+	OpenedAt, ExpiresAt time.Time
+}
+
+// beforeLeaving tells whether a socket opened at opened was one the
+// agent's last sign-out or disabling closed.
+func (p Presence) beforeLeaving(opened time.Time) bool {
+	return !p.LeftAt.IsZero() && !opened.After(p.LeftAt)
 }
 
 // Chosen is the status the agent chose.
@@ -59,24 +65,27 @@ func (p Presence) Chosen() AgentStatus {
 }
 
 // Effective is the agent's status at now: away when it chose away, when
-// it has had no inbox socket for AwayAfter, or at once when its last
-// socket closed with a sign-out or a disabling (an agent who left is not
+// it has had no inbox socket for AwayAfter, or at once when its sockets
+// closed with a sign-out or a disabling (an agent who left is not
 // reloading: routing and a team-mode channel stop counting it then).
 func (p Presence) Effective(now time.Time) AgentStatus {
 	if p.Chosen() == AgentAway {
 		return AgentAway
 	}
-	last := p.LastClosedAt
+	var last time.Time
+	if !p.beforeLeaving(p.LastClosedOpenedAt) {
+		last = p.LastClosedAt
+	}
 	for _, s := range p.Sockets {
+		if p.beforeLeaving(s.OpenedAt) {
+			continue
+		}
 		if s.ExpiresAt.After(now) {
 			return AgentAvailable
 		}
 		if s.ExpiresAt.After(last) {
 			last = s.ExpiresAt
 		}
-	}
-	if !p.LeftAt.IsZero() && !last.After(p.LeftAt.Add(LeaveWindow)) {
-		return AgentAway
 	}
 	if !last.IsZero() && now.Sub(last) < AwayAfter {
 		return AgentAvailable
@@ -88,7 +97,7 @@ func (p Presence) Effective(now time.Time) AgentStatus {
 func (p Presence) live(now time.Time) []string {
 	var ids []string
 	for _, s := range p.Sockets {
-		if s.ExpiresAt.After(now) {
+		if s.ExpiresAt.After(now) && !p.beforeLeaving(s.OpenedAt) {
 			ids = append(ids, s.ConnectionID)
 		}
 	}
@@ -131,8 +140,9 @@ func (s *Service) SetStatus(ctx context.Context, agent Principal, email string, 
 }
 
 // AgentLeft records that the agent signed out or was disabled, after its
-// sockets were closed (access.Guard): it counts as away at once, not
-// after AwayAfter.
+// sockets were closed (access.Guard), or that a socket of such an agent
+// was refused: it counts as away at once, not after AwayAfter, and a
+// socket opened before, still listed, counts no more.
 func (s *Service) AgentLeft(ctx context.Context, agentID string) error {
 	if err := s.store.SetAgentLeft(ctx, agentID, s.now()); err != nil {
 		return fmt.Errorf("agent %s left: %w", agentID, err)

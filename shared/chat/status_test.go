@@ -24,10 +24,16 @@ func TestEffectivePresence(t *testing.T) {
 		{"closed 10 minutes ago", chat.Presence{LastClosedAt: now.Add(-chat.AwayAfter)}, chat.AgentAway},
 		{"a lost $disconnect, expired 5 minutes ago", chat.Presence{Sockets: []chat.AgentSocket{{ConnectionID: "x", ExpiresAt: now.Add(-5 * time.Minute)}}}, chat.AgentAvailable},
 		{"a lost $disconnect, expired an hour ago", chat.Presence{Sockets: []chat.AgentSocket{{ConnectionID: "x", ExpiresAt: now.Add(-time.Hour)}}}, chat.AgentAway},
-		{"signed out a minute ago, its socket closed with it", chat.Presence{LeftAt: now.Add(-time.Minute), LastClosedAt: now.Add(-time.Minute)}, chat.AgentAway},
-		{"signed out, its socket's $disconnect 59 s later", chat.Presence{LeftAt: now.Add(-2 * time.Minute), LastClosedAt: now.Add(-time.Minute - time.Second)}, chat.AgentAway},
-		{"signed out, in again, and its socket closed 2 minutes later", chat.Presence{LeftAt: now.Add(-5 * time.Minute), LastClosedAt: now.Add(-3 * time.Minute)}, chat.AgentAvailable},
-		{"signed out, and in again with a socket open", chat.Presence{LeftAt: now.Add(-time.Minute), LastClosedAt: now.Add(-time.Minute), Sockets: open}, chat.AgentAvailable},
+		{"signed out a minute ago, its socket closed with it", chat.Presence{LeftAt: now.Add(-time.Minute),
+			LastClosedAt: now.Add(-time.Minute - time.Second), LastClosedOpenedAt: now.Add(-time.Hour)}, chat.AgentAway},
+		{"signed out, a socket it closed stamped its close later (a late $disconnect)", chat.Presence{LeftAt: now.Add(-time.Minute),
+			LastClosedAt: now.Add(-30 * time.Second), LastClosedOpenedAt: now.Add(-time.Hour)}, chat.AgentAway},
+		{"signed out, a socket it could not forget still listed", chat.Presence{LeftAt: now.Add(-time.Minute),
+			Sockets: []chat.AgentSocket{{ConnectionID: "old", OpenedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)}}}, chat.AgentAway},
+		{"signed out, in again, and that socket closed since", chat.Presence{LeftAt: now.Add(-time.Minute),
+			LastClosedAt: now.Add(-10 * time.Second), LastClosedOpenedAt: now.Add(-50 * time.Second)}, chat.AgentAvailable},
+		{"signed out, and in again with a socket open", chat.Presence{LeftAt: now.Add(-time.Minute), LastClosedAt: now.Add(-time.Minute), LastClosedOpenedAt: now.Add(-time.Hour),
+			Sockets: []chat.AgentSocket{{ConnectionID: "new", OpenedAt: now.Add(-30 * time.Second), ExpiresAt: now.Add(2*time.Hour - 30*time.Second)}}}, chat.AgentAvailable},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Effective(now); got != tt.want {

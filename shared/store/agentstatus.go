@@ -19,7 +19,8 @@ import (
 // status it chose, its open inbox sockets as a string set of
 // "<expiresAt>#<connectionId>" (added in the connection's own
 // transaction, removed on $disconnect or when a push finds it gone), when
-// its last socket closed and when it last signed out or was disabled.
+// its last socket closed (and when that socket had opened) and when it
+// last signed out or was disabled.
 
 const presenceSK = "PRESENCE"
 
@@ -40,12 +41,14 @@ func (s *Store) addSocket(c chat.Connection) types.TransactWriteItem {
 }
 
 func toPresence(it item) chat.Presence {
-	p := chat.Presence{Status: chat.AgentStatus(getS(it, "status")), LastClosedAt: getTime(it, "lastClosedAt"), LeftAt: getTime(it, "leftAt")}
+	p := chat.Presence{Status: chat.AgentStatus(getS(it, "status")), LastClosedAt: getTime(it, "lastClosedAt"),
+		LastClosedOpenedAt: getTime(it, "lastClosedOpenedAt"), LeftAt: getTime(it, "leftAt")}
 	for _, e := range getList(it, "sockets") {
 		exp, id, ok := strings.Cut(e, "#")
 		n, err := strconv.ParseInt(exp, 10, 64)
 		if ok && err == nil {
-			p.Sockets = append(p.Sockets, chat.AgentSocket{ConnectionID: id, ExpiresAt: time.Unix(n, 0).UTC()})
+			expires := time.Unix(n, 0).UTC()
+			p.Sockets = append(p.Sockets, chat.AgentSocket{ConnectionID: id, OpenedAt: expires.Add(-ConnectionTTL), ExpiresAt: expires})
 		}
 	}
 	return p
@@ -140,8 +143,8 @@ func (s *Store) AgentSocketClosed(ctx context.Context, c chat.Connection, at tim
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       k,
-		UpdateExpression:          ptr("DELETE sockets :s SET lastClosedAt = :at"),
-		ExpressionAttributeValues: item{":s": &types.AttributeValueMemberSS{Value: []string{socketElement(c)}}, ":at": str(formatTime(at))},
+		UpdateExpression:          ptr("DELETE sockets :s SET lastClosedAt = :at, lastClosedOpenedAt = :opened"),
+		ExpressionAttributeValues: item{":s": &types.AttributeValueMemberSS{Value: []string{socketElement(c)}}, ":at": str(formatTime(at)), ":opened": str(formatTime(c.ConnectedAt))},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil {

@@ -42,6 +42,11 @@ func TestAgentPresence(t *testing.T) {
 	if diff := cmp.Diff(want, p, sockets()); diff != "" {
 		t.Errorf("presence (-want +got):\n%s", diff)
 	}
+	for _, s := range p.Sockets {
+		if !s.OpenedAt.Equal(s.ExpiresAt.Add(-store.ConnectionTTL)) {
+			t.Errorf("socket %s opened %s, expires %s: want the connection's lifetime apart", s.ConnectionID, s.OpenedAt, s.ExpiresAt)
+		}
+	}
 
 	if _, err := s.SetAgentStatus(ctx, agent.ID, chat.AgentAway); err != nil {
 		t.Fatal(err)
@@ -54,7 +59,7 @@ func TestAgentPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = chat.Presence{Status: chat.AgentAway, LastClosedAt: closed, Sockets: []chat.AgentSocket{{ConnectionID: "b", ExpiresAt: t0.Add(time.Minute + store.ConnectionTTL)}}}
+	want = chat.Presence{Status: chat.AgentAway, LastClosedAt: closed, LastClosedOpenedAt: t0, Sockets: []chat.AgentSocket{{ConnectionID: "b", ExpiresAt: t0.Add(time.Minute + store.ConnectionTTL)}}}
 	if diff := cmp.Diff(map[string]chat.Presence{agent.ID: want}, got, sockets()); diff != "" {
 		t.Errorf("presences after a close (-want +got):\n%s", diff)
 	}

@@ -27,7 +27,6 @@ func (a *agentState) SetAgentSignedOut(context.Context, string, time.Time) error
 func (a *agentState) AgentConnections(context.Context, string, string) ([]string, error) {
 	return nil, nil
 }
-func (a *agentState) DeleteConnection(context.Context, string) error { return nil }
 
 func TestConnectAccess(t *testing.T) {
 	h := newHarness(t)
@@ -87,5 +86,45 @@ func TestConnectAccess(t *testing.T) {
 				t.Errorf("Retry-After %q with status %d", retry, status)
 			}
 		})
+	}
+}
+
+// signedOutMeanwhile lets the agent in at the first check (Admit, before
+// the connection is stored) and refuses it at the one after (Check): a
+// sign-out between the two.
+type signedOutMeanwhile struct{ agentState }
+
+func (*signedOutMeanwhile) AgentAccess(context.Context, string) (access.State, error) {
+	return access.State{SignedOutAt: time.Now().Add(time.Hour)}, nil
+}
+
+// TestConnectRacingASignOut: a socket stored as its agent signs out is
+// refused and forgotten, and leaves the agent away at once, not counted
+// as a reload's close.
+func TestConnectRacingASignOut(t *testing.T) {
+	h := newHarness(t)
+	inbox, _ := auth.ParseOrigins([]string{"https://inbox.example.net"})
+	allow, err := auth.NewAllowlist(auth.StaticOrigins{"main": nil}, nil, inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.connect = h.newConnect(t, allow, ratelimit.New(h.store, ratelimit.Limits{}, nil), access.New(&signedOutMeanwhile{}, nil, nil, nil))
+	agent := chat.Principal{Role: chat.RoleAgent, ID: "a-1", Inboxes: []string{"main"}}
+	req := fixture(t, "connect.json")
+	req.QueryStringParameters["ticket"] = h.ticket(agent)
+	req.Headers = map[string]string{"Origin": "https://inbox.example.net"}
+	res, err := h.connect.Handle(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", res.StatusCode)
+	}
+	p, err := h.store.AgentPresence(t.Context(), agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Sockets) != 0 || p.Effective(h.now) != chat.AgentAway {
+		t.Errorf("presence %+v is %s; want no socket and away", p, p.Effective(h.now))
 	}
 }

@@ -65,6 +65,11 @@ func (h *Connect) Handle(ctx context.Context, req events.APIGatewayWebsocketProx
 			if derr := h.svc.Disconnect(ctx, connID); derr != nil {
 				slog.ErrorContext(ctx, "forget refused connection", "connectionId", connID, "error", derr)
 			}
+			// Opened after the sign-out's mark, the refused socket would
+			// count as a reload's close: the agent left after it.
+			if lerr := h.svc.AgentLeft(ctx, t.Principal.ID); lerr != nil {
+				slog.ErrorContext(ctx, "mark refused agent gone", "agentId", t.Principal.ID, "error", lerr)
+			}
 		}
 	}
 	if err != nil {
@@ -179,7 +184,7 @@ func (h *Message) run(ctx context.Context, connID string, f frame) error {
 		}
 		return err
 	case "typing":
-		return h.svc.Typing(ctx, connID, f.ConversationID, f.On, f.Note)
+		return h.svc.Typing(ctx, connID, f.ConversationID, f.On, f.Note, f.Seq)
 	case "view":
 		return h.svc.View(ctx, connID, f.ConversationID, f.On)
 	case "read":

@@ -621,7 +621,7 @@ export class Inbox {
       this.typingSentAt = Date.now();
       this.typingIn = id;
       this.typingNote = note;
-      this.socket.send({ action: "typing", conversationId: id, on: true, note });
+      this.socket.send({ action: "typing", conversationId: id, on: true, note, seq: this.state.thread.lastSeq.peek() });
     }
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.stopTyping(), 4000);

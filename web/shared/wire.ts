@@ -249,8 +249,8 @@ export interface TypingFrame {
   conversationId: string;
   author: Author;
   on: boolean;
-  /** seq is the conversation's last seq when the indicator was relayed: an "on" older than a message of its author that is already here is stale (pushes come in any order). */
-  seq: number;
+  /** seq is the last seq the typist held when it sent the indicator: an "on" older than a message of its author that is already here is stale (pushes come in any order). Frames of functions older than it have none. */
+  seq?: number;
   /** note: an agent is writing a note (only agents hear these). */
   note?: boolean;
 }
@@ -976,6 +976,8 @@ export interface TypingAction {
   action: "typing";
   conversationId: string;
   on: boolean;
+  /** seq is the last seq the typist holds, which the frame the others hear carries (TypingFrame). */
+  seq?: number;
   /** note: the agent is writing a note; the visitor is not told. */
   note?: boolean;
 }

@@ -737,8 +737,9 @@ function onFrame(f: VisitorFrame): void {
       break;
     case "typing":
       if (f.author?.type !== "agent" || f.conversationId !== conv?.id) return;
-      // An "on" that arrives after an agent's next message is stale.
-      if (f.on && [...messages.values()].some((m) => m.author.type === "agent" && m.seq > f.seq)) return;
+      // An "on" that arrives after the agent's next message is stale (the
+      // chat window knows agents by name).
+      if (f.on && [...messages.values()].some((m) => m.author.type === "agent" && m.author.name === f.author.name && m.seq > (f.seq ?? Infinity))) return;
       clearTimeout(agentTypingTimer);
       typing.textContent = f.on ? fill(t.typing, f.author.name || cfg.teamName || "") : "";
       if (f.on) agentTypingTimer = setTimeout(() => (typing.textContent = ""), 8000);
@@ -888,7 +889,7 @@ input.addEventListener("input", () => {
   const now = Date.now();
   if (input.value && now - typingSentAt > 3000) {
     typingSentAt = now;
-    live.send({ action: "typing", conversationId: conv.id, on: true });
+    live.send({ action: "typing", conversationId: conv.id, on: true, seq: Math.max(through, ...messages.keys()) });
   }
   clearTimeout(typingTimer);
   typingTimer = setTimeout(stopTyping, input.value ? 4000 : 0);

@@ -124,7 +124,7 @@ export class InboxState {
       case "typing": {
         const who = f.author;
         // An "on" that arrives after its author's next message is stale.
-        if (f.on && this.thread.wroteSince(f.conversationId, f.seq, (m) => m.author.type === who.type && (who.type === "visitor" || m.author.id === who.id))) return {};
+        if (f.on && f.seq !== undefined && this.thread.wroteSince(f.conversationId, f.seq, (m) => m.author.type === who.type && (who.type === "visitor" || m.author.id === who.id))) return {};
         if (who.type === "visitor") this.typing.set(f.conversationId, f.on);
         else if (who.id) this.collision.typed(f.conversationId, { id: who.id, name: who.name || "Another agent", note: !!f.note }, f.on);
         return {};
