@@ -166,7 +166,11 @@ type Conversation struct {
 	AssigneeAvatarURL string
 	// VisitorOnline is true while the visitor has a live connection; it
 	// changes on the visitor's connect and disconnect, never per message.
+	// PresenceTurn is the visitor's turn that set it (presence.go): of two
+	// states with the same LastSeq, the one with the higher turn says
+	// whether the visitor is online.
 	VisitorOnline bool
+	PresenceTurn  int64
 	// VisitorName is how agents call the visitor: the contact's name, or
 	// its email address; copied when the contact changes (visitors.go).
 	VisitorName string
@@ -236,6 +240,9 @@ type Summary struct {
 	EmailBlocked      string `json:"emailBlocked,omitempty"`
 	AssigneeAvatarURL string `json:"assigneeAvatarUrl,omitempty"`
 	VisitorOnline     bool   `json:"visitorOnline"`
+	// PresenceTurn orders visitorOnline between states of the same
+	// lastSeq, which pushes may deliver in any order (Conversation).
+	PresenceTurn int64 `json:"presenceTurn,omitempty"`
 	// VisitorName is the contact's name or email address, when known.
 	VisitorName string `json:"visitorName,omitempty"`
 	// Rating is the visitor's answer to the satisfaction survey, once
@@ -271,7 +278,7 @@ func (c Conversation) AgentSummary() Summary {
 	return Summary{
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
-		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, VisitorName: c.VisitorName,
+		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, PresenceTurn: c.PresenceTurn, VisitorName: c.VisitorName,
 		LastSeq: c.LastSeq, AgentReadSeq: c.AgentReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 		Rating: c.rating(), Bot: c.Bot.summary(),

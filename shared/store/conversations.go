@@ -129,6 +129,7 @@ func toConversation(it item) chat.Conversation {
 		TimerStage:        chat.TimerStage(getS(it, "timerStage")),
 		AssigneeAvatarURL: getS(it, "assigneeAvatarUrl"),
 		VisitorOnline:     getBool(it, "visitorOnline"),
+		PresenceTurn:      getN(it, "presenceTurn"),
 		VisitorName:       getS(it, "visitorName"),
 		FirstLine:         getS(it, "firstLine"),
 		Survey:            getBool(it, "survey"),

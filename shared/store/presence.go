@@ -84,7 +84,7 @@ func (s *Store) SetVisitorOnline(ctx context.Context, visitorID string, online b
 			continue
 		}
 		c := toConversation(res.Attributes)
-		c.VisitorOnline = online
+		c.VisitorOnline, c.PresenceTurn = online, turn
 		changed = append(changed, c)
 	}
 	return changed, nil

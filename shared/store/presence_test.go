@@ -90,11 +90,13 @@ func TestPresenceLaterTurnWins(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := s.Conversation(ctx, c.ID)
-		if len(changed) != st.wantChanged || got.VisitorOnline != st.wantOnline {
-			t.Errorf("%s: %d changed, online %v; want %d, %v", st.name, len(changed), got.VisitorOnline, st.wantChanged, st.wantOnline)
+		if len(changed) != st.wantChanged || got.VisitorOnline != st.wantOnline || got.PresenceTurn != turns[2] {
+			t.Errorf("%s: %d changed, online %v of turn %d; want %d, %v of turn %d", st.name, len(changed), got.VisitorOnline, got.PresenceTurn, st.wantChanged, st.wantOnline, turns[2])
 		}
+		// The state pushed says which turn decided, for the inbox to
+		// order two states of the same seq.
 		for _, cc := range changed {
-			if cc.VisitorOnline != st.online || cc.ID != c.ID {
+			if cc.VisitorOnline != st.online || cc.ID != c.ID || cc.PresenceTurn != st.turn || cc.AgentSummary().PresenceTurn != st.turn {
 				t.Errorf("%s: reported %+v", st.name, cc)
 			}
 		}

@@ -68,6 +68,8 @@ export class Inbox {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   /** following is the thread this socket follows (its resumes subscribed it), and the subscription they named. */
   private following: { id: string; subscription: string } | null = null;
+  /** readAsked is the seq each conversation was last asked to be read up to (markRead). */
+  private readonly readAsked = new Map<string, number>();
   /** viewing is the conversation this inbox told the server it views. */
   private viewing: string | null = null;
   private viewTimer: ReturnType<typeof setInterval> | undefined;
@@ -269,7 +271,7 @@ export class Inbox {
       // Follow the open thread: its every message comes live from now on
       // (the rest of the inbox hears only what changes the list), and the
       // answer brings whatever was written since the read above.
-      const resumed = this.resume(thread.lastSeq.peek());
+      const resumed = this.resume(thread.through.peek());
       this.cardOnceFollowed(id, resumed);
       this.view();
       if (shown.refreshFacts) void this.refreshFacts(true);
@@ -430,12 +432,25 @@ export class Inbox {
     }
   }
 
+  /**
+   * markRead reads the open thread up to its latest state (the one shown:
+   * a frame may bring an older one), once per seq: several frames of one
+   * write (a bot's turn) or a late frame ask nothing more.
+   */
   private markRead(s: Summary): void {
+    const shown = this.state.thread.summary.peek();
+    if (shown?.id === s.id && shown.lastSeq >= s.lastSeq) s = shown;
     if (s.id !== this.state.thread.id.peek() || document.hidden || s.agentReadSeq >= s.lastSeq) return;
+    if ((this.readAsked.get(s.id) ?? 0) >= s.lastSeq) return;
+    const { id, lastSeq } = s;
+    this.readAsked.set(id, lastSeq);
     const mark = this.state.list.mark();
     // The socket following this thread gets the answer here, not a push.
-    const sub = this.following?.id === s.id ? this.following.subscription : undefined;
-    this.api.read(s.id, s.lastSeq, sub).then((r) => this.update(r.conversation, mark), () => undefined);
+    const sub = this.following?.id === id ? this.following.subscription : undefined;
+    this.api.read(id, lastSeq, sub).then((r) => this.update(r.conversation, mark), () => {
+      // Not read: the next frame or visit asks again.
+      if (this.readAsked.get(id) === lastSeq) this.readAsked.delete(id);
+    });
   }
 
   /** update shows a conversation's state answered to a request begun at mark; the suggested channel follows the visitor's presence. */

@@ -115,6 +115,8 @@ export interface Summary {
   createdAt: string;
   lastActivityAt: string;
   visitorOnline: boolean;
+  /** presenceTurn orders visitorOnline between two states of the same lastSeq (pushes come in any order). */
+  presenceTurn?: number;
   contactEmail?: string;
   /** contactName is the contact's name, where one is known. */
   contactName?: string;

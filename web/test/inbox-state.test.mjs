@@ -49,6 +49,31 @@ describe("list: an HTTP page and live frames", () => {
     assert.deepEqual(ids(st), ["b"]);
   });
 
+  test("of two states with the same seq, in any order, the visitor's presence of the later turn and the higher read marker stay", () => {
+    const st = newState();
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2, visitorOnline: true, presenceTurn: 4, agentReadSeq: 0 }) });
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2, visitorOnline: false, presenceTurn: 3, agentReadSeq: 2 }) });
+    const a = st.list.items.value.get("a");
+    assert.equal(a.visitorOnline, true, "the visitor's leaving of turn 3, pushed late, does not undo their coming back of turn 4");
+    assert.equal(a.presenceTurn, 4);
+    assert.equal(a.agentReadSeq, 2, "the read carried by the late state still counts");
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2, visitorOnline: false, presenceTurn: 5, agentReadSeq: 0 }) });
+    assert.equal(st.list.items.value.get("a").visitorOnline, false, "a later turn decides");
+    assert.equal(st.list.items.value.get("a").agentReadSeq, 2);
+  });
+
+  test("a read's answer keeps its marker over a presence push heard while it was under way", () => {
+    const st = newState();
+    st.thread.open("a");
+    const mark = st.list.mark();
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2, agentReadSeq: 0, visitorOnline: false, presenceTurn: 5 }) });
+    st.answered(summary("a", { lastSeq: 2, agentReadSeq: 2, visitorOnline: true, presenceTurn: 4 }), mark);
+    const a = st.list.items.value.get("a");
+    assert.equal(a.agentReadSeq, 2, "the unread dot stays off");
+    assert.equal(a.visitorOnline, false, "the visitor's leaving, heard meanwhile, stays");
+    assert.equal(st.thread.summary.value.agentReadSeq, 2);
+  });
+
   test("a frame heard while the page was read wins over the page's older state", () => {
     const st = newState();
     const mark = st.list.mark();
@@ -224,6 +249,25 @@ describe("thread: HTTP read, resume answers and live frames", () => {
     st.frame({ type: "messages", conversationId: "a", messages: [4, 5, 6].map((n) => message("a", n)), hasMore: false });
     assert.deepEqual(seqs(st), [1, 2, 3, 4, 5, 6]);
     assert.equal(st.frame(messageFrame(message("a", 5), summary("a", { lastSeq: 6 }))).resumeAfter, undefined, "a late duplicate is no gap");
+  });
+
+  test("a resume starts after the last message held without a gap, not after one pushed ahead", () => {
+    const { st } = opened("a", [1, 2, 3]);
+    st.frame(messageFrame(message("a", 6), summary("a", { lastSeq: 6 })));
+    assert.equal(st.thread.through.value, 3);
+    assert.equal(st.thread.lastSeq.value, 6);
+    const out = st.frame({ type: "messages", conversationId: "a", messages: [message("a", 4)], hasMore: true });
+    assert.deepEqual(out, { resumeAfter: 4 }, "5 is still to come");
+    st.frame({ type: "messages", conversationId: "a", messages: [5, 6].map((n) => message("a", n)), hasMore: false });
+    assert.equal(st.thread.through.value, 6);
+  });
+
+  test("a visitor's message pushed again (a retried send) alerts once", () => {
+    const { st } = opened("a", [1]);
+    const f = messageFrame(message("b", 1), summary("b"));
+    assert.ok(st.frame(f).alert);
+    assert.equal(st.frame(f).alert, undefined);
+    assert.ok(st.frame(messageFrame(message("b", 2), summary("b", { lastSeq: 2 }))).alert, "the next message alerts");
   });
 
   test("a frame delivered twice shows once", () => {

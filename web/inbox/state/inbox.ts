@@ -3,7 +3,7 @@
 // touches the DOM or the network; what needs the network comes back as an
 // outcome for the caller to act on.
 import { batch } from "@preact/signals";
-import type { Agent, AgentFrame, ClosingFrame, Thread, Summary } from "../../shared/wire";
+import type { Agent, AgentFrame, ClosingFrame, Message, Thread, Summary } from "../../shared/wire";
 import { CollisionState } from "./collision";
 import { ComposeState } from "./compose";
 import { EmailState, emailFacts } from "./email";
@@ -52,6 +52,8 @@ export class InboxState {
   readonly preferences = new PreferencesState();
   readonly search = new SearchState();
   readonly replies = new RepliesState();
+  /** alerted are the messages (conversation and seq) already announced: a message pushed again (a retried send) alerts once. */
+  private readonly alerted = new Set<string>();
 
   constructor(me: Agent, agents: readonly Agent[], filter: Filter) {
     this.profile = new ProfileState(me, agents);
@@ -89,7 +91,7 @@ export class InboxState {
           if (m.author.type === "visitor") this.typing.clear(m.conversationId);
           else if (m.author.id) this.collision.wrote(m.conversationId, m.author.id);
           this.pending.ack([m]);
-          const before = this.thread.lastSeq.peek();
+          const before = this.thread.through.peek();
           const out: FrameOutcome = {};
           const fresh = this.thread.add([m]).length > 0;
           // A message past a gap: the ones before it were pushed late, or
@@ -102,6 +104,7 @@ export class InboxState {
           if (!s) return out;
           out.refreshFacts = this.show(s, true);
           if (s.id === this.thread.id.peek()) out.read = s;
+          if (!this.firstAlert(m)) return out;
           if (m.author.type === "visitor" && m.kind === "text") out.alert = { kind: "message", conversation: s, message: m };
           const ev = m.event;
           if (m.kind === "event" && (ev?.type === "assigned" || ev?.type === "taken_over") && ev.agentId === meId && m.author.id !== meId) {
@@ -117,7 +120,7 @@ export class InboxState {
         return batch(() => {
           this.pending.ack(f.messages);
           this.thread.add(f.messages);
-          return f.hasMore ? { resumeAfter: this.thread.lastSeq.peek() } : {};
+          return f.hasMore ? { resumeAfter: this.thread.through.peek() } : {};
         });
       case "conversation":
         return { refreshFacts: this.show(f.conversation, true) };
@@ -145,6 +148,15 @@ export class InboxState {
       case "pong":
         return {};
     }
+  }
+
+  /** firstAlert tells whether m is heard for the first time (a retried send is pushed again); it keeps the last 1,000. */
+  private firstAlert(m: Message): boolean {
+    const key = m.conversationId + " " + m.seq;
+    if (this.alerted.has(key)) return false;
+    if (this.alerted.size >= 1000) this.alerted.delete(this.alerted.values().next().value!);
+    this.alerted.add(key);
+    return true;
   }
 
   /**

@@ -21,11 +21,13 @@ export function sameFilter(a: Filter, b: Filter): boolean {
  * ListState holds the conversations of the current filter, newest activity
  * first. States arrive out of order in two ways. Pushes have no order, so
  * a state with a lower lastSeq than one already seen is older and changes
- * nothing. And an HTTP read may answer with a state older than a live
- * frame that arrived while it was under way (the visitor left meanwhile,
- * say), so every summary heard live is numbered: a read or an action
- * passes back the number it began at (mark), and the frames heard since
- * win over its answer.
+ * nothing, and of two with the same lastSeq (a read, the visitor coming or
+ * going) the one kept has the higher read marker and the visitor's
+ * presence of the higher turn (sameSeq). And an HTTP read may answer with
+ * a state older than a live frame that arrived while it was under way
+ * (the visitor left meanwhile, say), so every summary heard live is
+ * numbered: a read or an action passes back the number it began at
+ * (mark), and the frames heard since win over its answer.
  */
 export class ListState {
   readonly filter: Signal<Filter>;
@@ -72,17 +74,18 @@ export class ListState {
   /** heard takes a conversation's state from a live frame. Like put, it returns the latest state seen. */
   heard(s: Summary): Summary {
     const latest = this.newest(s);
-    if (latest !== s) return latest;
-    this.heardLive.set(s.id, { n: ++this.heardCount, s });
-    return this.put(s);
+    if (latest.lastSeq > s.lastSeq) return latest;
+    this.heardLive.set(s.id, { n: ++this.heardCount, s: latest });
+    return this.show(latest);
   }
 
-  /** newest is the latest state seen of s's conversation: s, unless one with a higher seq came first. */
+  /** newest is the latest state seen of s's conversation: s (merged with one of the same seq seen before), unless one with a higher seq came first. */
   private newest(s: Summary): Summary {
     const seen = this.latest.get(s.id);
     if (seen && seen.lastSeq > s.lastSeq) return seen;
-    this.latest.set(s.id, s);
-    return s;
+    const kept = seen && seen.lastSeq === s.lastSeq ? sameSeq(s, seen) : s;
+    this.latest.set(s.id, kept);
+    return kept;
   }
 
   /** heardSince is the state a live frame brought for id after mark, if one did. */
@@ -94,7 +97,8 @@ export class ListState {
   /** fresher is what a read of s that began at mark should show: a frame heard meanwhile, unless it is older by seq. */
   fresher(s: Summary, mark: number): Summary {
     const f = this.heardSince(s.id, mark);
-    return f && f.lastSeq >= s.lastSeq ? f : s;
+    if (!f || f.lastSeq < s.lastSeq) return s;
+    return f.lastSeq > s.lastSeq ? f : sameSeq(f, s);
   }
 
   /**
@@ -166,7 +170,11 @@ export class ListState {
    */
   put(s: Summary): Summary {
     const latest = this.newest(s);
-    if (latest !== s) return latest;
+    return latest.lastSeq > s.lastSeq ? latest : this.show(latest);
+  }
+
+  /** show puts s, the latest state of its conversation, in the list or takes it out, by the filter. */
+  private show(s: Summary): Summary {
     const items = this.items.peek();
     if (this.matches(s)) {
       if (items.get(s.id) !== s) this.items.value = new Map(items).set(s.id, s);
@@ -177,4 +185,16 @@ export class ListState {
     }
     return s;
   }
+}
+
+/**
+ * sameSeq merges two states of a conversation with the same lastSeq, a
+ * preferred (heard later) and b: a's, with the higher of the two read
+ * markers and the visitor's presence as the higher turn set it.
+ */
+function sameSeq(a: Summary, b: Summary): Summary {
+  const readSeq = Math.max(a.agentReadSeq, b.agentReadSeq);
+  const presence = (b.presenceTurn ?? 0) > (a.presenceTurn ?? 0) ? b : a;
+  if (readSeq === a.agentReadSeq && presence === a) return a;
+  return { ...a, agentReadSeq: readSeq, visitorOnline: presence.visitorOnline, presenceTurn: presence.presenceTurn };
 }

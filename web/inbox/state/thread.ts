@@ -19,6 +19,20 @@ export class ThreadState {
     const m = this.messages.value;
     return m.length ? m[m.length - 1].seq : 0;
   });
+  /**
+   * through is the last seq of the run the thread holds without a gap from
+   * its first message: where a resume starts, so that a message pushed
+   * ahead of one still missing does not make the resume skip that one.
+   */
+  readonly through = computed(() => {
+    const m = this.messages.value;
+    let n = m.length ? m[0].seq : 0;
+    for (const x of m) {
+      if (x.seq > n + 1) break;
+      n = x.seq;
+    }
+    return n;
+  });
 
   /** open shows conversation id; another conversation than the open one starts afresh. It says whether it did. */
   open(id: string): boolean {
