@@ -15,8 +15,9 @@ import (
 // pushed frame that window.__holdIf(frame) accepts, until
 // window.__release() hands them on: a push that arrives late, as API
 // Gateway may deliver pushes in any order. window.__typed lists the
-// typing actions the window sends.
-const framesHeld = `window.__holdIf = null; window.__held = []; window.__typed = [];
+// typing actions the window sends, window.__got the types of the frames
+// it got.
+const framesHeld = `window.__holdIf = null; window.__held = []; window.__typed = []; window.__got = [];
 const send = WebSocket.prototype.send;
 WebSocket.prototype.send = function (data) {
 	const f = JSON.parse(data);
@@ -28,7 +29,9 @@ const set = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage").se
 Object.defineProperty(WebSocket.prototype, "onmessage", { set(fn) {
 	this.__handler = fn;
 	set.call(this, (e) => {
-		if (window.__holdIf && window.__holdIf(JSON.parse(e.data))) window.__held.push([this, e]);
+		const f = JSON.parse(e.data);
+		window.__got.push(f.type);
+		if (window.__holdIf && window.__holdIf(f)) window.__held.push([this, e]);
 		else fn(e);
 	});
 } });`
@@ -52,6 +55,9 @@ func chatHoldingFrames(t *testing.T, first string) (context.Context, string) {
 	}))
 	eval[bool](t, chat, `(location.reload(), true)`)
 	waitFor(t, chat, "the thread is back", `document.querySelector(".log")?.textContent.includes(`+js(first)+`)`)
+	// The thread shows from the session's read before the socket follows
+	// it: pushes reach the window once its resume is answered.
+	waitFor(t, chat, "the window's socket follows the thread", `window.__got.includes("messages")`)
 	return chat, metas[0]["conversationId"].(*types.AttributeValueMemberS).Value
 }
 
