@@ -37,11 +37,15 @@ type Viewing struct {
 	Until        time.Time
 }
 
-// ViewersFrame lists the agents viewing a conversation, each once.
+// ViewersFrame lists the agents viewing a conversation, each once, as
+// read at At. Pushes come in any order: of two lists of a conversation,
+// the one read later is the one to show (an agent's own answer, read
+// before a second viewer came, may arrive after the push that names both).
 type ViewersFrame struct {
-	Type           string   `json:"type"`
-	ConversationID string   `json:"conversationId"`
-	Viewers        []Viewer `json:"viewers"`
+	Type           string    `json:"type"`
+	ConversationID string    `json:"conversationId"`
+	Viewers        []Viewer  `json:"viewers"`
+	At             time.Time `json:"at"`
 }
 
 // View records that the agent behind a connection views a conversation
@@ -78,7 +82,7 @@ func (s *Service) View(ctx context.Context, connectionID, conversationID string,
 	if err != nil {
 		return fmt.Errorf("viewers of %s: %w", conv.ID, err)
 	}
-	frame := ViewersFrame{Type: "viewers", ConversationID: conv.ID, Viewers: distinctViewers(all)}
+	frame := ViewersFrame{Type: "viewers", ConversationID: conv.ID, Viewers: distinctViewers(all), At: s.now().UTC()}
 	if on {
 		s.Answer(ctx, connectionID, frame)
 	}

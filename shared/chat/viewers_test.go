@@ -77,8 +77,18 @@ func TestViewers(t *testing.T) {
 		if err := svc.View(t.Context(), s.conn, cid, s.on); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if diff := cmp.Diff(s.want, viewerNames(p.take())); diff != "" {
+		got := p.take()
+		if diff := cmp.Diff(s.want, viewerNames(got)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", s.name, diff)
+		}
+		// Each list says when it was read, for the inbox to keep the
+		// later of two that cross.
+		for id, fs := range got {
+			for _, f := range fs {
+				if vf, ok := f.(chat.ViewersFrame); ok && !vf.At.Equal(now) {
+					t.Errorf("%s: %s's list read at %s, want %s", s.name, id, vf.At, now)
+				}
+			}
 		}
 	}
 }

@@ -266,6 +266,8 @@ export interface ViewersFrame {
   type: "viewers";
   conversationId: string;
   viewers: Viewer[];
+  /** at is when the list was read: of two lists of a conversation, the later read is the one to show (pushes come in any order). */
+  at: string;
 }
 export interface ErrorFrame {
   type: "error";

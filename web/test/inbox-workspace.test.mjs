@@ -93,6 +93,17 @@ describe("collision", () => {
     assert.equal(st.collision.viewers.value.has("c"), false);
   });
 
+  test("of two lists of viewers, the one read later shows, whatever order they arrive in", () => {
+    const st = newState();
+    const both = { type: "viewers", conversationId: "c", viewers: [{ id: me.id, name: "Alice Moreau" }, { id: ben.id, name: "Ben Richter" }], at: "2026-12-07T10:00:01.500Z" };
+    const mineOnly = { type: "viewers", conversationId: "c", viewers: [{ id: me.id, name: "Alice Moreau" }], at: "2026-12-07T10:00:01.200Z" };
+    st.frame(both);
+    st.frame(mineOnly);
+    assert.deepEqual(st.collision.viewers.value.get("c")?.map((v) => v.name), ["Ben Richter"], "my own answer, read before Ben came, arrived after the push naming him");
+    st.frame({ ...mineOnly, at: "2026-12-07T10:00:09.000Z" });
+    assert.equal(st.collision.viewers.value.has("c"), false, "a list read later says Ben left");
+  });
+
   test("another agent typing a note or a reply shows, and stops with its 'off', its message, or a quiet spell", async () => {
     const st = newState();
     st.collision.ttl = 0;

@@ -17,12 +17,17 @@ export class CollisionState {
   /** typing are the other agents writing in each conversation. */
   readonly typing = signal<ReadonlyMap<string, readonly AgentTyping[]>>(new Map());
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** viewersAt is when each conversation's list shown was read. */
+  private readonly viewersAt = new Map<string, number>();
 
   /** me names this agent, whom no list shows; ttl is how long a "typing" frame holds without another one, in ms. */
   constructor(private readonly me: () => string, private readonly ttl = 8000) {}
 
-  /** seen takes the viewers of a conversation from a "viewers" frame. */
-  seen(conversationId: string, viewers: readonly Viewer[]): void {
+  /** seen takes the viewers of a conversation from a "viewers" frame, read at at; a list read before the one shown changes nothing (pushes come in any order). */
+  seen(conversationId: string, viewers: readonly Viewer[], at?: string): void {
+    const t = at ? Date.parse(at) : NaN;
+    if (t < (this.viewersAt.get(conversationId) ?? -Infinity)) return;
+    if (!isNaN(t)) this.viewersAt.set(conversationId, t);
     const others = viewers.filter((v) => v.id !== this.me());
     const next = new Map(this.viewers.peek());
     if (others.length) next.set(conversationId, others);

@@ -133,7 +133,7 @@ export class InboxState {
         return {};
       }
       case "viewers":
-        this.collision.seen(f.conversationId, f.viewers);
+        this.collision.seen(f.conversationId, f.viewers, f.at);
         return {};
       case "notification":
         return this.notifications.heard(f.notification) ? { alert: { kind: "mention", notification: f.notification } } : {};
