@@ -40,11 +40,8 @@ func (s *Service) Connect(ctx context.Context, connectionID string, t Ticket) er
 
 // Disconnect forgets a connection.
 func (s *Service) Disconnect(ctx context.Context, connectionID string) error {
-	c, err := s.store.Connection(ctx, connectionID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("disconnect %s: %w", connectionID, err)
-	}
-	if err := s.store.DeleteConnection(ctx, connectionID); err != nil {
+	c, err := s.store.DeleteConnection(ctx, connectionID)
+	if err != nil {
 		return fmt.Errorf("delete connection %s: %w", connectionID, err)
 	}
 	switch c.Principal.Role {

@@ -252,21 +252,23 @@ func (f *fakeStore) Connection(_ context.Context, id string) (chat.Connection, e
 	return c, nil
 }
 
-func (f *fakeStore) DeleteConnection(_ context.Context, id string) error {
+func (f *fakeStore) DeleteConnection(_ context.Context, id string) (chat.Connection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	c := f.conns[id]
 	delete(f.conns, id)
 	for cid, ls := range f.subs {
 		f.subs[cid] = slices.DeleteFunc(ls, func(l chat.Listener) bool { return l.ConnectionID == id })
 	}
-	return nil
+	return c, nil
 }
 
 func (f *fakeStore) DeleteConnectionVia(ctx context.Context, id string, via chat.Via) error {
 	f.mu.Lock()
 	f.deletedVia = append(f.deletedVia, id+" via "+string(via.Kind)+" "+via.ID)
 	f.mu.Unlock()
-	return f.DeleteConnection(ctx, id)
+	_, err := f.DeleteConnection(ctx, id)
+	return err
 }
 
 func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal, subscription string) error {

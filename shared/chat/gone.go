@@ -43,18 +43,21 @@ const connectGrace = 30 * time.Second
 // test clock moves it, not the store's). Failures are logged: the push is
 // done, and the connection's TTL removes what stays.
 func (s *Service) forget(ctx context.Context, id string, via Via) {
-	// Who it was is read before the item goes.
-	c, err := s.store.Connection(ctx, id)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
-		return
-	}
-	if err == nil && via.Kind != "" && s.now().Sub(c.ConnectedAt) < connectGrace {
-		return
-	}
+	var c Connection
+	var err error
 	if via.Kind == "" {
-		err = s.store.DeleteConnection(ctx, id)
+		c, err = s.store.DeleteConnection(ctx, id)
 	} else {
+		// Who it was, and how long ago it connected, is read before the
+		// item goes.
+		c, err = s.store.Connection(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			slog.ErrorContext(ctx, "delete gone connection", "connectionId", id, "error", err)
+			return
+		}
+		if err == nil && s.now().Sub(c.ConnectedAt) < connectGrace {
+			return
+		}
 		err = s.store.DeleteConnectionVia(ctx, id, via)
 	}
 	if err != nil {

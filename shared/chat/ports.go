@@ -42,8 +42,10 @@ type Storer interface {
 	ConsumeTicket(ctx context.Context, id string, expiresAt time.Time) error
 	SaveConnection(ctx context.Context, c Connection) error
 	Connection(ctx context.Context, id string) (Connection, error)
-	// DeleteConnection removes a connection and every subscription it holds.
-	DeleteConnection(ctx context.Context, id string) error
+	// DeleteConnection removes a connection and every subscription it
+	// holds, and answers the connection as it was (the zero Connection when
+	// there was none, or it had expired).
+	DeleteConnection(ctx context.Context, id string) (Connection, error)
 	// DeleteConnectionVia is DeleteConnection for a connection a push
 	// found gone through the listener set via: that listener item goes
 	// even when the connection item is gone already. A connection still

@@ -94,6 +94,11 @@ func (s *Store) Connection(ctx context.Context, id string) (chat.Connection, err
 	if err != nil {
 		return chat.Connection{}, fmt.Errorf("get connection %s: %w", id, err)
 	}
+	return toConnection(id, it), nil
+}
+
+// toConnection reads a connection item.
+func toConnection(id string, it item) chat.Connection {
 	l := toListener(it)
 	c := chat.Connection{ID: id, Principal: l.Principal, ConnectedAt: getTime(it, "connectedAt"),
 		Device: chat.Device{Browser: getS(it, "browser"), OS: getS(it, "os"), Country: getS(it, "country")}}
@@ -102,13 +107,20 @@ func (s *Store) Connection(ctx context.Context, id string) (chat.Connection, err
 			c.Inboxes = append(c.Inboxes, in)
 		}
 	}
-	return c, nil
+	return c
 }
 
 // DeleteConnection implements chat.Storer: the connection item lists every
-// partition it has a listener item in, so all go in one batch.
-func (s *Store) DeleteConnection(ctx context.Context, id string) error {
-	return s.deleteConnection(ctx, id, "")
+// partition it has a listener item in, so all go in one batch. It answers
+// the connection it deleted, read on the way (the zero Connection when
+// there was none or it had expired), so that its caller need not read it
+// first.
+func (s *Store) DeleteConnection(ctx context.Context, id string) (chat.Connection, error) {
+	it, err := s.deleteConnection(ctx, id, "")
+	if err != nil || it == nil || expired(it, s.now().Unix()) {
+		return chat.Connection{}, err
+	}
+	return toConnection(id, it), nil
 }
 
 // viaPK is the partition of the listener items of a listener set.
@@ -132,16 +144,23 @@ func (s *Store) DeleteConnectionVia(ctx context.Context, id string, via chat.Via
 	if pk == "" || via.ID == "" {
 		return fmt.Errorf("delete connection %s: unknown listener set %q", id, via.Kind)
 	}
-	return s.deleteConnection(ctx, id, pk)
+	_, err := s.deleteConnection(ctx, id, pk)
+	return err
 }
 
-func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) error {
+// deleteConnection deletes the connection item and its listener items
+// (and, with viaPK, that partition's even when the item is gone), and
+// answers the item as it was read, nil when there was none.
+func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) (item, error) {
 	it, err := s.get(ctx, connPK(id), "CONN")
 	if err != nil && !errors.Is(err, chat.ErrNotFound) {
-		return fmt.Errorf("delete connection %s: %w", id, err)
+		return nil, fmt.Errorf("delete connection %s: %w", id, err)
 	}
-	if err != nil && viaPK == "" {
-		return nil
+	if err != nil {
+		it = nil
+		if viaPK == "" {
+			return nil, nil
+		}
 	}
 	seen := map[string]bool{}
 	reqs := []types.WriteRequest{{DeleteRequest: &types.DeleteRequest{Key: key(connPK(id), "CONN")}}}
@@ -159,11 +178,11 @@ func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) error {
 	for len(reqs) > 0 {
 		n := min(len(reqs), 25)
 		if err := s.batchWrite(ctx, reqs[:n]); err != nil {
-			return fmt.Errorf("delete connection %s: %w", id, err)
+			return nil, fmt.Errorf("delete connection %s: %w", id, err)
 		}
 		reqs = reqs[n:]
 	}
-	return nil
+	return it, nil
 }
 
 func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {

@@ -517,11 +517,18 @@ func TestConnectionsAndSubscriptions(t *testing.T) {
 		t.Errorf("conversation listeners (-want +got):\n%s", diff)
 	}
 
-	if err := s.DeleteConnection(ctx, "v1"); err != nil {
+	gone, err := s.DeleteConnection(ctx, "v1")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteConnection(ctx, "v1"); err != nil {
-		t.Errorf("second delete: %v", err)
+	if gone.ID != "v1" || !cmp.Equal(gone.Principal, vis) {
+		t.Errorf("delete answered %+v, want connection v1 of %+v", gone, vis)
+	}
+	if gone, err := s.DeleteConnection(ctx, "v1"); err != nil || gone.ID != "" {
+		t.Errorf("second delete: %+v, %v; want the zero connection", gone, err)
+	}
+	if gone, err := s.DeleteConnection(ctx, "old"); err != nil || gone.ID != "" {
+		t.Errorf("delete of an expired connection: %+v, %v; want the zero connection", gone, err)
 	}
 	_, ls, _ = s.ConversationListeners(ctx, c.ID)
 	tabs, _ = s.VisitorListeners(ctx, c.VisitorID)

@@ -368,8 +368,14 @@ func TestConversationOverTheSocket(t *testing.T) {
 	// $disconnect removes the connection and its subscriptions.
 	req := fixture(t, "disconnect.json")
 	req.RequestContext.ConnectionID = "vis-1"
+	h.db.Calls()
 	if res, err := h.discon.Handle(t.Context(), req); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("disconnect = %d, %v", res.StatusCode, err)
+	}
+	// The connection is read once, by its delete, which lists the items to
+	// delete and tells who left.
+	if calls := h.db.Calls(); calls["GetItem"] != 1 {
+		t.Errorf("disconnect made %v; want the connection read once", calls)
 	}
 	_, ls, err := h.store.ConversationListeners(t.Context(), cid)
 	if err != nil || len(ls) != 1 || ls[0].ConnectionID != "agent-1" {
