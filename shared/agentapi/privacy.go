@@ -3,21 +3,17 @@ package agentapi
 import (
 	"context"
 	"net/http"
-	"net/url"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleychat/parley/shared/auth"
-	"github.com/parleychat/parley/shared/chat"
 )
 
 // contact resolves the route's {id}: a visitor id or an email address.
+// API Gateway hands path parameters over decoded already: decoding again
+// would make "bob%41@example.com" name bobA@example.com.
 func (h *Handler) contact(ctx context.Context, req events.APIGatewayV2HTTPRequest) (string, error) {
-	ref, err := url.PathUnescape(req.PathParameters["id"])
-	if err != nil {
-		return "", &chat.Error{Kind: chat.ErrInvalid, Message: "a contact is named by its visitor id or an email address"}
-	}
-	return h.privacy.Resolve(ctx, ref)
+	return h.privacy.Resolve(ctx, req.PathParameters["id"])
 }
 
 // exportContact answers everything about a contact as one document.

@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/contact"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail"
 )
 
 // Key names one item of the chat table.
@@ -109,6 +112,9 @@ var errNoContact = &chat.Error{Kind: chat.ErrNotFound, Message: "contact not fou
 // confirmed or wrote from).
 func (s *Service) Resolve(ctx context.Context, ref string) (string, error) {
 	if strings.Contains(ref, "@") {
+		if len(ref) > mail.MaxAddressLen || !utf8.ValidString(ref) || strings.ContainsFunc(ref, unicode.IsControl) {
+			return "", &chat.Error{Kind: chat.ErrInvalid, Message: fmt.Sprintf("an email address is at most %d bytes of UTF-8 without control characters", mail.MaxAddressLen)}
+		}
 		vid, err := s.store.VisitorByEmail(ctx, ref)
 		if errors.Is(err, chat.ErrNotFound) {
 			return "", errNoContact
