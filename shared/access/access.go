@@ -114,6 +114,12 @@ func (g *Guard) Check(ctx context.Context, agentID string, issuedAt time.Time) e
 	return st.check(issuedAt)
 }
 
+// Disabled says whether an admin has turned the agent's access off.
+func (g *Guard) Disabled(ctx context.Context, agentID string) (bool, error) {
+	st, err := g.store.AgentAccess(ctx, agentID)
+	return st.Disabled, err
+}
+
 // Admit is Check for the start of a request that acts as the agent: the
 // same one consistent read (a Query of the agent's partition) also brings
 // the agent's profile, nil when it has none yet, which tells its name and

@@ -415,6 +415,16 @@ func (h *Handler) assign(ctx context.Context, a auth.Agent, req events.APIGatewa
 	if err := apigw.Decode(req.Body, req.IsBase64Encoded, &in); err != nil {
 		return 0, nil, err
 	}
+	if err := chat.CheckAgentID(in.AgentID); err != nil {
+		return 0, nil, err
+	}
+	// A disabled agent can open nothing: the conversation would be
+	// stranded with it.
+	if off, err := h.guard.Disabled(ctx, in.AgentID); err != nil {
+		return 0, nil, err
+	} else if off {
+		return 0, nil, &chat.Error{Kind: chat.ErrInvalid, Message: "that agent's access is turned off"}
+	}
 	c, err := h.svc.Assign(ctx, a.Principal, req.PathParameters["id"], in.AgentID, in.ExpectedAssigneeID)
 	return http.StatusOK, conversationBody(c), err
 }

@@ -3,6 +3,7 @@ package agentapi_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -114,5 +115,38 @@ func TestListsFollowTheAgentsInboxes(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"Cat"}, agents(cat)); diff != "" {
 		t.Errorf("agents of sales (-want +got):\n%s", diff)
+	}
+}
+
+// TestAssignOnlyToWhoCanOpenIt: a conversation is assigned only to an
+// agent who could open it, a member of its inbox whose access is on;
+// anyone else would hold it where nobody sees it.
+func TestAssignOnlyToWhoCanOpenIt(t *testing.T) {
+	f := newFixture(t)
+	f.outsider(t)
+	f.signIn(t, bob)
+	if st, body := f.call(t, "PUT /agent/agents/{id}/access", "bob-sub", `{"disabled":true}`, boss, nil); st != http.StatusOK {
+		t.Fatalf("disable bob = %d %s", st, body)
+	}
+	for _, tt := range []struct{ agent, want string }{
+		{"cat-sub", "that agent is not a member of this conversation's inbox"},
+		{"bob-sub", "that agent's access is turned off"},
+		{"nobody-sub", "unknown agent"},
+	} {
+		f.db.Calls()
+		st, body := f.call(t, "POST /agent/conversations/{id}/assign", f.cid, `{"agentId":"`+tt.agent+`"}`, boss, nil)
+		if st != http.StatusBadRequest || !strings.Contains(body, tt.want) {
+			t.Errorf("assign to %s = %d %s; want 400 %q", tt.agent, st, body, tt.want)
+		}
+		if calls := f.db.Calls(); writes(calls) != 0 {
+			t.Errorf("refused assignment to %s wrote: %v", tt.agent, calls)
+		}
+	}
+	if st, body := f.call(t, "PUT /agent/agents/{id}/access", "bob-sub", `{"disabled":false}`, boss, nil); st != http.StatusOK {
+		t.Fatalf("enable bob = %d %s", st, body)
+	}
+	var out struct{ Conversation chat.Summary }
+	if st, body := f.call(t, "POST /agent/conversations/{id}/assign", f.cid, `{"agentId":"bob-sub"}`, boss, &out); st != http.StatusOK || out.Conversation.AssigneeID != "bob-sub" {
+		t.Errorf("assign to bob, a member again allowed in = %d %s", st, body)
 	}
 }

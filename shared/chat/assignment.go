@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -99,6 +100,11 @@ func (s *Service) Assign(ctx context.Context, agent Principal, conversationID, a
 		}
 		if c.AssigneeID == target.ID {
 			return nil, nil
+		}
+		// An agent outside the inbox could not open the conversation
+		// that everyone else would see as taken.
+		if !slices.Contains(target.Inboxes, c.InboxID) {
+			return nil, invalid("that agent is not a member of this conversation's inbox")
 		}
 		c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = target.ID, target.DisplayName, target.AvatarURL
 		return &Event{Type: EventAssigned, AgentID: target.ID, AgentName: target.DisplayName}, nil
