@@ -257,11 +257,11 @@ func (s *Service) complete(ctx context.Context, in *Inbox, channels []Channel) e
 
 // CreateInbox adds an inbox without members or channels, routed by hand.
 func (s *Service) CreateInbox(ctx context.Context, name string) (Inbox, error) {
-	in, err := checkInbox(Inbox{Name: name, Routing: Routing{Mode: RoutingManual, Capacity: DefaultCapacity}})
+	in, err := checkInbox(Inbox{Name: name, MemberIDs: []string{}, Routing: Routing{Mode: RoutingManual, Capacity: DefaultCapacity}})
 	if err != nil {
 		return Inbox{}, err
 	}
-	in.ID, in.MemberIDs, in.ChannelIDs = s.newID(), []string{}, []string{}
+	in.ID, in.ChannelIDs = s.newID(), []string{}
 	if err := s.store.CreateInbox(ctx, in); err != nil {
 		return Inbox{}, fmt.Errorf("create inbox: %w", err)
 	}
@@ -279,9 +279,6 @@ func (s *Service) PutInbox(ctx context.Context, id string, in Inbox, members Mem
 	in, err := checkInbox(in)
 	if err != nil {
 		return Inbox{}, err
-	}
-	if in.MemberIDs == nil {
-		in.MemberIDs = []string{}
 	}
 	if err := members.SetInboxMembers(ctx, id, in.MemberIDs); err != nil {
 		return Inbox{}, fmt.Errorf("members of %s: %w", id, err)

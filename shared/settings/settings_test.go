@@ -481,6 +481,15 @@ func TestPutInboxMembers(t *testing.T) {
 	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
 		t.Errorf("members after the refusal %v, want [ann]", members)
 	}
+	// A rename that leaves the members out is refused: an inbox is put
+	// whole, and taking it as "no member" would remove everyone.
+	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support desk", Routing: routing}, f.members)
+	if !errors.As(err, &v) || len(v.Fields) != 1 || v.Fields[0].Field != "memberIds" {
+		t.Errorf("inbox without memberIds: %v, want a field error on memberIds", err)
+	}
+	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
+		t.Errorf("members after a put without memberIds %v, want [ann]", members)
+	}
 	if _, err := f.svc.PutInbox(ctx, "nowhere", want, f.members); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("unknown inbox: %v, want not found", err)
 	}

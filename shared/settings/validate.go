@@ -256,6 +256,10 @@ func checkInbox(in Inbox) (Inbox, error) {
 	if in.Routing.Capacity < 1 || in.Routing.Capacity > MaxCapacity {
 		c.add("routing.capacity", "must be between 1 and %d", MaxCapacity)
 	}
+	if in.MemberIDs == nil {
+		// An inbox is put whole: left out, its members would all go.
+		c.add("memberIds", "is required (an empty list: no member)")
+	}
 	if len(in.MemberIDs) > MaxMembers {
 		c.add("memberIds", "must list at most %d agents", MaxMembers)
 	}
