@@ -295,6 +295,16 @@ func TestPutChannelValidates(t *testing.T) {
 			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
 		{"retention past ten years", func(c *settings.Channel) { c.Retention.ClosedDays = 3651 },
 			[]string{"retention.closedDays: must be between 0 (keep forever) and 3650"}},
+		{"flows that together make the channel too large", func(c *settings.Channel) {
+			for i := range settings.MaxChatflows {
+				f := chatflow.Flow{ID: fmt.Sprintf("f%d", i), Name: "Flow", Kind: chatflow.KindBot, Welcome: "Hi", Bot: chatflow.Persona{Name: "Robin"}}
+				for j := range chatflow.MaxSteps - 1 {
+					f.Steps = append(f.Steps, chatflow.Step{ID: fmt.Sprintf("s%d", j), Type: chatflow.StepMessage, Text: strings.Repeat("<é>", chatflow.MaxTextRunes/3), Next: fmt.Sprintf("s%d", j+1)})
+				}
+				f.Steps = append(f.Steps, chatflow.Step{ID: fmt.Sprintf("s%d", chatflow.MaxSteps-1), Type: chatflow.StepHandover, Text: "A person takes over."})
+				c.Chatflows = append(c.Chatflows, f)
+			}
+		}, []string{"chatflows: make the channel"}},
 		{"targeting: bad patterns and a flow the channel lacks", func(c *settings.Channel) {
 			c.Chatflows = []chatflow.Flow{{ID: "hello", Name: "Hello", Kind: chatflow.KindLive}}
 			c.Targeting = chatflow.Targeting{Rules: []chatflow.Rule{

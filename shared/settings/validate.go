@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -34,6 +35,9 @@ const (
 	MaxCapacity          = 100
 	MaxMembers           = 500
 	MaxChatflows         = 10
+	// MaxChannelBytes bounds a channel's stored document (its JSON), so
+	// that its item stays well within DynamoDB's 400 KB.
+	MaxChannelBytes = 256 << 10
 	// MaxFileMegabytes is the largest file any channel may take, as the
 	// MaxFileMegabytes parameter's own bound.
 	MaxFileMegabytes = 100
@@ -176,6 +180,14 @@ func checkChannel(ch Channel, senderDomain string) (Channel, error) {
 	}
 	ch.Chatflows = c.chatflows(ch.Chatflows)
 	ch.Targeting = c.targeting(ch.Targeting, ch.Chatflows)
+	if len(c.fields) == 0 {
+		// Each field is bounded, but not their sum: the flows at their
+		// limits would make an item DynamoDB refuses (400 KB), which every
+		// function reads.
+		if doc, err := json.Marshal(ch); err == nil && len(doc) > MaxChannelBytes {
+			c.add("chatflows", "make the channel %d KB, more than the %d KB a channel may hold: shorten or remove steps", (len(doc)+1023)/1024, MaxChannelBytes/1024)
+		}
+	}
 	return ch, c.err("the channel")
 }
 
