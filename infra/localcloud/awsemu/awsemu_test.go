@@ -750,6 +750,48 @@ func TestTimeToLive(t *testing.T) {
 	}
 }
 
+// TestItemSizeLimit: an item put whole above DynamoDB's 400 KB is
+// refused as DynamoDB refuses it, by PutItem, in a batch and in a
+// transaction, and nothing of the request is written.
+func TestItemSizeLimit(t *testing.T) {
+	e := newEnv(t, awsemu.Options{})
+	ctx := t.Context()
+	table := aws.String(tableName)
+	// item is an item of size bytes, its names and keys included.
+	item := func(pk string, size int) map[string]types.AttributeValue {
+		it := key(pk, "BIG")
+		it["doc"] = &types.AttributeValueMemberS{Value: strings.Repeat("x", size-len("pk")-len(pk)-len("sk")-len("BIG")-len("doc"))}
+		return it
+	}
+	if _, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: table, Item: item("fits", 400<<10)}); err != nil {
+		t.Fatalf("PutItem of exactly 400 KB: %v", err)
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" || !strings.Contains(apiErr.ErrorMessage(), "Item size has exceeded the maximum allowed size") {
+			t.Errorf("%s of an item over 400 KB: err = %v, want ValidationException", what, err)
+		}
+	}
+	_, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: table, Item: item("put", 400<<10+1)})
+	refused("PutItem", err)
+	_, err = e.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{tableName: {
+		{PutRequest: &types.PutRequest{Item: item("batch-small", 100)}},
+		{PutRequest: &types.PutRequest{Item: item("batch", 500<<10)}},
+	}}})
+	refused("BatchWriteItem", err)
+	_, err = e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: table, Item: item("tx-small", 100)}},
+		{Put: &types.Put{TableName: table, Item: item("tx", 500<<10)}},
+	}})
+	refused("TransactWriteItems", err)
+	for _, pk := range []string{"put", "batch-small", "batch", "tx-small", "tx"} {
+		if it := e.get(t, pk, "BIG"); it != nil {
+			t.Errorf("%s was written by a refused request", pk)
+		}
+	}
+}
+
 func TestUnsupportedOperation(t *testing.T) {
 	e := newEnv(t, awsemu.Options{})
 	_, err := e.db.ListTables(t.Context(), &dynamodb.ListTablesInput{})

@@ -52,6 +52,10 @@ func (s *Server) serveDynamo(w http.ResponseWriter, r *http.Request, op string, 
 	// before it and writing the answer to the client after it, so a slow
 	// client or a descheduled thread does not stall every other call.
 	writes := writesOf(op, body)
+	if msg := oversized(writes); msg != "" {
+		writeError(w, http.StatusBadRequest, "ValidationException", msg)
+		return
+	}
 	rec := s.serveDynamoLocked(r.Context(), op, body, writes)
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
@@ -404,4 +408,19 @@ func expired(v *server.AttributeValue, now int64) bool {
 	}
 	ts, err := strconv.ParseFloat(*v.N, 64)
 	return err == nil && ts < float64(now)
+}
+
+// maxItemSize is DynamoDB's limit on an item's size (names and values).
+const maxItemSize = 400 << 10
+
+// oversized answers DynamoDB's refusal of an item put whole (PutItem, a
+// batch's or a transaction's Put) above maxItemSize, "" when none is. An
+// update that grows an item past it is not refused here.
+func oversized(writes []write) string {
+	for _, w := range writes {
+		if w.item != nil && itemSize(w.item) > maxItemSize {
+			return fmt.Sprintf("Item size has exceeded the maximum allowed size (an item of %d bytes in %s; DynamoDB holds at most %d)", itemSize(w.item), w.table, maxItemSize)
+		}
+	}
+	return ""
 }
