@@ -500,6 +500,21 @@ func TestPutInboxMembers(t *testing.T) {
 	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
 		t.Errorf("members after a put without memberIds %v, want [ann]", members)
 	}
+	// An agent in as many inboxes as an agent may be joins no other.
+	var full []string
+	for i := range team.MaxInboxes {
+		full = append(full, fmt.Sprintf("inbox-%d", i))
+	}
+	if _, err := f.st.EnsureAgent(ctx, chat.Agent{ID: "busy", DisplayName: "Busy", Inboxes: full}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.PutInbox(ctx, "main", settings.Inbox{Name: "Support", MemberIDs: []string{"ann", "busy"}, Routing: routing}, f.members)
+	if !errors.As(err, &v) || len(v.Fields) != 1 || v.Fields[0].Field != "memberIds[1]" || !strings.Contains(v.Fields[0].Message, "inboxes already") {
+		t.Errorf("an agent in %d inboxes added to another: %v, want a field error on memberIds[1]", team.MaxInboxes, err)
+	}
+	if members, _ := f.chat.InboxMembers(ctx, "main"); !cmp.Equal(members, []string{"ann"}) {
+		t.Errorf("members after adding a full agent %v, want [ann]", members)
+	}
 	if _, err := f.svc.PutInbox(ctx, "nowhere", want, f.members); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("unknown inbox: %v, want not found", err)
 	}

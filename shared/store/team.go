@@ -62,9 +62,11 @@ func (s *Store) CreateInvited(ctx context.Context, a chat.Agent, keep access.Adm
 	return s.createAgent(ctx, a, s.keepAdmin(keep))
 }
 
-// UpdateMember implements team.Store: the profile's role, the membership
-// items added and removed, and the admins' conditions, in one
-// transaction.
+// UpdateMember implements team.Store: the profile's role, the admins'
+// conditions and the membership items added and removed, in one
+// transaction; memberships past DynamoDB's 100 items a transaction
+// follow in more (as SetMemberships writes them), once the first has
+// committed the role and its conditions.
 func (s *Store) UpdateMember(ctx context.Context, agentID string, role chat.TeamRole, add, remove []string, keep []access.Admin) error {
 	txn := []types.TransactWriteItem{{Update: &types.Update{
 		TableName: &s.table, Key: key(agentPK(agentID), profileSK),
@@ -73,21 +75,29 @@ func (s *Store) UpdateMember(ctx context.Context, agentID string, role chat.Team
 		ExpressionAttributeNames:  map[string]string{"#role": "role"},
 		ExpressionAttributeValues: item{":role": str(string(role))},
 	}}}
-	txn = append(txn, membershipWrites(agentID, add, remove, s.table)...)
 	for _, k := range keep {
 		txn = append(txn, s.keepAdmin(k)...)
 	}
+	checks := len(txn)
+	memberships := membershipWrites(agentID, add, remove, s.table)
+	n := min(len(memberships), maxTransactItems-checks)
+	txn = append(txn, memberships[:n]...)
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: txn})
 	if rs, ok := reasons(err); ok {
 		switch {
 		case reasonAt(rs, 0) == reasonConditionFailed:
 			return fmt.Errorf("update agent %s: %w", agentID, chat.ErrNotFound)
-		case slices.Contains(rs[1+len(add)+len(remove):], reasonConditionFailed):
+		case slices.Contains(rs[1:min(checks, len(rs))], reasonConditionFailed):
 			return access.ErrNoLongerAdmin
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("update agent %s: %w", agentID, translate(err))
+	}
+	for chunk := range slices.Chunk(memberships[n:], maxTransactItems) {
+		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: chunk}); err != nil {
+			return fmt.Errorf("update memberships of agent %s: %w", agentID, translate(err))
+		}
 	}
 	return nil
 }

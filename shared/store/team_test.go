@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -242,5 +243,45 @@ func TestProfileListingItsInboxes(t *testing.T) {
 	}
 	if ids, err := s.InboxMembers(ctx, "main"); err != nil || !cmp.Equal([]string{"old"}, ids) {
 		t.Errorf("members of main = %v, %v; want [old] once", ids, err)
+	}
+}
+
+// TestUpdateMemberPastOneTransaction: moving an agent between 50 inboxes
+// and 50 others is 100 membership writes beside the role and the admins'
+// checks, more than one transaction holds; they follow the first, which
+// alone decides whether anything is written.
+func TestUpdateMemberPastOneTransaction(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	var olds, news []string
+	for i := range 50 {
+		olds = append(olds, fmt.Sprintf("a%02d", i))
+		news = append(news, fmt.Sprintf("b%02d", i))
+	}
+	for _, a := range []chat.Agent{agent("ann", "Ann", chat.TeamAgent, olds...), agent("boss", "Boss", chat.TeamAdmin), agent("old", "Old", chat.TeamAgent)} {
+		if _, err := s.EnsureAgent(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inboxes := func() []string {
+		t.Helper()
+		rec, err := s.AgentRecord(ctx, "ann")
+		if err != nil || rec.Profile == nil {
+			t.Fatalf("record of ann: %+v, %v", rec, err)
+		}
+		return rec.Profile.Inboxes
+	}
+	// Kept by an agent who is no admin: refused whole.
+	if err := s.UpdateMember(ctx, "ann", chat.TeamAgent, news, olds, []access.Admin{{ID: "old"}}); !errors.Is(err, access.ErrNoLongerAdmin) {
+		t.Errorf("kept by a non-admin: %v, want ErrNoLongerAdmin", err)
+	}
+	if got := inboxes(); !cmp.Equal(olds, got) {
+		t.Errorf("a refused change moved memberships: %v", got)
+	}
+	if err := s.UpdateMember(ctx, "ann", chat.TeamAdmin, news, olds, []access.Admin{{ID: "boss"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inboxes(); !cmp.Equal(news, got) {
+		t.Errorf("inboxes after the move = %v, want %v", got, news)
 	}
 }

@@ -392,6 +392,8 @@ func (s *Service) SetInboxMembers(ctx context.Context, inboxID string, memberIDs
 		switch {
 		case !ok:
 			bad = append(bad, chat.FieldError{Field: fmt.Sprintf("memberIds[%d]", i), Message: "is not an agent"})
+		case !slices.Contains(have, inboxID) && len(have) >= MaxInboxes:
+			bad = append(bad, chat.FieldError{Field: fmt.Sprintf("memberIds[%d]", i), Message: fmt.Sprintf("is a member of %d inboxes already, the most an agent may be", MaxInboxes)})
 		case !slices.Contains(have, inboxID) && !slices.Contains(add, id):
 			add = append(add, id)
 		}
