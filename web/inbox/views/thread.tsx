@@ -104,7 +104,7 @@ function Head({ s }: { s: Summary }) {
         )}
         <select aria-label="Assign to" onChange={assign}>
           <option value="">Assign to…</option>
-          {agents.filter((a) => a.id !== s.assigneeId).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
+          {agents.filter((a) => a.id !== s.assigneeId && a.inboxes.includes(s.inboxId)).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
         </select>
         {s.assigneeId ? <button class="ghost" type="button" onClick={() => void inbox.act(s, "unassign", { expectedAssigneeId: s.assigneeId })}>Unassign</button> : null}
         {s.status === "open"
