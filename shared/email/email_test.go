@@ -542,3 +542,27 @@ func TestDecorateReadsPresenceFromConnections(t *testing.T) {
 		t.Errorf("no live connection: online %v, suggested %q; want offline and email", sum.VisitorOnline, sum.SuggestedChannel)
 	}
 }
+
+// TestQuarantinedMailDeliveredTwiceIsListedOnce: Lambda's asynchronous
+// events come at least once; the same quarantined mail received twice is
+// one entry of the quarantine.
+func TestQuarantinedMailDeliveredTwiceIsListedOnce(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	f.s3.objects["inbound/dup0001"] = []byte("From: eve@evil.test\r\nSubject: hi\r\n\r\nhello\r\n")
+	r := email.Received{SESMessageID: "dup0001", Recipients: []string{replyAddress(t, fixtureConversation)},
+		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}}
+	for range 2 {
+		out, err := f.email.Receive(t.Context(), r)
+		if err != nil || out.Quarantined == "" {
+			t.Fatalf("receive = %+v, %v; want it quarantined", out, err)
+		}
+	}
+	q, err := f.email.Quarantine(t.Context(), f.agent, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 {
+		t.Errorf("%d quarantine entries for one mail: %+v", len(q), q)
+	}
+}
