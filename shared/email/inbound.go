@@ -161,9 +161,15 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if created && len(in.Attachments) > 0 {
+	if len(in.Attachments) > 0 {
 		// The conversation id exists only now; the attachments follow in a
-		// second message so the first write stays idempotent.
+		// second message so the first write stays idempotent. They are
+		// stored on every attempt, not only the one that created the
+		// conversation: an attempt that failed after creating it (an S3
+		// error) is retried by Lambda, and the retry must still store them.
+		// Both writes repeat safely: the keys are the conversation's and
+		// SES's id of this delivery (the same bytes again), and the message
+		// is deduplicated by its key.
 		notes, files, err := s.storeAttachments(ctx, msg.ConversationID, r.SESMessageID, in, "")
 		if err != nil {
 			return Outcome{}, err
