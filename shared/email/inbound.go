@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
@@ -46,6 +48,13 @@ func (v Verdicts) failed() []string {
 	}
 	return out
 }
+
+// confirmsSender tells whether the mail shows that its From address is the
+// sender's: DMARC passed, that is SPF or DKIM passed for the From domain
+// itself. SPF alone checks the envelope's domain and DKIM alone any
+// signer's, either of which a forger controls; GRAY (the domain publishes
+// no DMARC policy) proves nothing.
+func (v Verdicts) confirmsSender() bool { return strings.EqualFold(v.DMARC, "PASS") }
 
 func slicesDelete(list []string, drop ...string) []string {
 	out := list[:0]
@@ -153,7 +162,7 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		return Outcome{ConversationID: conv.ID, Seq: msg.Seq, Duplicate: !created}, nil
 	}
 
-	c, err := s.contactByAddress(ctx, in)
+	c, err := s.contactByAddress(ctx, in, r.Verdicts.confirmsSender(), dedupe)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -207,9 +216,21 @@ func (s *Service) contactPrincipal(c Contact) chat.Principal {
 // visitor and contact for it (E4). Only verified addresses are bound: an
 // address a visitor typed and nobody confirmed does not route mail to that
 // visitor, so its mail starts a conversation of a new contact, as an
-// unknown sender's does. The new contact's address is verified: it wrote
-// from it, with SES's checks passed.
-func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Contact, error) {
+// unknown sender's does.
+//
+// confirmed says the mail proves its From address (DMARC passed): the new
+// contact's address is then verified and bound. Mail that does not prove
+// it may be forged, so it never reaches the contact the address is bound
+// to and never makes it verified: it starts a conversation of a new
+// contact whose address is unverified and unbound, which gets no
+// automatic transcript (an agent may still answer by email: the reply goes
+// to the address, with this conversation's reply token). dedupe is the
+// mail's idempotency key: that contact's visitor id is derived from it, so
+// a retry of the same mail finds the visitor it made.
+func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound, confirmed bool, dedupe string) (Contact, error) {
+	if !confirmed {
+		return s.unconfirmedContact(ctx, in, dedupe)
+	}
 	stale := false
 	vid, err := s.store.VisitorByEmail(ctx, in.From)
 	switch {
@@ -230,12 +251,8 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 	if err := s.store.CreateVisitor(ctx, v); err != nil {
 		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
 	}
-	name := in.FromName
-	if r := []rune(name); len(r) > mail.MaxDisplayNameLen {
-		name = string(r[:mail.MaxDisplayNameLen])
-	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	c := Contact{VisitorID: v.ID, Email: in.From, Name: name, UpdatedAt: now, VerifiedAt: now}
+	c := Contact{VisitorID: v.ID, Email: in.From, Name: senderName(in), UpdatedAt: now, VerifiedAt: now}
 	if stale {
 		if err := s.store.ConfirmContact(ctx, c); err != nil {
 			return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
@@ -256,6 +273,45 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 		return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
 	}
 	return c, nil
+}
+
+// unconfirmedSenders is the namespace of the visitor ids of contacts made
+// from mail that did not prove its sender.
+var unconfirmedSenders = uuid.MustParse("6f0e4a57-2c1b-4d8e-9a3f-5b7c1d2e8f40")
+
+// unconfirmedContact stores a new contact with the mail's sender as its
+// unverified address, not bound to it. Its visitor's id is derived from
+// the mail's idempotency key: a retried or redelivered mail (whose message
+// is deduplicated by the same key) finds the visitor and contact it made
+// before, as they are now (an agent may have vouched for the address
+// meanwhile), instead of leaving another behind.
+func (s *Service) unconfirmedContact(ctx context.Context, in *mail.Inbound, dedupe string) (Contact, error) {
+	v := chat.Visitor{ID: uuid.NewSHA1(unconfirmedSenders, []byte(dedupe)).String(), ChannelID: s.channel, CreatedAt: s.now().UTC()}
+	err := s.store.CreateVisitor(ctx, v)
+	switch {
+	case errors.Is(err, chat.ErrConflict):
+		c, known, err := s.contactOf(ctx, v.ID)
+		if err != nil || known {
+			return c, err
+		}
+	case err != nil:
+		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
+	}
+	c := Contact{VisitorID: v.ID, Email: in.From, Name: senderName(in), UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	if err := s.store.PutContact(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
+	}
+	return c, nil
+}
+
+// senderName is the display name of the mail's sender, bounded as a
+// contact's name is.
+func senderName(in *mail.Inbound) string {
+	name := in.FromName
+	if r := []rune(name); len(r) > mail.MaxDisplayNameLen {
+		name = string(r[:mail.MaxDisplayNameLen])
+	}
+	return name
 }
 
 // body is the text to post: the new part of the mail, bounded, and
