@@ -143,6 +143,9 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
+		if why := automatic(in); why != "" {
+			return s.quarantine(ctx, r, rawKey, in, conv.ID, why)
+		}
 		c, known, err := s.contactOf(ctx, conv.VisitorID)
 		if err != nil {
 			return Outcome{}, err
@@ -162,6 +165,9 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		return Outcome{ConversationID: conv.ID, Seq: msg.Seq, Duplicate: !created}, nil
 	}
 
+	if why := automatic(in); why != "" {
+		return s.quarantine(ctx, r, rawKey, in, "", why)
+	}
 	c, err := s.contactByAddress(ctx, in, r.Verdicts.confirmsSender(), dedupe)
 	if err != nil {
 		return Outcome{}, err
@@ -191,6 +197,54 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	}
 	log.InfoContext(ctx, "email started a conversation", "conversationId", msg.ConversationID, "duplicate", !created)
 	return Outcome{ConversationID: msg.ConversationID, Seq: msg.Seq, Duplicate: !created}, nil
+}
+
+// automatic says why a mail was sent by a program rather than written by
+// a person, or "" when nothing says so. It is kept aside (the quarantine
+// lists it with this reason) instead of posted as the contact: an
+// out-of-office reply to a transcript would reopen the closed
+// conversation as the contact's message, and each close would send
+// another transcript to it. What counts is what autoresponders mark their
+// mail with: Auto-Submitted other than "no" (RFC 3834), X-Autoreply or
+// X-Autorespond, Precedence bulk, junk or auto_reply. A mailing list's
+// mail (Precedence list, List-Id) is a person's and counts as such.
+func automatic(in *mail.Inbound) string {
+	if v := headerToken(in.Header.Get("Auto-Submitted")); v != "" && v != "no" {
+		return automaticReason("Auto-Submitted", v)
+	}
+	for _, h := range []string{"X-Autoreply", "X-Autorespond"} {
+		if v := headerToken(in.Header.Get(h)); v != "" && v != "no" {
+			return automaticReason(h, v)
+		}
+	}
+	switch v := headerToken(in.Header.Get("Precedence")); v {
+	case "bulk", "junk", "auto_reply":
+		return automaticReason("Precedence", v)
+	}
+	return ""
+}
+
+func automaticReason(header, value string) string {
+	return "sent automatically (" + header + ": " + value + "): an out-of-office reply or other automatic mail"
+}
+
+// headerToken is a header's value up to its parameters or comment,
+// lower-case, bounded and printable, to compare and to show.
+func headerToken(v string) string {
+	if i := strings.IndexAny(v, ";("); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.ToLower(strings.TrimSpace(v))
+	v = strings.Map(func(r rune) rune {
+		if r < ' ' || r >= 0x7f {
+			return -1
+		}
+		return r
+	}, v)
+	if len(v) > 40 {
+		v = v[:40]
+	}
+	return v
 }
 
 // dedupeKey identifies a mail so that the same mail delivered twice is

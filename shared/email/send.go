@@ -21,6 +21,8 @@ type outgoing struct {
 	history  []chat.Message
 	mailID   string
 	files    []mail.Attachment
+	// headers are extra headers (names and values safe ASCII).
+	headers map[string]string
 }
 
 // errBlocked is the refusal to write to an undeliverable address.
@@ -82,7 +84,7 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	}
 	raw, err := mail.Build(mail.Message{
 		From: from, To: to, ReplyTo: replyTo, Subject: subject, MessageID: o.mailID,
-		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody, Attachments: o.files,
+		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody, Attachments: o.files, Headers: o.headers,
 	})
 	if err != nil {
 		return "", toDomain(err)
