@@ -276,3 +276,98 @@ func TestConfirmationsPerAddress(t *testing.T) {
 		t.Errorf("another address got %d emails, want 1", n)
 	}
 }
+
+// receiveVerdicts delivers a plain text mail from from to the support
+// address (no reply token) as SES receipt sesID with the given checks.
+func receiveVerdicts(t *testing.T, f *fixture, sesID, from string, v email.Verdicts) email.Outcome {
+	t.Helper()
+	f.s3.objects["inbound/"+sesID] = []byte("From: " + from + "\r\nTo: support@reply.example.com\r\nSubject: Invoice\r\nMessage-ID: <" + sesID + "@mail.example>\r\n\r\nPlease send me the invoice.\r\n")
+	out, err := f.email.Receive(t.Context(), email.Received{SESMessageID: sesID, Recipients: []string{"support@reply.example.com"}, Verdicts: v})
+	if err != nil || out.Quarantined != "" || out.ConversationID == "" {
+		t.Fatalf("receive = %+v, %v; want a new conversation", out, err)
+	}
+	return out
+}
+
+// TestOnlyDMARCConfirmsASender: a mail without a reply token makes its
+// sender's address verified only when DMARC passed, the one check that
+// ties the From address to the sender (SPF checks the envelope's domain,
+// DKIM any signer's; GRAY means the domain publishes no policy). Otherwise
+// the conversation is created for a contact whose address is unverified
+// and unbound: the agent may still answer it by email, but no transcript
+// goes out automatically, and later mail from the address is not routed
+// to it.
+func TestOnlyDMARCConfirmsASender(t *testing.T) {
+	tests := []struct {
+		name    string
+		v       email.Verdicts
+		confirm bool
+	}{
+		{"nothing checked (all GRAY)", email.Verdicts{SPF: "GRAY", DKIM: "GRAY", DMARC: "GRAY", Spam: "PASS", Virus: "PASS"}, false},
+		{"SPF alone", email.Verdicts{SPF: "PASS", DKIM: "GRAY", DMARC: "GRAY", Spam: "PASS", Virus: "PASS"}, false},
+		{"SPF and DKIM without DMARC", email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "GRAY", Spam: "PASS", Virus: "PASS"}, false},
+		{"DMARC could not be checked", email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PROCESSING_FAILED", Spam: "PASS", Virus: "PASS"}, false},
+		{"DMARC passed", email.Verdicts{SPF: "GRAY", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			ctx := t.Context()
+			out := receiveVerdicts(t, f, "ses0001", "CEO <ceo@victim.test>", tt.v)
+			conv, _, err := f.chat.Thread(ctx, out.ConversationID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := f.store.Contact(ctx, conv.VisitorID)
+			if err != nil || c.Email != "ceo@victim.test" || c.Verified() != tt.confirm {
+				t.Fatalf("contact %+v (%v), want ceo@victim.test verified %v", c, err, tt.confirm)
+			}
+			if vid, err := f.store.VisitorByEmail(ctx, "ceo@victim.test"); (err == nil) != tt.confirm || (err == nil && vid != c.VisitorID) {
+				t.Errorf("address bound to %q (%v), want bound %v", vid, err, tt.confirm)
+			}
+			// A retry of the same receipt makes no second contact.
+			again, err := f.email.Receive(ctx, email.Received{SESMessageID: "ses0001", Recipients: []string{"support@reply.example.com"}, Verdicts: tt.v})
+			if err != nil || !again.Duplicate || again.ConversationID != out.ConversationID {
+				t.Errorf("retry = %+v, %v; want the duplicate of %s", again, err, out.ConversationID)
+			}
+			// The agent answers by email, whichever kind the address is.
+			if _, _, err := f.email.Reply(ctx, f.agent, out.ConversationID, chat.SendInput{ClientID: uuid.NewString(), Body: "Which invoice?"}); err != nil {
+				t.Fatalf("the agent's email reply: %v", err)
+			}
+			closed, err := f.chat.Close(ctx, f.agent, out.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := f.ses.count()
+			if err := f.email.OnClosed(ctx, email.Closed{Version: "1", ID: closed.ID + ":x", ConversationID: closed.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.ses.count() - sent; got != map[bool]int{false: 0, true: 1}[tt.confirm] {
+				t.Errorf("%d automatic transcripts sent, want one only to a confirmed address", got)
+			}
+		})
+	}
+}
+
+// TestUnauthenticatedMailFromAVerifiedAddress: mail claiming a verified
+// contact's address that does not prove it (no DMARC pass) never lands in
+// that contact's conversations: it starts one of a new, unverified contact.
+func TestUnauthenticatedMailFromAVerifiedAddress(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true) // Ada's verified ada@visitor.test
+	ada := mustVisitor(t, f)
+	out := receiveVerdicts(t, f, "ses0002", "Ada Lovelace <ada@visitor.test>", email.Verdicts{SPF: "PASS", DKIM: "GRAY", DMARC: "GRAY", Spam: "PASS", Virus: "PASS"})
+	conv, _, err := f.chat.Thread(t.Context(), out.ConversationID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.VisitorID == ada {
+		t.Fatalf("unauthenticated mail from Ada's address went to Ada's contact")
+	}
+	if c, err := f.store.Contact(t.Context(), conv.VisitorID); err != nil || c.Verified() {
+		t.Errorf("its contact = %+v, %v; want unverified", c, err)
+	}
+	if vid, err := f.store.VisitorByEmail(t.Context(), "ada@visitor.test"); err != nil || vid != ada {
+		t.Errorf("Ada's address bound to %q (%v), want still Ada", vid, err)
+	}
+}

@@ -28,8 +28,9 @@ type Contact struct {
 	UpdatedAt time.Time
 	// VerifiedAt is when the address was shown to be the visitor's: its
 	// owner followed the confirmation link, an agent set it, or the
-	// contact wrote from it. Zero for an address a visitor typed and
-	// nobody confirmed yet.
+	// contact wrote from it and the mail passed DMARC. Zero for an address
+	// a visitor typed and nobody confirmed yet, or one a mail came from
+	// without proving it.
 	VerifiedAt time.Time
 	// ConfirmSentAt is when the last confirmation email went out.
 	ConfirmSentAt time.Time

@@ -542,3 +542,85 @@ func TestDecorateReadsPresenceFromConnections(t *testing.T) {
 		t.Errorf("no live connection: online %v, suggested %q; want offline and email", sum.VisitorOnline, sum.SuggestedChannel)
 	}
 }
+
+// TestQuarantinedMailDeliveredTwiceIsListedOnce: Lambda's asynchronous
+// events come at least once; the same quarantined mail received twice is
+// one entry of the quarantine.
+func TestQuarantinedMailDeliveredTwiceIsListedOnce(t *testing.T) {
+	f := setup(t)
+	f.conversation(t, true)
+	f.s3.objects["inbound/dup0001"] = []byte("From: eve@evil.test\r\nSubject: hi\r\n\r\nhello\r\n")
+	r := email.Received{SESMessageID: "dup0001", Recipients: []string{replyAddress(t, fixtureConversation)},
+		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}}
+	for range 2 {
+		out, err := f.email.Receive(t.Context(), r)
+		if err != nil || out.Quarantined == "" {
+			t.Fatalf("receive = %+v, %v; want it quarantined", out, err)
+		}
+	}
+	q, err := f.email.Quarantine(t.Context(), f.agent, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 {
+		t.Errorf("%d quarantine entries for one mail: %+v", len(q), q)
+	}
+}
+
+// failingMailbox fails the first fail puts of files, as S3 does now and
+// then (SlowDown, a timeout).
+type failingMailbox struct {
+	*fakeMailbox
+	fail int
+}
+
+func (f *failingMailbox) Put(ctx context.Context, key string, data []byte, ct, cd string) error {
+	if f.fail > 0 {
+		f.fail--
+		return errors.New("s3: SlowDown")
+	}
+	return f.fakeMailbox.Put(ctx, key, data, ct, cd)
+}
+
+// TestNewConversationByEmailKeepsAttachmentsWhenRetried: storing the
+// attachments of a mail that starts a conversation fails once, after the
+// conversation was created; Lambda's retry of the same receipt finds the
+// conversation and still stores them, once.
+func TestNewConversationByEmailKeepsAttachmentsWhenRetried(t *testing.T) {
+	f := setup(t)
+	mailbox := &failingMailbox{fakeMailbox: f.s3, fail: 1}
+	svc := email.New(f.chat, f.store, f.channels, f.tokens, f.cfg, email.Options{ChannelID: "main", Sender: f.ses, Mailbox: mailbox})
+	f.s3.objects["inbound/ses0001"] = []byte("From: Bob <bob@visitor.test>\r\nTo: support@reply.example.com\r\nSubject: Broken parcel\r\nMessage-ID: <bob-1@visitor.test>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPhoto of the damage attached.\r\n" +
+		"--B\r\nContent-Type: image/png; name=\"damage.png\"\r\nContent-Disposition: attachment; filename=\"damage.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		"UE5HREFUQSE=\r\n--B--\r\n")
+	r := email.Received{SESMessageID: "ses0001", Recipients: []string{"support@reply.example.com"},
+		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}}
+	if _, err := svc.Receive(t.Context(), r); err == nil {
+		t.Fatal("first attempt: no error, want S3's (Lambda retries the event)")
+	}
+	var out email.Outcome
+	for range 2 { // Lambda's retry, and one more
+		var err error
+		if out, err = svc.Receive(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, msgs, err := f.chat.Thread(t.Context(), out.ConversationID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, m := range msgs {
+		for _, a := range m.Attachments {
+			files = append(files, fmt.Sprintf("%s (%d bytes)", a.Filename, a.Size))
+		}
+	}
+	if diff := cmp.Diff([]string{"damage.png (8 bytes)"}, files); diff != "" {
+		t.Errorf("files of the conversation (-want +got):\n%s\nthread %q", diff, stream(t, f, out.ConversationID))
+	}
+	if _, ok := f.s3.objects["attachments/"+out.ConversationID+"/ses0001/1-damage.png"]; !ok {
+		t.Errorf("attachment not stored; objects: %v", keys(f.s3.objects))
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
@@ -46,6 +48,13 @@ func (v Verdicts) failed() []string {
 	}
 	return out
 }
+
+// confirmsSender tells whether the mail shows that its From address is the
+// sender's: DMARC passed, that is SPF or DKIM passed for the From domain
+// itself. SPF alone checks the envelope's domain and DKIM alone any
+// signer's, either of which a forger controls; GRAY (the domain publishes
+// no DMARC policy) proves nothing.
+func (v Verdicts) confirmsSender() bool { return strings.EqualFold(v.DMARC, "PASS") }
 
 func slicesDelete(list []string, drop ...string) []string {
 	out := list[:0]
@@ -134,6 +143,9 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
+		if why := automatic(in); why != "" {
+			return s.quarantine(ctx, r, rawKey, in, conv.ID, why)
+		}
 		c, known, err := s.contactOf(ctx, conv.VisitorID)
 		if err != nil {
 			return Outcome{}, err
@@ -153,7 +165,10 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 		return Outcome{ConversationID: conv.ID, Seq: msg.Seq, Duplicate: !created}, nil
 	}
 
-	c, err := s.contactByAddress(ctx, in)
+	if why := automatic(in); why != "" {
+		return s.quarantine(ctx, r, rawKey, in, "", why)
+	}
+	c, err := s.contactByAddress(ctx, in, r.Verdicts.confirmsSender(), dedupe)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -161,9 +176,15 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if created && len(in.Attachments) > 0 {
+	if len(in.Attachments) > 0 {
 		// The conversation id exists only now; the attachments follow in a
-		// second message so the first write stays idempotent.
+		// second message so the first write stays idempotent. They are
+		// stored on every attempt, not only the one that created the
+		// conversation: an attempt that failed after creating it (an S3
+		// error) is retried by Lambda, and the retry must still store them.
+		// Both writes repeat safely: the keys are the conversation's and
+		// SES's id of this delivery (the same bytes again), and the message
+		// is deduplicated by its key.
 		notes, files, err := s.storeAttachments(ctx, msg.ConversationID, r.SESMessageID, in, "")
 		if err != nil {
 			return Outcome{}, err
@@ -176,6 +197,54 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	}
 	log.InfoContext(ctx, "email started a conversation", "conversationId", msg.ConversationID, "duplicate", !created)
 	return Outcome{ConversationID: msg.ConversationID, Seq: msg.Seq, Duplicate: !created}, nil
+}
+
+// automatic says why a mail was sent by a program rather than written by
+// a person, or "" when nothing says so. It is kept aside (the quarantine
+// lists it with this reason) instead of posted as the contact: an
+// out-of-office reply to a transcript would reopen the closed
+// conversation as the contact's message, and each close would send
+// another transcript to it. What counts is what autoresponders mark their
+// mail with: Auto-Submitted other than "no" (RFC 3834), X-Autoreply or
+// X-Autorespond, Precedence bulk, junk or auto_reply. A mailing list's
+// mail (Precedence list, List-Id) is a person's and counts as such.
+func automatic(in *mail.Inbound) string {
+	if v := headerToken(in.Header.Get("Auto-Submitted")); v != "" && v != "no" {
+		return automaticReason("Auto-Submitted", v)
+	}
+	for _, h := range []string{"X-Autoreply", "X-Autorespond"} {
+		if v := headerToken(in.Header.Get(h)); v != "" && v != "no" {
+			return automaticReason(h, v)
+		}
+	}
+	switch v := headerToken(in.Header.Get("Precedence")); v {
+	case "bulk", "junk", "auto_reply":
+		return automaticReason("Precedence", v)
+	}
+	return ""
+}
+
+func automaticReason(header, value string) string {
+	return "sent automatically (" + header + ": " + value + "): an out-of-office reply or other automatic mail"
+}
+
+// headerToken is a header's value up to its parameters or comment,
+// lower-case, bounded and printable, to compare and to show.
+func headerToken(v string) string {
+	if i := strings.IndexAny(v, ";("); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.ToLower(strings.TrimSpace(v))
+	v = strings.Map(func(r rune) rune {
+		if r < ' ' || r >= 0x7f {
+			return -1
+		}
+		return r
+	}, v)
+	if len(v) > 40 {
+		v = v[:40]
+	}
+	return v
 }
 
 // dedupeKey identifies a mail so that the same mail delivered twice is
@@ -201,9 +270,21 @@ func (s *Service) contactPrincipal(c Contact) chat.Principal {
 // visitor and contact for it (E4). Only verified addresses are bound: an
 // address a visitor typed and nobody confirmed does not route mail to that
 // visitor, so its mail starts a conversation of a new contact, as an
-// unknown sender's does. The new contact's address is verified: it wrote
-// from it, with SES's checks passed.
-func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Contact, error) {
+// unknown sender's does.
+//
+// confirmed says the mail proves its From address (DMARC passed): the new
+// contact's address is then verified and bound. Mail that does not prove
+// it may be forged, so it never reaches the contact the address is bound
+// to and never makes it verified: it starts a conversation of a new
+// contact whose address is unverified and unbound, which gets no
+// automatic transcript (an agent may still answer by email: the reply goes
+// to the address, with this conversation's reply token). dedupe is the
+// mail's idempotency key: that contact's visitor id is derived from it, so
+// a retry of the same mail finds the visitor it made.
+func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound, confirmed bool, dedupe string) (Contact, error) {
+	if !confirmed {
+		return s.unconfirmedContact(ctx, in, dedupe)
+	}
 	stale := false
 	vid, err := s.store.VisitorByEmail(ctx, in.From)
 	switch {
@@ -224,12 +305,8 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 	if err := s.store.CreateVisitor(ctx, v); err != nil {
 		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
 	}
-	name := in.FromName
-	if r := []rune(name); len(r) > mail.MaxDisplayNameLen {
-		name = string(r[:mail.MaxDisplayNameLen])
-	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	c := Contact{VisitorID: v.ID, Email: in.From, Name: name, UpdatedAt: now, VerifiedAt: now}
+	c := Contact{VisitorID: v.ID, Email: in.From, Name: senderName(in), UpdatedAt: now, VerifiedAt: now}
 	if stale {
 		if err := s.store.ConfirmContact(ctx, c); err != nil {
 			return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
@@ -250,6 +327,45 @@ func (s *Service) contactByAddress(ctx context.Context, in *mail.Inbound) (Conta
 		return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
 	}
 	return c, nil
+}
+
+// unconfirmedSenders is the namespace of the visitor ids of contacts made
+// from mail that did not prove its sender.
+var unconfirmedSenders = uuid.MustParse("6f0e4a57-2c1b-4d8e-9a3f-5b7c1d2e8f40")
+
+// unconfirmedContact stores a new contact with the mail's sender as its
+// unverified address, not bound to it. Its visitor's id is derived from
+// the mail's idempotency key: a retried or redelivered mail (whose message
+// is deduplicated by the same key) finds the visitor and contact it made
+// before, as they are now (an agent may have vouched for the address
+// meanwhile), instead of leaving another behind.
+func (s *Service) unconfirmedContact(ctx context.Context, in *mail.Inbound, dedupe string) (Contact, error) {
+	v := chat.Visitor{ID: uuid.NewSHA1(unconfirmedSenders, []byte(dedupe)).String(), ChannelID: s.channel, CreatedAt: s.now().UTC()}
+	err := s.store.CreateVisitor(ctx, v)
+	switch {
+	case errors.Is(err, chat.ErrConflict):
+		c, known, err := s.contactOf(ctx, v.ID)
+		if err != nil || known {
+			return c, err
+		}
+	case err != nil:
+		return Contact{}, fmt.Errorf("create visitor for %s: %w", "inbound sender", err)
+	}
+	c := Contact{VisitorID: v.ID, Email: in.From, Name: senderName(in), UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	if err := s.store.PutContact(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("contact for inbound sender: %w", err)
+	}
+	return c, nil
+}
+
+// senderName is the display name of the mail's sender, bounded as a
+// contact's name is.
+func senderName(in *mail.Inbound) string {
+	name := in.FromName
+	if r := []rune(name); len(r) > mail.MaxDisplayNameLen {
+		name = string(r[:mail.MaxDisplayNameLen])
+	}
+	return name
 }
 
 // body is the text to post: the new part of the mail, bounded, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
@@ -20,6 +21,8 @@ type outgoing struct {
 	history  []chat.Message
 	mailID   string
 	files    []mail.Attachment
+	// headers are extra headers (names and values safe ASCII).
+	headers map[string]string
 }
 
 // errBlocked is the refusal to write to an undeliverable address.
@@ -62,7 +65,9 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	}
 	var refs []string
 	for _, m := range o.history {
-		if m.MailID != "" {
+		// A Message-ID stored from a received mail is the sender's: one the
+		// builder refuses is left out, and the email goes without it.
+		if threadable(m.MailID) {
 			refs = append(refs, m.MailID)
 		}
 	}
@@ -79,7 +84,7 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	}
 	raw, err := mail.Build(mail.Message{
 		From: from, To: to, ReplyTo: replyTo, Subject: subject, MessageID: o.mailID,
-		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody, Attachments: o.files,
+		InReplyTo: inReplyTo, References: refs, Date: s.now(), Text: text, HTML: htmlBody, Attachments: o.files, Headers: o.headers,
 	})
 	if err != nil {
 		return "", toDomain(err)
@@ -120,4 +125,21 @@ func (s *Service) entries(conversationID string, msgs []chat.Message, visitorNam
 			Files: s.linked(conversationID, m.Attachments)})
 	}
 	return out
+}
+
+// threadable reports whether a stored Message-ID may go into In-Reply-To
+// and References: the rule mail.Build applies to every id it writes (at
+// most 250 bytes, printable ASCII without spaces or angle brackets, with
+// an "@"). Received mail may carry any id; one that fails would make every
+// later email of its conversation fail to build.
+func threadable(id string) bool {
+	if id == "" || len(id) > 250 || !strings.Contains(id, "@") || strings.ContainsAny(id, "<> \t") {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

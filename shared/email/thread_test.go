@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
@@ -210,5 +211,130 @@ func TestConcurrentEmailRepliesSendOnce(t *testing.T) {
 	m, created, err := f.email.Reply(t.Context(), f.agent, fixtureConversation, in)
 	if err != nil || created || m.Body != "Sent once" || f.ses.count() != 1 {
 		t.Errorf("retry = %+v created %v err %v, %d sent; want the stored message, nothing sent", m, created, err, f.ses.count())
+	}
+}
+
+// TestUnusableMessageIDStaysOutOfThreading: a contact's mail may carry a
+// Message-ID no email can repeat (no "@", longer than 250 bytes). It is
+// stored with the message, but the agent's email reply and the automatic
+// transcript still go out, threaded by the ids that can be written.
+func TestUnusableMessageIDStaysOutOfThreading(t *testing.T) {
+	for _, tt := range []struct{ name, id string }{
+		{"without an @", "20261121194200.GA1234"},
+		{"longer than 250 bytes", strings.Repeat("x", 250) + "@mail.visitor.test"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.conversation(t, true)
+			out := receive(t, f, "Ada Lovelace <ada@visitor.test>", replyAddress(t, fixtureConversation), tt.id, "Thanks!")
+			if out.Quarantined != "" || out.ConversationID != fixtureConversation {
+				t.Fatalf("the contact's mail = %+v, want it appended", out)
+			}
+			if _, _, err := f.email.Reply(t.Context(), f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "You're welcome"}); err != nil {
+				t.Fatalf("the agent's email reply after the contact's mail: %v", err)
+			}
+			if _, err := f.chat.Close(t.Context(), f.agent, fixtureConversation); err != nil {
+				t.Fatal(err)
+			}
+			ev := readFixture[events.EventBridgeEvent](t, "conversation-closed.json")
+			ev.ID = uuid.NewString()
+			if err := email.NewTranscriptHandler(f.email).Handle(t.Context(), ev); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.ses.count(); n != 2 {
+				t.Fatalf("%d emails sent, want the reply and the transcript", n)
+			}
+			for i, sent := range f.ses.sent {
+				parsed, err := mail.Parse(sent.Raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				refs := parsed.Header.Get("References") + " " + parsed.Header.Get("In-Reply-To")
+				if strings.Contains(refs, tt.id[:20]) {
+					t.Errorf("email %d threads by the unusable id: %q", i, refs)
+				}
+			}
+		})
+	}
+}
+
+// receiveRaw delivers a raw mail as SES would, its checks passed.
+func receiveRaw(t *testing.T, f *fixture, to, raw string) email.Outcome {
+	t.Helper()
+	sesID := strings.ReplaceAll(uuid.NewString(), "-", "")
+	f.s3.objects["inbound/"+sesID] = []byte(raw)
+	out, err := f.email.Receive(t.Context(), email.Received{SESMessageID: sesID, Recipients: []string{to},
+		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAutomaticMailIsKeptAside: an out-of-office reply to the transcript
+// (or any mail an autoresponder marks as its own) neither reopens the
+// closed conversation nor is posted as the contact, and nothing answers
+// it, so no transcript loop starts: it is quarantined with a reason that
+// names the header, and the conversation. Mail that only looks like bulk
+// (a mailing list's) or says it is not automatic is a person's.
+func TestAutomaticMailIsKeptAside(t *testing.T) {
+	tests := []struct {
+		name, headers string
+		toSupport     bool   // to the support address instead of the reply address
+		wantReason    string // empty: posted as the contact
+	}{
+		{name: "an out-of-office reply", headers: "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\nPrecedence: auto_reply\r\n", wantReason: "Auto-Submitted: auto-replied"},
+		{name: "Auto-Submitted with parameters", headers: "Auto-Submitted: Auto-Generated; owner-email=\"ada@visitor.test\"\r\n", wantReason: "Auto-Submitted: auto-generated"},
+		{name: "X-Autoreply", headers: "X-Autoreply: yes\r\n", wantReason: "X-Autoreply: yes"},
+		{name: "X-Autorespond", headers: "X-Autorespond: Out of office\r\n", wantReason: "X-Autorespond: out of office"},
+		{name: "Precedence bulk", headers: "Precedence: bulk\r\n", wantReason: "Precedence: bulk"},
+		{name: "Precedence junk", headers: "Precedence: junk\r\n", wantReason: "Precedence: junk"},
+		{name: "an automatic mail to the support address", headers: "Auto-Submitted: auto-replied\r\n", toSupport: true, wantReason: "Auto-Submitted: auto-replied"},
+		{name: "Auto-Submitted: no", headers: "Auto-Submitted: no\r\n"},
+		{name: "a mailing list's mail", headers: "Precedence: list\r\nList-Id: <parcels.lists.visitor.test>\r\nList-Unsubscribe: <mailto:leave@lists.visitor.test>\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			f.conversation(t, true)
+			to := replyAddress(t, fixtureConversation)
+			if tt.toSupport {
+				to = "support@reply.example.com"
+			}
+			before := stream(t, f, fixtureConversation)
+			out := receiveRaw(t, f, to, "From: Ada Lovelace <ada@visitor.test>\r\nTo: "+to+"\r\nSubject: Automatic reply: Transcript of your conversation\r\n"+
+				"Message-ID: <oof-1@visitor.test>\r\n"+tt.headers+"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nI am out of the office until Monday.\r\n")
+			conv, _, err := f.chat.Thread(t.Context(), fixtureConversation, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := f.email.Quarantine(t.Context(), f.agent, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantReason == "" {
+				if out.Quarantined != "" || out.ConversationID != fixtureConversation || conv.Status != chat.StatusOpen {
+					t.Errorf("a person's mail = %+v, conversation %s; want it appended, the conversation reopened", out, conv.Status)
+				}
+				return
+			}
+			if conv.Status != chat.StatusClosed {
+				t.Errorf("conversation %s after the automatic mail, want it left closed", conv.Status)
+			}
+			if diff := cmp.Diff(before, stream(t, f, fixtureConversation)); diff != "" {
+				t.Errorf("thread changed (-before +after):\n%s", diff)
+			}
+			wantConv := fixtureConversation
+			if tt.toSupport {
+				wantConv = ""
+			}
+			if len(q) != 1 || !strings.Contains(q[0].Reason, tt.wantReason) || q[0].ConversationID != wantConv || out.ConversationID != wantConv ||
+				!strings.Contains(q[0].Preview, "out of the office") {
+				t.Errorf("outcome %+v, quarantine %+v; want it kept aside for %q with %q", out, q, wantConv, tt.wantReason)
+			}
+			if f.ses.count() != 0 {
+				t.Errorf("%d emails sent in answer to an automatic mail", f.ses.count())
+			}
+		})
 	}
 }

@@ -101,7 +101,14 @@ func (s *Service) restLink(conv chat.Conversation, c Contact, to string) string 
 	return page.String()
 }
 
-func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, to, subject, fromName string, survey []string) (string, error) {
+// autoSubmitted marks what is sent without a person writing it, as RFC
+// 3834 asks, so that autoresponders (out-of-office replies) leave it
+// unanswered.
+var autoSubmitted = map[string]string{"Auto-Submitted": "auto-generated"}
+
+// transcript sends a transcript; auto says it goes out on its own (on
+// close), not on an agent's request.
+func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, to, subject, fromName string, survey []string, auto bool) (string, error) {
 	if subject == "" {
 		subject = DefaultTranscriptSubject
 	}
@@ -118,7 +125,11 @@ func (s *Service) transcript(ctx context.Context, v transcriptView, c Contact, t
 	if v.omitted > 0 {
 		t.Omitted, t.Rest = v.omitted, s.restLink(v.conv, c, to)
 	}
-	return s.send(ctx, outgoing{conv: v.conv, to: to, toName: name, fromName: fromName, subject: subject, history: v.msgs, thread: t})
+	o := outgoing{conv: v.conv, to: to, toName: name, fromName: fromName, subject: subject, history: v.msgs, thread: t}
+	if auto {
+		o.headers = autoSubmitted
+	}
+	return s.send(ctx, o)
 }
 
 // Transcript emails the transcript of a closed conversation on an agent's
@@ -151,7 +162,7 @@ func (s *Service) Transcript(ctx context.Context, agent chat.Principal, conversa
 	if _, err := mail.Subject(orDefault(subject)); err != nil {
 		return chat.Message{}, toDomain(err)
 	}
-	if _, err := s.transcript(ctx, v, c, to, subject, agent.Name, nil); err != nil {
+	if _, err := s.transcript(ctx, v, c, to, subject, agent.Name, nil, false); err != nil {
 		return chat.Message{}, err
 	}
 	return s.chat.RecordEvent(ctx, agent, conversationID, chat.Event{Type: chat.EventTranscriptSent, Email: to, Subject: orDefault(subject)})
@@ -243,7 +254,7 @@ func (s *Service) OnClosed(ctx context.Context, ev Closed) error {
 	if fromName == "" {
 		fromName = "Support"
 	}
-	if _, err := s.transcript(ctx, v, c, c.Email, "", fromName, survey); err != nil {
+	if _, err := s.transcript(ctx, v, c, c.Email, "", fromName, survey, true); err != nil {
 		var de *chat.Error
 		if errors.As(err, &de) {
 			// Undeliverable or refused: retrying will not help.

@@ -90,6 +90,11 @@ func TestTranscriptOfALongConversation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The automatic one says so, and autoresponders leave it
+			// unanswered (RFC 3834); an agent's is a person's.
+			if got, want := parsed.Header.Get("Auto-Submitted"), map[bool]string{true: "auto-generated"}[tt.manualTo == ""]; got != want {
+				t.Errorf("Auto-Submitted: %q, want %q", got, want)
+			}
 			text := strings.ReplaceAll(parsed.Text, "\r\n", "\n")
 			var shown []string
 			for _, b := range bodies {

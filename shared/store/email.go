@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -19,7 +18,8 @@ import (
 //	EMAIL#<addr>    CONTACT          which visitor a verified address belongs to
 //	EMAIL#<addr>    STATUS           undeliverable (bounce or complaint)
 //	CHANNEL#<id>    EMAIL            the chat channel's email settings
-//	ONCE#<key>      ONCE             an effect done once (a transcript per event)
+//	ONCE#<key>      ONCE             an effect done once (a transcript per event,
+//	                                 a quarantined mail per SES id)
 //	QUARANTINE#<inbox>  <at>#<id>    mail kept aside for agents
 const onceTTL = 30 * 24 * time.Hour
 
@@ -215,7 +215,11 @@ func (s *Store) Release(ctx context.Context, k string) error {
 }
 
 // Quarantine implements email.Store; the same mail quarantined twice is
-// kept once.
+// kept once. The listing's sort key holds the time it was kept (newest
+// first), which a second delivery of the mail does not share, so the mail
+// is claimed by its SES id in the same transaction (a done-once claim,
+// ONCE#quarantine#<id>, expiring like the others): a delivery that finds
+// the claim writes nothing.
 func (s *Store) Quarantine(ctx context.Context, q email.Quarantined) error {
 	it := key("QUARANTINE#"+q.InboxID, formatTime(q.ReceivedAt)+"#"+q.ID)
 	it["id"] = str(q.ID)
@@ -227,12 +231,24 @@ func (s *Store) Quarantine(ctx context.Context, q email.Quarantined) error {
 	it["rawKey"] = str(q.RawKey)
 	putOpt(it, "preview", q.Preview)
 	it["receivedAt"] = str(formatTime(q.ReceivedAt))
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)")})
-	if err != nil && !errors.Is(translate(err), chat.ErrConflict) {
+	claim := key("ONCE#"+quarantineClaim(q.ID), "ONCE")
+	claim["expiresAt"] = num(s.now().Add(onceTTL).Unix())
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: claim, ConditionExpression: ptr("attribute_not_exists(pk)")}},
+		{Put: &types.Put{TableName: &s.table, Item: it, ConditionExpression: ptr("attribute_not_exists(pk)")}},
+	}})
+	if err != nil {
+		if rs, ok := reasons(err); ok && (reasonAt(rs, 0) == reasonConditionFailed || reasonAt(rs, 1) == reasonConditionFailed) {
+			return nil
+		}
 		return fmt.Errorf("quarantine %s: %w", q.ID, translate(err))
 	}
 	return nil
 }
+
+// quarantineClaim is the key of the done-once claim of the mail with SES
+// id sesID in the quarantine.
+func quarantineClaim(sesID string) string { return "quarantine#" + sesID }
 
 // QuarantinedMail implements email.Store, newest first.
 func (s *Store) QuarantinedMail(ctx context.Context, inboxID string, limit int) ([]email.Quarantined, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/shared/chat"
+	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/store"
 	"github.com/parleychat/parley/shared/store/storetest"
 )
@@ -581,5 +582,29 @@ func TestAgents(t *testing.T) {
 	}
 	if _, err := s.Agent(ctx, "nobody"); !errors.Is(err, chat.ErrNotFound) {
 		t.Errorf("Agent unknown: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestQuarantineKeepsARedeliveryOnce: Lambda may deliver the same SES
+// receipt twice, each processed at its own time; the mail is listed once,
+// as first kept. Another mail is listed beside it.
+func TestQuarantineKeepsARedeliveryOnce(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	q := email.Quarantined{ID: "ses0001", InboxID: "main", From: "eve@evil.test", Reason: "failed DMARC checks", RawKey: "inbound/ses0001", ReceivedAt: t0}
+	again := q
+	again.ReceivedAt = t0.Add(90 * time.Second)
+	other := email.Quarantined{ID: "ses0002", InboxID: "main", From: "mallory@evil.test", Reason: "failed spam checks", RawKey: "inbound/ses0002", ReceivedAt: t0.Add(time.Minute)}
+	for _, m := range []email.Quarantined{q, again, other} {
+		if err := s.Quarantine(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.QuarantinedMail(ctx, "main", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]email.Quarantined{other, q}, got); diff != "" {
+		t.Errorf("quarantine (-want +got):\n%s", diff)
 	}
 }
