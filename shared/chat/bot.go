@@ -119,27 +119,32 @@ func (b BotState) author() Author {
 	return Author{Type: RoleBot, Name: b.Name, AvatarURL: b.AvatarURL}
 }
 
-// botEntries turns a turn of the engine into entries of the seq stream,
-// and the handover and the end into their events.
-func botEntries(b BotState, t chatflow.Turn, now time.Time) []Message {
+// takeTurn moves the conversation by a turn of the engine and returns
+// the turn's entries for the seq stream: what the bot said, then the
+// handover and the close, each only when this turn makes it (a close of
+// a conversation the bot handed over is never the bot's: the team has it).
+func takeTurn(c *Conversation, t chatflow.Turn, now time.Time) []Message {
+	prev, open := c.Bot, c.Status == StatusOpen
+	applyTurn(c, t)
 	var out []Message
 	for _, e := range t.Entries {
-		m := Message{Kind: KindText, Author: b.author(), Body: e.Text, CreatedAt: now}
+		m := Message{Kind: KindText, Author: prev.author(), Body: e.Text, CreatedAt: now}
 		if e.Ask != "" {
 			m.Ask = e.Asks()
 		}
 		out = append(out, m)
 	}
-	if t.Handover && b.Outcome != BotHandedOver {
-		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventHandedOver}, CreatedAt: now})
+	if prev.Outcome != BotHandedOver && c.Bot.Outcome == BotHandedOver {
+		out = append(out, Message{Kind: KindEvent, Author: prev.author(), Event: &Event{Type: EventHandedOver}, CreatedAt: now})
 	}
-	if t.End && b.Outcome != BotHandedOver {
-		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventClosed, Reason: CloseReasonBot}, CreatedAt: now})
+	if open && c.Status == StatusClosed {
+		out = append(out, Message{Kind: KindEvent, Author: prev.author(), Event: &Event{Type: EventClosed, Reason: CloseReasonBot}, CreatedAt: now})
 	}
 	return out
 }
 
-// applyTurn moves the conversation's bot state by a turn of the engine.
+// applyTurn moves the conversation's bot state by a turn of the engine:
+// an end closes the conversation unless the bot handed it over.
 func applyTurn(c *Conversation, t chatflow.Turn) {
 	if len(c.Bot.AnswerOrder) == 0 && len(c.Bot.Answers) > 0 {
 		// Answers stored before their order was kept: name order.
@@ -245,10 +250,7 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 		if !c.Bot.Running() || c.Bot.FlowID != flow.ID || c.Bot.Version != flow.Version {
 			return nil
 		}
-		t := flow.Answer(c.Bot.Wait, c.Bot.Answers, body, avail)
-		prev := c.Bot
-		applyTurn(c, t)
-		return botEntries(prev, t, now)
+		return takeTurn(c, flow.Answer(c.Bot.Wait, c.Bot.Answers, body, avail), now)
 	}, nil
 }
 
@@ -294,11 +296,9 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID, flowID s
 		Bot: BotState{FlowID: f.ID, Version: f.Version, Name: f.Bot.Name, AvatarURL: f.Bot.AvatarURL,
 			SessionTimeout: time.Duration(f.SessionMinutes) * time.Minute},
 	}
-	prev := c.Bot
-	applyTurn(&c, t)
-	entries := botEntries(prev, t, now)
+	entries := takeTurn(&c, t, now)
 	if f.Welcome != "" {
-		entries = append([]Message{{Kind: KindText, Author: prev.author(), Body: f.Welcome, CreatedAt: now}}, entries...)
+		entries = append([]Message{{Kind: KindText, Author: c.Bot.author(), Body: f.Welcome, CreatedAt: now}}, entries...)
 	}
 	if len(entries) == 0 {
 		return Conversation{}, nil, invalid("the bot has nothing to say")
