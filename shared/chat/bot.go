@@ -172,10 +172,17 @@ func applyTurn(c *Conversation, t chatflow.Turn) {
 }
 
 // stopBot is what an agent's hand on the conversation does to the bot:
-// it stops at once, mid-flow.
-func stopBot(c *Conversation) {
+// it stops at once, mid-flow. A bot stopped while its session timeout
+// ran gives the conversation the channel's inactivity timer in back (its
+// warning included, none when the channel has no timeout), from the
+// visitor's last activity: the timer the conversation would have had
+// without the bot. in comes from Service.timerAfterBot.
+func stopBot(c *Conversation, in Inactivity) {
 	if c.Bot.FlowID == "" {
 		return
+	}
+	if from, ok := sessionTimerFrom(*c); ok {
+		armTimer(c, in, from)
 	}
 	c.Bot.Wait = ""
 	if c.Bot.Outcome == "" {
@@ -384,6 +391,28 @@ func (s *Service) botFollowing(ctx context.Context, m Message) ([]Message, error
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// sessionTimerFrom tells whether the conversation's timer is its bot's
+// session timeout, and then the visitor's activity it runs from (the
+// session timer has no warning: it closes SessionTimeout after it).
+func sessionTimerFrom(c Conversation) (time.Time, bool) {
+	if !c.Bot.Running() || c.Bot.SessionTimeout <= 0 || c.TimerAt.IsZero() || c.TimerStage != TimerClose {
+		return time.Time{}, false
+	}
+	return c.TimerAt.Add(-c.Bot.SessionTimeout), true
+}
+
+// timerAfterBot is what stopBot needs, read before the write that stops
+// the bot: the channel's inactivity timer when the bot of conv waits with
+// a session timeout of its own, nothing otherwise (a bot that has stopped
+// never waits again, so a fresher state of conv needs it no more than
+// conv does).
+func (s *Service) timerAfterBot(ctx context.Context, conv Conversation) (Inactivity, error) {
+	if !conv.Bot.Running() || conv.Bot.SessionTimeout <= 0 {
+		return Inactivity{}, nil
+	}
+	return s.inactivityOf(ctx, conv)
 }
 
 // botTimer is the timer of a conversation whose bot waits for the

@@ -169,3 +169,103 @@ func TestOrderedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentHandGivesTheChannelTimerBack: while the bot waits, the
+// conversation's timer is the flow's session timeout (5 minutes, no
+// warning); an agent's hand that stops the bot (a takeover, a reply, a
+// routing assignment) gives it the channel's timer back, warning
+// included, from the visitor's last activity, or none when the channel
+// has no timeout. The old session deadline then closes nothing.
+func TestAgentHandGivesTheChannelTimerBack(t *testing.T) {
+	steps := []chatflow.Step{
+		{ID: "topic", Type: chatflow.StepText, Text: "What brings you here?", Save: "topic", Next: "problem"},
+		{ID: "problem", Type: chatflow.StepText, Text: "What went wrong?", Save: "problem", Next: "handover"},
+		{ID: "handover", Type: chatflow.StepHandover, Text: "Passing you to the team.", Away: "email"},
+		{ID: "email", Type: chatflow.StepEmail, Text: "Nobody is in. Your address?", Save: "email", Next: "done"},
+		{ID: "done", Type: chatflow.StepEnd, Text: "We will write to you."},
+	}
+	channel := chat.Inactivity{Timeout: 30 * time.Minute, Warning: 5 * time.Minute}
+	takeOver := func(t *testing.T, e *env, id string) error {
+		_, err := e.svc.TakeOver(t.Context(), ann, id, "")
+		return err
+	}
+	tests := []struct {
+		name    string
+		timer   chat.Inactivity
+		session int
+		// answers are the visitor's, a minute apart from t0+1m: the last
+		// is the visitor's last activity, which the timers run from.
+		answers   []string
+		hand      func(t *testing.T, e *env, conversationID string) error
+		wantAt    time.Duration // after the last answer; 0: no timer
+		wantStage chat.TimerStage
+	}{
+		{"a takeover", channel, 5, []string{"Sales"}, takeOver, 25 * time.Minute, chat.TimerWarn},
+		{"an agent's reply", channel, 5, []string{"Sales"},
+			func(t *testing.T, e *env, id string) error {
+				_, _, err := e.svc.Reply(t.Context(), ann, id, chat.SendInput{ClientID: uuid.NewString(), Body: "Hi, I'm Ann."})
+				return err
+			},
+			25 * time.Minute, chat.TimerWarn},
+		{"routing's assignment while the away branch asks", channel, 5, []string{"Sales", "Broken"},
+			func(t *testing.T, e *env, id string) error {
+				_, err := e.svc.AssignWaiting(t.Context(), "main", id, chat.Agent{ID: "ann", DisplayName: "Ann", Inboxes: []string{"main"}}, chat.Claim{Capacity: 1})
+				return err
+			},
+			25 * time.Minute, chat.TimerWarn},
+		{"a channel without a timeout", chat.Inactivity{}, 5, []string{"Sales"}, takeOver, 0, ""},
+		{"a bot without a session timeout keeps the channel's", channel, 0, []string{"Sales"}, takeOver, 25 * time.Minute, chat.TimerWarn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, now := botEnv(t, chat.Channel{InboxID: "main", Inactivity: tt.timer, Flows: []chatflow.Flow{botFlow(tt.session, steps...)}, Hours: closedHours(t)})
+			conv, _, err := e.svc.StartBot(t.Context(), botConn, uuid.NewString(), "greeter")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, a := range tt.answers {
+				*now = t0.Add(time.Duration(i+1) * time.Minute)
+				if _, err := e.svc.SendFromConnection(t.Context(), botConn, chat.SendInput{ClientID: uuid.NewString(), ConversationID: conv.ID, Body: a}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			last := time.Duration(len(tt.answers)) * time.Minute
+			c, err := e.store.Conversation(t.Context(), conv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Bot.Running() {
+				t.Fatalf("the bot should still wait; it is %+v", c.Bot)
+			}
+			if tt.session > 0 {
+				if want := t0.Add(last + 5*time.Minute); !c.TimerAt.Equal(want) || c.TimerStage != chat.TimerClose {
+					t.Fatalf("while the bot waits: timer %v %q, want the session's, %v close", c.TimerAt, c.TimerStage, want)
+				}
+			}
+
+			*now = t0.Add(last + 2*time.Minute)
+			if err := tt.hand(t, e, conv.ID); err != nil {
+				t.Fatal(err)
+			}
+			c, err = e.store.Conversation(t.Context(), conv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Bot.Running() {
+				t.Fatal("the agent's hand left the bot waiting")
+			}
+			var want time.Time
+			if tt.wantAt > 0 {
+				want = t0.Add(last + tt.wantAt)
+			}
+			if !c.TimerAt.Equal(want) || c.TimerStage != tt.wantStage {
+				t.Errorf("after the agent's hand: timer %v %q, want %v %q", c.TimerAt, c.TimerStage, want, tt.wantStage)
+			}
+
+			*now = t0.Add(last + 6*time.Minute)
+			if out, err := e.svc.Expire(t.Context(), conv.ID); err != nil || out != chat.ExpireNone {
+				t.Errorf("expire past the session's deadline = %s, %v; want none", out, err)
+			}
+		})
+	}
+}
