@@ -55,6 +55,11 @@ type BotState struct {
 // Running reports whether the bot waits for the visitor's answer.
 func (b BotState) Running() bool { return b.Wait != "" }
 
+// flowState is where the engine takes the bot up.
+func (b BotState) flowState() chatflow.State {
+	return chatflow.State{Wait: b.Wait, Answers: b.Answers, HandedOver: b.Outcome == BotHandedOver}
+}
+
 // BotSummary is what agents see of the bot's part.
 type BotSummary struct {
 	FlowID  string      `json:"flowId"`
@@ -245,10 +250,11 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 	if err != nil {
 		return nil, err
 	}
-	// Who is available is read only when the answer leads to a handover
-	// (a probe on the state read; the write decides on its own state).
+	// Who is available is read only when the answer leads to a first
+	// handover (a probe on the state read; the write decides on its own
+	// state): a conversation handed over runs no away branch again.
 	avail := true
-	if flow.Answer(conv.Bot.Wait, conv.Bot.Answers, body, true).Handover {
+	if st := conv.Bot.flowState(); !st.HandedOver && flow.Answer(st, body, true).Handover {
 		if avail, err = s.channelAvailable(ctx, conv.ChannelID); err != nil {
 			return nil, err
 		}
@@ -257,7 +263,7 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 		if !c.Bot.Running() || c.Bot.FlowID != flow.ID || c.Bot.Version != flow.Version {
 			return nil
 		}
-		return takeTurn(c, flow.Answer(c.Bot.Wait, c.Bot.Answers, body, avail), now)
+		return takeTurn(c, flow.Answer(c.Bot.flowState(), body, avail), now)
 	}, nil
 }
 

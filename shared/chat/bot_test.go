@@ -170,6 +170,45 @@ func TestOrderedAnswers(t *testing.T) {
 	}
 }
 
+// TestBotAwayBranchBackToItsHandover: an away branch that leads back to
+// its handover runs once in a conversation: the address given, the bot
+// says the handover's text again and stops, the conversation waiting for
+// the team with one handover.
+func TestBotAwayBranchBackToItsHandover(t *testing.T) {
+	flow := botFlow(0,
+		chatflow.Step{ID: "problem", Type: chatflow.StepText, Text: "What went wrong?", Save: "problem", Next: "handover"},
+		chatflow.Step{ID: "handover", Type: chatflow.StepHandover, Text: "Passing you to the team.", Away: "away"},
+		chatflow.Step{ID: "away", Type: chatflow.StepEmail, Text: "Nobody is in. Your address?", Save: "email", Next: "handover"},
+	)
+	e, _ := botEnv(t, chat.Channel{InboxID: "main", Inactivity: chat.Inactivity{Timeout: 30 * time.Minute}, Flows: []chatflow.Flow{flow}, Hours: closedHours(t)})
+	conv, _, err := e.svc.StartBot(t.Context(), botConn, uuid.NewString(), "greeter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"My order is late", "ana@example.com"} {
+		if _, err := e.svc.SendFromConnection(t.Context(), botConn, chat.SendInput{ClientID: uuid.NewString(), ConversationID: conv.ID, Body: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := e.store.Conversation(t.Context(), conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Bot.Running() || !chat.Waiting(c) || c.Bot.Answers["email"] != "ana@example.com" {
+		t.Errorf("bot waits for %q (want nothing), waiting for the team %v, answers %v", c.Bot.Wait, chat.Waiting(c), c.Bot.Answers)
+	}
+	msgs, _, err := e.store.Messages(t.Context(), chat.MessageQuery{ConversationID: conv.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := msgs[len(msgs)-1]; last.Author.Type != chat.RoleBot || last.Body != "Passing you to the team." {
+		t.Errorf("last entry %s %q, want the bot's handover text", last.Author.Type, last.Body)
+	}
+	if diff := cmp.Diff([]string{"handed_over"}, e.events(t, conv.ID)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
 // TestAgentHandGivesTheChannelTimerBack: while the bot waits, the
 // conversation's timer is the flow's session timeout (5 minutes, no
 // warning); an agent's hand that stops the bot (a takeover, a reply, a

@@ -116,8 +116,10 @@ func TestEngine(t *testing.T) {
 			}, turn.Entries); diff != "" {
 				t.Fatalf("start (-want +got):\n%s", diff)
 			}
+			handedOver := false
 			for _, a := range tt.answers {
-				turn = f.Answer(turn.Wait, turn.Answers, a.input, a.available)
+				turn = f.Answer(chatflow.State{Wait: turn.Wait, Answers: turn.Answers, HandedOver: handedOver}, a.input, a.available)
+				handedOver = handedOver || turn.Handover
 			}
 			var said []string
 			for _, e := range turn.Entries {
@@ -135,15 +137,51 @@ func TestEngine(t *testing.T) {
 		})
 	}
 	// Deterministic: the same state and answer give the same turn.
-	a := f.Answer("topic", nil, "Sales", true)
-	b := f.Answer("topic", nil, "Sales", true)
+	a := f.Answer(chatflow.State{Wait: "topic"}, "Sales", true)
+	b := f.Answer(chatflow.State{Wait: "topic"}, "Sales", true)
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("two runs differ:\n%s", diff)
 	}
 	// A step the version does not have stops the bot silently.
-	if turn := f.Answer("gone", map[string]string{}, "x", true); len(turn.Entries) != 0 || turn.Wait != "" {
+	if turn := f.Answer(chatflow.State{Wait: "gone", Answers: map[string]string{}}, "x", true); len(turn.Entries) != 0 || turn.Wait != "" {
 		t.Errorf("answer to a missing step: %+v", turn)
 	}
+}
+
+// TestAwayBranchRunsOnce: an away branch that leads back to its own
+// handover (the address asked, then "on to the team") is a valid flow,
+// and runs once: while nobody is available, the handover reached again
+// in a conversation already handed over says its text and the bot stops,
+// instead of running the away branch and asking again for ever.
+func TestAwayBranchRunsOnce(t *testing.T) {
+	handover := chatflow.Step{ID: "handover", Type: chatflow.StepHandover, Text: "Passing you to the team.", Away: "away"}
+	f := chatflow.Flow{ID: "f", Name: "F", Kind: chatflow.KindBot, Bot: chatflow.Persona{Name: "R"}, Steps: []chatflow.Step{
+		{ID: "problem", Type: chatflow.StepText, Text: "What went wrong?", Save: "problem", Next: "handover"},
+		handover,
+		{ID: "away", Type: chatflow.StepEmail, Text: "Nobody is in. Your address?", Save: "email", Next: "handover"},
+	}}
+	if _, probs := chatflow.Check(f, https); len(probs) > 0 {
+		t.Fatalf("check: %v", probs)
+	}
+	said := func(turn chatflow.Turn) []string {
+		var out []string
+		for _, e := range turn.Entries {
+			out = append(out, e.Text)
+		}
+		return out
+	}
+	turn := f.Answer(chatflow.State{Wait: "problem"}, "My order is late", false)
+	if diff := cmp.Diff([]string{"Passing you to the team.", "Nobody is in. Your address?"}, said(turn)); diff != "" || turn.Wait != "away" || !turn.Handover {
+		t.Fatalf("the handover: wait %q handover %v, said (-want +got):\n%s", turn.Wait, turn.Handover, diff)
+	}
+	turn = f.Answer(chatflow.State{Wait: turn.Wait, Answers: turn.Answers, HandedOver: true}, "ana@example.com", false)
+	if diff := cmp.Diff([]string{"Passing you to the team."}, said(turn)); diff != "" || turn.Wait != "" {
+		t.Errorf("back at the handover: wait %q, said (-want +got):\n%s", turn.Wait, diff)
+	}
+	if turn.Answers["email"] != "ana@example.com" {
+		t.Errorf("answers %v", turn.Answers)
+	}
+
 }
 
 // TestOpening: what the chat window shows on open is what Start says up

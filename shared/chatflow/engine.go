@@ -60,19 +60,32 @@ func (f Flow) Start(available bool) Turn {
 	return t
 }
 
-// Answer takes the visitor's answer to the waiting step and runs on. An
-// answer the step does not take (a typed text where only buttons are, an
-// address that is none) asks the step again. A step the flow no longer
-// has, or none waiting, stops the bot: nothing is said.
-func (f Flow) Answer(wait string, answers map[string]string, input string, available bool) Turn {
-	t := Turn{Answers: maps.Clone(answers)}
+// State is where the bot of a conversation stands before a turn: the
+// step that waits for the visitor, the answers collected, and whether it
+// has handed the conversation over already.
+type State struct {
+	Wait       string
+	Answers    map[string]string
+	HandedOver bool
+}
+
+// Answer takes the visitor's answer to the step that waits in st and runs
+// on. An answer the step does not take (a typed text where only buttons
+// are, an address that is none) asks the step again. A step the flow no
+// longer has, or none waiting, stops the bot: nothing is said. available
+// tells whether a person could take the conversation now; a conversation
+// handed over before runs no away branch again (it runs once), so a
+// handover its away branch leads back to says its text and stops.
+func (f Flow) Answer(st State, input string, available bool) Turn {
+	t := Turn{Answers: maps.Clone(st.Answers)}
 	if t.Answers == nil {
 		t.Answers = map[string]string{}
 	}
-	s, ok := f.step(wait)
+	s, ok := f.step(st.Wait)
 	if !ok || !s.asks() {
 		return t
 	}
+	available = available || st.HandedOver
 	input = strings.TrimSpace(input)
 	next := ""
 	switch s.Type {
