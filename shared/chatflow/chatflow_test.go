@@ -103,7 +103,7 @@ func TestEngine(t *testing.T) {
 		{"a wrong address is asked again", []answer{{"Support", true}, {"broken", true}, {"not an address", true}},
 			[]string{"Your address?"}, "email", map[string]string{"topic": "Support", "problem": "broken"}, false, false},
 		{"handover while available", []answer{{"Support", true}, {"broken", true}, {" Ana@Example.com ", true}},
-			[]string{"A person takes over."}, "", map[string]string{"topic": "Support", "problem": "broken", "email": "Ana@Example.com"}, true, false},
+			[]string{"A person takes over."}, "", map[string]string{"topic": "Support", "problem": "broken", "email": "Ana@example.com"}, true, false},
 		{"the away branch while nobody is", []answer{{"Sales", false}, {"3", false}, {"ana@example.com", false}},
 			[]string{"A person takes over.", "Nobody is in; we will write."}, "", map[string]string{"topic": "Sales", "seats": "3", "email": "ana@example.com"}, true, true},
 	}
@@ -181,7 +181,36 @@ func TestAwayBranchRunsOnce(t *testing.T) {
 	if turn.Answers["email"] != "ana@example.com" {
 		t.Errorf("answers %v", turn.Answers)
 	}
+}
 
+// TestEmailStep: the email step takes an address as the contact does
+// (shared/mail), saved with its domain in lower case, and asks again for
+// anything else: no domain, or one without a dot inside it, a domain
+// literal, a quoted local part, a display name, two addresses.
+func TestEmailStep(t *testing.T) {
+	f := chatflow.Flow{ID: "f", Name: "F", Kind: chatflow.KindBot, Bot: chatflow.Persona{Name: "R"}, Steps: []chatflow.Step{
+		{ID: "email", Type: chatflow.StepEmail, Text: "Your address?", Save: "email", Next: "done"},
+		{ID: "done", Type: chatflow.StepEnd, Text: "Thanks."},
+	}}
+	for in, want := range map[string]string{
+		"ana@example.com":             "ana@example.com",
+		" Ana.Lima+chat@Example.COM ": "Ana.Lima+chat@example.com",
+		"ana@mail.example.co.uk":      "ana@mail.example.co.uk",
+	} {
+		if turn := f.Answer(chatflow.State{Wait: "email"}, in, true); turn.Wait != "" || turn.Answers["email"] != want {
+			t.Errorf("%q: wait %q, saved %q; want it taken as %q", in, turn.Wait, turn.Answers["email"], want)
+		}
+	}
+	for _, in := range []string{
+		"not an address", "ana", "ana@", "@example.com", "john.smith@gmail", "ana@localhost.", "ana@.example.com", "ana@example..com",
+		"a@[10.0.0.1]", `"john smith"@example.com`, `"john"@example.com`, `"a..b"@example.com`, `"a@b"@example.com`,
+		"Ana <ana@example.com>", "ana@example.com, bob@example.com", "ana @example.com",
+	} {
+		turn := f.Answer(chatflow.State{Wait: "email"}, in, true)
+		if turn.Wait != "email" || len(turn.Answers) != 0 {
+			t.Errorf("%q taken as an address: wait %q, saved %q", in, turn.Wait, turn.Answers["email"])
+		}
+	}
 }
 
 // TestOpening: what the chat window shows on open is what Start says up
