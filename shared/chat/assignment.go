@@ -23,6 +23,10 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 	if err != nil {
 		return Conversation{}, err
 	}
+	timer, err := s.timerAfterBot(ctx, conv)
+	if err != nil {
+		return Conversation{}, err
+	}
 	probe := conv
 	ev, err := decide(&probe)
 	if err != nil {
@@ -46,7 +50,7 @@ func (s *Service) transition(ctx context.Context, agent Principal, conversationI
 			c.LastActivityAt = now
 			// A person's hand on the conversation stops the bot at once.
 			if agent.Role == RoleAgent || e.Type == EventAssigned || e.Type == EventTakenOver {
-				stopBot(c)
+				stopBot(c, timer)
 			}
 			// Acting on a thread means the agent has seen it, as replying does.
 			if agent.Role == RoleAgent {

@@ -55,6 +55,11 @@ type BotState struct {
 // Running reports whether the bot waits for the visitor's answer.
 func (b BotState) Running() bool { return b.Wait != "" }
 
+// flowState is where the engine takes the bot up.
+func (b BotState) flowState() chatflow.State {
+	return chatflow.State{Wait: b.Wait, Answers: b.Answers, HandedOver: b.Outcome == BotHandedOver}
+}
+
 // BotSummary is what agents see of the bot's part.
 type BotSummary struct {
 	FlowID  string      `json:"flowId"`
@@ -119,27 +124,32 @@ func (b BotState) author() Author {
 	return Author{Type: RoleBot, Name: b.Name, AvatarURL: b.AvatarURL}
 }
 
-// botEntries turns a turn of the engine into entries of the seq stream,
-// and the handover and the end into their events.
-func botEntries(b BotState, t chatflow.Turn, now time.Time) []Message {
+// takeTurn moves the conversation by a turn of the engine and returns
+// the turn's entries for the seq stream: what the bot said, then the
+// handover and the close, each only when this turn makes it (a close of
+// a conversation the bot handed over is never the bot's: the team has it).
+func takeTurn(c *Conversation, t chatflow.Turn, now time.Time) []Message {
+	prev, open := c.Bot, c.Status == StatusOpen
+	applyTurn(c, t)
 	var out []Message
 	for _, e := range t.Entries {
-		m := Message{Kind: KindText, Author: b.author(), Body: e.Text, CreatedAt: now}
+		m := Message{Kind: KindText, Author: prev.author(), Body: e.Text, CreatedAt: now}
 		if e.Ask != "" {
 			m.Ask = e.Asks()
 		}
 		out = append(out, m)
 	}
-	if t.Handover && b.Outcome != BotHandedOver {
-		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventHandedOver}, CreatedAt: now})
+	if prev.Outcome != BotHandedOver && c.Bot.Outcome == BotHandedOver {
+		out = append(out, Message{Kind: KindEvent, Author: prev.author(), Event: &Event{Type: EventHandedOver}, CreatedAt: now})
 	}
-	if t.End && b.Outcome != BotHandedOver {
-		out = append(out, Message{Kind: KindEvent, Author: b.author(), Event: &Event{Type: EventClosed, Reason: CloseReasonBot}, CreatedAt: now})
+	if open && c.Status == StatusClosed {
+		out = append(out, Message{Kind: KindEvent, Author: prev.author(), Event: &Event{Type: EventClosed, Reason: CloseReasonBot}, CreatedAt: now})
 	}
 	return out
 }
 
-// applyTurn moves the conversation's bot state by a turn of the engine.
+// applyTurn moves the conversation's bot state by a turn of the engine:
+// an end closes the conversation unless the bot handed it over.
 func applyTurn(c *Conversation, t chatflow.Turn) {
 	if len(c.Bot.AnswerOrder) == 0 && len(c.Bot.Answers) > 0 {
 		// Answers stored before their order was kept: name order.
@@ -167,10 +177,17 @@ func applyTurn(c *Conversation, t chatflow.Turn) {
 }
 
 // stopBot is what an agent's hand on the conversation does to the bot:
-// it stops at once, mid-flow.
-func stopBot(c *Conversation) {
+// it stops at once, mid-flow. A bot stopped while its session timeout
+// ran gives the conversation the channel's inactivity timer in back (its
+// warning included, none when the channel has no timeout), from the
+// visitor's last activity: the timer the conversation would have had
+// without the bot. in comes from Service.timerAfterBot.
+func stopBot(c *Conversation, in Inactivity) {
 	if c.Bot.FlowID == "" {
 		return
+	}
+	if from, ok := sessionTimerFrom(*c); ok {
+		armTimer(c, in, from)
 	}
 	c.Bot.Wait = ""
 	if c.Bot.Outcome == "" {
@@ -233,10 +250,11 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 	if err != nil {
 		return nil, err
 	}
-	// Who is available is read only when the answer leads to a handover
-	// (a probe on the state read; the write decides on its own state).
+	// Who is available is read only when the answer leads to a first
+	// handover (a probe on the state read; the write decides on its own
+	// state): a conversation handed over runs no away branch again.
 	avail := true
-	if flow.Answer(conv.Bot.Wait, conv.Bot.Answers, body, true).Handover {
+	if st := conv.Bot.flowState(); !st.HandedOver && flow.Answer(st, body, true).Handover {
 		if avail, err = s.channelAvailable(ctx, conv.ChannelID); err != nil {
 			return nil, err
 		}
@@ -245,10 +263,7 @@ func (s *Service) botAnswer(ctx context.Context, conv Conversation, body string)
 		if !c.Bot.Running() || c.Bot.FlowID != flow.ID || c.Bot.Version != flow.Version {
 			return nil
 		}
-		t := flow.Answer(c.Bot.Wait, c.Bot.Answers, body, avail)
-		prev := c.Bot
-		applyTurn(c, t)
-		return botEntries(prev, t, now)
+		return takeTurn(c, flow.Answer(c.Bot.flowState(), body, avail), now)
 	}, nil
 }
 
@@ -294,11 +309,9 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID, flowID s
 		Bot: BotState{FlowID: f.ID, Version: f.Version, Name: f.Bot.Name, AvatarURL: f.Bot.AvatarURL,
 			SessionTimeout: time.Duration(f.SessionMinutes) * time.Minute},
 	}
-	prev := c.Bot
-	applyTurn(&c, t)
-	entries := botEntries(prev, t, now)
+	entries := takeTurn(&c, t, now)
 	if f.Welcome != "" {
-		entries = append([]Message{{Kind: KindText, Author: prev.author(), Body: f.Welcome, CreatedAt: now}}, entries...)
+		entries = append([]Message{{Kind: KindText, Author: c.Bot.author(), Body: f.Welcome, CreatedAt: now}}, entries...)
 	}
 	if len(entries) == 0 {
 		return Conversation{}, nil, invalid("the bot has nothing to say")
@@ -384,6 +397,28 @@ func (s *Service) botFollowing(ctx context.Context, m Message) ([]Message, error
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// sessionTimerFrom tells whether the conversation's timer is its bot's
+// session timeout, and then the visitor's activity it runs from (the
+// session timer has no warning: it closes SessionTimeout after it).
+func sessionTimerFrom(c Conversation) (time.Time, bool) {
+	if !c.Bot.Running() || c.Bot.SessionTimeout <= 0 || c.TimerAt.IsZero() || c.TimerStage != TimerClose {
+		return time.Time{}, false
+	}
+	return c.TimerAt.Add(-c.Bot.SessionTimeout), true
+}
+
+// timerAfterBot is what stopBot needs, read before the write that stops
+// the bot: the channel's inactivity timer when the bot of conv waits with
+// a session timeout of its own, nothing otherwise (a bot that has stopped
+// never waits again, so a fresher state of conv needs it no more than
+// conv does).
+func (s *Service) timerAfterBot(ctx context.Context, conv Conversation) (Inactivity, error) {
+	if !conv.Bot.Running() || conv.Bot.SessionTimeout <= 0 {
+		return Inactivity{}, nil
+	}
+	return s.inactivityOf(ctx, conv)
 }
 
 // botTimer is the timer of a conversation whose bot waits for the

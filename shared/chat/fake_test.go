@@ -91,13 +91,25 @@ func (f *fakeStore) CreateConversation(_ context.Context, in chat.NewConversatio
 		return d, err
 	}
 	c, m := in.Conversation, in.Message
-	c.LastSeq, m.Seq, m.ConversationID = 1, 1, c.ID
-	f.convs[c.ID], f.msgs[c.ID] = c, []chat.Message{m}
+	follow := numbered(c.ID, 1, in.Follow)
+	c.LastSeq, m.Seq, m.ConversationID = int64(1+len(follow)), 1, c.ID
+	f.convs[c.ID], f.msgs[c.ID] = c, append([]chat.Message{m}, follow...)
 	if in.ClientKey != "" {
 		f.clients[in.ClientKey] = [2]any{c.ID, int64(1)}
 		f.requests[in.ClientKey] = in.Request
 	}
-	return chat.Appended{Conversation: c, Message: m}, nil
+	return chat.Appended{Conversation: c, Message: m, Follow: follow}, nil
+}
+
+// numbered gives the entries stored after the message of seq their seqs,
+// as the store does.
+func numbered(conversationID string, seq int64, entries []chat.Message) []chat.Message {
+	out := make([]chat.Message, len(entries))
+	for i, m := range entries {
+		m.ConversationID, m.Seq = conversationID, seq+1+int64(i)
+		out[i] = m
+	}
+	return out
 }
 
 func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, error) {
@@ -131,17 +143,21 @@ func (f *fakeStore) Append(_ context.Context, in chat.Append) (chat.Appended, er
 			f.mu.Unlock()
 			continue
 		}
-		next.LastSeq = cur.LastSeq + 1
+		var follow []chat.Message
+		if in.Follow != nil {
+			follow = numbered(cur.ID, cur.LastSeq+1, in.Follow())
+		}
+		next.LastSeq = cur.LastSeq + 1 + int64(len(follow))
 		m := in.Message
-		m.ConversationID, m.Seq = cur.ID, next.LastSeq
+		m.ConversationID, m.Seq = cur.ID, cur.LastSeq+1
 		f.convs[cur.ID] = next
-		f.msgs[cur.ID] = append(f.msgs[cur.ID], m)
+		f.msgs[cur.ID] = append(append(f.msgs[cur.ID], m), follow...)
 		if in.ClientKey != "" {
 			f.clients[in.ClientKey] = [2]any{cur.ID, m.Seq}
 			f.requests[in.ClientKey] = in.Request
 		}
 		f.mu.Unlock()
-		return chat.Appended{Conversation: next, Message: m}, nil
+		return chat.Appended{Conversation: next, Message: m, Follow: follow}, nil
 	}
 	return chat.Appended{}, chat.ErrConflict
 }

@@ -174,12 +174,18 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 		bot    func(c *Conversation, now time.Time) []Message
 		follow []Message
 	)
-	if p.Role == RoleVisitor {
-		var err error
+	var err error
+	switch p.Role {
+	case RoleVisitor:
 		if timer, err = s.inactivityOf(ctx, conv); err != nil {
 			return Appended{}, err
 		}
 		if bot, err = s.botAnswer(ctx, conv, in.Body); err != nil {
+			return Appended{}, err
+		}
+	case RoleAgent:
+		// An agent's reply stops the bot (stopBot).
+		if timer, err = s.timerAfterBot(ctx, conv); err != nil {
 			return Appended{}, err
 		}
 	}
@@ -203,7 +209,7 @@ func (s *Service) appendText(ctx context.Context, p Principal, conv Conversation
 			if p.Role == RoleAgent {
 				// Replying means the agent has seen everything before it.
 				c.AgentReadSeq = c.LastSeq + 1
-				stopBot(c)
+				stopBot(c, timer)
 			}
 			follow = nil
 			if bot != nil {

@@ -63,6 +63,10 @@ func (s *Service) AssignWaiting(ctx context.Context, inboxID, conversationID str
 	case conv.InboxID != inboxID || !Waiting(conv):
 		return Conversation{}, ErrNotWaiting
 	}
+	timer, err := s.timerAfterBot(ctx, conv)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("assign %s: %w", conversationID, err)
+	}
 	now := s.now()
 	res, err := s.store.Append(ctx, Append{
 		Current: conv,
@@ -74,7 +78,7 @@ func (s *Service) AssignWaiting(ctx context.Context, inboxID, conversationID str
 			}
 			c.AssigneeID, c.AssigneeName, c.AssigneeAvatarURL = agent.ID, agent.DisplayName, agent.AvatarURL
 			c.LastActivityAt = now
-			stopBot(c)
+			stopBot(c, timer)
 			return nil
 		},
 	})

@@ -103,7 +103,7 @@ func TestEngine(t *testing.T) {
 		{"a wrong address is asked again", []answer{{"Support", true}, {"broken", true}, {"not an address", true}},
 			[]string{"Your address?"}, "email", map[string]string{"topic": "Support", "problem": "broken"}, false, false},
 		{"handover while available", []answer{{"Support", true}, {"broken", true}, {" Ana@Example.com ", true}},
-			[]string{"A person takes over."}, "", map[string]string{"topic": "Support", "problem": "broken", "email": "Ana@Example.com"}, true, false},
+			[]string{"A person takes over."}, "", map[string]string{"topic": "Support", "problem": "broken", "email": "Ana@example.com"}, true, false},
 		{"the away branch while nobody is", []answer{{"Sales", false}, {"3", false}, {"ana@example.com", false}},
 			[]string{"A person takes over.", "Nobody is in; we will write."}, "", map[string]string{"topic": "Sales", "seats": "3", "email": "ana@example.com"}, true, true},
 	}
@@ -116,8 +116,10 @@ func TestEngine(t *testing.T) {
 			}, turn.Entries); diff != "" {
 				t.Fatalf("start (-want +got):\n%s", diff)
 			}
+			handedOver := false
 			for _, a := range tt.answers {
-				turn = f.Answer(turn.Wait, turn.Answers, a.input, a.available)
+				turn = f.Answer(chatflow.State{Wait: turn.Wait, Answers: turn.Answers, HandedOver: handedOver}, a.input, a.available)
+				handedOver = handedOver || turn.Handover
 			}
 			var said []string
 			for _, e := range turn.Entries {
@@ -135,14 +137,79 @@ func TestEngine(t *testing.T) {
 		})
 	}
 	// Deterministic: the same state and answer give the same turn.
-	a := f.Answer("topic", nil, "Sales", true)
-	b := f.Answer("topic", nil, "Sales", true)
+	a := f.Answer(chatflow.State{Wait: "topic"}, "Sales", true)
+	b := f.Answer(chatflow.State{Wait: "topic"}, "Sales", true)
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("two runs differ:\n%s", diff)
 	}
 	// A step the version does not have stops the bot silently.
-	if turn := f.Answer("gone", map[string]string{}, "x", true); len(turn.Entries) != 0 || turn.Wait != "" {
+	if turn := f.Answer(chatflow.State{Wait: "gone", Answers: map[string]string{}}, "x", true); len(turn.Entries) != 0 || turn.Wait != "" {
 		t.Errorf("answer to a missing step: %+v", turn)
+	}
+}
+
+// TestAwayBranchRunsOnce: an away branch that leads back to its own
+// handover (the address asked, then "on to the team") is a valid flow,
+// and runs once: while nobody is available, the handover reached again
+// in a conversation already handed over says its text and the bot stops,
+// instead of running the away branch and asking again for ever.
+func TestAwayBranchRunsOnce(t *testing.T) {
+	handover := chatflow.Step{ID: "handover", Type: chatflow.StepHandover, Text: "Passing you to the team.", Away: "away"}
+	f := chatflow.Flow{ID: "f", Name: "F", Kind: chatflow.KindBot, Bot: chatflow.Persona{Name: "R"}, Steps: []chatflow.Step{
+		{ID: "problem", Type: chatflow.StepText, Text: "What went wrong?", Save: "problem", Next: "handover"},
+		handover,
+		{ID: "away", Type: chatflow.StepEmail, Text: "Nobody is in. Your address?", Save: "email", Next: "handover"},
+	}}
+	if _, probs := chatflow.Check(f, https); len(probs) > 0 {
+		t.Fatalf("check: %v", probs)
+	}
+	said := func(turn chatflow.Turn) []string {
+		var out []string
+		for _, e := range turn.Entries {
+			out = append(out, e.Text)
+		}
+		return out
+	}
+	turn := f.Answer(chatflow.State{Wait: "problem"}, "My order is late", false)
+	if diff := cmp.Diff([]string{"Passing you to the team.", "Nobody is in. Your address?"}, said(turn)); diff != "" || turn.Wait != "away" || !turn.Handover {
+		t.Fatalf("the handover: wait %q handover %v, said (-want +got):\n%s", turn.Wait, turn.Handover, diff)
+	}
+	turn = f.Answer(chatflow.State{Wait: turn.Wait, Answers: turn.Answers, HandedOver: true}, "ana@example.com", false)
+	if diff := cmp.Diff([]string{"Passing you to the team."}, said(turn)); diff != "" || turn.Wait != "" {
+		t.Errorf("back at the handover: wait %q, said (-want +got):\n%s", turn.Wait, diff)
+	}
+	if turn.Answers["email"] != "ana@example.com" {
+		t.Errorf("answers %v", turn.Answers)
+	}
+}
+
+// TestEmailStep: the email step takes an address as the contact does
+// (shared/mail), saved with its domain in lower case, and asks again for
+// anything else: no domain, or one without a dot inside it, a domain
+// literal, a quoted local part, a display name, two addresses.
+func TestEmailStep(t *testing.T) {
+	f := chatflow.Flow{ID: "f", Name: "F", Kind: chatflow.KindBot, Bot: chatflow.Persona{Name: "R"}, Steps: []chatflow.Step{
+		{ID: "email", Type: chatflow.StepEmail, Text: "Your address?", Save: "email", Next: "done"},
+		{ID: "done", Type: chatflow.StepEnd, Text: "Thanks."},
+	}}
+	for in, want := range map[string]string{
+		"ana@example.com":             "ana@example.com",
+		" Ana.Lima+chat@Example.COM ": "Ana.Lima+chat@example.com",
+		"ana@mail.example.co.uk":      "ana@mail.example.co.uk",
+	} {
+		if turn := f.Answer(chatflow.State{Wait: "email"}, in, true); turn.Wait != "" || turn.Answers["email"] != want {
+			t.Errorf("%q: wait %q, saved %q; want it taken as %q", in, turn.Wait, turn.Answers["email"], want)
+		}
+	}
+	for _, in := range []string{
+		"not an address", "ana", "ana@", "@example.com", "john.smith@gmail", "ana@localhost.", "ana@.example.com", "ana@example..com",
+		"a@[10.0.0.1]", `"john smith"@example.com`, `"john"@example.com`, `"a..b"@example.com`, `"a@b"@example.com`,
+		"Ana <ana@example.com>", "ana@example.com, bob@example.com", "ana @example.com",
+	} {
+		turn := f.Answer(chatflow.State{Wait: "email"}, in, true)
+		if turn.Wait != "email" || len(turn.Answers) != 0 {
+			t.Errorf("%q taken as an address: wait %q, saved %q", in, turn.Wait, turn.Answers["email"])
+		}
 	}
 }
 

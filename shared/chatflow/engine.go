@@ -2,8 +2,9 @@ package chatflow
 
 import (
 	"maps"
-	"net/mail"
 	"strings"
+
+	"github.com/parleychat/parley/shared/mail"
 )
 
 // Entry is what the bot says at one step: its text and, for an asking
@@ -60,19 +61,32 @@ func (f Flow) Start(available bool) Turn {
 	return t
 }
 
-// Answer takes the visitor's answer to the waiting step and runs on. An
-// answer the step does not take (a typed text where only buttons are, an
-// address that is none) asks the step again. A step the flow no longer
-// has, or none waiting, stops the bot: nothing is said.
-func (f Flow) Answer(wait string, answers map[string]string, input string, available bool) Turn {
-	t := Turn{Answers: maps.Clone(answers)}
+// State is where the bot of a conversation stands before a turn: the
+// step that waits for the visitor, the answers collected, and whether it
+// has handed the conversation over already.
+type State struct {
+	Wait       string
+	Answers    map[string]string
+	HandedOver bool
+}
+
+// Answer takes the visitor's answer to the step that waits in st and runs
+// on. An answer the step does not take (a typed text where only buttons
+// are, an address that is none) asks the step again. A step the flow no
+// longer has, or none waiting, stops the bot: nothing is said. available
+// tells whether a person could take the conversation now; a conversation
+// handed over before runs no away branch again (it runs once), so a
+// handover its away branch leads back to says its text and stops.
+func (f Flow) Answer(st State, input string, available bool) Turn {
+	t := Turn{Answers: maps.Clone(st.Answers)}
 	if t.Answers == nil {
 		t.Answers = map[string]string{}
 	}
-	s, ok := f.step(wait)
+	s, ok := f.step(st.Wait)
 	if !ok || !s.asks() {
 		return t
 	}
+	available = available || st.HandedOver
 	input = strings.TrimSpace(input)
 	next := ""
 	switch s.Type {
@@ -89,8 +103,8 @@ func (f Flow) Answer(wait string, answers map[string]string, input string, avail
 	case StepText:
 		next = s.Next
 	case StepEmail:
-		if addr, err := mail.ParseAddress(input); err == nil && addr.Name == "" && strings.Contains(addr.Address, ".") {
-			next, input = s.Next, addr.Address
+		if addr, ok := emailAddress(input); ok {
+			next, input = s.Next, addr
 		}
 	}
 	if next == "" || input == "" {
@@ -165,4 +179,21 @@ func (f Flow) Opening() []Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// emailAddress is the address an email step takes: one the contact
+// takes (shared/mail: a bare address, no spaces, a dot inside the domain,
+// the domain in lower case), which is neither a domain literal
+// ("a@[10.0.0.1]", which shared/mail lets through) nor quoted (which it
+// refuses already): never a visitor's address.
+func emailAddress(input string) (string, bool) {
+	addr, err := mail.ParseAddress(input)
+	if err != nil {
+		return "", false
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if strings.HasPrefix(addr, `"`) || strings.HasPrefix(addr[at+1:], "[") {
+		return "", false
+	}
+	return addr, true
 }

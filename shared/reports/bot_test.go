@@ -68,6 +68,18 @@ func botScripts() []struct {
 				New: reports.Volume{Chat: 1}, Closed: reports.Closes{Inactivity: 1}, Missed: 1, Bot: reports.Bot{Started: 1, HandedOver: 1},
 				TimeToClose: timing(1, 1800, 2700, 2700),
 			})},
+		{"a bot's close after its handover closes nothing: the team has the conversation",
+			// Stored before chat wrote the close only when the bot closed:
+			// the away branch reached its end in the turn that handed over.
+			(&script{cid: "b8", inbox: "main"}).bot(at(140, 0)).visitor(at(140, 10)).handover(at(141, 0)).close(at(141, 0), "bot").
+				assign(at(141, 1), "alice").reply(at(141, 40), "alice").close(at(145, 0), "agent"),
+			plainHours(reports.Summary{
+				New: reports.Volume{Chat: 1}, Closed: reports.Closes{Agent: 1},
+				Bot:           reports.Bot{Started: 1, HandedOver: 1},
+				FirstResponse: timing(1, 40, 45, 45), FirstResponseFromAssignment: timing(1, 39, 45, 45),
+				ReplyTime:   timing(1, 40, 45, 45),
+				TimeToClose: timing(1, 240, 300, 300),
+			})},
 		{"an agent's reply stops the bot: no first response, the visitor had asked no one",
 			(&script{cid: "b7", inbox: "main"}).bot(at(130, 0)).visitor(at(130, 5)).reply(at(131, 0), "bob").
 				visitor(at(132, 0)).reply(at(133, 0), "bob").close(at(134, 0), "agent"),
@@ -147,7 +159,7 @@ func TestRecordBotConversationsTwiceShuffled(t *testing.T) {
 	if diff := cmp.Diff(reports.Summarize(want), got.Total); diff != "" {
 		t.Errorf("total (-in order +shuffled twice):\n%s", diff)
 	}
-	if got.Total.Bot != (reports.Bot{Started: 7, HandedOver: 3, Resolved: 1, Abandoned: 1}) {
+	if got.Total.Bot != (reports.Bot{Started: 8, HandedOver: 4, Resolved: 1, Abandoned: 1}) {
 		t.Errorf("bot numbers %+v", got.Total.Bot)
 	}
 }

@@ -318,6 +318,13 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 			}
 			assignee, assignedAt = e.Agent, t
 		case KindClosed:
+			if e.Reason == chat.CloseReasonBot && !withBot {
+				// The bot closes only a conversation it has. Before chat
+				// knew that, a bot whose away branch ended after its
+				// handover stored a close in a conversation that stayed
+				// with the team: it closed nothing.
+				continue
+			}
 			name := closeName(e.Reason)
 			r.add(inbox(t), name, 1)
 			k, byAgent := agent(assignee, t)

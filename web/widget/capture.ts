@@ -10,7 +10,7 @@ export const mailIcon = "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V
 type Save = (email: string) => Promise<VisitorContact>;
 
 // A pragmatic check before asking the server, which validates for real.
-const looksLikeEmail = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]{2,}$/;
+const looksLikeEmail = /^[^\s@<>()",;:[\]]+@[^\s@<>()",;:[\]]+\.[^\s@<>()",;:[\]]{2,}$/;
 
 export class EmailCapture {
   /** saved is the address the visitor gave, "" when none. */
