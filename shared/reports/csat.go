@@ -1,9 +1,6 @@
 package reports
 
-import (
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // KindRated is an entry of the visitor's answer to the satisfaction
 // survey (Score); a later one replaces it.
@@ -32,48 +29,53 @@ func CSATScoreName(score int) string { return "csat_s" + strconv.Itoa(score) }
 // conversation from one score to the other. A rating with no asking close
 // among the entries (that close's event not recorded yet) counts on its
 // own day, and moves to the close's when that arrives.
-func (c Conversation) csat(r Rollups, loc *time.Location) {
+func (c Conversation) csat(r Rollups, counted []*Counted) {
 	var (
 		assignee, askedBy string
-		asked             time.Time
-		rated             *Entry
+		// asked and rated are the indexes of the first asking close and
+		// of the latest rating, -1 until one.
+		asked, rated = -1, -1
 	)
 	for i, e := range c.Entries {
 		switch e.Kind {
 		case KindAssigned:
 			assignee = e.Agent
 		case KindClosed:
-			if e.Survey && asked.IsZero() {
-				asked, askedBy = e.time(), assignee
+			if e.Survey && asked < 0 {
+				asked, askedBy = i, assignee
 			}
 		case KindRated:
 			if e.Score >= 1 && e.Score <= 5 {
-				rated = &c.Entries[i]
-				if asked.IsZero() {
+				rated = i
+				if asked < 0 {
 					askedBy = assignee
 				}
 			}
 		}
 	}
 	at := asked
-	if at.IsZero() {
-		if rated == nil {
+	if at < 0 {
+		if rated < 0 {
 			return
 		}
-		at = rated.time()
+		at = rated
 	}
-	keys := []Key{{DimInbox, c.InboxID, at.In(loc).Format(time.DateOnly)}}
+	var score int
+	if rated >= 0 {
+		score = c.Entries[rated].Score
+	}
+	keys := []Key{{DimInbox, c.InboxID, c.day(at, counted)}}
 	if askedBy != "" {
 		keys = append(keys, Key{DimAgent, askedBy, keys[0].Day})
 	}
 	for _, k := range keys {
-		if !asked.IsZero() {
+		if asked >= 0 {
 			r.add(k, CSATAsked, 1)
 		}
-		if rated != nil {
+		if score > 0 {
 			r.add(k, CSATResponses, 1)
-			r.add(k, CSATSum, int64(rated.Score))
-			r.add(k, CSATScoreName(rated.Score), 1)
+			r.add(k, CSATSum, int64(score))
+			r.add(k, CSATScoreName(score), 1)
 		}
 	}
 }

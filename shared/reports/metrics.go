@@ -7,7 +7,10 @@
 // contribution to the rollups is a pure function of them (Conversation.
 // Rollups), so an event seen twice changes nothing and a late event
 // changes the contribution to what it would have been in order: the
-// consumer stores what it added and applies the difference.
+// consumer stores what it added and applies the difference. Each entry
+// keeps how it was counted (Counted: its day's offset, its times' business
+// hours), so a later change of the account's zone or of the channel's
+// hours leaves what was counted as it was.
 package reports
 
 import (
@@ -51,6 +54,57 @@ type Entry struct {
 	// Score is the rating given (KindRated, csat.go).
 	Survey bool `json:"y,omitempty"`
 	Score  int  `json:"s,omitempty"`
+	// Counted is how the entry was counted, set when it first was and
+	// kept after; nil when it was not counted yet (or was counted before
+	// this was kept, and is counted again at the next event).
+	Counted *Counted `json:"n,omitempty"`
+}
+
+// Counted is how an entry was counted: with the account's zone and the
+// channel's hours in force then. Its counters keep them when a later
+// event computes the conversation again, so a change of the zone or of
+// the hours applies to what is counted from then on; the backfill
+// (Recorder.Recompute) counts the entries it reads again on purpose.
+type Counted struct {
+	// Offset is the account's zone's offset from UTC at the entry's
+	// time, in seconds: what makes the entry's day.
+	Offset int `json:"z,omitempty"`
+	// Open are the business-hours durations of the times the entry ends,
+	// in milliseconds: [wall, open], or [wall] when the open time was the
+	// wall-clock one. The wall-clock duration names the time measured: a
+	// late event that moves its start makes another, measured with the
+	// hours in force when it comes.
+	Open [][]int64 `json:"o,omitempty"`
+}
+
+// open is the business-hours duration counted for the time of wall
+// milliseconds, if there is one.
+func (n *Counted) open(wall int64) (time.Duration, bool) {
+	if n == nil {
+		return 0, false
+	}
+	for _, s := range n.Open {
+		switch {
+		case len(s) == 1 && s[0] == wall:
+			return time.Duration(wall) * time.Millisecond, true
+		case len(s) == 2 && s[0] == wall:
+			return time.Duration(s[1]) * time.Millisecond, true
+		}
+	}
+	return 0, false
+}
+
+// keep records that the time of wall milliseconds counted open of
+// business hours, once.
+func (n *Counted) keep(wall int64, open time.Duration) {
+	if _, ok := n.open(wall); ok {
+		return
+	}
+	if o := open.Milliseconds(); o != wall {
+		n.Open = append(n.Open, []int64{wall, o})
+		return
+	}
+	n.Open = append(n.Open, []int64{wall})
 }
 
 func (e Entry) time() time.Time { return time.UnixMilli(e.At) }
@@ -210,20 +264,50 @@ func closeName(reason string) string {
 // taken in loc, business-hours times by hours (nil: the channel has no
 // opening hours, and they equal the wall-clock times). Every measured
 // time counts on the day it ends (the reply, the close), so a past day's
-// numbers do not wait for later events.
+// numbers do not wait for later events. An entry already counted keeps
+// its day and the business hours of its times (Entry.Counted): loc and
+// hours apply to the rest.
 func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) Rollups {
+	r, _ := c.count(loc, hours)
+	return r
+}
+
+// count is Rollups, and how each entry was counted: what the entries keep
+// when the contribution is stored.
+func (c Conversation) count(loc *time.Location, hours *availability.Schedule) (Rollups, []*Counted) {
 	r := Rollups{}
-	measure := func(k Key, m string, from, to time.Time) {
-		r.sample(k, m, to.Sub(from))
-		open := to.Sub(from)
-		if hours != nil {
-			open = hours.OpenDuration(from, to)
+	counted := make([]*Counted, len(c.Entries))
+	for i, e := range c.Entries {
+		n := &Counted{}
+		if e.Counted != nil {
+			n.Offset = e.Counted.Offset
+		} else {
+			_, n.Offset = e.time().In(loc).Zone()
 		}
+		counted[i] = n
+	}
+	// cur is the entry being read: every counter counts on its day, and
+	// every time measured ends at it.
+	var cur int
+	measure := func(k Key, m string, from, to time.Time) {
+		wall := to.Sub(from)
+		r.sample(k, m, wall)
+		open, ok := counted[cur].open(wall.Milliseconds())
+		if !ok {
+			open, ok = c.Entries[cur].Counted.open(wall.Milliseconds())
+		}
+		if !ok {
+			open = wall
+			if hours != nil {
+				open = hours.OpenDuration(from, to)
+			}
+		}
+		counted[cur].keep(wall.Milliseconds(), open)
 		r.sample(k, Business(m), open)
 	}
-	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
-	inbox := func(t time.Time) Key { return Key{DimInbox, c.InboxID, day(t)} }
-	agent := func(id string, t time.Time) (Key, bool) { return Key{DimAgent, id, day(t)}, id != "" }
+	day := func() string { return c.day(cur, counted) }
+	inbox := func() Key { return Key{DimInbox, c.InboxID, day()} }
+	agent := func(id string) (Key, bool) { return Key{DimAgent, id, day()}, id != "" }
 	var (
 		seg      segment
 		assignee string
@@ -240,25 +324,26 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 		seg = segment{started: true, start: t}
 	}
 	// opened counts the conversation as new, by its channel.
-	opened := func(e Entry, t time.Time) {
+	opened := func(e Entry) {
 		name := NewChat
 		if e.Channel == chat.ChannelEmail {
 			name = NewEmail
 		}
-		r.add(inbox(t), name, 1)
+		r.add(inbox(), name, 1)
 	}
-	for _, e := range c.Entries {
+	for i, e := range c.Entries {
+		cur = i
 		t := e.time()
 		switch e.Kind {
 		case KindBot:
-			opened(e, t)
-			r.add(inbox(t), BotStarted, 1)
+			opened(e)
+			r.add(inbox(), BotStarted, 1)
 			withBot = true
 		case KindHandedOver:
 			if !withBot {
 				continue
 			}
-			r.add(inbox(t), BotHandedOver, 1)
+			r.add(inbox(), BotHandedOver, 1)
 			team(t)
 			// The visitor's answers to the bot are the question the team
 			// now has: it waits from the handover. A visitor who said
@@ -268,7 +353,7 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 			}
 		case KindVisitor:
 			if e.Seq == 1 {
-				opened(e, t)
+				opened(e)
 				seg = segment{started: true, start: t}
 			}
 			if withBot {
@@ -285,16 +370,16 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 			if withBot {
 				team(t)
 			}
-			k, byAgent := agent(e.Agent, t)
+			k, byAgent := agent(e.Agent)
 			if !seg.waiting.IsZero() {
-				measure(inbox(t), ReplyTime, seg.waiting, t)
+				measure(inbox(), ReplyTime, seg.waiting, t)
 				if byAgent {
 					measure(k, ReplyTime, seg.waiting, t)
 				}
 				seg.waiting = time.Time{}
 			}
 			if !seg.answered && !seg.firstAsked.IsZero() {
-				measure(inbox(t), FirstResponse, seg.firstAsked, t)
+				measure(inbox(), FirstResponse, seg.firstAsked, t)
 				if byAgent {
 					measure(k, FirstResponse, seg.firstAsked, t)
 				}
@@ -305,7 +390,7 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 					if assignedAt.After(from) {
 						from = assignedAt
 					}
-					measure(inbox(t), FirstResponseFromAssignment, from, t)
+					measure(inbox(), FirstResponseFromAssignment, from, t)
 					if byAgent {
 						measure(k, FirstResponseFromAssignment, from, t)
 					}
@@ -326,8 +411,8 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 				continue
 			}
 			name := closeName(e.Reason)
-			r.add(inbox(t), name, 1)
-			k, byAgent := agent(assignee, t)
+			r.add(inbox(), name, 1)
+			k, byAgent := agent(assignee)
 			if byAgent {
 				r.add(k, name, 1)
 			}
@@ -336,32 +421,37 @@ func (c Conversation) Rollups(loc *time.Location, hours *availability.Schedule) 
 				// team's. The bot ended it, or its visitor left it.
 				switch e.Reason {
 				case chat.CloseReasonBot:
-					r.add(inbox(t), BotResolved, 1)
+					r.add(inbox(), BotResolved, 1)
 				case chat.CloseReasonInactivity:
-					r.add(inbox(t), BotAbandoned, 1)
+					r.add(inbox(), BotAbandoned, 1)
 				}
 				withBot = false
 			}
 			if seg.started {
-				measure(inbox(t), TimeToClose, seg.start, t)
+				measure(inbox(), TimeToClose, seg.start, t)
 				if byAgent {
 					measure(k, TimeToClose, seg.start, t)
 				}
 				if !seg.answered {
-					r.add(inbox(t), Missed, 1)
+					r.add(inbox(), Missed, 1)
 				}
 			}
 			seg = segment{}
 		case KindReopened:
-			r.add(inbox(t), Reopened, 1)
-			if k, ok := agent(assignee, t); ok {
+			r.add(inbox(), Reopened, 1)
+			if k, ok := agent(assignee); ok {
 				r.add(k, Reopened, 1)
 			}
 			seg = segment{started: true, start: t}
 		}
 	}
-	c.csat(r, loc)
-	return r
+	c.csat(r, counted)
+	return r, counted
+}
+
+// day is the day of entry i, as counted.
+func (c Conversation) day(i int, counted []*Counted) string {
+	return time.UnixMilli(c.Entries[i].At).UTC().Add(time.Duration(counted[i].Offset) * time.Second).Format(time.DateOnly)
 }
 
 // Diff is what turns the rollups from old into next: next minus old,

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // Recompute replaces what a conversation adds to the rollups by what its
 // entries from the seq stream (c) add: the backfill's step, through the
 // same pure function as Record. The state's entries are kept where c has
 // none of that seq (an event recorded while the stream was read), c's win
-// where both have one (a fix of how events are read applies). It reports
-// whether any rollup changed: a second run changes nothing.
+// where both have one (a fix of how events are read applies). c's entries
+// are counted again with the account's zone and the channel's hours in
+// force now, on purpose: how they were counted before is dropped. It
+// reports whether any rollup changed: a second run changes nothing.
 //
 // A conversation without a state was never counted (it predates the
 // consumer), so all of its contribution is added.
@@ -22,18 +25,23 @@ func (r *Recorder) Recompute(ctx context.Context, cid string, c Conversation) (b
 			return false, fmt.Errorf("reports: load %s: %w", cid, err)
 		}
 		merged := Conversation{InboxID: c.InboxID, ChannelID: c.ChannelID, Entries: append([]Entry(nil), c.Entries...)}
+		for i := range merged.Entries {
+			merged.Entries[i].Counted = nil
+		}
 		for _, e := range s.Conversation.Entries {
 			merged.Add(e)
 		}
 		if len(merged.Entries) > MaxEntries {
 			return false, fmt.Errorf("%w: %s has %d", ErrTooLong, cid, len(merged.Entries))
 		}
-		next, err := r.rollups(ctx, merged)
+		next, err := r.count(ctx, &merged)
 		if err != nil {
 			return false, err
 		}
 		delta := Diff(s.Added, next)
-		if len(delta) == 0 && s.Version > 0 && len(merged.Entries) == len(s.Conversation.Entries) {
+		// Nothing to write when neither the rollups nor the entries (nor
+		// how they were counted) change: a second run.
+		if len(delta) == 0 && s.Version > 0 && reflect.DeepEqual(merged.Entries, s.Conversation.Entries) {
 			return false, nil
 		}
 		err = r.st.SaveReportState(ctx, cid, State{Conversation: merged, Added: next, Version: s.Version}, delta)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/parleychat/parley/shared/availability"
@@ -15,13 +16,13 @@ import (
 // changed since Load: another event of it was recorded meanwhile.
 var ErrConflict = errors.New("reports: conversation changed meanwhile")
 
-// State is what the consumer keeps per conversation: its entries and the
-// rollups they added, at a version.
+// State is what the consumer keeps per conversation: its entries (each
+// with how it was counted) and the rollups they added, at a version.
 type State struct {
 	Conversation Conversation
 	// Added is what the entries added to the rollups when last saved
-	// (kept rather than recomputed, so a change of the time zone never
-	// subtracts what was not added).
+	// (kept rather than recomputed, so a change of how a metric is
+	// computed never subtracts what was not added).
 	Added   Rollups
 	Version int64
 }
@@ -67,10 +68,13 @@ func NewRecorder(st Store, loc *time.Location, hours Hours) (*Recorder, error) {
 	return &Recorder{st: st, loc: loc, hours: hours}, nil
 }
 
-// rollups computes c's contribution with its channel's hours: a channel
-// without opening hours (always open, team status) or not found measures
-// business hours as wall-clock time.
-func (r *Recorder) rollups(ctx context.Context, c Conversation) (Rollups, error) {
+// count computes c's contribution, its entries not counted yet with the
+// account's zone and its channel's hours (a channel without opening hours,
+// always open, team status, or not found, measures business hours as
+// wall-clock time), and records in each entry how it was counted. An
+// entry counted already keeps its day and its times' business hours, so
+// a change of the zone or of the hours moves no counted number.
+func (r *Recorder) count(ctx context.Context, c *Conversation) (Rollups, error) {
 	var hours *availability.Schedule
 	if c.ChannelID != "" {
 		sch, err := r.hours.ChannelSchedule(ctx, c.ChannelID)
@@ -82,12 +86,16 @@ func (r *Recorder) rollups(ctx context.Context, c Conversation) (Rollups, error)
 			hours = sch
 		}
 	}
-	return c.Rollups(r.loc, hours), nil
+	next, counted := c.count(r.loc, hours)
+	for i := range c.Entries {
+		c.Entries[i].Counted = counted[i]
+	}
+	return next, nil
 }
 
 // MaxEntries bounds the events kept per conversation: the state stays
-// under 200 KB, well inside DynamoDB's 400 KB item, and its write cost
-// bounded. Events past it are not counted (logged, see Record).
+// about 200 KB as JSON (some 20 KB deflated, as stored), well inside
+// DynamoDB's 400 KB item, and its write cost bounded. Events past it are not counted (logged, see Record).
 const MaxEntries = 2000
 
 // ErrTooLong is what Record answers for an event of a conversation that
@@ -108,6 +116,9 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 			return false, fmt.Errorf("reports: load %s: %w", ev.ConversationID, err)
 		}
 		c := s.Conversation
+		// count sets the entries' Counted: the loaded state's stay as
+		// they were read, for another attempt.
+		c.Entries = slices.Clone(c.Entries)
 		if c.InboxID == "" {
 			c.InboxID = ev.InboxID
 		}
@@ -120,7 +131,7 @@ func (r *Recorder) Record(ctx context.Context, ev Event) (bool, error) {
 		if len(c.Entries) > MaxEntries {
 			return false, fmt.Errorf("%w: %s has %d", ErrTooLong, ev.ConversationID, MaxEntries)
 		}
-		next, err := r.rollups(ctx, c)
+		next, err := r.count(ctx, &c)
 		if err != nil {
 			return false, err
 		}

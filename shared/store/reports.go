@@ -20,8 +20,9 @@ import (
 
 // Reports keep (docs/reports.md):
 //
-//	RCONV#<cid>          REPORT       the conversation's entries and what they added to the
-//	                                  rollups (deflated JSON), version; kept as long as the conversation
+//	RCONV#<cid>          REPORT       the conversation's entries, how each was counted, and what
+//	                                  they added to the rollups (deflated JSON), version; kept as
+//	                                  long as the conversation
 //	REPORT#<dim>#<id>    DAY#<date>   one day's counters of an inbox or agent, one number attribute each
 //
 // The state and the counters it changes are written in one transaction,
@@ -62,8 +63,8 @@ type storedState struct {
 }
 
 // maxStateBytes bounds what a stored state may inflate to: a state's JSON
-// stays under 200 KB (reports.MaxEntries), so more is not a state this
-// store wrote.
+// is about 200 KB at reports.MaxEntries (more only when its events are
+// spread over years of days), so more is not a state this store wrote.
 const maxStateBytes = 1 << 20
 
 func encodeState(st reports.State) ([]byte, error) {

@@ -159,44 +159,106 @@ func TestReportStateOfBefore(t *testing.T) {
 	if st.Version != 3 || len(st.Conversation.Entries) != 3 {
 		t.Errorf("state = version %d with %d entries, want version 3 with 3", st.Version, len(st.Conversation.Entries))
 	}
+	// Its entries were counted with the zone and hours of now, and keep
+	// them from here on.
+	for _, e := range st.Conversation.Entries {
+		if e.Counted == nil {
+			t.Errorf("entry %d has no record of how it was counted", e.Seq)
+		}
+	}
 }
 
 // A conversation's state is written at every event: the cost meter's
-// conversation (14 events) keeps it within one write unit.
+// conversation (15 events) keeps it within one write unit, in UTC with a
+// channel always open as in a zone with opening hours that the
+// conversation runs past (its times differ from their business hours).
 func TestReportStateSize(t *testing.T) {
-	table := ddb.NewTable(t)
-	s := store.New(storetest.NewCounting(ddb.Client()), table, nil)
-	rec, err := reports.NewRecorder(s, time.UTC, noHours{})
+	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const agent = "6f1c2a9e-3b7d-4e21-9c55-0d8e4f7a1b23"
-	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC).UnixMilli()
-	entries := []reports.Entry{{Kind: reports.KindVisitor, Channel: "chat"}, {Kind: reports.KindAssigned, Agent: agent}}
-	for i := range 6 {
-		if i > 0 {
-			entries = append(entries, reports.Entry{Kind: reports.KindVisitor})
-		}
-		entries = append(entries, reports.Entry{Kind: reports.KindAgent, Agent: agent})
-	}
-	entries = append(entries, reports.Entry{Kind: reports.KindClosed, Reason: "agent", Survey: true}, reports.Entry{Kind: reports.KindRated, Score: 4})
-	for i, e := range entries {
-		at += 37_000
-		e.Seq, e.At = int64(i+1), at
-		ev := reports.Event{ConversationID: "5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f", InboxID: "main", ChannelID: "main", Entry: e}
-		if _, err := rec.Record(t.Context(), ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, err := ddb.Client().GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: "RCONV#5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f"}, "sk": &types.AttributeValueMemberS{Value: "REPORT"},
-	}})
+	day := []availability.Interval{{Start: "09:00", End: "12:00"}, {Start: "14:00", End: "17:00"}}
+	office, err := availability.New(availability.Settings{Mode: availability.Hours, TimeZone: "Europe/Rome",
+		Week: availability.Week{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := itemSize(out.Item); n > 1024 {
-		t.Errorf("the state of %d events is %d bytes, want at most 1 KB", len(entries), n)
+	tests := []struct {
+		name  string
+		loc   *time.Location
+		hours reports.Hours
+		start time.Time
+	}{
+		{"UTC, always open", time.UTC, noHours{}, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)},
+		{"Rome, past closing time", rome, hoursOf{"main": office}, time.Date(2026, 12, 7, 16, 56, 0, 0, rome)},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := ddb.NewTable(t)
+			s := store.New(storetest.NewCounting(ddb.Client()), table, nil)
+			rec, err := reports.NewRecorder(s, tt.loc, tt.hours)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const agent = "6f1c2a9e-3b7d-4e21-9c55-0d8e4f7a1b23"
+			at := tt.start.UnixMilli()
+			entries := []reports.Entry{{Kind: reports.KindVisitor, Channel: "chat"}, {Kind: reports.KindAssigned, Agent: agent}}
+			for i := range 6 {
+				if i > 0 {
+					entries = append(entries, reports.Entry{Kind: reports.KindVisitor})
+				}
+				entries = append(entries, reports.Entry{Kind: reports.KindAgent, Agent: agent})
+			}
+			entries = append(entries, reports.Entry{Kind: reports.KindClosed, Reason: "agent", Survey: true}, reports.Entry{Kind: reports.KindRated, Score: 4})
+			for i, e := range entries {
+				at += 37_000
+				e.Seq, e.At = int64(i+1), at
+				ev := reports.Event{ConversationID: "5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f", InboxID: "main", ChannelID: "main", Entry: e}
+				if _, err := rec.Record(t.Context(), ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, err := ddb.Client().GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: "RCONV#5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f"}, "sk": &types.AttributeValueMemberS{Value: "REPORT"},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := itemSize(out.Item)
+			t.Logf("the state of %d events is %d bytes", len(entries), n)
+			if n > 1024 {
+				t.Errorf("the state of %d events is %d bytes, want at most 1 KB", len(entries), n)
+			}
+			// How each entry was counted is read back as written.
+			st, err := s.LoadReportState(t.Context(), "5d0b8c1e-2f4a-4b6c-8d9e-1a2b3c4d5e6f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, offset := tt.start.Zone()
+			var times int
+			for _, e := range st.Conversation.Entries {
+				if e.Counted == nil || e.Counted.Offset != offset {
+					t.Errorf("entry %d counted as %+v, want at offset %d", e.Seq, e.Counted, offset)
+					continue
+				}
+				times += len(e.Counted.Open)
+			}
+			if times == 0 {
+				t.Error("no business-hours time kept")
+			}
+		})
+	}
+}
+
+// hoursOf are chat channels' opening hours by channel id; another channel
+// is not found.
+type hoursOf map[string]*availability.Schedule
+
+func (h hoursOf) ChannelSchedule(_ context.Context, id string) (*availability.Schedule, error) {
+	if s, ok := h[id]; ok {
+		return s, nil
+	}
+	return nil, &chat.Error{Kind: chat.ErrNotFound, Message: "channel not found"}
 }
 
 // itemSize is an item's size as DynamoDB counts it, for the attribute
