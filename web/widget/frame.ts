@@ -596,10 +596,15 @@ const live = new Live<VisitorFrame>({
     try {
       return (await api<Ticket>("POST", "/widget/ticket", { embedder: parentOrigin }).catch(refused)).ticket;
     } catch (e) {
-      // The token may have been rotated away, or the site revoked its
-      // user's: start a fresh session, as this browser's own visitor.
-      if (token === identified) identified = "";
-      token = "";
+      // Refused with 401, the token was rotated away or the site revoked
+      // its user's: start a fresh session, as this browser's own visitor.
+      // Any other failure (offline, busy, a 5xx) keeps the token: the
+      // socket backs off and tries again as the same visitor, never as the
+      // anonymous one (see identify).
+      if ((e as { status?: number }).status === 401) {
+        if (token === identified) identified = "";
+        token = "";
+      }
       throw e;
     }
   },
