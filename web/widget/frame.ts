@@ -695,11 +695,18 @@ function onFrame(f: VisitorFrame): void {
     case "message": {
       const m = f.message;
       const mine = pending.some((p) => p.clientId === m.clientId);
-      if (m.clientId && m.clientId === botStart) opened = f.conversationId;
+      const started = !!m.clientId && m.clientId === botStart;
+      if (started) opened = f.conversationId;
+      // other: a thread another tab of this visitor started. Only its
+      // first message reaches this tab, which is not subscribed to it: a
+      // resume subscribes it and brings what followed, as after a
+      // reconnect.
+      let other = false;
       if (conv?.id !== f.conversationId) {
         // A new thread: ours, or one another tab of this visitor started.
         if (!mine && conv && conv.createdAt >= f.conversation.createdAt) return;
         adopt(f.conversation);
+        other = !mine && !started;
       } else {
         conv = f.conversation;
       }
@@ -714,7 +721,7 @@ function onFrame(f: VisitorFrame): void {
       }
       render();
       markRead();
-      if (lastSeq() < m.seq - 1) live.send({ action: "resume", conversationId: m.conversationId, afterSeq: lastSeq() });
+      if (other || lastSeq() < m.seq - 1) live.send({ action: "resume", conversationId: m.conversationId, afterSeq: lastSeq() });
       break;
     }
     case "messages": {
