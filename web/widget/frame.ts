@@ -380,7 +380,7 @@ addEventListener("message", (e: MessageEvent) => {
   } else if (d.type === "site") {
     said = d as Record<string, unknown>;
     // A message written before the chunk is here waits for the identify.
-    if (!site && said.identity) identifying = true;
+    if (!site && !siteFailed && said.identity) identifying = true;
     reportPage();
   }
 });
@@ -528,6 +528,10 @@ async function setAttributes(attributes: object): Promise<void> {
 let said: Record<string, unknown> | null = null;
 let site: Site | undefined;
 let siteChunk: Promise<void> | undefined;
+// siteFailed is set once the chunk failed to load: from then on what the
+// visitor writes goes as the visitor the window is, not held for an
+// identify that may never come (the chunk is tried again all the same).
+let siteFailed = false;
 
 // reportPage acts on what the site said: an identify or attributes that
 // are new, and the page, for the conversation shown while it is open.
@@ -537,8 +541,14 @@ function reportPage(): void {
   siteChunk ||= import("./site").then(({ Site }) => {
     site = new Site((f) => live.send(f));
   }, () => {
+    // Not loaded (offline, or gone after a deploy): the next word of the
+    // loader tries again, and what was held goes now.
+    siteChunk = undefined;
+    siteFailed = true;
     identifying = false;
+    for (const p of pending) p.held = false;
     pump();
+    render();
   });
   void siteChunk.then(() => {
     if (!site) return;
