@@ -291,7 +291,8 @@ function render(): void {
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
-  const replies = botReplies(sorted, botConv, shown.length > 0);
+  // A refused message is no answer on its way: the question stays open.
+  const replies = botReplies(sorted, botConv, shown.some((p) => !p.refused));
   if (replies) out.push(replies);
   const asking = surveyCard(sorted);
   if (asking) out.push(asking);
