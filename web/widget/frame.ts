@@ -12,6 +12,7 @@ import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale, type Locale } from "./locale";
 import type { Assertion, Site } from "./site";
+import { settled } from "./status";
 import type { Survey } from "./survey";
 import { english, fill, replyTime, type Strings } from "./strings";
 import "./frame.css";
@@ -737,6 +738,12 @@ function onFrame(f: VisitorFrame): void {
     }
     case "messages": {
       if (conv?.id !== f.conversationId) return;
+      // A close or reopen while the socket was down: the page tells.
+      const c = settled(conv, f.messages);
+      if (c !== conv) {
+        conv = c;
+        remember(c);
+      }
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);
