@@ -137,7 +137,7 @@ const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria
 const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
-const receipt = h("p", { class: "receipt" });
+const receipt = h("p", { class: "receipt", role: "status" });
 const typing = h("p", { class: "typing", "aria-live": "polite" });
 const rows = new Rows();
 // stick: new rows scroll the log to its end. Only the visitor scrolling up
@@ -237,7 +237,25 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
   const who = mine ? t.you : author?.name || cfg.teamName || "";
   return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
     mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
-    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files,
+      // A refused message says so in words too, not only by its outline.
+      state.includes("refused") ? h("span", { class: "sr" }, t.refused) : null,
+      at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+}
+
+// stored turns the row of a message on its way into the row of the
+// message stored, in place: its files can be opened, and it has its time.
+function stored(row: HTMLElement, m: Message): HTMLElement {
+  row.classList.remove("pending");
+  const stack = row.querySelector(".stack")!;
+  const files = stack.querySelector(".files");
+  if (m.attachments?.length) {
+    const list = fileList(m.conversationId, m.attachments, fetchFile, t);
+    if (files) files.replaceWith(list);
+    else stack.append(list);
+  } else files?.remove();
+  if (m.createdAt) stack.append(h("time", { class: "meta", datetime: m.createdAt }, time(m.createdAt)));
+  return row;
 }
 
 function render(): void {
@@ -283,7 +301,12 @@ function render(): void {
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
     const ours = m.seq <= lead.length;
-    out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
+    // The visitor's own message, stored, keeps the row it was shown in
+    // while it went: a screen reader does not hear it twice.
+    const went = mine && m.clientId ? rows.drawn("p" + m.clientId) : undefined;
+    if (went) {
+      out.push(rows.row("p" + m.clientId, "stored", () => stored(went, m)));
+    } else out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
     if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
       out.push(capture.card);
