@@ -11,8 +11,11 @@ import (
 
 // Committing: the uploads a message names become files of its
 // conversation. Each must be the sender's own, made for the conversation
-// the message names (a visitor's, for a message without one, may go to
-// whichever conversation the message starts), there in the bucket, and of
+// the message names (a visitor's made before any conversation may go to
+// whichever conversation the message starts or names; and a message of a
+// visitor that names none, so starts one, may carry the visitor's uploads
+// made for any conversation: the one they were made for closed while they
+// went up), there in the bucket, and of
 // the size and type declared. It is then copied into the conversation's
 // folder, where downloads, listings and erasure find it; the upload
 // itself is removed once the message is stored (Settle), or expires.
@@ -43,8 +46,9 @@ func (b *Bucket) Commit(ctx context.Context, c chat.FileCommit) (files []chat.At
 	seen := map[string]bool{}
 	for _, u := range c.Uploads {
 		k, ok := parseUploadKey(u.Key)
+		visitor := c.By.Role == chat.RoleVisitor
 		if !ok || seen[k.id] || k.uploader != uploader(c.By) ||
-			!(k.scope == c.Scope || (k.scope == newScope && c.By.Role == chat.RoleVisitor)) {
+			!(k.scope == c.Scope || (visitor && (k.scope == newScope || c.Scope == ""))) {
 			return files, uploadNotFound()
 		}
 		seen[k.id] = true

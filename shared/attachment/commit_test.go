@@ -43,6 +43,15 @@ func TestCommit(t *testing.T) {
 		{"visitor's own, made before the conversation existed", ada, "", func(b *bucket) []chat.Upload {
 			return []chat.Upload{upload(b, ada, newScope, "shot.png", 10, "image/png")}
 		}, nil},
+		{"visitor's own, made for a conversation that closed, in the one the message starts", ada, "", func(b *bucket) []chat.Upload {
+			return []chat.Upload{upload(b, ada, other, "shot.png", 10, "image/png"), upload(b, ada, newScope, "a.pdf", 10, "application/pdf")}
+		}, nil},
+		{"another visitor's, in the conversation the message starts", ada, "", func(b *bucket) []chat.Upload {
+			return []chat.Upload{upload(b, eve, other, "shot.png", 10, "image/png")}
+		}, chat.ErrNotFound},
+		{"another visitor's unscoped, in the conversation the message starts", ada, "", func(b *bucket) []chat.Upload {
+			return []chat.Upload{upload(b, eve, newScope, "shot.png", 10, "image/png")}
+		}, chat.ErrNotFound},
 		{"agent's own", ann, conv, func(b *bucket) []chat.Upload {
 			return []chat.Upload{upload(b, ann, conv, "invoice.pdf", 10, "application/pdf")}
 		}, nil},
@@ -53,6 +62,9 @@ func TestCommit(t *testing.T) {
 			return []chat.Upload{upload(b, ada, other, "shot.png", 10, "image/png")}
 		}, chat.ErrNotFound},
 		{"an agent's for another conversation", ann, conv, func(b *bucket) []chat.Upload {
+			return []chat.Upload{upload(b, ann, other, "invoice.pdf", 10, "application/pdf")}
+		}, chat.ErrNotFound},
+		{"an agent's, for a message that names no conversation", ann, "", func(b *bucket) []chat.Upload {
 			return []chat.Upload{upload(b, ann, other, "invoice.pdf", 10, "application/pdf")}
 		}, chat.ErrNotFound},
 		{"an agent's unscoped upload", ann, conv, func(b *bucket) []chat.Upload {

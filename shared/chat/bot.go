@@ -342,8 +342,9 @@ func (s *Service) StartBot(ctx context.Context, connectionID, clientID, flowID s
 		slog.ErrorContext(ctx, "subscribe sender", "connectionId", connectionID, "conversationId", res.Conversation.ID, "error", err)
 	}
 	// The first entry goes to every tab of the visitor and to the inbox
-	// (a new conversation); the rest to the tab that started it (other
-	// tabs resume from the gap).
+	// (a new conversation); the rest to the tab that started it. Another
+	// tab that takes the conversation up sends a resume after that first
+	// entry, which subscribes it and brings the rest.
 	s.fanout(ctx, res.Conversation, all[0], nil, true)
 	tab := []Listener{{ConnectionID: connectionID, Principal: p}}
 	for _, m := range all[1:] {

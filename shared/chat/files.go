@@ -47,7 +47,8 @@ type FileCommit struct {
 	// By sent the message: its uploads must be its own.
 	By Principal
 	// Scope is the conversation the message named ("" when it starts
-	// one): the uploads must have been made for it.
+	// one): the uploads must have been made for it (a visitor's starting
+	// one may carry the visitor's own made for any conversation).
 	Scope string
 	// ConversationID and ChannelID are where the message is written.
 	ConversationID string

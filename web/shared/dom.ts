@@ -98,6 +98,11 @@ export class Rows {
     return r.el;
   }
 
+  /** drawn is the element of key in the last drawing, if it had one. */
+  drawn(key: string): HTMLElement | undefined {
+    return this.cache.get(key)?.el;
+  }
+
   /** done drops the rows not asked for since the last done. */
   done(): void {
     this.cache = this.next;

@@ -100,7 +100,8 @@ export class Tray {
   }
 
   private fill(text: string, name: string): string {
-    return text.replace("{name}", name).replace("{n}", String(this.maxFiles));
+    // Replacers: a name is put in as it is, "$&" or "{n}" in it included.
+    return text.replace(/\{(name|n)\}/g, (_, k) => (k === "n" ? String(this.maxFiles) : name));
   }
 
   private async start(e: Entry): Promise<void> {

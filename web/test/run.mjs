@@ -36,6 +36,8 @@ await esbuild.build({
     "widget-locale": join(root, "widget/locale.ts"),
     "widget-ask": join(root, "widget/ask.ts"),
     "widget-pages": join(root, "widget/pages.ts"),
+    "widget-status": join(root, "widget/status.ts"),
+    "widget-strings": join(root, "widget/strings.ts"),
   },
   outdir: out,
   outExtension: { ".js": ".mjs" },

@@ -66,6 +66,14 @@ describe("upload tray", () => {
     assert.deepEqual((await tray.take()).map((s) => s.name), ["ok.png"]);
   });
 
+  test("a refusal names the file as it is, whatever characters its name holds", async () => {
+    const names = ["$&.png", "a$$b.pdf", "$`x$'.png", "{n}.png"];
+    const { tray, tick } = harness({ refuse: Object.fromEntries(names.map((n) => [n, 413])) });
+    tray.add(names.map((n) => file(n)));
+    await tick();
+    assert.deepEqual(tray.items().map((i) => i.error), names.map((n) => n + " too large"));
+  });
+
   test("once the limits are known, a file over them is refused without asking", async () => {
     const { tray, asked, tick } = harness({ maxBytes: 100, maxFiles: 2 });
     tray.add([file("first.png")]);

@@ -12,6 +12,7 @@ import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale, type Locale } from "./locale";
 import type { Assertion, Site } from "./site";
+import { settled } from "./status";
 import type { Survey } from "./survey";
 import { english, fill, replyTime, type Strings } from "./strings";
 import "./frame.css";
@@ -136,7 +137,7 @@ const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria
 const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
 const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": t.messages, tabindex: "0" });
-const receipt = h("p", { class: "receipt" });
+const receipt = h("p", { class: "receipt", role: "status" });
 const typing = h("p", { class: "typing", "aria-live": "polite" });
 const rows = new Rows();
 // stick: new rows scroll the log to its end. Only the visitor scrolling up
@@ -236,7 +237,25 @@ function bubble(text: string, mine: boolean, author: Author | null, at: string, 
   const who = mine ? t.you : author?.name || cfg.teamName || "";
   return h("div", { class: "row " + (mine ? "mine" : "theirs") + (state ? " " + state : "") },
     mine ? null : avatar(who, author?.avatarUrl, "avatar sm"),
-    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files, at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+    h("div", { class: "stack" }, h("span", { class: "sr" }, fill(t.agentSaid, who)), body, files,
+      // A refused message says so in words too, not only by its outline.
+      state.includes("refused") ? h("span", { class: "sr" }, t.refused) : null,
+      at ? h("time", { class: "meta", datetime: at }, time(at)) : null));
+}
+
+// stored turns the row of a message on its way into the row of the
+// message stored, in place: its files can be opened, and it has its time.
+function stored(row: HTMLElement, m: Message): HTMLElement {
+  row.classList.remove("pending");
+  const stack = row.querySelector(".stack")!;
+  const files = stack.querySelector(".files");
+  if (m.attachments?.length) {
+    const list = fileList(m.conversationId, m.attachments, fetchFile, t);
+    if (files) files.replaceWith(list);
+    else stack.append(list);
+  } else files?.remove();
+  if (m.createdAt) stack.append(h("time", { class: "meta", datetime: m.createdAt }, time(m.createdAt)));
+  return row;
 }
 
 function render(): void {
@@ -282,7 +301,12 @@ function render(): void {
     last = mine ? "mine" : "theirs";
     if (mine) lastMineSeq = m.seq;
     const ours = m.seq <= lead.length;
-    out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
+    // The visitor's own message, stored, keeps the row it was shown in
+    // while it went: a screen reader does not hear it twice.
+    const went = mine && m.clientId ? rows.drawn("p" + m.clientId) : undefined;
+    if (went) {
+      out.push(rows.row("p" + m.clientId, "stored", () => stored(went, m)));
+    } else out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
     if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
       out.push(capture.card);
@@ -291,7 +315,8 @@ function render(): void {
     wrote ||= mine;
   }
   const shown = pending.filter((p) => !p.conversationId || !conv || p.conversationId === conv.id);
-  const replies = botReplies(sorted, botConv, shown.length > 0);
+  // A refused message is no answer on its way: the question stays open.
+  const replies = botReplies(sorted, botConv, shown.some((p) => !p.refused));
   if (replies) out.push(replies);
   const asking = surveyCard(sorted);
   if (asking) out.push(asking);
@@ -380,7 +405,7 @@ addEventListener("message", (e: MessageEvent) => {
   } else if (d.type === "site") {
     said = d as Record<string, unknown>;
     // A message written before the chunk is here waits for the identify.
-    if (!site && said.identity) identifying = true;
+    if (!site && !siteFailed && said.identity) identifying = true;
     reportPage();
   }
 });
@@ -528,6 +553,10 @@ async function setAttributes(attributes: object): Promise<void> {
 let said: Record<string, unknown> | null = null;
 let site: Site | undefined;
 let siteChunk: Promise<void> | undefined;
+// siteFailed is set once the chunk failed to load: from then on what the
+// visitor writes goes as the visitor the window is, not held for an
+// identify that may never come (the chunk is tried again all the same).
+let siteFailed = false;
 
 // reportPage acts on what the site said: an identify or attributes that
 // are new, and the page, for the conversation shown while it is open.
@@ -537,8 +566,14 @@ function reportPage(): void {
   siteChunk ||= import("./site").then(({ Site }) => {
     site = new Site((f) => live.send(f));
   }, () => {
+    // Not loaded (offline, or gone after a deploy): the next word of the
+    // loader tries again, and what was held goes now.
+    siteChunk = undefined;
+    siteFailed = true;
     identifying = false;
+    for (const p of pending) p.held = false;
     pump();
+    render();
   });
   void siteChunk.then(() => {
     if (!site) return;
@@ -596,10 +631,15 @@ const live = new Live<VisitorFrame>({
     try {
       return (await api<Ticket>("POST", "/widget/ticket", { embedder: parentOrigin }).catch(refused)).ticket;
     } catch (e) {
-      // The token may have been rotated away, or the site revoked its
-      // user's: start a fresh session, as this browser's own visitor.
-      if (token === identified) identified = "";
-      token = "";
+      // Refused with 401, the token was rotated away or the site revoked
+      // its user's: start a fresh session, as this browser's own visitor.
+      // Any other failure (offline, busy, a 5xx) keeps the token: the
+      // socket backs off and tries again as the same visitor, never as the
+      // anonymous one (see identify).
+      if ((e as { status?: number }).status === 401) {
+        if (token === identified) identified = "";
+        token = "";
+      }
       throw e;
     }
   },
@@ -690,11 +730,18 @@ function onFrame(f: VisitorFrame): void {
     case "message": {
       const m = f.message;
       const mine = pending.some((p) => p.clientId === m.clientId);
-      if (m.clientId && m.clientId === botStart) opened = f.conversationId;
+      const started = !!m.clientId && m.clientId === botStart;
+      if (started) opened = f.conversationId;
+      // other: a thread another tab of this visitor started. Only its
+      // first message reaches this tab, which is not subscribed to it: a
+      // resume subscribes it and brings what followed, as after a
+      // reconnect.
+      let other = false;
       if (conv?.id !== f.conversationId) {
         // A new thread: ours, or one another tab of this visitor started.
         if (!mine && conv && conv.createdAt >= f.conversation.createdAt) return;
         adopt(f.conversation);
+        other = !mine && !started;
       } else {
         conv = f.conversation;
       }
@@ -709,11 +756,17 @@ function onFrame(f: VisitorFrame): void {
       }
       render();
       markRead();
-      if (lastSeq() < m.seq - 1) live.send({ action: "resume", conversationId: m.conversationId, afterSeq: lastSeq() });
+      if (other || lastSeq() < m.seq - 1) live.send({ action: "resume", conversationId: m.conversationId, afterSeq: lastSeq() });
       break;
     }
     case "messages": {
       if (conv?.id !== f.conversationId) return;
+      // A close or reopen while the socket was down: the page tells.
+      const c = settled(conv, f.messages);
+      if (c !== conv) {
+        conv = c;
+        remember(c);
+      }
       for (const m of f.messages) {
         messages.set(m.seq, m);
         pending = pending.filter((p) => p.clientId !== m.clientId);

@@ -78,6 +78,7 @@ export function replyTime(t: Strings, r: ReplyTime | undefined): string {
   return t[replyKeys[r!] || "replyMinutes"];
 }
 
+/** fill puts name in s's {name}, as it is ("$&" and the like in it are no patterns). */
 export function fill(s: string, name: string): string {
-  return s.replace("{name}", name);
+  return s.replace("{name}", () => name);
 }
