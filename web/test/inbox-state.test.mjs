@@ -147,6 +147,30 @@ describe("list: an HTTP page and live frames", () => {
     assert.equal(st.list.items.value.get("a").lastSeq, 3);
   });
 
+  test("a page read before a frame shows what answers merged since the frame, not the frame's state", () => {
+    const st = newState();
+    const listMark = st.list.mark(); // the list is read again
+    st.frame(messageFrame(message("a", 2), summary("a", { lastSeq: 2, agentReadSeq: 1, lastActivityAt: "2026-01-01T10:02:00Z" })));
+    st.answered(summary("a", { lastSeq: 2, agentReadSeq: 2, lastActivityAt: "2026-01-01T10:02:00Z" }), st.list.mark()); // marked read
+    st.frame({ type: "conversation", conversation: summary("b", { lastSeq: 2 }) });
+    st.answered(summary("b", { lastSeq: 3, assigneeId: me.id, assigneeName: "Alice" }), st.list.mark()); // taken
+    st.list.page(allOpen, [summary("a"), summary("b")], listMark);
+    const { a, b } = Object.fromEntries(st.list.items.value);
+    assert.equal(a.agentReadSeq, 2, "a conversation read shows no unread dot again");
+    assert.equal(b.lastSeq, 3);
+    assert.equal(b.assigneeId, me.id, "an assignment is not undone");
+  });
+
+  test("a page read before a frame leaves out a conversation the state merged since no longer matches", () => {
+    const f = { inboxId: "main", status: "open", view: "unassigned" };
+    const st = newState(f);
+    const listMark = st.list.mark();
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2 }) });
+    st.answered(summary("a", { lastSeq: 3, assigneeId: me.id }), st.list.mark());
+    st.list.page(f, [summary("a")], listMark);
+    assert.deepEqual(ids(st), []);
+  });
+
   test("a stale state leaves a view it no longer matches alone", () => {
     const f = { inboxId: "main", status: "open", view: "mine" };
     const st = newState(f);
