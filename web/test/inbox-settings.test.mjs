@@ -223,6 +223,29 @@ describe("form: refused fields beside their inputs", () => {
     assert.equal(f.note.value, "Saved");
   });
 
+  test("edits typed while a save is under way stay, unsaved, when its answer comes", () => {
+    const f = new Form({ name: "Support", greeting: "Hi" }, "ch");
+    f.edit((v) => ({ ...v, name: "Support EU" }));
+    f.start();
+    f.edit((v) => ({ ...v, greeting: "Hi! How can we help?" }));
+    f.done({ name: "Support EU", greeting: "Hi" });
+    assert.deepEqual(f.value.value, { name: "Support EU", greeting: "Hi! How can we help?" }, "the greeting typed meanwhile is kept");
+    assert.deepEqual(f.saved.value, { name: "Support EU", greeting: "Hi" });
+    assert.equal(f.dirty.value, true, "and shows as unsaved");
+    assert.equal(f.note.value, "Saved");
+    f.start();
+    f.done({ name: "Support EU", greeting: "Hi! How can we help?" });
+    assert.equal(f.dirty.value, false);
+  });
+
+  test("a save not edited meanwhile takes the value the server stored", () => {
+    const f = new Form({ name: " Support " }, "ch");
+    f.start();
+    f.done({ name: "Support" });
+    assert.deepEqual(f.value.value, { name: "Support" });
+    assert.equal(f.dirty.value, false);
+  });
+
   test("a refusal without fields says why, and marks no input", () => {
     const f = new Form({ name: "" }, "ni");
     f.refused({ message: "only admins can change settings" });
