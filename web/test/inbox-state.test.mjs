@@ -389,6 +389,27 @@ describe("pending replies", () => {
     assert.equal(st.pending.replies.value.find((p) => p.clientId === "c-2")?.failed, true);
   });
 
+  test("a refused reply keeps why, for the row to say", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-1", conversationId: "a", body: "Hi", channel: "chat", createdAt: "2026-01-01T10:00:00Z" });
+    const out = st.frame({ type: "error", code: "closed", message: "the conversation is closed", clientId: "c-1" });
+    assert.equal(out.failure, "the conversation is closed");
+    assert.equal(st.pending.find("c-1").failed, true);
+    assert.equal(st.pending.find("c-1").error, "the conversation is closed");
+  });
+
+  test("a failed email reply stays, with its text and address, and goes again with its client id", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z", to: "ada@example.com" });
+    assert.equal(st.pending.retry("c-2"), undefined, "only a failed reply is sent again");
+    st.pending.fail("c-2", "the mail server did not answer");
+    assert.deepEqual(st.pending.replies.value.map((p) => [p.body, p.failed, p.error, p.to]), [["By mail", true, "the mail server did not answer", "ada@example.com"]]);
+    const again = st.pending.retry("c-2");
+    assert.equal(again.clientId, "c-2");
+    assert.deepEqual([again.failed, again.error, again.to], [false, undefined, "ada@example.com"]);
+    assert.deepEqual(st.pending.unsent(), [], "and not over the socket");
+  });
+
   test("email replies are not resent over the socket", () => {
     const st = newState();
     st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z" });
