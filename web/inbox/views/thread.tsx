@@ -79,6 +79,18 @@ function Head({ s }: { s: Summary }) {
     select.value = "";
     if (agentId) void inbox.act(s, "assign", { agentId, expectedAssigneeId: s.assigneeId || "" });
   };
+  // "Take it" goes once taken: the focus goes on to the editor (the
+  // assign menu when the editor is hidden), not down to the page.
+  const select = useRef<HTMLSelectElement>(null);
+  const take = async (e: Event) => {
+    const button = e.currentTarget as HTMLButtonElement;
+    await inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" });
+    const now = inbox.state.thread.summary.peek();
+    const focus = document.activeElement;
+    if (now?.id !== s.id || now.assigneeId !== me.id || (focus !== button && focus !== document.body && focus)) return;
+    if (now.status === "open") inbox.focusComposer.value++;
+    else select.current?.focus();
+  };
   return (
     <div class="thead">
       <div class="thead-who">
@@ -99,11 +111,11 @@ function Head({ s }: { s: Summary }) {
       <div class="actions">
         {s.assigneeId === me.id ? null : (
           <button class="primary" type="button" title={botTalking ? "Stops the bot at once; the visitor sees you from now on" : undefined}
-            onClick={() => void inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" })}>
+            onClick={(e) => void take(e)}>
             {s.assigneeId || botTalking ? "Take over" : "Take it"}
           </button>
         )}
-        <select aria-label="Assign to" onChange={assign}>
+        <select ref={select} aria-label="Assign to" onChange={assign}>
           <option value="">Assign to…</option>
           {agents.filter((a) => a.id !== s.assigneeId && a.inboxes.includes(s.inboxId)).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
         </select>
