@@ -85,6 +85,15 @@ export class Form<T> {
     return inputId(this.prefix, path);
   }
 
+  /**
+   * forget follows the unmounting of the inputs of path and of every path
+   * under it: a refusal's errors for them are general then, not placed
+   * beside inputs no longer shown.
+   */
+  forget(path: string): void {
+    for (const p of this.paths) if (p === path || p.startsWith(path + ".") || p.startsWith(path + "[")) this.paths.delete(p);
+  }
+
   /** error is the error shown beside path's input. */
   error(path: string): string | undefined {
     return this.errors.value.fields.get(path);
