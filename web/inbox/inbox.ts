@@ -533,7 +533,11 @@ export class Inbox {
     const withFiles = !note && this.uploads.peek().length > 0;
     if (!id || (!body && !withFiles)) return;
     const channel: Channel = email.channel.peek();
-    const p = pending.add({ clientId: uuid(), conversationId: id, body, channel: note ? "chat" : channel, createdAt: new Date().toISOString(), note, uploading: withFiles });
+    const byEmail = !note && channel === "email";
+    const p = pending.add({
+      clientId: uuid(), conversationId: id, body, channel: note ? "chat" : channel, createdAt: new Date().toISOString(), note, uploading: withFiles,
+      to: byEmail ? email.facts.peek().contactEmail : undefined,
+    });
     thread.draft.value = "";
     compose.overtaken.value = null;
     this.stopTyping();
@@ -562,58 +566,96 @@ export class Inbox {
 
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server
-   * emails it and only then stores it. When sending fails nothing is
-   * stored, and the text goes back into the editor with the reason. A
-   * reply with files comes here from the files chunk once they are uploaded.
+   * emails it and only then stores it. A failure on the way (network,
+   * server) may leave it sent or not: it is tried again with the same
+   * client id, which the server emails and stores once. When it still
+   * fails, or is refused, it stays in the thread, marked failed with the
+   * reason, to be sent again (retry) or put back into the editor (edit).
+   * A reply with files comes here from the files chunk once they are
+   * uploaded.
    */
   async sendEmail(id: string, clientId: string, body: string, attachments?: UploadRef[]): Promise<void> {
-    const { thread, pending, notices, email } = this.state;
+    const { thread, pending, notices } = this.state;
+    const to = pending.find(clientId)?.to;
     try {
-      const r = await this.api.replyByEmail(id, clientId, body, attachments);
+      const r = await this.again(() => this.api.replyByEmail(id, clientId, body, attachments));
       batch(() => {
         pending.drop(clientId);
         thread.add([r.message]);
       });
-      notices.say(`Email sent to ${email.facts.peek().contactEmail || "the visitor"}`);
+      notices.say(`Email sent to ${to || "the visitor"}`);
     } catch (e) {
-      pending.drop(clientId);
-      const open = thread.id.peek() === id;
-      if (open && !thread.draft.peek()) thread.draft.value = body;
-      notices.fail(e instanceof Error ? "Email not sent: " + e.message.replace(/^email not sent: /, "") : e);
-      if (open) void this.refreshFacts(false);
+      const why = e instanceof Error ? e.message.replace(/^email not sent: /, "") : String(e);
+      pending.fail(clientId, why);
+      notices.fail("Email not sent: " + why);
+      if (thread.id.peek() === id) void this.refreshFacts(false);
     }
   }
 
   /**
    * sendNote stores a note over HTTP. A failure on the way (network,
    * server) is tried again with the same client id, which stores it once;
-   * a refusal puts the text back into the editor, in note mode.
+   * one that still fails, or is refused, stays in the thread, marked
+   * failed with the reason, like an email reply.
    */
   private async sendNote(id: string, clientId: string, body: string): Promise<void> {
-    const { thread, pending, notices, compose } = this.state;
+    const { thread, pending, notices } = this.state;
+    try {
+      const r = await this.again(() => this.api.note(id, clientId, body));
+      batch(() => {
+        pending.drop(clientId);
+        thread.add([r.message]);
+      });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      pending.fail(clientId, why);
+      notices.fail("Note not saved: " + why);
+    }
+  }
+
+  /**
+   * again runs a request that is safe to repeat (it carries a client id),
+   * and runs it again after a failure on the way: the network, the server
+   * (5xx), too many requests. A refusal (another 4xx) is final.
+   */
+  private async again<T>(request: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await this.api.note(id, clientId, body);
-        batch(() => {
-          pending.drop(clientId);
-          thread.add([r.message]);
-        });
-        return;
+        return await request();
       } catch (e) {
         const refused = e instanceof APIError && e.status < 500 && e.status !== 429;
-        if (!refused && attempt < 3) {
-          await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
-          continue;
-        }
-        pending.drop(clientId);
-        if (thread.id.peek() === id && !thread.draft.peek()) {
-          thread.draft.value = body;
-          compose.mode.value = "note";
-        }
-        notices.fail(e instanceof Error ? "Note not saved: " + e.message : e);
-        return;
+        if (refused || attempt >= 3) throw e;
+        await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
       }
     }
+  }
+
+  /** retry sends a failed email reply or note again, with its client id: one the server stored after all is stored once. */
+  retry(clientId: string): void {
+    const p = this.state.pending.retry(clientId);
+    if (!p) return;
+    if (p.note) void this.sendNote(p.conversationId, p.clientId, p.body);
+    else if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, p.files?.map((f) => f.ref));
+    else this.state.pending.fail(clientId, p.error);
+  }
+
+  /**
+   * edit puts a failed reply or note back into the open conversation's
+   * editor (after what is there), to be changed and sent anew, and takes
+   * it out of the thread.
+   */
+  edit(clientId: string): void {
+    const { thread, pending, compose, email } = this.state;
+    const p = pending.find(clientId);
+    if (!p?.failed || thread.id.peek() !== p.conversationId) return;
+    const draft = thread.draft.peek().trimEnd();
+    batch(() => {
+      thread.draft.value = draft ? draft + "\n\n" + p.body : p.body;
+      compose.mode.value = p.note ? "note" : "reply";
+      if (!p.note) email.pick(p.channel);
+      pending.drop(clientId);
+    });
+    this.focusComposer.value++;
   }
 
   /**

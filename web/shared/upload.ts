@@ -156,15 +156,17 @@ export class Tray {
   }
 
   /**
-   * take waits for the files in the tray now to finish, removes them, and
-   * returns the ones that made it, for the message about to be sent. Files
-   * added meanwhile stay for the next message.
+   * take removes the files in the tray now, waits for them to finish, and
+   * returns the ones that made it, for the message about to be sent. They
+   * are the message's from then on: files added meanwhile are for the next
+   * message (and count against its limit alone), and a clear cancels only
+   * those.
    */
   async take(): Promise<Sent[]> {
-    const now = this.entries.slice();
-    await Promise.all(now.map((e) => e.settled));
-    this.entries = this.entries.filter((e) => !now.includes(e));
+    const now = this.entries;
+    this.entries = [];
     this.o.changed();
+    await Promise.all(now.map((e) => e.settled));
     return now.filter((e) => e.ref && !e.cancelled).map((e) => ({ ref: e.ref as UploadRef, name: e.name, size: e.size }));
   }
 }

@@ -223,6 +223,50 @@ describe("form: refused fields beside their inputs", () => {
     assert.equal(f.note.value, "Saved");
   });
 
+  test("edits typed while a save is under way stay, unsaved, when its answer comes", () => {
+    const f = new Form({ name: "Support", greeting: "Hi" }, "ch");
+    f.edit((v) => ({ ...v, name: "Support EU" }));
+    f.start();
+    f.edit((v) => ({ ...v, greeting: "Hi! How can we help?" }));
+    f.done({ name: "Support EU", greeting: "Hi" });
+    assert.deepEqual(f.value.value, { name: "Support EU", greeting: "Hi! How can we help?" }, "the greeting typed meanwhile is kept");
+    assert.deepEqual(f.saved.value, { name: "Support EU", greeting: "Hi" });
+    assert.equal(f.dirty.value, true, "and shows as unsaved");
+    assert.equal(f.note.value, "Saved");
+    f.start();
+    f.done({ name: "Support EU", greeting: "Hi! How can we help?" });
+    assert.equal(f.dirty.value, false);
+  });
+
+  test("a save not edited meanwhile takes the value the server stored", () => {
+    const f = new Form({ name: " Support " }, "ch");
+    f.start();
+    f.done({ name: "Support" });
+    assert.deepEqual(f.value.value, { name: "Support" });
+    assert.equal(f.dirty.value, false);
+  });
+
+  test("errors of inputs no longer shown are general", () => {
+    const f = new Form(newChannel(), "ch");
+    f.input("availability.mode");
+    f.input("availability.timeZone");
+    f.input("availability.week.mon[0]");
+    f.input("availability.week.mon[0].end");
+    f.input("availability.weekend");
+    f.forget("availability.week"); // the business hours are hidden: mode "always"
+    f.forget("availability.timeZone");
+    f.refused({ message: "invalid", fields: [
+      { field: "availability.week.mon[0].end", message: "must be a time of day" },
+      { field: "availability.mode", message: "is not a mode" },
+      { field: "availability.weekend", message: "is not a day" },
+    ] });
+    assert.deepEqual([...f.errors.value.fields.keys()], ["availability.mode", "availability.weekend"], "a path that only starts alike stays");
+    assert.deepEqual(f.errors.value.general, ["availability.week.mon[0].end: must be a time of day"]);
+    f.input("availability.week.mon[0].end"); // shown again
+    f.refused({ message: "invalid", fields: [{ field: "availability.week.mon[0].end", message: "must be a time of day" }] });
+    assert.equal(f.error("availability.week.mon[0].end"), "Must be a time of day");
+  });
+
   test("a refusal without fields says why, and marks no input", () => {
     const f = new Form({ name: "" }, "ni");
     f.refused({ message: "only admins can change settings" });

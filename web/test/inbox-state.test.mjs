@@ -147,6 +147,30 @@ describe("list: an HTTP page and live frames", () => {
     assert.equal(st.list.items.value.get("a").lastSeq, 3);
   });
 
+  test("a page read before a frame shows what answers merged since the frame, not the frame's state", () => {
+    const st = newState();
+    const listMark = st.list.mark(); // the list is read again
+    st.frame(messageFrame(message("a", 2), summary("a", { lastSeq: 2, agentReadSeq: 1, lastActivityAt: "2026-01-01T10:02:00Z" })));
+    st.answered(summary("a", { lastSeq: 2, agentReadSeq: 2, lastActivityAt: "2026-01-01T10:02:00Z" }), st.list.mark()); // marked read
+    st.frame({ type: "conversation", conversation: summary("b", { lastSeq: 2 }) });
+    st.answered(summary("b", { lastSeq: 3, assigneeId: me.id, assigneeName: "Alice" }), st.list.mark()); // taken
+    st.list.page(allOpen, [summary("a"), summary("b")], listMark);
+    const { a, b } = Object.fromEntries(st.list.items.value);
+    assert.equal(a.agentReadSeq, 2, "a conversation read shows no unread dot again");
+    assert.equal(b.lastSeq, 3);
+    assert.equal(b.assigneeId, me.id, "an assignment is not undone");
+  });
+
+  test("a page read before a frame leaves out a conversation the state merged since no longer matches", () => {
+    const f = { inboxId: "main", status: "open", view: "unassigned" };
+    const st = newState(f);
+    const listMark = st.list.mark();
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2 }) });
+    st.answered(summary("a", { lastSeq: 3, assigneeId: me.id }), st.list.mark());
+    st.list.page(f, [summary("a")], listMark);
+    assert.deepEqual(ids(st), []);
+  });
+
   test("a stale state leaves a view it no longer matches alone", () => {
     const f = { inboxId: "main", status: "open", view: "mine" };
     const st = newState(f);
@@ -363,6 +387,27 @@ describe("pending replies", () => {
     st.frame({ type: "error", code: "client_id_reused", message: "this clientId was used for another request", clientId: "c-2" });
     assert.equal(st.pending.next()?.clientId, "c-3", "a refused reply stays shown, failed, and the next goes");
     assert.equal(st.pending.replies.value.find((p) => p.clientId === "c-2")?.failed, true);
+  });
+
+  test("a refused reply keeps why, for the row to say", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-1", conversationId: "a", body: "Hi", channel: "chat", createdAt: "2026-01-01T10:00:00Z" });
+    const out = st.frame({ type: "error", code: "closed", message: "the conversation is closed", clientId: "c-1" });
+    assert.equal(out.failure, "the conversation is closed");
+    assert.equal(st.pending.find("c-1").failed, true);
+    assert.equal(st.pending.find("c-1").error, "the conversation is closed");
+  });
+
+  test("a failed email reply stays, with its text and address, and goes again with its client id", () => {
+    const st = newState();
+    st.pending.add({ clientId: "c-2", conversationId: "a", body: "By mail", channel: "email", createdAt: "2026-01-01T10:00:00Z", to: "ada@example.com" });
+    assert.equal(st.pending.retry("c-2"), undefined, "only a failed reply is sent again");
+    st.pending.fail("c-2", "the mail server did not answer");
+    assert.deepEqual(st.pending.replies.value.map((p) => [p.body, p.failed, p.error, p.to]), [["By mail", true, "the mail server did not answer", "ada@example.com"]]);
+    const again = st.pending.retry("c-2");
+    assert.equal(again.clientId, "c-2");
+    assert.deepEqual([again.failed, again.error, again.to], [false, undefined, "ada@example.com"]);
+    assert.deepEqual(st.pending.unsent(), [], "and not over the socket");
   });
 
   test("email replies are not resent over the socket", () => {

@@ -112,6 +112,26 @@ describe("upload tray", () => {
     assert.deepEqual(states(tray), ["late.png:uploading"]);
   });
 
+  test("a message's files leave the tray when it is sent: a second message, a clear and the limit are the next files' alone", async () => {
+    const { tray, transfers, tick } = harness({ maxFiles: 2 });
+    tray.add([file("a.png"), file("b.png")]);
+    await tick();
+    const first = tray.take();
+    assert.deepEqual(states(tray), [], "the files are the first message's, no longer the tray's");
+    tray.add([file("c.png")]);
+    await tick();
+    assert.deepEqual(states(tray), ["c.png:uploading"], "the first message's files do not count against the limit");
+    const second = tray.take();
+    tray.add([file("d.png")]);
+    await tick();
+    tray.clear();
+    assert.equal(transfers.get("d.png").aborted, true, "a clear cancels the tray's files");
+    for (const n of ["a.png", "b.png", "c.png"]) assert.equal(transfers.get(n).aborted, false, n + " belongs to a message sent: a clear leaves it");
+    for (const n of ["a.png", "b.png", "c.png"]) transfers.get(n).settle.resolve();
+    assert.deepEqual((await first).map((s) => s.name), ["a.png", "b.png"]);
+    assert.deepEqual((await second).map((s) => s.name), ["c.png"], "the second message carries only its own file");
+  });
+
   test("a pasted picture without a name is named", async () => {
     const t = new Tray({ texts, changed: () => {}, ask: () => new Promise(() => {}), unnamed: () => "Pasted image.png" });
     t.add([{ size: 5, type: "image/png" }]);

@@ -66,6 +66,8 @@ export class Form<T> {
   readonly note = signal("");
   readonly dirty = computed(() => JSON.stringify(this.value.value) !== JSON.stringify(this.saved.value));
   private readonly paths = new Set<string>();
+  // sending is the value a save under way sent.
+  private sending?: { v: T };
 
   constructor(initial: T, readonly prefix: string) {
     this.value = signal(initial);
@@ -83,20 +85,35 @@ export class Form<T> {
     return inputId(this.prefix, path);
   }
 
+  /**
+   * forget follows the unmounting of the inputs of path and of every path
+   * under it: a refusal's errors for them are general then, not placed
+   * beside inputs no longer shown.
+   */
+  forget(path: string): void {
+    for (const p of this.paths) if (p === path || p.startsWith(path + ".") || p.startsWith(path + "[")) this.paths.delete(p);
+  }
+
   /** error is the error shown beside path's input. */
   error(path: string): string | undefined {
     return this.errors.value.fields.get(path);
   }
 
-  /** start marks a save under way. */
+  /** start marks a save of the value as it is now under way. */
   start(): void {
     this.saving.value = true;
     this.note.value = "";
+    this.sending = { v: this.value.peek() };
   }
 
-  /** done takes what the server stored: it is the value and the saved value now, and the errors are gone. */
+  /**
+   * done takes what the server stored: it is the saved value now, and the
+   * errors are gone. It is the value too, unless the value was edited
+   * while the save was under way: those edits stay, unsaved.
+   */
   done(v: T, note = "Saved"): void {
-    this.value.value = v;
+    if (!this.sending || this.value.peek() === this.sending.v) this.value.value = v;
+    this.sending = undefined;
     this.saved.value = v;
     this.errors.value = { fields: new Map(), general: [] };
     this.saving.value = false;
@@ -105,6 +122,7 @@ export class Form<T> {
 
   /** refused places a refusal's errors; the value stays as typed, so nothing is lost. */
   refused(r: Refusal): void {
+    this.sending = undefined;
     this.errors.value = place(r.fields || [], (p) => this.paths.has(p));
     this.saving.value = false;
     this.note.value = r.fields?.length ? "Not saved: please correct the fields marked below." : "Not saved: " + r.message;
@@ -128,6 +146,7 @@ export class Form<T> {
 
   /** reset replaces what is edited with a stored value, from the server. */
   reset(v: T): void {
+    this.sending = undefined;
     this.done(v, "");
   }
 }

@@ -138,7 +138,7 @@ export class InboxState {
       case "notification":
         return this.notifications.heard(f.notification) ? { alert: { kind: "mention", notification: f.notification } } : {};
       case "error":
-        if (f.clientId) this.pending.fail(f.clientId);
+        if (f.clientId) this.pending.fail(f.clientId, f.message);
         return { failure: f.message || "The server refused the message." };
       case "visit":
         this.sidebar.visit(f.conversationId, f.visit);

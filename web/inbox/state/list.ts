@@ -120,7 +120,13 @@ export class ListState {
       const s = this.newest(this.fresher(c, mark));
       if (this.matches(s)) next.set(s.id, s);
     }
-    for (const { n, s } of this.heardLive.values()) if (n > mark && this.matches(s)) next.set(s.id, s);
+    // A conversation heard live meanwhile shows as last merged: an answer
+    // to the agent's own action (a read, an assignment) may have come since.
+    for (const { n, s: heard } of this.heardLive.values()) {
+      if (n <= mark) continue;
+      const s = this.latest.get(heard.id) ?? heard;
+      if (this.matches(s)) next.set(s.id, s);
+    }
     this.items.value = next;
     this.loaded.value = true;
     return true;

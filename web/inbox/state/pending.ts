@@ -13,8 +13,12 @@ export interface PendingReply {
   createdAt: string;
   /** note: a note for the team, sent over HTTP (not resent over the socket). */
   note?: boolean;
-  /** failed: the server refused it; it stays in the thread, marked. */
+  /** failed: the server refused it, or it could not be sent; it stays in the thread, marked. */
   failed: boolean;
+  /** error: why it failed, when known. */
+  error?: string;
+  /** to: the address an email reply was written to, when it was sent. */
+  to?: string;
   /** uploading: it waits for its files, which then go with it. */
   uploading?: boolean;
   files?: Sent[];
@@ -23,7 +27,7 @@ export interface PendingReply {
 export class PendingState {
   readonly replies = signal<readonly PendingReply[]>([]);
 
-  add(p: Omit<PendingReply, "failed">): PendingReply {
+  add(p: Omit<PendingReply, "failed" | "error">): PendingReply {
     const reply = { ...p, failed: false };
     this.replies.value = [...this.replies.peek(), reply];
     return reply;
@@ -37,12 +41,25 @@ export class PendingState {
     if (left.length !== this.replies.peek().length) this.replies.value = left;
   }
 
-  /** fail marks a refused reply; it says whether one had that client id. */
-  fail(clientId: string): boolean {
+  /** fail marks a refused reply, with why when known; it says whether one had that client id. */
+  fail(clientId: string, error?: string): boolean {
     const all = this.replies.peek();
     if (!all.some((p) => p.clientId === clientId)) return false;
-    this.replies.value = all.map((p) => (p.clientId === clientId ? { ...p, failed: true } : p));
+    this.replies.value = all.map((p) => (p.clientId === clientId ? { ...p, failed: true, error } : p));
     return true;
+  }
+
+  /** retry marks a failed reply pending again, to be sent again with its client id, and returns it. */
+  retry(clientId: string): PendingReply | undefined {
+    const p = this.find(clientId);
+    if (!p?.failed) return undefined;
+    const again = { ...p, failed: false, error: undefined };
+    this.replies.value = this.replies.peek().map((x) => (x === p ? again : x));
+    return again;
+  }
+
+  find(clientId: string): PendingReply | undefined {
+    return this.replies.peek().find((p) => p.clientId === clientId);
   }
 
   /** uploaded gives a reply waiting for its files the ones that made it. */

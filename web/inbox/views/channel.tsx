@@ -290,6 +290,10 @@ function Hours({ ed }: { ed: ChannelEditor }) {
   const f = ed.form;
   const a = f.value.value.availability;
   const [zones] = useState(browserZones);
+  // Hidden (another mode), its inputs no longer take the errors: the week
+  // and the holidays are still sent and checked, and their errors show
+  // above Save.
+  useEffect(() => () => ["availability.timeZone", "availability.week", "availability.holidays"].forEach((p) => f.forget(p)), [f]);
   return (
     <>
       <Field form={f} path="availability.timeZone" label="Time zone" hint="Opening hours are wall-clock times of this zone, summer and winter.">

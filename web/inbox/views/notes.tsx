@@ -1,6 +1,6 @@
 // Notes in the thread and in the editor: a note's row, the "Reply | Note"
 // switch, and the agents an "@" in a note offers.
-import type { RefObject } from "preact";
+import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Message } from "../../shared/wire";
 import { insertMention, type MentionQuery, mentionAt, mentionable, mentionSegments } from "../state/compose";
@@ -9,7 +9,7 @@ import { useInbox } from "./context";
 import { Avatar, LinkedText } from "./parts";
 
 /** NoteRow is a note in the thread: marked as one, its mentions stand out, all of it text. */
-export function NoteRow({ m, state }: { m: Message; state?: "pending" | "failed" }) {
+export function NoteRow({ m, state, after }: { m: Message; state?: "pending" | "failed"; after?: ComponentChildren }) {
   const name = m.author.name || "Agent";
   const names = (m.mentions || []).map((x) => x.name);
   return (
@@ -24,6 +24,7 @@ export function NoteRow({ m, state }: { m: Message; state?: "pending" | "failed"
         <div class="body">
           {mentionSegments(m.body || "", names).map((s) => (s.mention ? <span class="mention">{s.text}</span> : <LinkedText text={s.text} />))}
         </div>
+        {after}
       </div>
     </article>
   );

@@ -52,14 +52,18 @@ export function SavedReplies({ textarea }: { textarea: RefObject<HTMLTextAreaEle
   };
   const keys = (e: KeyboardEvent): void => {
     if (e.isComposing) return;
-    // This listener goes with the next effect, which may run a frame after
-    // an insert: a key pressed meanwhile (Enter to send the inserted
-    // reply) is the editor's once no "/" is being typed.
+    // In the editor, this listener goes with the next effect, which may run
+    // a frame after an insert: a key pressed meanwhile (Enter to send the
+    // inserted reply) is the editor's once no "/" is being typed. In the
+    // picker's search field the keys are always the picker's.
     const el = textarea.current;
-    if (!el || !slashAt(el.value, el.selectionStart ?? el.value.length)) return;
+    if (!picking && (!el || !slashAt(el.value, el.selectionStart ?? el.value.length))) return;
     if (e.key === "ArrowDown") setActive((i) => (i + 1) % Math.max(found.length, 1));
     else if (e.key === "ArrowUp") setActive((i) => (i - 1 + found.length) % Math.max(found.length, 1));
     else if ((e.key === "Enter" || e.key === "Tab") && chosen) insert(chosen);
+    // Enter in the search field with nothing to insert does nothing: left
+    // to the browser, it would submit the editor's form and send the draft.
+    else if (e.key === "Enter" && picking) { /* nothing to insert */ }
     else if (e.key === "Escape") close();
     else return;
     e.preventDefault();

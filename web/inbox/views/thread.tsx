@@ -1,6 +1,7 @@
 // The open conversation: its header and actions (taking it over from a
 // chatflow's bot too), files, messages (the bot's with the buttons it
 // offered), the visitor's typing, and the reply editor.
+import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Message, Summary } from "../../shared/wire";
 import { files, type Inbox } from "../inbox";
@@ -78,6 +79,18 @@ function Head({ s }: { s: Summary }) {
     select.value = "";
     if (agentId) void inbox.act(s, "assign", { agentId, expectedAssigneeId: s.assigneeId || "" });
   };
+  // "Take it" goes once taken: the focus goes on to the editor (the
+  // assign menu when the editor is hidden), not down to the page.
+  const select = useRef<HTMLSelectElement>(null);
+  const take = async (e: Event) => {
+    const button = e.currentTarget as HTMLButtonElement;
+    await inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" });
+    const now = inbox.state.thread.summary.peek();
+    const focus = document.activeElement;
+    if (now?.id !== s.id || now.assigneeId !== me.id || (focus !== button && focus !== document.body && focus)) return;
+    if (now.status === "open") inbox.focusComposer.value++;
+    else select.current?.focus();
+  };
   return (
     <div class="thead">
       <div class="thead-who">
@@ -98,11 +111,11 @@ function Head({ s }: { s: Summary }) {
       <div class="actions">
         {s.assigneeId === me.id ? null : (
           <button class="primary" type="button" title={botTalking ? "Stops the bot at once; the visitor sees you from now on" : undefined}
-            onClick={() => void inbox.act(s, "takeover", { expectedAssigneeId: s.assigneeId || "" })}>
+            onClick={(e) => void take(e)}>
             {s.assigneeId || botTalking ? "Take over" : "Take it"}
           </button>
         )}
-        <select aria-label="Assign to" onChange={assign}>
+        <select ref={select} aria-label="Assign to" onChange={assign}>
           <option value="">Assign to…</option>
           {agents.filter((a) => a.id !== s.assigneeId && a.inboxes.includes(s.inboxId)).map((a) => <option key={a.id} value={a.id}>{a.displayName}</option>)}
         </select>
@@ -156,7 +169,9 @@ function Log() {
   return (
     <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
       {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} />)}
-      {mine.map((p) => <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} />)}
+      {mine.map((p) => (
+        <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} after={p.failed ? <NotSent p={p} /> : null} />
+      ))}
     </div>
   );
 }
@@ -169,8 +184,25 @@ function pendingMessage(p: PendingReply, me: { id: string; displayName: string; 
   };
 }
 
-function Row({ m, thread, state, contact }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed"; contact?: string }) {
-  if (m.kind === "note") return <NoteRow m={m} state={state} />;
+/**
+ * NotSent says why a reply or note was not sent, in words (not only by
+ * colour), with a way to send an email reply or a note again (with its
+ * client id, so it is stored once) or to put it back into the editor.
+ */
+function NotSent({ p }: { p: PendingReply }) {
+  const inbox = useInbox();
+  const again = p.note || p.channel === "email";
+  return (
+    <p class="not-sent">
+      <span>{"Not sent: " + (p.error || "the server refused it")}</span>
+      {again ? <button class="link" type="button" onClick={() => inbox.retry(p.clientId)}>Try again</button> : null}
+      <button class="link" type="button" onClick={() => inbox.edit(p.clientId)}>Edit</button>
+    </p>
+  );
+}
+
+function Row({ m, thread, state, contact, after }: { m: Message; thread: readonly Message[]; state?: "pending" | "failed"; contact?: string; after?: ComponentChildren }) {
+  if (m.kind === "note") return <NoteRow m={m} state={state} after={after} />;
   const time = <time dateTime={m.createdAt}>{clock(m.createdAt)}</time>;
   if (m.kind === "event" && m.event?.type === "warning") {
     return (
@@ -209,6 +241,7 @@ function Row({ m, thread, state, contact }: { m: Message; thread: readonly Messa
         {m.ask ? <Ask ask={m.ask} /> : null}
         {m.attachments?.length ? <Files kind="message" m={m} /> : null}
         <ExtractionNote message={m} />
+        {after}
       </div>
     </article>
   );
