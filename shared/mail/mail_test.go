@@ -347,6 +347,59 @@ func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	}
 }
 
+// TestExtractReplyKeepsSentencesThatLookLikeHeaders: a line with a quote
+// header's lead word ("On … wrote:", "Am … schrieb …:") but no date, time
+// or address, and no quoted lines below it, is a sentence of the reply:
+// the text after it is kept.
+func TestExtractReplyKeepsSentencesThatLookLikeHeaders(t *testing.T) {
+	tests := []string{
+		"Hello,\n\nOn the invoice you wrote:\nTotal 49.90 EUR\nbut I was charged 59.90. Please refund the difference.\n\nAda",
+		"Hallo,\n\nAm Telefon schrieb mir Ihr Kollege:\ndas Paket kommt Montag.\nEs ist aber nicht gekommen.",
+		"Hi,\n\nOn your website it says the parcel ships in 2 days. On the order page you wrote:\n\"ships today\"\nIt did not.",
+		"Bonjour,\nLe technicien a écrit :\nrien à signaler.\nOr la machine ne marche pas.",
+		"Hola,\nEl repartidor escribió:\nausente.\nPero estuve en casa todo el día.",
+		"Ciao,\nIl tecnico ha scritto:\ntutto a posto.\nNon funziona ancora.",
+		"Hallo,\nOp de website schreef u:\nlevering morgen.\nHet pakket is er niet.",
+		"Olá,\nEm resumo, o técnico escreveu:\nnada a declarar.\nMas não funciona.",
+		"Hello,\nOn the invoice\nyou wrote:\nTotal 49.90 EUR, which is wrong.",
+	}
+	for _, text := range tests {
+		t.Run(text[:min(len(text), 40)], func(t *testing.T) {
+			if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: text}) {
+				t.Errorf("ExtractReply(%q) = %+v, want it unchanged", text, got)
+			}
+		})
+	}
+}
+
+// TestExtractReplyEndsAtADatedHeaderWithoutQuote: a quote header holding a
+// date, a time or an address ends the reply even when the quote below it
+// is not marked with ">"; without them it ends it only above quoted lines.
+func TestExtractReplyEndsAtADatedHeaderWithoutQuote(t *testing.T) {
+	tests := map[string]string{
+		"en date and address": "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:",
+		"en time":             "On Saturday at 19:42 Alice wrote:",
+		"en address":          "On Saturday, alice@x.test wrote:",
+		"thunderbird":         "Alice wrote on 21/11/2026 19:42:",
+		"de":                  "Am 21.11.2026 um 19:42 schrieb Alice:",
+		"fr":                  "Le sam. 21 nov. 2026 à 19:42, Alice <a@x.test> a écrit :",
+		"ja":                  "2026/11/21 19:42、Alice <a@x.test>のメール:",
+		"wrapped":             "On Sat, 21 Nov 2026 at 19:42, Alice\n<a@x.test> wrote:",
+	}
+	for name, header := range tests {
+		t.Run(name, func(t *testing.T) {
+			text := "Thanks, that helps.\n\n" + header + "\nWhich size do you need?\nAlice"
+			if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: "Thanks, that helps."}) {
+				t.Errorf("ExtractReply(%q) = %+v, want the text above the header", text, got)
+			}
+		})
+	}
+	text := "Thanks, that helps.\n\nOn Saturday Alice wrote:\n> Which size do you need?"
+	if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: "Thanks, that helps."}) {
+		t.Errorf("ExtractReply(%q) = %+v, want the text above the header", text, got)
+	}
+}
+
 // TestExtractReplyNeverEmpty: a mail with text never extracts to nothing;
 // when no new text can be told from the quote, the mail is shown in full
 // (without its quoted lines while anything else remains) and flagged.
