@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"mime"
 	"net/mail"
@@ -502,5 +503,51 @@ func TestBuildWithFiles(t *testing.T) {
 	}
 	if !strings.Contains(in.Text, "Here you are.") {
 		t.Errorf("text part lost: %q", in.Text)
+	}
+}
+
+// eml joins header and body lines with CRLF.
+func eml(lines ...string) []byte { return []byte(strings.Join(lines, "\r\n")) }
+
+// TestParseKeepsDamagedBodies: a body whose transfer encoding is damaged
+// (text a relay appended to base64, padding missing, stray characters, a
+// part cut short) keeps what decodes instead of losing the whole text.
+func TestParseKeepsDamagedBodies(t *testing.T) {
+	const text = "The label on the parcel is torn, order 4711."
+	b64 := base64.StdEncoding.EncodeToString([]byte(text)) // ends with "="
+	head := []string{"From: ada@visitor.test", "Subject: x", "Content-Type: text/plain; charset=utf-8"}
+	tests := []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"base64 and a footer a relay appended", eml(append(head, "Content-Transfer-Encoding: base64", "", b64[:40], b64[40:], "", "-- ", "Scanned by MailGuard", "")...), text},
+		{"base64 without its padding", eml(append(head, "Content-Transfer-Encoding: base64", "", strings.TrimRight(b64, "="), "")...), text},
+		{"base64 cut short", eml(append(head, "Content-Transfer-Encoding: base64", "", b64[:len(b64)-2], "")...), strings.TrimSuffix(text, ".")},
+		{"base64 with stray characters", eml(append(head, "Content-Transfer-Encoding: base64", "", " "+b64[:20]+"!*\t"+b64[20:]+" ", "")...), text},
+		{"quoted-printable with a bare =", eml(append(head, "Content-Transfer-Encoding: quoted-printable", "", "a=b, 50=% off, order 4711", "")...), "a=b, 50=% off, order 4711"},
+		{"a multipart cut short", eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+			"--B", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "", b64), text},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := parleymail.Parse(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(in.Text); got != tt.want {
+				t.Errorf("Text = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// A file cut short is left out rather than stored as if whole.
+	in, err := parleymail.Parse(eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+		"--B", "Content-Type: text/plain", "", "See the file.",
+		"--B", `Content-Type: application/pdf; name="a.pdf"`, "Content-Transfer-Encoding: base64", "", "JVBERi0xLjQK"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Text != "See the file." || len(in.Attachments) != 0 {
+		t.Errorf("Text %q, %d attachments; want the text and no file", in.Text, len(in.Attachments))
 	}
 }

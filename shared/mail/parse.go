@@ -112,17 +112,17 @@ func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
 			}
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(decodeTransfer(h.Get("Content-Transfer-Encoding"), body), MaxInboundBytes))
-	if err != nil {
-		data = nil
-	}
+	// What was decoded before an error (a part cut short, a stray
+	// character) is kept for the text; a file that did not decode whole is
+	// left out rather than stored cut.
+	data, err := decodeTransfer(h.Get("Content-Transfer-Encoding"), body)
 	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
 	filename := dparams["filename"]
 	if filename == "" {
 		filename = params["name"]
 	}
 	if disp == "attachment" || filename != "" || (ctype != "text/plain" && ctype != "text/html") {
-		if len(data) > 0 {
+		if len(data) > 0 && err == nil {
 			in.Attachments = append(in.Attachments, Attachment{Filename: safeFilename(DecodeHeader(filename)), ContentType: ctype, Data: data})
 		}
 		return nil
@@ -143,33 +143,41 @@ func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
 	return nil
 }
 
-func decodeTransfer(enc string, r io.Reader) io.Reader {
+// decodeTransfer reads a part's body and undoes its transfer encoding.
+// On an error it returns what was decoded before it with the error.
+func decodeTransfer(enc string, r io.Reader) ([]byte, error) {
+	r = io.LimitReader(r, MaxInboundBytes)
 	switch strings.ToLower(strings.TrimSpace(enc)) {
 	case "base64":
-		return base64.NewDecoder(base64.StdEncoding, &stripSpace{r: r})
+		raw, err := io.ReadAll(r)
+		return decodeBase64(raw), err
 	case "quoted-printable":
-		return quotedprintable.NewReader(r)
+		return io.ReadAll(quotedprintable.NewReader(r))
 	}
-	return r
+	return io.ReadAll(r)
 }
 
-// stripSpace drops the line breaks base64 bodies are wrapped with.
-type stripSpace struct{ r io.Reader }
-
-func (s *stripSpace) Read(p []byte) (int, error) {
-	for {
-		n, err := s.r.Read(p)
-		j := 0
-		for _, c := range p[:n] {
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				p[j] = c
-				j++
-			}
+// decodeBase64 decodes a base64 body as RFC 2045 asks of a reader:
+// characters outside the alphabet (line breaks, spaces, whatever a relay
+// appended) are ignored, the first "=" ends the data, and data that stops
+// short of its padding decodes as far as it goes. It never fails.
+func decodeBase64(raw []byte) []byte {
+	clean := make([]byte, 0, len(raw))
+	for _, c := range raw {
+		if c == '=' {
+			break
 		}
-		if j > 0 || err != nil {
-			return j, err
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' {
+			clean = append(clean, c)
 		}
 	}
+	// A lone character left over carries less than a byte.
+	if len(clean)%4 == 1 {
+		clean = clean[:len(clean)-1]
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, _ := base64.RawStdEncoding.Decode(out, clean)
+	return out[:n]
 }
 
 // safeFilename keeps the last path element of a name, without control
