@@ -551,3 +551,55 @@ func TestParseKeepsDamagedBodies(t *testing.T) {
 		t.Errorf("Text %q, %d attachments; want the text and no file", in.Text, len(in.Attachments))
 	}
 }
+
+// TestParseJoinsInlineTextParts: text written around an inline image
+// (Apple Mail sends text, image, text) is read whole, in order; the parts
+// of one multipart/alternative are the same text, so only the first of
+// each type counts, and a text file stays a file.
+func TestParseJoinsInlineTextParts(t *testing.T) {
+	png := base64.StdEncoding.EncodeToString([]byte("PNGDATA"))
+	image := []string{"--B", `Content-Type: image/png; name="shot.png"`, `Content-Disposition: inline; filename="shot.png"`, "Content-Transfer-Encoding: base64", "", png, ""}
+	tests := []struct {
+		name       string
+		parts      [][]string
+		text, html string
+		files      int
+	}{
+		{"text, image, text", [][]string{
+			{"--B", "Content-Type: text/plain; charset=us-ascii", "", "Here is the screenshot:", ""},
+			image,
+			{"--B", "Content-Type: text/plain; charset=us-ascii", "", "My order number is 4711.", ""},
+		}, "Here is the screenshot:\n\nMy order number is 4711.", "", 1},
+		{"alternatives around an image", [][]string{
+			{"--B", `Content-Type: multipart/alternative; boundary="A1"`, "", "--A1", "Content-Type: text/plain", "", "Before.", "--A1", "Content-Type: text/html", "", "<p>Before.</p>", "--A1--", ""},
+			image,
+			{"--B", `Content-Type: multipart/alternative; boundary="A2"`, "", "--A2", "Content-Type: text/plain", "", "After.", "--A2", "Content-Type: text/html", "", "<p>After.</p>", "--A2--", ""},
+		}, "Before.\n\nAfter.", "<p>Before.</p>\n<br>\n<p>After.</p>", 1},
+		{"one alternative's text twice", [][]string{
+			{"--B", `Content-Type: multipart/alternative; boundary="A"`, "", "--A", "Content-Type: text/plain", "", "Hello.", "--A", "Content-Type: text/plain; format=flowed", "", "Hello.", "--A--", ""},
+		}, "Hello.", "", 0},
+		{"a text file", [][]string{
+			{"--B", "Content-Type: text/plain", "", "See the notes.", ""},
+			{"--B", "Content-Type: text/plain", `Content-Disposition: attachment; filename="notes.txt"`, "", "secret notes", ""},
+		}, "See the notes.", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := []string{"From: ada@visitor.test", "Subject: Re: order", `Content-Type: multipart/mixed; boundary="B"`, ""}
+			for _, p := range tt.parts {
+				lines = append(lines, p...)
+			}
+			in, err := parleymail.Parse(eml(append(lines, "--B--", "")...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(in.Text) != tt.text || strings.TrimSpace(in.HTML) != tt.html || len(in.Attachments) != tt.files {
+				t.Errorf("Text %q, HTML %q, %d files; want %q, %q, %d", in.Text, in.HTML, len(in.Attachments), tt.text, tt.html, tt.files)
+			}
+		})
+	}
+	html := "<p>Here is the screenshot:</p>\n<br>\n<p>My order number is 4711.</p>"
+	if got := parleymail.ExtractReply("", html).Text; got != "Here is the screenshot:\n\nMy order number is 4711." {
+		t.Errorf("the joined HTML reads as %q", got)
+	}
+}

@@ -32,15 +32,19 @@ type Attachment struct {
 
 // Inbound is a received message, decoded.
 type Inbound struct {
-	From        string // address only
-	FromName    string // decoded, control characters as spaces
-	To          []string
-	Subject     string
-	MessageID   string // without brackets
-	InReplyTo   string
-	References  []string
-	Text        string // the first text/plain part, decoded to UTF-8
-	HTML        string // the first text/html part, decoded to UTF-8
+	From       string // address only
+	FromName   string // decoded, control characters as spaces
+	To         []string
+	Subject    string
+	MessageID  string // without brackets
+	InReplyTo  string
+	References []string
+	// Text and HTML are the message's text/plain and text/html parts that
+	// are not files, decoded to UTF-8 and joined in order (a mail can hold
+	// text, an inline image, more text); of the parts of one
+	// multipart/alternative only the first of each type counts.
+	Text        string
+	HTML        string
 	Attachments []Attachment
 	// Header gives access to any other header (for example verdicts a
 	// local test cloud adds).
@@ -74,11 +78,27 @@ func Parse(raw []byte) (*Inbound, error) {
 	in.MessageID = firstID(msg.Header.Get("Message-Id"))
 	in.InReplyTo = firstID(msg.Header.Get("In-Reply-To"))
 	in.References = ids(msg.Header.Get("References"))
-	parts := 0
-	if err := in.walk(textprotoHeader(msg.Header), msg.Body, 0, &parts); err != nil {
-		return nil, err
-	}
+	w := walker{in: in}
+	w.walk(textprotoHeader(msg.Header), msg.Body, 0, nil)
+	in.Text = joinParts(w.text, "\n\n")
+	in.HTML = joinParts(w.html, "\n<br>\n")
 	return in, nil
+}
+
+// joinParts joins the text of successive parts with sep between them,
+// without the line breaks that end each but the last.
+func joinParts(parts []string, sep string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i < len(parts)-1 {
+			p = strings.TrimRight(p, "\n")
+		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 type header interface{ Get(string) string }
@@ -87,29 +107,42 @@ type textprotoHeader mail.Header
 
 func (h textprotoHeader) Get(k string) string { return mail.Header(h).Get(k) }
 
-func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
-	*parts++
-	if *parts > maxParts || depth > maxDepth {
-		return nil
+// walker reads the parts of a message into an Inbound.
+type walker struct {
+	in         *Inbound
+	parts      int
+	text, html []string // the bodies of the text parts, in order
+}
+
+// alternatives records which types the parts of one multipart/alternative
+// gave already: they are the same text, so only the first of each counts.
+type alternatives struct{ text, html bool }
+
+// walk reads one part; alt is the multipart/alternative it belongs to
+// (nil when its parent is another kind).
+func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
+	w.parts++
+	if w.parts > maxParts || depth > maxDepth {
+		return
 	}
 	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil {
 		ctype, params = "text/plain", map[string]string{"charset": "us-ascii"}
 	}
 	if strings.HasPrefix(ctype, "multipart/") {
+		var inner *alternatives
+		if ctype == "multipart/alternative" {
+			inner = &alternatives{}
+		}
 		mr := multipart.NewReader(body, params["boundary"])
 		for {
 			p, err := mr.NextRawPart()
-			if err == io.EOF {
-				return nil
-			}
 			if err != nil {
-				// A broken part ends the walk; what was read is kept.
-				return nil
+				// The end, or a broken part, which ends the walk; what
+				// was read is kept.
+				return
 			}
-			if err := in.walk(p.Header, p, depth+1, parts); err != nil {
-				return err
-			}
+			w.walk(p.Header, p, depth+1, inner)
 		}
 	}
 	// What was decoded before an error (a part cut short, a stray
@@ -123,9 +156,19 @@ func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
 	}
 	if disp == "attachment" || filename != "" || (ctype != "text/plain" && ctype != "text/html") {
 		if len(data) > 0 && err == nil {
-			in.Attachments = append(in.Attachments, Attachment{Filename: safeFilename(DecodeHeader(filename)), ContentType: ctype, Data: data})
+			w.in.Attachments = append(w.in.Attachments, Attachment{Filename: safeFilename(DecodeHeader(filename)), ContentType: ctype, Data: data})
 		}
-		return nil
+		return
+	}
+	if alt != nil {
+		seen := &alt.text
+		if ctype == "text/html" {
+			seen = &alt.html
+		}
+		if *seen {
+			return
+		}
+		*seen = true
 	}
 	text, err := toUTF8(params["charset"], data)
 	if err != nil {
@@ -135,12 +178,12 @@ func (in *Inbound) walk(h header, body io.Reader, depth int, parts *int) error {
 	// line breaks are normalised as at every other edge.
 	text = plaintext.Body(text)
 	switch {
-	case ctype == "text/plain" && in.Text == "":
-		in.Text = text
-	case ctype == "text/html" && in.HTML == "":
-		in.HTML = text
+	case strings.TrimSpace(text) == "":
+	case ctype == "text/plain":
+		w.text = append(w.text, text)
+	case ctype == "text/html":
+		w.html = append(w.html, text)
 	}
-	return nil
 }
 
 // decodeTransfer reads a part's body and undoes its transfer encoding.
