@@ -60,9 +60,12 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Ids stored before Parse checked them may be ones Build refuses:
+	// such an id is left out of the threading headers rather than
+	// failing the email.
 	var refs []string
 	for _, m := range o.history {
-		if m.MailID != "" {
+		if mail.ValidMessageID(m.MailID) {
 			refs = append(refs, m.MailID)
 		}
 	}

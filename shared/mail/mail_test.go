@@ -603,3 +603,41 @@ func TestParseJoinsInlineTextParts(t *testing.T) {
 		t.Errorf("the joined HTML reads as %q", got)
 	}
 }
+
+// TestParseKeepsOnlyMessageIDsBuildWrites: ids Build would refuse (no "@",
+// longer than 250 bytes) are dropped when a mail is read, so a stored id
+// can always thread a later email.
+func TestParseKeepsOnlyMessageIDsBuildWrites(t *testing.T) {
+	long := strings.Repeat("a", 250) + "@example.com"
+	raw := eml("From: ada@visitor.test", "Subject: x",
+		"Message-ID: <20260121194200.GA1234>",
+		"In-Reply-To: <"+long+">",
+		"References: <m0@example.com> <no-at-sign> <"+long+"> <m1@example.com>", "", "hello")
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		MessageID, InReplyTo string
+		References           []string
+	}{in.MessageID, in.InReplyTo, in.References}
+	want := got
+	want.MessageID, want.InReplyTo, want.References = "", "", []string{"m0@example.com", "m1@example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	for _, id := range append(in.References, "a@b", strings.Repeat("a", 248)+"@b") {
+		if !parleymail.ValidMessageID(id) {
+			t.Errorf("ValidMessageID(%q) = false", id)
+		}
+		if _, err := parleymail.Build(parleymail.Message{From: "a@example.com", To: "b@example.com", Subject: "x", MessageID: "m@example.com",
+			InReplyTo: id, References: []string{id}, Text: "t", HTML: "t"}); err != nil {
+			t.Errorf("Build with the parsed id %q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"", "no-at-sign", long, "a b@c", "a<b>@c", "zoë@example.com", "a@b\r\nBcc: c@d"} {
+		if parleymail.ValidMessageID(id) {
+			t.Errorf("ValidMessageID(%q) = true", id)
+		}
+	}
+}

@@ -48,8 +48,16 @@ func NewMessageID(domain string) string {
 	return hex.EncodeToString(b[:]) + "@" + domain
 }
 
+// ValidMessageID reports whether id (without brackets) is a Message-ID
+// Build writes: at most 250 bytes of printable ASCII without spaces or
+// brackets, holding an "@". Parse keeps only such ids, and a sender
+// threading an email on ids stored earlier skips any other.
+func ValidMessageID(id string) bool {
+	return id != "" && len(id) <= 250 && safeHeaderValue(id) && !strings.ContainsAny(id, "<> \t") && strings.Contains(id, "@")
+}
+
 func checkMsgID(id string) error {
-	if id == "" || len(id) > 250 || !safeHeaderValue(id) || strings.ContainsAny(id, "<> \t") || !strings.Contains(id, "@") {
+	if !ValidMessageID(id) {
 		return invalid("message id %q is malformed", id)
 	}
 	return nil

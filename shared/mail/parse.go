@@ -36,7 +36,7 @@ type Inbound struct {
 	FromName   string // decoded, control characters as spaces
 	To         []string
 	Subject    string
-	MessageID  string // without brackets
+	MessageID  string // without brackets; "" when missing or not one Build would write
 	InReplyTo  string
 	References []string
 	// Text and HTML are the message's text/plain and text/html parts that
@@ -247,7 +247,8 @@ func firstID(v string) string {
 	return ""
 }
 
-// ids reads a list of <message ids>.
+// ids reads a list of <message ids>, keeping those Build would write
+// (ValidMessageID): an id stored from a mail is threaded on later.
 func ids(v string) []string {
 	var out []string
 	for len(out) < maxRefs {
@@ -259,7 +260,7 @@ func ids(v string) []string {
 		if j < 0 {
 			break
 		}
-		if id := strings.TrimSpace(v[i+1 : i+j]); id != "" && safeHeaderValue(id) && !strings.ContainsAny(id, " <>") {
+		if id := strings.TrimSpace(v[i+1 : i+j]); ValidMessageID(id) {
 			out = append(out, id)
 		}
 		v = v[i+j+1:]
