@@ -641,3 +641,49 @@ func TestParseKeepsOnlyMessageIDsBuildWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestParseReadsTheSenderOfAnOddFromHeader: a From header net/mail refuses
+// for its display name alone still gives the sender's address, so the mail
+// is not lost; one that could name another sender is still refused.
+func TestParseReadsTheSenderOfAnOddFromHeader(t *testing.T) {
+	tests := []struct{ from, addr, name string }{
+		{"Ada Lovelace <Ada@Example.com>", "ada@example.com", "Ada Lovelace"},
+		{"=?unicode-1-1-utf-7?Q?Ada?= <ada@example.com>", "ada@example.com", "=?unicode-1-1-utf-7?Q?Ada?="},
+		{"=?x-unknown?B?QWRh?= =?utf-8?Q?_Lovelace?= <ada@example.com>", "ada@example.com", "=?x-unknown?B?QWRh?= Lovelace"},
+		{"ada@example.com <ada@example.com>", "ada@example.com", ""},
+		{"Ada Lovelace [Company] <ada@example.com>", "ada@example.com", "Ada Lovelace [Company]"},
+		{"Ada: Sales <ada@example.com>", "ada@example.com", "Ada: Sales"},
+		{`"Ada \"the\" Countess" [x] <ada@example.com>`, "ada@example.com", `"Ada \"the\" Countess" [x]`},
+		{`"Ada [Sales]\\" <ada@example.com> (Ada)`, "ada@example.com", `Ada [Sales]\`},
+		{`"=?x-unknown?Q?Ada?= \"Sales\"" <ada@example.com>`, "ada@example.com", `=?x-unknown?Q?Ada?= "Sales"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from, func(t *testing.T) {
+			in, err := parleymail.Parse(eml("From: "+tt.from, "Subject: hi", "", "body"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.From != tt.addr || in.FromName != tt.name {
+				t.Errorf("From %q, name %q; want %q, %q", in.From, in.FromName, tt.addr, tt.name)
+			}
+		})
+	}
+	for _, from := range []string{
+		"",
+		"ada@example.com <eve@evil.test>",
+		"Ada: ada@example.com, <eve@evil.test>",
+		"<ada@example.com>, <eve@evil.test>",
+		"=?x-unknown?Q?Ada?= <eve@evil.test> ada@example.com",
+		"=?x-unknown?Q?Ada?= <not an address>",
+		"=?x-unknown?Q?Ada?=",
+	} {
+		if in, err := parleymail.Parse(eml("From: "+from, "Subject: hi", "", "body")); !errors.Is(err, parleymail.ErrInvalid) {
+			t.Errorf("From: %s read as %+v, %v; want it refused", from, in, err)
+		}
+	}
+	// The other words of a header still decode around one that does not.
+	const subject = "=?x-unknown?Q?a?= =?utf-8?Q?Zo=C3=AB?=  =?utf-8?Q?_x?= tail =?utf-8?Q?=C3=A9?="
+	if got := parleymail.DecodeHeader(subject); got != "=?x-unknown?Q?a?= Zoë x tail é" {
+		t.Errorf("DecodeHeader(%q) = %q", subject, got)
+	}
+}

@@ -62,11 +62,11 @@ func Parse(raw []byte) (*Inbound, error) {
 	}
 	in := &Inbound{Header: msg.Header}
 	dec := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
-	if from, err := dec.Parse(msg.Header.Get("From")); err == nil {
-		in.From, in.FromName = Key(from.Address), cleanName(from.Name)
-	} else {
+	from, name, ok := parseFrom(&dec, msg.Header.Get("From"))
+	if !ok {
 		return nil, invalid("From is missing or malformed")
 	}
+	in.From, in.FromName = Key(from), cleanName(name)
 	for _, h := range []string{"To", "Cc"} {
 		if list, err := dec.ParseList(msg.Header.Get(h)); err == nil {
 			for _, a := range list {
@@ -83,6 +83,50 @@ func Parse(raw []byte) (*Inbound, error) {
 	in.Text = joinParts(w.text, "\n\n")
 	in.HTML = joinParts(w.html, "\n<br>\n")
 	return in, nil
+}
+
+// parseFrom reads the sender's address and name from the From header. A
+// header net/mail refuses for its display name alone (encoded-words in a
+// charset not decoded, an unquoted "[" or ":", the address written again
+// as the name) still gives its address when it holds exactly one
+// <address> and no other address: the mail is not lost for its name,
+// which is then the text before the brackets, with the encoded-words
+// that decode decoded and the others kept as they are.
+func parseFrom(dec *mail.AddressParser, v string) (addr, name string, ok bool) {
+	if a, err := dec.Parse(v); err == nil {
+		return a.Address, a.Name, true
+	}
+	lt, gt := strings.IndexByte(v, '<'), strings.IndexByte(v, '>')
+	if lt < 0 || gt < lt || strings.Count(v, "<") != 1 || strings.Count(v, ">") != 1 {
+		return "", "", false
+	}
+	a, err := mail.ParseAddress(v[lt : gt+1])
+	if err != nil || strings.Contains(v[gt+1:], "@") {
+		return "", "", false
+	}
+	name = strings.TrimSpace(v[:lt])
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return strings.ContainsRune(" \t\",'()[];:", r) }) {
+		// Another address in the name could be taken for the sender.
+		if strings.Contains(w, "@") && !strings.EqualFold(w, a.Address) {
+			return "", "", false
+		}
+	}
+	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
+		// A quoted string: its backslashes escape the next character.
+		var b strings.Builder
+		for i := 1; i < len(name)-1; i++ {
+			if name[i] == '\\' && i+1 < len(name)-1 {
+				i++
+			}
+			b.WriteByte(name[i])
+		}
+		name = b.String()
+	}
+	name = DecodeHeader(name)
+	if strings.EqualFold(name, a.Address) {
+		name = ""
+	}
+	return a.Address, name, true
 }
 
 // joinParts joins the text of successive parts with sep between them,
