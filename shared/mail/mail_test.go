@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/charmap"
 
 	parleymail "github.com/parleychat/parley/shared/mail"
 )
@@ -685,5 +686,96 @@ func TestParseReadsTheSenderOfAnOddFromHeader(t *testing.T) {
 	const subject = "=?x-unknown?Q?a?= =?utf-8?Q?Zo=C3=AB?=  =?utf-8?Q?_x?= tail =?utf-8?Q?=C3=A9?="
 	if got := parleymail.DecodeHeader(subject); got != "=?x-unknown?Q?a?= Zoë x tail é" {
 		t.Errorf("DecodeHeader(%q) = %q", subject, got)
+	}
+}
+
+// TestSingleByteCharsetTables: every single-byte charset decodes all 256
+// bytes as golang.org/x/text/encoding/charmap does, under each label.
+func TestSingleByteCharsetTables(t *testing.T) {
+	tables := []struct {
+		labels []string
+		cm     *charmap.Charmap
+	}{
+		{[]string{"ISO-8859-2", "iso8859-2", "ISO_8859-2", "latin2"}, charmap.ISO8859_2},
+		{[]string{"iso-8859-3", "latin3"}, charmap.ISO8859_3},
+		{[]string{"iso-8859-4", "latin4"}, charmap.ISO8859_4},
+		{[]string{"iso-8859-5", "cyrillic"}, charmap.ISO8859_5},
+		{[]string{"iso-8859-6", "arabic"}, charmap.ISO8859_6},
+		{[]string{"iso-8859-7", "greek"}, charmap.ISO8859_7},
+		{[]string{"iso-8859-8", "iso-8859-8-i", "hebrew"}, charmap.ISO8859_8},
+		{[]string{"iso-8859-9", "latin5"}, charmap.ISO8859_9},
+		{[]string{"iso-8859-10", "latin6"}, charmap.ISO8859_10},
+		{[]string{"iso-8859-13", "latin7"}, charmap.ISO8859_13},
+		{[]string{"iso-8859-14", "latin8"}, charmap.ISO8859_14},
+		{[]string{"ISO-8859-15", "latin9"}, charmap.ISO8859_15},
+		{[]string{"iso-8859-16", "latin10"}, charmap.ISO8859_16},
+		{[]string{"windows-874", "tis-620", "iso-8859-11"}, charmap.Windows874},
+		{[]string{"windows-1250", "cp1250", "x-cp1250"}, charmap.Windows1250},
+		{[]string{"windows-1251", "cp1251", "x-cp1251"}, charmap.Windows1251},
+		{[]string{"windows-1253", "cp1253"}, charmap.Windows1253},
+		{[]string{"windows-1254", "cp1254"}, charmap.Windows1254},
+		{[]string{"windows-1255", "cp1255"}, charmap.Windows1255},
+		{[]string{"windows-1256", "cp1256"}, charmap.Windows1256},
+		{[]string{"windows-1257", "cp1257"}, charmap.Windows1257},
+		{[]string{"windows-1258", "cp1258"}, charmap.Windows1258},
+		{[]string{"KOI8-R", "koi8"}, charmap.KOI8R},
+		{[]string{"koi8-u", "koi8-ru"}, charmap.KOI8U},
+		{[]string{"ibm866", "cp866"}, charmap.CodePage866},
+		{[]string{"ibm437", "cp437"}, charmap.CodePage437},
+		{[]string{"ibm850", "cp850"}, charmap.CodePage850},
+		{[]string{"ibm852", "cp852"}, charmap.CodePage852},
+		{[]string{"macintosh", "x-mac-roman"}, charmap.Macintosh},
+		{[]string{"x-mac-cyrillic"}, charmap.MacintoshCyrillic},
+	}
+	var all [256]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for _, tt := range tables {
+		want, err := tt.cm.NewDecoder().Bytes(all[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, label := range tt.labels {
+			word := "=?" + label + "?B?" + base64.StdEncoding.EncodeToString(all[:]) + "?="
+			if got := parleymail.DecodeHeader(word); got != string(want) {
+				t.Errorf("%s decodes to\n%q\nwant (%s)\n%q", label, got, tt.cm, want)
+			}
+		}
+	}
+}
+
+// TestParseDecodesOtherCharsets: bodies, subjects and sender names in the
+// single-byte charsets are decoded; a sender name in a charset that is
+// not decoded (the multi-byte ones of Chinese, Japanese and Korean) is
+// kept as written and the mail is read.
+func TestParseDecodesOtherCharsets(t *testing.T) {
+	// "Привет, спасибо" in Windows-1251.
+	body := []byte{0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x2C, 0x20, 0xF1, 0xEF, 0xE0, 0xF1, 0xE8, 0xE1, 0xEE}
+	raw := append(eml("From: =?windows-1251?B?yOLg7Q==?= <ivan@example.ru>", "Subject: =?koi8-r?B?8NLJ18XU?=",
+		"Content-Type: text/plain; charset=windows-1251", "Content-Transfer-Encoding: 8bit", "", ""), body...)
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [3]string{in.FromName, in.Subject, in.Text}; got != [3]string{"Иван", "Привет", "Привет, спасибо"} {
+		t.Errorf("name, subject, text = %q", got)
+	}
+	tests := []struct{ from, name string }{
+		{"=?iso-8859-2?Q?=A3ukasz?= <lukasz@example.pl>", "Łukasz"},
+		{"=?iso-8859-15?Q?Ada_=A4?= <ada@example.com>", "Ada €"},
+		{"=?iso-8859-1?Q?Ada_=A4?= <ada@example.com>", "Ada ¤"},
+		{"=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <taro@example.jp>", "=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?="},
+		{"=?gb2312?B?1cU=?= <zhang@example.cn>", "=?gb2312?B?1cU=?="},
+	}
+	for _, tt := range tests {
+		in, err := parleymail.Parse(eml("From: "+tt.from, "Subject: hi", "", "Hello."))
+		if err != nil {
+			t.Errorf("From: %s: %v", tt.from, err)
+			continue
+		}
+		if in.FromName != tt.name {
+			t.Errorf("From: %s: name %q, want %q", tt.from, in.FromName, tt.name)
+		}
 	}
 }
