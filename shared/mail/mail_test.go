@@ -779,3 +779,22 @@ func TestParseDecodesOtherCharsets(t *testing.T) {
 		}
 	}
 }
+
+// TestParseKeepsTheEndOfLongFileNames: a file name longer than 100
+// characters keeps its last 100, with its extension.
+func TestParseKeepsTheEndOfLongFileNames(t *testing.T) {
+	name := strings.Repeat("請求書 ", 30) + "4711.pdf" // 128 characters
+	raw := eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+		"--B", "Content-Type: text/plain", "", "See the file.",
+		"--B", "Content-Type: application/pdf", mime.FormatMediaType("attachment", map[string]string{"filename": name}), "Content-Transfer-Encoding: base64", "", "JVBERi0xLjQK",
+		"--B--", "")
+	raw = []byte(strings.Replace(string(raw), "\r\nattachment;", "\r\nContent-Disposition: attachment;", 1))
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string([]rune(name)[len([]rune(name))-100:])
+	if len(in.Attachments) != 1 || in.Attachments[0].Filename != want {
+		t.Fatalf("attachments %+v, want one named %q", in.Attachments, want)
+	}
+}

@@ -268,9 +268,10 @@ func decodeBase64(raw []byte) []byte {
 }
 
 // safeFilename keeps the last path element of a name, without control
-// characters, bounded.
+// characters, bounded to its last 100 characters (which hold the
+// extension).
 func safeFilename(name string) string {
-	name = cleanName(name)
+	name = cleanControls(name)
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
