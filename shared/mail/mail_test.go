@@ -798,3 +798,71 @@ func TestParseKeepsTheEndOfLongFileNames(t *testing.T) {
 		t.Fatalf("attachments %+v, want one named %q", in.Attachments, want)
 	}
 }
+
+// TestBuildFoldsLongHeaders: long subjects, names and file names (CJK
+// text is nine characters a character Q-encoded) are folded so that no
+// line of the message is longer than 78 characters (RFC 5322 allows 998;
+// SES refuses longer), and read back as written.
+func TestBuildFoldsLongHeaders(t *testing.T) {
+	subject := strings.Repeat("日本語の件名", 33) // 198 characters
+	name := strings.Repeat("😀", 80)
+	toName := strings.Repeat("山田", 20) + " · " + strings.Repeat("株式会社", 8) // 75 characters
+	files := []string{
+		strings.Repeat("請求書", 31) + ".pdf", // 97 characters
+		strings.Repeat("invoice for order 4711 ", 4) + ".pdf",
+		`Zoë "q" ` + strings.Repeat("x", 70) + ".txt",
+		"short.pdf",
+	}
+	enc, err := parleymail.Subject(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := parleymail.FormatAddress(name, "support@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := parleymail.FormatAddress(toName, "ada@visitor.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parleymail.Message{From: from, To: to, Subject: enc, MessageID: "abc@example.com", Text: "t", HTML: "<p>t</p>"}
+	for _, f := range files {
+		m.Attachments = append(m.Attachments, parleymail.Attachment{Filename: f, ContentType: "application/pdf", Data: []byte("%PDF")})
+	}
+	raw, err := parleymail.Build(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(string(raw), "\r\n") {
+		if len(l) > 78 {
+			t.Errorf("a line of %d characters: %s", len(l), l)
+		}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	if got, err := dec.DecodeHeader(msg.Header.Get("Subject")); err != nil || got != subject {
+		t.Errorf("subject reads back as %q (%v)", got, err)
+	}
+	for h, want := range map[string]string{"From": name, "To": toName} {
+		if a, err := mail.ParseAddress(msg.Header.Get(h)); err != nil || a.Name != want {
+			t.Errorf("%s reads back as %+v (%v), want the name %q", h, a, err, want)
+		}
+	}
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range in.Attachments {
+		got = append(got, a.Filename)
+	}
+	if diff := cmp.Diff(files, got); diff != "" {
+		t.Errorf("file names read back (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(raw), `filename=short.pdf`) {
+		t.Error("a short file name is no longer written as a plain parameter")
+	}
+}
