@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/mail"
@@ -63,11 +62,12 @@ func (s *Service) send(ctx context.Context, o outgoing) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Ids stored before Parse checked them may be ones Build refuses:
+	// such an id is left out of the threading headers rather than
+	// failing the email.
 	var refs []string
 	for _, m := range o.history {
-		// A Message-ID stored from a received mail is the sender's: one the
-		// builder refuses is left out, and the email goes without it.
-		if threadable(m.MailID) {
+		if mail.ValidMessageID(m.MailID) {
 			refs = append(refs, m.MailID)
 		}
 	}
@@ -125,21 +125,4 @@ func (s *Service) entries(conversationID string, msgs []chat.Message, visitorNam
 			Files: s.linked(conversationID, m.Attachments)})
 	}
 	return out
-}
-
-// threadable reports whether a stored Message-ID may go into In-Reply-To
-// and References: the rule mail.Build applies to every id it writes (at
-// most 250 bytes, printable ASCII without spaces or angle brackets, with
-// an "@"). Received mail may carry any id; one that fails would make every
-// later email of its conversation fail to build.
-func threadable(id string) bool {
-	if id == "" || len(id) > 250 || !strings.Contains(id, "@") || strings.ContainsAny(id, "<> \t") {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c < ' ' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
 }

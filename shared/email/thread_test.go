@@ -338,3 +338,58 @@ func TestAutomaticMailIsKeptAside(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedStoredMessageIDsAreLeftOut: Message-IDs stored from mail
+// before they were checked on reading (one without "@", one too long)
+// are left out of the threading headers of later emails instead of
+// failing them: the agent's reply and the transcript are sent, threaded
+// on the ids that are valid.
+func TestMalformedStoredMessageIDsAreLeftOut(t *testing.T) {
+	f := setup(t)
+	ctx := t.Context()
+	vid := uuid.NewString()
+	if err := f.store.CreateVisitor(ctx, chat.Visitor{ID: vid, ChannelID: "main", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := f.store.SaveContact(ctx, email.Contact{VisitorID: vid, Email: "ada@visitor.test", Name: "Ada Lovelace", UpdatedAt: now, VerifiedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	visitor := chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
+	bad := []string{"20260121194200.GA1234", strings.Repeat("a", 250) + "@visitor.test"}
+	if _, _, err := f.chat.StartByEmail(ctx, visitor, chat.EmailInput{Dedupe: "first", MailID: bad[0], Body: "Where is my parcel?"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{bad[1], "good@visitor.test"} {
+		if _, _, err := f.chat.AppendEmail(ctx, visitor, fixtureConversation, chat.EmailInput{Dedupe: fmt.Sprint("next", i), MailID: id, Body: "Hello?"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := f.email.Reply(ctx, f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "It ships today."}); err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	if _, err := f.chat.Close(ctx, f.agent, fixtureConversation); err != nil {
+		t.Fatal(err)
+	}
+	if err := email.NewTranscriptHandler(f.email).Handle(ctx, readFixture[events.EventBridgeEvent](t, "conversation-closed.json")); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.ses.count(); n != 2 {
+		t.Fatalf("%d emails sent, want the reply and the transcript", n)
+	}
+	for i, out := range f.ses.sent {
+		in, err := mail.Parse(out.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, inReplyTo := in.Header.Get("References"), in.Header.Get("In-Reply-To")
+		for _, id := range bad {
+			if strings.Contains(refs, id) || strings.Contains(inReplyTo, id) {
+				t.Errorf("email %d threads on the malformed id %.30s…: References %q, In-Reply-To %q", i, id, refs, inReplyTo)
+			}
+		}
+		if !strings.Contains(refs, "<good@visitor.test>") {
+			t.Errorf("email %d: References %q lack the valid id", i, refs)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func form(keyword, pattern string) headerForm {
 type replyPatterns struct {
 	quoteHeaders []headerForm
 
-	attribution, originalMessage, outlookFrom, outlookSent, mobileSignature *regexp.Regexp
+	dated, attribution, originalMessage, outlookFrom, outlookSent, mobileSignature *regexp.Regexp
 }
 
 // patterns are compiled on first use, not at init: only the function that
@@ -41,8 +41,9 @@ var patterns = sync.OnceValue(func() *replyPatterns {
 		// Thunderbird and the big webmails in English, German, Italian, French,
 		// Polish, Spanish, Portuguese, Dutch, Russian, Swedish, Danish, Norwegian,
 		// Czech, Turkish, Japanese and Chinese. Each carries a date or a lead
-		// word, so a line of ordinary text rarely matches: such a line ends the
-		// reply even when no quoted lines follow it.
+		// word. A lead word alone is close to ordinary text ("On the invoice
+		// you wrote:"), so a line that no quoted lines follow ends the reply
+		// only when it also holds a date, a time or an address (dated).
 		quoteHeaders: []headerForm{
 			form("wrote", `on\s.+\swrote:`),                                       // en: On Sat, 21 Nov 2026 at 19:42, Alice <a@x> wrote:
 			form("wrote", `.+\swrote\son\s.*\d.*:`),                               // en (Thunderbird): Alice wrote on 21/11/2026 19:42:
@@ -72,6 +73,11 @@ var patterns = sync.OnceValue(func() *replyPatterns {
 			form("道", `.*\d.*(写道|寫道)\s?[:：]`),                                     // zh: Alice <a@x> 于2026年11月21日周六 19:42写道：
 			form("写于", `.+\s写于\s.*\d.*[:：]`),                                      // zh (Thunderbird): Alice 写于 2026/11/21 19:42:
 		},
+
+		// dated matches what a quote header carries and a sentence rarely
+		// does: a time (19:42), a numeric date (21.11.2026, 2026/11/21,
+		// 2026年11月21日), a year or an address (<a@x>, a@x).
+		dated: regexp.MustCompile(`\d{1,2}:\d{2}|\d{1,4}\s?[./\-年]\s?\d{1,2}\s?[./\-月]\s?\d{1,4}|(?:^|\D)(?:19|20)\d{2}(?:\D|$)|\S@\S`),
 
 		// attribution matches the short form of a quote header, without a
 		// date ("Alice wrote:"). It is too close to ordinary text to end a
@@ -157,7 +163,8 @@ func extractText(text string) Reply {
 
 // classify gives each line its kind and returns where the reply ends: at
 // the first signature, Outlook header block, separator or quote header
-// that no quoted line follows (the quote below it is not marked with ">").
+// that no quoted line follows (the quote below it is not marked with ">"),
+// the last only when it holds a date, a time or an address.
 func classify(lines []string) ([]lineKind, int) {
 	n := len(lines)
 	kinds := make([]lineKind, n)
@@ -220,14 +227,23 @@ func classify(lines []string) ([]lineKind, int) {
 			continue
 		}
 		if width > 0 {
-			for k := i; k < i+width; k++ {
-				kinds[k] = lineHeader
+			quoted := quotedAt(i + width)
+			whole := trimmed
+			if width == 2 {
+				whole += " " + strings.TrimSpace(lines[i+1])
 			}
-			if !quotedAt(i + width) {
-				end = min(end, i)
+			// Above unmarked text, a line with a lead word but no date,
+			// time or address is a sentence of the reply, not a header.
+			if quoted || patterns().dated.MatchString(whole) {
+				for k := i; k < i+width; k++ {
+					kinds[k] = lineHeader
+				}
+				if !quoted {
+					end = min(end, i)
+				}
+				i += width - 1
+				continue
 			}
-			i += width - 1
-			continue
 		}
 		if end == n && (isSeparator(trimmed) ||
 			patterns().outlookFrom.MatchString(line) && outlookBlock(i) ||

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bytes"
 	"mime"
 	"net/mail"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	parleymail "github.com/parleychat/parley/shared/mail"
 )
@@ -54,8 +56,8 @@ func FuzzFormatAddress(f *testing.F) {
 	})
 }
 
-// FuzzSubject: an encoded subject is one safe header line that decodes
-// back to the cleaned input.
+// FuzzSubject: an encoded subject is one safe header value that decodes
+// back to the cleaned input, also as Build folds it into a message.
 func FuzzSubject(f *testing.F) {
 	for _, s := range []string{
 		"Your conversation", "Ihre Unterhaltung mit Zoë", "a\r\nBcc: b@c.d", "=?utf-8?b?QQ==?=", "\t\x00",
@@ -71,11 +73,26 @@ func FuzzSubject(f *testing.F) {
 		if strings.ContainsAny(enc, "\r\n") {
 			t.Fatalf("Subject(%q) = %q contains CR or LF", s, enc)
 		}
-		if _, err := parleymail.Build(parleymail.Message{From: "a@b.cd", To: "c@d.ef", Subject: enc, MessageID: "m@b.cd", Text: s, HTML: s}); err != nil {
+		raw, err := parleymail.Build(parleymail.Message{From: "a@b.cd", To: "c@d.ef", Subject: enc, MessageID: "m@b.cd", Text: s, HTML: s})
+		if err != nil {
 			t.Fatalf("Build refused the encoded subject %q: %v", enc, err)
 		}
 		if decoded, err := new(mime.WordDecoder).DecodeHeader(enc); err != nil || decoded != typed(s, parleymail.MaxSubjectRunes) {
 			t.Fatalf("Subject(%q) = %q decodes to %q (%v), not to the text typed", s, enc, decoded, err)
+		}
+		// As written in the message, folded, it still reads as typed, and
+		// no line of the message is longer than RFC 5322 allows.
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decoded, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil || decoded != typed(s, parleymail.MaxSubjectRunes) {
+			t.Fatalf("Subject(%q) as written in the message decodes to %q (%v), not to the text typed", s, decoded, err)
+		}
+		for l := range strings.SplitSeq(string(raw), "\r\n") {
+			if len(l) > 998 {
+				t.Fatalf("Subject(%q): a line of %d characters", s, len(l))
+			}
 		}
 	})
 }
@@ -128,6 +145,38 @@ func FuzzExtractReply(f *testing.F) {
 		}
 		if in, err := parleymail.Parse([]byte(text)); err == nil {
 			_ = parleymail.ExtractReply(in.Text, in.HTML)
+		}
+	})
+}
+
+// FuzzFileName: whatever a file's name, no line of the message is longer
+// than 78 characters, and a name a reader keeps as it is (valid UTF-8,
+// printable, no path, at most 100 characters) reads back the same.
+func FuzzFileName(f *testing.F) {
+	for _, s := range []string{"invoice.pdf", strings.Repeat("請求書", 38) + ".pdf", `Zoë "q"` + "\r\nBcc: x@evil.test.txt", strings.Repeat("a b ", 40), "\xff\xfe.txt", "%41'*;=.txt"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		raw, err := parleymail.Build(parleymail.Message{From: "a@b.cd", To: "c@d.ef", Subject: "x", MessageID: "m@b.cd", Text: "t", HTML: "t",
+			Attachments: []parleymail.Attachment{{Filename: name, ContentType: "application/pdf", Data: []byte("x")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l := range strings.SplitSeq(string(raw), "\r\n") {
+			if len(l) > 78 {
+				t.Fatalf("file name %q: a line of %d characters: %s", name, len(l), l)
+			}
+		}
+		in, err := parleymail.Parse(raw)
+		if err != nil || len(in.Attachments) != 1 {
+			t.Fatalf("file name %q: the message reads back as %+v, %v", name, in, err)
+		}
+		plain := name != "" && utf8.ValidString(name) && utf8.RuneCountInString(name) <= 100 && name == strings.Join(strings.Fields(name), " ") &&
+			!strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".") && !strings.ContainsFunc(name, func(r rune) bool {
+			return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+		})
+		if plain && in.Attachments[0].Filename != name {
+			t.Fatalf("file name %q reads back as %q", name, in.Attachments[0].Filename)
 		}
 	})
 }

@@ -65,11 +65,41 @@ func encodeWords(s string) string {
 // words are kept as they are.
 func DecodeHeader(v string) string {
 	d := mime.WordDecoder{CharsetReader: charsetReader}
-	out, err := d.DecodeHeader(v)
-	if err != nil {
-		return v
+	if out, err := d.DecodeHeader(v); err == nil {
+		return out
 	}
-	return out
+	// A word in a charset that is not decoded fails the whole header:
+	// the words are then decoded one by one, that one kept as it is, and
+	// the space between two decoded words dropped (RFC 2047, 6.2).
+	var b strings.Builder
+	space, decoded := "", false
+	for v != "" {
+		i := strings.IndexAny(v, " \t")
+		if i < 0 {
+			i = len(v)
+		}
+		token := v[:i]
+		j := i
+		for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
+			j++
+		}
+		if token != "" {
+			word, err := d.Decode(token)
+			isWord := err == nil
+			if !isWord {
+				word = token
+			}
+			if !(isWord && decoded) {
+				b.WriteString(space)
+			}
+			b.WriteString(word)
+			space, decoded = "", isWord
+		}
+		space += v[i:j]
+		v = v[j:]
+	}
+	b.WriteString(space)
+	return b.String()
 }
 
 // safeHeaderValue reports whether v may be written as a header value as it

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"mime"
 	"net/mail"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/charmap"
 
 	parleymail "github.com/parleychat/parley/shared/mail"
 )
@@ -347,6 +349,59 @@ func TestExtractReplyKeepsOrdinaryText(t *testing.T) {
 	}
 }
 
+// TestExtractReplyKeepsSentencesThatLookLikeHeaders: a line with a quote
+// header's lead word ("On … wrote:", "Am … schrieb …:") but no date, time
+// or address, and no quoted lines below it, is a sentence of the reply:
+// the text after it is kept.
+func TestExtractReplyKeepsSentencesThatLookLikeHeaders(t *testing.T) {
+	tests := []string{
+		"Hello,\n\nOn the invoice you wrote:\nTotal 49.90 EUR\nbut I was charged 59.90. Please refund the difference.\n\nAda",
+		"Hallo,\n\nAm Telefon schrieb mir Ihr Kollege:\ndas Paket kommt Montag.\nEs ist aber nicht gekommen.",
+		"Hi,\n\nOn your website it says the parcel ships in 2 days. On the order page you wrote:\n\"ships today\"\nIt did not.",
+		"Bonjour,\nLe technicien a écrit :\nrien à signaler.\nOr la machine ne marche pas.",
+		"Hola,\nEl repartidor escribió:\nausente.\nPero estuve en casa todo el día.",
+		"Ciao,\nIl tecnico ha scritto:\ntutto a posto.\nNon funziona ancora.",
+		"Hallo,\nOp de website schreef u:\nlevering morgen.\nHet pakket is er niet.",
+		"Olá,\nEm resumo, o técnico escreveu:\nnada a declarar.\nMas não funciona.",
+		"Hello,\nOn the invoice\nyou wrote:\nTotal 49.90 EUR, which is wrong.",
+	}
+	for _, text := range tests {
+		t.Run(text[:min(len(text), 40)], func(t *testing.T) {
+			if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: text}) {
+				t.Errorf("ExtractReply(%q) = %+v, want it unchanged", text, got)
+			}
+		})
+	}
+}
+
+// TestExtractReplyEndsAtADatedHeaderWithoutQuote: a quote header holding a
+// date, a time or an address ends the reply even when the quote below it
+// is not marked with ">"; without them it ends it only above quoted lines.
+func TestExtractReplyEndsAtADatedHeaderWithoutQuote(t *testing.T) {
+	tests := map[string]string{
+		"en date and address": "On Sat, 21 Nov 2026 at 19:42, Alice <a@x.test> wrote:",
+		"en time":             "On Saturday at 19:42 Alice wrote:",
+		"en address":          "On Saturday, alice@x.test wrote:",
+		"thunderbird":         "Alice wrote on 21/11/2026 19:42:",
+		"de":                  "Am 21.11.2026 um 19:42 schrieb Alice:",
+		"fr":                  "Le sam. 21 nov. 2026 à 19:42, Alice <a@x.test> a écrit :",
+		"ja":                  "2026/11/21 19:42、Alice <a@x.test>のメール:",
+		"wrapped":             "On Sat, 21 Nov 2026 at 19:42, Alice\n<a@x.test> wrote:",
+	}
+	for name, header := range tests {
+		t.Run(name, func(t *testing.T) {
+			text := "Thanks, that helps.\n\n" + header + "\nWhich size do you need?\nAlice"
+			if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: "Thanks, that helps."}) {
+				t.Errorf("ExtractReply(%q) = %+v, want the text above the header", text, got)
+			}
+		})
+	}
+	text := "Thanks, that helps.\n\nOn Saturday Alice wrote:\n> Which size do you need?"
+	if got := parleymail.ExtractReply(text, ""); got != (parleymail.Reply{Text: "Thanks, that helps."}) {
+		t.Errorf("ExtractReply(%q) = %+v, want the text above the header", text, got)
+	}
+}
+
 // TestExtractReplyNeverEmpty: a mail with text never extracts to nothing;
 // when no new text can be told from the quote, the mail is shown in full
 // (without its quoted lines while anything else remains) and flagged.
@@ -449,5 +504,365 @@ func TestBuildWithFiles(t *testing.T) {
 	}
 	if !strings.Contains(in.Text, "Here you are.") {
 		t.Errorf("text part lost: %q", in.Text)
+	}
+}
+
+// eml joins header and body lines with CRLF.
+func eml(lines ...string) []byte { return []byte(strings.Join(lines, "\r\n")) }
+
+// TestParseKeepsDamagedBodies: a body whose transfer encoding is damaged
+// (text a relay appended to base64, padding missing, stray characters, a
+// part cut short) keeps what decodes instead of losing the whole text.
+func TestParseKeepsDamagedBodies(t *testing.T) {
+	const text = "The label on the parcel is torn, order 4711."
+	b64 := base64.StdEncoding.EncodeToString([]byte(text)) // ends with "="
+	head := []string{"From: ada@visitor.test", "Subject: x", "Content-Type: text/plain; charset=utf-8"}
+	tests := []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"base64 and a footer a relay appended", eml(append(head, "Content-Transfer-Encoding: base64", "", b64[:40], b64[40:], "", "-- ", "Scanned by MailGuard", "")...), text},
+		{"base64 without its padding", eml(append(head, "Content-Transfer-Encoding: base64", "", strings.TrimRight(b64, "="), "")...), text},
+		{"base64 cut short", eml(append(head, "Content-Transfer-Encoding: base64", "", b64[:len(b64)-2], "")...), strings.TrimSuffix(text, ".")},
+		{"base64 with stray characters", eml(append(head, "Content-Transfer-Encoding: base64", "", " "+b64[:20]+"!*\t"+b64[20:]+" ", "")...), text},
+		{"quoted-printable with a bare =", eml(append(head, "Content-Transfer-Encoding: quoted-printable", "", "a=b, 50=% off, order 4711", "")...), "a=b, 50=% off, order 4711"},
+		{"a multipart cut short", eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+			"--B", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "", b64), text},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := parleymail.Parse(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(in.Text); got != tt.want {
+				t.Errorf("Text = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	// A file cut short is left out rather than stored as if whole.
+	in, err := parleymail.Parse(eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+		"--B", "Content-Type: text/plain", "", "See the file.",
+		"--B", `Content-Type: application/pdf; name="a.pdf"`, "Content-Transfer-Encoding: base64", "", "JVBERi0xLjQK"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Text != "See the file." || len(in.Attachments) != 0 {
+		t.Errorf("Text %q, %d attachments; want the text and no file", in.Text, len(in.Attachments))
+	}
+}
+
+// TestParseJoinsInlineTextParts: text written around an inline image
+// (Apple Mail sends text, image, text) is read whole, in order; the parts
+// of one multipart/alternative are the same text, so only the first of
+// each type counts, and a text file stays a file.
+func TestParseJoinsInlineTextParts(t *testing.T) {
+	png := base64.StdEncoding.EncodeToString([]byte("PNGDATA"))
+	image := []string{"--B", `Content-Type: image/png; name="shot.png"`, `Content-Disposition: inline; filename="shot.png"`, "Content-Transfer-Encoding: base64", "", png, ""}
+	tests := []struct {
+		name       string
+		parts      [][]string
+		text, html string
+		files      int
+	}{
+		{"text, image, text", [][]string{
+			{"--B", "Content-Type: text/plain; charset=us-ascii", "", "Here is the screenshot:", ""},
+			image,
+			{"--B", "Content-Type: text/plain; charset=us-ascii", "", "My order number is 4711.", ""},
+		}, "Here is the screenshot:\n\nMy order number is 4711.", "", 1},
+		{"alternatives around an image", [][]string{
+			{"--B", `Content-Type: multipart/alternative; boundary="A1"`, "", "--A1", "Content-Type: text/plain", "", "Before.", "--A1", "Content-Type: text/html", "", "<p>Before.</p>", "--A1--", ""},
+			image,
+			{"--B", `Content-Type: multipart/alternative; boundary="A2"`, "", "--A2", "Content-Type: text/plain", "", "After.", "--A2", "Content-Type: text/html", "", "<p>After.</p>", "--A2--", ""},
+		}, "Before.\n\nAfter.", "<p>Before.</p>\n<br>\n<p>After.</p>", 1},
+		{"one alternative's text twice", [][]string{
+			{"--B", `Content-Type: multipart/alternative; boundary="A"`, "", "--A", "Content-Type: text/plain", "", "Hello.", "--A", "Content-Type: text/plain; format=flowed", "", "Hello.", "--A--", ""},
+		}, "Hello.", "", 0},
+		{"a text file", [][]string{
+			{"--B", "Content-Type: text/plain", "", "See the notes.", ""},
+			{"--B", "Content-Type: text/plain", `Content-Disposition: attachment; filename="notes.txt"`, "", "secret notes", ""},
+		}, "See the notes.", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := []string{"From: ada@visitor.test", "Subject: Re: order", `Content-Type: multipart/mixed; boundary="B"`, ""}
+			for _, p := range tt.parts {
+				lines = append(lines, p...)
+			}
+			in, err := parleymail.Parse(eml(append(lines, "--B--", "")...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(in.Text) != tt.text || strings.TrimSpace(in.HTML) != tt.html || len(in.Attachments) != tt.files {
+				t.Errorf("Text %q, HTML %q, %d files; want %q, %q, %d", in.Text, in.HTML, len(in.Attachments), tt.text, tt.html, tt.files)
+			}
+		})
+	}
+	html := "<p>Here is the screenshot:</p>\n<br>\n<p>My order number is 4711.</p>"
+	if got := parleymail.ExtractReply("", html).Text; got != "Here is the screenshot:\n\nMy order number is 4711." {
+		t.Errorf("the joined HTML reads as %q", got)
+	}
+}
+
+// TestParseKeepsOnlyMessageIDsBuildWrites: ids Build would refuse (no "@",
+// longer than 250 bytes) are dropped when a mail is read, so a stored id
+// can always thread a later email.
+func TestParseKeepsOnlyMessageIDsBuildWrites(t *testing.T) {
+	long := strings.Repeat("a", 250) + "@example.com"
+	raw := eml("From: ada@visitor.test", "Subject: x",
+		"Message-ID: <20260121194200.GA1234>",
+		"In-Reply-To: <"+long+">",
+		"References: <m0@example.com> <no-at-sign> <"+long+"> <m1@example.com>", "", "hello")
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		MessageID, InReplyTo string
+		References           []string
+	}{in.MessageID, in.InReplyTo, in.References}
+	want := got
+	want.MessageID, want.InReplyTo, want.References = "", "", []string{"m0@example.com", "m1@example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	for _, id := range append(in.References, "a@b", strings.Repeat("a", 248)+"@b") {
+		if !parleymail.ValidMessageID(id) {
+			t.Errorf("ValidMessageID(%q) = false", id)
+		}
+		if _, err := parleymail.Build(parleymail.Message{From: "a@example.com", To: "b@example.com", Subject: "x", MessageID: "m@example.com",
+			InReplyTo: id, References: []string{id}, Text: "t", HTML: "t"}); err != nil {
+			t.Errorf("Build with the parsed id %q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"", "no-at-sign", long, "a b@c", "a<b>@c", "zoë@example.com", "a@b\r\nBcc: c@d"} {
+		if parleymail.ValidMessageID(id) {
+			t.Errorf("ValidMessageID(%q) = true", id)
+		}
+	}
+}
+
+// TestParseReadsTheSenderOfAnOddFromHeader: a From header net/mail refuses
+// for its display name alone still gives the sender's address, so the mail
+// is not lost; one that could name another sender is still refused.
+func TestParseReadsTheSenderOfAnOddFromHeader(t *testing.T) {
+	tests := []struct{ from, addr, name string }{
+		{"Ada Lovelace <Ada@Example.com>", "ada@example.com", "Ada Lovelace"},
+		{"=?unicode-1-1-utf-7?Q?Ada?= <ada@example.com>", "ada@example.com", "=?unicode-1-1-utf-7?Q?Ada?="},
+		{"=?x-unknown?B?QWRh?= =?utf-8?Q?_Lovelace?= <ada@example.com>", "ada@example.com", "=?x-unknown?B?QWRh?= Lovelace"},
+		{"ada@example.com <ada@example.com>", "ada@example.com", ""},
+		{"Ada Lovelace [Company] <ada@example.com>", "ada@example.com", "Ada Lovelace [Company]"},
+		{"Ada: Sales <ada@example.com>", "ada@example.com", "Ada: Sales"},
+		{`"Ada \"the\" Countess" [x] <ada@example.com>`, "ada@example.com", `"Ada \"the\" Countess" [x]`},
+		{`"Ada [Sales]\\" <ada@example.com> (Ada)`, "ada@example.com", `Ada [Sales]\`},
+		{`"=?x-unknown?Q?Ada?= \"Sales\"" <ada@example.com>`, "ada@example.com", `=?x-unknown?Q?Ada?= "Sales"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from, func(t *testing.T) {
+			in, err := parleymail.Parse(eml("From: "+tt.from, "Subject: hi", "", "body"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.From != tt.addr || in.FromName != tt.name {
+				t.Errorf("From %q, name %q; want %q, %q", in.From, in.FromName, tt.addr, tt.name)
+			}
+		})
+	}
+	for _, from := range []string{
+		"",
+		"ada@example.com <eve@evil.test>",
+		"Ada: ada@example.com, <eve@evil.test>",
+		"<ada@example.com>, <eve@evil.test>",
+		"=?x-unknown?Q?Ada?= <eve@evil.test> ada@example.com",
+		"=?x-unknown?Q?Ada?= <not an address>",
+		"=?x-unknown?Q?Ada?=",
+	} {
+		if in, err := parleymail.Parse(eml("From: "+from, "Subject: hi", "", "body")); !errors.Is(err, parleymail.ErrInvalid) {
+			t.Errorf("From: %s read as %+v, %v; want it refused", from, in, err)
+		}
+	}
+	// The other words of a header still decode around one that does not.
+	const subject = "=?x-unknown?Q?a?= =?utf-8?Q?Zo=C3=AB?=  =?utf-8?Q?_x?= tail =?utf-8?Q?=C3=A9?="
+	if got := parleymail.DecodeHeader(subject); got != "=?x-unknown?Q?a?= Zoë x tail é" {
+		t.Errorf("DecodeHeader(%q) = %q", subject, got)
+	}
+}
+
+// TestSingleByteCharsetTables: every single-byte charset decodes all 256
+// bytes as golang.org/x/text/encoding/charmap does, under each label.
+func TestSingleByteCharsetTables(t *testing.T) {
+	tables := []struct {
+		labels []string
+		cm     *charmap.Charmap
+	}{
+		{[]string{"ISO-8859-2", "iso8859-2", "ISO_8859-2", "latin2"}, charmap.ISO8859_2},
+		{[]string{"iso-8859-3", "latin3"}, charmap.ISO8859_3},
+		{[]string{"iso-8859-4", "latin4"}, charmap.ISO8859_4},
+		{[]string{"iso-8859-5", "cyrillic"}, charmap.ISO8859_5},
+		{[]string{"iso-8859-6", "arabic"}, charmap.ISO8859_6},
+		{[]string{"iso-8859-7", "greek"}, charmap.ISO8859_7},
+		{[]string{"iso-8859-8", "iso-8859-8-i", "hebrew"}, charmap.ISO8859_8},
+		{[]string{"iso-8859-9", "latin5"}, charmap.ISO8859_9},
+		{[]string{"iso-8859-10", "latin6"}, charmap.ISO8859_10},
+		{[]string{"iso-8859-13", "latin7"}, charmap.ISO8859_13},
+		{[]string{"iso-8859-14", "latin8"}, charmap.ISO8859_14},
+		{[]string{"ISO-8859-15", "latin9"}, charmap.ISO8859_15},
+		{[]string{"iso-8859-16", "latin10"}, charmap.ISO8859_16},
+		{[]string{"windows-874", "tis-620", "iso-8859-11"}, charmap.Windows874},
+		{[]string{"windows-1250", "cp1250", "x-cp1250"}, charmap.Windows1250},
+		{[]string{"windows-1251", "cp1251", "x-cp1251"}, charmap.Windows1251},
+		{[]string{"windows-1253", "cp1253"}, charmap.Windows1253},
+		{[]string{"windows-1254", "cp1254"}, charmap.Windows1254},
+		{[]string{"windows-1255", "cp1255"}, charmap.Windows1255},
+		{[]string{"windows-1256", "cp1256"}, charmap.Windows1256},
+		{[]string{"windows-1257", "cp1257"}, charmap.Windows1257},
+		{[]string{"windows-1258", "cp1258"}, charmap.Windows1258},
+		{[]string{"KOI8-R", "koi8"}, charmap.KOI8R},
+		{[]string{"koi8-u", "koi8-ru"}, charmap.KOI8U},
+		{[]string{"ibm866", "cp866"}, charmap.CodePage866},
+		{[]string{"ibm437", "cp437"}, charmap.CodePage437},
+		{[]string{"ibm850", "cp850"}, charmap.CodePage850},
+		{[]string{"ibm852", "cp852"}, charmap.CodePage852},
+		{[]string{"macintosh", "x-mac-roman"}, charmap.Macintosh},
+		{[]string{"x-mac-cyrillic"}, charmap.MacintoshCyrillic},
+	}
+	var all [256]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for _, tt := range tables {
+		want, err := tt.cm.NewDecoder().Bytes(all[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, label := range tt.labels {
+			word := "=?" + label + "?B?" + base64.StdEncoding.EncodeToString(all[:]) + "?="
+			if got := parleymail.DecodeHeader(word); got != string(want) {
+				t.Errorf("%s decodes to\n%q\nwant (%s)\n%q", label, got, tt.cm, want)
+			}
+		}
+	}
+}
+
+// TestParseDecodesOtherCharsets: bodies, subjects and sender names in the
+// single-byte charsets are decoded; a sender name in a charset that is
+// not decoded (the multi-byte ones of Chinese, Japanese and Korean) is
+// kept as written and the mail is read.
+func TestParseDecodesOtherCharsets(t *testing.T) {
+	// "Привет, спасибо" in Windows-1251.
+	body := []byte{0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x2C, 0x20, 0xF1, 0xEF, 0xE0, 0xF1, 0xE8, 0xE1, 0xEE}
+	raw := append(eml("From: =?windows-1251?B?yOLg7Q==?= <ivan@example.ru>", "Subject: =?koi8-r?B?8NLJ18XU?=",
+		"Content-Type: text/plain; charset=windows-1251", "Content-Transfer-Encoding: 8bit", "", ""), body...)
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [3]string{in.FromName, in.Subject, in.Text}; got != [3]string{"Иван", "Привет", "Привет, спасибо"} {
+		t.Errorf("name, subject, text = %q", got)
+	}
+	tests := []struct{ from, name string }{
+		{"=?iso-8859-2?Q?=A3ukasz?= <lukasz@example.pl>", "Łukasz"},
+		{"=?iso-8859-15?Q?Ada_=A4?= <ada@example.com>", "Ada €"},
+		{"=?iso-8859-1?Q?Ada_=A4?= <ada@example.com>", "Ada ¤"},
+		{"=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <taro@example.jp>", "=?ISO-2022-JP?B?GyRCOzNFRBsoQg==?="},
+		{"=?gb2312?B?1cU=?= <zhang@example.cn>", "=?gb2312?B?1cU=?="},
+	}
+	for _, tt := range tests {
+		in, err := parleymail.Parse(eml("From: "+tt.from, "Subject: hi", "", "Hello."))
+		if err != nil {
+			t.Errorf("From: %s: %v", tt.from, err)
+			continue
+		}
+		if in.FromName != tt.name {
+			t.Errorf("From: %s: name %q, want %q", tt.from, in.FromName, tt.name)
+		}
+	}
+}
+
+// TestParseKeepsTheEndOfLongFileNames: a file name longer than 100
+// characters keeps its last 100, with its extension.
+func TestParseKeepsTheEndOfLongFileNames(t *testing.T) {
+	name := strings.Repeat("請求書 ", 30) + "4711.pdf" // 128 characters
+	raw := eml("From: ada@visitor.test", "Subject: x", `Content-Type: multipart/mixed; boundary="B"`, "",
+		"--B", "Content-Type: text/plain", "", "See the file.",
+		"--B", "Content-Type: application/pdf", mime.FormatMediaType("attachment", map[string]string{"filename": name}), "Content-Transfer-Encoding: base64", "", "JVBERi0xLjQK",
+		"--B--", "")
+	raw = []byte(strings.Replace(string(raw), "\r\nattachment;", "\r\nContent-Disposition: attachment;", 1))
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string([]rune(name)[len([]rune(name))-100:])
+	if len(in.Attachments) != 1 || in.Attachments[0].Filename != want {
+		t.Fatalf("attachments %+v, want one named %q", in.Attachments, want)
+	}
+}
+
+// TestBuildFoldsLongHeaders: long subjects, names and file names (CJK
+// text is nine characters a character Q-encoded) are folded so that no
+// line of the message is longer than 78 characters (RFC 5322 allows 998;
+// SES refuses longer), and read back as written.
+func TestBuildFoldsLongHeaders(t *testing.T) {
+	subject := strings.Repeat("日本語の件名", 33) // 198 characters
+	name := strings.Repeat("😀", 80)
+	toName := strings.Repeat("山田", 20) + " · " + strings.Repeat("株式会社", 8) // 75 characters
+	files := []string{
+		strings.Repeat("請求書", 31) + ".pdf", // 97 characters
+		strings.Repeat("invoice for order 4711 ", 4) + ".pdf",
+		`Zoë "q" ` + strings.Repeat("x", 70) + ".txt",
+		"short.pdf",
+	}
+	enc, err := parleymail.Subject(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := parleymail.FormatAddress(name, "support@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := parleymail.FormatAddress(toName, "ada@visitor.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parleymail.Message{From: from, To: to, Subject: enc, MessageID: "abc@example.com", Text: "t", HTML: "<p>t</p>"}
+	for _, f := range files {
+		m.Attachments = append(m.Attachments, parleymail.Attachment{Filename: f, ContentType: "application/pdf", Data: []byte("%PDF")})
+	}
+	raw, err := parleymail.Build(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(string(raw), "\r\n") {
+		if len(l) > 78 {
+			t.Errorf("a line of %d characters: %s", len(l), l)
+		}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	if got, err := dec.DecodeHeader(msg.Header.Get("Subject")); err != nil || got != subject {
+		t.Errorf("subject reads back as %q (%v)", got, err)
+	}
+	for h, want := range map[string]string{"From": name, "To": toName} {
+		if a, err := mail.ParseAddress(msg.Header.Get(h)); err != nil || a.Name != want {
+			t.Errorf("%s reads back as %+v (%v), want the name %q", h, a, err, want)
+		}
+	}
+	in, err := parleymail.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range in.Attachments {
+		got = append(got, a.Filename)
+	}
+	if diff := cmp.Diff(files, got); diff != "" {
+		t.Errorf("file names read back (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(raw), `filename=short.pdf`) {
+		t.Error("a short file name is no longer written as a plain parameter")
 	}
 }

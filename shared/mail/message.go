@@ -13,6 +13,7 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxRawBytes bounds an outgoing message (SES v2 accepts up to 40 MB): a
@@ -48,8 +49,16 @@ func NewMessageID(domain string) string {
 	return hex.EncodeToString(b[:]) + "@" + domain
 }
 
+// ValidMessageID reports whether id (without brackets) is a Message-ID
+// Build writes: at most 250 bytes of printable ASCII without spaces or
+// brackets, holding an "@". Parse keeps only such ids, and a sender
+// threading an email on ids stored earlier skips any other.
+func ValidMessageID(id string) bool {
+	return id != "" && len(id) <= 250 && safeHeaderValue(id) && !strings.ContainsAny(id, "<> \t") && strings.Contains(id, "@")
+}
+
 func checkMsgID(id string) error {
-	if id == "" || len(id) > 250 || !safeHeaderValue(id) || strings.ContainsAny(id, "<> \t") || !strings.Contains(id, "@") {
+	if !ValidMessageID(id) {
 		return invalid("message id %q is malformed", id)
 	}
 	return nil
@@ -112,7 +121,11 @@ func Build(m Message) ([]byte, error) {
 		if name != "References" && !safeHeaderValue(value) {
 			return nil, invalid("header %s has characters that are not allowed", name)
 		}
-		fmt.Fprintf(&buf, "%s: %s\r\n", name, value)
+		if name == "References" { // folded already, an id a line
+			fmt.Fprintf(&buf, "%s: %s\r\n", name, value)
+			continue
+		}
+		buf.WriteString(fold(name, value) + "\r\n")
 	}
 	ctype, body, err := alternative(m.Text, m.HTML)
 	if err == nil && len(m.Attachments) > 0 {
@@ -121,12 +134,53 @@ func Build(m Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(&buf, "Content-Type: %s\r\n\r\n", ctype)
+	buf.WriteString(fold("Content-Type", ctype) + "\r\n\r\n")
 	buf.Write(body)
 	if buf.Len() > MaxRawBytes {
 		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the email would be %d bytes, more than the limit of %d", buf.Len(), MaxRawBytes)}
 	}
 	return buf.Bytes(), nil
+}
+
+// maxLine is how long a header line may be (RFC 5322, 2.1.1: "SHOULD
+// be no more than 78 characters", without the CRLF). The hard limit is
+// 998, and SES refuses a message with a longer line.
+const maxLine = 78
+
+// fold returns the header field "name: value" broken at the spaces of
+// value so that each line stays within maxLine where the words allow: a
+// long subject or name is many RFC 2047 words of at most 75 characters
+// each, one space apart, which mime's encoders write on one line however
+// long, and a multipart's Content-Type carries a 60-character boundary.
+// A continuation line starts with the space it was broken at, so a
+// reader unfolding the field (removing the CRLFs) reads value back. When
+// even the first word does not fit after the name, the field breaks
+// right after the colon ("Subject:" CRLF " =?utf-8?q?…?="), which keeps
+// a line with an encoded-word within RFC 2047's 76 characters. A space
+// next to another space is never a break: some readers would take the
+// run of white space for one space.
+func fold(name, value string) string {
+	var b strings.Builder
+	b.WriteString(name + ":")
+	line := b.Len()
+	prev := "x" // the word before, "" after a space
+	for i, w := range strings.Split(value, " ") {
+		if (i == 0 || w != "" && prev != "") && line+1+len(w) > maxLine && (i > 0 || 1+len(w) <= maxLine) {
+			b.WriteString("\r\n")
+			line = 0
+		}
+		b.WriteByte(' ')
+		b.WriteString(w)
+		line += 1 + len(w)
+		prev = w
+	}
+	return b.String()
+}
+
+// foldValue is value folded as fold does, for a writer that puts
+// "name: " before it itself (multipart.Writer).
+func foldValue(name, value string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(fold(name, value), name+":"), " ")
 }
 
 // alternative is the text and HTML bodies as one multipart/alternative
@@ -162,7 +216,7 @@ func alternative(text, html string) (string, []byte, error) {
 func mixed(ctype string, body []byte, files []Attachment) (string, []byte, error) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
-	w, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {ctype}})
+	w, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {foldValue("Content-Type", ctype)}})
 	if err == nil {
 		_, err = w.Write(body)
 	}
@@ -180,8 +234,8 @@ func mixed(ctype string, body []byte, files []Attachment) (string, []byte, error
 			}
 			return r
 		}, f.Filename)
-		disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
-		typ := mime.FormatMediaType(t, map[string]string{"name": name})
+		disposition := withFilename("Content-Disposition", "attachment", "filename", name)
+		typ := withFilename("Content-Type", t, "name", name)
 		if disposition == "" || typ == "" {
 			disposition, typ = "attachment", t
 		}
@@ -208,6 +262,60 @@ func mixed(ctype string, body []byte, files []Attachment) (string, []byte, error
 		return "", nil, fmt.Errorf("mime: %w", err)
 	}
 	return fmt.Sprintf("multipart/mixed; boundary=%q", mw.Boundary()), b.Bytes(), nil
+}
+
+// withFilename returns the value of the header field (Content-Type or
+// Content-Disposition) of media type v with the parameter param set to a
+// file's name: as mime.FormatMediaType writes it when the header's line
+// stays within maxLine, else split into RFC 2231 continuations (param*0*,
+// param*1*, …, percent-encoded UTF-8), one a folded line, so that a long
+// name (a hundred CJK characters are 900 characters percent-encoded)
+// never makes a line longer than maxLine. Continuations split between
+// characters, never inside one. "" when v is not a media type.
+func withFilename(field, v, param, name string) string {
+	short := mime.FormatMediaType(v, map[string]string{param: name})
+	if short == "" || len(field)+len(": ")+len(short) <= maxLine {
+		return short
+	}
+	var b strings.Builder
+	b.WriteString(mime.FormatMediaType(v, nil))
+	n, seg := 0, ""
+	flush := func() {
+		if n == 0 {
+			seg = "utf-8''" + seg
+		}
+		fmt.Fprintf(&b, ";\r\n %s*%d*=%s", param, n, seg)
+		n, seg = n+1, ""
+	}
+	for rest := name; rest != ""; {
+		_, size := utf8.DecodeRuneInString(rest)
+		enc := ""
+		for _, c := range []byte(rest[:size]) {
+			if attrChar(c) {
+				enc += string(c)
+			} else {
+				enc += fmt.Sprintf("%%%02X", c)
+			}
+		}
+		rest = rest[size:]
+		// " param*n*=" (and "utf-8''" in the first), the text, ";"
+		room := maxLine - len(fmt.Sprintf(" %s*%d*=;", param, n))
+		if n == 0 {
+			room -= len("utf-8''")
+		}
+		if seg != "" && len(seg)+len(enc) > room {
+			flush()
+		}
+		seg += enc
+	}
+	flush()
+	return b.String()
+}
+
+// attrChar reports whether c may stand unencoded in an RFC 2231
+// extended parameter value (RFC 5987, attr-char).
+func attrChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0
 }
 
 // crlf normalises line ends to CRLF, as MIME wants.

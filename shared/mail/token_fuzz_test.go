@@ -84,6 +84,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("From: =?utf-8?q?Zo=C3=AB?= <a@example.com>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\nContent-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\ny\r\n--b--\r\n"))
 	f.Add([]byte("From: a@example.com\r\nContent-Type: multipart/alternative; boundary=\"\"\r\n\r\n--\r\n\r\n"))
 	f.Add([]byte("From: a@example.com\r\nSubject: a\r\n b\r\n\tc\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!"))
+	f.Add([]byte("From: =?x-unknown?Q?Ada?= [x] <a@example.com>\r\nSubject: =?x-unknown?Q?a?= =?utf-8?Q?b?=\r\n\r\nhello"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		in, err := parleymail.Parse(raw)
 		if err != nil {
