@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -96,34 +94,12 @@ func TestIdentifyAnsweredLate(t *testing.T) {
 	chat := frame(t, tab)
 
 	// Hold the identify request, as a slow network would.
-	paused := make(chan fetch.RequestID, 1)
-	if err := chromedp.Listen(chat, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e.RequestID
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	step(t, chat, "hold identify requests", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/identify"}}})
-		return err
-	}))
+	identifies := holdRequests(t, chat, "*/widget/identify")
 	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
-	var held fetch.RequestID
-	select {
-	case held = <-paused:
-	case <-t.Context().Done():
-		t.Fatal("the widget never sent the identify")
-	}
+	held := identifies.next("the identify")
 	typeInto(t, chat, "textarea.input", text+"\r")
 	waitFor(t, chat, "the message waits", `document.querySelector(".log").textContent.includes(`+js(text)+`) && document.querySelector(".pending") !== null`)
-	step(t, chat, "let the identify through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return err
-	}))
+	identifies.release(held)
 	waitFor(t, chat, "the message is stored", `document.querySelector(".log").textContent.includes(`+js(text)+`) && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
 
 	other := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))

@@ -1,16 +1,12 @@
 package browser
 
 import (
-	"context"
-	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 )
 
@@ -76,32 +72,9 @@ func TestReconnect(t *testing.T) {
 
 	// Hold the next ticket request, so the socket stays down while the
 	// visitor writes.
-	paused := make(chan fetch.RequestID, 4)
-	if err := chromedp.Listen(chat, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e.RequestID
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	step(t, chat, "hold ticket requests", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/ticket"}}})
-		return err
-	}))
-	for _, id := range visitorSockets(t) {
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, cloud.Endpoints().Callback+"/@connections/"+id, nil)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = res.Body.Close()
-	}
-	var held fetch.RequestID
-	select {
-	case held = <-paused:
-	case <-t.Context().Done():
-		t.Fatal("the widget never asked for a new ticket")
-	}
+	tickets := holdRequests(t, chat, "*/widget/ticket")
+	dropVisitorSockets(t)
+	ticket := tickets.next("a new ticket")
 	typeInto(t, chat, "textarea.input", "Written while offline\r")
 	waitFor(t, chat, "the message waits", `document.querySelector(".receipt").textContent.startsWith("Not sent")`)
 
@@ -109,13 +82,7 @@ func TestReconnect(t *testing.T) {
 	typeInto(t, agent, "textarea.reply", "Are you still there?\r")
 	waitFor(t, agent, "the reply is stored", `document.querySelector(".tlog").textContent.includes("Are you still there?") && !document.querySelector(".msg.pending")`)
 
-	step(t, chat, "let the ticket through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return err
-	}))
+	tickets.release(ticket)
 	waitFor(t, chat, "the message is sent after the reconnect", `document.querySelector(".log").textContent.includes("Written while offline") && !document.querySelector(".pending")`)
 	waitFor(t, chat, "the missed reply arrives by resume", `document.querySelector(".log").textContent.includes("Are you still there?")`)
 	waitFor(t, agent, "the agent gets the message", `document.querySelector(".tlog").textContent.includes("Written while offline")`)

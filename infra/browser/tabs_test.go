@@ -1,13 +1,8 @@
 package browser
 
 import (
-	"context"
-	"net/http"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -65,48 +60,10 @@ func TestIdentifiedVisitorOutlastsAFailedTicket(t *testing.T) {
 	typeInto(t, chat, "textarea.input", before+"\r")
 	waitFor(t, chat, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
 
-	paused := make(chan fetch.RequestID, 4)
-	if err := chromedp.Listen(chat, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e.RequestID
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	step(t, chat, "hold ticket requests", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/ticket"}}})
-		return err
-	}))
-	for _, id := range visitorSockets(t) {
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, cloud.Endpoints().Callback+"/@connections/"+id, nil)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = res.Body.Close()
-	}
-	next := func() fetch.RequestID {
-		select {
-		case id := <-paused:
-			return id
-		case <-time.After(45 * time.Second):
-			t.Fatal("the widget never asked for a new ticket")
-			return ""
-		}
-	}
-	failed := next()
-	step(t, chat, "fail the ticket request on the network", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, fetch.FailRequest, fetch.FailRequestParams{RequestID: failed, ErrorReason: "ConnectionReset"})
-		return err
-	}))
-	retried := next()
-	step(t, chat, "let the next ticket through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: retried}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return err
-	}))
+	tickets := holdRequests(t, chat, "*/widget/ticket")
+	dropVisitorSockets(t)
+	tickets.fail(tickets.next("a new ticket"))
+	tickets.release(tickets.next("another ticket after the failure"))
 	typeInto(t, chat, "textarea.input", after+"\r")
 	waitFor(t, chat, "the message after the reconnect is stored", `document.querySelector(".log").textContent.includes(`+js(after)+`) && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
 	if !eval[bool](t, chat, `document.querySelector(".log").textContent.includes(`+js(before)+`)`) {

@@ -1,13 +1,10 @@
 package browser
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 )
@@ -51,35 +48,13 @@ func TestTargetingOnThePage(t *testing.T) {
 
 	b := newBrowser(t)
 	tab := newTab(t, b)
-	paused := make(chan fetch.RequestID, 1)
-	if err := chromedp.Listen(tab, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- e.RequestID
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	step(t, tab, "hold the config's answer", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/widget/config*"}}})
-		return err
-	}))
+	configs := holdRequests(t, tab, "*/widget/config*")
 	step(t, tab, "open a pricing page", chromedp.Navigate(pricing))
-	var held fetch.RequestID
-	select {
-	case held = <-paused:
-	case <-t.Context().Done():
-		t.Fatal("the loader never asked for its config")
-	}
+	held := configs.next("the config")
 	if eval[bool](t, tab, launcherShows) {
 		t.Fatal("the launcher shows before the config came")
 	}
-	step(t, tab, "let the config through", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return err
-	}))
+	configs.release(held)
 	waitFor(t, tab, "the launcher shows", launcherShows)
 	step(t, tab, "open the chat", chromedp.Click(launcher))
 	chat := frame(t, tab)

@@ -214,50 +214,6 @@ func TestConcurrentEmailRepliesSendOnce(t *testing.T) {
 	}
 }
 
-// TestUnusableMessageIDStaysOutOfThreading: a contact's mail may carry a
-// Message-ID no email can repeat (no "@", longer than 250 bytes). It is
-// stored with the message, but the agent's email reply and the automatic
-// transcript still go out, threaded by the ids that can be written.
-func TestUnusableMessageIDStaysOutOfThreading(t *testing.T) {
-	for _, tt := range []struct{ name, id string }{
-		{"without an @", "20261121194200.GA1234"},
-		{"longer than 250 bytes", strings.Repeat("x", 250) + "@mail.visitor.test"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f := setup(t)
-			f.conversation(t, true)
-			out := receive(t, f, "Ada Lovelace <ada@visitor.test>", replyAddress(t, fixtureConversation), tt.id, "Thanks!")
-			if out.Quarantined != "" || out.ConversationID != fixtureConversation {
-				t.Fatalf("the contact's mail = %+v, want it appended", out)
-			}
-			if _, _, err := f.email.Reply(t.Context(), f.agent, fixtureConversation, chat.SendInput{ClientID: uuid.NewString(), Body: "You're welcome"}); err != nil {
-				t.Fatalf("the agent's email reply after the contact's mail: %v", err)
-			}
-			if _, err := f.chat.Close(t.Context(), f.agent, fixtureConversation); err != nil {
-				t.Fatal(err)
-			}
-			ev := readFixture[events.EventBridgeEvent](t, "conversation-closed.json")
-			ev.ID = uuid.NewString()
-			if err := email.NewTranscriptHandler(f.email).Handle(t.Context(), ev); err != nil {
-				t.Fatal(err)
-			}
-			if n := f.ses.count(); n != 2 {
-				t.Fatalf("%d emails sent, want the reply and the transcript", n)
-			}
-			for i, sent := range f.ses.sent {
-				parsed, err := mail.Parse(sent.Raw)
-				if err != nil {
-					t.Fatal(err)
-				}
-				refs := parsed.Header.Get("References") + " " + parsed.Header.Get("In-Reply-To")
-				if strings.Contains(refs, tt.id[:20]) {
-					t.Errorf("email %d threads by the unusable id: %q", i, refs)
-				}
-			}
-		})
-	}
-}
-
 // receiveRaw delivers a raw mail as SES would, its checks passed.
 func receiveRaw(t *testing.T, f *fixture, to, raw string) email.Outcome {
 	t.Helper()
