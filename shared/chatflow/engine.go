@@ -103,7 +103,7 @@ func (f Flow) Answer(st State, input string, available bool) Turn {
 	case StepText:
 		next = s.Next
 	case StepEmail:
-		if addr, ok := emailAddress(input); ok {
+		if addr, err := mail.ParseAddress(input); err == nil {
 			next, input = s.Next, addr
 		}
 	}
@@ -179,21 +179,4 @@ func (f Flow) Opening() []Entry {
 		out = append(out, e)
 	}
 	return out
-}
-
-// emailAddress is the address an email step takes: one the contact
-// takes (shared/mail: a bare address, no spaces, a dot inside the domain,
-// the domain in lower case), which is neither a domain literal
-// ("a@[10.0.0.1]", which shared/mail lets through) nor quoted (which it
-// refuses already): never a visitor's address.
-func emailAddress(input string) (string, bool) {
-	addr, err := mail.ParseAddress(input)
-	if err != nil {
-		return "", false
-	}
-	at := strings.LastIndexByte(addr, '@')
-	if strings.HasPrefix(addr, `"`) || strings.HasPrefix(addr[at+1:], "[") {
-		return "", false
-	}
-	return addr, true
 }

@@ -42,8 +42,8 @@ func invalid(format string, args ...any) error {
 }
 
 // ParseAddress validates a bare email address typed by a person (no display
-// name, no angle brackets, no comments) and returns it with the domain in
-// lower case.
+// name, no angle brackets, no comments, no quoted local part, no domain
+// literal) and returns it with the domain in lower case.
 func ParseAddress(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -60,7 +60,9 @@ func ParseAddress(raw string) (string, error) {
 		return "", invalid("%q is not an email address", raw)
 	}
 	local, domain, ok := strings.Cut(a.Address, "@")
-	if !ok || local == "" || domain == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+	// A domain literal ("a@[10.0.0.1]") names a host, not a mailbox
+	// anyone gives out.
+	if !ok || local == "" || domain == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.HasPrefix(domain, "[") {
 		return "", invalid("%q is not an email address with a domain", raw)
 	}
 	return local + "@" + strings.ToLower(domain), nil

@@ -32,6 +32,8 @@ func TestParseAddress(t *testing.T) {
 		{"ada@example.com\r\nBcc: eve@evil.test", "", parleymail.ErrInvalid},
 		{"ada@example.com,eve@evil.test", "", parleymail.ErrInvalid},
 		{strings.Repeat("a", 250) + "@example.com", "", parleymail.ErrInvalid},
+		{"a@[10.0.0.1]", "", parleymail.ErrInvalid},
+		{`"john smith"@example.com`, "", parleymail.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
