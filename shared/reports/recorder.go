@@ -95,7 +95,8 @@ func (r *Recorder) count(ctx context.Context, c *Conversation) (Rollups, error) 
 
 // MaxEntries bounds the events kept per conversation: the state stays
 // about 200 KB as JSON (some 20 KB deflated, as stored), well inside
-// DynamoDB's 400 KB item, and its write cost bounded. Events past it are not counted (logged, see Record).
+// DynamoDB's 400 KB item, and its write cost bounded. Events past it are
+// not counted (logged, see Record).
 const MaxEntries = 2000
 
 // ErrTooLong is what Record answers for an event of a conversation that

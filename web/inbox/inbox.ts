@@ -632,11 +632,14 @@ export class Inbox {
 
   /** retry sends a failed email reply or note again, with its client id: one the server stored after all is stored once. */
   retry(clientId: string): void {
-    const p = this.state.pending.retry(clientId);
+    const { pending } = this.state;
+    const failed = pending.find(clientId);
+    // A chat reply the server refused is edited, not sent again as it was.
+    if (!failed?.note && failed?.channel !== "email") return;
+    const p = pending.retry(clientId);
     if (!p) return;
     if (p.note) void this.sendNote(p.conversationId, p.clientId, p.body);
-    else if (p.channel === "email") void this.sendEmail(p.conversationId, p.clientId, p.body, p.files?.map((f) => f.ref));
-    else this.state.pending.fail(clientId, p.error);
+    else void this.sendEmail(p.conversationId, p.clientId, p.body, p.files?.map((f) => f.ref));
   }
 
   /**
