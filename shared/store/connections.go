@@ -156,11 +156,8 @@ func (s *Store) deleteConnection(ctx context.Context, id, viaPK string) (item, e
 	if err != nil && !errors.Is(err, chat.ErrNotFound) {
 		return nil, fmt.Errorf("delete connection %s: %w", id, err)
 	}
-	if err != nil {
-		it = nil
-		if viaPK == "" {
-			return nil, nil
-		}
+	if err != nil && viaPK == "" {
+		return nil, nil
 	}
 	seen := map[string]bool{}
 	reqs := []types.WriteRequest{{DeleteRequest: &types.DeleteRequest{Key: key(connPK(id), "CONN")}}}
