@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"go/constant"
 	"go/types"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,10 @@ import (
 )
 
 const modulePath = "github.com/parleychat/parley"
+
+// awscallPath is the package of the signed calls made without an SDK
+// client; each names its IAM actions as an awscall.Action constant.
+const awscallPath = modulePath + "/shared/awscall"
 
 // awsCalls is what one function's code asks of AWS, as IAM actions.
 type awsCalls struct {
@@ -151,7 +156,9 @@ func analyzeAWSCalls(t *testing.T, root string, dirs []string) map[string]awsCal
 	return out
 }
 
-// callsFrom collects the AWS calls reachable from a main package.
+// callsFrom collects the AWS calls reachable from a main package: those
+// that pass an SDK operation's input, and the signed calls of
+// shared/awscall, by the actions they name.
 func callsFrom(main *ssa.Package) awsCalls {
 	reachable := reach(main.Prog, []*ssa.Function{main.Func("init"), main.Func("main")})
 	calls := awsCalls{Actions: map[string]bool{}}
@@ -164,6 +171,23 @@ func callsFrom(main *ssa.Package) awsCalls {
 				switch in := instr.(type) {
 				case ssa.CallInstruction:
 					for _, arg := range in.Common().Args {
+						if named, ok := arg.Type().(*types.Named); ok && named.Obj().Pkg() != nil &&
+							named.Obj().Pkg().Path() == awscallPath && named.Obj().Name() == "Action" {
+							// A signed call (shared/awscall) names its
+							// actions as a constant.
+							c, ok := arg.(*ssa.Const)
+							if fn.Pkg.Pkg.Path() == awscallPath {
+								continue // passing a caller's on
+							}
+							if !ok || c.Value == nil {
+								calls.Actions["(an awscall.Action that is not a constant, in "+fn.String()+")"] = true
+								continue
+							}
+							for _, a := range strings.Fields(constant.StringVal(c.Value)) {
+								calls.Actions[a] = true
+							}
+							continue
+						}
 						if a := actionOfInput(arg.Type()); a != "" {
 							calls.Actions[a] = true
 							for _, more := range alsoNeeds[strings.TrimPrefix(arg.Type().String(), "*")] {
@@ -333,7 +357,8 @@ func sortedActions(m map[string]bool) []string {
 
 // The analysis itself, on a fixture and on two real functions: it must
 // follow interface calls, goroutines and a handler called only by
-// reflection, see the kinds of transaction items and an index query, and
+// reflection, see the kinds of transaction items, an index query and the
+// actions a signed call names, and
 // not count an exported method nothing calls; otherwise the permission
 // test below could pass on too small a set.
 func TestAnalyzeAWSCalls(t *testing.T) {
@@ -348,7 +373,7 @@ func TestAnalyzeAWSCalls(t *testing.T) {
 		want      []string
 		wantIndex bool
 	}{
-		{fixture, []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:Query", "s3:GetObject"}, true},
+		{fixture, []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:Query", "s3:GetObject", "s3:PutObject", "ses:SendEmail"}, true},
 		{"functions/event-publisher", []string{"events:PutEvents"}, false},
 	}
 	for _, tt := range tests {
@@ -363,7 +388,9 @@ func TestAnalyzeAWSCalls(t *testing.T) {
 	// The store and the pusher behind chat.Service, through the chat.Storer,
 	// store.DB and push interfaces.
 	msg := got["functions/ws-message"]
-	for _, a := range []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "execute-api:ManageConnections"} {
+	// The files a message carries are moved with the bucket's signed
+	// calls (shared/awscall), through attachment.Objects.
+	for _, a := range []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "execute-api:ManageConnections", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"} {
 		if !msg.Actions[a] {
 			t.Errorf("ws-message: %s not found; found %v", a, sortedActions(msg.Actions))
 		}
