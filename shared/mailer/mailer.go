@@ -3,69 +3,76 @@
 // bounces and complaints come back. SES's MessageRejected becomes an
 // *email.RejectedError.
 //
-// It is the one package that imports the SES client, and only the
-// functions that send email import it: the client costs a function that
-// never sends about 0.6 MB of binary (docs/cost.md).
+// It calls SES's SendEmail as a signed request (shared/awscall) rather
+// than through the SDK's client, which would cost every function that
+// sends email about 0.6 MB of binary (docs/cost.md).
 package mailer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/parleychat/parley/shared/awscall"
 	"github.com/parleychat/parley/shared/email"
 )
 
-// API is the part of the SES v2 client used here, with the SDK's
-// signature.
-type API interface {
-	SendEmail(ctx context.Context, params *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
-}
-
 // Mailer sends through one configuration set.
 type Mailer struct {
-	api              API
+	c                *awscall.Client
 	configurationSet string
 }
 
 var _ email.Sender = (*Mailer)(nil)
 
-// New returns the mailer of configurationSet through an SES v2 client of
-// cfg at endpoint (nil: AWS's).
+// New returns the mailer of configurationSet through SES v2 in cfg's
+// region at endpoint (nil: AWS's).
 func New(cfg aws.Config, endpoint *string, configurationSet string) (*Mailer, error) {
-	return NewWith(sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = endpoint }), configurationSet)
+	if configurationSet == "" {
+		return nil, errors.New("mailer: a configuration set is required")
+	}
+	return &Mailer{c: awscall.New(cfg, "ses", "email", endpoint), configurationSet: configurationSet}, nil
 }
 
-// NewWith returns the mailer of configurationSet through api.
-func NewWith(api API, configurationSet string) (*Mailer, error) {
-	if api == nil || configurationSet == "" {
-		return nil, errors.New("mailer: an SES client and a configuration set are required")
+// sendEmail is SES v2's SendEmail request, as much of it as Parley sends.
+type sendEmail struct {
+	ConfigurationSetName string
+	Content              struct {
+		Raw struct{ Data []byte }
 	}
-	return &Mailer{api: api, configurationSet: configurationSet}, nil
+	Destination      struct{ ToAddresses []string }
+	EmailTags        []tag `json:",omitempty"`
+	FromEmailAddress string
 }
+
+type tag struct{ Name, Value string }
 
 // Send implements email.Sender.
 func (m *Mailer) Send(ctx context.Context, o email.Outgoing) error {
-	in := &sesv2.SendEmailInput{
-		FromEmailAddress:     aws.String(o.From),
-		Destination:          &types.Destination{ToAddresses: []string{o.To}},
-		Content:              &types.EmailContent{Raw: &types.RawMessage{Data: o.Raw}},
-		ConfigurationSetName: aws.String(m.configurationSet),
-	}
+	in := sendEmail{ConfigurationSetName: m.configurationSet, FromEmailAddress: o.From}
+	in.Content.Raw.Data = o.Raw
+	in.Destination.ToAddresses = []string{o.To}
 	// In name order, so the same email makes the same request.
 	for _, name := range slices.Sorted(maps.Keys(o.Tags)) {
-		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(name), Value: aws.String(o.Tags[name])})
+		in.EmailTags = append(in.EmailTags, tag{Name: name, Value: o.Tags[name]})
 	}
-	_, err := m.api.SendEmail(ctx, in)
-	var rejected *types.MessageRejected
-	if errors.As(err, &rejected) {
-		return &email.RejectedError{Reason: aws.ToString(rejected.Message)}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("ses send: %w", err)
+	}
+	_, err = m.c.Do(ctx, awscall.Action("ses:SendEmail"), awscall.Request{
+		Method: http.MethodPost, URL: m.c.Endpoint + "/v2/email/outbound-emails", Body: body,
+		Header: http.Header{"Content-Type": {"application/json"}},
+	})
+	var refused *awscall.Error
+	if errors.As(err, &refused) && refused.Code == "MessageRejected" {
+		return &email.RejectedError{Reason: refused.Message}
 	}
 	if err != nil {
 		return fmt.Errorf("ses send: %w", err)

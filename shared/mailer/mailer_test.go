@@ -1,8 +1,8 @@
 package mailer_test
 
 import (
-	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/infra/localcloud/sesemu"
+	"github.com/parleychat/parley/shared/awscall/awscalltest"
 	"github.com/parleychat/parley/shared/email"
 	"github.com/parleychat/parley/shared/mailer"
 )
@@ -55,25 +56,51 @@ func TestSend(t *testing.T) {
 	}
 }
 
-type rejecting struct{}
-
-func (rejecting) SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	return nil, &types.MessageRejected{Message: aws.String("Email address is not verified.")}
-}
-
 // TestRejected: SES refusing the message is an *email.RejectedError with
-// SES's reason, which the email channel shows the agent.
+// SES's reason, which the email channel shows the agent; the request is
+// the SDK's SendEmail.
 func TestRejected(t *testing.T) {
-	m, err := mailer.NewWith(rejecting{}, "parley-mail")
+	srv := awscalltest.New(t, func(awscalltest.Recorded) awscalltest.Answer {
+		return awscalltest.Answer{
+			Status: 400,
+			Header: http.Header{"Content-Type": {"application/json"}, "X-Amzn-Errortype": {"MessageRejected:http://internal.amazon.com/coral/com.amazonaws.sesv2/"}},
+			Body:   []byte(`{"message":"Email address is not verified."}`),
+		}
+	})
+	cfg := awscalltest.Config()
+	out := email.Outgoing{From: "Parcel Co <chat@example.com>", To: "ada@visitor.test", Raw: []byte(raw), Tags: map[string]string{"purpose": "reply", "conversationId": "c1"}}
+	sdk := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = srv.Endpoint() })
+	_, sdkErr := sdk.SendEmail(t.Context(), &sesv2.SendEmailInput{
+		FromEmailAddress:     aws.String(out.From),
+		Destination:          &types.Destination{ToAddresses: []string{out.To}},
+		Content:              &types.EmailContent{Raw: &types.RawMessage{Data: out.Raw}},
+		ConfigurationSetName: aws.String("parley-mail"),
+		EmailTags: []types.MessageTag{
+			{Name: aws.String("conversationId"), Value: aws.String("c1")},
+			{Name: aws.String("purpose"), Value: aws.String("reply")},
+		},
+	})
+	var sdkRejected *types.MessageRejected
+	if !errors.As(sdkErr, &sdkRejected) {
+		t.Fatalf("the SDK's SendEmail = %v, want MessageRejected (the answer is not SES's)", sdkErr)
+	}
+	want := srv.Take()
+
+	m, err := mailer.New(cfg, srv.Endpoint(), "parley-mail")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = m.Send(t.Context(), email.Outgoing{From: "chat@example.com", To: "ada@visitor.test", Raw: []byte(raw)})
+	err = m.Send(t.Context(), out)
 	var rejected *email.RejectedError
 	if !errors.As(err, &rejected) || rejected.Reason != "Email address is not verified." {
 		t.Errorf("Send = %v, want a rejection with SES's reason", err)
 	}
-	if _, err := mailer.NewWith(rejecting{}, ""); err == nil {
+	got := srv.Take()
+	if len(got) != 1 || len(want) != 1 {
+		t.Fatalf("%d requests, the SDK %d; want 1 each", len(got), len(want))
+	}
+	awscalltest.Same(t, want[0], got[0], "Content-Type", "Host", "X-Amz-Security-Token")
+	if _, err := mailer.New(cfg, srv.Endpoint(), ""); err == nil {
 		t.Error("a mailer without a configuration set: no error")
 	}
 }
