@@ -2,6 +2,7 @@ package userpool_test
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -9,9 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/parleychat/parley/infra/localcloud/cognitoidp"
 	"github.com/parleychat/parley/infra/localcloud/oidc"
+	"github.com/parleychat/parley/shared/awscall/awscalltest"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/team"
 	"github.com/parleychat/parley/shared/userpool"
@@ -19,9 +22,9 @@ import (
 
 const poolID = "us-east-1_Te4mP00l1"
 
-// The pool over the local cloud's Cognito API and its users: what the SDK
-// sends is what Cognito receives, and its exceptions come back as the
-// SDK's types.
+// The pool over the local cloud's Cognito API and its users: what the
+// pool sends is what Cognito receives, and its exceptions come back as
+// the team's and the domain's errors.
 func TestPool(t *testing.T) {
 	users, err := oidc.New("http://127.0.0.1/oidc", "parley-inbox", nil, oidc.DefaultPasswordPolicy())
 	if err != nil {
@@ -34,11 +37,8 @@ func TestPool(t *testing.T) {
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	client := cip.New(cip.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
-	pool, err := userpool.New(client, poolID)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	pool, err := userpool.New(cfg, aws.String(srv.URL), poolID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +85,78 @@ func TestPool(t *testing.T) {
 		t.Errorf("inviting a removed address again: %v", err)
 	}
 
-	other, err := userpool.New(client, "us-east-1_Other0000")
+	other, err := userpool.New(cfg, aws.String(srv.URL), "us-east-1_Other0000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := other.Invite(ctx, "x@example.com", "X"); err == nil || errors.Is(err, chat.ErrInvalid) {
 		t.Errorf("another pool: %v, want an internal error", err)
+	}
+}
+
+// TestWire: each of the pool's calls is the SDK's request for the same
+// operation.
+func TestWire(t *testing.T) {
+	srv := awscalltest.New(t, func(awscalltest.Recorded) awscalltest.Answer {
+		return awscalltest.Answer{Status: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}}, Body: []byte(`{"User":{"Username":"u-1"}}`)}
+	})
+	cfg := awscalltest.Config()
+	sdk := cip.NewFromConfig(cfg, func(o *cip.Options) { o.BaseEndpoint = srv.Endpoint() })
+	pool, err := userpool.New(cfg, srv.Endpoint(), poolID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	id, sub := aws.String(poolID), aws.String("u-1")
+	calls := []struct {
+		name      string
+		sdk, ours func() error
+	}{
+		{"AdminCreateUser", func() error {
+			_, err := sdk.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+				UserPoolId: id, Username: aws.String("noor@example.com"),
+				UserAttributes: []types.AttributeType{
+					{Name: aws.String("email"), Value: aws.String("noor@example.com")},
+					{Name: aws.String("email_verified"), Value: aws.String("true")},
+					{Name: aws.String("name"), Value: aws.String("Noor Haddad")},
+				},
+				DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+			})
+			return err
+		}, func() error {
+			got, err := pool.Invite(ctx, "noor@example.com", "Noor Haddad")
+			if err == nil && got != "u-1" {
+				t.Errorf("Invite = %q, want the answer's u-1", got)
+			}
+			return err
+		}},
+		{"AdminDeleteUser", func() error {
+			_, err := sdk.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: id, Username: sub})
+			return err
+		}, func() error { return pool.Remove(ctx, "u-1") }},
+		{"AdminDisableUser", func() error {
+			_, err := sdk.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: id, Username: sub})
+			return err
+		}, func() error { return pool.SetEnabled(ctx, "u-1", false) }},
+		{"AdminEnableUser", func() error {
+			_, err := sdk.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: id, Username: sub})
+			return err
+		}, func() error { return pool.SetEnabled(ctx, "u-1", true) }},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.sdk(); err != nil {
+				t.Fatal(err)
+			}
+			want := srv.Take()
+			if err := c.ours(); err != nil {
+				t.Fatal(err)
+			}
+			got := srv.Take()
+			if len(got) != 1 || len(want) != 1 {
+				t.Fatalf("%d requests, the SDK %d; want 1 each", len(got), len(want))
+			}
+			awscalltest.Same(t, want[0], got[0], "Content-Type", "X-Amz-Target", "Host", "X-Amz-Security-Token")
+		})
 	}
 }
