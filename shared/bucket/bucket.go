@@ -3,49 +3,43 @@
 // as, and the presigned URLs and upload policies browsers reach them with.
 // S3's answers for a key that is not there become chat.ErrNotFound.
 //
-// Only the functions that read or write the mail bucket import it: the S3
-// client costs a function that never calls it about 1 MB of binary
-// (docs/cost.md).
+// Its calls are signed requests (shared/awscall), not the SDK's S3
+// client, which would cost every function that reads or writes the
+// bucket 1 to 1.5 MB of binary (docs/cost.md); the tests check each
+// request against the SDK's.
 package bucket
 
 import (
-	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/parleychat/parley/shared/attachment"
+	"github.com/parleychat/parley/shared/awscall"
 	"github.com/parleychat/parley/shared/chat"
 	"github.com/parleychat/parley/shared/setup"
 )
 
-// API is the part of the S3 client used here, with the SDK's signatures.
-type API interface {
-	ListObjectsV2(ctx context.Context, params *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
-	HeadObject(ctx context.Context, params *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	GetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	GetObjectTagging(ctx context.Context, params *s3.GetObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error)
-	PutObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-	CopyObject(ctx context.Context, params *s3.CopyObjectInput, optFns ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
-	DeleteObjects(ctx context.Context, params *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
-}
-
 // Bucket is one S3 bucket's objects (attachment.Objects, email.Mailbox).
 type Bucket struct {
-	s3      API
-	presign *s3.PresignClient
-	name    string
+	c    *awscall.Client
+	name string
+	// base is the bucket's URL: virtual-hosted in AWS
+	// (https://<bucket>.s3.<region>.amazonaws.com), path-style at a
+	// configured endpoint (<endpoint>/<bucket>, the local cloud).
+	base string
 	// now signs URLs and upload policies (clock.go).
 	now func() time.Time
 }
@@ -62,68 +56,99 @@ func Mail(env setup.Env) (*Bucket, error) {
 	return New(env.AWS, setup.Endpoint("S3"), m.MailBucket, env.Clock())
 }
 
-// New returns the bucket name through an S3 client of cfg at endpoint
-// (nil: AWS's), signing on now. A custom endpoint (the local cloud's S3)
-// is addressed path-style; AWS keeps virtual-hosted style, so downloads
-// come from the bucket's own domain.
+// New returns the bucket name in cfg's region at endpoint (nil: AWS's),
+// signing on now. A custom endpoint (the local cloud's S3) is addressed
+// path-style; AWS keeps virtual-hosted style, so downloads come from the
+// bucket's own domain.
 func New(cfg aws.Config, endpoint *string, name string, now func() time.Time) (*Bucket, error) {
 	if name == "" || now == nil {
 		return nil, errors.New("bucket: a bucket name and a clock are required")
 	}
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = endpoint
-		o.UsePathStyle = endpoint != nil
-	})
-	return &Bucket{s3: c, presign: s3.NewPresignClient(c, presignAt(now)), name: name, now: now}, nil
+	c := awscall.New(cfg, "s3", "s3", endpoint)
+	base := c.Endpoint + "/" + awscall.PathEscape(name)
+	if !c.Custom {
+		base = "https://" + name + ".s3." + cfg.Region + "." + awscall.DNSSuffix(cfg.Region)
+	}
+	return &Bucket{c: c, name: name, base: base, now: now}, nil
+}
+
+// objectURL is key's URL, with query q.
+func (b *Bucket) objectURL(key string, q url.Values) string {
+	u := b.base + "/" + awscall.PathEscape(key)
+	if len(q) > 0 {
+		u += "?" + awscall.Query(q)
+	}
+	return u
 }
 
 // List implements attachment.Objects: a page of at most 1,000 objects.
 func (b *Bucket) List(ctx context.Context, prefix, after string) ([]attachment.Object, string, error) {
-	in := &s3.ListObjectsV2Input{Bucket: &b.name, Prefix: &prefix}
+	q := url.Values{"list-type": {"2"}, "prefix": {prefix}}
 	if after != "" {
-		in.ContinuationToken = &after
+		q.Set("continuation-token", after)
 	}
-	out, err := b.s3.ListObjectsV2(ctx, in)
+	res, err := b.c.Do(ctx, awscall.Action("s3:ListBucket"), awscall.Request{Method: http.MethodGet, URL: b.base + "?" + awscall.Query(q)})
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", prefix, err)
 	}
+	var out struct {
+		Contents []struct {
+			Key  string
+			Size int64
+		}
+		IsTruncated           bool
+		NextContinuationToken string
+	}
+	if err := xml.Unmarshal(res.Body, &out); err != nil {
+		return nil, "", fmt.Errorf("list %s: the answer: %w", prefix, err)
+	}
 	objs := make([]attachment.Object, 0, len(out.Contents))
 	for _, o := range out.Contents {
-		objs = append(objs, attachment.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
+		objs = append(objs, attachment.Object{Key: o.Key, Size: o.Size})
 	}
-	if !aws.ToBool(out.IsTruncated) {
+	if !out.IsTruncated {
 		return objs, "", nil
 	}
-	return objs, aws.ToString(out.NextContinuationToken), nil
+	return objs, out.NextContinuationToken, nil
 }
 
 // Head implements attachment.Objects.
 func (b *Bucket) Head(ctx context.Context, key string) (attachment.Object, error) {
-	out, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: &key})
+	res, err := b.c.Do(ctx, awscall.Action("s3:GetObject"), awscall.Request{Method: http.MethodHead, URL: b.objectURL(key, nil)})
 	if err != nil {
 		return attachment.Object{}, translate(key, err)
 	}
-	return attachment.Object{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType)}, nil
+	size, err := strconv.ParseInt(res.Header.Get("Content-Length"), 10, 64)
+	if err != nil {
+		return attachment.Object{}, fmt.Errorf("%s: the answer's Content-Length: %w", key, err)
+	}
+	return attachment.Object{Key: key, Size: size, ContentType: res.Header.Get("Content-Type")}, nil
 }
 
 // Open implements attachment.Objects and email.Mailbox.
 func (b *Bucket) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	out, err := b.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &key})
+	res, err := b.c.Stream(ctx, awscall.Action("s3:GetObject"), awscall.Request{Method: http.MethodGet, URL: b.objectURL(key, url.Values{"x-id": {"GetObject"}})})
 	if err != nil {
 		return nil, translate(key, err)
 	}
-	return out.Body, nil
+	return res.Stream, nil
 }
 
 // Tags implements attachment.Objects.
 func (b *Bucket) Tags(ctx context.Context, key string) (map[string]string, error) {
-	out, err := b.s3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &b.name, Key: &key})
+	res, err := b.c.Do(ctx, awscall.Action("s3:GetObjectTagging"), awscall.Request{Method: http.MethodGet, URL: b.objectURL(key, url.Values{"tagging": {""}})})
 	if err != nil {
 		return nil, translate(key, err)
 	}
-	tags := make(map[string]string, len(out.TagSet))
-	for _, t := range out.TagSet {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	var out struct {
+		Tags []struct{ Key, Value string } `xml:"TagSet>Tag"`
+	}
+	if err := xml.Unmarshal(res.Body, &out); err != nil {
+		return nil, fmt.Errorf("tags of %s: the answer: %w", key, err)
+	}
+	tags := make(map[string]string, len(out.Tags))
+	for _, t := range out.Tags {
+		tags[t.Key] = t.Value
 	}
 	return tags, nil
 }
@@ -131,9 +156,9 @@ func (b *Bucket) Tags(ctx context.Context, key string) (map[string]string, error
 // Put implements email.Mailbox: data stored as key, served as
 // contentType with disposition.
 func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType, disposition string) error {
-	_, err := b.s3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: &b.name, Key: &key, Body: bytes.NewReader(data),
-		ContentType: &contentType, ContentDisposition: &disposition,
+	_, err := b.c.Do(ctx, awscall.Action("s3:PutObject"), awscall.Request{
+		Method: http.MethodPut, URL: b.objectURL(key, url.Values{"x-id": {"PutObject"}}), Body: data,
+		Header: http.Header{"Content-Type": {contentType}, "Content-Disposition": {disposition}},
 	})
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
@@ -143,7 +168,16 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType, 
 
 // Copy implements attachment.Objects.
 func (b *Bucket) Copy(ctx context.Context, src, dst string) error {
-	_, err := b.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &b.name, Key: &dst, CopySource: aws.String(b.name + "/" + escapeKey(src))})
+	const copying = awscall.Action("s3:PutObject s3:GetObject")
+	res, err := b.c.Do(ctx, copying, awscall.Request{
+		Method: http.MethodPut, URL: b.objectURL(dst, url.Values{"x-id": {"CopyObject"}}),
+		Header: http.Header{"X-Amz-Copy-Source": {b.name + "/" + escapeKey(src)}},
+	})
+	if err == nil {
+		// S3 may answer a copy that failed after it started with 200 and
+		// an error document.
+		err = inlineError(copying, res)
+	}
 	if err != nil {
 		return translate(src, err)
 	}
@@ -159,66 +193,117 @@ func escapeKey(key string) string {
 	return strings.Join(parts, "/")
 }
 
+// inlineError is the error document of a 200 answer, if it holds one.
+func inlineError(action awscall.Action, res *awscall.Response) error {
+	var doc struct {
+		XMLName xml.Name
+		Code    string
+		Message string
+	}
+	if xml.Unmarshal(res.Body, &doc) != nil || doc.XMLName.Local != "Error" {
+		return nil
+	}
+	return &awscall.Error{Action: action, Status: res.Status, Code: doc.Code, Message: doc.Message}
+}
+
 // maxDelete is the most keys one DeleteObjects call takes.
 const maxDelete = 1000
+
+// deleteRequest is DeleteObjects' body.
+type deleteRequest struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Delete"`
+	Objects []struct {
+		Key string
+	} `xml:"Object"`
+	Quiet bool
+}
 
 // Delete implements attachment.Objects, maxDelete keys a call.
 func (b *Bucket) Delete(ctx context.Context, keys []string) error {
 	for len(keys) > 0 {
 		n := min(len(keys), maxDelete)
-		objs := make([]types.ObjectIdentifier, 0, n)
+		in := deleteRequest{Quiet: true}
 		for _, k := range keys[:n] {
-			objs = append(objs, types.ObjectIdentifier{Key: aws.String(k)})
+			in.Objects = append(in.Objects, struct{ Key string }{k})
 		}
-		out, err := b.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &b.name, Delete: &types.Delete{Objects: objs, Quiet: aws.Bool(true)}})
+		body, err := xml.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("delete %d objects: %w", n, err)
 		}
+		res, err := b.c.Do(ctx, awscall.Action("s3:DeleteObject"), awscall.Request{
+			Method: http.MethodPost, URL: b.base + "?delete=", Body: body,
+			Header: http.Header{"Content-Type": {"application/xml"}, "Content-Md5": {contentMD5(body)}},
+		})
+		if err != nil {
+			return fmt.Errorf("delete %d objects: %w", n, err)
+		}
+		var out struct {
+			Errors []struct{ Key, Code, Message string } `xml:"Error"`
+		}
+		if err := xml.Unmarshal(res.Body, &out); err != nil {
+			return fmt.Errorf("delete %d objects: the answer: %w", n, err)
+		}
 		if len(out.Errors) > 0 {
 			e := out.Errors[0]
-			return fmt.Errorf("delete %s: %s", aws.ToString(e.Key), aws.ToString(e.Code))
+			return fmt.Errorf("delete %s: %s", e.Key, e.Code)
 		}
 		keys = keys[n:]
 	}
 	return nil
 }
 
+// contentMD5 is the Content-MD5 of body, which S3 requires of a
+// DeleteObjects request (or a checksum: the SDK sends a CRC32).
+func contentMD5(body []byte) string {
+	sum := md5.Sum(body)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
 // PresignGet implements attachment.Objects.
 func (b *Bucket) PresignGet(ctx context.Context, key string, s attachment.Serving, ttl time.Duration) (string, error) {
-	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket: &b.name, Key: &key,
-		ResponseContentType:        aws.String(s.ContentType),
-		ResponseContentDisposition: aws.String(s.Disposition),
-		ResponseCacheControl:       aws.String(s.CacheControl),
-	}, s3.WithPresignExpires(ttl))
+	q := url.Values{
+		"response-cache-control":       {s.CacheControl},
+		"response-content-disposition": {s.Disposition},
+		"response-content-type":        {s.ContentType},
+		"X-Amz-Expires":                {strconv.FormatInt(int64(ttl/time.Second), 10)},
+		"x-id":                         {"GetObject"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.objectURL(key, q), nil)
 	if err != nil {
 		return "", fmt.Errorf("presign %s: %w", key, err)
 	}
-	return req.URL, nil
+	creds, err := b.c.Credentials(ctx, awscall.Action("s3:GetObject"))
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	signed, _, err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).
+		PresignHTTP(ctx, creds, req, awscall.UnsignedPayload, "s3", b.c.Region, b.now().UTC())
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	return signed, nil
 }
 
 // PresignPost implements attachment.Objects: the policy fixes the key,
 // the exact size and the content type, which the fields carry too.
 func (b *Bucket) PresignPost(ctx context.Context, key string, size int64, contentType string, ttl time.Duration) (string, map[string]string, error) {
-	req, err := b.presign.PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &b.name, Key: &key},
-		func(o *s3.PresignPostOptions) {
-			o.Expires = ttl
-			o.Conditions = []any{[]any{"content-length-range", size, size}, map[string]string{"Content-Type": contentType}}
-		}, presignPostAt(b.now))
+	creds, err := b.c.Credentials(ctx, awscall.Action("s3:PutObject"))
 	if err != nil {
 		return "", nil, fmt.Errorf("presign upload %s: %w", key, err)
 	}
-	fields := make(map[string]string, len(req.Values)+1)
-	for k, v := range req.Values {
-		fields[k] = v
+	fields, err := postPolicy(creds, b.name, key, b.c.Region, b.now().UTC(), ttl, []any{
+		[]any{"content-length-range", size, size},
+		map[string]string{"Content-Type": contentType},
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("presign upload %s: %w", key, err)
 	}
 	fields["Content-Type"] = contentType
-	return req.URL, fields, nil
+	return b.base, fields, nil
 }
 
 // translate turns S3's answers for a key that is not there into
-// chat.ErrNotFound: NotFound and NoSuchKey (modelled or not: CopyObject
-// and GetObjectTagging do not model it), and the 403 S3 gives a caller
+// chat.ErrNotFound: NotFound and NoSuchKey, and the 403 S3 gives a caller
 // without an unconditional s3:ListBucket so as not to reveal whether a
 // key exists. Keys built from what a caller sent are unknown then.
 func translate(key string, err error) error {
@@ -229,15 +314,9 @@ func translate(key string, err error) error {
 }
 
 func missing(err error) bool {
-	var nf *types.NotFound
-	var nk *types.NoSuchKey
-	if errors.As(err, &nf) || errors.As(err, &nk) {
-		return true
+	var e *awscall.Error
+	if !errors.As(err, &e) {
+		return false
 	}
-	var api smithy.APIError
-	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
-		return true
-	}
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden
+	return e.Code == "NoSuchKey" || e.Code == "NotFound" || e.Status == http.StatusForbidden
 }

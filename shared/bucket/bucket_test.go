@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -18,16 +20,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleychat/parley/infra/localcloud/s3emu"
 	"github.com/parleychat/parley/shared/attachment"
 	"github.com/parleychat/parley/shared/auth"
+	"github.com/parleychat/parley/shared/awscall/awscalltest"
 	"github.com/parleychat/parley/shared/chat"
 )
 
@@ -140,37 +139,27 @@ func TestObjects(t *testing.T) {
 	}
 }
 
-// failing answers every HeadObject with err.
-type failing struct {
-	API
-	err error
-}
-
-func (f failing) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	return nil, f.err
-}
-
 // TestMissingWithoutListBucket: the 403 S3 answers for a missing key (the
-// function may not list the whole bucket) reads as not found; any other
-// failure is an error, not a not-found.
+// function may not list the whole bucket) reads as not found, as do
+// NotFound and NoSuchKey; any other failure is an error, not a not-found.
 func TestMissingWithoutListBucket(t *testing.T) {
-	status := func(code int) error {
-		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: code}},
-			Err:      errors.New(http.StatusText(code)),
-		}}
-	}
 	for _, tt := range []struct {
 		name    string
-		err     error
+		answer  awscalltest.Answer
 		missing bool
 	}{
-		{"NotFound", &types.NotFound{}, true},
-		{"403", status(http.StatusForbidden), true},
-		{"503", status(http.StatusServiceUnavailable), false},
+		{"NotFound", awscalltest.Answer{Status: http.StatusNotFound}, true},
+		{"NoSuchKey", awscalltest.Answer{Status: http.StatusNotFound, Body: []byte(`<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)}, true},
+		{"403", awscalltest.Answer{Status: http.StatusForbidden}, true},
+		{"503", awscalltest.Answer{Status: http.StatusServiceUnavailable, Body: []byte(`<Error><Code>SlowDown</Code></Error>`)}, false},
+		{"500", awscalltest.Answer{Status: http.StatusInternalServerError}, false},
 	} {
-		b := &Bucket{s3: failing{err: tt.err}, name: mailBucket}
-		_, err := b.Head(t.Context(), "attachments/c1/m1/1-a.pdf")
+		srv := awscalltest.New(t, func(awscalltest.Recorded) awscalltest.Answer { return tt.answer })
+		b, err := New(awscalltest.Config(), srv.Endpoint(), mailBucket, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.Head(t.Context(), "attachments/c1/m1/1-a.pdf")
 		if err == nil || errors.Is(err, chat.ErrNotFound) != tt.missing {
 			t.Errorf("%s = %v, want not found %v", tt.name, err, tt.missing)
 		}
@@ -293,24 +282,24 @@ func TestSigningOnTheCloudClock(t *testing.T) {
 	}
 }
 
-// listed answers ListObjectsV2 and HeadObject with keys of no size.
-type listed struct {
-	API
-	keys []string
-}
-
-func (l listed) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	out := &s3.ListObjectsV2Output{}
-	for _, k := range l.keys {
-		if strings.HasPrefix(k, aws.ToString(in.Prefix)) {
-			out.Contents = append(out.Contents, types.Object{Key: aws.String(k), Size: aws.Int64(0)})
+// listed answers a ListObjectsV2 with keys of no size and a HeadObject
+// with an empty object.
+func listed(keys []string) func(awscalltest.Recorded) awscalltest.Answer {
+	return func(r awscalltest.Recorded) awscalltest.Answer {
+		if r.Method == http.MethodHead {
+			return awscalltest.Answer{Status: http.StatusOK, Header: http.Header{"Content-Length": {"0"}}}
 		}
+		q, _ := url.ParseQuery(r.RawQuery)
+		var body strings.Builder
+		body.WriteString(`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
+		for _, k := range keys {
+			if strings.HasPrefix(k, q.Get("prefix")) {
+				fmt.Fprintf(&body, "<Contents><Key>%s</Key><Size>0</Size></Contents>", html.EscapeString(k))
+			}
+		}
+		body.WriteString("<IsTruncated>false</IsTruncated></ListBucketResult>")
+		return awscalltest.Answer{Status: http.StatusOK, Body: []byte(body.String())}
 	}
-	return out, nil
-}
-
-func (l listed) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
-	return &s3.HeadObjectOutput{}, nil
 }
 
 type allow struct{}
@@ -334,11 +323,11 @@ func TestDownloadFromFilesOrigin(t *testing.T) {
 		keys = append(keys, attachment.Folder+conv+"/"+n)
 	}
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session-token")}
+	cfg.HTTPClient = awscalltest.New(t, listed(keys)).Redirect()
 	b, err := New(cfg, nil, mailBucket, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.s3 = listed{keys: keys}
 	signer, err := auth.NewSigner([]byte("bucket-test-secret-0123456789ab"), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,14 @@
 package bucket
 
 import (
-	"context"
-	"net/http"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Presigned URLs and POST policies carry the time they were signed at, and
@@ -17,45 +18,48 @@ import (
 // clock too: a URL signed after the clock moved works, and one signed
 // before expires when the clock passes its end, as in AWS.
 
-// presignAt makes a presign client sign at now() instead of the system
-// clock (s3.NewPresignClient's option).
-func presignAt(now func() time.Time) func(*s3.PresignOptions) {
-	return func(o *s3.PresignOptions) {
-		o.Presigner = clockedSigner{
-			// S3's own presigner leaves the path as it is (no double escaping).
-			signer: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }),
-			now:    now,
-		}
+// postPolicy is the form fields of a browser's POST upload of key to
+// bucket, signed at at for ttl (S3's POST policy, SigV4): the algorithm,
+// credential, date and session token, the key and the signed policy,
+// which holds those, the bucket and the extra conditions.
+func postPolicy(creds aws.Credentials, bucket, key, region string, at time.Time, ttl time.Duration, conditions []any) (map[string]string, error) {
+	date := at.Format("20060102T150405Z")
+	scope := at.Format("20060102") + "/" + region + "/s3/aws4_request"
+	credential := creds.AccessKeyID + "/" + scope
+	fields := map[string]string{
+		"X-Amz-Algorithm":  "AWS4-HMAC-SHA256",
+		"X-Amz-Credential": credential,
+		"X-Amz-Date":       date,
+		"key":              key,
 	}
-}
-
-type clockedSigner struct {
-	signer *v4.Signer
-	now    func() time.Time
-}
-
-func (c clockedSigner) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string,
-	_ time.Time, optFns ...func(*v4.SignerOptions),
-) (string, http.Header, error) {
-	return c.signer.PresignHTTP(ctx, creds, r, payloadHash, service, region, c.now(), optFns...)
-}
-
-// presignPostAt makes PresignPostObject sign its policy at now() instead
-// of the system clock; the policy's expiration moves with it.
-func presignPostAt(now func() time.Time) func(*s3.PresignPostOptions) {
-	return func(o *s3.PresignPostOptions) {
-		o.PostPresigner = clockedPostSigner{next: o.PostPresigner, now: now}
+	all := []any{
+		map[string]string{"X-Amz-Algorithm": "AWS4-HMAC-SHA256"},
+		map[string]string{"bucket": bucket},
+		map[string]string{"X-Amz-Credential": credential},
+		map[string]string{"X-Amz-Date": date},
 	}
+	if creds.SessionToken != "" {
+		fields["X-Amz-Security-Token"] = creds.SessionToken
+		all = append(all, map[string]string{"X-Amz-Security-Token": creds.SessionToken})
+	}
+	all = append(all, conditions...)
+	all = append(all, map[string]string{"key": key})
+	doc, err := json.Marshal(map[string]any{"conditions": all, "expiration": at.Add(ttl).Format(time.RFC3339)})
+	if err != nil {
+		return nil, err
+	}
+	policy := base64.StdEncoding.EncodeToString(doc)
+	k := hmacSHA256([]byte("AWS4"+creds.SecretAccessKey), at.Format("20060102"))
+	for _, part := range []string{region, "s3", "aws4_request"} {
+		k = hmacSHA256(k, part)
+	}
+	fields["policy"] = policy
+	fields["X-Amz-Signature"] = hex.EncodeToString(hmacSHA256(k, policy))
+	return fields, nil
 }
 
-type clockedPostSigner struct {
-	next s3.PresignPost
-	now  func() time.Time
-}
-
-func (c clockedPostSigner) PresignPost(creds aws.Credentials, bucket, key, region, service string, signingTime time.Time,
-	conditions []any, expiration time.Time, optFns ...func(*v4.SignerOptions),
-) (map[string]string, error) {
-	at := c.now()
-	return c.next.PresignPost(creds, bucket, key, region, service, at, conditions, expiration.Add(at.Sub(signingTime)), optFns...)
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
 }
