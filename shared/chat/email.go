@@ -95,7 +95,7 @@ func (s *Service) ReplyVia(ctx context.Context, agent Principal, conversationID,
 	// Sent: the claim stays, so no later attempt sends again; from now on
 	// the stored message answers them.
 	in.Channel, in.MailID = channel, mailID
-	res, err := s.reply(ctx, agent, conv, listeners, in)
+	res, _, err := s.reply(ctx, agent, conv, listeners, in)
 	return res.Message, !res.Duplicate, err
 }
 

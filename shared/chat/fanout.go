@@ -13,8 +13,8 @@ import (
 // the message changes what the inbox's list shows (see listed), every
 // online agent of the inbox, each once. An agent's reply that changes no
 // unread dot skips the inbox's listeners: the second Query and one push per
-// online agent.
-func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, listeners []Listener, created bool) {
+// online agent. It returns the connections it pushed the message to.
+func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, listeners []Listener, created bool) (reached map[string]bool) {
 	seen := map[string]bool{}
 	var subscribed, tabs, watchers []string
 	for _, l := range listeners {
@@ -41,24 +41,28 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 			}
 		}
 	}
+	reached = map[string]bool{}
+	push := func(via Via, ids []string, frame MessageFrame) {
+		if len(ids) == 0 {
+			return
+		}
+		s.pushVia(ctx, via, ids, frame)
+		for _, id := range ids {
+			reached[id] = true
+		}
+	}
 	visitorFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg.ForVisitor(), Conversation: conv.VisitorSummary()}
-	if len(subscribed) > 0 {
-		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
-	}
-	if len(tabs) > 0 {
-		s.pushVia(ctx, Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
-	}
-	agentFrame := MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary()}
-	if len(watchers) > 0 {
-		s.pushVia(ctx, Via{Kind: ViaConversation, ID: conv.ID}, watchers, agentFrame)
-	}
+	push(Via{Kind: ViaConversation, ID: conv.ID}, subscribed, visitorFrame)
+	push(Via{Kind: ViaVisitor, ID: conv.VisitorID}, tabs, visitorFrame)
+	agentFrame := agentMessageFrame(conv, msg)
+	push(Via{Kind: ViaConversation, ID: conv.ID}, watchers, agentFrame)
 	if !created && !listed(conv, msg) {
-		return
+		return reached
 	}
 	agents, err := s.store.InboxListeners(ctx, conv.InboxID)
 	if err != nil {
 		slog.ErrorContext(ctx, "list inbox connections", "conversationId", conv.ID, "error", err)
-		return
+		return reached
 	}
 	var rest []string
 	for _, id := range agents {
@@ -66,9 +70,13 @@ func (s *Service) fanout(ctx context.Context, conv Conversation, msg Message, li
 			rest = append(rest, id)
 		}
 	}
-	if len(rest) > 0 {
-		s.pushVia(ctx, Via{Kind: ViaInbox, ID: conv.InboxID}, rest, agentFrame)
-	}
+	push(Via{Kind: ViaInbox, ID: conv.InboxID}, rest, agentFrame)
+	return reached
+}
+
+// agentMessageFrame is a stored message as the inbox hears it.
+func agentMessageFrame(conv Conversation, msg Message) MessageFrame {
+	return MessageFrame{Type: "message", ConversationID: conv.ID, Message: msg, Conversation: conv.AgentSummary()}
 }
 
 // unread is the conversation's unread dot in the agents' list.

@@ -278,3 +278,80 @@ func TestLeave(t *testing.T) {
 		t.Error("leaving a thread closed the connection")
 	}
 }
+
+// TestAgentSocketHearsItsOwnReply: an agent's socket hears every reply it
+// sends, once, whether or not it follows the thread: its inbox takes the
+// echo as the answer that lets the next reply go. A socket that follows
+// the thread hears it as a follower and costs no extra push; one that
+// follows nothing (it just reconnected and its resume is not handled yet)
+// is answered. A resend of a stored reply reaches it with the inbox's
+// list. An agent outside the conversation's inbox is refused and hears
+// nothing of it.
+func TestAgentSocketHearsItsOwnReply(t *testing.T) {
+	e := newEnv(t)
+	carl := chat.Principal{Role: chat.RoleAgent, ID: "carl", Name: "Carl", Inboxes: []string{"sales"}}
+	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "cconn", Principal: carl, Inboxes: []string{"sales"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.store.agents[carl.ID] = chat.Agent{ID: carl.ID, DisplayName: carl.Name, Inboxes: []string{"sales"}}
+	cid := e.start(t).ConversationID
+	if _, err := e.svc.MarkRead(t.Context(), ann, cid, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+
+	// replies sends a reply from conn with clientID and returns the
+	// frames each connection got of it.
+	replies := func(t *testing.T, conn, clientID string) map[string]int {
+		t.Helper()
+		if _, err := e.svc.SendFromConnection(t.Context(), conn, chat.SendInput{ClientID: clientID, ConversationID: cid, Body: "reply " + clientID}); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for id, frames := range e.push.take() {
+			for _, f := range frames {
+				mf, ok := f.(chat.MessageFrame)
+				if !ok || mf.Message.ClientID != clientID {
+					t.Fatalf("%s was pushed %#v, want the reply", id, f)
+				}
+				if id == conn && mf.Conversation == nil {
+					t.Errorf("%s heard its reply without the conversation's state", id)
+				}
+				got[id]++
+			}
+		}
+		return got
+	}
+
+	first := uuid.NewString()
+	steps := []struct {
+		name     string
+		clientID string
+		resume   bool
+		want     map[string]int
+	}{
+		{name: "a socket that follows nothing is answered", clientID: first, want: map[string]int{"aconn": 1, "vconn": 1}},
+		{name: "and so is its next reply", clientID: uuid.NewString(), want: map[string]int{"aconn": 1, "vconn": 1}},
+		{name: "a resend reaches it once, with the list", clientID: first, want: map[string]int{"aconn": 1, "bconn": 1, "vconn": 1}},
+		{name: "once it follows the thread it hears its reply as a follower, once", clientID: uuid.NewString(), resume: true, want: map[string]int{"aconn": 1, "vconn": 1}},
+	}
+	for _, step := range steps {
+		if step.resume {
+			if err := e.svc.Resume(t.Context(), "aconn", cid, 0, uuid.NewString()); err != nil {
+				t.Fatal(err)
+			}
+			e.push.take()
+		}
+		if diff := cmp.Diff(step.want, replies(t, "aconn", step.clientID)); diff != "" {
+			t.Errorf("%s: frames of the reply (-want +got):\n%s", step.name, diff)
+		}
+	}
+
+	_, err := e.svc.SendFromConnection(t.Context(), "cconn", chat.SendInput{ClientID: uuid.NewString(), ConversationID: cid, Body: "not mine"})
+	if !errors.Is(err, chat.ErrNotFound) {
+		t.Errorf("a reply from outside the inbox: %v, want not found", err)
+	}
+	if got := who(e.push.take()); len(got) > 0 {
+		t.Errorf("a refused reply pushed to %v", got)
+	}
+}

@@ -77,8 +77,19 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 		if err := s.attach(ctx, p, &in, conv); err != nil {
 			return Message{}, err
 		}
-		res, err := s.reply(ctx, p, conv, listeners, in)
-		return res.Message, err
+		res, reached, err := s.reply(ctx, p, conv, listeners, in)
+		if err != nil {
+			return Message{}, err
+		}
+		// The inbox takes the echo of its reply as the answer that lets its
+		// next one go. Its socket hears the reply when it follows the thread
+		// (the usual case) or with the inbox's list; one that does neither
+		// (a socket just reconnected, whose resume is not handled yet) is
+		// answered here, or its replies would wait for the resend.
+		if !reached[connectionID] {
+			s.Answer(ctx, connectionID, agentMessageFrame(res.Conversation, res.Message))
+		}
+		return res.Message, nil
 	}
 	if exists && conv.Status == StatusOpen {
 		if err := s.attach(ctx, p, &in, conv); err != nil {
@@ -263,7 +274,7 @@ func (s *Service) Reply(ctx context.Context, agent Principal, conversationID str
 	if err := s.attach(ctx, agent, &in, conv); err != nil {
 		return Message{}, false, err
 	}
-	res, err := s.reply(ctx, agent, conv, listeners, in)
+	res, _, err := s.reply(ctx, agent, conv, listeners, in)
 	return res.Message, !res.Duplicate, err
 }
 
@@ -271,7 +282,9 @@ func (s *Service) Reply(ctx context.Context, agent Principal, conversationID str
 // keeps being closed under it.
 const reopenAttempts = 3
 
-func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation, listeners []Listener, in SendInput) (Appended, error) {
+// reply stores an agent's reply and fans it out; reached are the
+// connections that were pushed it.
+func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation, listeners []Listener, in SendInput) (Appended, map[string]bool, error) {
 	res, err := s.appendText(ctx, agent, conv, in)
 	for range reopenAttempts {
 		if !errors.Is(err, errClosed) {
@@ -282,15 +295,15 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 		// A retry of a stored reply never gets here (Append answers it).
 		// An email reply starts no chat timer (see AppendEmail).
 		if conv, err = s.reopen(ctx, agent, conv.ID, in.Channel != ChannelEmail); err != nil {
-			return Appended{}, err
+			return Appended{}, nil, err
 		}
 		res, err = s.appendText(ctx, agent, conv, in)
 	}
 	if errors.Is(err, errClosed) {
-		return Appended{}, fmt.Errorf("reply to %s: closed again each time it was reopened: %w", conv.ID, ErrConflict)
+		return Appended{}, nil, fmt.Errorf("reply to %s: closed again each time it was reopened: %w", conv.ID, ErrConflict)
 	}
 	if err != nil {
-		return Appended{}, err
+		return Appended{}, nil, err
 	}
 	s.settle(ctx, in, res)
 	// A retry fans out again, as for visitors' messages. Whether the first
@@ -299,6 +312,5 @@ func (s *Service) reply(ctx context.Context, agent Principal, conv Conversation,
 	if res.Duplicate {
 		res.Conversation.ListChange = true
 	}
-	s.fanout(ctx, res.Conversation, res.Message, listeners, false)
-	return res, nil
+	return res, s.fanout(ctx, res.Conversation, res.Message, listeners, false), nil
 }
