@@ -792,10 +792,14 @@ export class Inbox {
 
   /** reconnected catches up on whatever happened while the socket was down. */
   private reconnected(): void {
-    this.sendNext(true);
     // A new socket views and follows nothing yet (openThread says so again).
     this.viewing = null;
     this.following = null;
+    // The open thread is followed again before the reply in flight goes
+    // again, and whether or not its read below succeeds.
+    const { resumeAfter } = this.state.reconnected();
+    if (resumeAfter !== undefined) this.resume(resumeAfter);
+    this.sendNext(true);
     void this.loadList();
     void this.loadNotifications();
     const id = this.state.thread.id.peek();

@@ -286,6 +286,24 @@ describe("thread: HTTP read, resume answers and live frames", () => {
     assert.equal(st.thread.through.value, 6);
   });
 
+  test("a new socket resumes the thread read at once, after the last message held without a gap", () => {
+    const { st } = opened("a", [1, 2, 3]);
+    assert.deepEqual(st.reconnected(), { resumeAfter: 3 });
+    st.frame(messageFrame(message("a", 6), summary("a", { lastSeq: 6 })));
+    assert.deepEqual(st.reconnected(), { resumeAfter: 3 }, "4 and 5 are still to come");
+  });
+
+  test("a new socket leaves a thread not read yet to its read, and resumes nothing without a thread", () => {
+    const st = newState();
+    assert.deepEqual(st.reconnected(), {});
+    st.thread.open("a");
+    assert.deepEqual(st.reconnected(), {}, "its read resumes it");
+    st.opened({ conversation: summary("a"), messages: [message("a", 1)], hasMore: false }, st.list.mark(), true);
+    assert.deepEqual(st.reconnected(), { resumeAfter: 1 }, "read, it is");
+    st.thread.close();
+    assert.deepEqual(st.reconnected(), {});
+  });
+
   test("a visitor's message pushed again (a retried send) alerts once", () => {
     const { st } = opened("a", [1]);
     const f = messageFrame(message("b", 1), summary("b"));

@@ -150,6 +150,19 @@ export class InboxState {
     }
   }
 
+  /**
+   * reconnected is what a new socket asks of the open thread. The socket
+   * follows nothing yet: a thread read already is resumed at once, after
+   * the last seq it holds without a gap, so that it is followed again
+   * whatever its next read over HTTP does, and the answer brings what was
+   * written while the socket was down. A thread not read yet is resumed
+   * when its read comes.
+   */
+  reconnected(): Pick<FrameOutcome, "resumeAfter"> {
+    const { thread } = this;
+    return thread.id.peek() && thread.summary.peek() ? { resumeAfter: thread.through.peek() } : {};
+  }
+
   /** firstAlert tells whether m is heard for the first time (a retried send is pushed again); it keeps the last 1,000. */
   private firstAlert(m: Message): boolean {
     const key = m.conversationId + " " + m.seq;
