@@ -76,7 +76,13 @@ func (h *held) fail(id fetch.RequestID) {
 // side, as a lost network does.
 func dropVisitorSockets(t *testing.T) {
 	t.Helper()
-	for _, id := range visitorSockets(t) {
+	dropSockets(t, visitorSockets(t))
+}
+
+// dropSockets closes the connections ids from the gateway's side.
+func dropSockets(t *testing.T, ids []string) {
+	t.Helper()
+	for _, id := range ids {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, cloud.Endpoints().Callback+"/@connections/"+id, nil)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -151,7 +151,14 @@ func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
 	// Generous: the deadline only matters when something is wrong, and a
 	// busy CI machine may be slow to run two browser contexts.
-	deadline := time.Now().Add(45 * time.Second)
+	waitWithin(t, ctx, 45*time.Second, what, cond)
+}
+
+// waitWithin is waitFor for a condition that must hold within d: what a
+// user would notice as slow, not only as broken.
+func waitWithin(t *testing.T, ctx context.Context, d time.Duration, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
 		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)

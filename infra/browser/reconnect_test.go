@@ -39,6 +39,22 @@ func visitorSockets(t *testing.T) []string {
 	t.Helper()
 	items := scanTable(t, "sk = :conn AND #role = :visitor", map[string]string{"#role": "role"},
 		map[string]types.AttributeValue{":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":visitor": &types.AttributeValueMemberS{Value: "visitor"}})
+	return connectionIDs(items)
+}
+
+// agentSockets lists the live connections of one agent, as the table
+// holds them.
+func agentSockets(t *testing.T, agentID string) []string {
+	t.Helper()
+	items := scanTable(t, "sk = :conn AND #role = :agent AND principalId = :id", map[string]string{"#role": "role"},
+		map[string]types.AttributeValue{
+			":conn": &types.AttributeValueMemberS{Value: "CONN"}, ":agent": &types.AttributeValueMemberS{Value: "agent"},
+			":id": &types.AttributeValueMemberS{Value: agentID},
+		})
+	return connectionIDs(items)
+}
+
+func connectionIDs(items []map[string]types.AttributeValue) []string {
 	var ids []string
 	for _, it := range items {
 		if v, ok := it["connectionId"].(*types.AttributeValueMemberS); ok {
