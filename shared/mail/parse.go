@@ -2,7 +2,6 @@ package mail
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"mime"
@@ -15,19 +14,57 @@ import (
 )
 
 // Bounds of what an inbound message may hold; beyond them the rest is
-// ignored (parts) or the message refused (size).
+// ignored (parts) or the message refused (size, text).
 const (
-	MaxInboundBytes = 10 << 20
-	maxParts        = 50
-	maxDepth        = 5
-	maxRefs         = 50
+	// MaxInboundBytes is SES's limit: its receipt rule stores mail of up
+	// to 40 MB in S3 and bounces larger mail.
+	MaxInboundBytes = 40 << 20
+	// MaxInboundText bounds the text of a message, its text parts decoded
+	// together: far more than a person writes, and what reply extraction
+	// is sized for.
+	MaxInboundText = 10 << 20
+	maxParts       = 50
+	maxDepth       = 5
+	maxRefs        = 50
 )
+
+// Limits bound what Read takes of a message; a zero field is the
+// package's bound.
+type Limits struct {
+	// Message is the most bytes a message may have (MaxInboundBytes); a
+	// larger one is refused.
+	Message int64
+	// Text is the most bytes its text parts may decode to together
+	// (MaxInboundText); a message with more text is refused, since its
+	// text is what it is read for.
+	Text int
+	// File is the most bytes one file may decode to (MaxInboundBytes); a
+	// larger file is listed with TooLarge and without its data, and the
+	// rest of the message is read as usual.
+	File int
+}
+
+func (l Limits) orDefaults() Limits {
+	if l.Message <= 0 {
+		l.Message = MaxInboundBytes
+	}
+	if l.Text <= 0 {
+		l.Text = MaxInboundText
+	}
+	if l.File <= 0 {
+		l.File = MaxInboundBytes
+	}
+	return l
+}
 
 // Attachment is a file a message carries, inbound or outgoing.
 type Attachment struct {
 	Filename    string
 	ContentType string
 	Data        []byte
+	// TooLarge says an inbound file was larger than Limits.File: it is
+	// listed, without its data, so that the reader can say it was left out.
+	TooLarge bool
 }
 
 // Inbound is a received message, decoded.
@@ -51,12 +88,63 @@ type Inbound struct {
 	Header mail.Header
 }
 
-// Parse reads a raw RFC 5322 message.
+// Parse reads a raw RFC 5322 message within the package's bounds.
 func Parse(raw []byte) (*Inbound, error) {
-	if len(raw) > MaxInboundBytes {
-		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("message is larger than %d bytes", MaxInboundBytes)}
+	return Read(bytes.NewReader(raw), Limits{})
+}
+
+// Read reads an RFC 5322 message from r as it arrives, part by part, each
+// decoded as it is read: what it holds at once is the message's text and
+// its files of up to lim.File bytes, never the raw message. A message that
+// breaks a limit or cannot be read is an *Error (ErrTooLarge or
+// ErrInvalid); an error of r is returned as it is, wrapped.
+func Read(r io.Reader, lim Limits) (*Inbound, error) {
+	lim = lim.orDefaults()
+	src := &sizedReader{r: io.LimitReader(r, lim.Message+1)}
+	in, err := read(src, lim)
+	// What the walk left unread (parts past its bounds, the rest of a file
+	// over its limit, all of a message refused) is read through, to know
+	// the message's size and whether it arrived whole.
+	_, _ = io.Copy(io.Discard, src)
+	switch {
+	case src.err != nil:
+		// The message was not read to its end: whatever it held is
+		// unknown, so it is not judged.
+		return nil, fmt.Errorf("read message: %w", src.err)
+	case src.n > lim.Message:
+		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the message is larger than %s", sizeLimit(lim.Message))}
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	return in, err
+}
+
+// sizedReader counts the bytes read and keeps the first error other than
+// io.EOF: the multipart reader takes any error for the end of a part.
+type sizedReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// sizeLimit writes a limit as people read it ("40 MB").
+func sizeLimit(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// read decodes the message src holds.
+func read(src io.Reader, lim Limits) (*Inbound, error) {
+	msg, err := mail.ReadMessage(src)
 	if err != nil {
 		return nil, invalid("message headers are malformed")
 	}
@@ -78,8 +166,11 @@ func Parse(raw []byte) (*Inbound, error) {
 	in.MessageID = firstID(msg.Header.Get("Message-Id"))
 	in.InReplyTo = firstID(msg.Header.Get("In-Reply-To"))
 	in.References = ids(msg.Header.Get("References"))
-	w := walker{in: in}
+	w := walker{in: in, lim: lim, textLeft: lim.Text}
 	w.walk(textprotoHeader(msg.Header), msg.Body, 0, nil)
+	if w.err != nil {
+		return nil, w.err
+	}
 	in.Text = joinParts(w.text, "\n\n")
 	in.HTML = joinParts(w.html, "\n<br>\n")
 	return in, nil
@@ -154,8 +245,11 @@ func (h textprotoHeader) Get(k string) string { return mail.Header(h).Get(k) }
 // walker reads the parts of a message into an Inbound.
 type walker struct {
 	in         *Inbound
+	lim        Limits
 	parts      int
 	text, html []string // the bodies of the text parts, in order
+	textLeft   int      // bytes of text still allowed
+	err        error    // the limit the message broke, which ends the walk
 }
 
 // alternatives records which types the parts of one multipart/alternative
@@ -166,7 +260,7 @@ type alternatives struct{ text, html bool }
 // (nil when its parent is another kind).
 func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
 	w.parts++
-	if w.parts > maxParts || depth > maxDepth {
+	if w.err != nil || w.parts > maxParts || depth > maxDepth {
 		return
 	}
 	ctype, params, err := mime.ParseMediaType(h.Get("Content-Type"))
@@ -179,7 +273,7 @@ func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
 			inner = &alternatives{}
 		}
 		mr := multipart.NewReader(body, params["boundary"])
-		for {
+		for w.err == nil {
 			p, err := mr.NextRawPart()
 			if err != nil {
 				// The end, or a broken part, which ends the walk; what
@@ -188,20 +282,16 @@ func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
 			}
 			w.walk(p.Header, p, depth+1, inner)
 		}
+		return
 	}
-	// What was decoded before an error (a part cut short, a stray
-	// character) is kept for the text; a file that did not decode whole is
-	// left out rather than stored cut.
-	data, err := decodeTransfer(h.Get("Content-Transfer-Encoding"), body)
+	body = decoder(h.Get("Content-Transfer-Encoding"), body)
 	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
 	filename := dparams["filename"]
 	if filename == "" {
 		filename = params["name"]
 	}
 	if disp == "attachment" || filename != "" || (ctype != "text/plain" && ctype != "text/html") {
-		if len(data) > 0 && err == nil {
-			w.in.Attachments = append(w.in.Attachments, Attachment{Filename: safeFilename(DecodeHeader(filename)), ContentType: ctype, Data: data})
-		}
+		w.file(safeFilename(DecodeHeader(filename)), ctype, body)
 		return
 	}
 	if alt != nil {
@@ -214,6 +304,14 @@ func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
 		}
 		*seen = true
 	}
+	// What was decoded before an error (a part cut short, a stray
+	// character) is kept for the text.
+	data, _ := readAtMost(body, w.textLeft)
+	if len(data) > w.textLeft {
+		w.err = &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the text of the message is larger than %s", sizeLimit(int64(w.lim.Text)))}
+		return
+	}
+	w.textLeft -= len(data)
 	text, err := toUTF8(params["charset"], data)
 	if err != nil {
 		text = strings.ToValidUTF8(string(data), "\uFFFD")
@@ -230,41 +328,120 @@ func (w *walker) walk(h header, body io.Reader, depth int, alt *alternatives) {
 	}
 }
 
-// decodeTransfer reads a part's body and undoes its transfer encoding.
-// On an error it returns what was decoded before it with the error.
-func decodeTransfer(enc string, r io.Reader) ([]byte, error) {
-	r = io.LimitReader(r, MaxInboundBytes)
-	switch strings.ToLower(strings.TrimSpace(enc)) {
-	case "base64":
-		raw, err := io.ReadAll(r)
-		return decodeBase64(raw), err
-	case "quoted-printable":
-		return io.ReadAll(quotedprintable.NewReader(r))
+// file reads a file's part: kept when it decoded whole within the limit,
+// listed without its data when larger, left out when empty or when it
+// did not decode whole (rather than stored cut).
+func (w *walker) file(name, ctype string, body io.Reader) {
+	data, err := readAtMost(body, w.lim.File)
+	switch {
+	case len(data) > w.lim.File:
+		w.in.Attachments = append(w.in.Attachments, Attachment{Filename: name, ContentType: ctype, TooLarge: true})
+	case len(data) > 0 && err == nil:
+		w.in.Attachments = append(w.in.Attachments, Attachment{Filename: name, ContentType: ctype, Data: data})
 	}
-	return io.ReadAll(r)
 }
 
-// decodeBase64 decodes a base64 body as RFC 2045 asks of a reader:
+// readAtMost reads r up to n bytes and one more, which tells a body over
+// n bytes from one of n. On an error it returns what was read before it
+// with the error.
+func readAtMost(r io.Reader, n int) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, int64(n)+1))
+}
+
+// decoder undoes a part's transfer encoding as its body is read.
+func decoder(enc string, r io.Reader) io.Reader {
+	switch strings.ToLower(strings.TrimSpace(enc)) {
+	case "base64":
+		return &base64Reader{r: r}
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	}
+	return r
+}
+
+// base64Reader decodes a base64 body as RFC 2045 asks of a reader:
 // characters outside the alphabet (line breaks, spaces, whatever a relay
 // appended) are ignored, the first "=" ends the data, and data that stops
-// short of its padding decodes as far as it goes. It never fails.
-func decodeBase64(raw []byte) []byte {
-	clean := make([]byte, 0, len(raw))
-	for _, c := range raw {
-		if c == '=' {
+// short of its padding decodes as far as it goes. It has no errors of its
+// own: it returns those of the body, once it decoded what came before.
+type base64Reader struct {
+	r     io.Reader
+	in    [4096]byte
+	out   []byte // decoded and not yet returned
+	buf   []byte // out's storage
+	quad  uint32 // the sextets of an unfinished group
+	nquad int
+	ended bool // an "=" was read: the rest is not data
+	err   error
+}
+
+// base64Values maps a byte to its sextet, or to 0xff outside the alphabet.
+var base64Values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+func (b *base64Reader) Read(p []byte) (int, error) {
+	for len(b.out) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		n, err := b.r.Read(b.in[:])
+		if b.buf == nil {
+			b.buf = make([]byte, 0, len(b.in)/4*3+3)
+		}
+		b.out = b.decode(b.in[:n], b.buf[:0])
+		if err != nil {
+			b.out = b.flush(b.out)
+			b.err = err
+		}
+	}
+	n := copy(p, b.out)
+	b.out = b.out[n:]
+	return n, nil
+}
+
+// decode appends what the characters in give to out. After an "=" the
+// body is still read, for its errors, but nothing of it is data.
+func (b *base64Reader) decode(in, out []byte) []byte {
+	for _, c := range in {
+		if b.ended {
 			break
 		}
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' {
-			clean = append(clean, c)
+		if c == '=' {
+			b.ended = true
+			break
+		}
+		v := base64Values[c]
+		if v == 0xff {
+			continue
+		}
+		b.quad = b.quad<<6 | uint32(v)
+		b.nquad++
+		if b.nquad == 4 {
+			out = append(out, byte(b.quad>>16), byte(b.quad>>8), byte(b.quad))
+			b.quad, b.nquad = 0, 0
 		}
 	}
-	// A lone character left over carries less than a byte.
-	if len(clean)%4 == 1 {
-		clean = clean[:len(clean)-1]
+	return out
+}
+
+// flush appends the bytes of an unfinished group; a lone character left
+// over carries less than a byte.
+func (b *base64Reader) flush(out []byte) []byte {
+	switch b.nquad {
+	case 2:
+		out = append(out, byte(b.quad>>4))
+	case 3:
+		out = append(out, byte(b.quad>>10), byte(b.quad>>2))
 	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
+	b.quad, b.nquad = 0, 0
+	return out
 }
 
 // safeFilename keeps the last path element of a name, without control
