@@ -387,14 +387,7 @@ func TestInboundReplyBody(t *testing.T) {
 			if err := email.NewInboundHandler(f.email).Handle(t.Context(), ev); err != nil {
 				t.Fatal(err)
 			}
-			_, msgs, err := f.chat.Thread(t.Context(), fixtureConversation, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			last := msgs[len(msgs)-1]
-			if last.Channel != chat.ChannelEmail || last.Author.Type != chat.RoleVisitor {
-				t.Fatalf("last message %+v, want the emailed reply", last)
-			}
+			last := lastEmailed(t, f)
 			if diff := cmp.Diff(tt.wantBody, last.Body); diff != "" {
 				t.Errorf("posted body (-want +got):\n%s", diff)
 			}
@@ -406,6 +399,21 @@ func TestInboundReplyBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastEmailed is the last message of the fixtures' conversation, which
+// must be the contact's emailed reply.
+func lastEmailed(t *testing.T, f *fixture) chat.Message {
+	t.Helper()
+	_, msgs, err := f.chat.Thread(t.Context(), fixtureConversation, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := msgs[len(msgs)-1]
+	if last.Channel != chat.ChannelEmail || last.Author.Type != chat.RoleVisitor {
+		t.Fatalf("last message %+v, want the emailed reply", last)
+	}
+	return last
 }
 
 func keys(m map[string][]byte) []string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -86,6 +85,12 @@ const (
 	quarantinePreviewMx = 200
 )
 
+// inboundLimits are what a mail may hold: up to SES's 40 MB in all, text
+// of up to mail.MaxInboundText, and files of up to maxAttachmentBytes
+// each (a larger one is noted under the text, the rest of the mail
+// posted).
+var inboundLimits = mail.Limits{Message: mail.MaxInboundBytes, Text: mail.MaxInboundText, File: maxAttachmentBytes}
+
 // Receive handles one inbound mail: it reads the raw mail from S3, checks
 // SES's verdicts, the reply token and the sender, extracts the new text,
 // stores attachments and appends the message to its conversation (or a new
@@ -103,16 +108,18 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(obj, mail.MaxInboundBytes+1))
+	// The mail is decoded as it streams from S3, so a 40 MB mail is never
+	// held whole beside its files.
+	in, err := mail.Read(obj, inboundLimits)
 	obj.Close()
-	if err != nil {
+	var unreadable *mail.Error
+	switch {
+	case errors.As(err, &unreadable):
+		return s.quarantine(ctx, r, rawKey, nil, "", "the mail could not be read: "+unreadable.Error())
+	case err != nil:
 		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
 	}
 	log := slog.With("sesMessageId", r.SESMessageID)
-	in, err := mail.Parse(raw)
-	if err != nil {
-		return s.quarantine(ctx, r, rawKey, nil, "", "the mail could not be read: "+err.Error())
-	}
 	if failed := r.Verdicts.failed(); len(failed) > 0 {
 		return s.quarantine(ctx, r, rawKey, in, "", "failed "+strings.Join(failed, ", ")+" checks")
 	}
@@ -399,7 +406,7 @@ func (s *Service) storeAttachments(ctx context.Context, conversationID, sesID st
 			notes = append(notes, fmt.Sprintf("[%d more attachments were not kept]", len(in.Attachments)-maxAttachments))
 			break
 		}
-		if len(a.Data) > maxAttachmentBytes {
+		if a.TooLarge {
 			notes = append(notes, fmt.Sprintf("[attachment %s was larger than 10 MB and not kept]", a.Filename))
 			continue
 		}
