@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/shared/email"
+	"github.com/parleychat/parley/shared/mail/mailtest"
 )
 
 // mailboxMessage is one entry of the local mailbox's JSON view.
@@ -120,6 +121,23 @@ func sendSMTP(t *testing.T, from, to string, raw string) {
 func replyMail(from, to, messageID, inReplyTo, extra, body string) string {
 	return fmt.Sprintf("From: Ada Lovelace <%s>\nTo: %s\nSubject: Re: Your conversation\nMessage-ID: <%s>\nIn-Reply-To: <%s>\nDate: %s\nMIME-Version: 1.0\n%sContent-Type: text/plain; charset=utf-8\n\n%s",
 		from, to, messageID, inReplyTo, time.Now().Format(time.RFC1123Z), extra, body)
+}
+
+// openConversation is the id of the open conversation whose entry in the
+// inbox's list has field set to value, or "".
+func openConversation(t *testing.T, a *chatclient.Agent, field, value string) string {
+	t.Helper()
+	list, err := a.List(wait(t), "open", "all", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list.Conversations {
+		var entry map[string]any
+		if err := json.Unmarshal(c.Raw, &entry); err == nil && entry[field] == value {
+			return c.ID
+		}
+	}
+	return ""
 }
 
 func countBodies(msgs []chatclient.Message, body string) int {
@@ -376,26 +394,57 @@ func TestEmailFromUnknownSender(t *testing.T) {
 	raw := fmt.Sprintf("From: Nora Neu <%s>\nTo: support@reply.example.com\nSubject: =?utf-8?q?Gr=C3=B6=C3=9Fe_M?=\nMessage-ID: <%s@mail.visitor.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n\n-- \nNora\n", addr, uuid.NewString(), body)
 	sendSMTP(t, addr, "support@reply.example.com", raw)
 	alice := newAgent(t, "alice")
-	list, err := alice.List(wait(t), "open", "all", "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found string
-	for _, c := range list.Conversations {
-		var s struct {
-			Preview string `json:"preview"`
-		}
-		_ = json.Unmarshal(c.Raw, &s)
-		if s.Preview == body {
-			found = c.ID
-		}
-	}
+	found := openConversation(t, alice, "preview", body)
 	if found == "" {
 		t.Fatalf("no open conversation with the mail's text")
 	}
 	th := getThread(t, alice, found)
 	if th.Conversation.ContactEmail != addr || len(th.Messages) != 1 || th.Messages[0].Channel != "email" || th.Messages[0].Author.Name != "Nora Neu" {
 		t.Errorf("new conversation = %+v %+v", th.Conversation, th.Messages)
+	}
+}
+
+// TestLargeEmailReachesTheConversation: a mail of more than 10 MiB (a
+// phone photo of 8 MB is, base64-encoded) sent over SMTP opens a
+// conversation with its text; the photo is kept and a file over 10 MB
+// noted under it.
+func TestLargeEmailReachesTheConversation(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	addr, name := "photos-"+tag+"@visitor.test", "Pia "+tag
+	body := "The parcel arrived broken, photos attached."
+	photo := make([]byte, 8<<20)
+	for i := range photo {
+		photo[i] = byte(i * 7)
+	}
+	raw := mailtest.Mail([]string{"From: " + name + " <" + addr + ">", "To: support@reply.example.com", "Subject: Broken parcel", "Message-ID: <" + uuid.NewString() + "@mail.visitor.test>"},
+		mailtest.Multipart("mixed", mailtest.Text(body),
+			mailtest.File("parcel.jpg", "image/jpeg", photo), mailtest.File("scan.tiff", "image/tiff", make([]byte, 12<<20))))
+	if len(raw) <= 10<<20 {
+		t.Fatalf("the mail is %d bytes, want more than 10 MiB", len(raw))
+	}
+	sendSMTP(t, addr, "support@reply.example.com", strings.ReplaceAll(raw, "\r\n", "\n"))
+
+	alice := newAgent(t, "alice")
+	// Its preview is the last message's, the note on the file.
+	convID := openConversation(t, alice, "visitorName", name)
+	if convID == "" {
+		t.Fatalf("no open conversation of %s", name)
+	}
+	var bodies []string
+	for _, m := range getThread(t, alice, convID).Messages {
+		bodies = append(bodies, m.Body)
+	}
+	if diff := cmp.Diff([]string{body, "[attachment scan.tiff was larger than 10 MB and not kept]"}, bodies); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	var files struct {
+		Attachments []attachmentInfo `json:"attachments"`
+	}
+	if err := alice.Call(wait(t), http.MethodGet, "/agent/conversations/"+convID+"/attachments", nil, &files); err != nil {
+		t.Fatal(err)
+	}
+	if len(files.Attachments) != 1 || files.Attachments[0].Filename != "parcel.jpg" || files.Attachments[0].Size != int64(len(photo)) {
+		t.Errorf("attachments %+v, want the photo of %d bytes", files.Attachments, len(photo))
 	}
 }
 
