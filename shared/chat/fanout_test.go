@@ -355,3 +355,40 @@ func TestAgentSocketHearsItsOwnReply(t *testing.T) {
 		t.Errorf("a refused reply pushed to %v", got)
 	}
 }
+
+// TestVisitorSocketHearsItsOwnMessage: a visitor's tab hears every
+// message it sends, once, whether or not it follows the conversation: the
+// widget takes the echo as the answer that lets its next message go. A tab
+// that follows it hears it as a follower, at no extra push; another tab
+// of the visitor that follows nothing yet (its socket just reconnected,
+// its resume not handled) is answered.
+func TestVisitorSocketHearsItsOwnMessage(t *testing.T) {
+	e := newEnv(t)
+	cid := e.start(t).ConversationID
+	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "vtab2", Principal: vis}); err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+	send := func(t *testing.T, conn string) map[string]int {
+		t.Helper()
+		in := chat.SendInput{ClientID: uuid.NewString(), ConversationID: cid, Body: "from " + conn}
+		if _, err := e.svc.SendFromConnection(t.Context(), conn, in); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for id, frames := range e.push.take() {
+			for _, f := range frames {
+				if mf, ok := f.(chat.MessageFrame); ok && mf.Message.ClientID == in.ClientID {
+					got[id]++
+				}
+			}
+		}
+		return got
+	}
+	if diff := cmp.Diff(map[string]int{"vconn": 1, "aconn": 1, "bconn": 1}, send(t, "vconn")); diff != "" {
+		t.Errorf("from the tab that follows it (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"vtab2": 1, "vconn": 1, "aconn": 1, "bconn": 1}, send(t, "vtab2")); diff != "" {
+		t.Errorf("from a tab that follows nothing (-want +got):\n%s", diff)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 )
@@ -155,7 +154,7 @@ func (s *Service) SendFromConnection(ctx context.Context, connectionID string, i
 func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, res Appended, listeners []Listener, created bool) {
 	// A retry fans out again: the first attempt may have stored the
 	// message and stopped before its pushes. Clients de-duplicate by seq.
-	s.fanout(ctx, res.Conversation, res.Message, listeners, created)
+	reached := s.fanout(ctx, res.Conversation, res.Message, listeners, created)
 	follow := res.Follow
 	if res.Duplicate && res.Conversation.Bot.FlowID != "" {
 		// The bot's entries stored with the message go out again too.
@@ -169,8 +168,12 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 	for _, m := range follow {
 		s.fanout(ctx, res.Conversation, m, listeners, false)
 	}
-	if res.Duplicate && !created && !slices.ContainsFunc(listeners, func(l Listener) bool { return l.ConnectionID == connectionID }) {
-		// The first answer may have been lost: the sender hears it again.
+	if !reached[connectionID] {
+		// The widget takes the echo of its message as the answer that lets
+		// the next one go. Its tab hears the message when it follows the
+		// conversation (the usual case); one that does not (a socket just
+		// reconnected, whose resume is not handled yet, or a retry whose
+		// first answer was lost) is answered here.
 		s.Answer(ctx, connectionID, MessageFrame{
 			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
 			Conversation: res.Conversation.VisitorSummary(),
