@@ -14,7 +14,9 @@
 // (retry.Standard: throttling, 5xx and connection errors, at most three
 // attempts, with its backoff and retry quota), and errors that carry
 // the service's code, message and HTTP status as smithy.APIError, so a
-// caller tells them apart as it would the SDK's. The wire format of each
+// caller tells them apart as it would the SDK's; for S3, a 200 answer
+// holding an <Error> document is an error too, and objects are asked for
+// as stored (Accept-Encoding: identity). The wire format of each
 // call is checked against the SDK's own requests in the adapters' tests.
 //
 // Every call names the IAM action it needs as an Action constant; the
@@ -51,8 +53,11 @@ import (
 type Action string
 
 // maxAnswerBytes bounds an answer read whole (every answer but a
-// streamed object): AWS's answers to these calls are a few KB.
-const maxAnswerBytes = 1 << 20
+// streamed object). Most are a few KB, but a ListObjectsV2 page of 1,000
+// keys of up to 1,024 bytes, each of S3's XML escapes (&apos; is 6 bytes
+// for 1), runs to about 6.5 MB; one of Parley's keys (a 120-character file
+// name) can make a page over 1 MB already.
+const maxAnswerBytes = 8 << 20
 
 // UnsignedPayload is the payload hash of a request whose body is not
 // signed (S3 only).
@@ -259,6 +264,12 @@ func (c *Client) attempt(ctx context.Context, action Action, r Request, hash str
 	}
 	if c.Service == "s3" {
 		req.Header.Set("X-Amz-Content-Sha256", hash)
+		// An object as stored, as the SDK asks for it: otherwise Go's
+		// transport asks for gzip and unzips an object stored with
+		// Content-Encoding: gzip.
+		if req.Header.Get("Accept-Encoding") == "" {
+			req.Header.Set("Accept-Encoding", "identity")
+		}
 	}
 	if c.creds == nil || c.Region == "" {
 		return nil, fmt.Errorf("%s: no region or credentials configured", action)
@@ -288,7 +299,30 @@ func (c *Client) attempt(ctx context.Context, action Action, r Request, hash str
 	if res.StatusCode/100 != 2 {
 		return nil, decodeError(action, res, body)
 	}
+	if c.Service == "s3" && isErrorDocument(body) {
+		// S3 may answer 200 and then fail (a copy, a batch delete); the SDK
+		// takes such an answer as a 500 for every operation but GetObject,
+		// and so retries it.
+		e := decodeError(action, res, body)
+		e.Status = http.StatusInternalServerError
+		return nil, e
+	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: body}, nil
+}
+
+// isErrorDocument reports whether body is an XML document whose root is
+// <Error>.
+func isErrorDocument(body []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			return start.Name.Local == "Error"
+		}
+	}
 }
 
 // netError is a failure to send a request or to read its answer.

@@ -114,15 +114,15 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// TestLimits: an answer over a megabyte is refused, not read into
+// TestLimits: an answer over 8 MB (more than S3's largest listing) is refused, not read into
 // memory; a streamed one is the caller's to read; a client without
 // credentials fails its calls with a clear error.
 func TestLimits(t *testing.T) {
-	big := strings.Repeat("x", 1<<20+1)
+	big := strings.Repeat("x", 8<<20+1)
 	srv := httptestServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) })
 	c := awscall.New(awscalltest.Config(), "s3", "s3", aws.String(srv))
 	if _, err := c.Do(t.Context(), "s3:ListBucket", awscall.Request{Method: http.MethodGet, URL: c.Endpoint + "/b"}); err == nil || !strings.Contains(err.Error(), "more than") {
-		t.Errorf("a 1 MB answer: %v, want refused", err)
+		t.Errorf("an 8 MB answer: %v, want refused", err)
 	}
 	res, err := c.Stream(t.Context(), "s3:GetObject", awscall.Request{Method: http.MethodGet, URL: c.Endpoint + "/b/k"})
 	if err != nil {

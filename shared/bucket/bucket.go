@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -168,16 +167,12 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte, contentType, 
 
 // Copy implements attachment.Objects.
 func (b *Bucket) Copy(ctx context.Context, src, dst string) error {
-	const copying = awscall.Action("s3:PutObject s3:GetObject")
-	res, err := b.c.Do(ctx, copying, awscall.Request{
+	// A copy that fails after S3 answered 200 is an error of awscall's,
+	// retried as the SDK does.
+	_, err := b.c.Do(ctx, awscall.Action("s3:PutObject s3:GetObject"), awscall.Request{
 		Method: http.MethodPut, URL: b.objectURL(dst, url.Values{"x-id": {"CopyObject"}}),
 		Header: http.Header{"X-Amz-Copy-Source": {b.name + "/" + escapeKey(src)}},
 	})
-	if err == nil {
-		// S3 may answer a copy that failed after it started with 200 and
-		// an error document.
-		err = inlineError(copying, res)
-	}
 	if err != nil {
 		return translate(src, err)
 	}
@@ -185,26 +180,9 @@ func (b *Bucket) Copy(ctx context.Context, src, dst string) error {
 }
 
 // escapeKey escapes a key for x-amz-copy-source, keeping its slashes.
-func escapeKey(key string) string {
-	parts := strings.Split(key, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
-
-// inlineError is the error document of a 200 answer, if it holds one.
-func inlineError(action awscall.Action, res *awscall.Response) error {
-	var doc struct {
-		XMLName xml.Name
-		Code    string
-		Message string
-	}
-	if xml.Unmarshal(res.Body, &doc) != nil || doc.XMLName.Local != "Error" {
-		return nil
-	}
-	return &awscall.Error{Action: action, Status: res.Status, Code: doc.Code, Message: doc.Message}
-}
+// Everything but RFC 3986's unreserved characters is escaped:
+// url.PathEscape would keep '+', which S3 reads there as a space.
+func escapeKey(key string) string { return awscall.PathEscape(key) }
 
 // maxDelete is the most keys one DeleteObjects call takes.
 const maxDelete = 1000
