@@ -24,7 +24,9 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, bucket, key 
 	if i := strings.Index(src, "?"); i >= 0 {
 		src = src[:i] // a versionId: the local S3 keeps no versions
 	}
-	if unescaped, err := url.PathUnescape(src); err == nil {
+	// S3 decodes the header as a form value: a '+' is a space, so a key
+	// with a '+' must name it %2B.
+	if unescaped, err := url.QueryUnescape(src); err == nil {
 		src = unescaped
 	}
 	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(src, "/"), "/")

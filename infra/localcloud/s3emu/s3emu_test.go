@@ -113,6 +113,23 @@ func TestObjects(t *testing.T) {
 	}
 }
 
+// TestCopySourcePlus: the copy source is decoded as S3 decodes it, '+'
+// as a space.
+func TestCopySourcePlus(t *testing.T) {
+	_, c := client(t)
+	ctx := t.Context()
+	// The copy source is decoded as S3 decodes it: '+' is a space.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("mail"), Key: aws.String("uploads/u1/C++ 1+1.txt"), Body: strings.NewReader("plus")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("mail"), Key: aws.String("y"), CopySource: aws.String("mail/uploads/u1/C++%201+1.txt")}); err == nil {
+		t.Error("a copy source with '+' for '+' found the key; S3 reads '+' as a space")
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("mail"), Key: aws.String("y"), CopySource: aws.String("mail/uploads/u1/C%2B%2B+1%2B1.txt")}); err != nil {
+		t.Errorf("copy source with '%%2B' and '+' for a space: %v", err)
+	}
+}
+
 // TestCopyTagsAndBatchDelete: CopyObject keeps the source's type,
 // metadata and tags; tags are read and replaced; DeleteObjects removes
 // every key it names; a scanner tags every object as it is created.
