@@ -296,5 +296,14 @@ func missing(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return e.Code == "NoSuchKey" || e.Code == "NotFound" || e.Status == http.StatusForbidden
+	switch e.Code {
+	case "NoSuchKey", "NotFound":
+		return true
+	case "AccessDenied", "Forbidden":
+		// A HEAD's 403 has no body to name it; any other 403 (an expired
+		// token, a bad signature, a skewed clock) is a failure, not a
+		// missing key.
+		return e.Status == http.StatusForbidden
+	}
+	return false
 }

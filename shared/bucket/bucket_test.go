@@ -141,7 +141,8 @@ func TestObjects(t *testing.T) {
 
 // TestMissingWithoutListBucket: the 403 S3 answers for a missing key (the
 // function may not list the whole bucket) reads as not found, as do
-// NotFound and NoSuchKey; any other failure is an error, not a not-found.
+// NotFound and NoSuchKey; any other failure, a 403 that names another
+// cause included, is an error, not a not-found.
 func TestMissingWithoutListBucket(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -151,6 +152,9 @@ func TestMissingWithoutListBucket(t *testing.T) {
 		{"NotFound", awscalltest.Answer{Status: http.StatusNotFound}, true},
 		{"NoSuchKey", awscalltest.Answer{Status: http.StatusNotFound, Body: []byte(`<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)}, true},
 		{"403", awscalltest.Answer{Status: http.StatusForbidden}, true},
+		{"403 AccessDenied", awscalltest.Answer{Status: http.StatusForbidden, Body: []byte(`<Error><Code>AccessDenied</Code></Error>`)}, true},
+		{"403 ExpiredToken", awscalltest.Answer{Status: http.StatusForbidden, Body: []byte(`<Error><Code>ExpiredToken</Code></Error>`)}, false},
+		{"403 RequestTimeTooSkewed", awscalltest.Answer{Status: http.StatusForbidden, Body: []byte(`<Error><Code>RequestTimeTooSkewed</Code></Error>`)}, false},
 		{"503", awscalltest.Answer{Status: http.StatusServiceUnavailable, Body: []byte(`<Error><Code>SlowDown</Code></Error>`)}, false},
 		{"500", awscalltest.Answer{Status: http.StatusInternalServerError}, false},
 	} {
@@ -159,9 +163,18 @@ func TestMissingWithoutListBucket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = b.Head(t.Context(), "attachments/c1/m1/1-a.pdf")
-		if err == nil || errors.Is(err, chat.ErrNotFound) != tt.missing {
-			t.Errorf("%s = %v, want not found %v", tt.name, err, tt.missing)
+		// A HEAD's answer has no body (the status alone tells); a GET's
+		// names its cause.
+		calls := map[string]func() error{
+			"Tags": func() error { _, err := b.Tags(t.Context(), "attachments/c1/m1/1-a.pdf"); return err },
+		}
+		if len(tt.answer.Body) == 0 {
+			calls["Head"] = func() error { _, err := b.Head(t.Context(), "attachments/c1/m1/1-a.pdf"); return err }
+		}
+		for name, call := range calls {
+			if err := call(); err == nil || errors.Is(err, chat.ErrNotFound) != tt.missing {
+				t.Errorf("%s: %s = %v, want not found %v", name, tt.name, err, tt.missing)
+			}
 		}
 	}
 }
