@@ -54,6 +54,17 @@ func waitMail(t *testing.T, addr, subject, text string) mailboxMessage {
 	}
 }
 
+// mailIn mails text from the address from to the inbox, through the
+// local SMTP listener: a conversation by email.
+func mailIn(t *testing.T, from, subject, text string) {
+	t.Helper()
+	raw := fmt.Sprintf("From: <%s>\r\nTo: hello@reply.example.com\r\nSubject: %s\r\nMessage-ID: <%s@visitor.test>\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+		from, subject, uuid.NewString(), time.Now().Format(time.RFC1123Z), text)
+	if err := smtp.SendMail(cloud.Endpoints().SMTP, nil, from, []string{"hello@reply.example.com"}, []byte(raw)); err != nil {
+		t.Fatalf("SMTP: %v", err)
+	}
+}
+
 // startChat opens the demo site in tab, opens the chat and sends body;
 // it returns the chat window.
 func startChat(t *testing.T, tab context.Context, body string) context.Context {

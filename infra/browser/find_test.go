@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
@@ -141,14 +143,7 @@ func TestSearchResults(t *testing.T) {
 func TestSavedReplyBySlash(t *testing.T) {
 	alice := apiAgent(t, "alice")
 	tag := uuid.NewString()[:8]
-	var made struct{ Reply struct{ ID string } }
-	body := `Hi {{visitor.name|there}}, I'm {{agent.name}}. <b>Order</b> ` + tag
-	if err := alice.Call(t.Context(), http.MethodPost, "/agent/saved-replies/shared", map[string]string{"title": "Greeting " + tag, "body": body, "category": "Basics"}, &made); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = alice.Call(context.Background(), http.MethodDelete, "/agent/saved-replies/shared/"+made.Reply.ID, nil, nil)
-	})
+	savedReply(t, alice, "Greeting "+tag, `Hi {{visitor.name|there}}, I'm {{agent.name}}. <b>Order</b> `+tag)
 	v := newVisitor(t, "Can you greet me? "+tag)
 	if err := alice.Call(t.Context(), http.MethodPut, "/agent/conversations/"+v.conversation+"/contact", map[string]string{"email": "ada-" + tag + "@visitor.test", "name": "Ada"}, &map[string]any{}); err != nil {
 		t.Fatal(err)
@@ -168,6 +163,87 @@ func TestSavedReplyBySlash(t *testing.T) {
 	waitFor(t, agent, "the editor holds the filled reply", `document.querySelector("textarea.reply").value === `+js(want)+` && document.querySelector(".replies-list") === null`)
 	step(t, agent, "send it", pressEnter)
 	waitFor(t, agent, "the reply is in the thread, as text", `[...document.querySelectorAll(".tlog .body")].some(b => b.textContent === `+js(want)+`) && document.querySelector(".tlog .body b") === null`)
+}
+
+// TestSavedRepliesPickerKeys: with half a reply written, the agent opens
+// the saved replies with their button and searches. Enter with nothing
+// matching does nothing; the arrows move the choice and Enter inserts the
+// chosen reply at the caret. The draft is never sent meanwhile; Enter in
+// the editor then sends the whole reply, once.
+func TestSavedRepliesPickerKeys(t *testing.T) {
+	alice := apiAgent(t, "alice")
+	tag := uuid.NewString()[:8]
+	savedReply(t, alice, "Pick A "+tag, "the first answer "+tag)
+	savedReply(t, alice, "Pick B "+tag, "the second answer "+tag)
+	v := newVisitor(t, "Which answer? "+tag)
+
+	agent := newTab(t, newBrowser(t))
+	signIn(t, agent, "alice")
+	openConversation(t, agent, "Which answer? "+tag)
+	const draft = "Half written: "
+	typeInto(t, agent, "textarea.reply", draft)
+	step(t, agent, "open the saved replies", chromedp.Click(chromedp.CSS(`.composer-bar button[aria-haspopup="listbox"]`)))
+	waitFor(t, agent, "the picker's search field has the focus", `document.activeElement === document.querySelector(".replies-search")`)
+	// Nothing sent: the editor holds the draft, the thread no reply.
+	unsent := `document.querySelector("textarea.reply").value === ` + js(draft) + ` && !document.querySelector(".tlog .msg.from-agent")`
+
+	nothing := "nothing " + tag
+	step(t, agent, "search for nothing there", chromedp.KeyEvent(nothing))
+	waitFor(t, agent, "nothing matches", `document.querySelector(".replies-foot")?.textContent.includes("No saved reply matches")`)
+	step(t, agent, "press Enter", pressEnter)
+	if !eval[bool](t, agent, unsent+` && document.querySelector(".replies-search") !== null`) {
+		t.Fatal("Enter with nothing matching sent the draft, or closed the picker")
+	}
+
+	step(t, agent, "search again", chromedp.KeyEvent(strings.Repeat(kb.Backspace, len(nothing))+"pick "+tag))
+	chosen := func(title string) string {
+		return `document.querySelector(".replies-list [role=option][aria-selected=true] .reply-title")?.textContent === ` + js(title)
+	}
+	waitFor(t, agent, "both match, the first chosen", `document.querySelectorAll(".replies-list [role=option]").length === 2 && `+chosen("Pick A "+tag))
+	step(t, agent, "arrow down", chromedp.KeyEvent(kb.ArrowDown))
+	waitFor(t, agent, "the second is chosen", chosen("Pick B "+tag))
+	step(t, agent, "arrow down, round to the first", chromedp.KeyEvent(kb.ArrowDown))
+	waitFor(t, agent, "the first is chosen", chosen("Pick A "+tag))
+	step(t, agent, "arrow up, round to the last", chromedp.KeyEvent(kb.ArrowUp))
+	waitFor(t, agent, "the second is chosen again", chosen("Pick B "+tag))
+	if !eval[bool](t, agent, unsent) {
+		t.Fatal("the draft was sent while choosing a saved reply")
+	}
+
+	step(t, agent, "insert it", pressEnter)
+	want := draft + "the second answer " + tag
+	waitFor(t, agent, "the editor holds the draft and the reply, and has the focus", `document.querySelector("textarea.reply").value === `+js(want)+` &&
+		document.activeElement === document.querySelector("textarea.reply") && document.querySelector(".replies-pop") === null`)
+	if eval[bool](t, agent, `!!document.querySelector(".tlog .msg.from-agent")`) {
+		t.Fatal("Enter in the picker sent the draft")
+	}
+	step(t, agent, "send", pressEnter)
+	heard(t, v, want)
+	got, err := alice.Get(t.Context(), v.conversation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	for _, m := range got.Messages {
+		if m.Author.Type == "agent" && m.Kind == "text" {
+			replies = append(replies, m.Body)
+		}
+	}
+	if diff := cmp.Diff([]string{want}, replies); diff != "" {
+		t.Errorf("the agent's replies (-want +got):\n%s", diff)
+	}
+}
+
+// savedReply adds a shared saved reply for the test's duration.
+func savedReply(t *testing.T, a *chatclient.Agent, title, body string) {
+	t.Helper()
+	var made struct{ Reply struct{ ID string } }
+	if err := a.Call(t.Context(), http.MethodPost, "/agent/saved-replies/shared", map[string]string{"title": title, "body": body, "category": "Basics"}, &made); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = a.Call(context.Background(), http.MethodDelete, "/agent/saved-replies/shared/"+made.Reply.ID, nil, nil)
+	})
 }
 
 // displayName is the agent's display name, as the inbox signs its replies.

@@ -169,6 +169,30 @@ func TestComposerThroughLiveUpdates(t *testing.T) {
 	}
 }
 
+// TestTakeItFocusesTheEditor: the agent clicks "Take it" on an
+// unassigned conversation; the button goes away with it, and the keys
+// typed next go into the reply editor, whose Enter sends them.
+func TestTakeItFocusesTheEditor(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	v := newVisitor(t, "Anyone there? "+tag)
+	agent := newTab(t, newBrowser(t))
+	signIn(t, agent, "chiara")
+	openConversation(t, agent, "Anyone there? "+tag)
+	take := `[...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Take it")`
+	waitFor(t, agent, "the conversation offers Take it", take)
+	step(t, agent, "click Take it", chromedp.Click(chromedp.CSS(".thead .actions button.primary")))
+	waitFor(t, agent, "the conversation is taken", `document.querySelector(".thead .sub").textContent.includes("Assigned to ") && !(`+take+`)`)
+	waitFor(t, agent, "the reply editor has the focus", `document.activeElement === document.querySelector("textarea.reply")`)
+
+	reply := "On it " + tag
+	step(t, agent, "type", chromedp.KeyEvent(reply))
+	if got := eval[string](t, agent, `document.querySelector("textarea.reply").value`); got != reply {
+		t.Fatalf("the reply editor holds %q after typing, want %q", got, reply)
+	}
+	step(t, agent, "send", pressEnter)
+	heard(t, v, reply)
+}
+
 // TestDeepLinkThroughSignIn: a link to a conversation, opened signed out,
 // leads through the sign-in to that conversation, and a reload stays there.
 func TestDeepLinkThroughSignIn(t *testing.T) {
