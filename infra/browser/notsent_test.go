@@ -40,7 +40,7 @@ func TestFailedEmailReplyAndNoteStay(t *testing.T) {
 		return `[...document.querySelectorAll(".tlog .msg")].find(m => m.querySelector(".body")?.textContent === ` + js(body) + `)`
 	}
 	notSent := func(body string) string {
-		return `(r => r?.classList.contains("failed") && /^Not sent: \S/.test(r.querySelector(".not-sent span")?.textContent) &&
+		return `(r => r?.classList.contains("failed") && /^Not sent: no connection to the server; check the network/.test(r.querySelector(".not-sent span")?.textContent) &&
 			[...r.querySelectorAll(".not-sent button")].map(b => b.textContent).join() === "Try again,Edit")(` + row(body) + `)`
 	}
 	tried := map[string][]string{}

@@ -40,11 +40,20 @@ export class HTTPClient {
   constructor(private readonly o: HTTPOptions) {}
 
   async request<T>(method: string, path: string, body?: object): Promise<T> {
-    const r = await fetch(this.o.base + path, {
+    const init = {
       method,
       headers: { authorization: "Bearer " + (await this.o.token()), ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
-    });
+    };
+    let r: Response;
+    try {
+      r = await fetch(this.o.base + path, init);
+    } catch {
+      // The browser's own words ("Failed to fetch", "NetworkError when
+      // attempting to fetch resource.") say nothing to an agent. Not an
+      // APIError: whether the request arrived is unknown.
+      throw new Error("no connection to the server; check the network and try again");
+    }
     const data: unknown = await r.json().catch(() => ({}));
     if (r.ok) return data as T;
     const e = new APIError(r.status, (data as Partial<APIErrorBody>)?.error || {});
