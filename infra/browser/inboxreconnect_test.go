@@ -79,3 +79,41 @@ func heard(t *testing.T, v *visitor, body string) {
 		t.Fatalf("the visitor never heard %q: %v", body, err)
 	}
 }
+
+// TestInboxRepliesOnASilentSocket: the agent's socket goes half-open (a
+// laptop woken from sleep: the browser still thinks it open, nothing gets
+// through either way). A reply written then is not answered, so the inbox
+// probes the socket, finds it dead, opens a new one and sends the reply
+// again there: it shows as sent and reaches the visitor once, within
+// seconds rather than at the 30-second resends, which the dead socket
+// would have swallowed too.
+func TestInboxRepliesOnASilentSocket(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	v := newVisitor(t, "Asleep "+tag)
+	tab := newTab(t, newBrowser(t))
+	signIn(t, tab, "chiara")
+	recordSent(t, tab, "resume")
+	openConversation(t, tab, "Asleep "+tag)
+	waitFor(t, tab, "the thread is followed and read", `window.__sent.some(f => f.conversationId === `+js(v.conversation)+`) && `+itemOf(v.conversation)+`?.querySelector(".dot") === null`)
+
+	socks := agentSockets(t, demoSubOf(t, "chiara"))
+	for _, id := range socks {
+		if !cloud.SilenceSocket(id) {
+			t.Fatalf("socket %s is not connected", id)
+		}
+	}
+	body := "Written after the sleep " + tag
+	typeInto(t, tab, "textarea.reply", body+"\r")
+	waitWithin(t, tab, 15*time.Second, "the reply shows as sent", `[...document.querySelectorAll(".tlog .body")].some(b => b.textContent === `+js(body)+`) && !document.querySelector(".tlog .msg.pending")`)
+	heard(t, v, body)
+	if n := eval[int](t, tab, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === `+js(body)+`).length`); n != 1 {
+		t.Errorf("the thread shows the reply %d times, want once", n)
+	}
+	for _, id := range agentSockets(t, demoSubOf(t, "chiara")) {
+		for _, old := range socks {
+			if id == old {
+				t.Errorf("the silent socket %s is still the agent's", id)
+			}
+		}
+	}
+}

@@ -112,3 +112,7 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// SilenceSocket makes the WebSocket connection id half-open
+// (wsgw.Gateway.Silence); it reports whether id is connected.
+func (c *Cloud) SilenceSocket(id string) bool { return c.ws.Silence(id) }

@@ -559,10 +559,16 @@ export class Inbox {
     const attachments = p.files?.map((f) => f.ref);
     this.socket.send({ action: "sendMessage", clientId: p.clientId, conversationId: p.conversationId, body: p.body, attachments });
     clearTimeout(this.overdue);
-    this.overdue = setTimeout(() => this.state.pending.unsent()[0] === p && this.sendNext(true), 30000);
+    clearTimeout(this.unheard);
+    const waiting = () => this.state.pending.unsent()[0] === p;
+    this.overdue = setTimeout(() => waiting() && this.sendNext(true), 30000);
+    // An answer takes well under a second; one this late may mean a dead
+    // socket, which the probe replaces.
+    this.unheard = setTimeout(() => waiting() && this.socket.probe(), 5000);
   }
 
   private overdue: ReturnType<typeof setTimeout> | undefined;
+  private unheard: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * sendEmail sends a reply on the email channel over HTTP: the server

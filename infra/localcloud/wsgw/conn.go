@@ -30,8 +30,11 @@ type connection struct {
 	causeCode   int // set once by closeWith, read after done
 	causeReason string
 	closing     atomic.Bool
-	ready       chan struct{} // closed once ws is set, or the upgrade failed (ws stays nil)
-	done        chan struct{}
+	// silent is a half-open connection (Silence): its frames go nowhere
+	// and nothing reaches it, while the socket stays open.
+	silent atomic.Bool
+	ready  chan struct{} // closed once ws is set, or the upgrade failed (ws stays nil)
+	done   chan struct{}
 }
 
 func (c *connection) touch() { c.lastActive.Store(time.Now().UnixNano()) }
@@ -66,6 +69,9 @@ func (c *connection) serve(ctx context.Context) (int, string) {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
 			return c.closeCause(err)
+		}
+		if c.silent.Load() {
+			continue
 		}
 		g.framesIn.Add(1)
 		g.wg.Add(1)
@@ -142,6 +148,9 @@ func (c *connection) send(ctx context.Context, data []byte) error {
 	}
 	if c.ws == nil {
 		return fmt.Errorf("write to %s: upgrade failed", c.id)
+	}
+	if c.silent.Load() {
+		return nil // lost on the way, as on a connection that died unseen
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()

@@ -12,3 +12,19 @@ func (g *Gateway) DropsDisconnect() bool { return g.dropDisconnect.Load() }
 
 // DroppedDisconnects counts the $disconnect integrations skipped.
 func (g *Gateway) DroppedDisconnects() int64 { return g.dropped.Load() }
+
+// Silence makes connection id half-open: the socket stays open on both
+// sides, but its frames reach no route and its pushes (answered 200) never
+// arrive, as when a laptop sleeps or a network changes under an open
+// connection that neither end has seen die. It reports whether id is
+// connected.
+func (g *Gateway) Silence(id string) bool {
+	g.mu.Lock()
+	c := g.conns[id]
+	g.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.silent.Store(true)
+	return true
+}

@@ -1,7 +1,9 @@
 package wsgw
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +43,49 @@ func TestDropDisconnect(t *testing.T) {
 	h.inv.waitFor(t, "DISCONNECT", id2, 1)
 	if h.gw.DropsDisconnect() || h.gw.DroppedDisconnects() != 1 {
 		t.Errorf("after clearing: drops %v, dropped %d; want false, 1", h.gw.DropsDisconnect(), h.gw.DroppedDisconnects())
+	}
+}
+
+// TestSilence: a silenced connection stays open on both sides, but its
+// frames reach no function and pushes to it (answered 200) never arrive;
+// other connections are untouched.
+func TestSilence(t *testing.T) {
+	h := newHarness(t, defaultRoutes, nil, Options{})
+	ws, id := h.dial(t)
+	other, otherID := h.dial(t)
+	if h.gw.Silence("no-such-connection") || !h.gw.Silence(id) {
+		t.Fatal("Silence: want false for an unknown id, true for a connected one")
+	}
+	if err := ws.Write(t.Context(), websocket.MessageText, []byte(`{"action":"sendMessage"}`)); err != nil {
+		t.Fatal(err)
+	}
+	push := func(conn string) int {
+		resp, err := http.Post(h.srv.URL+"/_aws/execute-api/wsapi1/dev/@connections/"+conn, "application/json", strings.NewReader(`{"type":"pong"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := push(id); got != http.StatusOK {
+		t.Errorf("push to the silenced connection: %d, want 200", got)
+	}
+	if got := push(otherID); got != http.StatusOK {
+		t.Errorf("push to the other connection: %d, want 200", got)
+	}
+	if got := readText(t, other); got != `{"type":"pong"}` {
+		t.Errorf("the other connection read %q", got)
+	}
+	if n := len(h.inv.find("MESSAGE", id)); n != 0 {
+		t.Errorf("the silenced connection's frame invoked %d functions", n)
+	}
+	if n := len(h.inv.find("DISCONNECT", id)); n != 0 {
+		t.Errorf("the silenced connection was closed")
+	}
+	// (A read that times out closes the client's side: last.)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, data, err := ws.Read(ctx); err == nil {
+		t.Errorf("the silenced connection read %q", data)
 	}
 }

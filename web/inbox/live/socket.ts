@@ -32,6 +32,9 @@ export interface AgentSocketOptions {
 
 export class AgentSocket {
   private readonly live: Live;
+  /** heard is when the socket last received a frame. */
+  private heard = 0;
+  private probing: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: AgentSocketOptions) {
     this.live = new Live({
@@ -39,6 +42,7 @@ export class AgentSocket {
       ticket: o.ticket,
       onOpen: o.onOpen,
       onFrame: (raw) => {
+        this.heard = Date.now();
         const f = agentFrame(raw);
         if (f?.type === "closing") {
           // The server closes the socket next, with 1000 and no reason:
@@ -59,6 +63,23 @@ export class AgentSocket {
   /** renew reconnects with a fresh ticket (it carries the agent's profile). */
   renew(): void {
     this.live.renew();
+  }
+
+  /**
+   * probe checks that the socket still carries frames. One the browser
+   * has not yet seen die (a laptop woken from sleep, a changed network)
+   * takes sends without an error and delivers none, so a reply sent on it
+   * would wait, resend after resend. It pings, and when nothing arrives
+   * within ms, it opens a new socket, whose onOpen resends what is
+   * pending.
+   */
+  probe(ms = 5000): void {
+    if (this.probing || !this.live.send({ action: "ping" })) return;
+    const since = Date.now();
+    this.probing = setTimeout(() => {
+      this.probing = undefined;
+      if (this.heard < since) this.live.renew();
+    }, ms);
   }
 
   /** send returns false when the socket is down. */
