@@ -1,13 +1,16 @@
 package browser
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 )
 
 // scanTable returns the items of the table that the filter keeps.
@@ -104,5 +107,41 @@ func TestReconnect(t *testing.T) {
 	waitFor(t, agent, "the agent gets the message", `document.querySelector(".tlog").textContent.includes("Written while offline")`)
 	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === "Written while offline").length`); n != 1 {
 		t.Errorf("the agent sees the message %d times, want once", n)
+	}
+}
+
+// TestWidgetOnASilentSocket: the visitor's socket goes half-open (a phone
+// or a laptop that slept: the browser still thinks it open, nothing gets
+// through either way). A message written then is not answered, so the
+// chat window probes the socket, finds it dead, opens a new one and sends
+// the message there: it is stored once and shown as sent within seconds,
+// not at the 30-second resends, which the dead socket would swallow too.
+func TestWidgetOnASilentSocket(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	visitor := newTab(t, newBrowser(t))
+	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, visitor)
+	first := "Before the sleep " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+
+	silenced := visitorSockets(t)
+	for _, id := range silenced {
+		cloud.SilenceSocket(id)
+	}
+	after := "After the sleep " + tag
+	typeInto(t, chat, "textarea.input", after+"\r")
+	waitWithin(t, chat, 15*time.Second, "the message is sent on a new socket",
+		`document.querySelector(".log").textContent.includes(`+js(after)+`) && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
+	agent := newTab(t, newBrowser(t))
+	signIn(t, agent, "chiara")
+	openConversation(t, agent, after)
+	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .body")].filter(b => b.textContent === `+js(after)+`).length`); n != 1 {
+		t.Errorf("the agent sees the message %d times, want once", n)
+	}
+	for _, id := range visitorSockets(t) {
+		if slices.Contains(silenced, id) {
+			t.Errorf("the silent socket %s is still open", id)
+		}
 	}
 }

@@ -693,8 +693,16 @@ function pump(again = false): void {
   live.send(out(p));
   clearTimeout(overdue);
   overdue = setTimeout(() => pending.includes(p) && pump(true), 30000);
+  // Nothing heard 5 s after may mean a socket that died unseen (a phone
+  // or a laptop that slept): it takes frames and delivers none. A ping
+  // that brings nothing back within 5 s more replaces it; the new socket
+  // resends.
+  const h = heard;
+  setTimeout(() => pending.includes(p) && heard === h && live.send({ action: "ping" }) && setTimeout(() => heard === h && live.renew(), 5e3), 5e3);
 }
 let overdue: ReturnType<typeof setTimeout> | undefined;
+// heard counts the frames received.
+let heard = 0;
 
 // out is a pending message's frame.
 function out(p: Pending) {
@@ -725,6 +733,7 @@ function fresher(c: VisitorConversation): VisitorConversation {
 }
 
 function onFrame(f: VisitorFrame): void {
+  heard++;
   if (f.type === "message" || f.type === "conversation") f.conversation = fresher(f.conversation);
   switch (f.type) {
     case "message": {
