@@ -139,14 +139,14 @@ func TestBusinessHoursInTheWidget(t *testing.T) {
 func TestTeamStatusInTheWidget(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	name := `Night <img src=x onerror="window.__xss=1"> ` + tag
-	admin := apiAs(t, "alice")
+	admin := apiAgent(t, "alice")
 	var inbox doc
 	if err := admin.Call(t.Context(), http.MethodPost, "/agent/settings/inboxes", doc{"name": name}, &inbox); err != nil {
 		t.Fatal(err)
 	}
 	inboxID := inbox["id"].(string)
 	var ben doc
-	if err := apiAs(t, "ben").Call(t.Context(), http.MethodGet, "/agent/me", nil, &ben); err != nil {
+	if err := apiAgent(t, "ben").Call(t.Context(), http.MethodGet, "/agent/me", nil, &ben); err != nil {
 		t.Fatal(err)
 	}
 	inbox["memberIds"] = []string{ben["id"].(string)}

@@ -136,7 +136,7 @@ func TestBotInTheWidget(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
 	benAvatar := cloud.URL() + "/_local/avatars/ben.svg"
-	ben := apiAs(t, "ben")
+	ben := apiAgent(t, "ben")
 	if err := ben.Call(t.Context(), http.MethodPut, "/agent/me", doc{"avatarUrl": benAvatar}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestBotPageOfTheSite(t *testing.T) {
 		t.Fatalf("the channel has %d conversations, want the one the answer started", len(convs))
 	}
 	id, _ := convs[0]["conversationId"].(*types.AttributeValueMemberS)
-	ben := apiAs(t, "ben")
+	ben := apiAgent(t, "ben")
 	want := doc{"plan": "pro-" + tag}
 	// The attributes go once the session is there, beside the answer.
 	var got doc

@@ -89,7 +89,7 @@ func TestChatflowEditor(t *testing.T) {
 	}
 
 	var stored doc
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &stored); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &stored); err != nil {
 		t.Fatal(err)
 	}
 	want := []any{map[string]any{

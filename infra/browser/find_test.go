@@ -41,7 +41,8 @@ func chatStore(t *testing.T) *store.Store {
 	return nil
 }
 
-// apiAgent is a demo agent calling the HTTP API from the test.
+// apiAgent is a demo agent calling the HTTP API from the test (to set up
+// what a test starts from, or to check what the page did).
 func apiAgent(t *testing.T, name string) *chatclient.Agent {
 	t.Helper()
 	sub, err := oidc.DemoSub(name)

@@ -28,7 +28,7 @@ func TestReportsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := apiAs(t, "alice")
+	alice := apiAgent(t, "alice")
 	zone, err := time.LoadLocation(cloud.Model().Functions["ReportsFunction"].Env["REPORTS_TIME_ZONE"])
 	if err != nil {
 		t.Fatal(err)

@@ -114,7 +114,7 @@ func TestContactExportAndErasureFromSidebar(t *testing.T) {
 
 	// Gone for the API too, and after a reload.
 	var apiErr *chatclient.APIError
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/conversations/"+v.conversation, nil, nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/conversations/"+v.conversation, nil, nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
 		t.Errorf("the erased conversation = %v, want 404", err)
 	}
 	step(t, admin, "reload", chromedp.Reload())

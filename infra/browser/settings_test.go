@@ -22,28 +22,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
-	"github.com/parleychat/parley/infra/localcloud/oidc"
 )
 
 // The settings pages (web/inbox/views/settings.tsx and friends) and what
 // they change in the widget. Each test works on chat channels (and
 // inboxes) of its own, embedded in pages of its own on the demo site
 // (/pages/…), so the main channel the other tests use stays as it is.
-
-// apiAs calls the API as a demo agent, to set up what a test starts from.
-func apiAs(t *testing.T, name string) *chatclient.Agent {
-	t.Helper()
-	sub, err := oidc.DemoSub(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cloud.Issuer().Mint(sub, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := cloud.Endpoints()
-	return chatclient.NewAgent(chatclient.Endpoints{HTTPAPI: ep.HTTPAPI, WebSocket: ep.WebSocket, InboxOrigin: cloud.URL()}, tok)
-}
 
 // doc is a settings document as JSON (a channel, an inbox).
 type doc = map[string]any
@@ -58,7 +42,7 @@ func demoOrigin() string { return strings.TrimSuffix(cloud.Endpoints().DemoSite,
 // on the demo site, changed by change before it is saved.
 func newChannel(t *testing.T, inboxID, name string, change func(doc)) doc {
 	t.Helper()
-	admin := apiAs(t, "alice")
+	admin := apiAgent(t, "alice")
 	var ch doc
 	if err := admin.Call(t.Context(), http.MethodPost, "/agent/settings/channels", doc{"inboxId": inboxID, "name": name}, &ch); err != nil {
 		t.Fatalf("create channel %s: %v", name, err)
@@ -73,7 +57,7 @@ func newChannel(t *testing.T, inboxID, name string, change func(doc)) doc {
 func saveChannel(t *testing.T, ch doc) doc {
 	t.Helper()
 	var saved doc
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), ch, &saved); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodPut, "/agent/settings/channels/"+ch["id"].(string), ch, &saved); err != nil {
 		t.Fatalf("save channel: %v", err)
 	}
 	return saved
@@ -407,7 +391,7 @@ func TestSettingsValidation(t *testing.T) {
 		t.Errorf("%d errors still shown after a save", n)
 	}
 	var stored doc
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &stored); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &stored); err != nil {
 		t.Fatal(err)
 	}
 	week := fmt.Sprint(obj(obj(stored, "availability"), "week"))
@@ -478,7 +462,7 @@ func TestEmbedSnippetOnAnotherPage(t *testing.T) {
 	waitFor(t, chat, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
 	step(t, admin, "go to the inbox", chromedp.Navigate(cloud.Endpoints().Inbox+"#/inbox/main/all"))
 	waitFor(t, admin, "the chat is in the channel's inbox", `[...document.querySelectorAll(".item")].some(i => i.textContent.includes(`+js("second site "+tag)+`))`)
-	list, err := apiAs(t, "alice").List(t.Context(), "open", "all", "", 100)
+	list, err := apiAgent(t, "alice").List(t.Context(), "open", "all", "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +509,7 @@ func TestAgentSeesProfileAndStatusOnly(t *testing.T) {
 	eval[bool](t, tab, `document.querySelector("input[name=status][value=away]").click() || true`)
 	waitFor(t, tab, "the header says away", headerSays("Away"))
 	var me doc
-	if err := apiAs(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil {
+	if err := apiAgent(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/me", nil, &me); err != nil {
 		t.Fatal(err)
 	}
 	if me["status"] != "away" || me["meetingsUrl"] != meet {
@@ -535,7 +519,7 @@ func TestAgentSeesProfileAndStatusOnly(t *testing.T) {
 	waitFor(t, tab, "the page says available", headerSays("Available")+` && document.querySelector("input[name=status][value=available]").checked`)
 
 	var out doc
-	err := apiAs(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/settings/channels", nil, &out)
+	err := apiAgent(t, "chiara").Call(t.Context(), http.MethodGet, "/agent/settings/channels", nil, &out)
 	if e, ok := err.(*chatclient.APIError); !ok || e.Status != http.StatusForbidden {
 		t.Errorf("an agent's GET /agent/settings/channels = %v, want 403", err)
 	}

@@ -117,7 +117,7 @@ func TestTargetingEditor(t *testing.T) {
 			OtherPages struct{ Hide bool }
 		}
 	}
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &saved); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/channels/"+id, nil, &saved); err != nil {
 		t.Fatal(err)
 	}
 	if r := saved.Targeting.Rules; len(r) != 1 || r[0].Pages != "*/pricing*" || r[0].Flow != "pricing" || !saved.Targeting.OtherPages.Hide {

@@ -19,7 +19,7 @@ func inviteByAPI(t *testing.T, name string, inboxIDs []string) (id, email string
 	t.Helper()
 	email = "agent-" + uuid.NewString()[:8] + "@example.com"
 	var m doc
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodPost, "/agent/team", doc{"email": email, "name": name, "role": "agent", "inboxIds": inboxIDs}, &m); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodPost, "/agent/team", doc{"email": email, "name": name, "role": "agent", "inboxIds": inboxIDs}, &m); err != nil {
 		t.Fatalf("invite %s: %v", name, err)
 	}
 	return m["id"].(string), email
@@ -29,7 +29,7 @@ func inviteByAPI(t *testing.T, name string, inboxIDs []string) (id, email string
 func teamMember(t *testing.T, id string) doc {
 	t.Helper()
 	var out struct{ Members []doc }
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/team", nil, &out); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/team", nil, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range out.Members {
@@ -84,7 +84,7 @@ func TestInboxesPage(t *testing.T) {
 		document.querySelector(`+js(".card[aria-label='Inbox Sales EU "+tag+"']")+`) && !document.querySelector("[aria-invalid=true]")`)
 
 	var list struct{ Inboxes []doc }
-	if err := apiAs(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/inboxes", nil, &list); err != nil {
+	if err := apiAgent(t, "alice").Call(t.Context(), http.MethodGet, "/agent/settings/inboxes", nil, &list); err != nil {
 		t.Fatal(err)
 	}
 	var got doc
