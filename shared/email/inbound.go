@@ -115,7 +115,9 @@ func (s *Service) Receive(ctx context.Context, r Received) (Outcome, error) {
 	var unreadable *mail.Error
 	switch {
 	case errors.As(err, &unreadable):
-		return s.quarantine(ctx, r, rawKey, nil, "", "the mail could not be read: "+unreadable.Error())
+		// A mail refused for its size still says who sent it and what
+		// about (in holds its headers then, or is nil).
+		return s.quarantine(ctx, r, rawKey, in, "", "the mail could not be read: "+unreadable.Error())
 	case err != nil:
 		return Outcome{}, fmt.Errorf("read raw mail %s: %w", rawKey, err)
 	}

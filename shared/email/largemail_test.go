@@ -103,7 +103,12 @@ func TestLargeMailPostsItsText(t *testing.T) {
 					t.Fatal(err)
 				}
 				if out.Quarantined != tt.wantQuarantine || len(q) != 1 || q[0].Reason != tt.wantQuarantine {
-					t.Errorf("outcome %+v, quarantine %+v; want it quarantined: %s", out, q, tt.wantQuarantine)
+					t.Fatalf("outcome %+v, quarantine %+v; want it quarantined: %s", out, q, tt.wantQuarantine)
+				}
+				// Refused for its size, it still says who sent it and
+				// what about, and nothing of its body.
+				if q[0].From != "ada@visitor.test" || q[0].Subject != "Re: Your conversation" || q[0].Preview != "" {
+					t.Errorf("quarantined as from %q, subject %q, preview %q; want the sender and subject only", q[0].From, q[0].Subject, q[0].Preview)
 				}
 				return
 			}

@@ -97,7 +97,10 @@ func Parse(raw []byte) (*Inbound, error) {
 // decoded as it is read: what it holds at once is the message's text and
 // its files of up to lim.File bytes, never the raw message. A message that
 // breaks a limit or cannot be read is an *Error (ErrTooLarge or
-// ErrInvalid); an error of r is returned as it is, wrapped.
+// ErrInvalid); an error of r is returned as it is, wrapped. With
+// ErrTooLarge, the Inbound returned beside the error holds what the
+// headers say (sender, subject, ids) when they could be read, and nothing
+// of the body: enough to tell people which mail was refused.
 func Read(r io.Reader, lim Limits) (*Inbound, error) {
 	lim = lim.orDefaults()
 	src := &sizedReader{r: io.LimitReader(r, lim.Message+1)}
@@ -112,9 +115,19 @@ func Read(r io.Reader, lim Limits) (*Inbound, error) {
 		// unknown, so it is not judged.
 		return nil, fmt.Errorf("read message: %w", src.err)
 	case src.n > lim.Message:
-		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the message is larger than %s", sizeLimit(lim.Message))}
+		return in.headers(), &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the message is larger than %s", sizeLimit(lim.Message))}
 	}
 	return in, err
+}
+
+// headers is what in's headers say, without its body (nil for nil).
+func (in *Inbound) headers() *Inbound {
+	if in == nil {
+		return nil
+	}
+	h := *in
+	h.Text, h.HTML, h.Attachments = "", "", nil
+	return &h
 }
 
 // sizedReader counts the bytes read and keeps the first error other than
@@ -169,7 +182,7 @@ func read(src io.Reader, lim Limits) (*Inbound, error) {
 	w := walker{in: in, lim: lim, textLeft: lim.Text}
 	w.walk(textprotoHeader(msg.Header), msg.Body, 0, nil)
 	if w.err != nil {
-		return nil, w.err
+		return in.headers(), w.err
 	}
 	in.Text = joinParts(w.text, "\n\n")
 	in.HTML = joinParts(w.html, "\n<br>\n")
