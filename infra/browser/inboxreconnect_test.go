@@ -22,12 +22,7 @@ const promptly = 8 * time.Second
 // conversation hear, shows live.
 func TestInboxRepliesAfterReconnect(t *testing.T) {
 	tag := uuid.NewString()[:8]
-	v := newVisitor(t, "Stalled "+tag)
-	tab := newTab(t, newBrowser(t))
-	signIn(t, tab, "chiara")
-	recordSent(t, tab, "resume")
-	openConversation(t, tab, "Stalled "+tag)
-	waitFor(t, tab, "the thread is followed and read", `window.__sent.some(f => f.conversationId === `+js(v.conversation)+`) && `+itemOf(v.conversation)+`?.querySelector(".dot") === null`)
+	v, tab := chiaraFollows(t, "Stalled "+tag)
 
 	// From now on the thread's reads over HTTP hang until let through.
 	eval[bool](t, tab, `(() => {
@@ -67,6 +62,19 @@ func TestInboxRepliesAfterReconnect(t *testing.T) {
 	}
 }
 
+// chiaraFollows starts a visitor's conversation, named name, and opens it
+// in Chiara's inbox, which follows and reads it.
+func chiaraFollows(t *testing.T, name string) (*visitor, context.Context) {
+	t.Helper()
+	v := newVisitor(t, name)
+	tab := newTab(t, newBrowser(t))
+	signIn(t, tab, "chiara")
+	recordSent(t, tab, "resume")
+	openConversation(t, tab, name)
+	waitFor(t, tab, "the thread is followed and read", `window.__sent.some(f => f.conversationId === `+js(v.conversation)+`) && `+itemOf(v.conversation)+`?.querySelector(".dot") === null`)
+	return v, tab
+}
+
 // heard waits until the visitor's socket is pushed the message body.
 func heard(t *testing.T, v *visitor, body string) {
 	t.Helper()
@@ -89,12 +97,7 @@ func heard(t *testing.T, v *visitor, body string) {
 // would have swallowed too.
 func TestInboxRepliesOnASilentSocket(t *testing.T) {
 	tag := uuid.NewString()[:8]
-	v := newVisitor(t, "Asleep "+tag)
-	tab := newTab(t, newBrowser(t))
-	signIn(t, tab, "chiara")
-	recordSent(t, tab, "resume")
-	openConversation(t, tab, "Asleep "+tag)
-	waitFor(t, tab, "the thread is followed and read", `window.__sent.some(f => f.conversationId === `+js(v.conversation)+`) && `+itemOf(v.conversation)+`?.querySelector(".dot") === null`)
+	v, tab := chiaraFollows(t, "Asleep "+tag)
 
 	socks := agentSockets(t, demoSubOf(t, "chiara"))
 	for _, id := range socks {

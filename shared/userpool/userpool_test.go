@@ -108,11 +108,11 @@ func TestWire(t *testing.T) {
 	}
 	ctx := t.Context()
 	id, sub := aws.String(poolID), aws.String("u-1")
-	calls := []struct {
-		name      string
-		sdk, ours func() error
-	}{
-		{"AdminCreateUser", func() error {
+	call := func(name string, sdk, ours func() error) awscalltest.Call {
+		return awscalltest.Call{Name: name, SDK: sdk, Ours: ours}
+	}
+	calls := []awscalltest.Call{
+		call("AdminCreateUser", func() error {
 			_, err := sdk.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 				UserPoolId: id, Username: aws.String("noor@example.com"),
 				UserAttributes: []types.AttributeType{
@@ -129,34 +129,19 @@ func TestWire(t *testing.T) {
 				t.Errorf("Invite = %q, want the answer's u-1", got)
 			}
 			return err
-		}},
-		{"AdminDeleteUser", func() error {
+		}),
+		call("AdminDeleteUser", func() error {
 			_, err := sdk.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: id, Username: sub})
 			return err
-		}, func() error { return pool.Remove(ctx, "u-1") }},
-		{"AdminDisableUser", func() error {
+		}, func() error { return pool.Remove(ctx, "u-1") }),
+		call("AdminDisableUser", func() error {
 			_, err := sdk.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: id, Username: sub})
 			return err
-		}, func() error { return pool.SetEnabled(ctx, "u-1", false) }},
-		{"AdminEnableUser", func() error {
+		}, func() error { return pool.SetEnabled(ctx, "u-1", false) }),
+		call("AdminEnableUser", func() error {
 			_, err := sdk.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: id, Username: sub})
 			return err
-		}, func() error { return pool.SetEnabled(ctx, "u-1", true) }},
+		}, func() error { return pool.SetEnabled(ctx, "u-1", true) }),
 	}
-	for _, c := range calls {
-		t.Run(c.name, func(t *testing.T) {
-			if err := c.sdk(); err != nil {
-				t.Fatal(err)
-			}
-			want := srv.Take()
-			if err := c.ours(); err != nil {
-				t.Fatal(err)
-			}
-			got := srv.Take()
-			if len(got) != 1 || len(want) != 1 {
-				t.Fatalf("%d requests, the SDK %d; want 1 each", len(got), len(want))
-			}
-			awscalltest.Same(t, want[0], got[0], "Content-Type", "X-Amz-Target", "Host", "X-Amz-Security-Token")
-		})
-	}
+	srv.Compare(t, calls, "Content-Type", "X-Amz-Target", "Host", "X-Amz-Security-Token")
 }

@@ -111,6 +111,39 @@ func (s *Server) Take() []Recorded {
 // Endpoint is the server's URL, as a client's endpoint.
 func (s *Server) Endpoint() *string { return aws.String(s.URL) }
 
+// Call is one operation made both ways: with the SDK's client and with
+// Parley's. Either may fail the test itself (an answer it did not expect);
+// an error returned fails it.
+type Call struct {
+	Name      string
+	SDK, Ours func() error
+	// Headers are the headers compared (Same), beside the test's.
+	Headers []string
+}
+
+// Compare makes each call with the SDK's client, then with Parley's, each
+// as a subtest, and checks that each sent one request, the same (Same)
+// in the headers named.
+func (s *Server) Compare(t *testing.T, calls []Call, headers ...string) {
+	t.Helper()
+	for _, c := range calls {
+		t.Run(c.Name, func(t *testing.T) {
+			if err := c.SDK(); err != nil {
+				t.Fatalf("the SDK's call: %v", err)
+			}
+			want := s.Take()
+			if err := c.Ours(); err != nil {
+				t.Fatal(err)
+			}
+			got := s.Take()
+			if len(got) != 1 || len(want) != 1 {
+				t.Fatalf("%d requests, the SDK %d; want 1 each", len(got), len(want))
+			}
+			Same(t, want[0], got[0], append(headers, c.Headers...)...)
+		})
+	}
+}
+
 // Same fails the test unless ours is the request sdk is in what AWS
 // reads: method, path, query, the headers named, and the body (JSON
 // bodies compared as values). Both must be signed for the same service
