@@ -139,6 +139,19 @@ func TestEmailCaptureAndReplyByEmail(t *testing.T) {
 		t.Errorf("the email lacks the conversation's history:\n%s", m.Text)
 	}
 	waitFor(t, agent, "the reply shows with the Email label", `[...document.querySelectorAll(".tlog .msg")].some(r => r.textContent.includes("invoice 1815 is attached") && r.querySelector(".channel.email")?.textContent === "Email" && !r.classList.contains("pending"))`)
+	// The editor's buttons, at their widest (email, and the meetings link
+	// a channel may have shown too), stay within its column beside the
+	// contact's sidebar.
+	if !eval[bool](t, agent, `(() => {
+		const hidden = [...document.querySelectorAll(".composer-bar > [hidden]")];
+		hidden.forEach((e) => (e.hidden = false));
+		const edge = document.querySelector(".csb").getBoundingClientRect().left;
+		const fits = [...document.querySelectorAll(".composer-bar > *")].every((e) => e.getBoundingClientRect().right <= edge);
+		hidden.forEach((e) => (e.hidden = true));
+		return fits;
+	})()`) {
+		t.Error("the reply editor's buttons overflow its column")
+	}
 	screenshot(t, agent, "inbox-email.png")
 
 	// Closed: a manual transcript to another address, subject edited.
