@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -273,4 +274,33 @@ func peakHeap(read func() (*parleymail.Inbound, error)) (int, *parleymail.Inboun
 	in, err := read()
 	close(done)
 	return <-peaked, in, err
+}
+
+// TestReadRefusesHugeHeaders: a mail of up to 40 MB that is all header
+// lines (anyone can send one) is refused for its headers, holding little:
+// read whole, its header fields alone take several times the mail's size
+// in memory, more than the inbound function has.
+func TestReadRefusesHugeHeaders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 39 MB")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriterSize(pw, 64<<10)
+		_, _ = w.WriteString(strings.Join(header, "\r\n") + "\r\n")
+		for i, n := 0, 0; n < 39<<20; i++ {
+			k, _ := fmt.Fprintf(w, "X-%d: y\r\n", i)
+			n += k
+		}
+		_, _ = w.WriteString("\r\nHello.\r\n")
+		_ = w.Flush()
+		pw.Close()
+	}()
+	peak, in, err := peakHeap(func() (*parleymail.Inbound, error) { return parleymail.Read(pr, parleymail.Limits{File: fileLimit}) })
+	if !errors.Is(err, parleymail.ErrTooLarge) || in != nil {
+		t.Errorf("Read: error %v, mail read %v; want the mail refused for its headers", err, in != nil)
+	}
+	if limit := 40 << 20; peak > limit {
+		t.Errorf("peak heap %.1f MB, want at most %.1f MB", mb(peak), mb(limit))
+	}
 }

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -23,6 +24,11 @@ const (
 	// together: far more than a person writes, and what reply extraction
 	// is sized for.
 	MaxInboundText = 10 << 20
+	// maxHeaderBytes bounds the message's header: held as a map of its
+	// fields, a header takes several times its size in memory (many short
+	// fields nine times), which at 40 MB is more than the inbound function
+	// has. Real headers, long DKIM and ARC chains included, stay far below.
+	maxHeaderBytes = 1 << 20
 	maxParts       = 50
 	maxDepth       = 5
 	maxRefs        = 50
@@ -157,8 +163,13 @@ func sizeLimit(n int64) string {
 
 // read decodes the message src holds.
 func read(src io.Reader, lim Limits) (*Inbound, error) {
-	msg, err := mail.ReadMessage(src)
-	if err != nil {
+	capped := &headerCap{r: src, left: maxHeaderBytes}
+	msg, err := mail.ReadMessage(bufio.NewReader(capped))
+	capped.lift()
+	switch {
+	case err != nil && capped.left == 0:
+		return nil, &Error{Kind: ErrTooLarge, Message: fmt.Sprintf("the headers of the message are larger than %s", sizeLimit(maxHeaderBytes))}
+	case err != nil:
 		return nil, invalid("message headers are malformed")
 	}
 	in := &Inbound{Header: msg.Header}
@@ -188,6 +199,33 @@ func read(src io.Reader, lim Limits) (*Inbound, error) {
 	in.HTML = joinParts(w.html, "\n<br>\n")
 	return in, nil
 }
+
+// headerCap ends its reader after left bytes until lifted: the header is
+// read through it. The buffered reader over it reads ahead only while the
+// header is incomplete, so the cap ends only a header that is too large,
+// never the body of a message whose header fits.
+type headerCap struct {
+	r      io.Reader
+	left   int64
+	lifted bool
+}
+
+func (h *headerCap) Read(p []byte) (int, error) {
+	if h.lifted {
+		return h.r.Read(p)
+	}
+	if h.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= int64(n)
+	return n, err
+}
+
+func (h *headerCap) lift() { h.lifted = true }
 
 // parseFrom reads the sender's address and name from the From header. A
 // header net/mail refuses for its display name alone (encoded-words in a
