@@ -308,3 +308,43 @@ func TestAgentHandGivesTheChannelTimerBack(t *testing.T) {
 		})
 	}
 }
+
+// TestBotAnswersReachATabThatDoesNotFollow: a visitor's tab that answers
+// the bot before it follows the conversation (its socket just
+// reconnected, its resume not handled yet) hears its answer and what the
+// bot says next. The echo of its answer lets its widget send on, so
+// nothing resends it: a bot entry that reached only the tabs that follow
+// would reach this one no more, and the visitor would wait for a question
+// already asked.
+func TestBotAnswersReachATabThatDoesNotFollow(t *testing.T) {
+	flow := botFlow(0,
+		chatflow.Step{ID: "problem", Type: chatflow.StepText, Text: "What went wrong?", Save: "problem", Next: "seats"},
+		chatflow.Step{ID: "seats", Type: chatflow.StepText, Text: "How many seats?", Save: "seats", Next: "problem"},
+	)
+	e, _ := botEnv(t, chat.Channel{InboxID: "main", Inactivity: chat.Inactivity{Timeout: 30 * time.Minute}, Flows: []chatflow.Flow{flow}})
+	conv, _, err := e.svc.StartBot(t.Context(), botConn, uuid.NewString(), "greeter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.store.Connection(t.Context(), botConn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SaveConnection(t.Context(), chat.Connection{ID: "bottab2", Principal: v.Principal}); err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+	if _, err := e.svc.SendFromConnection(t.Context(), "bottab2", chat.SendInput{ClientID: uuid.NewString(), ConversationID: conv.ID, Body: "My order is late"}); err != nil {
+		t.Fatal(err)
+	}
+	var heard []string
+	for _, f := range e.push.take()["bottab2"] {
+		if mf, ok := f.(chat.MessageFrame); ok {
+			heard = append(heard, string(mf.Message.Author.Type)+": "+mf.Message.Body)
+		}
+	}
+	want := []string{"visitor: My order is late", "bot: How many seats?"}
+	if diff := cmp.Diff(want, heard); diff != "" {
+		t.Errorf("the tab heard (-want +got):\n%s", diff)
+	}
+}

@@ -173,11 +173,18 @@ func (s *Service) afterVisitorWrite(ctx context.Context, connectionID string, re
 		// the next one go. Its tab hears the message when it follows the
 		// conversation (the usual case); one that does not (a socket just
 		// reconnected, whose resume is not handled yet, or a retry whose
-		// first answer was lost) is answered here.
-		s.Answer(ctx, connectionID, MessageFrame{
-			Type: "message", ConversationID: res.Message.ConversationID, Message: res.Message.ForVisitor(),
-			Conversation: res.Conversation.VisitorSummary(),
-		})
+		// first answer was lost) is answered here, with the bot's entries
+		// that followed it: acknowledged, the message is not sent again, so
+		// no retry would bring them.
+		for _, m := range append([]Message{res.Message}, follow...) {
+			if m.Internal() {
+				continue
+			}
+			s.Answer(ctx, connectionID, MessageFrame{
+				Type: "message", ConversationID: m.ConversationID, Message: m.ForVisitor(),
+				Conversation: res.Conversation.VisitorSummary(),
+			})
+		}
 	}
 }
 
