@@ -35,6 +35,12 @@ export class AgentSocket {
   /** heard is when the socket last received a frame. */
   private heard = 0;
   private probing: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * patience is how long a probe waits for a frame: doubled each time a
+   * probe replaces the socket, up to a minute, so that a server slow to
+   * answer is not also made to take new sockets every few seconds.
+   */
+  private patience = 5000;
 
   constructor(o: AgentSocketOptions) {
     this.live = new Live({
@@ -70,16 +76,18 @@ export class AgentSocket {
    * has not yet seen die (a laptop woken from sleep, a changed network)
    * takes sends without an error and delivers none, so a reply sent on it
    * would wait, resend after resend. It pings, and when nothing arrives
-   * within ms, it opens a new socket, whose onOpen resends what is
-   * pending.
+   * within its patience, it opens a new socket, whose onOpen resends what
+   * is pending.
    */
-  probe(ms = 5000): void {
+  probe(): void {
     if (this.probing || !this.live.send({ action: "ping" })) return;
     const since = Date.now();
     this.probing = setTimeout(() => {
       this.probing = undefined;
-      if (this.heard < since) this.live.renew();
-    }, ms);
+      if (this.heard >= since) return;
+      this.patience = Math.min(2 * this.patience, 60000);
+      this.live.renew();
+    }, this.patience);
   }
 
   /** send returns false when the socket is down. */
