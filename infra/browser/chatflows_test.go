@@ -179,6 +179,7 @@ func TestBotConversationInInbox(t *testing.T) {
 		if (!s) return false;
 		const facts = [...s.querySelectorAll(".csb-facts > div")].map(d => d.querySelector("dt").textContent + "=" + d.querySelector("dd").textContent);
 		return s.querySelector("h3").textContent.startsWith("Answers to Robin") && facts.join("|") === `+js("topic=Sales|seats="+hostile)+` && s.querySelectorAll("img").length === 0 })()`)
+	waitFor(t, agent, "the thread shows its last entry whole", `(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)(document.querySelector(".tlog"))`)
 	screenshot(t, agent, "bot-conversation.png")
 
 	takeOver := `[...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Take over")`

@@ -162,12 +162,29 @@ function Log() {
   const me = profile.me.value;
   const contact = thread.summary.value?.visitorName;
   const ref = useRef<HTMLDivElement>(null);
+  // atEnd: the log shows its last entry, and keeps it shown while its
+  // rows or its own box change size (the sidebar opening narrows the
+  // column and rows grow taller, a header grows, a picture loads), until
+  // the agent scrolls up.
+  const atEnd = useRef(true);
   useLayoutEffect(() => {
     const el = ref.current;
-    if (el) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    atEnd.current = true;
+    const keep = new ResizeObserver(() => {
+      if (atEnd.current) el.scrollTop = el.scrollHeight;
+    });
+    keep.observe(el);
+    for (const row of el.children) keep.observe(row);
+    return () => keep.disconnect();
   }, [messages.length, mine.length]);
   return (
-    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}>
+    <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}>
       {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} />)}
       {mine.map((p) => (
         <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} after={p.failed ? <NotSent p={p} /> : null} />
