@@ -114,15 +114,20 @@ func New(cfg aws.Config, service, host string, endpoint *string) *Client {
 	return c
 }
 
-// DNSSuffix is the domain of region's partition's endpoints.
+// DNSSuffix is the domain of region's partition's endpoints (the SDK's
+// partitions.json: its regions' patterns and dnsSuffix).
 func DNSSuffix(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "amazonaws.com.cn"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "c2s.ic.gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "sc2s.sgov.gov"
+	for _, p := range []struct{ prefix, suffix string }{
+		{"cn-", "amazonaws.com.cn"},
+		{"eusc-", "amazonaws.eu"},
+		{"us-iso-", "c2s.ic.gov"},
+		{"us-isob-", "sc2s.sgov.gov"},
+		{"eu-isoe-", "cloud.adc-e.uk"},
+		{"us-isof-", "csp.hci.ic.gov"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.suffix
+		}
 	}
 	return "amazonaws.com"
 }

@@ -145,6 +145,9 @@ func TestEndpoints(t *testing.T) {
 		{"eu-west-1", "email", "https://email.eu-west-1.amazonaws.com"},
 		{"cn-north-1", "secretsmanager", "https://secretsmanager.cn-north-1.amazonaws.com.cn"},
 		{"us-gov-west-1", "cognito-idp", "https://cognito-idp.us-gov-west-1.amazonaws.com"},
+		{"eusc-de-east-1", "email", "https://email.eusc-de-east-1.amazonaws.eu"},
+		{"eu-isoe-west-1", "s3", "https://s3.eu-isoe-west-1.cloud.adc-e.uk"},
+		{"us-isof-south-1", "s3", "https://s3.us-isof-south-1.csp.hci.ic.gov"},
 	} {
 		cfg := awscalltest.Config()
 		cfg.Region = tt.region
