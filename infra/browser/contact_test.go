@@ -57,7 +57,7 @@ func TestContactSidebar(t *testing.T) {
 		t.Error("the thread does not call the visitor by name")
 	}
 
-	eval[bool](t, agent, `([...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Close").click(), true)`)
+	closeThread(t, agent)
 	waitFor(t, chat, "the widget shows the close", `!document.querySelector(".ended").hidden`)
 	step(t, chat, "start a new conversation", chromedp.Click(chromedp.CSS(".start-new")))
 	typeInto(t, chat, "textarea.input", second+"\r")
@@ -104,6 +104,6 @@ func TestContactSidebar(t *testing.T) {
 	// Close the open conversation: the tests after this one share the
 	// inbox's open list.
 	openConversation(t, agent, second)
-	eval[bool](t, agent, `([...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Close").click(), true)`)
+	closeThread(t, agent)
 	waitFor(t, agent, "the open list is empty of it", `![...document.querySelectorAll(".item")].some(i => i.textContent.includes(`+js(second)+`))`)
 }

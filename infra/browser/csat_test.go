@@ -41,7 +41,7 @@ func TestSatisfactionSurvey(t *testing.T) {
 	}
 
 	openConversation(t, agent, first)
-	eval[bool](t, agent, `([...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Close").click(), true)`)
+	closeThread(t, agent)
 	waitFor(t, agent, "the close says the visitor was asked", `document.querySelector(".tlog").textContent.includes("the visitor was asked for a rating")`)
 
 	waitFor(t, chat, "the widget asks", `(() => { const s = document.querySelector("form.survey");

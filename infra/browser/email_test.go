@@ -94,6 +94,12 @@ func openConversation(t *testing.T, agent context.Context, text string) {
 	waitFor(t, agent, "the thread shows", `document.querySelector(".tlog") && document.querySelector(".tlog").textContent.includes(`+js(text)+`)`)
 }
 
+// closeThread closes the conversation the inbox's thread shows.
+func closeThread(t *testing.T, agent context.Context) {
+	t.Helper()
+	eval[bool](t, agent, `([...document.querySelectorAll(".thead .actions button")].find(b => b.textContent === "Close").click(), true)`)
+}
+
 const emailPressed = `document.querySelector('.channel-switch [data-channel="email"]').getAttribute("aria-pressed") === "true"`
 
 // TestEmailCaptureAndReplyByEmail: the visitor leaves an address in the

@@ -271,3 +271,41 @@ func TestInboxFiles(t *testing.T) {
 		t.Errorf("the SVG downloads with %v, want an attachment", h)
 	}
 }
+
+// TestFileAcrossAClose: the visitor attaches a picture and writes; the
+// agent closes the conversation before the visitor sends. The visitor
+// starts a new conversation and sends: the text and the picture, uploaded
+// for the closed conversation, go into the new one, nothing refused, and
+// the agent sees the picture there.
+func TestFileAcrossAClose(t *testing.T) {
+	browser := newBrowser(t)
+	visitor := newTab(t, browser)
+	agent := newTab(t, browser)
+	signIn(t, agent, "alice")
+	tag := uuid.NewString()[:8]
+	first, second := "About my order "+tag, "Here is the label "+tag
+	chat := startChat(t, visitor, first)
+	openConversation(t, agent, first)
+
+	dropFiles(t, chat, ".log", jsFile("label-"+tag+".png", "image/png", picture(t, 5, 4)))
+	waitFor(t, chat, "the picture is uploaded", `document.querySelectorAll(".tray .up.done").length === 1`)
+	typeInto(t, chat, "textarea.input", second)
+	closeThread(t, agent)
+	waitFor(t, chat, "the widget shows the close", `!document.querySelector(".ended").hidden`)
+	step(t, chat, "start a new conversation", chromedp.Click(chromedp.CSS(".start-new")))
+	typeInto(t, chat, "textarea.input", "\r")
+	waitWithin(t, chat, 15*time.Second, "the message is stored with its picture", `document.querySelector(".receipt").textContent === "Sent" &&
+		[...document.querySelectorAll(".mine")].some(r => r.textContent.includes(`+js(second)+`) && r.querySelectorAll(".file-img img[src]").length === 1)`)
+	if eval[bool](t, chat, `document.querySelector(".refused") !== null || !document.querySelector(".tray").hidden`) {
+		t.Error("the widget shows something refused, or the picture still in the tray")
+	}
+
+	openConversation(t, agent, second)
+	waitFor(t, agent, "the picture shows in the new conversation", `(() => {
+		const imgs = [...document.querySelectorAll(".att-img img")];
+		return imgs.length === 1 && imgs[0].complete && imgs[0].naturalWidth === 5 && imgs[0].alt === `+js("label-"+tag+".png")+` })()`)
+	if eval[bool](t, agent, `document.querySelector(".tlog").textContent.includes(`+js(first)+`)`) {
+		t.Error("the message went into the closed conversation")
+	}
+	closeThread(t, agent)
+}

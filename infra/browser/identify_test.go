@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,52 @@ func TestIdentifyAnsweredLate(t *testing.T) {
 	if eval[bool](t, after, `document.querySelector(".log").textContent.includes(`+js(text)+`)`) {
 		t.Fatal("the message written before the identify's answer went to the anonymous visitor")
 	}
+}
+
+// TestSiteChunkFailsOnce: the chunk that acts on the site's identify,
+// attributes and pages fails to load once, while the visitor writes. The
+// message is not held for an identify that cannot come: it goes, once.
+// The chunk is tried again and what it brings works: the site's identify
+// makes the next message the user's, and the inbox shows who wrote it and
+// on which page.
+func TestSiteChunkFailsOnce(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	a := identity.Assertion{ExternalID: "user-" + tag, Name: "Rosa " + tag, IssuedAt: cloud.Now().Unix()}
+	a.Signature = identity.SignAssertion(identitySecret(t), a)
+	title := "Plans " + tag
+	first, second := "Written while the chunk loads "+tag, "Written after the retry "+tag
+	browser := newBrowser(t)
+	agent := newTab(t, browser)
+	signIn(t, agent, "ben")
+	site := newTab(t, browser)
+	chat := openChat(t, site, "")
+
+	chunks := holdRequests(t, chat, "*/widget/site-*.js")
+	eval[bool](t, site, `(document.title = `+js(title)+`, window.Parley.identify({externalId: `+js(a.ExternalID)+`, name: `+js(a.Name)+
+		`, issuedAt: `+strconv.FormatInt(a.IssuedAt, 10)+`, signature: `+js(a.Signature)+`}), true)`)
+	failed := chunks.next("the site chunk")
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the message waits for the identify", `document.querySelector(".pending") !== null`)
+	chunks.fail(failed)
+	waitWithin(t, chat, 15*time.Second, "the message goes all the same", `document.querySelector(".log").textContent.includes(`+js(first)+`) && !document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
+	openConversation(t, agent, first)
+	if n := eval[int](t, agent, `[...document.querySelectorAll(".tlog .from-visitor")].filter(m => m.textContent.includes(`+js(first)+`)).length`); n != 1 {
+		t.Errorf("the inbox shows the message %d times, want once", n)
+	}
+
+	// The loader's next word (every second) brings the chunk again; with it
+	// the identify goes, and the window continues as the user, who has no
+	// conversation yet.
+	chunks.release(chunks.next("the site chunk again"))
+	waitFor(t, chat, "the window continues as the user", `!document.querySelector(".log").textContent.includes(`+js(first)+`)`)
+	typeInto(t, chat, "textarea.input", second+"\r")
+	waitFor(t, chat, "the next message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	openConversation(t, agent, second)
+	waitFor(t, agent, "the sidebar names the user", `document.querySelector(".csb-name")?.textContent === `+js(a.Name))
+	waitFor(t, agent, "the sidebar shows the page", `document.querySelector(".csb-visit")?.textContent.includes(`+js(title)+`)`)
+
+	// Close both: the tests after this one share the inbox's open list.
+	closeThread(t, agent)
+	openConversation(t, agent, first)
+	closeThread(t, agent)
 }
