@@ -167,6 +167,7 @@ function Log() {
   // column and rows grow taller, a header grows, a picture loads), until
   // the agent scrolls up.
   const atEnd = useRef(true);
+  const lastTop = useRef(0);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -182,8 +183,13 @@ function Log() {
   return (
     <div ref={ref} class="tlog" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" tabIndex={0}
       onScroll={(e) => {
+        // Only the agent scrolling up lets go of the end: a scroll event
+        // read after the rows grew (before the observer catches up) finds
+        // the log short of its end without anyone having moved it.
         const el = e.currentTarget;
-        atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        if (el.scrollHeight - el.scrollTop - el.clientHeight < 40) atEnd.current = true;
+        else if (el.scrollTop < lastTop.current) atEnd.current = false;
+        lastTop.current = el.scrollTop;
       }}>
       {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} />)}
       {mine.map((p) => (
