@@ -142,10 +142,9 @@ type nopNotifier struct{}
 
 func (nopNotifier) Push(context.Context, []string, any) []string { return nil }
 
-// conversation makes the fixtures' conversation: a visitor with an address
-// writes (the conversation takes fixtureConversation), an agent answers
-// when agentAnswers, and it closes.
-func (f *fixture) conversation(t *testing.T, agentAnswers bool) {
+// ada makes a visitor with a confirmed contact, Ada Lovelace at
+// ada@visitor.test.
+func (f *fixture) ada(t *testing.T) chat.Principal {
 	t.Helper()
 	ctx := t.Context()
 	vid := uuid.NewString()
@@ -156,7 +155,16 @@ func (f *fixture) conversation(t *testing.T, agentAnswers bool) {
 	if err := f.store.SaveContact(ctx, email.Contact{VisitorID: vid, Email: "ada@visitor.test", Name: "Ada Lovelace", UpdatedAt: now, VerifiedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	visitor := chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
+	return chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
+}
+
+// conversation makes the fixtures' conversation: a visitor with an address
+// writes (the conversation takes fixtureConversation), an agent answers
+// when agentAnswers, and it closes.
+func (f *fixture) conversation(t *testing.T, agentAnswers bool) {
+	t.Helper()
+	ctx := t.Context()
+	visitor := f.ada(t)
 	msg, _, err := f.chat.StartByEmail(ctx, visitor, chat.EmailInput{Dedupe: "first@visitor.test", Body: "Where is my parcel?"})
 	if err != nil || msg.ConversationID != fixtureConversation {
 		t.Fatalf("start conversation: %v %+v", err, msg)

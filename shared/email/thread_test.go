@@ -35,15 +35,8 @@ func replyAddress(t *testing.T, conversationID string) string {
 // the receipt. Every delivery gets its own SES id, as SES gives one.
 func receive(t *testing.T, f *fixture, from, to, messageID, body string) email.Outcome {
 	t.Helper()
-	sesID := strings.ReplaceAll(uuid.NewString(), "-", "")
 	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: Your conversation\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", from, to, messageID, body)
-	f.s3.objects["inbound/"+sesID] = []byte(raw)
-	out, err := f.email.Receive(t.Context(), email.Received{SESMessageID: sesID, Recipients: []string{to},
-		Verdicts: email.Verdicts{SPF: "PASS", DKIM: "PASS", DMARC: "PASS", Spam: "PASS", Virus: "PASS"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return receiveRaw(t, f, to, raw)
 }
 
 func stream(t *testing.T, f *fixture, cid string) []string {
@@ -303,15 +296,7 @@ func TestAutomaticMailIsKeptAside(t *testing.T) {
 func TestMalformedStoredMessageIDsAreLeftOut(t *testing.T) {
 	f := setup(t)
 	ctx := t.Context()
-	vid := uuid.NewString()
-	if err := f.store.CreateVisitor(ctx, chat.Visitor{ID: vid, ChannelID: "main", CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	if err := f.store.SaveContact(ctx, email.Contact{VisitorID: vid, Email: "ada@visitor.test", Name: "Ada Lovelace", UpdatedAt: now, VerifiedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	visitor := chat.Principal{Role: chat.RoleVisitor, ID: vid, Name: "Ada Lovelace"}
+	visitor := f.ada(t)
 	bad := []string{"20260121194200.GA1234", strings.Repeat("a", 250) + "@visitor.test"}
 	if _, _, err := f.chat.StartByEmail(ctx, visitor, chat.EmailInput{Dedupe: "first", MailID: bad[0], Body: "Where is my parcel?"}); err != nil {
 		t.Fatal(err)
