@@ -26,7 +26,8 @@ export interface BotParts {
   t: Strings;
   input: HTMLTextAreaElement;
   composer: HTMLFormElement;
-  capture: EmailCapture;
+  /** capture loads the email capture (a chunk of its own). */
+  capture: () => Promise<EmailCapture>;
   /** answer sends text as the visitor's message. */
   answer: (text: string) => void;
 }
@@ -34,6 +35,8 @@ export interface BotParts {
 export class Bot {
   private readonly err: HTMLParagraphElement;
   private mode: Mode = "free";
+  // cap is the email capture, loaded on the email step.
+  private cap?: EmailCapture;
   // The open question's buttons, kept while it is open so that the button
   // under the visitor's focus stays the same node.
   private asked: { seq: number; group: HTMLElement } | null = null;
@@ -63,6 +66,7 @@ export class Bot {
     if (mode !== this.mode) {
       this.mode = mode;
       this.hint("");
+      if (mode === "email") this.o.capture().then((c) => (this.cap = c), () => undefined);
       const { input, t } = this.o;
       input.placeholder = mode === "pick" ? t.botPick : mode === "email" ? t.emailLabel : t.placeholder;
       for (const [k, v] of [["inputmode", "email"], ["autocomplete", "email"]]) {
@@ -85,9 +89,9 @@ export class Bot {
     return group;
   }
 
-  /** check tells whether body may go as the answer; on the email step an address that is not one stays in the composer, and a hint says why. */
+  /** check tells whether body may go as the answer; on the email step an address that is not one stays in the composer, and a hint says why (the capture's check, once its chunk is here; the bot's step checks again). */
   check(body: string): boolean {
-    if (this.mode !== "email" || this.o.capture.isAddress(body)) return true;
+    if (this.mode !== "email" || !this.cap || this.cap.isAddress(body)) return true;
     this.hint(this.o.t.emailInvalid);
     this.o.input.focus();
     return false;
@@ -100,7 +104,7 @@ export class Bot {
    * other step.
    */
   give(body: string): Promise<unknown> | undefined {
-    return this.mode === "email" ? this.o.capture.give(body) : undefined;
+    return this.mode === "email" ? this.o.capture().then((c) => c.give(body), () => "failed") : undefined;
   }
 
   private group(q: Message): HTMLElement {

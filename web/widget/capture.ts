@@ -1,13 +1,35 @@
 // Email capture: the visitor may leave an address so that agents can
-// answer by email once the visitor has left (PUT /widget/contact).
-import { h, svg } from "../shared/dom";
+// answer by email once the visitor has left (PUT /widget/contact). A
+// chunk, loaded when the card is first wanted (the team away, the
+// visitor's first message, the header's button, the bot's email step) or
+// at start when an address was saved (its bar shows it). Its styles come
+// with it, as a constructed stylesheet (no inline style under the page's
+// CSP).
 import type { VisitorContact } from "../shared/wire";
-import { fill, type Strings } from "./strings";
+import type { Strings } from "./strings";
+import css from "./capture.css?sheet";
 
-export const mailIcon = "M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm1 3.2V17h16V8.2l-8 5.3-8-5.3ZM5.2 7l6.8 4.5L18.8 7H5.2Z";
+export interface CaptureParts {
+  t: Strings;
+  /** save stores the address; it rejects with the HTTP status on failure. */
+  save: (email: string) => Promise<VisitorContact>;
+  /** changed redraws the conversation. */
+  changed: () => void;
+  /** key is where the choice is remembered (localStorage). */
+  key: string;
+  /** icon draws the mail icon at a size. */
+  icon: (size: number) => SVGSVGElement;
+  fill: (s: string, name: string) => string;
+}
 
-/** Save stores the address; it rejects with the HTTP status on failure. */
-type Save = (email: string) => Promise<VisitorContact>;
+// The chat window's own helpers are not imported: this chunk shares no
+// module with it, so nothing the window needs at once moves into a chunk.
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string>, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
 
 // A pragmatic check before asking the server, which validates for real.
 const looksLikeEmail = /^[^\s@<>()",;:[\]]+@[^\s@<>()",;:[\]]+\.[^\s@<>()",;:[\]]{2,}$/;
@@ -31,27 +53,36 @@ export class EmailCapture {
   readonly bar: HTMLParagraphElement;
   private readonly barText: HTMLSpanElement;
 
-  constructor(private readonly t: Strings, private readonly save: Save, private readonly changed: () => void, private readonly storageKey: string) {
-    this.input = h("input", { class: "cap-input", id: "cap-email", type: "email", autocomplete: "email", inputmode: "email", maxlength: "254", placeholder: "name@example.com", "aria-describedby": "cap-sub cap-err" });
-    this.err = h("p", { class: "cap-err", id: "cap-err", role: "alert", hidden: true });
-    this.submit = h("button", { class: "cap-save", type: "submit" }, t.emailSave);
-    this.card = h("form", { class: "capture", "aria-labelledby": "cap-title", novalidate: true },
-      h("p", { class: "cap-title", id: "cap-title" }, svg(mailIcon, 18), t.emailAsk),
-      h("p", { class: "cap-sub", id: "cap-sub" }, t.emailAskSub),
-      h("label", { class: "sr", for: "cap-email" }, t.emailLabel),
-      h("div", { class: "cap-row" }, this.input, this.submit),
+  constructor(private readonly o: CaptureParts) {
+    const { t, icon } = o;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    this.input = el("input", { class: "cap-input", id: "cap-email", type: "email", autocomplete: "email", inputmode: "email", maxlength: "254", placeholder: "name@example.com", "aria-describedby": "cap-sub cap-err" });
+    this.err = el("p", { class: "cap-err", id: "cap-err", role: "alert" });
+    this.err.hidden = true;
+    this.submit = el("button", { class: "cap-save", type: "submit" }, t.emailSave);
+    const later = el("button", { class: "cap-later", type: "button" }, t.emailNotNow);
+    later.onclick = () => this.later();
+    this.card = el("form", { class: "capture", "aria-labelledby": "cap-title", novalidate: "" },
+      el("p", { class: "cap-title", id: "cap-title" }, icon(18), t.emailAsk),
+      el("p", { class: "cap-sub", id: "cap-sub" }, t.emailAskSub),
+      el("label", { class: "sr", for: "cap-email" }, t.emailLabel),
+      el("div", { class: "cap-row" }, this.input, this.submit),
       this.err,
-      h("button", { class: "cap-later", type: "button", onclick: () => this.later() }, t.emailNotNow));
+      later);
     this.card.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.send();
     });
     this.input.addEventListener("input", () => (this.err.hidden = true));
-    this.barText = h("span", {});
-    this.bar = h("p", { class: "cap-bar", hidden: true }, svg(mailIcon, 16), this.barText, " ",
-      h("button", { class: "cap-change", type: "button", onclick: () => this.ask() }, t.emailChange));
+    this.barText = el("span", {});
+    const change = el("button", { class: "cap-change", type: "button" }, t.emailChange);
+    change.onclick = () => this.ask();
+    this.bar = el("p", { class: "cap-bar" }, icon(16), this.barText, " ", change);
+    this.bar.hidden = true;
     try {
-      const s = JSON.parse(localStorage.getItem(storageKey) || "{}") as { email?: string; verified?: boolean; dismissed?: boolean };
+      const s = JSON.parse(localStorage.getItem(o.key) || "{}") as { email?: string; verified?: boolean; dismissed?: boolean };
       this.saved = s.email || "";
       this.verified = !!s.verified;
       this.dismissed = !!s.dismissed;
@@ -72,7 +103,7 @@ export class EmailCapture {
     this.input.value = this.saved;
     this.err.hidden = true;
     this.paint();
-    this.changed();
+    this.o.changed();
     this.input.focus();
   }
 
@@ -80,7 +111,7 @@ export class EmailCapture {
     this.open = false;
     this.dismissed = !this.saved;
     this.remember();
-    this.changed();
+    this.o.changed();
   }
 
   /** isAddress is the widget's check of an address, before the server's. */
@@ -96,12 +127,12 @@ export class EmailCapture {
   async give(email: string): Promise<"saved" | "invalid" | "taken" | "failed"> {
     if (!looksLikeEmail.test(email)) return "invalid";
     try {
-      const c = await this.save(email);
+      const c = await this.o.save(email);
       this.saved = c.email;
       this.verified = c.verified;
       this.open = false;
       this.remember();
-      this.changed();
+      this.o.changed();
       return "saved";
     } catch (e) {
       const status = (e as { status?: number }).status;
@@ -113,7 +144,7 @@ export class EmailCapture {
     this.submit.disabled = true;
     const r = await this.give(this.input.value.trim());
     this.submit.disabled = false;
-    if (r !== "saved") this.error(r === "invalid" ? this.t.emailInvalid : r === "taken" ? this.t.emailTaken : this.t.emailFailed);
+    if (r !== "saved") this.error(r === "invalid" ? this.o.t.emailInvalid : r === "taken" ? this.o.t.emailTaken : this.o.t.emailFailed);
   }
 
   private error(text: string): void {
@@ -125,14 +156,14 @@ export class EmailCapture {
 
   private paint(): void {
     this.input.removeAttribute("aria-invalid");
-    this.barText.textContent = fill(this.verified ? this.t.emailSaved : this.t.emailConfirm, this.saved);
+    this.barText.textContent = this.o.fill(this.verified ? this.o.t.emailSaved : this.o.t.emailConfirm, this.saved);
     this.bar.hidden = !this.saved || this.open;
   }
 
   private remember(): void {
     this.paint();
     try {
-      localStorage.setItem(this.storageKey, JSON.stringify({ email: this.saved, verified: this.verified, dismissed: this.dismissed }));
+      localStorage.setItem(this.o.key, JSON.stringify({ email: this.saved, verified: this.verified, dismissed: this.dismissed }));
     } catch {
       // Storage may be blocked; the choice holds for this page view.
     }

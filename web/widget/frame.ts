@@ -1,13 +1,13 @@
 // The chat window: runs in a cross-origin iframe on the chat's own origin,
 // so the host page can read neither the conversation nor the tokens.
 import { avatar, h, readEnv, reconcile, renderText, Rows, svg, uuid } from "../shared/dom";
-import { downIcon, sendIcon } from "../shared/icons";
+import { downIcon, mailIcon, sendIcon } from "../shared/icons";
 import { Live } from "../shared/live";
 import type { Sent } from "../shared/upload";
 import type { Answers, Author, Download, Message, Rating, StartBotAction, Ticket, UploadSlot, VisitorConversation, VisitorFrame, VisitorSession, WidgetConfig } from "../shared/wire";
 import { Attach } from "./attach";
 import type { Bot } from "./bot";
-import { EmailCapture, mailIcon } from "./capture";
+import type { EmailCapture } from "./capture";
 import type { History } from "./history";
 import { fileList, sentList } from "./files";
 import { pickLocale, type Locale } from "./locale";
@@ -74,6 +74,7 @@ async function strings(l: Locale): Promise<Strings> {
 const t = await strings(locale);
 document.documentElement.lang = t.lang;
 const tokenKey = "parley.visitor." + channel;
+const captureKey = "parley.contact." + channel;
 
 // ---------------------------------------------------------------- state
 
@@ -118,21 +119,16 @@ let resuming = false;
 let botStart = "";
 let botOff = false;
 let opened = "";
+// capture is the email capture (capture.ts, a chunk) once loaded.
+let capture: EmailCapture | undefined;
+let captureChunk: Promise<EmailCapture> | undefined;
 
 // ---------------------------------------------------------------- view
 
 const headAvatar = h("span", { class: "head-avatar" });
 const headName = h("h1", { class: "head-name", id: "title" });
 const headSub = h("p", { class: "head-sub" });
-const capture = new EmailCapture(t, async (email) => {
-  await begin();
-  const r = await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email });
-  return r.contact;
-}, () => {
-  render();
-  if (capture.open) capture.card.scrollIntoView({ block: "nearest" });
-}, "parley.contact." + channel);
-const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => capture.ask() }, svg(mailIcon, 20));
+const mailBtn = h("button", { class: "icon-btn", type: "button", "aria-label": t.emailAsk, title: t.emailAsk, onclick: () => void loadCapture().then((c) => c.ask(), () => undefined) }, svg(mailIcon, 20));
 const minimize = h("button", { class: "icon-btn minimize", type: "button", "aria-label": t.minimize, title: t.minimize, onclick: () => toParent({ type: "close" }) }, svg(downIcon, 22));
 const header = h("header", { class: "head" }, headAvatar, h("div", { class: "head-text" }, headName, headSub), mailBtn, minimize);
 
@@ -166,8 +162,15 @@ const composer = h("form", { class: "composer" }, attach.button, attach.picker, 
 const powered = h("p", { class: "powered", hidden: true }, t.poweredBy);
 const fetchFile = (conversationId: string, a: { id: string }) => api<Download>("POST", `/widget/conversations/${conversationId}/attachments/${encodeURIComponent(a.id)}`);
 
-app.append(header, notice, log, receipt, typing, ended, capture.bar, attach.tray, composer, powered);
+app.append(header, notice, log, receipt, typing, ended, attach.tray, composer, powered);
 document.body.append(app);
+try {
+  // A saved address shows in the bar above the composer.
+  if ((JSON.parse(localStorage.getItem(captureKey) || "{}") as { email?: string }).email) loadCapture().catch(() => undefined);
+} catch {
+  // Storage blocked: nothing saved to show.
+}
+
 
 function setHeader(): void {
   const b = conv?.assignee;
@@ -280,8 +283,8 @@ function render(): void {
   const author: Author = { type: "system", name: cfg.teamName, avatarUrl: cfg.teamAvatarUrl };
   const out: HTMLElement[] = [];
   if (greeting) out.push(rows.row("greeting", awayNow + greeting + "\n" + author.name + author.avatarUrl, () => bubble(greeting, false, author, "", awayNow ? "greeting away" : "greeting")));
-  let asked = awayNow && !capture.open && capture.shown(true);
-  if (asked) out.push(capture.card);
+  let asked = awayNow && wanted(true);
+  if (asked) out.push(capture!.card);
   let last: "mine" | "theirs" | "" = "";
   let lastMineSeq = 0;
   let wrote = false;
@@ -308,8 +311,8 @@ function render(): void {
       out.push(rows.row("p" + m.clientId, "stored", () => stored(went, m)));
     } else out.push(rows.row((ours ? "o" : "m") + m.seq, ours ? m.body || "" : "", () => bubble(m.body || "", mine, m.author, m.createdAt, "", m.attachments?.length ? fileList(m.conversationId, m.attachments, fetchFile, t) : undefined)));
     // The email prompt follows the visitor's first message.
-    if (mine && !wrote && !asked && !botConv && !capture.open && capture.shown(conv?.status === "open")) {
-      out.push(capture.card);
+    if (mine && !wrote && !asked && !botConv && wanted(conv?.status === "open")) {
+      out.push(capture!.card);
       asked = true;
     }
     wrote ||= mine;
@@ -324,7 +327,7 @@ function render(): void {
     const files = p.files?.length ? sentList(p.files, t) : undefined;
     out.push(rows.row("p" + p.clientId + (p.refused ? "r" : ""), p.files ? "f" : "", () => bubble(p.body, true, null, "", p.refused ? "pending refused" : "pending", files)));
   }
-  if (capture.open) out.push(capture.card);
+  if (capture?.open) out.push(capture.card);
   rows.done();
   reconcile(log, out);
   if (stick || shown.length) log.scrollTop = log.scrollHeight;
@@ -335,6 +338,44 @@ function render(): void {
   log.hidden = listed;
   ended.hidden = !closed || listed;
   composer.hidden = closed || listed || notHere;
+}
+
+// The email capture's card and bar (capture.ts, a chunk): loaded the first
+// time the card may be wanted (the team away, the visitor's first message),
+// when the visitor asks for it, on the bot's email step, or at start when
+// an address was saved (the bar shows it).
+function loadCapture(): Promise<EmailCapture> {
+  return captureChunk ||= import("./capture").then(({ EmailCapture }) => {
+    capture = new EmailCapture({
+      t, fill, key: captureKey, icon: (size) => svg(mailIcon, size),
+      save: async (email) => {
+        await begin();
+        return (await api<Answers["PUT /widget/contact"]>("PUT", "/widget/contact", { email })).contact;
+      },
+      changed: () => {
+        render();
+        if (capture?.open) capture.card.scrollIntoView({ block: "nearest" });
+      },
+    });
+    attach.tray.before(capture.bar);
+    render();
+    return capture;
+  }, (e) => {
+    // Not loaded (offline): the next drawing tries again.
+    captureChunk = undefined;
+    throw e;
+  });
+}
+
+// wanted says whether the email card belongs in the conversation now
+// (visitorWrote: the visitor wrote in an open conversation); it is never
+// wanted before its chunk is here, and loading it draws again.
+function wanted(visitorWrote: boolean): boolean {
+  if (!capture) {
+    if (visitorWrote) loadCapture().catch(() => undefined);
+    return false;
+  }
+  return !capture.open && capture.shown(visitorWrote);
 }
 
 // The satisfaction survey (survey.ts, a chunk): loaded once a conversation
@@ -373,7 +414,7 @@ let botChunk: Promise<void> | undefined;
 function botReplies(sorted: Message[], botConv: boolean, answering: boolean): HTMLElement | null {
   if (!botConv && !botFlow()) return bot ? bot.render([], false, false) : null;
   botChunk ||= import("./bot").then(({ Bot }) => {
-    bot = new Bot({ t, input, composer, capture, answer: (text) => post(text) });
+    bot = new Bot({ t, input, composer, capture: loadCapture, answer: (text) => post(text) });
     render();
   }, () => {
     // Not loaded (offline): the next drawing tries again.
