@@ -357,6 +357,36 @@ func TestBotRefusedStart(t *testing.T) {
 	}
 }
 
+// TestBotStartOnASilentSocket: the visitor's first answer, which starts
+// the bot's conversation, goes on a socket that died unseen (the socket
+// was open already: the visitor gave an address first). The window pings,
+// hears nothing, and starts again on a new socket: the bot answers within
+// seconds, not after the half-minute resend.
+func TestBotStartOnASilentSocket(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
+	_, chat := openBotChat(t, newBrowser(t), ch["id"].(string))
+	addr := "asleep-" + tag + "@visitor.test"
+	step(t, chat, "give an address with the envelope", chromedp.Click(chromedp.CSS(".head .icon-btn:not(.minimize)")),
+		chromedp.SetValue(chromedp.CSS("#cap-email"), addr), chromedp.Click(chromedp.CSS(".cap-save")))
+	waitFor(t, chat, "the address is saved", `!document.querySelector(".cap-bar").hidden && document.querySelector(".cap-bar").textContent.includes(`+js(addr)+`)`)
+	var silenced []string
+	for deadline := time.Now().Add(20 * time.Second); len(silenced) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the window opened no socket for the address")
+		}
+		silenced = visitorSockets(t)
+	}
+	for _, id := range silenced {
+		cloud.SilenceSocket(id)
+	}
+	step(t, chat, "press Sales", chromedp.Click(chromedp.CSS(".log .bot-replies button:first-child")))
+	waitWithin(t, chat, 15*time.Second, "the bot answers on a new socket", asked("Which plan?", "Team|"+hostileButton))
+	if n := channelConversations(t, ch["id"].(string)); n != 1 {
+		t.Errorf("the channel has %d conversations, want the one the answer started", n)
+	}
+}
+
 // TestBotPageOfTheSite: on a bot's page the session waits for the
 // visitor's first answer, and what the site says of its visitor is not
 // lost meanwhile. The page sets attributes; the visitor answers with a

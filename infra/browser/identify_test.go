@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -162,4 +163,54 @@ func TestSiteChunkFailsOnce(t *testing.T) {
 	closeThread(t, agent)
 	openConversation(t, agent, first)
 	closeThread(t, agent)
+}
+
+// TestUnsentMessageStaysWithItsVisitor: what a user the site identified
+// wrote and could not send (the socket died unseen) is kept for that user
+// only. The tab's next page calls no identify (the user signed out): it
+// neither shows the message nor sends it as the browser's anonymous
+// visitor. A page that identifies the user again sends it, into the
+// user's conversation, once.
+func TestUnsentMessageStaysWithItsVisitor(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	chat := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
+	first := "Signed in " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	for _, id := range visitorSockets(t) {
+		cloud.SilenceSocket(id)
+	}
+	kept := "Unsent while signed in " + tag
+	typeInto(t, chat, "textarea.input", kept+"\r")
+	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
+	stored := func() []map[string]types.AttributeValue {
+		return scanTable(t, "body = :b", nil, map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: kept}})
+	}
+
+	step(t, tab, "the next page calls no identify", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	anonymous := frame(t, tab, frameID(chat))
+	waitFor(t, anonymous, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
+	time.Sleep(2 * time.Second) // a message the window would send has gone by now
+	if eval[bool](t, anonymous, `document.querySelector(".log").textContent.includes(`+js(kept)+`)`) {
+		t.Error("a page that did not identify shows the user's unsent message")
+	}
+	if n := len(stored()); n != 0 {
+		t.Fatalf("the user's unsent message was stored %d times by a page that did not identify", n)
+	}
+
+	again := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
+	waitFor(t, again, "the user's page sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) &&
+		!document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
+	firsts := scanTable(t, "body = :b", nil, map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: first}})
+	items := stored()
+	if len(items) != 1 || len(firsts) != 1 {
+		t.Fatalf("the messages are stored %d and %d times, want once each", len(firsts), len(items))
+	}
+	if a, b := items[0]["pk"].(*types.AttributeValueMemberS).Value, firsts[0]["pk"].(*types.AttributeValueMemberS).Value; a != b {
+		t.Errorf("the message went to %s, want the user's conversation %s", a, b)
+	}
 }

@@ -145,3 +145,37 @@ func TestWidgetOnASilentSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsentMessageOutlivesAReload: a message written on a socket that
+// died unseen, with the page reloaded before the window noticed, is not
+// lost: the reloaded window shows it on its way and sends it, and the
+// agent gets it once.
+func TestUnsentMessageOutlivesAReload(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	visitor := newTab(t, newBrowser(t))
+	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, visitor)
+	first := "Before the reload " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+
+	for _, id := range visitorSockets(t) {
+		cloud.SilenceSocket(id)
+	}
+	kept := "Written on a dead socket " + tag
+	typeInto(t, chat, "textarea.input", kept+"\r")
+	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
+	old := frameID(chat)
+	step(t, visitor, "reload before the window notices", chromedp.Reload())
+	step(t, visitor, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat = frame(t, visitor, old)
+	waitFor(t, chat, "the reloaded window sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) &&
+		!document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
+
+	agent := newTab(t, newBrowser(t))
+	signIn(t, agent, "chiara")
+	openConversation(t, agent, kept)
+	if got := eval[[]string](t, agent, `[...document.querySelectorAll(".tlog .body")].map(b => b.textContent).filter(s => s.includes(`+js(tag)+`))`); !slices.Equal(got, []string{first, kept}) {
+		t.Errorf("the agent sees %q, want each message once, in order", got)
+	}
+}

@@ -119,6 +119,22 @@ let resuming = false;
 let botStart = "";
 let botOff = false;
 let opened = "";
+// The outbox: what the visitor wrote and is not sent yet outlives a reload
+// or the next page of the site in this tab (sessionStorage), as the
+// visitor who wrote it, for a day (well within the 7 days a client id
+// keeps a message from being stored twice); files aside: they were
+// uploaded for this page. left is what the last page left, until this
+// page knows that visitor (restore); a message written before any session
+// goes as the first.
+const outboxKey = "parley.outbox." + channel;
+type Outbox = { v: string; at: number; m: [string, string][] };
+let left: Outbox | null = null;
+try {
+  const o = JSON.parse(sessionStorage.getItem(outboxKey) || "null") as Outbox | null;
+  if (o?.m.length && Date.now() - o.at < 864e5) left = o;
+} catch {
+  // Storage blocked: nothing left.
+}
 // capture is the email capture (capture.ts, a chunk) once loaded.
 let capture: EmailCapture | undefined;
 let captureChunk: Promise<EmailCapture> | undefined;
@@ -170,7 +186,6 @@ try {
 } catch {
   // Storage blocked: nothing saved to show.
 }
-
 
 function setHeader(): void {
   const b = conv?.assignee;
@@ -330,6 +345,7 @@ function render(): void {
   if (capture?.open) out.push(capture.card);
   rows.done();
   reconcile(log, out);
+  keep();
   if (stick || shown.length) log.scrollTop = log.scrollHeight;
   receipt.textContent = shown.some((p) => p.refused) ? t.refused : shown.length ? (live.connected ? t.sending : t.failed)
     : last === "mine" && conv ? (conv.agentReadSeq >= lastMineSeq ? t.seen : t.sent) : "";
@@ -516,6 +532,7 @@ async function session(): Promise<void> {
   token = s.visitorToken;
   given = s.ticket ? { ticket: s.ticket, token, at: Date.now() } : null;
   visitorId = s.visitorId;
+  restore();
   convs = [...s.conversations];
   if (asUser) {
     identified = token;
@@ -566,6 +583,7 @@ async function identify(a: Assertion): Promise<void> {
   through = 0;
   // What the anonymous visitor sent stays theirs.
   pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
+  restore();
   render();
   live.renew();
   // On a bot's page the socket may wait for the visitor's first answer;
@@ -709,6 +727,28 @@ function flush(): void {
   pump(true);
 }
 
+// restore queues what the last page left unsent, when it was written as
+// the visitor this page now is (the same client ids: what went already is
+// stored once).
+function restore(): void {
+  if (!left || (left.v && left.v !== visitorId)) return;
+  for (const [clientId, body] of left.m) if (!pending.some((p) => p.clientId === clientId)) pending.push({ clientId, body, held: identifying });
+  left = null;
+}
+
+// keep stores the outbox. What the last page left for another visitor
+// stays until this one has messages of its own to keep.
+function keep(): void {
+  const m = pending.filter((p) => !p.files && !p.waiting && !p.refused).map((p): [string, string] => [p.clientId, p.body]);
+  if (left && !m.length) return;
+  left = null;
+  try {
+    sessionStorage.setItem(outboxKey, JSON.stringify({ v: visitorId, at: Date.now(), m } satisfies Outbox));
+  } catch {
+    // Storage blocked: the outbox lives as long as the page.
+  }
+}
+
 // One message in flight per socket, the next once it is answered: API
 // Gateway runs a socket's frames concurrently, so only this keeps them in
 // the order written (and tells the second message the conversation the
@@ -723,8 +763,7 @@ function pump(again = false): void {
     const id = botStart || uuid();
     if (!live.send({ action: "startBot", clientId: id, flowId: cfg.flow?.id } satisfies StartBotAction)) return;
     botStart = id;
-    clearTimeout(overdue);
-    overdue = setTimeout(() => !conv && pump(true), 30000);
+    watch(() => !conv);
     return;
   }
   const p = pending.find((q) => !q.held && !q.refused);
@@ -732,14 +771,20 @@ function pump(again = false): void {
   if (!p.sent) p.conversationId = conv && conv.status === "open" ? conv.id : undefined;
   p.sent = true;
   live.send(out(p));
+  watch(() => pending.includes(p));
+}
+
+// watch resends what went while waiting says it is unanswered: after 30 s
+// (a lost push must not hold the queue), or at once on a new socket.
+// Nothing heard 5 s after it went may mean a socket that died unseen (a
+// phone or a laptop that slept): it takes frames and delivers none. A
+// ping that brings nothing back within 5 s more replaces it; the new
+// socket resends.
+function watch(waiting: () => boolean): void {
   clearTimeout(overdue);
-  overdue = setTimeout(() => pending.includes(p) && pump(true), 30000);
-  // Nothing heard 5 s after may mean a socket that died unseen (a phone
-  // or a laptop that slept): it takes frames and delivers none. A ping
-  // that brings nothing back within 5 s more replaces it; the new socket
-  // resends.
+  overdue = setTimeout(() => waiting() && pump(true), 30000);
   const h = heard;
-  setTimeout(() => pending.includes(p) && heard === h && live.send({ action: "ping" }) && setTimeout(() => heard === h && live.renew(), 5e3), 5e3);
+  setTimeout(() => waiting() && heard === h && live.send({ action: "ping" }) && setTimeout(() => heard === h && live.renew(), 5e3), 5e3);
 }
 let overdue: ReturnType<typeof setTimeout> | undefined;
 // heard counts the frames received.
@@ -1033,7 +1078,7 @@ async function start(): Promise<void> {
   // until the visitor answers (or writes, attaches, gives an address, or
   // the site identifies its user). Looking costs nothing and leaves no
   // visitor behind.
-  if (botFlow() && !savedToken()) return;
+  if (botFlow() && !savedToken() && !left) return;
   await begin();
   render();
 }
