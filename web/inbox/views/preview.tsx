@@ -2,7 +2,7 @@
 // chat window as the widget draws them, with the channel's colour, texts
 // and language, available or away. A drawing, not the widget: nothing is
 // loaded, and every text is text.
-import { chatIcon, clipIcon } from "../../shared/icons";
+import { chatIcon, clipIcon, sendIcon } from "../../shared/icons";
 import { initials } from "../../shared/initials";
 import { languages } from "../state/channel";
 import type { ChannelEditor } from "../state/settings";
@@ -55,7 +55,9 @@ export function Preview({ ed }: { ed: ChannelEditor }) {
           <div class="pv-composer">
             <svg class="pv-clip" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d={clipIcon} /></svg>
             <span class="pv-input">{t.placeholder}</span>
-            <span class="pv-send" />
+            <span class="pv-send">
+              <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="currentColor" d={sendIcon} /></svg>
+            </span>
           </div>
           {p.poweredBy ? <p class="pv-powered">{t.poweredBy}</p> : null}
         </div>
