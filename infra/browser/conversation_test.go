@@ -42,6 +42,9 @@ func TestConversation(t *testing.T) {
 
 	typeInto(t, chat, "textarea.input", "Hi! Is the Huila still in stock?\r")
 	waitFor(t, chat, "the message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	if v := eval[string](t, chat, `document.querySelector("textarea.input").value`); v != "" {
+		t.Errorf("the composer holds %q after Enter sent the message, want it empty", v)
+	}
 
 	// The agent sees the new chat live, unread, with the visitor online.
 	// Other tests share the inbox: this one looks only at its own item
@@ -69,6 +72,9 @@ func TestConversation(t *testing.T) {
 	waitFor(t, chat, "the agent's typing shows", `document.querySelector(".typing").textContent === "Alice M. is typing…"`)
 	typeInto(t, agent, "textarea.reply", " it, and we grind to order: https://northwind.example/grind\r")
 	waitFor(t, chat, "the reply arrives", `document.querySelector(".log").textContent.includes("we grind to order")`)
+	if v := eval[string](t, agent, `document.querySelector("textarea.reply").value`); v != "" {
+		t.Errorf("the reply editor holds %q after Enter sent the reply, want it empty", v)
+	}
 	waitFor(t, chat, "the link is a safe link", `(() => { const a = document.querySelector(".theirs .bubble a"); return a && a.href === "https://northwind.example/grind" && a.target === "_blank" && a.rel.includes("noopener") })()`)
 	waitFor(t, chat, "the visitor's message shows as seen", `document.querySelector(".receipt").textContent === "" || document.querySelector(".receipt").textContent === "Seen"`)
 	// The log scrolls smoothly: the picture waits for it to reach the reply.

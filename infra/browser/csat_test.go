@@ -53,6 +53,8 @@ func TestSatisfactionSurvey(t *testing.T) {
 	typeInto(t, chat, "textarea.sv-comment", "Helpful <b>and</b> quick")
 	step(t, chat, "send the rating", chromedp.Click(chromedp.CSS("button.sv-send")))
 	waitFor(t, chat, "the widget thanks", `document.querySelector(".sv-status").textContent.startsWith("Thank you for your feedback!")`)
+	waitFor(t, chat, "the thanks scrolls into view", `(() => { const s = document.querySelector(".sv-status").getBoundingClientRect(), l = document.querySelector(".log").getBoundingClientRect();
+		return s.top >= l.top && s.bottom <= l.bottom + 1 })()`)
 	screenshot(t, site, "csat-widget.png")
 
 	waitFor(t, agent, "the thread shows the rating", `(() => { const r = document.querySelector(".tlog .event-rating");

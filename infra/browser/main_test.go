@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -254,8 +256,33 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 	}
 }
 
-// typeInto focuses an element and types text as key events ("\r" is Enter).
+// typeInto focuses an element and types text as key events ("\r" is Enter,
+// pressed as a keyboard does: see enter).
 func typeInto(t *testing.T, ctx context.Context, sel chromedp.CSS, text string) {
 	t.Helper()
-	step(t, ctx, "type into "+string(sel), chromedp.SendKeys(sel, text))
+	lines := strings.Split(text, "\r")
+	actions := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(sel, lines[0])}
+	for _, line := range lines[1:] {
+		actions = append(actions, enter)
+		if line != "" {
+			actions = append(actions, chromedp.SendKeys(sel, line))
+		}
+	}
+	step(t, ctx, "type into "+string(sel), actions...)
 }
+
+// enter presses Enter in the focused element as a keyboard does: one
+// keydown that carries the character, so a page that prevents the
+// keydown's default (a composer that sends on Enter) gets no line break.
+// chromedp's key events send the character as an event of its own, which
+// the page cannot prevent, and left a stray line break in the composer.
+var enter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	p := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
+		WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"}
+	if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, p); err != nil {
+		return err
+	}
+	p.Type, p.Text, p.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+	_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, p)
+	return err
+})
