@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -177,40 +176,136 @@ func TestUnsentMessageStaysWithItsVisitor(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	tab := newTab(t, newBrowser(t))
 	chat := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
-	first := "Signed in " + tag
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
-	for _, id := range visitorSockets(t) {
-		cloud.SilenceSocket(id)
-	}
-	kept := "Unsent while signed in " + tag
-	typeInto(t, chat, "textarea.input", kept+"\r")
-	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
-	stored := func() []map[string]types.AttributeValue {
-		return scanTable(t, "body = :b", nil, map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: kept}})
-	}
+	first, kept := "Signed in "+tag, "Unsent while signed in "+tag
+	leaveUnsent(t, chat, first, kept)
 
-	step(t, tab, "the next page calls no identify", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
-	step(t, tab, "open the chat", chromedp.Click(launcher))
-	anonymous := frame(t, tab, frameID(chat))
-	waitFor(t, anonymous, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
-	time.Sleep(2 * time.Second) // a message the window would send has gone by now
+	anonymous := openAnonymously(t, tab, chat)
 	if eval[bool](t, anonymous, `document.querySelector(".log").textContent.includes(`+js(kept)+`)`) {
 		t.Error("a page that did not identify shows the user's unsent message")
 	}
-	if n := len(stored()); n != 0 {
+	if n := len(storedWith(t, kept)); n != 0 {
 		t.Fatalf("the user's unsent message was stored %d times by a page that did not identify", n)
 	}
 
 	again := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
 	waitFor(t, again, "the user's page sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) &&
 		!document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
-	firsts := scanTable(t, "body = :b", nil, map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: first}})
-	items := stored()
-	if len(items) != 1 || len(firsts) != 1 {
-		t.Fatalf("the messages are stored %d and %d times, want once each", len(firsts), len(items))
+	storedOnceBeside(t, kept, first)
+}
+
+// openAnonymously opens the demo site in tab without identify, and its
+// chat (a new window: not was's); it waits long enough for a window that
+// would send something to have sent it.
+func openAnonymously(t *testing.T, tab, was context.Context) context.Context {
+	t.Helper()
+	step(t, tab, "a page that calls no identify", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	chat := frame(t, tab, frameID(was))
+	waitFor(t, chat, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]") && document.querySelector(".log .row")`)
+	time.Sleep(2 * time.Second) // a message the window would send has gone by now
+	return chat
+}
+
+// TestUnsentAnonymousMessageStaysAnonymous: what the browser's anonymous
+// visitor wrote and could not send is not the user's: the tab's next page
+// identifies the site's user and neither shows nor sends it; the page
+// after, which does not identify, sends it into the anonymous visitor's
+// conversation.
+func TestUnsentAnonymousMessageStaysAnonymous(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, tab)
+	first, kept := "Anonymous first "+tag, "Unsent anonymous "+tag
+	leaveUnsent(t, chat, first, kept)
+
+	signed := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
+	waitFor(t, signed, "the chat is ready", `!document.querySelector("textarea.input").closest("[hidden]")`)
+	time.Sleep(2 * time.Second) // a message the window would send has gone by now
+	if eval[bool](t, signed, `document.querySelector(".log").textContent.includes(`+js(kept)+`)`) {
+		t.Error("the identified user's window shows what the anonymous visitor wrote")
 	}
-	if a, b := items[0]["pk"].(*types.AttributeValueMemberS).Value, firsts[0]["pk"].(*types.AttributeValueMemberS).Value; a != b {
-		t.Errorf("the message went to %s, want the user's conversation %s", a, b)
+	if n := len(storedWith(t, kept)); n != 0 {
+		t.Fatalf("the anonymous visitor's unsent message was stored %d times by the user's page", n)
 	}
+
+	anonymous := openAnonymously(t, tab, signed)
+	waitFor(t, anonymous, "the anonymous page sends it", `document.querySelector(".log").textContent.includes(`+js(kept)+`) && !document.querySelector(".pending")`)
+	storedOnceBeside(t, kept, first)
+}
+
+// TestMessageHeldForAnIdentifyIsNotKept: a message written while the
+// site's identify is answered waits for it (it goes as whoever the answer
+// says); the page is left first. The tab's next page does not identify:
+// it neither shows nor sends the message, which belonged to no visitor
+// yet.
+func TestMessageHeldForAnIdentifyIsNotKept(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, tab)
+	first := "Anonymous first " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	identifies := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
+	identifies.next("the identify")
+	held := "Held for the user " + tag
+	typeInto(t, chat, "textarea.input", held+"\r")
+	waitFor(t, chat, "the message waits for the identify", `document.querySelector(".log .pending") !== null`)
+
+	anonymous := openAnonymously(t, tab, chat)
+	if eval[bool](t, anonymous, `document.querySelector(".log").textContent.includes(`+js(held)+`)`) {
+		t.Error("a page that did not identify shows what was written for the user")
+	}
+	if n := len(storedWith(t, held)); n != 0 {
+		t.Errorf("what was written for the user was stored %d times by a page that did not identify", n)
+	}
+}
+
+// TestRevokedUsersUnsentMessage: the site revokes its user while a
+// message of the user is unsent. The window falls back to the browser's
+// anonymous visitor, shows nothing of the user's and does not send the
+// message as that visitor; a later page that identifies the user sends
+// it, into the user's conversation.
+func TestRevokedUsersUnsentMessage(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	chat := identifyOnDemo(t, tab, user, identity.Sign(secret, user))
+	first, kept := "Signed in "+tag, "Unsent when revoked "+tag
+	leaveUnsent(t, chat, first, kept)
+	time.Sleep(1100 * time.Millisecond) // a revocation covers what was signed before it, by the second
+	now := cloud.Now().Unix()
+	e := cloud.Endpoints()
+	if _, err := chatclient.Revoke(t.Context(), chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: cloud.URL()},
+		identity.Revocation{ExternalID: user, IssuedAt: now, Signature: identity.SignRevoke(secret, user, now)}); err != nil {
+		t.Fatal(err)
+	}
+	// The dead socket is probed and replaced; the user's token is refused
+	// then, and the window starts over as the browser's own visitor.
+	waitWithin(t, chat, 30*time.Second, "the window is the anonymous visitor", `!document.querySelector(".log").textContent.includes(`+js(first)+`)`)
+	time.Sleep(2 * time.Second) // a message the window would send has gone by now
+	if eval[bool](t, chat, `document.querySelector(".log").textContent.includes(`+js(kept)+`)`) {
+		t.Error("the anonymous window shows the revoked user's unsent message")
+	}
+	if n := len(storedWith(t, kept)); n != 0 {
+		t.Fatalf("the revoked user's unsent message was stored %d times as the anonymous visitor", n)
+	}
+
+	// A signature made after the revocation identifies the user again.
+	time.Sleep(1100 * time.Millisecond)
+	a := identity.Assertion{ExternalID: user, IssuedAt: cloud.Now().Unix()}
+	a.Signature = identity.SignAssertion(secret, a)
+	step(t, tab, "the user signs in again", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher))
+	eval[bool](t, tab, `(window.Parley.identify({externalId: `+js(a.ExternalID)+`, issuedAt: `+strconv.FormatInt(a.IssuedAt, 10)+`, signature: `+js(a.Signature)+`}), true)`)
+	step(t, tab, "open the chat", chromedp.Click(launcher))
+	again := frame(t, tab, frameID(chat))
+	waitFor(t, again, "the user's page sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) && !document.querySelector(".pending")`)
+	storedOnceBeside(t, kept, first)
 }

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -146,6 +147,39 @@ func TestWidgetOnASilentSocket(t *testing.T) {
 	}
 }
 
+// leaveUnsent sends first in chat and waits until it is stored, then
+// silences the visitor sockets (dead, as after a sleep) and writes kept,
+// which stays on its way.
+func leaveUnsent(t *testing.T, chat context.Context, first, kept string) {
+	t.Helper()
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	for _, id := range visitorSockets(t) {
+		cloud.SilenceSocket(id)
+	}
+	typeInto(t, chat, "textarea.input", kept+"\r")
+	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
+}
+
+// storedWith returns the message items whose text is body.
+func storedWith(t *testing.T, body string) []map[string]types.AttributeValue {
+	t.Helper()
+	return scanTable(t, "body = :b", nil, map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: body}})
+}
+
+// storedOnceBeside checks that body is stored once, in the conversation
+// that holds first.
+func storedOnceBeside(t *testing.T, body, first string) {
+	t.Helper()
+	items, firsts := storedWith(t, body), storedWith(t, first)
+	if len(items) != 1 || len(firsts) != 1 {
+		t.Fatalf("%q is stored %d times and %q %d times, want once each", body, len(items), first, len(firsts))
+	}
+	if a, b := items[0]["pk"].(*types.AttributeValueMemberS).Value, firsts[0]["pk"].(*types.AttributeValueMemberS).Value; a != b {
+		t.Errorf("%q went to %s, want the conversation of %q, %s", body, a, first, b)
+	}
+}
+
 // TestUnsentMessageOutlivesAReload: a message written on a socket that
 // died unseen, with the page reloaded before the window noticed, is not
 // lost: the reloaded window shows it on its way and sends it, and the
@@ -155,16 +189,8 @@ func TestUnsentMessageOutlivesAReload(t *testing.T) {
 	visitor := newTab(t, newBrowser(t))
 	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
 	chat := frame(t, visitor)
-	first := "Before the reload " + tag
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
-
-	for _, id := range visitorSockets(t) {
-		cloud.SilenceSocket(id)
-	}
-	kept := "Written on a dead socket " + tag
-	typeInto(t, chat, "textarea.input", kept+"\r")
-	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
+	first, kept := "Before the reload "+tag, "Written on a dead socket "+tag
+	leaveUnsent(t, chat, first, kept)
 	old := frameID(chat)
 	step(t, visitor, "reload before the window notices", chromedp.Reload())
 	step(t, visitor, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
@@ -178,4 +204,30 @@ func TestUnsentMessageOutlivesAReload(t *testing.T) {
 	if got := eval[[]string](t, agent, `[...document.querySelectorAll(".tlog .body")].map(b => b.textContent).filter(s => s.includes(`+js(tag)+`))`); !slices.Equal(got, []string{first, kept}) {
 		t.Errorf("the agent sees %q, want each message once, in order", got)
 	}
+}
+
+// TestUnsentMessageAcrossAFailingSession: the reloaded window's session
+// fails a few times (a function crashing, a flaky network) and the
+// visitor writes meanwhile: what the last page left still goes, once,
+// and so does the new message.
+func TestUnsentMessageAcrossAFailingSession(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	visitor := newTab(t, newBrowser(t))
+	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, visitor)
+	first, kept := "Before the reload "+tag, "Written on a dead socket "+tag
+	leaveUnsent(t, chat, first, kept)
+	old := frameID(chat)
+	step(t, visitor, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher))
+	if err := cloud.CrashNext("WidgetApiFunction", 4); err != nil {
+		t.Fatal(err)
+	}
+	step(t, visitor, "open the chat again", chromedp.Click(launcher))
+	chat = frame(t, visitor, old)
+	next := "Written after the reload " + tag
+	typeInto(t, chat, "textarea.input", next+"\r")
+	waitWithin(t, chat, 30*time.Second, "both messages are sent", `(t => t.includes(`+js(kept)+`) && t.includes(`+js(next)+`))(document.querySelector(".log").textContent) &&
+		!document.querySelector(".pending")`)
+	storedOnceBeside(t, kept, first)
+	storedOnceBeside(t, next, first)
 }

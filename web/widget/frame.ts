@@ -120,21 +120,29 @@ let botStart = "";
 let botOff = false;
 let opened = "";
 // The outbox: what the visitor wrote and is not sent yet outlives a reload
-// or the next page of the site in this tab (sessionStorage), as the
-// visitor who wrote it, for a day (well within the 7 days a client id
-// keeps a message from being stored twice); files aside: they were
-// uploaded for this page. left is what the last page left, until this
-// page knows that visitor (restore); a message written before any session
-// goes as the first.
+// or a later page of the site in this tab (sessionStorage), kept per
+// visitor id ("" before any session) for a day (well within the 7 days a
+// client id keeps a message from being stored twice), and sent when the
+// chat window is that visitor again. Not kept: files (uploaded for this
+// page) and what waits for an identify (whose visitor is not known yet).
+// outbox is what earlier pages left and this one has not restored.
 const outboxKey = "parley.outbox." + channel;
-type Outbox = { v: string; at: number; m: [string, string][] };
-let left: Outbox | null = null;
+type Kept = { at: number; m: [string, string][] };
+let outbox: Record<string, Kept> = {};
 try {
-  const o = JSON.parse(sessionStorage.getItem(outboxKey) || "null") as Outbox | null;
-  if (o?.m.length && Date.now() - o.at < 864e5) left = o;
+  outbox = JSON.parse(sessionStorage.getItem(outboxKey) || "{}");
+  for (const v in outbox) if (!(Date.now() - outbox[v].at < 864e5)) delete outbox[v];
 } catch {
-  // Storage blocked: nothing left.
+  // Storage blocked: nothing kept.
 }
+// leaving is set from the moment the page is being left: what it does as
+// it goes (an identify cut short) is neither sent nor kept. A host page
+// that stays after all (it asked the visitor) clears it on the visitor's
+// next message.
+let leaving = false;
+addEventListener("beforeunload", () => (leaving = true));
+addEventListener("pagehide", () => (leaving = true));
+addEventListener("pageshow", () => (leaving = false));
 // capture is the email capture (capture.ts, a chunk) once loaded.
 let capture: EmailCapture | undefined;
 let captureChunk: Promise<EmailCapture> | undefined;
@@ -524,10 +532,13 @@ async function session(): Promise<void> {
   if (identified !== asUser) return;
   if (visitorId && s.visitorId !== visitorId) {
     // Not the visitor this window showed (its identification was revoked):
-    // none of its conversations stay on screen.
+    // none of its conversations stay on screen, and what it did not send
+    // waits for a page that is that visitor again.
     conv = null;
     messages = new Map();
     through = 0;
+    park(pending);
+    pending = [];
   }
   token = s.visitorToken;
   given = s.ticket ? { ticket: s.ticket, token, at: Date.now() } : null;
@@ -559,6 +570,9 @@ async function identify(a: Assertion): Promise<void> {
     await starting;
     s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
   } catch {
+    // Cut short because the page is going: what waits for it goes nowhere
+    // (neither as the visitor the window is nor into the outbox).
+    if (leaving) return;
     s = null;
   }
   identifying = false;
@@ -568,12 +582,15 @@ async function identify(a: Assertion): Promise<void> {
   // refused: the chat goes on as it is.
   if (s) token = identified = s.visitorToken;
   if (!s || s.visitorId === visitorId) {
+    restore();
+    render();
     pump();
     return;
   }
   // The user's token lives in this page only: the site identifies on
   // every page its user is signed in on, and whoever uses the browser after
   // the user signed out of the site starts from the anonymous token.
+  park(pending.filter((p) => !held.includes(p)));
   visitorId = s.visitorId;
   conv = s.conversations[0] || null;
   messages = new Map();
@@ -727,23 +744,39 @@ function flush(): void {
   pump(true);
 }
 
-// restore queues what the last page left unsent, when it was written as
-// the visitor this page now is (the same client ids: what went already is
-// stored once).
+// restore queues what earlier pages kept for the visitor this page now
+// is, and what they wrote before any session when it is the browser's own
+// visitor, not a user the site identified (the same client ids: what went
+// already is stored once). Never while an identify is answered.
 function restore(): void {
-  if (!left || (left.v && left.v !== visitorId)) return;
-  for (const [clientId, body] of left.m) if (!pending.some((p) => p.clientId === clientId)) pending.push({ clientId, body, held: identifying });
-  left = null;
+  if (identifying || !visitorId) return;
+  for (const v of identified ? [visitorId] : [visitorId, ""]) {
+    for (const [clientId, body] of outbox[v]?.m || []) if (!pending.some((p) => p.clientId === clientId)) pending.push({ clientId, body });
+    delete outbox[v];
+  }
 }
 
-// keep stores the outbox. What the last page left for another visitor
-// stays until this one has messages of its own to keep.
+// unsent is what of ps the outbox keeps.
+function unsent(ps: Pending[]): [string, string][] {
+  return ps.filter((p) => !p.files && !p.waiting && !p.refused && !p.held).map((p) => [p.clientId, p.body]);
+}
+
+// park sets ps aside for the visitor the window is, before it becomes
+// another: a later page that is that visitor again sends them.
+function park(ps: Pending[]): void {
+  const m = unsent(ps);
+  if (m.length) outbox[visitorId] = { at: Date.now(), m: [...(outbox[visitorId]?.m || []), ...m] };
+}
+
+// keep stores the outbox: what earlier pages left and this one has not
+// restored, and this visitor's unsent messages.
 function keep(): void {
-  const m = pending.filter((p) => !p.files && !p.waiting && !p.refused).map((p): [string, string] => [p.clientId, p.body]);
-  if (left && !m.length) return;
-  left = null;
+  if (leaving) return;
+  const m = [...(outbox[visitorId]?.m || []), ...unsent(pending)];
+  const all = { ...outbox, [visitorId]: { at: Date.now(), m } };
+  if (!m.length) delete all[visitorId];
   try {
-    sessionStorage.setItem(outboxKey, JSON.stringify({ v: visitorId, at: Date.now(), m } satisfies Outbox));
+    sessionStorage.setItem(outboxKey, JSON.stringify(all));
   } catch {
     // Storage blocked: the outbox lives as long as the page.
   }
@@ -766,8 +799,11 @@ function pump(again = false): void {
     watch(() => !conv);
     return;
   }
+  // Nothing goes before the socket is open (it sends on opening), so a
+  // message fixes its conversation once the session has told which one
+  // is open.
   const p = pending.find((q) => !q.held && !q.refused);
-  if (!p || p.waiting || (p.sent && !again)) return;
+  if (!p || p.waiting || (p.sent && !again) || !live.connected) return;
   if (!p.sent) p.conversationId = conv && conv.status === "open" ? conv.id : undefined;
   p.sent = true;
   live.send(out(p));
@@ -966,6 +1002,7 @@ function newConversation(): void {
 // ---------------------------------------------------------------- composing
 
 function send(): void {
+  leaving = false;
   const body = input.value.trim();
   const files = attach.size() > 0;
   if (!body && !files) return;
@@ -1078,7 +1115,7 @@ async function start(): Promise<void> {
   // until the visitor answers (or writes, attaches, gives an address, or
   // the site identifies its user). Looking costs nothing and leaves no
   // visitor behind.
-  if (botFlow() && !savedToken() && !left) return;
+  if (botFlow() && !savedToken() && !outbox[""]) return;
   await begin();
   render();
 }
