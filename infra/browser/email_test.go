@@ -133,6 +133,8 @@ func TestEmailCaptureAndReplyByEmail(t *testing.T) {
 	signIn(t, agent, "alice")
 	openConversation(t, agent, "invoice for order 1815")
 	waitFor(t, agent, "the address shows, unconfirmed", `document.querySelector(".thead .contact-addr").textContent === `+js(addr)+` && document.querySelector(".thead .pill.unconfirmed") !== null`)
+	waitFor(t, agent, "the contact's sidebar calls it the same", `document.querySelector(".thead .pill.unconfirmed").textContent === "Unconfirmed" &&
+		[...document.querySelectorAll(".csb-facts dd")].some(d => d.textContent === `+js(addr+"Unconfirmed")+`)`)
 	waitFor(t, agent, "chat is suggested while the visitor is online", `document.querySelector('.channel-switch [data-channel="chat"]').getAttribute("aria-pressed") === "true" && !document.querySelector('.channel-switch [data-channel="email"]').disabled`)
 
 	// The visitor leaves: the editor switches to email, live.

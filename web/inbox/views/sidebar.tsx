@@ -131,7 +131,7 @@ function Contact({ id, c }: { id: string; c: ContactCard }) {
           {c.email || "—"}
           {c.email ? (c.emailVerified
             ? <span class="pill verified" title="Confirmed by its owner, vouched for by the site or set by an agent">Verified</span>
-            : <span class="pill unconfirmed" title="Typed by the visitor and not confirmed yet">Unverified</span>) : null}
+            : <span class="pill unconfirmed" title="Typed by the visitor and not confirmed yet">Unconfirmed</span>) : null}
         </dd>
       </div>
       {c.externalId ? <Fact label="User id" value={c.externalId} title="The site's own id of this user, signed by the site" /> : null}
