@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -308,4 +309,41 @@ func TestRevokedUsersUnsentMessage(t *testing.T) {
 	again := frame(t, tab, frameID(chat))
 	waitFor(t, again, "the user's page sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) && !document.querySelector(".pending")`)
 	storedOnceBeside(t, kept, first)
+}
+
+// TestIdentifyFailsOnTheNetwork: a message written while the site's
+// identify is answered waits for it; the identify fails on the network
+// (no answer, not a refusal). The message does not go as the anonymous
+// visitor: the identify is tried again, and once it is answered the
+// message goes, once, as the user.
+func TestIdentifyFailsOnTheNetwork(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, tab)
+	first := "Anonymous first " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	identifies := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
+	id := identifies.next("the identify")
+	held := "Held for the user " + tag
+	typeInto(t, chat, "textarea.input", held+"\r")
+	waitFor(t, chat, "the message waits for the identify", `document.querySelector(".log .pending") !== null`)
+	identifies.fail(id)
+	again := identifies.next("the identify, tried again")
+	if n := len(storedWith(t, held)); n != 0 {
+		t.Fatalf("the message was stored %d times as the anonymous visitor after the identify failed on the network", n)
+	}
+	identifies.release(again)
+	waitFor(t, chat, "the message goes once the identify is answered", `document.querySelector(".log").textContent.includes(`+js(held)+`) && !document.querySelector(".pending")`)
+	items, firsts := storedWith(t, held), storedWith(t, first)
+	if len(items) != 1 || items[0]["pk"].(*types.AttributeValueMemberS).Value == firsts[0]["pk"].(*types.AttributeValueMemberS).Value {
+		t.Fatalf("the message is stored %d times, want once, outside the anonymous visitor's conversation", len(items))
+	}
+	other := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
+	waitFor(t, other, "the user's conversation holds it, in another tab", `document.querySelector(".log").textContent.includes(`+js(held)+`)`)
 }

@@ -230,4 +230,34 @@ func TestUnsentMessageAcrossAFailingSession(t *testing.T) {
 		!document.querySelector(".pending")`)
 	storedOnceBeside(t, kept, first)
 	storedOnceBeside(t, next, first)
+	sk := func(body string) string { return storedWith(t, body)[0]["sk"].(*types.AttributeValueMemberS).Value }
+	if !(sk(first) < sk(kept) && sk(kept) < sk(next)) {
+		t.Errorf("stored out of the order written: %s, %s, %s", sk(first), sk(kept), sk(next))
+	}
+}
+
+// TestResumeUnansweredAfterReconnect: the socket drops, the visitor writes
+// while it is down, and on the new socket the resume's function fails
+// (API Gateway answers nothing of it). The message waits for the resume
+// only so long: it goes, once.
+func TestResumeUnansweredAfterReconnect(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, tab)
+	first := "First " + tag
+	typeInto(t, chat, "textarea.input", first+"\r")
+	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	tickets := holdRequests(t, chat, "*/widget/ticket")
+	dropVisitorSockets(t)
+	id := tickets.next("the ticket of the new socket")
+	down := "Written while down " + tag
+	typeInto(t, chat, "textarea.input", down+"\r")
+	waitFor(t, chat, "the message is on its way", `document.querySelector(".log .pending") !== null`)
+	if err := cloud.CrashNext("WsMessageFunction", 1); err != nil {
+		t.Fatal(err)
+	}
+	tickets.release(id)
+	waitWithin(t, chat, 25*time.Second, "the message is sent", `document.querySelector(".log").textContent.includes(`+js(down)+`) && !document.querySelector(".pending")`)
+	storedOnceBeside(t, down, first)
 }

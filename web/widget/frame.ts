@@ -29,6 +29,8 @@ interface Pending {
   retries?: number;
   // Written while the site's identify was answered: sent once it is.
   held?: boolean;
+  // When it was written (the outbox keeps it for a day).
+  at?: number;
   // sent: its frame went out once, so its conversation is fixed: a
   // resend is the same request.
   sent?: boolean;
@@ -121,28 +123,24 @@ let botOff = false;
 let opened = "";
 // The outbox: what the visitor wrote and is not sent yet outlives a reload
 // or a later page of the site in this tab (sessionStorage), kept per
-// visitor id ("" before any session) for a day (well within the 7 days a
-// client id keeps a message from being stored twice), and sent when the
-// chat window is that visitor again. Not kept: files (uploaded for this
-// page) and what waits for an identify (whose visitor is not known yet).
-// outbox is what earlier pages left and this one has not restored.
+// visitor id ("" before any session), each message for a day from when it
+// was written (well within the 7 days a client id keeps a message from
+// being stored twice), and sent when the chat window is that visitor
+// again. Not kept: files (uploaded for this page) and what waits for an
+// identify (whose visitor is not known yet). outbox is what earlier pages
+// left and this one has not restored: client id, text, time written.
 const outboxKey = "parley.outbox." + channel;
-type Kept = { at: number; m: [string, string][] };
-let outbox: Record<string, Kept> = {};
+type Kept = [string, string, number];
+let outbox: Record<string, Kept[]> = {};
 try {
-  outbox = JSON.parse(sessionStorage.getItem(outboxKey) || "{}");
-  for (const v in outbox) if (!(Date.now() - outbox[v].at < 864e5)) delete outbox[v];
+  const o = JSON.parse(sessionStorage.getItem(outboxKey) || "{}") as Record<string, Kept[]>;
+  for (const v in o) {
+    const m = o[v].filter((k) => Date.now() - k[2] < 864e5);
+    if (m.length) outbox[v] = m;
+  }
 } catch {
   // Storage blocked: nothing kept.
 }
-// leaving is set from the moment the page is being left: what it does as
-// it goes (an identify cut short) is neither sent nor kept. A host page
-// that stays after all (it asked the visitor) clears it on the visitor's
-// next message.
-let leaving = false;
-addEventListener("beforeunload", () => (leaving = true));
-addEventListener("pagehide", () => (leaving = true));
-addEventListener("pageshow", () => (leaving = false));
 // capture is the email capture (capture.ts, a chunk) once loaded.
 let capture: EmailCapture | undefined;
 let captureChunk: Promise<EmailCapture> | undefined;
@@ -566,14 +564,23 @@ async function session(): Promise<void> {
 async function identify(a: Assertion): Promise<void> {
   identifying = true;
   let s: VisitorSession | null;
-  try {
-    await starting;
-    s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
-  } catch {
-    // Cut short because the page is going: what waits for it goes nowhere
-    // (neither as the visitor the window is nor into the outbox).
-    if (leaving) return;
-    s = null;
+  for (let wait = 1e3; ; wait = Math.min(2 * wait, 3e4)) {
+    try {
+      await starting;
+      s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
+      break;
+    } catch (e) {
+      // Refused: the visitor stays who it was. Unanswered (offline, a
+      // busy or failing server, the page being left), it is tried again,
+      // and what waits for it waits on: it never goes as the visitor the
+      // window was only because no answer came.
+      const status = (e as { status?: number }).status;
+      if (status && status < 500 && status !== 429) {
+        s = null;
+        break;
+      }
+      await new Promise((go) => setTimeout(go, wait));
+    }
   }
   identifying = false;
   const held = pending.filter((p) => p.held);
@@ -722,8 +729,12 @@ const live = new Live<VisitorFrame>({
   onOpen: () => {
     notice.hidden = true;
     resuming = !!conv;
-    if (conv) live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
-    else flush();
+    if (conv) {
+      live.send({ action: "resume", conversationId: conv.id, afterSeq: lastSeq() });
+      // A resume never answered (its function failed) does not hold the
+      // queue.
+      setTimeout(() => resuming && ((resuming = false), flush()), 1e4);
+    } else flush();
     reportPage();
     render();
   },
@@ -750,30 +761,35 @@ function flush(): void {
 // already is stored once). Never while an identify is answered.
 function restore(): void {
   if (identifying || !visitorId) return;
+  const back: Pending[] = [];
   for (const v of identified ? [visitorId] : [visitorId, ""]) {
-    for (const [clientId, body] of outbox[v]?.m || []) if (!pending.some((p) => p.clientId === clientId)) pending.push({ clientId, body });
+    for (const [clientId, body, at] of outbox[v] || []) if (![...pending, ...back].some((p) => p.clientId === clientId)) back.push({ clientId, body, at });
     delete outbox[v];
   }
+  // They were written before what this page wrote and has not sent: they
+  // go first, after what is on its way.
+  let i = pending.length;
+  while (i && !pending[i - 1].sent) i--;
+  pending.splice(i, 0, ...back);
 }
 
 // unsent is what of ps the outbox keeps.
-function unsent(ps: Pending[]): [string, string][] {
-  return ps.filter((p) => !p.files && !p.waiting && !p.refused && !p.held).map((p) => [p.clientId, p.body]);
+function unsent(ps: Pending[]): Kept[] {
+  return ps.filter((p) => !p.files && !p.waiting && !p.refused && !p.held).map((p) => [p.clientId, p.body, p.at || Date.now()]);
 }
 
 // park sets ps aside for the visitor the window is, before it becomes
 // another: a later page that is that visitor again sends them.
 function park(ps: Pending[]): void {
   const m = unsent(ps);
-  if (m.length) outbox[visitorId] = { at: Date.now(), m: [...(outbox[visitorId]?.m || []), ...m] };
+  if (m.length) outbox[visitorId] = [...(outbox[visitorId] || []), ...m];
 }
 
 // keep stores the outbox: what earlier pages left and this one has not
 // restored, and this visitor's unsent messages.
 function keep(): void {
-  if (leaving) return;
-  const m = [...(outbox[visitorId]?.m || []), ...unsent(pending)];
-  const all = { ...outbox, [visitorId]: { at: Date.now(), m } };
+  const m = [...(outbox[visitorId] || []), ...unsent(pending)];
+  const all = { ...outbox, [visitorId]: m };
   if (!m.length) delete all[visitorId];
   try {
     sessionStorage.setItem(outboxKey, JSON.stringify(all));
@@ -1002,7 +1018,6 @@ function newConversation(): void {
 // ---------------------------------------------------------------- composing
 
 function send(): void {
-  leaving = false;
   const body = input.value.trim();
   const files = attach.size() > 0;
   if (!body && !files) return;
@@ -1018,7 +1033,7 @@ function send(): void {
 function post(body: string, files = false): void {
   void begin();
   const giving = files ? undefined : bot?.give(body);
-  const p: Pending = { clientId: uuid(), body, held: identifying, waiting: files || !!giving };
+  const p: Pending = { clientId: uuid(), body, at: Date.now(), held: identifying, waiting: files || !!giving };
   pending.push(p);
   if (files) {
     // The message waits for its files (and holds the ones after it); those
