@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
@@ -217,8 +218,7 @@ func TestUnsentAnonymousMessageStaysAnonymous(t *testing.T) {
 	user := "user-" + uuid.NewString()
 	tag := uuid.NewString()[:8]
 	tab := newTab(t, newBrowser(t))
-	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, tab)
+	chat := openChat(t, tab, "")
 	first, kept := "Anonymous first "+tag, "Unsent anonymous "+tag
 	leaveUnsent(t, chat, first, kept)
 
@@ -237,6 +237,31 @@ func TestUnsentAnonymousMessageStaysAnonymous(t *testing.T) {
 	storedOnceBeside(t, kept, first)
 }
 
+// identifying is a chat window whose visitor sent first and then held,
+// while the site's identify, held in identifies (request id), is
+// answered.
+type identifying struct {
+	chat        context.Context
+	first, held string
+	identifies  *held
+	id          fetch.RequestID
+}
+
+// writeWhileIdentifying opens the chat in tab as the browser's anonymous
+// visitor, sends a message, has the page identify user with signature
+// (the request held) and writes a message, which waits for the answer.
+func writeWhileIdentifying(t *testing.T, tab context.Context, user, signature, tag string) identifying {
+	t.Helper()
+	w := identifying{chat: openChat(t, tab, ""), first: "Anonymous first " + tag, held: "Held for the user " + tag}
+	sendMessage(t, w.chat, w.first)
+	w.identifies = holdRequests(t, w.chat, "*/widget/identify")
+	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(signature)+`}) || true`)
+	w.id = w.identifies.next("the identify")
+	typeInto(t, w.chat, "textarea.input", w.held+"\r")
+	waitFor(t, w.chat, "the message waits for the identify", `document.querySelector(".log .pending") !== null`)
+	return w
+}
+
 // TestMessageHeldForAnIdentifyIsNotKept: a message written while the
 // site's identify is answered waits for it (it goes as whoever the answer
 // says); the page is left first. The tab's next page does not identify:
@@ -247,17 +272,8 @@ func TestMessageHeldForAnIdentifyIsNotKept(t *testing.T) {
 	user := "user-" + uuid.NewString()
 	tag := uuid.NewString()[:8]
 	tab := newTab(t, newBrowser(t))
-	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, tab)
-	first := "Anonymous first " + tag
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
-	identifies := holdRequests(t, chat, "*/widget/identify")
-	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
-	identifies.next("the identify")
-	held := "Held for the user " + tag
-	typeInto(t, chat, "textarea.input", held+"\r")
-	waitFor(t, chat, "the message waits for the identify", `document.querySelector(".log .pending") !== null`)
+	w := writeWhileIdentifying(t, tab, user, identity.Sign(secret, user), tag)
+	chat, held := w.chat, w.held
 
 	anonymous := openAnonymously(t, tab, chat)
 	if eval[bool](t, anonymous, `document.querySelector(".log").textContent.includes(`+js(held)+`)`) {
@@ -321,19 +337,9 @@ func TestIdentifyFailsOnTheNetwork(t *testing.T) {
 	user := "user-" + uuid.NewString()
 	tag := uuid.NewString()[:8]
 	browser := newBrowser(t)
-	tab := newTab(t, browser)
-	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, tab)
-	first := "Anonymous first " + tag
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
-	identifies := holdRequests(t, chat, "*/widget/identify")
-	eval[bool](t, tab, `window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(secret, user))+`}) || true`)
-	id := identifies.next("the identify")
-	held := "Held for the user " + tag
-	typeInto(t, chat, "textarea.input", held+"\r")
-	waitFor(t, chat, "the message waits for the identify", `document.querySelector(".log .pending") !== null`)
-	identifies.fail(id)
+	w := writeWhileIdentifying(t, newTab(t, browser), user, identity.Sign(secret, user), tag)
+	chat, first, held, identifies := w.chat, w.first, w.held, w.identifies
+	identifies.fail(w.id)
 	again := identifies.next("the identify, tried again")
 	if n := len(storedWith(t, held)); n != 0 {
 		t.Fatalf("the message was stored %d times as the anonymous visitor after the identify failed on the network", n)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 )
@@ -147,13 +148,19 @@ func TestWidgetOnASilentSocket(t *testing.T) {
 	}
 }
 
+// sendMessage sends text in chat and waits until it is stored.
+func sendMessage(t *testing.T, chat context.Context, text string) {
+	t.Helper()
+	typeInto(t, chat, "textarea.input", text+"\r")
+	waitFor(t, chat, "the message is stored", `document.querySelector(".log").textContent.includes(`+js(text)+`) && document.querySelector(".receipt").textContent === "Sent"`)
+}
+
 // leaveUnsent sends first in chat and waits until it is stored, then
 // silences the visitor sockets (dead, as after a sleep) and writes kept,
 // which stays on its way.
 func leaveUnsent(t *testing.T, chat context.Context, first, kept string) {
 	t.Helper()
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	sendMessage(t, chat, first)
 	for _, id := range visitorSockets(t) {
 		cloud.SilenceSocket(id)
 	}
@@ -180,21 +187,29 @@ func storedOnceBeside(t *testing.T, body, first string) {
 	}
 }
 
+// unsentInANewTab opens the chat in a new visitor's tab and leaves there
+// the message "Written on a dead socket <tag>" unsent after "Before the
+// reload <tag>" (leaveUnsent); it returns the tag, the tab and the chat
+// window.
+func unsentInANewTab(t *testing.T) (tag string, visitor context.Context, chat target.ID) {
+	t.Helper()
+	tag = uuid.NewString()[:8]
+	visitor = newTab(t, newBrowser(t))
+	window := openChat(t, visitor, "")
+	leaveUnsent(t, window, "Before the reload "+tag, "Written on a dead socket "+tag)
+	return tag, visitor, frameID(window)
+}
+
 // TestUnsentMessageOutlivesAReload: a message written on a socket that
 // died unseen, with the page reloaded before the window noticed, is not
 // lost: the reloaded window shows it on its way and sends it, and the
 // agent gets it once.
 func TestUnsentMessageOutlivesAReload(t *testing.T) {
-	tag := uuid.NewString()[:8]
-	visitor := newTab(t, newBrowser(t))
-	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, visitor)
+	tag, visitor, old := unsentInANewTab(t)
 	first, kept := "Before the reload "+tag, "Written on a dead socket "+tag
-	leaveUnsent(t, chat, first, kept)
-	old := frameID(chat)
 	step(t, visitor, "reload before the window notices", chromedp.Reload())
 	step(t, visitor, "open the chat again", chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat = frame(t, visitor, old)
+	chat := frame(t, visitor, old)
 	waitFor(t, chat, "the reloaded window sends the message", `document.querySelector(".log").textContent.includes(`+js(kept)+`) &&
 		!document.querySelector(".pending") && document.querySelector(".receipt").textContent === "Sent"`)
 
@@ -211,19 +226,14 @@ func TestUnsentMessageOutlivesAReload(t *testing.T) {
 // visitor writes meanwhile: what the last page left still goes, once,
 // and so does the new message.
 func TestUnsentMessageAcrossAFailingSession(t *testing.T) {
-	tag := uuid.NewString()[:8]
-	visitor := newTab(t, newBrowser(t))
-	step(t, visitor, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, visitor)
+	tag, visitor, old := unsentInANewTab(t)
 	first, kept := "Before the reload "+tag, "Written on a dead socket "+tag
-	leaveUnsent(t, chat, first, kept)
-	old := frameID(chat)
 	step(t, visitor, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher))
 	if err := cloud.CrashNext("WidgetApiFunction", 4); err != nil {
 		t.Fatal(err)
 	}
 	step(t, visitor, "open the chat again", chromedp.Click(launcher))
-	chat = frame(t, visitor, old)
+	chat := frame(t, visitor, old)
 	next := "Written after the reload " + tag
 	typeInto(t, chat, "textarea.input", next+"\r")
 	waitWithin(t, chat, 30*time.Second, "both messages are sent", `(t => t.includes(`+js(kept)+`) && t.includes(`+js(next)+`))(document.querySelector(".log").textContent) &&
@@ -243,11 +253,9 @@ func TestUnsentMessageAcrossAFailingSession(t *testing.T) {
 func TestResumeUnansweredAfterReconnect(t *testing.T) {
 	tag := uuid.NewString()[:8]
 	tab := newTab(t, newBrowser(t))
-	step(t, tab, "open the chat", chromedp.Navigate(cloud.Endpoints().DemoSite), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
-	chat := frame(t, tab)
+	chat := openChat(t, tab, "")
 	first := "First " + tag
-	typeInto(t, chat, "textarea.input", first+"\r")
-	waitFor(t, chat, "the first message is stored", `document.querySelector(".receipt").textContent === "Sent"`)
+	sendMessage(t, chat, first)
 	tickets := holdRequests(t, chat, "*/widget/ticket")
 	dropVisitorSockets(t)
 	id := tickets.next("the ticket of the new socket")
