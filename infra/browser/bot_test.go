@@ -387,6 +387,27 @@ func TestBotStartOnASilentSocket(t *testing.T) {
 	}
 }
 
+// TestBotPageIdentifyFailsOnce: on a bot's page, with no session yet, the
+// site's identify fails on the network; the visitor answers the bot
+// meanwhile (the answer waits for the identify, and asks for the
+// session). The identify is tried again, is answered, and the answer
+// starts the bot's conversation as the user.
+func TestBotPageIdentifyFailsOnce(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	ch := botChannel(t, tag, []doc{greeter()}, []doc{})
+	site, chat := openBotChat(t, newBrowser(t), ch["id"].(string))
+	user := "user-" + tag
+	identifies := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, site, `(window.Parley.identify({externalId: `+js(user)+`, signature: `+js(identity.Sign(identitySecret(t), user))+`}), true)`)
+	identifies.fail(identifies.next("the identify"))
+	step(t, chat, "press Sales", chromedp.Click(chromedp.CSS(".log .bot-replies button:first-child")))
+	identifies.release(identifies.next("the identify, tried again"))
+	waitFor(t, chat, "the bot answers", asked("Which plan?", "Team|"+hostileButton))
+	if n := channelConversations(t, ch["id"].(string)); n != 1 {
+		t.Errorf("the channel has %d conversations, want the one the answer started", n)
+	}
+}
+
 // TestBotPageOfTheSite: on a bot's page the session waits for the
 // visitor's first answer, and what the site says of its visitor is not
 // lost meanwhile. The page sets attributes; the visitor answers with a

@@ -564,9 +564,11 @@ async function session(): Promise<void> {
 async function identify(a: Assertion): Promise<void> {
   identifying = true;
   let s: VisitorSession | null;
+  // The session on its way, if any, first; not again on a retry: a
+  // session asked for since waits for this identify.
+  await starting;
   for (let wait = 1e3; ; wait = Math.min(2 * wait, 3e4)) {
     try {
-      await starting;
       s = await api("POST", "/widget/identify", { channelId: channel, embedder: parentOrigin, ...a });
       break;
     } catch (e) {
