@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"github.com/parleychat/parley/infra/chatclient"
 	"github.com/parleychat/parley/shared/identity"
+	"github.com/parleychat/parley/shared/settings"
 )
 
 // identitySecret reads the identity secret as a site's backend does.
@@ -352,4 +354,276 @@ func TestIdentifyFailsOnTheNetwork(t *testing.T) {
 	}
 	other := identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user))
 	waitFor(t, other, "the user's conversation holds it, in another tab", `document.querySelector(".log").textContent.includes(`+js(held)+`)`)
+}
+
+// identifyJS is a page's call of identify for user.
+func identifyJS(secret []byte, user string) string {
+	return `(window.Parley.identify({externalId: ` + js(user) + `, signature: ` + js(identity.Sign(secret, user)) + `}), true)`
+}
+
+// nextIdentifyOf waits for the next identify h holds (letting preflights
+// through) and returns whom it identifies and its request.
+func nextIdentifyOf(t *testing.T, h *held, what string) (string, fetch.RequestID) {
+	t.Helper()
+	e := h.nextRequest(what)
+	for e.Request.Method == "OPTIONS" {
+		h.pass(e.RequestID)
+		e = h.nextRequest(what)
+	}
+	var body struct {
+		ExternalID string `json:"externalId"`
+	}
+	sentJSON(t, e, &body)
+	return body.ExternalID, e.RequestID
+}
+
+// userConversation is the conversation of user, as another tab of browser
+// that identifies the user finds it (it writes a message there).
+func userConversation(t *testing.T, browser context.Context, secret []byte, user string) string {
+	t.Helper()
+	probe := "Probe as " + user
+	sendMessage(t, identifyOnDemo(t, newTab(t, browser), user, identity.Sign(secret, user)), probe)
+	return pkOf(t, probe)
+}
+
+// pkOf is the conversation of the one message stored with text body.
+func pkOf(t *testing.T, body string) string {
+	t.Helper()
+	items := storedWith(t, body)
+	if len(items) != 1 {
+		t.Fatalf("%q stored %d times", body, len(items))
+	}
+	return items[0]["pk"].(*types.AttributeValueMemberS).Value
+}
+
+// TestIdentifyTwiceTheLastWins: the site identifies A, whose identify
+// fails on the network, then B, answered. A's identify is not tried again
+// (or its answer changes nothing): the window stays B, and what the
+// visitor writes next goes into B's conversation.
+func TestIdentifyTwiceTheLastWins(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	a, b := "userA-"+tag, "userB-"+tag
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	chat := openChat(t, tab, "")
+	first := "Anonymous first " + tag
+	sendMessage(t, chat, first)
+	ids := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, tab, identifyJS(secret, a))
+	who, id := nextIdentifyOf(t, ids, "A's identify")
+	if who != a {
+		t.Fatalf("first identify is %s", who)
+	}
+	ids.fail(id)
+	eval[bool](t, tab, identifyJS(secret, b))
+	who, id = nextIdentifyOf(t, ids, "B's identify")
+	if who != b {
+		t.Fatalf("second request is %s, want B's", who)
+	}
+	ids.pass(id)
+	waitFor(t, chat, "the window is B (the anonymous log is gone)", `!document.querySelector(".log").textContent.includes(`+js(first)+`)`)
+	select {
+	case e := <-ids.paused:
+		ids.release(e.RequestID)
+		if e.Request.Method == "OPTIONS" {
+			time.Sleep(time.Second)
+		}
+	case <-time.After(4 * time.Second):
+		step(t, chat, "hold no more", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+			return err
+		}))
+	}
+	time.Sleep(time.Second)
+	after := "After both identifies " + tag
+	typeInto(t, chat, "textarea.input", after+"\r")
+	waitFor(t, chat, "sent", `document.querySelector(".log").textContent.includes(`+js(after)+`) && !document.querySelector(".pending")`)
+	if pkOf(t, after) != userConversation(t, browser, secret, b) {
+		t.Errorf("a message written after the page identified B (last) went outside B's conversation: the stale identify of A won")
+	}
+}
+
+// TestIdentifyTwiceWhatWaitsGoesAsTheLast: both identifies in flight, the
+// visitor writes after the page said B; A is answered first. The message
+// waits for B's answer and goes into B's conversation.
+func TestIdentifyTwiceWhatWaitsGoesAsTheLast(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	a, b := "userA-"+tag, "userB-"+tag
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	chat := openChat(t, tab, "")
+	sendMessage(t, chat, "Anonymous first "+tag)
+	ids := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, tab, identifyJS(secret, a))
+	_, ida := nextIdentifyOf(t, ids, "A's identify")
+	eval[bool](t, tab, identifyJS(secret, b))
+	_, idb := nextIdentifyOf(t, ids, "B's identify")
+	held := "Written after identify(B) " + tag
+	typeInto(t, chat, "textarea.input", held+"\r")
+	waitFor(t, chat, "held", `document.querySelector(".log .pending") !== null`)
+	ids.pass(ida)
+	time.Sleep(2 * time.Second)
+	if !eval[bool](t, chat, `!!document.querySelector(".pending")`) {
+		t.Error("the message went on A's answer, before B's")
+	}
+	ids.release(idb)
+	time.Sleep(2 * time.Second)
+	if pkOf(t, held) != userConversation(t, browser, secret, b) {
+		t.Errorf("a message written after the page identified B went as A (A answered first)")
+	}
+}
+
+// TestIdentifyNotOnThisSite: the channel is taken off the site while the
+// chat is open; the site identifies its user, answered 403 (not on this
+// site). The message written meanwhile goes nowhere (not as the anonymous
+// visitor over the socket still open), and the window says the chat is
+// not available here.
+func TestIdentifyNotOnThisSite(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	ch := newChannel(t, "main", "Off the site "+tag, nil)
+	page := sitePage(t, embed(ch["id"].(string)))
+	tab := newTab(t, newBrowser(t))
+	step(t, tab, "open", chromedp.Navigate(page), chromedp.WaitVisible(launcher), chromedp.Click(launcher))
+	chat := frame(t, tab)
+	first := "Listed " + tag
+	sendMessage(t, chat, first)
+	ch["allowedOrigins"] = []string{"https://elsewhere.example.com"}
+	saveChannel(t, ch)
+	if err := cloud.Advance(settings.CacheTTL); err != nil {
+		t.Fatal(err)
+	}
+	ids := holdRequests(t, chat, "*/widget/identify")
+	user := "user-" + tag
+	eval[bool](t, tab, identifyJS(secret, user))
+	id := ids.next("the identify")
+	held := "For the user " + tag
+	typeInto(t, chat, "textarea.input", held+"\r")
+	waitFor(t, chat, "held", `document.querySelector(".log .pending") !== null`)
+	ids.release(id)
+	waitFor(t, chat, "settled", `!document.querySelector(".pending") || document.querySelector(".notice").textContent.includes("not available")`)
+	notice := eval[string](t, chat, `(n => n.hidden ? "" : n.textContent)(document.querySelector(".notice"))`)
+	if n := len(storedWith(t, held)); n != 0 {
+		storedOnceBeside(t, held, first)
+		t.Errorf("the message held for the user went as the anonymous visitor (%d stored) after a 403 'not on this site'", n)
+	}
+	if notice == "" {
+		t.Errorf("the window does not say the chat is not available here")
+	}
+}
+
+// TestFileWhileIdentifying: the visitor attaches a file while the site's
+// identify is answered, which fails once on the network: the upload slot
+// is asked for once the identify says who the visitor is, and the message
+// with its file goes, once.
+func TestFileWhileIdentifying(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	user := "user-" + tag
+	tab := newTab(t, newBrowser(t))
+	chat := openChat(t, tab, "")
+	sendMessage(t, chat, "Anonymous first "+tag)
+	ids := holdRequests(t, chat, "*/widget/identify")
+	eval[bool](t, tab, identifyJS(secret, user))
+	id := ids.next("the identify")
+	dropFiles(t, chat, ".log", jsFile("photo-"+tag+".png", "image/png", picture(t, 4, 3)))
+	body := "With a photo " + tag
+	typeInto(t, chat, "textarea.input", body+"\r")
+	waitFor(t, chat, "held", `document.querySelector(".log .pending") !== null`)
+	ids.fail(id)
+	ids.release(ids.next("the retry"))
+	waitFor(t, chat, "settled", `!document.querySelector(".pending:not(.refused)")`)
+	if eval[bool](t, chat, `!!document.querySelector(".pending.refused")`) || len(storedWith(t, body)) != 1 {
+		t.Errorf("the message with a file written while the identify was answered was refused (stored %d)", len(storedWith(t, body)))
+	}
+}
+
+// TestUploadOutlastsIdentify: the visitor attaches a file and writes while
+// the site's identify is answered; the identify is answered (a new
+// visitor) before the upload is done. The message goes once its file is
+// up, and so does the one written after it.
+func TestUploadOutlastsIdentify(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	user := "user-" + tag
+	tab := newTab(t, newBrowser(t))
+	chat := openChat(t, tab, "")
+	sendMessage(t, chat, "Anonymous first "+tag)
+	hold := holdRequests(t, chat, "*/widget/identify", "*/widget/uploads")
+	var identifyID, uploadID fetch.RequestID
+	eval[bool](t, tab, identifyJS(secret, user))
+	next := func(what string) {
+		for {
+			e := hold.nextRequest(what)
+			if e.Request.Method == "OPTIONS" {
+				hold.pass(e.RequestID)
+				continue
+			}
+			if strings.Contains(e.Request.URL, "/widget/identify") {
+				identifyID = e.RequestID
+			} else {
+				uploadID = e.RequestID
+			}
+			return
+		}
+	}
+	next("the identify")
+	dropFiles(t, chat, ".log", jsFile("photo-"+tag+".png", "image/png", picture(t, 4, 3)))
+	body := "With a photo " + tag
+	typeInto(t, chat, "textarea.input", body+"\r")
+	waitFor(t, chat, "held", `document.querySelector(".log .pending") !== null`)
+	asked := uploadID != ""
+	hold.pass(identifyID)
+	waitFor(t, chat, "the window is the user's", `!document.querySelector(".log").textContent.includes("Anonymous first")`)
+	if !asked {
+		next("the upload slot")
+	}
+	if asked {
+		t.Error("the upload slot was asked for before the identify was answered")
+	}
+	hold.release(uploadID)
+	later := "Written later " + tag
+	typeInto(t, chat, "textarea.input", later+"\r")
+	waitWithin(t, chat, 20*time.Second, "both messages go", `(t => t.includes(`+js(body)+`) && t.includes(`+js(later)+`))(document.querySelector(".log").textContent) && !document.querySelector(".pending")`)
+	if a, b := len(storedWith(t, body)), len(storedWith(t, later)); a != 1 || b != 1 {
+		t.Errorf("the messages are stored %d and %d times, want once each", a, b)
+	}
+}
+
+// TestRevokedWhileIdentifying: the window is user A; the site identifies
+// B (answer held) and the visitor writes; A is revoked meanwhile (its
+// socket closed), and the window becomes the anonymous visitor. The
+// message written for B's identify waits on, and goes as B once B's
+// answer comes.
+func TestRevokedWhileIdentifying(t *testing.T) {
+	secret := identitySecret(t)
+	tag := uuid.NewString()[:8]
+	a, b := "userA-"+tag, "userB-"+tag
+	browser := newBrowser(t)
+	tab := newTab(t, browser)
+	chat := identifyOnDemo(t, tab, a, identity.Sign(secret, a))
+	first := "Signed in as A " + tag
+	sendMessage(t, chat, first)
+	ids := holdRequests(t, chat, "*/widget/identify")
+	time.Sleep(1100 * time.Millisecond)
+	eval[bool](t, tab, identifyJS(secret, b))
+	_, idb := nextIdentifyOf(t, ids, "B's identify")
+	held := "Held for B " + tag
+	typeInto(t, chat, "textarea.input", held+"\r")
+	waitFor(t, chat, "held", `document.querySelector(".log .pending") !== null`)
+	now := cloud.Now().Unix()
+	e := cloud.Endpoints()
+	if _, err := chatclient.Revoke(t.Context(), chatclient.Endpoints{HTTPAPI: e.HTTPAPI, WebSocket: e.WebSocket, InboxOrigin: cloud.URL()},
+		identity.Revocation{ExternalID: a, IssuedAt: now, Signature: identity.SignRevoke(secret, a, now)}); err != nil {
+		t.Fatal(err)
+	}
+	waitWithin(t, chat, 30*time.Second, "the window is the anonymous visitor", `!document.querySelector(".log").textContent.includes(`+js(first)+`)`)
+	ids.release(idb)
+	time.Sleep(3 * time.Second)
+	waitFor(t, chat, "the message goes as B", `document.querySelector(".log").textContent.includes(`+js(held)+`) && !document.querySelector(".pending")`)
+	if n := len(storedWith(t, held)); n != 1 {
+		t.Errorf("the message written for B's identify is stored %d times, want once", n)
+	}
 }

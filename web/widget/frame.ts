@@ -177,7 +177,13 @@ const input = h("textarea", { class: "input", rows: "1", placeholder: t.placehol
 const sendBtn = h("button", { class: "send", type: "submit", "aria-label": t.send, title: t.send }, svg(sendIcon, 20));
 const app = h("main", { class: "app", "aria-labelledby": "title", "data-drop": t.drop });
 const attach = new Attach({
-  ask: (filename, size) => begin().then(() => api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size })),
+  // A file's slot is the visitor's: asked for once an identify under way
+  // has said who that is.
+  ask: async (filename, size) => {
+    await begin();
+    while (identifying) await identifyDone;
+    return api<UploadSlot>("POST", "/widget/uploads", { conversationId: conv?.status === "open" ? conv.id : undefined, filename, size });
+  },
   locale, t, drops: app, input, changed: () => undefined,
 });
 const composer = h("form", { class: "composer" }, attach.button, attach.picker, input, sendBtn);
@@ -536,7 +542,8 @@ async function session(): Promise<void> {
     messages = new Map();
     through = 0;
     park(pending);
-    pending = [];
+    // What waits for an identify under way waits on: its answer decides.
+    pending = pending.filter((p) => p.held);
   }
   token = s.visitorToken;
   given = s.ticket ? { ticket: s.ticket, token, at: Date.now() } : null;
@@ -561,7 +568,9 @@ async function session(): Promise<void> {
 // visitor writes while the identify is answered waits for the answer and
 // goes as whoever it says the visitor is: never into the anonymous
 // visitor's conversation, which the next person on this browser would see.
+let identifyGen = 0;
 async function identify(a: Assertion): Promise<void> {
+  const gen = ++identifyGen;
   identifying = true;
   let s: VisitorSession | null;
   // The session on its way, if any, first; not again on a retry: a
@@ -577,13 +586,25 @@ async function identify(a: Assertion): Promise<void> {
       // and what waits for it waits on: it never goes as the visitor the
       // window was only because no answer came.
       const status = (e as { status?: number }).status;
+      if (gen !== identifyGen) return;
+      if (status === 403) {
+        try {
+          refused(e);
+        } catch {
+          // The chat ends here: what waits for the identify goes nowhere.
+        }
+        return;
+      }
       if (status && status < 500 && status !== 429) {
         s = null;
         break;
       }
       await new Promise((go) => setTimeout(go, wait));
+      if (gen !== identifyGen) return;
     }
   }
+  // A newer identify of the site supersedes this one: its answer decides.
+  if (gen !== identifyGen) return;
   identifying = false;
   const held = pending.filter((p) => p.held);
   for (const p of held) p.held = false;
@@ -608,7 +629,8 @@ async function identify(a: Assertion): Promise<void> {
   site?.forgetAttributes();
   through = 0;
   // What the anonymous visitor sent stays theirs.
-  pending = held.map((p) => ({ ...p, conversationId: conv?.status === "open" ? conv.id : undefined }));
+  for (const p of held) p.conversationId = conv?.status === "open" ? conv.id : undefined;
+  pending = held;
   restore();
   render();
   live.renew();
