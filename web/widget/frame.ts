@@ -810,13 +810,18 @@ function park(ps: Pending[]): void {
 }
 
 // keep stores the outbox: what earlier pages left and this one has not
-// restored, and this visitor's unsent messages.
+// restored, and this visitor's unsent messages. It runs with every
+// drawing and writes only when that changed.
+let written = "";
 function keep(): void {
   const m = [...(outbox[visitorId] || []), ...unsent(pending)];
   const all = { ...outbox, [visitorId]: m };
   if (!m.length) delete all[visitorId];
+  const json = JSON.stringify(all);
+  if (json === written) return;
+  written = json;
   try {
-    sessionStorage.setItem(outboxKey, JSON.stringify(all));
+    sessionStorage.setItem(outboxKey, json);
   } catch {
     // Storage blocked: the outbox lives as long as the page.
   }
