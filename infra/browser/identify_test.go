@@ -356,6 +356,27 @@ func TestIdentifyFailsOnTheNetwork(t *testing.T) {
 	waitFor(t, other, "the user's conversation holds it, in another tab", `document.querySelector(".log").textContent.includes(`+js(held)+`)`)
 }
 
+// TestIdentifyThatHangs: an identify whose request never answers (the
+// network went away under it) is given up after 15 s and tried again;
+// what the visitor wrote meanwhile waits for it, and goes as the user.
+func TestIdentifyThatHangs(t *testing.T) {
+	secret := identitySecret(t)
+	user := "user-" + uuid.NewString()
+	tag := uuid.NewString()[:8]
+	browser := newBrowser(t)
+	w := writeWhileIdentifying(t, newTab(t, browser), user, identity.Sign(secret, user), tag)
+	// w.id is never answered.
+	again := w.identifies.next("the identify, tried again after the first hung")
+	if n := len(storedWith(t, w.held)); n != 0 {
+		t.Fatalf("the message was stored %d times while the identify hung", n)
+	}
+	w.identifies.release(again)
+	waitFor(t, w.chat, "the message goes once the identify is answered", `document.querySelector(".log").textContent.includes(`+js(w.held)+`) && !document.querySelector(".pending")`)
+	if got, want := pkOf(t, w.held), userConversation(t, browser, secret, user); got != want {
+		t.Errorf("the message is in %s, want the user's conversation %s", got, want)
+	}
+}
+
 // identifyJS is a page's call of identify for user.
 func identifyJS(secret []byte, user string) string {
 	return `(window.Parley.identify({externalId: ` + js(user) + `, signature: ` + js(identity.Sign(secret, user)) + `}), true)`

@@ -492,7 +492,10 @@ async function api<T>(method: string, path: string, body?: object): Promise<T> {
   // API reads JSON whatever the type, and checks the Origin either way.
   if (token) headers.authorization = "Bearer " + token;
   if (body && token) headers["content-type"] = "application/json";
-  const r = await fetch(env.httpApi + path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit" });
+  // A request that hangs (the network went away under it) fails after
+  // 15 s, so what waits on it (an identify, a session) is tried again
+  // rather than held for good. Browsers without AbortSignal.timeout wait.
+  const r = await fetch(env.httpApi + path, { method, headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit", signal: AbortSignal.timeout?.(15e3) });
   if (!r.ok) throw Object.assign(new Error(`${method} ${path}: ${r.status}`), { status: r.status });
   return (await r.json()) as T;
 }
