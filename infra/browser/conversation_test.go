@@ -77,6 +77,7 @@ func TestConversation(t *testing.T) {
 	}
 	waitFor(t, chat, "the link is a safe link", `(() => { const a = document.querySelector(".theirs .bubble a"); return a && a.href === "https://northwind.example/grind" && a.target === "_blank" && a.rel.includes("noopener") })()`)
 	waitFor(t, chat, "the visitor's message shows as seen", `document.querySelector(".receipt").textContent === "" || document.querySelector(".receipt").textContent === "Seen"`)
+	waitFor(t, agent, "the inbox shows the reply as seen", seenUnder("we grind to order"))
 	// The log scrolls smoothly: the picture waits for it to reach the reply.
 	waitFor(t, chat, "the log shows its end", `(l => l.scrollHeight - l.scrollTop - l.clientHeight < 2)(document.querySelector(".log"))`)
 	screenshot(t, visitor, "widget-open.png")

@@ -63,3 +63,58 @@ func TestWidgetReadsEachSeqOnce(t *testing.T) {
 		t.Errorf("reads sent %v, want [2 3]", got)
 	}
 }
+
+// seenUnder is true when the inbox's thread shows "Seen" under the
+// message holding text, and under no other.
+func seenUnder(text string) string {
+	return `(() => { const s = [...document.querySelectorAll(".tlog .seen")];
+		return s.length === 1 && s[0].textContent === "Seen" && s[0].closest(".msg").textContent.includes(` + js(text) + `) })()`
+}
+
+const seenNowhere = `document.querySelector(".tlog .seen") === null`
+
+// TestInboxShowsWhatTheVisitorSaw: the thread shows "Seen" under the
+// agent's last reply the visitor has read: live when the open chat
+// window reads it, after a reload of the inbox from the thread's read,
+// not while the chat window is closed, and no longer once the visitor
+// writes after it.
+func TestInboxShowsWhatTheVisitorSaw(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	browser := newBrowser(t)
+	site := newTab(t, browser)
+	agent := newTab(t, browser)
+	chat := startChat(t, site, "Seen or not "+tag)
+	signIn(t, agent, "alice")
+	openConversation(t, agent, "Seen or not "+tag)
+	if !eval[bool](t, agent, seenNowhere) {
+		t.Error("the thread shows Seen before any reply")
+	}
+
+	typeInto(t, agent, "textarea.reply", "First answer "+tag+"\r")
+	waitFor(t, chat, "the reply arrives", `document.querySelector(".log").textContent.includes(`+js("First answer "+tag)+`)`)
+	waitFor(t, agent, "the open chat window read it: Seen under the reply", seenUnder("First answer "+tag))
+
+	step(t, agent, "reload the inbox", chromedp.Reload())
+	waitFor(t, agent, "the thread opens again from its address", `document.querySelector(".tlog")?.textContent.includes(`+js("First answer "+tag)+`)`)
+	waitFor(t, agent, "the thread's read brings Seen back", seenUnder("First answer "+tag))
+
+	// From here the chat window records the reads it sends.
+	eval[bool](t, chat, `(() => { `+readsSent+` })(), true`)
+	step(t, site, "close the chat window", chromedp.Click(launcher))
+	waitFor(t, site, "the chat window is closed", `window.Parley.isOpen() === false`)
+	typeInto(t, agent, "textarea.reply", "Second answer "+tag+"\r")
+	waitFor(t, chat, "the second reply reaches the closed window", `document.querySelector(".log").textContent.includes(`+js("Second answer "+tag)+`)`)
+	if got := eval[[]int64](t, chat, `window.__reads`); len(got) > 0 {
+		t.Errorf("the closed chat window sent reads %v", got)
+	}
+	if !eval[bool](t, agent, seenUnder("First answer "+tag)) {
+		t.Error("Seen is no longer under the first reply")
+	}
+	step(t, site, "open the chat window again", chromedp.Click(launcher))
+	waitFor(t, chat, "the opened window reads the second reply", `window.__reads.length === 1`)
+	waitFor(t, agent, "Seen moves to the second reply", seenUnder("Second answer "+tag))
+
+	typeInto(t, chat, "textarea.input", "Thanks "+tag+"\r")
+	waitFor(t, agent, "the visitor's message arrives", `document.querySelector(".tlog").textContent.includes(`+js("Thanks "+tag)+`)`)
+	waitFor(t, agent, "the visitor wrote after the reply: no Seen", seenNowhere)
+}

@@ -13,13 +13,14 @@ import (
 )
 
 // TestVisitorReadStaysOffTheLists: the visitor's read marker reaches the
-// visitor's next session, and stays off the conversation item, which the
-// inbox's two list indexes copy whole: written there, every read would
-// cost a write in each.
+// visitor's next session and the agent's read of the thread, and stays
+// off the conversation item, which the inbox's two list indexes copy
+// whole: written there, every read would cost a write in each.
 func TestVisitorReadStaysOffTheLists(t *testing.T) {
 	v := newVisitor(t)
 	s, convID, _ := startConversation(t, v, "Is my order on its way?")
-	reply, err := newAgent(t, "chiara").Reply(wait(t), convID, "It left this morning.")
+	chiara := newAgent(t, "chiara")
+	reply, err := chiara.Reply(wait(t), convID, "It left this morning.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +57,17 @@ func TestVisitorReadStaysOffTheLists(t *testing.T) {
 	}
 	if read.VisitorReadSeq != reply.Seq {
 		t.Errorf("the next session's read marker = %d, want %d", read.VisitorReadSeq, reply.Seq)
+	}
+
+	thread, err := chiara.Get(wait(t), convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(thread.Conversation.Raw, &read); err != nil {
+		t.Fatal(err)
+	}
+	if read.VisitorReadSeq != reply.Seq {
+		t.Errorf("the agent's thread reads marker %d, want %d", read.VisitorReadSeq, reply.Seq)
 	}
 
 	meta, err := localDynamoDB().GetItem(wait(t), &dynamodb.GetItemInput{

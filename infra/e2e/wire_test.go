@@ -140,8 +140,13 @@ func TestWireSamples(t *testing.T) {
 
 	// A reply, and read markers both ways.
 	body = rec.answer("chat", alice, replyRoute, threadPath+"/messages", map[string]string{"clientId": uuid.NewString(), "body": "It ships today."}, http.StatusCreated)
-	// The visitor's read marker is stored and pushed to no one.
-	sendFrame(t, vtab, map[string]any{"action": "read", "conversationId": conv, "seq": seqOf(t, body)})
+	// The visitor's read marker is stored and pushed to the open thread
+	// only (the "Seen" under the reply).
+	answered := seqOf(t, body)
+	sendFrame(t, vtab, map[string]any{"action": "read", "conversationId": conv, "seq": answered})
+	rec.frame("read by the visitor", "agent", atab, func(f chatclient.Frame) bool {
+		return isConversation(conv)(f) && strings.Contains(string(f.Raw), fmt.Sprintf(`"visitorReadSeq":%d`, answered))
+	})
 	second := uuid.NewString()
 	if err := chatclient.SendMessageWithID(wait(t), vtab, second, conv, "Great, thanks!"); err != nil {
 		t.Fatal(err)

@@ -172,16 +172,26 @@ func (f *fakeStore) MarkAgentRead(_ context.Context, id string, seq int64) (chat
 }
 
 // MarkVisitorRead keeps the marker apart, as the store does: only
-// VisitorConversations reads it back.
-func (f *fakeStore) MarkVisitorRead(_ context.Context, c chat.Conversation, seq int64) error {
+// VisitorConversations and VisitorRead read it back. Every call counts
+// as a write; only a raise answers true, as the store's condition does.
+func (f *fakeStore) MarkVisitorRead(_ context.Context, c chat.Conversation, seq int64) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.visitorRead == nil {
 		f.visitorRead = map[string]int64{}
 	}
-	f.visitorRead[c.ID] = max(f.visitorRead[c.ID], seq)
 	f.visitorReads++
-	return nil
+	if seq <= f.visitorRead[c.ID] {
+		return false, nil
+	}
+	f.visitorRead[c.ID] = seq
+	return true, nil
+}
+
+func (f *fakeStore) VisitorRead(_ context.Context, c chat.Conversation) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.visitorRead[c.ID], nil
 }
 
 func (f *fakeStore) Messages(_ context.Context, q chat.MessageQuery) ([]chat.Message, bool, error) {

@@ -47,9 +47,9 @@ func startWithSockets(t *testing.T, st *fakeStore, svc *chat.Service, agents map
 // with two agents online: ann has it open (she resumed it), bob looks at
 // his list. Every message reaches the visitor and ann; bob hears of every
 // visitor message and state change, of an agent's reply or read only when
-// it flips the unread dot; typing reaches only the open thread, and the
-// visitor's read marker, which no inbox shows, no one. Once ann leaves the
-// thread she hears what bob hears.
+// it flips the unread dot; typing and the visitor's read marker (the
+// "Seen" under a reply, which no list shows) reach only the open thread.
+// Once ann leaves the thread she hears what bob hears.
 func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 	st := newFakeStore()
 	p := &pushRecorder{}
@@ -90,7 +90,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 		{name: "a reply that makes it read flips the dot for every list", do: annSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a second reply changes no dot: the open thread and the visitor only", do: annSays, want: []string{"aconn", "vconn"}},
 		{name: "visitor typing reaches the open thread only", do: visitorTypes, want: []string{"aconn"}},
-		{name: "the visitor's read marker reaches no one", do: func(t *testing.T) {
+		{name: "the visitor's read marker reaches the open thread only", do: func(t *testing.T) {
 			c := st.convs[cid]
 			if err := svc.ReadFromConnection(t.Context(), "vconn", cid, c.LastSeq); err != nil {
 				t.Fatal(err)
@@ -98,7 +98,7 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 			if got := st.visitorRead[cid]; got != c.LastSeq {
 				t.Errorf("visitor read marker = %d, want %d stored", got, c.LastSeq)
 			}
-		}, want: []string{}},
+		}, want: []string{"aconn"}},
 		{name: "a visitor message after the replies makes it unread", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "ann reads it: the dot flips back for every list, the visitor sees it read", do: func(t *testing.T) {
 			c := st.convs[cid]
@@ -118,6 +118,11 @@ func TestFanOutReachesTheInboxOnlyWhenItsListChanges(t *testing.T) {
 			}
 		}, want: []string{}},
 		{name: "visitor typing then reaches no one", do: visitorTypes, want: []string{}},
+		{name: "nor does the visitor's read marker", do: func(t *testing.T) {
+			if err := svc.ReadFromConnection(t.Context(), "vconn", cid, st.convs[cid].LastSeq); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{}},
 		{name: "a visitor's message still reaches every list", do: visitorSays, want: []string{"aconn", "bconn", "vconn"}},
 		{name: "a reply that changes no dot reaches the visitor only", do: func(t *testing.T) {
 			c := st.convs[cid]

@@ -12,9 +12,9 @@ import (
 
 // MarkRead records that p has read up to seq and tells those who show it:
 // an agent's read reaches the visitor's tabs (the "Seen" under the
-// visitor's last message) and the inbox; a visitor's read is only stored
-// (the visitor's next session starts from it) and pushed to no one: the
-// inbox does not show it.
+// visitor's last message) and the inbox; a visitor's read that raises
+// the marker reaches the agents who have the thread open (the "Seen"
+// under the agent's last reply), and no list: no row shows it.
 //
 // subscription (a UUID, or empty) names the agent's own thread: the
 // subscription its inbox's resume made on the socket of the tab that
@@ -42,10 +42,18 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 		if seq <= conv.VisitorReadSeq {
 			return conv, nil
 		}
-		if err := s.store.MarkVisitorRead(ctx, conv, seq); err != nil {
+		raised, err := s.store.MarkVisitorRead(ctx, conv, seq)
+		if err != nil {
 			return Conversation{}, fmt.Errorf("mark %s read: %w", conversationID, err)
 		}
+		if !raised {
+			// Another tab read as far, or the visitor was erased.
+			return conv, nil
+		}
 		conv.VisitorReadSeq = seq
+		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, ConversationFrame{Type: "conversation", Conversation: conv.AgentSummary()})
+		}
 		return conv, nil
 	}
 	updated, err := s.store.MarkAgentRead(ctx, conversationID, seq)

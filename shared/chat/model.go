@@ -179,9 +179,9 @@ type Conversation struct {
 	LastSeq   int64
 	// VisitorReadSeq is the visitor's read marker. It is stored apart
 	// from the conversation (Storer.MarkVisitorRead) and read with the
-	// visitor's conversations; other reads return only the marker that
-	// conversations stored before the move carry on themselves (0 for
-	// later ones).
+	// visitor's conversations and the agent's thread; other reads return
+	// only the marker that conversations stored before the move carry on
+	// themselves (0 for later ones).
 	VisitorReadSeq int64
 	AgentReadSeq   int64
 	Preview        string
@@ -213,15 +213,21 @@ type Conversation struct {
 
 // Summary is the agent's view of a conversation.
 type Summary struct {
-	ID             string    `json:"id"`
-	ChannelID      string    `json:"channelId"`
-	InboxID        string    `json:"inboxId"`
-	VisitorID      string    `json:"visitorId"`
-	Status         Status    `json:"status"`
-	AssigneeID     string    `json:"assigneeId,omitempty"`
-	AssigneeName   string    `json:"assigneeName,omitempty"`
-	LastSeq        int64     `json:"lastSeq"`
-	AgentReadSeq   int64     `json:"agentReadSeq"`
+	ID           string `json:"id"`
+	ChannelID    string `json:"channelId"`
+	InboxID      string `json:"inboxId"`
+	VisitorID    string `json:"visitorId"`
+	Status       Status `json:"status"`
+	AssigneeID   string `json:"assigneeId,omitempty"`
+	AssigneeName string `json:"assigneeName,omitempty"`
+	LastSeq      int64  `json:"lastSeq"`
+	AgentReadSeq int64  `json:"agentReadSeq"`
+	// VisitorReadSeq is how far the visitor has read (the "Seen" under an
+	// agent's reply), where it is known: the thread's read and the
+	// visitor's read pushed to the agents who have the thread open. The
+	// list's rows carry 0 (or the marker of a conversation stored before
+	// it moved off the conversation item), so the inbox keeps the higher.
+	VisitorReadSeq int64     `json:"visitorReadSeq,omitempty"`
 	Preview        string    `json:"preview"`
 	CreatedAt      time.Time `json:"createdAt"`
 	LastActivityAt time.Time `json:"lastActivityAt"`
@@ -279,7 +285,7 @@ func (c Conversation) AgentSummary() Summary {
 		ID: c.ID, ChannelID: c.ChannelID, InboxID: c.InboxID, VisitorID: c.VisitorID,
 		Status: c.Status, AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName,
 		AssigneeAvatarURL: c.AssigneeAvatarURL, VisitorOnline: c.VisitorOnline, PresenceTurn: c.PresenceTurn, VisitorName: c.VisitorName,
-		LastSeq: c.LastSeq, AgentReadSeq: c.AgentReadSeq,
+		LastSeq: c.LastSeq, AgentReadSeq: c.AgentReadSeq, VisitorReadSeq: c.VisitorReadSeq,
 		Preview: c.Preview, CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt,
 		Rating: c.rating(), Bot: c.Bot.summary(),
 	}

@@ -23,9 +23,13 @@ type Storer interface {
 	// it) and returns the conversation.
 	MarkAgentRead(ctx context.Context, conversationID string, seq int64) (Conversation, error)
 	// MarkVisitorRead raises the visitor's read marker of c to seq (never
-	// lowers it). Only VisitorConversations reads it back: other reads
-	// of a conversation may return a lower VisitorReadSeq.
-	MarkVisitorRead(ctx context.Context, c Conversation, seq int64) error
+	// lowers it) and says whether it did. VisitorConversations and
+	// VisitorRead read it back: other reads of a conversation may return
+	// a lower VisitorReadSeq.
+	MarkVisitorRead(ctx context.Context, c Conversation, seq int64) (bool, error)
+	// VisitorRead returns the visitor's read marker of c as
+	// MarkVisitorRead stores it (0 when none).
+	VisitorRead(ctx context.Context, c Conversation) (int64, error)
 	// Messages returns a page of messages in ascending seq and whether more
 	// exist in the direction asked.
 	Messages(ctx context.Context, q MessageQuery) ([]Message, bool, error)

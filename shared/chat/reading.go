@@ -70,10 +70,23 @@ func (s *Service) ConversationDetail(ctx context.Context, agent Principal, conve
 	if err != nil {
 		return Summary{}, nil, false, err
 	}
+	// The visitor's marker is on the visitor's entry, not the
+	// conversation item: read beside the messages.
+	read := make(chan error, 1)
+	var seen int64
+	go func() {
+		var err error
+		seen, err = s.store.VisitorRead(ctx, conv)
+		read <- err
+	}()
 	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
+	if rerr := <-read; err == nil && rerr != nil {
+		err = rerr
+	}
 	if err != nil {
 		return Summary{}, nil, false, fmt.Errorf("conversation %s: %w", conversationID, err)
 	}
+	conv.VisitorReadSeq = max(conv.VisitorReadSeq, seen)
 	return conv.AgentSummary(), msgs, more, nil
 }
 

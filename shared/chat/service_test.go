@@ -460,20 +460,24 @@ func TestConnectConsumesTicketOnce(t *testing.T) {
 }
 
 // TestVisitorReadMarker: the visitor's reads are stored for its next
-// session and pushed to no one; a read at or below the marker a
-// conversation stored before carries on itself writes nothing, and the
-// session reads the higher of the two.
+// session and the agent's thread; a read that raises the marker is
+// pushed to the agents who have the thread open (ann), and to no list
+// (bob's socket listens to the inbox only) and no visitor tab; a read at
+// or below the marker (another tab's, or the one a conversation stored
+// before carries on itself) is pushed to no one.
 func TestVisitorReadMarker(t *testing.T) {
 	tests := []struct {
 		name       string
 		stored     int64 // on the conversation, as stored before
 		reads      []int64
 		wantWrites int
+		wantPushed []int64 // the markers ann's open thread hears
 		want       int64
 	}{
-		{name: "each read goes up", reads: []int64{1, 3, 2}, wantWrites: 3, want: 3},
+		{name: "each read goes up", reads: []int64{1, 3, 2}, wantWrites: 3, wantPushed: []int64{1, 3}, want: 3},
+		{name: "a read repeated by a second tab", reads: []int64{2, 2}, wantWrites: 2, wantPushed: []int64{2}, want: 2},
 		{name: "reads of a conversation stored before, at or below its marker", stored: 2, reads: []int64{1, 2}, want: 2},
-		{name: "a read past the marker stored before", stored: 2, reads: []int64{3}, wantWrites: 1, want: 3},
+		{name: "a read past the marker stored before", stored: 2, reads: []int64{3}, wantWrites: 1, wantPushed: []int64{3}, want: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -485,6 +489,9 @@ func TestVisitorReadMarker(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if err := e.svc.Resume(t.Context(), "aconn", cid, 3, uuid.NewString()); err != nil {
+				t.Fatal(err)
+			}
 			c := e.store.convs[cid]
 			c.VisitorReadSeq = tt.stored
 			e.store.convs[cid] = c
@@ -495,13 +502,26 @@ func TestVisitorReadMarker(t *testing.T) {
 					t.Fatalf("read %d: %v", seq, err)
 				}
 			}
-			// The fake stores every raise; the store's condition keeps
-			// the marker from going down.
+			// The fake counts every call; the store's condition keeps the
+			// marker from going down.
 			if e.store.visitorReads != tt.wantWrites {
 				t.Errorf("%d writes, want %d", e.store.visitorReads, tt.wantWrites)
 			}
-			if pushes := e.push.take(); len(pushes) > 0 {
-				t.Errorf("the visitor's read was pushed: %v", pushes)
+			pushes := e.push.take()
+			var heard []int64
+			for _, f := range pushes["aconn"] {
+				cf, ok := f.(chat.ConversationFrame)
+				if !ok {
+					t.Fatalf("ann heard %T, want a conversation frame", f)
+				}
+				heard = append(heard, cf.Conversation.(chat.Summary).VisitorReadSeq)
+			}
+			if diff := cmp.Diff(tt.wantPushed, heard); diff != "" {
+				t.Errorf("markers pushed to the open thread (-want +got):\n%s", diff)
+			}
+			delete(pushes, "aconn")
+			if len(pushes) > 0 {
+				t.Errorf("the visitor's read was pushed beyond the open thread: %v", pushes)
 			}
 			_, convs, err := e.svc.Session(t.Context(), "main", vis.ID)
 			if err != nil || len(convs) != 1 {
@@ -509,6 +529,13 @@ func TestVisitorReadMarker(t *testing.T) {
 			}
 			if convs[0].VisitorReadSeq != tt.want {
 				t.Errorf("the next session's marker = %d, want %d", convs[0].VisitorReadSeq, tt.want)
+			}
+			sum, _, _, err := e.svc.ConversationDetail(t.Context(), ann, cid, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.VisitorReadSeq != tt.want {
+				t.Errorf("the agent's thread reads marker %d, want %d", sum.VisitorReadSeq, tt.want)
 			}
 		})
 	}

@@ -674,8 +674,8 @@ func (s *Store) MarkAgentRead(ctx context.Context, conversationID string, seq in
 // visitor's entry for the conversation, which no index holds: one write
 // unit, where the conversation item would cost one more in each list
 // index. The condition keeps it monotonic, and writes nothing once the
-// entry is erased.
-func (s *Store) MarkVisitorRead(ctx context.Context, c chat.Conversation, seq int64) error {
+// entry is erased; either way the answer is that nothing was raised.
+func (s *Store) MarkVisitorRead(ctx context.Context, c chat.Conversation, seq int64) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(visitorPK(c.VisitorID), visitorConvSK(c)),
@@ -684,10 +684,29 @@ func (s *Store) MarkVisitorRead(ctx context.Context, c chat.Conversation, seq in
 		ExpressionAttributeValues: item{":seq": num(seq)},
 	})
 	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) {
-		return fmt.Errorf("mark %s read by its visitor: %w", c.ID, translate(err))
+	if errors.As(err, &ccf) {
+		return false, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("mark %s read by its visitor: %w", c.ID, translate(err))
+	}
+	return true, nil
+}
+
+// VisitorRead implements chat.Storer: one consistent GetItem of the
+// visitor's entry for c, projected to the marker. An erased entry reads
+// as no marker.
+func (s *Store) VisitorRead(ctx context.Context, c chat.Conversation) (int64, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:            &s.table,
+		Key:                  key(visitorPK(c.VisitorID), visitorConvSK(c)),
+		ConsistentRead:       ptr(true),
+		ProjectionExpression: ptr("visitorReadSeq"),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read %s's visitor marker: %w", c.ID, translate(err))
+	}
+	return getN(out.Item, "visitorReadSeq"), nil
 }
 
 // ---------------------------------------------------------------- lists

@@ -59,8 +59,8 @@ func TestDeleteConversationRecords(t *testing.T) {
 	if _, err := s.Append(t.Context(), chat.Append{Current: assigned.Conversation, Message: mail, ClientKey: "email#" + c.ID + "#ada@example.com#<m1@example.com>"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkVisitorRead(t.Context(), c, 1); err != nil {
-		t.Fatal(err)
+	if raised, err := s.MarkVisitorRead(t.Context(), c, 1); err != nil || !raised {
+		t.Fatalf("MarkVisitorRead = %v, %v; want raised", raised, err)
 	}
 	other := seed(t, s, t0)
 	if _, loads, err := s.Loads(t.Context(), "main"); err != nil || loads["agent-1"] != 1 {
@@ -84,8 +84,11 @@ func TestDeleteConversationRecords(t *testing.T) {
 		t.Errorf("items naming the conversation after the deletion: %v", found)
 	}
 	// A read that raced the deletion stores nothing either.
-	if err := s.MarkVisitorRead(t.Context(), c, 2); err != nil {
-		t.Errorf("a read after the deletion: %v", err)
+	if raised, err := s.MarkVisitorRead(t.Context(), c, 2); err != nil || raised {
+		t.Errorf("a read after the deletion = %v, %v; want nothing raised", raised, err)
+	}
+	if seq, err := s.VisitorRead(t.Context(), c); err != nil || seq != 0 {
+		t.Errorf("the marker after the deletion = %d, %v; want 0", seq, err)
 	}
 	if found := scanKeys(t, table, c.ID); len(found) > 0 {
 		t.Errorf("items naming the conversation after a late read: %v", found)

@@ -283,25 +283,41 @@ func visitorRead(t *testing.T, s *store.Store, c chat.Conversation) int64 {
 }
 
 // TestMarkVisitorRead: the visitor's marker never goes down, costs one
-// UpdateItem, and is kept off the conversation item, so that neither the
-// conversation nor the inbox lists (the indexes that copy the
-// conversation item) hold it.
+// UpdateItem, says whether it went up, reads back with one GetItem, and
+// is kept off the conversation item, so that neither the conversation
+// nor the inbox lists (the indexes that copy the conversation item) hold
+// it.
 func TestMarkVisitorRead(t *testing.T) {
 	s, db := newStore(t)
 	ctx := t.Context()
 	c := seedMessages(t, s, 3)
+	if seq, err := s.VisitorRead(ctx, c); err != nil || seq != 0 {
+		t.Fatalf("VisitorRead before any read = %d, %v; want 0", seq, err)
+	}
 	for _, step := range []struct {
 		seq, want int64
-	}{{3, 3}, {2, 3}, {4, 4}} {
+		raised    bool
+	}{{3, 3, true}, {2, 3, false}, {3, 3, false}, {4, 4, true}} {
 		db.Calls()
-		if err := s.MarkVisitorRead(ctx, c, step.seq); err != nil {
+		raised, err := s.MarkVisitorRead(ctx, c, step.seq)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if raised != step.raised {
+			t.Errorf("MarkVisitorRead(%d) raised = %v, want %v", step.seq, raised, step.raised)
 		}
 		if diff := cmp.Diff(map[string]int{"UpdateItem": 1}, db.Calls()); diff != "" {
 			t.Errorf("MarkVisitorRead(%d) calls (-want +got):\n%s", step.seq, diff)
 		}
 		if got := visitorRead(t, s, c); got != step.want {
-			t.Errorf("after MarkVisitorRead(%d): marker %d, want %d", step.seq, got, step.want)
+			t.Errorf("after MarkVisitorRead(%d): session's marker %d, want %d", step.seq, got, step.want)
+		}
+		db.Calls()
+		if got, err := s.VisitorRead(ctx, c); err != nil || got != step.want {
+			t.Errorf("after MarkVisitorRead(%d): VisitorRead = %d, %v; want %d", step.seq, got, err, step.want)
+		}
+		if diff := cmp.Diff(map[string]int{"GetItem": 1}, db.Calls()); diff != "" {
+			t.Errorf("VisitorRead calls (-want +got):\n%s", diff)
 		}
 	}
 	meta, err := s.Conversation(ctx, c.ID)
@@ -351,7 +367,7 @@ func TestVisitorReadOfBefore(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.mark > 0 {
-				if err := s.MarkVisitorRead(t.Context(), c, tt.mark); err != nil {
+				if _, err := s.MarkVisitorRead(t.Context(), c, tt.mark); err != nil {
 					t.Fatal(err)
 				}
 			}

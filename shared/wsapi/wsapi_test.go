@@ -326,11 +326,16 @@ func TestConversationOverTheSocket(t *testing.T) {
 		t.Errorf("resume answer = %v", got)
 	}
 
-	// The visitor's read marker is stored; the inbox does not show it, so
-	// nobody is pushed.
+	// The visitor's read marker is stored and reaches the open thread
+	// only (the "Seen" under the reply); read again, nobody is pushed.
 	h.send(t, "vis-1", `{"action":"read","conversationId":"`+cid+`","seq":3}`)
+	frames = h.gw.take()
+	if len(frames) != 1 || len(frames["agent-1"]) != 1 || frames["agent-1"][0]["conversation"].(map[string]any)["visitorReadSeq"] != 3.0 {
+		t.Errorf("read pushes = %v, want the marker to the open thread", frames)
+	}
+	h.send(t, "vis-2", `{"action":"read","conversationId":"`+cid+`","seq":3}`)
 	if frames = h.gw.take(); len(frames) != 0 {
-		t.Errorf("read pushes = %v, want none", frames)
+		t.Errorf("a second tab's read pushes = %v, want none", frames)
 	}
 
 	// The agent leaves the thread (opens another, or goes back to the

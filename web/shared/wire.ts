@@ -111,6 +111,13 @@ export interface Summary {
   assigneeAvatarUrl?: string;
   lastSeq: number;
   agentReadSeq: number;
+  /**
+   * visitorReadSeq is how far the visitor has read, where known: the
+   * thread's read and the visitor's read pushed to an open thread. List
+   * rows and other pushes leave it out (or carry a lower one), so the
+   * inbox keeps the higher.
+   */
+  visitorReadSeq?: number;
   preview: string;
   createdAt: string;
   lastActivityAt: string;

@@ -347,6 +347,40 @@ describe("thread: HTTP read, resume answers and live frames", () => {
     assert.equal(st.thread.summary.value.assigneeName, "Ben");
   });
 
+  test("the visitor's read marks the team's last reply it reached as seen; a state without the marker keeps it", () => {
+    const agent = { type: "agent", id: me.id, name: "Alice" };
+    const { st } = opened("a", [1], { visitorReadSeq: 0 });
+    assert.equal(st.thread.seen.value, 0, "nothing read yet");
+    st.frame(messageFrame(message("a", 2, { author: agent }), summary("a", { lastSeq: 2 })));
+    st.frame(messageFrame(message("a", 3, { author: agent }), summary("a", { lastSeq: 3 })));
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 3, visitorReadSeq: 2 }) });
+    assert.equal(st.thread.seen.value, 2, "read as far as the first reply");
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 3, visitorReadSeq: 3 }) });
+    assert.equal(st.thread.seen.value, 3);
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 3, visitorReadSeq: 2 }) });
+    assert.equal(st.thread.seen.value, 3, "a lower marker pushed late does not take it back");
+    st.frame(messageFrame(message("a", 4, { kind: "note", author: agent }), summary("a", { lastSeq: 4 })));
+    st.frame(messageFrame(message("a", 5, { kind: "event", author: agent, event: { type: "closed" } }), summary("a", { lastSeq: 5, status: "closed" })));
+    assert.equal(st.thread.summary.value.visitorReadSeq, 3, "newer states without the marker keep it");
+    assert.equal(st.thread.seen.value, 3, "notes and events are not the visitor's to read");
+    st.list.page(allOpen, [summary("a", { lastSeq: 5 })], st.list.mark());
+    assert.equal(st.thread.summary.value.visitorReadSeq, 3, "nor does a list page take it back");
+    st.frame(messageFrame(message("a", 6), summary("a", { lastSeq: 6 })));
+    assert.equal(st.thread.seen.value, 0, "the visitor wrote since: that says more");
+  });
+
+  test("a thread read carrying the marker keeps it over a push heard meanwhile", () => {
+    const st = newState();
+    st.thread.open("a");
+    const mark = st.list.mark();
+    st.frame(messageFrame(message("a", 3), summary("a", { lastSeq: 3 })));
+    const agent = { type: "agent", id: me.id, name: "Alice" };
+    st.opened({ conversation: summary("a", { lastSeq: 2, visitorReadSeq: 2 }), messages: [message("a", 1), message("a", 2, { author: agent })], hasMore: false }, mark, true);
+    assert.equal(st.thread.summary.value.lastSeq, 3);
+    assert.equal(st.thread.summary.value.visitorReadSeq, 2);
+    assert.equal(st.thread.seen.value, 0, "the visitor's message 3 came after the reply");
+  });
+
   test("a read of a conversation no longer open is dropped", () => {
     const st = newState();
     st.thread.open("a");

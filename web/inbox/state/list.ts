@@ -82,9 +82,8 @@ export class ListState {
   /** newest is the latest state seen of s's conversation: s (merged with one of the same seq seen before), unless one with a higher seq came first. */
   private newest(s: Summary): Summary {
     const seen = this.latest.get(s.id);
-    if (seen && seen.lastSeq > s.lastSeq) return seen;
-    const kept = seen && seen.lastSeq === s.lastSeq ? sameSeq(s, seen) : s;
-    this.latest.set(s.id, kept);
+    const kept = readAtLeast(!seen ? s : seen.lastSeq > s.lastSeq ? seen : seen.lastSeq === s.lastSeq ? sameSeq(s, seen) : s, visitorRead(seen, s));
+    if (kept !== seen) this.latest.set(s.id, kept);
     return kept;
   }
 
@@ -98,7 +97,7 @@ export class ListState {
   fresher(s: Summary, mark: number): Summary {
     const f = this.heardSince(s.id, mark);
     if (!f || f.lastSeq < s.lastSeq) return s;
-    return f.lastSeq > s.lastSeq ? f : sameSeq(f, s);
+    return readAtLeast(f.lastSeq > s.lastSeq ? f : sameSeq(f, s), visitorRead(f, s));
   }
 
   /**
@@ -191,6 +190,20 @@ export class ListState {
     }
     return s;
   }
+}
+
+/**
+ * visitorRead is the higher of two states' visitor read markers. Only a
+ * thread's read and the visitor's read push carry the marker (lists and
+ * other pushes carry 0), so it is kept whichever state wins by seq.
+ */
+function visitorRead(a: Summary | undefined, b: Summary): number {
+  return Math.max(a?.visitorReadSeq ?? 0, b.visitorReadSeq ?? 0);
+}
+
+/** readAtLeast is s with its visitor read marker raised to read. */
+function readAtLeast(s: Summary, read: number): Summary {
+  return (s.visitorReadSeq ?? 0) >= read ? s : { ...s, visitorReadSeq: read };
 }
 
 /**

@@ -34,6 +34,24 @@ export class ThreadState {
     return n;
   });
 
+  /**
+   * seen is the message to mark "Seen": the team's last message (an
+   * agent's or the bot's; notes and events are not the visitor's to read)
+   * that the visitor has read, unless the visitor wrote after it, which
+   * says more. 0 when there is none.
+   */
+  readonly seen = computed(() => {
+    const read = this.summary.value?.visitorReadSeq ?? 0;
+    const m = this.messages.value;
+    for (let i = m.length - 1; i >= 0 && read > 0; i--) {
+      const x = m[i];
+      if (x.kind === "note" || x.kind === "event") continue;
+      if (x.author.type === "visitor") return 0;
+      if (x.seq <= read) return x.seq;
+    }
+    return 0;
+  });
+
   /** open shows conversation id; another conversation than the open one starts afresh. It says whether it did. */
   open(id: string): boolean {
     if (this.id.peek() === id) return false;

@@ -161,6 +161,8 @@ function Log() {
   const mine = pending.replies.value.filter((p) => p.conversationId === id);
   const me = profile.me.value;
   const contact = thread.summary.value?.visitorName;
+  // The visitor has read the team's last reply (the widget said so).
+  const seen = thread.seen.value;
   const ref = useRef<HTMLDivElement>(null);
   // atEnd: the log shows its last entry, and keeps it shown while its
   // rows or its own box change size (the sidebar opening narrows the
@@ -191,7 +193,7 @@ function Log() {
         else if (el.scrollTop < lastTop.current) atEnd.current = false;
         lastTop.current = el.scrollTop;
       }}>
-      {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} />)}
+      {messages.map((m) => <Row key={"m" + m.seq} m={m} thread={messages} contact={contact} after={m.seq === seen ? <p class="seen">Seen</p> : null} />)}
       {mine.map((p) => (
         <Row key={"p" + p.clientId} m={pendingMessage(p, me)} thread={messages} state={p.failed ? "failed" : "pending"} after={p.failed ? <NotSent p={p} /> : null} />
       ))}
