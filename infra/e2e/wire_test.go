@@ -147,6 +147,11 @@ func TestWireSamples(t *testing.T) {
 	rec.frame("read by the visitor", "agent", atab, func(f chatclient.Frame) bool {
 		return isConversation(conv)(f) && strings.Contains(string(f.Raw), fmt.Sprintf(`"visitorReadSeq":%d`, answered))
 	})
+	// An agent's resume answers with the visitor's marker.
+	sendFrame(t, atab, map[string]any{"action": "resume", "conversationId": conv, "afterSeq": answered, "subscription": uuid.NewString()})
+	rec.frame("with the visitor's read", "agent", atab, func(f chatclient.Frame) bool {
+		return chatclient.IsType("messages", conv)(f) && strings.Contains(string(f.Raw), fmt.Sprintf(`"visitorReadSeq":%d`, answered))
+	})
 	second := uuid.NewString()
 	if err := chatclient.SendMessageWithID(wait(t), vtab, second, conv, "Great, thanks!"); err != nil {
 		t.Fatal(err)

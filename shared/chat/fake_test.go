@@ -38,10 +38,15 @@ type fakeStore struct {
 	// visits (visits_test.go), made on first use.
 	names  map[string]string
 	visits map[string]chat.Visit
-	// visitorRead holds the visitors' read markers by conversation, and
-	// visitorReads counts MarkVisitorRead's writes.
-	visitorRead  map[string]int64
-	visitorReads int
+	// visitorRead holds the visitors' read markers by conversation,
+	// visitorReads counts MarkVisitorRead's writes, and visitorReadErr,
+	// when set, fails VisitorRead.
+	visitorRead    map[string]int64
+	visitorReads   int
+	visitorReadErr error
+	// beforeVisitorRead, when set, runs as MarkVisitorRead starts: what
+	// happens between a read's access check and its write.
+	beforeVisitorRead func()
 	workspace
 }
 
@@ -175,6 +180,9 @@ func (f *fakeStore) MarkAgentRead(_ context.Context, id string, seq int64) (chat
 // VisitorConversations and VisitorRead read it back. Every call counts
 // as a write; only a raise answers true, as the store's condition does.
 func (f *fakeStore) MarkVisitorRead(_ context.Context, c chat.Conversation, seq int64) (bool, error) {
+	if f.beforeVisitorRead != nil {
+		f.beforeVisitorRead()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.visitorRead == nil {
@@ -191,6 +199,9 @@ func (f *fakeStore) MarkVisitorRead(_ context.Context, c chat.Conversation, seq 
 func (f *fakeStore) VisitorRead(_ context.Context, c chat.Conversation) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.visitorReadErr != nil {
+		return 0, f.visitorReadErr
+	}
 	return f.visitorRead[c.ID], nil
 }
 

@@ -14,6 +14,9 @@ type MessagesFrame struct {
 	ConversationID string    `json:"conversationId"`
 	Messages       []Message `json:"messages"`
 	HasMore        bool      `json:"hasMore"`
+	// VisitorReadSeq is the visitor's read marker, in an agent's resume
+	// answer (the "Seen" under a reply); 0 when the visitor read nothing.
+	VisitorReadSeq int64 `json:"visitorReadSeq,omitempty"`
 }
 
 type ConversationFrame struct {

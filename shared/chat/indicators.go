@@ -51,8 +51,19 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, conversationID stri
 			return conv, nil
 		}
 		conv.VisitorReadSeq = seq
-		if ids := watcherIDs(listeners, ""); len(ids) > 0 {
-			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, ConversationFrame{Type: "conversation", Conversation: conv.AgentSummary()})
+		// The open threads are read after the marker is stored: a resume
+		// stores its subscription before it reads the marker (Resume),
+		// so a thread that the listeners read first missed is one whose
+		// resume answer has the marker. Read again, the conversation is
+		// also the freshest state to push.
+		fresh, watchers, err := s.store.ConversationListeners(ctx, conversationID)
+		if err != nil {
+			slog.ErrorContext(ctx, "list the open threads after a visitor's read", "conversationId", conversationID, "error", err)
+			return conv, nil
+		}
+		fresh.VisitorReadSeq = max(fresh.VisitorReadSeq, seq)
+		if ids := watcherIDs(watchers, ""); len(ids) > 0 {
+			s.pushVia(ctx, Via{Kind: ViaConversation, ID: conversationID}, ids, ConversationFrame{Type: "conversation", Conversation: fresh.AgentSummary()})
 		}
 		return conv, nil
 	}

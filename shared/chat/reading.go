@@ -6,6 +6,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 )
 
@@ -70,23 +71,10 @@ func (s *Service) ConversationDetail(ctx context.Context, agent Principal, conve
 	if err != nil {
 		return Summary{}, nil, false, err
 	}
-	// The visitor's marker is on the visitor's entry, not the
-	// conversation item: read beside the messages.
-	read := make(chan error, 1)
-	var seen int64
-	go func() {
-		var err error
-		seen, err = s.store.VisitorRead(ctx, conv)
-		read <- err
-	}()
 	msgs, more, err := s.store.Messages(ctx, MessageQuery{ConversationID: conversationID, Before: conv.LastSeq + 1, Limit: limit})
-	if rerr := <-read; err == nil && rerr != nil {
-		err = rerr
-	}
 	if err != nil {
 		return Summary{}, nil, false, fmt.Errorf("conversation %s: %w", conversationID, err)
 	}
-	conv.VisitorReadSeq = max(conv.VisitorReadSeq, seen)
 	return conv.AgentSummary(), msgs, more, nil
 }
 
@@ -135,7 +123,7 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	if subscription != "" && !ValidID(subscription) {
 		return invalid("subscription must be a UUID")
 	}
-	p, _, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
+	p, c, listeners, err := s.reachFrom(ctx, connectionID, conversationID)
 	if err != nil {
 		return err
 	}
@@ -149,6 +137,23 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 			return fmt.Errorf("subscribe %s to %s: %w", connectionID, conversationID, err)
 		}
 	}
+	// An agent's thread shows how far the visitor has read ("Seen"). The
+	// marker is read after the subscription is stored, and a visitor's
+	// read reads the listeners after it stores the marker (MarkRead): of
+	// a read and a resume that cross, one sees the other, so the thread
+	// learns of every read. Without it the thread shows no "Seen" until
+	// the next read: nothing fails for it.
+	var seen chan int64
+	if p.Role == RoleAgent {
+		seen = make(chan int64, 1)
+		go func() {
+			read, err := s.store.VisitorRead(ctx, c)
+			if err != nil {
+				slog.ErrorContext(ctx, "read the visitor's read marker", "conversationId", conversationID, "error", err)
+			}
+			seen <- max(read, c.VisitorReadSeq)
+		}()
+	}
 	// A visitor's page skips notes (publicPage): the widget takes the
 	// answer as complete up to its last seq, holes included.
 	page := s.store.Messages
@@ -156,6 +161,10 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 		page = s.publicPage
 	}
 	msgs, more, err := page(ctx, MessageQuery{ConversationID: conversationID, After: afterSeq, Limit: MaxPageSize})
+	var read int64
+	if seen != nil {
+		read = <-seen
+	}
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", conversationID, err)
 	}
@@ -163,7 +172,7 @@ func (s *Service) Resume(ctx context.Context, connectionID, conversationID strin
 	// the page shorter, and hasMore asks for the rest.
 	msgs, cut := fitFrame(msgs)
 	more = more || cut
-	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more})
+	s.Answer(ctx, connectionID, MessagesFrame{Type: "messages", ConversationID: conversationID, Messages: msgs, HasMore: more, VisitorReadSeq: read})
 	return nil
 }
 

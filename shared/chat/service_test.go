@@ -530,14 +530,104 @@ func TestVisitorReadMarker(t *testing.T) {
 			if convs[0].VisitorReadSeq != tt.want {
 				t.Errorf("the next session's marker = %d, want %d", convs[0].VisitorReadSeq, tt.want)
 			}
-			sum, _, _, err := e.svc.ConversationDetail(t.Context(), ann, cid, 0)
-			if err != nil {
+			if err := e.svc.Resume(t.Context(), "bconn", cid, 3, uuid.NewString()); err != nil {
 				t.Fatal(err)
 			}
-			if sum.VisitorReadSeq != tt.want {
-				t.Errorf("the agent's thread reads marker %d, want %d", sum.VisitorReadSeq, tt.want)
+			answer := e.push.take()["bconn"]
+			if len(answer) != 1 || answer[0].(chat.MessagesFrame).VisitorReadSeq != tt.want {
+				t.Errorf("an agent's resume answers %v, want the marker %d", answer, tt.want)
 			}
 		})
+	}
+}
+
+// TestVisitorReadWhileTheThreadOpens: the inbox reads the thread over
+// HTTP, then resumes it on its socket; a visitor's read in between
+// reaches no open thread, and the resume's answer carries it. A
+// visitor's own resume carries no marker.
+func TestVisitorReadWhileTheThreadOpens(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	sum, _, _, err := e.svc.ConversationDetail(t.Context(), ann, cid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.push.take()
+	if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if pushes := e.push.take(); len(pushes) > 0 {
+		t.Errorf("a read with no thread open was pushed: %v", pushes)
+	}
+	if err := e.svc.Resume(t.Context(), "aconn", cid, sum.LastSeq, uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Resume(t.Context(), "vconn", cid, sum.LastSeq, ""); err != nil {
+		t.Fatal(err)
+	}
+	pushes := e.push.take()
+	if got := pushes["aconn"]; len(got) != 1 || got[0].(chat.MessagesFrame).VisitorReadSeq != reply.Seq {
+		t.Errorf("the agent's resume answers %v, want the marker %d", got, reply.Seq)
+	}
+	if got := pushes["vconn"]; len(got) != 1 || got[0].(chat.MessagesFrame).VisitorReadSeq != 0 {
+		t.Errorf("the visitor's resume answers %v, want no marker", got)
+	}
+}
+
+// TestVisitorReadCrossesAResume: an inbox's resume subscribes between
+// a visitor's read's access check and its write. The resume then reads
+// the marker before the write, so the read must find the new thread:
+// it reads the open threads after its write.
+func TestVisitorReadCrossesAResume(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e.store.beforeVisitorRead = func() {
+		e.store.beforeVisitorRead = nil
+		if err := e.svc.Resume(t.Context(), "aconn", cid, reply.Seq, uuid.NewString()); err != nil {
+			t.Error(err)
+		}
+	}
+	e.push.take()
+	if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
+		t.Fatal(err)
+	}
+	var heard int64
+	for _, f := range e.push.take()["aconn"] {
+		switch f := f.(type) {
+		case chat.MessagesFrame:
+			heard = max(heard, f.VisitorReadSeq)
+		case chat.ConversationFrame:
+			heard = max(heard, f.Conversation.(chat.Summary).VisitorReadSeq)
+		}
+	}
+	if heard != reply.Seq {
+		t.Errorf("the thread resumed during the read knows the visitor read %d, want %d", heard, reply.Seq)
+	}
+}
+
+// TestThreadOpensWhenTheMarkerCannotBeRead: the marker is for the eyes
+// only; a resume whose read of it fails answers without it.
+func TestThreadOpensWhenTheMarkerCannotBeRead(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	e.store.visitorReadErr = errors.New("throttled")
+	if err := e.svc.Resume(t.Context(), "aconn", m.ConversationID, 0, uuid.NewString()); err != nil {
+		t.Fatalf("resume with the marker's read failing: %v", err)
+	}
+	if got := e.push.take()["aconn"]; len(got) != 1 || len(got[0].(chat.MessagesFrame).Messages) != 1 {
+		t.Errorf("the resume answers %v, want the message", got)
 	}
 }
 

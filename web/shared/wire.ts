@@ -113,9 +113,9 @@ export interface Summary {
   agentReadSeq: number;
   /**
    * visitorReadSeq is how far the visitor has read, where known: the
-   * thread's read and the visitor's read pushed to an open thread. List
-   * rows and other pushes leave it out (or carry a lower one), so the
-   * inbox keeps the higher.
+   * visitor's read pushed to an open thread (the resume answer has it
+   * too). List rows, the thread's read and other pushes leave it out (or
+   * carry a lower one), so the inbox keeps the higher.
    */
   visitorReadSeq?: number;
   preview: string;
@@ -248,6 +248,8 @@ export interface MessagesFrame {
   conversationId: string;
   messages: Message[];
   hasMore: boolean;
+  /** visitorReadSeq is how far the visitor has read, in an agent's resume answer; left out when nothing. */
+  visitorReadSeq?: number;
 }
 export interface ConversationFrame<C = unknown> {
   type: "conversation";

@@ -369,6 +369,29 @@ describe("thread: HTTP read, resume answers and live frames", () => {
     assert.equal(st.thread.seen.value, 0, "the visitor wrote since: that says more");
   });
 
+  test("the resume answer brings how far the visitor has read; a lower one later does not take it back", () => {
+    const agent = { type: "agent", id: me.id, name: "Alice" };
+    const st = newState();
+    st.thread.open("a");
+    st.opened({ conversation: summary("a", { lastSeq: 2 }), messages: [message("a", 1), message("a", 2, { author: agent })], hasMore: false }, st.list.mark(), true);
+    assert.equal(st.thread.seen.value, 0);
+    st.frame({ type: "messages", conversationId: "a", messages: [], hasMore: false, visitorReadSeq: 2 });
+    assert.equal(st.thread.seen.value, 2);
+    st.frame({ type: "messages", conversationId: "a", messages: [], hasMore: false, visitorReadSeq: 1 });
+    st.frame({ type: "conversation", conversation: summary("a", { lastSeq: 2, visitorName: "Ada" }) });
+    assert.equal(st.thread.seen.value, 2);
+    assert.equal(st.thread.summary.value.visitorName, "Ada");
+  });
+
+  test("a marker heard before any state of the conversation is kept for its first", () => {
+    const agent = { type: "agent", id: me.id, name: "Alice" };
+    const st = newState();
+    st.list.visitorRead("a", 2);
+    st.thread.open("a");
+    st.opened({ conversation: summary("a", { lastSeq: 2 }), messages: [message("a", 1), message("a", 2, { author: agent })], hasMore: false }, st.list.mark(), true);
+    assert.equal(st.thread.seen.value, 2);
+  });
+
   test("a thread read carrying the marker keeps it over a push heard meanwhile", () => {
     const st = newState();
     st.thread.open("a");

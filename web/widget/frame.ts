@@ -1031,7 +1031,10 @@ function onFrame(f: VisitorFrame): void {
 function markRead(): void {
   if (!visible || !conv || document.visibilityState !== "visible") return;
   const seq = lastSeq();
-  if (seq > conv.visitorReadSeq) {
+  const read = conv.visitorReadSeq;
+  // Reading one's own messages or an event tells the team nothing
+  // ("Seen" is under their replies): only a read past a reply goes.
+  if (seq > read && [...messages.values()].some((m) => m.seq > read && m.seq <= seq && m.author.type !== "visitor" && m.kind !== "event")) {
     conv.visitorReadSeq = seq;
     live.send({ action: "read", conversationId: conv.id, seq });
   }

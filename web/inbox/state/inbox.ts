@@ -120,6 +120,9 @@ export class InboxState {
         return batch(() => {
           this.pending.ack(f.messages);
           this.thread.add(f.messages);
+          // How far the visitor has read, as the resume found it ("Seen").
+          const s = f.visitorReadSeq ? this.list.visitorRead(f.conversationId, f.visitorReadSeq) : undefined;
+          if (s && this.thread.summary.peek()) this.thread.show(s);
           return f.hasMore ? { resumeAfter: this.thread.through.peek() } : {};
         });
       case "conversation":

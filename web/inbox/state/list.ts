@@ -42,6 +42,13 @@ export class ListState {
   private deeper = false;
   private readonly heardLive = new Map<string, { n: number; s: Summary }>();
   private readonly latest = new Map<string, Summary>();
+  /**
+   * visitorReads is the highest visitor read marker heard of each
+   * conversation. Only the thread's resume answer and the visitor's read
+   * pushes carry it (list pages and other pushes carry 0), so it is kept
+   * apart from the states, which win by seq.
+   */
+  private readonly visitorReads = new Map<string, number>();
 
   /** agentId names the agent whose conversations the "mine" view shows. */
   constructor(private readonly agentId: () => string, filter: Filter) {
@@ -82,9 +89,33 @@ export class ListState {
   /** newest is the latest state seen of s's conversation: s (merged with one of the same seq seen before), unless one with a higher seq came first. */
   private newest(s: Summary): Summary {
     const seen = this.latest.get(s.id);
-    const kept = readAtLeast(!seen ? s : seen.lastSeq > s.lastSeq ? seen : seen.lastSeq === s.lastSeq ? sameSeq(s, seen) : s, visitorRead(seen, s));
+    const kept = this.withRead(!seen ? s : seen.lastSeq > s.lastSeq ? seen : seen.lastSeq === s.lastSeq ? sameSeq(s, seen) : s, s.visitorReadSeq);
     if (kept !== seen) this.latest.set(s.id, kept);
     return kept;
+  }
+
+  /**
+   * visitorRead takes the visitor's read marker of conversation id from a
+   * frame that carries no state (the thread's resume answer). It returns
+   * the latest state with it, if one was seen.
+   */
+  visitorRead(id: string, seq: number): Summary | undefined {
+    const seen = this.latest.get(id);
+    if (!seen) {
+      this.visitorReads.set(id, Math.max(this.visitorReads.get(id) ?? 0, seq));
+      return undefined;
+    }
+    const kept = this.withRead(seen, seq);
+    if (kept !== seen) this.latest.set(id, kept);
+    return kept;
+  }
+
+  /** withRead is s with the highest visitor read marker heard of its conversation, seq included. */
+  private withRead(s: Summary, seq = 0): Summary {
+    const read = Math.max(this.visitorReads.get(s.id) ?? 0, s.visitorReadSeq ?? 0, seq);
+    if (!read) return s;
+    this.visitorReads.set(s.id, read);
+    return (s.visitorReadSeq ?? 0) >= read ? s : { ...s, visitorReadSeq: read };
   }
 
   /** heardSince is the state a live frame brought for id after mark, if one did. */
@@ -95,9 +126,11 @@ export class ListState {
 
   /** fresher is what a read of s that began at mark should show: a frame heard meanwhile, unless it is older by seq. */
   fresher(s: Summary, mark: number): Summary {
+    // The read's marker counts whichever state wins.
+    this.withRead(s);
     const f = this.heardSince(s.id, mark);
     if (!f || f.lastSeq < s.lastSeq) return s;
-    return readAtLeast(f.lastSeq > s.lastSeq ? f : sameSeq(f, s), visitorRead(f, s));
+    return f.lastSeq > s.lastSeq ? f : sameSeq(f, s);
   }
 
   /**
@@ -164,6 +197,7 @@ export class ListState {
       items.delete(id);
       this.latest.delete(id);
       this.heardLive.delete(id);
+      this.visitorReads.delete(id);
     }
     this.items.value = items;
   }
@@ -190,20 +224,6 @@ export class ListState {
     }
     return s;
   }
-}
-
-/**
- * visitorRead is the higher of two states' visitor read markers. Only a
- * thread's read and the visitor's read push carry the marker (lists and
- * other pushes carry 0), so it is kept whichever state wins by seq.
- */
-function visitorRead(a: Summary | undefined, b: Summary): number {
-  return Math.max(a?.visitorReadSeq ?? 0, b.visitorReadSeq ?? 0);
-}
-
-/** readAtLeast is s with its visitor read marker raised to read. */
-function readAtLeast(s: Summary, read: number): Summary {
-  return (s.visitorReadSeq ?? 0) >= read ? s : { ...s, visitorReadSeq: read };
 }
 
 /**
