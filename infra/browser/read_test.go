@@ -71,6 +71,42 @@ func TestWidgetReadsEachSeqOnce(t *testing.T) {
 	}
 }
 
+// socketAndVisibility records the chat window's reads and its socket
+// (window.__ws), and lets the test say whether the page is visible
+// (window.__vis).
+const socketAndVisibility = readsSent + `
+const sendOnce = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) { window.__ws = this; return sendOnce.call(this, data); };
+window.__vis = "visible";
+Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => window.__vis });`
+
+// TestWidgetReadsAgainOnANewSocket: a reply arrives while the page is
+// hidden; the visitor comes back while the socket is down, so the read
+// cannot go. The next socket's resume sends it.
+func TestWidgetReadsAgainOnANewSocket(t *testing.T) {
+	tag := uuid.NewString()[:8]
+	tab := newTab(t, newBrowser(t))
+	chat := startChat(t, tab, "Read on the next socket "+tag)
+	id := pkOf(t, "Read on the next socket "+tag)[len("CONV#"):]
+	step(t, chat, "record the reads and the socket of the chat window's next load", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketAndVisibility})
+		return err
+	}))
+	eval[bool](t, chat, `(location.reload(), true)`)
+	waitFor(t, chat, "the thread is back with its socket", `document.querySelector(".log")?.textContent.includes(`+js("Read on the next socket "+tag)+`) && !!window.__ws`)
+	eval[bool](t, chat, `(window.__vis = "hidden", true)`)
+	if _, err := apiAgent(t, "alice").Reply(t.Context(), id, "Answered while away "+tag); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, chat, "the reply arrives", `document.querySelector(".log").textContent.includes(`+js("Answered while away "+tag)+`)`)
+	if got := eval[[]int64](t, chat, `window.__reads`); len(got) > 0 {
+		t.Fatalf("the hidden page sent reads %v", got)
+	}
+	eval[bool](t, chat, `(window.__old = window.__ws, window.__ws.close(), window.__vis = "visible", document.dispatchEvent(new Event("visibilitychange")), true)`)
+	waitFor(t, chat, "a new socket", `window.__ws !== window.__old`)
+	waitFor(t, chat, "the read goes on the new socket", `window.__reads.includes(2)`)
+}
+
 // seenUnder is true when the inbox's thread shows "Seen" under the
 // message holding text, and under no other.
 func seenUnder(text string) string {

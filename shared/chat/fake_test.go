@@ -45,8 +45,11 @@ type fakeStore struct {
 	visitorReads   int
 	visitorReadErr error
 	// beforeVisitorRead, when set, runs as MarkVisitorRead starts: what
-	// happens between a read's access check and its write.
+	// happens between a read's access check and its write;
+	// beforeSubscribe, as Subscribe starts: what happens between a
+	// resume's access check and its subscription.
 	beforeVisitorRead func()
+	beforeSubscribe   func()
 	workspace
 }
 
@@ -309,6 +312,9 @@ func (f *fakeStore) DeleteConnectionVia(ctx context.Context, id string, via chat
 }
 
 func (f *fakeStore) Subscribe(_ context.Context, connID, cid string, p chat.Principal, subscription string) error {
+	if f.beforeSubscribe != nil {
+		f.beforeSubscribe()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.subscribeErr != nil {

@@ -603,18 +603,92 @@ func TestVisitorReadCrossesAResume(t *testing.T) {
 	if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
 		t.Fatal(err)
 	}
-	var heard int64
+	if heard := markerHeard(e.push.take()["aconn"]); heard != reply.Seq {
+		t.Errorf("the thread resumed during the read knows the visitor read %d, want %d", heard, reply.Seq)
+	}
+}
+
+// TestVisitorReadBeforeTheSubscription: a visitor's read lands between
+// a resume's access check and its subscription: the read finds no open
+// thread, and the resume, which reads the marker after subscribing,
+// answers with it.
+func TestVisitorReadBeforeTheSubscription(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e.store.beforeSubscribe = func() {
+		e.store.beforeSubscribe = nil
+		if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
+			t.Error(err)
+		}
+	}
+	e.push.take()
+	if err := e.svc.Resume(t.Context(), "aconn", cid, reply.Seq, uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	if heard := markerHeard(e.push.take()["aconn"]); heard != reply.Seq {
+		t.Errorf("the thread knows the visitor read %d, want %d", heard, reply.Seq)
+	}
+}
+
+// TestVisitorReadPushesTheFreshState: the open threads hear the
+// conversation as read after the marker's write, not as the read's
+// access check found it: a reply stored in between is in it.
+func TestVisitorReadPushesTheFreshState(t *testing.T) {
+	e := newEnv(t)
+	m := e.start(t)
+	cid := m.ConversationID
+	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	if err := e.svc.Resume(t.Context(), "aconn", cid, reply.Seq, uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	var later chat.Message
+	e.store.beforeVisitorRead = func() {
+		e.store.beforeVisitorRead = nil
+		if later, _, err = e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "more"}); err != nil {
+			t.Error(err)
+		}
+	}
+	e.push.take()
+	if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
+		t.Fatal(err)
+	}
+	var got *chat.Summary
 	for _, f := range e.push.take()["aconn"] {
+		if cf, ok := f.(chat.ConversationFrame); ok {
+			if s := cf.Conversation.(chat.Summary); s.VisitorReadSeq == reply.Seq {
+				got = &s
+			}
+		}
+	}
+	if got == nil || got.LastSeq != later.Seq {
+		t.Errorf("the read pushed %+v, want lastSeq %d", got, later.Seq)
+	}
+}
+
+// markerHeard is the highest visitor read marker among frames.
+func markerHeard(frames []any) int64 {
+	var heard int64
+	for _, f := range frames {
 		switch f := f.(type) {
 		case chat.MessagesFrame:
 			heard = max(heard, f.VisitorReadSeq)
 		case chat.ConversationFrame:
-			heard = max(heard, f.Conversation.(chat.Summary).VisitorReadSeq)
+			if s, ok := f.Conversation.(chat.Summary); ok {
+				heard = max(heard, s.VisitorReadSeq)
+			}
 		}
 	}
-	if heard != reply.Seq {
-		t.Errorf("the thread resumed during the read knows the visitor read %d, want %d", heard, reply.Seq)
-	}
+	return heard
 }
 
 // TestThreadOpensWhenTheMarkerCannotBeRead: the marker is for the eyes

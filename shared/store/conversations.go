@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -675,17 +676,23 @@ func (s *Store) MarkAgentRead(ctx context.Context, conversationID string, seq in
 // unit, where the conversation item would cost one more in each list
 // index. The condition keeps it monotonic, and writes nothing once the
 // entry is erased; either way the answer is that nothing was raised.
+// The write carries a token of its own: when the SDK sends it again
+// because the answer to a write that was applied got lost, the condition
+// fails on the write's own marker, which the token tells from another
+// tab's read of the same seq, and the answer is that it raised it.
 func (s *Store) MarkVisitorRead(ctx context.Context, c chat.Conversation, seq int64) (bool, error) {
+	token := rand.Text()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(visitorPK(c.VisitorID), visitorConvSK(c)),
-		UpdateExpression:          ptr("SET visitorReadSeq = :seq"),
-		ConditionExpression:       ptr("attribute_exists(pk) AND (attribute_not_exists(visitorReadSeq) OR visitorReadSeq < :seq)"),
-		ExpressionAttributeValues: item{":seq": num(seq)},
+		TableName:                           &s.table,
+		Key:                                 key(visitorPK(c.VisitorID), visitorConvSK(c)),
+		UpdateExpression:                    ptr("SET visitorReadSeq = :seq, visitorReadBy = :token"),
+		ConditionExpression:                 ptr("attribute_exists(pk) AND (attribute_not_exists(visitorReadSeq) OR visitorReadSeq < :seq)"),
+		ExpressionAttributeValues:           item{":seq": num(seq), ":token": str(token)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return false, nil
+		return getN(ccf.Item, "visitorReadSeq") == seq && getS(ccf.Item, "visitorReadBy") == token, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("mark %s read by its visitor: %w", c.ID, translate(err))

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -335,6 +336,39 @@ func TestMarkVisitorRead(t *testing.T) {
 		if listed[0].VisitorReadSeq != 0 {
 			t.Errorf("list %s holds the visitor's marker: %d", view, listed[0].VisitorReadSeq)
 		}
+	}
+}
+
+// retriedWrite sends every UpdateItem twice, as the SDK does when the
+// answer to a write that was applied got lost.
+type retriedWrite struct{ store.DB }
+
+func (r retriedWrite) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if _, err := r.DB.UpdateItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return r.DB.UpdateItem(ctx, in, opts...)
+}
+
+// TestMarkVisitorReadRetried: a marker write sent again after its
+// answer got lost finds its own marker and says it raised it (the open
+// threads are told); another tab's read of the same seq raised nothing.
+func TestMarkVisitorReadRetried(t *testing.T) {
+	table := ddb.NewTable(t)
+	c := seedMessages(t, store.New(ddb.Client(), table, nil), 3)
+	s := store.New(retriedWrite{ddb.Client()}, table, nil)
+	raised, err := s.MarkVisitorRead(t.Context(), c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !raised {
+		t.Error("the marker went from 0 to 3 on the first send, and the retry says nothing was raised")
+	}
+	if seq, err := s.VisitorRead(t.Context(), c); err != nil || seq != 3 {
+		t.Fatalf("marker = %d, %v; want 3", seq, err)
+	}
+	if raised, err := store.New(ddb.Client(), table, nil).MarkVisitorRead(t.Context(), c, 3); err != nil || raised {
+		t.Errorf("another tab's read of seq 3 = %v, %v; want nothing raised", raised, err)
 	}
 }
 

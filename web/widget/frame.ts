@@ -1035,8 +1035,8 @@ function markRead(): void {
   // Reading one's own messages or an event tells the team nothing
   // ("Seen" is under their replies): only a read past a reply goes.
   if (seq > read && [...messages.values()].some((m) => m.seq > read && m.seq <= seq && m.author.type !== "visitor" && m.kind !== "event")) {
-    conv.visitorReadSeq = seq;
-    live.send({ action: "read", conversationId: conv.id, seq });
+    // Not sent (the socket is down): the next socket's resume reads again.
+    if (live.send({ action: "read", conversationId: conv.id, seq })) conv.visitorReadSeq = seq;
   }
 }
 document.addEventListener("visibilitychange", markRead);
