@@ -26,21 +26,7 @@ func TestVisitorReadStaysOffTheLists(t *testing.T) {
 	}
 	sendFrame(t, s, map[string]any{"action": "read", "conversationId": convID, "seq": reply.Seq})
 
-	// Nothing answers a visitor's read: wait until the store has it.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		convs, err := chatStore(t).VisitorConversations(wait(t), v.ID, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(convs) == 1 && convs[0].VisitorReadSeq == reply.Seq {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the read of seq %d is not stored after 15 s: %+v", reply.Seq, convs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	readStored(t, v.ID, reply.Seq)
 
 	_, session, err := chatclient.NewVisitor(wait(t), endpoints(), widgetOrigin(), "main", v.Token)
 	if err != nil {
@@ -93,20 +79,7 @@ func TestVisitorReadBeforeTheResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendFrame(t, s, map[string]any{"action": "read", "conversationId": convID, "seq": reply.Seq})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		convs, err := chatStore(t).VisitorConversations(wait(t), v.ID, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(convs) == 1 && convs[0].VisitorReadSeq == reply.Seq {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the read of seq %d is not stored after 15 s", reply.Seq)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	readStored(t, v.ID, reply.Seq)
 	sendFrame(t, atab, map[string]any{"action": "resume", "conversationId": convID, "afterSeq": reply.Seq, "subscription": uuid.NewString()})
 	f, err := atab.Next(wait(t), chatclient.IsType("messages", convID))
 	if err != nil {
@@ -120,5 +93,25 @@ func TestVisitorReadBeforeTheResume(t *testing.T) {
 	}
 	if answer.VisitorReadSeq != reply.Seq {
 		t.Errorf("the resume answers marker %d, want %d", answer.VisitorReadSeq, reply.Seq)
+	}
+}
+
+// readStored waits until the store has the visitor's read of seq in the
+// visitor's one conversation: nothing answers a visitor's read.
+func readStored(t *testing.T, visitorID string, seq int64) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		convs, err := chatStore(t).VisitorConversations(wait(t), visitorID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(convs) == 1 && convs[0].VisitorReadSeq == seq {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the read of seq %d is not stored after 15 s: %+v", seq, convs)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

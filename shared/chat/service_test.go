@@ -546,14 +546,7 @@ func TestVisitorReadMarker(t *testing.T) {
 // reaches no open thread, and the resume's answer carries it. A
 // visitor's own resume carries no marker.
 func TestVisitorReadWhileTheThreadOpens(t *testing.T) {
-	e := newEnv(t)
-	m := e.start(t)
-	cid := m.ConversationID
-	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e, cid, reply := answered(t)
 	sum, _, _, err := e.svc.ConversationDetail(t.Context(), ann, cid, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -585,14 +578,7 @@ func TestVisitorReadWhileTheThreadOpens(t *testing.T) {
 // the marker before the write, so the read must find the new thread:
 // it reads the open threads after its write.
 func TestVisitorReadCrossesAResume(t *testing.T) {
-	e := newEnv(t)
-	m := e.start(t)
-	cid := m.ConversationID
-	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e, cid, reply := answered(t)
 	e.store.beforeVisitorRead = func() {
 		e.store.beforeVisitorRead = nil
 		if err := e.svc.Resume(t.Context(), "aconn", cid, reply.Seq, uuid.NewString()); err != nil {
@@ -613,14 +599,7 @@ func TestVisitorReadCrossesAResume(t *testing.T) {
 // thread, and the resume, which reads the marker after subscribing,
 // answers with it.
 func TestVisitorReadBeforeTheSubscription(t *testing.T) {
-	e := newEnv(t)
-	m := e.start(t)
-	cid := m.ConversationID
-	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e, cid, reply := answered(t)
 	e.store.beforeSubscribe = func() {
 		e.store.beforeSubscribe = nil
 		if err := e.svc.ReadFromConnection(t.Context(), "vconn", cid, reply.Seq); err != nil {
@@ -640,20 +619,14 @@ func TestVisitorReadBeforeTheSubscription(t *testing.T) {
 // conversation as read after the marker's write, not as the read's
 // access check found it: a reply stored in between is in it.
 func TestVisitorReadPushesTheFreshState(t *testing.T) {
-	e := newEnv(t)
-	m := e.start(t)
-	cid := m.ConversationID
-	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e, cid, reply := answered(t)
 	if err := e.svc.Resume(t.Context(), "aconn", cid, reply.Seq, uuid.NewString()); err != nil {
 		t.Fatal(err)
 	}
 	var later chat.Message
 	e.store.beforeVisitorRead = func() {
 		e.store.beforeVisitorRead = nil
+		var err error
 		if later, _, err = e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "more"}); err != nil {
 			t.Error(err)
 		}
@@ -673,6 +646,21 @@ func TestVisitorReadPushesTheFreshState(t *testing.T) {
 	if got == nil || got.LastSeq != later.Seq {
 		t.Errorf("the read pushed %+v, want lastSeq %d", got, later.Seq)
 	}
+}
+
+// answered is an env whose visitor's conversation ann has answered
+// once, with the pushes so far taken: the conversation and the reply.
+func answered(t *testing.T) (*env, string, chat.Message) {
+	t.Helper()
+	e := newEnv(t)
+	cid := e.start(t).ConversationID
+	reply, _, err := e.svc.Reply(t.Context(), ann, cid, chat.SendInput{ClientID: uuid.NewString(), Body: "answer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.visitors[vis.ID] = chat.Visitor{ID: vis.ID, ChannelID: "main"}
+	e.push.take()
+	return e, cid, reply
 }
 
 // markerHeard is the highest visitor read marker among frames.
