@@ -223,10 +223,11 @@ type Summary struct {
 	LastSeq      int64  `json:"lastSeq"`
 	AgentReadSeq int64  `json:"agentReadSeq"`
 	// VisitorReadSeq is how far the visitor has read (the "Seen" under an
-	// agent's reply), where it is known: the thread's read and the
-	// visitor's read pushed to the agents who have the thread open. The
-	// list's rows carry 0 (or the marker of a conversation stored before
-	// it moved off the conversation item), so the inbox keeps the higher.
+	// agent's reply), where it is known: the visitor's read pushed to the
+	// agents who have the thread open (an agent's resume answer carries
+	// it too, MessagesFrame). Other reads and pushes carry 0 (or the
+	// marker of a conversation stored before it moved off the
+	// conversation item), so the inbox keeps the higher.
 	VisitorReadSeq int64     `json:"visitorReadSeq,omitempty"`
 	Preview        string    `json:"preview"`
 	CreatedAt      time.Time `json:"createdAt"`
